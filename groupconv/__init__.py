@@ -1,0 +1,8 @@
+"""groupconv: group-equivariant convolutional networks, exact and in NumPy."""
+
+from .groups import (
+    C1, C2, C4, D4, P4, P4M, Z2, Element, ElementArray, Group, PointGroup, SemidirectProduct,
+    get_group,
+)
+
+__version__ = "0.1.0"

@@ -1,0 +1,331 @@
+"""Abstract groups that act on the plane through 3x3 integer homogeneous matrices.
+
+A group here is a set of elements named by integer parameters (``r``, ``m``, ``u``, ``v``, ...)
+with a composition law, an inverse and a faithful representation by 3x3 homogeneous matrices
+
+    g  ->  [[A, t], [0, 1]],   g x = A x + t   for x in Z^2.
+
+Every group law is written once, on integer parameter arrays of shape (..., n), and used by the
+two element types: ``Element`` (one element; immutable, hashable, equal by value) and
+``ElementArray`` (many elements; composition, inverse and action broadcast like NumPy).
+Arithmetic is exact integer arithmetic throughout.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Group", "Element", "ElementArray", "as_int_array"]
+
+
+def as_int_array(values: Any, what: str) -> np.ndarray:
+    """Return ``values`` as an int64 array, refusing anything that is not an integer.
+
+    Floats are refused even when they hold whole numbers: the group laws are exact integer laws.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{what} must be integers, got {arr.dtype} ({_short(values)})")
+    return arr.astype(np.int64, copy=False)
+
+
+def _short(values: Any) -> str:
+    text = repr(values)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Group(abc.ABC):
+    """A group whose elements are integer parameter vectors, acting on the plane by matrices.
+
+    Subclasses define ``param_names`` and the law on parameter arrays of shape (..., n):
+    ``_compose(a, b)`` (the product a b, "a after b"), ``_inverse(a)``, ``_matrix(a)``
+    (..., 3, 3) and ``_check_range(params)``. Everything else is derived here.
+    """
+
+    name: str
+    param_names: tuple[str, ...]
+
+    # ----------------------------------------------------------------- the law
+    @abc.abstractmethod
+    def _compose(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Parameters of a b (broadcasting over leading axes)."""
+
+    @abc.abstractmethod
+    def _inverse(self, a: np.ndarray) -> np.ndarray:
+        """Parameters of a^-1."""
+
+    @abc.abstractmethod
+    def _matrix(self, a: np.ndarray) -> np.ndarray:
+        """3x3 integer homogeneous matrices of the elements, shape (..., 3, 3)."""
+
+    @abc.abstractmethod
+    def _check_range(self, params: np.ndarray) -> None:
+        """Raise ValueError if some parameter is outside its range."""
+
+    @abc.abstractmethod
+    def _key(self) -> tuple:
+        """What makes two group objects the same group (for equality and hashing)."""
+
+    def _act(self, a: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """g x = A x + t on points (..., 2), read off the homogeneous matrix."""
+        mat = self._matrix(a)
+        return np.einsum("...ij,...j->...i", mat[..., :2, :2], points) + mat[..., :2, 2]
+
+    # ------------------------------------------------------------ construction
+    @property
+    def n_params(self) -> int:
+        return len(self.param_names)
+
+    def validate(self, params: Any) -> np.ndarray:
+        """Check a parameter array of shape (..., n_params); return it as int64."""
+        arr = as_int_array(params, f"{self.name} parameters {self.param_names}")
+        if arr.ndim == 0 or arr.shape[-1] != self.n_params:
+            raise ValueError(
+                f"{self.name} parameters must have shape (..., {self.n_params}) for "
+                f"{self.param_names}, got shape {arr.shape}"
+            )
+        self._check_range(arr)
+        return arr
+
+    def element(self, **params: int) -> Element:
+        """One element by keyword, e.g. ``P4M.element(m=1, r=3, u=2, v=-1)``.
+
+        A parameter left out is 0, so ``P4.element(u=1, v=2)`` is a pure translation.
+        """
+        unknown = set(params) - set(self.param_names)
+        if unknown:
+            raise TypeError(
+                f"{self.name} elements take parameters {self.param_names}, got {sorted(unknown)}"
+            )
+        for key, value in params.items():
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{self.name} parameter {key} must be an int, got {value!r}")
+        values = tuple(int(params.get(key, 0)) for key in self.param_names)
+        self.validate(np.array(values, dtype=np.int64))
+        return Element(self, values)
+
+    def array(self, params: Any = None, **by_name: Any) -> ElementArray:
+        """Many elements: ``G.array(params)`` with params (..., n), or ``G.array(r=..., u=...)``
+        with broadcastable integer arrays per parameter (a parameter left out is 0)."""
+        if params is not None and by_name:
+            raise TypeError("give either a parameter array or parameters by keyword, not both")
+        if params is None:
+            unknown = set(by_name) - set(self.param_names)
+            if unknown:
+                raise TypeError(
+                    f"{self.name} elements take parameters {self.param_names}, "
+                    f"got {sorted(unknown)}"
+                )
+            cols = [as_int_array(by_name.get(k, 0), f"{self.name} parameter {k}")
+                    for k in self.param_names]
+            cols = np.broadcast_arrays(*cols) if cols else []
+            shape = cols[0].shape if cols else ()
+            params = np.stack(cols, axis=-1) if cols else np.zeros(shape + (0,), np.int64)
+        return ElementArray(self, self.validate(params))
+
+    def identity(self) -> Element:
+        """The neutral element e (all parameters 0)."""
+        return Element(self, (0,) * self.n_params)
+
+    # ----------------------------------------------------------- comparisons
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Group) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def _check_same(self, other: Element | ElementArray, operation: str) -> None:
+        if not isinstance(other, (Element, ElementArray)):
+            raise TypeError(
+                f"{operation}: expected an element of {self.name}, got {type(other).__name__}"
+            )
+        if other.group != self:
+            raise TypeError(
+                f"{operation}: expected an element of {self.name}, "
+                f"got an element of {other.group.name}"
+            )
+
+
+class Element:
+    """One group element: immutable, hashable, equal by value. ``a * b`` is "a after b"."""
+
+    __slots__ = ("group", "params")
+
+    group: Group
+    params: tuple[int, ...]
+
+    def __init__(self, group: Group, params: tuple[int, ...]):
+        object.__setattr__(self, "group", group)
+        object.__setattr__(self, "params", tuple(int(p) for p in params))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("group elements are immutable")
+
+    def __getattr__(self, name: str) -> int:
+        # parameters by name: g.r, g.u, ...
+        if name in ("group", "params"):
+            raise AttributeError(name)
+        try:
+            return self.params[self.group.param_names.index(name)]
+        except ValueError:
+            raise AttributeError(
+                f"{self.group.name} elements have parameters {self.group.param_names}, "
+                f"not {name!r}"
+            ) from None
+
+    def _array(self) -> np.ndarray:
+        return np.array(self.params, dtype=np.int64)
+
+    def __mul__(self, other: Element | ElementArray) -> Element | ElementArray:
+        if isinstance(other, ElementArray):
+            return other.__rmul__(self)
+        self.group._check_same(other, "composition")
+        return Element(self.group, self.group._compose(self._array(), other._array()))
+
+    def inverse(self) -> Element:
+        """g^-1, with g g^-1 = e."""
+        return Element(self.group, self.group._inverse(self._array()))
+
+    def matrix(self) -> np.ndarray:
+        """The 3x3 integer homogeneous matrix of g."""
+        return self.group._matrix(self._array())
+
+    def act(self, points: Any) -> np.ndarray:
+        """g x for points x of shape (..., 2): integer points give integer points."""
+        return self.group._act(self._array(), _as_points(points))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Element) and self.group == other.group
+                and self.params == other.params)
+
+    def __hash__(self) -> int:
+        return hash((self.group, self.params))
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{k}={v}" for k, v in zip(self.group.param_names, self.params))
+        return f"{self.group.name}({body})"
+
+
+class ElementArray:
+    """Many elements of one group, stored as an int64 parameter array of shape (*shape, n).
+
+    Composition, inverse, matrices and action broadcast over ``shape`` like NumPy arrays.
+    Indexing with an integer tuple gives an ``Element``; anything else an ``ElementArray``.
+    """
+
+    __array_priority__ = 100  # so that Element * ElementArray is not taken over by NumPy
+
+    def __init__(self, group: Group, params: np.ndarray):
+        params = np.asarray(params, dtype=np.int64)
+        params.flags.writeable = False
+        self.group = group
+        self.params = params
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.params.shape[:-1]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d ElementArray")
+        return self.shape[0]
+
+    def __getitem__(self, index: Any) -> Element | ElementArray:
+        if not isinstance(index, tuple):
+            index = (index,)
+        picked = self.params[index + (slice(None),)]
+        if picked.ndim == 1:
+            return Element(self.group, tuple(picked.tolist()))
+        return ElementArray(self.group, picked)
+
+    def __iter__(self) -> Iterator[Element | ElementArray]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # parameters by name: G.array(...).r is an int array of shape self.shape
+        if name in ("group", "params"):
+            raise AttributeError(name)
+        try:
+            return self.params[..., self.group.param_names.index(name)]
+        except ValueError:
+            raise AttributeError(
+                f"{self.group.name} elements have parameters {self.group.param_names}, "
+                f"not {name!r}"
+            ) from None
+
+    def reshape(self, *shape: int) -> ElementArray:
+        if len(shape) == 1 and isinstance(shape[0], tuple):
+            shape = shape[0]
+        return ElementArray(self.group, self.params.reshape(tuple(shape) + (self.group.n_params,)))
+
+    def ravel(self) -> ElementArray:
+        return self.reshape(-1)
+
+    def _params_of(self, other: Element | ElementArray) -> np.ndarray:
+        self.group._check_same(other, "composition")
+        return other._array() if isinstance(other, Element) else other.params
+
+    def __mul__(self, other: Element | ElementArray) -> ElementArray:
+        return ElementArray(self.group, self.group._compose(self.params, self._params_of(other)))
+
+    def __rmul__(self, other: Element) -> ElementArray:
+        return ElementArray(self.group, self.group._compose(self._params_of(other), self.params))
+
+    def inverse(self) -> ElementArray:
+        return ElementArray(self.group, self.group._inverse(self.params))
+
+    def matrix(self) -> np.ndarray:
+        """Homogeneous matrices, shape (*shape, 3, 3)."""
+        return self.group._matrix(self.params)
+
+    def act(self, points: Any) -> np.ndarray:
+        """g x for points (..., 2), broadcasting ``shape`` against the points' leading axes."""
+        return self.group._act(self.params, _as_points(points))
+
+    def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        """Elementwise equality, as a bool array (like NumPy)."""
+        if isinstance(other, Element):
+            other_params = other._array()
+        elif isinstance(other, ElementArray):
+            other_params = other.params
+        else:
+            return NotImplemented
+        if other.group != self.group:
+            return np.zeros(self.shape, dtype=bool)
+        return np.all(self.params == other_params, axis=-1)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def tolist(self) -> list:
+        return [self[i] if self.ndim == 1 else self[i].tolist() for i in range(len(self))]
+
+    def __repr__(self) -> str:
+        return (f"ElementArray({self.group.name}, shape={self.shape}, "
+                f"params={self.group.param_names})")
+
+
+def _as_points(points: Any) -> np.ndarray:
+    arr = np.asarray(points)
+    if arr.ndim == 0 or arr.shape[-1] != 2:
+        raise ValueError(f"points must have shape (..., 2), got shape {arr.shape}")
+    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
+                                     or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"points must be integers (Z^2) or floats (R^2), got {arr.dtype}")
+    return arr.astype(np.int64) if np.issubdtype(arr.dtype, np.integer) else arr
+

@@ -1,0 +1,150 @@
+"""Lattice groups G = Z^2 x| H: translations of the pixel grid and a point group H.
+
+An element g = (h, t) = T(t) h, with h in H and t = (u, v) in Z^2, has the matrix
+
+    [[h, t], [0, 1]],      g x = h x + t,
+
+and the law of the semidirect product (the product of the matrices):
+
+    (h1, t1)(h2, t2) = (h1 h2, t1 + h1 t2),      (h, t)^-1 = (h^-1, -h^-1 t).
+
+The groups of the paper are instances: Z2 = Z^2 x| C1 with parameters (u, v), P4 = Z^2 x| C4 with
+(r, u, v) and P4M = Z^2 x| D4 with (m, r, u, v). With H = D4 the law reads
+
+    (m1, r1, t1)(m2, r2, t2) = (m1 + m2 mod 2, (-1)^m2 r1 + r2 mod 4, t1 + M^m1 R^r1 t2),
+
+which the Cayley table of D4 computes exactly. Another lattice group needs only its point
+group's generators: ``SemidirectProduct(PointGroup("C2", {"r": R @ R}), name="P2")``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Element, ElementArray, Group
+from .point import C1, C4, D4, PointGroup
+
+__all__ = ["SemidirectProduct", "Z2", "P4", "P4M", "get_group"]
+
+
+class SemidirectProduct(Group):
+    """The group Z^2 x| H of translations and point transformations, g = T(u, v) h.
+
+    Parameters are H's parameters followed by (u, v); e.g. P4M: (m, r, u, v).
+    """
+
+    def __init__(self, stabiliser: PointGroup, name: str | None = None):
+        if not isinstance(stabiliser, PointGroup):
+            raise TypeError(f"stabiliser must be a PointGroup, got {type(stabiliser).__name__}")
+        self.stabiliser = stabiliser
+        self.name = name or f"Z2x{stabiliser.name}"
+        self.param_names = stabiliser.param_names + ("u", "v")
+
+    @property
+    def order(self) -> None:
+        """Infinite: there is no finite order (``stabiliser.order`` is |H|)."""
+        return None
+
+    # ------------------------------------------------------------- the law
+    def _split(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stabiliser index and translation (..., 2) of parameter arrays."""
+        k = self.stabiliser.n_params
+        return self.stabiliser.index(a[..., :k]), a[..., k:]
+
+    def _join(self, index: np.ndarray, t: np.ndarray) -> np.ndarray:
+        shape = np.broadcast_shapes(np.shape(index), t.shape[:-1])
+        point = self.stabiliser.params_of(np.broadcast_to(index, shape))
+        return np.concatenate([point, np.broadcast_to(t, shape + (2,))], axis=-1)
+
+    def _compose(self, a, b):
+        i, ta = self._split(a)
+        j, tb = self._split(b)
+        h_i = self.stabiliser.matrices[i]
+        t = ta + np.einsum("...ij,...j->...i", h_i, tb)
+        return self._join(self.stabiliser.cayley[i, j], t)
+
+    def _inverse(self, a):
+        i, t = self._split(a)
+        k = self.stabiliser.inverse_table[i]
+        return self._join(k, -np.einsum("...ij,...j->...i", self.stabiliser.matrices[k], t))
+
+    def _matrix(self, a):
+        i, t = self._split(a)
+        out = np.zeros(t.shape[:-1] + (3, 3), dtype=np.int64)
+        out[..., :2, :2] = self.stabiliser.matrices[i]
+        out[..., :2, 2] = t
+        out[..., 2, 2] = 1
+        return out
+
+    def _check_range(self, params):
+        self.stabiliser._check_range(params[..., : self.stabiliser.n_params], owner=self.name)
+
+    def _key(self):
+        return ("semidirect", self.name, self.stabiliser._key())
+
+    # ----------------------------------------------------- named elements
+    def point_index(self, g: Element | ElementArray) -> np.ndarray:
+        """Stabiliser index of the point part h of g = T(t) h (an int, or an int array)."""
+        self._check_same(g, "point_index")
+        params = g._array() if isinstance(g, Element) else g.params
+        return self._split(params)[0]
+
+    def translation_of(self, g: Element | ElementArray) -> np.ndarray:
+        """Translation t of g = T(t) h, shape (..., 2)."""
+        self._check_same(g, "translation_of")
+        params = g._array() if isinstance(g, Element) else g.params
+        return self._split(params)[1]
+
+    def from_parts(self, point_index, translation) -> ElementArray:
+        """Elements T(t) h_s from stabiliser indices s (...) and translations t (..., 2)."""
+        index = np.asarray(point_index, dtype=np.int64)
+        t = np.asarray(translation, dtype=np.int64)
+        if index.size and (index.min() < 0 or index.max() >= self.stabiliser.order):
+            raise ValueError(f"stabiliser indices of {self.name} must be in "
+                             f"0..{self.stabiliser.order - 1}")
+        return ElementArray(self, self._join(index, t))
+
+    def stabiliser_elements(self) -> ElementArray:
+        """The elements h_s = T(0) h_s of the stabiliser of the origin, in index order."""
+        return self.from_parts(np.arange(self.stabiliser.order), np.zeros((1, 2), np.int64))
+
+    def embed(self, g: Element | ElementArray) -> Element | ElementArray:
+        """The same transformation of the plane as an element of this group.
+
+        Allowed when g's point part lies in this group's stabiliser (a Z2 translation into P4,
+        a P4 element into P4M); otherwise a ValueError.
+        """
+        if not isinstance(g, (Element, ElementArray)):
+            raise TypeError(f"embed: expected a group element, got {type(g).__name__}")
+        if g.group == self:
+            return g
+        mats = g.matrix()
+        lookup = {m.tobytes(): i for i, m in enumerate(self.stabiliser.matrices)}
+        linear = np.ascontiguousarray(mats[..., :2, :2]).reshape(-1, 2, 2)
+        try:
+            index = np.array([lookup[m.tobytes()] for m in linear], dtype=np.int64)
+        except KeyError:
+            raise ValueError(f"embed: an element of {g.group.name} whose linear part is not in "
+                             f"{self.stabiliser.name} is not an element of {self.name}") from None
+        out = self.from_parts(index.reshape(mats.shape[:-2]), mats[..., :2, 2])
+        return out[()] if isinstance(g, Element) else out
+
+
+#: Translations of Z^2, elements (u, v).
+Z2 = SemidirectProduct(C1, name="Z2")
+#: Translations and rotations by multiples of 90 degrees, elements (r, u, v) = T(u, v) R^r.
+P4 = SemidirectProduct(C4, name="P4")
+#: Translations, rotations and mirrors, elements (m, r, u, v) = T(u, v) M^m R^r.
+P4M = SemidirectProduct(D4, name="P4M")
+
+_BY_NAME = {"z2": Z2, "p4": P4, "p4m": P4M}
+
+
+def get_group(group: str | SemidirectProduct) -> SemidirectProduct:
+    """The group object for ``"z2"``, ``"p4"``, ``"p4m"`` (any case), or the group itself."""
+    if isinstance(group, SemidirectProduct):
+        return group
+    if isinstance(group, str) and group.lower() in _BY_NAME:
+        return _BY_NAME[group.lower()]
+    raise ValueError(f"group must be one of 'z2', 'p4', 'p4m' or a SemidirectProduct, "
+                     f"got {group!r}")

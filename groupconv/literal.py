@@ -1,0 +1,153 @@
+"""Literal correlations and convolutions: the sums of the theory, written as sums.
+
+Slow on purpose and meant to be read: one function per equation, each evaluating the sum over
+the whole (finite) support at every element g where the sum can be non-zero ("full" support,
+computed exactly from the supports of f and psi). They are the ground truth that the fast path
+is tested against. Sums run over all input channels k; ``psi`` is one filter (one output
+channel) or a sequence of filters (one per output channel).
+
+    planar correlation    (f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x)
+    planar convolution    (f ∗ psi)(x) = sum_y sum_k f_k(y) psi_k(x - y)
+    lifting correlation   (f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y)
+    group correlation     (f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)
+                                       = sum_h sum_k f_k(g h) psi_k(h)       (rewritten form)
+    group convolution     (f ∗ psi)(g) = sum_h sum_k f_k(h) psi_k(h^-1 g)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .feature_maps import Box, FeatureMap, _tabulate, box_of
+from .groups import Element, ElementArray, SemidirectProduct, get_group
+
+__all__ = [
+    "planar_correlation", "planar_convolution", "lifting_correlation", "group_correlation",
+    "group_correlation_rewritten", "group_convolution",
+]
+
+Filters = FeatureMap | Sequence[FeatureMap]
+
+
+def planar_correlation(f: FeatureMap, psi: Filters) -> FeatureMap:
+    """(f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x), on Z2."""
+    psis = _filters(psi, f, "planar_correlation", planar=True)
+    y = f.support()                                  # every y where f can be non-zero
+    f_y = f(y)
+    box = _box(f.corners(), _inverse_corners(psis))  # x = y - k for y, k in the supports
+    return _table(f.group, box, lambda x: _sum_k_y(f_y, psis, y * x.inverse()))
+
+
+def planar_convolution(f: FeatureMap, psi: Filters) -> FeatureMap:
+    """(f ∗ psi)(x) = sum_y sum_k f_k(y) psi_k(x - y), on Z2."""
+    psis = _filters(psi, f, "planar_convolution", planar=True)
+    y = f.support()
+    f_y = f(y)
+    box = _box(f.corners(), _corners(psis))          # x = y + k
+    return _table(f.group, box, lambda x: _sum_k_y(f_y, psis, y.inverse() * x))
+
+
+def lifting_correlation(f: FeatureMap, psi: Filters, group: SemidirectProduct | str
+                        ) -> FeatureMap:
+    """(f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): from Z^2 to G."""
+    group = get_group(group)
+    psis = _filters(psi, f, "lifting_correlation", planar=True)
+    y = f.support().ravel()
+    f_y = f(y)
+    points = f.group.translation_of(y)               # y as points of Z^2
+    # g = T(y) h T(k)^-1 for y in supp f, h in H, k in supp psi
+    lifted_y = group.from_parts(0, f.group.translation_of(f.corners()))
+    lifted_k = group.from_parts(0, f.group.translation_of(_corners(psis)))
+    box = _box(lifted_y, group.stabiliser_elements(), lifted_k.inverse())
+    return _table(group, box, lambda g: _sum_k_y(f_y, psis, g.inverse().act(points)))
+
+
+def group_correlation(f: FeatureMap, psi: Filters) -> FeatureMap:
+    """(f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h): the paper's form, from G to G."""
+    psis = _filters(psi, f, "group_correlation")
+    h = f.support()
+    f_h = f(h)
+    box = _box(f.corners(), _inverse_corners(psis))  # g = h k^-1
+    return _table(f.group, box, lambda g: _sum_k_y(f_h, psis, g.inverse() * h))
+
+
+def group_correlation_rewritten(f: FeatureMap, psi: Filters) -> FeatureMap:
+    """(f * psi)(g) = sum_h sum_k f_k(g h) psi_k(h): the form after substituting h -> g h."""
+    psis = _filters(psi, f, "group_correlation_rewritten")
+    h = [p.support() for p in psis]                  # every h where psi can be non-zero
+    psi_h = [p(h_p) for p, h_p in zip(psis, h)]
+    box = _box(f.corners(), _inverse_corners(psis))  # g h in supp f for h in supp psi
+    return _table(f.group, box, lambda g: np.stack(
+        [(f(g * h_p) * p_h).sum() for h_p, p_h in zip(h, psi_h)]))
+
+
+def group_convolution(f: FeatureMap, psi: Filters) -> FeatureMap:
+    """(f ∗ psi)(g) = sum_h sum_k f_k(h) psi_k(h^-1 g): the true G-convolution."""
+    psis = _filters(psi, f, "group_convolution")
+    h = f.support()
+    f_h = f(h)
+    box = _box(f.corners(), _corners(psis))          # g = h k
+    return _table(f.group, box, lambda g: _sum_k_y(f_h, psis, h.inverse() * g))
+
+
+# ------------------------------------------------------------------ helpers
+def _sum_k_y(f_y: np.ndarray, psis: Sequence[FeatureMap], where) -> np.ndarray:
+    """sum_k sum_y f_k(y) psi_k(where(y)) for every filter psi: one number per output channel."""
+    return np.stack([(f_y * p(where)).sum() for p in psis])
+
+
+def _table(group: SemidirectProduct, box: Box, value_at: Callable[[Element], np.ndarray]
+           ) -> FeatureMap:
+    """The feature map g -> value_at(g) on every T(t) h_s with t in ``box``: a loop over G."""
+    (u0, v0), (u1, v1) = box
+    s_count = group.stabiliser.order
+    rows, cols = u1 - u0 + 1, v1 - v0 + 1
+    out = None
+    for s in range(s_count):
+        for i in range(rows):
+            for j in range(cols):
+                g = group.from_parts(s, (u0 + i, v0 + j))[()]
+                value = value_at(g)
+                if out is None:
+                    out = np.zeros((len(value), s_count, rows, cols), dtype=value.dtype)
+                out[:, s, i, j] = value
+    return _tabulate(group, box, out)
+
+
+def _box(*factors: ElementArray) -> Box:
+    """Translation box of every product a b c ... of the given elements (broadcast)."""
+    product = factors[0].reshape(-1)
+    for factor in factors[1:]:
+        product = (product.reshape(-1, 1) * factor.reshape(1, -1)).reshape(-1)
+    return box_of(product.group.translation_of(product))
+
+
+def _corners(psis: Sequence[FeatureMap]) -> ElementArray:
+    group = psis[0].group
+    return group.array(np.concatenate([p.corners().params.reshape(-1, group.n_params)
+                                       for p in psis]))
+
+
+def _inverse_corners(psis: Sequence[FeatureMap]) -> ElementArray:
+    return _corners(psis).inverse()
+
+
+def _filters(psi: Filters, f: FeatureMap, op: str, planar: bool = False) -> list[FeatureMap]:
+    """The filters as a list, checked against f (group, channels, dtype)."""
+    if not isinstance(f, FeatureMap):
+        raise TypeError(f"{op}: f must be a FeatureMap, got {type(f).__name__}")
+    psis = [psi] if isinstance(psi, FeatureMap) else list(psi)
+    if not psis or not all(isinstance(p, FeatureMap) for p in psis):
+        raise TypeError(f"{op}: psi must be a FeatureMap or a non-empty sequence of them")
+    if planar and f.group.stabiliser.order != 1:
+        raise ValueError(f"{op}: f must be a function on Z2, got one on {f.group.name}")
+    for p in psis:
+        if p.group != f.group:
+            raise ValueError(f"{op}: psi must be a function on {f.group.name} like f, "
+                             f"got one on {p.group.name}")
+        if p.channels != f.channels:
+            raise ValueError(f"{op}: psi must have {f.channels} channels like f, "
+                             f"got {p.channels}")
+    return psis

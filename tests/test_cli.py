@@ -1,0 +1,47 @@
+"""The main job: ``groupconv verify`` prints a row per claim, exits 1 when a claim fails."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from groupconv import claims, cli
+
+
+def test_verify_table(capsys):
+    assert cli.main(["verify", "--trials", "1", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "lifting_equivariance" in out and "symbolic_associativity" in out
+    summary = out.strip().splitlines()[-1]
+    assert summary.startswith("51 claims checked, 51 passed, 0 failed (seed 3")
+
+
+def test_verify_json(capsys):
+    assert cli.main(["verify", "--trials", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["failed"] == 0 and report["passed"] == len(report["rows"]) == 51
+    row = next(r for r in report["rows"] if r["claim"] == "group_convolution_equivariance"
+               and r["group"] == "P4M")
+    assert row["passed"] and row["max_error"] <= claims.TOLERANCE
+
+
+def test_verify_fails_when_a_claim_fails(monkeypatch, capsys):
+    broken = claims.Claim("broken", "1 = 2", ("P4",), lambda group, rng: 1.0)
+    monkeypatch.setattr("groupconv.verify.CLAIMS", (broken,))
+    assert cli.main(["verify", "--trials", "1"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_verify_rejects_bad_arguments(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["verify", "--trials", "0"])
+    assert exit_info.value.code == 2
+    assert "expected a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_console_script_runs():
+    result = subprocess.run([sys.executable, "-m", "groupconv.cli", "verify", "--trials", "1"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "0 failed" in result.stdout

@@ -1,0 +1,210 @@
+"""Groups: elements, laws (against matrices, the paper's closed form and GrouPy's vectors),
+vectorised element arrays, point groups, the generic construction, and bad input."""
+
+import pathlib
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from groupconv import C1, C2, C4, D4, P4, P4M, Z2, PointGroup, SemidirectProduct, get_group
+from groupconv.groups import M, R
+
+from strategies import GROUP_IDS, GROUPS, elements
+
+REF = np.load(pathlib.Path(__file__).parent / "data" / "reference.npz", allow_pickle=False)
+groups = pytest.mark.parametrize("group", GROUPS, ids=GROUP_IDS)
+
+
+# ----------------------------------------------------------------- elements
+def test_element_repr_and_keywords():
+    g = P4M.element(m=1, r=3, u=2, v=-1)
+    assert repr(g) == "P4M(m=1, r=3, u=2, v=-1)"
+    assert repr(P4.element(r=1, u=0, v=2)) == "P4(r=1, u=0, v=2)"
+    assert repr(Z2.element(u=1, v=2)) == "Z2(u=1, v=2)"
+    assert (g.m, g.r, g.u, g.v) == (1, 3, 2, -1)
+    assert P4.element(u=1, v=2) == P4.element(r=0, u=1, v=2)  # left-out parameters are 0
+
+
+def test_elements_are_immutable_hashable_equal_by_value():
+    a, b = P4.element(r=1, u=2, v=3), P4.element(r=1, u=2, v=3)
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a != P4.element(r=2, u=2, v=3)
+    assert P4.element(u=1) != Z2.element(u=1)  # same motion, different groups
+    with pytest.raises(AttributeError):
+        a.params = (0, 0, 0)
+
+
+@groups
+@given(data=st.data())
+def test_composition_is_matrix_product(group, data):
+    a, b = data.draw(elements(group)), data.draw(elements(group))
+    assert np.array_equal((a * b).matrix(), a.matrix() @ b.matrix())
+    assert np.array_equal(a.inverse().matrix() @ a.matrix(), np.eye(3, dtype=np.int64))
+    assert (a * b).matrix().dtype == np.int64  # exact integers, no rounded trigonometry
+
+
+@groups
+@given(data=st.data())
+def test_action_is_matrix_on_homogeneous_points(group, data):
+    g = data.draw(elements(group))
+    points = np.array(data.draw(st.lists(st.tuples(st.integers(-9, 9), st.integers(-9, 9)),
+                                         min_size=1, max_size=5)))
+    homogeneous = np.concatenate([points, np.ones((len(points), 1), np.int64)], axis=1)
+    assert np.array_equal(g.act(points), (g.matrix() @ homogeneous.T).T[:, :2])
+    h = data.draw(elements(group))
+    assert np.array_equal((g * h).act(points), g.act(h.act(points)))  # a group action
+
+
+@given(m1=st.integers(0, 1), r1=st.integers(0, 3), m2=st.integers(0, 1), r2=st.integers(0, 3),
+       t=st.lists(st.integers(-9, 9), min_size=4, max_size=4))
+def test_p4m_law_is_the_papers_closed_form(m1, r1, m2, r2, t):
+    a = P4M.element(m=m1, r=r1, u=t[0], v=t[1])
+    b = P4M.element(m=m2, r=r2, u=t[2], v=t[3])
+    t12 = np.array(t[:2]) + np.linalg.matrix_power(M, m1) @ np.linalg.matrix_power(R, r1) \
+        @ np.array(t[2:])
+    expected = P4M.element(m=(m1 + m2) % 2, r=((-1) ** m2 * r1 + r2) % 4,
+                           u=int(t12[0]), v=int(t12[1]))
+    assert a * b == expected
+
+
+def test_rotation_and_mirror_conventions():
+    r, m = P4M.element(r=1), P4M.element(m=1)
+    assert np.array_equal(r.act([1, 0]), [0, 1])  # R(u, v) = (-v, u)
+    assert np.array_equal(r.act([0, 1]), [-1, 0])
+    assert np.array_equal(m.act([2, 3]), [-2, 3])  # M negates the row coordinate
+    assert m * r == r.inverse() * m  # M R = R^-1 M
+
+
+# ----------------------------------------------------- vectorised element arrays
+@groups
+@given(data=st.data())
+def test_element_arrays_broadcast_like_numpy(group, data):
+    a = [data.draw(elements(group)) for _ in range(3)]
+    b = [data.draw(elements(group)) for _ in range(2)]
+    A = group.array(np.array([g.params for g in a]))
+    B = group.array(np.array([g.params for g in b]))
+    products = A.reshape(3, 1) * B.reshape(1, 2)
+    assert products.shape == (3, 2)
+    for i in range(3):
+        for j in range(2):
+            assert products[i, j] == a[i] * b[j]
+    assert all(A.inverse()[i] == a[i].inverse() for i in range(3))
+    assert np.array_equal(A.matrix(), np.stack([g.matrix() for g in a]))
+    assert np.all((a[0] * B) == B.__rmul__(a[0]))
+    points = np.arange(6).reshape(3, 2)
+    assert np.array_equal(A.act(points), np.stack([g.act(p) for g, p in zip(a, points)]))
+
+
+def test_element_array_by_keyword_and_attributes():
+    A = P4.array(r=[0, 1, 2], u=5, v=np.array([[1], [2]]))
+    assert A.shape == (2, 3)
+    assert np.array_equal(A.r, [[0, 1, 2], [0, 1, 2]]) and np.all(A.u == 5)
+    assert A[1, 2] == P4.element(r=2, u=5, v=2)
+    assert len(A.ravel()) == 6 and len(A.tolist()) == 2
+
+
+# ---------------------------------------------------------------- point groups
+def test_point_group_tables():
+    assert (C1.order, C2.order, C4.order, D4.order) == (1, 2, 4, 8)
+    assert np.array_equal(C4.cayley, (np.arange(4)[:, None] + np.arange(4)) % 4)
+    assert np.array_equal(C4.inverse_table, [0, 3, 2, 1])
+    for i in range(8):
+        m1, r1 = divmod(i, 4)
+        assert np.array_equal(D4.matrices[i], np.linalg.matrix_power(M, m1)
+                              @ np.linalg.matrix_power(R, r1))  # index 4m + r is M^m R^r
+        for j in range(8):
+            m2, r2 = divmod(j, 4)
+            assert D4.cayley[i, j] == 4 * ((m1 + m2) % 2) + ((-1) ** m2 * r1 + r2) % 4
+    assert np.array_equal(D4.cayley[np.arange(8), D4.inverse_table], np.zeros(8))
+    assert D4.element(m=1, r=1) * D4.element(m=1, r=1) == D4.identity()
+
+
+def test_point_group_elements_act_on_points():
+    assert np.array_equal(C4.element(r=1).act([[1, 0], [0, 1]]), [[0, 1], [-1, 0]])
+    assert [repr(h) for h in D4.elements()][:2] == ["D4(m=0, r=0)", "D4(m=0, r=1)"]
+
+
+def test_a_new_lattice_group_needs_only_its_generators():
+    """p2 (translations and the 180-degree rotation) from one generator, R^2."""
+    P2 = SemidirectProduct(PointGroup("C2", {"r": R @ R}), name="P2")
+    assert P2.param_names == ("r", "u", "v") and P2.stabiliser.order == 2
+    g = P2.element(r=1, u=2, v=-1)
+    assert np.array_equal(g.act([3, 4]), [-1, -5])  # -x + t
+    assert g * g == P2.element(u=0, v=0)  # (R^2, t)^2 = (e, t - t)
+    assert g.inverse() == g
+    assert P4.embed(g) == P4.element(r=2, u=2, v=-1)
+    h = P2.element(r=0, u=1, v=1)
+    assert np.array_equal((g * h).matrix(), g.matrix() @ h.matrix())
+
+
+def test_bad_generators_are_refused():
+    with pytest.raises(ValueError, match="not distinct"):
+        PointGroup("X", {"a": R, "b": R})
+    with pytest.raises(ValueError, match="infinite order"):
+        PointGroup("X", {"s": [[1, 1], [0, 1]]})
+    with pytest.raises(ValueError, match="determinant"):
+        PointGroup("X", {"s": [[2, 0], [0, 1]]})
+    with pytest.raises(TypeError, match="integers"):
+        PointGroup("X", {"s": [[0.0, -1.0], [1.0, 0.0]]})
+    with pytest.raises(ValueError, match="not closed"):
+        # the swap S and M both have order 2; {e, M, S, SM} is not a group (M S = R is missing)
+        PointGroup("X", {"s": [[0, 1], [1, 0]], "m": M})
+
+
+def test_get_group():
+    assert get_group("p4m") is P4M and get_group("Z2") is Z2 and get_group(P4) is P4
+    with pytest.raises(ValueError, match="'z2', 'p4', 'p4m'"):
+        get_group("p6")
+
+
+# ------------------------------------------------------- GrouPy conformance
+@pytest.mark.parametrize("name,group", [("p4", P4), ("p4m", P4M)])
+def test_groupy_group_laws(name, group):
+    a, b = group.array(REF[f"d_{name}_a"]), group.array(REF[f"d_{name}_b"])
+    assert np.array_equal((a * b).params, REF[f"d_{name}_ab"])
+    assert np.array_equal(a.inverse().params, REF[f"d_{name}_a_inv"])
+    assert np.array_equal(a.matrix(), REF[f"d_{name}_a_hmat"])
+
+
+def test_groupy_action_and_tables():
+    a = P4M.array(REF["d_p4m_a"])
+    assert np.array_equal(a.act(REF["d_z2_points"]), REF["d_p4m_a_acting_on_points"])
+    assert np.array_equal(D4.cayley, REF["d_d4_cayley"])
+    assert np.array_equal(D4.inverse_table, REF["d_d4_inverse"])
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize("params,error,message", [
+    (dict(r=4), ValueError, "P4M parameter r must be in 0..3, got 4"),
+    (dict(m=2), ValueError, "P4M parameter m must be in 0..1, got 2"),
+    (dict(r=-1), ValueError, "P4M parameter r must be in 0..3, got -1"),
+    (dict(u=0.5), TypeError, "P4M parameter u must be an int, got 0.5"),
+    (dict(u=1.0), TypeError, "must be an int, got 1.0"),
+    (dict(v=True), TypeError, "must be an int, got True"),
+    (dict(s=1), TypeError, r"takes? parameters \('m', 'r', 'u', 'v'\), got \['s'\]"),
+])
+def test_bad_parameters(params, error, message):
+    with pytest.raises(error, match=message):
+        P4M.element(**params)
+
+
+def test_bad_arrays():
+    with pytest.raises(ValueError, match=r"shape \(\.\.\., 3\)"):
+        P4.array(np.zeros((5, 4), np.int64))
+    with pytest.raises(TypeError, match="must be integers, got float64"):
+        P4.array(np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="P4 parameter r must be in 0..3, got 7"):
+        P4.array(r=[0, 7])
+    with pytest.raises(ValueError, match=r"points must have shape \(\.\.\., 2\)"):
+        P4.element(r=1).act([1, 2, 3])
+
+
+def test_composing_elements_of_different_groups():
+    with pytest.raises(TypeError, match="expected an element of P4, got an element of P4M"):
+        P4.element(r=1) * P4M.element(m=1)
+    with pytest.raises(TypeError, match="expected an element of P4M, got an element of Z2"):
+        P4M.array(r=[1, 2]) * Z2.element(u=1)
+    with pytest.raises(ValueError, match="not an element of P4"):
+        P4.embed(P4M.element(m=1))
