@@ -5,4 +5,8 @@ from .groups import (
     get_group,
 )
 
+from .banks import filter_bank
+from .correlation import group_convolution, group_correlation, lifting_correlation
+from .engine import Workspace
+
 __version__ = "0.1.0"

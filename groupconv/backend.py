@@ -1,0 +1,54 @@
+"""Array libraries: which namespace an array belongs to, and the dtype rules of the fast path.
+
+The fast path is written against the Python array API standard through array-api-compat, so
+NumPy, CuPy, PyTorch and array-api-strict arrays all work; results come back in the library
+(and on the device) they came from. Dtypes: real floating arrays keep their dtype (float32 stays
+float32, float64 stays float64), integer and boolean arrays are promoted to float64, anything
+else (complex, object, strings) is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace, device, is_cupy_array, is_numpy_array
+
+__all__ = ["namespace", "as_real_float", "to_numpy", "from_numpy"]
+
+
+def namespace(*arrays: Any, op: str = "groupconv"):
+    """The common array API namespace of the arrays, with a clear error when there is none."""
+    try:
+        return array_namespace(*arrays)
+    except TypeError:
+        kinds = ", ".join(sorted({f"{type(a).__module__}.{type(a).__name__}" for a in arrays}))
+        raise TypeError(f"{op}: expected arrays of one array library (NumPy, CuPy, PyTorch, "
+                        f"or another array API library), got {kinds}") from None
+
+
+def as_real_float(a: Any, what: str) -> Any:
+    """``a`` as an array of a real floating dtype: floats unchanged, integers -> float64."""
+    if isinstance(a, (list, tuple)) or np.isscalar(a):
+        a = np.asarray(a)
+    xp = namespace(a, op=what)
+    if xp.isdtype(a.dtype, "real floating"):
+        return a
+    if xp.isdtype(a.dtype, ("integral", "bool")):
+        return xp.astype(a, xp.float64)
+    raise TypeError(f"{what} must be real numbers (a floating or integer dtype), got {a.dtype}")
+
+
+def to_numpy(a: Any) -> np.ndarray:
+    """A NumPy copy of an array from any supported library (the GPU's copied to the host)."""
+    if is_numpy_array(a):
+        return a
+    if is_cupy_array(a):
+        return a.get()
+    return np.from_dlpack(a)
+
+
+def from_numpy(a: np.ndarray, like: Any) -> Any:
+    """``a`` in the library and on the device of ``like``, with ``like``'s dtype."""
+    xp = array_namespace(like)
+    return xp.asarray(a, dtype=like.dtype, device=device(like))

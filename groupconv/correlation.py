@@ -1,0 +1,177 @@
+"""Array-level lifting correlation, group correlation and group convolution: fast and literal.
+
+These are the layers of a G-CNN on fixed-size arrays, in the layout of DESIGN.md:
+
+    lifting_correlation  x (..., C_in, H, W)     w (C_out, C_in, k, k)     -> (..., C_out, S, H', W')
+    group_correlation    x (..., C_in, S, H, W)  w (C_out, C_in, S, k, k)  -> (..., C_out, S, H', W')
+    group_convolution    same shapes as group_correlation (the true G-convolution)
+
+``mode`` is "valid", "same" (zero padding k // 2 on each side) or "full" (k - 1 on each side),
+so H' = H + 2 p - k + 1. Rotations and mirrors act about the centre of every array.
+
+``method="fast"`` (the default) expands the filter bank with one gather and runs one standard 2D
+correlation as matrix products (``groupconv.engine``), in the array library of the input.
+``method="literal"`` evaluates the same array through the literal sums of ``groupconv.literal``
+(the ground truth; slow, NumPy, float64), reading each output entry as one group element:
+
+    correlation   y[o, s, i, j] = (x * w_o)(T(i + k//2 - p + d_s, j + k//2 - p + d_s) h_s)
+    convolution   y[o, s, i, j] = (X ∗ w_o)(T(i + k - 1 - k//2 - p, j + ...) h_s),
+                  where X(T(u + d_t, v + d_t) h_t) = x[t, u, v].
+
+For odd k, d_s = 0. For even k, a k x k filter rotated about its geometric centre (what the
+array level does, as GrouPy does) is the filter transformed by T(d_s) h_s, with the integer
+d_s = (h_s (1, 1) - (1, 1)) / 2: slice s of the output sits at a shifted origin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import literal
+from .backend import as_real_float, from_numpy, namespace, to_numpy
+from .banks import check_weights, expand
+from .engine import DEFAULT_MAX_WORKSPACE, PADDING, Workspace, correlate2d
+from .feature_maps import FeatureMap
+from .groups import Z2, SemidirectProduct, get_group
+
+__all__ = ["lifting_correlation", "group_correlation", "group_convolution", "slice_shifts"]
+
+METHODS = ("fast", "literal")
+
+
+def lifting_correlation(x: Any, w: Any, group: SemidirectProduct | str, *, mode: str = "valid",
+                        method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                        workspace: Workspace | None = None) -> Any:
+    """(f * psi)(g) = sum_y sum_c f_c(y) psi_c(g^-1 y): x (..., C_in, H, W) -> (..., C_out, S, H', W').
+
+    w has shape (C_out, C_in, k, k). See the module docstring for modes and methods; pass a
+    ``Workspace`` kept between calls to reuse the engine's memory.
+    """
+    return _layer(x, w, group, "lifting", mode, method, max_workspace, workspace,
+                  "lifting_correlation")
+
+
+def group_correlation(x: Any, w: Any, group: SemidirectProduct | str, *, mode: str = "valid",
+                      method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                      workspace: Workspace | None = None) -> Any:
+    """(f * psi)(g) = sum_h sum_c f_c(h) psi_c(g^-1 h): x (..., C_in, S, H, W) -> (..., C_out, S, H', W').
+
+    w has shape (C_out, C_in, S, k, k).
+    """
+    return _layer(x, w, group, "correlation", mode, method, max_workspace, workspace,
+                  "group_correlation")
+
+
+def group_convolution(x: Any, w: Any, group: SemidirectProduct | str, *, mode: str = "valid",
+                      method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                      workspace: Workspace | None = None) -> Any:
+    """(f ∗ psi)(g) = sum_h sum_c f_c(h) psi_c(h^-1 g), the true G-convolution; shapes as
+    ``group_correlation``. It is the adjoint of the G-correlation: the gradient of a
+    G-correlation with respect to its input is a G-convolution with the same filter."""
+    return _layer(x, w, group, "convolution", mode, method, max_workspace, workspace,
+                  "group_convolution")
+
+
+def slice_shifts(group: SemidirectProduct, k: int) -> np.ndarray:
+    """d_s for every stabiliser element: (S, 2) ints, zero for odd k (see the module docstring)."""
+    if k % 2:
+        return np.zeros((group.stabiliser.order, 2), dtype=np.int64)
+    return (group.stabiliser.matrices @ np.ones(2, np.int64) - 1) // 2
+
+
+# ------------------------------------------------------------------ checks
+def _layer(x, w, group, kind, mode, method, max_workspace, workspace, op):
+    group = get_group(group)
+    if mode not in PADDING:
+        raise ValueError(f"{op}: mode must be 'valid', 'same' or 'full', got {mode!r}")
+    if method not in METHODS:
+        raise ValueError(f"{op}: method must be 'fast' or 'literal', got {method!r}")
+    x = as_real_float(x, f"{op}: input")
+    w = check_weights(w, group, kind, op)
+    xp = namespace(x, w, op=op)
+    dtype = xp.result_type(x.dtype, w.dtype)
+    x = x if x.dtype == dtype else xp.astype(x, dtype)
+    w = w if w.dtype == dtype else xp.astype(w, dtype)
+    s_in = 1 if kind == "lifting" else group.stabiliser.order
+    c_out, c_in, k = w.shape[0], w.shape[1], w.shape[-1]
+    core = 3 if kind == "lifting" else 4
+    layout = "(..., C_in, H, W)" if kind == "lifting" else f"(..., C_in, {s_in}, H, W)"
+    if x.ndim < core:
+        raise ValueError(f"{op}: input must have shape {layout}, got shape {tuple(x.shape)}")
+    if x.shape[-core] != c_in or (kind != "lifting" and x.shape[-3] != s_in):
+        raise ValueError(f"{op}: input must have shape {layout} with C_in = {c_in} (from the "
+                         f"weights {tuple(w.shape)}), got shape {tuple(x.shape)}")
+    h, wd = x.shape[-2], x.shape[-1]
+    p = PADDING[mode](k)
+    ho, wo = h + 2 * p - k + 1, wd + 2 * p - k + 1
+    if ho < 1 or wo < 1:
+        raise ValueError(f"{op}: a {k}x{k} filter in mode {mode!r} needs an input of at least "
+                         f"{k - 2 * p}x{k - 2 * p} pixels, got {h}x{wd}")
+    lead = tuple(x.shape[:-core])
+    s_out = group.stabiliser.order
+    if method == "literal":
+        out = _literal(x, w, group, kind, mode)
+    else:
+        batch = int(np.prod(lead, dtype=np.int64))
+        flat = xp.reshape(x, (batch, c_in * s_in, h, wd))
+        bank = expand(w, group, kind, layout="engine")
+        out = correlate2d(flat, bank, mode, max_workspace=max_workspace, workspace=workspace)
+    return xp.reshape(out, lead + (c_out, s_out, ho, wo))
+
+
+# ------------------------------------------------------------------ literal
+def _literal(x, w, group: SemidirectProduct, kind: str, mode: str):
+    """The same array as the fast path, entry by entry through the literal sums (float64)."""
+    xn = to_numpy(x).astype(np.float64)
+    wn = to_numpy(w).astype(np.float64)
+    k = wn.shape[-1]
+    p = PADDING[mode](k)
+    core = 3 if kind == "lifting" else 4
+    lead = xn.shape[:-core]
+    xn = xn.reshape((-1,) + xn.shape[-core:])
+    filter_group = Z2 if kind == "lifting" else group
+    psis = [_feature_map(filter_group, wo, origin="centre") for wo in wn]
+    shifts = slice_shifts(group, k)
+    ho, wo = xn.shape[-2] + 2 * p - k + 1, xn.shape[-1] + 2 * p - k + 1
+    s_idx = np.arange(group.stabiliser.order)[:, None, None]
+    i = np.arange(ho)[None, :, None]
+    j = np.arange(wo)[None, None, :]
+    outs = []
+    for xb in xn:
+        if kind == "lifting":
+            exact = literal.lifting_correlation(FeatureMap(Z2, xb), psis, group)
+        elif kind == "correlation":
+            exact = literal.group_correlation(_feature_map(group, xb), psis)
+        else:
+            exact = literal.group_convolution(_placed(xb, group, shifts), psis)
+        if kind == "convolution":
+            base, extra = k - 1 - k // 2 - p, np.zeros_like(shifts)
+        else:
+            base, extra = k // 2 - p, shifts
+        t = np.stack([np.broadcast_to(i + base + extra[:, None, None, 0], (len(shifts), ho, wo)),
+                      np.broadcast_to(j + base + extra[:, None, None, 1], (len(shifts), ho, wo))],
+                     axis=-1)
+        outs.append(exact(group.from_parts(s_idx, t)))
+    out = np.stack(outs).reshape(lead + outs[0].shape)
+    return from_numpy(out.reshape((-1,) + out.shape[len(lead):]), x)
+
+
+def _placed(xb: np.ndarray, group: SemidirectProduct, shifts: np.ndarray) -> FeatureMap:
+    """The function X on G with X(T(u + d_t, v + d_t) h_t) = xb[:, t, u, v]."""
+    c, s, h, wd = xb.shape
+    lo = shifts.min(axis=0)
+    hi = shifts.max(axis=0)
+    values = np.zeros((c, s, h + hi[0] - lo[0], wd + hi[1] - lo[1]))
+    for t in range(s):
+        du, dv = shifts[t] - lo
+        values[:, t, du:du + h, dv:dv + wd] = xb[:, t]
+    return _feature_map(group, values, origin=(-int(lo[0]), -int(lo[1])))
+
+
+def _feature_map(group: SemidirectProduct, values: np.ndarray, origin=(0, 0)) -> FeatureMap:
+    """A FeatureMap from array-level values (C, [S,] H, W); on Z2 the S = 1 axis is dropped."""
+    if group.stabiliser.order == 1 and values.ndim == 4:
+        values = values[:, 0]
+    return FeatureMap(group, values, origin=origin)
