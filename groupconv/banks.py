@@ -26,7 +26,8 @@ from .arrays import transform_indices
 from .backend import as_real_float
 from .groups import SemidirectProduct, get_group
 
-__all__ = ["filter_bank", "bank_index_map", "expand", "check_weights"]
+__all__ = ["filter_bank", "bank_index_map", "expand", "expand_adjoint", "LatticeBank",
+           "check_weights"]
 
 KINDS = ("lifting", "correlation", "convolution")
 
@@ -89,6 +90,62 @@ def expand(w: Any, group: SemidirectProduct, kind: str, layout: str = "groupy") 
     if layout == "engine":
         return xp.reshape(bank, (c_out * s_out, k, k, c_in * s_in))
     return xp.reshape(bank, (c_out, s_out, c_in, s_in, k, k))
+
+
+@functools.lru_cache(maxsize=256)
+def _adjoint_indices(group: SemidirectProduct, k: int, kind: str, c_in: int) -> np.ndarray:
+    """For each output orientation s the engine gather is a bijection of one output channel's
+    weights; these are the inverse permutations, offset to index the whole bank."""
+    idx = _gather_indices(group, k, kind, c_in, "engine").reshape(group.stabiliser.order, -1)
+    s_out, q = idx.shape
+    if not np.array_equal(np.sort(idx, axis=1), np.broadcast_to(np.arange(q), idx.shape)):
+        raise AssertionError("a bank slice is not a permutation of the weights")
+    inverse = np.empty_like(idx)
+    rows = np.arange(s_out)[:, None]
+    inverse[rows, idx] = np.arange(q)[None, :]
+    return (inverse + rows * q).reshape(-1)
+
+
+def expand_adjoint(dbank: Any, group: SemidirectProduct, kind: str, c_in: int) -> Any:
+    """The adjoint of ``expand(w, group, kind, layout="engine")``: bank gradient -> weight
+    gradient, dw = sum_s P_s^T dbank_s, one gather and a sum over output orientations."""
+    xp = array_namespace(dbank)
+    s_out = group.stabiliser.order
+    s_in = 1 if kind == "lifting" else s_out
+    k = dbank.shape[1]
+    c_out = dbank.shape[0] // s_out
+    q = c_in * s_in * k * k
+    idx = xp.asarray(_adjoint_indices(group, k, kind, c_in), device=device(dbank))
+    flat = xp.reshape(dbank, (c_out, s_out * q))
+    grad = xp.sum(xp.reshape(xp.take(flat, idx, axis=1), (c_out, s_out, q)), axis=1)
+    return xp.reshape(grad, (c_out, c_in) + ((s_in,) if kind != "lifting" else ()) + (k, k))
+
+
+class LatticeBank:
+    """The bank expansion of one layer kind on a lattice group, as a linear map w -> bank with
+    its adjoint: the interface the nn layers use (other groups provide the same methods)."""
+
+    def __init__(self, group: SemidirectProduct | str, kind: str):
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.group = get_group(group)
+        self.kind = kind
+        self.s_out = self.group.stabiliser.order
+        self.s_in = 1 if kind == "lifting" else self.s_out
+
+    def weight_shape(self, c_out: int, c_in: int, k: int) -> tuple[int, ...]:
+        return (c_out, c_in) + ((self.s_in,) if self.kind != "lifting" else ()) + (k, k)
+
+    def expand(self, w: Any) -> Any:
+        """Bank in the engine layout (C_out S_out, k, k, C_in S_in)."""
+        return expand(w, self.group, self.kind, layout="engine")
+
+    def adjoint(self, dbank: Any, c_in: int) -> Any:
+        """Weight gradient from a bank gradient in the engine layout."""
+        return expand_adjoint(dbank, self.group, self.kind, c_in)
+
+    def __repr__(self) -> str:
+        return f"LatticeBank({self.group.name}, {self.kind!r})"
 
 
 def check_weights(w: Any, group: SemidirectProduct, kind: str, op: str) -> Any:

@@ -7,7 +7,7 @@ These are the layers of a G-CNN on fixed-size arrays, in the layout of DESIGN.md
     group_convolution    same shapes as group_correlation (the true G-convolution)
 
 ``mode`` is "valid", "same" (zero padding k // 2 on each side) or "full" (k - 1 on each side),
-so H' = H + 2 p - k + 1. Rotations and mirrors act about the centre of every array.
+or the padding p itself (an int in 0..k-1), so H' = H + 2 p - k + 1. Rotations and mirrors act about the centre of every array.
 
 ``method="fast"`` (the default) expands the filter bank with one gather and runs one standard 2D
 correlation as matrix products (``groupconv.engine``), in the array library of the input.
@@ -32,7 +32,7 @@ import numpy as np
 from . import literal
 from .backend import as_real_float, from_numpy, namespace, to_numpy
 from .banks import check_weights, expand
-from .engine import DEFAULT_MAX_WORKSPACE, PADDING, Workspace, correlate2d
+from .engine import DEFAULT_MAX_WORKSPACE, Workspace, correlate2d, padding_of
 from .feature_maps import FeatureMap
 from .groups import Z2, SemidirectProduct, get_group
 
@@ -84,8 +84,6 @@ def slice_shifts(group: SemidirectProduct, k: int) -> np.ndarray:
 # ------------------------------------------------------------------ checks
 def _layer(x, w, group, kind, mode, method, max_workspace, workspace, op):
     group = get_group(group)
-    if mode not in PADDING:
-        raise ValueError(f"{op}: mode must be 'valid', 'same' or 'full', got {mode!r}")
     if method not in METHODS:
         raise ValueError(f"{op}: method must be 'fast' or 'literal', got {method!r}")
     x = as_real_float(x, f"{op}: input")
@@ -104,7 +102,10 @@ def _layer(x, w, group, kind, mode, method, max_workspace, workspace, op):
         raise ValueError(f"{op}: input must have shape {layout} with C_in = {c_in} (from the "
                          f"weights {tuple(w.shape)}), got shape {tuple(x.shape)}")
     h, wd = x.shape[-2], x.shape[-1]
-    p = PADDING[mode](k)
+    try:
+        p = padding_of(mode, k)
+    except ValueError as error:
+        raise ValueError(f"{op}: {error}") from None
     ho, wo = h + 2 * p - k + 1, wd + 2 * p - k + 1
     if ho < 1 or wo < 1:
         raise ValueError(f"{op}: a {k}x{k} filter in mode {mode!r} needs an input of at least "
@@ -127,7 +128,7 @@ def _literal(x, w, group: SemidirectProduct, kind: str, mode: str):
     xn = to_numpy(x).astype(np.float64)
     wn = to_numpy(w).astype(np.float64)
     k = wn.shape[-1]
-    p = PADDING[mode](k)
+    p = padding_of(mode, k)
     core = 3 if kind == "lifting" else 4
     lead = xn.shape[:-core]
     xn = xn.reshape((-1,) + xn.shape[-core:])

@@ -7,9 +7,13 @@ C_in * S input channels). Images are laid out channel-first and flattened, so th
 window by (a, a') is moving a flat view by a * W_pad + a': the taps become column blocks of one
 matrix and the work is a few large GEMMs. Two ways of stacking the taps, chosen by size:
 
-- ``"im2col"``: all k * k taps stacked, one GEMM with K = k^2 C (few input channels: lifting);
+- ``"im2col"``: all k * k taps stacked, one GEMM with K = k^2 C (few input channels: lifting;
+  small maps, where padded rows would be mostly waste);
 - ``"rows"``: the k column taps stacked, one GEMM with K = k C and k * O rows (one per row tap),
-  then k - 1 shifted in-place additions (wide layers).
+  then k - 1 shifted in-place additions (wide layers on larger maps);
+- ``"scatter"``: when the output is much larger than the input (the heavy padding of an
+  adjoint), the transposed correlation: one GEMM over the input positions only, then the k^2
+  products added into place, so that no product with a padding zero is computed.
 
 Work is done in chunks of whole images, or of image rows, of about ``TARGET_COLUMNS`` output
 positions, and the temporary arrays never exceed ``max_workspace`` bytes. They live in a
@@ -28,7 +32,8 @@ from array_api_compat import (
     array_namespace, device, is_cupy_namespace, is_numpy_namespace, is_torch_namespace,
 )
 
-__all__ = ["correlate2d", "Workspace", "DEFAULT_MAX_WORKSPACE", "PADDING", "output_size"]
+__all__ = ["correlate2d", "weight_gradient", "adjoint_weights", "padding_of", "Workspace",
+           "DEFAULT_MAX_WORKSPACE", "PADDING", "output_size"]
 
 #: Default bound on the engine's temporary arrays, in bytes (256 MiB).
 DEFAULT_MAX_WORKSPACE = 256 * 2**20
@@ -41,11 +46,26 @@ TARGET_COLUMNS = 8192
 PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda k: k - 1}
 
 _IM2COL_MAX_K = 512  # stack all k^2 taps while k^2 C stays below this (measured, see above)
+_MAX_WASTE = 1.5     # ... or when "rows" would compute 1.5x the output positions, or more
+_MAX_GROWTH = 1.5    # outputs with 1.5x the input's positions, or more: the transposed form
 
 
-def output_size(n: int, k: int, mode: str) -> int:
+def padding_of(mode: str | int, k: int) -> int:
+    """Zero padding on each side: "valid" 0, "same" k // 2, "full" k - 1, or an int in 0..k-1."""
+    if isinstance(mode, str):
+        if mode not in PADDING:
+            raise ValueError(f"mode must be 'valid', 'same', 'full' or a padding in 0..{k - 1}, "
+                             f"got {mode!r}")
+        return PADDING[mode](k)
+    if isinstance(mode, bool) or not isinstance(mode, int) or not 0 <= mode <= k - 1:
+        raise ValueError(f"mode must be 'valid', 'same', 'full' or a padding in 0..{k - 1}, "
+                         f"got {mode!r}")
+    return mode
+
+
+def output_size(n: int, k: int, mode: str | int) -> int:
     """Output length along one axis: n + 2 p - k + 1, p the padding of ``mode``."""
-    return n + 2 * PADDING[mode](k) - k + 1
+    return n + 2 * padding_of(mode, k) - k + 1
 
 
 class Workspace:
@@ -79,82 +99,225 @@ class Workspace:
         return total
 
 
-def correlate2d(x: Any, w: Any, mode: str = "valid", *,
+def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
                 max_workspace: int = DEFAULT_MAX_WORKSPACE,
                 workspace: Workspace | None = None) -> Any:
     """Cross-correlate x (B, C, H, W) with w (O, k, k, C) (taps before channels): (B, O, H', W').
 
-    ``mode``: "valid", "same" (zero padding k // 2 on each side) or "full" (k - 1).
+    ``mode``: "valid", "same" (zero padding k // 2 on each side), "full" (k - 1), or the
+    padding itself, an int in 0..k-1.
     """
     xp = array_namespace(x, w)
     batch, c_in, h, wd = x.shape
     o, k, k2, c_w = w.shape
     if k != k2 or c_w != c_in:
         raise ValueError(f"weights must have shape (O, k, k, {c_in}), got {tuple(w.shape)}")
-    if mode not in PADDING:
-        raise ValueError(f"mode must be 'valid', 'same' or 'full', got {mode!r}")
-    p = PADDING[mode](k)
+    p = padding_of(mode, k)
     ho, wo, wp = h + 2 * p - k + 1, wd + 2 * p - k + 1, wd + 2 * p
-    if ho < 1 or wo < 1:
-        raise ValueError(f"a {k}x{k} kernel in mode {mode!r} needs an input of at least "
-                         f"{k - 2 * p}x{k - 2 * p} pixels, got {h}x{wd}")
+    _check_size(h, wd, k, p, mode)
     ws = workspace if workspace is not None else Workspace()
     out = xp.empty((batch, o, ho, wo), dtype=x.dtype, device=device(x))
     if batch == 0:
         return out
-    strategy = "im2col" if k * k * c_in <= _IM2COL_MAX_K else "rows"
+    itemsize = xp.finfo(x.dtype).bits // 8
+    if ho * wo > _MAX_GROWTH * h * wd and \
+            itemsize * h * wd * (c_in + k * k * o) + itemsize * ho * wo * o <= max_workspace:
+        _scatter(xp, ws, x, w, p, out, max_workspace)
+        return out
+    strategy = _strategy(k, c_in, ho, wo, wp)
     taps = k * k if strategy == "im2col" else k
     rows_out = o if strategy == "im2col" else k * o
-    itemsize = xp.finfo(x.dtype).bits // 8
-    per_column = itemsize * (c_in + taps * c_in + rows_out)  # block + stacked taps + products
+    for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, taps * c_in + rows_out,
+                                            max_workspace):
+        if strategy == "im2col":
+            y = _im2col_block(xp, ws, block, w, rows, wo)
+        else:
+            y = _rows_block(xp, ws, block, w, wo)
+        out[b0:b0 + nb, :, r0:r0 + rows, :] = xp.permute_dims(y[:, :rows, ...], (3, 0, 1, 2))
+    return out
+
+
+def adjoint_weights(w: Any) -> Any:
+    """The weights of the adjoint correlation: (O, k, k, C) -> (C, k, k, O), taps reversed.
+
+    If y = correlate2d(x, w, p) then the gradient of <y, dy> with respect to x is
+    correlate2d(dy, adjoint_weights(w), k - 1 - p).
+    """
+    xp = array_namespace(w)
+    return xp.flip(xp.permute_dims(w, (3, 1, 2, 0)), axis=(1, 2))
+
+
+def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
+                    max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                    workspace: Workspace | None = None) -> Any:
+    """Gradient of <correlate2d(x, w, mode), dy> with respect to w (O, k, k, C):
+
+        dw[o, a, a', c] = sum_{b, i, j} dy[b, o, i, j] x_pad[b, c, i + a, j + a'],
+
+    one GEMM dy (O, N) @ cols(x)^T (N, k^2 C) per chunk of output positions.
+    """
+    xp = array_namespace(x, dy)
+    batch, c_in, h, wd = x.shape
+    o = dy.shape[1]
+    p = padding_of(mode, k)
+    ho, wo = h + 2 * p - k + 1, wd + 2 * p - k + 1
+    if tuple(dy.shape) != (batch, o, ho, wo):
+        raise ValueError(f"dy must have shape {(batch, o, ho, wo)}, got {tuple(dy.shape)}")
+    ws = workspace if workspace is not None else Workspace()
+    wp = wd + 2 * p
+    strategy = _strategy(k, c_in, ho, wo, wp)
+    grad = xp.zeros((o, k, k * c_in), dtype=x.dtype, device=device(x))
+    extra = k * k * c_in + o if strategy == "im2col" else k * c_in + o
+    for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, extra, max_workspace):
+        dy_chunk = xp.permute_dims(dy[b0:b0 + nb, :, r0:r0 + rows, :], (1, 2, 3, 0))
+        if strategy == "im2col":
+            cols = _stack_taps(xp, ws, block, k, rows, wo)
+            n = rows * wo * nb
+            dyc = ws.buffer(xp, "dy", (o, rows, wo, nb), x.dtype, x)
+            dyc[...] = dy_chunk
+            grad += xp.reshape(xp.reshape(dyc, (o, n)) @ xp.reshape(cols, (k * k * c_in, n)).T,
+                               (o, k, k * c_in))
+        else:
+            # dy on the padded grid (zero where no output is), against the k column taps of the
+            # flat block shifted by whole rows: one GEMM per row tap, no further copies
+            lb = rows + k - 1
+            n = lb * wp * nb
+            dyc = ws.buffer(xp, "dy", (o, lb, wp, nb), x.dtype, x)
+            dyc[...] = 0
+            dyc[:, :rows, :wo, :] = dy_chunk
+            dy_flat = xp.reshape(dyc, (o, n))
+            cols = _column_taps(xp, ws, block, k)
+            for a in range(k):
+                off = a * wp * nb
+                grad[:, a, :] += dy_flat[:, :n - off] @ cols[:, off:].T
+    return xp.reshape(grad, (o, k, k, c_in))
+
+
+def _check_size(h: int, wd: int, k: int, p: int, mode) -> None:
+    if h + 2 * p - k + 1 < 1 or wd + 2 * p - k + 1 < 1:
+        raise ValueError(f"a {k}x{k} kernel in mode {mode!r} needs an input of at least "
+                         f"{k - 2 * p}x{k - 2 * p} pixels, got {h}x{wd}")
+
+
+def _blocks(xp, ws: Workspace, x, k: int, p: int, extra_per_column: int, max_workspace: int):
+    """Chunks of the zero-padded input, laid out (C, rows, W_pad, images): images innermost,
+    so that every tap of a chunk is one long contiguous run and a shift of the window by
+    (a, a') is a shift of the flat block by (a W_pad + a') * images.
+
+    Yields (first image, images, first output row, output rows, block); chunks hold about
+    TARGET_COLUMNS output positions and at most ``max_workspace`` bytes with the engine's other
+    buffers (``extra_per_column`` values per position), nearly equal in size.
+    """
+    batch, c_in, h, wd = x.shape
+    ho, wp = h + 2 * p - k + 1, wd + 2 * p
+    per_column = (xp.finfo(x.dtype).bits // 8) * (c_in + extra_per_column)
     budget = max(1, int(max_workspace) // per_column)
     nb, rows = _chunk_shape(batch, ho, k, wp, min(budget, TARGET_COLUMNS))
     for b0, nbc in _even_split(batch, nb):
         for r0, rc in _even_split(ho, rows):
-            block = ws.buffer(xp, "block", (c_in, nbc, rc + k - 1, wp), x.dtype, x)
-            _fill_block(xp, block, x, b0, r0, p)
-            if strategy == "im2col":
-                y = _im2col_block(xp, ws, block, w, rc, wo)
-            else:
-                y = _rows_block(xp, ws, block, w, wo)
-            out[b0:b0 + nbc, :, r0:r0 + rc, :] = xp.permute_dims(y[:, :, :rc, :], (1, 0, 2, 3))
-    return out
+            block = ws.buffer(xp, "block", (c_in, rc + k - 1, wp, nbc), x.dtype, x)
+            top = r0 - p
+            lo, hi = max(top, 0), min(top + rc + k - 1, h)
+            block[...] = 0
+            if hi > lo:
+                block[:, lo - top:hi - top, p:p + wd, :] = xp.permute_dims(
+                    x[b0:b0 + nbc, :, lo:hi, :], (1, 2, 3, 0))
+            yield b0, nbc, r0, rc, block
 
 
 def _im2col_block(xp, ws: Workspace, block, w, rows: int, wo: int):
-    """All k^2 taps of the valid positions stacked (k^2 C, N): one GEMM. (O, images, rows, wo)"""
-    c_in, nb = block.shape[0], block.shape[1]
+    """All k^2 taps of the valid positions stacked (k^2 C, N): one GEMM. (O, rows, wo, images)"""
+    c_in, nb = block.shape[0], block.shape[3]
     o, k = w.shape[0], w.shape[1]
-    cols = ws.buffer(xp, "cols", (k, k, c_in, nb, rows, wo), block.dtype, block)
-    for a in range(k):
-        for b in range(k):
-            cols[a, b, ...] = block[:, :, a:a + rows, b:b + wo]
-    n = nb * rows * wo
+    cols = _stack_taps(xp, ws, block, k, rows, wo)
+    n = rows * wo * nb
     prod = ws.buffer(xp, "products", (o, n), block.dtype, block)
     _matmul_into(xp, xp.reshape(w, (o, k * k * c_in)), xp.reshape(cols, (k * k * c_in, n)), prod)
-    return xp.reshape(prod, (o, nb, rows, wo))
+    return xp.reshape(prod, (o, rows, wo, nb))
+
+
+def _stack_taps(xp, ws: Workspace, block, k: int, rows: int, wo: int):
+    """cols[a, a', c, r, j, i] = block[c, r + a, j + a', i]: every tap of every valid position."""
+    c_in, nb = block.shape[0], block.shape[3]
+    cols = ws.buffer(xp, "cols", (k, k, c_in, rows, wo, nb), block.dtype, block)
+    for a in range(k):
+        for b in range(k):
+            cols[a, b, ...] = block[:, a:a + rows, b:b + wo, :]
+    return cols
 
 
 def _rows_block(xp, ws: Workspace, block, w, wo: int):
-    """The k column taps stacked on the flat padded rows (k C, N): one GEMM with the k row taps
-    as k blocks of O rows, then the row taps added in place, shifted by whole rows."""
-    c_in, nb, lb, wp = block.shape
+    """The k column taps stacked on the flat padded block (k C, N): one GEMM with the k row taps
+    as k blocks of O rows, then the row taps added in place, shifted by whole padded rows.
+    Returns (O, rows + k - 1, wo, images), of which the first ``rows`` rows are the output."""
+    c_in, lb, wp, nb = block.shape
     o, k = w.shape[0], w.shape[1]
-    n = nb * lb * wp
-    flat = xp.reshape(block, (c_in, n))
-    cols = ws.buffer(xp, "cols", (k, c_in, n), block.dtype, block)
-    for b in range(k):
-        cols[b, :, :n - b] = flat[:, b:]
-        cols[b, :, n - b:] = 0
+    n = lb * wp * nb
+    cols = _column_taps(xp, ws, block, k)
     w_rows = xp.reshape(xp.permute_dims(xp.reshape(w, (o, k, k * c_in)), (1, 0, 2)),
                         (k * o, k * c_in))
     prod = ws.buffer(xp, "products", (k * o, n), block.dtype, block)
-    _matmul_into(xp, w_rows, xp.reshape(cols, (k * c_in, n)), prod)
+    _matmul_into(xp, w_rows, cols, prod)
     y = prod[:o, :]
     for a in range(1, k):
-        off = a * wp
+        off = a * wp * nb
         y[:, :n - off] += prod[a * o:(a + 1) * o, off:]
-    return xp.reshape(y, (o, nb, lb, wp))[:, :, :, :wo]
+    return xp.reshape(y, (o, lb, wp, nb))[:, :, :wo, :]
+
+
+def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
+    """Outputs larger than inputs (heavy padding: the adjoint of a "valid" layer): every input
+    pixel's products with every tap, one GEMM over the input positions only,
+
+        T[a, a', o, u, v, i] = sum_c w[o, a, a', c] x[i, c, u, v],
+
+    then y[o, u + p - a, v + p - a'] += T[a, a', o, u, v] for the k^2 taps (the transposed
+    correlation, col2im): no multiplications by padding zeros."""
+    batch, c_in, h, wd = x.shape
+    o, k = w.shape[0], w.shape[1]
+    ho, wo = out.shape[2], out.shape[3]
+    per_image = (xp.finfo(x.dtype).bits // 8) * (h * wd * (c_in + k * k * o) + ho * wo * o)
+    nb = max(1, min(batch, int(max_workspace) // per_image, max(1, TARGET_COLUMNS // (h * wd))))
+    w_taps = xp.reshape(xp.permute_dims(w, (1, 2, 0, 3)), (k * k * o, c_in))
+    for b0, nbc in _even_split(batch, nb):
+        xs = ws.buffer(xp, "block", (c_in, h, wd, nbc), x.dtype, x)
+        xs[...] = xp.permute_dims(x[b0:b0 + nbc, ...], (1, 2, 3, 0))
+        prod = ws.buffer(xp, "products", (k * k * o, h * wd * nbc), x.dtype, x)
+        _matmul_into(xp, w_taps, xp.reshape(xs, (c_in, h * wd * nbc)), prod)
+        taps = xp.reshape(prod, (k, k, o, h, wd, nbc))
+        y = ws.buffer(xp, "cols", (o, ho, wo, nbc), x.dtype, x)
+        y[...] = 0
+        for a in range(k):
+            i0, u0 = max(p - a, 0), max(a - p, 0)      # output row u + p - a for input row u
+            rows = min(ho - i0, h - u0)
+            for b in range(k):
+                j0, v0 = max(p - b, 0), max(b - p, 0)
+                cols = min(wo - j0, wd - v0)
+                if rows > 0 and cols > 0:
+                    y[:, i0:i0 + rows, j0:j0 + cols, :] += \
+                        taps[a, b, :, u0:u0 + rows, v0:v0 + cols, :]
+        out[b0:b0 + nbc, ...] = xp.permute_dims(y, (3, 0, 1, 2))
+
+
+def _strategy(k: int, c_in: int, ho: int, wo: int, wp: int) -> str:
+    """"im2col" for few input channels, or where the padded rows would waste most of the
+    "rows" GEMM on positions outside the output (small maps, "full" padding); else "rows"."""
+    waste = (ho + k - 1) * wp / (ho * wo)
+    return "im2col" if k * k * c_in <= _IM2COL_MAX_K or waste > _MAX_WASTE else "rows"
+
+
+def _column_taps(xp, ws: Workspace, block, k: int):
+    """cols[(a', c), n] = flat_block[c, n + a' * images]: the k column taps of the flat padded
+    block, (k C, N); a row tap a is then the view cols[:, a * W_pad * images:]."""
+    c_in, lb, wp, nb = block.shape
+    n = lb * wp * nb
+    flat = xp.reshape(block, (c_in, n))
+    cols = ws.buffer(xp, "cols", (k, c_in, n), block.dtype, block)
+    for b in range(k):
+        off = b * nb
+        cols[b, :, :n - off] = flat[:, off:]
+        cols[b, :, n - off:] = 0
+    return xp.reshape(cols, (k * c_in, n))
 
 
 def _chunk_shape(batch: int, ho: int, k: int, wp: int, columns: int) -> tuple[int, int]:
@@ -175,18 +338,6 @@ def _even_split(total: int, most: int):
         length = base + (1 if i < extra else 0)
         yield start, length
         start += length
-
-
-def _fill_block(xp, block, x, b0: int, r0: int, p: int) -> None:
-    """block[c, i, r, j] = x_pad[b0 + i, c, r0 + r, j]: rows of the zero-padded images."""
-    c_in, nb, lb, wp = block.shape
-    h, wd = x.shape[2], x.shape[3]
-    top = r0 - p
-    lo, hi = max(top, 0), min(top + lb, h)
-    block[...] = 0
-    if hi > lo:
-        block[:, :, lo - top:hi - top, p:p + wd] = xp.permute_dims(x[b0:b0 + nb, :, lo:hi, :],
-                                                                   (1, 0, 2, 3))
 
 
 def _matmul_into(xp, a, b, out) -> None:

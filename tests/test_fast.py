@@ -185,7 +185,8 @@ def test_workspace_is_reused_between_calls():
 # -------------------------------------------------------------- bad input
 def test_bad_input():
     x, w = np.ones((2, 5, 5)), np.ones((3, 2, 3, 3))
-    with pytest.raises(ValueError, match="mode must be 'valid', 'same' or 'full', got 'wrap'"):
+    with pytest.raises(ValueError, match="mode must be 'valid', 'same', 'full' or a padding in "
+                                         "0..2, got 'wrap'"):
         lifting_correlation(x, w, "p4", mode="wrap")
     with pytest.raises(ValueError, match="method must be 'fast' or 'literal'"):
         lifting_correlation(x, w, "p4", method="slow")

@@ -1,0 +1,75 @@
+"""The paper's networks for rotated MNIST: Z2CNN, P4CNN, P4MCNN (Cohen & Welling 2016, sec. 8.1).
+
+Seven layers of 3x3 correlations (4x4 in the last), batch normalisation and ReLU after each
+but the last, 2x2 max pooling after layer 2, then the projection over the stabiliser (max over
+orientations) and a global mean over space: the logits are invariant to the rotations (and,
+for P4M, mirrors) of the input about its centre. One builder for every group: the Z2CNN is the
+same network with G = Z2 (S = 1). Default widths keep the parameter counts comparable (20
+channels for Z2, 10 per orientation for P4, 7 for P4M: about 3600 weights per 3x3 layer).
+
+Exactness of the invariance: every correlation is "valid" (exact for every k), and the 2x2
+pooling after layer 2 is exact when the pooling grid is symmetric about the centre,
+(n - 4 - 2) % 2 == 0; with the final 4x4 layer the input size n must be even and at least 28.
+``network_sizes`` gives the spatial size after each stage and the builders refuse other sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..groups import P4, P4M, Z2, SemidirectProduct, get_group
+from .base import Sequential
+from .conv import GroupConv, LiftingConv
+from .layers import BatchNorm, GlobalPool, ReLU, SpatialPool, SubgroupPool
+
+__all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes"]
+
+
+def network_sizes(input_size: int) -> list[int]:
+    """Spatial size after: conv1, conv2, pool, conv3..conv6, conv7 (4x4)."""
+    sizes = [input_size - 2, input_size - 4]
+    pool = SpatialPool(2)
+    if sizes[-1] < 2 or not pool.exact_for(sizes[-1], sizes[-1]):
+        raise ValueError(f"input size {input_size}: the 2x2 pooling after layer 2 is exact only "
+                         f"when (n - 4 - 2) % 2 == 0, i.e. n even; got n = {input_size}")
+    sizes.append(sizes[-1] // 2)
+    for _ in range(4):
+        sizes.append(sizes[-1] - 2)
+    sizes.append(sizes[-1] - 3)
+    if sizes[-1] < 1:
+        raise ValueError(f"input size {input_size} is too small for 7 layers (at least 28)")
+    return sizes
+
+
+def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
+         in_channels: int = 1, input_size: int = 28, rng: np.random.Generator | int | None = 0,
+         dtype=np.float32) -> Sequential:
+    """The 7-layer G-CNN on ``group`` with ``width`` channels (per orientation)."""
+    group = get_group(group)
+    network_sizes(input_size)  # refuses sizes for which the invariance would not be exact
+    rng = np.random.default_rng(rng)
+    opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
+    layers = [LiftingConv(group, in_channels, width, 3, **opts), BatchNorm(width, dtype=dtype),
+              ReLU(), GroupConv(group, width, width, 3, **opts), BatchNorm(width, dtype=dtype),
+              ReLU(), SpatialPool(2, kind="max")]
+    for _ in range(4):
+        layers += [GroupConv(group, width, width, 3, **opts), BatchNorm(width, dtype=dtype),
+                   ReLU()]
+    layers += [GroupConv(group, width, n_classes, 4, rng=rng, dtype=dtype), SubgroupPool("max"),
+               GlobalPool("mean")]
+    return Sequential(layers)
+
+
+def z2cnn(width: int = 20, **kwargs) -> Sequential:
+    """Z2CNN: the plain CNN (translations only)."""
+    return gcnn(Z2, width, **kwargs)
+
+
+def p4cnn(width: int = 10, **kwargs) -> Sequential:
+    """P4CNN: invariant to rotations by multiples of 90 degrees."""
+    return gcnn(P4, width, **kwargs)
+
+
+def p4mcnn(width: int = 7, **kwargs) -> Sequential:
+    """P4MCNN: invariant to rotations by multiples of 90 degrees and to mirrors."""
+    return gcnn(P4M, width, **kwargs)
