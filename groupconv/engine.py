@@ -3,9 +3,10 @@
     y[b, o, i, j] = sum_{c, a, a'} x_pad[b, c, i + a, j + a'] w[o, a, a', c]
 
 Every group layer reduces to this call once its filter bank is expanded (C_out * S output and
-C_in * S input channels). Images are laid out channel-first and flattened, so that moving the
-window by (a, a') is moving a flat view by a * W_pad + a': the taps become column blocks of one
-matrix and the work is a few large GEMMs. Two ways of stacking the taps, chosen by size:
+C_in * S input channels). A chunk of images is laid out (C, rows, W_pad, images) and flattened,
+so that moving the window by (a, a') is moving a flat view by (a W_pad + a') * images: the taps
+become column blocks of one matrix, copied in long contiguous runs, and the work is a few large
+GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
 
 - ``"im2col"``: all k * k taps stacked, one GEMM with K = k^2 C (few input channels: lifting;
   small maps, where padded rows would be mostly waste);
@@ -119,12 +120,10 @@ def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
     out = xp.empty((batch, o, ho, wo), dtype=x.dtype, device=device(x))
     if batch == 0:
         return out
-    itemsize = xp.finfo(x.dtype).bits // 8
-    if ho * wo > _MAX_GROWTH * h * wd and \
-            itemsize * h * wd * (c_in + k * k * o) + itemsize * ho * wo * o <= max_workspace:
+    strategy = _strategy(x, o, k, p, max_workspace)
+    if strategy == "scatter":
         _scatter(xp, ws, x, w, p, out, max_workspace)
         return out
-    strategy = _strategy(k, c_in, ho, wo, wp)
     taps = k * k if strategy == "im2col" else k
     rows_out = o if strategy == "im2col" else k * o
     for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, taps * c_in + rows_out,
@@ -165,7 +164,8 @@ def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
         raise ValueError(f"dy must have shape {(batch, o, ho, wo)}, got {tuple(dy.shape)}")
     ws = workspace if workspace is not None else Workspace()
     wp = wd + 2 * p
-    strategy = _strategy(k, c_in, ho, wo, wp)
+    strategy = "rows" if _strategy(x, o, k, p, max_workspace, scatter=False) == "rows" \
+        else "im2col"
     grad = xp.zeros((o, k, k * c_in), dtype=x.dtype, device=device(x))
     extra = k * k * c_in + o if strategy == "im2col" else k * c_in + o
     for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, extra, max_workspace):
@@ -276,7 +276,7 @@ def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
     batch, c_in, h, wd = x.shape
     o, k = w.shape[0], w.shape[1]
     ho, wo = out.shape[2], out.shape[3]
-    per_image = (xp.finfo(x.dtype).bits // 8) * (h * wd * (c_in + k * k * o) + ho * wo * o)
+    per_image = _scatter_bytes(x, o, k, ho * wo)
     nb = max(1, min(batch, int(max_workspace) // per_image, max(1, TARGET_COLUMNS // (h * wd))))
     w_taps = xp.reshape(xp.permute_dims(w, (1, 2, 0, 3)), (k * k * o, c_in))
     for b0, nbc in _even_split(batch, nb):
@@ -299,11 +299,25 @@ def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
         out[b0:b0 + nbc, ...] = xp.permute_dims(y, (3, 0, 1, 2))
 
 
-def _strategy(k: int, c_in: int, ho: int, wo: int, wp: int) -> str:
-    """"im2col" for few input channels, or where the padded rows would waste most of the
-    "rows" GEMM on positions outside the output (small maps, "full" padding); else "rows"."""
+def _strategy(x, o: int, k: int, p: int, max_workspace: int, scatter: bool = True) -> str:
+    """"scatter" where the output has 1.5 times the input's positions or more (the heavy
+    padding of an adjoint) and one image fits the workspace; "im2col" for few input channels,
+    or where padded rows would make "rows" compute 1.5 times the output or more (small maps);
+    "rows" otherwise (wide layers on larger maps)."""
+    batch, c_in, h, wd = x.shape
+    ho, wo, wp = h + 2 * p - k + 1, wd + 2 * p - k + 1, wd + 2 * p
+    if scatter and ho * wo >= _MAX_GROWTH * h * wd and \
+            _scatter_bytes(x, o, k, ho * wo) <= max_workspace:
+        return "scatter"
     waste = (ho + k - 1) * wp / (ho * wo)
-    return "im2col" if k * k * c_in <= _IM2COL_MAX_K or waste > _MAX_WASTE else "rows"
+    return "im2col" if k * k * c_in <= _IM2COL_MAX_K or waste >= _MAX_WASTE else "rows"
+
+
+def _scatter_bytes(x, o: int, k: int, out_positions: int) -> int:
+    """Workspace of one image in the "scatter" strategy: input, products, output."""
+    c_in, h, wd = x.shape[1], x.shape[2], x.shape[3]
+    itemsize = array_namespace(x).finfo(x.dtype).bits // 8
+    return itemsize * (h * wd * (c_in + k * k * o) + out_positions * o)
 
 
 def _column_taps(xp, ws: Workspace, block, k: int):

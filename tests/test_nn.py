@@ -1,0 +1,216 @@
+"""nn: gradients against finite differences, the G-convolution adjoint, the equivariance each
+layer's docstring states, whole-network invariance, and training."""
+
+import numpy as np
+import pytest
+
+from groupconv import P4, P4M, Z2, group_convolution, group_correlation
+from groupconv import nn
+from groupconv.arrays import transform
+from groupconv.nn.conv import BankConv
+
+GRAD_TOL = 1e-6  # float64 central differences: error ~1e-10, so 1e-6 leaves ample margin
+GROUPS = [Z2, P4, P4M]
+IDS = [g.name for g in GROUPS]
+
+
+def rand(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+# ------------------------------------------------------------------- gradients
+@pytest.mark.parametrize("group", GROUPS, ids=IDS)
+@pytest.mark.parametrize("mode", ["valid", "same", "full"])
+@pytest.mark.parametrize("k", [2, 3])
+def test_conv_gradients(group, mode, k):
+    s = group.stabiliser.order
+    lift = nn.LiftingConv(group, 2, 3, k, mode=mode, dtype=np.float64, rng=1)
+    assert max(nn.check_gradients(lift, rand(2, 2, 6, 5)).values()) <= GRAD_TOL
+    conv = nn.GroupConv(group, 2, 3, k, mode=mode, dtype=np.float64, rng=2)
+    assert max(nn.check_gradients(conv, rand(2, 2, s, 5, 6)).values()) <= GRAD_TOL
+
+
+@pytest.mark.parametrize("layer", [
+    nn.ReLU(), nn.SiLU(), nn.SubgroupPool("max"), nn.SubgroupPool("mean"), nn.SubgroupPool("sum"),
+    nn.SpatialPool(2), nn.SpatialPool(2, kind="avg"), nn.SpatialPool(3, stride=2),
+    nn.BatchNorm(2, dtype=np.float64), nn.GlobalPool("mean"), nn.GlobalPool("max"), nn.Flatten(),
+], ids=repr)
+def test_layer_gradients(layer):
+    x = rand(3, 2, 4, 6, 6)
+    for training in (True, False):
+        assert max(nn.check_gradients(layer, x, training=training).values()) <= GRAD_TOL
+
+
+def test_linear_and_loss_gradients():
+    lin = nn.Linear(5, 3, dtype=np.float64, rng=0)
+    assert max(nn.check_gradients(lin, rand(4, 5)).values()) <= GRAD_TOL
+    logits, labels = rand(4, 3), np.array([0, 2, 1, 2])
+    loss, grad = nn.softmax_cross_entropy(logits, labels)
+    fd = np.zeros_like(logits)
+    for i in np.ndindex(*logits.shape):
+        e = np.zeros_like(logits)
+        e[i] = 1e-6
+        fd[i] = (nn.softmax_cross_entropy(logits + e, labels)[0]
+                 - nn.softmax_cross_entropy(logits - e, labels)[0]) / 2e-6
+    assert np.abs(fd - grad).max() <= 1e-8
+
+
+@pytest.mark.parametrize("group", GROUPS, ids=IDS)
+def test_whole_network_gradients(group):
+    net = nn.gcnn(group, 2, n_classes=3, dtype=np.float64, rng=3)
+    errors = nn.check_gradients(net, rand(2, 1, 28, 28), max_entries=8)
+    assert max(errors.values()) <= GRAD_TOL
+    assert len(errors) == 1 + len(net.params)
+
+
+# ---------------------------------------------------- the G-convolution adjoint
+@pytest.mark.parametrize("group", [P4, P4M], ids=["P4", "P4M"])
+@pytest.mark.parametrize("mode", ["valid", "same", "full"])
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_group_convolution_is_the_adjoint_of_group_correlation(group, mode, k):
+    """<w * x, y> = <x, w^T ∗ y>: the G-convolution with the same filter (channels swapped,
+    padding k - 1 - p) is the adjoint of the G-correlation, at the array level."""
+    s = group.stabiliser.order
+    x, w = rand(2, 3, s, 7, 7, seed=1), rand(4, 3, s, k, k, seed=2)
+    y = group_correlation(x, w, group, mode=mode)
+    dy = rand(*y.shape, seed=3)
+    p = {"valid": 0, "same": k // 2, "full": k - 1}[mode]
+    dx = group_convolution(dy, np.swapaxes(w, 0, 1), group, mode=k - 1 - p)
+    assert dx.shape == x.shape
+    assert abs(np.sum(y * dy) - np.sum(x * dx)) <= 1e-12 * np.sum(np.abs(y * dy))
+
+
+def test_group_conv_layer_input_gradient_is_the_generic_adjoint():
+    """GroupConv computes dx as a G-convolution; the generic route (flipped, transposed bank)
+    gives the same array."""
+    layer = nn.GroupConv(P4M, 3, 2, 3, mode="same", dtype=np.float64, rng=0)
+    x = rand(2, 3, 8, 6, 6)
+    y, cache = layer.forward(x, True)
+    dy = rand(*y.shape, seed=1)
+    dyf = dy.reshape(2, -1, 6, 6)
+    via_gconv = layer._input_gradient(dy, dyf, cache[1])
+    generic = BankConv._input_gradient(layer, dy, dyf, cache[1])
+    assert np.abs(via_gconv.reshape(generic.shape) - generic).max() <= 1e-12
+
+
+# ---------------------------------------------------------------- equivariance
+def _equivariance_error(layer, x, group, on_group_in=True, on_group_out=True):
+    y = layer(x)
+    worst = 0.0
+    for h in group.stabiliser_elements():
+        lhs = layer(transform(x, h, on_group=on_group_in))
+        rhs = transform(y, h, on_group=on_group_out) if on_group_out is not None else y
+        worst = max(worst, np.abs(lhs - rhs).max() / np.abs(y).max())
+    return worst
+
+
+@pytest.mark.parametrize("group", [P4, P4M], ids=["P4", "P4M"])
+def test_layers_transform_as_their_docstrings_say(group):
+    s = group.stabiliser.order
+    x = rand(2, 3, s, 8, 8)
+    bn = nn.BatchNorm(3, dtype=np.float64)
+    bn.forward(x, training=True)                      # some running statistics
+    assert _equivariance_error(bn, x, group) <= 1e-12  # equivariant (evaluation mode)
+    assert _equivariance_error(nn.ReLU(), x, group) == 0
+    assert _equivariance_error(nn.SiLU(), x, group) == 0
+    assert _equivariance_error(nn.SpatialPool(2), x, group) == 0       # (8 - 2) % 2 == 0
+    pooled = nn.SubgroupPool("max")
+    assert _equivariance_error(pooled, x, group, on_group_out=False) == 0  # invariant in S
+    glob = nn.Sequential([nn.SubgroupPool("mean"), nn.GlobalPool("mean")])
+    assert _equivariance_error(glob, x, group, on_group_out=None) <= 1e-12  # invariant
+    # batch statistics in training mode: a batch and its rotated copy normalise alike
+    y_train = nn.BatchNorm(3, dtype=np.float64).forward(x, True)[0]
+    for h in group.stabiliser_elements():
+        rotated = nn.BatchNorm(3, dtype=np.float64).forward(transform(x, h, on_group=True),
+                                                           True)[0]
+        assert np.abs(rotated - transform(y_train, h, on_group=True)).max() <= 1e-12
+
+
+def test_strided_pooling_is_exact_only_on_a_symmetric_grid():
+    """2x2 pooling with stride 2 on 8x8 (windows end at the border) commutes with rotations;
+    on 9x9 the last row and column are dropped, the grid is off-centre, and it does not."""
+    pool = nn.SpatialPool(2)
+    assert pool.exact_for(8, 8) and not pool.exact_for(9, 9)
+    assert nn.SpatialPool(3, stride=2).exact_for(9, 9)
+    x8, x9 = rand(1, 2, 8, 8), rand(1, 2, 9, 9)
+    r = P4.element(r=1)
+    assert np.array_equal(pool(transform(x8, r)), transform(pool(x8), r))
+    broken = np.abs(pool(transform(x9, r)) - transform(pool(x9), r)).max() / np.abs(pool(x9)).max()
+    assert broken > 0.1  # measured: of the order of the values themselves
+
+
+@pytest.mark.parametrize("builder,group", [(nn.p4cnn, P4), (nn.p4mcnn, P4M)])
+@pytest.mark.parametrize("size", [28, 30])
+def test_networks_are_invariant(builder, group, size):
+    """The P4CNN / P4MCNN logits of an input and of its rotations (and mirrors) agree to float
+    rounding, at the sizes the builders accept; float32 networks to float32 rounding."""
+    for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        net = builder(width=3, dtype=dtype, rng=0)
+        x = rand(2, 1, size, size).astype(dtype)
+        net.forward(x, training=True)  # non-trivial running statistics
+        y = net(x)
+        for h in group.stabiliser_elements():
+            assert np.abs(net(transform(x, h)) - y).max() <= tol * np.abs(y).max()
+
+
+def test_z2cnn_is_not_invariant():
+    net = nn.z2cnn(width=4, rng=0, dtype=np.float64)
+    x = rand(2, 1, 28, 28)
+    y = net(x)
+    assert np.abs(net(transform(x, P4.element(r=1))) - y).max() > 0.01 * np.abs(y).max()
+
+
+def test_network_sizes():
+    assert nn.network_sizes(28) == [26, 24, 12, 10, 8, 6, 4, 1]
+    with pytest.raises(ValueError, match="n even; got n = 29"):
+        nn.network_sizes(29)
+    with pytest.raises(ValueError, match="too small"):
+        nn.p4cnn(input_size=26)
+    assert nn.z2cnn().n_parameters < nn.p4cnn().n_parameters < 1.3 * nn.z2cnn().n_parameters
+
+
+# --------------------------------------------------------------------- training
+def _toy_data(n=48, seed=0):
+    """Two classes: a bright square in the top-left or the bottom-right of a 28x28 image."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.normal(0, 0.1, (n, 1, 28, 28)).astype(np.float32)
+    for i, label in enumerate(y):
+        sl = slice(3, 10) if label == 0 else slice(18, 25)
+        x[i, 0, sl, sl] += 1.0
+    return x, y
+
+
+@pytest.mark.parametrize("make_optimizer", [lambda p: nn.SGD(p, lr=0.05),
+                                            lambda p: nn.Adam(p, lr=0.01)], ids=["SGD", "Adam"])
+def test_training_reduces_the_loss_and_is_deterministic(make_optimizer):
+    x, y = _toy_data()
+    runs = []
+    for _ in range(2):
+        net = nn.z2cnn(width=4, n_classes=2, rng=0)
+        history = nn.fit(net, x, y, epochs=4, batch_size=16,
+                         optimizer=make_optimizer(net.params), seed=1, progress=False)
+        runs.append((history, {k: v.copy() for k, v in net.params.items()}))
+    (first, params_a), (_, params_b) = runs
+    assert first[-1]["loss"] < first[0]["loss"]
+    assert all(np.array_equal(params_a[k], params_b[k]) for k in params_a)
+    assert nn.accuracy(net, x, y) >= 0.5
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match=r"expects input of shape \(B, 2, 4, H, W\)"):
+        nn.GroupConv(P4, 2, 3, 3)(np.zeros((1, 2, 8, 5, 5), np.float32))
+    with pytest.raises(ValueError, match=r"expects input of shape \(B, 2, H, W\)"):
+        nn.LiftingConv(P4, 2, 3, 3)(np.zeros((1, 3, 5, 5), np.float32))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.SubgroupPool("median")
+    with pytest.raises(ValueError, match="c_out must be a positive int"):
+        nn.GroupConv(P4, 2, 0, 3)
+    with pytest.raises(ValueError, match=r"Linear expects \(B, 5\)"):
+        nn.Linear(5, 2)(np.zeros((2, 4)))
+    with pytest.raises(TypeError, match="Sequential takes Layers"):
+        nn.Sequential([nn.ReLU(), "relu"])
+    with pytest.raises(ValueError, match=r"logits \(B, K\) and labels \(B,\)"):
+        nn.softmax_cross_entropy(np.zeros((2, 3)), np.zeros(3, int))
+    with pytest.raises(TypeError, match="float64"):
+        nn.check_gradients(nn.ReLU(), np.zeros((2, 2), np.float32))
