@@ -32,7 +32,7 @@ import numpy as np
 from . import literal
 from .backend import as_real_float, from_numpy, namespace, to_numpy
 from .banks import check_weights, expand
-from .engine import DEFAULT_MAX_WORKSPACE, Workspace, correlate2d, padding_of
+from .engine import DEFAULT_MAX_WORKSPACE, Workspace, check_size, correlate2d, padding_of
 from .feature_maps import FeatureMap
 from .groups import Z2, SemidirectProduct, get_group
 
@@ -104,12 +104,10 @@ def _layer(x, w, group, kind, mode, method, max_workspace, workspace, op):
     h, wd = x.shape[-2], x.shape[-1]
     try:
         p = padding_of(mode, k)
+        check_size(h, wd, k, p, mode)
     except ValueError as error:
         raise ValueError(f"{op}: {error}") from None
     ho, wo = h + 2 * p - k + 1, wd + 2 * p - k + 1
-    if ho < 1 or wo < 1:
-        raise ValueError(f"{op}: a {k}x{k} filter in mode {mode!r} needs an input of at least "
-                         f"{k - 2 * p}x{k - 2 * p} pixels, got {h}x{wd}")
     lead = tuple(x.shape[:-core])
     s_out = group.stabiliser.order
     if method == "literal":
@@ -123,22 +121,25 @@ def _layer(x, w, group, kind, mode, method, max_workspace, workspace, op):
 
 
 # ------------------------------------------------------------------ literal
-def _literal(x, w, group: SemidirectProduct, kind: str, mode: str):
+def _literal(x, w, group: SemidirectProduct, kind: str, mode: str | int):
     """The same array as the fast path, entry by entry through the literal sums (float64)."""
     xn = to_numpy(x).astype(np.float64)
     wn = to_numpy(w).astype(np.float64)
     k = wn.shape[-1]
     p = padding_of(mode, k)
     core = 3 if kind == "lifting" else 4
-    lead = xn.shape[:-core]
     xn = xn.reshape((-1,) + xn.shape[-core:])
-    filter_group = Z2 if kind == "lifting" else group
-    psis = [_feature_map(filter_group, wo, origin="centre") for wo in wn]
+    psis = [_feature_map(Z2 if kind == "lifting" else group, wo, origin="centre") for wo in wn]
     shifts = slice_shifts(group, k)
+    # output entry [s, i, j] is the element T((i, j) + offset_s) h_s (see the module docstring)
+    if kind == "convolution":
+        offsets = np.full_like(shifts, k - 1 - k // 2 - p)
+    else:
+        offsets = k // 2 - p + shifts
     ho, wo = xn.shape[-2] + 2 * p - k + 1, xn.shape[-1] + 2 * p - k + 1
-    s_idx = np.arange(group.stabiliser.order)[:, None, None]
-    i = np.arange(ho)[None, :, None]
-    j = np.arange(wo)[None, None, :]
+    grid = np.stack(np.meshgrid(np.arange(ho), np.arange(wo), indexing="ij"), axis=-1)
+    elements = group.from_parts(np.arange(len(shifts))[:, None, None],
+                                grid[None] + offsets[:, None, None, :])
     outs = []
     for xb in xn:
         if kind == "lifting":
@@ -147,16 +148,8 @@ def _literal(x, w, group: SemidirectProduct, kind: str, mode: str):
             exact = literal.group_correlation(_feature_map(group, xb), psis)
         else:
             exact = literal.group_convolution(_placed(xb, group, shifts), psis)
-        if kind == "convolution":
-            base, extra = k - 1 - k // 2 - p, np.zeros_like(shifts)
-        else:
-            base, extra = k // 2 - p, shifts
-        t = np.stack([np.broadcast_to(i + base + extra[:, None, None, 0], (len(shifts), ho, wo)),
-                      np.broadcast_to(j + base + extra[:, None, None, 1], (len(shifts), ho, wo))],
-                     axis=-1)
-        outs.append(exact(group.from_parts(s_idx, t)))
-    out = np.stack(outs).reshape(lead + outs[0].shape)
-    return from_numpy(out.reshape((-1,) + out.shape[len(lead):]), x)
+        outs.append(exact(elements))
+    return from_numpy(np.stack(outs), x)
 
 
 def _placed(xb: np.ndarray, group: SemidirectProduct, shifts: np.ndarray) -> FeatureMap:

@@ -33,7 +33,8 @@ from array_api_compat import (
     array_namespace, device, is_cupy_namespace, is_numpy_namespace, is_torch_namespace,
 )
 
-__all__ = ["correlate2d", "weight_gradient", "adjoint_weights", "padding_of", "Workspace",
+__all__ = ["correlate2d", "weight_gradient", "adjoint_weights", "padding_of", "check_size",
+           "Workspace",
            "DEFAULT_MAX_WORKSPACE", "PADDING", "output_size"]
 
 #: Default bound on the engine's temporary arrays, in bytes (256 MiB).
@@ -115,7 +116,7 @@ def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
         raise ValueError(f"weights must have shape (O, k, k, {c_in}), got {tuple(w.shape)}")
     p = padding_of(mode, k)
     ho, wo, wp = h + 2 * p - k + 1, wd + 2 * p - k + 1, wd + 2 * p
-    _check_size(h, wd, k, p, mode)
+    check_size(h, wd, k, p, mode)
     ws = workspace if workspace is not None else Workspace()
     out = xp.empty((batch, o, ho, wo), dtype=x.dtype, device=device(x))
     if batch == 0:
@@ -193,7 +194,8 @@ def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
     return xp.reshape(grad, (o, k, k, c_in))
 
 
-def _check_size(h: int, wd: int, k: int, p: int, mode) -> None:
+def check_size(h: int, wd: int, k: int, p: int, mode: str | int) -> None:
+    """A ValueError unless a k x k kernel with padding p leaves at least one output pixel."""
     if h + 2 * p - k + 1 < 1 or wd + 2 * p - k + 1 < 1:
         raise ValueError(f"a {k}x{k} kernel in mode {mode!r} needs an input of at least "
                          f"{k - 2 * p}x{k - 2 * p} pixels, got {h}x{wd}")
