@@ -109,18 +109,29 @@ class SpatialPool(Layer):
                              slice(b, b + self.stride * (wo - 1) + 1, self.stride))
 
     def forward(self, x, training=False):
-        windows = list(self._windows(x))
-        taps = np.stack([x[index] for _, _, index in windows])
+        y = None
+        for _, _, index in self._windows(x):
+            if y is None:
+                y = x[index].copy()
+            elif self.kind == "avg":
+                y += x[index]
+            else:
+                np.maximum(y, x[index], out=y)
         if self.kind == "avg":
-            return taps.mean(axis=0), (x.shape, None)
-        arg = np.argmax(taps, axis=0)
-        return np.take_along_axis(taps, arg[None], axis=0)[0], (x.shape, arg)
+            y /= self.size**2
+        return y, (x, y)
 
     def backward(self, cache, dy, input_grad=True):
-        shape, arg = cache
-        dx = np.zeros(shape, dtype=dy.dtype)
-        for i, (_, _, index) in enumerate(self._windows(dx)):
-            dx[index] += dy / self.size**2 if self.kind == "avg" else dy * (arg == i)
+        x, y = cache
+        dx = np.zeros(x.shape, dtype=dy.dtype)
+        taken = np.zeros(y.shape, dtype=bool) if self.kind == "max" else None
+        for _, _, index in self._windows(x):
+            if self.kind == "avg":
+                dx[index] += dy / self.size**2
+            else:  # the first tap equal to the maximum gets the gradient, as argmax would
+                first = (x[index] == y) & ~taken
+                taken |= first
+                dx[index] += dy * first
         return dx, {}
 
     def __repr__(self) -> str:
