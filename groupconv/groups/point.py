@@ -47,7 +47,7 @@ class PointGroup(Group):
             if mat.shape != (2, 2):
                 raise ValueError(f"generator {key!r} of {name} must be a 2x2 matrix, "
                                  f"got shape {mat.shape}")
-            if abs(round(np.linalg.det(mat))) != 1:
+            if abs(int(mat[0, 0] * mat[1, 1] - mat[0, 1] * mat[1, 0])) != 1:
                 raise ValueError(f"generator {key!r} of {name} must have determinant +-1 "
                                  f"(an automorphism of Z^2), got {mat.tolist()}")
             gens.append(mat)
