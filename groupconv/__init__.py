@@ -5,6 +5,7 @@ from .groups import (
     get_group,
 )
 
+from . import scale, se2
 from .banks import filter_bank
 from .correlation import group_convolution, group_correlation, lifting_correlation
 from .engine import Workspace

@@ -21,7 +21,7 @@ from array_api_compat import array_namespace, device
 
 from .groups import Element, PointGroup, SemidirectProduct
 
-__all__ = ["transform", "point_index"]
+__all__ = ["transform", "point_index", "project"]
 
 
 def point_index(h: Element, group: SemidirectProduct | None = None) -> tuple[SemidirectProduct,
@@ -89,3 +89,15 @@ def transform_indices(group: SemidirectProduct, index: int, s: int, height: int,
     out = src_slice[:, None, None] * (height * width) + spatial[None]
     out.flags.writeable = False
     return out
+
+
+def project(x: Any, reduction: str = "max") -> Any:
+    """Projection over the stabiliser (orientations, mirrors, scales: the subgroup H), axis -3
+    of (..., C, S, H, W): max, mean or sum. The result is invariant to H's permutations of S."""
+    xp = array_namespace(x)
+    reductions = {"max": xp.max, "mean": xp.mean, "sum": xp.sum}
+    if reduction not in reductions:
+        raise ValueError(f"reduction must be one of {tuple(reductions)}, got {reduction!r}")
+    if x.ndim < 4:
+        raise ValueError(f"expected an array of shape (..., C, S, H, W), got {tuple(x.shape)}")
+    return reductions[reduction](x, axis=-3)

@@ -140,9 +140,9 @@ class LatticeBank:
         """Bank in the engine layout (C_out S_out, k, k, C_in S_in)."""
         return expand(w, self.group, self.kind, layout="engine")
 
-    def adjoint(self, dbank: Any, c_in: int) -> Any:
-        """Weight gradient from a bank gradient in the engine layout."""
-        return expand_adjoint(dbank, self.group, self.kind, c_in)
+    def adjoint(self, dbank: Any, weight_shape: tuple[int, ...]) -> Any:
+        """Weight gradient (of ``weight_shape``) from a bank gradient in the engine layout."""
+        return expand_adjoint(dbank, self.group, self.kind, weight_shape[1])
 
     def __repr__(self) -> str:
         return f"LatticeBank({self.group.name}, {self.kind!r})"

@@ -1,14 +1,16 @@
 """Abstract groups that act on the plane through 3x3 integer homogeneous matrices.
 
-A group here is a set of elements named by integer parameters (``r``, ``m``, ``u``, ``v``, ...)
-with a composition law, an inverse and a faithful representation by 3x3 homogeneous matrices
+A group here is a set of elements named by parameters (``r``, ``m``, ``u``, ``v``, ...) with a
+composition law, an inverse and a faithful representation by 3x3 homogeneous matrices
 
     g  ->  [[A, t], [0, 1]],   g x = A x + t   for x in Z^2.
 
 Every group law is written once, on integer parameter arrays of shape (..., n), and used by the
 two element types: ``Element`` (one element; immutable, hashable, equal by value) and
 ``ElementArray`` (many elements; composition, inverse and action broadcast like NumPy).
-Arithmetic is exact integer arithmetic throughout.
+For the lattice groups (Z2, P4, P4M and any Z^2 x| H) parameters are integers and the
+arithmetic is exact integer arithmetic throughout; a group with real translations (SE(2) with N
+orientations) sets ``param_dtype`` to float64.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Group(abc.ABC):
 
     name: str
     param_names: tuple[str, ...]
+    #: dtype of parameter arrays: exact integers for lattice groups; SE(2) has real translations
+    param_dtype: np.dtype = np.dtype(np.int64)
 
     # ----------------------------------------------------------------- the law
     @abc.abstractmethod
@@ -80,9 +84,28 @@ class Group(abc.ABC):
     def n_params(self) -> int:
         return len(self.param_names)
 
+    def _as_params(self, params: Any, what: str) -> np.ndarray:
+        """Parameters as an array of ``param_dtype``, refusing other kinds of numbers."""
+        return as_int_array(params, what)
+
+    def _check_scalar(self, key: str, value: Any) -> None:
+        """Refuse a keyword parameter of the wrong kind (ints only, by default)."""
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{self.name} parameter {key} must be an int, got {value!r}")
+
+    def _format(self, key: str, value: Any) -> str:
+        """How a parameter value appears in an element's repr."""
+        return repr(value)
+
+    def _check_names(self, names) -> None:
+        unknown = set(names) - set(self.param_names)
+        if unknown:
+            raise TypeError(f"{self.name} elements take parameters {self.param_names}, "
+                            f"got {sorted(unknown)}")
+
     def validate(self, params: Any) -> np.ndarray:
-        """Check a parameter array of shape (..., n_params); return it as int64."""
-        arr = as_int_array(params, f"{self.name} parameters {self.param_names}")
+        """Check a parameter array of shape (..., n_params); return it as ``param_dtype``."""
+        arr = self._as_params(params, f"{self.name} parameters {self.param_names}")
         if arr.ndim == 0 or arr.shape[-1] != self.n_params:
             raise ValueError(
                 f"{self.name} parameters must have shape (..., {self.n_params}) for "
@@ -96,16 +119,11 @@ class Group(abc.ABC):
 
         A parameter left out is 0, so ``P4.element(u=1, v=2)`` is a pure translation.
         """
-        unknown = set(params) - set(self.param_names)
-        if unknown:
-            raise TypeError(
-                f"{self.name} elements take parameters {self.param_names}, got {sorted(unknown)}"
-            )
+        self._check_names(params)
         for key, value in params.items():
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{self.name} parameter {key} must be an int, got {value!r}")
-        values = tuple(int(params.get(key, 0)) for key in self.param_names)
-        self.validate(np.array(values, dtype=np.int64))
+            self._check_scalar(key, value)
+        values = self.validate(np.array([params.get(key, 0) for key in self.param_names],
+                                        dtype=self.param_dtype))
         return Element(self, values)
 
     def array(self, params: Any = None, **by_name: Any) -> ElementArray:
@@ -114,22 +132,18 @@ class Group(abc.ABC):
         if params is not None and by_name:
             raise TypeError("give either a parameter array or parameters by keyword, not both")
         if params is None:
-            unknown = set(by_name) - set(self.param_names)
-            if unknown:
-                raise TypeError(
-                    f"{self.name} elements take parameters {self.param_names}, "
-                    f"got {sorted(unknown)}"
-                )
-            cols = [as_int_array(by_name.get(k, 0), f"{self.name} parameter {k}")
+            self._check_names(by_name)
+            cols = [self._as_params(by_name.get(k, 0), f"{self.name} parameter {k}")
                     for k in self.param_names]
             cols = np.broadcast_arrays(*cols) if cols else []
             shape = cols[0].shape if cols else ()
-            params = np.stack(cols, axis=-1) if cols else np.zeros(shape + (0,), np.int64)
+            params = np.stack(cols, axis=-1) if cols else np.zeros(shape + (0,),
+                                                                  self.param_dtype)
         return ElementArray(self, self.validate(params))
 
     def identity(self) -> Element:
         """The neutral element e (all parameters 0)."""
-        return Element(self, (0,) * self.n_params)
+        return Element(self, np.zeros(self.n_params, dtype=self.param_dtype))
 
     # ----------------------------------------------------------- comparisons
     def __eq__(self, other: object) -> bool:
@@ -159,11 +173,12 @@ class Element:
     __slots__ = ("group", "params")
 
     group: Group
-    params: tuple[int, ...]
+    params: tuple
 
-    def __init__(self, group: Group, params: tuple[int, ...]):
+    def __init__(self, group: Group, params: Any):
         object.__setattr__(self, "group", group)
-        object.__setattr__(self, "params", tuple(int(p) for p in params))
+        # Python numbers of the group's kind: ints (lattice groups) or floats (SE(2))
+        object.__setattr__(self, "params", tuple(np.asarray(params, group.param_dtype).tolist()))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("group elements are immutable")
@@ -181,7 +196,7 @@ class Element:
             ) from None
 
     def _array(self) -> np.ndarray:
-        return np.array(self.params, dtype=np.int64)
+        return np.array(self.params, dtype=self.group.param_dtype)
 
     def __mul__(self, other: Element | ElementArray) -> Element | ElementArray:
         if isinstance(other, ElementArray):
@@ -209,7 +224,8 @@ class Element:
         return hash((self.group, self.params))
 
     def __repr__(self) -> str:
-        body = ", ".join(f"{k}={v}" for k, v in zip(self.group.param_names, self.params))
+        body = ", ".join(f"{k}={self.group._format(k, v)}"
+                         for k, v in zip(self.group.param_names, self.params))
         return f"{self.group.name}({body})"
 
 
@@ -223,7 +239,7 @@ class ElementArray:
     __array_priority__ = 100  # so that Element * ElementArray is not taken over by NumPy
 
     def __init__(self, group: Group, params: np.ndarray):
-        params = np.asarray(params, dtype=np.int64)
+        params = np.asarray(params, dtype=group.param_dtype)
         params.flags.writeable = False
         self.group = group
         self.params = params
@@ -250,7 +266,7 @@ class ElementArray:
             index = (index,)
         picked = self.params[index + (slice(None),)]
         if picked.ndim == 1:
-            return Element(self.group, tuple(picked.tolist()))
+            return Element(self.group, picked)
         return ElementArray(self.group, picked)
 
     def __iter__(self) -> Iterator[Element | ElementArray]:

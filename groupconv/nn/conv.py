@@ -35,7 +35,8 @@ class BankConv(Layer):
 
     ``expansion`` provides ``kind`` ("lifting" or not), ``s_in``, ``s_out``,
     ``weight_shape(c_out, c_in, k)``, ``expand(w)`` (the bank in the engine layout
-    (C_out S_out, k, k, C_in S_in)) and ``adjoint(dbank, c_in)`` (its transpose).
+    (C_out S_out, K, K, C_in S_in)), ``adjoint(dbank, weight_shape)`` (its transpose) and, when the bank
+    is larger than the k x k weights, ``bank_size(k)`` (K; the mode's padding refers to it).
 
     Weights are drawn from N(0, 2 / fan_in) with the true fan-in C_in S_in k k (He
     initialisation for ReLU networks), from the given ``rng`` (no global random state).
@@ -50,7 +51,9 @@ class BankConv(Layer):
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.expansion = expansion
         self.c_in, self.c_out, self.k = c_in, c_out, k
-        self.padding = padding_of(mode, k)
+        # the bank may be larger than the weights (kernels at larger scales)
+        self.bank_size = expansion.bank_size(k) if hasattr(expansion, "bank_size") else k
+        self.padding = padding_of(mode, self.bank_size)
         self.mode = mode
         rng = np.random.default_rng(rng)
         fan_in = c_in * expansion.s_in * k * k
@@ -84,16 +87,16 @@ class BankConv(Layer):
         xf, bank, x_shape = cache
         dyf = dy.reshape(dy.shape[0], -1, dy.shape[-2], dy.shape[-1])
         dx = self._input_gradient(dy, dyf, bank).reshape(x_shape) if input_grad else None
-        dbank = weight_gradient(xf, dyf, self.k, self.padding, max_workspace=self.max_workspace,
-                                workspace=self.workspace)
-        grads = {"weight": self.expansion.adjoint(dbank, self.c_in)}
+        dbank = weight_gradient(xf, dyf, self.bank_size, self.padding,
+                                max_workspace=self.max_workspace, workspace=self.workspace)
+        grads = {"weight": self.expansion.adjoint(dbank, self.params["weight"].shape)}
         if "bias" in self.params:
             grads["bias"] = dy.sum(axis=(0, 2, 3, 4))
         return dx, grads
 
     def _input_gradient(self, dy, dyf, bank):
         """The adjoint correlation: flipped, transposed bank, padding k - 1 - p."""
-        return correlate2d(dyf, adjoint_weights(bank), self.k - 1 - self.padding,
+        return correlate2d(dyf, adjoint_weights(bank), self.bank_size - 1 - self.padding,
                            max_workspace=self.max_workspace, workspace=self.workspace)
 
     def __repr__(self) -> str:
