@@ -1,10 +1,11 @@
-"""The ``groupconv`` command line: ``groupconv verify`` (the main job)."""
+"""The ``groupconv`` command line: ``groupconv verify`` (the main job) and ``groupconv figures``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 
 from . import verify
 
@@ -21,6 +22,23 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         print(verify.format_table(rows, seconds, args.seed))
     return 1 if failed else 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import viz   # matplotlib only when figures are asked for
+
+    names = list(viz.FIGURES) + ["p4_feature_map_animation"]
+    if args.only is not None and args.only not in names:
+        print(f"groupconv figures: unknown figure {args.only!r}; choose one of: "
+              f"{', '.join(names)}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    written = viz.save_all(args.out, only=args.only, dpi=args.dpi)
+    print(f"{len(written)} files written to {args.out} in {time.perf_counter() - start:.1f} s")
+    return 0
 
 
 def _positive(text: str) -> int:
@@ -43,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="random trials per claim and group (default 5)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(run=_verify)
+    p = sub.add_parser("figures", help="draw the figures of the paper and the lecture",
+                       description="Write every figure of groupconv.viz as a PNG (and the "
+                       "animated p4 feature map as a GIF), one progress line per figure.")
+    p.add_argument("--out", default="figures", help="output folder (default: figures/)")
+    p.add_argument("--only", default=None, help="one figure by name")
+    p.add_argument("--dpi", type=_positive, default=100, help="resolution (default 100)")
+    p.set_defaults(run=_figures)
     return parser
 
 

@@ -1,0 +1,100 @@
+"""Figures: every function runs on small inputs, the pictures show what they claim, the
+committed PNGs are what the code draws, and the CLI writes them."""
+
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.testing.compare import compare_images  # noqa: E402
+
+from groupconv import P4M, cli, viz  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SMALL = np.random.default_rng(0).random((16, 16))
+# RMS difference allowed, on 0..255: font rasterisation and antialiasing differ a little between
+# machines and FreeType builds; a moved panel, label or colour scale measures far more.
+TOLERANCE = 6.0
+
+SMALL_CALLS = {
+    "p4_feature_map": lambda: viz.p4_feature_map(SMALL),
+    "p4m_feature_map": lambda: viz.p4m_feature_map(SMALL),
+    "p4_filter": viz.p4_filter,
+    "p4m_filter": viz.p4m_filter,
+    "se2_pipeline": lambda: viz.se2_pipeline(SMALL),
+    "boundary_effect": lambda: viz.boundary_effect(SMALL[:12, :12]),
+    "equivariance_vs_angle": lambda: viz.equivariance_vs_angle(np.pad(SMALL, 8), step=45),
+    "scale_translation": lambda: viz.scale_translation(size=32, n_scales=3),
+    "cayley_p4m": viz.cayley_p4m,
+}
+
+
+@pytest.mark.parametrize("name", list(viz.FIGURES))
+def test_every_figure_runs_on_a_small_input(name, tmp_path):
+    fig = SMALL_CALLS[name]()
+    assert len(fig.axes) >= 1
+    fig.savefig(tmp_path / f"{name}.png", dpi=30)
+    assert (tmp_path / f"{name}.png").stat().st_size > 0
+
+
+def test_p4_feature_map_shows_each_patch_turning_one_place_along():
+    """In the panel of the input turned by 90 degrees, the patch of r is the patch of e of the
+    upright input, turned: (L_r f)(r) = f(e) rotated."""
+    fig = viz.p4_feature_map(SMALL)
+    per_panel = 6  # four patches (in index order), the input, the corner title
+    upright = [np.asarray(ax.images[0].get_array()) for ax in fig.axes[:4]]
+    turned = [np.asarray(ax.images[0].get_array()) for ax in fig.axes[per_panel:per_panel + 4]]
+    for t in range(4):
+        assert np.allclose(turned[(t + 1) % 4], np.rot90(upright[t]))
+
+
+def test_p4m_mirrored_ring_turns_the_other_way():
+    """The purple arrows: turning the input by r moves the patch of m r^(j+1) to m r^j."""
+    maps = viz._p4_maps(SMALL, P4M)
+    turned = viz._p4_maps(np.rot90(SMALL), P4M)
+    for j in range(4):
+        assert np.allclose(turned[4 + j], np.rot90(maps[4 + (j + 1) % 4]))
+        assert np.allclose(turned[(j + 1) % 4], np.rot90(maps[j]))
+
+
+def test_boundary_effect_exact_side_is_zero():
+    fig = viz.boundary_effect(SMALL[:12, :12])
+    cropped, exact = (np.asarray(ax.images[0].get_array()) for ax in fig.axes[1:3])
+    assert cropped.max() > 0.1 and exact.max() == 0
+
+
+@pytest.mark.parametrize("name", list(viz.FIGURES))
+def test_committed_png_is_what_the_code_draws(name, tmp_path):
+    """Regenerate each committed figure (default data and DPI) and compare."""
+    fresh = tmp_path / f"{name}.png"
+    viz.FIGURES[name]().savefig(fresh, dpi=100, metadata={"Software": None})
+    result = compare_images(str(ROOT / "figures" / f"{name}.png"), str(fresh), tol=TOLERANCE)
+    assert result is None, result
+
+
+def test_animation_writes_a_gif(tmp_path):
+    path = viz.p4_feature_map_animation(tmp_path / "a.gif", SMALL, dpi=30)
+    from PIL import Image
+
+    with Image.open(path) as gif:
+        assert gif.n_frames == 12   # four rotations, eight translations
+    assert (ROOT / "figures" / "p4_feature_map.gif").stat().st_size > 0
+
+
+def test_cli_figures(tmp_path, capsys):
+    assert cli.main(["figures", "--out", str(tmp_path), "--only", "cayley_p4m",
+                     "--dpi", "40"]) == 0
+    assert (tmp_path / "cayley_p4m.png").exists()
+    assert "cayley_p4m" in capsys.readouterr().out
+    assert cli.main(["figures", "--out", str(tmp_path), "--only", "nope"]) == 2
+    assert "unknown figure 'nope'" in capsys.readouterr().err
+
+
+def test_bad_images():
+    with pytest.raises(ValueError, match="square 2D array"):
+        viz.p4_feature_map(np.zeros((10, 12)))
+    with pytest.raises(ValueError, match="unknown figure"):
+        viz.save_all(only="nope")
