@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("figures/rotated_digits.png"))
+    parser.add_argument("--out", type=pathlib.Path,
+                        default=pathlib.Path("figures/rotated_digits.png"))
     parser.add_argument("--smoke", action="store_true",
                         help="a few steps with tiny networks (for the test suite)")
     args = parser.parse_args(argv)

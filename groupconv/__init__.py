@@ -11,3 +11,10 @@ from .correlation import group_convolution, group_correlation, lifting_correlati
 from .engine import Workspace
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Group", "Element", "ElementArray", "PointGroup", "SemidirectProduct", "get_group",
+    "C1", "C2", "C4", "D4", "Z2", "P4", "P4M",
+    "filter_bank", "lifting_correlation", "group_correlation", "group_convolution",
+    "Workspace", "se2", "scale",
+]

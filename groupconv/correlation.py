@@ -2,12 +2,14 @@
 
 These are the layers of a G-CNN on fixed-size arrays, in the layout of DESIGN.md:
 
-    lifting_correlation  x (..., C_in, H, W)     w (C_out, C_in, k, k)     -> (..., C_out, S, H', W')
-    group_correlation    x (..., C_in, S, H, W)  w (C_out, C_in, S, k, k)  -> (..., C_out, S, H', W')
+    lifting_correlation  x (..., C_in, H, W),     w (C_out, C_in, k, k)
+    group_correlation    x (..., C_in, S, H, W),  w (C_out, C_in, S, k, k)
     group_convolution    same shapes as group_correlation (the true G-convolution)
+    output               (..., C_out, S, H', W')
 
 ``mode`` is "valid", "same" (zero padding k // 2 on each side) or "full" (k - 1 on each side),
-or the padding p itself (an int in 0..k-1), so H' = H + 2 p - k + 1. Rotations and mirrors act about the centre of every array.
+or the padding p itself (an int in 0..k-1), so H' = H + 2 p - k + 1. Rotations and mirrors
+act about the centre of every array.
 
 ``method="fast"`` (the default) expands the filter bank with one gather and runs one standard 2D
 correlation as matrix products (``groupconv.engine``), in the array library of the input.
@@ -44,7 +46,8 @@ METHODS = ("fast", "literal")
 def lifting_correlation(x: Any, w: Any, group: SemidirectProduct | str, *, mode: str = "valid",
                         method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
                         workspace: Workspace | None = None) -> Any:
-    """(f * psi)(g) = sum_y sum_c f_c(y) psi_c(g^-1 y): x (..., C_in, H, W) -> (..., C_out, S, H', W').
+    """(f * psi)(g) = sum_y sum_c f_c(y) psi_c(g^-1 y), from Z^2 to G:
+    x (..., C_in, H, W) -> (..., C_out, S, H', W').
 
     w has shape (C_out, C_in, k, k). See the module docstring for modes and methods; pass a
     ``Workspace`` kept between calls to reuse the engine's memory.
@@ -56,7 +59,8 @@ def lifting_correlation(x: Any, w: Any, group: SemidirectProduct | str, *, mode:
 def group_correlation(x: Any, w: Any, group: SemidirectProduct | str, *, mode: str = "valid",
                       method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
                       workspace: Workspace | None = None) -> Any:
-    """(f * psi)(g) = sum_h sum_c f_c(h) psi_c(g^-1 h): x (..., C_in, S, H, W) -> (..., C_out, S, H', W').
+    """(f * psi)(g) = sum_h sum_c f_c(h) psi_c(g^-1 h), from G to G:
+    x (..., C_in, S, H, W) -> (..., C_out, S, H', W').
 
     w has shape (C_out, C_in, S, k, k).
     """

@@ -115,7 +115,7 @@ def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
     if k != k2 or c_w != c_in:
         raise ValueError(f"weights must have shape (O, k, k, {c_in}), got {tuple(w.shape)}")
     p = padding_of(mode, k)
-    ho, wo, wp = h + 2 * p - k + 1, wd + 2 * p - k + 1, wd + 2 * p
+    ho, wo = h + 2 * p - k + 1, wd + 2 * p - k + 1
     check_size(h, wd, k, p, mode)
     ws = workspace if workspace is not None else Workspace()
     out = xp.empty((batch, o, ho, wo), dtype=x.dtype, device=device(x))

@@ -9,8 +9,8 @@ border, where rotated inputs lose their corners and padding enters):
 
 with L_theta the same bilinear rotation on input and output (on SE(2) feature maps also a cyclic
 shift of the orientation axis by theta N / 2 pi, linear between orientations), and the cost of
-the interpolation alone, || L_-theta L_theta f - f || / || f ||. ``benchmarks/equivariance_error.py``
-prints and plots them; ``groupconv.viz`` draws them.
+the interpolation alone, || L_-theta L_theta f - f || / || f ||.
+``benchmarks/equivariance_error.py`` prints and plots them; ``groupconv.viz`` draws them.
 """
 
 from __future__ import annotations

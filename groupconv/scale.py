@@ -2,13 +2,14 @@
 
 Elements (i, u, v) act by x -> s_i x + (u, v) with s_i = base^i (i in Z); the layers use the
 scales s_0 = 1, s_1 = base, ..., s_{n-1}. A kernel k on a k x k grid is extended to the plane
-by bilinear interpolation (k~, which fades to 0 over one grid step beyond the kernel's square:
-support radius (k + 1) / 2) and scaled as in the lecture,
+by bilinear interpolation (k~, which fades to 0 over one grid step beyond the kernel's
+square: support radius (k + 1) / 2) and scaled as in the lecture,
 
     k_s(x) = k~(x / s) / s^2,
 
-sampled on a common K x K grid that holds the largest scaled support (``bank_size``); the 1/s^2 keeps sum_x k_s(x) close to sum_y k(y), so the response to a constant input
-does not grow with the scale. The correlations:
+sampled on a common K x K grid that holds the largest scaled support (``bank_size``). The
+1/s^2 keeps sum_x k_s(x) close to sum_y k(y), so the response to a constant input does not
+grow with the scale. The correlations:
 
     lifting  (k *~ f)(x, s_i) = sum_y sum_c k_{c, s_i}(y) f_c(x + y)
     group    (k * f)(x, s_i)  = sum_y sum_{j < m} sum_c k_{c, j, s_i}(y) f_c(x + y, s_{i + j})

@@ -4,7 +4,8 @@ Elements (theta, x) with theta = r 2 pi / N and x in R^2; the group correlations
 lecture, on the pixel grid, with kernels rotated by bilinear interpolation:
 
     lifting      (k *~ f)(x, theta) = sum_y sum_c k_c~(R_theta^-1 y) f_c(x + y)
-    group        (k * f)(x, theta)  = sum_y sum_theta' sum_c k_c~(R_theta^-1 y, theta' - theta) f_c(x + y, theta')
+    group        (k * f)(x, theta)  = sum_y sum_theta' sum_c
+                                          k_c~(R_theta^-1 y, theta' - theta) f_c(x + y, theta')
     projection   max or mean over theta
 
 where k~ is the bilinear extension of the k x k kernel (``groupconv.interpolation``), optionally
@@ -195,7 +196,8 @@ def lifting_correlation(x: Any, w: np.ndarray, n: int, *, mode: str | int = "val
 def group_correlation(x: Any, w: np.ndarray, n: int, *, mode: str | int = "valid",
                       mask: bool = True, max_workspace: int = DEFAULT_MAX_WORKSPACE,
                       workspace: Workspace | None = None) -> np.ndarray:
-    """(k * f)(x, theta_s) = sum_y sum_t sum_c k_c~(R_s^-1 y, theta_t - theta_s) f_c(x + y, theta_t):
+    """(k * f)(x, theta_s) = sum_y sum_t sum_c k_c~(R_s^-1 y, theta_t - theta_s) f_c(x + y, theta_t)
+    with the periodic shift theta_t - theta_s:
     x (B, C_in, N, H, W), w (C_out, C_in, N, k, k) -> (B, C_out, N, H', W')."""
     return _fast(x, w, SE2Bank(n, "correlation", mask), mode, max_workspace, workspace)
 

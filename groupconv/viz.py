@@ -1,6 +1,6 @@
 """Figures of the paper and the lecture, as matplotlib Figures (``groupconv figures`` saves them).
 
-    p4_feature_map           Cohen & Welling's Figure 1: a p4 feature map under rotations of the input
+    p4_feature_map           Cohen & Welling's Figure 1: a p4 feature map, the input turning
     p4m_feature_map          the same for p4m, the mirrored orientations on an outer ring
     p4_filter, p4m_filter    a filter on the group and its transformations (the filter bank)
     se2_pipeline             the lecture's pipeline: lifting with N = 8, group layer, projection

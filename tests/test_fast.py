@@ -12,7 +12,7 @@ from groupconv.arrays import transform
 from groupconv.correlation import group_convolution, group_correlation, lifting_correlation
 from groupconv.engine import Workspace, correlate2d
 
-from strategies import GROUP_IDS, GROUPS
+from strategies import GROUPS
 
 OPS = {"lifting": lifting_correlation, "correlation": group_correlation,
        "convolution": group_convolution}

@@ -80,9 +80,9 @@ def test_masked_operators_stay_in_the_disk():
 
 # ---------------------------------------------------------------- fast path
 @settings(max_examples=15)
-@given(n=st.sampled_from([4, 8]), k=st.sampled_from([3, 5]), mode=st.sampled_from(["valid", "same"]),
-       mask=st.booleans(), size=st.tuples(st.integers(5, 8), st.integers(5, 8)),
-       seed=st.integers(0, 999))
+@given(n=st.sampled_from([4, 8]), k=st.sampled_from([3, 5]),
+       mode=st.sampled_from(["valid", "same"]), mask=st.booleans(),
+       size=st.tuples(st.integers(5, 8), st.integers(5, 8)), seed=st.integers(0, 999))
 def test_fast_equals_literal(n, k, mode, mask, size, seed):
     rng = np.random.default_rng(seed)
     x, w = rng.standard_normal((2, 2) + size), rng.standard_normal((2, 2, k, k))

@@ -5,9 +5,10 @@ A layer holds parameters (NumPy arrays, updated in place by an optimiser) and co
     y, cache = layer.forward(x, training)        the output, and what the backward pass needs
     dx, grads = layer.backward(cache, dy)        vector-Jacobian products: dL/dx and dL/dparams
 
-from dy = dL/dy. ``backward(cache, dy, input_grad=False)`` may skip dL/dx (and return None)
-where it costs work, as for the first layer of a network, whose input is the data. Each call returns its own cache (nothing is kept on the layer or in globals),
+from dy = dL/dy. Each call returns its own cache (nothing is kept on the layer or in globals),
 so a layer can be applied twice in one graph and the backward passes stay independent.
+``backward(cache, dy, input_grad=False)`` may skip dL/dx (and return None) where it costs
+work, as for the first layer of a network, whose input is the data.
 ``layer(x)`` is the forward pass in evaluation mode.
 """
 

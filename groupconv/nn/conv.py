@@ -35,8 +35,9 @@ class BankConv(Layer):
 
     ``expansion`` provides ``kind`` ("lifting" or not), ``s_in``, ``s_out``,
     ``weight_shape(c_out, c_in, k)``, ``expand(w)`` (the bank in the engine layout
-    (C_out S_out, K, K, C_in S_in)), ``adjoint(dbank, weight_shape)`` (its transpose) and, when the bank
-    is larger than the k x k weights, ``bank_size(k)`` (K; the mode's padding refers to it).
+    (C_out S_out, K, K, C_in S_in)), ``adjoint(dbank, weight_shape)`` (its transpose) and,
+    when the bank is larger than the k x k weights, ``bank_size(k)`` (K; the mode's padding
+    refers to it).
 
     Weights are drawn from N(0, 2 / fan_in) with the true fan-in C_in S_in k k (He
     initialisation for ReLU networks), from the given ``rng`` (no global random state).
