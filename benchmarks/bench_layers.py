@@ -4,6 +4,7 @@ torch.nn.functional.conv2d on the identical expanded bank and input, peak memory
     python benchmarks/bench_layers.py [--quick] [--repeats N] [--no-literal]
 
 Every time is the median of at least 5 repeats (time.perf_counter) after one warm-up call.
+Where CuPy finds a CUDA device, the same layers are timed on the GPU as well.
 NumPy's BLAS and PyTorch run thread pools that keep spinning for a while after each call and
 slow the other library down; the script sleeps 0.3 s before each timed block so that each
 measurement runs alone, and takes the two in turn, side by side, in one run.
@@ -158,6 +159,37 @@ def scaling(repeats: int) -> None:
               f"{times[b] / b / (times[8] / 8):5.2f}")
 
 
+def gpu_table(dtypes, repeats: int) -> None:
+    """The same layers on a CUDA GPU through CuPy (extra ``gpu``), against the NumPy result."""
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            raise RuntimeError("no CUDA device")
+    except Exception as error:  # no CuPy, no driver, no device
+        print(f"\nGPU: not measured ({type(error).__name__}: {error})")
+        return
+    name = cupy.cuda.runtime.getDeviceProperties(0)["name"]
+    name = name.decode() if isinstance(name, bytes) else name
+    print(f"\nGPU: {name}, CuPy {cupy.__version__}")
+    print(f"{'case':<31} {'dtype':<8} {'gpu ms':>9} {'GFLOP/s':>8} {'max rel err vs NumPy':>21}")
+    for dtype in dtypes:
+        for case_name, group, kind, batch, c_in, c_out, h, k in CASES:
+            x, w = make(group, kind, batch, c_in, c_out, h, k, dtype)
+            op = OPS[kind]
+            xg, wg = cupy.asarray(x), cupy.asarray(w)
+            ws = Workspace()
+
+            def run():
+                op(xg, wg, group, workspace=ws)
+                cupy.cuda.Stream.null.synchronize()
+
+            t = median_time(run, repeats)
+            ref = op(x, w, group)
+            err = float(np.abs(op(xg, wg, group).get() - ref).max() / np.abs(ref).max())
+            print(f"{case_name:<31} {np.dtype(dtype).name:<8} {t * 1e3:9.3f} "
+                  f"{flops(group, kind, batch, c_in, c_out, h, k) / t / 1e9:8.1f} {err:21.1e}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats (at least 5)")
@@ -173,6 +205,7 @@ def main() -> None:
     for dtype in dtypes:
         memory(dtype)
     scaling(repeats)
+    gpu_table(dtypes, repeats)
 
 
 if __name__ == "__main__":

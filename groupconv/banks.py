@@ -73,7 +73,9 @@ def _gather_indices(group: SemidirectProduct, k: int, kind: str, c_in: int, layo
     full = c + within[:, None]                                          # (S_out, C_in, S_in, k, k)
     if layout == "engine":
         full = full.transpose(0, 3, 4, 1, 2)
-    return np.ascontiguousarray(full).reshape(-1)
+    out = np.ascontiguousarray(full).reshape(-1)
+    out.flags.writeable = False
+    return out
 
 
 def expand(w: Any, group: SemidirectProduct, kind: str, layout: str = "groupy") -> Any:
@@ -103,7 +105,9 @@ def _adjoint_indices(group: SemidirectProduct, k: int, kind: str, c_in: int) -> 
     inverse = np.empty_like(idx)
     rows = np.arange(s_out)[:, None]
     inverse[rows, idx] = np.arange(q)[None, :]
-    return (inverse + rows * q).reshape(-1)
+    out = (inverse + rows * q).reshape(-1)
+    out.flags.writeable = False
+    return out
 
 
 def expand_adjoint(dbank: Any, group: SemidirectProduct, kind: str, c_in: int) -> Any:
