@@ -17,8 +17,9 @@ import functools
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace
 
+from .backend import indices_like
 from .groups import Element, PointGroup, SemidirectProduct
 
 __all__ = ["transform", "point_index", "project"]
@@ -61,7 +62,7 @@ def transform(x: Any, h: Element, *, on_group: bool = False,
     src = transform_indices(group, index, s, height, width, on_group)
     lead = tuple(x.shape[:-3] if on_group else x.shape[:-2])
     flat = xp.reshape(x, lead + (s * height * width,))
-    idx = xp.asarray(src.reshape(-1), device=device(x))
+    idx = indices_like(src.reshape(-1), x)
     out = xp.take(flat, idx, axis=len(lead))
     return xp.reshape(out, lead + ((s,) if on_group else ()) + src.shape[1:])
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, device, is_cupy_array, is_numpy_array
 
-__all__ = ["namespace", "as_real_float", "to_numpy", "from_numpy"]
+__all__ = ["namespace", "as_real_float", "to_numpy", "from_numpy", "indices_like"]
 
 
 def namespace(*arrays: Any, op: str = "groupconv"):
@@ -52,3 +52,12 @@ def from_numpy(a: np.ndarray, like: Any) -> Any:
     """``a`` in the library and on the device of ``like``, with ``like``'s dtype."""
     xp = array_namespace(like)
     return xp.asarray(a, dtype=like.dtype, device=device(like))
+
+
+def indices_like(indices: np.ndarray, like: Any) -> Any:
+    """Precomputed (read-only, cached) NumPy indices in the library and on the device of
+    ``like``; other libraries get a copy, since they may not take read-only memory."""
+    xp = array_namespace(like)
+    if is_numpy_array(like):
+        return indices
+    return xp.asarray(np.array(indices), device=device(like))

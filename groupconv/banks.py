@@ -20,10 +20,10 @@ import functools
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace
 
 from .arrays import transform_indices
-from .backend import as_real_float
+from .backend import as_real_float, indices_like
 from .groups import SemidirectProduct, get_group
 
 __all__ = ["filter_bank", "bank_index_map", "expand", "expand_adjoint", "LatticeBank",
@@ -87,7 +87,7 @@ def expand(w: Any, group: SemidirectProduct, kind: str, layout: str = "groupy") 
     c_out, c_in, k = w.shape[0], w.shape[1], w.shape[-1]
     s_out = group.stabiliser.order
     s_in = 1 if kind == "lifting" else s_out
-    idx = xp.asarray(_gather_indices(group, k, kind, c_in, layout), device=device(w))
+    idx = indices_like(_gather_indices(group, k, kind, c_in, layout), w)
     bank = xp.take(xp.reshape(w, (c_out, c_in * s_in * k * k)), idx, axis=1)
     if layout == "engine":
         return xp.reshape(bank, (c_out * s_out, k, k, c_in * s_in))
@@ -119,7 +119,7 @@ def expand_adjoint(dbank: Any, group: SemidirectProduct, kind: str, c_in: int) -
     k = dbank.shape[1]
     c_out = dbank.shape[0] // s_out
     q = c_in * s_in * k * k
-    idx = xp.asarray(_adjoint_indices(group, k, kind, c_in), device=device(dbank))
+    idx = indices_like(_adjoint_indices(group, k, kind, c_in), dbank)
     flat = xp.reshape(dbank, (c_out, s_out * q))
     grad = xp.sum(xp.reshape(xp.take(flat, idx, axis=1), (c_out, s_out, q)), axis=1)
     return xp.reshape(grad, (c_out, c_in) + ((s_in,) if kind != "lifting" else ()) + (k, k))

@@ -38,7 +38,8 @@ from .engine import DEFAULT_MAX_WORKSPACE, Workspace, check_size, correlate2d, p
 from .feature_maps import FeatureMap
 from .groups import Z2, SemidirectProduct, get_group
 
-__all__ = ["lifting_correlation", "group_correlation", "group_convolution", "slice_shifts"]
+__all__ = ["lifting_correlation", "group_correlation", "group_convolution", "slice_shifts",
+           "bank_correlation", "check_bank_inputs"]
 
 METHODS = ("fast", "literal")
 
@@ -83,6 +84,51 @@ def slice_shifts(group: SemidirectProduct, k: int) -> np.ndarray:
     if k % 2:
         return np.zeros((group.stabiliser.order, 2), dtype=np.int64)
     return (group.stabiliser.matrices @ np.ones(2, np.int64) - 1) // 2
+
+
+def bank_correlation(x: Any, w: Any, expansion, *, mode: str | int = "valid",
+                     max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                     workspace: Workspace | None = None, op: str = "correlation") -> np.ndarray:
+    """The correlation of x with the bank of any expansion (``LatticeBank``, ``se2.SE2Bank``,
+    ``scale.ScaleBank``: ``expand``, ``kind``, ``s_in``, ``s_out``, ``weight_shape`` and
+    optionally ``bank_size``), NumPy: x (B, C_in, [S_in,] H, W) -> (B, C_out, S_out, H', W').
+    ``mode`` refers to the bank's size."""
+    x, w = check_bank_inputs(x, w, expansion, op)
+    k = w.shape[-1]
+    size = expansion.bank_size(k) if hasattr(expansion, "bank_size") else k
+    try:
+        p = padding_of(mode, size)
+        check_size(x.shape[-2], x.shape[-1], size, p, mode)
+    except ValueError as error:
+        raise ValueError(f"{op}: {error}") from None
+    flat = x.reshape(x.shape[0], -1, x.shape[-2], x.shape[-1])
+    y = correlate2d(flat, expansion.expand(w), p, max_workspace=max_workspace,
+                    workspace=workspace)
+    return y.reshape(x.shape[0], w.shape[0], expansion.s_out, y.shape[-2], y.shape[-1])
+
+
+def check_bank_inputs(x: Any, w: Any, expansion, op: str) -> tuple[np.ndarray, np.ndarray]:
+    """x and w as NumPy arrays of a common real floating dtype, with the shapes the expansion
+    expects; a TypeError or ValueError that names them otherwise."""
+    x, w = np.asarray(x), np.asarray(w)
+    for name, a in (("input", x), ("weights", w)):
+        if a.dtype == np.bool_ or not (np.issubdtype(a.dtype, np.floating)
+                                       or np.issubdtype(a.dtype, np.integer)):
+            raise TypeError(f"{op}: {name} must be real numbers, got {a.dtype}")
+    dtype = np.result_type(x.dtype, w.dtype, np.float32)
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    lifting = expansion.kind == "lifting"
+    extent = None if lifting else expansion.weight_shape(1, 1, 1)[2]
+    expected = "(C_out, C_in, k, k)" if lifting else f"(C_out, C_in, {extent}, k, k)"
+    if w.ndim != (4 if lifting else 5) or w.shape[-1] != w.shape[-2] or \
+            (not lifting and w.shape[2] != extent):
+        raise ValueError(f"{op}: weights must have shape {expected}, got {w.shape}")
+    core = (w.shape[1],) if lifting else (w.shape[1], expansion.s_in)
+    if x.ndim != 3 + len(core) or x.shape[1:1 + len(core)] != core:
+        layout = "(B, C_in, H, W)" if lifting else f"(B, C_in, {expansion.s_in}, H, W)"
+        raise ValueError(f"{op}: input must have shape {layout} with C_in = {w.shape[1]}, "
+                         f"got {x.shape}")
+    return x, w
 
 
 # ------------------------------------------------------------------ checks

@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from .arrays import project
-from .engine import DEFAULT_MAX_WORKSPACE, Workspace, check_size, correlate2d, padding_of
-from .groups.core import Group, as_int_array
+from .correlation import bank_correlation, check_bank_inputs
+from .engine import DEFAULT_MAX_WORKSPACE, Workspace, check_size, padding_of
+from .groups.core import Group
 from .interpolation import bilinear_weights, transform_operator
 from .nn.conv import BankConv
 
@@ -44,6 +45,7 @@ class ScaleTranslation(Group):
     """Elements (i, u, v): x -> base^i x + (u, v); (i1, t1)(i2, t2) = (i1 + i2, t1 + s_i1 t2)."""
 
     param_dtype = np.dtype(np.float64)
+    integer_params = ("i",)
 
     def __init__(self, base: float = 2.0):
         if not isinstance(base, (int, float)) or isinstance(base, bool) or not base > 1:
@@ -56,28 +58,8 @@ class ScaleTranslation(Group):
         """s_i = base^i."""
         return self.base ** np.asarray(i, dtype=np.float64)
 
-    def _as_params(self, params, what):
-        arr = np.asarray(params)
-        if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
-                                         or np.issubdtype(arr.dtype, np.floating)):
-            raise TypeError(f"{what} must be real numbers, got {arr.dtype}")
-        return arr.astype(np.float64)
-
-    def _check_scalar(self, key, value):
-        if key == "i":
-            as_int_array(value, f"{self.name} parameter i")
-        elif isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                                np.floating)):
-            raise TypeError(f"{self.name} parameter {key} must be a real number, got {value!r}")
-
-    def _format(self, key, value):
-        return str(int(value)) if key == "i" else repr(value)
-
     def _check_range(self, params):
-        i = params[..., 0]
-        if i.size and np.any(i != np.round(i)):
-            raise ValueError(f"{self.name} parameter i must be an integer, "
-                             f"got {i[i != np.round(i)].ravel()[0]}")
+        pass  # every integer i is a scale: base^i
 
     def _key(self):
         return ("ScaleTranslation", self.base)
@@ -190,7 +172,9 @@ def lifting_correlation(x: Any, w: np.ndarray, n_scales: int, base: float = 2.0,
     """(k *~ f)(x, s_i) = sum_y sum_c k_{c, s_i}(y) f_c(x + y):
     x (B, C_in, H, W), w (C_out, C_in, k, k) -> (B, C_out, n, H', W'). ``mode`` refers to the
     K x K bank (``bank_size``): "same" keeps H, W for every scale."""
-    return _fast(x, w, ScaleBank(base, n_scales, "lifting"), mode, max_workspace, workspace)
+    return bank_correlation(x, w, ScaleBank(base, n_scales, "lifting"), mode=mode,
+                            max_workspace=max_workspace, workspace=workspace,
+                            op="scale lifting")
 
 
 def group_correlation(x: Any, w: np.ndarray, n_scales: int, base: float = 2.0, *,
@@ -198,8 +182,9 @@ def group_correlation(x: Any, w: np.ndarray, n_scales: int, base: float = 2.0, *
                       workspace: Workspace | None = None) -> np.ndarray:
     """(k * f)(x, s_i) = sum_y sum_{j < m} sum_c k_{c, j, s_i}(y) f_c(x + y, s_{i + j}), truncated:
     x (B, C_in, n, H, W), w (C_out, C_in, m, k, k) -> (B, C_out, n, H', W')."""
-    return _fast(x, w, ScaleBank(base, n_scales, "correlation", _extent(w)), mode,
-                 max_workspace, workspace)
+    return bank_correlation(x, w, ScaleBank(base, n_scales, "correlation", _extent(w)),
+                            mode=mode, max_workspace=max_workspace, workspace=workspace,
+                            op="scale group correlation")
 
 
 def _extent(w) -> int:
@@ -208,36 +193,6 @@ def _extent(w) -> int:
         raise ValueError(f"scale group correlation: weights must have shape "
                          f"(C_out, C_in, m, k, k), got {w.shape}")
     return w.shape[2]
-
-
-def _fast(x, w, bank: ScaleBank, mode, max_workspace, workspace):
-    x, w = _checked(x, w, bank)
-    size = bank.bank_size(w.shape[-1])
-    p = padding_of(mode, size)
-    check_size(x.shape[-2], x.shape[-1], size, p, mode)
-    flat = x.reshape(x.shape[0], -1, x.shape[-2], x.shape[-1])
-    y = correlate2d(flat, bank.expand(w), p, max_workspace=max_workspace, workspace=workspace)
-    return y.reshape(x.shape[0], w.shape[0], bank.n, y.shape[-2], y.shape[-1])
-
-
-def _checked(x, w, bank: ScaleBank):
-    x, w = np.asarray(x), np.asarray(w)
-    for name, a in (("input", x), ("weights", w)):
-        if a.dtype == np.bool_ or not (np.issubdtype(a.dtype, np.floating)
-                                       or np.issubdtype(a.dtype, np.integer)):
-            raise TypeError(f"scale {bank.kind}: {name} must be real numbers, got {a.dtype}")
-    dtype = np.result_type(x.dtype, w.dtype, np.float32)
-    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
-    lifting = bank.kind == "lifting"
-    if w.ndim != (4 if lifting else 5) or w.shape[-1] != w.shape[-2]:
-        expected = "(C_out, C_in, k, k)" if lifting else "(C_out, C_in, m, k, k)"
-        raise ValueError(f"scale {bank.kind}: weights must have shape {expected}, got {w.shape}")
-    core = (w.shape[1],) if lifting else (w.shape[1], bank.n)
-    if x.ndim != 3 + len(core) or x.shape[1:1 + len(core)] != core:
-        expected = "(B, C_in, H, W)" if lifting else f"(B, C_in, {bank.n}, H, W)"
-        raise ValueError(f"scale {bank.kind}: input must have shape {expected} with C_in = "
-                         f"{w.shape[1]}, got {x.shape}")
-    return x, w
 
 
 # ------------------------------------------------------------------ literal
@@ -252,7 +207,7 @@ def lifting_correlation_literal(x, w, n_scales: int, base: float = 2.0, *,
                                 mode: str | int = "same") -> np.ndarray:
     """The scale lifting as its sum, evaluating k~(y / s) / s^2 point by point."""
     bank = ScaleBank(base, n_scales, "lifting")
-    x, w = _checked(x, w, bank)
+    x, w = check_bank_inputs(x, w, bank, "scale lifting")
     return _literal(x[:, :, None], w[:, :, None], bank, mode)
 
 
@@ -260,7 +215,7 @@ def group_correlation_literal(x, w, n_scales: int, base: float = 2.0, *,
                               mode: str | int = "same") -> np.ndarray:
     """The truncated scale-group correlation as its sum."""
     bank = ScaleBank(base, n_scales, "correlation", _extent(w))
-    x, w = _checked(x, w, bank)
+    x, w = check_bank_inputs(x, w, bank, "scale group correlation")
     return _literal(x, w, bank, mode)
 
 

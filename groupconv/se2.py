@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from .arrays import project
-from .engine import DEFAULT_MAX_WORKSPACE, Workspace, check_size, correlate2d, padding_of
-from .groups.core import Group, as_int_array
+from .correlation import bank_correlation, check_bank_inputs
+from .engine import DEFAULT_MAX_WORKSPACE, Workspace, check_size, padding_of
+from .groups.core import Group
 from .interpolation import bilinear_weights, disk_mask, exact_cos_sin, transform_operator
 from .nn.conv import BankConv
 
@@ -43,6 +44,7 @@ class SE2(Group):
     (u, v) in R^2); (r1, t1)(r2, t2) = (r1 + r2 mod N, t1 + R(r1) t2), exact in r."""
 
     param_dtype = np.dtype(np.float64)
+    integer_params = ("r",)
 
     def __init__(self, n: int):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -56,29 +58,11 @@ class SE2(Group):
         """theta_r = r 2 pi / N."""
         return 2 * np.pi * r / self.n
 
-    def _as_params(self, params, what):
-        arr = np.asarray(params)
-        if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
-                                         or np.issubdtype(arr.dtype, np.floating)):
-            raise TypeError(f"{what} must be real numbers, got {arr.dtype}")
-        return arr.astype(np.float64)
-
-    def _check_scalar(self, key, value):
-        if key == "r":
-            as_int_array(value, f"{self.name} parameter r")  # an integer rotation index
-        elif isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                                np.floating)):
-            raise TypeError(f"{self.name} parameter {key} must be a real number, got {value!r}")
-
-    def _format(self, key, value):
-        return str(int(value)) if key == "r" else repr(value)
-
     def _check_range(self, params):
         r = params[..., 0]
-        if r.size and (np.any(r != np.round(r)) or r.min() < 0 or r.max() >= self.n):
-            bad = r[(r != np.round(r)) | (r < 0) | (r >= self.n)].ravel()[0]
+        if r.size and (r.min() < 0 or r.max() >= self.n):
             raise ValueError(f"{self.name} parameter r must be an integer in 0..{self.n - 1}, "
-                             f"got {bad}")
+                             f"got {r[(r < 0) | (r >= self.n)].ravel()[0]:g}")
 
     def _key(self):
         return ("SE2", self.n)
@@ -190,7 +174,9 @@ def lifting_correlation(x: Any, w: np.ndarray, n: int, *, mode: str | int = "val
                         workspace: Workspace | None = None) -> np.ndarray:
     """(k *~ f)(x, theta_s) = sum_y sum_c k_c~(R_s^-1 y) f_c(x + y):
     x (B, C_in, H, W), w (C_out, C_in, k, k) -> (B, C_out, N, H', W')."""
-    return _fast(x, w, SE2Bank(n, "lifting", mask), mode, max_workspace, workspace)
+    return bank_correlation(x, w, SE2Bank(n, "lifting", mask), mode=mode,
+                            max_workspace=max_workspace, workspace=workspace,
+                            op="SE2 lifting")
 
 
 def group_correlation(x: Any, w: np.ndarray, n: int, *, mode: str | int = "valid",
@@ -199,38 +185,9 @@ def group_correlation(x: Any, w: np.ndarray, n: int, *, mode: str | int = "valid
     """(k * f)(x, theta_s) = sum_y sum_t sum_c k_c~(R_s^-1 y, theta_t - theta_s) f_c(x + y, theta_t)
     with the periodic shift theta_t - theta_s:
     x (B, C_in, N, H, W), w (C_out, C_in, N, k, k) -> (B, C_out, N, H', W')."""
-    return _fast(x, w, SE2Bank(n, "correlation", mask), mode, max_workspace, workspace)
-
-
-def _fast(x, w, bank: SE2Bank, mode, max_workspace, workspace):
-    x, w = _checked(x, w, bank)
-    p = padding_of(mode, w.shape[-1])
-    check_size(x.shape[-2], x.shape[-1], w.shape[-1], p, mode)
-    flat = x.reshape(x.shape[0], -1, x.shape[-2], x.shape[-1])
-    y = correlate2d(flat, bank.expand(w), p, max_workspace=max_workspace, workspace=workspace)
-    return y.reshape(x.shape[0], w.shape[0], bank.n, y.shape[-2], y.shape[-1])
-
-
-def _checked(x, w, bank: SE2Bank):
-    x, w = np.asarray(x), np.asarray(w)
-    for name, a in (("input", x), ("weights", w)):
-        if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)) \
-                or a.dtype == np.bool_:
-            raise TypeError(f"SE2 {bank.kind}: {name} must be real numbers, got {a.dtype}")
-    dtype = np.result_type(x.dtype, w.dtype, np.float32)
-    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
-    lifting = bank.kind == "lifting"
-    if w.ndim != (4 if lifting else 5) or w.shape[-1] != w.shape[-2] or \
-            (not lifting and w.shape[2] != bank.n):
-        expected = "(C_out, C_in, k, k)" if lifting else f"(C_out, C_in, {bank.n}, k, k)"
-        raise ValueError(f"SE2 {bank.kind}: weights must have shape {expected}, "
-                         f"got {w.shape}")
-    core = (w.shape[1],) if lifting else (w.shape[1], bank.n)
-    if x.ndim != 3 + len(core) or x.shape[1:1 + len(core)] != core:
-        expected = "(B, C_in, H, W)" if lifting else f"(B, C_in, {bank.n}, H, W)"
-        raise ValueError(f"SE2 {bank.kind}: input must have shape {expected} with C_in = "
-                         f"{w.shape[1]}, got {x.shape}")
-    return x, w
+    return bank_correlation(x, w, SE2Bank(n, "correlation", mask), mode=mode,
+                            max_workspace=max_workspace, workspace=workspace,
+                            op="SE2 group correlation")
 
 
 # ------------------------------------------------------------------ literal
@@ -252,14 +209,14 @@ def _rotated_kernel_value(psi: np.ndarray, angle: float, y: np.ndarray, mask: bo
 def lifting_correlation_literal(x, w, n: int, *, mode: str | int = "valid",
                                 mask: bool = True) -> np.ndarray:
     """The lifting correlation as its sum, evaluating k~(R_theta^-1 y) point by point."""
-    x, w = _checked(x, w, SE2Bank(n, "lifting", mask))
+    x, w = check_bank_inputs(x, w, SE2Bank(n, "lifting", mask), "SE2 lifting")
     return _literal(x[:, :, None], w[:, :, None], n, mode, mask, lifting=True)
 
 
 def group_correlation_literal(x, w, n: int, *, mode: str | int = "valid",
                               mask: bool = True) -> np.ndarray:
     """The group correlation as its sum, with the periodic shift theta_t - theta_s."""
-    x, w = _checked(x, w, SE2Bank(n, "correlation", mask))
+    x, w = check_bank_inputs(x, w, SE2Bank(n, "correlation", mask), "SE2 group correlation")
     return _literal(x, w, n, mode, mask, lifting=False)
 
 

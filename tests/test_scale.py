@@ -98,7 +98,7 @@ def test_layer_gradients_and_adjoint(base):
 def test_bad_input():
     with pytest.raises(ValueError, match="base must be a number > 1"):
         scale.ScaleTranslation(1.0)
-    with pytest.raises(TypeError, match="parameter i must be integers"):
+    with pytest.raises(TypeError, match="parameter i must be an int, got 0.5"):
         scale.ScaleTranslation().element(i=0.5)
     with pytest.raises(ValueError, match=r"scale_extent must be in 1\.\.3"):
         scale.ScaleBank(2.0, 3, "correlation", 4)

@@ -48,7 +48,7 @@ def test_bad_input():
         se2.SE2(0)
     with pytest.raises(ValueError, match=r"r must be an integer in 0\.\.7, got 8"):
         se2.SE2(8).element(r=8)
-    with pytest.raises(TypeError, match="parameter r must be integers"):
+    with pytest.raises(TypeError, match="parameter r must be an int, got 0.5"):
         se2.SE2(8).element(r=0.5)
     with pytest.raises(TypeError, match="parameter u must be a real number"):
         se2.SE2(8).element(u="1")

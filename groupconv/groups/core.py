@@ -52,6 +52,8 @@ class Group(abc.ABC):
     param_names: tuple[str, ...]
     #: dtype of parameter arrays: exact integers for lattice groups; SE(2) has real translations
     param_dtype: np.dtype = np.dtype(np.int64)
+    #: with real parameters (float64): those that must still be whole numbers (an orientation)
+    integer_params: tuple[str, ...] = ()
 
     # ----------------------------------------------------------------- the law
     @abc.abstractmethod
@@ -86,16 +88,27 @@ class Group(abc.ABC):
 
     def _as_params(self, params: Any, what: str) -> np.ndarray:
         """Parameters as an array of ``param_dtype``, refusing other kinds of numbers."""
-        return as_int_array(params, what)
+        if self.param_dtype.kind == "i":
+            return as_int_array(params, what)
+        arr = np.asarray(params)
+        if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
+                                         or np.issubdtype(arr.dtype, np.floating)):
+            raise TypeError(f"{what} must be real numbers, got {arr.dtype}")
+        return arr.astype(self.param_dtype)
 
     def _check_scalar(self, key: str, value: Any) -> None:
-        """Refuse a keyword parameter of the wrong kind (ints only, by default)."""
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{self.name} parameter {key} must be an int, got {value!r}")
+        """Refuse a keyword parameter of the wrong kind: ints for integer parameters, else
+        real numbers."""
+        if self.param_dtype.kind == "i" or key in self.integer_params:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{self.name} parameter {key} must be an int, got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                                np.floating)):
+            raise TypeError(f"{self.name} parameter {key} must be a real number, got {value!r}")
 
     def _format(self, key: str, value: Any) -> str:
         """How a parameter value appears in an element's repr."""
-        return repr(value)
+        return str(int(value)) if key in self.integer_params else repr(value)
 
     def _check_names(self, names) -> None:
         unknown = set(names) - set(self.param_names)
@@ -111,6 +124,12 @@ class Group(abc.ABC):
                 f"{self.name} parameters must have shape (..., {self.n_params}) for "
                 f"{self.param_names}, got shape {arr.shape}"
             )
+        for j, key in enumerate(self.param_names):
+            if key in self.integer_params:
+                col = arr[..., j]
+                if np.any(col != np.round(col)):
+                    raise ValueError(f"{self.name} parameter {key} must be a whole number, "
+                                     f"got {col[col != np.round(col)].ravel()[0]}")
         self._check_range(arr)
         return arr
 
