@@ -13,8 +13,9 @@ GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
 - ``"rows"``: the k column taps stacked, one GEMM with K = k C and k * O rows (one per row tap),
   then k - 1 shifted in-place additions (wide layers on larger maps);
 - ``"scatter"``: when the output is much larger than the input (the heavy padding of an
-  adjoint), the transposed correlation: one GEMM over the input positions only, then the k^2
-  products added into place, so that no product with a padding zero is computed.
+  adjoint), the transposed correlation: GEMMs over the input positions only (all taps at once
+  on small maps, tap by tap on larger ones), added into place, so that no product with a
+  padding zero is computed.
 
 Work is done in chunks of whole images, or of image rows, of about ``TARGET_COLUMNS`` output
 positions, and the temporary arrays never exceed ``max_workspace`` bytes. They live in a
@@ -50,6 +51,7 @@ PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda k: k -
 _IM2COL_MAX_K = 512  # stack all k^2 taps while k^2 C stays below this (measured, see above)
 _MAX_WASTE = 1.5     # ... or when "rows" would compute 1.5x the output positions, or more
 _MAX_GROWTH = 1.5    # outputs with 1.5x the input's positions, or more: the transposed form
+_CACHE_BYTES = 2**20  # "scatter": all taps' products in one GEMM up to this size (measured)
 
 
 def padding_of(mode: str | int, k: int) -> int:
@@ -268,25 +270,31 @@ def _rows_block(xp, ws: Workspace, block, w, wo: int):
 
 
 def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
-    """Outputs larger than inputs (heavy padding: the adjoint of a "valid" layer): every input
-    pixel's products with every tap, one GEMM over the input positions only,
+    """Outputs larger than inputs (heavy padding: the adjoint of a "valid" layer): the
+    transposed correlation over the input positions only,
 
-        T[a, a', o, u, v, i] = sum_c w[o, a, a', c] x[i, c, u, v],
+        y[o, u + p - a, v + p - a'] += sum_c w[o, a, a', c] x[c, u, v]    for every tap (a, a'),
 
-    then y[o, u + p - a, v + p - a'] += T[a, a', o, u, v] for the k^2 taps (the transposed
-    correlation, col2im): no multiplications by padding zeros."""
+    products formed by GEMM and added into place (col2im): no product with a padding zero is
+    formed. The products of all taps come from one GEMM while they fit in a cache
+    (``_CACHE_BYTES``: small maps, where loop overhead counts), else tap by tap, so that each
+    product stays in the cache before it is added."""
     batch, c_in, h, wd = x.shape
     o, k = w.shape[0], w.shape[1]
     ho, wo = out.shape[2], out.shape[3]
+    itemsize = xp.finfo(x.dtype).bits // 8
     per_image = _scatter_bytes(x, o, k, ho * wo)
     nb = max(1, min(batch, int(max_workspace) // per_image, max(1, TARGET_COLUMNS // (h * wd))))
+    stacked = itemsize * k * k * o * h * wd * nb <= _CACHE_BYTES
+    taps = 1 if not stacked else k * k
     w_taps = xp.reshape(xp.permute_dims(w, (1, 2, 0, 3)), (k * k * o, c_in))
     for b0, nbc in _even_split(batch, nb):
         xs = ws.buffer(xp, "block", (c_in, h, wd, nbc), x.dtype, x)
         xs[...] = xp.permute_dims(x[b0:b0 + nbc, ...], (1, 2, 3, 0))
-        prod = ws.buffer(xp, "products", (k * k * o, h * wd * nbc), x.dtype, x)
-        _matmul_into(xp, w_taps, xp.reshape(xs, (c_in, h * wd * nbc)), prod)
-        taps = xp.reshape(prod, (k, k, o, h, wd, nbc))
+        flat = xp.reshape(xs, (c_in, h * wd * nbc))
+        prod = ws.buffer(xp, "products", (taps * o, h * wd * nbc), x.dtype, x)
+        if stacked:
+            _matmul_into(xp, w_taps, flat, prod)
         y = ws.buffer(xp, "cols", (o, ho, wo, nbc), x.dtype, x)
         y[...] = 0
         for a in range(k):
@@ -295,9 +303,15 @@ def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
             for b in range(k):
                 j0, v0 = max(p - b, 0), max(b - p, 0)
                 cols = min(wo - j0, wd - v0)
-                if rows > 0 and cols > 0:
-                    y[:, i0:i0 + rows, j0:j0 + cols, :] += \
-                        taps[a, b, :, u0:u0 + rows, v0:v0 + cols, :]
+                if rows <= 0 or cols <= 0:
+                    continue
+                if stacked:
+                    row = (a * k + b) * o
+                    tap = xp.reshape(prod[row:row + o, :], (o, h, wd, nbc))
+                else:
+                    _matmul_into(xp, w[:, a, b, :], flat, prod)
+                    tap = xp.reshape(prod, (o, h, wd, nbc))
+                y[:, i0:i0 + rows, j0:j0 + cols, :] += tap[:, u0:u0 + rows, v0:v0 + cols, :]
         out[b0:b0 + nbc, ...] = xp.permute_dims(y, (3, 0, 1, 2))
 
 
@@ -316,10 +330,11 @@ def _strategy(x, o: int, k: int, p: int, max_workspace: int, scatter: bool = Tru
 
 
 def _scatter_bytes(x, o: int, k: int, out_positions: int) -> int:
-    """Workspace of one image in the "scatter" strategy: input, products, output."""
+    """Workspace of one image in the "scatter" strategy: input, one tap's products, output
+    (all taps' products only while they fit ``_CACHE_BYTES``)."""
     c_in, h, wd = x.shape[1], x.shape[2], x.shape[3]
     itemsize = array_namespace(x).finfo(x.dtype).bits // 8
-    return itemsize * (h * wd * (c_in + k * k * o) + out_positions * o)
+    return itemsize * (h * wd * (c_in + o) + out_positions * o)
 
 
 def _column_taps(xp, ws: Workspace, block, k: int):
