@@ -54,7 +54,7 @@ def scale_results(size: int) -> dict:
             "lifting": eq.scale_curve(eq.scale_lifting(N_SCALES, BASE), image, factors, size / 4,
                                       BASE),
             "interpolation": np.array([
-                eq.relative_error(scale_image(scale_image(image, f), 1 / f), image,
+                eq.relative_l2_error(scale_image(scale_image(image, f), 1 / f), image,
                                   eq.disk(size, size / 4)) for f in factors])}
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from . import verify
+from .checks import verify
 
 __all__ = ["main"]
 

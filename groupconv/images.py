@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+
+from .caching import cached_arrays
 
 __all__ = ["grace_hopper"]
 
 
-@functools.lru_cache(maxsize=8)
+@cached_arrays(maxsize=8)
 def _photo() -> np.ndarray:
     from matplotlib import cbook
     from matplotlib.image import imread

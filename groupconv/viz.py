@@ -24,10 +24,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch
 
-from . import equivariance as eq
 from . import scale, se2
-from .banks import filter_bank
-from .correlation import lifting_correlation
+from .checks import equivariance as eq
+from .fast.banks import filter_bank
+from .fast.correlate import lifting_correlation
 from .feature_maps import FeatureMap, L, restrict
 from .groups import D4, P4, P4M, Z2
 from .images import grace_hopper

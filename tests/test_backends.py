@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from groupconv import P4, P4M, Z2, filter_bank
-from groupconv.arrays import transform
-from groupconv.correlation import group_convolution, group_correlation, lifting_correlation
-from groupconv.engine import Workspace
+from groupconv.fast.action import transform
+from groupconv.fast.correlate import group_convolution, group_correlation, lifting_correlation
+from groupconv.fast.engine import Workspace
 
 OPS = {"lifting": lifting_correlation, "correlation": group_correlation,
        "convolution": group_convolution}

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from groupconv import claims, cli
+from groupconv import cli
+from groupconv.checks import claims
 
 
 def test_verify_table(capsys):
@@ -28,7 +29,7 @@ def test_verify_json(capsys):
 
 def test_verify_fails_when_a_claim_fails(monkeypatch, capsys):
     broken = claims.Claim("broken", "1 = 2", ("P4",), lambda group, rng: 1.0)
-    monkeypatch.setattr("groupconv.verify.CLAIMS", (broken,))
+    monkeypatch.setattr("groupconv.checks.verify.CLAIMS", (broken,))
     assert cli.main(["verify", "--trials", "1"]) == 1
     assert "FAIL" in capsys.readouterr().out
 

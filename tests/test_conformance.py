@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from groupconv import P4, P4M, filter_bank, group_correlation, lifting_correlation
-from groupconv.banks import bank_index_map
+from groupconv.fast.banks import bank_index_map
 
 REF = np.load(pathlib.Path(__file__).parent / "data" / "reference.npz", allow_pickle=False)
 GROUPS = {"p4": P4, "p4m": P4M}

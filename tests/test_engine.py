@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import groupconv.engine as engine
-from groupconv.engine import Workspace, adjoint_weights, correlate2d, weight_gradient
+import groupconv.fast.engine as engine
+from groupconv.fast.engine import Workspace, adjoint_weights, correlate2d, weight_gradient
 
 
 def naive(x, w, p):

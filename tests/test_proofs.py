@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from groupconv import Z2
-from groupconv import claims
-from groupconv.claims import TOLERANCE
+from groupconv.checks import claims
+from groupconv.checks.claims import TOLERANCE
 
 from strategies import GROUP_IDS, GROUPS, elements, feature_maps, maps_and_filters
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .wallpaper import SemidirectProduct
+from .lattice import SemidirectProduct
 
 __all__ = [
     "Proof", "SymbolicElement", "symbolic_element", "matrix", "compose", "inverse",

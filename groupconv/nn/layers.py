@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..fast.action import project
 from .base import Layer
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
@@ -58,11 +59,8 @@ class SubgroupPool(Layer):
     def forward(self, x, training=False):
         if x.ndim != 5:
             raise ValueError(f"SubgroupPool expects (B, C, S, H, W), got shape {x.shape}")
-        if self.reduction == "max":
-            arg = np.argmax(x, axis=2)
-            return np.take_along_axis(x, arg[:, :, None], axis=2)[:, :, 0], (x.shape, arg)
-        y = x.mean(axis=2) if self.reduction == "mean" else x.sum(axis=2)
-        return y, (x.shape, None)
+        arg = np.argmax(x, axis=2) if self.reduction == "max" else None   # for backward
+        return project(x, self.reduction), (x.shape, arg)
 
     def backward(self, cache, dy, input_grad=True):
         shape, arg = cache

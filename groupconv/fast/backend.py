@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, device, is_cupy_array, is_numpy_array
 
-__all__ = ["namespace", "as_real_float", "to_numpy", "from_numpy", "indices_like"]
+__all__ = ["namespace", "as_real_float", "to_numpy", "from_numpy", "indices_like",
+           "constant_like"]
 
 
 def namespace(*arrays: Any, op: str = "groupconv"):
@@ -61,3 +62,11 @@ def indices_like(indices: np.ndarray, like: Any) -> Any:
     if is_numpy_array(like):
         return indices
     return xp.asarray(np.array(indices), device=device(like))
+
+
+def constant_like(values: np.ndarray, like: Any) -> Any:
+    """Precomputed float64 NumPy values (operators, selections) in the library, on the device
+    and in the dtype of ``like``."""
+    if is_numpy_array(like):
+        return values.astype(like.dtype, copy=False)
+    return from_numpy(np.array(values), like)

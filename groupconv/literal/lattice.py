@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .feature_maps import Box, FeatureMap, _tabulate, box_of
-from .groups import Element, ElementArray, SemidirectProduct, get_group
+from ..feature_maps import Box, FeatureMap, _tabulate, box_of
+from ..groups import Element, ElementArray, SemidirectProduct, get_group
 
 __all__ = [
     "planar_correlation", "planar_convolution", "lifting_correlation", "group_correlation",

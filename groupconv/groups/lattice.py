@@ -14,7 +14,12 @@ The groups of the paper are instances: Z2 = Z^2 x| C1 with parameters (u, v), P4
     (m1, r1, t1)(m2, r2, t2) = (m1 + m2 mod 2, (-1)^m2 r1 + r2 mod 4, t1 + M^m1 R^r1 t2),
 
 which the Cayley table of D4 computes exactly. Another lattice group needs only its point
-group's generators: ``SemidirectProduct(PointGroup("C2", {"r": R @ R}), name="P2")``.
+group's generators: ``SemidirectProduct(PointGroup("C2", {"r": R @ R}), name="P2")``, and
+``register`` makes it known by name to every part of the library (``get_group("p2")``): the
+literal sums, the fast path, the layers and ``groupconv verify``.
+
+The registry is the one piece of module state that a call can change, and it only grows: a
+name, once taken, always names the same group.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 from .core import Element, ElementArray, Group
 from .point import C1, C4, D4, PointGroup
 
-__all__ = ["SemidirectProduct", "Z2", "P4", "P4M", "get_group"]
+__all__ = ["SemidirectProduct", "Z2", "P4", "P4M", "get_group", "register", "registered"]
 
 
 class SemidirectProduct(Group):
@@ -137,14 +142,45 @@ P4 = SemidirectProduct(C4, name="P4")
 #: Translations, rotations and mirrors, elements (m, r, u, v) = T(u, v) M^m R^r.
 P4M = SemidirectProduct(D4, name="P4M")
 
-_BY_NAME = {"z2": Z2, "p4": P4, "p4m": P4M}
+#: The registry of lattice groups by lower-case name (see ``register``).
+_REGISTRY: dict[str, SemidirectProduct] = {}
+
+
+def register(group: SemidirectProduct, *names: str) -> SemidirectProduct:
+    """Make a lattice group known by name (its own, lower-cased, and any ``names``), so that
+    ``get_group(name)`` and every function taking ``group="name"`` accept it. Registering the
+    same group again is allowed; a name already taken by another group is a ValueError."""
+    if not isinstance(group, SemidirectProduct):
+        raise TypeError(f"register takes a SemidirectProduct (a lattice group Z^2 x| H), "
+                        f"got {type(group).__name__}")
+    keys = [group.name.lower()] + [str(n).lower() for n in names]
+    for key in keys:
+        if not key.isidentifier():
+            raise ValueError(f"a group name must be a Python identifier, got {key!r}")
+        taken = _REGISTRY.get(key)
+        if taken is not None and taken != group:
+            raise ValueError(f"the name {key!r} is taken by another group, {taken!r}")
+    for key in keys:
+        _REGISTRY[key] = group
+    return group
+
+
+def registered() -> dict[str, SemidirectProduct]:
+    """A copy of the registry: every name and the group it names."""
+    return dict(_REGISTRY)
 
 
 def get_group(group: str | SemidirectProduct) -> SemidirectProduct:
-    """The group object for ``"z2"``, ``"p4"``, ``"p4m"`` (any case), or the group itself."""
+    """The lattice group of a registered name (any case; ``"z2"``, ``"p4"``, ``"p4m"``, and any
+    that ``register`` added), or the group itself."""
     if isinstance(group, SemidirectProduct):
         return group
-    if isinstance(group, str) and group.lower() in _BY_NAME:
-        return _BY_NAME[group.lower()]
-    raise ValueError(f"group must be one of 'z2', 'p4', 'p4m' or a SemidirectProduct, "
+    if isinstance(group, str) and group.lower() in _REGISTRY:
+        return _REGISTRY[group.lower()]
+    raise ValueError(f"group must be one of {sorted(_REGISTRY)} or a SemidirectProduct, "
                      f"got {group!r}")
+
+
+for _group in (Z2, P4, P4M):
+    register(_group)
+del _group

@@ -1,0 +1,188 @@
+"""The one array-level correlation path, with its adjoint and weight gradient; and the public
+lifting correlation, group correlation and group convolution of lattice groups.
+
+Every array-level layer is a bank expansion (``groupconv.fast.banks``) followed by one standard
+2D correlation (``groupconv.fast.engine``). This module is the only place that puts the two
+together, for every caller: the public functions below, ``groupconv.se2``, ``groupconv.scale``
+and every nn layer, forwards and backwards. With B the batch, p the padding and K the expanded
+kernel size:
+
+    forward          y = correlate2d(x, expand(w), p)                     (B, C_out S_out, H', W')
+    input gradient   dx = correlate2d(dy, flip(expand(w))^T, K - 1 - p)    (the adjoint)
+    weight gradient  dw = adjoint(sum_b x_pad ⋆ dy)                        (bank^T of the taps)
+
+Layouts (DESIGN.md's): x (..., C_in, H, W) on Z^2 or (..., C_in, S_in, H, W) on G; w
+(C_out, C_in, k, k) or (C_out, C_in, S, k, k); output (..., C_out, S_out, H', W').
+
+The public functions take ``mode`` "valid", "same" (zero padding k // 2 on each side), "full"
+(k - 1), or the padding p itself (an int in 0..k-1), so H' = H + 2 p - k + 1; rotations and
+mirrors act about the centre of every array. ``method="fast"`` (the default) runs the path
+above in the array library of the input; ``method="literal"`` evaluates the same array entry by
+entry through the literal sums (``groupconv.literal.arrays``: the ground truth; slow, NumPy,
+float64 internally, returned in the input's dtype and library).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace
+
+from ..literal.arrays import array_correlation, slice_shifts
+from ..modes import check_size, padding_of
+from .backend import from_numpy, to_numpy
+from .banks import Bank, LatticeBank
+from .engine import DEFAULT_MAX_WORKSPACE, Workspace, adjoint_weights, correlate2d, weight_gradient
+from .validation import check_inputs
+
+__all__ = ["lifting_correlation", "group_correlation", "group_convolution", "correlate",
+           "correlate_literal", "forward", "backward", "padding_for", "slice_shifts", "METHODS"]
+
+METHODS = ("fast", "literal")
+
+
+# ------------------------------------------------------------------ the one path
+def padding_for(mode: str | int, bank: Bank, k: int, op: str = "correlate") -> int:
+    """The padding p of ``mode`` for k x k weights on ``bank`` (modes refer to the expanded
+    kernel size K = ``bank.kernel_size(k)``)."""
+    try:
+        return padding_of(mode, bank.kernel_size(k))
+    except ValueError as error:
+        raise ValueError(f"{op}: {error}") from None
+
+
+def correlate(x: Any, w: Any, bank: Bank, mode: str | int = "valid", *,
+              max_workspace: int = DEFAULT_MAX_WORKSPACE, workspace: Workspace | None = None,
+              op: str = "correlate") -> Any:
+    """y = x ⋆ expand(w) with the padding of ``mode``: x (..., C_in, [S_in,] H, W) ->
+    (..., C_out, S_out, H', W'), in the array library of x."""
+    xp, x, w = check_inputs(x, w, bank, op)
+    p = padding_for(mode, bank, w.shape[-1], op)
+    return _forward(xp, x, w, bank, p, max_workspace, workspace, op)[0]
+
+
+def correlate_literal(x: Any, w: Any, bank: Bank, mode: str | int,
+                      sums: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+                      op: str = "correlate") -> Any:
+    """The array ``correlate`` gives, computed by literal sums instead: ``sums(x, w, p)`` on
+    NumPy float64 x (B, C_in, S_in, H, W) and w (C_out, C_in, J, k, k) (S_in = J = 1 for
+    lifting) returns (B, C_out, S_out, H', W'); the result comes back in x's library and dtype."""
+    xp, x, w = check_inputs(x, w, bank, op)
+    p = padding_for(mode, bank, w.shape[-1], op)
+    core = 3 if bank.input_space.is_plane else 4
+    lead = tuple(x.shape[:-core])
+    h, wd, k = x.shape[-2], x.shape[-1], w.shape[-1]
+    try:
+        check_size(h, wd, bank.kernel_size(k), p)
+    except ValueError as error:
+        raise ValueError(f"{op}: {error}") from None
+    xn = to_numpy(x).astype(np.float64).reshape((-1, x.shape[-core], bank.s_in, h, wd))
+    wn = to_numpy(w).astype(np.float64).reshape(
+        (w.shape[0], w.shape[1], bank.weight_extent or 1, k, k))
+    out = sums(xn, wn, p)
+    return xp.reshape(from_numpy(out, x), lead + tuple(out.shape[1:]))
+
+
+def forward(x: Any, w: Any, bank: Bank, padding: int, *,
+            max_workspace: int = DEFAULT_MAX_WORKSPACE, workspace: Workspace | None = None,
+            op: str = "correlate") -> tuple[Any, tuple]:
+    """``correlate``, and what ``backward`` needs (the flat input and the expanded bank)."""
+    xp, x, w = check_inputs(x, w, bank, op)
+    return _forward(xp, x, w, bank, padding, max_workspace, workspace, op)
+
+
+def _forward(xp, x, w, bank: Bank, padding: int, max_workspace, workspace, op):
+    """``forward`` on checked arrays."""
+    _check_engine_options(max_workspace, workspace, op)
+    size = bank.kernel_size(w.shape[-1])
+    core = 3 if bank.input_space.is_plane else 4
+    lead = tuple(x.shape[:-core])
+    h, wd = x.shape[-2], x.shape[-1]
+    try:
+        ho, wo = check_size(h, wd, size, padding)
+    except ValueError as error:
+        raise ValueError(f"{op}: {error}") from None
+    flat = xp.reshape(x, (math.prod(lead), w.shape[1] * bank.s_in, h, wd))
+    expanded = bank.expand(w)
+    y = correlate2d(flat, expanded, padding, max_workspace=max_workspace, workspace=workspace)
+    y = xp.reshape(y, lead + (w.shape[0], bank.s_out, ho, wo))
+    return y, (flat, expanded, tuple(x.shape), tuple(w.shape), padding)
+
+
+def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
+             max_workspace: int = DEFAULT_MAX_WORKSPACE, workspace: Workspace | None = None
+             ) -> tuple[Any, Any]:
+    """(dL/dx, dL/dw) from dy = dL/dy and what ``forward`` saved: the adjoint correlation with
+    the flipped, transposed bank (padding K - 1 - p), and the bank's adjoint of the tap
+    gradient. dL/dx is None without ``input_grad``."""
+    flat, expanded, x_shape, w_shape, p = saved
+    xp = array_namespace(dy)
+    size = expanded.shape[1]
+    dyf = xp.reshape(dy, (flat.shape[0], expanded.shape[0], dy.shape[-2], dy.shape[-1]))
+    dx = None
+    if input_grad:
+        dx = correlate2d(dyf, adjoint_weights(expanded), size - 1 - p,
+                         max_workspace=max_workspace, workspace=workspace)
+        dx = xp.reshape(dx, x_shape)
+    dbank = weight_gradient(flat, dyf, size, p, max_workspace=max_workspace,
+                            workspace=workspace)
+    return dx, bank.adjoint(dbank, w_shape)
+
+
+def _check_engine_options(max_workspace: Any, workspace: Any, op: str) -> None:
+    if isinstance(max_workspace, bool) or not isinstance(max_workspace, int) or \
+            max_workspace < 1:
+        raise TypeError(f"{op}: max_workspace must be a positive int (bytes), "
+                        f"got {max_workspace!r}")
+    if workspace is not None and not isinstance(workspace, Workspace):
+        raise TypeError(f"{op}: workspace must be a groupconv Workspace or None, "
+                        f"got {type(workspace).__name__}")
+
+
+# ------------------------------------------------------------------ public edge
+def lifting_correlation(x: Any, w: Any, group: Any, *, mode: str | int = "valid",
+                        method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                        workspace: Workspace | None = None) -> Any:
+    """(f * psi)(g) = sum_y sum_c f_c(y) psi_c(g^-1 y), from Z^2 to G:
+    x (..., C_in, H, W), w (C_out, C_in, k, k) -> (..., C_out, S, H', W').
+
+    ``group``: a lattice group or its registered name ("z2", "p4", "p4m", ...). ``mode``,
+    ``method``: see the module docstring. Pass a ``Workspace`` kept between calls to reuse the
+    engine's memory (``max_workspace`` bounds it, in bytes).
+    """
+    return _lattice(x, w, LatticeBank.lifting(group), mode, method, max_workspace, workspace,
+                    "lifting_correlation")
+
+
+def group_correlation(x: Any, w: Any, group: Any, *, mode: str | int = "valid",
+                      method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                      workspace: Workspace | None = None) -> Any:
+    """(f * psi)(g) = sum_h sum_c f_c(h) psi_c(g^-1 h), from G to G:
+    x (..., C_in, S, H, W), w (C_out, C_in, S, k, k) -> (..., C_out, S, H', W')."""
+    return _lattice(x, w, LatticeBank.correlation(group), mode, method, max_workspace,
+                    workspace, "group_correlation")
+
+
+def group_convolution(x: Any, w: Any, group: Any, *, mode: str | int = "valid",
+                      method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                      workspace: Workspace | None = None) -> Any:
+    """(f ∗ psi)(g) = sum_h sum_c f_c(h) psi_c(h^-1 g), the true G-convolution; shapes as
+    ``group_correlation``. It is the adjoint of the G-correlation: the gradient of a
+    G-correlation with respect to its input is a G-convolution with the same filter."""
+    return _lattice(x, w, LatticeBank.convolution(group), mode, method, max_workspace,
+                    workspace, "group_convolution")
+
+
+def _lattice(x, w, bank: LatticeBank, mode, method, max_workspace, workspace, op):
+    if method == "fast":
+        return correlate(x, w, bank, mode, max_workspace=max_workspace, workspace=workspace,
+                         op=op)
+    if method == "literal":
+        def sums(xn, wn, p):
+            return array_correlation(xn, wn, bank.group, p, lifting=bank.input_space.is_plane,
+                                     inverted=bank.inverted)
+        return correlate_literal(x, w, bank, mode, sums, op)
+    raise ValueError(f"{op}: method must be 'fast' or 'literal', got {method!r}")

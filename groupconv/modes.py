@@ -1,0 +1,45 @@
+"""Array-level modes: how much zero padding a correlation takes, and the output size it gives.
+
+A mode is "valid" (no padding), "same" (k // 2 on each side), "full" (k - 1 on each side), or
+the padding p itself, an int in 0..k-1. Along an axis of n pixels a k-tap correlation with
+padding p gives
+
+    n' = n + 2 p - k + 1
+
+outputs. Strings are parsed here, once, at the public edge; inside, a padding is an int.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PADDING", "padding_of", "output_size", "check_size"]
+
+#: Zero padding on each side in each named mode, for a kernel of size k.
+PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda k: k - 1}
+
+
+def padding_of(mode: str | int, k: int) -> int:
+    """Zero padding on each side: "valid" 0, "same" k // 2, "full" k - 1, or an int in 0..k-1."""
+    if isinstance(mode, str):
+        if mode not in PADDING:
+            raise ValueError(f"mode must be 'valid', 'same', 'full' or a padding in 0..{k - 1}, "
+                             f"got {mode!r}")
+        return PADDING[mode](k)
+    if isinstance(mode, bool) or not isinstance(mode, int) or not 0 <= mode <= k - 1:
+        raise ValueError(f"mode must be 'valid', 'same', 'full' or a padding in 0..{k - 1}, "
+                         f"got {mode!r}")
+    return mode
+
+
+def output_size(n: int, k: int, p: int) -> int:
+    """n' = n + 2 p - k + 1: outputs along one axis of n pixels, k taps, padding p."""
+    return n + 2 * p - k + 1
+
+
+def check_size(h: int, w: int, k: int, p: int) -> tuple[int, int]:
+    """(H', W'), or a ValueError unless a k x k kernel with padding p leaves an output pixel."""
+    ho, wo = output_size(h, k, p), output_size(w, k, p)
+    if ho < 1 or wo < 1:
+        need = k - 2 * p
+        raise ValueError(f"a {k}x{k} kernel with padding {p} needs an input of at least "
+                         f"{need}x{need} pixels, got {h}x{w}")
+    return ho, wo
