@@ -2,21 +2,28 @@
 
 The package is organised by layer, data flowing down (docs/architecture.md): ``groups`` ->
 ``feature_maps`` -> ``literal`` -> ``fast`` -> ``nn`` -> ``checks`` -> ``viz``, ``cli``.
-``groupconv.viz`` (matplotlib) is loaded on first use.
+Only the groups load with the package; every other module and name loads on first use, so
+``import groupconv.groups`` loads nothing above the groups and ``import groupconv`` no
+matplotlib.
 """
 
 import importlib
 
-from . import feature_maps, groups, literal, nn, scale, se2
-from .fast.banks import filter_bank
-from .fast.correlate import group_convolution, group_correlation, lifting_correlation
-from .fast.engine import Workspace
 from .groups import (
     C1, C2, C4, D4, P4, P4M, SE2, Z2, Element, ElementArray, Group, PointGroup,
     ScaleTranslation, SemidirectProduct, get_group, register,
 )
 
 __version__ = "0.1.0"
+
+#: Names that load on first use, and the module that holds each.
+_LAZY = {
+    "filter_bank": "fast.banks", "lifting_correlation": "fast.correlate",
+    "group_correlation": "fast.correlate", "group_convolution": "fast.correlate",
+    "Workspace": "fast.engine",
+}
+_MODULES = ("feature_maps", "literal", "fast", "nn", "se2", "scale", "checks", "images",
+            "viz", "cli")
 
 __all__ = [
     "Group", "Element", "ElementArray", "PointGroup", "SemidirectProduct", "get_group",
@@ -25,11 +32,14 @@ __all__ = [
     "Workspace", "groups", "feature_maps", "literal", "nn", "se2", "scale", "viz",
 ]
 
-_LAZY = ("viz", "cli")
-
 
 def __getattr__(name: str):
-    """``groupconv.viz`` and ``groupconv.cli`` load on first use (viz imports matplotlib)."""
     if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _MODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'groupconv' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_MODULES))

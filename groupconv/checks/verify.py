@@ -8,14 +8,15 @@ laws, and reports one row per (claim, group): the equation, the largest error se
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from .claims import CLAIMS, TOLERANCE
-from ..groups import get_group, symbolic
+from ..groups import SemidirectProduct, get_group, registered, symbolic
 
-__all__ = ["Row", "run", "format_table"]
+__all__ = ["Row", "run", "format_table", "default_groups"]
 
 
 @dataclass
@@ -32,22 +33,35 @@ class Row:
         return asdict(self)
 
 
-def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True) -> list[Row]:
-    """Every claim on every group it is stated for, ``trials`` random trials each."""
-    if trials < 1:
-        raise ValueError(f"trials must be at least 1, got {trials}")
+def default_groups() -> list[SemidirectProduct]:
+    """Every registered lattice group, once each, in the order of registration."""
+    found: list[SemidirectProduct] = []
+    for group in registered().values():
+        if group not in found:
+            found.append(group)
+    return found
+
+
+def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
+        groups: Sequence[SemidirectProduct | str] | None = None) -> list[Row]:
+    """Every claim on every group it is stated for, ``trials`` random trials each; ``groups``
+    defaults to every registered lattice group (``groupconv.groups.register``)."""
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"trials must be a positive int, got {trials!r}")
+    chosen = default_groups() if groups is None else [get_group(g) for g in groups]
     rng = np.random.default_rng(seed)
     rows = []
     for claim in CLAIMS:
-        for name in claim.groups:
-            group = get_group(name)
+        for group in chosen:
+            if not claim.applies_to(group):
+                continue
             errors = [claim.trial(group, rng) for _ in range(trials)]
             worst = max(errors) if claim.expect_equal else min(errors)
             rows.append(Row(claim.name, claim.equation, group.name, trials, float(worst),
                             all(claim.passes(e) for e in errors), "numeric"))
     if symbolic_proofs:
-        for name in ("Z2", "P4", "P4M"):
-            for proof in symbolic.all_proofs(get_group(name)):
+        for group in chosen:
+            for proof in symbolic.all_proofs(group):
                 rows.append(Row(f"symbolic_{proof.claim}", proof.equation, proof.group,
                                 proof.cases, 0.0 if proof.holds else float("nan"),
                                 proof.holds, "symbolic"))

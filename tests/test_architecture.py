@@ -1,0 +1,196 @@
+"""The shape of the house (docs/architecture.md): imports run down the layers only, importing
+the groups or the package loads nothing above them, cached arrays are read-only, and a lattice
+group built by a user from generators works by name everywhere without touching the library."""
+
+import ast
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import groupconv
+from groupconv import P4, P4M
+from groupconv.fast import banks, interpolation
+from groupconv.fast.action import transform, transform_indices
+
+PACKAGE = pathlib.Path(groupconv.__file__).parent
+
+#: Layer of every module, bottom (0) to top; a module may import only from its layer or below.
+LAYERS = {
+    "caching": 0, "modes": 0, "images": 0,
+    "groups": 1, "feature_maps": 2, "literal": 3, "fast": 4, "nn": 5, "se2": 6, "scale": 6,
+    "checks": 7, "viz": 8, "cli": 8,
+}
+#: Aliases that keep old import paths working: they only re-export from the new place.
+ALIASES = {"arrays", "banks", "correlation", "engine", "interpolation", "equivariance",
+           "claims", "verify"}
+
+
+def _top(module: str) -> str:
+    return module.split(".")[0]
+
+
+def _imports(path: pathlib.Path, root: pathlib.Path) -> list[str]:
+    """The groupconv modules a file below ``root`` imports (dotted names below groupconv)."""
+    package = path.relative_to(root).with_suffix("").parts[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                if node.module:
+                    found.append(".".join(base + (node.module,)))
+                else:
+                    found += [".".join(base + (a.name,)) for a in node.names]
+            elif node.module and node.module.startswith("groupconv"):
+                found.append(node.module.removeprefix("groupconv").lstrip("."))
+        elif isinstance(node, ast.Import):
+            found += [a.name.removeprefix("groupconv").lstrip(".") for a in node.names
+                      if a.name.startswith("groupconv.")]
+    return [f for f in found if f]
+
+
+def _upward(root: pathlib.Path) -> list[str]:
+    """Every import, in the package at ``root``, of a module above the importer's layer."""
+    upward = []
+    for path in sorted(root.rglob("*.py")):
+        name = path.relative_to(root).parts[0].removesuffix(".py")
+        if name in ALIASES or name == "__init__":
+            continue
+        for target in _imports(path, root):
+            if LAYERS[_top(target)] > LAYERS[name]:
+                upward.append(f"{path.relative_to(root)} imports {target}")
+    return upward
+
+
+def test_every_module_has_a_layer():
+    modules = {p.relative_to(PACKAGE).parts[0].removesuffix(".py") for p in PACKAGE.rglob("*.py")}
+    assert modules - {"__init__"} - ALIASES <= set(LAYERS)
+
+
+def test_imports_run_down_the_layers_only():
+    assert _upward(PACKAGE) == []
+
+
+def test_the_layer_check_sees_an_upward_import(tmp_path):
+    (tmp_path / "groups").mkdir()
+    (tmp_path / "groups" / "core.py").write_text("from ..nn import conv\nfrom . import point\n")
+    (tmp_path / "fast").mkdir()
+    (tmp_path / "fast" / "banks.py").write_text("from ..groups import core\n")
+    assert _upward(tmp_path) == ["groups/core.py imports nn"]
+
+
+def _fresh_import(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def test_groups_load_nothing_above_them():
+    loaded = _fresh_import("""
+        import sys, groupconv.groups
+        print(sorted(m for m in sys.modules if m.startswith(("groupconv.nn", "groupconv.viz",
+              "groupconv.fast", "matplotlib"))))
+    """)
+    assert loaded == "[]"
+
+
+def test_import_groupconv_does_not_load_matplotlib():
+    loaded = _fresh_import("""
+        import sys, groupconv
+        before = "matplotlib" in sys.modules
+        groupconv.viz
+        print(before, "matplotlib" in sys.modules)
+    """)
+    assert loaded == "False True"
+
+
+# ------------------------------------------------------------------ read-only caches
+def _cached_arrays():
+    """Every cached array the library hands out, with a function that asks for it again."""
+    calls = [
+        lambda: transform_indices(P4, 1, 3, 3, False),
+        lambda: transform_indices(P4M, 5, 4, 6, True),
+        lambda: banks.LatticeBank.correlation(P4M).index_map(3),
+        lambda: banks._gather_indices(P4, 3, False, False, 2, "engine"),
+        lambda: banks._adjoint_indices(P4, 3, True, False, 2),
+        lambda: interpolation.rotation_operators(8, 3, True),
+        lambda: interpolation.scale_operators(2.0, 3, 3),
+        lambda: interpolation.transform_operator(np.eye(2) * 1.5, 3),
+        lambda: P4M.stabiliser.cayley,
+        lambda: P4M.stabiliser.matrices,
+        lambda: P4M.stabiliser.inverse_table,
+    ]
+    from groupconv import images
+    calls.append(images._photo)
+    return calls
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_cached_arrays_are_read_only(index):
+    call = _cached_arrays()[index]
+    first = call()
+    kept = np.array(first)
+    with pytest.raises(ValueError, match="read-only"):
+        first.reshape(-1)[0] = -1
+    assert np.array_equal(call(), kept)
+
+
+def test_a_write_cannot_change_a_later_transform():
+    """The reproducer of the mutable-cache bug: a later transform stays right."""
+    x = np.arange(9.0).reshape(1, 3, 3)
+    with pytest.raises(ValueError, match="read-only"):
+        transform_indices(P4, 1, 3, 3, False)[0, 0, 0] = 8
+    assert transform(x, P4.element(r=1))[0, 0].tolist() == [2, 5, 8]
+
+
+# ------------------------------------------------------------------ an open registry
+USER_GROUPS = """
+    import numpy as np
+    import groupconv
+    from groupconv import nn
+    from groupconv.checks import verify
+    from groupconv.groups import PointGroup, SemidirectProduct, register, R
+
+    # p2 from one generator, and a group with a diagonal mirror (u, v) -> (v, u)
+    p2 = register(SemidirectProduct(PointGroup("C2", {"r": R @ R}), name="p2_user"))
+    cm = register(SemidirectProduct(PointGroup("D1", {"d": [[0, 1], [1, 0]]}), name="cm_user"))
+    rows = verify.run(trials=1, groups=["p2_user", "cm_user"])
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    assert {r.group for r in rows} == {"p2_user", "cm_user"}
+    rng = np.random.default_rng(0)
+    for name in ("p2_user", "cm_user"):
+        x = rng.standard_normal((2, 2, 6, 7))
+        w1 = rng.standard_normal((3, 2, 3, 3))
+        w2 = rng.standard_normal((2, 3, 2, 2, 2))
+        y = groupconv.lifting_correlation(x, w1, name, mode="same")
+        for op in (groupconv.group_correlation, groupconv.group_convolution):
+            fast = op(y, w2, name, mode=1)
+            slow = op(y, w2, name, mode=1, method="literal")
+            assert np.abs(fast - slow).max() <= 1e-12 * np.abs(slow).max()
+        net = nn.Sequential([nn.LiftingConv(name, 2, 3, 3, dtype=np.float64, rng=0),
+                             nn.GroupConv(name, 3, 2, 3, dtype=np.float64, rng=1),
+                             nn.SubgroupPool("max"), nn.GlobalPool("mean")])
+        h = groupconv.get_group(name).stabiliser_elements()[1]
+        from groupconv.fast.action import transform
+        square = rng.standard_normal((2, 2, 9, 9))
+        assert np.abs(net(transform(square, h)) - net(square)).max() <= 1e-12
+    print(len(rows))
+"""
+
+
+def test_a_user_group_from_generators_works_by_name_everywhere():
+    rows = int(_fresh_import(USER_GROUPS))
+    assert rows > 20
+
+
+def test_register_refuses_a_taken_name():
+    from groupconv.groups import C2, SemidirectProduct, register
+
+    with pytest.raises(ValueError, match="taken by another group"):
+        register(SemidirectProduct(C2, name="P4"))
+    assert register(P4) is P4   # the same group again is fine
+    with pytest.raises(TypeError, match="SemidirectProduct"):
+        register("p4")
