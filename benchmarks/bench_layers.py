@@ -22,7 +22,7 @@ import tracemalloc
 import numpy as np
 
 from groupconv import P4, P4M, Workspace, group_correlation, lifting_correlation
-from groupconv.banks import expand
+from groupconv.fast.banks import lattice_bank
 
 try:
     import torch
@@ -76,7 +76,7 @@ def layer_table(dtypes, repeats: int, literal: bool) -> None:
             ws = Workspace()
             fast = median_time(lambda: op(x, w, group, workspace=ws), repeats)
             fresh = median_time(lambda: op(x, w, group), repeats)
-            bank = median_time(lambda: expand(w, group, kind, layout="engine"), repeats)
+            bank = median_time(lambda: lattice_bank(group, kind).expand(w), repeats)
             gflops = flops(group, kind, batch, c_in, c_out, h, k) / fast / 1e9
             cols = f"{name:<31} {np.dtype(dtype).name:<8} {fast * 1e3:9.2f} {fresh * 1e3:9.2f} " \
                    f"{gflops:8.1f} {100 * bank / fast:6.1f}%"
@@ -84,7 +84,7 @@ def layer_table(dtypes, repeats: int, literal: bool) -> None:
                 s = group.stabiliser.order
                 s_in = 1 if kind == "lifting" else s
                 bank2d = torch.from_numpy(np.ascontiguousarray(
-                    expand(w, group, kind).reshape(c_out * s, c_in * s_in, k, k)))
+                    lattice_bank(group, kind).expand_groupy(w).reshape(c_out * s, c_in * s_in, k, k)))
                 x2d = torch.from_numpy(np.ascontiguousarray(x.reshape(batch, c_in * s_in, h, h)))
                 ref = torch.nn.functional.conv2d(x2d, bank2d).numpy().reshape(
                     op(x, w, group).shape)

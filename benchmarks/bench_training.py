@@ -18,7 +18,7 @@ from collections import defaultdict
 import numpy as np
 
 from groupconv import nn
-from groupconv.nn.conv import BankConv
+from groupconv.nn import BankConv
 
 
 def timed_step(model, x, y, log):

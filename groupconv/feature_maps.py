@@ -39,7 +39,7 @@ def _check_values(values: Any, what: str) -> np.ndarray:
 class FeatureMap:
     """f: G -> R^C with finite support: values on a box of translations, and where 0 lies.
 
-    ``values`` has the layout of DESIGN.md: (C, H, W) on Z2, (C, S, H, W) on a group with
+    ``values`` has the layout of docs/conventions.md: (C, H, W) on Z2, (C, S, H, W) on a group with
     S = |H| > 1, entry [c, s, i, j] = f_c(T(i - i0, j - j0) h_s) for ``origin`` = (i0, j0).
     ``origin="centre"`` puts 0 at index (H // 2, W // 2), the convention for filters.
     """
@@ -75,7 +75,7 @@ class FeatureMap:
     # ------------------------------------------------------------- geometry
     @property
     def values(self) -> np.ndarray:
-        """The values in the layout of DESIGN.md (read-only)."""
+        """The values in the layout of docs/conventions.md (read-only)."""
         return self._full[:, 0] if self.group.stabiliser.order == 1 else self._full
 
     @property

@@ -11,7 +11,7 @@ kernel size:
     input gradient   dx = correlate2d(dy, flip(expand(w))^T, K - 1 - p)    (the adjoint)
     weight gradient  dw = adjoint(sum_b x_pad ⋆ dy)                        (bank^T of the taps)
 
-Layouts (DESIGN.md's): x (..., C_in, H, W) on Z^2 or (..., C_in, S_in, H, W) on G; w
+Layouts (docs/conventions.md): x (..., C_in, H, W) on Z^2 or (..., C_in, S_in, H, W) on G; w
 (C_out, C_in, k, k) or (C_out, C_in, S, k, k); output (..., C_out, S_out, H', W').
 
 The public functions take ``mode`` "valid", "same" (zero padding k // 2 on each side), "full"
