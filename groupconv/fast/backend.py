@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device, is_cupy_array, is_numpy_array
+from array_api_compat import (
+    array_namespace, device, is_cupy_array, is_jax_array, is_numpy_array,
+)
 
 __all__ = ["namespace", "as_real_float", "to_numpy", "from_numpy", "indices_like",
            "constant_like"]
@@ -52,6 +54,8 @@ def to_numpy(a: Any) -> np.ndarray:
 def from_numpy(a: np.ndarray, like: Any) -> Any:
     """``a`` in the library and on the device of ``like``, with ``like``'s dtype."""
     xp = array_namespace(like)
+    if is_jax_array(like):
+        return xp.asarray(a, dtype=like.dtype)
     return xp.asarray(a, dtype=like.dtype, device=device(like))
 
 
@@ -61,6 +65,8 @@ def indices_like(indices: np.ndarray, like: Any) -> Any:
     xp = array_namespace(like)
     if is_numpy_array(like):
         return indices
+    if is_jax_array(like):   # constants under jax.jit, where a tracer has no device
+        return xp.asarray(np.array(indices))
     return xp.asarray(np.array(indices), device=device(like))
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_dask_array
 
 from ..literal.arrays import array_correlation, slice_shifts
 from ..modes import check_size, padding_of
@@ -58,7 +58,10 @@ def correlate(x: Any, w: Any, bank: Bank, mode: str | int = "valid", *,
               max_workspace: int = DEFAULT_MAX_WORKSPACE, workspace: Workspace | None = None,
               op: str = "correlate") -> Any:
     """y = x ⋆ expand(w) with the padding of ``mode``: x (..., C_in, [S_in,] H, W) ->
-    (..., C_out, S_out, H', W'), in the array library of x."""
+    (..., C_out, S_out, H', W'), in the array library of x. A Dask array gives a lazy Dask
+    array, computed chunk by chunk (see ``forward``)."""
+    if is_dask_array(x):
+        return _dask(x, w, bank, mode, max_workspace, op)
     xp, x, w = check_inputs(x, w, bank, op)
     p = padding_for(mode, bank, w.shape[-1], op)
     return _forward(xp, x, w, bank, p, max_workspace, workspace, op)[0]
@@ -89,7 +92,14 @@ def correlate_literal(x: Any, w: Any, bank: Bank, mode: str | int,
 def forward(x: Any, w: Any, bank: Bank, padding: int, *,
             max_workspace: int = DEFAULT_MAX_WORKSPACE, workspace: Workspace | None = None,
             op: str = "correlate") -> tuple[Any, tuple]:
-    """``correlate``, and what ``backward`` needs (the flat input and the expanded bank)."""
+    """``correlate``, and what ``backward`` needs (the flat input and the expanded bank).
+
+    A Dask array x gives a lazy Dask array: each chunk of the leading (batch) axes goes through
+    this path in NumPy (the other axes are joined into one chunk), so a layer runs over an
+    image set larger than memory, or on a dask.distributed cluster. Nothing is saved for a
+    backward pass then (None)."""
+    if is_dask_array(x):
+        return _dask(x, w, bank, padding, max_workspace, op), None
     xp, x, w = check_inputs(x, w, bank, op)
     return _forward(xp, x, w, bank, padding, max_workspace, workspace, op)
 
@@ -118,6 +128,9 @@ def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
     """(dL/dx, dL/dw) from dy = dL/dy and what ``forward`` saved: the adjoint correlation with
     the flipped, transposed bank (padding K - 1 - p), and the bank's adjoint of the tap
     gradient. dL/dx is None without ``input_grad``."""
+    if saved is None:
+        raise TypeError("backward: no gradients through Dask arrays (the forward pass was lazy); "
+                        "run the layer on NumPy, CuPy, PyTorch or array-api-strict chunks")
     flat, expanded, x_shape, w_shape, p = saved
     xp = array_namespace(dy)
     size = expanded.shape[1]
@@ -130,6 +143,37 @@ def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
     dbank = weight_gradient(flat, dyf, size, p, max_workspace=max_workspace,
                             workspace=workspace)
     return dx, bank.adjoint(dbank, w_shape)
+
+
+def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: str) -> Any:
+    """The lazy correlation of a Dask array x: every chunk of its leading axes in NumPy."""
+    import dask.array as da
+
+    w = np.asarray(w.compute() if is_dask_array(w) else to_numpy(w) if hasattr(w, "shape")
+                   else w)
+    core = 3 if bank.input_space.is_plane else 4
+    if x.ndim < core:
+        raise ValueError(f"{op}: input must have shape {bank.input_space.layout()}, "
+                         f"got shape {tuple(x.shape)}")
+    # check shapes and dtypes on one image's worth of a stand-in, before building the graph
+    stand_in = np.broadcast_to(np.zeros((), x.dtype), (1,) + tuple(x.shape[-core:]))
+    _, probe, w = check_inputs(stand_in, w, bank, op)
+    p = padding_for(mode, bank, w.shape[-1], op)
+    _check_engine_options(max_workspace, None, op)
+    try:
+        ho, wo = check_size(x.shape[-2], x.shape[-1], bank.kernel_size(w.shape[-1]), p)
+    except ValueError as error:
+        raise ValueError(f"{op}: {error}") from None
+    lead = x.ndim - core
+    x = x.astype(probe.dtype).rechunk({axis: -1 for axis in range(lead, x.ndim)})
+    chunks = x.chunks[:lead] + ((w.shape[0],), (bank.s_out,), (ho,), (wo,))
+
+    def block(xb: np.ndarray) -> np.ndarray:
+        return correlate(xb, w, bank, p, max_workspace=max_workspace, op=op)
+
+    new_axis = [lead + 1] if bank.input_space.is_plane else None
+    return da.map_blocks(block, x, chunks=chunks, new_axis=new_axis, dtype=probe.dtype,
+                         meta=np.empty((0,) * (lead + 4), probe.dtype))
 
 
 def _check_engine_options(max_workspace: Any, workspace: Any, op: str) -> None:

@@ -18,16 +18,20 @@ GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
   padding zero is computed.
 
 Work is done in chunks of whole images, or of image rows, of about ``TARGET_COLUMNS`` output
-positions, and the temporary arrays never exceed ``max_workspace`` bytes. They live in a
-``Workspace`` that a caller (a layer) keeps and passes again, so that repeated calls reuse the
-same memory instead of paying for fresh pages every time.
+positions (more on a GPU, where each chunk is a kernel launch), and the temporary arrays never
+exceed ``max_workspace`` bytes. They live in a ``Workspace`` that a caller (a layer) keeps and
+passes again, so that repeated calls reuse the same memory instead of paying for fresh pages
+every time. A call without one uses its thread's pooled workspace, which is kept between calls
+while it holds at most ``POOL_LIMIT`` bytes; ``release_memory()`` frees it.
 
-Written against the Python array API standard (through array-api-compat): NumPy, CuPy, PyTorch
-and array-api-strict arrays all run this code.
+Written against the Python array API standard (through array-api-compat): NumPy, CuPy and
+array-api-strict arrays run this code; PyTorch and JAX arrays go to their library's own
+convolution (``groupconv.fast.native``).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from array_api_compat import (
@@ -35,9 +39,10 @@ from array_api_compat import (
 )
 
 from ..modes import check_size, output_size, padding_of
+from .native import native_for
 
 __all__ = ["correlate2d", "weight_gradient", "adjoint_weights", "Workspace",
-           "DEFAULT_MAX_WORKSPACE"]
+           "DEFAULT_MAX_WORKSPACE", "POOL_LIMIT", "release_memory"]
 
 #: Default bound on the engine's temporary arrays, in bytes (256 MiB).
 DEFAULT_MAX_WORKSPACE = 256 * 2**20
@@ -45,6 +50,14 @@ DEFAULT_MAX_WORKSPACE = 256 * 2**20
 #: Output positions per chunk: large enough for efficient GEMMs, small enough to stay cheap in
 #: memory (measured with benchmarks/bench_layers.py; see benchmarks/README.md).
 TARGET_COLUMNS = 8192
+#: The same on a GPU (CuPy): a chunk is a few kernel launches, so chunks are as large as the
+#: workspace allows, up to this (design value; not measured here, no GPU was available).
+GPU_TARGET_COLUMNS = 2**20
+
+#: Largest pooled workspace kept between calls that pass no Workspace, per thread (bytes).
+POOL_LIMIT = 256 * 2**20
+#: The per-thread pool: the module's only state besides read-only caches (see release_memory).
+_POOL = threading.local()
 
 _IM2COL_MAX_K = 512  # stack all k^2 taps while k^2 C stays below this (measured, see above)
 _MAX_WASTE = 1.5     # ... or when "rows" would compute 1.5x the output positions, or more
@@ -83,6 +96,31 @@ class Workspace:
         return total
 
 
+def release_memory() -> int:
+    """Free this thread's pooled scratch memory (used by calls that pass no Workspace);
+    returns the number of bytes released."""
+    ws = getattr(_POOL, "workspace", None)
+    _POOL.workspace = None
+    return ws.nbytes if ws is not None else 0
+
+
+def _pooled(workspace: Workspace | None) -> Workspace:
+    """The caller's workspace, or this thread's pooled one."""
+    if workspace is not None:
+        return workspace
+    ws = getattr(_POOL, "workspace", None)
+    if ws is None:
+        ws = _POOL.workspace = Workspace()
+    return ws
+
+
+def _trim_pool() -> None:
+    """Keep the pool only while it is small enough (``POOL_LIMIT``)."""
+    ws = getattr(_POOL, "workspace", None)
+    if ws is not None and ws.nbytes > POOL_LIMIT:
+        _POOL.workspace = None
+
+
 def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
                 max_workspace: int = DEFAULT_MAX_WORKSPACE,
                 workspace: Workspace | None = None) -> Any:
@@ -98,13 +136,17 @@ def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
         raise ValueError(f"weights must have shape (O, k, k, {c_in}), got {tuple(w.shape)}")
     p = padding_of(mode, k)
     ho, wo = check_size(h, wd, k, p)
-    ws = workspace if workspace is not None else Workspace()
+    native = native_for(xp)
+    if native is not None:
+        return native.correlate(x, w, p)
     out = xp.empty((batch, o, ho, wo), dtype=x.dtype, device=device(x))
     if batch == 0:
         return out
+    ws = _pooled(workspace)
     strategy = _strategy(x, o, k, p, max_workspace)
     if strategy == "scatter":
         _scatter(xp, ws, x, w, p, out, max_workspace)
+        _trim_pool()
         return out
     taps = k * k if strategy == "im2col" else k
     rows_out = o if strategy == "im2col" else k * o
@@ -115,6 +157,7 @@ def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
         else:
             y = _rows_block(xp, ws, block, w, wo)
         out[b0:b0 + nb, :, r0:r0 + rows, :] = xp.permute_dims(y[:, :rows, ...], (3, 0, 1, 2))
+    _trim_pool()
     return out
 
 
@@ -144,7 +187,10 @@ def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
     ho, wo = check_size(h, wd, k, p)
     if tuple(dy.shape) != (batch, o, ho, wo):
         raise ValueError(f"dy must have shape {(batch, o, ho, wo)}, got {tuple(dy.shape)}")
-    ws = workspace if workspace is not None else Workspace()
+    native = native_for(xp)
+    if native is not None:
+        return native.weight_gradient(x, dy, k, p)
+    ws = _pooled(workspace)
     wp = wd + 2 * p
     strategy = "rows" if _strategy(x, o, k, p, max_workspace, scatter=False) == "rows" \
         else "im2col"
@@ -172,6 +218,7 @@ def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
             for a in range(k):
                 off = a * wp * nb
                 grad[:, a, :] += dy_flat[:, :n - off] @ cols[:, off:].T
+    _trim_pool()
     return xp.reshape(grad, (o, k, k, c_in))
 
 
@@ -188,7 +235,8 @@ def _blocks(xp, ws: Workspace, x, k: int, p: int, extra_per_column: int, max_wor
     ho, wp = output_size(h, k, p), wd + 2 * p
     per_column = (xp.finfo(x.dtype).bits // 8) * (c_in + extra_per_column)
     budget = max(1, int(max_workspace) // per_column)
-    nb, rows = _chunk_shape(batch, ho, k, wp, min(budget, TARGET_COLUMNS))
+    target = GPU_TARGET_COLUMNS if is_cupy_namespace(xp) else TARGET_COLUMNS
+    nb, rows = _chunk_shape(batch, ho, k, wp, min(budget, target))
     for b0, nbc in _even_split(batch, nb):
         for r0, rc in _even_split(ho, rows):
             block = ws.buffer(xp, "block", (c_in, rc + k - 1, wp, nbc), x.dtype, x)

@@ -1,6 +1,6 @@
-"""Layers with forward and backward passes, and their composition.
+"""Layers with forward and backward passes, and their composition, on any array library.
 
-A layer holds parameters (NumPy arrays, updated in place by an optimiser) and computes
+A layer holds parameters (arrays, updated in place by an optimiser) and computes
 
     y, cache = layer.forward(x, training)        the output, and what the backward pass needs
     dx, grads = layer.backward(cache, dy)        vector-Jacobian products: dL/dx and dL/dparams
@@ -10,6 +10,11 @@ so a layer can be applied twice in one graph and the backward passes stay indepe
 ``backward(cache, dy, input_grad=False)`` may skip dL/dx (and return None) where it costs
 work, as for the first layer of a network, whose input is the data.
 ``layer(x)`` is the forward pass in evaluation mode.
+
+Layers compute in the array library of their input (NumPy, CuPy, PyTorch, array-api-strict:
+anything with an array API namespace). Parameters are made in NumPy and follow the data:
+``layer.to(x)`` moves them (and buffers such as running statistics) into x's library and onto
+its device, in place, and a ``Sequential`` does so by itself when it meets data elsewhere.
 """
 
 from __future__ import annotations
@@ -17,26 +22,63 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
+from array_api_compat import array_namespace, device, is_jax_array
 
-__all__ = ["Layer", "Sequential"]
+from ..fast.backend import to_numpy
+
+__all__ = ["Layer", "Sequential", "moved", "same_place"]
+
+
+def same_place(a: Any, like: Any) -> bool:
+    """Whether ``a`` is in the array library and on the device of ``like``."""
+    return array_namespace(a) is array_namespace(like) and device(a) == device(like)
+
+
+def moved(a: Any, like: Any) -> Any:
+    """``a`` (same dtype) in the library and on the device of ``like``."""
+    if same_place(a, like):
+        return a
+    xp = array_namespace(like)
+    host = to_numpy(a)
+    if is_jax_array(like):
+        return xp.asarray(host)
+    return xp.asarray(host.copy(), device=device(like))
 
 
 class Layer:
-    """A differentiable map with parameters ``params`` (a dict of arrays, possibly empty)."""
+    """A differentiable map with parameters ``params`` (a dict of arrays, possibly empty) and
+    ``buffers`` (names of other arrays that move with it, such as running statistics)."""
+
+    buffers: tuple[str, ...] = ()
 
     def __init__(self) -> None:
-        self.params: dict[str, np.ndarray] = {}
+        self.params: dict[str, Any] = {}
 
-    def forward(self, x: np.ndarray, training: bool = False) -> tuple[np.ndarray, Any]:
+    def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
+        """The output y, and the cache ``backward`` needs."""
         raise NotImplementedError
 
-    def backward(self, cache: Any, dy: np.ndarray, input_grad: bool = True
-                 ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+    def backward(self, cache: Any, dy: Any, input_grad: bool = True
+                 ) -> tuple[Any | None, dict[str, Any]]:
+        """dL/dx (None when ``input_grad`` is False and it costs work) and dL/dparams."""
         raise NotImplementedError
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: Any) -> Any:
         return self.forward(x, training=False)[0]
+
+    def to(self, like: Any) -> Layer:
+        """Move parameters and buffers into the library and onto the device of the array
+        ``like``, in place (the dict ``params`` keeps its identity); returns the layer."""
+        for name, value in self.params.items():
+            self.params[name] = moved(value, like)
+        for name in self.buffers:
+            setattr(self, name, moved(getattr(self, name), like))
+        return self
+
+    def follows(self, x: Any) -> bool:
+        """Whether the parameters already live where x does."""
+        arrays = list(self.params.values()) + [getattr(self, n) for n in self.buffers]
+        return not arrays or same_place(arrays[0], x)
 
     @property
     def n_parameters(self) -> int:
@@ -47,7 +89,8 @@ class Layer:
 
 
 class Sequential(Layer):
-    """Layers applied in order; parameters named "<index>.<name>"."""
+    """Layers applied in order; parameters named "<index>.<name>". Errors raised inside name
+    the layer (index and repr)."""
 
     def __init__(self, layers: Iterable[Layer]):
         super().__init__()
@@ -55,13 +98,33 @@ class Sequential(Layer):
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential takes Layers, got {type(layer).__name__} at {i}")
+        self._collect()
+
+    def _collect(self) -> None:
+        for i, layer in enumerate(self.layers):
             for name, value in layer.params.items():
                 self.params[f"{i}.{name}"] = value  # the same arrays: updates reach the layer
 
-    def forward(self, x, training=False):
-        caches = []
+    def to(self, like: Any) -> Sequential:
         for layer in self.layers:
-            x, cache = layer.forward(x, training)
+            layer.to(like)
+        self._collect()
+        return self
+
+    def follows(self, x: Any) -> bool:
+        return all(layer.follows(x) for layer in self.layers)
+
+    def forward(self, x, training=False):
+        if not self.follows(x):
+            self.to(x)
+        caches = []
+        for i, layer in enumerate(self.layers):
+            try:
+                x, cache = layer.forward(x, training)
+            except (ValueError, TypeError) as error:
+                if type(error) not in (ValueError, TypeError):
+                    raise
+                raise type(error)(f"layer {i}, {layer!r}: {error}") from None
             caches.append(cache)
         return x, caches
 

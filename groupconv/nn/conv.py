@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace, is_writeable_array
 
 from ..fast.banks import Bank, correlation_bank, lifting_bank
 from ..fast.correlate import backward, forward, padding_for
@@ -66,11 +67,18 @@ class BankConv(Layer):
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """y = correlate(x, expand(w), p) + b, and the cache ``backward`` needs."""
+        if not self.follows(x):
+            self.to(x)
         y, saved = forward(x, self.params["weight"], self.bank, self.padding,
                            max_workspace=self.max_workspace, workspace=self.workspace,
                            op=repr(self))
         if "bias" in self.params:
-            y += self.params["bias"][:, None, None, None]   # y is the engine's fresh output
+            xp = array_namespace(y)
+            bias = xp.reshape(self.params["bias"], (-1, 1, 1, 1))
+            if is_writeable_array(y):
+                y += bias           # y is the engine's fresh output: no copy
+            else:
+                y = y + bias
         return y, saved
 
     def backward(self, cache: Any, dy: Any, input_grad: bool = True
@@ -81,7 +89,9 @@ class BankConv(Layer):
                           max_workspace=self.max_workspace, workspace=self.workspace)
         grads = {"weight": dw}
         if "bias" in self.params:
-            grads["bias"] = dy.sum(axis=(0, 2, 3, 4))
+            channel = dy.ndim - 4          # (..., C_out, S_out, H', W')
+            grads["bias"] = array_namespace(dy).sum(
+                dy, axis=tuple(a for a in range(dy.ndim) if a != channel))
         return dx, grads
 
     def __repr__(self) -> str:

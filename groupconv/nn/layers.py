@@ -1,14 +1,19 @@
 """Pointwise, pooling, normalisation and dense layers of a G-CNN, with their gradients.
 
 Feature maps on G have the layout (B, C, S, H, W), on Z^2 (B, C, H, W). Each docstring says how
-the layer transforms under the group, L_h acting about the array centre (``arrays.transform``):
-equivariant (layer(L_h x) = L_h layer(x)) or invariant (layer(L_h x) = layer(x)), and when
-that is exact.
+the layer transforms under the group, L_h acting about the array centre
+(``groupconv.fast.transform``): equivariant (layer(L_h x) = L_h layer(x)) or invariant
+(layer(L_h x) = layer(x)), and when that is exact. Every layer computes in the array library
+of its input (array API).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from array_api_compat import array_namespace
+from array_api_compat import device as _device
 
 from ..fast.action import project
 from .base import Layer
@@ -19,22 +24,34 @@ __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPo
 _REDUCTIONS = ("max", "mean", "sum")
 
 
+def _one_hot(xp, index: Any, n: int, axis: int) -> Any:
+    """Boolean array with True at ``index`` along a new axis ``axis`` of length n."""
+    shape = [1] * (index.ndim + 1)
+    shape[axis] = n
+    return xp.reshape(xp.arange(n, device=_device(index)), tuple(shape)) == \
+        xp.expand_dims(index, axis=axis)
+
+
 class ReLU(Layer):
     """max(x, 0), pointwise: equivariant to every permutation of pixels and orientations, so
     exactly equivariant under L_h."""
 
     def forward(self, x, training=False):
-        return np.maximum(x, 0), x > 0
+        xp = array_namespace(x)
+        positive = x > 0
+        return xp.where(positive, x, xp.zeros_like(x)), positive
 
     def backward(self, cache, dy, input_grad=True):
-        return dy * cache, {}
+        xp = array_namespace(dy)
+        return xp.where(cache, dy, xp.zeros_like(dy)), {}
 
 
 class SiLU(Layer):
     """x * sigmoid(x), a smooth pointwise nonlinearity: exactly equivariant, like ReLU."""
 
     def forward(self, x, training=False):
-        sig = 1.0 / (1.0 + np.exp(-x))
+        xp = array_namespace(x)
+        sig = 1.0 / (1.0 + xp.exp(-x))
         return x * sig, (x, sig)
 
     def backward(self, cache, dy, input_grad=True):
@@ -43,8 +60,8 @@ class SiLU(Layer):
 
 
 class SubgroupPool(Layer):
-    """Projection over the stabiliser H: (B, C, S, H, W) -> (B, C, H, W) by max, mean or sum
-    over the S orientations.
+    """Projection over the stabiliser H (``groupconv.fast.project``): (B, C, S, H, W) ->
+    (B, C, H, W) by max, mean or sum over the S orientations.
 
     Invariant to the stabiliser's permutation of the orientation axis, so the output transforms
     like a function on Z^2: layer(L_h x) = L_h layer(x) spatially, exactly.
@@ -58,18 +75,20 @@ class SubgroupPool(Layer):
 
     def forward(self, x, training=False):
         if x.ndim != 5:
-            raise ValueError(f"SubgroupPool expects (B, C, S, H, W), got shape {x.shape}")
-        arg = np.argmax(x, axis=2) if self.reduction == "max" else None   # for backward
-        return project(x, self.reduction), (x.shape, arg)
+            raise ValueError(f"SubgroupPool expects (B, C, S, H, W), got shape {tuple(x.shape)}")
+        xp = array_namespace(x)
+        arg = xp.argmax(x, axis=2) if self.reduction == "max" else None   # for backward
+        return project(x, self.reduction), (tuple(x.shape), arg)
 
     def backward(self, cache, dy, input_grad=True):
+        xp = array_namespace(dy)
         shape, arg = cache
+        spread = xp.expand_dims(dy, axis=2)
         if self.reduction == "max":
-            dx = np.zeros(shape, dtype=dy.dtype)
-            np.put_along_axis(dx, arg[:, :, None], dy[:, :, None], axis=2)
-            return dx, {}
+            hit = _one_hot(xp, arg, shape[2], axis=2)
+            return xp.where(hit, spread, xp.zeros(shape, dtype=dy.dtype, device=_device(dy))), {}
         scale = 1.0 / shape[2] if self.reduction == "mean" else 1.0
-        return np.broadcast_to(dy[:, :, None] * scale, shape).copy(), {}
+        return xp.zeros(shape, dtype=dy.dtype, device=_device(dy)) + spread * scale, {}
 
     def __repr__(self) -> str:
         return f"SubgroupPool({self.reduction!r})"
@@ -89,7 +108,11 @@ class SpatialPool(Layer):
         super().__init__()
         if kind not in ("max", "avg"):
             raise ValueError(f"kind must be 'max' or 'avg', got {kind!r}")
-        self.size, self.stride, self.kind = size, stride or size, kind
+        stride = size if stride is None else stride
+        for name, value in (("size", size), ("stride", stride)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"SpatialPool {name} must be a positive int, got {value!r}")
+        self.size, self.stride, self.kind = int(size), int(stride), kind
 
     def exact_for(self, h: int, w: int) -> bool:
         """Whether pooling an h x w array commutes with rotations and mirrors about the centre."""
@@ -103,33 +126,36 @@ class SpatialPool(Layer):
         ho, wo = (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1
         for a in range(self.size):
             for b in range(self.size):
-                yield a, b, (Ellipsis, slice(a, a + self.stride * (ho - 1) + 1, self.stride),
-                             slice(b, b + self.stride * (wo - 1) + 1, self.stride))
+                yield (Ellipsis, slice(a, a + self.stride * (ho - 1) + 1, self.stride),
+                       slice(b, b + self.stride * (wo - 1) + 1, self.stride))
 
     def forward(self, x, training=False):
+        xp = array_namespace(x)
         y = None
-        for _, _, index in self._windows(x):
+        for index in self._windows(x):
             if y is None:
-                y = x[index].copy()
+                y = x[index]
             elif self.kind == "avg":
-                y += x[index]
+                y = y + x[index]
             else:
-                np.maximum(y, x[index], out=y)
+                y = xp.maximum(y, x[index])
         if self.kind == "avg":
-            y /= self.size**2
+            y = y / self.size**2
         return y, (x, y)
 
     def backward(self, cache, dy, input_grad=True):
+        xp = array_namespace(dy)
         x, y = cache
-        dx = np.zeros(x.shape, dtype=dy.dtype)
-        taken = np.zeros(y.shape, dtype=bool) if self.kind == "max" else None
-        for _, _, index in self._windows(x):
+        dx = xp.zeros(x.shape, dtype=dy.dtype, device=_device(dy))
+        zero = xp.zeros_like(dy)
+        taken = xp.zeros(y.shape, dtype=xp.bool, device=_device(dy))
+        for index in self._windows(x):
             if self.kind == "avg":
-                dx[index] += dy / self.size**2
+                dx[index] = dx[index] + dy / self.size**2
             else:  # the first tap equal to the maximum gets the gradient, as argmax would
-                first = (x[index] == y) & ~taken
-                taken |= first
-                dx[index] += dy * first
+                first = xp.logical_and(x[index] == y, xp.logical_not(taken))
+                taken = xp.logical_or(taken, first)
+                dx[index] = dx[index] + xp.where(first, dy, zero)
         return dx, {}
 
     def __repr__(self) -> str:
@@ -139,16 +165,25 @@ class SpatialPool(Layer):
 class BatchNorm(Layer):
     """Batch normalisation per G-channel: one mean and variance per channel c, shared over the
     batch, the stabiliser and the spatial axes (as in the paper), so that the orientations of a
-    channel stay comparable; gamma, beta per channel. Running statistics (``momentum``) are
-    used in evaluation mode.
+    channel stay comparable; gamma, beta per channel.
 
-    Equivariant, exactly: rotations and mirrors permute the entries each statistic averages
-    over, and in training mode a batch and its rotated copy have the same statistics.
+    In training mode, with n the number of entries each statistic averages:
+
+        running_mean <- (1 - momentum) running_mean + momentum mean
+        running_var  <- (1 - momentum) running_var + momentum var n / (n - 1)   (unbiased)
+
+    and evaluation mode uses the running statistics. Equivariant, exactly: rotations and mirrors
+    permute the entries each statistic averages over, and in training mode a batch and its
+    rotated copy have the same statistics.
     """
 
+    buffers = ("running_mean", "running_var")
+
     def __init__(self, channels: int, *, eps: float = 1e-5, momentum: float = 0.1,
-                 dtype=np.float32):
+                 dtype: Any = np.float32):
         super().__init__()
+        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+            raise ValueError(f"BatchNorm channels must be a positive int, got {channels!r}")
         self.params["gamma"] = np.ones(channels, dtype=dtype)
         self.params["beta"] = np.zeros(channels, dtype=dtype)
         self.running_mean = np.zeros(channels, dtype=dtype)
@@ -159,36 +194,46 @@ class BatchNorm(Layer):
         return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
     def forward(self, x, training=False):
+        if not self.follows(x):
+            self.to(x)
+        xp = array_namespace(x)
+        if x.ndim < 2 or x.shape[1] != self.params["gamma"].shape[0]:
+            raise ValueError(f"BatchNorm({self.params['gamma'].shape[0]}) expects (B, "
+                             f"{self.params['gamma'].shape[0]}, ...), got shape {tuple(x.shape)}")
         axes = (0,) + tuple(range(2, x.ndim))
         if training:
-            mean, var = x.mean(axis=axes), x.var(axis=axes)
+            mean, var = xp.mean(x, axis=axes), xp.var(x, axis=axes)
             m = self.momentum
             n = x.size / x.shape[1]
-            self.running_mean[...] = (1 - m) * self.running_mean + m * mean
-            self.running_var[...] = (1 - m) * self.running_var + m * var * n / max(n - 1, 1)
+            self.running_mean[...] = xp.astype((1 - m) * self.running_mean + m * mean,
+                                               self.running_mean.dtype)
+            self.running_var[...] = xp.astype(
+                (1 - m) * self.running_var + m * var * (n / max(n - 1, 1)),
+                self.running_var.dtype)
         else:
             mean, var = self.running_mean, self.running_var
         shape = self._shape(x)
-        inv = 1.0 / np.sqrt(var + self.eps)
-        xhat = (x - mean.reshape(shape)) * inv.reshape(shape)
-        y = self.params["gamma"].reshape(shape) * xhat + self.params["beta"].reshape(shape)
-        return y.astype(x.dtype, copy=False), (xhat, inv, training)
+        inv = 1.0 / xp.sqrt(var + self.eps)
+        xhat = (x - xp.reshape(mean, shape)) * xp.reshape(inv, shape)
+        y = xp.reshape(self.params["gamma"], shape) * xhat + xp.reshape(self.params["beta"], shape)
+        return xp.astype(y, x.dtype), (xhat, inv, training)
 
     def backward(self, cache, dy, input_grad=True):
+        xp = array_namespace(dy)
         xhat, inv, training = cache
         axes = (0,) + tuple(range(2, dy.ndim))
         shape = self._shape(dy)
-        grads = {"gamma": (dy * xhat).sum(axis=axes), "beta": dy.sum(axis=axes)}
-        g = self.params["gamma"].reshape(shape) * inv.reshape(shape)
+        grads = {"gamma": xp.sum(dy * xhat, axis=axes), "beta": xp.sum(dy, axis=axes)}
+        g = xp.reshape(self.params["gamma"], shape) * xp.reshape(inv, shape)
         if not training:  # fixed statistics: an affine map
             return dy * g, grads
         n = dy.size / dy.shape[1]
-        dx = g / n * (n * dy - grads["beta"].reshape(shape)
-                      - xhat * grads["gamma"].reshape(shape))
-        return dx.astype(dy.dtype, copy=False), grads
+        dx = g / n * (n * dy - xp.reshape(grads["beta"], shape)
+                      - xhat * xp.reshape(grads["gamma"], shape))
+        return xp.astype(dx, dy.dtype), grads
 
     def __repr__(self) -> str:
-        return f"BatchNorm({len(self.params['gamma'])})"
+        return f"BatchNorm({self.params['gamma'].shape[0]})"
 
 
 class GlobalPool(Layer):
@@ -205,20 +250,25 @@ class GlobalPool(Layer):
         self.kind = kind
 
     def forward(self, x, training=False):
-        flat = x.reshape(x.shape[:-2] + (-1,))
+        if x.ndim < 3:
+            raise ValueError(f"GlobalPool expects (B, C, [S,] H, W), got shape {tuple(x.shape)}")
+        xp = array_namespace(x)
+        flat = xp.reshape(x, tuple(x.shape[:-2]) + (-1,))
         if self.kind == "mean":
-            return flat.mean(axis=-1), (x.shape, None)
-        arg = np.argmax(flat, axis=-1)
-        return np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0], (x.shape, arg)
+            return xp.mean(flat, axis=-1), (tuple(x.shape), None)
+        return xp.max(flat, axis=-1), (tuple(x.shape), xp.argmax(flat, axis=-1))
 
     def backward(self, cache, dy, input_grad=True):
+        xp = array_namespace(dy)
         shape, arg = cache
         n = shape[-2] * shape[-1]
+        flat_shape = shape[:-2] + (n,)
+        spread = xp.expand_dims(dy, axis=-1)
+        zeros = xp.zeros(flat_shape, dtype=dy.dtype, device=_device(dy))
         if self.kind == "mean":
-            return np.broadcast_to((dy / n)[..., None, None], shape).copy(), {}
-        dx = np.zeros(shape[:-2] + (n,), dtype=dy.dtype)
-        np.put_along_axis(dx, arg[..., None], dy[..., None], axis=-1)
-        return dx.reshape(shape), {}
+            return xp.reshape(zeros + spread / n, shape), {}
+        hit = _one_hot(xp, arg, n, axis=arg.ndim)
+        return xp.reshape(xp.where(hit, spread, zeros), shape), {}
 
     def __repr__(self) -> str:
         return f"GlobalPool({self.kind!r})"
@@ -228,31 +278,38 @@ class Flatten(Layer):
     """(B, ...) -> (B, F). Invariance is whatever the input had."""
 
     def forward(self, x, training=False):
-        return x.reshape(x.shape[0], -1), x.shape
+        xp = array_namespace(x)
+        return xp.reshape(x, (x.shape[0], -1)), tuple(x.shape)
 
     def backward(self, cache, dy, input_grad=True):
-        return dy.reshape(cache), {}
+        return array_namespace(dy).reshape(dy, cache), {}
 
 
 class Linear(Layer):
     """y = x W^T + b on (B, F_in) -> (B, F_out). Invariant inputs give invariant outputs."""
 
     def __init__(self, f_in: int, f_out: int, *, rng: np.random.Generator | int | None = None,
-                 dtype=np.float32):
+                 dtype: Any = np.float32):
         super().__init__()
+        for name, value in (("f_in", f_in), ("f_out", f_out)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Linear {name} must be a positive int, got {value!r}")
         rng = np.random.default_rng(rng)
         self.params["weight"] = (rng.standard_normal((f_out, f_in))
                                  * np.sqrt(1.0 / f_in)).astype(dtype)
         self.params["bias"] = np.zeros(f_out, dtype=dtype)
 
     def forward(self, x, training=False):
+        if not self.follows(x):
+            self.to(x)
         if x.ndim != 2 or x.shape[1] != self.params["weight"].shape[1]:
             raise ValueError(f"Linear expects (B, {self.params['weight'].shape[1]}), "
-                             f"got shape {x.shape}")
+                             f"got shape {tuple(x.shape)}")
         return x @ self.params["weight"].T + self.params["bias"], x
 
     def backward(self, cache, dy, input_grad=True):
-        return dy @ self.params["weight"], {"weight": dy.T @ cache, "bias": dy.sum(axis=0)}
+        xp = array_namespace(dy)
+        return dy @ self.params["weight"], {"weight": dy.T @ cache, "bias": xp.sum(dy, axis=0)}
 
     def __repr__(self) -> str:
         f_out, f_in = self.params["weight"].shape
