@@ -1,5 +1,7 @@
 """Benchmark of training: one forward + backward step of the P4CNN at batch 64, the share of the
-time spent in the fast-path correlations, and backward / forward per correlation layer.
+time spent in the fast-path correlations, backward / forward per correlation layer, and the
+same network's step in PyTorch side by side (where torch is installed): the bank expanded by
+``groupconv.filter_bank`` on torch tensors, then conv2d, batch norm, pooling and autograd.
 
     python benchmarks/bench_training.py [--repeats N] [--batch B] [--dtype float32|float64]
 
@@ -17,8 +19,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from groupconv import nn
+from groupconv import filter_bank, nn
 from groupconv.nn import BankConv
+
+try:
+    import torch
+except ImportError:  # the comparison is optional
+    torch = None
 
 
 def timed_step(model, x, y, log):
@@ -40,6 +47,54 @@ def timed_step(model, x, y, log):
     return time.perf_counter() - start
 
 
+def torch_step(model, x, y):
+    """The same network, weights and batch in torch: returns a function doing one forward and
+    backward step (autograd), and the loss of that step."""
+    F = torch.nn.functional
+    params = {name: torch.tensor(np.array(value), requires_grad=True)
+              for name, value in model.params.items()}
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def forward():
+        h = xt
+        for i, layer in enumerate(model.layers):
+            if isinstance(layer, BankConv):
+                w = params[f"{i}.weight"]
+                bank = filter_bank(w, layer.bank.group)
+                o, s, c, t, k = bank.shape[0], bank.shape[1], bank.shape[2], bank.shape[3], \
+                    bank.shape[-1]
+                h = F.conv2d(h.reshape(h.shape[0], c * t, h.shape[-2], h.shape[-1]),
+                             bank.reshape(o * s, c * t, k, k))
+                h = h.reshape(h.shape[0], o, s, h.shape[-2], h.shape[-1])
+                if f"{i}.bias" in params:
+                    h = h + params[f"{i}.bias"].reshape(-1, 1, 1, 1)
+            elif isinstance(layer, nn.BatchNorm):
+                shape = h.shape       # one mean and variance per G-channel, as nn.BatchNorm
+                h = F.batch_norm(h.reshape(shape[0], shape[1], -1), None, None,
+                                 params[f"{i}.gamma"], params[f"{i}.beta"], training=True,
+                                 eps=layer.eps).reshape(shape)
+            elif isinstance(layer, nn.ReLU):
+                h = F.relu(h)
+            elif isinstance(layer, nn.SpatialPool):
+                b, c, s, hh, ww = h.shape
+                h = F.max_pool2d(h.reshape(b, c * s, hh, ww), layer.size).reshape(
+                    b, c, s, hh // 2, ww // 2)
+            elif isinstance(layer, nn.SubgroupPool):
+                h = h.amax(dim=2)
+            elif isinstance(layer, nn.GlobalPool):
+                h = h.mean(dim=(-2, -1))
+        return F.cross_entropy(h, yt)
+
+    def step():
+        for p in params.values():
+            p.grad = None
+        loss = forward()
+        loss.backward()
+        return float(loss.detach())
+
+    return step
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
@@ -53,11 +108,27 @@ def main() -> None:
     y = rng.integers(0, 10, args.batch)
     log = defaultdict(list)
     timed_step(model, x, y, defaultdict(list))  # warm-up: workspaces, caches
-    steps = [timed_step(model, x, y, log) for _ in range(max(args.repeats, 5))]
+    other = torch_step(model, x, y) if torch is not None else None
+    steps, torch_steps = [], []
+    for _ in range(max(args.repeats, 5)):      # the two libraries in turn, side by side
+        time.sleep(0.3)
+        steps.append(timed_step(model, x, y, log))
+        if other is not None:
+            time.sleep(0.3)
+            start = time.perf_counter()
+            other()
+            torch_steps.append(time.perf_counter() - start)
     step = statistics.median(steps)
 
     print(f"P4CNN ({model.n_parameters} parameters), batch {args.batch}, 28x28, {dtype.name}: "
           f"one forward + backward step {step * 1e3:.1f} ms (median of {len(steps)})")
+    if other is not None:
+        ours = nn.softmax_cross_entropy(model.forward(x, True)[0], y)[0]
+        theirs = other()
+        t = statistics.median(torch_steps)
+        print(f"the same step in torch {torch.__version__} (filter_bank on torch tensors, conv2d, "
+              f"autograd): {t * 1e3:.1f} ms; groupconv's throughput / torch's: {t / step:.2f}x "
+              f"(losses {ours:.6f} and {theirs:.6f})")
     print(f"\n{'layer':<4} {'':<62} {'forward ms':>10} {'backward ms':>11} {'bwd/fwd':>8}")
     conv_total = 0.0
     worst = 0.0

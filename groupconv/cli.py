@@ -1,4 +1,5 @@
-"""The ``groupconv`` command line: ``groupconv verify`` (the main job) and ``groupconv figures``."""
+"""The ``groupconv`` command line: ``groupconv verify`` (the main job), ``groupconv figures`` and
+``groupconv bench``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ def _figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    bench.main(quick=not args.full, repeats=args.repeats)
+    return 0
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -68,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", default=None, help="one figure by name")
     p.add_argument("--dpi", type=_positive, default=100, help="resolution (default 100)")
     p.set_defaults(run=_figures)
+    p = sub.add_parser("bench", help="measure layer speed on this machine against PyTorch",
+                       description="Time the fast path's layers (NumPy with and without a "
+                       "Workspace, torch tensors, JAX, Dask; CuPy on a GPU) side by side with "
+                       "torch's conv2d on the identical bank, and print the table.")
+    p.add_argument("--full", action="store_true", help="float32 and float64 (default float32)")
+    p.add_argument("--repeats", type=_positive, default=5, help="timed repeats (default 5)")
+    p.set_defaults(run=_bench)
     return parser
 
 

@@ -93,3 +93,186 @@ def test_cupy_on_the_gpu_matches_numpy(kind, group):
         expected = OPS[kind](x, w, group, mode=mode)
         # float32 rounding: the GPU sums in another order
         assert np.allclose(got.get(), expected, rtol=0, atol=1e-5 * np.abs(expected).max())
+
+
+@settings(max_examples=20)
+@given(group=st.sampled_from([Z2, P4, P4M]), kind=st.sampled_from(list(OPS)),
+       mode=st.sampled_from(["valid", "same", "full"]), k=st.integers(1, 5),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 999))
+def test_torch_native_path_equals_numpy(group, kind, mode, k, dtype, seed):
+    torch = pytest.importorskip("torch")
+    x, w = random_case(seed, group, kind, mode, k, dtype)
+    got = OPS[kind](torch.from_numpy(x), torch.from_numpy(w), group, mode=mode)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.from_numpy(x).dtype
+    expected = OPS[kind](x, w, group, mode=mode)
+    # float rounding of the same sums, in torch's order
+    tol = (1e-5 if dtype == np.float32 else 1e-12) * max(np.abs(expected).max(), 1)
+    assert np.abs(got.numpy() - expected).max() <= tol
+
+
+def test_torch_autograd_equals_the_layers_backward():
+    """A torch gradient through the bank gather and conv2d equals nn's backward (float64)."""
+    torch = pytest.importorskip("torch")
+    from groupconv import nn
+
+    layer = nn.GroupConv(P4M, 2, 3, 3, mode="same", dtype=np.float64, rng=0, bias=False)
+    x = np.random.default_rng(1).standard_normal((2, 2, 8, 6, 6))
+    y, cache = layer.forward(x, training=True)
+    dy = np.random.default_rng(2).standard_normal(y.shape)
+    dx, grads = layer.backward(cache, dy)
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(layer.params["weight"], requires_grad=True)
+    yt = group_correlation(xt, wt, P4M, mode="same")
+    (yt * torch.from_numpy(dy)).sum().backward()
+    assert np.abs(yt.detach().numpy() - y).max() <= 1e-12 * np.abs(y).max()
+    assert np.abs(xt.grad.numpy() - dx).max() <= 1e-12 * np.abs(dx).max()
+    assert np.abs(wt.grad.numpy() - grads["weight"]).max() <= 1e-12 * np.abs(grads["weight"]).max()
+
+
+def test_torch_runs_the_lecture_groups():
+    torch = pytest.importorskip("torch")
+    from groupconv import scale, se2
+
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 2, 9, 9)), rng.standard_normal((3, 2, 3, 3))
+    for got, expected in (
+            (se2.lifting_correlation(torch.from_numpy(x), torch.from_numpy(w), 8),
+             se2.lifting_correlation(x, w, 8)),
+            (scale.lifting_correlation(torch.from_numpy(x), torch.from_numpy(w), 3),
+             scale.lifting_correlation(x, w, 3))):
+        assert isinstance(got, torch.Tensor)
+        assert np.abs(got.numpy() - expected).max() <= 1e-12 * np.abs(expected).max()
+
+
+# ------------------------------------------------------------------------ JAX
+@pytest.fixture
+def jax64():
+    jax = pytest.importorskip("jax")
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", previous)
+
+
+@pytest.mark.parametrize("kind", list(OPS))
+@pytest.mark.parametrize("group", [Z2, P4, P4M], ids=["Z2", "P4", "P4M"])
+def test_jax_jit_equals_numpy(jax64, kind, group):
+    jnp = jax64.numpy
+    for mode in ("valid", "same", "full"):
+        x, w = random_case(4, group, kind, mode, 3)
+        expected = OPS[kind](x, w, group, mode=mode)
+        run = jax64.jit(lambda a, b: OPS[kind](a, b, group, mode=mode))
+        got = run(jnp.asarray(x), jnp.asarray(w))
+        assert isinstance(got, jax64.Array) and got.dtype == jnp.float64
+        assert np.abs(np.asarray(got) - expected).max() <= 1e-12 * np.abs(expected).max()
+
+
+def test_jax_grad_equals_the_layers_backward(jax64):
+    from groupconv import nn
+
+    jnp = jax64.numpy
+    layer = nn.LiftingConv(P4, 2, 3, 3, mode="same", dtype=np.float64, rng=0, bias=False)
+    x = np.random.default_rng(5).standard_normal((2, 2, 7, 7))
+    y, cache = layer.forward(x, training=True)
+    dy = np.random.default_rng(6).standard_normal(y.shape)
+    dx, grads = layer.backward(cache, dy)
+
+    def loss(xj, wj):
+        return jnp.sum(lifting_correlation(xj, wj, P4, mode="same") * dy)
+
+    gx, gw = jax64.jit(jax64.grad(loss, argnums=(0, 1)))(jnp.asarray(x),
+                                                         jnp.asarray(layer.params["weight"]))
+    assert np.abs(np.asarray(gx) - dx).max() <= 1e-12 * np.abs(dx).max()
+    assert np.abs(np.asarray(gw) - grads["weight"]).max() <= 1e-12 * np.abs(grads["weight"]).max()
+
+
+# ----------------------------------------------------------------------- Dask
+def test_dask_is_lazy_chunked_and_equals_numpy():
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((6, 2, 9, 9))
+    w1, w2 = rng.standard_normal((3, 2, 3, 3)), rng.standard_normal((2, 3, 4, 3, 3))
+    lazy = da.from_array(x, chunks=(2, 1, 9, 9))
+    y = lifting_correlation(lazy, w1, P4, mode="same")
+    z = group_convolution(y, w2, P4, mode=1)
+    assert isinstance(z, da.Array) and z.chunks[0] == (2, 2, 2)
+    with dask.config.set(scheduler="synchronous"):
+        got = z.compute()
+    expected = group_convolution(lifting_correlation(x, w1, P4, mode="same"), w2, P4, mode=1)
+    assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()
+    with pytest.raises(ValueError, match="input must have shape"):
+        lifting_correlation(da.zeros((2, 3, 9, 9)), w1, P4)
+
+
+def test_a_network_runs_on_dask_chunks():
+    da = pytest.importorskip("dask.array")
+    import dask
+    from groupconv import nn
+
+    net = nn.p4cnn(width=2, dtype=np.float64)
+    x = np.random.default_rng(8).standard_normal((4, 1, 28, 28))
+    lazy = net(da.from_array(x, chunks=(2, 1, 28, 28)))
+    assert isinstance(lazy, da.Array)
+    with dask.config.set(scheduler="threads"):
+        got = lazy.compute()
+    expected = net(x)
+    assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()
+
+
+# ----------------------------------------------------------------- nn anywhere
+def test_nn_trains_on_array_api_strict_like_numpy():
+    """Two Adam steps of a small P4 network: the same numbers in array-api-strict as in NumPy
+    (float64; the same operations, up to summation order)."""
+    from groupconv import nn
+
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((8, 1, 12, 12))
+    y = np.arange(8) % 3
+
+    def train(data, labels):
+        net = nn.Sequential([nn.LiftingConv(P4, 1, 3, 3, dtype=np.float64, rng=0),
+                             nn.BatchNorm(3, dtype=np.float64), nn.ReLU(),
+                             nn.SpatialPool(2), nn.GroupConv(P4, 3, 3, 3, dtype=np.float64,
+                                                             rng=1),
+                             nn.SubgroupPool("max"), nn.GlobalPool("max")])
+        history = nn.fit(net, data, labels, epochs=2, batch_size=4, progress=False)
+        return net, history
+
+    net_np, hist_np = train(x, y)
+    net_xp, hist_xp = train(xps.asarray(x), xps.asarray(y))
+    assert type(net_xp.params["0.weight"]) is type(xps.asarray(x))
+    for a, b in zip(hist_np, hist_xp):
+        assert abs(a["loss"] - b["loss"]) <= 1e-10
+    for name, value in net_np.params.items():
+        assert np.abs(np.asarray(net_xp.params[name]) - value).max() <= 1e-10, name
+    assert net_xp.layers[1].running_var.__class__ is type(xps.asarray(x))
+
+
+@pytest.mark.gpu
+def test_cupy_trains_on_the_gpu():
+    cupy = _cupy_with_gpu()
+    from groupconv import nn
+
+    x = np.random.default_rng(10).standard_normal((8, 1, 28, 28)).astype(np.float32)
+    y = np.arange(8) % 10
+    net = nn.p4cnn(width=2)
+    history = nn.fit(net, cupy.asarray(x), cupy.asarray(y), epochs=1, batch_size=4,
+                     progress=False)
+    assert isinstance(net.params["0.weight"], cupy.ndarray)
+    assert np.isfinite(history[0]["loss"])
+
+
+# ------------------------------------------------------------ the pooled workspace
+def test_functional_calls_reuse_a_pooled_workspace():
+    from groupconv.fast.engine import POOL_LIMIT, release_memory
+
+    release_memory()
+    x, w = random_case(11, P4, "correlation", "same", 3, np.float32)
+    first = group_correlation(x, w, P4, mode="same")
+    held = release_memory()
+    assert 0 < held <= POOL_LIMIT
+    assert release_memory() == 0
+    again = group_correlation(x, w, P4, mode="same")
+    assert np.array_equal(first, again)

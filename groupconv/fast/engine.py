@@ -59,7 +59,7 @@ POOL_LIMIT = 256 * 2**20
 #: The per-thread pool: the module's only state besides read-only caches (see release_memory).
 _POOL = threading.local()
 
-_IM2COL_MAX_K = 512  # stack all k^2 taps while k^2 C stays below this (measured, see above)
+_IM2COL_MAX_K = 160  # stack all k^2 taps while k^2 C stays below this (measured: bench_layers)
 _MAX_WASTE = 1.5     # ... or when "rows" would compute 1.5x the output positions, or more
 _MAX_GROWTH = 1.5    # outputs with 1.5x the input's positions, or more: the transposed form
 _CACHE_BYTES = 2**20  # "scatter": all taps' products in one GEMM up to this size (measured)

@@ -22,20 +22,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from array_api_compat import array_namespace, device, is_jax_array
+from array_api_compat import array_namespace, device, is_dask_array, is_jax_array
 
 from ..fast.backend import to_numpy
 
 __all__ = ["Layer", "Sequential", "moved", "same_place"]
 
 
+def _home(like: Any) -> Any:
+    """Where parameters live for data ``like``: with the data, or, for a lazy Dask array, in
+    the library of its chunks (NumPy), which every chunk meets."""
+    return like._meta if is_dask_array(like) else like
+
+
 def same_place(a: Any, like: Any) -> bool:
-    """Whether ``a`` is in the array library and on the device of ``like``."""
+    """Whether ``a`` is in the array library and on the device of ``like``'s parameters."""
+    like = _home(like)
     return array_namespace(a) is array_namespace(like) and device(a) == device(like)
 
 
 def moved(a: Any, like: Any) -> Any:
-    """``a`` (same dtype) in the library and on the device of ``like``."""
+    """``a`` (same dtype) in the library and on the device of ``like``'s parameters."""
+    like = _home(like)
     if same_place(a, like):
         return a
     xp = array_namespace(like)

@@ -73,8 +73,8 @@ class BankConv(Layer):
                            max_workspace=self.max_workspace, workspace=self.workspace,
                            op=repr(self))
         if "bias" in self.params:
-            xp = array_namespace(y)
-            bias = xp.reshape(self.params["bias"], (-1, 1, 1, 1))
+            b = self.params["bias"]
+            bias = array_namespace(b).reshape(b, (-1, 1, 1, 1))
             if is_writeable_array(y):
                 y += bias           # y is the engine's fresh output: no copy
             else:

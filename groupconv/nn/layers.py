@@ -38,12 +38,10 @@ class ReLU(Layer):
 
     def forward(self, x, training=False):
         xp = array_namespace(x)
-        positive = x > 0
-        return xp.where(positive, x, xp.zeros_like(x)), positive
+        return xp.maximum(x, 0.0), xp.astype(x > 0, x.dtype)   # the derivative, 0 or 1
 
     def backward(self, cache, dy, input_grad=True):
-        xp = array_namespace(dy)
-        return xp.where(cache, dy, xp.zeros_like(dy)), {}
+        return dy * cache, {}
 
 
 class SiLU(Layer):
@@ -86,7 +84,7 @@ class SubgroupPool(Layer):
         spread = xp.expand_dims(dy, axis=2)
         if self.reduction == "max":
             hit = _one_hot(xp, arg, shape[2], axis=2)
-            return xp.where(hit, spread, xp.zeros(shape, dtype=dy.dtype, device=_device(dy))), {}
+            return xp.astype(hit, dy.dtype) * spread, {}
         scale = 1.0 / shape[2] if self.reduction == "mean" else 1.0
         return xp.zeros(shape, dtype=dy.dtype, device=_device(dy)) + spread * scale, {}
 
@@ -147,7 +145,6 @@ class SpatialPool(Layer):
         xp = array_namespace(dy)
         x, y = cache
         dx = xp.zeros(x.shape, dtype=dy.dtype, device=_device(dy))
-        zero = xp.zeros_like(dy)
         taken = xp.zeros(y.shape, dtype=xp.bool, device=_device(dy))
         for index in self._windows(x):
             if self.kind == "avg":
@@ -155,7 +152,7 @@ class SpatialPool(Layer):
             else:  # the first tap equal to the maximum gets the gradient, as argmax would
                 first = xp.logical_and(x[index] == y, xp.logical_not(taken))
                 taken = xp.logical_or(taken, first)
-                dx[index] = dx[index] + xp.where(first, dy, zero)
+                dx[index] = dx[index] + dy * xp.astype(first, dy.dtype)
         return dx, {}
 
     def __repr__(self) -> str:
@@ -190,8 +187,11 @@ class BatchNorm(Layer):
         self.running_var = np.ones(channels, dtype=dtype)
         self.eps, self.momentum = eps, momentum
 
-    def _shape(self, x):
-        return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    @staticmethod
+    def _per_channel(a: Any, ndim: int) -> Any:
+        """A per-channel vector shaped (1, C, 1, ...) to broadcast against ndim axes (reshaped
+        in its own library: the statistics of a Dask input stay NumPy)."""
+        return array_namespace(a).reshape(a, (1, -1) + (1,) * (ndim - 2))
 
     def forward(self, x, training=False):
         if not self.follows(x):
@@ -212,25 +212,25 @@ class BatchNorm(Layer):
                 self.running_var.dtype)
         else:
             mean, var = self.running_mean, self.running_var
-        shape = self._shape(x)
-        inv = 1.0 / xp.sqrt(var + self.eps)
-        xhat = (x - xp.reshape(mean, shape)) * xp.reshape(inv, shape)
-        y = xp.reshape(self.params["gamma"], shape) * xhat + xp.reshape(self.params["beta"], shape)
-        return xp.astype(y, x.dtype), (xhat, inv, training)
+        per = self._per_channel
+        inv = 1.0 / array_namespace(var).sqrt(var + self.eps)
+        xhat = (x - per(mean, x.ndim)) * per(inv, x.ndim)
+        y = per(self.params["gamma"], x.ndim) * xhat + per(self.params["beta"], x.ndim)
+        return xp.astype(y, x.dtype, copy=False), (xhat, inv, training)
 
     def backward(self, cache, dy, input_grad=True):
         xp = array_namespace(dy)
         xhat, inv, training = cache
         axes = (0,) + tuple(range(2, dy.ndim))
-        shape = self._shape(dy)
+        per = self._per_channel
         grads = {"gamma": xp.sum(dy * xhat, axis=axes), "beta": xp.sum(dy, axis=axes)}
-        g = xp.reshape(self.params["gamma"], shape) * xp.reshape(inv, shape)
+        g = per(self.params["gamma"], dy.ndim) * per(inv, dy.ndim)
         if not training:  # fixed statistics: an affine map
             return dy * g, grads
         n = dy.size / dy.shape[1]
-        dx = g / n * (n * dy - xp.reshape(grads["beta"], shape)
-                      - xhat * xp.reshape(grads["gamma"], shape))
-        return xp.astype(dx, dy.dtype), grads
+        dx = g / n * (n * dy - per(grads["beta"], dy.ndim)
+                      - xhat * per(grads["gamma"], dy.ndim))
+        return xp.astype(dx, dy.dtype, copy=False), grads
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.params['gamma'].shape[0]})"
@@ -268,7 +268,7 @@ class GlobalPool(Layer):
         if self.kind == "mean":
             return xp.reshape(zeros + spread / n, shape), {}
         hit = _one_hot(xp, arg, n, axis=arg.ndim)
-        return xp.reshape(xp.where(hit, spread, zeros), shape), {}
+        return xp.reshape(xp.astype(hit, dy.dtype) * spread, shape), {}
 
     def __repr__(self) -> str:
         return f"GlobalPool({self.kind!r})"

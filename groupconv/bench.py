@@ -1,0 +1,222 @@
+"""``groupconv bench``: layer throughput on this machine, side by side with PyTorch in one run.
+
+For each case and dtype the table gives the median time of the layer (``time.perf_counter``,
+after a warm-up) and throughput ratios against ``torch.nn.functional.conv2d`` on the identical
+expanded bank and input (ratio = torch time / our time: above 1 is faster than torch):
+
+    numpy ws       NumPy through groupconv with a kept ``Workspace`` (as an nn layer runs)
+    numpy          NumPy through groupconv, a plain functional call (the pooled workspace)
+    torch/gc       torch tensors through groupconv (bank gather + conv2d) against conv2d alone
+    jax            JAX arrays through groupconv under ``jax.jit`` (where JAX is installed)
+    dask           a Dask array in chunks of the batch, threaded, against the NumPy call
+
+Where CuPy finds a CUDA GPU, ``gpu_table`` times CuPy against torch/cuDNN (TF32 off) on it.
+Each library's thread pool keeps spinning for a while after a call and slows the next library
+down, so every timed block starts after a 0.3 s pause and the libraries take turns.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .fast.banks import LatticeBank
+from .fast.correlate import group_correlation, lifting_correlation
+from .fast.engine import Workspace
+from .groups import P4, P4M, SemidirectProduct
+
+__all__ = ["CASES", "GPU_CASES", "median_time", "make", "throughput_table", "gpu_table", "main"]
+
+#: (name, group, lifting, batch, C_in, C_out, H, k)
+CASES: tuple[tuple[str, SemidirectProduct, bool, int, int, int, int, int], ...] = (
+    ("p4 group   b8  C16 32x32 k3", P4, False, 8, 16, 16, 32, 3),
+    ("p4m group  b8  C16 32x32 k3", P4M, False, 8, 16, 16, 32, 3),
+    ("p4 group   b1  C64 64x64 k5", P4, False, 1, 64, 64, 64, 5),
+    ("p4m group  b1  C64 64x64 k5", P4M, False, 1, 64, 64, 64, 5),
+    ("p4 lifting b32 3->16 64x64 k7", P4, True, 32, 3, 16, 64, 7),
+)
+#: The larger cases of the GPU table.
+GPU_CASES = CASES + (
+    ("p4 group   b64 C32 64x64 k3", P4, False, 64, 32, 32, 64, 3),
+    ("p4m group  b64 C16 64x64 k3", P4M, False, 64, 16, 16, 64, 3),
+    ("p4 group   b128 C64 32x32 k3", P4, False, 128, 64, 64, 32, 3),
+)
+
+
+def median_time(fn: Callable[[], Any], repeats: int) -> float:
+    """Median wall time of ``fn`` over ``repeats`` calls, after a pause and a warm-up call."""
+    time.sleep(0.3)  # let the other library's threads go idle
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def make(group: SemidirectProduct, lifting: bool, batch: int, c_in: int, c_out: int, h: int,
+         k: int, dtype: Any, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random input and weights of a case."""
+    rng = np.random.default_rng(seed)
+    axis = () if lifting else (group.stabiliser.order,)
+    x = rng.standard_normal((batch, c_in) + axis + (h, h)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in) + axis + (k, k)).astype(dtype)
+    return x, w
+
+
+def _op(lifting: bool):
+    return lifting_correlation if lifting else group_correlation
+
+
+def _torch_reference(torch, group, lifting, x, w):
+    """The identical expanded bank and input for torch's conv2d, and the call."""
+    bank = LatticeBank(group, lifting=lifting).expand_groupy(w)
+    c_out, s_out, c_in, s_in, k = bank.shape[0], bank.shape[1], bank.shape[2], bank.shape[3], \
+        bank.shape[-1]
+    bank2d = torch.from_numpy(np.ascontiguousarray(bank.reshape(c_out * s_out, c_in * s_in, k,
+                                                                k)))
+    x2d = torch.from_numpy(np.ascontiguousarray(x.reshape(x.shape[0], c_in * s_in,
+                                                          x.shape[-2], x.shape[-1])))
+    return lambda: torch.nn.functional.conv2d(x2d, bank2d)
+
+
+def throughput_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
+                     cases: tuple = CASES, out: Callable[[str], None] = print) -> list[dict]:
+    """Print (through ``out``) and return one row per case and dtype (see the module docstring)."""
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    try:
+        import jax
+    except ImportError:
+        jax = None
+    try:
+        import dask.array as da
+    except ImportError:
+        da = None
+    out(f"{'case':<31} {'dtype':<8} {'numpy ws':>9} {'numpy':>9} {'torch':>9} {'ws/torch':>9} "
+        f"{'np/torch':>9} {'torch/gc':>9} {'jax/torch':>9} {'dask/np':>8}")
+    rows = []
+    for dtype in dtypes:
+        for name, group, lifting, batch, c_in, c_out, h, k in cases:
+            x, w = make(group, lifting, batch, c_in, c_out, h, k, dtype)
+            op = _op(lifting)
+            ws = Workspace()
+            row = {"case": name, "dtype": np.dtype(dtype).name,
+                   "numpy_ws": median_time(lambda: op(x, w, group, workspace=ws), repeats),
+                   "numpy": median_time(lambda: op(x, w, group), repeats)}
+            if torch is not None:
+                row["torch"] = median_time(_torch_reference(torch, group, lifting, x, w), repeats)
+                xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+                row["torch_gc"] = median_time(lambda: op(xt, wt, group), repeats)
+            if jax is not None and (dtype == np.float32 or jax.config.jax_enable_x64):
+                run = jax.jit(lambda a, b: op(a, b, group))
+                xj, wj = jax.numpy.asarray(x), jax.numpy.asarray(w)
+                row["jax"] = median_time(lambda: run(xj, wj).block_until_ready(), repeats)
+            if da is not None:
+                lazy = da.from_array(x, chunks=(max(1, batch // 2),) + x.shape[1:])
+                row["dask"] = median_time(lambda: op(lazy, w, group).compute(), repeats)
+            rows.append(row)
+            out(_format_row(row))
+    return rows
+
+
+def _format_row(row: dict) -> str:
+    def ms(key):
+        return f"{row[key] * 1e3:9.2f}" if key in row else f"{'-':>9}"
+
+    def ratio(a, b, width=9):
+        return f"{row[b] / row[a]:{width - 1}.2f}x" if a in row and b in row \
+            else f"{'-':>{width}}"
+
+    return (f"{row['case']:<31} {row['dtype']:<8} {ms('numpy_ws')} {ms('numpy')} {ms('torch')} "
+            f"{ratio('numpy_ws', 'torch')} {ratio('numpy', 'torch')} "
+            f"{ratio('torch_gc', 'torch')} {ratio('jax', 'torch')} "
+            f"{ratio('dask', 'numpy', 8)}")
+
+
+def gpu_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
+              out: Callable[[str], None] = print) -> list[dict]:
+    """CuPy through groupconv against torch's conv2d (cuDNN, TF32 off) on the same GPU, on the
+    identical bank; and the largest relative error against NumPy. Prints "not measured" where
+    there is no CuPy or no GPU."""
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            raise RuntimeError("no CUDA device")
+    except Exception as error:  # no CuPy, no driver, no device
+        out(f"GPU: not measured ({type(error).__name__}: {error})")
+        return []
+    try:
+        import torch
+        torch_gpu = torch.cuda.is_available()
+    except ImportError:
+        torch, torch_gpu = None, False
+    name = cupy.cuda.runtime.getDeviceProperties(0)["name"]
+    name = name.decode() if isinstance(name, bytes) else name
+    out(f"GPU: {name}, CuPy {cupy.__version__}, "
+        f"torch {torch.__version__ if torch_gpu else 'without CUDA'}")
+    out(f"{'case':<31} {'dtype':<8} {'cupy ms':>9} {'cudnn ms':>9} {'cupy/cudnn':>10} "
+        f"{'max rel err':>12}")
+    rows = []
+    for dtype in dtypes:
+        for case_name, group, lifting, batch, c_in, c_out, h, k in GPU_CASES:
+            x, w = make(group, lifting, batch, c_in, c_out, h, k, dtype)
+            op = _op(lifting)
+            xg, wg = cupy.asarray(x), cupy.asarray(w)
+            ws = Workspace()
+
+            def run():
+                op(xg, wg, group, workspace=ws)
+                cupy.cuda.Stream.null.synchronize()
+
+            row = {"case": case_name, "dtype": np.dtype(dtype).name,
+                   "cupy": median_time(run, repeats)}
+            if torch_gpu:
+                torch.backends.cudnn.allow_tf32 = False
+                torch.backends.cuda.matmul.allow_tf32 = False
+                bank = LatticeBank(group, lifting=lifting).expand(wg)
+                xt = torch.as_tensor(xg.reshape(batch, -1, h, h), device="cuda")
+                wt = torch.as_tensor(bank, device="cuda").permute(0, 3, 1, 2).contiguous()
+
+                def reference():
+                    torch.nn.functional.conv2d(xt, wt)
+                    torch.cuda.synchronize()
+
+                row["cudnn"] = median_time(reference, repeats)
+            ref = op(x, w, group)
+            row["error"] = float(np.abs(op(xg, wg, group).get() - ref).max() / np.abs(ref).max())
+            rows.append(row)
+            cudnn = f"{row['cudnn'] * 1e3:9.3f}" if "cudnn" in row else f"{'-':>9}"
+            ratio = f"{row['cudnn'] / row['cupy']:9.2f}x" if "cudnn" in row else f"{'-':>10}"
+            out(f"{case_name:<31} {row['dtype']:<8} {row['cupy'] * 1e3:9.3f} {cudnn} {ratio} "
+                f"{row['error']:12.1e}")
+    return rows
+
+
+def machine() -> str:
+    """One line: the machine and the libraries' versions."""
+    versions = [f"numpy {np.__version__}"]
+    for module in ("torch", "jax", "dask", "cupy"):
+        try:
+            versions.append(f"{module} {__import__(module).__version__}")
+        except ImportError:
+            versions.append(f"{module} not installed")
+    return (f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+            f"{platform.processor() or '?'}; " + ", ".join(versions))
+
+
+def main(quick: bool = True, repeats: int = 5) -> None:
+    """The quick table (float32) or the full one (float32 and float64), then the GPU table."""
+    print(machine())
+    dtypes = (np.float32,) if quick else (np.float32, np.float64)
+    throughput_table(dtypes, repeats)
+    gpu_table(dtypes, repeats)
