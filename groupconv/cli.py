@@ -37,7 +37,11 @@ def _figures(args: argparse.Namespace) -> int:
               f"{', '.join(names)}", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    written = viz.save_all(args.out, only=args.only, dpi=args.dpi)
+    try:
+        written = viz.save_all(args.out, only=args.only, dpi=args.dpi)
+    except ValueError as error:
+        print(f"groupconv figures: {error}", file=sys.stderr)
+        return 2
     print(f"{len(written)} files written to {args.out} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -50,9 +54,22 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if not 1 <= value <= 10**6:
+        raise argparse.ArgumentTypeError(f"expected a positive integer up to 10^6, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a seed in 0..2^63-1, got {text}")
     return value
 
 
@@ -63,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="check every claim of the theory on random inputs",
                        description="Check group laws, L_g and the equivariance of lifting, "
                        "group correlation and group convolution on fresh random inputs, and "
-                       "the symbolic proofs of the group laws. Exits 1 if a claim fails.")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+                       "the symbolic proofs of the group laws. Exits 1 if a claim fails, 2 on "
+                       "a usage error.")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     p.add_argument("--trials", type=_positive, default=5,
                    help="random trials per claim and group (default 5)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .groups import Element, ElementArray, SemidirectProduct, get_group
+from .groups.core import as_int_array
 
 __all__ = ["FeatureMap", "L", "pointwise", "relative_error", "restrict", "box_of"]
 
@@ -137,7 +138,7 @@ class FeatureMap:
 
     def on_box(self, box: Box) -> np.ndarray:
         """Values on another box (zero where f has no support): (C, [S,] H', W')."""
-        (u0, v0), (u1, v1) = box
+        (u0, v0), (u1, v1) = _check_box(box)
         uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1), indexing="ij")
         s = np.arange(self.group.stabiliser.order)[:, None, None]
         out = self._at(s, np.stack([uu, vv], axis=-1)[None])
@@ -148,9 +149,33 @@ class FeatureMap:
                 f"dtype={self.dtype})")
 
 
+#: Largest box (in pixels) a feature map is tabulated on: beyond it, a ValueError.
+MAX_BOX_PIXELS = 2**26
+
+
+def _check_box(box: Any) -> Box:
+    """A box ((u0, v0), (u1, v1)) of ints with u0 <= u1, v0 <= v1, of at most MAX_BOX_PIXELS."""
+    try:
+        (u0, v0), (u1, v1) = box
+    except (TypeError, ValueError):
+        raise TypeError(f"a box is ((u_min, v_min), (u_max, v_max)), got {box!r}") from None
+    if any(isinstance(c, bool) or not isinstance(c, (int, np.integer)) for c in (u0, v0, u1, v1)):
+        raise TypeError(f"box corners must be ints, got {box!r}")
+    rows, cols = int(u1) - int(u0) + 1, int(v1) - int(v0) + 1
+    if rows < 1 or cols < 1:
+        raise ValueError(f"a box needs u_min <= u_max and v_min <= v_max, got {box!r}")
+    if rows * cols > MAX_BOX_PIXELS:
+        raise ValueError(f"a box of {rows} x {cols} pixels is larger than the "
+                         f"{MAX_BOX_PIXELS} pixels a feature map is tabulated on")
+    return (int(u0), int(v0)), (int(u1), int(v1))
+
+
 def box_of(translations: np.ndarray) -> Box:
-    """The smallest box holding every translation in an array of shape (..., 2)."""
-    t = np.asarray(translations).reshape(-1, 2)
+    """The smallest box holding every translation in an integer array of shape (..., 2)."""
+    t = as_int_array(translations, "translations")
+    if t.ndim == 0 or t.shape[-1] != 2 or t.size == 0:
+        raise ValueError(f"box_of takes a non-empty array of shape (..., 2), got shape {t.shape}")
+    t = t.reshape(-1, 2)
     lo, hi = t.min(axis=0), t.max(axis=0)
     return (int(lo[0]), int(lo[1])), (int(hi[0]), int(hi[1]))
 
@@ -203,7 +228,7 @@ def pointwise(nu: Callable[[np.ndarray], np.ndarray], f: FeatureMap) -> FeatureM
 
 def restrict(f: FeatureMap, box: Box) -> FeatureMap:
     """f on ``box`` only (zero elsewhere): the fixed window of an array-level computation."""
-    (u0, v0), _ = box
+    (u0, v0), _ = _check_box(box)
     return FeatureMap(f.group, f.on_box(box), origin=(-u0, -v0))
 
 
@@ -221,6 +246,9 @@ def relative_error(f: FeatureMap, g: FeatureMap, scale: float | None = None) -> 
     box = box_of(np.array([f.box, g.box]))
     a, b = f.on_box(box).astype(np.float64), g.on_box(box).astype(np.float64)
     diff = float(np.abs(a - b).max())
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
+                              or not 0 < scale < np.inf):
+        raise ValueError(f"relative_error: scale must be a positive finite number, got {scale!r}")
     if scale is None:
         scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
     return 0.0 if diff == 0 else diff / scale

@@ -333,9 +333,15 @@ def equivariance_vs_angle(image: np.ndarray | None = None, size: int = 48,
                           ns: tuple[int, ...] = (4, 8, 16), step: int = 5) -> Figure:
     """Measured equivariance error of random 3-layer SE2(N) networks (with projection) against
     the input rotation angle, and the cost of the interpolation alone (groupconv.equivariance)."""
+    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= 360:
+        raise ValueError(f"step must be an int number of degrees in 1..360, got {step!r}")
     image = _image(image, size)
     angles = np.arange(0, 361, step)
-    radius = image.shape[0] / 2 - 3 * 2 - 2
+    radius = image.shape[0] / 2 - 3 * 2 - 2    # the networks' receptive field stays inside
+    if radius < 4:
+        raise ValueError(f"equivariance_vs_angle needs an image of at least 24 x 24 pixels "
+                         f"(a central disk beyond the networks' reach), got "
+                         f"{image.shape[0]} x {image.shape[1]}")
     fig = Figure(figsize=(8.5, 4), layout="constrained")
     ax = fig.add_subplot()
     for n in ns:
@@ -448,6 +454,8 @@ def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: 
         raise ValueError(f"unknown figure {only!r}; the figures are: "
                          f"{', '.join(list(FIGURES) + ['p4_feature_map_animation'])}")
     out = pathlib.Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"the output folder {str(out)!r} is a file; name a folder")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, make in FIGURES.items():

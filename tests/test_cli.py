@@ -38,7 +38,7 @@ def test_verify_rejects_bad_arguments(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["verify", "--trials", "0"])
     assert exit_info.value.code == 2
-    assert "expected a positive integer, got 0" in capsys.readouterr().err
+    assert "expected a positive integer up to 10^6, got 0" in capsys.readouterr().err
 
 
 def test_console_script_runs():

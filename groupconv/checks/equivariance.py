@@ -28,9 +28,13 @@ __all__ = ["disk", "relative_l2_error", "shift_axis", "se2_lifting", "se2_networ
 
 
 def relative_l2_error(a: np.ndarray, b: np.ndarray, region: np.ndarray) -> float:
-    """||a - b||_2 / ||b||_2 over the pixels in ``region`` (the last two axes), all other axes."""
-    diff = (a - b)[..., region]
-    return float(np.linalg.norm(diff) / np.linalg.norm(b[..., region]))
+    """||a - b||_2 / ||b||_2 over the pixels in ``region`` (the last two axes), all other axes.
+    A ValueError where the region is empty or b vanishes on it (no relative error exists)."""
+    norm = float(np.linalg.norm(b[..., region]))
+    if not np.any(region) or norm == 0:
+        raise ValueError("relative_l2_error: the reference is zero on the region (or the region "
+                         "is empty), so there is no relative error")
+    return float(np.linalg.norm((a - b)[..., region]) / norm)
 
 
 def shift_axis(f: np.ndarray, shift: float, axis: int = -3, periodic: bool = True

@@ -55,6 +55,8 @@ def transform(x: Any, h: Element, *, on_group: bool = False,
     """
     group, index = point_index(h, group)
     xp = array_namespace(x)
+    if getattr(x.dtype, "kind", "f") in "OSUVMm":
+        raise TypeError(f"transform acts on arrays of numbers, got {x.dtype}")
     s = group.stabiliser.order if on_group else 1
     if x.ndim < (4 if on_group else 3):
         raise ValueError(f"expected an array of shape (..., C, {'S, ' if on_group else ''}H, W), "

@@ -21,18 +21,40 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Group", "Element", "ElementArray", "as_int_array"]
+__all__ = ["Group", "Element", "ElementArray", "as_int_array", "MAX_COORDINATE"]
+
+#: Largest |coordinate| of a translation or a point of Z^2. Every law applied to parameters in
+#: this range stays far inside int64 (|t1 + h t2| <= 3 * 2^40 for the lattice groups), and a
+#: result outside it is refused with a ValueError: the integer arithmetic never wraps.
+MAX_COORDINATE = 2**40
 
 
 def as_int_array(values: Any, what: str) -> np.ndarray:
     """Return ``values`` as an int64 array, refusing anything that is not an integer.
 
     Floats are refused even when they hold whole numbers: the group laws are exact integer laws.
+    Integers that int64 cannot hold (Python ints, uint64) are refused, not wrapped.
     """
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except OverflowError:
+        raise ValueError(f"{what} must fit in int64, got {_short(values)}") from None
+    if arr.dtype == object and arr.size and all(isinstance(v, int) and not isinstance(v, bool)
+                                                 for v in arr.ravel()):
+        raise ValueError(f"{what} must fit in int64, got {_short(values)}")
     if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{what} must be integers, got {arr.dtype} ({_short(values)})")
+    if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{what} must fit in int64, got {arr.max()}")
     return arr.astype(np.int64, copy=False)
+
+
+def check_coordinates(values: np.ndarray, what: str) -> np.ndarray:
+    """``values`` (integers), or a ValueError if some |value| exceeds ``MAX_COORDINATE``."""
+    if values.size and np.abs(values).max() > MAX_COORDINATE:
+        raise ValueError(f"{what} must lie in -2^40..2^40 (exact integer arithmetic), got "
+                         f"{values.ravel()[np.argmax(np.abs(values).ravel())]}")
+    return values
 
 
 def _short(values: Any) -> str:
@@ -102,9 +124,14 @@ class Group(abc.ABC):
         if self.param_dtype.kind == "i" or key in self.integer_params:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"{self.name} parameter {key} must be an int, got {value!r}")
+            if abs(int(value)) > MAX_COORDINATE:
+                raise ValueError(f"{self.name} parameter {key} must lie in -2^40..2^40, "
+                                 f"got {value}")
         elif isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
                                                                 np.floating)):
             raise TypeError(f"{self.name} parameter {key} must be a real number, got {value!r}")
+        elif not np.isfinite(value):
+            raise ValueError(f"{self.name} parameter {key} must be finite, got {value!r}")
 
     def _format(self, key: str, value: Any) -> str:
         """How a parameter value appears in an element's repr."""
@@ -131,7 +158,17 @@ class Group(abc.ABC):
                     raise ValueError(f"{self.name} parameter {key} must be a whole number, "
                                      f"got {col[col != np.round(col)].ravel()[0]}")
         self._check_range(arr)
+        if arr.dtype.kind == "i":
+            check_coordinates(arr, f"{self.name} parameters")
+        elif arr.size and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{self.name} parameters must be finite")
         return arr
+
+    def _result(self, params: np.ndarray) -> np.ndarray:
+        """The parameters a law produced, checked to stay in range (see ``MAX_COORDINATE``)."""
+        if params.dtype.kind == "i":
+            check_coordinates(params, f"the result's {self.name} parameters")
+        return params
 
     def element(self, **params: int) -> Element:
         """One element by keyword, e.g. ``P4M.element(m=1, r=3, u=2, v=-1)``.
@@ -221,11 +258,12 @@ class Element:
         if isinstance(other, ElementArray):
             return other.__rmul__(self)
         self.group._check_same(other, "composition")
-        return Element(self.group, self.group._compose(self._array(), other._array()))
+        group = self.group
+        return Element(group, group._result(group._compose(self._array(), other._array())))
 
     def inverse(self) -> Element:
         """g^-1, with g g^-1 = e."""
-        return Element(self.group, self.group._inverse(self._array()))
+        return Element(self.group, self.group._result(self.group._inverse(self._array())))
 
     def matrix(self) -> np.ndarray:
         """The 3x3 integer homogeneous matrix of g."""
@@ -317,13 +355,17 @@ class ElementArray:
         return other._array() if isinstance(other, Element) else other.params
 
     def __mul__(self, other: Element | ElementArray) -> ElementArray:
-        return ElementArray(self.group, self.group._compose(self.params, self._params_of(other)))
+        group = self.group
+        return ElementArray(group, group._result(group._compose(self.params,
+                                                                self._params_of(other))))
 
     def __rmul__(self, other: Element) -> ElementArray:
-        return ElementArray(self.group, self.group._compose(self._params_of(other), self.params))
+        group = self.group
+        return ElementArray(group, group._result(group._compose(self._params_of(other),
+                                                                self.params)))
 
     def inverse(self) -> ElementArray:
-        return ElementArray(self.group, self.group._inverse(self.params))
+        return ElementArray(self.group, self.group._result(self.group._inverse(self.params)))
 
     def matrix(self) -> np.ndarray:
         """Homogeneous matrices, shape (*shape, 3, 3)."""
@@ -357,10 +399,14 @@ class ElementArray:
 
 def _as_points(points: Any) -> np.ndarray:
     arr = np.asarray(points)
-    if arr.ndim == 0 or arr.shape[-1] != 2:
-        raise ValueError(f"points must have shape (..., 2), got shape {arr.shape}")
     if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
                                      or np.issubdtype(arr.dtype, np.floating)):
         raise TypeError(f"points must be integers (Z^2) or floats (R^2), got {arr.dtype}")
-    return arr.astype(np.int64) if np.issubdtype(arr.dtype, np.integer) else arr
+    if arr.ndim == 0 or arr.shape[-1] != 2:
+        raise ValueError(f"points must have shape (..., 2), got shape {arr.shape}")
+    if np.issubdtype(arr.dtype, np.integer):
+        return check_coordinates(as_int_array(arr, "points"), "points")
+    if arr.size and not np.all(np.isfinite(arr)):
+        raise ValueError("points must be finite")
+    return arr
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Element, ElementArray, Group
+from .core import Element, ElementArray, Group, as_int_array, check_coordinates
 from .point import C1, C4, D4, PointGroup
 
 __all__ = ["SemidirectProduct", "Z2", "P4", "P4M", "get_group", "register", "registered"]
@@ -102,8 +102,11 @@ class SemidirectProduct(Group):
 
     def from_parts(self, point_index, translation) -> ElementArray:
         """Elements T(t) h_s from stabiliser indices s (...) and translations t (..., 2)."""
-        index = np.asarray(point_index, dtype=np.int64)
-        t = np.asarray(translation, dtype=np.int64)
+        index = as_int_array(point_index, f"stabiliser indices of {self.name}")
+        t = check_coordinates(as_int_array(translation, f"translations of {self.name}"),
+                              f"translations of {self.name}")
+        if t.ndim == 0 or t.shape[-1] != 2:
+            raise ValueError(f"translations must have shape (..., 2), got shape {t.shape}")
         if index.size and (index.min() < 0 or index.max() >= self.stabiliser.order):
             raise ValueError(f"stabiliser indices of {self.name} must be in "
                              f"0..{self.stabiliser.order - 1}")

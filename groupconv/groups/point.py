@@ -31,7 +31,9 @@ R = np.array([[0, -1], [1, 0]], dtype=np.int64)
 #: Mirror that negates the row coordinate u: M (u, v) = (-u, v).
 M = np.array([[-1, 0], [0, 1]], dtype=np.int64)
 
-_MAX_GENERATOR_ORDER = 12  # finite-order elements of GL(2, Z) have order 1, 2, 3, 4 or 6
+_MAX_GENERATOR_ORDER = 6   # finite-order elements of GL(2, Z) have order 1, 2, 3, 4 or 6
+_MAX_ORDER = 12            # and finite subgroups of GL(2, Z) have at most 12 elements
+_MAX_ENTRY = 2**20         # generators' entries beyond this are refused (not of use here)
 
 
 class PointGroup(Group):
@@ -39,6 +41,12 @@ class PointGroup(Group):
     h = g_1^a_1 ... g_k^a_k; parameters (a_1, ..., a_k), index = mixed radix of the a_i."""
 
     def __init__(self, name: str, generators: Mapping[str, object]):
+        if not isinstance(name, str):
+            raise TypeError(f"a point group's name must be a str, got {type(name).__name__}")
+        if not isinstance(generators, Mapping) or not all(isinstance(k, str) and k.isidentifier()
+                                                          for k in generators):
+            raise TypeError(f"generators must be a mapping from parameter names to 2x2 integer "
+                            f"matrices, got {generators!r:.80}")
         self.name = name
         self.param_names = tuple(generators)
         gens = []
@@ -47,6 +55,9 @@ class PointGroup(Group):
             if mat.shape != (2, 2):
                 raise ValueError(f"generator {key!r} of {name} must be a 2x2 matrix, "
                                  f"got shape {mat.shape}")
+            if np.abs(mat).max() > _MAX_ENTRY:
+                raise ValueError(f"generator {key!r} of {name} has an entry beyond 2^20: "
+                                 f"{mat.tolist()}; a finite point group's matrices are small")
             if abs(int(mat[0, 0] * mat[1, 1] - mat[0, 1] * mat[1, 0])) != 1:
                 raise ValueError(f"generator {key!r} of {name} must have determinant +-1 "
                                  f"(an automorphism of Z^2), got {mat.tolist()}")
@@ -54,6 +65,10 @@ class PointGroup(Group):
         self.generator_orders = tuple(_order(g, key) for g, key in zip(gens, self.param_names))
         self._generators = tuple(gens)
 
+        count = int(np.prod(self.generator_orders, dtype=np.int64))
+        if count > _MAX_ORDER:
+            raise ValueError(f"the normal forms of {name} number {count}, more than the "
+                             f"{_MAX_ORDER} elements a finite subgroup of GL(2, Z) can have")
         # every normal form, in index order (last exponent fastest)
         mats = []
         for exps in itertools.product(*(range(n) for n in self.generator_orders)):
@@ -129,12 +144,16 @@ class PointGroup(Group):
 
 
 def _order(g: np.ndarray, key: str) -> int:
-    h = g.copy()
+    """The order of g, with exact (Python int) products: a matrix of infinite order is
+    refused, never mistaken for one of finite order by wrapped arithmetic."""
+    g = [[int(v) for v in row] for row in g.tolist()]
+    h = g
     for n in range(1, _MAX_GENERATOR_ORDER + 1):
-        if np.array_equal(h, np.eye(2, dtype=np.int64)):
+        if h == [[1, 0], [0, 1]]:
             return n
-        h = h @ g
-    raise ValueError(f"generator {key!r} has infinite order; a point group must be finite")
+        h = [[sum(h[i][k] * g[k][j] for k in range(2)) for j in range(2)] for i in range(2)]
+    raise ValueError(f"generator {key!r} has infinite order (no power up to "
+                     f"{_MAX_GENERATOR_ORDER} is the identity); a point group must be finite")
 
 
 #: The trivial group {e}: the stabiliser of Z2.

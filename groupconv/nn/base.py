@@ -132,7 +132,10 @@ class Sequential(Layer):
             except (ValueError, TypeError) as error:
                 if type(error) not in (ValueError, TypeError):
                     raise
-                raise type(error)(f"layer {i}, {layer!r}: {error}") from None
+                message = str(error)
+                if not message.startswith(repr(layer)):
+                    message = f"{layer!r}: {message}"
+                raise type(error)(f"layer {i}, {message}") from None
             caches.append(cache)
         return x, caches
 

@@ -71,7 +71,7 @@ class BankConv(Layer):
             self.to(x)
         y, saved = forward(x, self.params["weight"], self.bank, self.padding,
                            max_workspace=self.max_workspace, workspace=self.workspace,
-                           op=repr(self))
+                           op=repr(self))   # errors name the layer
         if "bias" in self.params:
             b = self.params["bias"]
             bias = array_namespace(b).reshape(b, (-1, 1, 1, 1))

@@ -4,7 +4,8 @@ Feature maps on G have the layout (B, C, S, H, W), on Z^2 (B, C, H, W). Each doc
 the layer transforms under the group, L_h acting about the array centre
 (``groupconv.fast.transform``): equivariant (layer(L_h x) = L_h layer(x)) or invariant
 (layer(L_h x) = layer(x)), and when that is exact. Every layer computes in the array library
-of its input (array API).
+of its input (array API), on real floats: integer inputs become float64, float16 float32, and
+complex input is a TypeError (the rule of ``groupconv.fast.validation``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from array_api_compat import array_namespace
 from array_api_compat import device as _device
 
 from ..fast.action import project
+from ..fast.validation import as_float
 from .base import Layer
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
@@ -37,6 +39,7 @@ class ReLU(Layer):
     exactly equivariant under L_h."""
 
     def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
         xp = array_namespace(x)
         return xp.maximum(x, 0.0), xp.astype(x > 0, x.dtype)   # the derivative, 0 or 1
 
@@ -48,6 +51,7 @@ class SiLU(Layer):
     """x * sigmoid(x), a smooth pointwise nonlinearity: exactly equivariant, like ReLU."""
 
     def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
         xp = array_namespace(x)
         sig = 1.0 / (1.0 + xp.exp(-x))
         return x * sig, (x, sig)
@@ -72,6 +76,7 @@ class SubgroupPool(Layer):
         self.reduction = reduction
 
     def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
         if x.ndim != 5:
             raise ValueError(f"SubgroupPool expects (B, C, S, H, W), got shape {tuple(x.shape)}")
         xp = array_namespace(x)
@@ -99,11 +104,14 @@ class SpatialPool(Layer):
     Equivariant under rotations and mirrors about the array centre exactly when the pooling
     grid is symmetric about the centre, that is when the windows start at 0 and the last one
     ends at H: (H - size) % stride == 0, and the same for W (``exact_for``). Otherwise the
-    windows of the rotated input are not the rotated windows, and the output differs.
+    windows of the rotated input are not the rotated windows, and the output differs. With
+    ``exact=True`` the layer refuses such inputs (a network whose invariance depends on it).
     """
 
-    def __init__(self, size: int = 2, stride: int | None = None, kind: str = "max"):
+    def __init__(self, size: int = 2, stride: int | None = None, kind: str = "max", *,
+                 exact: bool = False):
         super().__init__()
+        self.exact = bool(exact)
         if kind not in ("max", "avg"):
             raise ValueError(f"kind must be 'max' or 'avg', got {kind!r}")
         stride = size if stride is None else stride
@@ -121,6 +129,10 @@ class SpatialPool(Layer):
         if h < self.size or w < self.size:
             raise ValueError(f"SpatialPool({self.size}) needs at least {self.size}x{self.size} "
                              f"pixels, got {h}x{w}")
+        if self.exact and not self.exact_for(h, w):
+            raise ValueError(f"{self!r} is exactly equivariant only for sizes with "
+                             f"(H - {self.size}) % {self.stride} == 0 (and the same for W), "
+                             f"got {h}x{w}")
         ho, wo = (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1
         for a in range(self.size):
             for b in range(self.size):
@@ -128,6 +140,7 @@ class SpatialPool(Layer):
                        slice(b, b + self.stride * (wo - 1) + 1, self.stride))
 
     def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
         xp = array_namespace(x)
         y = None
         for index in self._windows(x):
@@ -156,7 +169,8 @@ class SpatialPool(Layer):
         return dx, {}
 
     def __repr__(self) -> str:
-        return f"SpatialPool(size={self.size}, stride={self.stride}, kind={self.kind!r})"
+        exact = ", exact=True" if self.exact else ""
+        return f"SpatialPool(size={self.size}, stride={self.stride}, kind={self.kind!r}{exact})"
 
 
 class BatchNorm(Layer):
@@ -194,6 +208,7 @@ class BatchNorm(Layer):
         return array_namespace(a).reshape(a, (1, -1) + (1,) * (ndim - 2))
 
     def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
         if not self.follows(x):
             self.to(x)
         xp = array_namespace(x)
@@ -250,6 +265,7 @@ class GlobalPool(Layer):
         self.kind = kind
 
     def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
         if x.ndim < 3:
             raise ValueError(f"GlobalPool expects (B, C, [S,] H, W), got shape {tuple(x.shape)}")
         xp = array_namespace(x)
@@ -278,6 +294,7 @@ class Flatten(Layer):
     """(B, ...) -> (B, F). Invariance is whatever the input had."""
 
     def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
         xp = array_namespace(x)
         return xp.reshape(x, (x.shape[0], -1)), tuple(x.shape)
 
@@ -300,6 +317,7 @@ class Linear(Layer):
         self.params["bias"] = np.zeros(f_out, dtype=dtype)
 
     def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
         if not self.follows(x):
             self.to(x)
         if x.ndim != 2 or x.shape[1] != self.params["weight"].shape[1]:

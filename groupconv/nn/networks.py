@@ -10,7 +10,9 @@ channels for Z2, 10 per orientation for P4, 7 for P4M: about 3600 weights per 3x
 Exactness of the invariance: every correlation is "valid" (exact for every k), and the 2x2
 pooling after layer 2 is exact when the pooling grid is symmetric about the centre,
 (n - 4 - 2) % 2 == 0; with the final 4x4 layer the input size n must be even and at least 28.
-``network_sizes`` gives the spatial size after each stage and the builders refuse other sizes.
+``network_sizes`` gives the spatial size after each stage; the builders refuse other sizes, and
+the network refuses them again at call time (its pooling layer is built with ``exact=True``),
+naming the layer and the size it was given.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
     layers = [LiftingConv(group, in_channels, width, 3, **opts), BatchNorm(width, dtype=dtype),
               ReLU(), GroupConv(group, width, width, 3, **opts), BatchNorm(width, dtype=dtype),
-              ReLU(), SpatialPool(2, kind="max")]
+              ReLU(), SpatialPool(2, kind="max", exact=True)]
     for _ in range(4):
         layers += [GroupConv(group, width, width, 3, **opts), BatchNorm(width, dtype=dtype),
                    ReLU()]

@@ -147,9 +147,11 @@ def _check_data(model: Any, x: Any, y: Any, what: str) -> Any:
     return y
 
 
-def _positive(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
+def _positive(value: Any, name: str, most: int = 10**7) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive int, got {value!r}")
+    if not 1 <= value <= most:
+        raise ValueError(f"{name} must be an int in 1..{most}, got {value!r}")
     return int(value)
 
 
@@ -161,6 +163,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     x (N, ...) real floats and y (N,) integer labels, in any array library (the model moves
     there). Deterministic for a given ``seed`` (batch order) and model initialisation.
     """
+    if y is None:
+        raise TypeError("fit: labels must be an integer array, got None")
     y = _check_data(model, x, y, "fit")
     epochs, batch_size = _positive(epochs, "epochs"), _positive(batch_size, "batch_size")
     if max_steps is not None:
@@ -214,6 +218,8 @@ def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
 
 def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
     """Fraction of correctly classified examples."""
+    if y is None:
+        raise TypeError("accuracy: labels must be an integer array, got None")
     y = _check_data(model, x, y, "accuracy")
     xp = array_namespace(x)
     hits = xp.argmax(predict(model, x, batch_size), axis=1) == y
