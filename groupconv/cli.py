@@ -14,7 +14,18 @@ __all__ = ["main"]
 
 
 def _verify(args: argparse.Namespace) -> int:
-    rows, seconds = verify.timed_run(seed=args.seed, trials=args.trials)
+    if args.self_test:
+        return _self_test(args)
+    trials = 1 if args.quick else args.trials
+    try:
+        rows, seconds = verify.timed_run(seed=args.seed, trials=trials, only=args.only)
+    except ValueError as error:
+        print(f"groupconv verify: {error}", file=sys.stderr)
+        return 2
+    if not rows:
+        print(f"groupconv verify: --only {args.only!r} names no claim and no group",
+              file=sys.stderr)
+        return 2
     failed = sum(not r.passed for r in rows)
     if args.json:
         print(json.dumps({"seed": args.seed, "trials": args.trials, "seconds": seconds,
@@ -23,6 +34,19 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         print(verify.format_table(rows, seconds, args.seed))
     return 1 if failed else 0
+
+
+def _self_test(args: argparse.Namespace) -> int:
+    from .checks import selftest
+
+    start = time.perf_counter()
+    progress = None if args.json else (lambda line: print(line, flush=True))
+    results = selftest.run(seed=args.seed, progress=progress)
+    if args.json:
+        print(json.dumps({"variants": results}, indent=2))
+    else:
+        print(selftest.format_table(results, time.perf_counter() - start))
+    return 1 if any(not r["caught_by"] for r in results) else 0
 
 
 def _figures(args: argparse.Namespace) -> int:
@@ -86,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=_positive, default=5,
                    help="random trials per claim and group (default 5)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--quick", action="store_true", help="one trial per claim and group")
+    p.add_argument("--only", default=None, metavar="GROUP|CLAIM",
+                   help="the rows of one group (e.g. p4m) or one claim (e.g. fast_equals_literal)")
+    p.add_argument("--self-test", action="store_true",
+                   help="run every claim against known-wrong variants of the library and show "
+                        "which claims catch each; exits 1 if one goes uncaught")
     p.set_defaults(run=_verify)
     p = sub.add_parser("figures", help="draw the figures of the paper and the lecture",
                        description="Write every figure of groupconv.viz as a PNG (and the "

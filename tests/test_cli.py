@@ -15,13 +15,13 @@ def test_verify_table(capsys):
     out = capsys.readouterr().out
     assert "lifting_equivariance" in out and "symbolic_associativity" in out
     summary = out.strip().splitlines()[-1]
-    assert summary.startswith("52 claims checked, 52 passed, 0 failed (seed 3")
+    assert summary.startswith("74 claims checked, 74 passed, 0 failed (seed 3")
 
 
 def test_verify_json(capsys):
     assert cli.main(["verify", "--trials", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["failed"] == 0 and report["passed"] == len(report["rows"]) == 52
+    assert report["failed"] == 0 and report["passed"] == len(report["rows"]) == 74
     row = next(r for r in report["rows"] if r["claim"] == "group_convolution_equivariance"
                and r["group"] == "P4M")
     assert row["passed"] and row["max_error"] <= claims.TOLERANCE

@@ -24,6 +24,8 @@ STRATEGIES = {
     "im2col": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9),
     "rows": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_GROWTH=10**9),
     "scatter": dict(_MAX_GROWTH=0.0),
+    # the transposed form tap by tap (products of one tap at a time): a cache threshold of 0
+    "scatter-taps": dict(_MAX_GROWTH=0.0, _CACHE_BYTES=0),
 }
 
 
@@ -63,7 +65,7 @@ def test_every_strategy_is_the_naive_correlation(strategy, batch, c_in, o, k, h,
 
 def test_the_strategies_are_chosen_by_shape():
     x_thin, x_wide = np.zeros((2, 3, 32, 32)), np.zeros((2, 64, 32, 32))
-    assert engine._strategy(x_thin, 8, 3, 0, 2**28) == "im2col"      # 27 <= 512: lifting
+    assert engine._strategy(x_thin, 8, 3, 0, 2**28) == "im2col"      # 27 <= 160: lifting
     assert engine._strategy(x_wide, 8, 3, 0, 2**28) == "rows"        # wide, 32x32
     assert engine._strategy(np.zeros((2, 64, 4, 4)), 8, 3, 0, 2**28) == "im2col"  # small map
     assert engine._strategy(np.zeros((2, 64, 2, 2)), 8, 4, 3, 2**28) == "scatter"  # 5x5 from 2x2

@@ -1,9 +1,10 @@
-"""The claims of the theory, as checks on given inputs: group laws, L_g, equivariance.
+"""The claims of the theory, as checks on given inputs: group laws, L_g, equivariance, and the
+array level (fast path against the literal sums, array-level equivariance, gradients).
 
-Each claim is a function of its inputs (group elements, finite-support feature maps, filters)
-that evaluates both sides of one equation with independent code and returns the error between
-them: 0 for the integer group laws, a relative error (float64 rounding, <= 1e-12) for the
-others. ``groupconv verify`` draws random inputs for every claim and group and prints the
+Each claim is a function of its inputs (group elements, finite-support feature maps, filters,
+arrays) that evaluates both sides of one equation with independent code and returns the error
+between them: 0 for the integer group laws, a relative error (float64 rounding, <= 1e-12) for
+the others, 1e-6 for central differences. ``groupconv verify`` draws random inputs for every claim and group and prints the
 table; the test suite feeds the same claims with inputs drawn by hypothesis.
 """
 
@@ -14,8 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..feature_maps import FeatureMap, L, pointwise, relative_error, restrict
-from ..groups import Z2, Element, SemidirectProduct
+from .. import nn
+from ..fast.action import transform
+from ..fast.banks import LatticeBank
+from ..fast.correlate import group_convolution as convolution_array
+from ..fast.correlate import group_correlation as correlation_array
+from ..fast.correlate import lifting_correlation as lifting_array
+from ..feature_maps import FeatureMap, L, box_of, pointwise, relative_error, restrict
+from ..groups import P4, Z2, Element, SemidirectProduct
 from ..literal import (
     group_convolution, group_correlation, group_correlation_rewritten, lifting_correlation,
     planar_correlation,
@@ -178,9 +185,14 @@ class Claim:
     applies_to: Callable[[SemidirectProduct], bool]
     trial: Callable[[SemidirectProduct, np.random.Generator], float]
     expect_equal: bool = True  # False: the claim is that the two sides differ
+    tolerance: float = TOLERANCE
+    level: str = "exact"       # "exact" (functions with finite support) or "array"
 
     def passes(self, error: float) -> bool:
-        return error <= TOLERANCE if self.expect_equal else error > 1e-3
+        """Equal sides: error <= tolerance; differing sides: error > 1e-3. NaN never passes."""
+        if not np.isfinite(error):
+            return False
+        return error <= self.tolerance if self.expect_equal else error > 1e-3
 
 
 def _filters(group, rng, channels, count=2, planar=False):
@@ -267,6 +279,211 @@ def _trial_cropped(group, rng):
     return cropped_correlation_error(t, f, psi)
 
 
+# ---------------------------------------------------------------- the array level
+def _array_scale(x: np.ndarray, w: np.ndarray) -> float:
+    """max |x| * max_o ||w_o||_1: the largest value an output entry can take (rounding scales
+    with it)."""
+    return float(np.abs(x).max() * np.abs(w).reshape(w.shape[0], -1).sum(axis=1).max()) or 1.0
+
+
+_ARRAY_OPS = {"lifting": lifting_array, "correlation": correlation_array,
+              "convolution": convolution_array}
+
+
+def _random_layer(group: SemidirectProduct, rng: np.random.Generator, kind: str, k: int,
+                  size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    s = group.stabiliser.order
+    axis = () if kind == "lifting" else (s,)
+    c_in, c_out = (int(n) for n in rng.integers(1, 3, 2))
+    x = rng.standard_normal((1, c_in) + axis + size)
+    w = rng.standard_normal((c_out, c_in) + axis + (k, k))
+    return x, w
+
+
+def fast_equals_literal(group: SemidirectProduct, x: np.ndarray, w: np.ndarray, kind: str,
+                        mode: str | int) -> float:
+    """The fast path (bank gather + engine) equals the literal sums read on the array."""
+    op = _ARRAY_OPS[kind]
+    fast, slow = op(x, w, group, mode=mode), op(x, w, group, mode=mode, method="literal")
+    return float(np.abs(fast - slow).max()) / _array_scale(x, w)
+
+
+def _trial_fast_literal(group, rng):
+    worst = 0.0
+    for kind in _ARRAY_OPS:
+        k = int(rng.integers(1, 5))                          # odd and even
+        mode = ["valid", "same", "full", int(rng.integers(0, k))][int(rng.integers(4))]
+        size = (k + int(rng.integers(0, 3)), k + int(rng.integers(0, 3)))   # non-square too
+        x, w = _random_layer(group, rng, kind, k, size)
+        worst = max(worst, fast_equals_literal(group, x, w, kind, mode))
+    return worst
+
+
+def convolution_value(f: FeatureMap, psi: list[FeatureMap]) -> float:
+    """sum_h f(h) psi(h^-1 g) = sum_h f(h) psi~(g^-1 h) with psi~(k) = psi(k^-1): the true
+    G-convolution is the G-correlation with the inverted filter."""
+    inverted = []
+    for p in psi:
+        support = p.support()                                 # elements k of psi's support
+        tilde_support = support.inverse()                     # psi~ lives on their inverses
+        box = box_of(f.group.translation_of(tilde_support))
+        values = np.zeros((p.channels, f.group.stabiliser.order,
+                           box[1][0] - box[0][0] + 1, box[1][1] - box[0][1] + 1))
+        t = f.group.translation_of(tilde_support) - np.array(box[0])
+        s = f.group.point_index(tilde_support)
+        values[:, s, t[..., 0], t[..., 1]] = p(support)      # psi~(k^-1) = psi(k)
+        inverted.append(_on_group(f.group, values, box))
+    return relative_error(group_convolution(f, psi), group_correlation(f, inverted),
+                          sum_scale(f, psi))
+
+
+def _on_group(group, values, box):
+    s = group.stabiliser.order
+    return FeatureMap(group, values if s > 1 else values[:, 0], origin=(-box[0][0], -box[0][1]))
+
+
+def _trial_convolution_value(group, rng):
+    f = random_feature_map(group, rng)
+    return convolution_value(f, _filters(group, rng, f.channels))
+
+
+def array_equivariance(group: SemidirectProduct, x: np.ndarray, w: np.ndarray, kind: str,
+                       mode: str | int) -> float:
+    """layer(L_h x) = L_h layer(x) about the array centre, for every stabiliser element h, on a
+    square input (exact for every mode and k at the array level)."""
+    op = _ARRAY_OPS[kind]
+    y = op(x, w, group, mode=mode)
+    worst = 0.0
+    for h in group.stabiliser_elements():
+        moved = op(transform(x, h, on_group=kind != "lifting"), w, group, mode=mode)
+        worst = max(worst, float(np.abs(moved - transform(y, h, on_group=True)).max()))
+    return worst / _array_scale(x, w)
+
+
+def _trial_array_equivariance(group, rng):
+    worst = 0.0
+    for kind in _ARRAY_OPS:
+        k = int(rng.integers(1, 5))
+        n = k + int(rng.integers(0, 4))
+        mode = ["valid", "same", "full"][int(rng.integers(3))]
+        x, w = _random_layer(group, rng, kind, k, (n, n))
+        worst = max(worst, array_equivariance(group, x, w, kind, mode))
+    return worst
+
+
+def input_gradient_is_convolution(group: SemidirectProduct, x: np.ndarray, w: np.ndarray,
+                                  p: int) -> float:
+    """d<x * psi, dy>/dx = dy ∗ psi (channels swapped, padding k - 1 - p): a G-correlation
+    layer's backward pass against the public G-convolution."""
+    layer = nn.BankConv(LatticeBank.correlation(group), w.shape[1], w.shape[0], w.shape[-1],
+                        mode=p, bias=False, dtype=np.float64)
+    layer.params["weight"][...] = w
+    y, cache = layer.forward(x, training=True)
+    dy = np.random.default_rng(0).standard_normal(y.shape)
+    dx, _ = layer.backward(cache, dy)
+    expected = convolution_array(dy, np.swapaxes(w, 0, 1), group, mode=w.shape[-1] - 1 - p)
+    return float(np.abs(dx - expected).max()) / (_array_scale(dy, w) or 1.0)
+
+
+def _trial_input_gradient(group, rng):
+    k = int(rng.integers(1, 5))
+    x, w = _random_layer(group, rng, "correlation", k, (k + 2, k + 3))
+    return input_gradient_is_convolution(group, x, w, int(rng.integers(0, k)))
+
+
+def finite_difference_gradient(group: SemidirectProduct, rng: np.random.Generator) -> float:
+    """Backward passes of a small network (lifting, ReLU, group correlation, pooling) against
+    central differences (float64, eps 1e-6): relative error O(1e-9)."""
+    net = nn.Sequential([nn.LiftingConv(group, 1, 2, 3, mode="same", dtype=np.float64,
+                                        rng=rng), nn.ReLU(),
+                         nn.GroupConv(group, 2, 2, 2, dtype=np.float64, rng=rng),
+                         nn.SubgroupPool("max"), nn.SpatialPool(2, kind="max")])
+    x = rng.standard_normal((2, 1, 5, 5))
+    return max(nn.check_gradients(net, x, max_entries=12, seed=int(rng.integers(2**31))).values())
+
+
+def se2_n4_is_p4(x: np.ndarray, w: np.ndarray, wg: np.ndarray) -> float:
+    """SE(2) with N = 4 (interpolation operators, unmasked) is p4 (index gathers), exactly."""
+    from .. import se2
+
+    lifted = se2.lifting_correlation(x, w, 4, mask=False)
+    grouped = se2.group_correlation(lifted, wg, 4, mask=False)
+    return float(max(np.abs(lifted - lifting_array(x, w, "p4")).max(),
+                     np.abs(grouped - correlation_array(lifted, wg, "p4")).max()))
+
+
+def _trial_se2(group, rng):
+    x = rng.standard_normal((1, 2, 7, 7))
+    return se2_n4_is_p4(x, rng.standard_normal((2, 2, 3, 3)),
+                        rng.standard_normal((2, 2, 4, 3, 3))) / 100.0
+
+
+def scale_dilation(f: np.ndarray, w: np.ndarray) -> float:
+    """Base 2: dilating the input by zero insertion moves every response one scale up on the
+    even sublattice, (D f * k_{s_{i+1}})(2x) = (f * k_{s_i})(x) / 4, exactly."""
+    from .. import scale
+
+    dilated = np.zeros(f.shape[:-2] + (2 * f.shape[-2] - 1, 2 * f.shape[-1] - 1))
+    dilated[..., ::2, ::2] = f
+    y = scale.lifting_correlation(f, w, 3, 2.0)
+    yd = scale.lifting_correlation(dilated, w, 3, 2.0)
+    return max(float(np.abs(yd[:, :, i + 1, ::2, ::2] - y[:, :, i] / 4).max())
+               for i in range(2)) / (float(np.abs(y).max()) or 1.0)
+
+
+def _trial_scale(group, rng):
+    return scale_dilation(rng.standard_normal((1, 1, 9, 9)), rng.standard_normal((2, 1, 3, 3)))
+
+
+#: The documented paddings of the modes, written here independently of groupconv.modes.
+_MODE_PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda k: k - 1}
+
+
+def mode_sizes(group: SemidirectProduct, k: int, n: int) -> float:
+    """H' = H + 2 p - k + 1 with p = 0, k // 2, k - 1 for "valid", "same", "full": the number
+    of output sizes that differ (0 when the claim holds)."""
+    x = np.zeros((1, 1, n, n + 1))
+    w = np.zeros((1, 1, k, k))
+    wrong = 0
+    for mode, pad in _MODE_PADDING.items():
+        shape = lifting_array(x, w, group, mode=mode).shape[-2:]
+        wrong += shape != (n + 2 * pad(k) - k + 1, n + 1 + 2 * pad(k) - k + 1)
+    return float(wrong)
+
+
+def _trial_modes(group, rng):
+    k = int(rng.integers(1, 6))
+    return mode_sizes(group, k, k + int(rng.integers(0, 4)))
+
+
+def rotation_convention(group: SemidirectProduct, f: np.ndarray) -> float:
+    """L_R f = f o R^-1 is np.rot90(f) and L_M f is f[::-1, :] on an array centred at the
+    origin (GrouPy's conventions, docs/conventions.md), for the elements R, M in the group."""
+    fmap = FeatureMap(Z2, f, origin="centre")
+    worst = 0.0
+    for matrix, expected in ((np.array([[0, -1], [1, 0]]), np.rot90(f, 1, axes=(-2, -1))),
+                             (np.array([[-1, 0], [0, 1]]), f[..., ::-1, :])):
+        found = [i for i, m in enumerate(group.stabiliser.matrices) if np.array_equal(m, matrix)]
+        if found:
+            g = group.from_parts(found[0], (0, 0))[()]
+            worst = max(worst, float(np.abs(L(g, fmap).values - expected).max()))
+    return worst
+
+
+def _trial_convention(group, rng):
+    n = 2 * int(rng.integers(1, 4)) + 1
+    return rotation_convention(group, rng.standard_normal((2, n, n)))
+
+
+def _has_rotation_or_mirror(group: SemidirectProduct) -> bool:
+    return any(np.array_equal(m, r) for m in group.stabiliser.matrices
+               for r in (np.array([[0, -1], [1, 0]]), np.array([[-1, 0], [0, 1]])))
+
+
+def _is_p4(group: SemidirectProduct) -> bool:
+    return group == P4
+
+
 ALL = every_group
 CLAIMS: tuple[Claim, ...] = (
     Claim("group_axioms", "closure; (ab)c = a(bc); ea = a = ae; a^-1 a = e", ALL,
@@ -291,4 +508,23 @@ CLAIMS: tuple[Claim, ...] = (
           _over_kinds(_trial_nonlinearity)),
     Claim("cropped_correlation_breaks", "crop(L_t f) * psi != L_t crop(f * psi)", planar_group,
           _trial_cropped, expect_equal=False),
+    Claim("convolution_value", "f ∗ psi = f * psi~, psi~(k) = psi(k^-1)", ALL,
+          _trial_convolution_value),
+    Claim("rotation_convention", "L_R f = rot90(f), L_M f = f[::-1, :]",
+          _has_rotation_or_mirror, _trial_convention),
+    Claim("mode_sizes", "H' = H + 2p - k + 1, p = 0, k//2, k-1", ALL, _trial_modes,
+          level="array"),
+    Claim("fast_equals_literal", "fast path = literal sums, each kind, mode, k", ALL,
+          _trial_fast_literal, level="array"),
+    Claim("array_equivariance", "layer(L_h x) = L_h layer(x), every h, each kind", ALL,
+          _trial_array_equivariance, level="array"),
+    Claim("input_gradient_is_convolution", "d<x * psi, dy>/dx = dy ∗ psi", ALL,
+          _trial_input_gradient, level="array"),
+    # central differences: O(eps^2) truncation and O(u / eps) rounding, about 1e-9 relative
+    Claim("finite_difference_gradient", "backward = central differences (small network)", ALL,
+          finite_difference_gradient, tolerance=1e-6, level="array"),
+    Claim("se2_n4_is_p4", "SE(2)_4 layers (operators) = p4 layers (gathers)", _is_p4,
+          _trial_se2, level="array"),
+    Claim("scale_dilation", "(Df * k_{s_i+1})(2x) = (f * k_{s_i})(x) / 4", planar_group,
+          _trial_scale, level="array"),
 )

@@ -137,12 +137,17 @@ def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
     dyf = xp.reshape(dy, (flat.shape[0], expanded.shape[0], dy.shape[-2], dy.shape[-1]))
     dx = None
     if input_grad:
-        dx = correlate2d(dyf, adjoint_weights(expanded), size - 1 - p,
+        dx = correlate2d(dyf, adjoint_weights(expanded), adjoint_padding(size, p),
                          max_workspace=max_workspace, workspace=workspace)
         dx = xp.reshape(dx, x_shape)
     dbank = weight_gradient(flat, dyf, size, p, max_workspace=max_workspace,
                             workspace=workspace)
     return dx, bank.adjoint(dbank, w_shape)
+
+
+def adjoint_padding(size: int, p: int) -> int:
+    """The padding of the adjoint of a correlation with K x K taps and padding p: K - 1 - p."""
+    return size - 1 - p
 
 
 def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: str) -> Any:

@@ -1,4 +1,6 @@
-"""Symbolic proofs of the group laws with sympy: exact, for every point part, for all translations.
+"""Symbolic proofs of the group laws with sympy: exact, for every point part, for all translations,
+of the library's own law: ``compose`` and ``inverse`` below run ``SemidirectProduct._compose``
+and ``_inverse`` (the code ``a * b`` and ``a.inverse()`` run) on sympy symbols.
 
 An element of G = Z^2 x| H is written with its point part h (each of the finitely many values in
 turn) and a *symbolic* translation t = (u, v). Its matrix is
@@ -12,7 +14,8 @@ claim holds. For P4 and P4M the matrices are also built from the paper's trigono
 
     [[(-1)^m cos(r pi/2), -(-1)^m sin(r pi/2), u], [sin(r pi/2), cos(r pi/2), v], [0, 0, 1]]
 
-and the composition law checked in its closed form (m1 + m2, (-1)^m2 r1 + r2, t1 + M^m1 R^r1 t2).
+and the library's composition law checked against its closed form
+(m1 + m2, (-1)^m2 r1 + r2, t1 + M^m1 R^r1 t2).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
 from .lattice import SemidirectProduct
@@ -85,16 +89,29 @@ def matrix(g: SymbolicElement) -> sp.Matrix:
     return sp.Matrix([[h[0, 0], h[0, 1], g.t[0]], [h[1, 0], h[1, 1], g.t[1]], [0, 0, 1]])
 
 
+def _params(a: SymbolicElement) -> np.ndarray:
+    """The element's parameter vector (point parameters, then the symbols u, v), as objects."""
+    point = a.group.stabiliser.params_of(a.index).tolist()
+    return np.array(point + [a.t[0], a.t[1]], dtype=object)
+
+
+def _element(group: SemidirectProduct, params: np.ndarray) -> SymbolicElement:
+    k = group.stabiliser.n_params
+    index = int(group.stabiliser.index(np.array(params[:k].tolist(), dtype=np.int64)))
+    return SymbolicElement(group, index, sp.Matrix([sp.expand(params[k]),
+                                                    sp.expand(params[k + 1])]))
+
+
 def compose(a: SymbolicElement, b: SymbolicElement) -> SymbolicElement:
-    """The law on parameters: (h1, t1)(h2, t2) = (h1 h2, t1 + h1 t2)."""
-    index = int(a.group.stabiliser.cayley[a.index, b.index])
-    return SymbolicElement(a.group, index, a.t + _h(a.group, a.index) * b.t)
+    """The library's own law (``SemidirectProduct._compose``, what ``a * b`` runs), applied to
+    symbolic translations: (h1, t1)(h2, t2) = (h1 h2, t1 + h1 t2) if the library is right."""
+    return _element(a.group, a.group._compose(_params(a), _params(b)))
 
 
 def inverse(a: SymbolicElement) -> SymbolicElement:
-    """(h, t)^-1 = (h^-1, -h^-1 t)."""
-    index = int(a.group.stabiliser.inverse_table[a.index])
-    return SymbolicElement(a.group, index, -_h(a.group, index) * a.t)
+    """The library's own inverse (``SemidirectProduct._inverse``) on symbolic translations:
+    (h, t)^-1 = (h^-1, -h^-1 t) if the library is right."""
+    return _element(a.group, a.group._inverse(_params(a)))
 
 
 def _difference(a: SymbolicElement, b: SymbolicElement) -> sp.Matrix:
@@ -199,19 +216,21 @@ def matrix_formula(group: SemidirectProduct) -> Proof:
 
 
 def closed_form_law(group: SemidirectProduct) -> Proof:
-    """A(m1, r1, t1) A(m2, r2, t2) = A(m1 + m2 mod 2, (-1)^m2 r1 + r2 mod 4, t1 + M^m1 R^r1 t2),
-    with both sides built from the trigonometric formula."""
+    """The library's law (``compose``) equals the paper's closed form
+    (m1, r1, t1)(m2, r2, t2) = (m1 + m2 mod 2, (-1)^m2 r1 + r2 mod 4, t1 + M^m1 R^r1 t2),
+    with M^m1 R^r1 from the trigonometric formula, for every pair of point parts."""
     if not _has_closed_form(group):
         raise ValueError(f"the closed-form law is stated for P4 and P4M, not {group.name}")
-    u1, v1, u2, v2 = sp.symbols("u1 v1 u2 v2", integer=True)
     residuals = []
     for i, j in itertools.product(_points(group), repeat=2):
+        a, b = symbolic_element(group, i, "1"), symbolic_element(group, j, "2")
         (m1, r1), (m2, r2) = _mr(group, i), _mr(group, j)
-        a = trigonometric_matrix(m1, r1, u1, v1)
-        b = trigonometric_matrix(m2, r2, u2, v2)
-        t = sp.Matrix([u1, v1]) + a[:2, :2] * sp.Matrix([u2, v2])
-        law = trigonometric_matrix((m1 + m2) % 2, ((-1) ** m2 * r1 + r2) % 4, t[0], t[1])
-        residuals.append(a * b - law)
+        linear = trigonometric_matrix(m1, r1, 0, 0)[:2, :2]
+        expected = ((m1 + m2) % 2, ((-1) ** m2 * r1 + r2) % 4, a.t + linear * b.t)
+        got = compose(a, b)
+        m, r = _mr(group, got.index)
+        residuals.append(sp.Matrix([m - expected[0], r - expected[1]]).col_join(
+            got.t - expected[2]))
     return Proof("closed_form_law", group.name,
                  "(m1,r1,t1)(m2,r2,t2) = (m1+m2, (-1)^m2 r1 + r2, t1 + M^m1 R^r1 t2)",
                  len(residuals), residuals)

@@ -1,0 +1,194 @@
+"""``groupconv verify --self-test``: known-wrong variants of the library, and the claims that
+catch them.
+
+Each variant replaces one piece of the library with a plausible bug, in this process only
+(``unittest.mock.patch`` on the names the library looks up; no file is edited), clears the
+caches of index tables so that nothing computed by the right code survives, runs every claim
+once (``verify.run`` with one trial), and restores the library. A variant that no claim
+catches is a hole in the checks: the self-test fails then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from unittest import mock
+
+import numpy as np
+
+from .. import modes, nn
+from ..fast import action, banks, correlate, interpolation
+from ..feature_maps import L
+from ..groups import C4, D4, SemidirectProduct
+from ..literal import lattice
+from . import claims, verify
+
+__all__ = ["VARIANTS", "Variant", "run", "format_table"]
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    patches: Callable[[], contextlib.AbstractContextManager]
+
+
+def _clear_caches() -> None:
+    """Forget every cached table, so that a variant's tables are computed by its own code."""
+    for module in (action, banks, interpolation):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
+@contextlib.contextmanager
+def _patched(*patches) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for patch in patches:
+            stack.enter_context(patch)
+        _clear_caches()
+        try:
+            yield
+        finally:
+            _clear_caches()
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+# ------------------------------------------------------------------ the wrong library
+def _wrong_rotation_sense():
+    return _patched(mock.patch.object(C4, "matrices", _read_only(C4.matrices.transpose(0, 2, 1))),
+                    mock.patch.object(D4, "matrices", _read_only(D4.matrices.transpose(0, 2, 1))))
+
+
+def _swapped_law():
+    def compose(self, a, b):                      # t2 + h2 t1 instead of t1 + h1 t2
+        i, ta = self._split(a)
+        j, tb = self._split(b)
+        t = tb + np.einsum("...ij,...j->...i", self.stabiliser.matrices[j], ta)
+        return self._join(self.stabiliser.cayley[i, j], t)
+    return _patched(mock.patch.object(SemidirectProduct, "_compose", compose))
+
+
+def _transposed_cayley():
+    return _patched(mock.patch.object(C4, "cayley", _read_only(C4.cayley.T)),
+                    mock.patch.object(D4, "cayley", _read_only(D4.cayley.T)))
+
+
+def _wrong_inverse():
+    return _patched(*(mock.patch.object(g, "inverse_table", _read_only(np.arange(g.order)))
+                      for g in (C4, D4)))
+
+
+def _l_composes_on_the_wrong_side():
+    def wrong_l(g, f):                            # L_g f = f o g instead of f o g^-1
+        return L(g.inverse(), f)
+    return _patched(*(mock.patch(f"{module}.L", wrong_l) for module in (
+        "groupconv.feature_maps", "groupconv.checks.claims", "groupconv.fast.action")))
+
+
+def _psi_of_gh():
+    def correlation(f, psi):                      # psi(g h) instead of psi(g^-1 h)
+        psis = lattice._filters(psi, f, "group_correlation")
+        h = f.support()
+        f_h = f(h)
+        box = lattice._box(f.corners(), lattice._inverse_corners(psis))
+        return lattice._table(f.group, box, lambda g: lattice._sum_k_y(f_h, psis, g * h))
+    return _patched(mock.patch.object(lattice, "group_correlation", correlation),
+                    mock.patch.object(claims, "group_correlation", correlation))
+
+
+def _dropped_channel_sum():
+    def one_channel(f_y, psis, where):            # sum over channel 0 only
+        return np.stack([(f_y[:1] * p(where)[:1]).sum() for p in psis])
+    return _patched(mock.patch.object(lattice, "_sum_k_y", one_channel))
+
+
+def _convolution_correlates():
+    return _patched(mock.patch.object(lattice, "group_convolution", lattice.group_correlation),
+                    mock.patch.object(claims, "group_convolution", lattice.group_correlation))
+
+
+def _bank_rotated_the_other_way():
+    right = banks._index_map.__wrapped__
+
+    def index_map(group, k, lifting, inverted):   # L_{h_s^-1} psi for output orientation s
+        table = right(group, k, lifting, inverted)
+        return _read_only(table[group.stabiliser.inverse_table])
+    return _patched(mock.patch.object(banks, "_index_map", index_map))
+
+
+def _flipped_engine_tap():
+    right = correlate.correlate2d
+
+    def flipped(x, w, mode="valid", **options):   # the taps' rows in reverse order
+        from array_api_compat import array_namespace
+
+        return right(x, array_namespace(w).flip(w, axis=1), mode, **options)
+    return _patched(mock.patch.object(correlate, "correlate2d", flipped))
+
+
+def _wrong_same_padding():
+    return _patched(mock.patch.dict(modes.PADDING, {"same": lambda k: (k + 1) // 2}))
+
+
+def _wrong_adjoint_padding():
+    return _patched(mock.patch.object(correlate, "adjoint_padding", lambda size, p: p))
+
+
+def _relu_backward_sign():
+    def backward(self, cache, dy, input_grad=True):
+        return -dy * cache, {}
+    return _patched(mock.patch.object(nn.ReLU, "backward", backward))
+
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant("rotation of the wrong sense (R^T for R)", _wrong_rotation_sense),
+    Variant("swapped semidirect law (t2 + h2 t1)", _swapped_law),
+    Variant("transposed Cayley table", _transposed_cayley),
+    Variant("wrong inverse (every h its own inverse)", _wrong_inverse),
+    Variant("L_g f = f o g", _l_composes_on_the_wrong_side),
+    Variant("psi(g h) for psi(g^-1 h)", _psi_of_gh),
+    Variant("dropped channel sum", _dropped_channel_sum),
+    Variant("G-convolution that correlates", _convolution_correlates),
+    Variant("kernel rotated the other way in the bank", _bank_rotated_the_other_way),
+    Variant("flipped engine tap", _flipped_engine_tap),
+    Variant("wrong 'same' padding", _wrong_same_padding),
+    Variant("wrong adjoint padding", _wrong_adjoint_padding),
+    Variant("ReLU backward of the wrong sign", _relu_backward_sign),
+)
+
+
+def run(seed: int = 0, progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Every variant, with the claims that caught it: [{"variant", "caught_by"}, ...]."""
+    results = []
+    for variant in VARIANTS:
+        start = time.perf_counter()
+        with variant.patches():
+            rows = verify.run(seed=seed, trials=1)
+        caught = sorted({f"{r.claim}[{r.group}]" for r in rows if not r.passed})
+        results.append({"variant": variant.name, "caught_by": caught})
+        if progress is not None:
+            progress(f"{variant.name:<44} caught by {len(caught):>2} claims "
+                     f"({time.perf_counter() - start:.1f} s)")
+    with contextlib.suppress(Exception):   # the right library again, for whatever runs next
+        _clear_caches()
+    return results
+
+
+def format_table(results: list[dict], seconds: float) -> str:
+    """One line per variant: its name and the claims that caught it."""
+    lines = [f"{'variant':<44} caught by", "-" * 100]
+    for r in results:
+        caught = ", ".join(r["caught_by"]) or "NOTHING: the checks missed it"
+        lines.append(f"{r['variant']:<44} {caught if len(caught) <= 160 else caught[:157] + '...'}")
+    survived = sum(not r["caught_by"] for r in results)
+    lines.append("-" * 100)
+    lines.append(f"{len(results)} known-wrong variants, {len(results) - survived} caught, "
+                 f"{survived} missed, in {seconds:.1f} s")
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""The checks check themselves: every known-wrong variant of the library is caught by some
+claim (``groupconv verify --self-test``), every claim can fail, a row passes only if every
+trial passes, and the trials draw what they claim to draw."""
+
+import json
+
+import numpy as np
+import pytest
+
+from groupconv import P4, P4M, Z2, cli, nn
+from groupconv.checks import claims, selftest, verify
+from groupconv.feature_maps import FeatureMap, relative_error
+
+
+@pytest.fixture(scope="module")
+def self_test_results():
+    return selftest.run()
+
+
+@pytest.mark.slow
+def test_every_known_wrong_variant_is_caught(self_test_results):
+    missed = [r["variant"] for r in self_test_results if not r["caught_by"]]
+    assert len(self_test_results) == len(selftest.VARIANTS) >= 13
+    assert not missed, missed
+
+
+@pytest.mark.slow
+def test_the_library_is_itself_again_after_the_self_test(self_test_results):
+    rows = verify.run(trials=1, symbolic_proofs=False, groups=["p4m"])
+    assert all(r.passed for r in rows), [r.claim for r in rows if not r.passed]
+
+
+@pytest.mark.slow
+def test_the_numeric_claims_that_catch_a_variant(self_test_results):
+    """Claims that the variants exercise: each of them fails on some known-wrong library."""
+    caught = {name.split("[")[0] for r in self_test_results for name in r["caught_by"]}
+    for name in ("group_axioms", "L_homomorphism", "L_translation", "two_forms_agree",
+                 "group_correlation_equivariance", "convolution_value", "fast_equals_literal",
+                 "array_equivariance", "input_gradient_is_convolution",
+                 "finite_difference_gradient", "mode_sizes", "symbolic_closure"):
+        assert name in caught, name
+
+
+def test_self_test_cli_json_and_exit_codes(monkeypatch, capsys):
+    """The command prints {"variants": [...]} and exits 1 when a variant goes uncaught."""
+    import contextlib
+
+    caught = selftest.Variant("wrong inverse", selftest._wrong_inverse)
+    survivor = selftest.Variant("a variant that changes nothing", contextlib.nullcontext)
+    monkeypatch.setattr(selftest, "VARIANTS", (caught,))
+    assert cli.main(["verify", "--self-test", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["variants"][0]["variant"] == "wrong inverse"
+    assert "inverses[P4]" in " ".join(report["variants"][0]["caught_by"]) or \
+        report["variants"][0]["caught_by"]
+    monkeypatch.setattr(selftest, "VARIANTS", (survivor,))
+    assert cli.main(["verify", "--self-test"]) == 1
+    assert "NOTHING: the checks missed it" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------- every claim can fail
+def _map(group, values, origin=(0, 0)):
+    return FeatureMap(group, values, origin=origin)
+
+
+def test_claims_fail_on_known_wrong_inputs():
+    rng = np.random.default_rng(0)
+    f = claims.random_feature_map(P4, rng)
+    psi = [claims.random_feature_map(P4, rng, f.channels, max_size=3, centred=True)]
+    other = [claims.random_feature_map(P4, rng, f.channels, max_size=3, centred=True)]
+    g = P4.element(r=1, u=1, v=2)
+    # relative_error sees the union of the supports, not only the first map's box
+    a = _map(Z2, np.ones((1, 2, 2)))
+    b = _map(Z2, np.ones((1, 2, 2)), origin=(-5, -5))
+    assert relative_error(a, b) == 1.0
+    # the exact claims, fed two sides that differ
+    assert claims.L_identity(_map(P4, np.ones((1, 4, 2, 2)), origin=(1, 0))) == 0
+    assert relative_error(claims.L(g, f), f) > 0.1          # L_g is not the identity
+    assert relative_error(claims.group_correlation(f, psi),
+                          claims.group_correlation(f, other)) > 0.1
+    # the array claims on a wrong pair of inputs: a kind mismatch between fast and literal
+    x = rng.standard_normal((1, 1, 4, 5, 5))
+    w = rng.standard_normal((1, 1, 4, 3, 3))
+    fast = claims.correlation_array(x, w, P4)
+    slow = claims.convolution_array(x, w, P4, method="literal")
+    assert np.abs(fast - slow).max() > 0.1
+    # the rotation convention fails when L turns the other way (L_g f = f o g)
+    img = rng.standard_normal((1, 3, 3))
+    assert claims.rotation_convention(P4M, img) == 0
+    right_l = claims.L
+    try:
+        claims.L = lambda g, fm: right_l(g.inverse(), fm)
+        assert claims.rotation_convention(P4M, img) > 0.1
+    finally:
+        claims.L = right_l
+
+
+def test_a_row_passes_only_if_every_trial_passes(monkeypatch):
+    errors = iter([0.0, 1.0, 0.0])
+    flaky = claims.Claim("flaky", "0 = 0 mostly", claims.every_group,
+                         lambda group, rng: next(errors))
+    monkeypatch.setattr(verify, "CLAIMS", (flaky,))
+    (row,) = verify.run(trials=3, symbolic_proofs=False, groups=["p4"])
+    assert not row.passed and row.max_error == 1.0
+
+
+def test_a_trial_that_raises_fails_its_row(monkeypatch):
+    def broken(group, rng):
+        raise IndexError("deep inside")
+
+    monkeypatch.setattr(verify, "CLAIMS", (claims.Claim("broken", "-", claims.every_group,
+                                                        broken),))
+    (row,) = verify.run(trials=1, symbolic_proofs=False, groups=["p4"])
+    assert not row.passed and "IndexError" in row.note
+
+
+def test_equivariance_trials_draw_rotations_and_mirrors():
+    rng = np.random.default_rng(0)
+    drawn = {P4M.point_index(claims.random_element(P4M, rng, "general")) for _ in range(200)}
+    assert drawn == set(range(8))
+    points = [claims.random_element(P4M, rng, "point") for _ in range(50)]
+    assert all(not any(P4M.translation_of(p)) for p in points)
+    assert claims._kinds(P4) == ("translation", "point", "general")
+
+
+def test_the_differing_claim_says_what_was_shown():
+    rows = verify.run(trials=1, symbolic_proofs=False, groups=["z2"],
+                      only="cropped_correlation_breaks")
+    table = verify.format_table(rows, 0.0, 0)
+    assert "pass: differs" in table and rows[0].max_error > 1e-3
+
+
+# ---------------------------------------------------------- untested branches, by hand
+def test_batchnorm_running_statistics_follow_the_published_update():
+    layer = nn.BatchNorm(2, momentum=0.1, dtype=np.float64)
+    x = np.random.default_rng(1).standard_normal((3, 2, 4, 5, 5))
+    layer.forward(x, training=True)
+    per_channel = np.moveaxis(x, 1, 0).reshape(2, -1)
+    n = per_channel.shape[1]
+    mean = per_channel.mean(axis=1)
+    var_unbiased = per_channel.var(axis=1) * n / (n - 1)
+    assert np.allclose(layer.running_mean, 0.9 * 0.0 + 0.1 * mean, rtol=1e-12)
+    assert np.allclose(layer.running_var, 0.9 * 1.0 + 0.1 * var_unbiased, rtol=1e-12)
+    y, _ = layer.forward(x, training=False)                   # evaluation: running statistics
+    expected = (x - layer.running_mean[None, :, None, None, None]) / np.sqrt(
+        layer.running_var[None, :, None, None, None] + layer.eps)
+    assert np.allclose(y, expected, rtol=1e-12)
+
+
+def test_adam_first_steps_follow_the_published_update():
+    p = np.array([1.0, -2.0])
+    opt = nn.Adam({"p": p}, lr=0.1, betas=(0.9, 0.999), eps=1e-8)
+    grads = [np.array([0.5, -1.0]), np.array([-0.25, 2.0])]
+    m = v = np.zeros(2)
+    expected = np.array([1.0, -2.0])
+    for t, g in enumerate(grads, start=1):
+        opt.step({"p": g})
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        expected = expected - 0.1 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        assert np.allclose(p, expected, rtol=1e-14)
+    # the first step moves every parameter by lr, whatever the gradient's scale
+    q = np.array([0.0])
+    nn.Adam({"q": q}, lr=0.1).step({"q": np.array([1e-3])})
+    assert np.isclose(q[0], -0.1, rtol=1e-4)     # lr g / (|g| + eps)
+
+
+def test_sgd_momentum_follows_the_published_update():
+    p = np.array([1.0])
+    opt = nn.SGD({"p": p}, lr=0.1, momentum=0.9)
+    opt.step({"p": np.array([1.0])})
+    opt.step({"p": np.array([1.0])})
+    assert np.isclose(p[0], 1.0 - 0.1 * 1.0 - 0.1 * (0.9 * 1.0 + 1.0))
