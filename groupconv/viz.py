@@ -213,8 +213,9 @@ def _filter_figure(group) -> Figure:
                 ax.set_title(f"slice {_POINT_LABELS[t]}", fontsize=9)
             if t == 0:
                 ax.set_ylabel(f"L_{_POINT_LABELS[row]} ψ", fontsize=10)
+    moves = "turns or flips" if group.stabiliser.order > 4 else "turns"
     fig.suptitle(f"A {group.name.lower()} filter ψ (top row: one value per slice) and its\n"
-                 "transformations L_h ψ: every slice turns or flips, and the\n"
+                 f"transformations L_h ψ: every slice {moves}, and the\n"
                  "slices change places (the filter bank)", fontsize=10)
     return fig
 
