@@ -70,6 +70,20 @@ def _figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conformance(args: argparse.Namespace) -> int:
+    from . import conformance
+
+    start = time.perf_counter()
+    try:
+        manifest = conformance.write(args.out, groups=args.groups, seed=args.seed)
+    except ValueError as error:
+        print(f"groupconv conformance: {error}", file=sys.stderr)
+        return 2
+    print(f"{len(manifest['cases'])} cases and manifest.json written to {args.out} in "
+          f"{time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from . import bench
 
@@ -124,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", default=None, help="one figure by name")
     p.add_argument("--dpi", type=_positive, default=100, help="resolution (default 100)")
     p.set_defaults(run=_figures)
+    p = sub.add_parser("conformance", help="write conformance vectors for other libraries",
+                       description="Write inputs, weights and groupconv's outputs of every "
+                       "lifting, group correlation and group convolution case (k 1-5, every "
+                       "padding, non-square, float64) as .npz files with a manifest.json "
+                       "(schema: docs/conformance.md).")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--groups", nargs="+", default=["z2", "p4", "p4m"],
+                   help="registered group names (default: z2 p4 p4m)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p.set_defaults(run=_conformance)
     p = sub.add_parser("bench", help="measure layer speed on this machine against PyTorch",
                        description="Time the fast path's layers (NumPy with and without a "
                        "Workspace, torch tensors, JAX, Dask; CuPy on a GPU) side by side with "

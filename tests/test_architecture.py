@@ -22,7 +22,7 @@ PACKAGE = pathlib.Path(groupconv.__file__).parent
 LAYERS = {
     "caching": 0, "modes": 0, "images": 0,
     "groups": 1, "feature_maps": 2, "literal": 3, "fast": 4, "nn": 5, "se2": 6, "scale": 6,
-    "checks": 7, "viz": 8, "cli": 8, "bench": 8,
+    "interop": 6, "checks": 7, "viz": 8, "cli": 8, "bench": 8, "conformance": 8,
 }
 #: Aliases that keep old import paths working: they only re-export from the new place.
 ALIASES = {"arrays", "banks", "correlation", "engine", "interpolation", "equivariance",
