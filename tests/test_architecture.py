@@ -43,8 +43,9 @@ def _imports(path: pathlib.Path, root: pathlib.Path) -> list[str]:
                 base = package[:len(package) - node.level + 1]
                 if node.module:
                     found.append(".".join(base + (node.module,)))
-                else:
-                    found += [".".join(base + (a.name,)) for a in node.names]
+                else:   # "from .. import x": a module, or a name of the package (__version__)
+                    found += [".".join(base + (a.name,)) for a in node.names
+                              if base or a.name in LAYERS or a.name in ALIASES]
             elif node.module and node.module.startswith("groupconv"):
                 found.append(node.module.removeprefix("groupconv").lstrip("."))
         elif isinstance(node, ast.Import):

@@ -52,11 +52,13 @@ def test_bad_input():
         se2.SE2(8).element(r=0.5)
     with pytest.raises(TypeError, match="parameter u must be a real number"):
         se2.SE2(8).element(u="1")
-    with pytest.raises(ValueError, match=r"weights on SE2\(8\) must have shape \(C_out, C_in, 8, k, k\)"):
+    with pytest.raises(ValueError,
+                       match=r"weights on SE2\(8\) must have shape \(C_out, C_in, 8, k, k\)"):
         se2.group_correlation(np.zeros((1, 2, 8, 5, 5)), np.zeros((1, 2, 4, 3, 3)), 8)
     with pytest.raises(ValueError, match=r"input must have shape \(\.\.\., 2, H, W\) \(C_in = 2"):
         se2.lifting_correlation(np.zeros((1, 3, 5, 5)), np.zeros((1, 2, 3, 3)), 8)
-    with pytest.raises(TypeError, match=r"real numbers \(a floating or integer dtype\), got complex"):
+    with pytest.raises(TypeError,
+                       match=r"real numbers \(a floating or integer dtype\), got complex"):
         se2.lifting_correlation(np.zeros((1, 2, 5, 5), complex), np.zeros((1, 2, 3, 3)), 8)
 
 

@@ -4,7 +4,8 @@ array level (fast path against the literal sums, array-level equivariance, gradi
 Each claim is a function of its inputs (group elements, finite-support feature maps, filters,
 arrays) that evaluates both sides of one equation with independent code and returns the error
 between them: 0 for the integer group laws, a relative error (float64 rounding, <= 1e-12) for
-the others, 1e-6 for central differences. ``groupconv verify`` draws random inputs for every claim and group and prints the
+the others, 1e-6 for central differences. ``groupconv verify`` draws random inputs for every
+claim and group and prints the
 table; the test suite feeds the same claims with inputs drawn by hypothesis.
 """
 
@@ -28,7 +29,8 @@ from ..literal import (
     planar_correlation,
 )
 
-__all__ = ["Claim", "CLAIMS", "TOLERANCE", "every_group", "planar_group", "random_element", "random_feature_map",
+__all__ = ["Claim", "CLAIMS", "TOLERANCE", "every_group", "planar_group", "random_element",
+           "random_feature_map",
            "relu", "tanh"]
 
 #: Relative error allowed where the maths is exact: float64 rounding of short sums.

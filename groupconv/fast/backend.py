@@ -1,10 +1,8 @@
 """Array libraries: which namespace an array belongs to, and the dtype rules of the fast path.
 
 The fast path is written against the Python array API standard through array-api-compat, so
-NumPy, CuPy, PyTorch and array-api-strict arrays all work; results come back in the library
-(and on the device) they came from. Dtypes: real floating arrays keep their dtype (float32 stays
-float32, float64 stays float64), integer and boolean arrays are promoted to float64, anything
-else (complex, object, strings) is refused.
+NumPy, CuPy, PyTorch, JAX, Dask and array-api-strict arrays all work; results come back in the
+library (and on the device) they came from. The dtype rule is ``fast.validation``'s.
 """
 
 from __future__ import annotations
@@ -16,8 +14,7 @@ from array_api_compat import (
     array_namespace, device, is_cupy_array, is_jax_array, is_numpy_array,
 )
 
-__all__ = ["namespace", "as_real_float", "to_numpy", "from_numpy", "indices_like",
-           "constant_like"]
+__all__ = ["namespace", "to_numpy", "from_numpy", "indices_like", "constant_like"]
 
 
 def namespace(*arrays: Any, op: str = "groupconv"):
@@ -28,18 +25,6 @@ def namespace(*arrays: Any, op: str = "groupconv"):
         kinds = ", ".join(sorted({f"{type(a).__module__}.{type(a).__name__}" for a in arrays}))
         raise TypeError(f"{op}: expected arrays of one array library (NumPy, CuPy, PyTorch, "
                         f"or another array API library), got {kinds}") from None
-
-
-def as_real_float(a: Any, what: str) -> Any:
-    """``a`` as an array of a real floating dtype: floats unchanged, integers -> float64."""
-    if isinstance(a, (list, tuple)) or np.isscalar(a):
-        a = np.asarray(a)
-    xp = namespace(a, op=what)
-    if xp.isdtype(a.dtype, "real floating"):
-        return a
-    if xp.isdtype(a.dtype, ("integral", "bool")):
-        return xp.astype(a, xp.float64)
-    raise TypeError(f"{what} must be real numbers (a floating or integer dtype), got {a.dtype}")
 
 
 def to_numpy(a: Any) -> np.ndarray:

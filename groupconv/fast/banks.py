@@ -41,9 +41,9 @@ from array_api_compat import array_namespace
 from ..caching import cached_arrays
 from ..groups import SE2, ScaleTranslation, SemidirectProduct, get_group
 from .action import transform_indices
-from .backend import as_real_float, constant_like, indices_like
+from .backend import constant_like, indices_like
 from .interpolation import rotation_operators, scale_operators, scaled_kernel_size
-from .validation import check_weights
+from .validation import as_float, check_weights
 
 __all__ = ["Space", "PLANE", "Bank", "LatticeBank", "OperatorBank", "SE2Bank", "ScaleBank",
            "filter_bank", "bank_index_map", "lattice_bank", "lifting_bank", "correlation_bank"]
@@ -105,7 +105,8 @@ class Bank(abc.ABC):
 
     @abc.abstractmethod
     def expand(self, w: Any) -> Any:
-        """The bank of weights w (``weight_shape``), engine layout (C_out S_out, K, K, C_in S_in)."""
+        """The bank of weights w (``weight_shape``), in the engine layout
+        (C_out S_out, K, K, C_in S_in)."""
 
     @abc.abstractmethod
     def adjoint(self, dbank: Any, weight_shape: tuple[int, ...]) -> Any:
@@ -382,7 +383,7 @@ def filter_bank(w: Any, group: SemidirectProduct | str) -> Any:
     (C_out, C_in, S, k, k) give (C_out, S, C_in, S, k, k); entry [o, s, c, t] is the filter of
     output orientation s seen from input orientation t: (L_{h_s} psi_oc)[t], about the centre.
     """
-    w = as_real_float(w, "filter_bank: weights")
+    w = as_float(w, "filter_bank: weights")
     bank = LatticeBank(group, lifting=w.ndim == 4)
     return bank.expand_groupy(check_weights(w, bank, "filter_bank"))
 

@@ -154,8 +154,10 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
     """The lazy correlation of a Dask array x: every chunk of its leading axes in NumPy."""
     import dask.array as da
 
-    w = np.asarray(w.compute() if is_dask_array(w) else to_numpy(w) if hasattr(w, "shape")
-                   else w)
+    if is_dask_array(w):
+        w = w.compute()
+    w = to_numpy(w) if hasattr(w, "__array_namespace__") or hasattr(w, "__dlpack__") \
+        else np.asarray(w)
     core = 3 if bank.input_space.is_plane else 4
     if x.ndim < core:
         raise ValueError(f"{op}: input must have shape {bank.input_space.layout()}, "

@@ -7,11 +7,13 @@ All compute the engine's correlation, weights in its layout (O, k, k, C) (taps b
 
 and its weight gradient dw[o, a, a', c] = sum_{b, i, j} dy[b, o, i, j] x_pad[b, c, i + a, j + a'].
 
-| library | correlation | weight gradient | notes |
-|---|---|---|---|
-| PyTorch | ``torch.nn.functional.conv2d`` | ``torch.nn.grad.conv2d_weight`` | differentiable: autograd flows through the bank gather and the convolution; cuDNN's TF32 is switched off for the call, so float32 stays float32 |
-| JAX | ``jax.lax.conv_general_dilated`` (dimension numbers NCHW, OHWI, NCHW; precision HIGHEST) | its VJP | functional: ``jax.jit`` and ``jax.grad`` work through the whole path |
-| any other | None: the generic array-API engine (``groupconv.fast.engine``) | | |
+- PyTorch: ``torch.nn.functional.conv2d``, weight gradient ``torch.nn.grad.conv2d_weight``;
+  differentiable (autograd flows through the bank gather and the convolution); cuDNN's TF32
+  is switched off for the call, so float32 stays float32.
+- JAX: ``jax.lax.conv_general_dilated`` (dimension numbers NCHW, OHWI, NCHW; precision
+  HIGHEST), weight gradient by its VJP; functional, so ``jax.jit`` and ``jax.grad`` work
+  through the whole path.
+- any other library: None, the generic array-API engine (``groupconv.fast.engine``).
 
 A new backend with a native convolution adds one entry to ``NATIVE``.
 """

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .backend import namespace
 
 if TYPE_CHECKING:
@@ -25,8 +27,6 @@ __all__ = ["as_float", "check_weights", "check_inputs"]
 def as_float(a: Any, what: str) -> Any:
     """``a`` as float32 or float64 by the module's rule, in its own array library."""
     if isinstance(a, (list, tuple, int, float)):
-        import numpy as np
-
         a = np.asarray(a)
     xp = namespace(a, op=what)
     dtype = getattr(a, "dtype", None)
