@@ -195,3 +195,35 @@ def test_register_refuses_a_taken_name():
     assert register(P4) is P4   # the same group again is fine
     with pytest.raises(TypeError, match="SemidirectProduct"):
         register("p4")
+
+
+def test_banks_are_named_once_at_the_edge():
+    from groupconv import SE2, ScaleTranslation
+    from groupconv.fast.banks import correlation_bank, lattice_bank, lifting_bank
+
+    assert repr(lattice_bank("p4", "convolution")) == "LatticeBank.convolution(P4)"
+    with pytest.raises(ValueError, match="kind must be one of"):
+        lattice_bank("p4", "deconvolution")
+    with pytest.raises(TypeError, match="takes the options"):
+        lifting_bank("p4", mask=True)
+    with pytest.raises(TypeError, match="needs n_scales"):
+        correlation_bank(ScaleTranslation(2.0))
+    assert correlation_bank(SE2(8), mask=False).weight_shape(2, 3, 5) == (2, 3, 8, 5, 5)
+    with pytest.raises(ValueError, match="no inverted filter"):
+        banks.LatticeBank("p4", lifting=True, inverted=True)
+
+
+def test_groupconv_bench_measures_and_prints(capsys):
+    """The benchmark runs its table (one small case, one repeat) and says when there is no GPU."""
+    from groupconv import bench
+
+    small = (("p4 tiny", P4, False, 2, 2, 2, 8, 3),)
+    rows = bench.throughput_table((np.float32,), repeats=1, cases=small)
+    assert rows[0]["numpy"] > 0 and rows[0]["numpy_ws"] > 0
+    out = capsys.readouterr().out
+    assert "p4 tiny" in out and "ws/torch" in out
+    bench.gpu_table((np.float32,), repeats=1)
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        assert "GPU: not measured" in capsys.readouterr().out

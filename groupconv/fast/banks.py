@@ -180,13 +180,6 @@ class LatticeBank(Bank):
         grad = xp.sum(xp.reshape(xp.take(flat, idx, axis=1), (c_out, s_out, q)), axis=1)
         return xp.reshape(grad, tuple(weight_shape))
 
-    def __eq__(self, other: object) -> bool:
-        return (isinstance(other, LatticeBank) and self.group == other.group
-                and self.input_space == other.input_space and self.inverted == other.inverted)
-
-    def __hash__(self) -> int:
-        return hash((self.group, self.input_space, self.inverted))
-
     def __repr__(self) -> str:
         how = ("lifting" if self.input_space.is_plane
                else "convolution" if self.inverted else "correlation")
