@@ -51,7 +51,7 @@ HOSTILE_COMMON = [None, "3", object(), [1, "a"]]
 
 def _pick(rng: np.random.Generator, good: Callable[[], Any], hostile: list[Value],
           p_bad: float = 0.3, common: bool = True) -> Value:
-    if rng.random() < p_bad:
+    if hostile and rng.random() < p_bad:
         if common and rng.random() < 0.3:
             return Value(HOSTILE_COMMON[rng.integers(len(HOSTILE_COMMON))], True)
         return hostile[rng.integers(len(hostile))]
@@ -174,12 +174,13 @@ TARGETS: list[tuple[str, Callable, tuple[Slot, ...], dict[str, Slot]]] = [
      (array(group_input(4)), array(group_weights(4)), choice([4], [Value(5, True)])), {}),
     ("scale.lifting_correlation", scale.lifting_correlation,
      (array(lifting_input), array(weights), integer(1, 3), real(1.2, 2.5)), {}),
-    ("transform", transform, (array(lifting_input), element(P4)), {}),
+    ("transform", transform, (array(lifting_input, any_shape=True), element(P4)), {}),
     ("P4.element", lambda r, u: P4.element(r=r, u=u),
      (integer(0, 3), integer(-9, 9, bounded=False)), {}),
     ("P4.from_parts", P4.from_parts, (integer(0, 3), choice([(1, 2)], [
         Value((0.5, 1.9), True), Value((2**63, 0), True), Value((1,), True)])), {}),
-    ("compose", lambda a, b: a * b, (element(P4), element(P4)), {}),
+    ("compose", lambda a, b: a * b, (choice([P4.element(r=1, u=2)], [], common=False),
+                                     element(P4)), {}),
     ("PointGroup", PointGroup, (choice(["H"], [Value(3, True), Value(None, True)],
                                        common=False), choice(
         [{"r": [[0, -1], [1, 0]]}], [Value({"r": [[2**62, 1], [1, 0]]}, True),
@@ -194,7 +195,9 @@ TARGETS: list[tuple[str, Callable, tuple[Slot, ...], dict[str, Slot]]] = [
                                                     Value([], True)]),), {}),
     ("L", L, (element(P4), feature_map(P4)), {}),
     ("relative_error", relative_error, (feature_map(P4), feature_map(P4)),
-     keywords(scale=real(0.5, 2.0))),
+     keywords(scale=choice([0.5, 1.0, None], [Value(0.0, True), Value(-1.0, True),
+                                             Value(float("inf"), True), Value("1", True)],
+                           common=False))),
     ("nn.LiftingConv", nn.LiftingConv, (choice(GROUPS + [SE2(4)], BAD_GROUPS[:2]), integer(1, 3),
                                          integer(1, 3), integer(1, 3)),
      keywords(mode=choice(MODES, BAD_MODES))),

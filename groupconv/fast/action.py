@@ -55,8 +55,9 @@ def transform(x: Any, h: Element, *, on_group: bool = False,
     """
     group, index = point_index(h, group)
     xp = array_namespace(x)
-    if getattr(x.dtype, "kind", "f") in "OSUVMm":
-        raise TypeError(f"transform acts on arrays of numbers, got {x.dtype}")
+    if not xp.isdtype(x.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"transform acts on arrays of real numbers (feature maps are real), "
+                        f"got {x.dtype}")
     s = group.stabiliser.order if on_group else 1
     if x.ndim < (4 if on_group else 3):
         raise ValueError(f"expected an array of shape (..., C, {'S, ' if on_group else ''}H, W), "
