@@ -20,7 +20,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "filter_bank": "fast.banks", "lifting_correlation": "fast.correlate",
     "group_correlation": "fast.correlate", "group_convolution": "fast.correlate",
-    "Workspace": "fast.engine", "check_equivariance": "checks.user_layers",
+    "Workspace": "fast.engine", "release_memory": "fast.engine",
+    "check_equivariance": "checks.user_layers",
     "check_layer": "checks.user_layers",
 }
 _MODULES = ("feature_maps", "literal", "fast", "nn", "se2", "scale", "checks", "images",
@@ -30,7 +31,7 @@ __all__ = [
     "Group", "Element", "ElementArray", "PointGroup", "SemidirectProduct", "get_group",
     "register", "C1", "C2", "C4", "D4", "Z2", "P4", "P4M", "SE2", "ScaleTranslation",
     "filter_bank", "lifting_correlation", "group_correlation", "group_convolution",
-    "Workspace", "check_equivariance", "check_layer", "groups", "feature_maps", "literal", "nn",
+    "Workspace", "release_memory", "check_equivariance", "check_layer", "groups", "feature_maps", "literal", "nn",
     "se2", "scale", "interop", "conformance", "viz",
 ]
 

@@ -178,6 +178,15 @@ USER_GROUPS = """
         from groupconv.fast.action import transform
         square = rng.standard_normal((2, 2, 9, 9))
         assert np.abs(net(transform(square, h)) - net(square)).max() <= 1e-12
+        report = groupconv.check_equivariance(
+            lambda x: groupconv.lifting_correlation(x, w1, name), name)
+        assert report.max_error <= 1e-12
+    import tempfile
+    from groupconv import conformance
+    with tempfile.TemporaryDirectory() as folder:
+        manifest = conformance.write(folder, groups=["p2_user", "cm_user"], ks=(1, 2))
+        assert {c["group"] for c in manifest["cases"]} == {"p2_user", "cm_user"}
+        assert len(conformance.load(folder)) == 2 * 3 * 3
     print(len(rows))
 """
 

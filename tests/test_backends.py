@@ -266,7 +266,8 @@ def test_cupy_trains_on_the_gpu():
 
 # ------------------------------------------------------------ the pooled workspace
 def test_functional_calls_reuse_a_pooled_workspace():
-    from groupconv.fast.engine import POOL_LIMIT, release_memory
+    from groupconv import release_memory
+    from groupconv.fast.engine import POOL_LIMIT
 
     release_memory()
     x, w = random_case(11, P4, "correlation", "same", 3, np.float32)
