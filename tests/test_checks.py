@@ -34,11 +34,49 @@ def test_the_library_is_itself_again_after_the_self_test(self_test_results):
 def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     """Claims that the variants exercise: each of them fails on some known-wrong library."""
     caught = {name.split("[")[0] for r in self_test_results for name in r["caught_by"]}
-    for name in ("group_axioms", "L_homomorphism", "L_translation", "two_forms_agree",
-                 "group_correlation_equivariance", "convolution_value", "fast_equals_literal",
+    for name in ("group_axioms", "inverse_of_product", "L_homomorphism", "L_translation",
+                 "substitution", "two_forms_agree", "lifting_equivariance",
+                 "group_correlation_equivariance", "group_convolution_equivariance",
+                 "convolution_value", "rotation_convention", "mode_sizes", "fast_equals_literal",
                  "array_equivariance", "input_gradient_is_convolution",
-                 "finite_difference_gradient", "mode_sizes", "symbolic_closure"):
+                 "finite_difference_gradient", "se2_n4_is_p4", "scale_dilation",
+                 "symbolic_closure", "symbolic_associativity", "symbolic_inverses",
+                 "symbolic_inverse_of_product", "symbolic_matrix_formula",
+                 "symbolic_closed_form_law"):
         assert name in caught, name
+
+
+def test_the_claims_no_variant_reaches_fail_on_their_own_wrong_library(monkeypatch):
+    """L_identity, nonlinearity_equivariance, planar_translation_equivariance and
+    cropped_correlation_breaks, each against a wrong piece of its own."""
+    rng = np.random.default_rng(3)
+    f = claims.random_feature_map(Z2, rng)
+    psi = [claims.random_feature_map(Z2, rng, f.channels, max_size=3, centred=True)]
+    t = Z2.element(u=1, v=-2)
+    right_l, right_pointwise = claims.L, claims.pointwise
+    assert claims.L_identity(f) == 0
+    monkeypatch.setattr(claims, "L", lambda g, fm: right_l(Z2.element(u=1) * g, fm))
+    assert claims.L_identity(f) > 0.1                          # L_e that moves the map
+    monkeypatch.setattr(claims, "L", right_l)
+    assert claims.nonlinearity_equivariance(t, f) <= claims.TOLERANCE
+
+    def not_pointwise(nu, fm):                                 # nu, then a flip: not pointwise
+        out = right_pointwise(nu, fm)
+        return FeatureMap(fm.group, out.values[..., ::-1, :], origin=out.origin)
+    monkeypatch.setattr(claims, "pointwise", not_pointwise)
+    assert claims.nonlinearity_equivariance(P4M.element(r=1), claims.random_feature_map(
+        P4M, rng)) > 0.1
+    monkeypatch.setattr(claims, "pointwise", right_pointwise)
+    right_planar = claims.planar_correlation
+    assert claims.planar_translation_equivariance(t, f, psi) <= claims.TOLERANCE
+    monkeypatch.setattr(claims, "planar_correlation",          # forgets where the origin is
+                        lambda fm, ps: FeatureMap(Z2, right_planar(fm, ps).values))
+    assert claims.planar_translation_equivariance(t, f, psi) > 0.1
+    monkeypatch.setattr(claims, "planar_correlation", right_planar)
+    cropped = next(c for c in claims.CLAIMS if c.name == "cropped_correlation_breaks")
+    assert cropped.passes(cropped.trial(Z2, np.random.default_rng(0)))
+    monkeypatch.setattr(claims, "restrict", lambda fm, box: fm)    # a crop that keeps all
+    assert not cropped.passes(cropped.trial(Z2, np.random.default_rng(0)))
 
 
 def test_self_test_cli_json_and_exit_codes(monkeypatch, capsys):
