@@ -4,11 +4,13 @@ continuous groups of the lecture.
 ``Z2``, ``P4``, ``P4M`` are the groups of Cohen & Welling (2016) with GrouPy's parameterisation;
 ``C1``, ``C2``, ``C4``, ``D4`` their point groups. A new lattice group needs only its point
 group's generators (``SemidirectProduct(PointGroup(...))``); ``register`` makes it known by
-name everywhere. ``SE2`` and ``ScaleTranslation`` are the lecture's groups. ``symbolic`` proves
+name everywhere. ``SE2`` and ``ScaleTranslation`` are the lecture's groups. ``finite`` holds the
+tables of finite groups (Cayley table, subgroups, cosets, regular representation). ``symbolic`` proves
 the group laws with sympy. Nothing here imports the layers above (fast path, nn, figures).
 """
 
 from .continuous import SE2, ScaleTranslation
+from .finite import cayley_table, cosets, labels, regular_representation, subgroups
 from .core import Element, ElementArray, Group
 from .lattice import P4, P4M, Z2, SemidirectProduct, get_group, register, registered
 from .point import C1, C2, C4, D4, M, R, PointGroup
@@ -16,5 +18,6 @@ from .point import C1, C2, C4, D4, M, R, PointGroup
 __all__ = [
     "Group", "Element", "ElementArray", "PointGroup", "SemidirectProduct",
     "C1", "C2", "C4", "D4", "R", "M", "Z2", "P4", "P4M", "get_group", "register", "registered",
-    "SE2", "ScaleTranslation",
+    "SE2", "ScaleTranslation", "cayley_table", "labels", "subgroups", "cosets",
+    "regular_representation",
 ]
