@@ -215,3 +215,39 @@ def test_bad_input():
         nn.softmax_cross_entropy(np.zeros((2, 3)), np.zeros(3, int))
     with pytest.raises(TypeError, match="float64"):
         nn.check_gradients(nn.ReLU(), np.zeros((2, 2), np.float32))
+
+
+# ---------------------------------------------------------------- dropout, feature maps
+def test_dropout_drops_whole_g_channels_and_stays_equivariant():
+    layer = nn.Dropout(0.5, rng=0)
+    x = rand(4, 6, 4, 5, 5)
+    assert layer(x) is x or np.array_equal(layer(x), x)          # evaluation: the identity
+    y, mask = layer.forward(x, training=True)
+    kept = np.abs(y).reshape(4, 6, -1).max(axis=2) > 0
+    assert 0 < kept.mean() < 1                                     # some channels dropped
+    assert np.allclose(y[kept], 2 * x[kept])                       # the rest scaled by 1/(1-p)
+    dy = rand(*y.shape, seed=5)
+    assert np.array_equal(layer.backward(mask, dy)[0], dy * mask)
+    h = P4.element(r=1)
+    again = nn.Dropout(0.5, rng=0).forward(transform(x, h, on_group=True), training=True)[0]
+    assert np.array_equal(again, transform(y, h, on_group=True))  # same draws: L_h commutes
+    with pytest.raises(ValueError, match=r"probability in \[0, 1\)"):
+        nn.Dropout(1.0)
+
+
+def test_the_paper_networks_with_dropout_stay_invariant_in_evaluation():
+    net = nn.p4cnn(width=3, dropout=0.3, dtype=np.float64)
+    assert sum(isinstance(layer, nn.Dropout) for layer in net.layers) == 6
+    x = rand(2, 1, 28, 28)
+    assert np.abs(net(x) - net(np.rot90(x, 1, axes=(-2, -1)))).max() <= 1e-12
+
+
+def test_feature_maps_by_index_and_name():
+    net = nn.p4cnn(width=2, dtype=np.float64)
+    names = net.names()
+    assert names[:3] == ["BankConv[0]", "BatchNorm[0]", "ReLU[0]"]
+    maps = net.feature_maps(rand(1, 1, 28, 28), at=[0, "ReLU[1]", -1])
+    assert list(maps) == ["BankConv[0]", "ReLU[1]", names[-1]]
+    assert maps["BankConv[0]"].shape == (1, 2, 4, 26, 26)
+    with pytest.raises(ValueError, match="no layer 'ReLU\\[9\\]'"):
+        net.feature_maps(rand(1, 1, 28, 28), at=["ReLU[9]"])

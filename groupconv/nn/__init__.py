@@ -8,14 +8,14 @@ from .base import Layer, Sequential
 from .conv import BankConv, GroupConv, LiftingConv
 from .gradcheck import check_gradients
 from .layers import (
-    BatchNorm, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
+    BatchNorm, Dropout, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
 )
 from .networks import gcnn, network_sizes, p4cnn, p4mcnn, z2cnn
 from .train import SGD, Adam, accuracy, fit, minibatches, predict, softmax_cross_entropy
 
 __all__ = [
     "Layer", "Sequential", "BankConv", "LiftingConv", "GroupConv", "ReLU", "SiLU",
-    "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Flatten", "Linear",
+    "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Flatten", "Linear", "Dropout",
     "gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes", "check_gradients",
     "softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "accuracy",
 ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from array_api_compat import array_namespace, device, is_dask_array, is_jax_array
 
 from ..fast.backend import to_numpy
@@ -138,6 +139,40 @@ class Sequential(Layer):
                 raise type(error)(f"layer {i}, {message}") from None
             caches.append(cache)
         return x, caches
+
+    def names(self) -> list[str]:
+        """Each layer's name: its class and its occurrence, e.g. "BankConv[0]", "ReLU[2]"."""
+        seen: dict[str, int] = {}
+        out = []
+        for layer in self.layers:
+            kind = type(layer).__name__
+            out.append(f"{kind}[{seen.get(kind, 0)}]")
+            seen[kind] = seen.get(kind, 0) + 1
+        return out
+
+    def feature_maps(self, x: Any, at: Iterable[int | str] | None = None) -> dict[str, Any]:
+        """The outputs of the layers named in ``at`` (indices, or names as ``names()`` gives
+        them, e.g. "ReLU[1]"; default: every layer) for input x, in evaluation mode:
+        {name: array}, in the order of the network."""
+        names = self.names()
+        wanted = set(range(len(self.layers))) if at is None else set()
+        for key in at or ():
+            if isinstance(key, (int, np.integer)) and not isinstance(key, bool) \
+                    and -len(names) <= key < len(names):
+                wanted.add(int(key) % len(names))
+            elif isinstance(key, str) and key in names:
+                wanted.add(names.index(key))
+            else:
+                raise ValueError(f"feature_maps: no layer {key!r}; the layers are indices "
+                                 f"0..{len(names) - 1} or names {names}")
+        maps = {}
+        if not self.follows(x):
+            self.to(x)
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i in wanted:
+                maps[names[i]] = x
+        return maps
 
     def backward(self, cache, dy, input_grad=True):
         grads = {}

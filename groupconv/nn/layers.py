@@ -17,11 +17,12 @@ from array_api_compat import array_namespace
 from array_api_compat import device as _device
 
 from ..fast.action import project
+from ..fast.backend import from_numpy
 from ..fast.validation import as_float
 from .base import Layer
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
-           "Flatten"]
+           "Flatten", "Dropout"]
 
 _REDUCTIONS = ("max", "mean", "sum")
 
@@ -332,3 +333,33 @@ class Linear(Layer):
     def __repr__(self) -> str:
         f_out, f_in = self.params["weight"].shape
         return f"Linear({f_in}, {f_out})"
+
+
+class Dropout(Layer):
+    """In training, each G-channel (all its orientations and pixels together) is zeroed with
+    probability p and the others scaled by 1 / (1 - p); in evaluation, the identity. Dropping
+    whole channels keeps the layer equivariant: a channel's orientations stay together, so
+    L_h commutes with the mask. The random draws come from the layer's own ``rng``."""
+
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | int | None = None):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+            raise ValueError(f"Dropout p must be a probability in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = np.random.default_rng(rng)
+
+    def forward(self, x, training=False):
+        x = as_float(x, f"{self!r}: input")
+        if not training or self.p == 0:
+            return x, None
+        keep = self.rng.random(x.shape[:2]) >= self.p                  # per (example, channel)
+        scale = np.where(keep, 1.0 / (1.0 - self.p), 0.0).reshape(x.shape[:2] +
+                                                                   (1,) * (x.ndim - 2))
+        mask = from_numpy(scale, x)                                    # in x's library and dtype
+        return x * mask, mask
+
+    def backward(self, cache, dy, input_grad=True):
+        return (dy if cache is None else dy * cache), {}
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"

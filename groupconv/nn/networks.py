@@ -22,7 +22,7 @@ import numpy as np
 from ..groups import P4, P4M, Z2, SemidirectProduct, get_group
 from .base import Sequential
 from .conv import GroupConv, LiftingConv
-from .layers import BatchNorm, GlobalPool, ReLU, SpatialPool, SubgroupPool
+from .layers import BatchNorm, Dropout, GlobalPool, ReLU, SpatialPool, SubgroupPool
 
 __all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes"]
 
@@ -45,18 +45,24 @@ def network_sizes(input_size: int) -> list[int]:
 
 def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
          in_channels: int = 1, input_size: int = 28, rng: np.random.Generator | int | None = 0,
-         dtype=np.float32) -> Sequential:
-    """The 7-layer G-CNN on ``group`` with ``width`` channels (per orientation)."""
+         dtype=np.float32, dropout: float = 0.0) -> Sequential:
+    """The 7-layer G-CNN on ``group`` with ``width`` channels (per orientation); with
+    ``dropout`` > 0, a ``Dropout(dropout)`` of whole G-channels after each ReLU, as in the
+    paper's rotated-MNIST networks."""
     group = get_group(group)
     network_sizes(input_size)  # refuses sizes for which the invariance would not be exact
     rng = np.random.default_rng(rng)
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
-    layers = [LiftingConv(group, in_channels, width, 3, **opts), BatchNorm(width, dtype=dtype),
-              ReLU(), GroupConv(group, width, width, 3, **opts), BatchNorm(width, dtype=dtype),
-              ReLU(), SpatialPool(2, kind="max", exact=True)]
+
+    def block(conv):
+        return [conv, BatchNorm(width, dtype=dtype), ReLU()] + \
+            ([Dropout(dropout, rng=rng)] if dropout else [])
+
+    layers = block(LiftingConv(group, in_channels, width, 3, **opts)) + \
+        block(GroupConv(group, width, width, 3, **opts)) + [SpatialPool(2, kind="max",
+                                                                        exact=True)]
     for _ in range(4):
-        layers += [GroupConv(group, width, width, 3, **opts), BatchNorm(width, dtype=dtype),
-                   ReLU()]
+        layers += block(GroupConv(group, width, width, 3, **opts))
     layers += [GroupConv(group, width, n_classes, 4, rng=rng, dtype=dtype), SubgroupPool("max"),
                GlobalPool("mean")]
     return Sequential(layers)
