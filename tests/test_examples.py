@@ -24,3 +24,37 @@ def test_rotated_digits_smoke(tmp_path, capsys):
     assert p4["rot90"] == p4["upright"]          # invariant logits: the same predictions
     assert (tmp_path / "plot.png").stat().st_size > 0
     assert "P4CNN" in capsys.readouterr().out
+
+
+def test_rotated_digits_paper_protocol_smoke(capsys):
+    rows = load("rotated_digits").main(["--smoke", "--protocol", "paper", "--seeds", "2"])
+    assert [r["network"] for r in rows] == ["Z2CNN", "P4CNN"]
+    assert all(r["seeds"] == 2 and 0 <= r["error_mean"] <= 1 for r in rows)
+    assert "+-" in capsys.readouterr().out
+
+
+def test_mnist_idx_files_are_read(tmp_path):
+    """A tiny MNIST in IDX format, written here: the loader reads it back exactly."""
+    import gzip
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    labels = np.array([7, 0, 9], np.uint8)
+
+    def idx(array, magic):
+        head = magic.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in array.shape)
+        return head + array.tobytes()
+
+    for split in ("train", "t10k"):
+        (tmp_path / f"{split}-images-idx3-ubyte").write_bytes(idx(images, 2051))
+        with gzip.open(tmp_path / f"{split}-labels-idx1-ubyte.gz", "wb") as f:
+            f.write(idx(labels, 2049))
+    x_train, y_train, x_test, y_test = load("rotated_digits").load_mnist_files(tmp_path)
+    assert x_train.shape == (3, 1, 28, 28) and x_train.dtype == np.float32
+    assert np.array_equal(x_train[:, 0] * 255, images.astype(np.float32))
+    assert y_test.tolist() == [7, 0, 9]
+    (tmp_path / "train-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError, match="train-labels-idx1-ubyte"):
+        load("rotated_digits").load_mnist_files(tmp_path)
