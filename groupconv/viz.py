@@ -179,16 +179,22 @@ def p4m_feature_map(image: np.ndarray | None = None, size: int = 40) -> Figure:
     orientations (index 4m + r, m = 1) on the outer ring; for the identity, a rotation by 90
     degrees and the mirror (up-down flip) of the input."""
     image = _image(image, size)
-    fig = Figure(figsize=(16, 6.6), layout="constrained")
-    specs = fig.add_gridspec(1, 3, wspace=0.1)
+    fig = Figure(figsize=(18, 7.8), layout="constrained")
+    specs = fig.add_gridspec(1, 3, wspace=0.12)
     cases = [("input", image), ("input turned\nby 90° (r)", np.rot90(image)),
              ("input mirrored\n(m: up-down)", image[::-1, :])]
     for i, (title, x) in enumerate(cases):
-        _cross(fig, specs[0, i], _p4_maps(x, P4M), x, title, _POINT_LABELS, rings=2)
+        _, middle, _ = _cross(fig, specs[0, i], _p4_maps(x, P4M), x, title, _POINT_LABELS,
+                              rings=2)
+        # the mirror line of m (u -> -u): the horizontal line through the centre
+        centre = (x.shape[0] - 1) / 2
+        middle.axhline(centre, color="magenta", lw=2.2, ls="--")
+        middle.text(x.shape[1] - 1, centre - 0.8, "m", color="magenta", fontsize=11,
+                    ha="right", va="bottom")
     fig.suptitle("A p4m feature map: rotated orientations on the inner ring, mirrored ones on "
                  "the outer ring. Turning the input by r turns every patch and moves it along "
-                 "the arrows\n(the mirrored ring the other way); mirroring the input flips every "
-                 "patch and swaps the rings.", fontsize=11)
+                 "the arrows\n(the mirrored ring the other way); mirroring the input about the "
+                 "dashed line m flips every patch and swaps the rings.", fontsize=11)
     return fig
 
 
