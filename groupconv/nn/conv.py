@@ -99,29 +99,40 @@ class BankConv(Layer):
                 f"mode={self.mode!r})")
 
 
-def LiftingConv(group: Any, c_in: int, c_out: int, k: int, *, mask: bool | None = None,
-                n_scales: int | None = None, **options: Any) -> BankConv:
+def LiftingConv(group: Any, c_in: int, c_out: int, k: int, *, mode: str | int = "valid",
+                bias: bool = True, rng: np.random.Generator | int | None = None,
+                dtype: Any = np.float32, max_workspace: int = DEFAULT_MAX_WORKSPACE,
+                mask: bool | None = None, n_scales: int | None = None) -> BankConv:
     """Lifting correlation (f * psi)(g) = sum_y sum_c f_c(y) psi_c(g^-1 y) + b:
-    (B, C_in, H, W) -> (B, C_out, S, H', W'), for any group (see the module docstring; ``mask``
-    for SE2, ``n_scales`` for the scale group). ``options``: those of ``BankConv`` (mode, bias,
-    rng, dtype, max_workspace).
+    (B, C_in, H, W) -> (B, C_out, S, H', W'), for any group: a lattice group or its name, SE2(N)
+    (``mask``: kernels on the disk, default True) or ScaleTranslation(base) (``n_scales``).
+
+    ``mode``: "valid", "same" (padding k // 2), "full" (k - 1) or the padding itself;
+    ``bias``: one bias per output channel; ``rng``: the weights' random draws (He
+    initialisation); ``dtype``: the parameters' dtype; ``max_workspace``: bytes of scratch
+    memory. Returns a ``BankConv``, whose ``forward(x, training)`` and ``backward(cache, dy)``
+    give y and the gradients.
 
     Lattice groups: layer(L_h x) = L_h layer(x) for the rotations and mirrors h about the array
     centre, exactly (float rounding) for square inputs in every mode and for every k
     (docs/fast_path.md); translations at the array level only away from the border.
     """
     return BankConv(lifting_bank(group, **_bank_options(mask, n_scales, None)), c_in, c_out, k,
-                    **options)
+                    mode=mode, bias=bias, rng=rng, dtype=dtype, max_workspace=max_workspace)
 
 
-def GroupConv(group: Any, c_in: int, c_out: int, k: int, *, mask: bool | None = None,
-              n_scales: int | None = None, scale_extent: int | None = None,
-              **options: Any) -> BankConv:
+def GroupConv(group: Any, c_in: int, c_out: int, k: int, *, mode: str | int = "valid",
+              bias: bool = True, rng: np.random.Generator | int | None = None,
+              dtype: Any = np.float32, max_workspace: int = DEFAULT_MAX_WORKSPACE,
+              mask: bool | None = None, n_scales: int | None = None,
+              scale_extent: int | None = None) -> BankConv:
     """Group correlation (f * psi)(g) = sum_h sum_c f_c(h) psi_c(g^-1 h) + b:
-    (B, C_in, S, H, W) -> (B, C_out, S, H', W'), for any group; equivariant like
-    ``LiftingConv``. Its input gradient is the G-convolution of dy with the same filter."""
+    (B, C_in, S, H, W) -> (B, C_out, S, H', W'), for any group; options as ``LiftingConv``
+    (the scale group also takes ``scale_extent``, the scale offsets m, default 2). Equivariant
+    like ``LiftingConv``; its input gradient is the G-convolution of dy with the same filter."""
     return BankConv(correlation_bank(group, **_bank_options(mask, n_scales, scale_extent)),
-                    c_in, c_out, k, **options)
+                    c_in, c_out, k, mode=mode, bias=bias, rng=rng, dtype=dtype,
+                    max_workspace=max_workspace)
 
 
 def _bank_options(mask, n_scales, scale_extent) -> dict:
