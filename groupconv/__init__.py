@@ -31,8 +31,8 @@ __all__ = [
     "Group", "Element", "ElementArray", "PointGroup", "SemidirectProduct", "get_group",
     "register", "C1", "C2", "C4", "D4", "Z2", "P4", "P4M", "SE2", "ScaleTranslation",
     "filter_bank", "lifting_correlation", "group_correlation", "group_convolution",
-    "Workspace", "release_memory", "check_equivariance", "check_layer", "groups", "feature_maps", "literal", "nn",
-    "se2", "scale", "interop", "conformance", "viz",
+    "Workspace", "release_memory", "check_equivariance", "check_layer", "groups",
+    "feature_maps", "literal", "nn", "se2", "scale", "interop", "conformance", "viz",
 ]
 
 

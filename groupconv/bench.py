@@ -17,6 +17,7 @@ down, so every timed block starts after a 0.3 s pause and the libraries take tur
 
 from __future__ import annotations
 
+import importlib
 import os
 import platform
 import statistics
@@ -71,6 +72,14 @@ def make(group: SemidirectProduct, lifting: bool, batch: int, c_in: int, c_out: 
     return x, w
 
 
+def _optional(module: str) -> Any:
+    """An optional library, or None where it is not installed."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
 def _op(lifting: bool):
     return lifting_correlation if lifting else group_correlation
 
@@ -78,30 +87,16 @@ def _op(lifting: bool):
 def _torch_reference(torch, group, lifting, x, w):
     """The identical expanded bank and input for torch's conv2d, and the call."""
     bank = LatticeBank(group, lifting=lifting).expand_groupy(w)
-    c_out, s_out, c_in, s_in, k = bank.shape[0], bank.shape[1], bank.shape[2], bank.shape[3], \
-        bank.shape[-1]
-    bank2d = torch.from_numpy(np.ascontiguousarray(bank.reshape(c_out * s_out, c_in * s_in, k,
-                                                                k)))
-    x2d = torch.from_numpy(np.ascontiguousarray(x.reshape(x.shape[0], c_in * s_in,
-                                                          x.shape[-2], x.shape[-1])))
+    c_out, s_out, c_in, s_in, k, _ = bank.shape
+    bank2d = torch.from_numpy(bank.reshape(c_out * s_out, c_in * s_in, k, k).copy())
+    x2d = torch.from_numpy(x.reshape(x.shape[0], c_in * s_in, *x.shape[-2:]).copy())
     return lambda: torch.nn.functional.conv2d(x2d, bank2d)
 
 
 def throughput_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
                      cases: tuple = CASES, out: Callable[[str], None] = print) -> list[dict]:
     """Print (through ``out``) and return one row per case and dtype (see the module docstring)."""
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    try:
-        import jax
-    except ImportError:
-        jax = None
-    try:
-        import dask.array as da
-    except ImportError:
-        da = None
+    torch, jax, da = _optional("torch"), _optional("jax"), _optional("dask.array")
     out(f"{'case':<31} {'dtype':<8} {'numpy ws':>9} {'numpy':>9} {'torch':>9} {'ws/torch':>9} "
         f"{'np/torch':>9} {'torch/gc':>9} {'jax/torch':>9} {'dask/np':>8}")
     rows = []
@@ -155,11 +150,8 @@ def gpu_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
     except Exception as error:  # no CuPy, no driver, no device
         out(f"GPU: not measured ({type(error).__name__}: {error})")
         return []
-    try:
-        import torch
-        torch_gpu = torch.cuda.is_available()
-    except ImportError:
-        torch, torch_gpu = None, False
+    torch = _optional("torch")
+    torch_gpu = torch is not None and torch.cuda.is_available()
     name = cupy.cuda.runtime.getDeviceProperties(0)["name"]
     name = name.decode() if isinstance(name, bytes) else name
     out(f"GPU: {name}, CuPy {cupy.__version__}, "
@@ -205,11 +197,9 @@ def gpu_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
 def machine() -> str:
     """One line: the machine and the libraries' versions."""
     versions = [f"numpy {np.__version__}"]
-    for module in ("torch", "jax", "dask", "cupy"):
-        try:
-            versions.append(f"{module} {__import__(module).__version__}")
-        except ImportError:
-            versions.append(f"{module} not installed")
+    for name in ("torch", "jax", "dask", "cupy"):
+        module = _optional(name)
+        versions.append(f"{name} {module.__version__}" if module else f"{name} not installed")
     return (f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
             f"{platform.processor() or '?'}; " + ", ".join(versions))
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from unittest import mock
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from .. import modes, nn
 from ..fast import action, banks, correlate, interpolation
@@ -127,8 +128,6 @@ def _flipped_engine_tap():
     right = correlate.correlate2d
 
     def flipped(x, w, mode="valid", **options):   # the taps' rows in reverse order
-        from array_api_compat import array_namespace
-
         return right(x, array_namespace(w).flip(w, axis=1), mode, **options)
     return _patched(mock.patch.object(correlate, "correlate2d", flipped))
 

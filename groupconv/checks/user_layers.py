@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from ..fast.action import transform
 from ..fast.backend import to_numpy
@@ -107,9 +108,8 @@ def check_equivariance(fn: Callable[[Any], Any], group: SemidirectProduct | str,
 
 
 def _like(a: np.ndarray, like: Any) -> Any:
-    from array_api_compat import array_namespace
-
-    return array_namespace(like).asarray(a) if not isinstance(like, np.ndarray) else a
+    """A NumPy array in the library of ``like``."""
+    return a if isinstance(like, np.ndarray) else array_namespace(like).asarray(a)
 
 
 @dataclass

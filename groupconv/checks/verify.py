@@ -83,6 +83,9 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
                             claim.expect_equal, note))
     if symbolic_proofs:
         for group in chosen:
+            if only is not None and not (only.lower() == group.name.lower()
+                                         or only.lower().startswith("symbolic_")):
+                continue                                   # no proof row can be selected
             for proof in symbolic.all_proofs(group):
                 if not _selected(f"symbolic_{proof.claim}", group.name, only):
                     continue

@@ -4,9 +4,10 @@ continuous groups of the lecture.
 ``Z2``, ``P4``, ``P4M`` are the groups of Cohen & Welling (2016) with GrouPy's parameterisation;
 ``C1``, ``C2``, ``C4``, ``D4`` their point groups. A new lattice group needs only its point
 group's generators (``SemidirectProduct(PointGroup(...))``); ``register`` makes it known by
-name everywhere. ``SE2`` and ``ScaleTranslation`` are the lecture's groups. ``finite`` holds the
-tables of finite groups (Cayley table, subgroups, cosets, regular representation). ``symbolic`` proves
-the group laws with sympy. Nothing here imports the layers above (fast path, nn, figures).
+name everywhere. ``SE2`` and ``ScaleTranslation`` are the lecture's groups. ``finite`` holds
+the tables of finite groups (Cayley table, subgroups, cosets, regular representation);
+``symbolic`` proves the group laws with sympy. Nothing here imports the layers above (fast
+path, nn, figures).
 """
 
 from .continuous import SE2, ScaleTranslation
