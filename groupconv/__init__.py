@@ -22,7 +22,7 @@ _LAZY = {
     "group_correlation": "fast.correlate", "group_convolution": "fast.correlate",
     "Workspace": "fast.engine", "release_memory": "fast.engine",
     "check_equivariance": "checks.user_layers",
-    "check_layer": "checks.user_layers",
+    "check_layer": "checks.user_layers", "check_group_law": "checks.user_groups",
 }
 _MODULES = ("feature_maps", "literal", "fast", "nn", "se2", "scale", "checks", "images",
             "interop", "conformance", "viz", "cli")
@@ -31,7 +31,7 @@ __all__ = [
     "Group", "Element", "ElementArray", "PointGroup", "SemidirectProduct", "get_group",
     "register", "C1", "C2", "C4", "D4", "Z2", "P4", "P4M", "SE2", "ScaleTranslation",
     "filter_bank", "lifting_correlation", "group_correlation", "group_convolution",
-    "Workspace", "release_memory", "check_equivariance", "check_layer", "groups",
+    "Workspace", "release_memory", "check_equivariance", "check_layer", "check_group_law", "groups",
     "feature_maps", "literal", "nn", "se2", "scale", "interop", "conformance", "viz",
 ]
 

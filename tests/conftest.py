@@ -1,7 +1,12 @@
-"""Shared test settings: hypothesis profiles (no deadline: literal sums are slow on purpose)."""
+"""Shared test settings: hypothesis profiles (no deadline: literal sums are slow on purpose), and
+the course labs' notebooks, executed once per session."""
 
+import functools
+import importlib.util
 import os
+import pathlib
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -10,3 +15,31 @@ settings.register_profile(
 )
 settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=300)
 settings.load_profile(os.environ.get("GROUPCONV_HYPOTHESIS_PROFILE", "default"))
+
+
+# --------------------------------------------------------------- the course labs
+LABS = pathlib.Path(__file__).resolve().parent.parent / "labs"
+
+
+def lab_builder():
+    """labs/build.py as a module (the labs are not a package)."""
+    spec = importlib.util.spec_from_file_location("labs_build", LABS / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def executed_labs():
+    """Run each solution notebook once per test session, in a fresh kernel, on first request:
+    stem -> (executed notebook, seconds). The lab tests and the docs build share the runs."""
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    build = lab_builder()
+
+    @functools.cache
+    def run(stem: str):
+        nb = nbformat.read(LABS / f"{stem}_solution.ipynb", as_version=4)
+        return nb, build.execute(nb, timeout=300)
+
+    return run

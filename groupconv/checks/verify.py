@@ -126,6 +126,7 @@ def format_table(rows: list[Row], seconds: float, seed: int) -> str:
 
 
 def timed_run(seed: int, trials: int, only: str | None = None) -> tuple[list[Row], float]:
+    """``run(seed, trials, only)`` and the seconds it took."""
     start = time.perf_counter()
     rows = run(seed=seed, trials=trials, only=only)
     return rows, time.perf_counter() - start

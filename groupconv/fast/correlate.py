@@ -200,9 +200,21 @@ def lifting_correlation(x: Any, w: Any, group: Any, *, mode: str | int = "valid"
     """(f * psi)(g) = sum_y sum_c f_c(y) psi_c(g^-1 y), from Z^2 to G:
     x (..., C_in, H, W), w (C_out, C_in, k, k) -> (..., C_out, S, H', W').
 
-    ``group``: a lattice group or its registered name ("z2", "p4", "p4m", ...). ``mode``,
-    ``method``: see the module docstring. Pass a ``Workspace`` kept between calls to reuse the
-    engine's memory (``max_workspace`` bounds it, in bytes).
+    x, w: real arrays of one library (NumPy, CuPy, PyTorch, JAX, Dask or any array-API
+    library; the result is in the same library). Dtypes: float32 and float64 are computed as
+    given (x and w in their common dtype), float16 and bfloat16 in float32, integers and bools
+    in float64; complex numbers are refused (TypeError).
+
+    group: a lattice group or its registered name ("z2", "p4", "p4m", ...).
+    mode: "valid" (no padding, H' = H - k + 1), "same" (zero padding k // 2 on each side,
+        H' = H for odd k), "full" (k - 1, H' = H + k - 1), or the padding p itself (an int in
+        0..k-1, H' = H + 2 p - k + 1). Rotations and mirrors act about the array centre.
+    method: "fast" (a filter bank gathered once, then one 2D correlation in x's library) or
+        "literal" (the same array entry by entry through the literal sums of
+        ``groupconv.literal``: the ground truth, slow, float64 inside, returned in x's dtype
+        and library).
+    max_workspace, workspace: pass a ``Workspace`` kept between calls to reuse the engine's
+        memory; ``max_workspace`` bounds it, in bytes.
     """
     return _lattice(x, w, LatticeBank.lifting(group), mode, method, max_workspace, workspace,
                     "lifting_correlation")
@@ -212,7 +224,12 @@ def group_correlation(x: Any, w: Any, group: Any, *, mode: str | int = "valid",
                       method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
                       workspace: Workspace | None = None) -> Any:
     """(f * psi)(g) = sum_h sum_c f_c(h) psi_c(g^-1 h), from G to G:
-    x (..., C_in, S, H, W), w (C_out, C_in, S, k, k) -> (..., C_out, S, H', W')."""
+    x (..., C_in, S, H, W), w (C_out, C_in, S, k, k) -> (..., C_out, S, H', W'), S the order of
+    the group's stabiliser (4 for p4, 8 for p4m), in the stabiliser's element order.
+
+    x, w, group, mode, method, max_workspace, workspace: as in ``lifting_correlation`` (the
+    array library, the dtypes rule, the padding modes and the two methods).
+    """
     return _lattice(x, w, LatticeBank.correlation(group), mode, method, max_workspace,
                     workspace, "group_correlation")
 
@@ -222,7 +239,10 @@ def group_convolution(x: Any, w: Any, group: Any, *, mode: str | int = "valid",
                       workspace: Workspace | None = None) -> Any:
     """(f ∗ psi)(g) = sum_h sum_c f_c(h) psi_c(h^-1 g), the true G-convolution; shapes as
     ``group_correlation``. It is the adjoint of the G-correlation: the gradient of a
-    G-correlation with respect to its input is a G-convolution with the same filter."""
+    G-correlation with respect to its input is a G-convolution with the same filter.
+
+    x, w, group, mode, method, max_workspace, workspace: as in ``lifting_correlation``.
+    """
     return _lattice(x, w, LatticeBank.convolution(group), mode, method, max_workspace,
                     workspace, "group_convolution")
 
