@@ -9,6 +9,7 @@ import sys
 import time
 
 from .checks import verify
+from .groups import WALLPAPER
 
 __all__ = ["main"]
 
@@ -144,8 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "padding, non-square, float64) as .npz files with a manifest.json "
                        "(schema: docs/conformance.md).")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--groups", nargs="+", default=["z2", "p4", "p4m"],
-                   help="registered group names (default: z2 p4 p4m)")
+    p.add_argument("--groups", nargs="+", default=list(WALLPAPER),
+                   help="registered group names (default: the 13 symmorphic wallpaper groups)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     p.set_defaults(run=_conformance)
     p = sub.add_parser("bench", help="measure layer speed on this machine against PyTorch",

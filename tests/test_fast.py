@@ -191,7 +191,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="method must be 'fast' or 'literal'"):
         lifting_correlation(x, w, "p4", method="slow")
     with pytest.raises(ValueError, match="group must be one of"):
-        lifting_correlation(x, w, "p6")
+        lifting_correlation(x, w, "p5")
     with pytest.raises(ValueError, match=r"C_in = 2 from the weights \(3, 2, 3, 3\)\), "
                                          r"got shape \(3, 5, 5\)"):
         lifting_correlation(np.ones((3, 5, 5)), w, "p4")

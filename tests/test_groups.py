@@ -158,8 +158,8 @@ def test_bad_generators_are_refused():
 def test_get_group():
     assert get_group("p4m") is P4M and get_group("Z2") is Z2 and get_group(P4) is P4
     with pytest.raises(ValueError,
-                       match=r"group must be one of \[.*'p4'.*\] or a SemidirectProduct, got 'p6'"):
-        get_group("p6")
+                       match=r"group must be one of \[.*'p4'.*\] or a SemidirectProduct, got 'p5'"):
+        get_group("p5")
 
 
 # ------------------------------------------------------- GrouPy conformance

@@ -23,7 +23,7 @@ from ..fast.correlate import group_convolution as convolution_array
 from ..fast.correlate import group_correlation as correlation_array
 from ..fast.correlate import lifting_correlation as lifting_array
 from ..feature_maps import FeatureMap, L, box_of, pointwise, relative_error, restrict
-from ..groups import P4, Z2, Element, SemidirectProduct
+from ..groups import P4, Z2, Element, SemidirectProduct, lattice_of
 from ..literal import (
     group_convolution, group_correlation, group_correlation_rewritten, lifting_correlation,
     planar_correlation,
@@ -302,6 +302,29 @@ def _random_layer(group: SemidirectProduct, rng: np.random.Generator, kind: str,
     return x, w
 
 
+def _hexagonal(group: SemidirectProduct) -> bool:
+    return lattice_of(group) == "hexagonal"
+
+
+def _draw_k(group: SemidirectProduct, rng: np.random.Generator, largest: int = 4) -> int:
+    """A kernel size in 1..largest: odd and even on the square lattice, odd on the hexagonal
+    one (a hexagonal kernel has a centre cell)."""
+    if _hexagonal(group):
+        return 2 * int(rng.integers(0, (largest + 1) // 2)) + 1
+    return int(rng.integers(1, largest + 1))
+
+
+def _draw_size(group: SemidirectProduct, rng: np.random.Generator, k: int, spread: int = 3,
+               square: bool = False) -> tuple[int, int]:
+    """An input size of at least k: non-square too on the square lattice; square of odd side
+    (k + an even number) on the hexagonal one."""
+    if _hexagonal(group):
+        n = k + 2 * int(rng.integers(0, (spread + 1) // 2 + 1))
+        return n, n
+    h = k + int(rng.integers(0, spread))
+    return (h, h) if square else (h, k + int(rng.integers(0, spread)))
+
+
 def fast_equals_literal(group: SemidirectProduct, x: np.ndarray, w: np.ndarray, kind: str,
                         mode: str | int) -> float:
     """The fast path (bank gather + engine) equals the literal sums read on the array."""
@@ -313,10 +336,9 @@ def fast_equals_literal(group: SemidirectProduct, x: np.ndarray, w: np.ndarray, 
 def _trial_fast_literal(group, rng):
     worst = 0.0
     for kind in _ARRAY_OPS:
-        k = int(rng.integers(1, 5))                          # odd and even
+        k = _draw_k(group, rng)                              # odd and even (square lattice)
         mode = ["valid", "same", "full", int(rng.integers(0, k))][int(rng.integers(4))]
-        size = (k + int(rng.integers(0, 3)), k + int(rng.integers(0, 3)))   # non-square too
-        x, w = _random_layer(group, rng, kind, k, size)
+        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k))
         worst = max(worst, fast_equals_literal(group, x, w, kind, mode))
     return worst
 
@@ -365,10 +387,9 @@ def array_equivariance(group: SemidirectProduct, x: np.ndarray, w: np.ndarray, k
 def _trial_array_equivariance(group, rng):
     worst = 0.0
     for kind in _ARRAY_OPS:
-        k = int(rng.integers(1, 5))
-        n = k + int(rng.integers(0, 4))
+        k = _draw_k(group, rng)
         mode = ["valid", "same", "full"][int(rng.integers(3))]
-        x, w = _random_layer(group, rng, kind, k, (n, n))
+        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k, 4, square=True))
         worst = max(worst, array_equivariance(group, x, w, kind, mode))
     return worst
 
@@ -388,18 +409,23 @@ def input_gradient_is_convolution(group: SemidirectProduct, x: np.ndarray, w: np
 
 
 def _trial_input_gradient(group, rng):
-    k = int(rng.integers(1, 5))
-    x, w = _random_layer(group, rng, "correlation", k, (k + 2, k + 3))
+    k = _draw_k(group, rng)
+    x, w = _random_layer(group, rng, "correlation", k, (k + 2, k + 2) if _hexagonal(group)
+                         else (k + 2, k + 3))
     return input_gradient_is_convolution(group, x, w, int(rng.integers(0, k)))
 
 
 def finite_difference_gradient(group: SemidirectProduct, rng: np.random.Generator) -> float:
     """Backward passes of a small network (lifting, ReLU, group correlation, pooling) against
-    central differences (float64, eps 1e-6): relative error O(1e-9)."""
+    central differences (float64, eps 1e-6): relative error O(1e-9). On the hexagonal lattice
+    the group layer's kernel is 3 x 3 and the pooling global (2 x 2 cells are not hexagons)."""
+    hexagonal = _hexagonal(group)
     net = nn.Sequential([nn.LiftingConv(group, 1, 2, 3, mode="same", dtype=np.float64,
                                         rng=rng), nn.ReLU(),
-                         nn.GroupConv(group, 2, 2, 2, dtype=np.float64, rng=rng),
-                         nn.SubgroupPool("max"), nn.SpatialPool(2, kind="max")])
+                         nn.GroupConv(group, 2, 2, 3 if hexagonal else 2, dtype=np.float64,
+                                      rng=rng),
+                         nn.SubgroupPool("max"),
+                         nn.GlobalPool("mean") if hexagonal else nn.SpatialPool(2, kind="max")])
     x = rng.standard_normal((2, 1, 5, 5))
     return max(nn.check_gradients(net, x, max_entries=12, seed=int(rng.integers(2**31))).values())
 
@@ -446,18 +472,19 @@ _MODE_PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda 
 def mode_sizes(group: SemidirectProduct, k: int, n: int) -> float:
     """H' = H + 2 p - k + 1 with p = 0, k // 2, k - 1 for "valid", "same", "full": the number
     of output sizes that differ (0 when the claim holds)."""
-    x = np.zeros((1, 1, n, n + 1))
+    m = n if _hexagonal(group) else n + 1       # hexagonal arrays are square
+    x = np.zeros((1, 1, n, m))
     w = np.zeros((1, 1, k, k))
     wrong = 0
     for mode, pad in _MODE_PADDING.items():
         shape = lifting_array(x, w, group, mode=mode).shape[-2:]
-        wrong += shape != (n + 2 * pad(k) - k + 1, n + 1 + 2 * pad(k) - k + 1)
+        wrong += shape != (n + 2 * pad(k) - k + 1, m + 2 * pad(k) - k + 1)
     return float(wrong)
 
 
 def _trial_modes(group, rng):
-    k = int(rng.integers(1, 6))
-    return mode_sizes(group, k, k + int(rng.integers(0, 4)))
+    k = _draw_k(group, rng, 5)
+    return mode_sizes(group, k, _draw_size(group, rng, k, 4)[0])
 
 
 def rotation_convention(group: SemidirectProduct, f: np.ndarray) -> float:

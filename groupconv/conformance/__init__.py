@@ -23,7 +23,7 @@ import numpy as np
 from ..fast.action import transform
 from ..fast.banks import filter_bank
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
-from ..groups import SemidirectProduct, get_group
+from ..groups import WALLPAPER, SemidirectProduct, domain_mask, get_group
 
 __all__ = ["Case", "cases", "write", "load", "SHIPPED", "CONVENTIONS_TEXT"]
 
@@ -35,7 +35,10 @@ CONVENTIONS_TEXT = (
     "M negates u (up-down flip); p4 element index r, p4m index 4m + r for M^m R^r; "
     "x (B, C, [S,] H, W), y (B, C_out, S, H', W'), entry [c, s, i, j] = f_c(T(i, j) h_s) at the "
     "array level; correlation y = sum f(h) psi(g^-1 h); filters centred, index a <-> a - k//2; "
-    "padding p on each side, H' = H + 2p - k + 1")
+    "padding p on each side, H' = H + 2p - k + 1; hexagonal lattice (p3, p3m1, p31m, p6, p6m): "
+    "axial coordinates (u, v) = u e1 + v e2, e2 = e1 turned by 60 degrees, R6(u, v) = (-v, u + v), "
+    "arrays square of odd side, only the hexagon max(|u|, |v|, |u + v|) <= H // 2 about the "
+    "centre holds the function (other cells zero in x, w, y), k odd")
 
 
 @dataclass(frozen=True)
@@ -63,20 +66,26 @@ def _bank(w: np.ndarray, group: SemidirectProduct, kind: str) -> np.ndarray:
     return filter_bank(w, group)
 
 
-def cases(groups: Sequence[SemidirectProduct | str] = ("z2", "p4", "p4m"),
+def cases(groups: Sequence[SemidirectProduct | str] = tuple(WALLPAPER),
           ks: Iterable[int] = range(1, 6), seed: int = 0) -> Iterable[Case]:
-    """Every (group, kind, k, padding 0..k-1) case, on non-square float64 inputs."""
+    """Every (group, kind, k, padding 0..k-1) case, on float64 inputs: non-square on the square
+    lattice; on the hexagonal lattice square of odd side, k odd, zero outside the hexagons."""
     rng = np.random.default_rng(seed)
+    ks = tuple(ks)
     for name in groups:
         group = get_group(name)
         s = group.stabiliser.order
+        hexagonal = group.lattice == "hexagonal"
         for kind, op in _OPS.items():
             on_group = kind != "lifting"
             axis = (s,) if on_group else ()
-            for k in ks:
+            for k in (k for k in ks if k % 2 or not hexagonal):
+                size = (k + 2, k + 2) if hexagonal else (k + 2, k + 3)
                 for p in range(k):
-                    x = rng.standard_normal((1, 2) + axis + (k + 2, k + 3))
+                    x = rng.standard_normal((1, 2) + axis + size)
                     w = rng.standard_normal((3, 2) + axis + (k, k))
+                    if hexagonal:
+                        x, w = x * domain_mask(group, *size), w * domain_mask(group, k, k)
                     h = int(rng.integers(s))
                     element = group.from_parts(h, (0, 0))[()]
                     x_h = transform(x, element, on_group=on_group)
@@ -87,7 +96,7 @@ def cases(groups: Sequence[SemidirectProduct | str] = ("z2", "p4", "p4m"),
                                p, arrays)
 
 
-def write(out: str | pathlib.Path, groups: Sequence[str] = ("z2", "p4", "p4m"),
+def write(out: str | pathlib.Path, groups: Sequence[str] = tuple(WALLPAPER),
           seed: int = 0, ks: Iterable[int] = range(1, 6)) -> dict[str, Any]:
     """Write every case as DIR/<id>.npz and DIR/manifest.json; returns the manifest."""
     from .. import __version__

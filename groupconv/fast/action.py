@@ -12,6 +12,10 @@ array; so L applied once to the array of flat indices 1..S H W gives, for every 
 transformed array, the entry it is read from. That table is cached (read-only) and every call
 is one gather, in whatever array library the input comes from. For p4 and p4m this is
 ``np.rot90`` and up-down flips of each slice, with a permutation of the stabiliser axis.
+
+On the hexagonal lattice (p3, p3m1, p31m, p6, p6m) an array holds axial coordinates and only
+the cells of the hexagon about its centre are valid (``groups.domain_mask``): L_h maps that
+hexagon onto itself, exactly, and the cells outside it are set to zero.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from array_api_compat import array_namespace
 
 from ..caching import cached_arrays
 from ..feature_maps import FeatureMap, L
-from ..groups import Z2, Element, PointGroup, SemidirectProduct
+from ..groups import Z2, Element, PointGroup, SemidirectProduct, domain_mask
 from .backend import indices_like
 
 __all__ = ["transform", "transform_indices", "point_index", "project"]
@@ -51,7 +55,8 @@ def transform(x: Any, h: Element, *, on_group: bool = False,
     """L_h x about the array centre, for x (..., C, H, W) or, with ``on_group``, (..., C, S, H, W).
 
     h is a point transformation (see ``point_index``). A 90-degree rotation of a non-square
-    array swaps H and W.
+    array swaps H and W. On the hexagonal lattice, arrays are square of odd side and the cells
+    outside the hexagon about the centre are zero in the result.
     """
     group, index = point_index(h, group)
     xp = array_namespace(x)
@@ -70,17 +75,27 @@ def transform(x: Any, h: Element, *, on_group: bool = False,
     lead = tuple(x.shape[:-3] if on_group else x.shape[:-2])
     flat = xp.reshape(x, lead + (s * height * width,))
     out = xp.take(flat, indices_like(src.reshape(-1), x), axis=len(lead))
-    return xp.reshape(out, lead + ((s,) if on_group else ()) + src.shape[1:])
+    out = xp.reshape(out, lead + ((s,) if on_group else ()) + src.shape[1:])
+    mask = domain_mask(group, height, width)
+    if mask is not None:
+        out = out * xp.asarray(mask, dtype=out.dtype, device=getattr(x, "device", None)) \
+            if xp.isdtype(out.dtype, "real floating") else xp.where(
+                xp.asarray(mask, device=getattr(x, "device", None)), out, xp.zeros_like(out))
+    return out
 
 
 @cached_arrays(maxsize=256)
 def transform_indices(group: SemidirectProduct, index: int, height: int, width: int,
                       on_group: bool) -> np.ndarray:
     """Flat source indices into (S, H, W) of L_h f, h = h_index: shape (S, H', W') (S = 1 for a
-    function on Z^2), computed by ``feature_maps.L`` on the array of indices."""
+    function on Z^2), computed by ``feature_maps.L`` on the array of indices. On the hexagonal
+    lattice the hexagon's cells are permuted and every other cell is its own source."""
     s = group.stabiliser.order if on_group else 1
     labels = np.arange(1, s * height * width + 1, dtype=np.int64)   # 0 will mean "no source"
     h = group.from_parts(index, (0, 0))[()]
+    mask = domain_mask(group, height, width)
+    if mask is not None:
+        return _hexagonal_indices(h, labels.reshape(s, height, width), mask, on_group)
     if s == 1:
         moved = L(h, FeatureMap(Z2, labels.reshape(1, height, width))).values[0][None]
     else:
@@ -89,6 +104,21 @@ def transform_indices(group: SemidirectProduct, index: int, height: int, width: 
         raise ValueError(f"{group.stabiliser.name} element {index} does not map a {height}x"
                          f"{width} array onto an array: its image is not a box of pixels")
     return moved - 1
+
+
+def _hexagonal_indices(h: Element, labels: np.ndarray, mask: np.ndarray, on_group: bool
+                       ) -> np.ndarray:
+    group = h.group
+    inside = np.where(mask, labels, 0)
+    r = mask.shape[0] // 2
+    if on_group:
+        f = FeatureMap(group, inside[None], origin="centre")
+    else:
+        f = FeatureMap(Z2, inside, origin="centre")
+    moved = L(h, f).on_box(((-r, -r), (r, r))).reshape(labels.shape)
+    if not np.array_equal(moved != 0, np.broadcast_to(mask, labels.shape)):
+        raise ValueError(f"{group.stabiliser.name} element does not map the hexagon onto itself")
+    return np.where(moved != 0, moved, labels) - 1
 
 
 def project(x: Any, reduction: str = "max") -> Any:

@@ -39,7 +39,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ..caching import cached_arrays
-from ..groups import SE2, ScaleTranslation, SemidirectProduct, get_group
+from ..groups import SE2, ScaleTranslation, SemidirectProduct, domain_mask, get_group
 from .action import transform_indices
 from .backend import constant_like, indices_like
 from .interpolation import rotation_operators, scale_operators, scaled_kernel_size
@@ -113,6 +113,11 @@ class Bank(abc.ABC):
         """The transpose of ``expand``: a weight gradient of ``weight_shape`` from a bank
         gradient, so that <expand(w), dbank> = <w, adjoint(dbank)>."""
 
+    def domain_mask(self, height: int, width: int) -> np.ndarray | None:
+        """The cells of a (height, width) input or output array that hold the function: None
+        for all of them (the default), a bool array otherwise (the hexagonal lattice)."""
+        return None
+
 
 # ------------------------------------------------------------------ lattice groups
 class LatticeBank(Bank):
@@ -144,6 +149,9 @@ class LatticeBank(Bank):
         """(f ∗ psi)(g) = sum_h f(h) psi(h^-1 g): the correlation with psi~(g) = psi(g^-1)."""
         return cls(group, lifting=False, inverted=True)
 
+    def domain_mask(self, height: int, width: int) -> np.ndarray | None:
+        return domain_mask(self.group, height, width)
+
     def index_map(self, k: int) -> np.ndarray:
         """Sources (t', a', b') of every bank entry [s, t, a, b]: int array (S_out, S_in, k, k, 3),
         GrouPy's index layout (``make_c4_p4_indices`` and friends)."""
@@ -156,9 +164,22 @@ class LatticeBank(Bank):
         """The bank in GrouPy's layout (C_out, S_out, C_in, S_in, k, k)."""
         return self._gather(w, "groupy")
 
+    def _kernel_mask(self, k: int, like: Any) -> Any:
+        """None on the square lattice; on the hexagonal lattice the k x k hexagon of valid
+        kernel cells (k odd), as a 0/1 array like ``like``: weights outside it are ignored."""
+        try:
+            mask = domain_mask(self.group, k, k)
+        except ValueError as error:
+            raise ValueError(f"kernels on {self.group.name} (hexagonal lattice) are hexagons "
+                             f"about a centre cell: k must be odd, got k = {k}") from error
+        return None if mask is None else constant_like(mask.astype(np.float64), like)
+
     def _gather(self, w: Any, layout: str) -> Any:
         xp = array_namespace(w)
         c_out, c_in, k = w.shape[0], w.shape[1], w.shape[-1]
+        mask = self._kernel_mask(k, w)
+        if mask is not None:
+            w = w * mask    # the gather permutes the hexagon's cells: the bank stays masked
         s_in, s_out = self.s_in, self.s_out
         idx = indices_like(_gather_indices(self.group, k, self.input_space.is_plane,
                                            self.inverted, c_in, layout), w)
@@ -178,7 +199,9 @@ class LatticeBank(Bank):
                                             self.inverted, c_in), dbank)
         flat = xp.reshape(dbank, (c_out, s_out * q))
         grad = xp.sum(xp.reshape(xp.take(flat, idx, axis=1), (c_out, s_out, q)), axis=1)
-        return xp.reshape(grad, tuple(weight_shape))
+        grad = xp.reshape(grad, tuple(weight_shape))
+        mask = self._kernel_mask(k, grad)
+        return grad if mask is None else grad * mask
 
     def __repr__(self) -> str:
         how = ("lifting" if self.input_space.is_plane

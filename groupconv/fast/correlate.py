@@ -12,7 +12,10 @@ kernel size:
     weight gradient  dw = adjoint(sum_b x_pad ⋆ dy)                        (bank^T of the taps)
 
 Layouts (docs/conventions.md): x (..., C_in, H, W) on Z^2 or (..., C_in, S_in, H, W) on G; w
-(C_out, C_in, k, k) or (C_out, C_in, S, k, k); output (..., C_out, S_out, H', W').
+(C_out, C_in, k, k) or (C_out, C_in, S, k, k); output (..., C_out, S_out, H', W'). On the
+hexagonal lattice (p3, p3m1, p31m, p6, p6m; axial coordinates) arrays are square of odd side
+and only the hexagon about their centre holds the function: x's other cells are ignored, the
+output's are zero, and kernels are hexagons of k x k arrays (k odd).
 
 The public functions take ``mode`` "valid", "same" (zero padding k // 2 on each side), "full"
 (k - 1), or the padding p itself (an int in 0..k-1), so H' = H + 2 p - k + 1; rotations and
@@ -33,7 +36,7 @@ from array_api_compat import array_namespace, is_dask_array
 
 from ..literal.arrays import array_correlation, slice_shifts
 from ..modes import check_size, padding_of
-from .backend import from_numpy, to_numpy
+from .backend import constant_like, from_numpy, to_numpy
 from .banks import Bank, LatticeBank
 from .engine import DEFAULT_MAX_WORKSPACE, Workspace, adjoint_weights, correlate2d, weight_gradient
 from .validation import check_inputs
@@ -115,10 +118,10 @@ def _forward(xp, x, w, bank: Bank, padding: int, max_workspace, workspace, op):
         ho, wo = check_size(h, wd, size, padding)
     except ValueError as error:
         raise ValueError(f"{op}: {error}") from None
-    flat = xp.reshape(x, (math.prod(lead), w.shape[1] * bank.s_in, h, wd))
+    flat = _on_domain(xp.reshape(x, (math.prod(lead), w.shape[1] * bank.s_in, h, wd)), bank)
     expanded = bank.expand(w)
     y = correlate2d(flat, expanded, padding, max_workspace=max_workspace, workspace=workspace)
-    y = xp.reshape(y, lead + (w.shape[0], bank.s_out, ho, wo))
+    y = xp.reshape(_on_domain(y, bank), lead + (w.shape[0], bank.s_out, ho, wo))
     return y, (flat, expanded, tuple(x.shape), tuple(w.shape), padding)
 
 
@@ -134,15 +137,25 @@ def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
     flat, expanded, x_shape, w_shape, p = saved
     xp = array_namespace(dy)
     size = expanded.shape[1]
-    dyf = xp.reshape(dy, (flat.shape[0], expanded.shape[0], dy.shape[-2], dy.shape[-1]))
+    dyf = _on_domain(xp.reshape(dy, (flat.shape[0], expanded.shape[0], dy.shape[-2],
+                                     dy.shape[-1])), bank)
     dx = None
     if input_grad:
         dx = correlate2d(dyf, adjoint_weights(expanded), adjoint_padding(size, p),
                          max_workspace=max_workspace, workspace=workspace)
-        dx = xp.reshape(dx, x_shape)
+        dx = xp.reshape(_on_domain(dx, bank), x_shape)
     dbank = weight_gradient(flat, dyf, size, p, max_workspace=max_workspace,
                             workspace=workspace)
     return dx, bank.adjoint(dbank, w_shape)
+
+
+def _on_domain(a: Any, bank: Bank) -> Any:
+    """a (N, C, H, W) with the cells outside the bank's domain set to zero: on the hexagonal
+    lattice an array is a function on the hexagon about its centre, and the cells outside it
+    are ignored on input and zero on output (so every layer is exactly equivariant); on the
+    square lattice and the sampled groups, a itself."""
+    mask = bank.domain_mask(a.shape[-2], a.shape[-1])
+    return a if mask is None else a * constant_like(mask.astype(np.float64), a)
 
 
 def adjoint_padding(size: int, p: int) -> int:

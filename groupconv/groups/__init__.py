@@ -11,14 +11,21 @@ path, nn, figures).
 """
 
 from .continuous import SE2, ScaleTranslation
-from .finite import cayley_table, cosets, labels, regular_representation, subgroups
+from .finite import cayley_table, coinvariants, cosets, labels, regular_representation, subgroups
 from .core import Element, ElementArray, Group
 from .lattice import P4, P4M, Z2, SemidirectProduct, get_group, register, registered
 from .point import C1, C2, C4, D4, M, R, PointGroup
+from .wallpaper import (
+    C3, C6, CM, CMM, D1, D2, D3, D6, P1, P2, P3, P3M1, P6, P6M, P31M, PM, PMM, WALLPAPER,
+    D1c, D2c, D3c, domain_mask, hexagon_mask, lattice_of,
+)
 
 __all__ = [
     "Group", "Element", "ElementArray", "PointGroup", "SemidirectProduct",
     "C1", "C2", "C4", "D4", "R", "M", "Z2", "P4", "P4M", "get_group", "register", "registered",
     "SE2", "ScaleTranslation", "cayley_table", "labels", "subgroups", "cosets",
-    "regular_representation",
+    "regular_representation", "coinvariants",
+    "D1", "D1c", "D2", "D2c", "C3", "D3", "D3c", "C6", "D6", "P1", "P2", "PM", "CM", "PMM",
+    "CMM", "P3", "P3M1", "P31M", "P6", "P6M", "WALLPAPER", "lattice_of", "hexagon_mask",
+    "domain_mask",
 ]

@@ -203,7 +203,7 @@ class Group(abc.ABC):
 
     # ----------------------------------------------------------- comparisons
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Group) and self._key() == other._key()
+        return other is self or (isinstance(other, Group) and self._key() == other._key())
 
     def __hash__(self) -> int:
         return hash(self._key())

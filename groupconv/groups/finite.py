@@ -6,6 +6,9 @@ representation, for the point groups (C4, D4, any ``PointGroup``).
     cosets(H, K, side)        the left cosets h K (or right cosets K h), a partition of H
     regular_representation(H) permutation matrices P(g), P(g)[idx(g h), idx(h)] = 1, so that
                               P(g) P(g') = P(g g') (checked when built)
+    coinvariants(H)           the group Z^2 / sum_h (I - h) Z^2 as its invariant factors: the
+                              same for conjugate point groups P H P^-1 (P in GL(2, Z)), so two
+                              groups with different coinvariants are not conjugate
 
 Elements are named by their normal form g_1^a_1 ... g_k^a_k (D4: e, r, r², r³, m, mr, mr², mr³).
 """
@@ -20,7 +23,7 @@ import numpy as np
 from .point import PointGroup
 
 __all__ = ["CayleyTable", "labels", "cayley_table", "subgroups", "cosets",
-           "regular_representation"]
+           "regular_representation", "coinvariants"]
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -134,3 +137,23 @@ def regular_representation(group: PointGroup) -> np.ndarray:
         raise AssertionError(f"the regular representation of {group.name} is not a homomorphism")
     mats.flags.writeable = False
     return mats
+
+
+def coinvariants(group: PointGroup) -> tuple[int, ...]:
+    """Z^2 / sum_h (I - h) Z^2 as invariant factors (d_1, d_2), the group Z/d_1 + Z/d_2 with
+    Z/0 = Z and Z/1 = 0: (1, 1) is trivial, (1, 0) is Z, (2, 0) is Z/2 + Z, (1, 3) is Z/3.
+
+    Conjugation by P in GL(2, Z) maps each (I - h) Z^2 to P (I - h) Z^2, so conjugate point
+    groups have the same coinvariants: groups with different ones (pm and cm, pmm and cmm,
+    p3m1 and p31m) are different wallpaper groups, though their point groups are isomorphic.
+    Computed exactly: the Smith normal form of the integer matrices I - h side by side (sympy).
+    """
+    import sympy as sp
+    from sympy.matrices.normalforms import smith_normal_form
+
+    group = _check(group)
+    # the columns of [I - h_1 | I - h_2 | ...] span sum_h (I - h) Z^2
+    stacked = sp.Matrix(np.concatenate([np.eye(2, dtype=np.int64) - h
+                                        for h in group.matrices], axis=1).tolist())
+    snf = smith_normal_form(stacked, domain=sp.ZZ)
+    return tuple(int(abs(snf[i, i])) for i in range(2))

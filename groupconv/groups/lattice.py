@@ -44,6 +44,11 @@ class SemidirectProduct(Group):
         self.stabiliser = stabiliser
         self.name = name or f"Z2x{stabiliser.name}"
         self.param_names = stabiliser.param_names + ("u", "v")
+        #: "square" when every point transformation is a signed permutation (it maps the square
+        #: cells of an array about its centre onto themselves), "hexagonal" when every one
+        #: keeps the hexagonal norm max(|u|, |v|, |u + v|) of axial coordinates, else None
+        #: (no array layout is exact for the group; functions with finite support still are).
+        self.lattice = _lattice(stabiliser.matrices)
 
     @property
     def order(self) -> None:
@@ -57,9 +62,13 @@ class SemidirectProduct(Group):
         return self.stabiliser.index(a[..., :k]), a[..., k:]
 
     def _join(self, index: np.ndarray, t: np.ndarray) -> np.ndarray:
-        shape = np.broadcast_shapes(np.shape(index), t.shape[:-1])
-        point = self.stabiliser.params_of(np.broadcast_to(index, shape))
-        return np.concatenate([point, np.broadcast_to(t, shape + (2,))], axis=-1)
+        index = np.asarray(index)
+        shape = t.shape[:-1]
+        if index.shape != shape:   # broadcast only when needed (this is on the hot path)
+            shape = np.broadcast_shapes(index.shape, shape)
+            index = np.broadcast_to(index, shape)
+            t = np.broadcast_to(t, shape + (2,))
+        return np.concatenate([self.stabiliser.params_of(index), t], axis=-1)
 
     def _compose(self, a, b):
         i, ta = self._split(a)
@@ -136,6 +145,17 @@ class SemidirectProduct(Group):
                              f"{self.stabiliser.name} is not an element of {self.name}") from None
         out = self.from_parts(index.reshape(mats.shape[:-2]), mats[..., :2, 2])
         return out[()] if isinstance(g, Element) else out
+
+
+def _lattice(matrices: np.ndarray) -> str | None:
+    mags = np.abs(matrices)
+    if np.all(mags.sum(axis=-2) == 1) and np.all(mags.sum(axis=-1) == 1):
+        return "square"
+    ring = np.array([[1, 0], [0, 1], [-1, 1], [-1, 0], [0, -1], [1, -1]])   # |x|_hex = 1
+    moved = np.einsum("hij,nj->hni", matrices, ring)
+    if np.all(np.abs(moved).max(axis=-1) <= 1) and np.all(np.abs(moved.sum(axis=-1)) <= 1):
+        return "hexagonal"
+    return None
 
 
 #: Translations of Z^2, elements (u, v).

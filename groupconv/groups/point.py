@@ -64,6 +64,7 @@ class PointGroup(Group):
             gens.append(mat)
         self.generator_orders = tuple(_order(g, key) for g, key in zip(gens, self.param_names))
         self._generators = tuple(gens)
+        self._identity = ("point", name, self.param_names, tuple(g.tobytes() for g in gens))
 
         count = int(np.prod(self.generator_orders, dtype=np.int64))
         if count > _MAX_ORDER:
@@ -98,6 +99,7 @@ class PointGroup(Group):
         for i in range(len(gens) - 2, -1, -1):
             radices[i] = radices[i + 1] * self.generator_orders[i + 1]
         self._radices = radices
+        self._orders = np.array(self.generator_orders, np.int64)
 
     @property
     def order(self) -> int:
@@ -111,7 +113,7 @@ class PointGroup(Group):
     def params_of(self, index: np.ndarray) -> np.ndarray:
         """Point parameters (..., k) of stabiliser indices (...)."""
         index = np.asarray(index, dtype=np.int64)
-        return (index[..., None] // self._radices) % np.array(self.generator_orders, np.int64)
+        return (index[..., None] // self._radices) % self._orders
 
     def elements(self) -> ElementArray:
         """All elements, in index order."""
@@ -139,8 +141,7 @@ class PointGroup(Group):
                                  f"got {bad}")
 
     def _key(self):
-        return ("point", self.name, self.param_names,
-                tuple(g.tobytes() for g in self._generators))
+        return self._identity
 
 
 def _order(g: np.ndarray, key: str) -> int:

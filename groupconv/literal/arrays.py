@@ -11,6 +11,10 @@ For padding p and a k x k filter, output entry [o, s, i, j] is
 For odd k, d_s = 0. For even k, a k x k filter rotated about its geometric centre (what the
 array level does, as GrouPy does) is the filter transformed by T(d_s) h_s, with the integer
 d_s = (h_s (1, 1) - (1, 1)) / 2: slice s of the output sits at a shifted origin.
+
+On the hexagonal lattice (axial coordinates) a kernel is the function on the hexagon of its
+k x k array (k odd; ``groups.domain_mask``): the other cells of w are not part of it; nor
+are the cells of x and of the output outside the hexagon of their arrays (zero in the output).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..feature_maps import FeatureMap
-from ..groups import Z2, SemidirectProduct
+from ..groups import Z2, SemidirectProduct, domain_mask
 from ..modes import check_size
 from . import lattice
 
@@ -43,6 +47,13 @@ def array_correlation(x: np.ndarray, w: np.ndarray, group: SemidirectProduct, p:
         x, w = x[:, :, 0], w[:, :, 0]
     k = w.shape[-1]
     ho, wo = check_size(x.shape[-2], x.shape[-1], k, p)
+    if k % 2 == 0 and domain_mask(group, 1, 1) is not None:
+        raise ValueError(f"kernels on {group.name} (hexagonal lattice) are hexagons about a "
+                         f"centre cell: k must be odd, got k = {k}")
+    mask = domain_mask(group, k, k)
+    if mask is not None:
+        w = w * mask        # a hexagonal kernel: zero outside the hexagon about its centre
+        x = x * domain_mask(group, x.shape[-2], x.shape[-1])  # and so is the input
     psis = [_feature_map(Z2 if lifting else group, wo_, origin="centre") for wo_ in w]
     shifts = slice_shifts(group, k)
     # output entry [s, i, j] is the element T((i, j) + offset_s) h_s (see the module docstring)
@@ -59,7 +70,8 @@ def array_correlation(x: np.ndarray, w: np.ndarray, group: SemidirectProduct, p:
         else:
             exact = lattice.group_correlation(_feature_map(group, xb), psis)
         outs.append(exact(elements))
-    return np.stack(outs) if outs else np.zeros((0, len(w), len(shifts), ho, wo))
+    out = np.stack(outs) if outs else np.zeros((0, len(w), len(shifts), ho, wo))
+    return out if mask is None else out * domain_mask(group, ho, wo)
 
 
 def _placed(xb: np.ndarray, group: SemidirectProduct, shifts: np.ndarray) -> FeatureMap:

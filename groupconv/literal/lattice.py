@@ -104,12 +104,13 @@ def _table(group: SemidirectProduct, box: Box, value_at: Callable[[Element], np.
     (u0, v0), (u1, v1) = box
     s_count = group.stabiliser.order
     rows, cols = u1 - u0 + 1, v1 - v0 + 1
+    uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1), indexing="ij")
+    elements = group.from_parts(np.arange(s_count)[:, None, None], np.stack([uu, vv], -1)[None])
     out = None
     for s in range(s_count):
         for i in range(rows):
             for j in range(cols):
-                g = group.from_parts(s, (u0 + i, v0 + j))[()]
-                value = value_at(g)
+                value = value_at(elements[s, i, j])          # g = T(u0 + i, v0 + j) h_s
                 if out is None:
                     out = np.zeros((len(value), s_count, rows, cols), dtype=value.dtype)
                 out[:, s, i, j] = value

@@ -1,0 +1,131 @@
+"""The 13 symmorphic wallpaper groups, each Z^2 x| H from its point group's generators.
+
+A symmorphic wallpaper group is a lattice of translations and a point group H that fixes a
+lattice point; in the lattice's basis, H is a finite group of 2x2 integer matrices, and the
+group is ``SemidirectProduct(H)``. Names (``get_group(name)``, any case):
+
+    square lattice, basis (1, 0), (0, 1); coordinates (u, v) = (row, column):
+        p1 (= z2)  C1   {e}
+        p2         C2   r = -I                       (half turn)
+        pm         D1   m = M = diag(-1, 1)          mirror along a lattice vector
+        cm         D1'  m = S = [[0, 1], [1, 0]]     mirror along a diagonal
+        pmm        D2   m = M, r = -I
+        cmm        D2'  m = S, r = -I
+        p4         C4   r = R = [[0, -1], [1, 0]]
+        p4m        D4   m = M, r = R
+    hexagonal lattice, axial coordinates: (u, v) is the point u e1 + v e2, |e1| = |e2| = 1 at
+    60 degrees (e2 is e1 turned by 60 degrees, counter-clockwise):
+        p3         C3   r = R3 = [[-1, -1], [1, 0]]  (120 degrees)
+        p3m1       D3   m = S, r = R3                mirrors across the shortest vectors
+        p31m       D3'  m = [[1, 1], [0, -1]], r = R3  mirrors along the shortest vectors
+        p6         C6   r = R6 = [[0, -1], [1, 1]]   (60 degrees: e1 -> e2 -> e2 - e1)
+        p6m        D6   m = S, r = R6
+
+Elements are h = m^a r^b in normal form (as D4's), index a |r| + b.
+
+Groups that look alike but are not the same: pm and cm have the same abstract point group
+(one mirror) but pm's mirror runs along a lattice vector and cm's along a diagonal of the square
+cell; pmm and cmm likewise; p3m1's mirrors run across the shortest lattice vectors (through
+the centres of the lattice's triangles) and p31m's along them. Each pair is told apart by an
+invariant of conjugacy in GL(2, Z): the coinvariants Z^2 / sum_h (I - h) Z^2
+(``groups.finite.coinvariants``): Z/2 + Z for pm, Z for cm; Z/2 + Z/2 for pmm, Z/2 for cmm;
+0 for p3m1, Z/3 for p31m.
+
+The hexagonal groups act exactly on functions on the hexagonal lattice (``feature_maps``); at
+the array level, a hexagonal function is an array of axial coordinates whose valid cells form
+a hexagon about the centre (``hexagon_mask``: 7 cells at radius 1, 19 at radius 2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .lattice import P4, P4M, Z2, SemidirectProduct, register
+from .point import C1, C2, C4, D4, M, PointGroup
+
+__all__ = [
+    "S", "R3", "R6", "M31", "D1", "D1c", "D2", "D2c", "C3", "D3", "D3c", "C6", "D6",
+    "P1", "P2", "PM", "CM", "PMM", "CMM", "P3", "P3M1", "P31M", "P6", "P6M", "WALLPAPER",
+    "lattice_of", "hexagon_mask", "domain_mask",
+]
+
+#: The diagonal mirror (u, v) -> (v, u): on the hexagonal lattice, e1 <-> e2.
+S = np.array([[0, 1], [1, 0]], dtype=np.int64)
+#: Rotation by 60 degrees in axial coordinates: e1 -> e2, e2 -> e2 - e1.
+R6 = np.array([[0, -1], [1, 1]], dtype=np.int64)
+#: Rotation by 120 degrees, R6^2.
+R3 = R6 @ R6
+#: p31m's mirror in axial coordinates: fixes e1, e2 -> e1 - e2.
+M31 = np.array([[1, 1], [0, -1]], dtype=np.int64)
+_HALF_TURN = -np.eye(2, dtype=np.int64)
+
+D1 = PointGroup("D1", {"m": M})
+D1c = PointGroup("D1'", {"m": S})
+D2 = PointGroup("D2", {"m": M, "r": _HALF_TURN})
+D2c = PointGroup("D2'", {"m": S, "r": _HALF_TURN})
+C3 = PointGroup("C3", {"r": R3})
+D3 = PointGroup("D3", {"m": S, "r": R3})
+D3c = PointGroup("D3'", {"m": M31, "r": R3})
+C6 = PointGroup("C6", {"r": R6})
+D6 = PointGroup("D6", {"m": S, "r": R6})
+
+P1 = Z2
+P2 = SemidirectProduct(C2, name="P2")
+PM = SemidirectProduct(D1, name="PM")
+CM = SemidirectProduct(D1c, name="CM")
+PMM = SemidirectProduct(D2, name="PMM")
+CMM = SemidirectProduct(D2c, name="CMM")
+P3 = SemidirectProduct(C3, name="P3")
+P3M1 = SemidirectProduct(D3, name="P3M1")
+P31M = SemidirectProduct(D3c, name="P31M")
+P6 = SemidirectProduct(C6, name="P6")
+P6M = SemidirectProduct(D6, name="P6M")
+
+#: The 13 symmorphic wallpaper groups by name, square lattice first.
+WALLPAPER: dict[str, SemidirectProduct] = {
+    "p1": P1, "p2": P2, "pm": PM, "cm": CM, "pmm": PMM, "cmm": CMM, "p4": P4, "p4m": P4M,
+    "p3": P3, "p3m1": P3M1, "p31m": P31M, "p6": P6, "p6m": P6M,
+}
+
+register(Z2, "p1")
+for _name, _group in WALLPAPER.items():
+    register(_group, _name)
+del _name, _group
+assert C1.order == 1 and C4.order == 4 and D4.order == 8
+
+
+def lattice_of(group: SemidirectProduct) -> str:
+    """"square" when every point transformation maps the square cells of an array about its
+    centre onto themselves (signed permutations), "hexagonal" when every one keeps hexagons in
+    axial coordinates (``group.lattice``); otherwise a ValueError (no array layout is exact
+    for the group)."""
+    if group.lattice is None:
+        raise ValueError(f"{group.name}'s point group maps neither square nor hexagonal arrays "
+                         f"onto themselves: {group.stabiliser.matrices.tolist()}")
+    return group.lattice
+
+
+def hexagon_mask(size: int) -> np.ndarray:
+    """The valid cells of a hexagonal array of side ``size`` (odd) in axial coordinates: (u, v)
+    about the centre with max(|u|, |v|, |u + v|) <= size // 2; 3 r (r + 1) + 1 cells for
+    r = size // 2 (7 for size 3, 19 for size 5). Read-only bool array (size, size)."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1 \
+            or size % 2 == 0:
+        raise ValueError(f"a hexagonal array has an odd side (a centre cell), got {size!r}")
+    r = int(size) // 2
+    u, v = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
+    mask = np.maximum(np.maximum(np.abs(u), np.abs(v)), np.abs(u + v)) <= r
+    mask.flags.writeable = False
+    return mask
+
+
+def domain_mask(group: SemidirectProduct, height: int, width: int) -> np.ndarray | None:
+    """The cells of a (height, width) array on which ``group``'s point transformations act
+    about the centre: None for the square lattice (every cell), the hexagon for the hexagonal
+    lattice (square arrays of odd side only; anything else is a ValueError)."""
+    if lattice_of(group) == "square":
+        return None
+    if height != width:
+        raise ValueError(f"arrays on the hexagonal lattice ({group.name}) are square in axial "
+                         f"coordinates, got {height} x {width}")
+    return hexagon_mask(height)
