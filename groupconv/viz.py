@@ -8,6 +8,11 @@
     equivariance_vs_angle    measured error of SE(2) networks against the rotation angle
     scale_translation        responses to circles of several radii at each position and scale
     cayley_p4m               the Cayley table of D4
+    p6_feature_map           Figure 1 on the hexagonal lattice: six orientation patches of a
+                             p6 feature map, drawn as hexagonal cells, input turned by 0 and 60°
+    p6_filter                a p6 filter and its filter bank, hexagonal kernels
+    wallpaper_gallery        the 13 symmorphic wallpaper groups: each point group acting on an
+                             asymmetric motif, tiled over the lattice
 
 Every function takes an optional grey ``image`` (a 2D array; default: the grace_hopper
 photograph shipped with matplotlib) and returns a ``matplotlib.figure.Figure``; nothing is
@@ -26,16 +31,19 @@ from matplotlib.patches import ConnectionPatch
 
 from . import scale, se2
 from .checks import equivariance as eq
+from .fast.action import transform
 from .fast.banks import filter_bank
 from .fast.correlate import lifting_correlation
 from .feature_maps import FeatureMap, L, restrict
-from .groups import D4, P4, P4M, Z2
+from .groups import D4, P4, P4M, P6, WALLPAPER, Z2, hexagon_mask
+from .hexagonal import BASIS, cell_centres, from_image
 from .images import grace_hopper
 from .literal import planar_correlation
 
 __all__ = ["p4_feature_map", "p4_feature_map_animation", "p4m_feature_map", "p4_filter",
            "p4m_filter", "se2_pipeline", "boundary_effect", "equivariance_vs_angle",
-           "scale_translation", "cayley_p4m", "FIGURES", "save_all"]
+           "scale_translation", "cayley_p4m", "p6_feature_map", "p6_filter",
+           "wallpaper_gallery", "FIGURES", "save_all"]
 
 #: A dark-to-light edge filter (Sobel): responds where the image gets brighter downwards.
 EDGE = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
@@ -439,6 +447,153 @@ def cayley_p4m() -> Figure:
     return fig
 
 
+# ------------------------------------------------------------------ 9. hexagonal lattice
+#: A 7-cell hexagonal edge filter (axial coordinates, 3 x 3 array; corners unused): negative
+#: on the side of -e1, positive on the side of +e1.
+HEX_EDGE = np.array([[0.0, -1.0, -1.0], [-1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+_SIXTHS = ["e", "r", "r²", "r³", "r⁴", "r⁵"]
+
+
+def _hexagons(ax, values: np.ndarray, offset=(0.0, 0.0), spacing: float = 1.0, **kwargs):
+    """A hexagonal array drawn as hexagonal cells (only the valid ones) centred at ``offset``;
+    the cells' values go to a PolyCollection's colour array."""
+    from matplotlib.collections import PolyCollection
+
+    n = values.shape[-1]
+    inside = hexagon_mask(n)
+    centres = cell_centres(n, spacing)[inside] + np.asarray(offset)
+    angles = np.pi / 2 + np.arange(6) * np.pi / 3
+    corner = spacing / np.sqrt(3.0) * np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+    cells = PolyCollection(centres[:, None, :] + corner[None], array=values[inside],
+                           edgecolors="none", **kwargs)
+    ax.add_collection(cells)
+    return cells
+
+
+def _hex_input(image: np.ndarray | None, size: int) -> np.ndarray:
+    """A hexagonal array of side ``size`` resampled from the (square) image (approximate)."""
+    return from_image(_image(image, 2 * size), size)
+
+
+def p6_feature_map(image: np.ndarray | None = None, size: int = 21) -> Figure:
+    """The p6 feature map of a hexagonal edge filter, drawn as hexagonal cells: six orientation
+    patches on a ring around the input, for the input turned by 0 and by 60 degrees (an exact
+    permutation of cells): each patch turns by 60 degrees and moves one place along the ring,
+    e -> r -> ... -> r^5 -> e (Cohen & Welling's Figure 1 on the hexagonal lattice). The input
+    is the photograph resampled onto the hexagonal grid (approximate; everything after is
+    exact)."""
+    from matplotlib.patches import FancyArrowPatch
+
+    x = _hex_input(image, size)
+    inputs = [x, transform(x[None], P6.element(r=1))[0]]
+    maps = [lifting_correlation(v[None], HEX_EDGE[None, None], P6, mode="same")[0]
+            for v in inputs]
+    limit = 0.6 * max(np.abs(m).max() for m in maps) or 1.0
+    fig = Figure(figsize=(14, 7.4), layout="constrained")
+    extent = (size - 1) / 2 * 1.05
+    ring = 2.25 * extent
+    for panel, (v, m, title) in enumerate(zip(inputs, maps, ["input", "input turned by 60° (r)"])):
+        ax = fig.add_subplot(1, 2, panel + 1)
+        _hexagons(ax, v, cmap="gray")
+        for t in range(6):
+            angle = t * np.pi / 3
+            centre = ring * np.array([np.cos(angle), np.sin(angle)])
+            _hexagons(ax, m[t], centre, cmap="RdBu_r", clim=(-limit, limit))
+            ax.text(*(centre * 1.5), _SIXTHS[t], ha="center", va="center", fontsize=12)
+            nxt = ring * np.array([np.cos(angle + np.pi / 3), np.sin(angle + np.pi / 3)])
+            ax.add_patch(FancyArrowPatch(centre + (nxt - centre) * 0.28,
+                                         nxt - (nxt - centre) * 0.28,
+                                         connectionstyle="arc3,rad=0.25", arrowstyle="-|>",
+                                         mutation_scale=14, color="tab:orange", lw=1.6))
+        ax.set_xlim(-ring - 1.3 * extent, ring + 1.3 * extent)
+        ax.set_ylim(-ring - 1.3 * extent, ring + 1.3 * extent)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(title, fontsize=12)
+    fig.suptitle("A p6 feature map on the hexagonal lattice (edge filter): when the input turns "
+                 "by 60°, each orientation patch\nturns by 60° and moves one place along the "
+                 "arrows e → r → ... → r⁵ → e, exactly", fontsize=12)
+    return fig
+
+
+def p6_filter(seed: int = 3) -> Figure:
+    """A filter on p6 (six 7-cell hexagonal kernels, one per orientation t) and its filter
+    bank: row s is L_{r^s} psi, each kernel turned by 60 s degrees and the orientations
+    shifted by s."""
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((1, 1, 6, 3, 3))
+    bank = filter_bank(w, P6)[0, :, 0]                     # (S_out, S_in, 3, 3)
+    limit = np.abs(bank).max()
+    fig = Figure(figsize=(9, 8.6), layout="constrained")
+    ax = fig.add_subplot()
+    step = 3.4
+    for s in range(6):
+        for t in range(6):
+            _hexagons(ax, bank[s, t], (t * step, -s * step), cmap="RdBu_r",
+                      clim=(-limit, limit))
+        ax.text(-2.4, -s * step, f"L_{_SIXTHS[s]} ψ" if s else "ψ", ha="right", va="center",
+                fontsize=12)
+    for t in range(6):
+        ax.text(t * step, 2.3, f"orientation {t}", ha="center", fontsize=10)
+    ax.set_xlim(-5.5, 5 * step + 2)
+    ax.set_ylim(-5 * step - 2, 3.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("A filter on p6 and its transformations (the filter bank): each row turns the\n"
+                 "7-cell kernels by 60° and shifts the orientations by one", fontsize=12)
+    return fig
+
+
+#: An asymmetric motif (a flag) in the plane, near the origin: each group element's image
+#: of it is distinct.
+_MOTIF = np.array([[0.10, 0.06], [0.34, 0.06], [0.34, 0.13], [0.18, 0.13], [0.18, 0.2],
+                   [0.27, 0.2], [0.27, 0.26], [0.18, 0.26], [0.18, 0.36], [0.10, 0.36]])
+#: Plane coordinates (x right, y up) of the square lattice's basis: u is the row (down), v
+#: the column (right).
+_SQUARE_BASIS = np.array([[0.0, 1.0], [-1.0, 0.0]])
+
+
+def wallpaper_gallery() -> Figure:
+    """The 13 symmorphic wallpaper groups: the point group H acting on an asymmetric motif
+    (one colour per element of H), tiled over the lattice (dots), in the lattice's plane
+    geometry (square; hexagonal with e2 at 60 degrees)."""
+    from matplotlib import colormaps
+    from matplotlib.collections import PolyCollection
+
+    fig = Figure(figsize=(16, 13), layout="constrained")
+    axes = fig.subplots(3, 5)
+    cmap = colormaps["tab20"]
+    for ax, (name, group) in zip(axes.flat, WALLPAPER.items()):
+        basis = BASIS if group.lattice == "hexagonal" else _SQUARE_BASIS
+        shapes, colours = [], []
+        span = range(-3, 4)
+        points = np.array([basis @ (u, v) for u in span for v in span])
+        keep = np.all(np.abs(points) <= 1.9, axis=1)
+        for h_index, h in enumerate(group.stabiliser.matrices):
+            plane = basis @ h @ np.linalg.inv(basis)        # an orthogonal map of the plane
+            image = _MOTIF @ plane.T
+            for p in points[keep]:
+                shapes.append(image + p)
+                colours.append(h_index)
+        ax.add_collection(PolyCollection(shapes, array=np.array(colours, dtype=float),
+                                         cmap=cmap, clim=(-0.5, 19.5), edgecolors="black",
+                                         linewidths=0.3))
+        ax.plot(points[keep, 0], points[keep, 1], "k.", ms=3)
+        ax.set_xlim(-1.5, 1.5)
+        ax.set_ylim(-1.5, 1.5)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{name}: {group.stabiliser.name}, |H| = {group.stabiliser.order}\n"
+                     f"{group.lattice} lattice", fontsize=10)
+    for ax in axes.flat[len(WALLPAPER):]:
+        ax.axis("off")
+    fig.suptitle("The 13 symmorphic wallpaper groups Z² ⋊ H: an asymmetric motif under every "
+                 "element of H (one colour each), repeated at every lattice point",
+                 fontsize=13)
+    return fig
+
+
 # ------------------------------------------------------------------ registry
 FIGURES: dict[str, Callable[[], Figure]] = {
     "p4_feature_map": p4_feature_map,
@@ -450,6 +605,9 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "equivariance_vs_angle": equivariance_vs_angle,
     "scale_translation": scale_translation,
     "cayley_p4m": cayley_p4m,
+    "p6_feature_map": p6_feature_map,
+    "p6_filter": p6_filter,
+    "wallpaper_gallery": wallpaper_gallery,
 }
 
 

@@ -12,7 +12,8 @@ DATA = pathlib.Path(__file__).parent / "data" / "figure_data.npz"
 
 
 def drawn(fig) -> dict[str, np.ndarray]:
-    """Every image array and line's (x, y) data of a Figure, keyed "<axes>.<kind><index>"."""
+    """Every image array, line's (x, y) data and collection's colour values of a Figure, keyed
+    "<axes>.<kind><index>"."""
     out = {}
     for a, ax in enumerate(fig.axes):
         for i, image in enumerate(ax.images):
@@ -20,6 +21,11 @@ def drawn(fig) -> dict[str, np.ndarray]:
                                                 np.nan)
         for i, line in enumerate(ax.lines):
             out[f"{a}.line{i}"] = np.asarray(line.get_xydata(), dtype=float)
+        for i, collection in enumerate(ax.collections):   # hexagonal cells, motifs
+            values = collection.get_array()
+            if values is not None:
+                out[f"{a}.collection{i}"] = np.ma.filled(np.ma.asarray(values, dtype=float),
+                                                         np.nan)
     return out
 
 

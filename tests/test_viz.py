@@ -32,6 +32,9 @@ SMALL_CALLS = {
     "equivariance_vs_angle": lambda: viz.equivariance_vs_angle(np.pad(SMALL, 8), step=45),
     "scale_translation": lambda: viz.scale_translation(size=32, n_scales=3),
     "cayley_p4m": viz.cayley_p4m,
+    "p6_feature_map": lambda: viz.p6_feature_map(SMALL, size=7),
+    "p6_filter": viz.p6_filter,
+    "wallpaper_gallery": viz.wallpaper_gallery,
 }
 
 
@@ -61,6 +64,44 @@ def test_p4m_mirrored_ring_turns_the_other_way():
     for j in range(4):
         assert np.allclose(turned[4 + j], np.rot90(maps[4 + (j + 1) % 4]))
         assert np.allclose(turned[(j + 1) % 4], np.rot90(maps[j]))
+
+
+def _hexagon_cells(n):
+    """Axial coordinates (u, v) of the hexagon's cells, in the row-major order of the array."""
+    r = n // 2
+    return [(u, v) for u in range(-r, r + 1) for v in range(-r, r + 1)
+            if max(abs(u), abs(v), abs(u + v)) <= r]
+
+
+def test_p6_feature_map_patches_turn_and_move_one_place_along():
+    """Panel 2 (input turned by 60 degrees): its patch r^(t+1) is panel 1's patch r^t with every
+    cell moved by the 60-degree rotation (u, v) -> (-v, u + v), written out here by hand."""
+    n = 7
+    fig = viz.p6_feature_map(SMALL, size=n)
+    cells = _hexagon_cells(n)
+    where = {c: i for i, c in enumerate(cells)}
+    panels = [[np.asarray(c.get_array()) for c in ax.collections[:7]] for ax in fig.axes[:2]]
+    (x0, *maps0), (x1, *maps1) = panels
+    assert len(x0) == len(cells) == 37
+
+    def turned(values):
+        out = np.empty_like(values)
+        for (u, v), value in zip(cells, values):
+            out[where[(-v, u + v)]] = value
+        return out
+
+    assert np.array_equal(x1, turned(x0))
+    for t in range(6):
+        assert np.allclose(maps1[(t + 1) % 6], turned(maps0[t]), rtol=0, atol=1e-12)
+
+
+def test_wallpaper_gallery_has_every_group_with_its_point_group_order():
+    fig = viz.wallpaper_gallery()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 13
+    for ax, order in zip(fig.axes, [1, 2, 2, 2, 4, 4, 4, 8, 3, 6, 6, 6, 12]):
+        colours = np.asarray(ax.collections[0].get_array())
+        assert len(set(colours.tolist())) == order and f"|H| = {order}" in ax.get_title()
 
 
 def test_boundary_effect_exact_side_is_zero():

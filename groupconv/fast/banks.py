@@ -167,11 +167,10 @@ class LatticeBank(Bank):
     def _kernel_mask(self, k: int, like: Any) -> Any:
         """None on the square lattice; on the hexagonal lattice the k x k hexagon of valid
         kernel cells (k odd), as a 0/1 array like ``like``: weights outside it are ignored."""
-        try:
-            mask = domain_mask(self.group, k, k)
-        except ValueError as error:
+        if self.group.lattice == "hexagonal" and k % 2 == 0:
             raise ValueError(f"kernels on {self.group.name} (hexagonal lattice) are hexagons "
-                             f"about a centre cell: k must be odd, got k = {k}") from error
+                             f"about a centre cell: k must be odd, got k = {k}")
+        mask = domain_mask(self.group, k, k)
         return None if mask is None else constant_like(mask.astype(np.float64), like)
 
     def _gather(self, w: Any, layout: str) -> Any:

@@ -10,12 +10,12 @@ from .gradcheck import check_gradients
 from .layers import (
     BatchNorm, Dropout, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
 )
-from .networks import gcnn, network_sizes, p4cnn, p4mcnn, z2cnn
+from .networks import gcnn, hexagonal_gcnn, network_sizes, p4cnn, p4mcnn, p6cnn, p6mcnn, z2cnn
 from .train import SGD, Adam, accuracy, fit, minibatches, predict, softmax_cross_entropy
 
 __all__ = [
     "Layer", "Sequential", "BankConv", "LiftingConv", "GroupConv", "ReLU", "SiLU",
     "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Flatten", "Linear", "Dropout",
-    "gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes", "check_gradients",
+    "gcnn", "z2cnn", "p4cnn", "p4mcnn", "hexagonal_gcnn", "p6cnn", "p6mcnn", "network_sizes", "check_gradients",
     "softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "accuracy",
 ]

@@ -24,7 +24,8 @@ from .base import Sequential
 from .conv import GroupConv, LiftingConv
 from .layers import BatchNorm, Dropout, GlobalPool, ReLU, SpatialPool, SubgroupPool
 
-__all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes"]
+__all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes", "hexagonal_gcnn", "p6cnn",
+           "p6mcnn"]
 
 
 def network_sizes(input_size: int) -> list[int]:
@@ -81,3 +82,51 @@ def p4cnn(width: int = 10, **kwargs) -> Sequential:
 def p4mcnn(width: int = 7, **kwargs) -> Sequential:
     """P4MCNN: invariant to rotations by multiples of 90 degrees and to mirrors."""
     return gcnn(P4M, width, **kwargs)
+
+
+def hexagonal_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
+                   in_channels: int = 1, input_size: int = 15,
+                   rng: np.random.Generator | int | None = 0, dtype=np.float32,
+                   dropout: float = 0.0) -> Sequential:
+    """A G-CNN on the hexagonal lattice (p3, p3m1, p31m, p6, p6m): inputs are hexagonal
+    arrays (axial coordinates, side ``input_size`` odd, the hexagon about the centre holding
+    the image), (input_size - 1) / 2 "valid" layers of 7-cell hexagonal kernels (3 x 3
+    arrays) with batch normalisation and ReLU, the last one down to a single cell, then the
+    projection over the stabiliser (max) and the mean over the 1 x 1 plane.
+
+    The logits are exactly invariant to the point group's rotations and mirrors of the input
+    hexagon about its centre: each layer is exactly equivariant on the hexagon (the cells
+    outside it are ignored), and the last one ends at the centre. No 2 x 2 pooling: square
+    blocks are not hexagons.
+    """
+    group = get_group(group)
+    if group.lattice != "hexagonal":
+        raise ValueError(f"hexagonal_gcnn builds networks on the hexagonal lattice (p3, p3m1, "
+                         f"p31m, p6, p6m), got {group.name}; use gcnn for the square lattice")
+    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 5 \
+            or input_size % 2 == 0:
+        raise ValueError(f"input_size must be odd and at least 5 (a hexagon about a centre "
+                         f"cell, two layers or more), got {input_size!r}")
+    rng = np.random.default_rng(rng)
+    opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
+
+    def block(conv):
+        return [conv, BatchNorm(width, dtype=dtype), ReLU()] + \
+            ([Dropout(dropout, rng=rng)] if dropout else [])
+
+    layers = block(LiftingConv(group, in_channels, width, 3, **opts))
+    for _ in range((input_size - 1) // 2 - 2):
+        layers += block(GroupConv(group, width, width, 3, **opts))
+    layers += [GroupConv(group, width, n_classes, 3, rng=rng, dtype=dtype), SubgroupPool("max"),
+               GlobalPool("mean")]
+    return Sequential(layers)
+
+
+def p6cnn(width: int = 8, **kwargs) -> Sequential:
+    """P6CNN: invariant to rotations by multiples of 60 degrees of a hexagonal input."""
+    return hexagonal_gcnn("p6", width, **kwargs)
+
+
+def p6mcnn(width: int = 6, **kwargs) -> Sequential:
+    """P6MCNN: invariant to rotations by multiples of 60 degrees and to mirrors."""
+    return hexagonal_gcnn("p6m", width, **kwargs)

@@ -1,0 +1,102 @@
+"""Hexagonal arrays in the plane: where the cells sit, and conversion from and to square-pixel
+images (for examples and figures).
+
+A hexagonal array (side n odd) holds axial coordinates about its centre: entry [i, j] is the
+lattice point u e1 + v e2 with (u, v) = (i - n // 2, j - n // 2), |e1| = |e2| = 1, e2 = e1
+turned by 60 degrees counter-clockwise; only the hexagon max(|u|, |v|, |u + v|) <= n // 2 is
+valid (``groups.hexagon_mask``). Drawn with e1 pointing right, R6 turns counter-clockwise.
+
+The group actions on these arrays are exact (``fast.action.transform``). The conversions here
+are not: ``from_image`` samples a square-pixel image at the cell centres (bilinear), and
+``to_image`` reads each pixel's nearest cell, so a round trip loses detail like any
+resampling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .groups import hexagon_mask
+
+__all__ = ["BASIS", "cell_centres", "from_image", "to_image"]
+
+#: The plane coordinates (x right, y up) of e1 and e2, as columns.
+BASIS = np.array([[1.0, 0.5], [0.0, np.sqrt(3.0) / 2.0]])
+
+
+def cell_centres(size: int, spacing: float = 1.0) -> np.ndarray:
+    """(size, size, 2): the plane position (x, y) of every cell of a hexagonal array,
+    spacing * (u e1 + v e2), centre at the origin (cells outside the hexagon included)."""
+    r = _check_size(size) // 2
+    u, v = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
+    return spacing * np.stack([u, v], axis=-1) @ BASIS.T
+
+
+def from_image(image: np.ndarray, size: int, spacing: float | None = None) -> np.ndarray:
+    """The hexagonal array (..., size, size) of an image (..., H, W): the image sampled at the
+    cell centres, bilinearly, its centre on the array's centre (zero outside the image and
+    outside the hexagon). ``spacing`` is the distance of neighbouring cells in pixels (default:
+    the hexagon just fits in the image). Approximate: a resampling."""
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim < 2 or min(image.shape[-2:]) < 2:
+        raise ValueError(f"from_image takes an image (..., H, W) of at least 2 x 2 pixels, got "
+                         f"shape {image.shape}")
+    h, w = image.shape[-2:]
+    r = _check_size(size) // 2
+    if spacing is None:
+        spacing = (min(h, w) - 1) / 2 / max(r, 1)
+    if not spacing > 0:
+        raise ValueError(f"spacing must be positive, got {spacing!r}")
+    xy = cell_centres(size, spacing)
+    rows = (h - 1) / 2 - xy[..., 1]          # y up, rows down
+    cols = (w - 1) / 2 + xy[..., 0]
+    r0, c0 = np.floor(rows).astype(int), np.floor(cols).astype(int)
+    fr, fc = rows - r0, cols - c0
+    out = np.zeros(image.shape[:-2] + (size, size))
+    for dr, dc, weight in ((0, 0, (1 - fr) * (1 - fc)), (0, 1, (1 - fr) * fc),
+                           (1, 0, fr * (1 - fc)), (1, 1, fr * fc)):
+        i, j = r0 + dr, c0 + dc
+        inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
+        out += np.where(inside, weight * image[..., np.clip(i, 0, h - 1), np.clip(j, 0, w - 1)],
+                        0.0)
+    return out * hexagon_mask(size)
+
+
+def to_image(values: np.ndarray, pixels: int, spacing: float | None = None,
+             fill: float = np.nan) -> np.ndarray:
+    """A square image (..., pixels, pixels) of a hexagonal array (..., n, n): each pixel takes
+    the value of its nearest cell (``fill`` outside the hexagon). Approximate: for display."""
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[-1]
+    if values.ndim < 2 or values.shape[-2] != n:
+        raise ValueError(f"to_image takes hexagonal arrays (..., n, n), got shape {values.shape}")
+    r = _check_size(n) // 2
+    if isinstance(pixels, bool) or not isinstance(pixels, int) or pixels < 1:
+        raise ValueError(f"pixels must be a positive int, got {pixels!r}")
+    if spacing is None:
+        spacing = (pixels - 1) / 2 / max(r, 1)
+    rows, cols = np.meshgrid(np.arange(pixels), np.arange(pixels), indexing="ij")
+    xy = np.stack([cols - (pixels - 1) / 2, (pixels - 1) / 2 - rows], axis=-1) / spacing
+    uv = xy @ np.linalg.inv(BASIS).T                     # fractional axial coordinates
+    u, v = _nearest_cell(uv[..., 0], uv[..., 1])
+    inside = np.maximum(np.maximum(np.abs(u), np.abs(v)), np.abs(u + v)) <= r
+    picked = values[..., np.clip(u + r, 0, n - 1), np.clip(v + r, 0, n - 1)]
+    return np.where(inside, picked, fill)
+
+
+def _nearest_cell(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest lattice point of fractional axial coordinates (cube-coordinate rounding)."""
+    x, z = u, v
+    y = -x - z
+    rx, ry, rz = np.round(x), np.round(y), np.round(z)
+    dx, dy, dz = np.abs(rx - x), np.abs(ry - y), np.abs(rz - z)
+    rx = np.where((dx > dy) & (dx > dz), -ry - rz, rx)
+    rz = np.where(~((dx > dy) & (dx > dz)) & ~(dy > dz), -rx - ry, rz)
+    return rx.astype(int), rz.astype(int)
+
+
+def _check_size(size: int) -> int:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1 \
+            or size % 2 == 0:
+        raise ValueError(f"a hexagonal array has an odd side (a centre cell), got {size!r}")
+    return int(size)

@@ -1,0 +1,236 @@
+"""The 13 symmorphic wallpaper groups: by name, their point groups' matrices, the pairs that
+look alike but differ (not conjugate in GL(2, Z)), the sympy proofs, hexagonal arrays, the fast
+path against the literal sums, exact equivariance for every group and element, and networks."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import groupconv
+from groupconv import nn
+from groupconv.feature_maps import FeatureMap, L, relative_error
+from groupconv.fast.action import transform
+from groupconv.groups import (
+    P4, P4M, WALLPAPER, Z2, PointGroup, SemidirectProduct, coinvariants, domain_mask, get_group,
+    hexagon_mask, symbolic,
+)
+from groupconv.literal import lifting_correlation as literal_lifting
+
+ORDERS = {"p1": 1, "p2": 2, "pm": 2, "cm": 2, "pmm": 4, "cmm": 4, "p4": 4, "p4m": 8, "p3": 3,
+          "p3m1": 6, "p31m": 6, "p6": 6, "p6m": 12}
+HEXAGONAL = ("p3", "p3m1", "p31m", "p6", "p6m")
+NAMES = list(ORDERS)
+
+
+def test_thirteen_groups_by_name():
+    assert list(WALLPAPER) == NAMES
+    assert get_group("p1") is Z2 and get_group("z2") is Z2
+    assert get_group("p4") is P4 and get_group("P4M") is P4M
+    for name, order in ORDERS.items():
+        group = get_group(name)
+        assert group.stabiliser.order == order
+        assert group.lattice == ("hexagonal" if name in HEXAGONAL else "square")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_point_groups_are_finite_groups_of_integer_matrices(name):
+    mats = get_group(name).stabiliser.matrices
+    assert mats.shape == (ORDERS[name], 2, 2) and mats.dtype == np.int64
+    assert {round(abs(np.linalg.det(m))) for m in mats} == {1}
+    found = {m.tobytes() for m in mats}
+    assert all((a @ b).tobytes() in found for a, b in itertools.product(mats, mats))
+
+
+def test_the_hexagonal_rotation_is_sixty_degrees():
+    # axial coordinates: (u, v) is u e1 + v e2, e2 = e1 turned by 60 degrees
+    basis = np.array([[1.0, 0.5], [0.0, np.sqrt(3) / 2]])          # columns e1, e2
+    r6 = get_group("p6").stabiliser.matrices[1]
+    turn = basis @ r6 @ np.linalg.inv(basis)
+    c, s = np.cos(np.pi / 3), np.sin(np.pi / 3)
+    assert np.allclose(turn, [[c, -s], [s, c]], atol=1e-12)
+    for name in HEXAGONAL:                                          # orthogonal in the plane
+        for h in get_group(name).stabiliser.matrices:
+            q = basis @ h @ np.linalg.inv(basis)
+            assert np.allclose(q.T @ q, np.eye(2), atol=1e-12)
+
+
+@pytest.mark.parametrize("pair,invariants", [
+    (("pm", "cm"), ((2, 0), (1, 0))),
+    (("pmm", "cmm"), ((2, 2), (1, 2))),
+    (("p3m1", "p31m"), ((1, 1), (1, 3))),
+])
+def test_look_alike_pairs_are_not_conjugate_in_gl2z(pair, invariants):
+    a, b = (get_group(n).stabiliser for n in pair)
+    assert a.order == b.order
+    assert (coinvariants(a), coinvariants(b)) == invariants
+
+
+def test_coinvariants_are_the_same_for_a_conjugate_group():
+    # the invariant can only tell groups apart if conjugates agree: P pm P^-1, P in GL(2, Z)
+    p = np.array([[2, 1], [1, 1]])
+    p_inv = np.array([[1, -1], [-1, 2]])
+    assert np.array_equal(p @ p_inv, np.eye(2))
+    for name in ("pm", "cm", "cmm", "p31m", "p6m"):
+        h = get_group(name).stabiliser
+        moved = PointGroup("moved", {k: p @ g @ p_inv
+                                     for k, g in zip(h.param_names, h._generators)})
+        assert coinvariants(moved) == coinvariants(h)
+        assert not np.array_equal(np.sort(moved.matrices.reshape(-1, 4), axis=0),
+                                  np.sort(h.matrices.reshape(-1, 4), axis=0))
+
+
+def test_mirrors_relative_to_the_lattice():
+    # pm's mirror fixes a lattice vector (0, 1) and negates (1, 0); cm's fixes a diagonal
+    (m_pm,) = [m for m in get_group("pm").stabiliser.matrices if not np.array_equal(m, np.eye(2))]
+    (m_cm,) = [m for m in get_group("cm").stabiliser.matrices if not np.array_equal(m, np.eye(2))]
+    assert np.array_equal(m_pm @ [0, 1], [0, 1]) and np.array_equal(m_cm @ [1, 1], [1, 1])
+    # p31m's mirrors contain the shortest lattice vectors (|x|_hex = 1); p3m1's are across them
+    ring = [(1, 0), (0, 1), (-1, 1), (-1, 0), (0, -1), (1, -1)]
+
+    def fixed_shortest(name):
+        mats = get_group(name).stabiliser.matrices
+        mirrors = [m for m in mats if round(np.linalg.det(m)) == -1]
+        return sum(np.array_equal(m @ x, x) for m in mirrors for x in ring)
+
+    assert fixed_shortest("p31m") == 6 and fixed_shortest("p3m1") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_sympy_proofs_for_every_group(name):
+    proofs = symbolic.all_proofs(get_group(name))
+    assert len(proofs) >= 5 and all(p.holds for p in proofs)
+
+
+def test_hexagon_masks():
+    assert hexagon_mask(3).sum() == 7 and hexagon_mask(5).sum() == 19
+    assert hexagon_mask(1).sum() == 1 and hexagon_mask(9).sum() == 3 * 4 * 5 + 1
+    assert not hexagon_mask(3)[0, 0] and not hexagon_mask(3)[2, 2] and hexagon_mask(3)[0, 2]
+    with pytest.raises(ValueError, match="odd side"):
+        hexagon_mask(4)
+    with pytest.raises(ValueError, match="square in axial coordinates"):
+        domain_mask(get_group("p6"), 5, 7)
+    assert domain_mask(P4M, 4, 6) is None
+
+
+@pytest.mark.parametrize("name", HEXAGONAL)
+def test_the_array_action_is_a_group_action_on_the_hexagon(name):
+    group = get_group(name)
+    x = np.random.default_rng(0).standard_normal((2, group.stabiliser.order, 7, 7))
+    x = x * hexagon_mask(7)
+    elements = list(group.stabiliser_elements())
+    for a, b in itertools.product(elements, elements):
+        both = transform(transform(x, b, on_group=True), a, on_group=True)
+        assert np.array_equal(both, transform(x, a * b, on_group=True))
+    # and it is L_g of the exact functions, read on the hexagon
+    f = FeatureMap(group, x, origin="centre")
+    for h in elements:
+        exact = L(h, f).on_box(((-3, -3), (3, 3)))
+        assert np.array_equal(transform(x, h, on_group=True), exact)
+
+
+@pytest.mark.parametrize("name", HEXAGONAL)
+def test_exact_level_equivariance_on_the_hexagonal_lattice(name):
+    group = get_group(name)
+    rng = np.random.default_rng(1)
+    f = FeatureMap(Z2, rng.standard_normal((2, 5, 5)), origin=(1, 3))
+    psi = [FeatureMap(Z2, rng.standard_normal((2, 3, 3)), origin="centre")]
+    out = literal_lifting(f, psi, group)
+    for g in (group.from_parts(s, (2, -1))[()] for s in range(group.stabiliser.order)):
+        assert relative_error(literal_lifting(L(g, f), psi, group), L(g, out)) <= 1e-12
+
+
+def _layer(group, kind, k, n, rng, dtype=np.float64):
+    s = group.stabiliser.order
+    axis = () if kind == "lifting" else (s,)
+    x = rng.standard_normal((2, 2) + axis + (n, n)).astype(dtype)
+    w = rng.standard_normal((3, 2) + axis + (k, k)).astype(dtype)
+    return x, w
+
+
+OPS = {"lifting": groupconv.lifting_correlation, "correlation": groupconv.group_correlation,
+       "convolution": groupconv.group_convolution}
+
+
+@given(name=st.sampled_from(NAMES), kind=st.sampled_from(list(OPS)),
+       k=st.sampled_from([1, 3, 5]), extra=st.sampled_from([0, 2, 4]),
+       mode=st.sampled_from(["valid", "same", "full", 1]),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16))
+def test_fast_equals_literal_every_group(name, kind, k, extra, mode, dtype, seed):
+    group = get_group(name)
+    if mode == 1 and k == 1:
+        mode = 0
+    x, w = _layer(group, kind, k, k + extra, np.random.default_rng(seed), dtype)
+    fast = OPS[kind](x, w, group, mode=mode)
+    slow = OPS[kind](x, w, group, mode=mode, method="literal")
+    assert fast.dtype == dtype and slow.dtype == dtype
+    scale = np.abs(x).max() * np.abs(w).reshape(3, -1).sum(axis=1).max()
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5   # float32 rounds at ~1e-7 per sum
+    assert np.abs(fast.astype(np.float64) - slow).max() <= tolerance * scale
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exact_array_equivariance_every_group_and_element(name):
+    group = get_group(name)
+    rng = np.random.default_rng(2)
+    worst = 0.0
+    for kind, mode, k in itertools.product(OPS, ("valid", "same", "full"), (1, 3)):
+        x, w = _layer(group, kind, k, 7, rng)
+        y = OPS[kind](x, w, group, mode=mode)
+        for h in group.stabiliser_elements():
+            moved = OPS[kind](transform(x, h, on_group=kind != "lifting"), w, group, mode=mode)
+            expected = transform(y, h, on_group=True)
+            worst = max(worst, np.abs(moved - expected).max() / np.abs(y).max())
+    assert worst <= 1e-12
+
+
+def test_hexagonal_layers_ignore_the_cells_outside_the_hexagon():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((1, 2, 7, 7))
+    w = rng.standard_normal((3, 2, 3, 3))
+    y = groupconv.lifting_correlation(x, w, "p6", mode="same")
+    outside = ~hexagon_mask(7)
+    x2, w2 = x.copy(), w.copy()
+    x2[..., outside] = 100.0
+    w2[..., ~hexagon_mask(3)] = -50.0
+    assert np.array_equal(groupconv.lifting_correlation(x2, w2, "p6", mode="same"), y)
+    assert not np.any(y[..., outside])
+    with pytest.raises(ValueError, match="k must be odd"):
+        groupconv.lifting_correlation(x, np.ones((3, 2, 2, 2)), "p6")
+    with pytest.raises(ValueError, match="square in axial coordinates"):
+        groupconv.lifting_correlation(np.ones((1, 2, 7, 8)), w, "p6")
+
+
+def test_hexagonal_gradients_match_finite_differences():
+    group = get_group("p6m")
+    net = nn.Sequential([nn.LiftingConv(group, 1, 2, 3, mode="same", dtype=np.float64, rng=0),
+                         nn.ReLU(), nn.GroupConv(group, 2, 2, 3, dtype=np.float64, rng=1),
+                         nn.SubgroupPool("max"), nn.GlobalPool("mean")])
+    x = np.random.default_rng(4).standard_normal((2, 1, 5, 5))
+    assert max(nn.check_gradients(net, x, max_entries=12, seed=0).values()) < 1e-6
+
+
+@pytest.mark.parametrize("builder,group", [(nn.p6cnn, "p6"), (nn.p6mcnn, "p6m")])
+def test_hexagonal_networks_are_exactly_invariant(builder, group):
+    net = builder(width=3, input_size=9, rng=0, dtype=np.float64)
+    x = np.random.default_rng(5).standard_normal((3, 1, 9, 9)) * hexagon_mask(9)
+    y = net(x)
+    assert y.shape == (3, 10)
+    for h in get_group(group).stabiliser_elements():
+        assert np.abs(net(transform(x, h)) - y).max() <= 1e-12 * np.abs(y).max()
+    labels = np.array([0, 1, 2])
+    nn.fit(net, x, labels, epochs=1, batch_size=3, progress=False)
+    turned = transform(x, get_group(group).stabiliser_elements()[1])
+    assert np.abs(net(turned) - net(x)).max() <= 1e-12 * np.abs(net(x)).max()
+
+
+def test_user_groups_that_fit_no_array_layout_are_refused_at_the_array_level():
+    odd = SemidirectProduct(PointGroup("shear-mirror", {"m": [[1, 2], [0, -1]]}), name="odd")
+    assert odd.lattice is None
+    with pytest.raises(ValueError, match="neither square nor hexagonal"):
+        groupconv.lifting_correlation(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), odd)
