@@ -108,7 +108,7 @@ def dims(lo: int = 1, hi: int = 3) -> Callable:
 
 
 GROUPS = ["z2", "p4", "p4m", P4, P4M, Z2]
-BAD_GROUPS = [Value("p6", True), Value(3, True), Value(SE2(4), True), Value("", True)]
+BAD_GROUPS = [Value("p5", True), Value(3, True), Value(SE2(4), True), Value("", True)]
 MODES = ["valid", "same", "full", 0, 1]
 BAD_MODES = [Value(-1, True), Value(10**9, True), Value("wrap", True), Value(1.5, True),
              Value(True, True)]

@@ -234,3 +234,22 @@ def test_user_groups_that_fit_no_array_layout_are_refused_at_the_array_level():
     assert odd.lattice is None
     with pytest.raises(ValueError, match="neither square nor hexagonal"):
         groupconv.lifting_correlation(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), odd)
+
+
+@pytest.mark.parametrize("name", ["p6", "p3m1", "cmm", "p2"])
+def test_check_layer_diagnoses_conventions_on_other_groups(name):
+    group = get_group(name)
+    assert groupconv.check_layer(lambda x, w: groupconv.lifting_correlation(x, w, group),
+                                 group, "lifting").diagnosis is None
+    order = group.stabiliser.order
+    n = group.stabiliser.generator_orders[-1]
+    if "r" in group.stabiliser.param_names and n > 2:   # turning the other way: r^s -> r^-s
+        turned = [(s // n) * n + (-(s % n)) % n for s in range(order)]
+        report = groupconv.check_layer(
+            lambda x, w: groupconv.lifting_correlation(x, w, group)[:, :, turned], group,
+            "lifting")
+        assert report.diagnosis is not None and "clockwise" in report.diagnosis
+    wrong = groupconv.check_layer(
+        lambda x, w: groupconv.lifting_correlation(x, w[..., ::-1, ::-1], group), group,
+        "lifting")
+    assert "convolves where it should correlate" in wrong.diagnosis

@@ -28,7 +28,7 @@ from ..fast.action import transform
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..groups import PointGroup, SemidirectProduct, get_group
-from ..interop import element_order
+from ..interop import ELEMENT_ORDER, element_order
 from ..modes import padding_of
 
 __all__ = ["EquivarianceReport", "LayerReport", "check_equivariance", "check_layer"]
@@ -156,18 +156,21 @@ def _candidates(group: SemidirectProduct, kind: str, x: np.ndarray, w: np.ndarra
     so."""
     op = _OPS[kind]
     on_group = kind != "lifting"
-    names = group.stabiliser.param_names
+    stab = group.stabiliser
+    gens = {name: stab.element(**{name: 1}).matrix()[:2, :2] for name in stab.param_names}
     out = []
-    if "r" in names:
-        r_t = [[0, 1], [-1, 0]]                   # R^-1: the other sense of rotation
-        gens = {"m": [[-1, 0], [0, 1]], "r": r_t} if "m" in names else {"r": r_t}
-        clockwise = _variant_group(group, "cw", gens)
+    if "r" in gens:   # r^-1 for r: the same group, turned the other way
+        reversed_gens = dict(gens, r=np.rint(np.linalg.inv(gens["r"])).astype(np.int64))
+        clockwise = _variant_group(group, "cw", reversed_gens)
         out.append(("agrees after reversing the rotation sense: your kernels turn clockwise",
                     lambda: op(x, w, clockwise, mode=p)))
-    if "m" in names:
-        other = _variant_group(group, "lr", {"m": [[1, 0], [0, -1]], "r": [[0, -1], [1, 0]]})
+    if "m" in gens:   # -m: the mirror about the perpendicular axis
+        other = _variant_group(group, "lr", dict(gens, m=-gens["m"]))
         out.append(("agrees with the mirror about the other axis: your flip is left-right "
-                    "(groupconv's M is up-down)", lambda: op(x, w, other, mode=p)))
+                    "(groupconv's M is up-down)" if np.array_equal(gens["m"], [[-1, 0], [0, 1]])
+                    else "agrees with the mirror about the perpendicular axis: your mirror is "
+                    "groupconv's -m", lambda: op(x, w, other, mode=p)))
+    if "m" in gens and group.name.lower() in ELEMENT_ORDER["escnn"]:
         sigma = element_order("escnn", group)
 
         def escnn_order():

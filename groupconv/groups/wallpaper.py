@@ -59,26 +59,46 @@ R3 = R6 @ R6
 M31 = np.array([[1, 1], [0, -1]], dtype=np.int64)
 _HALF_TURN = -np.eye(2, dtype=np.int64)
 
+#: pm's point group: the mirror M = diag(-1, 1), along a lattice vector.
 D1 = PointGroup("D1", {"m": M})
+#: cm's point group: the diagonal mirror S.
 D1c = PointGroup("D1'", {"m": S})
+#: pmm's point group: M and the half turn.
 D2 = PointGroup("D2", {"m": M, "r": _HALF_TURN})
+#: cmm's point group: S and the half turn.
 D2c = PointGroup("D2'", {"m": S, "r": _HALF_TURN})
+#: p3's point group: rotations by 120 degrees (axial coordinates).
 C3 = PointGroup("C3", {"r": R3})
+#: p3m1's point group: R3 and the mirror S, across the shortest lattice vectors.
 D3 = PointGroup("D3", {"m": S, "r": R3})
+#: p31m's point group: R3 and the mirror M31, along the shortest lattice vectors.
 D3c = PointGroup("D3'", {"m": M31, "r": R3})
+#: p6's point group: rotations by 60 degrees.
 C6 = PointGroup("C6", {"r": R6})
+#: p6m's point group: R6 and the mirror S.
 D6 = PointGroup("D6", {"m": S, "r": R6})
 
+#: p1 = Z2: the translations alone.
 P1 = Z2
+#: p2: translations and the half turn.
 P2 = SemidirectProduct(C2, name="P2")
+#: pm: translations and a mirror along a lattice vector.
 PM = SemidirectProduct(D1, name="PM")
+#: cm: translations and a diagonal mirror.
 CM = SemidirectProduct(D1c, name="CM")
+#: pmm: translations, two perpendicular mirrors along lattice vectors.
 PMM = SemidirectProduct(D2, name="PMM")
+#: cmm: translations, the two diagonal mirrors.
 CMM = SemidirectProduct(D2c, name="CMM")
+#: p3: the hexagonal lattice and rotations by 120 degrees.
 P3 = SemidirectProduct(C3, name="P3")
+#: p3m1: p3 and mirrors across the shortest lattice vectors.
 P3M1 = SemidirectProduct(D3, name="P3M1")
+#: p31m: p3 and mirrors along the shortest lattice vectors.
 P31M = SemidirectProduct(D3c, name="P31M")
+#: p6: the hexagonal lattice and rotations by 60 degrees.
 P6 = SemidirectProduct(C6, name="P6")
+#: p6m: p6 and the mirrors.
 P6M = SemidirectProduct(D6, name="P6M")
 
 #: The 13 symmorphic wallpaper groups by name, square lattice first.

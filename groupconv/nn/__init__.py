@@ -16,6 +16,7 @@ from .train import SGD, Adam, accuracy, fit, minibatches, predict, softmax_cross
 __all__ = [
     "Layer", "Sequential", "BankConv", "LiftingConv", "GroupConv", "ReLU", "SiLU",
     "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Flatten", "Linear", "Dropout",
-    "gcnn", "z2cnn", "p4cnn", "p4mcnn", "hexagonal_gcnn", "p6cnn", "p6mcnn", "network_sizes", "check_gradients",
+    "gcnn", "z2cnn", "p4cnn", "p4mcnn", "hexagonal_gcnn", "p6cnn", "p6mcnn", "network_sizes",
+    "check_gradients",
     "softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "accuracy",
 ]

@@ -52,7 +52,7 @@ print("matrix of m:\n", m.matrix())
 # %%
 def c4_matrix(r: int) -> np.ndarray:
     """The 2x2 integer matrix of the rotation by r quarter turns."""
-    # BEGIN SOLUTION: Exercise 1.1: return the 2x2 matrix of r quarter turns (hint: start from [[0, -1], [1, 0]])
+    # BEGIN SOLUTION: Exercise 1.1: the 2x2 matrix of r quarter turns (from [[0, -1], [1, 0]])
     return np.linalg.matrix_power(np.array([[0, -1], [1, 0]]), r % 4)
     # END SOLUTION
 
@@ -84,7 +84,7 @@ print("matrix of g h equals the product of matrices:",
 # %%
 def p4_product(a: tuple, b: tuple) -> tuple:
     """(r, t)(r', t') = (r + r' mod 4, t + R^r t')."""
-    # BEGIN SOLUTION: Exercise 1.2: return (r + r' mod 4, t + R^r t') as a tuple (r, u, v); c4_matrix gives R^r
+    # BEGIN SOLUTION: Exercise 1.2: return (r + r' mod 4, t + R^r t') as (r, u, v)
     r1, u1, v1 = a
     r2, u2, v2 = b
     t = np.array([u1, v1]) + c4_matrix(r1) @ np.array([u2, v2])
@@ -94,7 +94,7 @@ def p4_product(a: tuple, b: tuple) -> tuple:
 
 def p4_inverse(a: tuple) -> tuple:
     """(r, t)^-1 = (-r mod 4, -R^-r t)."""
-    # BEGIN SOLUTION: Exercise 1.2: return the inverse (r, u, v) (hint: R^-r is the transpose of R^r)
+    # BEGIN SOLUTION: Exercise 1.2: return the inverse (r, u, v); R^-r is R^r transposed
     r, u, v = a
     t = -c4_matrix(-r) @ np.array([u, v])
     return ((-r) % 4, int(t[0]), int(t[1]))

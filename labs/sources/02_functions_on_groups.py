@@ -33,7 +33,8 @@ from groupconv.images import grace_hopper
 image = FeatureMap(Z2, grace_hopper(33)[None], origin="centre")   # 33 x 33, origin at the centre
 r = P4.element(r=1)
 turned = L(r, image)
-print("L_r f equals np.rot90(f):", np.array_equal(turned.values, np.rot90(image.values, 1, axes=(-2, -1))))
+print("L_r f equals np.rot90(f):",
+      np.array_equal(turned.values, np.rot90(image.values, 1, axes=(-2, -1))))
 shifted = L(P4.element(r=0, u=5, v=0), image)
 print("support box before:", image.box, " after a translation by (5, 0):", shifted.box)
 
@@ -93,7 +94,7 @@ def corr2d(x, k):
 
 # %%
 def my_lifting(x, w):
-    # BEGIN SOLUTION: Exercise 2.1: for r in 0..3, correlate x with np.rot90(w, r, axes=(-2, -1)), sum over input channels, stack on axis 2
+    # BEGIN SOLUTION: Exercise 2.1: plane r: corr2d with w turned by np.rot90, summed over c
     planes = []
     for rot in range(4):
         turned_w = np.rot90(w, rot, axes=(-2, -1))
@@ -139,13 +140,14 @@ print(groupconv.check_layer(lambda x, w: my_lifting(x, w)[:, :, [0, 3, 2, 1]], "
 
 # %%
 def my_group_correlation(x, w):
-    # BEGIN SOLUTION: Exercise 2.2: plane r of the output = sum over s and c of corr2d(x[:, c, s], rot90(w[:, c, (s - r) % 4], r))
+    # BEGIN SOLUTION: Exercise 2.2: plane r: sum over s, c of x[:, c, s] and turned w[:, c, s - r]
     planes = []
     for rot in range(4):
         turned_w = np.rot90(w, rot, axes=(-2, -1))
         total = 0
         for s in range(4):
-            total = total + corr2d(x[:, None, :, s], turned_w[None, :, :, (s - rot) % 4]).sum(axis=2)
+            kernels = turned_w[None, :, :, (s - rot) % 4]
+            total = total + corr2d(x[:, None, :, s], kernels).sum(axis=2)
         planes.append(total)
     return np.stack(planes, axis=2)
     # END SOLUTION

@@ -74,7 +74,7 @@ print({name: x.shape for name, x in tests.items()})
 
 # %%
 def small_p4_network():
-    # BEGIN SOLUTION: Exercise 3.1: return nn.Sequential([...]) with LiftingConv, ReLU, GroupConv, ReLU, SubgroupPool, GlobalPool, Linear
+    # BEGIN SOLUTION: Exercise 3.1: return nn.Sequential([...]) of the seven layers above
     return nn.Sequential([
         nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
         nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU(),
@@ -141,7 +141,8 @@ plt.show()
 # %%
 p4cnn = trained["P4CNN"]
 quarter = turn(x_test[:64], 90)
-print("max |logits(x) - logits(x turned 90°)|:", float(np.abs(p4cnn(x_test[:64]) - p4cnn(quarter)).max()))
+print("max |logits(x) - logits(x turned 90°)|:",
+      float(np.abs(p4cnn(x_test[:64]) - p4cnn(quarter)).max()))
 
 # %% [markdown]
 # ## 4. Feature maps for an input turned in 45° steps
@@ -189,7 +190,7 @@ for k, angle in enumerate(angles):
     pooled = maps[k].max(axis=1)                                  # projection over rotations
     reference = turn(maps[0].max(axis=1)[:, None], angle)[:, 0]   # the 0° map, turned
     error = np.linalg.norm(pooled - reference) / np.linalg.norm(reference)
-    print(f"{angle:>3}°: relative difference of the projected maps from the turned 0° map: {error:.3f}")
+    print(f"{angle:>3}°: relative difference from the turned 0° map: {error:.3f}")
 
 # %% [markdown]
 # Multiples of 90° give 0 (float rounding); the 45° steps do not. Equivariance to the odd

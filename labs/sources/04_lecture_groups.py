@@ -10,10 +10,9 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from groupconv import nn, scale, se2
+from groupconv import scale, se2
 from groupconv.checks import equivariance as eq
 from groupconv.images import grace_hopper
-from groupconv.se2 import SE2
 
 # %% [markdown]
 # ## 1. SE(2)_N layers
@@ -46,7 +45,7 @@ plt.show()
 
 # %%
 def exact_angles(n: int) -> list[int]:
-    # BEGIN SOLUTION: Exercise 4.1: return the multiples of 90 in [0, 360) that are also multiples of 360 / n
+    # BEGIN SOLUTION: Exercise 4.1: the multiples of 90 in [0, 360) that are multiples of 360 / n
     return [a for a in range(0, 360, 90) if (a * n) % 360 == 0]
     # END SOLUTION
 
@@ -135,7 +134,7 @@ plt.show()
 
 # %%
 def best_scales(responses, centres):
-    # BEGIN SOLUTION: Exercise 4.2: for each centre (row, col), round it to a pixel and return the argmax over axis 0 of responses there
+    # BEGIN SOLUTION: Exercise 4.2: per centre (row, col), rounded: the argmax over scales there
     return [int(np.argmax(responses[:, int(round(r)), int(round(c))])) for r, c in centres]
     # END SOLUTION
 
