@@ -6,8 +6,8 @@
 Sphinx with MyST (the Markdown pages and the labs' notebooks, through myst-nb), numpydoc and
 the PyData theme: what NumPy, SciPy, pandas and xarray use, so the pages read as a
 scientific-Python user expects. The labs' solution notebooks are copied from ../labs into
-_labs/ at build time (GROUPCONV_LABS names another folder, e.g. of already executed copies)
-and executed when they have no outputs.
+_labs/ at build time and executed; GROUPCONV_EXECUTED_LABS names a folder of copies already
+executed instead (the test suite runs them once and builds from those).
 """
 
 import os
@@ -38,8 +38,9 @@ source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 suppress_warnings = ["myst.header"]   # the pages start below H1 in places, as on GitHub
 
-# notebooks: run those that have no outputs (the committed ones); fail on any error
-nb_execution_mode = "auto"
+# notebooks: run the committed ones (they have no outputs); fail on any error
+EXECUTED = os.environ.get("GROUPCONV_EXECUTED_LABS")
+nb_execution_mode = "off" if EXECUTED else "force"
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -96,7 +97,7 @@ def setup(app):
 
 
 def _copy_labs() -> None:
-    source = pathlib.Path(os.environ.get("GROUPCONV_LABS", HERE.parent / "labs"))
+    source = pathlib.Path(EXECUTED or HERE.parent / "labs")
     target = HERE / "_labs"
     target.mkdir(exist_ok=True)
     for notebook in sorted(source.glob("*_solution.ipynb")):

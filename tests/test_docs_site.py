@@ -49,7 +49,7 @@ def test_docs_site_builds_without_warnings(tmp_path, executed_labs):
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
          "-d", str(tmp_path / "doctrees"), str(DOCS), str(out)],
         capture_output=True, text=True, env={**__import__("os").environ,
-                                             "GROUPCONV_LABS": str(labs)})
+                                             "GROUPCONV_EXECUTED_LABS": str(labs)})
     seconds = time.perf_counter() - start
     print(f"docs build: {seconds:.1f} s")
     assert result.returncode == 0, result.stderr[-4000:]
