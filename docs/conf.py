@@ -22,7 +22,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 project = "groupconv"
 author = "the groupconv developers"
 copyright = "2026, the groupconv developers"
-release = version = "0.1.0"
+release = version = groupconv.__version__
 
 extensions = [
     "myst_nb",
@@ -105,4 +105,3 @@ def _copy_labs() -> None:
 
 
 _copy_labs()
-assert groupconv.__name__ == "groupconv"

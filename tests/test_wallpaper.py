@@ -253,3 +253,59 @@ def test_check_layer_diagnoses_conventions_on_other_groups(name):
         lambda x, w: groupconv.lifting_correlation(x, w[..., ::-1, ::-1], group), group,
         "lifting")
     assert "convolves where it should correlate" in wrong.diagnosis
+
+
+def _one_hot(n, u, v, s=None):
+    x = np.zeros((1, 1) + ((s,) if s else ()) + (n, n))
+    x[..., u + n // 2, v + n // 2] = 1.0
+    return x
+
+
+@pytest.mark.parametrize("name,element,start,end", [
+    ("p6", dict(r=1), (1, 0), (0, 1)),          # e1 -> e2: 60 degrees counter-clockwise
+    ("p6", dict(r=2), (1, 0), (-1, 1)),         # e1 -> e2 - e1
+    ("p6", dict(r=3), (2, -1), (-2, 1)),        # the half turn: x -> -x
+    ("p3m1", dict(m=1, r=0), (1, 0), (0, 1)),   # S swaps e1 and e2
+    ("p31m", dict(m=1, r=0), (1, 0), (1, 0)),   # M31 fixes e1 ...
+    ("p31m", dict(m=1, r=0), (0, 1), (1, -1)),  # ... and sends e2 to e1 - e2
+    ("cm", dict(m=1), (2, 1), (1, 2)),          # the diagonal mirror
+    ("pm", dict(m=1), (2, 1), (-2, 1)),         # M negates u
+])
+def test_the_array_action_moves_a_cell_where_the_matrix_says(name, element, start, end):
+    """Expected positions written by hand from the generators (not from the library's L)."""
+    group = get_group(name)
+    h = group.element(**element, u=0, v=0)
+    moved = transform(_one_hot(7, *start), h)
+    assert np.array_equal(moved, _one_hot(7, *end))
+
+
+def test_nan_and_inf_outside_the_hexagon_stay_outside():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1, 2, 7, 7))
+    w = rng.standard_normal((3, 2, 3, 3))
+    x2, w2 = x.copy(), w.copy()
+    x2[..., ~hexagon_mask(7)] = np.nan
+    w2[..., ~hexagon_mask(3)] = np.inf
+    for method in ("fast", "literal"):
+        y = groupconv.lifting_correlation(x, w, "p6", mode="same", method=method)
+        assert np.array_equal(groupconv.lifting_correlation(x2, w2, "p6", mode="same",
+                                                            method=method), y)
+    assert np.array_equal(transform(x2, get_group("p6").element(r=1)),
+                          transform(x, get_group("p6").element(r=1)))
+
+
+def test_check_layer_compares_hexagonal_layers_on_the_hexagon():
+    def leaves_the_corners(x, w):   # right on the hexagon, something else outside it
+        y = groupconv.lifting_correlation(x, w, "p6")
+        return y + 5.0 * ~hexagon_mask(y.shape[-1])
+
+    assert groupconv.check_layer(leaves_the_corners, "p6", "lifting").diagnosis is None
+
+
+def test_the_square_lattice_builder_refuses_hexagonal_groups():
+    with pytest.raises(ValueError, match="hexagonal_gcnn"):
+        nn.gcnn("p6", 4)
+    with pytest.raises(ValueError, match="use gcnn for the square lattice"):
+        nn.hexagonal_gcnn("p4", 2)
+    with pytest.raises(ValueError, match="input_size must be odd"):
+        nn.p6cnn(width=2, input_size=8)

@@ -43,13 +43,18 @@ class GroupLawReport:
 
 
 def _as_tuple(value: Any, n: int, what: str) -> tuple[int, ...]:
+    """The integers of a returned tuple; floats are accepted only when they are whole numbers
+    (to 1e-9: e.g. from cos and sin), anything else is a TypeError that says so."""
     try:
-        out = tuple(int(v) for v in np.asarray(value).reshape(-1))
+        values = np.asarray(value, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
         raise TypeError(f"{what} must return a tuple of {n} integers, got {value!r}") from None
-    if len(out) != n:
+    if len(values) != n:
         raise ValueError(f"{what} must return a tuple of {n} integers, got {value!r}")
-    return out
+    if not np.all(np.isfinite(values)) or np.abs(values - np.round(values)).max() > 1e-9:
+        raise TypeError(f"{what} must return integers (group parameters are exact), got "
+                        f"{value!r} (values computed with cos and sin need rounding)")
+    return tuple(int(v) for v in np.round(values))
 
 
 def check_group_law(product: Callable[[tuple, tuple], Any], inverse: Callable[[tuple], Any],

@@ -77,10 +77,8 @@ def transform(x: Any, h: Element, *, on_group: bool = False,
     out = xp.take(flat, indices_like(src.reshape(-1), x), axis=len(lead))
     out = xp.reshape(out, lead + ((s,) if on_group else ()) + src.shape[1:])
     mask = domain_mask(group, height, width)
-    if mask is not None:
-        out = out * xp.asarray(mask, dtype=out.dtype, device=getattr(x, "device", None)) \
-            if xp.isdtype(out.dtype, "real floating") else xp.where(
-                xp.asarray(mask, device=getattr(x, "device", None)), out, xp.zeros_like(out))
+    if mask is not None:   # the hexagon's cells; the others are zero
+        out = xp.where(indices_like(mask, x), out, xp.zeros_like(out))
     return out
 
 

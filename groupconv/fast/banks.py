@@ -164,21 +164,23 @@ class LatticeBank(Bank):
         """The bank in GrouPy's layout (C_out, S_out, C_in, S_in, k, k)."""
         return self._gather(w, "groupy")
 
-    def _kernel_mask(self, k: int, like: Any) -> Any:
-        """None on the square lattice; on the hexagonal lattice the k x k hexagon of valid
-        kernel cells (k odd), as a 0/1 array like ``like``: weights outside it are ignored."""
+    def _on_kernel(self, w: Any) -> Any:
+        """w itself on the square lattice; on the hexagonal lattice w on the hexagon of its
+        k x k cells (k odd) and zero elsewhere: the weights outside it are ignored."""
+        k = w.shape[-1]
         if self.group.lattice == "hexagonal" and k % 2 == 0:
             raise ValueError(f"kernels on {self.group.name} (hexagonal lattice) are hexagons "
                              f"about a centre cell: k must be odd, got k = {k}")
         mask = domain_mask(self.group, k, k)
-        return None if mask is None else constant_like(mask.astype(np.float64), like)
+        if mask is None:
+            return w
+        xp = array_namespace(w)
+        return xp.where(indices_like(mask, w), w, xp.zeros_like(w))
 
     def _gather(self, w: Any, layout: str) -> Any:
         xp = array_namespace(w)
         c_out, c_in, k = w.shape[0], w.shape[1], w.shape[-1]
-        mask = self._kernel_mask(k, w)
-        if mask is not None:
-            w = w * mask    # the gather permutes the hexagon's cells: the bank stays masked
+        w = self._on_kernel(w)   # the gather permutes the hexagon's cells: the bank stays on it
         s_in, s_out = self.s_in, self.s_out
         idx = indices_like(_gather_indices(self.group, k, self.input_space.is_plane,
                                            self.inverted, c_in, layout), w)
@@ -198,9 +200,7 @@ class LatticeBank(Bank):
                                             self.inverted, c_in), dbank)
         flat = xp.reshape(dbank, (c_out, s_out * q))
         grad = xp.sum(xp.reshape(xp.take(flat, idx, axis=1), (c_out, s_out, q)), axis=1)
-        grad = xp.reshape(grad, tuple(weight_shape))
-        mask = self._kernel_mask(k, grad)
-        return grad if mask is None else grad * mask
+        return self._on_kernel(xp.reshape(grad, tuple(weight_shape)))
 
     def __repr__(self) -> str:
         how = ("lifting" if self.input_space.is_plane

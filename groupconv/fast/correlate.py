@@ -36,7 +36,7 @@ from array_api_compat import array_namespace, is_dask_array
 
 from ..literal.arrays import array_correlation, slice_shifts
 from ..modes import check_size, padding_of
-from .backend import constant_like, from_numpy, to_numpy
+from .backend import from_numpy, indices_like, to_numpy
 from .banks import Bank, LatticeBank
 from .engine import DEFAULT_MAX_WORKSPACE, Workspace, adjoint_weights, correlate2d, weight_gradient
 from .validation import check_inputs
@@ -155,7 +155,10 @@ def _on_domain(a: Any, bank: Bank) -> Any:
     are ignored on input and zero on output (so every layer is exactly equivariant); on the
     square lattice and the sampled groups, a itself."""
     mask = bank.domain_mask(a.shape[-2], a.shape[-1])
-    return a if mask is None else a * constant_like(mask.astype(np.float64), a)
+    if mask is None:
+        return a
+    xp = array_namespace(a)
+    return xp.where(indices_like(mask, a), a, xp.zeros_like(a))   # NaN outside stays outside
 
 
 def adjoint_padding(size: int, p: int) -> int:

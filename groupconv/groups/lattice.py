@@ -44,11 +44,15 @@ class SemidirectProduct(Group):
         self.stabiliser = stabiliser
         self.name = name or f"Z2x{stabiliser.name}"
         self.param_names = stabiliser.param_names + ("u", "v")
-        #: "square" when every point transformation is a signed permutation (it maps the square
-        #: cells of an array about its centre onto themselves), "hexagonal" when every one
-        #: keeps the hexagonal norm max(|u|, |v|, |u + v|) of axial coordinates, else None
-        #: (no array layout is exact for the group; functions with finite support still are).
-        self.lattice = _lattice(stabiliser.matrices)
+        self._lattice = _lattice(stabiliser.matrices)
+
+    @property
+    def lattice(self) -> str | None:
+        """"square" when every point transformation is a signed permutation (it maps the square
+        cells of an array about its centre onto themselves), "hexagonal" when every one keeps
+        the hexagonal norm max(|u|, |v|, |u + v|) of axial coordinates, else None (no array
+        layout is exact for the group; functions with finite support still are)."""
+        return self._lattice
 
     @property
     def order(self) -> None:

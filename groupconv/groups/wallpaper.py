@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..caching import cached_arrays
 from .lattice import P4, P4M, Z2, SemidirectProduct, register
 from .point import C1, C2, C4, D4, M, PointGroup
 
@@ -132,11 +133,14 @@ def hexagon_mask(size: int) -> np.ndarray:
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1 \
             or size % 2 == 0:
         raise ValueError(f"a hexagonal array has an odd side (a centre cell), got {size!r}")
-    r = int(size) // 2
+    return _hexagon(int(size))
+
+
+@cached_arrays(maxsize=64)
+def _hexagon(size: int) -> np.ndarray:
+    r = size // 2
     u, v = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
-    mask = np.maximum(np.maximum(np.abs(u), np.abs(v)), np.abs(u + v)) <= r
-    mask.flags.writeable = False
-    return mask
+    return np.maximum(np.maximum(np.abs(u), np.abs(v)), np.abs(u + v)) <= r
 
 
 def domain_mask(group: SemidirectProduct, height: int, width: int) -> np.ndarray | None:

@@ -51,9 +51,9 @@ def array_correlation(x: np.ndarray, w: np.ndarray, group: SemidirectProduct, p:
         raise ValueError(f"kernels on {group.name} (hexagonal lattice) are hexagons about a "
                          f"centre cell: k must be odd, got k = {k}")
     mask = domain_mask(group, k, k)
-    if mask is not None:
-        w = w * mask        # a hexagonal kernel: zero outside the hexagon about its centre
-        x = x * domain_mask(group, x.shape[-2], x.shape[-1])  # and so is the input
+    if mask is not None:    # a hexagonal kernel and input: zero outside their hexagons
+        w = np.where(mask, w, 0.0)
+        x = np.where(domain_mask(group, x.shape[-2], x.shape[-1]), x, 0.0)
     psis = [_feature_map(Z2 if lifting else group, wo_, origin="centre") for wo_ in w]
     shifts = slice_shifts(group, k)
     # output entry [s, i, j] is the element T((i, j) + offset_s) h_s (see the module docstring)
@@ -71,7 +71,7 @@ def array_correlation(x: np.ndarray, w: np.ndarray, group: SemidirectProduct, p:
             exact = lattice.group_correlation(_feature_map(group, xb), psis)
         outs.append(exact(elements))
     out = np.stack(outs) if outs else np.zeros((0, len(w), len(shifts), ho, wo))
-    return out if mask is None else out * domain_mask(group, ho, wo)
+    return out if mask is None else np.where(domain_mask(group, ho, wo), out, 0.0)
 
 
 def _placed(xb: np.ndarray, group: SemidirectProduct, shifts: np.ndarray) -> FeatureMap:

@@ -107,6 +107,8 @@ class SpatialPool(Layer):
     ends at H: (H - size) % stride == 0, and the same for W (``exact_for``). Otherwise the
     windows of the rotated input are not the rotated windows, and the output differs. With
     ``exact=True`` the layer refuses such inputs (a network whose invariance depends on it).
+    Square windows are for the square lattice: on hexagonal arrays (p3 ... p6m) a window is not
+    a hexagon, and pooling is not equivariant there.
     """
 
     def __init__(self, size: int = 2, stride: int | None = None, kind: str = "max", *,

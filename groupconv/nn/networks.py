@@ -51,6 +51,10 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
     ``dropout`` > 0, a ``Dropout(dropout)`` of whole G-channels after each ReLU, as in the
     paper's rotated-MNIST networks."""
     group = get_group(group)
+    if group.lattice != "square":
+        raise ValueError(f"gcnn builds the paper's networks on the square lattice (2x2 pooling), "
+                         f"got {group.name}; use hexagonal_gcnn (p6cnn, p6mcnn) on the "
+                         f"hexagonal lattice")
     network_sizes(input_size)  # refuses sizes for which the invariance would not be exact
     rng = np.random.default_rng(rng)
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
