@@ -42,7 +42,7 @@ import numpy as np
 
 from ..caching import cached_arrays
 from .lattice import P4, P4M, Z2, SemidirectProduct, register
-from .point import C1, C2, C4, D4, M, PointGroup
+from .point import C2, M, PointGroup
 
 __all__ = [
     "S", "R3", "R6", "M31", "D1", "D1c", "D2", "D2c", "C3", "D3", "D3c", "C6", "D6",
@@ -59,6 +59,9 @@ R3 = R6 @ R6
 #: p31m's mirror in axial coordinates: fixes e1, e2 -> e1 - e2.
 M31 = np.array([[1, 1], [0, -1]], dtype=np.int64)
 _HALF_TURN = -np.eye(2, dtype=np.int64)
+for _matrix in (S, R6, R3, M31, _HALF_TURN):
+    _matrix.flags.writeable = False   # constants: no module state to change
+del _matrix
 
 #: pm's point group: the mirror M = diag(-1, 1), along a lattice vector.
 D1 = PointGroup("D1", {"m": M})
@@ -112,7 +115,6 @@ register(Z2, "p1")
 for _name, _group in WALLPAPER.items():
     register(_group, _name)
 del _name, _group
-assert C1.order == 1 and C4.order == 4 and D4.order == 8
 
 
 def lattice_of(group: SemidirectProduct) -> str:

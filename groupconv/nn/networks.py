@@ -44,6 +44,13 @@ def network_sizes(input_size: int) -> list[int]:
     return sizes
 
 
+def _block(conv, width: int, dtype, dropout: float, rng: np.random.Generator) -> list:
+    """A correlation layer, batch normalisation, ReLU and, with ``dropout`` > 0, a Dropout of
+    whole G-channels."""
+    return [conv, BatchNorm(width, dtype=dtype), ReLU()] + \
+        ([Dropout(dropout, rng=rng)] if dropout else [])
+
+
 def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
          in_channels: int = 1, input_size: int = 28, rng: np.random.Generator | int | None = 0,
          dtype=np.float32, dropout: float = 0.0) -> Sequential:
@@ -60,8 +67,7 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
 
     def block(conv):
-        return [conv, BatchNorm(width, dtype=dtype), ReLU()] + \
-            ([Dropout(dropout, rng=rng)] if dropout else [])
+        return _block(conv, width, dtype, dropout, rng)
 
     layers = block(LiftingConv(group, in_channels, width, 3, **opts)) + \
         block(GroupConv(group, width, width, 3, **opts)) + [SpatialPool(2, kind="max",
@@ -115,8 +121,7 @@ def hexagonal_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
 
     def block(conv):
-        return [conv, BatchNorm(width, dtype=dtype), ReLU()] + \
-            ([Dropout(dropout, rng=rng)] if dropout else [])
+        return _block(conv, width, dtype, dropout, rng)
 
     layers = block(LiftingConv(group, in_channels, width, 3, **opts))
     for _ in range((input_size - 1) // 2 - 2):
