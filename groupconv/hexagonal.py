@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .fast.interpolation import bilinear_weights
 from .groups import hexagon_mask
 
 __all__ = ["BASIS", "cell_centres", "from_image", "to_image"]
@@ -47,19 +48,12 @@ def from_image(image: np.ndarray, size: int, spacing: float | None = None) -> np
         spacing = (min(h, w) - 1) / 2 / max(r, 1)
     if not spacing > 0:
         raise ValueError(f"spacing must be positive, got {spacing!r}")
-    xy = cell_centres(size, spacing)
-    rows = (h - 1) / 2 - xy[..., 1]          # y up, rows down
-    cols = (w - 1) / 2 + xy[..., 0]
-    r0, c0 = np.floor(rows).astype(int), np.floor(cols).astype(int)
-    fr, fc = rows - r0, cols - c0
-    out = np.zeros(image.shape[:-2] + (size, size))
-    for dr, dc, weight in ((0, 0, (1 - fr) * (1 - fc)), (0, 1, (1 - fr) * fc),
-                           (1, 0, fr * (1 - fc)), (1, 1, fr * fc)):
-        i, j = r0 + dr, c0 + dc
-        inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
-        out += np.where(inside, weight * image[..., np.clip(i, 0, h - 1), np.clip(j, 0, w - 1)],
-                        0.0)
-    return out * hexagon_mask(size)
+    xy = cell_centres(size, spacing).reshape(-1, 2)
+    points = np.stack([(h - 1) / 2 - xy[:, 1], (w - 1) / 2 + xy[:, 0]], axis=1)  # y up, rows down
+    indices, weights = bilinear_weights(points, (h, w))
+    flat = image.reshape(image.shape[:-2] + (h * w,))
+    out = (flat[..., indices] * weights).sum(axis=-1).reshape(image.shape[:-2] + (size, size))
+    return np.where(hexagon_mask(size), out, 0.0)
 
 
 def to_image(values: np.ndarray, pixels: int, spacing: float | None = None,

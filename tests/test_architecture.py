@@ -21,8 +21,8 @@ PACKAGE = pathlib.Path(groupconv.__file__).parent
 #: Layer of every module, bottom (0) to top; a module may import only from its layer or below.
 LAYERS = {
     "caching": 0, "modes": 0, "images": 0,
-    "groups": 1, "feature_maps": 2, "hexagonal": 2, "literal": 3, "fast": 4, "nn": 5, "se2": 6,
-    "scale": 6,
+    "groups": 1, "feature_maps": 2, "literal": 3, "fast": 4, "nn": 5, "se2": 6,
+    "scale": 6, "hexagonal": 6,
     "interop": 6, "checks": 7, "viz": 8, "cli": 8, "bench": 8, "conformance": 8,
 }
 #: Aliases that keep old import paths working: they only re-export from the new place.

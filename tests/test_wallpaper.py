@@ -309,3 +309,17 @@ def test_the_square_lattice_builder_refuses_hexagonal_groups():
         nn.hexagonal_gcnn("p4", 2)
     with pytest.raises(ValueError, match="input_size must be odd"):
         nn.p6cnn(width=2, input_size=8)
+
+
+def test_conversion_from_and_to_square_pixels():
+    from groupconv.hexagonal import cell_centres, from_image, to_image
+
+    flat = from_image(np.full((41, 41), 0.5), 9)           # bilinear: a constant stays constant
+    assert np.allclose(flat[hexagon_mask(9)], 0.5) and not flat[~hexagon_mask(9)].any()
+    ramp = from_image(np.tile(np.arange(41.0), (41, 1)), 9, spacing=4.0)   # x = column - 20
+    assert np.allclose(ramp[hexagon_mask(9)], 20 + cell_centres(9, 4.0)[hexagon_mask(9)][:, 0])
+    cells = np.arange(81.0).reshape(9, 9)
+    back = from_image(to_image(cells, 161, spacing=16.0, fill=0.0), 9, spacing=16.0)
+    assert np.array_equal(back[hexagon_mask(9)], cells[hexagon_mask(9)])   # centres read back
+    with pytest.raises(ValueError, match="odd side"):
+        from_image(np.zeros((8, 8)), 4)
