@@ -11,7 +11,7 @@ Prints a table and writes figures/equivariance_se2.png and figures/equivariance_
   factor, and the error of scaling the input alone and back;
 - the time of one SE2(N) lifting and group layer (batch 8, 8 channels, 64 x 64, float32).
 The input is the grace_hopper photograph shipped with matplotlib, grey, size x size.
-See groupconv/equivariance.py for the definitions.
+See groupconv/checks/equivariance.py for the definitions.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import time
 
 import numpy as np
 
-from groupconv import equivariance as eq
-from groupconv import se2
+from groupconv import SE2, nn
+from groupconv.checks import equivariance as eq
+from groupconv.fast.interpolation import scale_image
 from groupconv.images import grace_hopper
-from groupconv.interpolation import scale_image
 
 NS = (4, 8, 16)
 KERNEL, LAYERS = 5, 3
@@ -63,8 +63,8 @@ def layer_times(repeats: int = 5) -> dict:
     times = {}
     for n in NS:
         x = rng.standard_normal((8, 8, 64, 64)).astype(np.float32)
-        lift = se2.LiftingConv(n, 8, 8, KERNEL, mode="same", rng=0)
-        group = se2.GroupConv(n, 8, 8, KERNEL, mode="same", rng=0)
+        lift = nn.LiftingConv(SE2(n), 8, 8, KERNEL, mode="same", rng=0)
+        group = nn.GroupConv(SE2(n), 8, 8, KERNEL, mode="same", rng=0)
         y = lift(x)
         for name, layer, arg in (("lifting", lift, x), ("group", group, y)):
             layer(arg)

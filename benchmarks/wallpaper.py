@@ -24,7 +24,7 @@ import numpy as np
 import groupconv
 from groupconv.bench import _optional, _torch_reference, make, median_time
 from groupconv.fast import transform
-from groupconv.groups import WALLPAPER
+from groupconv.groups import WALLPAPER, Kind, Space
 
 OPS = {"lifting": groupconv.lifting_correlation, "correlation": groupconv.group_correlation,
        "convolution": groupconv.group_convolution}
@@ -35,7 +35,7 @@ def equivariance(trials: int, seed: int = 0) -> dict[str, float]:
     worst = {}
     for name, group in WALLPAPER.items():
         ks = (1, 3) if group.lattice == "hexagonal" else (1, 2, 3, 4)
-        s = group.stabiliser.order
+        s = group.samples
         err = 0.0
         for _, kind, mode, k in itertools.product(range(trials), OPS, ("valid", "same", "full"),
                                                   ks):
@@ -43,10 +43,10 @@ def equivariance(trials: int, seed: int = 0) -> dict[str, float]:
             x = rng.standard_normal((2, 2) + axis + (7, 7))
             w = rng.standard_normal((3, 2) + axis + (k, k))
             y = OPS[kind](x, w, group, mode=mode)
-            for h in group.stabiliser_elements():
-                moved = OPS[kind](transform(x, h, on_group=kind != "lifting"), w, group,
-                                  mode=mode)
-                err = max(err, float(np.abs(moved - transform(y, h, on_group=True)).max()
+            for h in group.point_elements():
+                moved = OPS[kind](transform(x, h, Kind.parse(kind).input_space(group)), w,
+                                  group, mode=mode)
+                err = max(err, float(np.abs(moved - transform(y, h, Space.on_group(group))).max()
                                      / np.abs(y).max()))
         worst[name] = err
     return worst
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     print("largest relative equivariance error, every element of the point group (float64)")
     for name, err in equivariance(args.trials).items():
         group = groupconv.get_group(name)
-        print(f"  {name:5} |H| = {group.stabiliser.order:2}  {group.lattice:9}  {err:.1e}")
+        print(f"  {name:5} |H| = {group.samples:2}  {group.lattice:9}  {err:.1e}")
     print("\ngroup correlation, batch 8, 16 -> 16 channels, 33 x 33, k = 3 (median ms)")
     for row in speed(args.repeats):
         line = (f"  {row['dtype']}: p4 {1e3 * row['p4']:7.1f}  p6 {1e3 * row['p6']:7.1f}  "

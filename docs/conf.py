@@ -69,11 +69,22 @@ def _escape(text: str) -> str:
     return "".join(parts)
 
 
+_STARRED = re.compile(r"^\s*\*{1,2}\w+ :")
+
+
 def plain_text_docstrings(app, what, name, obj, options, lines) -> None:
     """The docstrings are written for help(), as plain text: show them as written. Markup
     characters are escaped, and every indented block becomes a literal block. Docstrings with
-    numpydoc sections are reST already and pass unchanged."""
+    numpydoc sections keep their structure; only the markup characters of their prose (the
+    * of f * psi and of shapes (..., C, *n)) are escaped, up to the Examples."""
     if any(_SECTION.match(line) for line in lines):
+        out = []
+        for i, line in enumerate(lines):
+            if line.strip() == "Examples" and i + 1 < len(lines) and _SECTION.match(lines[i + 1]):
+                out += lines[i:]
+                break
+            out.append(line if _STARRED.match(line) else _escape(line))
+        lines[:] = out
         return
     out, in_block, in_item = [], False, False
     for line in lines:

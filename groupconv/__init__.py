@@ -10,29 +10,31 @@ matplotlib.
 import importlib
 
 from .groups import (
-    C1, C2, C4, D4, P4, P4M, SE2, Z2, Element, ElementArray, Group, PointGroup,
-    ScaleTranslation, SemidirectProduct, get_group, register,
+    C1, C2, C4, D4, P4, P4M, SE2, Z1, Z2, Z3, AffineGroup, Element, ElementArray, Group, Kind,
+    PointGroup, ScaleTranslation, SemidirectProduct, Space, get_group, register,
 )
 
 __version__ = "0.1.0"
 
 #: Names that load on first use, and the module that holds each.
 _LAZY = {
-    "filter_bank": "fast.banks", "lifting_correlation": "fast.correlate",
+    "filter_bank": "fast.banks", "transform": "fast.action",
+    "lifting_correlation": "fast.correlate",
     "group_correlation": "fast.correlate", "group_convolution": "fast.correlate",
     "Workspace": "fast.engine", "release_memory": "fast.engine",
     "check_equivariance": "checks.user_layers",
     "check_layer": "checks.user_layers", "check_group_law": "checks.user_groups",
 }
-_MODULES = ("feature_maps", "literal", "fast", "nn", "se2", "scale", "checks", "images",
+_MODULES = ("feature_maps", "literal", "fast", "nn", "checks", "images", "hexagonal",
             "interop", "conformance", "viz", "cli")
 
 __all__ = [
-    "Group", "Element", "ElementArray", "PointGroup", "SemidirectProduct", "get_group",
-    "register", "C1", "C2", "C4", "D4", "Z2", "P4", "P4M", "SE2", "ScaleTranslation",
-    "filter_bank", "lifting_correlation", "group_correlation", "group_convolution",
-    "Workspace", "release_memory", "check_equivariance", "check_layer", "check_group_law", "groups",
-    "feature_maps", "literal", "nn", "se2", "scale", "interop", "conformance", "viz",
+    "Group", "AffineGroup", "Element", "ElementArray", "PointGroup", "SemidirectProduct",
+    "get_group", "register", "Space", "Kind", "C1", "C2", "C4", "D4", "Z1", "Z2", "Z3", "P4",
+    "P4M", "SE2", "ScaleTranslation", "filter_bank", "lifting_correlation",
+    "group_correlation", "group_convolution", "transform", "Workspace", "release_memory",
+    "check_equivariance", "check_layer", "check_group_law", "groups", "feature_maps",
+    "literal", "fast", "nn", "checks", "hexagonal", "interop", "conformance", "viz",
 ]
 
 

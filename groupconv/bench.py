@@ -30,7 +30,7 @@ import numpy as np
 from .fast.banks import LatticeBank
 from .fast.correlate import group_correlation, lifting_correlation
 from .fast.engine import Workspace
-from .groups import P4, P4M, SemidirectProduct
+from .groups import P4, P4M, Kind, SemidirectProduct
 
 __all__ = ["CASES", "GPU_CASES", "median_time", "make", "throughput_table", "gpu_table", "main"]
 
@@ -66,7 +66,7 @@ def make(group: SemidirectProduct, lifting: bool, batch: int, c_in: int, c_out: 
          k: int, dtype: Any, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Random input and weights of a case."""
     rng = np.random.default_rng(seed)
-    axis = () if lifting else (group.stabiliser.order,)
+    axis = () if lifting else (group.samples,)
     x = rng.standard_normal((batch, c_in) + axis + (h, h)).astype(dtype)
     w = rng.standard_normal((c_out, c_in) + axis + (k, k)).astype(dtype)
     return x, w
@@ -86,7 +86,7 @@ def _op(lifting: bool):
 
 def _torch_reference(torch, group, lifting, x, w):
     """The identical expanded bank and input for torch's conv2d, and the call."""
-    bank = LatticeBank(group, lifting=lifting).expand_groupy(w)
+    bank = LatticeBank(group, Kind.LIFTING if lifting else Kind.CORRELATION).expand_groupy(w)
     c_out, s_out, c_in, s_in, k, _ = bank.shape
     bank2d = torch.from_numpy(bank.reshape(c_out * s_out, c_in * s_in, k, k).copy())
     x2d = torch.from_numpy(x.reshape(x.shape[0], c_in * s_in, *x.shape[-2:]).copy())
@@ -175,7 +175,8 @@ def gpu_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
             if torch_gpu:
                 torch.backends.cudnn.allow_tf32 = False
                 torch.backends.cuda.matmul.allow_tf32 = False
-                bank = LatticeBank(group, lifting=lifting).expand(wg)
+                bank = LatticeBank(group, Kind.LIFTING if lifting else Kind.CORRELATION
+                                   ).expand(wg)
                 xt = torch.as_tensor(xg.reshape(batch, -1, h, h), device="cuda")
                 wt = torch.as_tensor(bank, device="cuda").permute(0, 3, 1, 2).contiguous()
 

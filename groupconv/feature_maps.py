@@ -1,21 +1,23 @@
-"""Functions on Z^2 and on G with finite support, exactly: feature maps and the operators L_g.
+"""Functions on Z^d and on G with finite support, exactly: feature maps and the operators L_g.
 
-A feature map f: G -> R^C (G = Z^2 x| H; for G = Z2 this is a function on the pixel grid) is
-stored as its values on a box of translations together with the array index of the origin:
+A feature map f: G -> R^C (G = Z^d x| H; for G = Z^d x| {e} this is a function on the pixel
+grid) is stored as its values on a box of translations together with the array index of the
+origin:
 
-    values[c, s, i, j] = f_c(T(i - i0, j - j0) h_s),        origin = (i0, j0),
+    values[c, s, i_1, ..., i_d] = f_c(T(i - i0) h_s),        origin = i0 = (i0_1, ..., i0_d),
 
-(layout (C, H, W) when H is trivial, i.e. on Z2) and f is zero outside the box. Evaluation is
-defined at every element of G (zero outside the support, never wrap-around), and
+(layout (C, *spatial) when H is trivial) and f is zero outside the box. Evaluation is defined at
+every element of G (zero outside the support, never wrap-around), and
 
     (L_g f)(x) = f(g^-1 x)
 
-is exact for every g: rotations and mirrors act about the origin of Z^2, and the support box is
+is exact for every g: rotations and mirrors act about the origin of Z^d, and the support box is
 carried along with them.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -26,32 +28,65 @@ from .groups.core import as_int_array
 
 __all__ = ["FeatureMap", "L", "pointwise", "relative_error", "restrict", "box_of"]
 
-Box = tuple[tuple[int, int], tuple[int, int]]  # ((u_min, v_min), (u_max, v_max)), inclusive
+#: ((lo_1, ..., lo_d), (hi_1, ..., hi_d)): a box of translations, inclusive.
+Box = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 def _check_values(values: Any, what: str) -> np.ndarray:
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be an array of real numbers") from None
     if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
                                      or np.issubdtype(arr.dtype, np.floating)):
         raise TypeError(f"{what} must be real numbers (integer or float), got {arr.dtype}")
     return arr
 
 
+def _lattice_group(group: Any, what: str) -> SemidirectProduct:
+    group = get_group(group)
+    if not isinstance(group, SemidirectProduct):
+        raise TypeError(f"{what} is a function on a lattice group Z^d x| H (exact integer "
+                        f"laws), got {group.name}")
+    return group
+
+
 class FeatureMap:
     """f: G -> R^C with finite support: values on a box of translations, and where 0 lies.
 
-    ``values`` has the layout of docs/conventions.md: (C, H, W) on Z2, (C, S, H, W) on a group with
-    S = |H| > 1, entry [c, s, i, j] = f_c(T(i - i0, j - j0) h_s) for ``origin`` = (i0, j0).
-    ``origin="centre"`` puts 0 at index (H // 2, W // 2), the convention for filters.
+    ``values`` has the layout of docs/conventions.md: (C, *spatial) when H is trivial,
+    (C, S, *spatial) otherwise (S = |H|, d = G.dim spatial axes), entry [c, s, i] =
+    f_c(T(i - i0) h_s) for ``origin`` = i0. ``origin="centre"`` puts 0 at index
+    (n_1 // 2, ..., n_d // 2), the convention for filters.
+
+    Parameters
+    ----------
+    group : SemidirectProduct or str
+        G, a lattice group or its registered name.
+    values : array of real numbers
+        The values on the box, in the layout above.
+    origin : tuple of d ints, or "centre"
+        The array index of the origin of Z^d.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import P4
+    >>> from groupconv.feature_maps import FeatureMap, L
+    >>> f = FeatureMap(P4, np.arange(36.0).reshape(1, 4, 3, 3), origin="centre")
+    >>> f(P4.element(r=1, u=1, v=0)).tolist()
+    [15.0]
+    >>> L(P4.element(r=1), f).box
+    ((-1, -1), (1, 1))
     """
 
     def __init__(self, group: SemidirectProduct | str, values: Any,
-                 origin: tuple[int, int] | str = (0, 0)):
-        self.group = get_group(group)
+                 origin: tuple[int, ...] | str = None):
+        self.group = _lattice_group(group, "a FeatureMap")
         values = _check_values(values, "feature-map values")
-        s = self.group.stabiliser.order
-        expected = "(C, H, W)" if s == 1 else f"(C, {s}, H, W)"
-        if values.ndim != (3 if s == 1 else 4):
+        s, d = self.group.samples, self.group.dim
+        expected = self._layout()
+        if values.ndim != d + (1 if s == 1 else 2):
             raise ValueError(f"values of a feature map on {self.group.name} must have shape "
                              f"{expected}, got shape {values.shape}")
         if s > 1 and values.shape[1] != s:
@@ -62,22 +97,36 @@ class FeatureMap:
             raise ValueError(f"a feature map needs at least one channel and one pixel, "
                              f"got values of shape {values.shape}")
         full = values if s > 1 else values[:, None]
+        if origin is None:
+            origin = (0,) * d
         if isinstance(origin, str):
             if origin != "centre":
-                raise ValueError(f"origin must be a pair of ints or 'centre', got {origin!r}")
-            origin = (full.shape[-2] // 2, full.shape[-1] // 2)
-        if (len(origin) != 2 or any(isinstance(o, bool) or not isinstance(o, (int, np.integer))
-                                    for o in origin)):
-            raise TypeError(f"origin must be a pair of ints (row, col), got {origin!r}")
-        self._full = np.array(full)  # own copy, layout (C, S, H, W) for every group
+                raise ValueError(f"origin must be a tuple of {d} ints or 'centre', "
+                                 f"got {origin!r}")
+            origin = tuple(n // 2 for n in full.shape[2:])
+        if (not isinstance(origin, (tuple, list)) or len(origin) != d
+                or any(isinstance(o, bool) or not isinstance(o, (int, np.integer))
+                       for o in origin)):
+            raise TypeError(f"origin must be a tuple of {d} ints (array indices in axis order), "
+                            f"got {origin!r}")
+        if any(abs(int(o)) > 2**40 for o in origin):
+            raise ValueError(f"origin must lie in -2^40..2^40, got {origin!r}")
+        self._full = np.array(full)  # own copy, layout (C, S, *spatial) for every group
         self._full.flags.writeable = False
-        self.origin = (int(origin[0]), int(origin[1]))
+        self.origin = tuple(int(o) for o in origin)
+
+    def _layout(self) -> str:
+        from .groups.spaces import SPATIAL_NAMES
+
+        spatial = ", ".join(SPATIAL_NAMES[self.group.dim])
+        s = self.group.samples
+        return f"(C, {spatial})" if s == 1 else f"(C, {s}, {spatial})"
 
     # ------------------------------------------------------------- geometry
     @property
     def values(self) -> np.ndarray:
         """The values in the layout of docs/conventions.md (read-only)."""
-        return self._full[:, 0] if self.group.stabiliser.order == 1 else self._full
+        return self._full[:, 0] if self.group.samples == 1 else self._full
 
     @property
     def channels(self) -> int:
@@ -89,60 +138,59 @@ class FeatureMap:
 
     @property
     def box(self) -> Box:
-        """The support box of translations, ((u_min, v_min), (u_max, v_max)), inclusive."""
-        h, w = self._full.shape[-2:]
-        lo = (-self.origin[0], -self.origin[1])
-        return lo, (lo[0] + h - 1, lo[1] + w - 1)
+        """The support box of translations, ((lo_1, ..., lo_d), (hi_1, ..., hi_d)), inclusive."""
+        lo = tuple(-o for o in self.origin)
+        return lo, tuple(a + n - 1 for a, n in zip(lo, self._full.shape[2:]))
 
     def support(self) -> ElementArray:
-        """Every element T(x) h_s of the support box, shape (S, H, W)."""
-        (u0, v0), (u1, v1) = self.box
-        uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1), indexing="ij")
-        s = np.arange(self.group.stabiliser.order)[:, None, None]
-        return self.group.from_parts(s, np.stack([uu, vv], axis=-1)[None])
+        """Every element T(x) h_s of the support box, shape (S, *spatial)."""
+        points = _grid(self.box)
+        s = np.arange(self.group.samples).reshape((-1,) + (1,) * self.group.dim)
+        return self.group.from_parts(s, points[None])
 
     def corners(self) -> ElementArray:
-        """T(c) h_s for the 4 corners c of the box and every s: shape (S, 4)."""
-        (u0, v0), (u1, v1) = self.box
-        c = np.array([[u0, v0], [u0, v1], [u1, v0], [u1, v1]])
-        return self.group.from_parts(np.arange(self.group.stabiliser.order)[:, None], c[None])
+        """T(c) h_s for the 2^d corners c of the box and every s: shape (S, 2^d)."""
+        c = _box_corner_points(self.box)
+        return self.group.from_parts(np.arange(self.group.samples)[:, None], c[None])
 
     # ----------------------------------------------------------- evaluation
     def __call__(self, g: Element | ElementArray | Any) -> np.ndarray:
         """f(g) for an element or element array of this group: shape (C,) or (C, *g.shape).
 
-        A function on Z2 also takes integer points of shape (..., 2). Zero outside the support.
+        A function on Z^d also takes integer points of shape (..., d). Zero outside the support.
         """
         if isinstance(g, (Element, ElementArray)):
             self.group._check_same(g, f"evaluating a feature map on {self.group.name}")
             return self._at(self.group.point_index(g), self.group.translation_of(g))
-        if self.group.stabiliser.order > 1:
+        if self.group.samples > 1:
             raise TypeError(f"a feature map on {self.group.name} is evaluated at elements of "
                             f"{self.group.name}, got {type(g).__name__}")
         points = np.asarray(g)
-        if (points.ndim == 0 or points.shape[-1] != 2
+        d = self.group.dim
+        if (points.ndim == 0 or points.shape[-1] != d
                 or not np.issubdtype(points.dtype, np.integer)):
             raise TypeError(f"a feature map on {self.group.name} is evaluated at elements or at "
-                            f"integer points of shape (..., 2), got {points.dtype} "
+                            f"integer points of shape (..., {d}), got {points.dtype} "
                             f"array of shape {points.shape}")
         return self._at(np.zeros(points.shape[:-1], np.int64), points)
 
     def _at(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Values at T(t) h_s: stabiliser indices s (...), translations t (..., 2)."""
-        h, w = self._full.shape[-2:]
-        i = t[..., 0] + self.origin[0]
-        j = t[..., 1] + self.origin[1]
-        inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
-        picked = self._full[:, s, np.where(inside, i, 0), np.where(inside, j, 0)]
+        """Values at T(t) h_s: sample indices s (...), translations t (..., d)."""
+        shape = self._full.shape[2:]
+        index = [t[..., a] + o for a, o in enumerate(self.origin)]
+        inside = np.ones(np.broadcast_shapes(*(i.shape for i in index)), dtype=bool)
+        for i, n in zip(index, shape):
+            inside &= (i >= 0) & (i < n)
+        safe = tuple(np.where(inside, i, 0) for i in index)
+        picked = self._full[(slice(None), s) + safe]
         return np.where(inside, picked, 0).astype(self.dtype, copy=False)
 
     def on_box(self, box: Box) -> np.ndarray:
-        """Values on another box (zero where f has no support): (C, [S,] H', W')."""
-        (u0, v0), (u1, v1) = _check_box(box)
-        uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1), indexing="ij")
-        s = np.arange(self.group.stabiliser.order)[:, None, None]
-        out = self._at(s, np.stack([uu, vv], axis=-1)[None])
-        return out[:, 0] if self.group.stabiliser.order == 1 else out
+        """Values on another box (zero where f has no support): (C, [S,] *spatial')."""
+        box = _check_box(box, self.group.dim)
+        s = np.arange(self.group.samples).reshape((-1,) + (1,) * self.group.dim)
+        out = self._at(s, _grid(box)[None])
+        return out[:, 0] if self.group.samples == 1 else out
 
     def __repr__(self) -> str:
         return (f"FeatureMap({self.group.name}, channels={self.channels}, box={self.box}, "
@@ -153,68 +201,103 @@ class FeatureMap:
 MAX_BOX_PIXELS = 2**26
 
 
-def _check_box(box: Any) -> Box:
-    """A box ((u0, v0), (u1, v1)) of ints with u0 <= u1, v0 <= v1, of at most MAX_BOX_PIXELS."""
+def _grid(box: Box) -> np.ndarray:
+    """Every point of a box, shape (*sides, d), in axis order."""
+    lo, hi = box
+    axes = np.meshgrid(*(np.arange(a, b + 1) for a, b in zip(lo, hi)), indexing="ij")
+    return np.stack(axes, axis=-1)
+
+
+def _check_box(box: Any, dim: int) -> Box:
+    """A box ((lo...), (hi...)) of d ints each with lo <= hi, of at most MAX_BOX_PIXELS."""
     try:
-        (u0, v0), (u1, v1) = box
+        lo, hi = box
+        lo, hi = tuple(lo), tuple(hi)
     except (TypeError, ValueError):
-        raise TypeError(f"a box is ((u_min, v_min), (u_max, v_max)), got {box!r}") from None
-    if any(isinstance(c, bool) or not isinstance(c, (int, np.integer)) for c in (u0, v0, u1, v1)):
+        raise TypeError(f"a box is ((lo_1, ..., lo_{dim}), (hi_1, ..., hi_{dim})), "
+                        f"got {box!r}") from None
+    if len(lo) != dim or len(hi) != dim:
+        raise ValueError(f"a box in {dim} dimensions has {dim} coordinates per corner, "
+                         f"got {box!r}")
+    if any(isinstance(c, bool) or not isinstance(c, (int, np.integer)) for c in lo + hi):
         raise TypeError(f"box corners must be ints, got {box!r}")
-    rows, cols = int(u1) - int(u0) + 1, int(v1) - int(v0) + 1
-    if rows < 1 or cols < 1:
-        raise ValueError(f"a box needs u_min <= u_max and v_min <= v_max, got {box!r}")
-    if rows * cols > MAX_BOX_PIXELS:
-        raise ValueError(f"a box of {rows} x {cols} pixels is larger than the "
+    if any(abs(int(c)) > 2**40 for c in lo + hi):
+        raise ValueError(f"box corners must lie in -2^40..2^40, got {box!r}")
+    sides = [int(b) - int(a) + 1 for a, b in zip(lo, hi)]
+    if min(sides) < 1:
+        raise ValueError(f"a box needs lo <= hi on every axis, got {box!r}")
+    if int(np.prod(sides, dtype=object)) > MAX_BOX_PIXELS:
+        raise ValueError(f"a box of {' x '.join(map(str, sides))} pixels is larger than the "
                          f"{MAX_BOX_PIXELS} pixels a feature map is tabulated on")
-    return (int(u0), int(v0)), (int(u1), int(v1))
+    return tuple(int(a) for a in lo), tuple(int(b) for b in hi)
 
 
 def box_of(translations: np.ndarray) -> Box:
-    """The smallest box holding every translation in an integer array of shape (..., 2)."""
+    """The smallest box holding every translation in an integer array of shape (..., d)."""
     t = as_int_array(translations, "translations")
-    if t.ndim == 0 or t.shape[-1] != 2 or t.size == 0:
-        raise ValueError(f"box_of takes a non-empty array of shape (..., 2), got shape {t.shape}")
-    t = t.reshape(-1, 2)
+    if t.ndim == 0 or t.size == 0:
+        raise ValueError(f"box_of takes a non-empty array of shape (..., d), got shape {t.shape}")
+    t = t.reshape(-1, t.shape[-1])
     lo, hi = t.min(axis=0), t.max(axis=0)
-    return (int(lo[0]), int(lo[1])), (int(hi[0]), int(hi[1]))
+    return tuple(int(a) for a in lo), tuple(int(b) for b in hi)
 
 
 def _tabulate(group: SemidirectProduct, box: Box, values: np.ndarray) -> FeatureMap:
-    """The feature map with the given values (C, S, H, W) on ``box``."""
-    s = group.stabiliser.order
-    (u0, v0), _ = box
-    return FeatureMap(group, values if s > 1 else values[:, 0], origin=(-u0, -v0))
+    """The feature map with the given values (C, S, *spatial) on ``box``."""
+    return FeatureMap(group, values if group.samples > 1 else values[:, 0],
+                      origin=tuple(-a for a in box[0]))
 
 
 def L(g: Element, f: FeatureMap) -> FeatureMap:
     """(L_g f)(x) = f(g^-1 x): the left regular representation, exact.
 
-    On Z2 functions g may be an element of any lattice group (it acts on Z^2); on a function
+    On functions on Z^d, g may be an element of any lattice group acting on Z^d; on a function
     on G, g must be an element of G (a Z2 translation or a P4 element is embedded in P4M).
+
+    Parameters
+    ----------
+    g : Element
+        A group element.
+    f : FeatureMap
+        The function it acts on.
+
+    Returns
+    -------
+    FeatureMap
+        L_g f, on the image of f's support box under g.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import P4, Z2
+    >>> from groupconv.feature_maps import FeatureMap, L
+    >>> psi = FeatureMap(Z2, np.arange(9.0).reshape(1, 3, 3), origin="centre")
+    >>> np.array_equal(L(P4.element(r=1), psi).values, np.rot90(psi.values, 1, axes=(1, 2)))
+    True
     """
     if not isinstance(f, FeatureMap):
         raise TypeError(f"L_g acts on a FeatureMap, got {type(f).__name__}")
     if not isinstance(g, Element):
         raise TypeError(f"L_g needs one group element g, got {type(g).__name__}")
-    if f.group.stabiliser.order > 1:
+    if getattr(g.group, "dim", None) != f.group.dim:
+        raise ValueError(f"L_g: an element of {g.group.name} does not act on functions on "
+                         f"Z^{f.group.dim}")
+    if f.group.samples > 1:
         g = f.group.embed(g)
     g_inv = g.inverse()
     box = box_of(g.act(_box_corner_points(f.box)))  # g maps the support box onto this box
-    (u0, v0), (u1, v1) = box
-    uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1), indexing="ij")
-    x = np.stack([uu, vv], axis=-1)
-    if f.group.stabiliser.order == 1:
+    x = _grid(box)
+    if f.group.samples == 1:
         new = f(g_inv.act(x))[:, None]
     else:
-        h = np.arange(f.group.stabiliser.order)[:, None, None]
+        h = np.arange(f.group.samples).reshape((-1,) + (1,) * f.group.dim)
         new = f(g_inv * f.group.from_parts(h, x[None]))
     return _tabulate(f.group, box, new)
 
 
 def _box_corner_points(box: Box) -> np.ndarray:
-    (u0, v0), (u1, v1) = box
-    return np.array([[u0, v0], [u0, v1], [u1, v0], [u1, v1]], dtype=np.int64)
+    lo, hi = box
+    return np.array(list(itertools.product(*zip(lo, hi))), dtype=np.int64)
 
 
 def pointwise(nu: Callable[[np.ndarray], np.ndarray], f: FeatureMap) -> FeatureMap:
@@ -228,8 +311,8 @@ def pointwise(nu: Callable[[np.ndarray], np.ndarray], f: FeatureMap) -> FeatureM
 
 def restrict(f: FeatureMap, box: Box) -> FeatureMap:
     """f on ``box`` only (zero elsewhere): the fixed window of an array-level computation."""
-    (u0, v0), _ = _check_box(box)
-    return FeatureMap(f.group, f.on_box(box), origin=(-u0, -v0))
+    box = _check_box(box, f.group.dim)
+    return FeatureMap(f.group, f.on_box(box), origin=tuple(-a for a in box[0]))
 
 
 def relative_error(f: FeatureMap, g: FeatureMap, scale: float | None = None) -> float:
@@ -243,12 +326,12 @@ def relative_error(f: FeatureMap, g: FeatureMap, scale: float | None = None) -> 
     if f.group != g.group or f.channels != g.channels:
         raise ValueError(f"cannot compare a {f.channels}-channel map on {f.group.name} with a "
                          f"{g.channels}-channel map on {g.group.name}")
-    box = box_of(np.array([f.box, g.box]))
-    a, b = f.on_box(box).astype(np.float64), g.on_box(box).astype(np.float64)
-    diff = float(np.abs(a - b).max())
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
                               or not 0 < scale < np.inf):
         raise ValueError(f"relative_error: scale must be a positive finite number, got {scale!r}")
+    box = box_of(np.array([f.box[0], f.box[1], g.box[0], g.box[1]]))
+    a, b = f.on_box(box).astype(np.float64), g.on_box(box).astype(np.float64)
+    diff = float(np.abs(a - b).max())
     if scale is None:
         scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
     return 0.0 if diff == 0 else diff / scale

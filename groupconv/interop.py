@@ -28,7 +28,7 @@ import numpy as np
 
 from .fast.backend import to_numpy
 from .fast.banks import LatticeBank, filter_bank
-from .groups import SemidirectProduct, get_group
+from .groups import Kind, SemidirectProduct, get_group
 
 __all__ = ["CONVENTIONS", "ELEMENT_ORDER", "GENERATORS", "DEFAULT_TOLERANCE", "element_order",
            "fields_to_groupconv", "fields_from_groupconv", "weights_from_bank",
@@ -106,9 +106,9 @@ def fields_from_groupconv(y: Any, convention: str, group: SemidirectProduct | st
 
 
 def _kind(kind: str) -> bool:
-    if kind not in ("lifting", "correlation"):
+    if Kind.parse(kind) is Kind.CONVOLUTION:
         raise ValueError(f"kind must be 'lifting' or 'correlation', got {kind!r}")
-    return kind == "lifting"
+    return Kind.parse(kind) is Kind.LIFTING
 
 
 def bank_from_weights(w: Any, convention: str, group: SemidirectProduct | str,
@@ -153,7 +153,8 @@ def weights_from_bank(bank: Any, convention: str, group: SemidirectProduct | str
         theirs, ours = ours, np.empty_like(ours)
         ours[:, :, :, sigma] = theirs              # and the input orientations likewise
     w = ours[:, 0, :, 0] if lifting else ours[:, 0]
-    expanded = LatticeBank(group, lifting=lifting).expand_groupy(w)
+    expanded = LatticeBank(group, Kind.LIFTING if lifting else Kind.CORRELATION
+                           ).expand_groupy(w)
     scale = float(np.abs(bank).max()) or 1.0
     deviation = float(np.abs(expanded - ours).max()) / scale
     if deviation > tolerance:

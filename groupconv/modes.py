@@ -6,10 +6,13 @@ padding p gives
 
     n' = n + 2 p - k + 1
 
-outputs. Strings are parsed here, once, at the public edge; inside, a padding is an int.
+outputs, on every spatial axis alike. Strings are parsed here, once, at the public edge;
+inside, a padding is an int.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 __all__ = ["PADDING", "padding_of", "output_size", "check_size"]
 
@@ -35,11 +38,13 @@ def output_size(n: int, k: int, p: int) -> int:
     return n + 2 * p - k + 1
 
 
-def check_size(h: int, w: int, k: int, p: int) -> tuple[int, int]:
-    """(H', W'), or a ValueError unless a k x k kernel with padding p leaves an output pixel."""
-    ho, wo = output_size(h, k, p), output_size(w, k, p)
-    if ho < 1 or wo < 1:
+def check_size(shape: Sequence[int], k: int, p: int) -> tuple[int, ...]:
+    """The output's spatial shape, or a ValueError unless a k^d kernel with padding p leaves an
+    output pixel on every axis."""
+    out = tuple(output_size(int(n), k, p) for n in shape)
+    if min(out, default=1) < 1:
         need = k - 2 * p
-        raise ValueError(f"a {k}x{k} kernel with padding {p} needs an input of at least "
-                         f"{need}x{need} pixels, got {h}x{w}")
-    return ho, wo
+        raise ValueError(f"a {'x'.join([str(k)] * len(shape))} kernel with padding {p} needs "
+                         f"an input of at least {'x'.join([str(need)] * len(shape))} pixels, "
+                         f"got {'x'.join(str(n) for n in shape)}")
+    return out

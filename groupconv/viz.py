@@ -29,13 +29,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch
 
-from . import scale, se2
 from .checks import equivariance as eq
-from .fast.action import transform
+from .fast.action import project, transform
 from .fast.banks import filter_bank
-from .fast.correlate import lifting_correlation
+from .fast.correlate import group_correlation, lifting_correlation
+from .fast.interpolation import kernel_operators
 from .feature_maps import FeatureMap, L, restrict
-from .groups import D4, P4, P4M, P6, WALLPAPER, Z2, hexagon_mask
+from .groups import D4, P4, P4M, P6, SE2, WALLPAPER, Z2, ScaleTranslation, Space, hexagon_mask
 from .hexagonal import BASIS, cell_centres, from_image
 from .images import grace_hopper
 from .literal import planar_correlation
@@ -253,17 +253,18 @@ def se2_pipeline(image: np.ndarray | None = None, size: int = 64, n: int = 8) ->
     image = _image(image, size)
     k = 5
     kernel = np.outer([0.0, -1.0, 0.0, 1.0, 0.0], [1.0, 2.0, 3.0, 2.0, 1.0]) / 9  # dark-to-light
+    group = SE2(n)
     rotated = np.stack([(op @ kernel.ravel()).reshape(k, k)
-                        for op in se2.rotation_operators(n, k, mask=True)])
-    lifted = se2.lifting_correlation(image[None, None], kernel[None, None], n, mode="same")[0, 0]
+                        for op in kernel_operators(group, k)])
+    lifted = lifting_correlation(image[None, None], kernel[None, None], group, mode="same")[0, 0]
     rng = np.random.default_rng(0)
     w_group = np.zeros((1, 1, n, k, k))
     w_group[0, 0, 0] = np.outer([1, 2, 3, 2, 1], [1, 2, 3, 2, 1]) / 81.0   # same orientation
     w_group[0, 0, 1] = w_group[0, 0, -1] = 0.5 * w_group[0, 0, 0]           # and its neighbours
     w_group += 0.02 * rng.standard_normal(w_group.shape)
-    grouped = se2.group_correlation(np.maximum(lifted, 0)[None, None], w_group, n,
-                                    mode="same")[0]
-    projected = se2.project(grouped, "max")[0]
+    grouped = group_correlation(np.maximum(lifted, 0)[None, None], w_group, group,
+                                mode="same")[0]
+    projected = project(grouped, Space.on_group(group), "max")[0]
     grouped = grouped[0]
 
     fig = Figure(figsize=(15.5, 6.6))   # explicit margins: nested grids with gaps for arrows
@@ -397,7 +398,8 @@ def scale_translation(size: int = 72, radii: tuple[float, ...] = (2.0, 4.0, 8.0)
     rr = c[:, None] ** 2 + c[None, :] ** 2
     blob = np.exp(-rr / 1.0) - 0.45 * np.exp(-rr / 3.0)           # centre minus surround
     blob -= blob.mean()
-    responses = scale.lifting_correlation(image[None, None], blob[None, None], n_scales, 2.0)[0, 0]
+    group = ScaleTranslation(2.0, n_scales=n_scales, scale_extent=1)
+    responses = lifting_correlation(image[None, None], blob[None, None], group, mode="same")[0, 0]
     fig = Figure(figsize=(3 * (n_scales + 2), 3.4), layout="constrained")
     axes = fig.subplots(1, n_scales + 2)
     _show(axes[0], image, f"discs of radius {', '.join(f'{r:g}' for r in radii)}", cmap="gray")

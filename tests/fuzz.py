@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 import groupconv
-from groupconv import P4, P4M, SE2, Z2, PointGroup, ScaleTranslation, nn, scale, se2
+from groupconv import P4, P4M, SE2, Z2, PointGroup, ScaleTranslation, Space, nn
 from groupconv.fast import transform
 from groupconv.feature_maps import FeatureMap, L, box_of, relative_error
 
@@ -108,7 +108,7 @@ def dims(lo: int = 1, hi: int = 3) -> Callable:
 
 
 GROUPS = ["z2", "p4", "p4m", P4, P4M, Z2]
-BAD_GROUPS = [Value("p5", True), Value(3, True), Value(SE2(4), True), Value("", True)]
+BAD_GROUPS = [Value("p5", True), Value(3, True), Value("", True)]
 MODES = ["valid", "same", "full", 0, 1]
 BAD_MODES = [Value(-1, True), Value(10**9, True), Value("wrap", True), Value(1.5, True),
              Value(True, True)]
@@ -133,16 +133,18 @@ def group_weights(s):
 
 def element(group) -> Slot:
     def draw(rng):
-        good = lambda: group.from_parts(int(rng.integers(group.stabiliser.order)),  # noqa: E731
+        good = lambda: group.from_parts(int(rng.integers(group.samples)),  # noqa: E731
                                         (int(rng.integers(-3, 4)), int(rng.integers(-3, 4))))[()]
         return _pick(rng, good, [Value(P4M.element(m=1)),
-                                 Value(SE2(4).element(r=1), True), Value((0, 1), True)])
+                                 Value(SE2(4).element(r=1)), Value(SE2(8).element(r=1), True),
+                                 Value((0, 1), True)])
     return draw
 
 
 def feature_map(group) -> Slot:
     def draw(rng):
-        s = group.stabiliser.order
+        s = group.samples
+
         def good():
             shape = (2, int(rng.integers(1, 4)), int(rng.integers(1, 4)))
             return FeatureMap(group, rng.standard_normal(shape if s == 1 else
@@ -167,12 +169,16 @@ TARGETS: list[tuple[str, Callable, tuple[Slot, ...], dict[str, Slot]]] = [
      (array(group_input(8)), array(group_weights(8)), choice(["p4m"], BAD_GROUPS)),
      keywords(mode=choice(MODES, BAD_MODES))),
     ("filter_bank", groupconv.filter_bank, (array(weights), choice(GROUPS, BAD_GROUPS)), {}),
-    ("se2.lifting_correlation", se2.lifting_correlation,
+    ("lifting_correlation on SE2(N)",
+     lambda x, w, n, mode: groupconv.lifting_correlation(x, w, SE2(n), mode=mode),
      (array(lifting_input), array(weights), integer(1, 8)),
      keywords(mode=choice(MODES, BAD_MODES))),
-    ("se2.group_correlation", se2.group_correlation,
-     (array(group_input(4)), array(group_weights(4)), choice([4], [Value(5, True)])), {}),
-    ("scale.lifting_correlation", scale.lifting_correlation,
+    ("group_correlation on SE2(4)", groupconv.group_correlation,
+     (array(group_input(4)), array(group_weights(4)), choice([SE2(4)], [Value(SE2(5), True)])),
+     {}),
+    ("lifting_correlation on scales",
+     lambda x, w, n, base: groupconv.lifting_correlation(
+         x, w, ScaleTranslation(base, n_scales=n, scale_extent=1), mode="same"),
      (array(lifting_input), array(weights), integer(1, 3), real(1.2, 2.5)), {}),
     ("transform", transform, (array(lifting_input, any_shape=True), element(P4)), {}),
     ("P4.element", lambda r, u: P4.element(r=r, u=u),
@@ -190,7 +196,8 @@ TARGETS: list[tuple[str, Callable, tuple[Slot, ...], dict[str, Slot]]] = [
     ("SE2", SE2, (integer(1, 16),), {}),
     ("ScaleTranslation", ScaleTranslation, (real(1.1, 3.0),), {}),
     ("get_group", groupconv.get_group, (choice(GROUPS, BAD_GROUPS),), {}),
-    ("FeatureMap", FeatureMap, (choice(GROUPS, BAD_GROUPS), array(lambda rng: (2, 3, 3))), {}),
+    ("FeatureMap", FeatureMap, (choice(GROUPS, BAD_GROUPS + [Value(SE2(4), True)]),
+                                array(lambda rng: (2, 3, 3))), {}),
     ("box_of", box_of, (choice([[[0, 1], [2, 3]]], [Value([[0.5, 1.5]], True),
                                                     Value([], True)]),), {}),
     ("L", L, (element(P4), feature_map(P4)), {}),
@@ -201,7 +208,7 @@ TARGETS: list[tuple[str, Callable, tuple[Slot, ...], dict[str, Slot]]] = [
     ("nn.LiftingConv", nn.LiftingConv, (choice(GROUPS + [SE2(4)], BAD_GROUPS[:2]), integer(1, 3),
                                          integer(1, 3), integer(1, 3)),
      keywords(mode=choice(MODES, BAD_MODES))),
-    ("nn.SpatialPool", lambda size, x: nn.SpatialPool(size)(x),
+    ("nn.SpatialPool", lambda size, x: nn.SpatialPool(size, space=Space.on_plane(P4))(x),
      (integer(1, 3), array(lifting_input, any_shape=True)), {}),
     ("nn.BatchNorm", lambda c, x: nn.BatchNorm(c)(x), (integer(2, 2, bounded=False),
                                                          array(lifting_input, any_shape=True)),
@@ -209,7 +216,8 @@ TARGETS: list[tuple[str, Callable, tuple[Slot, ...], dict[str, Slot]]] = [
     ("nn.Linear", lambda i, o, x: nn.Linear(i, o)(x),
      (integer(4, 4), integer(1, 3), array(lambda rng: (2, 4))), {}),
     ("nn.ReLU", lambda x: nn.ReLU()(x), (array(lifting_input, any_shape=True),), {}),
-    ("nn.SubgroupPool", lambda x: nn.SubgroupPool("max")(x), (array(group_input(4)),), {}),
+    ("nn.SubgroupPool", lambda x: nn.SubgroupPool("max", space=Space.on_group(P4))(x),
+     (array(group_input(4)),), {}),
     ("nn.softmax_cross_entropy", nn.softmax_cross_entropy,
      (array(lambda rng: (3, 4)), choice([np.array([0, 3, 1])], [
          Value(np.array([0, 4, 1]), True), Value(np.array([-1, 0, 1]), True),

@@ -1,4 +1,6 @@
-"""Hypothesis strategies: group elements of every kind and finite-support feature maps."""
+"""Hypothesis strategies: group elements of every kind and finite-support feature maps, and the
+groups the array-level tests draw from: the paper's, one on the line, one in space, and the two
+sampled groups."""
 
 from __future__ import annotations
 
@@ -8,10 +10,21 @@ from hypothesis.extra import numpy as hnp
 
 from groupconv import P4, P4M, Z2
 from groupconv.feature_maps import FeatureMap
-from groupconv.groups import SemidirectProduct
+from groupconv.groups import PointGroup, SemidirectProduct, get_group
 
 GROUPS = (Z2, P4, P4M)
 GROUP_IDS = [g.name for g in GROUPS]
+
+#: Z x| {1, -1}: the mirror of the line.
+LINE = SemidirectProduct(PointGroup("C2line", {"m": [[-1]]}), name="LineM")
+#: Z^3 x| D2: the half turns about two axes of the cube (4 elements: small, so literal sums of
+#: volumes stay fast), a group in space built from its generators.
+SPACE = SemidirectProduct(PointGroup("D2x", {"a": [[1, 0, 0], [0, -1, 0], [0, 0, -1]],
+                                             "b": [[-1, 0, 0], [0, 1, 0], [0, 0, -1]]}),
+                          name="SpaceD2")
+#: Every kind of group the array level serves, in one, two and three dimensions.
+ARRAY_GROUPS = GROUPS + (LINE, SPACE, get_group("se2_8"), get_group("scale"))
+ARRAY_IDS = [g.name for g in ARRAY_GROUPS]
 
 # Bounded, non-subnormal floats: exact claims are then exact up to float64 rounding.
 FLOATS = st.floats(-1, 1, allow_nan=False, allow_infinity=False, allow_subnormal=False)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groupconv import P4, P4M, Z2, filter_bank
+from groupconv import P4, P4M, SE2, Z2, ScaleTranslation, Space, filter_bank
 from groupconv.fast.action import transform
 from groupconv.fast.correlate import group_convolution, group_correlation, lifting_correlation
 from groupconv.fast.engine import Workspace
@@ -47,8 +47,8 @@ def test_array_api_strict_banks_transforms_and_literal():
     x, w = random_case(0, P4M, "correlation", "valid", 3)
     assert np.array_equal(np.asarray(filter_bank(xps.asarray(w), P4M)), filter_bank(w, P4M))
     h = P4M.element(m=1, r=3)
-    assert np.array_equal(np.asarray(transform(xps.asarray(x), h, on_group=True)),
-                          transform(x, h, on_group=True))
+    assert np.array_equal(np.asarray(transform(xps.asarray(x), h, Space.on_group(P4M))),
+                          transform(x, h, Space.on_group(P4M)))
     lit = group_correlation(xps.asarray(x), xps.asarray(w), P4M, method="literal")
     assert type(lit) is type(xps.asarray(x))
     assert np.allclose(np.asarray(lit), group_correlation(x, w, P4M), rtol=0, atol=1e-12 * 50)
@@ -131,15 +131,11 @@ def test_torch_autograd_equals_the_layers_backward():
 
 def test_torch_runs_the_lecture_groups():
     torch = pytest.importorskip("torch")
-    from groupconv import scale, se2
-
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal((2, 2, 9, 9)), rng.standard_normal((3, 2, 3, 3))
-    for got, expected in (
-            (se2.lifting_correlation(torch.from_numpy(x), torch.from_numpy(w), 8),
-             se2.lifting_correlation(x, w, 8)),
-            (scale.lifting_correlation(torch.from_numpy(x), torch.from_numpy(w), 3),
-             scale.lifting_correlation(x, w, 3))):
+    for group in (SE2(8), ScaleTranslation(2.0, n_scales=3)):
+        got = lifting_correlation(torch.from_numpy(x), torch.from_numpy(w), group, mode="same")
+        expected = lifting_correlation(x, w, group, mode="same")
         assert isinstance(got, torch.Tensor)
         assert np.abs(got.numpy() - expected).max() <= 1e-12 * np.abs(expected).max()
 

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import groupconv
 from groupconv import cli
 from groupconv.checks import claims
 
@@ -16,16 +17,28 @@ def test_verify_table(capsys):
     assert "lifting_equivariance" in out and "symbolic_associativity" in out
     assert "P4M" not in out
     summary = out.strip().splitlines()[-1]
-    assert summary.startswith("21 claims checked, 21 passed, 0 failed (seed 3")
+    assert summary.startswith("22 claims checked, 22 passed, 0 failed (seed 3")
 
 
 @pytest.mark.slow
-def test_verify_json_every_wallpaper_group(capsys):
+def test_verify_json_every_registered_group(capsys):
+    """Every registered group, lattice (1, 2, 3 dimensions) and sampled, with every claim stated
+    for it: the wallpaper groups, the translations of the line and of space, SE(2)_8 and the
+    scale group (exact claims and one measured row each)."""
     assert cli.main(["verify", "--trials", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["failed"] == 0 and report["passed"] == len(report["rows"]) == 286
-    assert {r["group"] for r in report["rows"]} == {
-        "Z2", "P2", "PM", "CM", "PMM", "CMM", "P4", "P4M", "P3", "P3M1", "P31M", "P6", "P6M"}
+    assert report["failed"] == 0 and report["passed"] == len(report["rows"])
+    groups = {r["group"] for r in report["rows"]}
+    assert {"Z1", "Z2", "Z3", "P2", "PM", "CM", "PMM", "CMM", "P4", "P4M", "P3", "P3M1", "P31M",
+            "P6", "P6M", "SE2(8)", "Scale(2, n=3, m=2)"} <= groups
+    for group in groups:
+        named = groupconv.get_group(next(n for n, g in groupconv.groups.registered().items()
+                                         if g.name == group))
+        numeric = {r["claim"] for r in report["rows"]
+                   if r["group"] == group and r["kind"] != "symbolic"}
+        assert numeric == {c.name for c in claims.CLAIMS if c.applies_to(named)}, group
+    sampled = [r for r in report["rows"] if r["group"] in ("SE2(8)", "Scale(2, n=3, m=2)")]
+    assert {r["kind"] for r in sampled} == {"numeric", "measured"}
     for group in ("P4M", "P6", "P31M"):
         row = next(r for r in report["rows"] if r["claim"] == "group_convolution_equivariance"
                    and r["group"] == group)

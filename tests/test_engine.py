@@ -1,6 +1,6 @@
 """The correlation engine against a naive NumPy correlation, with each of its three strategies
-forced on the same inputs (every mode, odd and even k, non-square, several chunk sizes), and its
-weight gradient and adjoint against the definitions."""
+forced on the same inputs (d = 1, 2, 3, every mode, odd and even k, sides that differ, several
+chunk sizes), and its weight gradient and adjoint against the definitions."""
 
 import numpy as np
 import pytest
@@ -8,15 +8,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import groupconv.fast.engine as engine
-from groupconv.fast.engine import Workspace, adjoint_weights, correlate2d, weight_gradient
+from groupconv.fast.engine import Workspace, adjoint_weights, correlate, weight_gradient
+
+
+def windows(x, k, p):
+    """x_pad's k^d windows: (B, C, *n', *k^d)."""
+    d = x.ndim - 2
+    xp = np.pad(x, ((0, 0), (0, 0)) + ((p, p),) * d)
+    return np.lib.stride_tricks.sliding_window_view(xp, (k,) * d, axis=tuple(range(2, 2 + d)))
 
 
 def naive(x, w, p):
-    """y[b, o, i, j] = sum_{c,a,a'} x_pad[b, c, i + a, j + a'] w[o, a, a', c], with NumPy."""
-    k = w.shape[1]
-    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    windows = np.lib.stride_tricks.sliding_window_view(xp, (k, k), axis=(-2, -1))
-    return np.einsum("bcijuv,ouvc->boij", windows, w)
+    """y[b, o, i] = sum_{c, a} x_pad[b, c, i + a] w[o, a, c], with NumPy."""
+    d = x.ndim - 2
+    letters = "ijk"[:d]
+    taps = "uvt"[:d]
+    return np.einsum(f"bc{letters}{taps},o{taps}c->bo{letters}", windows(x, w.shape[1], p), w)
 
 
 STRATEGIES = {
@@ -38,27 +45,29 @@ def strategy(request, monkeypatch):
 
 # the fixture only sets constant thresholds: sharing it between examples is intended
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batch=st.integers(1, 3), c_in=st.integers(1, 4), o=st.integers(1, 3),
-       k=st.integers(1, 5), h=st.integers(0, 4), w_=st.integers(0, 4),
+@given(d=st.integers(1, 3), batch=st.integers(1, 3), c_in=st.integers(1, 4), o=st.integers(1, 3),
+       k=st.integers(1, 4), extra=st.lists(st.integers(0, 3), min_size=3, max_size=3),
        mode=st.sampled_from(["valid", "same", "full", 1]), budget=st.sampled_from([1, 2000, 10**9]),
        seed=st.integers(0, 999))
-def test_every_strategy_is_the_naive_correlation(strategy, batch, c_in, o, k, h, w_, mode,
+def test_every_strategy_is_the_naive_correlation(strategy, d, batch, c_in, o, k, extra, mode,
                                                  budget, seed):
     rng = np.random.default_rng(seed)
     if mode == 1 and k < 2:
         mode = "same"
+    if d == 3:
+        k = min(k, 3)
     p = engine.padding_of(mode, k)
-    x = rng.standard_normal((batch, c_in, max(1, k - 2 * p) + h, max(1, k - 2 * p) + w_))
-    w = rng.standard_normal((o, k, k, c_in))
-    got = correlate2d(x, w, mode, max_workspace=budget, workspace=Workspace())
-    # float64 rounding of sums of at most 4 * 25 products of normal numbers
-    assert np.allclose(got, naive(x, w, p), rtol=0, atol=1e-12 * k * k * c_in * 10)
+    x = rng.standard_normal((batch, c_in) + tuple(max(1, k - 2 * p) + e for e in extra[:d]))
+    w = rng.standard_normal((o,) + (k,) * d + (c_in,))
+    got = correlate(x, w, mode, max_workspace=budget, workspace=Workspace())
+    # float64 rounding of sums of at most 4 * 64 products of normal numbers
+    assert np.allclose(got, naive(x, w, p), rtol=0, atol=1e-12 * k**d * c_in * 10)
     dy = rng.standard_normal(got.shape)
     dw = weight_gradient(x, dy, k, mode, max_workspace=budget)
-    expected_dw = np.einsum("boij,bcijuv->ouvc", dy, np.lib.stride_tricks.sliding_window_view(
-        np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), (k, k), axis=(-2, -1)))
+    letters, taps = "ijk"[:d], "uvt"[:d]
+    expected_dw = np.einsum(f"bo{letters},bc{letters}{taps}->o{taps}c", dy, windows(x, k, p))
     assert np.allclose(dw, expected_dw, rtol=0, atol=1e-10 * dy.size)
-    dx = correlate2d(dy, adjoint_weights(w), k - 1 - p)
+    dx = correlate(dy, adjoint_weights(w), k - 1 - p)
     assert dx.shape == x.shape
     assert abs(np.sum(got * dy) - np.sum(x * dx)) <= 1e-10 * np.sum(np.abs(got * dy))
 
@@ -69,12 +78,15 @@ def test_the_strategies_are_chosen_by_shape():
     assert engine._strategy(x_wide, 8, 3, 0, 2**28) == "rows"        # wide, 32x32
     assert engine._strategy(np.zeros((2, 64, 4, 4)), 8, 3, 0, 2**28) == "im2col"  # small map
     assert engine._strategy(np.zeros((2, 64, 2, 2)), 8, 4, 3, 2**28) == "scatter"  # 5x5 from 2x2
+    assert engine._strategy(np.zeros((2, 64, 32)), 8, 3, 0, 2**28) == "im2col"    # d = 1
 
 
 def test_bad_engine_input():
     with pytest.raises(ValueError, match=r"weights must have shape \(O, k, k, 3\)"):
-        correlate2d(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 4)))
+        correlate(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 4)))
+    with pytest.raises(ValueError, match=r"weights must have shape \(O, k, k, k, 3\)"):
+        correlate(np.zeros((1, 3, 5, 5, 5)), np.zeros((2, 3, 3, 3)))
     with pytest.raises(ValueError, match="a padding in 0..2, got 3"):
-        correlate2d(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), 3)
+        correlate(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), 3)
     with pytest.raises(ValueError, match=r"dy must have shape \(1, 2, 3, 3\)"):
         weight_gradient(np.zeros((1, 3, 5, 5)), np.zeros((1, 2, 4, 4)), 3)

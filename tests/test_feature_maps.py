@@ -100,7 +100,7 @@ def test_bad_feature_maps():
         FeatureMap(Z2, np.zeros((1, 3, 3), complex))
     with pytest.raises(TypeError, match="real numbers.*object"):
         FeatureMap(Z2, np.array([[["a"]]], dtype=object))
-    with pytest.raises(TypeError, match="origin must be a pair of ints"):
+    with pytest.raises(TypeError, match="origin must be a tuple of 2 ints"):
         FeatureMap(Z2, np.zeros((1, 3, 3)), origin=(0.5, 1))
     with pytest.raises(ValueError, match="at least one channel and one pixel"):
         FeatureMap(Z2, np.zeros((1, 0, 3)))

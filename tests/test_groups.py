@@ -139,27 +139,44 @@ def test_a_new_lattice_group_needs_only_its_generators():
     assert np.array_equal((g * h).matrix(), g.matrix() @ h.matrix())
 
 
+def test_any_generating_set_in_any_order_gives_the_group():
+    """D4 from {M, S}, {S, M} and {R, M}: the closure is D4 (8 elements) every time; a normal form
+    is picked from the shortest products when the generators as given are none."""
+    S = [[0, 1], [1, 0]]
+    for gens in ({"m": M, "s": S}, {"s": S, "m": M}, {"r": R, "m": M}):
+        H = PointGroup("D4", gens)
+        assert H.order == 8 and H.element_set == D4.element_set
+        assert np.array_equal(H.cayley[np.arange(8), H.inverse_table], np.zeros(8))
+    from_m_s = PointGroup("D4", {"m": M, "s": S})
+    assert from_m_s.param_names == ("m", "ms") and from_m_s == D4    # M^a (MS)^b = M^a R^b
+    assert PointGroup("D4", {"r": R, "m": M}) != D4                  # R^a M^b: another order
+    assert PointGroup("C4", {"a": R, "b": R}).param_names == ("a",)   # a repeated generator
+    assert PointGroup("C2", {"a": R @ R, "b": R @ R}).order == 2
+
+
 def test_bad_generators_are_refused():
-    with pytest.raises(ValueError, match="not distinct|more than the 12 elements"):
-        PointGroup("X", {"a": R, "b": R})
-    with pytest.raises(ValueError, match="not distinct"):
-        PointGroup("X", {"a": R @ R, "b": R @ R})
     with pytest.raises(ValueError, match="infinite order"):
-        PointGroup("X", {"s": [[1, 1], [0, 1]]})
+        PointGroup("X", {"s": [[1, 1], [0, 1]]})                       # a shear
+    with pytest.raises(ValueError, match="infinite order"):
+        PointGroup("X", {"a": [[1, 0], [0, -1]], "b": [[1, 1], [0, -1]]})   # their product
     with pytest.raises(ValueError, match="determinant"):
         PointGroup("X", {"s": [[2, 0], [0, 1]]})
     with pytest.raises(TypeError, match="integers"):
         PointGroup("X", {"s": [[0.0, -1.0], [1.0, 0.0]]})
-    with pytest.raises(ValueError, match="not closed"):
-        # the swap S and M both have order 2; {e, M, S, SM} is not a group (M S = R is missing)
-        PointGroup("X", {"s": [[0, 1], [1, 0]], "m": M})
+    with pytest.raises(ValueError, match="d x d"):
+        PointGroup("X", {"s": np.eye(4, dtype=int)})
+    with pytest.raises(ValueError, match="dim"):
+        PointGroup("X", {})
+    with pytest.raises(ValueError, match="3 x 3"):
+        PointGroup("X", {"a": R, "b": np.eye(3, dtype=int)}, dim=3)
 
 
 def test_get_group():
     assert get_group("p4m") is P4M and get_group("Z2") is Z2 and get_group(P4) is P4
-    with pytest.raises(ValueError,
-                       match=r"group must be one of \[.*'p4'.*\] or a SemidirectProduct, got 'p5'"):
+    with pytest.raises(ValueError, match=r"got 'p5'; did you mean .*'p4'.*the names: .*p4m"):
         get_group("p5")
+    with pytest.raises(TypeError, match="registered name"):
+        get_group(None)
 
 
 # ------------------------------------------------------- GrouPy conformance

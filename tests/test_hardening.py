@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import groupconv
-from groupconv import P4, SE2, Z2, PointGroup, nn, scale, se2
+from groupconv import P4, SE2, Z2, PointGroup, ScaleTranslation, nn
 from groupconv.feature_maps import FeatureMap, box_of, relative_error
 
 
@@ -39,7 +39,7 @@ def test_no_silent_truncation():
         P4.array(u=np.array([2**64 - 1], np.uint64))
     with pytest.raises(TypeError, match="must be integers, got float64"):
         box_of([[0.5, 1.5]])
-    with pytest.raises(ValueError, match="larger than"):
+    with pytest.raises(ValueError, match="larger than|must lie in -2\\^40"):
         FeatureMap(Z2, np.ones((1, 2, 2))).on_box(((-2**62, 0), (2**62, 0)))
 
 
@@ -99,10 +99,8 @@ def test_engine_options_are_checked():
 def test_cheap_arguments_are_checked_first_no_hang():
     with pytest.raises(ValueError, match="at most 4096"):
         SE2(10**9)
-    with pytest.raises(ValueError, match="at most 4096"):
-        se2.LiftingConv(10**9, 1, 2, -3)
     with pytest.raises(ValueError, match="k must be a positive int"):
-        se2.LiftingConv(8, 1, 2, -3)
+        nn.LiftingConv(SE2(8), 1, 2, -3)
 
 
 def test_relative_error_scale_must_be_positive():
@@ -115,15 +113,15 @@ def test_relative_error_scale_must_be_positive():
 def test_empty_batches_give_empty_results_for_every_group():
     x, w = np.ones((0, 2, 9, 9)), np.ones((3, 2, 3, 3))
     assert groupconv.lifting_correlation(x, w, "p4").shape == (0, 3, 4, 7, 7)
-    assert se2.lifting_correlation(x, w, 8).shape == (0, 3, 8, 7, 7)
-    assert scale.lifting_correlation(x, w, 3).shape[:3] == (0, 3, 3)
+    assert groupconv.lifting_correlation(x, w, SE2(8)).shape == (0, 3, 8, 7, 7)
+    assert groupconv.lifting_correlation(x, w, "scale", mode="same").shape[:3] == (0, 3, 3)
 
 
 @pytest.mark.parametrize("fast", [
     lambda x, w: groupconv.lifting_correlation(x, w, "p4"),
     lambda x, w: groupconv.lifting_correlation(x, w, "p4m"),
-    lambda x, w: se2.lifting_correlation(x, w, 8),
-    lambda x, w: scale.lifting_correlation(x, w, 3),
+    lambda x, w: groupconv.lifting_correlation(x, w, SE2(8)),
+    lambda x, w: groupconv.lifting_correlation(x, w, ScaleTranslation(2.0), mode="same"),
 ], ids=["p4", "p4m", "se2", "scale"])
 def test_one_dtype_rule_for_every_group(fast):
     rng = np.random.default_rng(0)
@@ -142,7 +140,7 @@ def test_networks_refuse_sizes_where_invariance_is_not_exact(size):
 
 
 def test_errors_inside_a_network_name_the_layer():
-    with pytest.raises(ValueError, match=r"layer 19, BankConv\(LatticeBank.correlation\(P4\).*"
+    with pytest.raises(ValueError, match=r"layer 19, BankConv\(LatticeBank\(P4, correlation\).*"
                                          r"needs an input of at least 4x4 pixels, got 3x3"):
         nn.p4cnn(width=4)(np.zeros((1, 1, 26, 26), np.float32))
 

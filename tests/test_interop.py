@@ -25,7 +25,7 @@ def test_converters_are_inverse_and_commute_with_the_layer(convention, group, ki
     converted bank and fields gives the converted output (the converters agree with each other
     and with the layer)."""
     rng = np.random.default_rng(0)
-    s = groupconv.get_group(group).stabiliser.order
+    s = groupconv.get_group(group).samples
     axis = () if kind == "lifting" else (s,)
     w = rng.standard_normal((3, 2) + axis + (3, 3))
     x = rng.standard_normal((2, 2) + axis + (7, 7))
@@ -35,8 +35,8 @@ def test_converters_are_inverse_and_commute_with_the_layer(convention, group, ki
     y_theirs = interop.fields_from_groupconv(y, convention, group)
     assert np.array_equal(interop.fields_to_groupconv(y_theirs, convention, group), y)
     x_theirs = x if kind == "lifting" else interop.fields_from_groupconv(x, convention, group)
-    from groupconv.fast.engine import correlate2d
-    direct = correlate2d(x_theirs, np.moveaxis(bank, 1, -1), 0)   # conv2d on their layout
+    from groupconv.fast.engine import correlate
+    direct = correlate(x_theirs, np.moveaxis(bank, 1, -1), 0)   # conv2d on their layout
     assert np.abs(direct - y_theirs).max() <= 1e-12 * np.abs(y).max()
 
 
@@ -158,7 +158,7 @@ def test_check_equivariance_acts_on_d4_as_d4():
     assert invariant.max_error <= 1e-12
     assert "max error" in repr(invariant)
     with pytest.raises(ValueError, match="output_space"):
-        groupconv.check_equivariance(lambda x: x, "p4", output_space="plane")
+        groupconv.check_equivariance(lambda x: x, "p4", output_space="z3")
 
 
 # ------------------------------------------------------------------ conformance
@@ -200,5 +200,8 @@ def test_each_conformance_case_is_reproducible_on_its_own():
     kernel sizes written with it: the shipped cases are what the command writes."""
     shipped = {c.id: c for c in SHIPPED}
     for case in conformance.cases(["p6", "cm"], ks=(3,)):
-        for key in ("x", "w", "y", "x_h", "y_h", "h"):
+        for key in ("x", "w", "h"):               # drawn, not computed: bit for bit
             assert np.array_equal(case[key], shipped[case.id][key]), (case.id, key)
+        for key in ("y", "x_h", "y_h"):           # through BLAS, whose kernels round
+            assert np.allclose(case[key], shipped[case.id][key], rtol=0,   # by machine
+                               atol=1e-12 * np.abs(shipped[case.id][key]).max()), (case.id, key)

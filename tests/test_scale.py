@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groupconv import nn, scale
+from groupconv import ScaleTranslation, group_correlation, lifting_correlation, nn
 from groupconv.checks import equivariance as eq
+from groupconv.checks.claims import scale_dilation
+from groupconv.fast.banks import bank_for
 from groupconv.images import grace_hopper
 
 
@@ -15,7 +17,7 @@ from groupconv.images import grace_hopper
        t=st.lists(st.floats(-4, 4, allow_nan=False, allow_subnormal=False), min_size=6,
                   max_size=6))
 def test_group_laws(i, t):
-    group = scale.ScaleTranslation(2.0)
+    group = ScaleTranslation(2.0)
     a, b, c = (group.element(i=i[n], u=t[2 * n], v=t[2 * n + 1]) for n in range(3))
     assert ((a * b) * c).i == (a * (b * c)).i == i[0] + i[1] + i[2]
     # translations are floats: equal to float64 rounding (scales up to 2^6)
@@ -30,14 +32,15 @@ def test_group_laws(i, t):
        seed=st.integers(0, 999))
 def test_fast_equals_literal(base, n, k, seed):
     rng = np.random.default_rng(seed)
-    x, w = rng.standard_normal((1, 2, 9, 8)), rng.standard_normal((2, 2, k, k))
-    fast = scale.lifting_correlation(x, w, n, base)
-    literal = scale.lifting_correlation_literal(x, w, n, base)
-    assert np.abs(fast - literal).max() <= 1e-12 * np.abs(w).sum() * np.abs(x).max() * 2
     m = min(2, n)
+    group = ScaleTranslation(base, n_scales=n, scale_extent=m)
+    x, w = rng.standard_normal((1, 2, 9, 8)), rng.standard_normal((2, 2, k, k))
+    fast = lifting_correlation(x, w, group, mode="same")
+    literal = lifting_correlation(x, w, group, mode="same", method="literal")
+    assert np.abs(fast - literal).max() <= 1e-12 * np.abs(w).sum() * np.abs(x).max() * 2
     xg, wg = rng.standard_normal((1, 2, n, 8, 8)), rng.standard_normal((2, 2, m, 3, 3))
-    fast = scale.group_correlation(xg, wg, n, base)
-    literal = scale.group_correlation_literal(xg, wg, n, base)
+    fast = group_correlation(xg, wg, group, mode="same")
+    literal = group_correlation(xg, wg, group, mode="same", method="literal")
     # float64 rounding of sums of at most 2 * 2 * K^2 bilinear terms
     assert np.abs(fast - literal).max() <= 1e-12 * np.abs(wg).sum() * np.abs(xg).max() * 4
 
@@ -46,12 +49,13 @@ def test_the_scale_axis_is_truncated_not_periodic():
     """At the largest scale the group correlation reads only the scales that exist: making the
     input at the smallest scale anything changes nothing there (no wrap-around)."""
     rng = np.random.default_rng(0)
+    group = ScaleTranslation(2.0, n_scales=3, scale_extent=2)
     x, w = rng.standard_normal((1, 1, 3, 8, 8)), rng.standard_normal((1, 1, 2, 3, 3))
-    y = scale.group_correlation(x, w, 3)
+    y = group_correlation(x, w, group, mode="same")
     x2 = x.copy()
     x2[:, :, 0] = rng.standard_normal((8, 8))
-    assert np.array_equal(scale.group_correlation(x2, w, 3)[:, :, 2], y[:, :, 2])
-    assert not np.allclose(scale.group_correlation(x2, w, 3)[:, :, 0], y[:, :, 0])
+    assert np.array_equal(group_correlation(x2, w, group, mode="same")[:, :, 2], y[:, :, 2])
+    assert not np.allclose(group_correlation(x2, w, group, mode="same")[:, :, 0], y[:, :, 0])
 
 
 def test_integer_dilations_are_exact_on_the_sublattice():
@@ -62,10 +66,14 @@ def test_integer_dilations_are_exact_on_the_sublattice():
     f, w = rng.standard_normal((1, 1, 9, 9)), rng.standard_normal((2, 1, 3, 3))
     dilated = np.zeros((1, 1, 17, 17))
     dilated[..., ::2, ::2] = f
-    y = scale.lifting_correlation(f, w, 3, 2.0)
-    yd = scale.lifting_correlation(dilated, w, 3, 2.0)
+    group = ScaleTranslation(2.0, n_scales=3)
+    y = lifting_correlation(f, w, group, mode="same")
+    yd = lifting_correlation(dilated, w, group, mode="same")
     for i in range(2):
         assert np.abs(yd[:, :, i + 1, ::2, ::2] - y[:, :, i] / 4).max() <= 1e-12 * np.abs(y).max()
+    # the claim groupconv verify runs says the same, and a base 3 group too
+    assert scale_dilation(group, f, w) <= 1e-12
+    assert scale_dilation(ScaleTranslation(3.0, n_scales=2, scale_extent=1), f, w) <= 1e-12
 
 
 def test_bilinear_scaling_error_measured():
@@ -85,11 +93,12 @@ def test_bilinear_scaling_error_measured():
 @pytest.mark.parametrize("base", [2.0, 1.4])
 def test_layer_gradients_and_adjoint(base):
     rng = np.random.default_rng(0)
-    lift = scale.LiftingConv(3, 2, 3, 3, base=base, dtype=np.float64, rng=0)
-    group = scale.GroupConv(3, 2, 3, 3, base=base, dtype=np.float64, rng=1)
+    g = ScaleTranslation(base, n_scales=3, scale_extent=2)
+    lift = nn.LiftingConv(g, 2, 3, 3, mode="same", dtype=np.float64, rng=0)
+    group = nn.GroupConv(g, 2, 3, 3, mode="same", dtype=np.float64, rng=1)
     assert max(nn.check_gradients(lift, rng.standard_normal((2, 2, 10, 10))).values()) <= 1e-6
     assert max(nn.check_gradients(group, rng.standard_normal((2, 2, 3, 10, 10))).values()) <= 1e-6
-    bank = scale.ScaleBank(base, 3, lifting=False, scale_extent=2)
+    bank = bank_for(g, "correlation")
     w = rng.standard_normal(bank.weight_shape(2, 2, 3))
     db = rng.standard_normal(bank.expand(w).shape)
     assert abs(np.sum(bank.expand(w) * db) - np.sum(w * bank.adjoint(db, w.shape))) <= 1e-10
@@ -97,13 +106,16 @@ def test_layer_gradients_and_adjoint(base):
 
 def test_bad_input():
     with pytest.raises(ValueError, match="base must be a finite number > 1"):
-        scale.ScaleTranslation(1.0)
+        ScaleTranslation(1.0)
     with pytest.raises(TypeError, match="parameter i must be an int, got 0.5"):
-        scale.ScaleTranslation().element(i=0.5)
+        ScaleTranslation().element(i=0.5)
     with pytest.raises(ValueError, match=r"scale_extent must be an int in 1\.\.3"):
-        scale.ScaleBank(2.0, 3, lifting=False, scale_extent=4)
-    with pytest.raises(ValueError, match=r"weights must have shape \(C_out, C_in, m, k, k\)"):
-        scale.group_correlation(np.zeros((1, 1, 3, 8, 8)), np.zeros((1, 1, 3, 3)), 3)
+        ScaleTranslation(2.0, n_scales=3, scale_extent=4)
+    with pytest.raises(ValueError, match=r"grids beyond 1025 pixels"):
+        ScaleTranslation(1e10, n_scales=3)
+    with pytest.raises(ValueError, match=r"weights on Scale.* must have shape "
+                                         r"\(C_out, C_in, 2, k, k\)"):
+        group_correlation(np.zeros((1, 1, 3, 8, 8)), np.zeros((1, 1, 3, 3)), "scale")
     with pytest.raises(ValueError, match="needs an input of at least"):
-        scale.lifting_correlation(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), 3,
-                                  mode="valid")
+        lifting_correlation(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), "scale",
+                            mode="valid")

@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groupconv import P4, group_correlation, lifting_correlation, nn, se2
+from groupconv import P4, SE2, Kind, group_correlation, lifting_correlation, nn
 from groupconv.checks import equivariance as eq
+from groupconv.fast.banks import bank_for
+from groupconv.fast.interpolation import kernel_operators, transform_operator
+from groupconv.groups.sampled import rotation_matrix
 from groupconv.images import grace_hopper
-from groupconv.fast.interpolation import rotation_matrix, transform_operator
 
 REALS = st.floats(-5, 5, allow_nan=False, allow_subnormal=False)
 
@@ -23,7 +25,7 @@ def se2_elements(draw, group):
 @pytest.mark.parametrize("n", [3, 8])
 @given(data=st.data())
 def test_group_laws(n, data):
-    group = se2.SE2(n)
+    group = SE2(n)
     a, b, c = (data.draw(se2_elements(group)) for _ in range(3))
     e = group.identity()
     # the rotation index is exact; translations are floats: equal to float64 rounding
@@ -37,7 +39,7 @@ def test_group_laws(n, data):
 
 
 def test_quarter_turns_are_exact_integers():
-    group = se2.SE2(8)
+    group = SE2(8)
     g = group.element(r=2, u=1, v=0)
     assert g.matrix().tolist() == [[0.0, -1.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     assert repr(g) == "SE2(8)(r=2, u=1.0, v=0.0)"
@@ -45,27 +47,29 @@ def test_quarter_turns_are_exact_integers():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="positive integer number of orientations"):
-        se2.SE2(0)
+        SE2(0)
     with pytest.raises(ValueError, match=r"r must be an integer in 0\.\.7, got 8"):
-        se2.SE2(8).element(r=8)
+        SE2(8).element(r=8)
     with pytest.raises(TypeError, match="parameter r must be an int, got 0.5"):
-        se2.SE2(8).element(r=0.5)
+        SE2(8).element(r=0.5)
     with pytest.raises(TypeError, match="parameter u must be a real number"):
-        se2.SE2(8).element(u="1")
+        SE2(8).element(u="1")
     with pytest.raises(ValueError,
                        match=r"weights on SE2\(8\) must have shape \(C_out, C_in, 8, k, k\)"):
-        se2.group_correlation(np.zeros((1, 2, 8, 5, 5)), np.zeros((1, 2, 4, 3, 3)), 8)
+        group_correlation(np.zeros((1, 2, 8, 5, 5)), np.zeros((1, 2, 4, 3, 3)), SE2(8))
     with pytest.raises(ValueError, match=r"input must have shape \(\.\.\., 2, H, W\) \(C_in = 2"):
-        se2.lifting_correlation(np.zeros((1, 3, 5, 5)), np.zeros((1, 2, 3, 3)), 8)
+        lifting_correlation(np.zeros((1, 3, 5, 5)), np.zeros((1, 2, 3, 3)), SE2(8))
     with pytest.raises(TypeError,
                        match=r"real numbers \(a floating or integer dtype\), got complex"):
-        se2.lifting_correlation(np.zeros((1, 2, 5, 5), complex), np.zeros((1, 2, 3, 3)), 8)
+        lifting_correlation(np.zeros((1, 2, 5, 5), complex), np.zeros((1, 2, 3, 3)), SE2(8))
+    with pytest.raises(TypeError, match="disk must be True or False"):
+        SE2(8, disk="yes")
 
 
 # ------------------------------------------------------------ interpolation
 @pytest.mark.parametrize("k", [3, 4, 5])
 def test_rotation_operators_are_exact_permutations_at_quarter_turns(k):
-    ops = se2.rotation_operators(8, k, mask=False)
+    ops = kernel_operators(SE2(8, disk=False), k)
     psi = np.arange(k * k, dtype=float)
     for r in range(0, 8, 2):
         assert np.array_equal(ops[r] @ psi, np.rot90(psi.reshape(k, k), r // 2).ravel())
@@ -73,7 +77,7 @@ def test_rotation_operators_are_exact_permutations_at_quarter_turns(k):
 
 
 def test_masked_operators_stay_in_the_disk():
-    ops = se2.rotation_operators(8, 5, mask=True)
+    ops = kernel_operators(SE2(8), 5)
     rows = ops.sum(axis=2)
     assert np.all(rows <= 1 + 1e-12) and np.all(rows >= 0)
     corners = [0, 4, 20, 24]
@@ -88,12 +92,13 @@ def test_masked_operators_stay_in_the_disk():
 def test_fast_equals_literal(n, k, mode, mask, size, seed):
     rng = np.random.default_rng(seed)
     x, w = rng.standard_normal((2, 2) + size), rng.standard_normal((2, 2, k, k))
-    fast = se2.lifting_correlation(x, w, n, mode=mode, mask=mask)
-    literal = se2.lifting_correlation_literal(x, w, n, mode=mode, mask=mask)
+    group = SE2(n, disk=mask)
+    fast = lifting_correlation(x, w, group, mode=mode)
+    literal = lifting_correlation(x, w, group, mode=mode, method="literal")
     assert np.abs(fast - literal).max() <= 1e-12 * np.abs(w).sum() * np.abs(x).max() * 2
     xg, wg = rng.standard_normal((1, 2, n) + size), rng.standard_normal((2, 2, n, 3, 3))
-    fast = se2.group_correlation(xg, wg, n, mode=mode, mask=mask)
-    literal = se2.group_correlation_literal(xg, wg, n, mode=mode, mask=mask)
+    fast = group_correlation(xg, wg, group, mode=mode)
+    literal = group_correlation(xg, wg, group, mode=mode, method="literal")
     # float64 rounding of sums of at most 2 * 8 * 9 bilinear terms
     assert np.abs(fast - literal).max() <= 1e-12 * np.abs(wg).sum() * np.abs(xg).max() * 2
 
@@ -101,10 +106,10 @@ def test_fast_equals_literal(n, k, mode, mask, size, seed):
 def test_n4_is_p4_exactly():
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((2, 3, 9, 9)), rng.standard_normal((4, 3, 5, 5))
-    assert np.array_equal(se2.lifting_correlation(x, w, 4, mask=False),
+    assert np.array_equal(lifting_correlation(x, w, SE2(4, disk=False)),
                           lifting_correlation(x, w, P4))
     xg, wg = rng.standard_normal((2, 3, 4, 9, 9)), rng.standard_normal((4, 3, 4, 3, 3))
-    assert np.array_equal(se2.group_correlation(xg, wg, 4, mask=False),
+    assert np.array_equal(group_correlation(xg, wg, SE2(4, disk=False)),
                           group_correlation(xg, wg, P4))
 
 
@@ -115,10 +120,11 @@ def test_quarter_turns_of_the_input_are_exact(n):
     rng = np.random.default_rng(n)
     x, w = rng.standard_normal((1, 2, 11, 11)), rng.standard_normal((3, 2, 5, 5))
     wg = rng.standard_normal((2, 3, n, 3, 3))
-    y = se2.group_correlation(se2.lifting_correlation(x, w, n, mode="same"), wg, n, mode="same")
+    g = SE2(n)
+    y = group_correlation(lifting_correlation(x, w, g, mode="same"), wg, g, mode="same")
     for quarter in (1, 2, 3):
-        turned = se2.group_correlation(se2.lifting_correlation(np.rot90(x, quarter, (-2, -1)), w,
-                                                               n, mode="same"), wg, n, mode="same")
+        turned = group_correlation(lifting_correlation(np.rot90(x, quarter, (-2, -1)), w, g,
+                                                       mode="same"), wg, g, mode="same")
         expected = np.roll(np.rot90(y, quarter, (-2, -1)), quarter * n // 4, axis=2)
         assert np.abs(turned - expected).max() <= 1e-12 * np.abs(y).max()
 
@@ -143,15 +149,15 @@ def test_measured_error_zero_at_quarter_turns_and_smaller_for_larger_n():
 @pytest.mark.parametrize("n", [4, 8])
 def test_layer_gradients(n):
     rng = np.random.default_rng(0)
-    lift = se2.LiftingConv(n, 2, 3, 5, dtype=np.float64, rng=0)
-    group = se2.GroupConv(n, 2, 3, 3, mode="same", dtype=np.float64, rng=1)
+    lift = nn.LiftingConv(SE2(n), 2, 3, 5, dtype=np.float64, rng=0)
+    group = nn.GroupConv(SE2(n), 2, 3, 3, mode="same", dtype=np.float64, rng=1)
     assert max(nn.check_gradients(lift, rng.standard_normal((2, 2, 9, 9))).values()) <= 1e-6
     assert max(nn.check_gradients(group, rng.standard_normal((2, 2, n, 6, 6))).values()) <= 1e-6
 
 
 @pytest.mark.parametrize("kind", ["lifting", "correlation"])
 def test_bank_adjoint(kind):
-    bank = se2.SE2Bank(8, lifting=kind == "lifting")
+    bank = bank_for(SE2(8), kind)
     rng = np.random.default_rng(0)
     w = rng.standard_normal(bank.weight_shape(3, 2, 5))
     db = rng.standard_normal(bank.expand(w).shape)

@@ -1,12 +1,14 @@
 """The claims of the theory, as checks on given inputs: group laws, L_g, equivariance, and the
-array level (fast path against the literal sums, array-level equivariance, gradients).
+array level (fast path against the literal sums, array-level equivariance, gradients), for every
+group of the contract: lattice groups in d = 1, 2, 3 and the sampled groups.
 
 Each claim is a function of its inputs (group elements, finite-support feature maps, filters,
 arrays) that evaluates both sides of one equation with independent code and returns the error
 between them: 0 for the integer group laws, a relative error (float64 rounding, <= 1e-12) for
-the others, 1e-6 for central differences. ``groupconv verify`` draws random inputs for every
-claim and group and prints the
-table; the test suite feeds the same claims with inputs drawn by hypothesis.
+the others, 1e-6 for central differences; a *measured* claim (equivariance of a sampled group
+at samples that act by interpolation) compares its error with a stated bound instead.
+``groupconv verify`` draws random inputs for every claim and group and prints the table; the
+test suite feeds the same claims with inputs drawn by hypothesis.
 """
 
 from __future__ import annotations
@@ -18,23 +20,31 @@ import numpy as np
 
 from .. import nn
 from ..fast.action import transform
-from ..fast.banks import LatticeBank
+from ..fast.banks import bank_for
 from ..fast.correlate import group_convolution as convolution_array
 from ..fast.correlate import group_correlation as correlation_array
 from ..fast.correlate import lifting_correlation as lifting_array
 from ..feature_maps import FeatureMap, L, box_of, pointwise, relative_error, restrict
-from ..groups import P4, Z2, Element, SemidirectProduct, lattice_of
+from ..groups import (
+    P4, SE2, TRANSLATIONS, AffineGroup, Element, Kind, ScaleTranslation, SemidirectProduct, Space,
+)
 from ..literal import (
     group_convolution, group_correlation, group_correlation_rewritten, lifting_correlation,
     planar_correlation,
 )
+from .equivariance import equivariance_errors
 
-__all__ = ["Claim", "CLAIMS", "TOLERANCE", "every_group", "planar_group", "random_element",
-           "random_feature_map",
-           "relu", "tanh"]
+__all__ = ["Claim", "CLAIMS", "TOLERANCE", "MEASURED_BOUND", "every_group", "lattice_group",
+           "sampled_group", "planar_group", "random_element", "random_feature_map", "relu",
+           "tanh"]
 
 #: Relative error allowed where the maths is exact: float64 rounding of short sums.
 TOLERANCE = 1e-12
+#: Largest relative L2 error a sampled group's layer may show at a sample that acts by
+#: interpolation (a measured claim). Measured over 40 seeds of smooth inputs: SE(2)_8 at 45°
+#: 0.03-0.11, the scale group at x2 and x4 0.06-0.30 (the sampling of magnified content);
+#: a kernel turned the wrong way or a wrong wiring is near 1.
+MEASURED_BOUND = 0.5
 
 
 def relu(a: np.ndarray) -> np.ndarray:
@@ -76,8 +86,8 @@ def L_translation(t: Element, f: FeatureMap) -> float:
     does not change), and (L_t f)(x) = f(x - t) at every element of the new support."""
     group = f.group
     shift = group.translation_of(t)
-    shifted = FeatureMap(group, f.values, origin=(f.origin[0] - int(shift[0]),
-                                                  f.origin[1] - int(shift[1])))
+    shifted = FeatureMap(group, f.values, origin=tuple(o - int(s)
+                                                       for o, s in zip(f.origin, shift)))
     moved = L(t, f)
     x = moved.support()
     pointwise_err = np.abs(moved(x) - f(t.inverse() * x)).max()
@@ -92,7 +102,7 @@ def sum_scale(f: FeatureMap, psi: list[FeatureMap]) -> float:
 
 
 def planar_translation_equivariance(t: Element, f: FeatureMap, psi: list[FeatureMap]) -> float:
-    """(L_t f) * psi = L_t (f * psi) for translations t of Z^2."""
+    """(L_t f) * psi = L_t (f * psi) for translations t of Z^d."""
     return relative_error(planar_correlation(L(t, f), psi), L(t, planar_correlation(f, psi)),
                           sum_scale(f, psi))
 
@@ -145,37 +155,65 @@ def cropped_correlation_error(t: Element, f: FeatureMap, psi: list[FeatureMap]) 
 
 
 # ------------------------------------------------------------ random inputs
+#: Sides of random feature maps and filters by dimension: small enough for the literal sums of
+#: the cube's 48 samples, large enough to hold every kind of overlap.
+_MAP_SIZE = {1: 6, 2: 4, 3: 2}
+_FILTER_SIZE = {1: 4, 2: 3, 3: 2}
+
+
 def random_element(group: SemidirectProduct, rng: np.random.Generator, kind: str = "general",
                    spread: int = 4) -> Element:
     """A random element: kind "translation" (h = e), "point" (t = 0) or "general"."""
-    h = 0 if kind == "translation" else int(rng.integers(group.stabiliser.order))
-    t = (0, 0) if kind == "point" else tuple(int(x) for x in rng.integers(-spread, spread + 1, 2))
+    h = 0 if kind == "translation" else int(rng.integers(group.samples))
+    t = (0,) * group.dim if kind == "point" else \
+        tuple(int(x) for x in rng.integers(-spread, spread + 1, group.dim))
     return group.from_parts(h, t)[()]
 
 
 def random_feature_map(group: SemidirectProduct, rng: np.random.Generator, channels: int = 2,
-                       max_size: int = 4, centred: bool = False) -> FeatureMap:
-    """Random values on a random box (sizes 1..max_size) with a random origin (or centred)."""
-    h, w = (int(n) for n in rng.integers(1, max_size + 1, 2))
-    s = group.stabiliser.order
-    values = rng.standard_normal((channels, h, w) if s == 1 else (channels, s, h, w))
-    origin = "centre" if centred else tuple(int(o) for o in rng.integers(-2, 3, 2))
+                       max_size: int | None = None, centred: bool = False) -> FeatureMap:
+    """Random values on a random box (sides 1..max_size) with a random origin (or centred)."""
+    d = group.dim
+    sides = tuple(int(n) for n in rng.integers(1, (max_size or _MAP_SIZE[d]) + 1, d))
+    s = group.samples
+    values = rng.standard_normal((channels,) + sides if s == 1 else (channels, s) + sides)
+    origin = "centre" if centred else tuple(int(o) for o in rng.integers(-2, 3, d))
     return FeatureMap(group, values, origin=origin)
 
 
 def _kinds(group: SemidirectProduct) -> tuple[str, ...]:
-    return ("translation",) if group.stabiliser.order == 1 else ("translation", "point",
-                                                                 "general")
+    return ("translation",) if group.samples == 1 else ("translation", "point", "general")
 
 
-def every_group(group: SemidirectProduct) -> bool:
-    """Claims stated for every lattice group."""
+def every_group(group: AffineGroup) -> bool:
+    """Claims stated for every group."""
     return True
 
 
-def planar_group(group: SemidirectProduct) -> bool:
-    """Claims about functions on Z^2 alone (translations only): the group Z2."""
-    return group.stabiliser.order == 1
+def lattice_group(group: AffineGroup) -> bool:
+    """Claims about lattice groups Z^d x| H (exact integer laws, functions with finite support)."""
+    return isinstance(group, SemidirectProduct)
+
+
+def array_lattice(group: AffineGroup) -> bool:
+    """Claims about the array level of a lattice group (one whose point group acts on arrays)."""
+    return lattice_group(group) and group.lattice is not None
+
+
+def array_group(group: AffineGroup) -> bool:
+    """Claims about the array level of any group: a lattice group with an array layout, or a
+    sampled group."""
+    return not lattice_group(group) or group.lattice is not None
+
+
+def sampled_group(group: AffineGroup) -> bool:
+    """Claims about the sampled groups (SE(2)_N, scales), whose samples act by interpolation."""
+    return not lattice_group(group)
+
+
+def planar_group(group: AffineGroup) -> bool:
+    """Claims about functions on Z^d alone (translations only): Z1, Z2, Z3."""
+    return lattice_group(group) and group.samples == 1
 
 
 @dataclass(frozen=True)
@@ -184,11 +222,11 @@ class Claim:
 
     name: str
     equation: str
-    applies_to: Callable[[SemidirectProduct], bool]
-    trial: Callable[[SemidirectProduct, np.random.Generator], float]
+    applies_to: Callable[[AffineGroup], bool]
+    trial: Callable[[AffineGroup, np.random.Generator], float]
     expect_equal: bool = True  # False: the claim is that the two sides differ
     tolerance: float = TOLERANCE
-    level: str = "exact"       # "exact" (functions with finite support) or "array"
+    level: str = "exact"       # "exact" (functions with finite support), "array", "measured"
 
     def passes(self, error: float) -> bool:
         """Equal sides: error <= tolerance; differing sides: error > 1e-3. NaN never passes."""
@@ -198,9 +236,9 @@ class Claim:
 
 
 def _filters(group, rng, channels, count=2, planar=False):
-    on = Z2 if planar else group
-    return [random_feature_map(on, rng, channels, max_size=3, centred=True)
-            for _ in range(count)]
+    on = TRANSLATIONS[group.dim] if planar else group
+    return [random_feature_map(on, rng, channels, max_size=_FILTER_SIZE[group.dim],
+                               centred=True) for _ in range(count)]
 
 
 def _trial_axioms(group, rng):
@@ -248,7 +286,7 @@ def _over_kinds(check):
 
 
 def _trial_lifting(group, rng, kind):
-    f = random_feature_map(Z2, rng)
+    f = random_feature_map(TRANSLATIONS[group.dim], rng)
     return lifting_equivariance(random_element(group, rng, kind), f,
                                 _filters(group, rng, f.channels, planar=True), group)
 
@@ -271,99 +309,35 @@ def _trial_nonlinearity(group, rng, kind):
 
 
 def _trial_cropped(group, rng):
-    # a window of at least 3 x 3 with content up to its edges, shifted by one pixel
-    h, w = (int(n) for n in rng.integers(3, 6, 2))
-    f = FeatureMap(group, 1.0 + rng.random((2, h, w)), origin=(h // 2, w // 2))
+    # a window of at least 3 on every axis with content up to its edges, shifted by one pixel
+    d = group.dim
+    sides = tuple(int(n) for n in rng.integers(3, 6 if d < 3 else 4, d))
+    f = FeatureMap(group, 1.0 + rng.random((2,) + sides), origin=tuple(n // 2 for n in sides))
     t = random_element(group, rng, "translation", spread=1)
     while not any(group.translation_of(t)):
         t = random_element(group, rng, "translation", spread=1)
-    psi = [FeatureMap(group, rng.standard_normal((2, 3, 3)), origin="centre")]  # not pointwise
+    psi = [FeatureMap(group, rng.standard_normal((2,) + (3,) * d), origin="centre")]
     return cropped_correlation_error(t, f, psi)
-
-
-# ---------------------------------------------------------------- the array level
-def _array_scale(x: np.ndarray, w: np.ndarray) -> float:
-    """max |x| * max_o ||w_o||_1: the largest value an output entry can take (rounding scales
-    with it)."""
-    return float(np.abs(x).max() * np.abs(w).reshape(w.shape[0], -1).sum(axis=1).max()) or 1.0
-
-
-_ARRAY_OPS = {"lifting": lifting_array, "correlation": correlation_array,
-              "convolution": convolution_array}
-
-
-def _random_layer(group: SemidirectProduct, rng: np.random.Generator, kind: str, k: int,
-                  size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    s = group.stabiliser.order
-    axis = () if kind == "lifting" else (s,)
-    c_in, c_out = (int(n) for n in rng.integers(1, 3, 2))
-    x = rng.standard_normal((1, c_in) + axis + size)
-    w = rng.standard_normal((c_out, c_in) + axis + (k, k))
-    return x, w
-
-
-def _hexagonal(group: SemidirectProduct) -> bool:
-    return lattice_of(group) == "hexagonal"
-
-
-def _draw_k(group: SemidirectProduct, rng: np.random.Generator, largest: int = 4) -> int:
-    """A kernel size in 1..largest: odd and even on the square lattice, odd on the hexagonal
-    one (a hexagonal kernel has a centre cell)."""
-    if _hexagonal(group):
-        return 2 * int(rng.integers(0, (largest + 1) // 2)) + 1
-    return int(rng.integers(1, largest + 1))
-
-
-def _draw_size(group: SemidirectProduct, rng: np.random.Generator, k: int, spread: int = 3,
-               square: bool = False) -> tuple[int, int]:
-    """An input size of at least k: non-square too on the square lattice; square of odd side
-    (k + an even number) on the hexagonal one."""
-    if _hexagonal(group):
-        n = k + 2 * int(rng.integers(0, (spread + 1) // 2 + 1))
-        return n, n
-    h = k + int(rng.integers(0, spread))
-    return (h, h) if square else (h, k + int(rng.integers(0, spread)))
-
-
-def fast_equals_literal(group: SemidirectProduct, x: np.ndarray, w: np.ndarray, kind: str,
-                        mode: str | int) -> float:
-    """The fast path (bank gather + engine) equals the literal sums read on the array."""
-    op = _ARRAY_OPS[kind]
-    fast, slow = op(x, w, group, mode=mode), op(x, w, group, mode=mode, method="literal")
-    return float(np.abs(fast - slow).max()) / _array_scale(x, w)
-
-
-def _trial_fast_literal(group, rng):
-    worst = 0.0
-    for kind in _ARRAY_OPS:
-        k = _draw_k(group, rng)                              # odd and even (square lattice)
-        mode = ["valid", "same", "full", int(rng.integers(0, k))][int(rng.integers(4))]
-        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k))
-        worst = max(worst, fast_equals_literal(group, x, w, kind, mode))
-    return worst
 
 
 def convolution_value(f: FeatureMap, psi: list[FeatureMap]) -> float:
     """sum_h f(h) psi(h^-1 g) = sum_h f(h) psi~(g^-1 h) with psi~(k) = psi(k^-1): the true
     G-convolution is the G-correlation with the inverted filter."""
+    group = f.group
     inverted = []
     for p in psi:
         support = p.support()                                 # elements k of psi's support
         tilde_support = support.inverse()                     # psi~ lives on their inverses
-        box = box_of(f.group.translation_of(tilde_support))
-        values = np.zeros((p.channels, f.group.stabiliser.order,
-                           box[1][0] - box[0][0] + 1, box[1][1] - box[0][1] + 1))
-        t = f.group.translation_of(tilde_support) - np.array(box[0])
-        s = f.group.point_index(tilde_support)
-        values[:, s, t[..., 0], t[..., 1]] = p(support)      # psi~(k^-1) = psi(k)
-        inverted.append(_on_group(f.group, values, box))
+        box = box_of(group.translation_of(tilde_support))
+        values = np.zeros((p.channels, group.samples) +
+                          tuple(b - a + 1 for a, b in zip(*box)))
+        t = group.translation_of(tilde_support) - np.array(box[0])
+        s = group.point_index(tilde_support)
+        values[(slice(None), s) + tuple(t[..., a] for a in range(group.dim))] = p(support)
+        inverted.append(FeatureMap(group, values if group.samples > 1 else values[:, 0],
+                                   origin=tuple(-a for a in box[0])))
     return relative_error(group_convolution(f, psi), group_correlation(f, inverted),
                           sum_scale(f, psi))
-
-
-def _on_group(group, values, box):
-    s = group.stabiliser.order
-    return FeatureMap(group, values if s > 1 else values[:, 0], origin=(-box[0][0], -box[0][1]))
 
 
 def _trial_convolution_value(group, rng):
@@ -371,130 +345,14 @@ def _trial_convolution_value(group, rng):
     return convolution_value(f, _filters(group, rng, f.channels))
 
 
-def array_equivariance(group: SemidirectProduct, x: np.ndarray, w: np.ndarray, kind: str,
-                       mode: str | int) -> float:
-    """layer(L_h x) = L_h layer(x) about the array centre, for every stabiliser element h, on a
-    square input (exact for every mode and k at the array level)."""
-    op = _ARRAY_OPS[kind]
-    y = op(x, w, group, mode=mode)
-    worst = 0.0
-    for h in group.stabiliser_elements():
-        moved = op(transform(x, h, on_group=kind != "lifting"), w, group, mode=mode)
-        worst = max(worst, float(np.abs(moved - transform(y, h, on_group=True)).max()))
-    return worst / _array_scale(x, w)
-
-
-def _trial_array_equivariance(group, rng):
-    worst = 0.0
-    for kind in _ARRAY_OPS:
-        k = _draw_k(group, rng)
-        mode = ["valid", "same", "full"][int(rng.integers(3))]
-        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k, 4, square=True))
-        worst = max(worst, array_equivariance(group, x, w, kind, mode))
-    return worst
-
-
-def input_gradient_is_convolution(group: SemidirectProduct, x: np.ndarray, w: np.ndarray,
-                                  p: int) -> float:
-    """d<x * psi, dy>/dx = dy ∗ psi (channels swapped, padding k - 1 - p): a G-correlation
-    layer's backward pass against the public G-convolution."""
-    layer = nn.BankConv(LatticeBank.correlation(group), w.shape[1], w.shape[0], w.shape[-1],
-                        mode=p, bias=False, dtype=np.float64)
-    layer.params["weight"][...] = w
-    y, cache = layer.forward(x, training=True)
-    dy = np.random.default_rng(0).standard_normal(y.shape)
-    dx, _ = layer.backward(cache, dy)
-    expected = convolution_array(dy, np.swapaxes(w, 0, 1), group, mode=w.shape[-1] - 1 - p)
-    return float(np.abs(dx - expected).max()) / (_array_scale(dy, w) or 1.0)
-
-
-def _trial_input_gradient(group, rng):
-    k = _draw_k(group, rng)
-    x, w = _random_layer(group, rng, "correlation", k, (k + 2, k + 2) if _hexagonal(group)
-                         else (k + 2, k + 3))
-    return input_gradient_is_convolution(group, x, w, int(rng.integers(0, k)))
-
-
-def finite_difference_gradient(group: SemidirectProduct, rng: np.random.Generator) -> float:
-    """Backward passes of a small network (lifting, ReLU, group correlation, pooling) against
-    central differences (float64, eps 1e-6): relative error O(1e-9). On the hexagonal lattice
-    the group layer's kernel is 3 x 3 and the pooling global (2 x 2 cells are not hexagons)."""
-    hexagonal = _hexagonal(group)
-    net = nn.Sequential([nn.LiftingConv(group, 1, 2, 3, mode="same", dtype=np.float64,
-                                        rng=rng), nn.ReLU(),
-                         nn.GroupConv(group, 2, 2, 3 if hexagonal else 2, dtype=np.float64,
-                                      rng=rng),
-                         nn.SubgroupPool("max"),
-                         nn.GlobalPool("mean") if hexagonal else nn.SpatialPool(2, kind="max")])
-    x = rng.standard_normal((2, 1, 5, 5))
-    return max(nn.check_gradients(net, x, max_entries=12, seed=int(rng.integers(2**31))).values())
-
-
-def se2_n4_is_p4(x: np.ndarray, w: np.ndarray, wg: np.ndarray) -> float:
-    """SE(2) with N = 4 (interpolation operators, unmasked) is p4 (index gathers), exactly:
-    the larger relative error of the lifting and the group layer."""
-    from .. import se2
-
-    lifted = se2.lifting_correlation(x, w, 4, mask=False)
-    grouped = se2.group_correlation(lifted, wg, 4, mask=False)
-    return max(float(np.abs(lifted - lifting_array(x, w, "p4")).max()) / _array_scale(x, w),
-               float(np.abs(grouped - correlation_array(lifted, wg, "p4")).max())
-               / _array_scale(lifted, wg))
-
-
-def _trial_se2(group, rng):
-    x = rng.standard_normal((1, 2, 7, 7))
-    return se2_n4_is_p4(x, rng.standard_normal((2, 2, 3, 3)),
-                        rng.standard_normal((2, 2, 4, 3, 3)))
-
-
-def scale_dilation(f: np.ndarray, w: np.ndarray) -> float:
-    """Base 2: dilating the input by zero insertion moves every response one scale up on the
-    even sublattice, (D f * k_{s_{i+1}})(2x) = (f * k_{s_i})(x) / 4, exactly."""
-    from .. import scale
-
-    dilated = np.zeros(f.shape[:-2] + (2 * f.shape[-2] - 1, 2 * f.shape[-1] - 1))
-    dilated[..., ::2, ::2] = f
-    y = scale.lifting_correlation(f, w, 3, 2.0)
-    yd = scale.lifting_correlation(dilated, w, 3, 2.0)
-    return max(float(np.abs(yd[:, :, i + 1, ::2, ::2] - y[:, :, i] / 4).max())
-               for i in range(2)) / (float(np.abs(y).max()) or 1.0)
-
-
-def _trial_scale(group, rng):
-    return scale_dilation(rng.standard_normal((1, 1, 9, 9)), rng.standard_normal((2, 1, 3, 3)))
-
-
-#: The documented paddings of the modes, written here independently of groupconv.modes.
-_MODE_PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda k: k - 1}
-
-
-def mode_sizes(group: SemidirectProduct, k: int, n: int) -> float:
-    """H' = H + 2 p - k + 1 with p = 0, k // 2, k - 1 for "valid", "same", "full": the number
-    of output sizes that differ (0 when the claim holds)."""
-    m = n if _hexagonal(group) else n + 1       # hexagonal arrays are square
-    x = np.zeros((1, 1, n, m))
-    w = np.zeros((1, 1, k, k))
-    wrong = 0
-    for mode, pad in _MODE_PADDING.items():
-        shape = lifting_array(x, w, group, mode=mode).shape[-2:]
-        wrong += shape != (n + 2 * pad(k) - k + 1, m + 2 * pad(k) - k + 1)
-    return float(wrong)
-
-
-def _trial_modes(group, rng):
-    k = _draw_k(group, rng, 5)
-    return mode_sizes(group, k, _draw_size(group, rng, k, 4)[0])
-
-
 def rotation_convention(group: SemidirectProduct, f: np.ndarray) -> float:
     """L_R f = f o R^-1 is np.rot90(f) and L_M f is f[::-1, :] on an array centred at the
     origin (GrouPy's conventions, docs/conventions.md), for the elements R, M in the group."""
-    fmap = FeatureMap(Z2, f, origin="centre")
+    fmap = FeatureMap(TRANSLATIONS[2], f, origin="centre")
     worst = 0.0
     for matrix, expected in ((np.array([[0, -1], [1, 0]]), np.rot90(f, 1, axes=(-2, -1))),
                              (np.array([[-1, 0], [0, 1]]), f[..., ::-1, :])):
-        found = [i for i, m in enumerate(group.stabiliser.matrices) if np.array_equal(m, matrix)]
+        found = [i for i, m in enumerate(group.point_matrices()) if np.array_equal(m, matrix)]
         if found:
             g = group.from_parts(found[0], (0, 0))[()]
             worst = max(worst, float(np.abs(L(g, fmap).values - expected).max()))
@@ -506,56 +364,327 @@ def _trial_convention(group, rng):
     return rotation_convention(group, rng.standard_normal((2, n, n)))
 
 
-def _has_rotation_or_mirror(group: SemidirectProduct) -> bool:
-    return any(np.array_equal(m, r) for m in group.stabiliser.matrices
-               for r in (np.array([[0, -1], [1, 0]]), np.array([[-1, 0], [0, 1]])))
+def _has_rotation_or_mirror(group: AffineGroup) -> bool:
+    return lattice_group(group) and group.dim == 2 and any(
+        np.array_equal(m, r) for m in group.point_matrices()
+        for r in (np.array([[0, -1], [1, 0]]), np.array([[-1, 0], [0, 1]])))
 
 
-def _is_p4(group: SemidirectProduct) -> bool:
+# ---------------------------------------------------------------- the array level
+_ARRAY_OPS = {Kind.LIFTING: lifting_array, Kind.CORRELATION: correlation_array,
+              Kind.CONVOLUTION: convolution_array}
+
+
+def _kinds_of(group: AffineGroup) -> tuple[Kind, ...]:
+    """The correlations of a group: the sampled groups have no true G-convolution here."""
+    return tuple(Kind) if lattice_group(group) else (Kind.LIFTING, Kind.CORRELATION)
+
+
+def _array_scale(x: np.ndarray, w: np.ndarray) -> float:
+    """max |x| * max_o ||w_o||_1: the largest value an output entry can take (rounding scales
+    with it)."""
+    return float(np.abs(x).max() * np.abs(w).reshape(w.shape[0], -1).sum(axis=1).max()) or 1.0
+
+
+def _random_layer(group: AffineGroup, rng: np.random.Generator, kind: Kind, k: int,
+                  size: tuple[int, ...], channels: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Random x in the kind's input space and weights of the kind, float64."""
+    c_in, c_out = (int(n) for n in rng.integers(1, channels + 1, 2))
+    x_axis = (group.samples,) if kind.reads_group else ()
+    w_axis = (group.weight_samples,) if kind.reads_group else ()
+    x = rng.standard_normal((1, c_in) + x_axis + size)
+    w = rng.standard_normal((c_out, c_in) + w_axis + (k,) * group.dim)
+    return x, w
+
+
+def _hexagonal(group: AffineGroup) -> bool:
+    return group.lattice == "hexagonal"
+
+
+def _draw_k(group: AffineGroup, rng: np.random.Generator, largest: int | None = None) -> int:
+    """A kernel size: odd and even on the hypercubic lattices (at most 4 in 1D and 2D, 2 in
+    3D), odd on the hexagonal one (a hexagonal kernel has a centre cell)."""
+    largest = largest or (2 if group.dim == 3 else 4)
+    if _hexagonal(group):
+        return 2 * int(rng.integers(0, (largest + 1) // 2)) + 1
+    return int(rng.integers(1, largest + 1))
+
+
+def _draw_size(group: AffineGroup, rng: np.random.Generator, k: int, spread: int = 3,
+               equal: bool = False) -> tuple[int, ...]:
+    """An input shape of at least the expanded kernel on every axis: sides that differ too on
+    the hypercubic lattices (unless ``equal``); square of odd side (K + an even number) on the
+    hexagonal one."""
+    size = group.kernel_size(k)
+    if _hexagonal(group):
+        n = size + 2 * int(rng.integers(0, (spread + 1) // 2 + 1))
+        return n, n
+    spread = min(spread, 2) if group.dim == 3 else spread
+    first = size + int(rng.integers(0, spread))
+    return tuple(first if equal or a == 0 else size + int(rng.integers(0, spread))
+                 for a in range(group.dim))
+
+
+def fast_equals_literal(group: AffineGroup, x: np.ndarray, w: np.ndarray, kind: Kind,
+                        mode: str | int) -> float:
+    """The fast path (bank expansion + engine) equals the literal sums read on the array."""
+    op = _ARRAY_OPS[kind]
+    fast, slow = op(x, w, group, mode=mode), op(x, w, group, mode=mode, method="literal")
+    return float(np.abs(fast - slow).max()) / _array_scale(x, w)
+
+
+def _trial_fast_literal(group, rng):
+    worst = 0.0
+    for kind in _kinds_of(group):
+        k = _draw_k(group, rng)                              # odd and even (hypercubic)
+        size = group.kernel_size(k)
+        mode = ["valid", "same", "full", int(rng.integers(0, size))][int(rng.integers(4))]
+        channels = 1 if group.dim == 3 or sampled_group(group) else 2
+        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k), channels)
+        worst = max(worst, fast_equals_literal(group, x, w, kind, mode))
+    return worst
+
+
+def array_equivariance(group: AffineGroup, x: np.ndarray, w: np.ndarray, kind: Kind,
+                       mode: str | int) -> float:
+    """layer(L_h x) = L_h layer(x) about the array centre, for every exact sample h, on an
+    input of equal sides (exact for every mode and k at the array level): the one equivariance
+    routine (``checks.equivariance``), relative to the largest output value."""
+    op = _ARRAY_OPS[kind]
+    report = equivariance_errors(lambda a: op(a, w, group, mode=mode), x,
+                                 kind.input_space(group), kind.output_space(group),
+                                 measured=False, translations=False)
+    y = op(x, w, group, mode=mode)
+    return report.max_error * (float(np.abs(y).max()) or 1.0) / _array_scale(x, w)
+
+
+def _trial_array_equivariance(group, rng):
+    worst = 0.0
+    for kind in _kinds_of(group):
+        k = _draw_k(group, rng)
+        mode = ["valid", "same", "full"][int(rng.integers(3))]
+        x, w = _random_layer(group, rng, kind, k,
+                             _draw_size(group, rng, k, 4 if group.dim < 3 else 2, equal=True))
+        worst = max(worst, array_equivariance(group, x, w, kind, mode))
+    return worst
+
+
+def adjoint_identity(group: AffineGroup, x: np.ndarray, w: np.ndarray, kind: Kind,
+                     p: int, rng: np.random.Generator) -> float:
+    """<layer(x; w), dy> = <x, dx> = <w, dw> for the backward pass of a layer without bias
+    (linear in x and in w): the input gradient is the adjoint of the layer, the weight gradient
+    the adjoint of w -> layer(x; w). Relative to sum |products| (rounding scales with it)."""
+    layer = nn.BankConv(bank_for(group, kind), w.shape[1], w.shape[0], w.shape[-1], mode=p,
+                        bias=False, dtype=np.float64)
+    layer.params["weight"][...] = w
+    y, cache = layer.forward(x, training=True)
+    dy = rng.standard_normal(y.shape)
+    dx, grads = layer.backward(cache, dy)
+    lhs = float(np.sum(y * dy))
+    scale = float(np.sum(np.abs(y * dy))) or 1.0
+    return max(abs(lhs - float(np.sum(x * dx))), abs(lhs - float(np.sum(w * grads["weight"])))
+               ) / scale
+
+
+def _trial_adjoint(group, rng):
+    worst = 0.0
+    for kind in _kinds_of(group):
+        k = _draw_k(group, rng)
+        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k))
+        worst = max(worst, adjoint_identity(group, x, w, kind,
+                                            int(rng.integers(0, group.kernel_size(k))), rng))
+    return worst
+
+
+def input_gradient_is_convolution(group: SemidirectProduct, x: np.ndarray, w: np.ndarray,
+                                  p: int) -> float:
+    """d<x * psi, dy>/dx = dy ∗ psi (channels swapped, padding k - 1 - p): a G-correlation
+    layer's backward pass against the public G-convolution."""
+    layer = nn.BankConv(bank_for(group, Kind.CORRELATION), w.shape[1], w.shape[0], w.shape[-1],
+                        mode=p, bias=False, dtype=np.float64)
+    layer.params["weight"][...] = w
+    y, cache = layer.forward(x, training=True)
+    dy = np.random.default_rng(0).standard_normal(y.shape)
+    dx, _ = layer.backward(cache, dy)
+    expected = convolution_array(dy, np.swapaxes(w, 0, 1), group, mode=w.shape[-1] - 1 - p)
+    return float(np.abs(dx - expected).max()) / (_array_scale(dy, w) or 1.0)
+
+
+def _trial_input_gradient(group, rng):
+    k = _draw_k(group, rng)
+    size = (k + 2, k + 2) if _hexagonal(group) else \
+        tuple(k + 2 + (a > 0) for a in range(group.dim))
+    x, w = _random_layer(group, rng, Kind.CORRELATION, k, size)
+    return input_gradient_is_convolution(group, x, w, int(rng.integers(0, k)))
+
+
+def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> float:
+    """Backward passes of a small network (lifting, ReLU, group correlation, pooling over the
+    point axis, spatial pooling) against central differences (float64, eps 1e-6): relative error
+    O(1e-9). On the hexagonal lattice and for the sampled groups the group layer's kernel is
+    3 x 3 and the spatial pooling global (2 x 2 cells are not hexagons)."""
+    square = not (_hexagonal(group) or sampled_group(group))
+    d = group.dim
+    k2 = 2 if square else 3
+    net = nn.Sequential([
+        nn.LiftingConv(group, 1, 2, 3 if d < 3 else 2, mode="same", dtype=np.float64, rng=rng),
+        nn.ReLU(),
+        nn.GroupConv(group, 2, 2, k2, mode="valid" if square else "same", dtype=np.float64,
+                     rng=rng),
+        nn.SubgroupPool("max"),
+        nn.SpatialPool(2, kind="max") if square else nn.GlobalPool("mean")])
+    side = {1: 6, 2: 5, 3: 4}[d] if square else group.kernel_size(3) + 2
+    x = rng.standard_normal((2, 1) + (side,) * d)
+    return max(nn.check_gradients(net, x, max_entries=12, seed=int(rng.integers(2**31))).values())
+
+
+def se2_n4_is_p4(x: np.ndarray, w: np.ndarray, wg: np.ndarray) -> float:
+    """SE(2) with N = 4 (interpolation operators, kernels on the whole square) is p4 (index
+    gathers), exactly: the larger relative error of the lifting and the group layer."""
+    group = SE2(4, disk=False)
+    lifted = lifting_array(x, w, group)
+    grouped = correlation_array(lifted, wg, group)
+    return max(float(np.abs(lifted - lifting_array(x, w, "p4")).max()) / _array_scale(x, w),
+               float(np.abs(grouped - correlation_array(lifted, wg, "p4")).max())
+               / _array_scale(lifted, wg))
+
+
+def _trial_se2(group, rng):
+    x = rng.standard_normal((1, 2, 7, 7))
+    return se2_n4_is_p4(x, rng.standard_normal((2, 2, 3, 3)),
+                        rng.standard_normal((2, 2, 4, 3, 3)))
+
+
+def scale_dilation(group: ScaleTranslation, f: np.ndarray, w: np.ndarray) -> float:
+    """An integer base b: dilating the input by zero insertion moves every response one scale up
+    on the sublattice, (D f * k_{s_{i+1}})(b x) = (f * k_{s_i})(x) / b^2, exactly, for the
+    scales i < n - 1 (the lifting layer of the group)."""
+    b = int(round(group.base))
+    dilated = np.zeros(f.shape[:-2] + (b * (f.shape[-2] - 1) + 1, b * (f.shape[-1] - 1) + 1))
+    dilated[..., ::b, ::b] = f
+    y = lifting_array(f, w, group, mode="same")
+    yd = lifting_array(dilated, w, group, mode="same")
+    return max(float(np.abs(yd[:, :, i + 1, ::b, ::b] - y[:, :, i] / b**2).max())
+               for i in range(group.samples - 1)) / (float(np.abs(y).max()) or 1.0)
+
+
+def _integer_scales(group: AffineGroup) -> bool:
+    return isinstance(group, ScaleTranslation) and float(group.base).is_integer()
+
+
+def _trial_scale(group, rng):
+    k = 3
+    n = group.kernel_size(k) // group.base ** (group.samples - 1) + 5
+    return scale_dilation(group, rng.standard_normal((1, 1, int(n), int(n))),
+                          rng.standard_normal((2, 1, k, k)))
+
+
+def _smooth_field(rng: np.random.Generator, shape: tuple[int, ...], width: float) -> np.ndarray:
+    """A random field smoothed by a Gaussian of ``width`` pixels (FFT), unit variance: what
+    bilinear interpolation moves with small error, unlike white noise."""
+    noise = rng.standard_normal(shape)
+    freqs = np.meshgrid(*(np.fft.fftfreq(n) for n in shape[-2:]), indexing="ij")
+    gauss = np.exp(-2 * (np.pi * width) ** 2 * sum(f**2 for f in freqs))
+    field = np.real(np.fft.ifft2(np.fft.fft2(noise) * gauss))
+    return field / (field.std() or 1.0)
+
+
+def measured_equivariance(group: AffineGroup, x: np.ndarray, w: np.ndarray) -> float:
+    """The largest relative L2 error of a lifting layer at the samples that act only by
+    interpolation, inside the inscribed disk (at the middle sample of a truncated point axis):
+    approximate by nature, compared with ``MEASURED_BOUND``."""
+    if not len(group.measured_samples()):
+        return 0.0
+    report = equivariance_errors(lambda a: lifting_array(a, w, group, mode="same"), x,
+                                 Kind.LIFTING.input_space(group), Space.on_group(group),
+                                 translations=False)
+    return max(report.measured.values())
+
+
+def _trial_measured(group, rng):
+    # smooth inputs and kernels: bilinear interpolation moves them with small error, so the
+    # number measures the layer, not the interpolation of noise
+    size = max(41, group.kernel_size(3) + 16)
+    x = _smooth_field(rng, (1, 1, size, size), 4.0)
+    w = _smooth_field(rng, (2, 1, 7, 7), 1.5) if isinstance(group, SE2) else \
+        _smooth_field(rng, (2, 1, 3, 3), 1.0)
+    return measured_equivariance(group, x, w)
+
+
+#: The documented paddings of the modes, written here independently of groupconv.modes.
+_MODE_PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda k: k - 1}
+
+
+def mode_sizes(group: AffineGroup, k: int, n: int) -> float:
+    """n' = n + 2 p - K + 1 with p = 0, K // 2, K - 1 for "valid", "same", "full" on every
+    axis (K the expanded kernel): the number of output shapes that differ (0 when it holds)."""
+    d = group.dim
+    shape = (n,) * d if _hexagonal(group) else tuple(n + a for a in range(d))
+    size = group.kernel_size(k)
+    x = np.zeros((1, 1) + shape)
+    w = np.zeros((1, 1) + (k,) * d)
+    wrong = 0
+    for mode, pad in _MODE_PADDING.items():
+        out = lifting_array(x, w, group, mode=mode).shape[-d:]
+        wrong += tuple(out) != tuple(m + 2 * pad(size) - size + 1 for m in shape)
+    return float(wrong)
+
+
+def _trial_modes(group, rng):
+    k = _draw_k(group, rng, 5 if group.dim < 3 else 3)
+    return mode_sizes(group, k, _draw_size(group, rng, k, 4)[0])
+
+
+def _is_p4(group: AffineGroup) -> bool:
     return group == P4
 
 
-ALL = every_group
+LAT, ARR = lattice_group, array_group
 CLAIMS: tuple[Claim, ...] = (
-    Claim("group_axioms", "closure; (ab)c = a(bc); ea = a = ae; a^-1 a = e", ALL,
+    Claim("group_axioms", "closure; (ab)c = a(bc); ea = a = ae; a^-1 a = e", LAT,
           _trial_axioms),
-    Claim("inverse_of_product", "(ab)^-1 = b^-1 a^-1", ALL, _trial_inverse),
-    Claim("L_homomorphism", "L_g L_h f = L_gh f", ALL, _trial_L_hom),
-    Claim("L_identity", "L_e f = f", ALL, _trial_L_id),
-    Claim("L_translation", "L_t f = f o t^-1", ALL, _trial_L_t),
+    Claim("inverse_of_product", "(ab)^-1 = b^-1 a^-1", LAT, _trial_inverse),
+    Claim("L_homomorphism", "L_g L_h f = L_gh f", LAT, _trial_L_hom),
+    Claim("L_identity", "L_e f = f", LAT, _trial_L_id),
+    Claim("L_translation", "L_t f = f o t^-1", LAT, _trial_L_t),
     Claim("planar_translation_equivariance", "(L_t f) * psi = L_t (f * psi)", planar_group,
           _trial_planar),
     Claim("substitution", "sum_y f(y) psi(y-x) = sum_y f(x+y) psi(y)", planar_group,
           _trial_substitution),
-    Claim("two_forms_agree", "sum_h f(h) psi(g^-1 h) = sum_h f(gh) psi(h)", ALL,
+    Claim("two_forms_agree", "sum_h f(h) psi(g^-1 h) = sum_h f(gh) psi(h)", LAT,
           _trial_two_forms),
-    Claim("lifting_equivariance", "(L_u f) * psi = L_u (f * psi), lifting", ALL,
+    Claim("lifting_equivariance", "(L_u f) * psi = L_u (f * psi), lifting", LAT,
           _over_kinds(_trial_lifting)),
-    Claim("group_correlation_equivariance", "(L_u f) * psi = L_u (f * psi), on G", ALL,
+    Claim("group_correlation_equivariance", "(L_u f) * psi = L_u (f * psi), on G", LAT,
           _over_kinds(_trial_gcorr)),
-    Claim("group_convolution_equivariance", "(L_u f) ∗ psi = L_u (f ∗ psi), true conv.", ALL,
+    Claim("group_convolution_equivariance", "(L_u f) ∗ psi = L_u (f ∗ psi), true conv.", LAT,
           _over_kinds(_trial_gconv)),
-    Claim("nonlinearity_equivariance", "nu(L_u f) = L_u nu(f)", ALL,
+    Claim("nonlinearity_equivariance", "nu(L_u f) = L_u nu(f)", LAT,
           _over_kinds(_trial_nonlinearity)),
     Claim("cropped_correlation_breaks", "crop(L_t f) * psi != L_t crop(f * psi)", planar_group,
           _trial_cropped, expect_equal=False),
-    Claim("convolution_value", "f ∗ psi = f * psi~, psi~(k) = psi(k^-1)", ALL,
+    Claim("convolution_value", "f ∗ psi = f * psi~, psi~(k) = psi(k^-1)", LAT,
           _trial_convolution_value),
     Claim("rotation_convention", "L_R f = rot90(f), L_M f = f[::-1, :]",
           _has_rotation_or_mirror, _trial_convention),
-    Claim("mode_sizes", "H' = H + 2p - k + 1, p = 0, k//2, k-1", ALL, _trial_modes,
+    Claim("mode_sizes", "n' = n + 2p - k + 1, p = 0, k//2, k-1", ARR, _trial_modes,
           level="array"),
-    Claim("fast_equals_literal", "fast path = literal sums, each kind, mode, k", ALL,
+    Claim("fast_equals_literal", "fast path = literal sums, each kind, mode, k", ARR,
           _trial_fast_literal, level="array"),
-    Claim("array_equivariance", "layer(L_h x) = L_h layer(x), every h, each kind", ALL,
+    Claim("array_equivariance", "layer(L_h x) = L_h layer(x), every exact h, each kind", ARR,
           _trial_array_equivariance, level="array"),
-    Claim("input_gradient_is_convolution", "d<x * psi, dy>/dx = dy ∗ psi", ALL,
+    Claim("adjoint_identity", "<x * psi, dy> = <x, dx> = <psi, dw>", ARR, _trial_adjoint,
+          level="array"),
+    Claim("input_gradient_is_convolution", "d<x * psi, dy>/dx = dy ∗ psi", array_lattice,
           _trial_input_gradient, level="array"),
     # central differences: O(eps^2) truncation and O(u / eps) rounding, about 1e-9 relative
-    Claim("finite_difference_gradient", "backward = central differences (small network)", ALL,
+    Claim("finite_difference_gradient", "backward = central differences (small network)", ARR,
           finite_difference_gradient, tolerance=1e-6, level="array"),
     Claim("se2_n4_is_p4", "SE(2)_4 layers (operators) = p4 layers (gathers)", _is_p4,
           _trial_se2, level="array"),
-    Claim("scale_dilation", "(Df * k_{s_i+1})(2x) = (f * k_{s_i})(x) / 4", planar_group,
+    Claim("scale_dilation", "(Df * k_{s_i+1})(b x) = (f * k_{s_i})(x) / b^2", _integer_scales,
           _trial_scale, level="array"),
+    # measured, not exact: bilinear interpolation of smooth inputs, relative L2 in the disk
+    Claim("measured_equivariance", "||layer(L_h x) - L_h layer(x)|| at interpolated h",
+          sampled_group, _trial_measured, tolerance=MEASURED_BOUND, level="measured"),
 )

@@ -1,30 +1,80 @@
-"""Measured equivariance of the lecture's groups, where it is only approximate.
+"""Equivariance, measured: the one routine that every checker runs (``groupconv verify``'s
+claims, ``check_equivariance``, ``check_layer``, the tests), and the curves of the lecture's
+groups where equivariance is only approximate.
 
-On the pixel grid a rotation by an angle that is not a multiple of 90 degrees (or a scaling)
-needs interpolation, both of the input and of the kernels. These functions measure how far the
-layers are from equivariant, as the relative L2 error inside a central disk (away from the
-border, where rotated inputs lose their corners and padding enters):
+For a map fn from one space to another and an input x, for every point sample h of the group:
 
-    error(theta) = || Phi(L_theta f) - L_theta Phi(f) ||_disk / || L_theta Phi(f) ||_disk,
+    exact samples      max |fn(L_h x) - L_h fn(x)| / max |L_h fn(x)|     (relative, rounding)
+    measured samples   || fn(L_h x) - L_h fn(x) ||_disk / || L_h fn(x) ||_disk
 
-with L_theta the same bilinear rotation on input and output (on SE(2) feature maps also a cyclic
-shift of the orientation axis by theta N / 2 pi, linear between orientations), and the cost of
-the interpolation alone, || L_-theta L_theta f - f || / || f ||.
-``benchmarks/equivariance_error.py`` prints and plots them; ``groupconv.viz`` draws them.
+L_h acting about the array centre (``groupconv.fast.transform``), on the point axis by the group
+law, on the pixels exactly where h maps the grid onto itself (every sample of a lattice group;
+the quarter turns of SE(2)_N), and through bilinear interpolation elsewhere, where the error is
+measured inside the disk inscribed in the array (the corners leave the array when it turns) as
+a relative L2 error. A one-pixel translation is checked too where the input has a zero border.
+
+The curves (``rotation_curve``, ``scale_curve``) measure the same error at any angle or factor,
+not only at the group's samples; ``benchmarks/equivariance_error.py`` prints and plots them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from .. import nn
+from ..fast.action import transform
+from ..fast.backend import to_numpy
 from ..fast.interpolation import disk, rotate_image, scale_image
-from ..groups import SE2, ScaleTranslation
+from ..groups import SE2, ScaleTranslation, Space
 
-__all__ = ["disk", "relative_l2_error", "shift_axis", "se2_lifting", "se2_network",
-           "scale_lifting", "rotation_curve", "interpolation_curve", "scale_curve"]
+__all__ = ["EquivarianceReport", "equivariance_errors", "relative_error", "relative_l2_error",
+           "shift_axis", "se2_lifting", "se2_network", "scale_lifting", "rotation_curve",
+           "interpolation_curve", "scale_curve", "disk"]
+
+
+@dataclass
+class EquivarianceReport:
+    """fn(L_h x) against L_h fn(x): ``errors`` per exact element (relative, max norm; rounding
+    only when fn is equivariant), ``measured`` per element that acts by interpolation (relative
+    L2 in the inscribed disk: approximate by nature)."""
+
+    group: str
+    input_space: Space | None = None
+    output_space: Space | None = None
+    errors: dict[str, float] = field(default_factory=dict)
+    measured: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def max_error(self) -> float:
+        """The largest error at the exact elements."""
+        return max(self.errors.values(), default=0.0)
+
+    def __repr__(self) -> str:
+        spaces = "" if self.input_space is None else \
+            f" ({self.input_space!r} -> {self.output_space!r})"
+        lines = [f"equivariance on {self.group}{spaces}: max error {self.max_error:.1e} at the "
+                 f"exact elements", f"  {'element':<40} {'error':>9}"]
+        lines += [f"  {name:<40} {err:9.1e}" for name, err in self.errors.items()]
+        if self.measured:
+            lines.append("  measured (interpolated; relative L2 in the inscribed disk):")
+            lines += [f"  {name:<40} {err:9.1e}" for name, err in self.measured.items()]
+        return "\n".join(lines)
+
+
+def relative_error(a: Any, b: Any) -> float:
+    """max |a - b| / max |b| in float64 (inf when the shapes differ; NaN stays NaN)."""
+    a, b = np.asarray(to_numpy(a), np.float64), np.asarray(to_numpy(b), np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    diff = np.abs(a - b)
+    if np.isnan(diff).any():
+        return float("nan")
+    return float(diff.max(initial=0.0) / (np.abs(b).max(initial=0.0) or 1.0))
 
 
 def relative_l2_error(a: np.ndarray, b: np.ndarray, region: np.ndarray) -> float:
@@ -37,24 +87,93 @@ def relative_l2_error(a: np.ndarray, b: np.ndarray, region: np.ndarray) -> float
     return float(np.linalg.norm((a - b)[..., region]) / norm)
 
 
-def shift_axis(f: np.ndarray, shift: float, axis: int = -3, periodic: bool = True
-               ) -> np.ndarray:
-    """g[t] = f[t - shift] along ``axis``, linear between entries; periodic, or zero (NaN-free)
-    beyond the ends when not periodic."""
-    n = f.shape[axis]
-    t = np.arange(n) - shift
-    lo = np.floor(t).astype(int)
-    frac = (t - lo).reshape((-1,) + (1,) * (-axis - 1))
-    if periodic:
-        return (1 - frac) * np.take(f, lo % n, axis=axis) + frac * np.take(f, (lo + 1) % n,
-                                                                          axis=axis)
-    parts = []
-    for idx, weight in ((lo, 1 - frac), (lo + 1, frac)):
-        valid = ((idx >= 0) & (idx < n)).reshape(frac.shape)
-        parts.append(np.where(valid, weight * np.take(f, np.clip(idx, 0, n - 1), axis=axis), 0))
-    return parts[0] + parts[1]
+def _on_domain(a: Any, space: Space) -> Any:
+    """a with the cells outside the space's domain zeroed (the hexagon), else a itself."""
+    if space.spatial and space.group.lattice == "hexagonal":
+        return transform(a, space.group.identity(), space)
+    return a
 
 
+def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
+                        output_space: Space, *, measured: bool = True,
+                        translations: bool = True, radius: float | None = None
+                        ) -> EquivarianceReport:
+    """fn(L_h x) against L_h fn(x) for every point sample h of the input space's group (see
+    the module docstring); ``measured``: the interpolated samples too; ``translations``: a
+    one-pixel shift along every spatial axis, where x's last slices are zero; ``radius``: of the
+    disk the measured errors are taken in (default: inscribed, one pixel in)."""
+    group = input_space.group
+    x = _on_domain(x, input_space)
+    y = fn(x)
+    report = EquivarianceReport(group.name, input_space, output_space)
+    exact = set(group.exact_samples().tolist())
+    for s, h in enumerate(group.point_elements()):
+        if s in exact:
+            moved = _on_domain(fn(transform(x, h, input_space)), output_space) \
+                if output_space.spatial else fn(transform(x, h, input_space))
+            report.errors[repr(h)] = relative_error(moved, transform(y, h, output_space))
+        elif measured:
+            moved = fn(transform(x, h, input_space, interpolate=True))
+            expected = transform(y, h, output_space, interpolate=True)
+            if output_space.point_axis and np.any(group.relative(s, np.arange(group.samples))
+                                                  < 0):
+                # a truncated point axis (the scales): values fall off its ends, so compare one
+                # sample whose source stays inside it: the middle one, or the first above it
+                middle = max(group.samples // 2, int(np.argmax(
+                    group.relative(s, np.arange(group.samples)) >= 0)))
+                axis = np.asarray(to_numpy(moved)).ndim - output_space.core
+                moved = np.take(to_numpy(moved), [middle], axis=axis)
+                expected = np.take(to_numpy(expected), [middle], axis=axis)
+            report.measured[repr(h)] = _disk_error(moved, expected, output_space, radius)
+    if translations and input_space.spatial and group.lattice != "hexagonal":
+        _translation(fn, x, y, input_space, output_space, report)
+    return report
+
+
+def _disk_error(moved: Any, expected: Any, space: Space, radius: float | None) -> float:
+    a, b = np.asarray(to_numpy(moved), np.float64), np.asarray(to_numpy(expected), np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    if not space.spatial:
+        return float(np.linalg.norm(a - b) / (np.linalg.norm(b) or 1.0))
+    n = min(a.shape[-2:])
+    region = disk(n, (n - 1) / 2 - 1 if radius is None else radius)
+    if not region.any():              # a map too small for a disk inside it: every pixel
+        region = np.ones((n, n), dtype=bool)
+    pad = [(a.shape[-2] - n) // 2, (a.shape[-1] - n) // 2]
+    a = a[..., pad[0]:pad[0] + n, pad[1]:pad[1] + n]
+    b = b[..., pad[0]:pad[0] + n, pad[1]:pad[1] + n]
+    if not np.any(b[..., region]):
+        return 0.0 if not np.any(a[..., region]) else float("inf")
+    return relative_l2_error(a, b, region)
+
+
+def _translation(fn, x, y, input_space: Space, output_space: Space,
+                 report: EquivarianceReport) -> None:
+    """A shift by one pixel along every spatial axis, within x's zero border."""
+    d = input_space.dim
+    host = to_numpy(x)
+    last = [(Ellipsis,) + (slice(None),) * a + (slice(-1, None),) + (slice(None),) * (d - 1 - a)
+            for a in range(d)]
+    if any(np.any(host[index]) for index in last):
+        return
+    shifted = np.roll(host, (1,) * d, axis=tuple(range(-d, 0)))
+    moved = to_numpy(fn(_like(shifted, x)))
+    y = to_numpy(y)
+    if output_space.spatial:   # output i + 1 of the shifted input is output i of x
+        od = output_space.dim
+        report.errors["translation by 1"] = relative_error(
+            moved[(Ellipsis,) + (slice(1, None),) * od], y[(Ellipsis,) + (slice(None, -1),) * od])
+    else:
+        report.errors["translation by 1"] = relative_error(moved, y)
+
+
+def _like(a: np.ndarray, like: Any) -> Any:
+    """A NumPy array in the library of ``like``."""
+    return a if isinstance(like, np.ndarray) else array_namespace(like).asarray(a)
+
+
+# ------------------------------------------------------------- curves at any angle
 def se2_lifting(n: int, channels: int = 4, k: int = 5, seed: int = 0
                 ) -> Callable[[np.ndarray], np.ndarray]:
     """A random SE2(N) lifting layer ("same" padding): (H, W) -> (C, N, H, W), float64."""
@@ -79,9 +198,27 @@ def se2_network(n: int, channels: int = 4, k: int = 5, seed: int = 0
 def scale_lifting(n_scales: int = 5, base: float = 2 ** 0.5, channels: int = 4, k: int = 3,
                   seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
     """A random scale lifting layer ("same"): (H, W) -> (C, n, H, W), float64."""
-    layer = nn.LiftingConv(ScaleTranslation(base), 1, channels, k, n_scales=n_scales,
-                           mode="same", dtype=np.float64, rng=seed)
+    layer = nn.LiftingConv(ScaleTranslation(base, n_scales=n_scales, scale_extent=1), 1,
+                           channels, k, mode="same", dtype=np.float64, rng=seed)
     return lambda image: layer(image[None, None])[0]
+
+
+def shift_axis(f: np.ndarray, shift: float, axis: int = -3, periodic: bool = True
+               ) -> np.ndarray:
+    """g[t] = f[t - shift] along ``axis``, linear between entries; periodic, or zero (NaN-free)
+    beyond the ends when not periodic."""
+    n = f.shape[axis]
+    t = np.arange(n) - shift
+    lo = np.floor(t).astype(int)
+    frac = (t - lo).reshape((-1,) + (1,) * (-axis - 1))
+    if periodic:
+        return (1 - frac) * np.take(f, lo % n, axis=axis) + frac * np.take(f, (lo + 1) % n,
+                                                                          axis=axis)
+    parts = []
+    for idx, weight in ((lo, 1 - frac), (lo + 1, frac)):
+        valid = ((idx >= 0) & (idx < n)).reshape(frac.shape)
+        parts.append(np.where(valid, weight * np.take(f, np.clip(idx, 0, n - 1), axis=axis), 0))
+    return parts[0] + parts[1]
 
 
 def rotation_curve(phi: Callable[[np.ndarray], np.ndarray], image: np.ndarray,

@@ -20,10 +20,12 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from .. import modes, nn
-from ..fast import action, banks, correlate, interpolation
+from ..fast import action, banks, correlate, engine, interpolation
+from ..fast.banks import OperatorBank
 from ..feature_maps import L
-from ..groups import C4, D4, SemidirectProduct
-from ..literal import lattice
+from ..groups import C4, D4, ScaleTranslation, SemidirectProduct, symbolic
+from ..groups.sampled import scaled_kernel_size
+from ..literal import lattice, sampled
 from . import claims, verify
 
 __all__ = ["VARIANTS", "Variant", "run", "format_table"]
@@ -37,7 +39,7 @@ class Variant:
 
 def _clear_caches() -> None:
     """Forget every cached table, so that a variant's tables are computed by its own code."""
-    for module in (action, banks, interpolation):
+    for module in (action, banks, interpolation, symbolic):
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
@@ -116,20 +118,20 @@ def _convolution_correlates():
 
 
 def _bank_rotated_the_other_way():
-    right = banks._index_map.__wrapped__
+    right = banks._flat_sources.__wrapped__
 
-    def index_map(group, k, lifting, inverted):   # L_{h_s^-1} psi for output orientation s
-        table = right(group, k, lifting, inverted)
+    def flat_sources(group, k, kind):             # L_{h_s^-1} psi for output sample s
+        table = right(group, k, kind)
         return _read_only(table[group.stabiliser.inverse_table])
-    return _patched(mock.patch.object(banks, "_index_map", index_map))
+    return _patched(mock.patch.object(banks, "_flat_sources", flat_sources))
 
 
 def _flipped_engine_tap():
-    right = correlate.correlate2d
+    right = engine.correlate
 
-    def flipped(x, w, mode="valid", **options):   # the taps' rows in reverse order
+    def flipped(x, w, mode="valid", **options):   # the taps of the first axis in reverse order
         return right(x, array_namespace(w).flip(w, axis=1), mode, **options)
-    return _patched(mock.patch.object(correlate, "correlate2d", flipped))
+    return _patched(mock.patch.object(engine, "correlate", flipped))
 
 
 def _wrong_same_padding():
@@ -146,6 +148,39 @@ def _relu_backward_sign():
     return _patched(mock.patch.object(nn.ReLU, "backward", backward))
 
 
+# ------------------------------------------------------------------ the sampled groups
+def _se2_literal_plus_theta():
+    right = sampled.exact_cos_sin
+
+    def cos_sin(angle):                           # R(+theta) where the sum reads R(theta)^-1
+        return right(-angle)
+    return _patched(mock.patch.object(sampled, "exact_cos_sin", cos_sin))
+
+
+def _operators_turned_back():
+    right = interpolation.transform_operator
+
+    def turned(matrix, k, out_k=None, mask=False):   # the kernel turned by -theta
+        return right(np.asarray(matrix).T, k, out_k, mask)
+    return _patched(mock.patch.object(interpolation, "transform_operator", turned))
+
+
+def _truncated_scaled_kernel():
+    def kernel_size(self, k):                     # one ring short of the largest scale's reach
+        return max(1, scaled_kernel_size(self.base, self.n_scales, k) - 2)
+    return _patched(mock.patch.object(ScaleTranslation, "kernel_size", kernel_size))
+
+
+def _operator_adjoint_without_transpose():
+    right = OperatorBank.adjoint
+
+    def adjoint(self, dbank, weight_shape):       # the samples' operators in reverse order
+        ops = self._operators
+        with mock.patch.object(self, "_operators", lambda k: _read_only(ops(k)[::-1])):
+            return right(self, dbank, weight_shape)
+    return _patched(mock.patch.object(OperatorBank, "adjoint", adjoint))
+
+
 VARIANTS: tuple[Variant, ...] = (
     Variant("rotation of the wrong sense (R^T for R)", _wrong_rotation_sense),
     Variant("swapped semidirect law (t2 + h2 t1)", _swapped_law),
@@ -160,12 +195,17 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("wrong 'same' padding", _wrong_same_padding),
     Variant("wrong adjoint padding", _wrong_adjoint_padding),
     Variant("ReLU backward of the wrong sign", _relu_backward_sign),
+    Variant("SE(2) literal sum reading R(+theta)", _se2_literal_plus_theta),
+    Variant("SE(2) bank turned by -theta", _operators_turned_back),
+    Variant("scaled kernel truncated", _truncated_scaled_kernel),
+    Variant("operator bank adjoint with the wrong operators", _operator_adjoint_without_transpose),
 )
 
 
-#: The groups the variants are run on: the paper's (every variant breaks one of their laws or
-#: layers; the other wallpaper groups share the code, and ``groupconv verify`` checks them).
-GROUPS = ("z2", "p4", "p4m")
+#: The groups the variants are run on: the paper's and the two sampled groups (every variant
+#: breaks one of their laws or layers; the other groups share the code, and
+#: ``groupconv verify`` checks them).
+GROUPS = ("z2", "p4", "p4m", "se2_8", "scale")
 
 
 def run(seed: int = 0, progress: Callable[[str], None] | None = None) -> list[dict]:

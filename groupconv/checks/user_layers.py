@@ -1,11 +1,13 @@
 """Checkers for anyone's layer: is a function equivariant, and does it compute the lifting or
 group correlation it claims to (and if not, which convention explains the difference)?
 
+    check_equivariance(layer)
     check_equivariance(fn, group, input_space=..., output_space=...)
-        fn(L_h x) against L_h fn(x) for every stabiliser element h (D4 as D4: the action of
-        each element on the orientation axis, never a cyclic shift), about the array centre,
-        and for a translation by one pixel inside a zero border (the input's last row and
-        column must be zero; the one-pixel shift then wraps nothing).
+        fn(L_h x) against L_h fn(x) for every point sample h (D4 as D4: the action of each
+        element on the point axis, never a cyclic shift), about the array centre, and for a
+        translation by one pixel inside a zero border (the input's last slices must be zero;
+        the shift then wraps nothing); for a sampled group, measured at the samples that act by
+        interpolation. A groupconv layer states its spaces itself; a plain callable names them.
     check_layer(fn, group, kind, weights=None, mode="valid")
         fn(x, w) against groupconv's result on random inputs, and its equivariance; on a
         mismatch, the known ways conventions differ are tried and the one that explains it is
@@ -17,107 +19,159 @@ group correlation it claims to (and if not, which convention explains the differ
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
 
 from ..fast.action import transform
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
-from ..groups import PointGroup, SemidirectProduct, domain_mask, get_group
+from ..groups import AffineGroup, Kind, PointGroup, SemidirectProduct, Space, domain_mask, get_group
 from ..interop import ELEMENT_ORDER, element_order
 from ..modes import padding_of
+from ..nn.base import Layer
+from .equivariance import EquivarianceReport, equivariance_errors, relative_error
 
-__all__ = ["EquivarianceReport", "LayerReport", "check_equivariance", "check_layer"]
+__all__ = ["EquivarianceReport", "LayerReport", "check_equivariance", "check_layer",
+           "parse_space"]
 
-_SPACES = ("z2", "group")
-_OUTPUTS = ("z2", "group", "invariant")
-
-
-@dataclass
-class EquivarianceReport:
-    """The relative error max |fn(L_h x) - L_h fn(x)| / max |fn(x)| per element h."""
-
-    group: str
-    errors: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def max_error(self) -> float:
-        return max(self.errors.values(), default=0.0)
-
-    def __repr__(self) -> str:
-        lines = [f"equivariance on {self.group}: max error {self.max_error:.1e}",
-                 f"  {'element':<32} {'error':>9}"]
-        lines += [f"  {name:<32} {err:9.1e}" for name, err in self.errors.items()]
-        return "\n".join(lines)
+#: The spaces by name, parsed here, at the public edge.
+_SPACES = {"plane": Space.on_plane, "group": Space.on_group,
+           "points": Space.on_points, "invariant": Space.invariant}
+#: Default input sides by dimension.
+_SIZE = {1: 15, 2: 11, 3: 7}
 
 
-def _relative(a: Any, b: Any) -> float:
-    a, b = np.asarray(to_numpy(a), np.float64), np.asarray(to_numpy(b), np.float64)
-    if a.shape != b.shape:
-        return float("inf")
-    return float(np.abs(a - b).max() / (np.abs(b).max() or 1.0))
+def parse_space(space: Space | str, group: AffineGroup, what: str) -> Space:
+    """A Space, or one named "plane", "group", "points" or "invariant" on ``group``."""
+    if isinstance(space, Space):
+        return space
+    if isinstance(space, str) and space in _SPACES:
+        return _SPACES[space](group)
+    raise ValueError(f"{what} must be a groupconv Space or one of {tuple(_SPACES)}, "
+                     f"got {space!r}")
 
 
-def check_equivariance(fn: Callable[[Any], Any], group: SemidirectProduct | str, *,
-                       input_space: str = "z2", output_space: str = "group", x: Any = None,
-                       channels: int = 2, size: int = 11, translations: bool = True,
-                       seed: int = 0) -> EquivarianceReport:
-    """fn(L_h x) = L_h fn(x) for every point transformation h of ``group`` (about the array
-    centre, on a square input), and for a one-pixel translation within a zero border. On the
-    hexagonal lattice (p3 ... p6m; axial coordinates, odd sides) x and both sides are taken on
-    the hexagon about the array centre, and translations are not checked (a shift does not
-    keep the hexagon).
+def _default_input(space: Space, channels: int, size: int | None, seed: int) -> np.ndarray:
+    """Random values with a zero border of two pixels (so a one-pixel shift wraps nothing);
+    on the hexagonal lattice, square of odd side."""
+    rng = np.random.default_rng(seed)
+    d = space.dim
+    n = size or _SIZE.get(d, 1)
+    if space.group.lattice == "hexagonal" and n % 2 == 0:
+        n += 1
+    lead = (2, channels) + ((space.samples,) if space.point_axis else ())
+    x = np.zeros(lead + (n,) * d)
+    inner = tuple(slice(2, -2) if n > 4 else slice(None) for _ in range(d))
+    x[(Ellipsis,) + inner] = rng.standard_normal(x[(Ellipsis,) + inner].shape)
+    return x
 
-    ``input_space``: "z2" (x of shape (B, C, H, W)) or "group" ((B, C, S, H, W));
-    ``output_space``: "z2", "group" or "invariant" (fn(L_h x) = fn(x)).
+
+def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | str | None = None,
+                       *, input_space: Space | str | None = None,
+                       output_space: Space | str | None = None, x: Any = None,
+                       channels: int | None = None, size: int | None = None,
+                       translations: bool = True, seed: int = 0) -> EquivarianceReport:
+    """fn(L_h x) = L_h fn(x) for every point sample h of the group, about the array centre (on
+    an input of equal sides), and for a one-pixel translation within a zero border.
+
+    Parameters
+    ----------
+    fn : groupconv layer or callable
+        A layer (``groupconv.nn``; its own input and output spaces are read, and a layer that
+        acts on any space is checked on the plane and on the group of ``group``), or a function
+        of one array.
+    group : AffineGroup or str, optional
+        The group, for a plain callable or a layer that acts on any space.
+    input_space, output_space : Space or str, optional
+        For a plain callable: "plane" (x of shape (B, C, *n)), "group" ((B, C, S, *n)),
+        "points" ((B, C, S)) or "invariant" (fn(L_h x) = fn(x)); default "plane" -> "group".
+    x : array, optional
+        The input (default: random, with a zero border; in its library, fn computes there).
+    channels, size : int, optional
+        The default input's channels and sides.
+    translations : bool
+        Check the one-pixel translation too (not on the hexagonal lattice).
+    seed : int
+        The default input's random draws.
+
+    Returns
+    -------
+    EquivarianceReport
+        ``errors`` per exact element (rounding only for an equivariant fn), ``max_error``, and
+        ``measured`` per element that acts by interpolation (the sampled groups).
+
+    Examples
+    --------
+    >>> import groupconv
+    >>> from groupconv import nn
+    >>> report = groupconv.check_equivariance(nn.GroupConv("p4m", 2, 3, 3, mode="same", rng=0))
+    >>> report.max_error < 1e-6
+    True
     """
-    group = get_group(group)
-    if input_space not in _SPACES or output_space not in _OUTPUTS:
-        raise ValueError(f"input_space must be one of {_SPACES} and output_space one of "
-                         f"{_OUTPUTS}, got {input_space!r} and {output_space!r}")
     if not callable(fn):
-        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-    on_group_in = input_space == "group"
-    if x is None:
-        rng = np.random.default_rng(seed)
-        s = (group.stabiliser.order,) if on_group_in else ()
-        x = np.zeros((2, channels) + s + (size, size))
-        x[..., 2:-2, 2:-2] = rng.standard_normal((2, channels) + s + (size - 4, size - 4))
-    if x.shape[-1] != x.shape[-2]:
-        raise ValueError(f"check_equivariance needs a square input, got shape {tuple(x.shape)}")
-    hexagonal = group.lattice == "hexagonal"
-    if hexagonal:   # the function lives on the hexagon of the array: the other cells are zero
-        x = transform(x, group.identity(), on_group=on_group_in)
-    y = fn(x)
+        raise TypeError(f"fn must be a groupconv layer or a callable, got {type(fn).__name__}")
+    if isinstance(fn, Layer):
+        if input_space is not None or output_space is not None:
+            raise TypeError("a groupconv layer states its own spaces: give input_space and "
+                            "output_space only for a plain callable")
+        if fn.input_space is None:
+            if group is None:
+                raise ValueError(f"{fn!r} acts on any space: give the group to check it on, "
+                                 f"check_equivariance(layer, group)")
+            return _generic_layer(fn, get_group(group), x, channels, size, translations, seed)
+        space_in, space_out = fn.input_space, fn.output_space
+        if space_out is None:
+            raise ValueError(f"{fn!r} writes values that transform in no way the library names "
+                             f"(a flattened point axis, say): check a part of it that does")
+        if group is not None and get_group(group) != space_in.group:
+            raise ValueError(f"{fn!r} is a layer on {space_in.group.name}, not on "
+                             f"{get_group(group).name}")
+        return _check(fn, space_in, space_out, x, channels, size, translations, seed)
+    if group is None:
+        raise TypeError("check_equivariance(fn, group): a plain callable needs its group")
+    group = get_group(group)
+    space_in = parse_space("plane" if input_space is None else input_space, group,
+                           "input_space")
+    space_out = parse_space("group" if output_space is None else output_space, group,
+                            "output_space")
+    return _check(fn, space_in, space_out, x, channels, size, translations, seed)
+
+
+def _generic_layer(layer: Layer, group: AffineGroup, x, channels, size, translations, seed
+                   ) -> EquivarianceReport:
+    """A layer that acts on any space, checked on every space of ``group`` it accepts."""
     report = EquivarianceReport(group.name)
-    for h in group.stabiliser_elements():
-        moved = fn(transform(x, h, on_group=on_group_in))
-        if output_space == "invariant":
-            expected = y
-        else:
-            expected = transform(y, h, on_group=output_space == "group")
-            if hexagonal:   # compare on the hexagon, where L_h acts
-                moved = transform(moved, group.identity(), on_group=output_space == "group")
-        report.errors[repr(h)] = _relative(moved, expected)
-    if translations and not hexagonal:
-        shifted = np.roll(to_numpy(x), (1, 1), axis=(-2, -1))
-        if not np.any(to_numpy(x)[..., -1:, :]) and not np.any(to_numpy(x)[..., :, -1:]):
-            moved = to_numpy(fn(_like(shifted, x)))
-            if output_space == "invariant":
-                report.errors["translation (1, 1)"] = _relative(moved, y)
-            else:   # output (i + 1, j + 1) of the shifted input is output (i, j) of x
-                report.errors["translation (1, 1)"] = _relative(moved[..., 1:, 1:],
-                                                                to_numpy(y)[..., :-1, :-1])
+    for space in (Space.on_plane(group), Space.on_group(group)):
+        if not layer.accepts(space):
+            continue
+        bound = copy.deepcopy(layer).bind(space)
+        part = _check(bound, space, bound.output_space, x if x is not None and
+                      np.ndim(x) == space.core + 2 else None, channels, size, translations, seed)
+        where = "on the plane" if not space.point_axis else "on the group"
+        report.errors.update({f"{name} ({where})": e for name, e in part.errors.items()})
+        report.measured.update({f"{name} ({where})": e for name, e in part.measured.items()})
     return report
 
 
-def _like(a: np.ndarray, like: Any) -> Any:
-    """A NumPy array in the library of ``like``."""
-    return a if isinstance(like, np.ndarray) else array_namespace(like).asarray(a)
+def _check(fn, space_in: Space, space_out: Space, x, channels, size, translations, seed
+           ) -> EquivarianceReport:
+    if isinstance(fn, Layer):
+        layer = fn
+        channels = channels or layer.input_channels
+        fn = (lambda a: layer(a))
+    if x is None:
+        x = _default_input(space_in, 2 if channels is None else channels, size, seed)
+    elif not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
+    if np.ndim(x) < space_in.core + 1 or (space_in.spatial and
+                                           len(set(x.shape[x.ndim - space_in.dim:])) != 1):
+        raise ValueError(f"check_equivariance needs an input {space_in.layout()} with equal "
+                         f"spatial sides, got shape {tuple(x.shape)}")
+    return equivariance_errors(fn, x, space_in, space_out, translations=translations)
 
 
 @dataclass
@@ -156,8 +210,11 @@ def _candidates(group: SemidirectProduct, kind: str, x: np.ndarray, w: np.ndarra
     so."""
     op = _OPS[kind]
     on_group = kind != "lifting"
+    if not isinstance(group, SemidirectProduct):
+        return []
     stab = group.stabiliser
-    gens = {name: stab.element(**{name: 1}).matrix()[:2, :2] for name in stab.param_names}
+    d = group.dim
+    gens = {name: stab.element(**{name: 1}).matrix()[:d, :d] for name in stab.param_names}
     out = []
     if "r" in gens:   # r^-1 for r: the same group, turned the other way
         reversed_gens = dict(gens, r=np.rint(np.linalg.inv(gens["r"])).astype(np.int64))
@@ -189,7 +246,8 @@ def _candidates(group: SemidirectProduct, kind: str, x: np.ndarray, w: np.ndarra
     else:
         out.append(("agrees with a convolution (flipped kernels): your layer convolves where "
                     "it should correlate",
-                    lambda: lifting_correlation(x, w[..., ::-1, ::-1], group, mode=p)))
+                    lambda: lifting_correlation(x, np.flip(w, axis=tuple(range(-d, 0))), group,
+                                                mode=p)))
     k = w.shape[-1]
     for q in (p - 1, p + 1):
         if 0 <= q <= k - 1:
@@ -199,13 +257,13 @@ def _candidates(group: SemidirectProduct, kind: str, x: np.ndarray, w: np.ndarra
     def layout():
         ref = op(x, w, group, mode=p)
         b, c, s = ref.shape[:3]
-        return ref.transpose(0, 2, 1, 3, 4).reshape(b, c, s, *ref.shape[3:])
+        return np.swapaxes(ref, 1, 2).reshape(b, c, s, *ref.shape[3:])
     out.append(("agrees with the channels laid out (S, C) instead of (C, S): reshape your "
                 "output", layout))
     return out
 
 
-def check_layer(fn: Callable[[Any, Any], Any], group: SemidirectProduct | str, kind: str, *,
+def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: str, *,
                 weights: Any = None, mode: str | int = "valid", x: Any = None,
                 channels: tuple[int, int] = (2, 3), k: int = 3, size: int = 9,
                 seed: int = 0) -> LayerReport:
@@ -213,38 +271,41 @@ def check_layer(fn: Callable[[Any, Any], Any], group: SemidirectProduct | str, k
     ``group`` with padding ``mode``? Compared on random x (and w unless ``weights`` is given),
     float64; with its equivariance; and, on a mismatch, a diagnosis."""
     group = get_group(group)
-    if kind not in _OPS:
-        raise ValueError(f"kind must be one of {tuple(_OPS)}, got {kind!r}")
+    parsed = Kind.parse(kind)
+    kind = parsed.value
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     rng = np.random.default_rng(seed)
-    on_group = kind != "lifting"
-    s = (group.stabiliser.order,) if on_group else ()
+    d = group.dim
+    on_group = parsed.reads_group
+    s = (group.samples,) if on_group else ()
     c_in, c_out = channels
-    w = rng.standard_normal((c_out, c_in) + s + (k, k)) if weights is None \
+    w = rng.standard_normal((c_out, c_in) + ((group.weight_samples,) if on_group else ())
+                            + (k,) * d) if weights is None \
         else np.asarray(to_numpy(weights), np.float64)
     k = w.shape[-1]
-    p = padding_of(mode, k)
+    p = padding_of(mode, group.kernel_size(k))
     if x is None:
-        x = rng.standard_normal((2, w.shape[1]) + s + (size, size))
+        x = rng.standard_normal((2, w.shape[1]) + s + (size,) * d)
     x = np.asarray(to_numpy(x), np.float64)
     if group.lattice == "hexagonal":   # functions on hexagons: inputs and outputs compared there
-        x = np.where(domain_mask(group, *x.shape[-2:]), x, 0.0)
-        w = np.where(domain_mask(group, k, k), w, 0.0)
+        x = np.where(domain_mask(group, x.shape[-2:]), x, 0.0)
+        w = np.where(domain_mask(group, (k, k)), w, 0.0)
     reference = _OPS[kind](x, w, group, mode=p)
     got = np.asarray(to_numpy(fn(x, w)), np.float64)
     if group.lattice == "hexagonal" and got.shape == reference.shape:
-        got = np.where(domain_mask(group, *got.shape[-2:]), got, 0.0)
-    error = _relative(got, reference)
+        got = np.where(domain_mask(group, got.shape[-2:]), got, 0.0)
+    error = relative_error(got, reference)
     equivariance = check_equivariance(lambda a: fn(a, w), group,
-                                      input_space="group" if on_group else "z2",
+                                      input_space=parsed.input_space(group),
+                                      output_space=parsed.output_space(group),
                                       translations=False, x=x).max_error
     diagnosis = None
-    if error > AGREEMENT:
+    if not error <= AGREEMENT:
         diagnosis = "agrees with none of the known conventions: check the formula"
         for sentence, candidate in _candidates(group, kind, x, w, p):
             try:
-                if _relative(got, candidate()) <= AGREEMENT:
+                if relative_error(got, candidate()) <= AGREEMENT:
                     diagnosis = sentence
                     break
             except ValueError:

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from ..fast.action import transform
-from ..fast.banks import filter_bank
+from ..fast.banks import LatticeBank, filter_bank
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
-from ..groups import WALLPAPER, SemidirectProduct, domain_mask, get_group
+from ..groups import WALLPAPER, Kind, SemidirectProduct, domain_mask, get_group
 
 __all__ = ["Case", "cases", "write", "load", "SHIPPED", "CONVENTIONS_TEXT"]
 
@@ -60,10 +60,8 @@ class Case:
 def _bank(w: np.ndarray, group: SemidirectProduct, kind: str) -> np.ndarray:
     """The expanded bank conv2d takes for this layer: the correlation bank, or for the true
     G-convolution the bank of the inverted filter (``LatticeBank.convolution``)."""
-    from ..fast.banks import LatticeBank
-
     if kind == "convolution":
-        return LatticeBank.convolution(group).expand_groupy(w)
+        return LatticeBank(group, Kind.CONVOLUTION).expand_groupy(w)
     return filter_bank(w, group)
 
 
@@ -74,7 +72,7 @@ def cases(groups: Sequence[SemidirectProduct | str] = tuple(WALLPAPER),
     ks = tuple(ks)
     for name in groups:
         group = get_group(name)
-        s = group.stabiliser.order
+        s = group.samples
         hexagonal = group.lattice == "hexagonal"
         for kind, op in _OPS.items():
             on_group = kind != "lifting"
@@ -88,10 +86,10 @@ def cases(groups: Sequence[SemidirectProduct | str] = tuple(WALLPAPER),
                     x = rng.standard_normal((1, 2) + axis + size)
                     w = rng.standard_normal((3, 2) + axis + (k, k))
                     if hexagonal:
-                        x, w = x * domain_mask(group, *size), w * domain_mask(group, k, k)
+                        x, w = x * domain_mask(group, size), w * domain_mask(group, (k, k))
                     h = int(rng.integers(s))
                     element = group.from_parts(h, (0, 0))[()]
-                    x_h = transform(x, element, on_group=on_group)
+                    x_h = transform(x, element, Kind.parse(kind).input_space(group))
                     arrays = {"x": x, "w": w, "y": op(x, w, group, mode=p),
                               "bank": _bank(w, group, kind),
                               "h": np.array(h), "x_h": x_h, "y_h": op(x_h, w, group, mode=p)}

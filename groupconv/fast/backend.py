@@ -1,12 +1,18 @@
-"""Array libraries: which namespace an array belongs to, and the dtype rules of the fast path.
+"""Array libraries: which namespace an array belongs to, and constants on the device that uses them.
 
 The fast path is written against the Python array API standard through array-api-compat, so
 NumPy, CuPy, PyTorch, JAX, Dask and array-api-strict arrays all work; results come back in the
 library (and on the device) they came from. The dtype rule is ``fast.validation``'s.
+
+Index tables and interpolation operators are computed once in NumPy, cached and read-only.
+``on_device`` gives such a table in another library and on another device, copied there once
+and kept for as long as the table lives: a layer called again on a GPU finds its indices there,
+with no host-to-device copy per call.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -14,7 +20,11 @@ from array_api_compat import (
     array_namespace, device, is_cupy_array, is_jax_array, is_numpy_array,
 )
 
-__all__ = ["namespace", "to_numpy", "from_numpy", "indices_like", "constant_like"]
+__all__ = ["namespace", "to_numpy", "from_numpy", "on_device", "indices"]
+
+#: Copies of cached NumPy tables in other libraries and on other devices, keyed by the table's
+#: identity, the library, the device and the dtype; an entry goes when its table is freed.
+_ON_DEVICE: dict[tuple, Any] = {}
 
 
 def namespace(*arrays: Any, op: str = "groupconv"):
@@ -24,7 +34,7 @@ def namespace(*arrays: Any, op: str = "groupconv"):
     except TypeError:
         kinds = ", ".join(sorted({f"{type(a).__module__}.{type(a).__name__}" for a in arrays}))
         raise TypeError(f"{op}: expected arrays of one array library (NumPy, CuPy, PyTorch, "
-                        f"or another array API library), got {kinds}") from None
+                        f"JAX, Dask or another array API library), got {kinds}") from None
 
 
 def to_numpy(a: Any) -> np.ndarray:
@@ -33,6 +43,8 @@ def to_numpy(a: Any) -> np.ndarray:
         return a
     if is_cupy_array(a):
         return a.get()
+    if hasattr(a, "compute") and not hasattr(a, "__dlpack__"):   # a lazy (Dask) array
+        return np.asarray(a.compute())
     return np.from_dlpack(a)
 
 
@@ -44,20 +56,42 @@ def from_numpy(a: np.ndarray, like: Any) -> Any:
     return xp.asarray(a, dtype=like.dtype, device=device(like))
 
 
-def indices_like(indices: np.ndarray, like: Any) -> Any:
-    """Precomputed (read-only, cached) NumPy indices in the library and on the device of
-    ``like``; other libraries get a copy, since they may not take read-only memory."""
+def indices(values: np.ndarray, like: Any) -> Any:
+    """Fresh integer indices (a batch's, say) in the library and on the device of ``like``:
+    copied once each, not cached."""
+    if is_numpy_array(like):
+        return values
     xp = array_namespace(like)
-    if is_numpy_array(like):
-        return indices
-    if is_jax_array(like):   # constants under jax.jit, where a tracer has no device
-        return xp.asarray(np.array(indices))
-    return xp.asarray(np.array(indices), device=device(like))
+    if is_jax_array(like):
+        return xp.asarray(values)
+    return xp.asarray(values, device=device(like))
 
 
-def constant_like(values: np.ndarray, like: Any) -> Any:
-    """Precomputed float64 NumPy values (operators, selections) in the library, on the device
-    and in the dtype of ``like``."""
+def on_device(table: np.ndarray, like: Any, dtype: Any = None) -> Any:
+    """A cached, read-only NumPy ``table`` in the library and on the device of ``like`` (in
+    ``dtype`` of that library when given: operators take the data's float dtype), copied once.
+
+    NumPy data gets the table itself (cast where a dtype is asked for, and cast once)."""
     if is_numpy_array(like):
-        return values.astype(like.dtype, copy=False)
-    return from_numpy(np.array(values), like)
+        if dtype is None or table.dtype == dtype:
+            return table
+    xp = array_namespace(like)
+    jax = is_jax_array(like)          # under jax.jit a tracer has no device: constants then
+    where = None if jax or is_numpy_array(like) else device(like)
+    key = (id(table), id(xp), str(where), str(dtype))
+    found = _ON_DEVICE.get(key)
+    if found is None:
+        host = np.array(table)        # a writeable copy: some libraries refuse read-only memory
+        if is_numpy_array(like):
+            found = host.astype(dtype)
+            found.flags.writeable = False
+        elif jax:   # a concrete constant, even while jax.jit traces: safe to keep
+            import jax as _jax
+
+            with _jax.ensure_compile_time_eval():
+                found = xp.asarray(host, dtype=dtype)
+        else:
+            found = xp.asarray(host, dtype=dtype, device=where)
+        _ON_DEVICE[key] = found
+        weakref.finalize(table, _ON_DEVICE.pop, key, None)
+    return found

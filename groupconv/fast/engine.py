@@ -1,36 +1,42 @@
-"""The correlation engine: one standard multi-channel 2D cross-correlation, as matrix products.
+"""The correlation engine: one standard multi-channel cross-correlation in d = 1, 2, 3 dimensions,
+as matrix products.
 
-    y[b, o, i, j] = sum_{c, a, a'} x_pad[b, c, i + a, j + a'] w[o, a, a', c]
+    y[b, o, i] = sum_{c, a} x_pad[b, c, i + a] w[o, a, c]          (i, a: d-indices)
 
-Every group layer reduces to this call once its filter bank is expanded (C_out * S output and
-C_in * S input channels). A chunk of images is laid out (C, rows, W_pad, images) and flattened,
-so that moving the window by (a, a') is moving a flat view by (a W_pad + a') * images: the taps
-become column blocks of one matrix, copied in long contiguous runs, and the work is a few large
-GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
+Every group layer reduces to this call once its filter bank is expanded (C_out S output and
+C_in S input channels). Layouts are declared, as jax.lax's dimension numbers are: the input is
+(B, C, *spatial) ("NC" + spatial), the weights (O, *k^d, C) (taps before channels), the output
+(B, O, *spatial'). A chunk of images is laid out (C, *spatial_padded, images) and flattened, so
+that moving the window by a tap (a_1, ..., a_d) is moving a flat view by sum_i a_i stride_i: the
+taps become column blocks of one matrix, copied in long contiguous runs, and the work is a few
+large GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
 
-- ``"im2col"``: all k * k taps stacked, one GEMM with K = k^2 C (few input channels: lifting;
-  small maps, where padded rows would be mostly waste);
-- ``"rows"``: the k column taps stacked, one GEMM with K = k C and k * O rows (one per row tap),
-  then k - 1 shifted in-place additions (wide layers on larger maps);
+- ``"im2col"``: all k^d taps stacked, one GEMM with K = k^d C (few input channels: lifting;
+  small maps, where padded rows would be mostly waste; d = 1);
+- ``"rows"``: the k taps of the last axis stacked, one GEMM with K = k C and k^(d-1) O rows
+  (one block per tap of the leading axes), then k^(d-1) - 1 shifted in-place additions (wide
+  layers on larger maps);
 - ``"scatter"``: when the output is much larger than the input (the heavy padding of an
   adjoint), the transposed correlation: GEMMs over the input positions only (all taps at once
   on small maps, tap by tap on larger ones), added into place, so that no product with a
   padding zero is computed.
 
-Work is done in chunks of whole images, or of image rows, of about ``TARGET_COLUMNS`` output
-positions (more on a GPU, where each chunk is a kernel launch), and the temporary arrays never
-exceed ``max_workspace`` bytes. They live in a ``Workspace`` that a caller (a layer) keeps and
-passes again, so that repeated calls reuse the same memory instead of paying for fresh pages
-every time. A call without one uses its thread's pooled workspace, which is kept between calls
-while it holds at most ``POOL_LIMIT`` bytes; ``release_memory()`` frees it.
+Work is done in chunks of whole images, or of slabs along the first spatial axis, of about
+``TARGET_COLUMNS`` output positions (more on a GPU, where each chunk is a kernel launch), and the
+temporary arrays never exceed ``max_workspace`` bytes. They live in a ``Workspace`` that a caller
+(a layer) keeps and passes again, so that repeated calls reuse the same memory instead of paying
+for fresh pages every time. A call without one uses its thread's pooled workspace, which is kept
+between calls while it holds at most ``POOL_LIMIT`` bytes; ``release_memory()`` frees it.
 
 Written against the Python array API standard (through array-api-compat): NumPy, CuPy and
 array-api-strict arrays run this code; PyTorch and JAX arrays go to their library's own
-convolution (``groupconv.fast.native``).
+convolution (``groupconv.fast.native``: conv1d/conv2d/conv3d, ``conv_general_dilated``).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import threading
 from typing import Any
 
@@ -41,7 +47,7 @@ from array_api_compat import (
 from ..modes import check_size, output_size, padding_of
 from .native import native_for
 
-__all__ = ["correlate2d", "weight_gradient", "adjoint_weights", "Workspace",
+__all__ = ["correlate", "weight_gradient", "adjoint_weights", "Workspace",
            "DEFAULT_MAX_WORKSPACE", "POOL_LIMIT", "release_memory"]
 
 #: Default bound on the engine's temporary arrays, in bytes (256 MiB).
@@ -59,17 +65,27 @@ POOL_LIMIT = 256 * 2**20
 #: The per-thread pool: the module's only state besides read-only caches (see release_memory).
 _POOL = threading.local()
 
-_IM2COL_MAX_K = 160  # stack all k^2 taps while k^2 C stays below this (measured: bench_layers)
+_IM2COL_MAX_K = 160  # stack all k^d taps while k^d C stays below this (measured: bench_layers)
 _MAX_WASTE = 1.5     # ... or when "rows" would compute 1.5x the output positions, or more
 _MAX_GROWTH = 1.5    # outputs with 1.5x the input's positions, or more: the transposed form
 _CACHE_BYTES = 2**20  # "scatter": all taps' products in one GEMM up to this size (measured)
 
 
 class Workspace:
-    """Scratch memory for ``correlate2d``, reused from call to call.
+    """Scratch memory for ``correlate``, reused from call to call.
 
     Keep one per layer (or per thread) and pass it to every call: buffers grow to the largest
     size needed and are then reused. Not thread-safe; it holds its memory until dropped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import groupconv
+    >>> ws = groupconv.Workspace()
+    >>> x, w = np.ones((2, 1, 8, 8)), np.ones((3, 1, 3, 3))
+    >>> y = groupconv.lifting_correlation(x, w, "p4", workspace=ws)
+    >>> ws.nbytes > 0
+    True
     """
 
     def __init__(self) -> None:
@@ -77,9 +93,7 @@ class Workspace:
 
     def buffer(self, xp, name: str, shape: tuple[int, ...], dtype, like) -> Any:
         """An array of ``shape`` backed by the buffer ``name`` (contents unspecified)."""
-        size = 1
-        for n in shape:
-            size *= n
+        size = math.prod(shape)
         key = (name, str(dtype), str(device(like)), id(xp))
         flat = self._buffers.get(key)
         if flat is None or flat.shape[0] < size:
@@ -97,8 +111,19 @@ class Workspace:
 
 
 def release_memory() -> int:
-    """Free this thread's pooled scratch memory (used by calls that pass no Workspace);
-    returns the number of bytes released."""
+    """Free this thread's pooled scratch memory (used by calls that pass no Workspace).
+
+    Returns
+    -------
+    int
+        The number of bytes released.
+
+    Examples
+    --------
+    >>> import groupconv
+    >>> groupconv.release_memory() >= 0
+    True
+    """
     ws = getattr(_POOL, "workspace", None)
     _POOL.workspace = None
     return ws.nbytes if ws is not None else 0
@@ -121,25 +146,28 @@ def _trim_pool() -> None:
         _POOL.workspace = None
 
 
-def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
-                max_workspace: int = DEFAULT_MAX_WORKSPACE,
-                workspace: Workspace | None = None) -> Any:
-    """Cross-correlate x (B, C, H, W) with w (O, k, k, C) (taps before channels): (B, O, H', W').
+def correlate(x: Any, w: Any, mode: str | int = "valid", *,
+              max_workspace: int = DEFAULT_MAX_WORKSPACE,
+              workspace: Workspace | None = None) -> Any:
+    """Cross-correlate x (B, C, *spatial) with w (O, *k^d, C) (taps before channels):
+    (B, O, *spatial').
 
     ``mode``: "valid", "same" (zero padding k // 2 on each side), "full" (k - 1), or the
     padding itself, an int in 0..k-1.
     """
     xp = array_namespace(x, w)
-    batch, c_in, h, wd = x.shape
-    o, k, k2, c_w = w.shape
-    if k != k2 or c_w != c_in:
-        raise ValueError(f"weights must have shape (O, k, k, {c_in}), got {tuple(w.shape)}")
+    d = x.ndim - 2
+    batch, c_in = x.shape[0], x.shape[1]
+    o, k, c_w = w.shape[0], w.shape[1], w.shape[-1]
+    if w.ndim != d + 2 or any(a != k for a in w.shape[1:-1]) or c_w != c_in:
+        raise ValueError(f"weights must have shape (O, {', '.join(['k'] * d)}, {c_in}), got "
+                         f"{tuple(w.shape)}")
     p = padding_of(mode, k)
-    ho, wo = check_size(h, wd, k, p)
+    out_shape = check_size(x.shape[2:], k, p)
     native = native_for(xp)
     if native is not None:
         return native.correlate(x, w, p)
-    out = xp.empty((batch, o, ho, wo), dtype=x.dtype, device=device(x))
+    out = xp.empty((batch, o) + out_shape, dtype=x.dtype, device=device(x))
     if batch == 0:
         return out
     ws = _pooled(workspace)
@@ -148,220 +176,266 @@ def correlate2d(x: Any, w: Any, mode: str | int = "valid", *,
         _scatter(xp, ws, x, w, p, out, max_workspace)
         _trim_pool()
         return out
-    taps = k * k if strategy == "im2col" else k
-    rows_out = o if strategy == "im2col" else k * o
+    taps = k**d if strategy == "im2col" else k
+    rows_out = o if strategy == "im2col" else k ** (d - 1) * o
     for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, taps * c_in + rows_out,
                                             max_workspace):
         if strategy == "im2col":
-            y = _im2col_block(xp, ws, block, w, rows, wo)
+            y = _im2col_block(xp, ws, block, w, (rows,) + out_shape[1:])
         else:
-            y = _rows_block(xp, ws, block, w, wo)
-        out[b0:b0 + nb, :, r0:r0 + rows, :] = xp.permute_dims(y[:, :rows, ...], (3, 0, 1, 2))
+            y = _rows_block(xp, ws, block, w, (rows,) + out_shape[1:])
+        out[b0:b0 + nb, :, r0:r0 + rows, ...] = xp.permute_dims(y, (d + 1, 0) +
+                                                                tuple(range(1, d + 1)))
     _trim_pool()
     return out
 
 
 def adjoint_weights(w: Any) -> Any:
-    """The weights of the adjoint correlation: (O, k, k, C) -> (C, k, k, O), taps reversed.
+    """The weights of the adjoint correlation: (O, *k^d, C) -> (C, *k^d, O), taps reversed.
 
-    If y = correlate2d(x, w, p) then the gradient of <y, dy> with respect to x is
-    correlate2d(dy, adjoint_weights(w), k - 1 - p).
+    If y = correlate(x, w, p) then the gradient of <y, dy> with respect to x is
+    correlate(dy, adjoint_weights(w), k - 1 - p).
     """
     xp = array_namespace(w)
-    return xp.flip(xp.permute_dims(w, (3, 1, 2, 0)), axis=(1, 2))
+    d = w.ndim - 2
+    return xp.flip(xp.permute_dims(w, (d + 1,) + tuple(range(1, d + 1)) + (0,)),
+                   axis=tuple(range(1, d + 1)))
 
 
 def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
                     max_workspace: int = DEFAULT_MAX_WORKSPACE,
                     workspace: Workspace | None = None) -> Any:
-    """Gradient of <correlate2d(x, w, mode), dy> with respect to w (O, k, k, C):
+    """Gradient of <correlate(x, w, mode), dy> with respect to w (O, *k^d, C):
 
-        dw[o, a, a', c] = sum_{b, i, j} dy[b, o, i, j] x_pad[b, c, i + a, j + a'],
+        dw[o, a, c] = sum_{b, i} dy[b, o, i] x_pad[b, c, i + a],
 
-    one GEMM dy (O, N) @ cols(x)^T (N, k^2 C) per chunk of output positions.
+    one GEMM dy (O, N) @ cols(x)^T (N, k^d C) per chunk of output positions.
     """
     xp = array_namespace(x, dy)
-    batch, c_in, h, wd = x.shape
+    d = x.ndim - 2
+    batch, c_in = x.shape[0], x.shape[1]
     o = dy.shape[1]
     p = padding_of(mode, k)
-    ho, wo = check_size(h, wd, k, p)
-    if tuple(dy.shape) != (batch, o, ho, wo):
-        raise ValueError(f"dy must have shape {(batch, o, ho, wo)}, got {tuple(dy.shape)}")
+    out_shape = check_size(x.shape[2:], k, p)
+    if tuple(dy.shape) != (batch, o) + out_shape:
+        raise ValueError(f"dy must have shape {(batch, o) + out_shape}, got {tuple(dy.shape)}")
     native = native_for(xp)
     if native is not None:
         return native.weight_gradient(x, dy, k, p)
     ws = _pooled(workspace)
-    wp = wd + 2 * p
     strategy = "rows" if _strategy(x, o, k, p, max_workspace, scatter=False) == "rows" \
         else "im2col"
-    grad = xp.zeros((o, k, k * c_in), dtype=x.dtype, device=device(x))
-    extra = k * k * c_in + o if strategy == "im2col" else k * c_in + o
+    grad = xp.zeros((o, k ** (d - 1), k * c_in), dtype=x.dtype, device=device(x))
+    extra = k**d * c_in + o if strategy == "im2col" else k * c_in + o
     for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, extra, max_workspace):
-        dy_chunk = xp.permute_dims(dy[b0:b0 + nb, :, r0:r0 + rows, :], (1, 2, 3, 0))
+        chunk = (rows,) + out_shape[1:]
+        dy_chunk = xp.permute_dims(dy[b0:b0 + nb, :, r0:r0 + rows, ...],
+                                   (1,) + tuple(range(2, d + 2)) + (0,))
         if strategy == "im2col":
-            cols = _stack_taps(xp, ws, block, k, rows, wo)
-            n = rows * wo * nb
-            dyc = ws.buffer(xp, "dy", (o, rows, wo, nb), x.dtype, x)
+            cols = _stack_taps(xp, ws, block, k, chunk)
+            n = math.prod(chunk) * nb
+            dyc = ws.buffer(xp, "dy", (o,) + chunk + (nb,), x.dtype, x)
             dyc[...] = dy_chunk
-            grad += xp.reshape(xp.reshape(dyc, (o, n)) @ xp.reshape(cols, (k * k * c_in, n)).T,
-                               (o, k, k * c_in))
+            grad += xp.reshape(xp.reshape(dyc, (o, n)) @ xp.reshape(cols, (k**d * c_in, n)).T,
+                               (o, k ** (d - 1), k * c_in))
         else:
-            # dy on the padded grid (zero where no output is), against the k column taps of the
-            # flat block shifted by whole rows: one GEMM per row tap, no further copies
-            lb = rows + k - 1
-            n = lb * wp * nb
-            dyc = ws.buffer(xp, "dy", (o, lb, wp, nb), x.dtype, x)
+            # dy on the padded grid (zero where no output is), against the k last-axis taps of
+            # the flat block shifted by each leading tap: one GEMM per leading tap
+            padded = tuple(block.shape[1:-1])
+            n = math.prod(padded) * nb
+            dyc = ws.buffer(xp, "dy", (o,) + padded + (nb,), x.dtype, x)
             dyc[...] = 0
-            dyc[:, :rows, :wo, :] = dy_chunk
+            dyc[(slice(None),) + tuple(slice(0, m) for m in chunk) + (slice(None),)] = dy_chunk
             dy_flat = xp.reshape(dyc, (o, n))
             cols = _column_taps(xp, ws, block, k)
-            for a in range(k):
-                off = a * wp * nb
-                grad[:, a, :] += dy_flat[:, :n - off] @ cols[:, off:].T
+            for lead, off in _leading_taps(block.shape, k):
+                grad[:, lead, :] += dy_flat[:, :n - off] @ cols[:, off:].T
     _trim_pool()
-    return xp.reshape(grad, (o, k, k, c_in))
+    return xp.reshape(grad, (o,) + (k,) * d + (c_in,))
+
+
+def _strides(block_shape: tuple[int, ...]) -> list[int]:
+    """Flat strides of the spatial axes of a block (C, *spatial, images)."""
+    strides, step = [], block_shape[-1]
+    for n in reversed(block_shape[1:-1]):
+        strides.append(step)
+        step *= n
+    return strides[::-1]
+
+
+def _leading_taps(block_shape: tuple[int, ...], k: int):
+    """(index, flat offset) of every tap of the leading d - 1 axes, in row-major order."""
+    strides = _strides(block_shape)[:-1]
+    for n, taps in enumerate(itertools.product(range(k), repeat=len(strides))):
+        yield n, sum(a * s for a, s in zip(taps, strides))
 
 
 def _blocks(xp, ws: Workspace, x, k: int, p: int, extra_per_column: int, max_workspace: int):
-    """Chunks of the zero-padded input, laid out (C, rows, W_pad, images): images innermost,
-    so that every tap of a chunk is one long contiguous run and a shift of the window by
-    (a, a') is a shift of the flat block by (a W_pad + a') * images.
+    """Chunks of the zero-padded input, laid out (C, *spatial, images): images innermost, so
+    that every tap of a chunk is one long contiguous run and a shift of the window by a tap is
+    a shift of the flat block.
 
-    Yields (first image, images, first output row, output rows, block); chunks hold about
+    Yields (first image, images, first output slab, slabs, block); chunks hold about
     TARGET_COLUMNS output positions and at most ``max_workspace`` bytes with the engine's other
     buffers (``extra_per_column`` values per position), nearly equal in size.
     """
-    batch, c_in, h, wd = x.shape
-    ho, wp = output_size(h, k, p), wd + 2 * p
+    batch, c_in = x.shape[0], x.shape[1]
+    spatial = tuple(x.shape[2:])
+    d = len(spatial)
+    o1 = output_size(spatial[0], k, p)
+    rest = tuple(n + 2 * p for n in spatial[1:])
     per_column = (xp.finfo(x.dtype).bits // 8) * (c_in + extra_per_column)
     budget = max(1, int(max_workspace) // per_column)
     target = GPU_TARGET_COLUMNS if is_cupy_namespace(xp) else TARGET_COLUMNS
-    nb, rows = _chunk_shape(batch, ho, k, wp, min(budget, target))
+    nb, slabs = _chunk_shape(batch, o1, k, math.prod(rest), min(budget, target))
+    inner = tuple(slice(p, p + n) for n in spatial[1:])
     for b0, nbc in _even_split(batch, nb):
-        for r0, rc in _even_split(ho, rows):
-            block = ws.buffer(xp, "block", (c_in, rc + k - 1, wp, nbc), x.dtype, x)
+        for r0, rc in _even_split(o1, slabs):
+            block = ws.buffer(xp, "block", (c_in, rc + k - 1) + rest + (nbc,), x.dtype, x)
             top = r0 - p
-            lo, hi = max(top, 0), min(top + rc + k - 1, h)
+            lo, hi = max(top, 0), min(top + rc + k - 1, spatial[0])
             block[...] = 0
             if hi > lo:
-                block[:, lo - top:hi - top, p:p + wd, :] = xp.permute_dims(
-                    x[b0:b0 + nbc, :, lo:hi, :], (1, 2, 3, 0))
+                block[(slice(None), slice(lo - top, hi - top)) + inner + (slice(None),)] = \
+                    xp.permute_dims(x[b0:b0 + nbc, :, lo:hi, ...],
+                                    (1,) + tuple(range(2, d + 2)) + (0,))
             yield b0, nbc, r0, rc, block
 
 
-def _im2col_block(xp, ws: Workspace, block, w, rows: int, wo: int):
-    """All k^2 taps of the valid positions stacked (k^2 C, N): one GEMM. (O, rows, wo, images)"""
-    c_in, nb = block.shape[0], block.shape[3]
+def _im2col_block(xp, ws: Workspace, block, w, chunk: tuple[int, ...]):
+    """All k^d taps of the valid positions stacked (k^d C, N): one GEMM.
+    Returns (O, *chunk, images)."""
+    c_in, nb = block.shape[0], block.shape[-1]
     o, k = w.shape[0], w.shape[1]
-    cols = _stack_taps(xp, ws, block, k, rows, wo)
-    n = rows * wo * nb
+    d = len(chunk)
+    cols = _stack_taps(xp, ws, block, k, chunk)
+    n = math.prod(chunk) * nb
     prod = ws.buffer(xp, "products", (o, n), block.dtype, block)
-    _matmul_into(xp, xp.reshape(w, (o, k * k * c_in)), xp.reshape(cols, (k * k * c_in, n)), prod)
-    return xp.reshape(prod, (o, rows, wo, nb))
+    _matmul_into(xp, xp.reshape(w, (o, k**d * c_in)), xp.reshape(cols, (k**d * c_in, n)), prod)
+    return xp.reshape(prod, (o,) + chunk + (nb,))
 
 
-def _stack_taps(xp, ws: Workspace, block, k: int, rows: int, wo: int):
-    """cols[a, a', c, r, j, i] = block[c, r + a, j + a', i]: every tap of every valid position."""
-    c_in, nb = block.shape[0], block.shape[3]
-    cols = ws.buffer(xp, "cols", (k, k, c_in, rows, wo, nb), block.dtype, block)
-    for a in range(k):
-        for b in range(k):
-            cols[a, b, ...] = block[:, a:a + rows, b:b + wo, :]
+def _stack_taps(xp, ws: Workspace, block, k: int, chunk: tuple[int, ...]):
+    """cols[a, c, i, b] = block[c, i + a, b]: every tap a of every valid position i."""
+    c_in, nb = block.shape[0], block.shape[-1]
+    d = len(chunk)
+    cols = ws.buffer(xp, "cols", (k,) * d + (c_in,) + chunk + (nb,), block.dtype, block)
+    for taps in itertools.product(range(k), repeat=d):
+        window = tuple(slice(a, a + m) for a, m in zip(taps, chunk))
+        cols[taps + (Ellipsis,)] = block[(slice(None),) + window + (slice(None),)]
     return cols
 
 
-def _rows_block(xp, ws: Workspace, block, w, wo: int):
-    """The k column taps stacked on the flat padded block (k C, N): one GEMM with the k row taps
-    as k blocks of O rows, then the row taps added in place, shifted by whole padded rows.
-    Returns (O, rows + k - 1, wo, images), of which the first ``rows`` rows are the output."""
-    c_in, lb, wp, nb = block.shape
+def _rows_block(xp, ws: Workspace, block, w, chunk: tuple[int, ...]):
+    """The k taps of the last axis stacked on the flat padded block (k C, N): one GEMM with the
+    taps of the leading axes as k^(d-1) blocks of O rows, then those blocks added in place,
+    each shifted by its flat offset. Returns (O, *chunk, images)."""
+    c_in, nb = block.shape[0], block.shape[-1]
+    padded = tuple(block.shape[1:-1])
     o, k = w.shape[0], w.shape[1]
-    n = lb * wp * nb
+    d = len(chunk)
+    n = math.prod(padded) * nb
     cols = _column_taps(xp, ws, block, k)
-    w_rows = xp.reshape(xp.permute_dims(xp.reshape(w, (o, k, k * c_in)), (1, 0, 2)),
-                        (k * o, k * c_in))
-    prod = ws.buffer(xp, "products", (k * o, n), block.dtype, block)
+    lead = k ** (d - 1)
+    w_rows = xp.reshape(xp.permute_dims(xp.reshape(w, (o, lead, k * c_in)), (1, 0, 2)),
+                        (lead * o, k * c_in))
+    prod = ws.buffer(xp, "products", (lead * o, n), block.dtype, block)
     _matmul_into(xp, w_rows, cols, prod)
     y = prod[:o, :]
-    for a in range(1, k):
-        off = a * wp * nb
-        y[:, :n - off] += prod[a * o:(a + 1) * o, off:]
-    return xp.reshape(y, (o, lb, wp, nb))[:, :, :wo, :]
+    for index, off in _leading_taps(block.shape, k):
+        if index:
+            y[:, :n - off] += prod[index * o:(index + 1) * o, off:]
+    y = xp.reshape(y, (o,) + padded + (nb,))
+    return y[(slice(None),) + tuple(slice(0, m) for m in chunk) + (slice(None),)]
 
 
 def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
     """Outputs larger than inputs (heavy padding: the adjoint of a "valid" layer): the
     transposed correlation over the input positions only,
 
-        y[o, u + p - a, v + p - a'] += sum_c w[o, a, a', c] x[c, u, v]    for every tap (a, a'),
+        y[o, u + p - a] += sum_c w[o, a, c] x[c, u]    for every tap a,
 
     products formed by GEMM and added into place (col2im): no product with a padding zero is
     formed. The products of all taps come from one GEMM while they fit in a cache
     (``_CACHE_BYTES``: small maps, where loop overhead counts), else tap by tap, so that each
     product stays in the cache before it is added."""
-    batch, c_in, h, wd = x.shape
+    batch, c_in = x.shape[0], x.shape[1]
+    spatial = tuple(x.shape[2:])
+    d = len(spatial)
     o, k = w.shape[0], w.shape[1]
-    ho, wo = out.shape[2], out.shape[3]
+    out_shape = tuple(out.shape[2:])
+    positions = math.prod(spatial)
     itemsize = xp.finfo(x.dtype).bits // 8
-    per_image = _scatter_bytes(x, o, k, ho * wo)
-    nb = max(1, min(batch, int(max_workspace) // per_image, max(1, TARGET_COLUMNS // (h * wd))))
-    stacked = itemsize * k * k * o * h * wd * nb <= _CACHE_BYTES
-    taps = 1 if not stacked else k * k
-    w_taps = xp.reshape(xp.permute_dims(w, (1, 2, 0, 3)), (k * k * o, c_in))
+    per_image = _scatter_bytes(x, o, k, math.prod(out_shape))
+    nb = max(1, min(batch, int(max_workspace) // per_image,
+                    max(1, TARGET_COLUMNS // positions)))
+    stacked = itemsize * k**d * o * positions * nb <= _CACHE_BYTES
+    taps = 1 if not stacked else k**d
+    w_taps = xp.reshape(xp.permute_dims(w, tuple(range(1, d + 1)) + (0, d + 1)),
+                        (k**d * o, c_in))
+    w_each = xp.reshape(w, (o, k**d, c_in))
     for b0, nbc in _even_split(batch, nb):
-        xs = ws.buffer(xp, "block", (c_in, h, wd, nbc), x.dtype, x)
-        xs[...] = xp.permute_dims(x[b0:b0 + nbc, ...], (1, 2, 3, 0))
-        flat = xp.reshape(xs, (c_in, h * wd * nbc))
-        prod = ws.buffer(xp, "products", (taps * o, h * wd * nbc), x.dtype, x)
+        xs = ws.buffer(xp, "block", (c_in,) + spatial + (nbc,), x.dtype, x)
+        xs[...] = xp.permute_dims(x[b0:b0 + nbc, ...], (1,) + tuple(range(2, d + 2)) + (0,))
+        flat = xp.reshape(xs, (c_in, positions * nbc))
+        prod = ws.buffer(xp, "products", (taps * o, positions * nbc), x.dtype, x)
         if stacked:
             _matmul_into(xp, w_taps, flat, prod)
-        y = ws.buffer(xp, "cols", (o, ho, wo, nbc), x.dtype, x)
+        y = ws.buffer(xp, "cols", (o,) + out_shape + (nbc,), x.dtype, x)
         y[...] = 0
-        for a in range(k):
-            i0, u0 = max(p - a, 0), max(a - p, 0)      # output row u + p - a for input row u
-            rows = min(ho - i0, h - u0)
-            for b in range(k):
-                j0, v0 = max(p - b, 0), max(b - p, 0)
-                cols = min(wo - j0, wd - v0)
-                if rows <= 0 or cols <= 0:
-                    continue
-                if stacked:
-                    row = (a * k + b) * o
-                    tap = xp.reshape(prod[row:row + o, :], (o, h, wd, nbc))
-                else:
-                    _matmul_into(xp, w[:, a, b, :], flat, prod)
-                    tap = xp.reshape(prod, (o, h, wd, nbc))
-                y[:, i0:i0 + rows, j0:j0 + cols, :] += tap[:, u0:u0 + rows, v0:v0 + cols, :]
-        out[b0:b0 + nbc, ...] = xp.permute_dims(y, (3, 0, 1, 2))
+        for index, tap in enumerate(itertools.product(range(k), repeat=d)):
+            # output u + p - a for input u, on every axis
+            dst, src = [], []
+            for a, n, m in zip(tap, spatial, out_shape):
+                i0, u0 = max(p - a, 0), max(a - p, 0)
+                length = min(m - i0, n - u0)
+                dst.append(slice(i0, i0 + length))
+                src.append(slice(u0, u0 + length))
+            if any(s.stop <= s.start for s in dst):
+                continue
+            if stacked:
+                tap_products = xp.reshape(prod[index * o:(index + 1) * o, :],
+                                          (o,) + spatial + (nbc,))
+            else:
+                _matmul_into(xp, w_each[:, index, :], flat, prod)
+                tap_products = xp.reshape(prod, (o,) + spatial + (nbc,))
+            y[(slice(None),) + tuple(dst) + (slice(None),)] += \
+                tap_products[(slice(None),) + tuple(src) + (slice(None),)]
+        out[b0:b0 + nbc, ...] = xp.permute_dims(y, (d + 1, 0) + tuple(range(1, d + 1)))
 
 
 def _strategy(x, o: int, k: int, p: int, max_workspace: int, scatter: bool = True) -> str:
     """"scatter" where the output has 1.5 times the input's positions or more (the heavy
     padding of an adjoint) and one image fits the workspace; "im2col" for few input channels,
-    or where padded rows would make "rows" compute 1.5 times the output or more (small maps);
-    "rows" otherwise (wide layers on larger maps)."""
-    batch, c_in, h, wd = x.shape
-    ho, wo, wp = output_size(h, k, p), output_size(wd, k, p), wd + 2 * p
-    if scatter and ho * wo >= _MAX_GROWTH * h * wd and \
-            _scatter_bytes(x, o, k, ho * wo) <= max_workspace:
+    in one dimension, or where padded slabs would make "rows" compute 1.5 times the output or
+    more (small maps); "rows" otherwise (wide layers on larger maps)."""
+    c_in = x.shape[1]
+    spatial = tuple(x.shape[2:])
+    d = len(spatial)
+    out = [output_size(n, k, p) for n in spatial]
+    positions, outputs = math.prod(spatial), math.prod(out)
+    if scatter and outputs >= _MAX_GROWTH * positions and \
+            _scatter_bytes(x, o, k, outputs) <= max_workspace:
         return "scatter"
-    waste = (ho + k - 1) * wp / (ho * wo)
-    return "im2col" if k * k * c_in <= _IM2COL_MAX_K or waste >= _MAX_WASTE else "rows"
+    waste = (out[0] + k - 1) * math.prod(n + 2 * p for n in spatial[1:]) / max(outputs, 1)
+    return "im2col" if d == 1 or k**d * c_in <= _IM2COL_MAX_K or waste >= _MAX_WASTE \
+        else "rows"
 
 
 def _scatter_bytes(x, o: int, k: int, out_positions: int) -> int:
     """Workspace of one image in the "scatter" strategy: input, one tap's products, output
     (all taps' products only while they fit ``_CACHE_BYTES``)."""
-    c_in, h, wd = x.shape[1], x.shape[2], x.shape[3]
+    c_in = x.shape[1]
+    positions = math.prod(x.shape[2:])
     itemsize = array_namespace(x).finfo(x.dtype).bits // 8
-    return itemsize * (h * wd * (c_in + o) + out_positions * o)
+    return itemsize * (positions * (c_in + o) + out_positions * o)
 
 
 def _column_taps(xp, ws: Workspace, block, k: int):
-    """cols[(a', c), n] = flat_block[c, n + a' * images]: the k column taps of the flat padded
-    block, (k C, N); a row tap a is then the view cols[:, a * W_pad * images:]."""
-    c_in, lb, wp, nb = block.shape
-    n = lb * wp * nb
+    """cols[(a_d, c), n] = flat_block[c, n + a_d * images]: the k taps of the last axis of the
+    flat padded block, (k C, N); a tap of the leading axes is then the view cols[:, offset:]."""
+    c_in, nb = block.shape[0], block.shape[-1]
+    n = math.prod(block.shape[1:])
     flat = xp.reshape(block, (c_in, n))
     cols = ws.buffer(xp, "cols", (k, c_in, n), block.dtype, block)
     for b in range(k):
@@ -371,13 +445,13 @@ def _column_taps(xp, ws: Workspace, block, k: int):
     return xp.reshape(cols, (k * c_in, n))
 
 
-def _chunk_shape(batch: int, ho: int, k: int, wp: int, columns: int) -> tuple[int, int]:
-    """(images, output rows) per chunk of about ``columns`` flat positions: whole images while
-    one fits, else bands of rows (at least one output row, i.e. k input rows)."""
-    per_image = (ho + k - 1) * wp
+def _chunk_shape(batch: int, o1: int, k: int, rest: int, columns: int) -> tuple[int, int]:
+    """(images, output slabs) per chunk of about ``columns`` flat positions: whole images while
+    one fits, else slabs of the first axis (at least one output slab, i.e. k input slabs)."""
+    per_image = (o1 + k - 1) * rest
     if per_image <= columns:
-        return min(batch, columns // per_image), ho
-    return 1, max(1, min(ho, columns // wp - (k - 1)))
+        return min(batch, columns // per_image), o1
+    return 1, max(1, min(o1, columns // rest - (k - 1)))
 
 
 def _even_split(total: int, most: int):

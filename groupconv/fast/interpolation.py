@@ -10,22 +10,21 @@ zero where A^-1 x falls outside the array. Rotations by multiples of 90 degrees,
 and sines are computed exactly (no 6e-17), send grid points to grid points: their operators are
 exact permutations. One routine computes the four neighbours and weights of the sample points;
 kernels use it as a dense (k^2, k^2) matrix (``transform_operator``), images as a gather
-(``transform_image``). The filter banks of SE(2)_N and of the scale group are stacks of such
-matrices (``rotation_operators``, ``scale_operators``).
+(``transform_image``). The filter banks of the sampled groups (SE(2)_N, the scale group) are
+stacks of such matrices, one per point sample (``kernel_operators``).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..caching import cached_arrays
-from ..groups.continuous import exact_cos_sin, rotation_matrix
+from ..groups import AffineGroup
+from ..groups.sampled import rotation_matrix
 
-__all__ = ["exact_cos_sin", "rotation_matrix", "bilinear_weights", "transform_operator",
-           "transform_image", "rotate_image", "scale_image", "disk", "disk_mask",
-           "rotation_operators", "scaled_kernel_size", "scale_operators"]
+__all__ = ["bilinear_weights", "transform_operator", "image_tables", "transform_image",
+           "rotate_image",
+           "scale_image", "disk", "disk_mask", "kernel_operators"]
 
 _SNAP = 1e-12  # sample points this close to a grid point are taken as that grid point
 
@@ -94,12 +93,24 @@ def transform_operator(matrix: np.ndarray, k: int, out_k: int | None = None,
     return _operator(tuple(inverse.ravel().tolist()), k, out_k or k, bool(mask))
 
 
+def image_tables(matrix: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear sources (N, 4) and weights (N, 4) of (L_A f)(x) = f~(A^-1 x) for every pixel x of
+    an array of ``shape``, about its centre. Cached; read-only."""
+    inverse = np.linalg.inv(np.asarray(matrix, dtype=np.float64))
+    return _image_tables(tuple(inverse.ravel().tolist()), tuple(int(n) for n in shape))
+
+
+@cached_arrays(maxsize=128)
+def _image_tables(inverse_key: tuple, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    inverse = np.array(inverse_key).reshape(2, 2)
+    return bilinear_weights(_sample_points(inverse, shape, shape), shape)
+
+
 def transform_image(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """L_A x about the centre of the last two axes, same shape: x~(A^-1 x), 0 outside."""
     x = np.asarray(x)
     h, w = x.shape[-2:]
-    inverse = np.linalg.inv(np.asarray(matrix, dtype=np.float64))
-    indices, weights = bilinear_weights(_sample_points(inverse, (h, w), (h, w)), (h, w))
+    indices, weights = image_tables(matrix, (h, w))
     flat = x.reshape(x.shape[:-2] + (h * w,))
     out = (flat[..., indices] * weights).sum(axis=-1)
     return out.reshape(x.shape).astype(np.result_type(x.dtype, np.float32), copy=False)
@@ -115,34 +126,28 @@ def scale_image(x: np.ndarray, factor: float) -> np.ndarray:
     return transform_image(x, np.eye(2) * factor)
 
 
-# ---------------------------------------------------- the operators of the lecture's banks
+# ---------------------------------------------------- the operators of the sampled banks
 @cached_arrays(maxsize=64)
-def rotation_operators(n: int, k: int, mask: bool = True) -> np.ndarray:
-    """(N, k^2, k^2): operator r rotates a flattened k x k kernel by r 2 pi / N about its centre
-    (bilinear, optionally within the disk). For N divisible by 4, r + N/4 is r followed by the
-    exact quarter turn, so that quarter turns commute with the bank exactly."""
-    quarter = transform_operator(rotation_matrix(np.pi / 2), k)     # the permutation np.rot90
-    ops = np.empty((n, k * k, k * k))
-    for r in range(n):
-        if n % 4 == 0 and r >= n // 4:
-            ops[r] = quarter @ ops[r - n // 4]
+def kernel_operators(group: AffineGroup, k: int) -> np.ndarray:
+    """(S, K^2, k^2): operator s maps a flattened k x k kernel to the kernel transformed by the
+    sample h_s, k_s(x) = k~(A_s^-1 x) / |det A_s|, on the K x K grid (K = group.kernel_size(k)),
+    bilinear, within the disk when the group keeps kernels there (``SE2(N, disk=True)``).
+
+    A sample h_s = h_q h_s' with q an exact sample (a quarter turn) is operator s' followed by
+    q's exact permutation, so that the exact samples commute with the bank exactly (SE(2)_N for
+    N divisible by 4); the identity's operator is an exact, zero-padded copy."""
+    size = group.kernel_size(k)
+    mats = group.point_matrices()
+    exact = [int(q) for q in group.exact_samples() if q != 0]
+    disk = bool(getattr(group, "disk", False))
+    ops = np.empty((group.samples, size * size, k * k))
+    for s in range(group.samples):
+        for q in exact:
+            earlier = int(group.relative(q, s))           # h_s = h_q h_earlier
+            if 0 <= earlier < s:
+                ops[s] = transform_operator(mats[q], size) @ ops[earlier]
+                break
         else:
-            ops[r] = transform_operator(rotation_matrix(2 * np.pi * r / n), k, mask=mask)
+            ops[s] = transform_operator(mats[s], k, out_k=size, mask=disk) / \
+                abs(np.linalg.det(mats[s]))
     return ops
-
-
-def scaled_kernel_size(base: float, n_scales: int, k: int) -> int:
-    """K: the odd grid that holds k_s for the largest scale s = base^(n - 1). k~ vanishes at
-    distance (k + 1) / 2 from the centre, so k_s at distance s (k + 1) / 2 and beyond: the last
-    non-zero offset is ceil(s (k + 1) / 2) - 1 (k, for s = 1 and odd k)."""
-    reach = math.ceil(base ** (n_scales - 1) * (k + 1) / 2 - 1e-9) - 1
-    return 2 * reach + 1
-
-
-@cached_arrays(maxsize=64)
-def scale_operators(base: float, n_scales: int, k: int) -> np.ndarray:
-    """(n, K^2, k^2): operator i maps a flattened k x k kernel to k_{s_i} = k~(x / s_i) / s_i^2
-    on the K x K grid (bilinear; for s_0 = 1 an exact, zero-padded copy)."""
-    size = scaled_kernel_size(base, n_scales, k)
-    return np.stack([transform_operator(np.eye(2) * base**i, k, out_k=size) / base ** (2 * i)
-                     for i in range(n_scales)])

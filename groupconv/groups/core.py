@@ -1,16 +1,23 @@
-"""Abstract groups that act on the plane through 3x3 integer homogeneous matrices.
+"""Abstract groups that act on Z^d (or R^d), d = 1, 2, 3, through homogeneous matrices.
 
 A group here is a set of elements named by parameters (``r``, ``m``, ``u``, ``v``, ...) with a
-composition law, an inverse and a faithful representation by 3x3 homogeneous matrices
+composition law, an inverse and a faithful representation by (d+1) x (d+1) homogeneous matrices
 
-    g  ->  [[A, t], [0, 1]],   g x = A x + t   for x in Z^2.
+    g  ->  [[A, t], [0, 1]],   g x = A x + t   for x in Z^d (or R^d),
 
-Every group law is written once, on integer parameter arrays of shape (..., n), and used by the
-two element types: ``Element`` (one element; immutable, hashable, equal by value) and
-``ElementArray`` (many elements; composition, inverse and action broadcast like NumPy).
-For the lattice groups (Z2, P4, P4M and any Z^2 x| H) parameters are integers and the
-arithmetic is exact integer arithmetic throughout; a group with real translations (SE(2) with N
-orientations) sets ``param_dtype`` to float64.
+a point's coordinates being its array indices in axis order (in 2D, (u, v) = (row, column)).
+Every group law is written once, on parameter arrays of shape (..., n), and used by the two
+element types: ``Element`` (one element; immutable, hashable, equal by value) and
+``ElementArray`` (many elements; composition, inverse and action broadcast like NumPy). For
+lattice groups Z^d x| H the parameters are integers and the arithmetic is exact integer
+arithmetic throughout; the sampled groups (SE(2) with N orientations, scales) have real
+translations (``param_dtype`` float64).
+
+``AffineGroup`` is the contract every group of a G-CNN follows, lattice or sampled: G = Z^d x| H
+(or R^d x| H) whose feature maps are arrays (..., C, S, *spatial) holding f(T(x) h_s) for the
+pixels x and S samples h_0 .. h_{S-1} of its point part (``samples``), with the elements at
+which an array transforms exactly (``exact_samples``) and those at which the transformation
+needs interpolation and equivariance is only measured (``measured_samples``).
 """
 
 from __future__ import annotations
@@ -21,12 +28,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Group", "Element", "ElementArray", "as_int_array", "MAX_COORDINATE"]
+__all__ = ["Group", "AffineGroup", "Element", "ElementArray", "as_int_array", "MAX_COORDINATE",
+           "MAX_DIM", "TRANSLATION_NAMES"]
 
-#: Largest |coordinate| of a translation or a point of Z^2. Every law applied to parameters in
-#: this range stays far inside int64 (|t1 + h t2| <= 3 * 2^40 for the lattice groups), and a
+#: Largest |coordinate| of a translation or a point of Z^d. Every law applied to parameters in
+#: this range stays far inside int64 (|t1 + h t2| <= 4 * 2^40 for the lattice groups), and a
 #: result outside it is refused with a ValueError: the integer arithmetic never wraps.
 MAX_COORDINATE = 2**40
+
+#: Groups act on Z^d for d = 1, 2, 3.
+MAX_DIM = 3
+
+#: The translation parameters in d dimensions: the coordinates in axis order.
+TRANSLATION_NAMES = {1: ("u",), 2: ("u", "v"), 3: ("u", "v", "w")}
 
 
 def as_int_array(values: Any, what: str) -> np.ndarray:
@@ -37,8 +51,9 @@ def as_int_array(values: Any, what: str) -> np.ndarray:
     """
     try:
         arr = np.asarray(values)
-    except OverflowError:
-        raise ValueError(f"{what} must fit in int64, got {_short(values)}") from None
+    except (OverflowError, ValueError):
+        raise ValueError(f"{what} must be integers that fit in int64, got "
+                         f"{_short(values)}") from None
     if arr.dtype == object and arr.size and all(isinstance(v, int) and not isinstance(v, bool)
                                                  for v in arr.ravel()):
         raise ValueError(f"{what} must fit in int64, got {_short(values)}")
@@ -63,15 +78,17 @@ def _short(values: Any) -> str:
 
 
 class Group(abc.ABC):
-    """A group whose elements are integer parameter vectors, acting on the plane by matrices.
+    """A group whose elements are parameter vectors, acting on Z^d (R^d) by matrices.
 
-    Subclasses define ``param_names`` and the law on parameter arrays of shape (..., n):
-    ``_compose(a, b)`` (the product a b, "a after b"), ``_inverse(a)``, ``_matrix(a)``
-    (..., 3, 3) and ``_check_range(params)``. Everything else is derived here.
+    Subclasses define ``param_names``, ``dim`` and the law on parameter arrays of shape
+    (..., n): ``_compose(a, b)`` (the product a b, "a after b"), ``_inverse(a)``, ``_matrix(a)``
+    (..., d+1, d+1) and ``_check_range(params)``. Everything else is derived here.
     """
 
     name: str
     param_names: tuple[str, ...]
+    #: d: the group acts on points of Z^d (R^d); its matrices are (d+1) x (d+1)
+    dim: int
     #: dtype of parameter arrays: exact integers for lattice groups; SE(2) has real translations
     param_dtype: np.dtype = np.dtype(np.int64)
     #: with real parameters (float64): those that must still be whole numbers (an orientation)
@@ -88,7 +105,7 @@ class Group(abc.ABC):
 
     @abc.abstractmethod
     def _matrix(self, a: np.ndarray) -> np.ndarray:
-        """3x3 integer homogeneous matrices of the elements, shape (..., 3, 3)."""
+        """Homogeneous matrices of the elements, shape (..., d+1, d+1)."""
 
     @abc.abstractmethod
     def _check_range(self, params: np.ndarray) -> None:
@@ -99,9 +116,10 @@ class Group(abc.ABC):
         """What makes two group objects the same group (for equality and hashing)."""
 
     def _act(self, a: np.ndarray, points: np.ndarray) -> np.ndarray:
-        """g x = A x + t on points (..., 2), read off the homogeneous matrix."""
+        """g x = A x + t on points (..., d), read off the homogeneous matrix."""
+        d = self.dim
         mat = self._matrix(a)
-        return np.einsum("...ij,...j->...i", mat[..., :2, :2], points) + mat[..., :2, 2]
+        return np.einsum("...ij,...j->...i", mat[..., :d, :d], points) + mat[..., :d, d]
 
     # ------------------------------------------------------------ construction
     @property
@@ -112,7 +130,10 @@ class Group(abc.ABC):
         """Parameters as an array of ``param_dtype``, refusing other kinds of numbers."""
         if self.param_dtype.kind == "i":
             return as_int_array(params, what)
-        arr = np.asarray(params)
+        try:
+            arr = np.asarray(params)
+        except (TypeError, ValueError):
+            raise TypeError(f"{what} must be real numbers, got {_short(params)}") from None
         if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
                                          or np.issubdtype(arr.dtype, np.floating)):
             raise TypeError(f"{what} must be real numbers, got {arr.dtype}")
@@ -157,11 +178,11 @@ class Group(abc.ABC):
                 if np.any(col != np.round(col)):
                     raise ValueError(f"{self.name} parameter {key} must be a whole number, "
                                      f"got {col[col != np.round(col)].ravel()[0]}")
-        self._check_range(arr)
         if arr.dtype.kind == "i":
             check_coordinates(arr, f"{self.name} parameters")
         elif arr.size and not np.all(np.isfinite(arr)):
             raise ValueError(f"{self.name} parameters must be finite")
+        self._check_range(arr)
         return arr
 
     def _result(self, params: np.ndarray) -> np.ndarray:
@@ -191,7 +212,13 @@ class Group(abc.ABC):
             self._check_names(by_name)
             cols = [self._as_params(by_name.get(k, 0), f"{self.name} parameter {k}")
                     for k in self.param_names]
-            cols = np.broadcast_arrays(*cols) if cols else []
+            try:
+                cols = np.broadcast_arrays(*cols) if cols else []
+            except ValueError:
+                raise ValueError(f"{self.name} parameters by keyword must broadcast against "
+                                 f"each other, got shapes "
+                                 f"{[np.shape(by_name.get(k, 0)) for k in self.param_names]}"
+                                 ) from None
             shape = cols[0].shape if cols else ()
             params = np.stack(cols, axis=-1) if cols else np.zeros(shape + (0,),
                                                                   self.param_dtype)
@@ -221,6 +248,124 @@ class Group(abc.ABC):
                 f"{operation}: expected an element of {self.name}, "
                 f"got an element of {other.group.name}"
             )
+
+    def _params_of(self, g: Element | ElementArray, operation: str) -> np.ndarray:
+        """The parameter array of an element or element array of this group."""
+        self._check_same(g, operation)
+        return g._array() if isinstance(g, Element) else g.params
+
+
+class AffineGroup(Group):
+    """The contract of a G-CNN's group, lattice or sampled: G = Z^d x| H (or R^d x| H), whose
+    elements g = T(t) h are a point part h and a translation t, with parameters (point
+    parameters..., translation in axis order).
+
+    A feature map on G is an array (..., C, S, *spatial): entry [c, s, x] is f_c(T(x) h_s) for
+    the S point samples h_0 .. h_{S-1} (``samples``; |H| for a lattice group, N for SE(2)_N,
+    the number of scales for the scale group). Subclasses give:
+
+    - ``samples``, ``point_matrices()`` ((S, d, d): the samples' linear maps, in axis order),
+      ``_point_params(s)`` and ``_point_index(params)`` (the samples by index);
+    - ``relative(s, t)``: the index of h_s^-1 h_t among the samples, -1 where it is none (a
+      truncated axis), which wires group correlations and permutes the point axis under L_h;
+    - ``weight_samples``: the length of a group-correlation filter's point axis (S, or fewer);
+    - ``exact_samples`` / ``measured_samples``: the samples under which arrays transform
+      exactly (a permutation of pixels) or only through interpolation (approximately);
+    - ``kernel_size(k)``: the size K of a k-filter transformed by every sample;
+    - ``lattice``: the array layout on which the samples act exactly ("line", "square",
+      "cubic", "hexagonal"), or None for a sampled group.
+    """
+
+    #: the translation parameters: the coordinates in axis order
+    @property
+    def translation_names(self) -> tuple[str, ...]:
+        return TRANSLATION_NAMES[self.dim]
+
+    @property
+    @abc.abstractmethod
+    def samples(self) -> int:
+        """S: the number of point samples, the length of a feature map's point axis."""
+
+    @abc.abstractmethod
+    def point_matrices(self) -> np.ndarray:
+        """The linear maps of h_0 .. h_{S-1}, shape (S, d, d), read-only."""
+
+    @abc.abstractmethod
+    def _point_params(self, s: np.ndarray) -> np.ndarray:
+        """Point parameters (..., k) of sample indices s (...)."""
+
+    @abc.abstractmethod
+    def _point_index(self, params: np.ndarray) -> np.ndarray:
+        """Sample indices (...) of point parameters (..., k)."""
+
+    @abc.abstractmethod
+    def relative(self, s: Any, t: Any) -> np.ndarray:
+        """The index of h_s^-1 h_t among the samples, or -1 where it is not one."""
+
+    @property
+    def weight_samples(self) -> int:
+        """J: the length of a group-correlation filter's point axis (``samples`` unless the
+        group truncates it)."""
+        return self.samples
+
+    @property
+    def lattice(self) -> str | None:
+        """The array layout on which every sample acts exactly, or None."""
+        return None
+
+    def exact_samples(self) -> np.ndarray:
+        """Indices of the samples that map the pixel grid onto itself: arrays transform under
+        them exactly (every sample, for a lattice group)."""
+        return np.arange(self.samples)
+
+    def measured_samples(self) -> np.ndarray:
+        """Indices of the samples under which arrays transform only through interpolation, so
+        that equivariance is measured, not exact (none, for a lattice group)."""
+        exact = set(self.exact_samples().tolist())
+        return np.array([s for s in range(self.samples) if s not in exact], dtype=np.int64)
+
+    def kernel_size(self, k: int) -> int:
+        """K: the side of the grid that holds a k-filter transformed by every sample."""
+        return k
+
+    # ----------------------------------------------------- named elements
+    @property
+    def _k(self) -> int:
+        return self.n_params - self.dim
+
+    def point_index(self, g: Element | ElementArray) -> np.ndarray:
+        """Sample index s of the point part h_s of g = T(t) h_s (an int, or an int array)."""
+        return self._point_index(self._params_of(g, "point_index")[..., :self._k])
+
+    def translation_of(self, g: Element | ElementArray) -> np.ndarray:
+        """Translation t of g = T(t) h, shape (..., d)."""
+        return self._params_of(g, "translation_of")[..., self._k:]
+
+    def from_parts(self, point_index: Any, translation: Any) -> ElementArray:
+        """Elements T(t) h_s from sample indices s (...) and translations t (..., d)."""
+        index = as_int_array(point_index, f"point indices of {self.name}")
+        if self.param_dtype.kind == "i":
+            t = check_coordinates(as_int_array(translation, f"translations of {self.name}"),
+                                  f"translations of {self.name}")
+        else:
+            t = self._as_params(translation, f"translations of {self.name}")
+        if t.ndim == 0 or t.shape[-1] != self.dim:
+            raise ValueError(f"translations of {self.name} must have shape (..., {self.dim}), "
+                             f"got shape {t.shape}")
+        if index.size and (index.min() < 0 or index.max() >= self.samples):
+            raise ValueError(f"point indices of {self.name} must be in 0..{self.samples - 1}")
+        try:
+            shape = np.broadcast_shapes(index.shape, t.shape[:-1])
+        except ValueError:
+            raise ValueError(f"point indices {index.shape} and translations {t.shape} of "
+                             f"{self.name} do not broadcast") from None
+        point = self._point_params(np.broadcast_to(index, shape))
+        t = np.broadcast_to(t, shape + (self.dim,)).astype(self.param_dtype)
+        return ElementArray(self, self.validate(np.concatenate([point, t], axis=-1)))
+
+    def point_elements(self) -> ElementArray:
+        """The point samples h_s = T(0) h_s, in index order (the order of the point axis)."""
+        return self.from_parts(np.arange(self.samples), np.zeros((1, self.dim), np.int64))
 
 
 class Element:
@@ -266,12 +411,12 @@ class Element:
         return Element(self.group, self.group._result(self.group._inverse(self._array())))
 
     def matrix(self) -> np.ndarray:
-        """The 3x3 integer homogeneous matrix of g."""
+        """The (d+1) x (d+1) homogeneous matrix of g (integers for a lattice group)."""
         return self.group._matrix(self._array())
 
     def act(self, points: Any) -> np.ndarray:
-        """g x for points x of shape (..., 2): integer points give integer points."""
-        return self.group._act(self._array(), _as_points(points))
+        """g x for points x of shape (..., d): integer points give integer points."""
+        return self.group._act(self._array(), _as_points(points, self.group.dim))
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Element) and self.group == other.group
@@ -287,7 +432,7 @@ class Element:
 
 
 class ElementArray:
-    """Many elements of one group, stored as an int64 parameter array of shape (*shape, n).
+    """Many elements of one group, stored as a parameter array of shape (*shape, n).
 
     Composition, inverse, matrices and action broadcast over ``shape`` like NumPy arrays.
     Indexing with an integer tuple gives an ``Element``; anything else an ``ElementArray``.
@@ -350,30 +495,41 @@ class ElementArray:
     def ravel(self) -> ElementArray:
         return self.reshape(-1)
 
-    def _params_of(self, other: Element | ElementArray) -> np.ndarray:
-        self.group._check_same(other, "composition")
-        return other._array() if isinstance(other, Element) else other.params
+    def _broadcast(self, a: np.ndarray, b: np.ndarray) -> None:
+        try:
+            np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+        except ValueError:
+            raise ValueError(f"element arrays of shapes {a.shape[:-1]} and {b.shape[:-1]} do "
+                             f"not broadcast") from None
 
     def __mul__(self, other: Element | ElementArray) -> ElementArray:
         group = self.group
-        return ElementArray(group, group._result(group._compose(self.params,
-                                                                self._params_of(other))))
+        theirs = group._params_of(other, "composition")
+        self._broadcast(self.params, theirs)
+        return ElementArray(group, group._result(group._compose(self.params, theirs)))
 
     def __rmul__(self, other: Element) -> ElementArray:
         group = self.group
-        return ElementArray(group, group._result(group._compose(self._params_of(other),
-                                                                self.params)))
+        theirs = group._params_of(other, "composition")
+        self._broadcast(theirs, self.params)
+        return ElementArray(group, group._result(group._compose(theirs, self.params)))
 
     def inverse(self) -> ElementArray:
         return ElementArray(self.group, self.group._result(self.group._inverse(self.params)))
 
     def matrix(self) -> np.ndarray:
-        """Homogeneous matrices, shape (*shape, 3, 3)."""
+        """Homogeneous matrices, shape (*shape, d+1, d+1)."""
         return self.group._matrix(self.params)
 
     def act(self, points: Any) -> np.ndarray:
-        """g x for points (..., 2), broadcasting ``shape`` against the points' leading axes."""
-        return self.group._act(self.params, _as_points(points))
+        """g x for points (..., d), broadcasting ``shape`` against the points' leading axes."""
+        points = _as_points(points, self.group.dim)
+        try:
+            np.broadcast_shapes(self.shape, points.shape[:-1])
+        except ValueError:
+            raise ValueError(f"elements of shape {self.shape} and points of shape "
+                             f"{points.shape} do not broadcast") from None
+        return self.group._act(self.params, points)
 
     def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
         """Elementwise equality, as a bool array (like NumPy)."""
@@ -397,16 +553,18 @@ class ElementArray:
                 f"params={self.group.param_names})")
 
 
-def _as_points(points: Any) -> np.ndarray:
-    arr = np.asarray(points)
+def _as_points(points: Any, dim: int) -> np.ndarray:
+    try:
+        arr = np.asarray(points)
+    except (TypeError, ValueError):
+        raise TypeError(f"points must be an array of numbers, got {_short(points)}") from None
     if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
                                      or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"points must be integers (Z^2) or floats (R^2), got {arr.dtype}")
-    if arr.ndim == 0 or arr.shape[-1] != 2:
-        raise ValueError(f"points must have shape (..., 2), got shape {arr.shape}")
+        raise TypeError(f"points must be integers (Z^{dim}) or floats (R^{dim}), got {arr.dtype}")
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        raise ValueError(f"points must have shape (..., {dim}), got shape {arr.shape}")
     if np.issubdtype(arr.dtype, np.integer):
         return check_coordinates(as_int_array(arr, "points"), "points")
     if arr.size and not np.all(np.isfinite(arr)):
         raise ValueError("points must be finite")
     return arr
-

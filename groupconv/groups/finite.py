@@ -1,13 +1,16 @@
 """Finite groups as tables: the labelled Cayley table, subgroups and cosets, and the regular
-representation, for the point groups (C4, D4, any ``PointGroup``).
+representation, for the point groups (C4, D4, the cube's groups, any ``PointGroup``).
 
+    labels(H)                 each element's normal form, e.g. "mr³"
+    describe(H)               each element as geometry: "rotation by 90° about (0, 0, 1)",
+                              "mirror ⊥ (1, 0, 0)", "inversion", ...
     cayley_table(H)           table[a, b] = a b, with element labels; repr and HTML for notebooks
     subgroups(H)              every subgroup, as sorted tuples of element indices
     cosets(H, K, side)        the left cosets h K (or right cosets K h), a partition of H
     regular_representation(H) permutation matrices P(g), P(g)[idx(g h), idx(h)] = 1, so that
                               P(g) P(g') = P(g g') (checked when built)
-    coinvariants(H)           the group Z^2 / sum_h (I - h) Z^2 as its invariant factors: the
-                              same for conjugate point groups P H P^-1 (P in GL(2, Z)), so two
+    coinvariants(H)           the group Z^d / sum_h (I - h) Z^d as its invariant factors: the
+                              same for conjugate point groups P H P^-1 (P in GL(d, Z)), so two
                               groups with different coinvariants are not conjugate
 
 Elements are named by their normal form g_1^a_1 ... g_k^a_k (D4: e, r, r², r³, m, mr, mr², mr³).
@@ -15,14 +18,13 @@ Elements are named by their normal form g_1^a_1 ... g_k^a_k (D4: e, r, r², r³,
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from .point import PointGroup
 
-__all__ = ["CayleyTable", "labels", "cayley_table", "subgroups", "cosets",
+__all__ = ["CayleyTable", "labels", "describe", "cayley_table", "subgroups", "cosets",
            "regular_representation", "coinvariants"]
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -36,14 +38,88 @@ def _check(group: PointGroup) -> PointGroup:
 
 
 def labels(group: PointGroup) -> list[str]:
-    """The name of every element, in index order: its normal form, e.g. "mr³"."""
+    """The name of every element, in index order: its normal form, e.g. "mr³" (factors joined
+    by "·" where a generator's name is longer than one letter)."""
     group = _check(group)
+    sep = "" if all(len(k) == 1 for k in group.param_names) else "·"
     names = []
     for params in group.params_of(np.arange(group.order)):
         parts = [key if a == 1 else f"{key}{str(a).translate(_SUPERSCRIPT)}"
                  for key, a in zip(group.param_names, params.tolist()) if a]
-        names.append("".join(parts) or "e")
+        names.append(sep.join(parts) or "e")
     return names
+
+
+def describe(group: PointGroup) -> list[str]:
+    """What every element does, in index order, read off its matrix (coordinates in axis
+    order, e.g. (u, v, w)): "identity", "rotation by 90° about (0, 0, 1)" (counter-clockwise
+    looking down the axis, right-handed), "mirror ⊥ (1, 0, 0)" (the plane it fixes is normal to
+    that vector), "inversion", "rotoinversion by 90° about (0, 0, 1)" (inversion after the
+    rotation); in the plane "rotation by 90°" (counter-clockwise as displayed) and "mirror
+    fixing (0, 1)"; on the line "mirror".
+
+    Examples
+    --------
+    >>> from groupconv.groups import D4, describe
+    >>> describe(D4)[:2], describe(D4)[4]
+    (['identity', 'rotation by 90°'], 'mirror fixing (0, 1)')
+    """
+    group = _check(group)
+    return [_describe(m) for m in group.matrices]
+
+
+def _primitive(v: np.ndarray) -> tuple[int, ...]:
+    """An integer vector divided by the gcd of its entries, first non-zero entry positive."""
+    v = np.asarray(np.rint(v), dtype=np.int64)
+    g = np.gcd.reduce(np.abs(v)) or 1
+    v = v // g
+    first = v[np.flatnonzero(v)[0]] if np.any(v) else 1
+    return tuple(int(x) for x in (v if first > 0 else -v))
+
+
+def _fixed(m: np.ndarray) -> tuple[int, ...]:
+    """A primitive integer vector fixed by m (an eigenvector of eigenvalue 1)."""
+    import sympy as sp
+
+    basis = (sp.Matrix(m.tolist()) - sp.eye(m.shape[0])).nullspace()
+    v = basis[0] * sp.ilcm(*[term.q for term in basis[0]])
+    return _primitive(np.array([int(x) for x in v]))
+
+
+def _angle(trace: float, d: int) -> int:
+    """The rotation angle in degrees of a rotation with this trace (2 cos θ, or 1 + 2 cos θ)."""
+    c = (trace - (d - 2)) / 2
+    return int(round(np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))))
+
+
+def _describe(m: np.ndarray) -> str:
+    d = m.shape[0]
+    det = round(np.linalg.det(m))
+    if np.array_equal(m, np.eye(d)):
+        return "identity"
+    if d == 1:
+        return "mirror"
+    if d == 2:
+        if det == 1:
+            angle = _angle(float(np.trace(m)), 2)
+            return f"rotation by {angle if m[1, 0] > 0 or angle == 180 else 360 - angle}°"
+        return f"mirror fixing {_fixed(m)}"
+    if det == -1 and np.array_equal(m, -np.eye(3)):
+        return "inversion"
+    rot = m if det == 1 else -m
+    angle = _angle(float(np.trace(rot)), 3)
+    if angle == 180:
+        axis = _fixed(rot)
+    else:   # the antisymmetric part is 2 sin θ [n]_x: n points the right-handed way
+        axis = _primitive(np.array([rot[2, 1] - rot[1, 2], rot[0, 2] - rot[2, 0],
+                                    rot[1, 0] - rot[0, 1]]))
+        if np.dot(axis, [rot[2, 1] - rot[1, 2], rot[0, 2] - rot[2, 0], rot[1, 0] - rot[0, 1]]) < 0:
+            axis = tuple(-a for a in axis)
+    if det == 1:
+        return f"rotation by {angle}° about {axis}"
+    if angle == 180:
+        return f"mirror ⊥ {axis}"
+    return f"rotoinversion by {angle}° about {axis}"
 
 
 @dataclass(frozen=True)
@@ -95,11 +171,21 @@ def _closure(group: PointGroup, generators: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def subgroups(group: PointGroup) -> list[tuple[int, ...]]:
-    """Every subgroup, as the sorted indices of its elements, smallest first. (Every subgroup of
-    a finite subgroup of GL(2, Z) is generated by at most two elements.)"""
+    """Every subgroup, as the sorted indices of its elements, smallest first: the trivial group,
+    then every subgroup generated by a known one and one more element, until none is new."""
     group = _check(group)
-    found = {_closure(group, pair) for pair in
-             itertools.combinations_with_replacement(range(group.order), 2)}
+    found = {(0,)}
+    frontier = [(0,)]
+    while frontier:
+        nxt = []
+        for sub in frontier:
+            for g in range(group.order):
+                if g not in sub:
+                    bigger = _closure(group, sub + (g,))
+                    if bigger not in found:
+                        found.add(bigger)
+                        nxt.append(bigger)
+        frontier = nxt
     return sorted(found, key=lambda s: (len(s), s))
 
 
@@ -140,10 +226,11 @@ def regular_representation(group: PointGroup) -> np.ndarray:
 
 
 def coinvariants(group: PointGroup) -> tuple[int, ...]:
-    """Z^2 / sum_h (I - h) Z^2 as invariant factors (d_1, d_2), the group Z/d_1 + Z/d_2 with
-    Z/0 = Z and Z/1 = 0: (1, 1) is trivial, (1, 0) is Z, (2, 0) is Z/2 + Z, (1, 3) is Z/3.
+    """Z^d / sum_h (I - h) Z^d as invariant factors (d_1, ..., d_d), the group Z/d_1 + ... with
+    Z/0 = Z and Z/1 = 0: in the plane (1, 1) is trivial, (1, 0) is Z, (2, 0) is Z/2 + Z, (1, 3)
+    is Z/3.
 
-    Conjugation by P in GL(2, Z) maps each (I - h) Z^2 to P (I - h) Z^2, so conjugate point
+    Conjugation by P in GL(d, Z) maps each (I - h) Z^d to P (I - h) Z^d, so conjugate point
     groups have the same coinvariants: groups with different ones (pm and cm, pmm and cmm,
     p3m1 and p31m) are different wallpaper groups, though their point groups are isomorphic.
     Computed exactly: the Smith normal form of the integer matrices I - h side by side (sympy).
@@ -153,7 +240,8 @@ def coinvariants(group: PointGroup) -> tuple[int, ...]:
 
     group = _check(group)
     # the columns of [I - h_1 | I - h_2 | ...] span sum_h (I - h) Z^2
-    stacked = sp.Matrix(np.concatenate([np.eye(2, dtype=np.int64) - h
+    d = group.dim
+    stacked = sp.Matrix(np.concatenate([np.eye(d, dtype=np.int64) - h
                                         for h in group.matrices], axis=1).tolist())
     snf = smith_normal_form(stacked, domain=sp.ZZ)
-    return tuple(int(abs(snf[i, i])) for i in range(2))
+    return tuple(int(abs(snf[i, i])) for i in range(d))

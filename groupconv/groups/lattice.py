@@ -1,6 +1,7 @@
-"""Lattice groups G = Z^2 x| H: translations of the pixel grid and a point group H.
+"""Lattice groups G = Z^d x| H: translations of the pixel grid and a point group H, d = 1, 2, 3;
+and the registry of groups by name.
 
-An element g = (h, t) = T(t) h, with h in H and t = (u, v) in Z^2, has the matrix
+An element g = (h, t) = T(t) h, with h in H and t in Z^d, has the matrix
 
     [[h, t], [0, 1]],      g x = h x + t,
 
@@ -13,55 +14,105 @@ The groups of the paper are instances: Z2 = Z^2 x| C1 with parameters (u, v), P4
 
     (m1, r1, t1)(m2, r2, t2) = (m1 + m2 mod 2, (-1)^m2 r1 + r2 mod 4, t1 + M^m1 R^r1 t2),
 
-which the Cayley table of D4 computes exactly. Another lattice group needs only its point
-group's generators: ``SemidirectProduct(PointGroup("C2", {"r": R @ R}), name="P2")``, and
-``register`` makes it known by name to every part of the library (``get_group("p2")``): the
-literal sums, the fast path, the layers and ``groupconv verify``.
+which the Cayley table of D4 computes exactly. The dimension d comes from H: the translations
+are (u,) on the line, (u, v) in the plane and (u, v, w) in space, a point's coordinates being
+its array indices in axis order. Another lattice group needs only its point group's generators:
+``SemidirectProduct(PointGroup("C2", {"r": R @ R}), name="P2")``, and ``register`` makes it
+known by name to every part of the library (``get_group("p2")``): the literal sums, the fast
+path, the layers and ``groupconv verify``.
 
-The registry is the one piece of module state that a call can change, and it only grows: a
-name, once taken, always names the same group.
+The registry holds every group a G-CNN can use by name, lattice or sampled (SE(2)_N, scales).
+It is the one piece of module state that a call can change, and it only grows: a name, once
+taken, always names the same group.
 """
 
 from __future__ import annotations
 
+import difflib
+from typing import Any
+
 import numpy as np
 
-from .core import Element, ElementArray, Group, as_int_array, check_coordinates
+from .core import AffineGroup, Element, ElementArray
 from .point import C1, C4, D4, PointGroup
 
-__all__ = ["SemidirectProduct", "Z2", "P4", "P4M", "get_group", "register", "registered"]
+__all__ = ["SemidirectProduct", "Z1", "Z2", "Z3", "P4", "P4M", "TRANSLATIONS", "get_group",
+           "register", "registered", "LATTICES"]
+
+#: The names of the hypercubic lattice Z^d, whose cells signed permutations map onto themselves.
+LATTICES = {1: "line", 2: "square", 3: "cubic"}
 
 
-class SemidirectProduct(Group):
-    """The group Z^2 x| H of translations and point transformations, g = T(u, v) h.
+class SemidirectProduct(AffineGroup):
+    """The group Z^d x| H of translations and point transformations, g = T(t) h.
 
-    Parameters are H's parameters followed by (u, v); e.g. P4M: (m, r, u, v).
+    Parameters are H's parameters followed by the translation in axis order; e.g. P4M:
+    (m, r, u, v).
+
+    Parameters
+    ----------
+    stabiliser : PointGroup
+        H, a finite group of integer d x d matrices.
+    name : str, optional
+        The group's name (default "Z<d>x<H>").
+
+    Examples
+    --------
+    >>> from groupconv.groups import PointGroup, SemidirectProduct
+    >>> line = SemidirectProduct(PointGroup("C2line", {"m": [[-1]]}), name="linem")
+    >>> line.dim, line.samples, line.param_names
+    (1, 2, ('m', 'u'))
+    >>> line.element(m=1, u=3).act([1]).tolist()
+    [2]
     """
 
     def __init__(self, stabiliser: PointGroup, name: str | None = None):
         if not isinstance(stabiliser, PointGroup):
             raise TypeError(f"stabiliser must be a PointGroup, got {type(stabiliser).__name__}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"a group's name must be a str, got {type(name).__name__}")
         self.stabiliser = stabiliser
-        self.name = name or f"Z2x{stabiliser.name}"
-        self.param_names = stabiliser.param_names + ("u", "v")
+        self.dim = stabiliser.dim
+        self.name = name or f"Z{self.dim}x{stabiliser.name}"
+        self.param_names = stabiliser.param_names + self.translation_names
         self._lattice = _lattice(stabiliser.matrices)
 
     @property
     def lattice(self) -> str | None:
-        """"square" when every point transformation is a signed permutation (it maps the square
-        cells of an array about its centre onto themselves), "hexagonal" when every one keeps
-        the hexagonal norm max(|u|, |v|, |u + v|) of axial coordinates, else None (no array
-        layout is exact for the group; functions with finite support still are)."""
+        """"line", "square" or "cubic" (by d) when every point transformation is a signed
+        permutation (it maps the cells of an array about its centre onto themselves),
+        "hexagonal" (d = 2) when every one keeps the hexagonal norm max(|u|, |v|, |u + v|) of
+        axial coordinates, else None (no array layout is exact for the group; functions with
+        finite support still are)."""
         return self._lattice
+
+    @property
+    def samples(self) -> int:
+        """S = |H|: the length of a feature map's point axis."""
+        return self.stabiliser.order
 
     @property
     def order(self) -> None:
         """Infinite: there is no finite order (``stabiliser.order`` is |H|)."""
         return None
 
+    def point_matrices(self) -> np.ndarray:
+        return self.stabiliser.matrices
+
+    def relative(self, s: Any, t: Any) -> np.ndarray:
+        """idx(h_s^-1 h_t), read off the Cayley table."""
+        stab = self.stabiliser
+        return stab.cayley[stab.inverse_table[np.asarray(s)], np.asarray(t)]
+
+    def _point_params(self, s):
+        return self.stabiliser.params_of(s)
+
+    def _point_index(self, params):
+        return self.stabiliser.index(params)
+
     # ------------------------------------------------------------- the law
     def _split(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Stabiliser index and translation (..., 2) of parameter arrays."""
+        """Stabiliser index and translation (..., d) of parameter arrays."""
         k = self.stabiliser.n_params
         return self.stabiliser.index(a[..., :k]), a[..., k:]
 
@@ -71,7 +122,7 @@ class SemidirectProduct(Group):
         if index.shape != shape:   # broadcast only when needed (this is on the hot path)
             shape = np.broadcast_shapes(index.shape, shape)
             index = np.broadcast_to(index, shape)
-            t = np.broadcast_to(t, shape + (2,))
+            t = np.broadcast_to(t, shape + (self.dim,))
         return np.concatenate([self.stabiliser.params_of(index), t], axis=-1)
 
     def _compose(self, a, b):
@@ -88,10 +139,11 @@ class SemidirectProduct(Group):
 
     def _matrix(self, a):
         i, t = self._split(a)
-        out = np.zeros(t.shape[:-1] + (3, 3), dtype=np.int64)
-        out[..., :2, :2] = self.stabiliser.matrices[i]
-        out[..., :2, 2] = t
-        out[..., 2, 2] = 1
+        d = self.dim
+        out = np.zeros(t.shape[:-1] + (d + 1, d + 1), dtype=np.int64)
+        out[..., :d, :d] = self.stabiliser.matrices[i]
+        out[..., :d, d] = t
+        out[..., d, d] = 1
         return out
 
     def _check_range(self, params):
@@ -101,36 +153,8 @@ class SemidirectProduct(Group):
         return ("semidirect", self.name, self.stabiliser._key())
 
     # ----------------------------------------------------- named elements
-    def point_index(self, g: Element | ElementArray) -> np.ndarray:
-        """Stabiliser index of the point part h of g = T(t) h (an int, or an int array)."""
-        self._check_same(g, "point_index")
-        params = g._array() if isinstance(g, Element) else g.params
-        return self._split(params)[0]
-
-    def translation_of(self, g: Element | ElementArray) -> np.ndarray:
-        """Translation t of g = T(t) h, shape (..., 2)."""
-        self._check_same(g, "translation_of")
-        params = g._array() if isinstance(g, Element) else g.params
-        return self._split(params)[1]
-
-    def from_parts(self, point_index, translation) -> ElementArray:
-        """Elements T(t) h_s from stabiliser indices s (...) and translations t (..., 2)."""
-        index = as_int_array(point_index, f"stabiliser indices of {self.name}")
-        t = check_coordinates(as_int_array(translation, f"translations of {self.name}"),
-                              f"translations of {self.name}")
-        if t.ndim == 0 or t.shape[-1] != 2:
-            raise ValueError(f"translations must have shape (..., 2), got shape {t.shape}")
-        if index.size and (index.min() < 0 or index.max() >= self.stabiliser.order):
-            raise ValueError(f"stabiliser indices of {self.name} must be in "
-                             f"0..{self.stabiliser.order - 1}")
-        return ElementArray(self, self._join(index, t))
-
-    def stabiliser_elements(self) -> ElementArray:
-        """The elements h_s = T(0) h_s of the stabiliser of the origin, in index order."""
-        return self.from_parts(np.arange(self.stabiliser.order), np.zeros((1, 2), np.int64))
-
     def embed(self, g: Element | ElementArray) -> Element | ElementArray:
-        """The same transformation of the plane as an element of this group.
+        """The same transformation of Z^d as an element of this group.
 
         Allowed when g's point part lies in this group's stabiliser (a Z2 translation into P4,
         a P4 element into P4M); otherwise a ValueError.
@@ -139,22 +163,29 @@ class SemidirectProduct(Group):
             raise TypeError(f"embed: expected a group element, got {type(g).__name__}")
         if g.group == self:
             return g
+        d = self.dim
+        if getattr(g.group, "dim", None) != d or g.group.param_dtype.kind != "i":
+            raise ValueError(f"embed: an element of {g.group.name} is not an element of "
+                             f"{self.name} (it does not act on Z^{d} by integer matrices)")
         mats = g.matrix()
         lookup = {m.tobytes(): i for i, m in enumerate(self.stabiliser.matrices)}
-        linear = np.ascontiguousarray(mats[..., :2, :2]).reshape(-1, 2, 2)
+        linear = np.ascontiguousarray(mats[..., :d, :d]).reshape(-1, d, d)
         try:
             index = np.array([lookup[m.tobytes()] for m in linear], dtype=np.int64)
         except KeyError:
             raise ValueError(f"embed: an element of {g.group.name} whose linear part is not in "
                              f"{self.stabiliser.name} is not an element of {self.name}") from None
-        out = self.from_parts(index.reshape(mats.shape[:-2]), mats[..., :2, 2])
+        out = self.from_parts(index.reshape(mats.shape[:-2]), mats[..., :d, d])
         return out[()] if isinstance(g, Element) else out
 
 
 def _lattice(matrices: np.ndarray) -> str | None:
+    dim = matrices.shape[-1]
     mags = np.abs(matrices)
     if np.all(mags.sum(axis=-2) == 1) and np.all(mags.sum(axis=-1) == 1):
-        return "square"
+        return LATTICES[dim]
+    if dim != 2:
+        return None
     ring = np.array([[1, 0], [0, 1], [-1, 1], [-1, 0], [0, -1], [1, -1]])   # |x|_hex = 1
     moved = np.einsum("hij,nj->hni", matrices, ring)
     if np.all(np.abs(moved).max(axis=-1) <= 1) and np.all(np.abs(moved.sum(axis=-1)) <= 1):
@@ -162,28 +193,55 @@ def _lattice(matrices: np.ndarray) -> str | None:
     return None
 
 
+#: Translations of the line Z, elements (u,).
+Z1 = SemidirectProduct(PointGroup("C1", {}, dim=1), name="Z1")
 #: Translations of Z^2, elements (u, v).
 Z2 = SemidirectProduct(C1, name="Z2")
+#: Translations of Z^3, elements (u, v, w).
+Z3 = SemidirectProduct(PointGroup("C1", {}, dim=3), name="Z3")
+#: The translations of Z^d alone, by d: the group of functions on the plane (a lifting's input).
+TRANSLATIONS = {1: Z1, 2: Z2, 3: Z3}
 #: Translations and rotations by multiples of 90 degrees, elements (r, u, v) = T(u, v) R^r.
 P4 = SemidirectProduct(C4, name="P4")
 #: Translations, rotations and mirrors, elements (m, r, u, v) = T(u, v) M^m R^r.
 P4M = SemidirectProduct(D4, name="P4M")
 
-#: The registry of lattice groups by lower-case name (see ``register``).
-_REGISTRY: dict[str, SemidirectProduct] = {}
+#: The registry of groups by lower-case name (see ``register``).
+_REGISTRY: dict[str, AffineGroup] = {}
 
 
-def register(group: SemidirectProduct, *names: str) -> SemidirectProduct:
-    """Make a lattice group known by name (its own, lower-cased, and any ``names``), so that
-    ``get_group(name)`` and every function taking ``group="name"`` accept it. Registering the
-    same group again is allowed; a name already taken by another group is a ValueError."""
-    if not isinstance(group, SemidirectProduct):
-        raise TypeError(f"register takes a SemidirectProduct (a lattice group Z^2 x| H), "
-                        f"got {type(group).__name__}")
-    keys = [group.name.lower()] + [str(n).lower() for n in names]
+def register(group: AffineGroup, *names: str) -> AffineGroup:
+    """Make a group known by name (its own, lower-cased, and any ``names``), so that
+    ``get_group(name)`` and every function taking ``group="name"`` accept it.
+
+    Parameters
+    ----------
+    group : AffineGroup
+        A lattice group (``SemidirectProduct``) or a sampled group (``SE2``,
+        ``ScaleTranslation``).
+    *names : str
+        More names for it (any case; each a Python identifier once lower-cased, or a
+        crystallographer's name such as "P4/mmm" or "Pm-3m").
+
+    Returns
+    -------
+    AffineGroup
+        The group. Registering the same group again is allowed; a name already taken by another
+        group is a ValueError.
+
+    Examples
+    --------
+    >>> from groupconv.groups import PointGroup, SemidirectProduct, get_group, register
+    >>> g = register(SemidirectProduct(PointGroup("C2line", {"m": [[-1]]}), name="linem_doc"))
+    >>> get_group("LINEM_DOC") is g
+    True
+    """
+    if not isinstance(group, AffineGroup):
+        raise TypeError(f"register takes a group of a G-CNN (a SemidirectProduct Z^d x| H, "
+                        f"SE2 or ScaleTranslation), got {type(group).__name__}")
+    keys = [_registry_key(group.name, "the group's name")]
+    keys += [_registry_key(n, "a name") for n in names]
     for key in keys:
-        if not key.isidentifier():
-            raise ValueError(f"a group name must be a Python identifier, got {key!r}")
         taken = _REGISTRY.get(key)
         if taken is not None and taken != group:
             raise ValueError(f"the name {key!r} is taken by another group, {taken!r}")
@@ -192,22 +250,54 @@ def register(group: SemidirectProduct, *names: str) -> SemidirectProduct:
     return group
 
 
-def registered() -> dict[str, SemidirectProduct]:
+def _registry_key(name: Any, what: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str, got {type(name).__name__}")
+    key = name.lower()
+    if not key or not all(c.isalnum() or c in "_-/()., =" for c in key) or not key[0].isalpha():
+        raise ValueError(f"{what} must start with a letter and hold only letters, digits, "
+                         f"spaces and _ - / ( ) . , =, got {name!r}")
+    return key
+
+
+def registered() -> dict[str, AffineGroup]:
     """A copy of the registry: every name and the group it names."""
     return dict(_REGISTRY)
 
 
-def get_group(group: str | SemidirectProduct) -> SemidirectProduct:
-    """The lattice group of a registered name (any case; ``"z2"``, ``"p4"``, ``"p4m"``, and any
-    that ``register`` added), or the group itself."""
-    if isinstance(group, SemidirectProduct):
+def get_group(group: str | AffineGroup) -> AffineGroup:
+    """The group of a registered name (any case: ``"z2"``, ``"p4"``, ``"p4m"``, ``"P432"``,
+    ``"se2_8"``, and any that ``register`` added), or the group itself.
+
+    Parameters
+    ----------
+    group : str or AffineGroup
+        A registered name, or a group (returned as it is).
+
+    Returns
+    -------
+    AffineGroup
+
+    Examples
+    --------
+    >>> from groupconv.groups import get_group
+    >>> get_group("P4M").param_names
+    ('m', 'r', 'u', 'v')
+    """
+    if isinstance(group, AffineGroup):
         return group
-    if isinstance(group, str) and group.lower() in _REGISTRY:
-        return _REGISTRY[group.lower()]
-    raise ValueError(f"group must be one of {sorted(_REGISTRY)} or a SemidirectProduct, "
-                     f"got {group!r}")
+    if isinstance(group, str):
+        found = _REGISTRY.get(group.lower())
+        if found is not None:
+            return found
+        close = difflib.get_close_matches(group.lower(), list(_REGISTRY), n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"group must be a registered name or a group, got {group!r}{hint} "
+                         f"(the names: {', '.join(sorted(_REGISTRY))})")
+    raise TypeError(f"group must be a registered name (str) or a group, got "
+                    f"{type(group).__name__}")
 
 
-for _group in (Z2, P4, P4M):
+for _group in (Z1, Z2, Z3, P4, P4M):
     register(_group)
 del _group

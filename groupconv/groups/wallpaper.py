@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..caching import cached_arrays
+from .core import AffineGroup
 from .lattice import P4, P4M, Z2, SemidirectProduct, register
 from .point import C2, M, PointGroup
 
@@ -118,14 +119,16 @@ del _name, _group
 
 
 def lattice_of(group: SemidirectProduct) -> str:
-    """"square" when every point transformation maps the square cells of an array about its
-    centre onto themselves (signed permutations), "hexagonal" when every one keeps hexagons in
-    axial coordinates (``group.lattice``); otherwise a ValueError (no array layout is exact
-    for the group)."""
-    if group.lattice is None:
-        raise ValueError(f"{group.name}'s point group maps neither square nor hexagonal arrays "
-                         f"onto themselves: {group.stabiliser.matrices.tolist()}")
-    return group.lattice
+    """The array layout on which ``group``'s point transformations act exactly about the
+    centre: "line", "square" or "cubic" (signed permutations, by d), or "hexagonal" (axial
+    coordinates); otherwise a ValueError (no array layout is exact for the group)."""
+    lattice = getattr(group, "lattice", None)
+    if lattice is None:
+        matrices = getattr(group, "point_matrices", lambda: "none")()
+        raise ValueError(f"{getattr(group, 'name', group)!r}'s point group maps neither square "
+                         f"nor hexagonal arrays onto themselves: "
+                         f"{np.asarray(matrices).tolist()}")
+    return lattice
 
 
 def hexagon_mask(size: int) -> np.ndarray:
@@ -133,8 +136,9 @@ def hexagon_mask(size: int) -> np.ndarray:
     about the centre with max(|u|, |v|, |u + v|) <= size // 2; 3 r (r + 1) + 1 cells for
     r = size // 2 (7 for size 3, 19 for size 5). Read-only bool array (size, size)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1 \
-            or size % 2 == 0:
-        raise ValueError(f"a hexagonal array has an odd side (a centre cell), got {size!r}")
+            or size % 2 == 0 or size > 2**14:
+        raise ValueError(f"a hexagonal array has an odd side (a centre cell) of at most 2^14, "
+                         f"got {size!r}")
     return _hexagon(int(size))
 
 
@@ -145,12 +149,14 @@ def _hexagon(size: int) -> np.ndarray:
     return np.maximum(np.maximum(np.abs(u), np.abs(v)), np.abs(u + v)) <= r
 
 
-def domain_mask(group: SemidirectProduct, height: int, width: int) -> np.ndarray | None:
-    """The cells of a (height, width) array on which ``group``'s point transformations act
-    about the centre: None for the square lattice (every cell), the hexagon for the hexagonal
-    lattice (square arrays of odd side only; anything else is a ValueError)."""
-    if lattice_of(group) == "square":
+def domain_mask(group: AffineGroup, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The cells of an array with spatial ``shape`` on which ``group``'s point transformations
+    act about the centre: None for every cell (the hypercubic lattices, the sampled groups),
+    the hexagon for the hexagonal lattice (square arrays of odd side only; anything else is a
+    ValueError)."""
+    if getattr(group, "lattice", None) != "hexagonal":
         return None
+    height, width = shape
     if height != width:
         raise ValueError(f"arrays on the hexagonal lattice ({group.name}) are square in axial "
                          f"coordinates, got {height} x {width}")

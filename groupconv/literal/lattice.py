@@ -1,4 +1,5 @@
-"""Literal correlations and convolutions: the sums of the theory, written as sums.
+"""Literal correlations and convolutions: the sums of the theory, written as sums, on Z^d and
+on lattice groups G = Z^d x| H in any dimension d.
 
 Slow on purpose and meant to be read: one function per equation, each evaluating the sum over
 the whole (finite) support at every element g where the sum can be non-zero ("full" support,
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..feature_maps import Box, FeatureMap, _tabulate, box_of
+from ..feature_maps import Box, FeatureMap, _grid, _tabulate, box_of
 from ..groups import Element, ElementArray, SemidirectProduct, get_group
 
 __all__ = [
@@ -32,7 +33,7 @@ Filters = FeatureMap | Sequence[FeatureMap]
 
 
 def planar_correlation(f: FeatureMap, psi: Filters) -> FeatureMap:
-    """(f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x), on Z2."""
+    """(f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x), on Z^d."""
     psis = _filters(psi, f, "planar_correlation", planar=True)
     y = f.support()                                  # every y where f can be non-zero
     f_y = f(y)
@@ -41,7 +42,7 @@ def planar_correlation(f: FeatureMap, psi: Filters) -> FeatureMap:
 
 
 def planar_convolution(f: FeatureMap, psi: Filters) -> FeatureMap:
-    """(f ∗ psi)(x) = sum_y sum_k f_k(y) psi_k(x - y), on Z2."""
+    """(f ∗ psi)(x) = sum_y sum_k f_k(y) psi_k(x - y), on Z^d."""
     psis = _filters(psi, f, "planar_convolution", planar=True)
     y = f.support()
     f_y = f(y)
@@ -54,13 +55,16 @@ def lifting_correlation(f: FeatureMap, psi: Filters, group: SemidirectProduct | 
     """(f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): from Z^2 to G."""
     group = get_group(group)
     psis = _filters(psi, f, "lifting_correlation", planar=True)
+    if not isinstance(group, SemidirectProduct) or group.dim != f.group.dim:
+        raise ValueError(f"lifting_correlation: group must be a lattice group acting on "
+                         f"Z^{f.group.dim} like f, got {group.name}")
     y = f.support().ravel()
     f_y = f(y)
     points = f.group.translation_of(y)               # y as points of Z^2
     # g = T(y) h T(k)^-1 for y in supp f, h in H, k in supp psi
     lifted_y = group.from_parts(0, f.group.translation_of(f.corners()))
     lifted_k = group.from_parts(0, f.group.translation_of(_corners(psis)))
-    box = _box(lifted_y, group.stabiliser_elements(), lifted_k.inverse())
+    box = _box(lifted_y, group.point_elements(), lifted_k.inverse())
     return _table(group, box, lambda g: _sum_k_y(f_y, psis, g.inverse().act(points)))
 
 
@@ -101,19 +105,16 @@ def _sum_k_y(f_y: np.ndarray, psis: Sequence[FeatureMap], where) -> np.ndarray:
 def _table(group: SemidirectProduct, box: Box, value_at: Callable[[Element], np.ndarray]
            ) -> FeatureMap:
     """The feature map g -> value_at(g) on every T(t) h_s with t in ``box``: a loop over G."""
-    (u0, v0), (u1, v1) = box
-    s_count = group.stabiliser.order
-    rows, cols = u1 - u0 + 1, v1 - v0 + 1
-    uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1), indexing="ij")
-    elements = group.from_parts(np.arange(s_count)[:, None, None], np.stack([uu, vv], -1)[None])
+    points = _grid(box)
+    s_count = group.samples
+    elements = group.from_parts(np.arange(s_count).reshape((-1,) + (1,) * group.dim),
+                                points[None])
     out = None
-    for s in range(s_count):
-        for i in range(rows):
-            for j in range(cols):
-                value = value_at(elements[s, i, j])          # g = T(u0 + i, v0 + j) h_s
-                if out is None:
-                    out = np.zeros((len(value), s_count, rows, cols), dtype=value.dtype)
-                out[:, s, i, j] = value
+    for index in np.ndindex(elements.shape):
+        value = value_at(elements[index])                  # g = T(lo + i) h_s
+        if out is None:
+            out = np.zeros((len(value),) + elements.shape, dtype=value.dtype)
+        out[(slice(None),) + index] = value
     return _tabulate(group, box, out)
 
 
@@ -142,8 +143,9 @@ def _filters(psi: Filters, f: FeatureMap, op: str, planar: bool = False) -> list
     psis = [psi] if isinstance(psi, FeatureMap) else list(psi)
     if not psis or not all(isinstance(p, FeatureMap) for p in psis):
         raise TypeError(f"{op}: psi must be a FeatureMap or a non-empty sequence of them")
-    if planar and f.group.stabiliser.order != 1:
-        raise ValueError(f"{op}: f must be a function on Z2, got one on {f.group.name}")
+    if planar and f.group.samples != 1:
+        raise ValueError(f"{op}: f must be a function on Z^{f.group.dim} (a group with a "
+                         f"trivial point group), got one on {f.group.name}")
     for p in psis:
         if p.group != f.group:
             raise ValueError(f"{op}: psi must be a function on {f.group.name} like f, "

@@ -11,6 +11,14 @@ so a layer can be applied twice in one graph and the backward passes stay indepe
 work, as for the first layer of a network, whose input is the data.
 ``layer(x)`` is the forward pass in evaluation mode.
 
+Every layer states the space it reads and the space it writes (``groupconv.groups.Space``: the
+plane Z^d, the group G, its point samples, or invariant vectors). A convolution knows both from
+its bank (``input_space``, ``output_space``); a layer that acts on any space (ReLU, batch
+normalisation, pooling) writes a space that depends on what it reads (``output_space_for``), and
+a ``Sequential`` binds it to the space the previous layer writes, so that the pooling layers
+know their point axis and their d spatial axes. ``groupconv.check_equivariance(layer)`` reads
+these spaces.
+
 Layers compute in the array library of their input (NumPy, CuPy, PyTorch, array-api-strict:
 anything with an array API namespace). Parameters are made in NumPy and follow the data:
 ``layer.to(x)`` moves them (and buffers such as running statistics) into x's library and onto
@@ -26,6 +34,7 @@ import numpy as np
 from array_api_compat import array_namespace, device, is_dask_array, is_jax_array
 
 from ..fast.backend import to_numpy
+from ..groups import Space
 
 __all__ = ["Layer", "Sequential", "moved", "same_place"]
 
@@ -56,12 +65,60 @@ def moved(a: Any, like: Any) -> Any:
 
 class Layer:
     """A differentiable map with parameters ``params`` (a dict of arrays, possibly empty) and
-    ``buffers`` (names of other arrays that move with it, such as running statistics)."""
+    ``buffers`` (names of other arrays that move with it, such as running statistics), that
+    reads one space and writes another."""
 
     buffers: tuple[str, ...] = ()
 
-    def __init__(self) -> None:
+    def __init__(self, space: Space | None = None) -> None:
         self.params: dict[str, Any] = {}
+        self.space: Space | None = None
+        if space is not None:
+            self.bind(space)
+
+    # ------------------------------------------------------------- spaces
+    @property
+    def input_space(self) -> Space | None:
+        """The space this layer reads, or None for a layer not yet bound to one (it acts on
+        any space its ``accepts``)."""
+        return self.space
+
+    @property
+    def output_space(self) -> Space | None:
+        """The space this layer writes (None while its input space is unknown)."""
+        return None if self.input_space is None else self.output_space_for(self.input_space)
+
+    def accepts(self, space: Space) -> bool:
+        """Whether the layer can read arrays of ``space``."""
+        return self.input_space is None or self.input_space == space
+
+    @property
+    def input_channels(self) -> int | None:
+        """The number of input channels the layer needs, or None for any."""
+        return None
+
+    def output_space_for(self, space: Space) -> Space | None:
+        """The space written when reading ``space`` (the same space, for a layer that does not
+        change it; None where the output transforms in no way the library names)."""
+        return space
+
+    def bind(self, space: Space) -> Layer:
+        """Fix the space the layer reads (a Sequential does this); returns the layer."""
+        if not isinstance(space, Space):
+            raise TypeError(f"{self!r}: a space must be a groupconv Space, got "
+                            f"{type(space).__name__}")
+        if not self.accepts(space):
+            raise ValueError(f"{self!r} reads {self.input_space!r}, not {space!r}")
+        self.space = space
+        return self
+
+    def _bound(self) -> Space:
+        """The bound space, or a ValueError that says how to give one."""
+        if self.space is None:
+            raise ValueError(f"{self!r} acts on the point axis or the spatial axes, and needs "
+                             f"to know which: build it with space=Space.on_group(G) (or "
+                             f"on_plane), or put it in a Sequential after a convolution")
+        return self.space
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """The output y, and the cache ``backward`` needs."""
@@ -107,7 +164,48 @@ class Sequential(Layer):
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential takes Layers, got {type(layer).__name__} at {i}")
+        self._bind_spaces()
         self._collect()
+
+    def _bind_spaces(self) -> None:
+        """Propagate spaces from the first layer that states one: each layer that acts on any
+        space is bound to what the layer before it writes, and a layer that reads a fixed space
+        must get that space."""
+        space = None
+        for i, layer in enumerate(self.layers):
+            if space is not None:
+                if not layer.accepts(space):
+                    raise ValueError(f"layer {i}, {layer!r}, reads {layer.input_space!r} but "
+                                     f"layer {i - 1} writes {space!r}")
+                layer.bind(space)
+            space = layer.output_space
+
+    @property
+    def input_space(self) -> Space | None:
+        return self.layers[0].input_space if self.layers else None
+
+    @property
+    def input_channels(self) -> int | None:
+        return self.layers[0].input_channels if self.layers else None
+
+    def accepts(self, space: Space) -> bool:
+        return not self.layers or self.layers[0].accepts(space)
+
+    def output_space_for(self, space: Space) -> Space | None:
+        for layer in self.layers:
+            if space is None:
+                return None
+            space = layer.input_space or space
+            space = layer.output_space_for(space)
+        return space
+
+    def bind(self, space: Space) -> Sequential:
+        if self.layers and self.layers[0].input_space is None:
+            self.layers[0].bind(space)
+            self._bind_spaces()
+        elif not self.accepts(space):
+            raise ValueError(f"the network reads {self.input_space!r}, not {space!r}")
+        return self
 
     def _collect(self) -> None:
         for i, layer in enumerate(self.layers):

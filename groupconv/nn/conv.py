@@ -1,7 +1,8 @@
-"""Convolution layers of a G-CNN, with gradients: one class, ``BankConv``, for every group.
+"""Convolution layers of a G-CNN, with gradients: one class, ``BankConv``, for every group and every
+dimension.
 
 A layer is a filter bank (``groupconv.fast.banks``: any ``Bank``) and one bias per output
-channel, shared across the stabiliser. Forward and backward go through the one array-level
+channel, shared across the point axis. Forward and backward go through the one array-level
 path, ``groupconv.fast.correlate``:
 
     forward        y = correlate(x, expand(w), p) + b
@@ -12,8 +13,10 @@ For a lattice group the input gradient of a G-correlation is the G-convolution o
 same filter, channels swapped (the G-convolution is its adjoint); the tests and
 ``groupconv verify`` check that identity against ``group_convolution``.
 
-``LiftingConv`` and ``GroupConv`` build the layer for any group: a lattice group or its name
-("z2", "p4", "p4m", ...), ``SE2(N)`` or ``ScaleTranslation(base)`` (see ``fast.banks``).
+``LiftingConv`` and ``GroupConv`` build the layer for any group, by name or object: a lattice
+group in any dimension ("z2", "p4", "p4m", "p6", "P432", "Pm-3m", a registered one of your own),
+``SE2(N)`` or ``ScaleTranslation(base, n_scales=..., scale_extent=...)``; the group carries
+everything its bank needs. A layer reads ``input_space`` and writes ``output_space``.
 """
 
 from __future__ import annotations
@@ -23,21 +26,22 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_writeable_array
 
-from ..fast.banks import Bank, correlation_bank, lifting_bank
+from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
+from ..groups import AffineGroup, Kind, Space
 from .base import Layer
 
 __all__ = ["BankConv", "LiftingConv", "GroupConv"]
 
 
 class BankConv(Layer):
-    """A correlation layer on a filter bank: x (B, C_in, [S_in,] H, W) -> (B, C_out, S_out, H', W'),
+    """A correlation layer on a filter bank: x (B, C_in, [S_in,] *n) -> (B, C_out, S_out, *n'),
     plus one bias per output channel.
 
     ``mode``: "valid", "same", "full" or a padding in 0..K-1, for the expanded kernel size K
     (k, or larger for the scale group's banks). Weights are drawn from N(0, 2 / fan_in) with
-    the true fan-in C_in S_in k k (He initialisation for ReLU networks), from the given ``rng``
+    the true fan-in C_in S_in k^d (He initialisation for ReLU networks), from the given ``rng``
     (no global random state), in ``dtype``. The layer keeps its own ``Workspace``, so repeated
     calls reuse the engine's memory (at most ``max_workspace`` bytes of it).
     """
@@ -55,15 +59,26 @@ class BankConv(Layer):
         self.bank = bank
         self.c_in, self.c_out, self.k = c_in, c_out, k
         self.padding = padding_for(mode, bank, k, type(self).__name__)
+        if bank.group.lattice == "hexagonal" and k % 2 == 0:
+            raise ValueError(f"kernels on {bank.group.name} (hexagonal lattice) are hexagons "
+                             f"about a centre cell: k must be odd, got k = {k}")
         self.mode = mode
         rng = np.random.default_rng(rng)
-        fan_in = c_in * bank.s_in * k * k
+        fan_in = c_in * bank.input_space.samples * k ** bank.group.dim
         shape = bank.weight_shape(c_out, c_in, k)
         self.params["weight"] = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
         if bias:
             self.params["bias"] = np.zeros(c_out, dtype=dtype)
         self.max_workspace = max_workspace
         self.workspace = Workspace()   # this layer's own scratch memory, reused between calls
+        self.space = bank.input_space
+
+    def output_space_for(self, space: Space) -> Space:
+        return self.bank.output_space
+
+    @property
+    def input_channels(self) -> int:
+        return self.c_in
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """y = correlate(x, expand(w), p) + b, and the cache ``backward`` needs."""
@@ -74,7 +89,7 @@ class BankConv(Layer):
                            op=repr(self))   # errors name the layer
         if "bias" in self.params:
             b = self.params["bias"]
-            bias = array_namespace(b).reshape(b, (-1, 1, 1, 1))
+            bias = array_namespace(b).reshape(b, (-1,) + (1,) * (1 + self.bank.group.dim))
             if is_writeable_array(y):
                 y += bias           # y is the engine's fresh output: no copy
             else:
@@ -89,7 +104,7 @@ class BankConv(Layer):
                           max_workspace=self.max_workspace, workspace=self.workspace)
         grads = {"weight": dw}
         if "bias" in self.params:
-            channel = dy.ndim - 4          # (..., C_out, S_out, H', W')
+            channel = dy.ndim - 2 - self.bank.group.dim      # (..., C_out, S_out, *n')
             grads["bias"] = array_namespace(dy).sum(
                 dy, axis=tuple(a for a in range(dy.ndim) if a != channel))
         return dx, grads
@@ -99,42 +114,88 @@ class BankConv(Layer):
                 f"mode={self.mode!r})")
 
 
-def LiftingConv(group: Any, c_in: int, c_out: int, k: int, *, mode: str | int = "valid",
-                bias: bool = True, rng: np.random.Generator | int | None = None,
-                dtype: Any = np.float32, max_workspace: int = DEFAULT_MAX_WORKSPACE,
-                mask: bool | None = None, n_scales: int | None = None) -> BankConv:
+def LiftingConv(group: AffineGroup | str, c_in: int, c_out: int, k: int, *,
+                mode: str | int = "valid", bias: bool = True,
+                rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
+                max_workspace: int = DEFAULT_MAX_WORKSPACE) -> BankConv:
     """Lifting correlation (f * psi)(g) = sum_y sum_c f_c(y) psi_c(g^-1 y) + b:
-    (B, C_in, H, W) -> (B, C_out, S, H', W'), for any group: a lattice group or its name, SE2(N)
-    (``mask``: kernels on the disk, default True) or ScaleTranslation(base) (``n_scales``).
+    (B, C_in, *n) -> (B, C_out, S, *n'), for any group, in its dimension d.
 
-    ``mode``: "valid", "same" (padding k // 2), "full" (k - 1) or the padding itself;
-    ``bias``: one bias per output channel; ``rng``: the weights' random draws (He
-    initialisation); ``dtype``: the parameters' dtype; ``max_workspace``: bytes of scratch
-    memory. Returns a ``BankConv``, whose ``forward(x, training)`` and ``backward(cache, dy)``
-    give y and the gradients.
+    Parameters
+    ----------
+    group : AffineGroup or str
+        A lattice group or its name ("p4", "P432", ...), ``SE2(N)`` or
+        ``ScaleTranslation(base, n_scales=...)``.
+    c_in, c_out, k : int
+        Input and output channels, and the kernel side.
+    mode : {"valid", "same", "full"} or int
+        The padding: 0, k // 2, k - 1, or the padding itself (of the expanded kernel K).
+    bias : bool
+        One bias per output channel.
+    rng : Generator, int or None
+        The weights' random draws (He initialisation; no global random state).
+    dtype : dtype
+        The parameters' dtype.
+    max_workspace : int
+        Bytes of scratch memory.
 
+    Returns
+    -------
+    BankConv
+        Its ``forward(x, training)`` and ``backward(cache, dy)`` give y and the gradients.
+
+    Notes
+    -----
     Lattice groups: layer(L_h x) = L_h layer(x) for the rotations and mirrors h about the array
-    centre, exactly (float rounding) for square inputs in every mode and for every k
-    (docs/fast_path.md); translations at the array level only away from the border.
+    centre, exactly (float rounding) for inputs of equal sides in every mode and for every k
+    (docs/fast_path.md); translations at the array level only away from the border. Sampled
+    groups: exactly at their exact samples (quarter turns of SE(2)_N), measured elsewhere.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> layer = nn.LiftingConv("p4m", 1, 2, 3, mode="same", rng=0)
+    >>> layer(np.ones((1, 1, 5, 5))).shape, layer.output_space
+    ((1, 2, 8, 5, 5), Space.on_group(P4M))
     """
-    return BankConv(lifting_bank(group, **_bank_options(mask, n_scales, None)), c_in, c_out, k,
-                    mode=mode, bias=bias, rng=rng, dtype=dtype, max_workspace=max_workspace)
+    return BankConv(bank_for(group, Kind.LIFTING), c_in, c_out, k, mode=mode, bias=bias,
+                    rng=rng, dtype=dtype, max_workspace=max_workspace)
 
 
-def GroupConv(group: Any, c_in: int, c_out: int, k: int, *, mode: str | int = "valid",
-              bias: bool = True, rng: np.random.Generator | int | None = None,
-              dtype: Any = np.float32, max_workspace: int = DEFAULT_MAX_WORKSPACE,
-              mask: bool | None = None, n_scales: int | None = None,
-              scale_extent: int | None = None) -> BankConv:
+def GroupConv(group: AffineGroup | str, c_in: int, c_out: int, k: int, *,
+              mode: str | int = "valid", bias: bool = True,
+              rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
+              max_workspace: int = DEFAULT_MAX_WORKSPACE, kind: str = "correlation"
+              ) -> BankConv:
     """Group correlation (f * psi)(g) = sum_h sum_c f_c(h) psi_c(g^-1 h) + b:
-    (B, C_in, S, H, W) -> (B, C_out, S, H', W'), for any group; options as ``LiftingConv``
-    (the scale group also takes ``scale_extent``, the scale offsets m, default 2). Equivariant
-    like ``LiftingConv``; its input gradient is the G-convolution of dy with the same filter."""
-    return BankConv(correlation_bank(group, **_bank_options(mask, n_scales, scale_extent)),
-                    c_in, c_out, k, mode=mode, bias=bias, rng=rng, dtype=dtype,
-                    max_workspace=max_workspace)
+    (B, C_in, S, *n) -> (B, C_out, S, *n'), for any group; with ``kind="convolution"`` the true
+    G-convolution (lattice groups).
 
+    Parameters
+    ----------
+    group, c_in, c_out, k, mode, bias, rng, dtype, max_workspace
+        As in ``LiftingConv``.
+    kind : {"correlation", "convolution"}
+        The G-correlation (the paper's layer) or the true G-convolution.
 
-def _bank_options(mask, n_scales, scale_extent) -> dict:
-    given = {"mask": mask, "n_scales": n_scales, "scale_extent": scale_extent}
-    return {key: value for key, value in given.items() if value is not None}
+    Returns
+    -------
+    BankConv
+        Equivariant like ``LiftingConv``; its input gradient is the G-convolution of dy with
+        the same filter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> layer = nn.GroupConv("p4", 2, 3, 3, mode="same", rng=0)
+    >>> layer(np.ones((1, 2, 4, 5, 5))).shape
+    (1, 3, 4, 5, 5)
+    """
+    parsed = Kind.parse(kind)
+    if parsed is Kind.LIFTING:
+        raise ValueError("GroupConv reads functions on G: kind must be 'correlation' or "
+                         "'convolution' (use LiftingConv to lift)")
+    return BankConv(bank_for(group, parsed), c_in, c_out, k, mode=mode, bias=bias, rng=rng,
+                    dtype=dtype, max_workspace=max_workspace)

@@ -1,7 +1,9 @@
 """Pointwise, pooling, normalisation and dense layers of a G-CNN, with their gradients.
 
-Feature maps on G have the layout (B, C, S, H, W), on Z^2 (B, C, H, W). Each docstring says how
-the layer transforms under the group, L_h acting about the array centre
+Feature maps on G have the layout (B, C, S, *n), on Z^d (B, C, *n), with d = 1, 2, 3 spatial
+axes. The pooling layers act on the point axis or the spatial axes, so they need to know the
+space they read: give ``space=`` or put them in a ``Sequential``, which binds them. Each
+docstring says how the layer transforms under the group, L_h acting about the array centre
 (``groupconv.fast.transform``): equivariant (layer(L_h x) = L_h layer(x)) or invariant
 (layer(L_h x) = layer(x)), and when that is exact. Every layer computes in the array library
 of its input (array API), on real floats: integer inputs become float64, float16 float32, and
@@ -10,6 +12,8 @@ complex input is a TypeError (the rule of ``groupconv.fast.validation``).
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -17,8 +21,8 @@ from array_api_compat import array_namespace
 from array_api_compat import device as _device
 
 from ..fast.action import project
-from ..fast.backend import from_numpy
 from ..fast.validation import as_float
+from ..groups import Space
 from .base import Layer
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
@@ -63,26 +67,35 @@ class SiLU(Layer):
 
 
 class SubgroupPool(Layer):
-    """Projection over the stabiliser H (``groupconv.fast.project``): (B, C, S, H, W) ->
-    (B, C, H, W) by max, mean or sum over the S orientations.
+    """Projection over the point axis (``groupconv.fast.project``): (B, C, S, *n) ->
+    (B, C, *n) by max, mean or sum over the S samples.
 
-    Invariant to the stabiliser's permutation of the orientation axis, so the output transforms
-    like a function on Z^2: layer(L_h x) = L_h layer(x) spatially, exactly.
+    Invariant to the point group's permutation of the point axis, so the output transforms like
+    a function on Z^d: layer(L_h x) = L_h layer(x) spatially, exactly.
     """
 
-    def __init__(self, reduction: str = "max"):
-        super().__init__()
+    def __init__(self, reduction: str = "max", *, space: Space | None = None):
         if reduction not in _REDUCTIONS:
             raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
+        super().__init__(space)
+
+    def accepts(self, space: Space) -> bool:
+        return space.point_axis and (self.space is None or self.space == space)
+
+    def output_space_for(self, space: Space) -> Space:
+        return space.without_points()
 
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
-        if x.ndim != 5:
-            raise ValueError(f"SubgroupPool expects (B, C, S, H, W), got shape {tuple(x.shape)}")
+        space = self._bound()
+        if x.ndim != space.core + 2 or x.shape[2] != space.samples:
+            raise ValueError(f"{self!r} expects (B, C, {space.samples}, ...) with "
+                             f"{space.dim} spatial axes ({space.layout()}), got shape "
+                             f"{tuple(x.shape)}")
         xp = array_namespace(x)
         arg = xp.argmax(x, axis=2) if self.reduction == "max" else None   # for backward
-        return project(x, self.reduction), (tuple(x.shape), arg)
+        return project(x, space, self.reduction), (tuple(x.shape), arg)
 
     def backward(self, cache, dy, input_grad=True):
         xp = array_namespace(dy)
@@ -99,21 +112,20 @@ class SubgroupPool(Layer):
 
 
 class SpatialPool(Layer):
-    """Max or average pooling over the last two axes, window ``size``, ``stride``, no padding:
-    H' = (H - size) // stride + 1.
+    """Max or average pooling over the d spatial axes, window ``size``^d, ``stride``, no
+    padding: n' = (n - size) // stride + 1 on every axis.
 
     Equivariant under rotations and mirrors about the array centre exactly when the pooling
     grid is symmetric about the centre, that is when the windows start at 0 and the last one
-    ends at H: (H - size) % stride == 0, and the same for W (``exact_for``). Otherwise the
-    windows of the rotated input are not the rotated windows, and the output differs. With
-    ``exact=True`` the layer refuses such inputs (a network whose invariance depends on it).
-    Square windows are for the square lattice: on hexagonal arrays (p3 ... p6m) a window is not
-    a hexagon, and pooling is not equivariant there.
+    ends at n: (n - size) % stride == 0 on every axis (``exact_for``). Otherwise the windows of
+    the rotated input are not the rotated windows, and the output differs. With ``exact=True``
+    the layer refuses such inputs (a network whose invariance depends on it). Cubic windows are
+    for the hypercubic lattices: on hexagonal arrays (p3 ... p6m) a window is not a hexagon,
+    and pooling is not equivariant there.
     """
 
     def __init__(self, size: int = 2, stride: int | None = None, kind: str = "max", *,
-                 exact: bool = False):
-        super().__init__()
+                 exact: bool = False, space: Space | None = None):
         self.exact = bool(exact)
         if kind not in ("max", "avg"):
             raise ValueError(f"kind must be 'max' or 'avg', got {kind!r}")
@@ -122,25 +134,31 @@ class SpatialPool(Layer):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"SpatialPool {name} must be a positive int, got {value!r}")
         self.size, self.stride, self.kind = int(size), int(stride), kind
+        super().__init__(space)
 
-    def exact_for(self, h: int, w: int) -> bool:
-        """Whether pooling an h x w array commutes with rotations and mirrors about the centre."""
-        return (h - self.size) % self.stride == 0 and (w - self.size) % self.stride == 0
+    def accepts(self, space: Space) -> bool:
+        return space.spatial and (self.space is None or self.space == space)
+
+    def exact_for(self, *shape: int) -> bool:
+        """Whether pooling an array of this spatial shape commutes with rotations and mirrors
+        about the centre."""
+        return all((n - self.size) % self.stride == 0 for n in shape)
 
     def _windows(self, x):
-        h, w = x.shape[-2:]
-        if h < self.size or w < self.size:
-            raise ValueError(f"SpatialPool({self.size}) needs at least {self.size}x{self.size} "
-                             f"pixels, got {h}x{w}")
-        if self.exact and not self.exact_for(h, w):
-            raise ValueError(f"{self!r} is exactly equivariant only for sizes with "
-                             f"(H - {self.size}) % {self.stride} == 0 (and the same for W), "
-                             f"got {h}x{w}")
-        ho, wo = (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1
-        for a in range(self.size):
-            for b in range(self.size):
-                yield (Ellipsis, slice(a, a + self.stride * (ho - 1) + 1, self.stride),
-                       slice(b, b + self.stride * (wo - 1) + 1, self.stride))
+        d = self._bound().dim
+        shape = tuple(x.shape[x.ndim - d:])
+        if min(shape) < self.size:
+            raise ValueError(f"SpatialPool({self.size}) needs at least "
+                             f"{'x'.join([str(self.size)] * d)} pixels, got "
+                             f"{'x'.join(map(str, shape))}")
+        if self.exact and not self.exact_for(*shape):
+            raise ValueError(f"{self!r} is exactly equivariant only for sizes n with "
+                             f"(n - {self.size}) % {self.stride} == 0 on every axis, got "
+                             f"{'x'.join(map(str, shape))}")
+        out = [(n - self.size) // self.stride + 1 for n in shape]
+        for taps in itertools.product(range(self.size), repeat=d):
+            yield (Ellipsis,) + tuple(slice(a, a + self.stride * (m - 1) + 1, self.stride)
+                                      for a, m in zip(taps, out))
 
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
@@ -154,7 +172,7 @@ class SpatialPool(Layer):
             else:
                 y = xp.maximum(y, x[index])
         if self.kind == "avg":
-            y = y / self.size**2
+            y = y / self.size ** self._bound().dim
         return y, (x, y)
 
     def backward(self, cache, dy, input_grad=True):
@@ -164,7 +182,7 @@ class SpatialPool(Layer):
         taken = xp.zeros(y.shape, dtype=xp.bool, device=_device(dy))
         for index in self._windows(x):
             if self.kind == "avg":
-                dx[index] = dx[index] + dy / self.size**2
+                dx[index] = dx[index] + dy / self.size ** self._bound().dim
             else:  # the first tap equal to the maximum gets the gradient, as argmax would
                 first = xp.logical_and(x[index] == y, xp.logical_not(taken))
                 taken = xp.logical_or(taken, first)
@@ -204,6 +222,10 @@ class BatchNorm(Layer):
         self.running_var = np.ones(channels, dtype=dtype)
         self.eps, self.momentum = eps, momentum
 
+    @property
+    def input_channels(self) -> int:
+        return int(self.params["gamma"].shape[0])
+
     @staticmethod
     def _per_channel(a: Any, ndim: int) -> Any:
         """A per-channel vector shaped (1, C, 1, ...) to broadcast against ndim axes (reshaped
@@ -222,7 +244,7 @@ class BatchNorm(Layer):
         if training:
             mean, var = xp.mean(x, axis=axes), xp.var(x, axis=axes)
             m = self.momentum
-            n = x.size / x.shape[1]
+            n = math.prod(x.shape) / x.shape[1]
             self.running_mean[...] = xp.astype((1 - m) * self.running_mean + m * mean,
                                                self.running_mean.dtype)
             self.running_var[...] = xp.astype(
@@ -245,7 +267,7 @@ class BatchNorm(Layer):
         g = per(self.params["gamma"], dy.ndim) * per(inv, dy.ndim)
         if not training:  # fixed statistics: an affine map
             return dy * g, grads
-        n = dy.size / dy.shape[1]
+        n = math.prod(dy.shape) / dy.shape[1]
         dx = g / n * (n * dy - per(grads["beta"], dy.ndim)
                       - xhat * per(grads["gamma"], dy.ndim))
         return xp.astype(dx, dy.dtype, copy=False), grads
@@ -255,24 +277,32 @@ class BatchNorm(Layer):
 
 
 class GlobalPool(Layer):
-    """Mean or max over the two spatial axes: (B, C, [S,] H, W) -> (B, C, [S]).
+    """Mean or max over the d spatial axes: (B, C, [S,] *n) -> (B, C, [S]).
 
     Invariant to rotations and mirrors of the spatial axes about the centre, exactly; on G the
-    stabiliser axis is still permuted (follow with ``SubgroupPool`` or precede by it).
+    point axis is still permuted (follow with ``SubgroupPool`` or precede by it).
     """
 
-    def __init__(self, kind: str = "mean"):
-        super().__init__()
+    def __init__(self, kind: str = "mean", *, space: Space | None = None):
         if kind not in ("mean", "max"):
             raise ValueError(f"kind must be 'mean' or 'max', got {kind!r}")
         self.kind = kind
+        super().__init__(space)
+
+    def accepts(self, space: Space) -> bool:
+        return space.spatial and (self.space is None or self.space == space)
+
+    def output_space_for(self, space: Space) -> Space:
+        return space.without_spatial()
 
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
-        if x.ndim < 3:
-            raise ValueError(f"GlobalPool expects (B, C, [S,] H, W), got shape {tuple(x.shape)}")
+        space = self._bound()
+        if x.ndim != space.core + 2:
+            raise ValueError(f"{self!r} expects (B, {space.layout()[5:]}, got shape "
+                             f"{tuple(x.shape)}")
         xp = array_namespace(x)
-        flat = xp.reshape(x, tuple(x.shape[:-2]) + (-1,))
+        flat = xp.reshape(x, tuple(x.shape[:x.ndim - space.dim]) + (-1,))
         if self.kind == "mean":
             return xp.mean(flat, axis=-1), (tuple(x.shape), None)
         return xp.max(flat, axis=-1), (tuple(x.shape), xp.argmax(flat, axis=-1))
@@ -280,8 +310,9 @@ class GlobalPool(Layer):
     def backward(self, cache, dy, input_grad=True):
         xp = array_namespace(dy)
         shape, arg = cache
-        n = shape[-2] * shape[-1]
-        flat_shape = shape[:-2] + (n,)
+        d = self._bound().dim
+        n = math.prod(shape[len(shape) - d:])
+        flat_shape = shape[:len(shape) - d] + (n,)
         spread = xp.expand_dims(dy, axis=-1)
         zeros = xp.zeros(flat_shape, dtype=dy.dtype, device=_device(dy))
         if self.kind == "mean":
@@ -295,6 +326,9 @@ class GlobalPool(Layer):
 
 class Flatten(Layer):
     """(B, ...) -> (B, F). Invariance is whatever the input had."""
+
+    def output_space_for(self, space: Space) -> Space | None:
+        return space if not (space.point_axis or space.spatial) else None
 
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
@@ -319,6 +353,9 @@ class Linear(Layer):
                                  * np.sqrt(1.0 / f_in)).astype(dtype)
         self.params["bias"] = np.zeros(f_out, dtype=dtype)
 
+    def output_space_for(self, space: Space) -> Space | None:
+        return space if not (space.point_axis or space.spatial) else None
+
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
         if not self.follows(x):
@@ -338,10 +375,12 @@ class Linear(Layer):
 
 
 class Dropout(Layer):
-    """In training, each G-channel (all its orientations and pixels together) is zeroed with
+    """In training, each G-channel (all its samples and pixels together) is zeroed with
     probability p and the others scaled by 1 / (1 - p); in evaluation, the identity. Dropping
-    whole channels keeps the layer equivariant: a channel's orientations stay together, so
-    L_h commutes with the mask. The random draws come from the layer's own ``rng``."""
+    whole channels keeps the layer equivariant: a channel's samples stay together, so L_h
+    commutes with the mask. The random draws come from the layer's own ``rng``, made in the
+    data's own library and on its device (NumPy, CuPy, PyTorch, JAX; other libraries get
+    NumPy's draws)."""
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator | int | None = None):
         super().__init__()
@@ -349,15 +388,16 @@ class Dropout(Layer):
             raise ValueError(f"Dropout p must be a probability in [0, 1), got {p!r}")
         self.p = float(p)
         self.rng = np.random.default_rng(rng)
+        self._draws: dict = {}   # the layer's generator in each other library, seeded from rng
 
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
         if not training or self.p == 0:
             return x, None
-        keep = self.rng.random(x.shape[:2]) >= self.p                  # per (example, channel)
-        scale = np.where(keep, 1.0 / (1.0 - self.p), 0.0).reshape(x.shape[:2] +
-                                                                   (1,) * (x.ndim - 2))
-        mask = from_numpy(scale, x)                                    # in x's library and dtype
+        keep = _random_uniform(self, tuple(x.shape[:2]), x) >= self.p   # per (example, channel)
+        xp = array_namespace(x)
+        scale = xp.astype(keep, x.dtype) * (1.0 / (1.0 - self.p))
+        mask = xp.reshape(scale, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
         return x * mask, mask
 
     def backward(self, cache, dy, input_grad=True):
@@ -365,3 +405,39 @@ class Dropout(Layer):
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
+
+
+def _random_uniform(layer: Dropout, shape: tuple[int, ...], like: Any) -> Any:
+    """Uniform draws in [0, 1) of ``shape`` in the library and on the device of ``like``, from
+    ``layer.rng`` (NumPy) or a generator of that library seeded from it once."""
+    from array_api_compat import is_cupy_array, is_jax_array, is_numpy_array, is_torch_array
+
+    if is_numpy_array(like):
+        return layer.rng.random(shape)
+    if is_torch_array(like):
+        import torch
+
+        gen = layer._draws.get(("torch", str(like.device)))
+        if gen is None:
+            gen = torch.Generator(device=like.device)
+            gen.manual_seed(int(layer.rng.integers(2**62)))
+            layer._draws[("torch", str(like.device))] = gen
+        return torch.rand(shape, generator=gen, device=like.device, dtype=like.dtype)
+    if is_cupy_array(like):
+        import cupy
+
+        gen = layer._draws.get("cupy")
+        if gen is None:
+            gen = layer._draws["cupy"] = cupy.random.default_rng(int(layer.rng.integers(2**62)))
+        return gen.random(shape)
+    if is_jax_array(like):
+        import jax
+
+        key = layer._draws.get("jax")
+        if key is None:
+            key = jax.random.PRNGKey(int(layer.rng.integers(2**31)))
+        key, sub = jax.random.split(key)
+        layer._draws["jax"] = key
+        return jax.random.uniform(sub, shape, dtype=like.dtype)
+    xp = array_namespace(like)
+    return xp.asarray(layer.rng.random(shape), device=_device(like))

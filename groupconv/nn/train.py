@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, device
 
-from ..fast.backend import indices_like
+from ..fast.backend import indices
 from .base import Layer
 
 __all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "accuracy"]
@@ -180,7 +180,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         batches = list(minibatches(x.shape[0], batch_size, rng))
         bar = _progress(batches, len(batches), progress, f"epoch {epoch + 1}/{epochs}")
         for index in bar:
-            picks = indices_like(index, x)
+            picks = indices(index, x)
             xb, yb = xp.take(x, picks, axis=0), xp.take(y, picks, axis=0)
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 import groupconv
-from groupconv import P4, Z2
+from groupconv import P4, Z2, Space
 from groupconv.fast import project, transform
 from groupconv.feature_maps import FeatureMap, L
 from groupconv.images import grace_hopper
@@ -58,13 +58,13 @@ expected = np.roll(np.rot90(f.values, 1, axes=(-2, -1)), 1, axis=1)
 print("L_r f = roll(rot90(f)):", np.array_equal(L(r, f).values, expected))
 
 # %% [markdown]
-# On arrays, `groupconv.fast.transform` computes the same operator about the array centre, for
-# a batch of images (B, C, H, W) or of p4 functions (B, C, 4, H, W).
+# On arrays, `groupconv.transform` computes the same operator about the array centre, for a
+# batch of images (B, C, H, W) or of p4 functions (B, C, 4, H, W): say which with a `Space`.
 
 # %%
 x = np.random.default_rng(1).normal(size=(2, 3, 4, 7, 7))
 print("array level equals L_r on each function:",
-      np.array_equal(transform(x, r, on_group=True)[0, :1],
+      np.array_equal(transform(x, r, Space.on_group(P4))[0, :1],
                      L(r, FeatureMap(P4, x[0, :1], origin="centre")).values))
 
 # %% [markdown]
@@ -175,7 +175,7 @@ def features(images):
 
 
 def projected(images):
-    return project(features(images), "max")                 # (B, 5, H', W')
+    return project(features(images), Space.on_group(P4), "max")   # (B, 5, H', W')
 
 
 def invariant(images):
@@ -183,7 +183,7 @@ def invariant(images):
 
 
 print(groupconv.check_equivariance(features, "p4", output_space="group"))
-print(groupconv.check_equivariance(projected, "p4", output_space="z2"))
+print(groupconv.check_equivariance(projected, "p4", output_space="plane"))
 print(groupconv.check_equivariance(invariant, "p4", output_space="invariant", translations=False))
 
 # %% [markdown]

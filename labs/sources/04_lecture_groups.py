@@ -10,22 +10,23 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from groupconv import scale, se2
+import groupconv
+from groupconv import SE2, ScaleTranslation, nn
 from groupconv.checks import equivariance as eq
 from groupconv.images import grace_hopper
 
 # %% [markdown]
 # ## 1. SE(2)_N layers
 #
-# `se2.LiftingConv(N, c_in, c_out, k)` turns each k x k kernel to the N angles θ_r = r 360°/N
-# by bilinear interpolation (within the disk of radius (k - 1)/2, so that no corner leaks in
-# or out), and `se2.GroupConv` also shifts the orientation axis. Outputs have shape
-# (B, C, N, H, W), like p4's with N planes instead of 4.
+# `nn.LiftingConv(SE2(N), c_in, c_out, k)` turns each k x k kernel to the N angles
+# θ_r = r 360°/N by bilinear interpolation (within the disk of radius (k - 1)/2, so that no
+# corner leaks in or out), and `nn.GroupConv(SE2(N), ...)` also shifts the orientation axis.
+# Outputs have shape (B, C, N, H, W), like p4's with N planes instead of 4.
 
 # %%
 image = grace_hopper(48)
-lift = se2.LiftingConv(8, 1, 4, 5, mode="same", dtype=np.float64, rng=0)
-group = se2.GroupConv(8, 4, 4, 5, mode="same", dtype=np.float64, rng=1)
+lift = nn.LiftingConv(SE2(8), 1, 4, 5, mode="same", dtype=np.float64, rng=0)
+group = nn.GroupConv(SE2(8), 4, 4, 5, mode="same", dtype=np.float64, rng=1)
 y = group(np.maximum(lift(image[None, None]), 0))
 print("lifted and group-correlated:", y.shape)
 
@@ -115,7 +116,9 @@ c = np.arange(5) - 2
 rr = c[:, None] ** 2 + c[None, :] ** 2
 blob = np.exp(-rr / 1.0) - 0.45 * np.exp(-rr / 3.0)
 blob -= blob.mean()
-responses = scale.lifting_correlation(discs[None, None], blob[None, None], 4, 2.0)[0, 0]
+scales = ScaleTranslation(2.0, n_scales=4, scale_extent=1)
+responses = groupconv.lifting_correlation(discs[None, None], blob[None, None], scales,
+                                          mode="same")[0, 0]
 print("responses:", responses.shape, "(scale, H, W)")
 
 fig, axes = plt.subplots(1, 5, figsize=(13, 2.8))
