@@ -98,17 +98,18 @@ def _l_composes_on_the_wrong_side():
 def _psi_of_gh():
     def correlation(f, psi):                      # psi(g h) instead of psi(g^-1 h)
         psis = lattice._filters(psi, f, "group_correlation")
-        h = f.support()
+        h = f.support().reshape(1, -1)
         f_h = f(h)
         box = lattice._box(f.corners(), lattice._inverse_corners(psis))
-        return lattice._table(f.group, box, lambda g: lattice._sum_k_y(f_h, psis, g * h))
+        return lattice._table(f.group, box, lambda g: lattice._sum_k_y(f_h, psis, g * h),
+                              h.size)
     return _patched(mock.patch.object(lattice, "group_correlation", correlation),
                     mock.patch.object(claims, "group_correlation", correlation))
 
 
 def _dropped_channel_sum():
     def one_channel(f_y, psis, where):            # sum over channel 0 only
-        return np.stack([(f_y[:1] * p(where)[:1]).sum() for p in psis])
+        return np.stack([(f_y[:1] * p(where)[:1]).sum(axis=(0, -1)) for p in psis])
     return _patched(mock.patch.object(lattice, "_sum_k_y", one_channel))
 
 

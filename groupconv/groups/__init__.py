@@ -3,7 +3,8 @@ Z^d x| H, the sampled continuous groups of the lecture, and the typed spaces of 
 
 ``Z2``, ``P4``, ``P4M`` are the groups of Cohen & Welling (2016) with GrouPy's parameterisation;
 ``C1``, ``C2``, ``C4``, ``D4`` their point groups; ``wallpaper`` holds the 13 symmorphic
-wallpaper groups and ``cubic`` the groups of the cube (3D G-CNNs). A new lattice group, in any
+wallpaper groups and ``cubic`` the groups of the cube (3D G-CNNs: P432 = O, Pm-3m = Oh,
+P4/mmm = D4h, ...). A new lattice group, in any
 dimension, needs only its point group's generators (``SemidirectProduct(PointGroup(...))``);
 ``register`` makes it known by name everywhere. ``SE2`` and ``ScaleTranslation`` are the
 lecture's groups, under the same contract (``AffineGroup``). ``finite`` holds the tables of
@@ -14,6 +15,7 @@ finite groups (Cayley table, subgroups, cosets, regular representation, geometri
 """
 
 from .core import AffineGroup, Element, ElementArray, Group
+from .cubic import CUBIC, P23, P222, P422, P432, P4MMM, P_43M, PM_3M
 from .finite import (
     cayley_table, coinvariants, cosets, describe, labels, regular_representation, subgroups,
 )
@@ -37,5 +39,5 @@ __all__ = [
     "regular_representation", "coinvariants",
     "D1", "D1c", "D2", "D2c", "C3", "D3", "D3c", "C6", "D6", "P1", "P2", "PM", "CM", "PMM",
     "CMM", "P3", "P3M1", "P31M", "P6", "P6M", "WALLPAPER", "lattice_of", "hexagon_mask",
-    "domain_mask",
+    "domain_mask", "CUBIC", "P222", "P422", "P4MMM", "P23", "P_43M", "P432", "PM_3M",
 ]

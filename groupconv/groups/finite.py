@@ -92,6 +92,18 @@ def _angle(trace: float, d: int) -> int:
     return int(round(np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))))
 
 
+def _axis_angle(rot: np.ndarray) -> tuple[tuple[int, ...], int]:
+    """(axis, angle) of a rotation of Z^3: the axis a primitive integer vector whose first
+    non-zero entry is positive, the angle in degrees, counter-clockwise looking down the axis
+    (right-handed), in 0..359."""
+    angle = _angle(float(np.trace(rot)), 3)
+    if angle == 180:
+        return _fixed(rot), 180
+    anti = np.array([rot[2, 1] - rot[1, 2], rot[0, 2] - rot[2, 0], rot[1, 0] - rot[0, 1]])
+    axis = _primitive(anti)   # 2 sin(angle) n, first non-zero entry made positive
+    return axis, angle if np.dot(axis, anti) > 0 else 360 - angle
+
+
 def _describe(m: np.ndarray) -> str:
     d = m.shape[0]
     det = round(np.linalg.det(m))
@@ -106,15 +118,7 @@ def _describe(m: np.ndarray) -> str:
         return f"mirror fixing {_fixed(m)}"
     if det == -1 and np.array_equal(m, -np.eye(3)):
         return "inversion"
-    rot = m if det == 1 else -m
-    angle = _angle(float(np.trace(rot)), 3)
-    if angle == 180:
-        axis = _fixed(rot)
-    else:   # the antisymmetric part is 2 sin θ [n]_x: n points the right-handed way
-        axis = _primitive(np.array([rot[2, 1] - rot[1, 2], rot[0, 2] - rot[2, 0],
-                                    rot[1, 0] - rot[0, 1]]))
-        if np.dot(axis, [rot[2, 1] - rot[1, 2], rot[0, 2] - rot[2, 0], rot[1, 0] - rot[0, 1]]) < 0:
-            axis = tuple(-a for a in axis)
+    axis, angle = _axis_angle(m if det == 1 else -m)
     if det == 1:
         return f"rotation by {angle}° about {axis}"
     if angle == 180:

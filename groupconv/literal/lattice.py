@@ -3,7 +3,9 @@ on lattice groups G = Z^d x| H in any dimension d.
 
 Slow on purpose and meant to be read: one function per equation, each evaluating the sum over
 the whole (finite) support at every element g where the sum can be non-zero ("full" support,
-computed exactly from the supports of f and psi). They are the ground truth that the fast path
+computed exactly from the supports of f and psi). The sums are written for a column of
+elements g at once (the group law broadcasts like NumPy): g has shape (E, 1) and the support
+(1, N), so that g^-1 h is every pair; the table is filled a block of elements at a time. They are the ground truth that the fast path
 is tested against. Sums run over all input channels k; ``psi`` is one filter (one output
 channel) or a sequence of filters (one per output channel).
 
@@ -35,87 +37,92 @@ Filters = FeatureMap | Sequence[FeatureMap]
 def planar_correlation(f: FeatureMap, psi: Filters) -> FeatureMap:
     """(f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x), on Z^d."""
     psis = _filters(psi, f, "planar_correlation", planar=True)
-    y = f.support()                                  # every y where f can be non-zero
+    y = f.support().reshape(1, -1)                   # every y where f can be non-zero
     f_y = f(y)
     box = _box(f.corners(), _inverse_corners(psis))  # x = y - k for y, k in the supports
-    return _table(f.group, box, lambda x: _sum_k_y(f_y, psis, y * x.inverse()))
+    return _table(f.group, box, lambda x: _sum_k_y(f_y, psis, y * x.inverse()), y.size)
 
 
 def planar_convolution(f: FeatureMap, psi: Filters) -> FeatureMap:
     """(f ∗ psi)(x) = sum_y sum_k f_k(y) psi_k(x - y), on Z^d."""
     psis = _filters(psi, f, "planar_convolution", planar=True)
-    y = f.support()
+    y = f.support().reshape(1, -1)
     f_y = f(y)
     box = _box(f.corners(), _corners(psis))          # x = y + k
-    return _table(f.group, box, lambda x: _sum_k_y(f_y, psis, y.inverse() * x))
+    return _table(f.group, box, lambda x: _sum_k_y(f_y, psis, y.inverse() * x), y.size)
 
 
 def lifting_correlation(f: FeatureMap, psi: Filters, group: SemidirectProduct | str
                         ) -> FeatureMap:
-    """(f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): from Z^2 to G."""
+    """(f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): from Z^d to G."""
     group = get_group(group)
     psis = _filters(psi, f, "lifting_correlation", planar=True)
     if not isinstance(group, SemidirectProduct) or group.dim != f.group.dim:
         raise ValueError(f"lifting_correlation: group must be a lattice group acting on "
                          f"Z^{f.group.dim} like f, got {group.name}")
-    y = f.support().ravel()
+    y = f.support().reshape(1, -1)
     f_y = f(y)
-    points = f.group.translation_of(y)               # y as points of Z^2
+    points = f.group.translation_of(y)[0]            # y as points of Z^d
     # g = T(y) h T(k)^-1 for y in supp f, h in H, k in supp psi
     lifted_y = group.from_parts(0, f.group.translation_of(f.corners()))
     lifted_k = group.from_parts(0, f.group.translation_of(_corners(psis)))
     box = _box(lifted_y, group.point_elements(), lifted_k.inverse())
-    return _table(group, box, lambda g: _sum_k_y(f_y, psis, g.inverse().act(points)))
+    return _table(group, box, lambda g: _sum_k_y(f_y, psis, g.inverse().act(points)), y.size)
 
 
 def group_correlation(f: FeatureMap, psi: Filters) -> FeatureMap:
     """(f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h): the paper's form, from G to G."""
     psis = _filters(psi, f, "group_correlation")
-    h = f.support()
+    h = f.support().reshape(1, -1)
     f_h = f(h)
     box = _box(f.corners(), _inverse_corners(psis))  # g = h k^-1
-    return _table(f.group, box, lambda g: _sum_k_y(f_h, psis, g.inverse() * h))
+    return _table(f.group, box, lambda g: _sum_k_y(f_h, psis, g.inverse() * h), h.size)
 
 
 def group_correlation_rewritten(f: FeatureMap, psi: Filters) -> FeatureMap:
     """(f * psi)(g) = sum_h sum_k f_k(g h) psi_k(h): the form after substituting h -> g h."""
     psis = _filters(psi, f, "group_correlation_rewritten")
-    h = [p.support() for p in psis]                  # every h where psi can be non-zero
+    h = [p.support().reshape(1, -1) for p in psis]   # every h where psi can be non-zero
     psi_h = [p(h_p) for p, h_p in zip(psis, h)]
     box = _box(f.corners(), _inverse_corners(psis))  # g h in supp f for h in supp psi
     return _table(f.group, box, lambda g: np.stack(
-        [(f(g * h_p) * p_h).sum() for h_p, p_h in zip(h, psi_h)]))
+        [(f(g * h_p) * p_h).sum(axis=(0, -1)) for h_p, p_h in zip(h, psi_h)]),
+        max(h_p.size for h_p in h))
 
 
 def group_convolution(f: FeatureMap, psi: Filters) -> FeatureMap:
     """(f ∗ psi)(g) = sum_h sum_k f_k(h) psi_k(h^-1 g): the true G-convolution."""
     psis = _filters(psi, f, "group_convolution")
-    h = f.support()
+    h = f.support().reshape(1, -1)
     f_h = f(h)
     box = _box(f.corners(), _corners(psis))          # g = h k
-    return _table(f.group, box, lambda g: _sum_k_y(f_h, psis, h.inverse() * g))
+    return _table(f.group, box, lambda g: _sum_k_y(f_h, psis, h.inverse() * g), h.size)
 
 
 # ------------------------------------------------------------------ helpers
 def _sum_k_y(f_y: np.ndarray, psis: Sequence[FeatureMap], where) -> np.ndarray:
-    """sum_k sum_y f_k(y) psi_k(where(y)) for every filter psi: one number per output channel."""
-    return np.stack([(f_y * p(where)).sum() for p in psis])
+    """sum_k sum_y f_k(y) psi_k(where(y)) for every filter psi and every element of the column
+    (f_y: (C, 1, N); where: (E, N)): (filters, E)."""
+    return np.stack([(f_y * p(where)).sum(axis=(0, -1)) for p in psis])
 
 
-def _table(group: SemidirectProduct, box: Box, value_at: Callable[[Element], np.ndarray]
-           ) -> FeatureMap:
-    """The feature map g -> value_at(g) on every T(t) h_s with t in ``box``: a loop over G."""
+#: Pairs (g, h) evaluated at once: the table is filled in blocks of elements this size allows.
+_PAIRS = 2**18
+
+
+def _table(group: SemidirectProduct, box: Box,
+           value_at: Callable[[ElementArray], np.ndarray], terms: int) -> FeatureMap:
+    """The feature map g -> value_at(g) on every T(t) h_s with t in ``box``: value_at takes a
+    column of elements (E, 1) and returns (filters, E), a sum of ``terms`` terms each; a loop
+    over blocks of G."""
     points = _grid(box)
-    s_count = group.samples
-    elements = group.from_parts(np.arange(s_count).reshape((-1,) + (1,) * group.dim),
-                                points[None])
-    out = None
-    for index in np.ndindex(elements.shape):
-        value = value_at(elements[index])                  # g = T(lo + i) h_s
-        if out is None:
-            out = np.zeros((len(value),) + elements.shape, dtype=value.dtype)
-        out[(slice(None),) + index] = value
-    return _tabulate(group, box, out)
+    elements = group.from_parts(np.arange(group.samples).reshape((-1,) + (1,) * group.dim),
+                                points[None])                       # g = T(lo + i) h_s
+    column = elements.reshape(-1, 1)
+    block = max(1, _PAIRS // max(1, terms))
+    out = np.concatenate([value_at(column[i:i + block]) for i in range(0, len(column), block)],
+                         axis=1)
+    return _tabulate(group, box, out.reshape((len(out),) + elements.shape))
 
 
 def _box(*factors: ElementArray) -> Box:
