@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import groupconv
 from groupconv import P4, P4M, SE2, Z2, ScaleTranslation, Space, filter_bank
 from groupconv.fast.action import transform
 from groupconv.fast.correlate import group_convolution, group_correlation, lifting_correlation
@@ -273,3 +274,30 @@ def test_functional_calls_reuse_a_pooled_workspace():
     assert release_memory() == 0
     again = group_correlation(x, w, P4, mode="same")
     assert np.array_equal(first, again)
+
+
+@pytest.mark.parametrize("name,shape,k", [("p4m", (3, 2, 17, 13), 3), ("p4", (2, 1, 9, 11), 2),
+                                          ("P432", (1, 1, 9, 8, 7), 3), ("p6", (1, 1, 13, 13), 3),
+                                          ("se2_8", (1, 1, 12, 12), 3)])
+@pytest.mark.parametrize("mode", ["valid", "same", "full", 1])
+def test_dask_chunked_along_space_equals_the_whole_array(name, shape, k, mode):
+    """A Dask array chunked along its spatial axes too (4 voxels a chunk): every block reads a
+    halo from its neighbours, and the result is the in-memory one (to the summation order of
+    BLAS, which differs with the block's size)."""
+    da = pytest.importorskip("dask.array")
+    group = groupconv.get_group(name)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal((2, shape[1]) + (k,) * group.dim)
+    lazy = lifting_correlation(da.from_array(x, chunks=(2, 1) + (4,) * group.dim), w, group,
+                               mode=mode)
+    assert len(lazy.chunks[-1]) > 1                    # chunked along space, lazily
+    expected = lifting_correlation(x, w, group, mode=mode)
+    assert np.allclose(lazy.compute(), expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    y = expected[:, :1]
+    wg = rng.standard_normal((1, 1, group.weight_samples) + (k,) * group.dim)
+    lazy_g = group_correlation(da.from_array(y, chunks=(1, 1, -1) + (5,) * group.dim), wg,
+                               group, mode=mode)
+    expected_g = group_correlation(y, wg, group, mode=mode)
+    assert np.allclose(lazy_g.compute(), expected_g, rtol=0,
+                       atol=1e-12 * np.abs(expected_g).max())

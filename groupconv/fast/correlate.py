@@ -106,10 +106,10 @@ def forward(x: Any, w: Any, bank: Bank, padding: int, *,
             op: str = "correlate") -> tuple[Any, tuple]:
     """``correlate``, and what ``backward`` needs (the flat input and the expanded bank).
 
-    A Dask array x gives a lazy Dask array: each chunk of the leading (batch) axes goes through
-    this path in NumPy (the other axes are joined into one chunk), so a layer runs over an
-    image set larger than memory, or on a dask.distributed cluster. Nothing is saved for a
-    backward pass then (None)."""
+    A Dask array x gives a lazy Dask array: each block goes through the engine in NumPy, chunked
+    along the leading (batch) axes and along space (each block reading a halo from its
+    neighbours), so a layer runs over image sets and volumes larger than memory, or on a
+    dask.distributed cluster. Nothing is saved for a backward pass then (None)."""
     if is_dask_array(x):
         return _dask(x, w, bank, padding, max_workspace, op), None
     xp, x, w = check_inputs(x, w, bank, op)
@@ -177,7 +177,10 @@ def adjoint_padding(size: int, p: int) -> int:
 
 
 def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: str) -> Any:
-    """The lazy correlation of a Dask array x: every chunk of its leading axes in NumPy."""
+    """The lazy correlation of a Dask array x, block by block in NumPy: the leading (batch)
+    axes as they are chunked, the channel and point axes joined, and the spatial axes chunked
+    too, each block reading a halo of K - 1 voxels from its neighbours (``map_overlap``) after
+    the array is padded: every output chunk is exactly what the whole array gives there."""
     import dask.array as da
 
     if is_dask_array(w):
@@ -194,17 +197,51 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
     p = padding_for(mode, bank, w.shape[-1], op)
     _check_engine_options(max_workspace, None, op)
     out_shape = _sizes(bank, x, w.shape[-1], p, op)
-    lead = x.ndim - core
-    x = x.astype(probe.dtype).rechunk({axis: -1 for axis in range(lead, x.ndim)})
-    chunks = x.chunks[:lead] + ((w.shape[0],), (bank.output_space.samples,)) + \
-        tuple((n,) for n in out_shape)
+    d, size = bank.group.dim, bank.kernel_size(w.shape[-1])
+    lead, spatial = x.ndim - core, tuple(range(x.ndim - d, x.ndim))
+    x = x.astype(probe.dtype).rechunk({axis: -1 for axis in range(lead, x.ndim - d)})
+    mask = bank.domain_mask(tuple(x.shape[x.ndim - d:]))
+    if mask is not None:        # the hexagon of the whole array, not of a block
+        x = da.where(mask, x, 0)
+    if p:
+        x = da.pad(x, [(0, 0)] * (x.ndim - d) + [(p, p)] * d)
+    x = x.rechunk({axis: _halo_chunks(x.chunks[axis], size) for axis in spatial})
+    expanded = bank.expand(w)
 
     def block(xb: np.ndarray) -> np.ndarray:
-        return correlate(xb, w, bank, p, max_workspace=max_workspace, op=op)
+        b_lead = tuple(xb.shape[:lead])
+        flat = np.reshape(xb, (math.prod(b_lead), w.shape[1] * bank.input_space.samples)
+                          + tuple(xb.shape[xb.ndim - d:]))
+        y = engine.correlate(flat, expanded, 0, max_workspace=max_workspace)
+        return np.reshape(y, b_lead + (w.shape[0], bank.output_space.samples)
+                          + tuple(y.shape[2:]))
 
-    new_axis = [lead + 1] if not bank.input_space.point_axis else None
-    return da.map_blocks(block, x, chunks=chunks, new_axis=new_axis, dtype=probe.dtype,
-                         meta=np.empty((0,) * (lead + 2 + len(out_shape)), probe.dtype))
+    # a block's output: its own positions; the last along an axis lacks the K - 1 of no halo
+    chunks = x.chunks[:lead] + ((w.shape[0],), (bank.output_space.samples,)) + \
+        tuple(c[:-1] + (c[-1] - size + 1,) for c in (x.chunks[a] for a in spatial))
+    depth = {axis: (0, size - 1) for axis in spatial}
+    depth.update({axis: 0 for axis in range(x.ndim - d)})
+    y = da.map_overlap(block, x, depth=depth, boundary="none", trim=False, chunks=chunks,
+                       new_axis=[lead + 1] if not bank.input_space.point_axis else None,
+                       dtype=probe.dtype,
+                       meta=np.empty((0,) * (lead + 2 + len(out_shape)), probe.dtype))
+    out_mask = bank.domain_mask(out_shape)
+    return y if out_mask is None else da.where(out_mask, y, 0)
+
+
+def _halo_chunks(chunks: tuple[int, ...], size: int) -> tuple[int, ...]:
+    """Chunks along a spatial axis that every halo of size - 1 fits in, the last one at least
+    ``size`` long (so that it has an output): short chunks merged into their neighbours."""
+    merged: list[int] = []
+    for c in chunks:
+        if merged and (merged[-1] < size - 1 or c < size - 1):
+            merged[-1] += c
+        else:
+            merged.append(c)
+    while len(merged) > 1 and merged[-1] < size:
+        last = merged.pop()
+        merged[-1] += last
+    return tuple(merged)
 
 
 def _check_engine_options(max_workspace: Any, workspace: Any, op: str) -> None:

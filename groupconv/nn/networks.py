@@ -22,10 +22,10 @@ import numpy as np
 from ..groups import P4, P4M, Z2, SemidirectProduct, get_group
 from .base import Sequential
 from .conv import GroupConv, LiftingConv
-from .layers import BatchNorm, Dropout, GlobalPool, ReLU, SpatialPool, SubgroupPool
+from .layers import BatchNorm, Dropout, GlobalPool, Linear, ReLU, SpatialPool, SubgroupPool
 
 __all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes", "hexagonal_gcnn", "p6cnn",
-           "p6mcnn"]
+           "p6mcnn", "voxel_gcnn"]
 
 
 def network_sizes(input_size: int) -> list[int]:
@@ -139,3 +139,60 @@ def p6cnn(width: int = 8, **kwargs) -> Sequential:
 def p6mcnn(width: int = 6, **kwargs) -> Sequential:
     """P6MCNN: invariant to rotations by multiples of 60 degrees and to mirrors."""
     return hexagonal_gcnn("p6m", width, **kwargs)
+
+
+def voxel_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 8,
+               in_channels: int = 1, input_size: int = 9, rng: np.random.Generator | int | None = 0,
+               dtype=np.float32, dropout: float = 0.0) -> Sequential:
+    """A G-CNN on volumes (B, C, D, H, W), in the style of Winkels & Cohen's 3D G-CNNs: a lifting
+    layer and group correlations with 3 x 3 x 3 kernels ("valid"), batch normalisation and ReLU
+    after each, until the volume is 3 voxels wide or less, then the projection over the point
+    group (max), the mean over the volume and a linear layer to the classes.
+
+    Parameters
+    ----------
+    group : SemidirectProduct or str
+        A group on Z^3: "z3" (a plain 3D CNN), "P432" (O), "Pm-3m" (Oh), "P4/mmm" (D4h), ...
+    width : int
+        Channels per point sample.
+    n_classes, in_channels, input_size : int
+        The classes, the input's channels and its side (at least 5).
+    rng, dtype, dropout
+        As in ``gcnn``.
+
+    Returns
+    -------
+    Sequential
+        Its logits are exactly invariant to the point group's rotations (and mirrors) of the
+        input volume about its centre: every layer is exactly equivariant, and the pools are
+        invariant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> net = nn.voxel_gcnn("P432", 2, input_size=7)
+    >>> net(np.zeros((1, 1, 7, 7, 7), np.float32)).shape
+    (1, 8)
+    """
+    group = get_group(group)
+    if group.dim != 3 or group.lattice != "cubic":
+        raise ValueError(f"voxel_gcnn builds networks on the cubic lattice Z^3 (z3, P432, "
+                         f"Pm-3m, P4/mmm, ...), got {group.name}")
+    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 5:
+        raise ValueError(f"input_size must be an int of at least 5 (two 3 x 3 x 3 layers), got "
+                         f"{input_size!r}")
+    rng = np.random.default_rng(rng)
+    opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
+
+    def block(conv):
+        return _block(conv, width, dtype, dropout, rng)
+
+    layers = block(LiftingConv(group, in_channels, width, 3, **opts))
+    size = input_size - 2
+    while size > 3:
+        layers += block(GroupConv(group, width, width, 3, **opts))
+        size -= 2
+    layers += [SubgroupPool("max"), GlobalPool("mean"), Linear(width, n_classes, rng=rng,
+                                                               dtype=dtype)]
+    return Sequential(layers)
