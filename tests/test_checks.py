@@ -41,6 +41,12 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     assert "fast_equals_literal[Scale(2" in by_variant["scaled kernel truncated"]
     assert "finite_difference_gradient[SE2(8)]" in \
         by_variant["operator bank adjoint with the wrong operators"]
+    # the variants of the lattice law and layers are caught on the group of the cube too
+    for variant in ("rotation of the wrong sense (R^T for R)", "transposed Cayley table",
+                    "wrong inverse (every h its own inverse)", "swapped semidirect law (t2 + h2 t1)",
+                    "L_g f = f o g", "psi(g h) for psi(g^-1 h)",
+                    "kernel rotated the other way in the bank", "flipped engine tap"):
+        assert "[P422]" in by_variant[variant], variant
     for name in ("group_axioms", "inverse_of_product", "L_homomorphism", "L_translation",
                  "substitution", "two_forms_agree", "lifting_equivariance",
                  "group_correlation_equivariance", "group_convolution_equivariance",
