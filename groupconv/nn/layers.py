@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_writeable_array
 from array_api_compat import device as _device
 
 from ..fast.action import project
@@ -145,8 +145,12 @@ class SpatialPool(Layer):
         return all((n - self.size) % self.stride == 0 for n in shape)
 
     def _windows(self, x):
+        return self._windows_of(tuple(x.shape))
+
+    def _windows_of(self, full: tuple[int, ...]):
+        """The index of every tap of the windows, for an input of shape ``full``."""
         d = self._bound().dim
-        shape = tuple(x.shape[x.ndim - d:])
+        shape = full[len(full) - d:]
         if min(shape) < self.size:
             raise ValueError(f"SpatialPool({self.size}) needs at least "
                              f"{'x'.join([str(self.size)] * d)} pixels, got "
@@ -161,32 +165,35 @@ class SpatialPool(Layer):
                                       for a, m in zip(taps, out))
 
     def forward(self, x, training=False):
+        """The windows' maxima (or means), with the tap each maximum came from: the first in
+        the windows' row-major order, as argmax gives it, found tap by tap on strided views."""
         x = as_float(x, f"{self!r}: input")
         xp = array_namespace(x)
-        y = None
-        for index in self._windows(x):
-            if y is None:
-                y = x[index]
-            elif self.kind == "avg":
-                y = y + x[index]
-            else:
-                y = xp.maximum(y, x[index])
+        windows = list(self._windows(x))
         if self.kind == "avg":
-            y = y / self.size ** self._bound().dim
-        return y, (x, y)
+            y = x[windows[0]]
+            for index in windows[1:]:
+                y = y + x[index]
+            return y / len(windows), (tuple(x.shape), None)
+        y = x[windows[0]]
+        arg = xp.zeros(y.shape, dtype=xp.int16, device=_device(x))
+        for tap, index in enumerate(windows[1:], start=1):
+            larger = x[index] > y                    # strictly: a tie keeps the earlier tap
+            y = xp.where(larger, x[index], y)
+            arg = xp.where(larger, xp.asarray(tap, dtype=xp.int16, device=_device(x)), arg)
+        return y, (tuple(x.shape), arg)
 
     def backward(self, cache, dy, input_grad=True):
+        """dy to the tap each maximum came from (or spread evenly, for the mean)."""
         xp = array_namespace(dy)
-        x, y = cache
-        dx = xp.zeros(x.shape, dtype=dy.dtype, device=_device(dy))
-        taken = xp.zeros(y.shape, dtype=xp.bool, device=_device(dy))
-        for index in self._windows(x):
-            if self.kind == "avg":
-                dx[index] = dx[index] + dy / self.size ** self._bound().dim
-            else:  # the first tap equal to the maximum gets the gradient, as argmax would
-                first = xp.logical_and(x[index] == y, xp.logical_not(taken))
-                taken = xp.logical_or(taken, first)
-                dx[index] = dx[index] + dy * xp.astype(first, dy.dtype)
+        shape, arg = cache
+        windows = list(self._windows_of(shape))
+        dx = xp.zeros(shape, dtype=dy.dtype, device=_device(dy))
+        tiled = self.stride >= self.size          # windows that do not overlap: assign
+        for tap, index in enumerate(windows):
+            part = dy / len(windows) if arg is None else \
+                xp.where(arg == tap, dy, xp.zeros_like(dy))
+            dx[index] = part if tiled else dx[index] + part
         return dx, {}
 
     def __repr__(self) -> str:
@@ -226,25 +233,23 @@ class BatchNorm(Layer):
     def input_channels(self) -> int:
         return int(self.params["gamma"].shape[0])
 
-    @staticmethod
-    def _per_channel(a: Any, ndim: int) -> Any:
-        """A per-channel vector shaped (1, C, 1, ...) to broadcast against ndim axes (reshaped
-        in its own library: the statistics of a Dask input stay NumPy)."""
-        return array_namespace(a).reshape(a, (1, -1) + (1,) * (ndim - 2))
-
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
         if not self.follows(x):
             self.to(x)
         xp = array_namespace(x)
-        if x.ndim < 2 or x.shape[1] != self.params["gamma"].shape[0]:
-            raise ValueError(f"BatchNorm({self.params['gamma'].shape[0]}) expects (B, "
-                             f"{self.params['gamma'].shape[0]}, ...), got shape {tuple(x.shape)}")
-        axes = (0,) + tuple(range(2, x.ndim))
+        channels = self.params["gamma"].shape[0]
+        if x.ndim < 2 or x.shape[1] != channels:
+            raise ValueError(f"BatchNorm({channels}) expects (B, {channels}, ...), got shape "
+                             f"{tuple(x.shape)}")
+        shape = tuple(x.shape)
+        flat = xp.reshape(x, (shape[0], channels, -1))   # (B, C, N): statistics over B and N
         if training:
-            mean, var = xp.mean(x, axis=axes), xp.var(x, axis=axes)
+            n = math.prod(shape) // channels
+            mean = xp.sum(flat, axis=(0, 2)) / n
+            centred = flat - mean[:, None]
+            var = _channel_dot(xp, centred, centred) / n
             m = self.momentum
-            n = math.prod(x.shape) / x.shape[1]
             self.running_mean[...] = xp.astype((1 - m) * self.running_mean + m * mean,
                                                self.running_mean.dtype)
             self.running_var[...] = xp.astype(
@@ -252,28 +257,48 @@ class BatchNorm(Layer):
                 self.running_var.dtype)
         else:
             mean, var = self.running_mean, self.running_var
-        per = self._per_channel
+            centred = flat - _column(mean)
         inv = 1.0 / array_namespace(var).sqrt(var + self.eps)
-        xhat = (x - per(mean, x.ndim)) * per(inv, x.ndim)
-        y = per(self.params["gamma"], x.ndim) * xhat + per(self.params["beta"], x.ndim)
-        return xp.astype(y, x.dtype, copy=False), (xhat, inv, training)
+        xhat = _scaled(xp, centred, _column(inv))
+        y = xhat * _column(self.params["gamma"]) + _column(self.params["beta"])
+        return xp.reshape(xp.astype(y, x.dtype, copy=False), shape), (xhat, inv, training)
 
     def backward(self, cache, dy, input_grad=True):
         xp = array_namespace(dy)
         xhat, inv, training = cache
-        axes = (0,) + tuple(range(2, dy.ndim))
-        per = self._per_channel
-        grads = {"gamma": xp.sum(dy * xhat, axis=axes), "beta": xp.sum(dy, axis=axes)}
-        g = per(self.params["gamma"], dy.ndim) * per(inv, dy.ndim)
+        shape = tuple(dy.shape)
+        d = xp.reshape(dy, xhat.shape)
+        grads = {"gamma": _channel_dot(xp, d, xhat), "beta": xp.sum(d, axis=(0, 2))}
+        scale = _column(self.params["gamma"] * inv)
         if not training:  # fixed statistics: an affine map
-            return dy * g, grads
-        n = math.prod(dy.shape) / dy.shape[1]
-        dx = g / n * (n * dy - per(grads["beta"], dy.ndim)
-                      - xhat * per(grads["gamma"], dy.ndim))
-        return xp.astype(dx, dy.dtype, copy=False), grads
+            return xp.reshape(d * scale, shape), grads
+        n = xhat.shape[0] * xhat.shape[2]
+        dx = d - _column(grads["beta"] / n) - xhat * _column(grads["gamma"] / n)
+        return xp.reshape(xp.astype(_scaled(xp, dx, scale), dy.dtype, copy=False), shape), grads
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.params['gamma'].shape[0]})"
+
+
+def _column(a: Any) -> Any:
+    """A per-channel vector as a column (C, 1), reshaped in its own library (the statistics of
+    a Dask input stay NumPy)."""
+    return array_namespace(a).reshape(a, (-1, 1))
+
+
+def _channel_dot(xp, a: Any, b: Any) -> Any:
+    """sum_{b, n} a[b, c, n] b[b, c, n] for (B, C, N) arrays: one number per channel."""
+    if hasattr(xp, "vecdot"):
+        return xp.sum(xp.vecdot(a, b, axis=-1), axis=0)
+    return xp.sum(a * b, axis=(0, 2))
+
+
+def _scaled(xp, a: Any, scale: Any) -> Any:
+    """a * scale, in place where the library allows (a is a fresh intermediate here)."""
+    if is_writeable_array(a):
+        a *= scale
+        return a
+    return a * scale
 
 
 class GlobalPool(Layer):
