@@ -50,7 +50,7 @@ class ReLU(Layer):
 
     def backward(self, cache, dy, input_grad=True):
         xp = array_namespace(dy)
-        return xp.where(cache > 0, dy, xp.zeros((), dtype=dy.dtype, device=_device(dy))), {}
+        return dy * xp.astype(cache > 0, dy.dtype), {}     # (a product: where() is slower)
 
     def config(self) -> dict[str, Any]:
         return {"type": "ReLU"}
@@ -176,32 +176,37 @@ class SpatialPool(Layer):
                                       for a, m in zip(taps, out))
 
     def forward(self, x, training=False):
-        """The windows' maxima (or means), with the tap each maximum came from: the first in
-        the windows' row-major order, as argmax gives it, found tap by tap on strided views."""
+        """The windows' maxima (or means), tap by tap on strided views."""
         x = as_float(x, f"{self!r}: input")
         xp = array_namespace(x)
         windows = list(self._windows(x))
-        if self.kind == "avg":
-            y = x[windows[0]]
-            for index in windows[1:]:
-                y = y + x[index]
-            return y / len(windows), (tuple(x.shape), None)
         y = x[windows[0]]
-        arg = xp.zeros(y.shape, dtype=xp.int16, device=_device(x))
-        for tap, index in enumerate(windows[1:], start=1):
-            larger = x[index] > y                    # strictly: a tie keeps the earlier tap
-            y = xp.where(larger, x[index], y)
-            arg = xp.where(larger, xp.asarray(tap, dtype=xp.int16, device=_device(x)), arg)
-        return y, (tuple(x.shape), arg)
+        for index in windows[1:]:
+            y = y + x[index] if self.kind == "avg" else xp.maximum(y, x[index])
+        if self.kind == "avg":
+            return y / len(windows), (tuple(x.shape), None, None)
+        return y, (tuple(x.shape), x, y)
 
     def backward(self, cache, dy, input_grad=True):
-        """dy to the tap each maximum came from (or spread evenly, for the mean)."""
+        """dy to the tap each maximum came from, the first in the windows' row-major order
+        where several taps tie (as argmax); or spread evenly, for the mean."""
         xp = array_namespace(dy)
-        shape, arg = cache
+        shape, x, y = cache
         windows = list(self._windows_of(shape))
-        zero = xp.zeros((), dtype=dy.dtype, device=_device(dy))
-        parts = (dy / len(windows) if arg is None else xp.where(arg == tap, dy, zero)
-                 for tap in range(len(windows)))
+
+        def taps():          # each tap's share of dy, one at a time
+            taken = None
+            for index in windows:
+                if x is None:
+                    yield dy / len(windows)
+                    continue
+                hit = x[index] == y
+                if taken is not None:
+                    hit = xp.logical_and(hit, xp.logical_not(taken))
+                taken = hit if taken is None else xp.logical_or(taken, hit)
+                yield dy * xp.astype(hit, dy.dtype)
+
+        parts = taps()
         dx = xp.zeros(shape, dtype=dy.dtype, device=_device(dy))
         if not is_writeable_array(dx):              # JAX: placed by padding, then added
             return sum(self._placed(xp, part, tap, shape) for tap, part in enumerate(parts)), {}
