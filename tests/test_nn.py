@@ -296,3 +296,34 @@ def test_feature_maps_by_index_and_name():
     assert maps["BankConv[0]"].shape == (1, 2, 4, 26, 26)
     with pytest.raises(ValueError, match="no layer 'ReLU\\[9\\]'"):
         net.feature_maps(rand(1, 1, 28, 28), at=["ReLU[9]"])
+
+
+@pytest.mark.parametrize("size,stride", [(2, 2), (3, 3), (3, 2), (2, 1)])
+def test_spatial_pool_gives_a_tied_maximum_s_gradient_to_its_first_tap_only(size, stride):
+    """Integer inputs with ties: each window sends dy to one tap, the first maximum in its
+    row-major order (as argmax), in the tiled fast path and in the general one alike; average
+    pooling spreads dy evenly."""
+    rng = np.random.default_rng(0)
+    space = Space.on_group(P4)
+    x = rng.integers(0, 2, (2, 3, 4, 12, 12)).astype(float)   # many ties
+    pool = nn.SpatialPool(size, stride, space=space)
+    y, cache = pool.forward(x)
+    dy = rng.standard_normal(y.shape)
+    dx, _ = pool.backward(cache, dy)
+    windows = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(-2, -1))
+    windows = windows[..., ::stride, ::stride, :, :]
+    assert np.array_equal(y, windows.max(axis=(-2, -1)))
+    flat = windows.reshape(windows.shape[:-2] + (-1,))
+    first = np.argmax(flat, axis=-1)                        # the first maximum of each window
+    expected = np.zeros_like(x)
+    for index in np.ndindex(first.shape):
+        a, b = divmod(int(first[index]), size)
+        i, j = index[-2] * stride + a, index[-1] * stride + b
+        expected[index[:-2] + (i, j)] += dy[index]
+    # overlapping windows add several dy into one tap, in another order: rounding only
+    assert np.allclose(dx, expected, rtol=0, atol=1e-12)
+    assert np.array_equal(dx != 0, expected != 0)
+    avg = nn.SpatialPool(size, stride, kind="avg", space=space)
+    ya, cache = avg.forward(x)
+    assert np.allclose(ya, windows.mean(axis=(-2, -1)), rtol=0, atol=1e-15)
+    assert np.isclose(avg.backward(cache, dy)[0].sum(), dy.sum(), rtol=1e-12)

@@ -35,6 +35,8 @@ SMALL_CALLS = {
     "p6_feature_map": lambda: viz.p6_feature_map(SMALL, size=7),
     "p6_filter": viz.p6_filter,
     "wallpaper_gallery": viz.wallpaper_gallery,
+    "cubic_filter": viz.cubic_filter,
+    "cubic_feature_map": lambda: viz.cubic_feature_map(size=7),
 }
 
 
@@ -55,6 +57,19 @@ def test_p4_feature_map_shows_each_patch_turning_one_place_along():
     turned = [np.asarray(ax.images[0].get_array()) for ax in fig.axes[per_panel:per_panel + 4]]
     for t in range(4):
         assert np.allclose(turned[(t + 1) % 4], np.rot90(upright[t]))
+
+
+def test_the_cube_figures_show_the_bank_and_the_permuted_channels():
+    """The filter figure draws the 24 slices of the P432 bank; in the feature-map figure the
+    bars of the turned input are the upright bars, permuted by idx(r^-1 h_t), with the colours
+    of the channels they came from."""
+    fig = viz.cubic_filter()
+    assert len(fig.axes) == 24 and fig.axes[1].get_title().startswith("1: 90°")
+    fig = viz.cubic_feature_map(size=7)
+    upright = [p.get_height() for p in fig.axes[1].patches]
+    turned = [p.get_height() for p in fig.axes[3].patches]
+    assert sorted(upright) == pytest.approx(sorted(turned)) and upright != turned
+    assert turned[11] == pytest.approx(upright[0])        # r = element 11: the identity's bar
 
 
 def test_p4m_mirrored_ring_turns_the_other_way():

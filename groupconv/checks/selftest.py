@@ -23,7 +23,7 @@ from .. import modes, nn
 from ..fast import action, banks, correlate, engine, interpolation
 from ..fast.banks import OperatorBank
 from ..feature_maps import L
-from ..groups import C4, D4, ScaleTranslation, SemidirectProduct, symbolic
+from ..groups import ScaleTranslation, SemidirectProduct, get_group, symbolic
 from ..groups.sampled import scaled_kernel_size
 from ..literal import lattice, sampled
 from . import claims, verify
@@ -64,9 +64,15 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ the wrong library
+def _point_groups() -> list:
+    """The point groups of the lattice groups the variants run on (2D and 3D)."""
+    return [g.stabiliser for g in map(get_group, GROUPS) if isinstance(g, SemidirectProduct)
+            and g.samples > 1]
+
+
 def _wrong_rotation_sense():
-    return _patched(mock.patch.object(C4, "matrices", _read_only(C4.matrices.transpose(0, 2, 1))),
-                    mock.patch.object(D4, "matrices", _read_only(D4.matrices.transpose(0, 2, 1))))
+    return _patched(*(mock.patch.object(h, "matrices", _read_only(h.matrices.transpose(0, 2, 1)))
+                      for h in _point_groups()))
 
 
 def _swapped_law():
@@ -79,13 +85,13 @@ def _swapped_law():
 
 
 def _transposed_cayley():
-    return _patched(mock.patch.object(C4, "cayley", _read_only(C4.cayley.T)),
-                    mock.patch.object(D4, "cayley", _read_only(D4.cayley.T)))
+    return _patched(*(mock.patch.object(h, "cayley", _read_only(h.cayley.T))
+                      for h in _point_groups()))
 
 
 def _wrong_inverse():
-    return _patched(*(mock.patch.object(g, "inverse_table", _read_only(np.arange(g.order)))
-                      for g in (C4, D4)))
+    return _patched(*(mock.patch.object(h, "inverse_table", _read_only(np.arange(h.order)))
+                      for h in _point_groups()))
 
 
 def _l_composes_on_the_wrong_side():
@@ -203,10 +209,10 @@ VARIANTS: tuple[Variant, ...] = (
 )
 
 
-#: The groups the variants are run on: the paper's and the two sampled groups (every variant
-#: breaks one of their laws or layers; the other groups share the code, and
-#: ``groupconv verify`` checks them).
-GROUPS = ("z2", "p4", "p4m", "se2_8", "scale")
+#: The groups the variants are run on: the paper's, a group of the cube (P422, 8 rotations: the
+#: smallest with turns about two axes) and the two sampled groups (every variant breaks one of
+#: their laws or layers; the other groups share the code, and ``groupconv verify`` checks them).
+GROUPS = ("z2", "p4", "p4m", "P422", "se2_8", "scale")
 
 
 def run(seed: int = 0, progress: Callable[[str], None] | None = None) -> list[dict]:

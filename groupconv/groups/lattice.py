@@ -267,7 +267,8 @@ def registered() -> dict[str, AffineGroup]:
 
 def get_group(group: str | AffineGroup) -> AffineGroup:
     """The group of a registered name (any case: ``"z2"``, ``"p4"``, ``"p4m"``, ``"P432"``,
-    ``"se2_8"``, and any that ``register`` added), or the group itself.
+    ``"se2_8"``, and any that ``register`` added), of a sampled group's ``name``
+    (``"SE2(12)"``, ``"Scale(2, n=3, m=2)"``), or the group itself.
 
     Parameters
     ----------
@@ -283,11 +284,18 @@ def get_group(group: str | AffineGroup) -> AffineGroup:
     >>> from groupconv.groups import get_group
     >>> get_group("P4M").param_names
     ('m', 'r', 'u', 'v')
+    >>> get_group("SE2(12)").samples
+    12
     """
     if isinstance(group, AffineGroup):
         return group
     if isinstance(group, str):
         found = _REGISTRY.get(group.lower())
+        if found is not None:
+            return found
+        from .sampled import from_name    # (sampled.py registers its groups here)
+
+        found = from_name(group)
         if found is not None:
             return found
         close = difflib.get_close_matches(group.lower(), list(_REGISTRY), n=3, cutoff=0.5)

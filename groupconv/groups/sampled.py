@@ -20,6 +20,7 @@ take cos and sin exactly at multiples of 90 degrees.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -207,7 +208,8 @@ class ScaleTranslation(_Sampled):
             raise ValueError(f"base {self.base:g} and {self.n_scales} scales make the largest "
                              f"scale {self.base ** (self.n_scales - 1):.3g}: its kernels would "
                              f"need grids beyond {MAX_SCALED_KERNEL} pixels")
-        self.name = f"Scale({self.base:g}, n={self.n_scales}, m={self.scale_extent})"
+        base_text = f"{self.base:g}" if float(f"{self.base:g}") == self.base else repr(self.base)
+        self.name = f"Scale({base_text}, n={self.n_scales}, m={self.scale_extent})"
         self.param_names = ("i", "u", "v")
         self.integer_params = ("i",)
         mats = np.array([np.eye(2) * self.base**i for i in range(self.n_scales)])
@@ -262,5 +264,24 @@ class ScaleTranslation(_Sampled):
 
 #: SE(2) with 8 orientations (kernels on the disk) and the scale group with base 2, three scales
 #: and filters over two of them: the sampled groups ``groupconv verify`` checks by default.
+_SE2_NAME = re.compile(r"se2\((\d+)(, disk=false)?\)")
+_SCALE_NAME = re.compile(r"scale\(([0-9.e+-]+), n=(\d+), m=(\d+)\)")
+
+
+def from_name(name: str) -> AffineGroup | None:
+    """The sampled group whose ``name`` is ``name`` (any case): "SE2(12)",
+    "SE2(8, disk=False)", "Scale(2, n=3, m=2)"; None for other names."""
+    text = name.strip().lower()
+    if match := _SE2_NAME.fullmatch(text):
+        return SE2(int(match[1]), disk=match[2] is None)
+    if match := _SCALE_NAME.fullmatch(text):
+        try:
+            base = float(match[1])
+        except ValueError:
+            return None
+        return ScaleTranslation(base, n_scales=int(match[2]), scale_extent=int(match[3]))
+    return None
+
+
 SE2_8 = register(SE2(8), "se2_8")
 SCALE = register(ScaleTranslation(2.0, n_scales=3, scale_extent=2), "scale")

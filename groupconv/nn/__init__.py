@@ -5,7 +5,7 @@ Built on the fast path only: convolutions go through ``groupconv.fast.correlate`
 banks from ``groupconv.fast.banks``.
 """
 
-from .base import Layer, Sequential
+from .base import Layer, Parameters, Sequential
 from .conv import BankConv, GroupConv, LiftingConv
 from .gradcheck import check_gradients
 from .layers import (
@@ -14,13 +14,17 @@ from .layers import (
 from .networks import (
     gcnn, hexagonal_gcnn, network_sizes, p4cnn, p4mcnn, p6cnn, p6mcnn, voxel_gcnn, z2cnn,
 )
-from .train import SGD, Adam, accuracy, fit, minibatches, predict, softmax_cross_entropy
+from .saving import load, save
+from .train import (
+    SGD, Adam, accuracy, evaluate, fit, minibatches, predict, softmax_cross_entropy,
+)
 
 __all__ = [
-    "Layer", "Sequential", "BankConv", "LiftingConv", "GroupConv", "ReLU", "SiLU",
+    "Layer", "Sequential", "Parameters", "BankConv", "LiftingConv", "GroupConv", "ReLU", "SiLU",
     "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Flatten", "Linear", "Dropout",
     "gcnn", "z2cnn", "p4cnn", "p4mcnn", "hexagonal_gcnn", "p6cnn", "p6mcnn", "voxel_gcnn",
     "network_sizes",
     "check_gradients",
-    "softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "accuracy",
+    "softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
+    "accuracy", "save", "load",
 ]

@@ -27,16 +27,16 @@ its device, in place, and a ``Sequential`` does so by itself when it meets data 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace, device, is_dask_array, is_jax_array
 
 from ..fast.backend import to_numpy
-from ..groups import Space
+from ..groups import AffineGroup, Space, get_group, registered
 
-__all__ = ["Layer", "Sequential", "moved", "same_place"]
+__all__ = ["Layer", "Sequential", "Parameters", "moved", "same_place"]
 
 
 def _home(like: Any) -> Any:
@@ -69,6 +69,9 @@ class Layer:
     reads one space and writes another."""
 
     buffers: tuple[str, ...] = ()
+    #: Epochs of ``fit`` this model has been trained for (``fit`` seeds each epoch's batch
+    #: order from its seed and this count, so that training continues across calls).
+    epochs_trained: int = 0
 
     def __init__(self, space: Space | None = None) -> None:
         self.params: dict[str, Any] = {}
@@ -150,8 +153,70 @@ class Layer:
     def n_parameters(self) -> int:
         return int(sum(p.size for p in self.params.values()))
 
+    @property
+    def dtype(self) -> Any:
+        """The dtype of the parameters (None for a layer without any): a network computes in
+        it (``Sequential`` casts its input)."""
+        return next((p.dtype for p in self.params.values()), None)
+
+    def buffer_values(self) -> dict[str, Any]:
+        """The arrays named in ``buffers`` (state that is not trained, such as running
+        statistics), by name."""
+        return {name: getattr(self, name) for name in self.buffers}
+
+    def set_buffer(self, name: str, value: Any) -> None:
+        """Replace the buffer ``name`` (an assignment, not an in-place write: immutable arrays
+        such as JAX's work too)."""
+        if name not in self.buffers:
+            raise KeyError(f"{self!r} has no buffer {name!r}; its buffers: {self.buffers}")
+        setattr(self, name, value)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this layer (JSON values), with its "type":
+        what ``groupconv.nn.save`` records so that ``load`` can rebuild the network."""
+        raise TypeError(f"{type(self).__name__} does not record its architecture (it has no "
+                        f"config()): groupconv.nn.save stores the layers of groupconv.nn")
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class Parameters(MutableMapping):
+    """The parameters of a ``Sequential``, named "<index>.<name>": a live view of its layers'
+    own dicts, so that assigning an entry (as the optimisers do: ``params[name] = new``, which
+    works for immutable arrays too) updates the layer, and a layer's update shows here."""
+
+    def __init__(self, layers: list[Layer]):
+        self._layers = layers
+
+    def _split(self, key: str) -> tuple[Layer, str]:
+        index, dot, name = key.partition(".") if isinstance(key, str) else ("", "", "")
+        if not (dot and index.isdigit() and int(index) < len(self._layers)
+                and name in self._layers[int(index)].params):
+            raise KeyError(key)
+        return self._layers[int(index)], name
+
+    def __getitem__(self, key: str) -> Any:
+        layer, name = self._split(key)
+        return layer.params[name]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        layer, name = self._split(key)
+        layer.params[name] = value
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("the parameters of a network cannot be removed")
+
+    def __iter__(self) -> Iterator[str]:
+        for i, layer in enumerate(self._layers):
+            for name in layer.params:
+                yield f"{i}.{name}"
+
+    def __len__(self) -> int:
+        return sum(len(layer.params) for layer in self._layers)
+
+    def __repr__(self) -> str:
+        return f"Parameters({', '.join(self)})"
 
 
 class Sequential(Layer):
@@ -165,7 +230,7 @@ class Sequential(Layer):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential takes Layers, got {type(layer).__name__} at {i}")
         self._bind_spaces()
-        self._collect()
+        self.params = Parameters(self.layers)
 
     def _bind_spaces(self) -> None:
         """Propagate spaces from the first layer that states one: each layer that acts on any
@@ -207,23 +272,34 @@ class Sequential(Layer):
             raise ValueError(f"the network reads {self.input_space!r}, not {space!r}")
         return self
 
-    def _collect(self) -> None:
-        for i, layer in enumerate(self.layers):
-            for name, value in layer.params.items():
-                self.params[f"{i}.{name}"] = value  # the same arrays: updates reach the layer
-
     def to(self, like: Any) -> Sequential:
         for layer in self.layers:
             layer.to(like)
-        self._collect()
         return self
+
+    def buffer_values(self) -> dict[str, Any]:
+        return {f"{i}.{name}": value for i, layer in enumerate(self.layers)
+                for name, value in layer.buffer_values().items()}
+
+    def set_buffer(self, name: str, value: Any) -> None:
+        index, _, inner = name.partition(".")
+        if not index.isdigit() or int(index) >= len(self.layers):
+            raise KeyError(f"the network has no buffer {name!r}; its buffers: "
+                           f"{list(self.buffer_values())}")
+        self.layers[int(index)].set_buffer(inner, value)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Sequential", "layers": [layer.config() for layer in self.layers]}
 
     def follows(self, x: Any) -> bool:
         return all(layer.follows(x) for layer in self.layers)
 
     def forward(self, x, training=False):
+        """The layers in order; the input is cast to the parameters' dtype first (a network
+        computes in one dtype: float64 data through float32 weights computes in float32)."""
         if not self.follows(x):
             self.to(x)
+        x = _in_dtype(x, self.dtype)
         caches = []
         for i, layer in enumerate(self.layers):
             try:
@@ -266,6 +342,7 @@ class Sequential(Layer):
         maps = {}
         if not self.follows(x):
             self.to(x)
+        x = _in_dtype(x, self.dtype)
         for i, layer in enumerate(self.layers):
             x = layer(x)
             if i in wanted:
@@ -282,3 +359,49 @@ class Sequential(Layer):
     def __repr__(self) -> str:
         inner = "\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential(\n{inner}\n)  # {self.n_parameters} parameters"
+
+
+def group_name(group: AffineGroup) -> str:
+    """A name that ``get_group`` turns back into ``group`` (for a saved architecture): its
+    registered name, or a sampled group's own name; a ValueError for an unregistered group."""
+    for name in (group.name, *registered()):
+        try:
+            if get_group(name) == group:
+                return name
+        except (ValueError, TypeError):
+            continue
+    raise ValueError(f"the group {group.name} has no name that get_group knows: register it "
+                     f"(groupconv.groups.register) before saving, and again before loading")
+
+
+def space_config(space: Space | None) -> dict[str, Any] | None:
+    """A space as JSON values (None stays None)."""
+    if space is None:
+        return None
+    return {"group": group_name(space.group), "point_axis": space.point_axis,
+            "spatial": space.spatial}
+
+
+def space_from_config(config: dict[str, Any] | None) -> Space | None:
+    """The space ``space_config`` recorded."""
+    if config is None:
+        return None
+    return Space(get_group(config["group"]), bool(config["point_axis"]), bool(config["spatial"]))
+
+
+def dtype_name(dtype: Any) -> str:
+    """The NumPy name of a parameter dtype ("float32"), from any library's dtype."""
+    try:
+        return np.dtype(dtype).name
+    except TypeError:       # torch.float32 and the like
+        return str(dtype).rsplit(".", 1)[-1]
+
+
+def _in_dtype(x: Any, dtype: Any) -> Any:
+    """x cast to ``dtype`` (the parameters'), where x is a real array of another dtype."""
+    if dtype is None or not hasattr(x, "dtype") or x.dtype == dtype:
+        return x
+    xp = array_namespace(x)
+    if xp.isdtype(x.dtype, "complex floating"):
+        return x       # refused by the layers, with the rule of groupconv.fast.validation
+    return xp.astype(x, dtype)

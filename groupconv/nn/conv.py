@@ -30,7 +30,7 @@ from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
 from ..groups import AffineGroup, Kind, Space
-from .base import Layer
+from .base import Layer, dtype_name, group_name
 
 __all__ = ["BankConv", "LiftingConv", "GroupConv"]
 
@@ -108,6 +108,13 @@ class BankConv(Layer):
             grads["bias"] = array_namespace(dy).sum(
                 dy, axis=tuple(a for a in range(dy.ndim) if a != channel))
         return dx, grads
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "BankConv", "group": group_name(self.bank.group),
+                "kind": self.bank.kind.value, "c_in": self.c_in, "c_out": self.c_out,
+                "k": self.k, "mode": self.mode, "bias": "bias" in self.params,
+                "dtype": dtype_name(self.params["weight"].dtype),
+                "max_workspace": self.max_workspace}
 
     def __repr__(self) -> str:
         return (f"BankConv({self.bank!r}, c_in={self.c_in}, c_out={self.c_out}, k={self.k}, "

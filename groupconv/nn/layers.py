@@ -17,13 +17,13 @@ import math
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_writeable_array
 from array_api_compat import device as _device
 
 from ..fast.action import project
 from ..fast.validation import as_float
 from ..groups import Space
-from .base import Layer
+from .base import Layer, dtype_name, space_config
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
            "Flatten", "Dropout"]
@@ -45,11 +45,15 @@ class ReLU(Layer):
 
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
-        xp = array_namespace(x)
-        return xp.maximum(x, 0.0), xp.astype(x > 0, x.dtype)   # the derivative, 0 or 1
+        y = array_namespace(x).maximum(x, 0.0)
+        return y, y          # the derivative is 1 where y > 0, and 0 elsewhere
 
     def backward(self, cache, dy, input_grad=True):
-        return dy * cache, {}
+        xp = array_namespace(dy)
+        return dy * xp.astype(cache > 0, dy.dtype), {}     # (a product: where() is slower)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "ReLU"}
 
 
 class SiLU(Layer):
@@ -64,6 +68,9 @@ class SiLU(Layer):
     def backward(self, cache, dy, input_grad=True):
         x, sig = cache
         return dy * (sig + x * sig * (1.0 - sig)), {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "SiLU"}
 
 
 class SubgroupPool(Layer):
@@ -107,6 +114,10 @@ class SubgroupPool(Layer):
         scale = 1.0 / shape[2] if self.reduction == "mean" else 1.0
         return xp.zeros(shape, dtype=dy.dtype, device=_device(dy)) + spread * scale, {}
 
+    def config(self) -> dict[str, Any]:
+        return {"type": "SubgroupPool", "reduction": self.reduction,
+                "space": space_config(self.space)}
+
     def __repr__(self) -> str:
         return f"SubgroupPool({self.reduction!r})"
 
@@ -145,8 +156,12 @@ class SpatialPool(Layer):
         return all((n - self.size) % self.stride == 0 for n in shape)
 
     def _windows(self, x):
+        return self._windows_of(tuple(x.shape))
+
+    def _windows_of(self, full: tuple[int, ...]):
+        """The index of every tap of the windows, for an input of shape ``full``."""
         d = self._bound().dim
-        shape = tuple(x.shape[x.ndim - d:])
+        shape = full[len(full) - d:]
         if min(shape) < self.size:
             raise ValueError(f"SpatialPool({self.size}) needs at least "
                              f"{'x'.join([str(self.size)] * d)} pixels, got "
@@ -161,33 +176,69 @@ class SpatialPool(Layer):
                                       for a, m in zip(taps, out))
 
     def forward(self, x, training=False):
+        """The windows' maxima (or means), tap by tap on strided views."""
         x = as_float(x, f"{self!r}: input")
         xp = array_namespace(x)
-        y = None
-        for index in self._windows(x):
-            if y is None:
-                y = x[index]
-            elif self.kind == "avg":
-                y = y + x[index]
-            else:
-                y = xp.maximum(y, x[index])
+        windows = list(self._windows(x))
+        y = x[windows[0]]
+        for index in windows[1:]:
+            y = y + x[index] if self.kind == "avg" else xp.maximum(y, x[index])
         if self.kind == "avg":
-            y = y / self.size ** self._bound().dim
-        return y, (x, y)
+            return y / len(windows), (tuple(x.shape), None, None)
+        return y, (tuple(x.shape), x, y)
 
     def backward(self, cache, dy, input_grad=True):
+        """dy to the tap each maximum came from, the first in the windows' row-major order
+        where several taps tie (as argmax); or spread evenly, for the mean."""
         xp = array_namespace(dy)
-        x, y = cache
-        dx = xp.zeros(x.shape, dtype=dy.dtype, device=_device(dy))
-        taken = xp.zeros(y.shape, dtype=xp.bool, device=_device(dy))
-        for index in self._windows(x):
-            if self.kind == "avg":
-                dx[index] = dx[index] + dy / self.size ** self._bound().dim
-            else:  # the first tap equal to the maximum gets the gradient, as argmax would
-                first = xp.logical_and(x[index] == y, xp.logical_not(taken))
-                taken = xp.logical_or(taken, first)
-                dx[index] = dx[index] + dy * xp.astype(first, dy.dtype)
+        shape, x, y = cache
+        windows = list(self._windows_of(shape))
+
+        def taps():          # each tap's share of dy, one at a time
+            taken = None
+            for index in windows:
+                if x is None:
+                    yield dy / len(windows)
+                    continue
+                hit = x[index] == y
+                if taken is not None:
+                    hit = xp.logical_and(hit, xp.logical_not(taken))
+                taken = hit if taken is None else xp.logical_or(taken, hit)
+                yield dy * xp.astype(hit, dy.dtype)
+
+        parts = taps()
+        dx = xp.zeros(shape, dtype=dy.dtype, device=_device(dy))
+        if not is_writeable_array(dx):              # JAX: placed by padding, then added
+            return sum(self._placed(xp, part, tap, shape) for tap, part in enumerate(parts)), {}
+        tiled = self.stride >= self.size          # windows that do not overlap: assign
+        for index, part in zip(windows, parts):
+            dx[index] = part if tiled else dx[index] + part
         return dx, {}
+
+    def _placed(self, xp, part: Any, tap: int, shape: tuple[int, ...]) -> Any:
+        """An array of ``shape``, zero but for ``part`` at the positions of window tap ``tap``
+        (a + stride j on every spatial axis), without writing into an array."""
+        d = self._bound().dim
+        offsets = np.unravel_index(tap, (self.size,) * d)
+        for axis, a in zip(range(part.ndim - d, part.ndim), offsets):
+            m = part.shape[axis]
+            if self.stride > 1:   # j -> stride j: interleave stride - 1 zeros, drop the last
+                gaps = xp.zeros(part.shape + (self.stride - 1,), dtype=part.dtype,
+                                device=_device(part))
+                spread = xp.concat([xp.expand_dims(part, axis=-1), gaps], axis=-1)
+                spread = xp.moveaxis(spread, -1, axis + 1)
+                full = part.shape[:axis] + (m * self.stride,) + part.shape[axis + 1:]
+                part = xp.reshape(spread, full)[(slice(None),) * axis +
+                                                (slice(0, self.stride * (m - 1) + 1),)]
+            before, after = int(a), shape[axis] - int(a) - part.shape[axis]
+            pads = [xp.zeros(part.shape[:axis] + (n,) + part.shape[axis + 1:],
+                             dtype=part.dtype, device=_device(part)) for n in (before, after)]
+            part = xp.concat([pads[0], part, pads[1]], axis=axis)
+        return part
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "SpatialPool", "size": self.size, "stride": self.stride,
+                "kind": self.kind, "exact": self.exact, "space": space_config(self.space)}
 
     def __repr__(self) -> str:
         exact = ", exact=True" if self.exact else ""
@@ -216,64 +267,113 @@ class BatchNorm(Layer):
         super().__init__()
         if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
             raise ValueError(f"BatchNorm channels must be a positive int, got {channels!r}")
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
+            raise ValueError(f"BatchNorm eps must be a number in (0, 1), got {eps!r}")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or \
+                not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNorm momentum must be a number in [0, 1], got {momentum!r}")
         self.params["gamma"] = np.ones(channels, dtype=dtype)
         self.params["beta"] = np.zeros(channels, dtype=dtype)
         self.running_mean = np.zeros(channels, dtype=dtype)
         self.running_var = np.ones(channels, dtype=dtype)
-        self.eps, self.momentum = eps, momentum
+        self.eps, self.momentum = float(eps), float(momentum)
 
     @property
     def input_channels(self) -> int:
         return int(self.params["gamma"].shape[0])
-
-    @staticmethod
-    def _per_channel(a: Any, ndim: int) -> Any:
-        """A per-channel vector shaped (1, C, 1, ...) to broadcast against ndim axes (reshaped
-        in its own library: the statistics of a Dask input stay NumPy)."""
-        return array_namespace(a).reshape(a, (1, -1) + (1,) * (ndim - 2))
 
     def forward(self, x, training=False):
         x = as_float(x, f"{self!r}: input")
         if not self.follows(x):
             self.to(x)
         xp = array_namespace(x)
-        if x.ndim < 2 or x.shape[1] != self.params["gamma"].shape[0]:
-            raise ValueError(f"BatchNorm({self.params['gamma'].shape[0]}) expects (B, "
-                             f"{self.params['gamma'].shape[0]}, ...), got shape {tuple(x.shape)}")
-        axes = (0,) + tuple(range(2, x.ndim))
+        channels = self.params["gamma"].shape[0]
+        if x.ndim < 2 or x.shape[1] != channels:
+            raise ValueError(f"BatchNorm({channels}) expects (B, {channels}, ...), got shape "
+                             f"{tuple(x.shape)}")
+        shape = tuple(x.shape)
+        flat = xp.reshape(x, (shape[0], channels, -1))   # (B, C, N): statistics over B and N
         if training:
-            mean, var = xp.mean(x, axis=axes), xp.var(x, axis=axes)
-            m = self.momentum
-            n = math.prod(x.shape) / x.shape[1]
-            self.running_mean[...] = xp.astype((1 - m) * self.running_mean + m * mean,
-                                               self.running_mean.dtype)
-            self.running_var[...] = xp.astype(
+            n = math.prod(shape) // channels
+            mean = xp.sum(flat, axis=(0, 2)) / n
+            centred = flat - mean[:, None]
+            var = _channel_dot(xp, centred, centred) / n
+            m = self.momentum     # assigned, not written in place: JAX arrays are immutable
+            self.running_mean = xp.astype((1 - m) * self.running_mean + m * mean,
+                                          self.running_mean.dtype)
+            self.running_var = xp.astype(
                 (1 - m) * self.running_var + m * var * (n / max(n - 1, 1)),
                 self.running_var.dtype)
-        else:
-            mean, var = self.running_mean, self.running_var
-        per = self._per_channel
+        else:             # fixed statistics: one affine map, y = x scale + shift
+            inv = 1.0 / array_namespace(self.running_var).sqrt(self.running_var + self.eps)
+            scale = self.params["gamma"] * inv
+            shift = self.params["beta"] - self.running_mean * scale
+            y = _affine(xp, flat * _column(scale), 1.0, _column(shift))
+            return xp.reshape(xp.astype(y, x.dtype, copy=False), shape), (flat, inv, training)
         inv = 1.0 / array_namespace(var).sqrt(var + self.eps)
-        xhat = (x - per(mean, x.ndim)) * per(inv, x.ndim)
-        y = per(self.params["gamma"], x.ndim) * xhat + per(self.params["beta"], x.ndim)
-        return xp.astype(y, x.dtype, copy=False), (xhat, inv, training)
+        xhat = _affine(xp, centred, _column(inv), 0.0)
+        y = _affine(xp, xhat * _column(self.params["gamma"]), 1.0, _column(self.params["beta"]))
+        return xp.reshape(xp.astype(y, x.dtype, copy=False), shape), (xhat, inv, training)
 
     def backward(self, cache, dy, input_grad=True):
         xp = array_namespace(dy)
-        xhat, inv, training = cache
-        axes = (0,) + tuple(range(2, dy.ndim))
-        per = self._per_channel
-        grads = {"gamma": xp.sum(dy * xhat, axis=axes), "beta": xp.sum(dy, axis=axes)}
-        g = per(self.params["gamma"], dy.ndim) * per(inv, dy.ndim)
+        xhat, inv, training = cache       # in evaluation mode, the input instead of xhat
+        shape = tuple(dy.shape)
+        d = xp.reshape(dy, xhat.shape)
+        scale = _column(self.params["gamma"] * inv)
         if not training:  # fixed statistics: an affine map
-            return dy * g, grads
-        n = math.prod(dy.shape) / dy.shape[1]
-        dx = g / n * (n * dy - per(grads["beta"], dy.ndim)
-                      - xhat * per(grads["gamma"], dy.ndim))
-        return xp.astype(dx, dy.dtype, copy=False), grads
+            xhat = (xhat - _column(self.running_mean)) * _column(inv)
+            grads = {"gamma": _channel_dot(xp, d, xhat), "beta": xp.sum(d, axis=(0, 2))}
+            return xp.reshape(d * scale, shape), grads
+        grads = {"gamma": _channel_dot(xp, d, xhat), "beta": xp.sum(d, axis=(0, 2))}
+        n = xhat.shape[0] * xhat.shape[2]
+        # dx = scale (d - beta' / n - xhat gamma' / n), with one fresh array where writable
+        t = _affine(xp, xhat * _column(grads["gamma"] / n), 1.0, _column(grads["beta"] / n))
+        if is_writeable_array(t):
+            t -= d
+            t *= -scale
+            dx = t
+        else:
+            dx = (d - t) * scale
+        return xp.reshape(xp.astype(dx, dy.dtype, copy=False), shape), grads
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "BatchNorm", "channels": int(self.params["gamma"].shape[0]),
+                "eps": self.eps, "momentum": self.momentum,
+                "dtype": dtype_name(self.params["gamma"].dtype)}
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.params['gamma'].shape[0]})"
+
+
+def _column(a: Any) -> Any:
+    """A per-channel vector as a column (C, 1), reshaped in its own library (the statistics of
+    a Dask input stay NumPy)."""
+    return array_namespace(a).reshape(a, (-1, 1))
+
+
+def _channel_dot(xp, a: Any, b: Any) -> Any:
+    """sum_{b, n} a[b, c, n] b[b, c, n] for (B, C, N) arrays: one number per channel."""
+    if hasattr(xp, "vecdot"):
+        return xp.sum(xp.vecdot(a, b, axis=-1), axis=0)
+    return xp.sum(a * b, axis=(0, 2))
+
+
+def _affine(xp, a: Any, scale: Any, shift: Any) -> Any:
+    """a * scale + shift, in place where the library allows (a is a fresh intermediate here;
+    a scale of 1.0 or a shift of 0.0 costs no pass)."""
+    writable = is_writeable_array(a)
+    if not (isinstance(scale, float) and scale == 1.0):
+        if writable:
+            a *= scale
+        else:
+            a = a * scale
+    if not (isinstance(shift, float) and shift == 0.0):
+        if writable:
+            a += shift
+        else:
+            a = a + shift
+    return a
 
 
 class GlobalPool(Layer):
@@ -320,6 +420,9 @@ class GlobalPool(Layer):
         hit = _one_hot(xp, arg, n, axis=arg.ndim)
         return xp.reshape(xp.astype(hit, dy.dtype) * spread, shape), {}
 
+    def config(self) -> dict[str, Any]:
+        return {"type": "GlobalPool", "kind": self.kind, "space": space_config(self.space)}
+
     def __repr__(self) -> str:
         return f"GlobalPool({self.kind!r})"
 
@@ -337,6 +440,9 @@ class Flatten(Layer):
 
     def backward(self, cache, dy, input_grad=True):
         return array_namespace(dy).reshape(dy, cache), {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Flatten"}
 
 
 class Linear(Layer):
@@ -369,24 +475,37 @@ class Linear(Layer):
         xp = array_namespace(dy)
         return dy @ self.params["weight"], {"weight": dy.T @ cache, "bias": xp.sum(dy, axis=0)}
 
+    def config(self) -> dict[str, Any]:
+        f_out, f_in = self.params["weight"].shape
+        return {"type": "Linear", "f_in": int(f_in), "f_out": int(f_out),
+                "dtype": dtype_name(self.params["weight"].dtype)}
+
     def __repr__(self) -> str:
         f_out, f_in = self.params["weight"].shape
         return f"Linear({f_in}, {f_out})"
 
 
 class Dropout(Layer):
-    """In training, each G-channel (all its samples and pixels together) is zeroed with
-    probability p and the others scaled by 1 / (1 - p); in evaluation, the identity. Dropping
-    whole channels keeps the layer equivariant: a channel's samples stay together, so L_h
-    commutes with the mask. The random draws come from the layer's own ``rng``, made in the
-    data's own library and on its device (NumPy, CuPy, PyTorch, JAX; other libraries get
-    NumPy's draws)."""
+    """In training, each G-channel (all its samples and pixels together; ``per="channel"``) or
+    each entry (``per="element"``) is zeroed with probability p and the others scaled by
+    1 / (1 - p); in evaluation, the identity.
 
-    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | int | None = None):
+    Dropping whole channels keeps the layer equivariant in training: a channel's samples stay
+    together, so L_h commutes with the mask. Dropping entries (as the Z2CNN of Cohen &
+    Welling's released code does) is equivariant in distribution only: the mask of a rotated
+    input is not the rotated mask. The random draws come from the layer's own ``rng``, made in
+    the data's own library and on its device (NumPy, CuPy, PyTorch, JAX; other libraries get
+    NumPy's draws).
+    """
+
+    def __init__(self, p: float = 0.5, *, per: str = "channel",
+                 rng: np.random.Generator | int | None = None):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
             raise ValueError(f"Dropout p must be a probability in [0, 1), got {p!r}")
-        self.p = float(p)
+        if per not in ("channel", "element"):
+            raise ValueError(f"Dropout per must be 'channel' or 'element', got {per!r}")
+        self.p, self.per = float(p), per
         self.rng = np.random.default_rng(rng)
         self._draws: dict = {}   # the layer's generator in each other library, seeded from rng
 
@@ -394,17 +513,22 @@ class Dropout(Layer):
         x = as_float(x, f"{self!r}: input")
         if not training or self.p == 0:
             return x, None
-        keep = _random_uniform(self, tuple(x.shape[:2]), x) >= self.p   # per (example, channel)
         xp = array_namespace(x)
+        drawn = tuple(x.shape) if self.per == "element" else tuple(x.shape[:2])
+        keep = _random_uniform(self, drawn, x) >= self.p
         scale = xp.astype(keep, x.dtype) * (1.0 / (1.0 - self.p))
-        mask = xp.reshape(scale, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
+        mask = xp.reshape(scale, drawn + (1,) * (x.ndim - len(drawn)))
         return x * mask, mask
 
     def backward(self, cache, dy, input_grad=True):
         return (dy if cache is None else dy * cache), {}
 
+    def config(self) -> dict[str, Any]:
+        return {"type": "Dropout", "p": self.p, "per": self.per}
+
     def __repr__(self) -> str:
-        return f"Dropout(p={self.p})"
+        per = ", per='element'" if self.per == "element" else ""
+        return f"Dropout(p={self.p}{per})"
 
 
 def _random_uniform(layer: Dropout, shape: tuple[int, ...], like: Any) -> Any:

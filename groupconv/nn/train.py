@@ -1,31 +1,43 @@
-"""Training: softmax cross-entropy, SGD with momentum, Adam, mini-batches with fixed seeds, on
-the array library of the data.
+"""Training: softmax cross-entropy, SGD with momentum, Adam (with decoupled weight decay),
+mini-batches with seeds that continue across calls, validation, callbacks, on the array library
+of the data.
 
     model = p4cnn()
-    history = fit(model, x_train, y_train, epochs=5, optimizer=Adam(model.params), seed=0)
-    accuracy(model, x_test, y_test)
+    history = fit(model, x_train, y_train, epochs=5, validation_data=(x_test, y_test))
+    history[-1]   # {"epoch": 5, "loss": ..., "accuracy": ..., "seconds": ...,
+                  #  "val_loss": ..., "val_accuracy": ...}
 
-``fit``, ``predict`` and ``accuracy`` move the model's parameters to the data's library and
-device (``Layer.to``) first: CuPy arrays train on the GPU. The progress bar uses tqdm
-(``tqdm.auto``: a widget in Jupyter, text elsewhere) when it is installed (extra ``examples``)
-and is silent otherwise; each epoch's bar stays, with that epoch's loss and accuracy.
-A loss that stops being finite (a learning rate too large, say) stops training with a
-ValueError that names the epoch and step.
+``fit``, ``predict``, ``evaluate`` and ``accuracy`` move the model's parameters to the data's
+library and device (``Layer.to``) first: NumPy, CuPy (on the GPU), PyTorch and JAX arrays
+train, with the same numbers. The optimisers assign new arrays to the parameters
+(``params[name] = ...``), so immutable arrays (JAX) train too. A network computes in its
+parameters' dtype: data of another dtype is cast to it.
+
+Seeding: epoch e of a model's training (``model.epochs_trained`` counts them) draws its batch
+order from ``numpy.random.default_rng([seed, e])``, so two calls of one epoch each give the
+batches of one call of two epochs (pass the same optimiser to continue its state too).
+
+The progress bar (tqdm's, extra ``examples``) shows only on a terminal or in Jupyter
+(``progress=None``), never in log files. A loss that stops being finite (a learning rate too
+large, say) stops training with a ValueError that names the epoch and step.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace, device
 
 from ..fast.backend import indices
-from .base import Layer
+from .base import Layer, _in_dtype, moved
 
-__all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "accuracy"]
+__all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
+           "accuracy"]
 
 
 def _check_labels(xp, labels: Any, n: int, classes: int, what: str) -> None:
@@ -64,52 +76,113 @@ def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[float, Any]:
     return loss, grad
 
 
-class SGD:
-    """v <- momentum v + g (+ weight_decay p);  p <- p - lr v.  Updates the arrays in place."""
+def _number(value: Any, name: str, low: float, high: float, *, open_low: bool = False,
+            open_high: bool = False) -> float:
+    """A real number in the interval, or an error naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not (low < value if open_low else low <= value) or \
+            not (value < high if open_high else value <= high):
+        left, right = "(" if open_low else "[", ")" if open_high else "]"
+        raise ValueError(f"{name} must be in {left}{low:g}, {high:g}{right}, got {value!r}")
+    return value
 
-    def __init__(self, params: dict[str, Any], lr: float = 0.01, momentum: float = 0.9,
+
+class SGD:
+    """Stochastic gradient descent with momentum and L2 weight decay:
+
+        v <- momentum v + g + weight_decay p,    p <- p - lr v.
+
+    Parameters
+    ----------
+    params : dict or Parameters
+        The model's ``params``; ``step`` assigns the new arrays into it.
+    lr, momentum, weight_decay : float
+        The learning rate (> 0), the momentum in [0, 1) and the decay (>= 0).
+    """
+
+    def __init__(self, params: Any, lr: float = 0.01, momentum: float = 0.9,
                  weight_decay: float = 0.0):
-        self.params, self.lr, self.momentum, self.weight_decay = params, lr, momentum, weight_decay
+        self.params = params
+        self.lr = _number(lr, "SGD lr", 0, math.inf, open_low=True, open_high=True)
+        self.momentum = _number(momentum, "SGD momentum", 0, 1, open_high=True)
+        self.weight_decay = _number(weight_decay, "SGD weight_decay", 0, math.inf,
+                                    open_high=True)
         self.velocity: dict[str, Any] = {}
 
     def step(self, grads: dict[str, Any]) -> None:
+        """One update from the gradients ``grads`` (named as ``params``)."""
         for name, p in self.params.items():
             g = grads[name] + self.weight_decay * p if self.weight_decay else grads[name]
             v = self.velocity.get(name)
-            if v is None or v.shape != p.shape or array_namespace(v) is not array_namespace(p):
-                v = self.velocity[name] = array_namespace(p).zeros_like(p)
-            v *= self.momentum
-            v += g
-            p -= self.lr * v
+            v = g if v is None else self.momentum * moved(v, p) + g
+            self.velocity[name] = v
+            self.params[name] = p - self.lr * v
 
 
 class Adam:
-    """Adam (Kingma & Ba 2015) with bias correction; updates the arrays in place:
+    """Adam (Kingma & Ba 2015) with bias correction, and decoupled weight decay (AdamW,
+    Loshchilov & Hutter 2019):
 
         m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2,
-        p <- p - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+        p <- p - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps) - lr weight_decay p.
+
+    Parameters
+    ----------
+    params : dict or Parameters
+        The model's ``params``; ``step`` assigns the new arrays into it.
+    lr : float
+        The learning rate (> 0).
+    betas : tuple of float
+        b1, b2 in [0, 1).
+    eps : float
+        > 0.
+    weight_decay : float
+        The decoupled decay (>= 0; 0 is plain Adam).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> params = {"w": np.ones(2)}
+    >>> opt = nn.Adam(params, lr=0.1, weight_decay=0.5)
+    >>> opt.step({"w": np.zeros(2)})      # no gradient: only the decay acts
+    >>> params["w"].tolist()
+    [0.95, 0.95]
     """
 
-    def __init__(self, params: dict[str, Any], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
-        self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
+    def __init__(self, params: Any, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        self.params = params
+        self.lr = _number(lr, "Adam lr", 0, math.inf, open_low=True, open_high=True)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"Adam betas must be a pair of numbers, got {betas!r}")
+        self.betas = tuple(_number(b, "Adam betas", 0, 1, open_high=True) for b in betas)
+        self.eps = _number(eps, "Adam eps", 0, math.inf, open_low=True, open_high=True)
+        self.weight_decay = _number(weight_decay, "Adam weight_decay", 0, math.inf,
+                                    open_high=True)
         self.m: dict[str, Any] = {}
         self.v: dict[str, Any] = {}
         self.t = 0
 
     def step(self, grads: dict[str, Any]) -> None:
+        """One update from the gradients ``grads`` (named as ``params``)."""
         self.t += 1
         b1, b2 = self.betas
         for name, p in self.params.items():
             xp = array_namespace(p)
             g = grads[name]
-            m = self.m.get(name, 0.0)
-            v = self.v.get(name, 0.0)
-            self.m[name] = m = b1 * m + (1 - b1) * g
-            self.v[name] = v = b2 * v + (1 - b2) * g * g
-            m_hat = m / (1 - b1 ** self.t)
-            v_hat = v / (1 - b2 ** self.t)
-            p -= xp.astype(self.lr * m_hat / (xp.sqrt(v_hat) + self.eps), p.dtype)
+            m = (1 - b1) * g if name not in self.m else b1 * moved(self.m[name], p) + (1 - b1) * g
+            v = (1 - b2) * g * g if name not in self.v else \
+                b2 * moved(self.v[name], p) + (1 - b2) * g * g
+            self.m[name], self.v[name] = m, v
+            update = (self.lr / (1 - b1 ** self.t)) * m / \
+                (xp.sqrt(v / (1 - b2 ** self.t)) + self.eps)
+            if self.weight_decay:
+                update = update + (self.lr * self.weight_decay) * p
+            self.params[name] = p - xp.astype(update, p.dtype)
 
 
 def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
@@ -119,8 +192,16 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[n
         yield order[start:start + batch_size]
 
 
-def _progress(iterable, total: int, enabled: bool, description: str):
-    if not enabled:
+def _interactive() -> bool:
+    """Whether progress bars make sense: a terminal, or a Jupyter kernel."""
+    if "ipykernel" in sys.modules:
+        return True
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", None) and stream.isatty())
+
+
+def _progress(iterable, total: int, enabled: bool | None, description: str):
+    if not (_interactive() if enabled is None else enabled):
         return iterable
     try:
         from tqdm.auto import tqdm
@@ -129,21 +210,44 @@ def _progress(iterable, total: int, enabled: bool, description: str):
     return tqdm(iterable, total=total, desc=description, leave=True)
 
 
-def _check_data(model: Any, x: Any, y: Any, what: str) -> Any:
+def _check_model(model: Any, what: str) -> None:
     if not isinstance(model, Layer):
         raise TypeError(f"{what}: model must be a groupconv.nn Layer, got "
                         f"{type(model).__name__}")
+
+
+def _check_x(x: Any, what: str, name: str = "x") -> Any:
+    """The data array, or a TypeError / ValueError naming it."""
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
-        raise TypeError(f"{what}: x must be an array, got {type(x).__name__}")
+        raise TypeError(f"{what}: {name} must be an array (NumPy, CuPy, PyTorch, JAX, ...), got "
+                        f"{type(x).__name__}")
     xp = array_namespace(x)
-    if not xp.isdtype(x.dtype, "real floating"):
-        raise TypeError(f"{what}: x must be real floats (float32 or float64), got {x.dtype}")
+    if not xp.isdtype(x.dtype, ("real floating", "integral")):
+        raise TypeError(f"{what}: {name} must be real numbers (float32 or float64), got "
+                        f"{x.dtype}")
     if x.ndim < 1 or x.shape[0] < 1:
-        raise ValueError(f"{what}: x must hold at least one example, got shape "
+        raise ValueError(f"{what}: {name} must hold at least one example, got shape "
                          f"{tuple(x.shape)}")
-    if y is not None:
-        y = y if array_namespace(y) is xp else xp.asarray(np.asarray(y), device=device(x))
-        _check_labels(xp, y, x.shape[0], 2**62, what)
+    return x
+
+
+def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
+    """The labels in x's library: an integer array (or a list of ints) of one label per
+    example, or a TypeError / ValueError naming them."""
+    if y is None:
+        raise TypeError(f"{what}: {name} (the labels) must be an integer array, got None")
+    if isinstance(y, (list, tuple, range)):
+        y = np.asarray(y)
+    if not hasattr(y, "shape") or not hasattr(y, "dtype"):
+        raise TypeError(f"{what}: {name} (the labels) must be an integer array, got "
+                        f"{type(y).__name__}")
+    xp = array_namespace(x)
+    y = moved(y, x)
+    if not xp.isdtype(y.dtype, "integral"):
+        raise TypeError(f"{what}: {name} (the labels) must be integers, got {y.dtype}")
+    if tuple(y.shape) != (x.shape[0],):
+        raise ValueError(f"{what}: {name} must hold one label per example of x, "
+                         f"({x.shape[0]},), got shape {tuple(y.shape)}")
     return y
 
 
@@ -156,71 +260,193 @@ def _positive(value: Any, name: str, most: int = 10**7) -> int:
 
 
 def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
-        optimizer: Any = None, seed: int = 0, progress: bool = True,
-        max_steps: int | None = None) -> list[dict[str, float]]:
-    """Train with softmax cross-entropy; returns per-epoch mean loss and training accuracy.
+        optimizer: Any = None, seed: int = 0,
+        validation_data: tuple[Any, Any] | None = None,
+        callbacks: Sequence[Callable[[dict, Layer], Any]] = (),
+        augment: Callable[[Any, np.random.Generator], Any] | None = None,
+        progress: bool | None = None, max_steps: int | None = None) -> list[dict[str, float]]:
+    """Train ``model`` with softmax cross-entropy on (x, y).
 
-    x (N, ...) real floats and y (N,) integer labels, in any array library (the model moves
-    there). Deterministic for a given ``seed`` (batch order) and model initialisation.
+    Parameters
+    ----------
+    model : Layer
+        A network whose output is (B, classes) logits.
+    x, y : arrays
+        x (N, ...) real numbers and y (N,) integer labels (an array or a list), in any array
+        library: the model moves there, and x is cast to the parameters' dtype.
+    epochs, batch_size : int
+        Epochs of this call, and examples per step.
+    optimizer : SGD, Adam or any object with ``step(grads)``
+        Default: a fresh ``Adam(model.params)``. Pass the same one to continue its state.
+    seed : int
+        With ``model.epochs_trained``, the batch order of every epoch.
+    validation_data : (x_val, y_val), optional
+        Evaluated after every epoch (evaluation mode): "val_loss" and "val_accuracy".
+    callbacks : sequence of callables
+        Each is called as ``callback(record, model)`` after every epoch, with that epoch's
+        record; a callback that returns True stops training (early stopping, say).
+    augment : callable, optional
+        ``augment(x_batch, rng)`` -> a batch of the same shape, applied to every training
+        batch; ``rng`` is the epoch's NumPy Generator (so augmentations are seeded too).
+    progress : bool or None
+        A progress bar per epoch: None shows it only on a terminal or in Jupyter.
+    max_steps : int, optional
+        Stop after this many steps in all (smoke tests).
+
+    Returns
+    -------
+    list of dict
+        One record per epoch: "epoch" (counted over the model's life), "loss" and "accuracy"
+        (means over the epoch's batches, in training mode), "seconds" (the epoch's training
+        time), and with ``validation_data`` "val_loss" and "val_accuracy".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.standard_normal((8, 1, 28, 28)), rng.integers(0, 10, 8)
+    >>> net = nn.p4cnn(width=2)
+    >>> history = nn.fit(net, x, y, epochs=2, batch_size=4, validation_data=(x, y))
+    >>> [record["epoch"] for record in history], sorted(history[-1])
+    ([1, 2], ['accuracy', 'epoch', 'loss', 'seconds', 'val_accuracy', 'val_loss'])
     """
-    if y is None:
-        raise TypeError("fit: labels must be an integer array, got None")
-    y = _check_data(model, x, y, "fit")
-    epochs, batch_size = _positive(epochs, "epochs"), _positive(batch_size, "batch_size")
+    what = "fit"
+    _check_model(model, what)
+    x = _check_x(x, what)
+    y = _check_y(y, x, what)
+    epochs, batch_size = _positive(epochs, "fit: epochs"), _positive(batch_size,
+                                                                      "fit: batch_size")
     if max_steps is not None:
-        max_steps = _positive(max_steps, "max_steps")
+        max_steps = _positive(max_steps, "fit: max_steps")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"fit: seed must be a non-negative int, got {seed!r}")
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(f"fit: validation_data must be a pair (x_val, y_val), got "
+                            f"{type(validation_data).__name__}")
+        x_val = moved(_check_x(validation_data[0], what, "validation_data[0]"), x)
+        validation_data = (x_val, _check_y(validation_data[1], x_val, what,
+                                           "validation_data[1]"))
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, (list, tuple)):
+        callbacks = [callbacks]
+    for i, callback in enumerate(callbacks):
+        if not callable(callback):
+            raise TypeError(f"fit: callbacks must be callables (record, model) -> stop?, got "
+                            f"{type(callback).__name__} at position {i}")
+    if augment is not None and not callable(augment):
+        raise TypeError(f"fit: augment must be a callable (batch, rng) -> batch, got "
+                        f"{type(augment).__name__}")
+    if optimizer is not None and not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"fit: optimizer must have a step(grads) method (SGD, Adam), got "
+                        f"{type(optimizer).__name__}")
     xp = array_namespace(x)
     model.to(x)
     optimizer = optimizer or Adam(model.params)
-    rng = np.random.default_rng(seed)
     history = []
     steps = 0
     for epoch in range(epochs):
+        number = model.epochs_trained + 1
+        rng = np.random.default_rng([int(seed), number - 1])
+        start = time.perf_counter()
         losses, correct, seen = [], 0, 0
         batches = list(minibatches(x.shape[0], batch_size, rng))
-        bar = _progress(batches, len(batches), progress, f"epoch {epoch + 1}/{epochs}")
+        bar = _progress(batches, len(batches), progress, f"epoch {number}")
         for index in bar:
             picks = indices(index, x)
-            xb, yb = xp.take(x, picks, axis=0), xp.take(y, picks, axis=0)
+            xb = _in_dtype(xp.take(x, picks, axis=0), model.dtype)
+            yb = xp.take(y, picks, axis=0)
+            if augment is not None:
+                xb = augment(xb, rng)
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)
             if not math.isfinite(loss):
-                raise ValueError(f"fit: the loss is {loss} at epoch {epoch + 1}, step "
+                raise ValueError(f"fit: the loss is {loss} at epoch {number}, step "
                                  f"{steps + 1}: training diverged (try a smaller learning "
                                  f"rate)")
             _, grads = model.backward(cache, dlogits, input_grad=False)
             optimizer.step(grads)
-            losses.append(loss)
+            losses.append(loss * len(index))
             correct += int(xp.sum(xp.astype(xp.argmax(logits, axis=1) == yb, xp.int64)))
             seen += len(index)
             if hasattr(bar, "set_postfix"):
-                bar.set_postfix(loss=f"{np.mean(losses):.3f}", acc=f"{correct / seen:.3f}")
+                bar.set_postfix(loss=f"{sum(losses) / seen:.3f}", acc=f"{correct / seen:.3f}")
             steps += 1
             if max_steps is not None and steps >= max_steps:
                 break
-        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)),
-                        "accuracy": correct / max(seen, 1)})
         if hasattr(bar, "close"):
             bar.close()
-        if max_steps is not None and steps >= max_steps:
+        model.epochs_trained = number
+        record = {"epoch": number, "loss": sum(losses) / seen, "accuracy": correct / seen,
+                  "seconds": time.perf_counter() - start}
+        if validation_data is not None:
+            scores = evaluate(model, *validation_data)
+            record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
+        history.append(record)
+        stop = [bool(callback(dict(record), model)) for callback in callbacks]
+        if any(stop) or (max_steps is not None and steps >= max_steps):
             break
     return history
 
 
 def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
-    """Logits in evaluation mode, batch by batch, in the array library of x."""
-    _check_data(model, x, None, "predict")
-    batch_size = _positive(batch_size, "batch_size")
+    """Logits in evaluation mode, batch by batch, in the array library of x.
+
+    Parameters
+    ----------
+    model : Layer
+        The network.
+    x : array
+        (N, ...) in any array library; cast to the parameters' dtype.
+    batch_size : int
+        Examples per forward pass.
+
+    Returns
+    -------
+    array
+        (N, classes), in x's library.
+    """
+    _check_model(model, "predict")
+    x = _check_x(x, "predict")
+    batch_size = _positive(batch_size, "predict: batch_size")
     xp = array_namespace(x)
     model.to(x)
-    return xp.concat([model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+    return xp.concat([model(_in_dtype(x[i:i + batch_size], model.dtype))
+                      for i in range(0, x.shape[0], batch_size)])
+
+
+def evaluate(model: Layer, x: Any, y: Any, batch_size: int = 128) -> dict[str, float]:
+    """The mean cross-entropy loss and the accuracy on (x, y), in evaluation mode.
+
+    Parameters
+    ----------
+    model : Layer
+        The network.
+    x, y : arrays
+        Examples and integer labels (an array or a list), in any array library.
+    batch_size : int
+        Examples per forward pass.
+
+    Returns
+    -------
+    dict
+        {"loss": float, "accuracy": float}.
+    """
+    _check_model(model, "evaluate")
+    x = _check_x(x, "evaluate")
+    y = _check_y(y, x, "evaluate")
+    logits = predict(model, x, batch_size)
+    loss, _ = softmax_cross_entropy(logits, y)
+    xp = array_namespace(logits)
+    hits = xp.argmax(logits, axis=1) == y
+    return {"loss": loss, "accuracy": float(xp.mean(xp.astype(hits, xp.float64)))}
 
 
 def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
-    """Fraction of correctly classified examples."""
-    if y is None:
-        raise TypeError("accuracy: labels must be an integer array, got None")
-    y = _check_data(model, x, y, "accuracy")
+    """The fraction of correctly classified examples (``evaluate``'s "accuracy")."""
+    _check_model(model, "accuracy")
+    x = _check_x(x, "accuracy")
+    y = _check_y(y, x, "accuracy")
     xp = array_namespace(x)
     hits = xp.argmax(predict(model, x, batch_size), axis=1) == y
     return float(xp.mean(xp.astype(hits, xp.float64)))

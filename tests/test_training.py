@@ -1,0 +1,267 @@
+"""Training: fit in every array library with NumPy's numbers, validation, callbacks, seeding that
+continues across calls, save and load, weight decay, the dtype policy, argument errors and the
+progress bar's manners."""
+
+import io
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from groupconv import SE2, nn
+from groupconv.fast.backend import to_numpy
+
+
+def _data(n=12, size=28, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 1, size, size)), rng.integers(0, 10, n)
+
+
+def _train(convert, **options):
+    """Two epochs of the paper's P4CNN (float64, narrow) on ``convert``ed data: the history and
+    the parameters and buffers as NumPy arrays."""
+    x, y = _data(n=8)
+    net = nn.p4cnn(width=2, dtype=np.float64, **options)
+    history = nn.fit(net, convert(x), convert(y), epochs=2, batch_size=4, progress=False,
+                     validation_data=(convert(x[:4]), convert(y[:4])))
+    params = {k: to_numpy(v) for k, v in net.params.items()}
+    buffers = {k: to_numpy(v) for k, v in net.buffer_values().items()}
+    return history, params, buffers, net
+
+
+def _assert_same_training(a, b, tol=1e-10):
+    """The same losses, parameters and running statistics (float64: the same sums, up to the
+    order each library adds them in)."""
+    (hist_a, params_a, buffers_a, _), (hist_b, params_b, buffers_b, _) = a, b
+    for ra, rb in zip(hist_a, hist_b):
+        for key in ("loss", "val_loss"):
+            assert abs(ra[key] - rb[key]) <= tol, key
+        assert ra["accuracy"] == rb["accuracy"] and ra["val_accuracy"] == rb["val_accuracy"]
+    for name in params_a:
+        assert np.abs(params_a[name] - params_b[name]).max() <= tol, name
+    for name in buffers_a:
+        assert np.abs(buffers_a[name] - buffers_b[name]).max() <= tol, name
+
+
+@pytest.fixture(scope="module")
+def numpy_run():
+    return _train(lambda a: a)
+
+
+def test_the_paper_network_trains_on_torch_tensors_like_numpy(numpy_run):
+    torch = pytest.importorskip("torch")
+    run = _train(torch.from_numpy)
+    assert isinstance(run[3].params["0.weight"], torch.Tensor)
+    assert isinstance(run[3].layers[1].running_var, torch.Tensor)
+    _assert_same_training(numpy_run, run)
+
+
+def test_the_paper_network_trains_on_jax_arrays_like_numpy(numpy_run):
+    jax = pytest.importorskip("jax")
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        run = _train(jax.numpy.asarray)
+    finally:
+        jax.config.update("jax_enable_x64", previous)
+    assert isinstance(run[3].params["0.weight"], jax.Array)
+    _assert_same_training(numpy_run, run)
+
+
+def test_a_wrong_gradient_breaks_the_agreement(numpy_run, monkeypatch):
+    """The comparison above can fail: a backward pass off by a little gives other weights."""
+    original = nn.ReLU.backward
+
+    def leaky(self, cache, dy, input_grad=True):
+        dx, grads = original(self, cache, dy, input_grad)
+        return dx + 1e-3 * dy, grads
+
+    monkeypatch.setattr(nn.ReLU, "backward", leaky)
+    with pytest.raises(AssertionError):
+        _assert_same_training(numpy_run, _train(lambda a: a))
+
+
+def test_validation_and_time_are_in_the_history(numpy_run):
+    history = numpy_run[0]
+    x, y = _data(n=8)
+    x, y = x[:4], y[:4]
+    assert [r["epoch"] for r in history] == [1, 2]
+    scores = nn.evaluate(numpy_run[3], x, y)
+    assert history[-1]["val_loss"] == pytest.approx(scores["loss"], rel=1e-12)
+    assert history[-1]["val_accuracy"] == scores["accuracy"] == nn.accuracy(numpy_run[3], x, y)
+    assert all(r["seconds"] > 0 for r in history)
+
+
+def test_seeding_continues_across_calls():
+    """Two calls of one epoch (one optimiser) train exactly as one call of two epochs: the
+    batch order of epoch e comes from (seed, e), not from the start of each call."""
+    x, y = _data(seed=1)
+
+    def trained(calls):
+        net = nn.z2cnn(width=3, dtype=np.float64)
+        opt = nn.Adam(net.params)
+        for epochs in calls:
+            nn.fit(net, x, y, epochs=epochs, batch_size=5, optimizer=opt, progress=False)
+        return net
+
+    once, twice = trained([2]), trained([1, 1])
+    assert twice.epochs_trained == once.epochs_trained == 2
+    for name in once.params:
+        assert np.array_equal(once.params[name], twice.params[name]), name
+    # and a model that restarts from epoch 0 each call would differ
+    restarted = nn.z2cnn(width=3, dtype=np.float64)
+    opt = nn.Adam(restarted.params)
+    for _ in range(2):
+        restarted.epochs_trained = 0
+        nn.fit(restarted, x, y, epochs=1, batch_size=5, optimizer=opt, progress=False)
+    assert not all(np.array_equal(once.params[n], restarted.params[n]) for n in once.params)
+
+
+def test_callbacks_see_each_record_and_can_stop_training():
+    x, y = _data(n=6)
+    seen = []
+
+    def stop_after_two(record, model):
+        seen.append((record["epoch"], model.epochs_trained))
+        return record["epoch"] >= 2
+
+    history = nn.fit(nn.p4cnn(width=1), x, y, epochs=5, batch_size=3, progress=False,
+                     callbacks=[stop_after_two])
+    assert seen == [(1, 1), (2, 2)] and len(history) == 2
+
+
+def test_augment_gets_every_training_batch_and_a_seeded_generator():
+    x, y = _data(n=6)
+    draws = []
+
+    def augment(batch, rng):
+        draws.append(rng.random())
+        return batch[:, :, ::-1, :]          # a mirror: the batch changes
+
+    nets = [nn.z2cnn(width=2, dtype=np.float64) for _ in range(2)]
+    nn.fit(nets[0], x, y, epochs=1, batch_size=3, augment=augment, progress=False)
+    nn.fit(nets[1], x, y, epochs=1, batch_size=3, progress=False)
+    assert len(draws) == 2
+    assert not np.array_equal(nets[0].params["0.weight"], nets[1].params["0.weight"])
+    again = []
+    nn.fit(nn.z2cnn(width=2), x, y, epochs=1, batch_size=3, progress=False,
+           augment=lambda b, rng: again.append(rng.random()) or b)
+    assert again == draws
+
+
+@pytest.mark.parametrize("builder, size", [
+    (lambda: nn.p4cnn(width=2, dropout=0.3), (28, 28)),
+    (lambda: nn.z2cnn(width=3, dropout=0.3, dropout_per="element",
+                      dropout_after=(1, 3, 4, 5, 6)), (28, 28)),
+    (lambda: nn.voxel_gcnn("P432", 2, input_size=7), (7, 7, 7)),
+    (lambda: nn.Sequential([nn.LiftingConv(SE2(12), 1, 2, 5, mode="same", rng=0),
+                            nn.BatchNorm(2), nn.SiLU(), nn.SubgroupPool("mean"),
+                            nn.GlobalPool("max"), nn.Flatten(), nn.Linear(2, 3)]), (9, 9)),
+], ids=["p4cnn", "z2cnn", "voxel", "se2"])
+def test_save_and_load_rebuild_the_network(builder, size, tmp_path):
+    net = builder()
+    x = np.random.default_rng(3).standard_normal((4, 1) + size).astype(np.float32)
+    nn.fit(net, x, np.arange(4) % 3, epochs=1, batch_size=2, progress=False)  # statistics move
+    path = tmp_path / "net.npz"
+    nn.save(net, path)
+    with np.load(path, allow_pickle=False) as data:              # nothing pickled
+        assert json.loads(str(data["architecture"]))["epochs_trained"] == 1
+    again = nn.load(path)
+    assert repr(again) == repr(net) and again.epochs_trained == 1
+    assert [layer.config() for layer in again.layers] == [layer.config() for layer in net.layers]
+    for name, value in net.buffer_values().items():
+        assert np.array_equal(again.buffer_values()[name], value), name
+    assert np.array_equal(again(x), net(x))
+
+
+def test_load_refuses_files_that_do_not_match(tmp_path):
+    net = nn.p4cnn(width=2)
+    path = tmp_path / "net.npz"
+    nn.save(net, path)
+    with np.load(path) as data:
+        arrays = dict(data)
+    arrays["param/3.weight"] = arrays["param/3.weight"][:1]
+    np.savez(tmp_path / "cut.npz", **arrays)
+    with pytest.raises(ValueError, match=r"param/3\.weight has shape \(1,"):
+        nn.load(tmp_path / "cut.npz")
+    del arrays["param/3.weight"]
+    np.savez(tmp_path / "less.npz", **arrays)
+    with pytest.raises(ValueError, match=r"missing \['param/3\.weight'\]"):
+        nn.load(tmp_path / "less.npz")
+    np.savez(tmp_path / "plain.npz", w=np.ones(2))
+    with pytest.raises(ValueError, match="not written by groupconv.nn.save"):
+        nn.load(tmp_path / "plain.npz")
+
+
+def test_adam_weight_decay_is_decoupled():
+    """AdamW: p <- p - lr (adam step) - lr wd p; with a zero gradient only the decay acts,
+    and with a gradient the decay adds lr wd p to plain Adam's step."""
+    g = np.array([0.5, -2.0])
+    plain, decayed = {"w": np.array([1.0, 3.0])}, {"w": np.array([1.0, 3.0])}
+    nn.Adam(plain, lr=0.1).step({"w": g})
+    nn.Adam(decayed, lr=0.1, weight_decay=0.01).step({"w": g})
+    assert np.allclose(plain["w"] - decayed["w"], 0.1 * 0.01 * np.array([1.0, 3.0]),
+                       rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match="Adam weight_decay must be in"):
+        nn.Adam(plain, weight_decay=-1)
+
+
+def test_a_network_computes_in_its_parameters_dtype():
+    net = nn.p4cnn(width=2)                          # float32 parameters
+    x, y = _data(n=4)                                # float64 data
+    assert net(x).dtype == np.float32
+    assert np.array_equal(net(x), net(x.astype(np.float32)))
+    assert nn.predict(net, x).dtype == np.float32
+    history = nn.fit(net, x, y, epochs=1, batch_size=2, progress=False)
+    assert net.params["0.weight"].dtype == np.float32 and np.isfinite(history[0]["loss"])
+    # integers are data too
+    assert net(np.ones((1, 1, 28, 28), np.uint8)).dtype == np.float32
+
+
+def test_fit_names_the_argument_it_refuses():
+    x, y = _data(n=4)
+    net = nn.p4cnn(width=1)
+    assert nn.fit(net, x, list(y), progress=False)       # a list of labels is accepted
+    cases = [
+        (dict(x=x.tolist()), TypeError, "fit: x must be an array"),
+        (dict(y="abcd"), TypeError, r"fit: y \(the labels\) must be an integer array"),
+        (dict(y=y[:3]), ValueError, r"y must hold one label per example of x, \(4,\)"),
+        (dict(y=y.astype(float)), TypeError, r"y \(the labels\) must be integers"),
+        (dict(validation_data=x), TypeError, r"validation_data must be a pair"),
+        (dict(validation_data=(x, y[:2])), ValueError, r"validation_data\[1\] must hold"),
+        (dict(callbacks=[1]), TypeError, "callbacks must be callables"),
+        (dict(augment=3), TypeError, "augment must be a callable"),
+        (dict(optimizer="adam"), TypeError, "optimizer must have a step"),
+        (dict(epochs=0), ValueError, "fit: epochs must be an int in 1"),
+        (dict(batch_size=2.5), TypeError, "fit: batch_size must be a positive int"),
+        (dict(seed=-1), TypeError, "fit: seed must be a non-negative int"),
+    ]
+    for change, error, message in cases:
+        args = dict(x=x, y=y) | change
+        with pytest.raises(error, match=message):
+            nn.fit(net, args.pop("x"), args.pop("y"), progress=False, **args)
+
+
+def test_progress_bars_only_on_a_terminal(monkeypatch, capsys):
+    pytest.importorskip("tqdm")
+    x, y = _data(n=4)
+    net = nn.z2cnn(width=2)
+
+    class Log(io.StringIO):
+        def isatty(self):
+            return False
+
+    class Terminal(Log):
+        def isatty(self):
+            return True
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    for stream, shown in ((Log(), False), (Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        nn.fit(net, x, y, batch_size=2)
+        assert ("epoch" in stream.getvalue()) is shown, type(stream).__name__
+    log = Log()
+    monkeypatch.setattr(sys, "stderr", log)
+    nn.fit(net, x, y, batch_size=2, progress=True)      # asked for: shown anywhere
+    assert "epoch" in log.getvalue()
