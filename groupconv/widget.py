@@ -174,6 +174,17 @@ _CSS = """
 """
 
 
+def _page_data(frames: P4Frames, scale: int) -> dict:
+    """What the page's script reads: the geometry and every frame, by "r,u,v"."""
+    return {"size": frames.size, "scale": scale, "step": frames.step, "reach": frames.reach,
+            "frames": {f"{r},{u},{v}": frames.url(r, u, v) for r, u, v in frames.states()}}
+
+
+def _static_script() -> str:
+    """The view's script for a page of its own (its anywidget entry kept as a plain object)."""
+    return _script().replace("export default {", "const anywidgetView = {")
+
+
 def page_html(frames: P4Frames | None = None, *, scale: int = 5) -> str:
     """A self-contained HTML page of the widget (no server, no network): every frame the page
     can show is precomputed by groupconv and embedded.
@@ -202,9 +213,8 @@ def page_html(frames: P4Frames | None = None, *, scale: int = 5) -> str:
         raise TypeError(f"frames must be a P4Frames, got {type(frames).__name__}")
     if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 32:
         raise ValueError(f"scale must be an int in 1..32, got {scale!r}")
-    data = {"size": frames.size, "scale": scale, "step": frames.step, "reach": frames.reach,
-            "frames": {f"{r},{u},{v}": frames.url(r, u, v) for r, u, v in frames.states()}}
-    script = _script().replace("export default {", "const anywidgetView = {")
+    data = _page_data(frames, scale)
+    script = _static_script()
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

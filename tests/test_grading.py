@@ -301,6 +301,11 @@ WRONG = [
     ("2.1", "the library's", (lambda x, w: groupconv.lifting_correlation(x, w, "p4"),),
      "calls groupconv"),
     ("2.1", "wrong batch handling", (lambda x, w: my_lifting(x[:1], w),), "batch axis"),
+    ("2.1", "3x3 kernels assumed",
+     (lambda x, w: np.stack([sum(x[:, None, :, a:a + x.shape[-2] - 2, b:b + x.shape[-1] - 2]
+                                 * turn(w, r)[None, :, :, a, b, None, None]
+                                 for a in range(3) for b in range(3)).sum(2)
+                             for r in range(4)], axis=2),), "assume a kernel size"),
     # 2.2 the group correlation
     ("2.2", "r - s for s - r", (lambda x, w: my_group_correlation(
         x, w, index=lambda r, s: (r - s) % 4),), "opposite sign"),
@@ -331,6 +336,9 @@ WRONG = [
     ("2.2", "rotations summed away first",
      (lambda x, w: np.repeat(my_lifting(x.sum(2), w.sum(2))[:, :, :1], 4, 2) * 0
       + my_lifting(x.sum(2), w.sum(2)),), "summed away"),
+    ("2.2", "three input channels assumed", (lambda x, w: my_group_correlation(
+        x, w) if x.shape[1] == 3 else np.zeros((x.shape[0], w.shape[0], 4, 5, 5)),),
+     "number of channels"),
     ("2.2", "float16", (lambda x, w: my_group_correlation(x.astype(np.float16),
                                                           w.astype(np.float16)),), "float16"),
     ("2.2", "the library's", (lambda x, w: groupconv.group_correlation(x, w, "p4"),),
@@ -345,6 +353,8 @@ WRONG = [
         w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "holds kernel plane"),
     ("2.3", "not turned", (lambda w: p4_bank(w, turn_by=lambda r: 0).reshape(
         w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "turned by 0 quarter turns"),
+    ("2.3", "sizes assumed", (lambda w: p4_bank(w).reshape(20, 12, 3, 3) if w.shape[0] == 5
+                              else np.zeros((8, 4, 2, 2)),), "assume a kernel size"),
     ("2.3", "the library's", (lambda w: groupconv.filter_bank(w, "p4").reshape(
         w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "calls groupconv"),
     # 3.1 a p4 network
@@ -469,3 +479,4 @@ def test_the_watch_on_library_calls_leaves_the_profiler_as_it_was():
         assert sys.getprofile() is mine
     finally:
         sys.setprofile(None)
+

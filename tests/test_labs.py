@@ -47,6 +47,7 @@ def test_four_labs_each_with_exercises_graded_and_questions():
         assert sum(map(bool, map(build.BEGIN_ANSWER.match, answers))) >= 3   # questions
         for exercise in _exercises(source.stem):   # every exercise graded in its own lab
             assert re.search(rf'^grade\("{re.escape(exercise)}", ', text, re.M), exercise
+        assert not re.search(r"^\s*assert ", text, re.M)    # graders, not bare asserts
 
 
 @pytest.mark.parametrize("stem", STEMS)

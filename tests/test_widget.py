@@ -6,7 +6,7 @@ clicked."""
 
 from __future__ import annotations
 
-import pathlib
+import json
 import shutil
 
 import numpy as np
@@ -83,12 +83,43 @@ def _tiles(page, size: int) -> np.ndarray:
     return np.array(page.evaluate(_PIXELS), np.uint8).reshape(5, size, size, 4)[..., :3]
 
 
+#: The view as Jupyter runs it (anywidget's render), with a stand-in for the model: the frame for
+#: each state the view sends comes back a moment later, as it would from Python.
+_HARNESS = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="w"></div>
+<script type="module">
+{script}
+const data = {data};
+const values = {{size: data.size, scale: data.scale, step: data.step, reach: data.reach,
+                 state: [0, 0, 0], frame: ["0,0,0", data.frames["0,0,0"]]}};
+const listeners = {{}};
+const model = {{
+  get: (key) => values[key],
+  set: (key, value) => {{ values[key] = value; }},
+  on: (event, callback) => {{ listeners[event] = callback; }},
+  save_changes: () => {{
+    const key = values.state.join(",");
+    setTimeout(() => {{ values.frame = [key, data.frames[key]]; listeners["change:frame"](); }},
+               5);
+  }},
+}};
+anywidgetView.render({{model, el: document.getElementById("w")}});
+</script></body></html>"""
+
+
 @pytest.mark.slow
-def test_the_docs_page_moves_and_turns_the_feature_map_in_a_browser(tmp_path):
+@pytest.mark.parametrize("view", ["docs page", "anywidget view"])
+def test_the_widget_moves_and_turns_the_feature_map_in_a_browser(view, tmp_path):
+    from groupconv import widget
+
     sync_api, chromium = _browser()
     frames = P4Frames(step=2)
     scale = 5
-    path = write_page(tmp_path / "p4_widget.html", frames, scale=scale)
+    if view == "docs page":
+        path = write_page(tmp_path / "p4_widget.html", frames, scale=scale)
+    else:
+        path = tmp_path / "harness.html"
+        path.write_text(_HARNESS.format(script=widget._static_script(),
+                                        data=json.dumps(widget._page_data(frames, scale))))
     size = frames.size
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium)

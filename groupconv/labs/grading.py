@@ -622,10 +622,19 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
                        ) from error
     square_ok = report.diagnosis is None
     if square_ok and _close(got, reference):
+        x4 = rng.standard_normal((3, 2) + s_axis + (8, 8))     # other sizes: 4 x 4 kernels,
+        w4 = rng.standard_normal((1, 2) + s_axis + (4, 4))     # one output channel
+        got4 = _array(ex.call(fn, x4, w4, shown=f"{name}(x, w) with x of shape {x4.shape} and "
+                                               f"w of shape {w4.shape}"), ex, f"{name}(x, w)")
+        if not _close(got4, op(x4, w4, P4)):
+            raise ex.wrong(f"right for 3x3 kernels and {c_in} -> {c_out} channels, but not for "
+                           f"4x4 kernels and 2 -> 1 channels (x of shape {x4.shape}, w of shape "
+                           f"{w4.shape}): does your code assume a kernel size or a number of "
+                           f"channels?")
         return Passed(number, f"agrees with groupconv's {title} on p4 (check_layer: "
                               f"reference error {report.reference_error:.1e}, equivariance "
-                              f"error {report.equivariance_error:.1e}; and on a {h} x {w_} "
-                              f"input)")
+                              f"error {report.equivariance_error:.1e}; and on {h} x {w_} "
+                              f"inputs and 4x4 kernels)")
     if square_ok:
         raise ex.wrong(f"right on square inputs (check_layer agrees), but not on a {h} x {w_} "
                        f"input: rows and columns must keep their own sizes")
@@ -770,6 +779,12 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     report = check_layer(layer, P4, "correlation", channels=(c_in, c_out), k=k, size=7,
                          seed=23)
     if report.diagnosis is None and _close(bank, expected):
+        w2 = rng.standard_normal((2, 1, 4, 2, 2))
+        shown2 = f"p4_bank(w) for w of shape {w2.shape}"
+        bank2 = _array(ex.call(p4_bank, w2, shown=shown2), ex, shown2)
+        if not _close(bank2, np.asarray(filter_bank(w2, P4)).reshape(8, 4, 2, 2)):
+            raise ex.wrong(f"right for w of shape {w.shape}, but not for {w2.shape}: does your "
+                           f"code assume a kernel size or a number of channels?")
         return Passed("2.3", f"one planar correlation with your bank is the group correlation "
                              f"(check_layer: reference error {report.reference_error:.1e})")
     blocks = bank.reshape(c_out, 4, c_in, 4, k, k)
