@@ -1,5 +1,5 @@
-"""The ``groupconv`` command line: ``groupconv verify`` (the main job), ``groupconv figures`` and
-``groupconv bench``."""
+"""The ``groupconv`` command line: ``groupconv verify`` (the main job), ``groupconv figures``,
+``groupconv bench`` and ``groupconv labs`` (the course labs' notebooks, handed out)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,37 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labs(args: argparse.Namespace) -> int:
+    from . import labs
+
+    try:
+        written = labs.write(args.out, solutions=args.solutions, install=args.install,
+                             overwrite=args.force)
+    except (OSError, ValueError, TypeError) as error:
+        print(f"groupconv labs: {error}", file=sys.stderr)
+        return 2
+    kind = "solution" if args.solutions else "student"
+    print(f"{len(written)} {kind} notebooks written to {args.out}: "
+          f"{', '.join(p.name for p in written)}")
+    return 0
+
+
+def _add_labs(sub) -> None:
+    p = sub.add_parser("labs", help="hand out the course labs' notebooks",
+                       description="Write the four course labs' student notebooks (shipped with "
+                       "the package) into a folder; --solutions writes the instructor's "
+                       "versions instead, from a clone of the repository. Exits 2 on a usage "
+                       "error or when a notebook is already there.")
+    p.add_argument("--out", required=True, help="the folder to write the notebooks into")
+    p.add_argument("--solutions", action="store_true",
+                   help="the solution notebooks (from the repository's labs/ folder)")
+    p.add_argument("--install", default=None, metavar="REQUIREMENT",
+                   help="what the notebooks' first cell installs on a hosted notebook where "
+                        "groupconv is missing (default: groupconv[labs]); e.g. a wheel's URL")
+    p.add_argument("--force", action="store_true", help="overwrite notebooks already there")
+    p.set_defaults(run=_labs)
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -156,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="float32 and float64 (default float32)")
     p.add_argument("--repeats", type=_positive, default=5, help="timed repeats (default 5)")
     p.set_defaults(run=_bench)
+    _add_labs(sub)
     return parser
 
 

@@ -1,5 +1,6 @@
-"""The documentation site builds with Sphinx, warnings as errors, with the labs rendered from the
-solution notebooks this session executed, and its API reference documents every public name."""
+"""The documentation site builds with Sphinx, warnings as errors, with the labs shown as the
+students get them and the outputs of the solution notebooks this session executed, the widget's
+self-contained page, and an API reference that documents every public name."""
 
 from __future__ import annotations
 
@@ -53,12 +54,23 @@ def test_docs_site_builds_without_warnings(tmp_path, executed_labs):
     seconds = time.perf_counter() - start
     print(f"docs build: {seconds:.1f} s")
     assert result.returncode == 0, result.stderr[-4000:]
-    # the labs, rendered with their outputs (images included)
-    for stem in ("01_groups", "02_functions_on_groups", "03_gcnn", "04_lecture_groups"):
-        page = (out / "_labs" / f"{stem}.html").read_text()
-        assert "NotImplementedError" not in page
-    assert "<img" in (out / "_labs" / "03_gcnn.html").read_text()
-    assert "ρ(a b) = ρ(a) ρ(b) for all 16 pairs" in (out / "_labs" / "01_groups.html").read_text()
+    # the labs as the students get them (exercises unsolved, questions without their model
+    # answers), with the outputs of the executed solutions (images included)
+    pages = {stem: (out / "_labs" / f"{stem}.html").read_text()
+             for stem in ("01_groups", "02_functions_on_groups", "03_gcnn", "04_lecture_groups")}
+    for stem, page in pages.items():
+        assert "NotImplementedError" in page and "Your answer." in page
+        assert "Model answer" not in page and "# BEGIN SOLUTION" not in page
+    assert "matrix_power" not in pages["01_groups"] and "(s - rot)" not in \
+        pages["02_functions_on_groups"]
+    assert "<img" in pages["03_gcnn"]
+    assert "ρ(a b) = ρ(a) ρ(b) for all 16 pairs" in pages["01_groups"]
+    assert "Exercise 2.2 passed" in pages["02_functions_on_groups"]   # the float32 answer
+    # the widget: a self-contained page of precomputed frames, linked from lab 2
+    assert 'href="../p4_widget.html"' in pages["02_functions_on_groups"]
+    widget = (out / "p4_widget.html").read_text()
+    assert widget.count("data:image/png;base64,") == 4 * 49 and "<script src" not in widget
+    assert 'src="p4_widget.html"' in (out / "widget.html").read_text()
     # every public name of every documented module, with its signature
     pages = sorted(p.name for p in (DOCS / "api").glob("*.md") if p.name != "index.md")
     assert len(pages) == 9
@@ -70,5 +82,5 @@ def test_docs_site_builds_without_warnings(tmp_path, executed_labs):
     assert not missing, f"public names missing from the API reference: {missing}"
     # the guide pages are all in
     for page in ("conventions", "architecture", "fast_path", "nn", "lecture_groups", "figures",
-                 "interop", "conformance", "labs"):
+                 "interop", "conformance", "labs", "widget"):
         assert (out / f"{page}.html").exists()
