@@ -537,3 +537,15 @@ def test_filter_bank_takes_an_explicit_kind():
 def test_names_with_typos_get_did_you_mean(call, hint):
     with pytest.raises(ValueError, match=f"did you mean {hint}"):
         call()
+
+
+def test_verify_lists_the_claims_and_groups_for_an_unknown_name():
+    from groupconv.checks import verify
+
+    with pytest.raises(ValueError, match=r"only names no claim and no group: 'p5'; did you mean "
+                                         r"'p4'.*\(the claims: group_axioms, .*; the groups: "):
+        verify.run(only="p5")
+    with pytest.raises(ValueError, match="did you mean 'symbolic_closure'"):
+        verify.run(only="symbolic_closur")
+    with pytest.raises(ValueError, match="side must be one of .*did you mean 'left'"):
+        groupconv.groups.cosets(groupconv.C4, (0,), side="lft")
