@@ -342,6 +342,8 @@ def test_predict_flatten_and_figures_refuse_or_answer_clearly():
         nn.Flatten().forward(3, True)
     with pytest.raises(ValueError, match="n must be even, got 3"):
         viz.se2_pipeline(np.zeros((12, 12)), n=3)
+    with pytest.raises(TypeError, match="image must be real numbers.*complex128"):
+        viz.p4_feature_map(np.ones((12, 12), complex))
 
 
 def test_module_constants_are_read_only_and_huge_hexagons_refused():
