@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .arguments import choice
 from .fast.backend import to_numpy
 from .fast.banks import LatticeBank, filter_bank
 from .groups import Kind, SemidirectProduct, get_group
@@ -61,8 +62,7 @@ DEFAULT_TOLERANCE = 1e-6
 
 def element_order(convention: str, group: SemidirectProduct | str) -> np.ndarray:
     """σ for ``convention`` and ``group``: the convention's element j is groupconv's σ[j]."""
-    if convention not in ELEMENT_ORDER:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    choice(convention, "convention", tuple(ELEMENT_ORDER))
     group = get_group(group)
     name = group.name.lower()
     if name not in ELEMENT_ORDER[convention]:

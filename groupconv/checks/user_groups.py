@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import integer
 from ..groups import Group, PointGroup, SemidirectProduct, get_group
 
 __all__ = ["GroupLawReport", "check_group_law"]
@@ -51,7 +52,7 @@ def _as_tuple(value: Any, n: int, what: str) -> tuple[int, ...]:
         raise TypeError(f"{what} must return a tuple of {n} integers, got {value!r}") from None
     if len(values) != n:
         raise ValueError(f"{what} must return a tuple of {n} integers, got {value!r}")
-    if not np.all(np.isfinite(values)) or np.abs(values - np.round(values)).max() > 1e-9:
+    if not np.all(np.isfinite(values)) or np.abs(values - np.round(values)).max(initial=0.0) > 1e-9:
         raise TypeError(f"{what} must return integers (group parameters are exact), got "
                         f"{value!r} (values computed with cos and sin need rounding)")
     return tuple(int(v) for v in np.round(values))
@@ -68,6 +69,7 @@ def check_group_law(product: Callable[[tuple, tuple], Any], inverse: Callable[[t
     """
     if not callable(product) or not callable(inverse):
         raise TypeError("product and inverse must be callables taking parameter tuples")
+    trials, seed = integer(trials, "trials", 1, 10**6), integer(seed, "seed", 0)
     if isinstance(group, str):
         group = get_group(group)
     if not isinstance(group, (PointGroup, SemidirectProduct)):

@@ -24,11 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import math
+
 import numpy as np
 
+from ..arguments import choice, flag, integer
 from ..fast.action import transform
-from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
+from ..fast.validation import as_float, real_numpy
 from ..groups import AffineGroup, Kind, PointGroup, SemidirectProduct, Space, domain_mask, get_group
 from ..interop import ELEMENT_ORDER, element_order
 from ..modes import padding_of
@@ -43,16 +46,16 @@ _SPACES = {"plane": Space.on_plane, "group": Space.on_group,
            "points": Space.on_points, "invariant": Space.invariant}
 #: Default input sides by dimension.
 _SIZE = {1: 15, 2: 11, 3: 7}
+#: The most values a drawn input (or drawn weights) may hold: larger ones are refused before
+#: they are drawn.
+MAX_DRAWN = 2**24
 
 
 def parse_space(space: Space | str, group: AffineGroup, what: str) -> Space:
     """A Space, or one named "plane", "group", "points" or "invariant" on ``group``."""
     if isinstance(space, Space):
         return space
-    if isinstance(space, str) and space in _SPACES:
-        return _SPACES[space](group)
-    raise ValueError(f"{what} must be a groupconv Space or one of {tuple(_SPACES)}, "
-                     f"got {space!r}")
+    return _SPACES[choice(space, f"{what} (a groupconv Space or a name)", tuple(_SPACES))](group)
 
 
 def _default_input(space: Space, channels: int, size: int | None, seed: int) -> np.ndarray:
@@ -64,10 +67,18 @@ def _default_input(space: Space, channels: int, size: int | None, seed: int) -> 
     if space.group.lattice == "hexagonal" and n % 2 == 0:
         n += 1
     lead = (2, channels) + ((space.samples,) if space.point_axis else ())
-    x = np.zeros(lead + (n,) * d)
+    x = np.zeros(_drawn(lead + (n,) * d, "the input"))
     inner = tuple(slice(2, -2) if n > 4 else slice(None) for _ in range(d))
     x[(Ellipsis,) + inner] = rng.standard_normal(x[(Ellipsis,) + inner].shape)
     return x
+
+
+def _drawn(shape: tuple[int, ...], what: str) -> tuple[int, ...]:
+    """``shape``, or a ValueError if an array of it would hold more than ``MAX_DRAWN`` values."""
+    if math.prod(shape) > MAX_DRAWN:
+        raise ValueError(f"{what} would have shape {shape}: more than {MAX_DRAWN} values; "
+                         f"ask for fewer channels or smaller sizes")
+    return shape
 
 
 def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | str | None = None,
@@ -114,6 +125,10 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
     """
     if not callable(fn):
         raise TypeError(f"fn must be a groupconv layer or a callable, got {type(fn).__name__}")
+    channels = None if channels is None else integer(channels, "channels")
+    size = None if size is None else integer(size, "size")
+    translations = flag(translations, "translations")
+    seed = integer(seed, "seed", 0)
     if isinstance(fn, Layer):
         if input_space is not None or output_space is not None:
             raise TypeError("a groupconv layer states its own spaces: give input_space and "
@@ -167,6 +182,8 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         x = _default_input(space_in, 2 if channels is None else channels, size, seed)
     elif not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
+    else:
+        x = as_float(x, "check_equivariance: x")     # real numbers, in x's own library
     if np.ndim(x) < space_in.core + 1 or (space_in.spatial and
                                            len(set(x.shape[x.ndim - space_in.dim:])) != 1):
         raise ValueError(f"check_equivariance needs an input {space_in.layout()} with equal "
@@ -275,24 +292,30 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     kind = parsed.value
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    if not isinstance(channels, (tuple, list)) or len(channels) != 2:
+        raise TypeError(f"channels must be a pair (C_in, C_out), got {channels!r}")
+    c_in, c_out = (integer(c, f"channels[{i}]") for i, c in enumerate(channels))
+    k, size, seed = integer(k, "k"), integer(size, "size"), integer(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     d = group.dim
     on_group = parsed.reads_group
     s = (group.samples,) if on_group else ()
-    c_in, c_out = channels
-    w = rng.standard_normal((c_out, c_in) + ((group.weight_samples,) if on_group else ())
-                            + (k,) * d) if weights is None \
-        else np.asarray(to_numpy(weights), np.float64)
+    w = rng.standard_normal(_drawn((c_out, c_in) + ((group.weight_samples,) if on_group else ())
+                                   + (k,) * d, "the weights")) if weights is None \
+        else real_numpy(weights, "check_layer: weights")
+    if w.ndim < 2 + d:
+        raise ValueError(f"check_layer: weights must have shape (C_out, C_in, [J,] "
+                         f"{', '.join(['k'] * d)}), got shape {w.shape}")
     k = w.shape[-1]
     p = padding_of(mode, group.kernel_size(k))
     if x is None:
-        x = rng.standard_normal((2, w.shape[1]) + s + (size,) * d)
-    x = np.asarray(to_numpy(x), np.float64)
+        x = rng.standard_normal(_drawn((2, w.shape[1]) + s + (size,) * d, "the input"))
+    x = real_numpy(x, "check_layer: x")
     if group.lattice == "hexagonal":   # functions on hexagons: inputs and outputs compared there
         x = np.where(domain_mask(group, x.shape[-2:]), x, 0.0)
         w = np.where(domain_mask(group, (k, k)), w, 0.0)
     reference = _OPS[kind](x, w, group, mode=p)
-    got = np.asarray(to_numpy(fn(x, w)), np.float64)
+    got = real_numpy(fn(x, w), "check_layer: fn's result")
     if group.lattice == "hexagonal" and got.shape == reference.shape:
         got = np.where(domain_mask(group, got.shape[-2:]), got, 0.0)
     error = relative_error(got, reference)

@@ -23,6 +23,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from ..arguments import did_you_mean, flag
 from .core import AffineGroup
 
 __all__ = ["Space", "Kind", "SPATIAL_NAMES"]
@@ -52,6 +53,8 @@ class Space:
         if not isinstance(self.group, AffineGroup):
             raise TypeError(f"a Space needs a group (an AffineGroup), got "
                             f"{type(self.group).__name__}")
+        flag(self.point_axis, "point_axis")
+        flag(self.spatial, "spatial")
 
     @classmethod
     def on_plane(cls, group: AffineGroup) -> Space:
@@ -124,7 +127,8 @@ class Kind(enum.Enum):
             for member in cls:
                 if member.value == kind.lower():
                     return member
-        raise ValueError(f"kind must be one of {tuple(m.value for m in cls)}, got {kind!r}")
+        names = tuple(m.value for m in cls)
+        raise ValueError(f"kind must be one of {names}, got {kind!r}{did_you_mean(kind, names)}")
 
     @property
     def reads_group(self) -> bool:
