@@ -361,8 +361,10 @@ def test_options_of_every_kind_are_checked():
     from groupconv import C1, Space, check_group_law, register
     from groupconv.fast import OperatorBank, project
 
-    with pytest.raises(ValueError, match="BatchNorm eps must be a number in"):
+    with pytest.raises(TypeError, match="BatchNorm eps must be a number, got 'a'"):
         nn.BatchNorm(3, eps="a")
+    with pytest.raises(ValueError, match=r"BatchNorm eps must be a number in \(0, 1\)"):
+        nn.BatchNorm(3, eps=0.0)
     with pytest.raises(TypeError, match="a name must be a str, got NoneType"):
         register(P4, None)
     with pytest.raises(TypeError, match="workspace must be a groupconv Workspace"):

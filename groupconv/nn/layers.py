@@ -270,11 +270,13 @@ class BatchNorm(Layer):
         super().__init__()
         if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
             raise ValueError(f"BatchNorm channels must be a positive int, got {channels!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
-            raise ValueError(f"BatchNorm eps must be a number in (0, 1), got {eps!r}")
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or \
-                not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm momentum must be a number in [0, 1], got {momentum!r}")
+        for name, value, low, high in (("eps", eps, 0, 1), ("momentum", momentum, 0, 1)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+                raise TypeError(f"BatchNorm {name} must be a number, got {value!r}")
+            if not (low < value < high if name == "eps" else low <= value <= high):
+                interval = "(0, 1)" if name == "eps" else "[0, 1]"
+                raise ValueError(f"BatchNorm {name} must be a number in {interval}, got "
+                                 f"{value!r}")
         self.params["gamma"] = np.ones(channels, dtype=dtype)
         self.params["beta"] = np.zeros(channels, dtype=dtype)
         self.running_mean = np.zeros(channels, dtype=dtype)
