@@ -298,26 +298,169 @@ def test_check_equivariance_acts_on_d4_as_d4():
 
 # ------------------------------------------------------------------ conformance
 SHIPPED = conformance.load()
+CORRELATION_CASES = [c for c in SHIPPED if c.kind in conformance.CORRELATIONS]
 
 
 def test_the_shipped_set_covers_every_group_kind_and_padding():
-    seen = {(c.group, c.kind, c.k, c.padding) for c in SHIPPED}
+    seen = {(c.group, c.kind, c.k, c.padding) for c in SHIPPED if c.stride == c.dilation == 1
+            and not c.bias}
     assert {g for g, *_ in seen} == {"Z2", "P2", "PM", "CM", "PMM", "CMM", "P4", "P4M", "P3",
-                                     "P3M1", "P31M", "P6", "P6M"}
-    assert {kind for _, kind, *_ in seen} == {"lifting", "correlation", "convolution"}
-    assert all((g, kind, k, p) in seen for g, kind, k, _ in seen for p in range(k))
+                                     "P3M1", "P31M", "P6", "P6M", "P4/mmm", "P432"}
+    assert {c.kind for c in SHIPPED} == set(conformance.KINDS)
+    assert all((g, kind, k, p) in seen for g, kind, k, _ in seen if kind in
+               conformance.CORRELATIONS for p in range(k))
+    variants = {(c.group, c.kind, c.stride, c.dilation, c.bias) for c in SHIPPED}
+    assert all((g, kind, s, d, b) in variants for g in ("Z2", "P4", "P4M", "P4/mmm")
+               for kind in conformance.CORRELATIONS
+               for s, d, b in ((2, 1, False), (1, 2, False), (1, 1, True), (2, 2, True)))
     manifest = json.loads((conformance.SHIPPED / "manifest.json").read_text())
     assert manifest["library"] == "groupconv" and len(manifest["cases"]) == len(SHIPPED)
+    assert sum(f.stat().st_size for f in conformance.SHIPPED.iterdir()) < 2.5e6
 
 
-@pytest.mark.parametrize("case", SHIPPED[::9], ids=lambda c: c.id)
+def test_the_shipped_vectors_are_exact_and_never_test_the_identity():
+    """Integers (or integers over a power of two, for the means) in every exact case; h a
+    point sample other than the identity wherever the group has one."""
+    for case in SHIPPED:
+        group = groupconv.get_group(case.group)
+        if case.exact:
+            for key, a in case.arrays.items():
+                scaled = a * 2 ** 4                     # means over 2, 4, 8 or 16 values
+                assert np.array_equal(scaled, np.round(scaled)), (case.id, key)
+                assert np.abs(a).max(initial=0) < 2 ** 24, (case.id, key)  # exact in float32
+        if group.samples > 1:
+            h = int(case["h"])
+            assert h != 0 and not np.array_equal(group.point_matrices()[h], np.eye(group.dim))
+        else:
+            assert "h" not in case.arrays
+    assert {c.kind for c in SHIPPED if not c.exact} == {"batchnorm"}
+
+
+@pytest.mark.parametrize("case", [c for c in CORRELATION_CASES
+                                  if groupconv.get_group(c.group).dim == 2][::11]
+                         + [c for c in CORRELATION_CASES if c.id == "p432-lifting-k2-p1"],
+                         ids=lambda c: c.id)
 def test_shipped_cases_are_the_literal_sums(case):
-    """Independent of the fast path that wrote them: the literal sums give y, and y_h."""
-    op = {"lifting": lifting_correlation, "correlation": group_correlation,
-          "convolution": group_convolution}[case.kind]
-    for x, y in ((case["x"], case["y"]), (case["x_h"], case["y_h"])):
-        literal = op(x, case["w"], case.group, mode=case.padding, method="literal")
-        assert np.abs(literal - y).max() <= 1e-12 * max(np.abs(y).max(), 1.0)
+    """Independent of the fast path that wrote them: the literal sums of the dilated filter,
+    every stride-th output and the bias give y, and y_h (exactly: integers)."""
+    options = dict(padding=case.padding, stride=case.stride, dilation=case.dilation,
+                   bias=case["b"] if case.bias else None)
+    pairs = [("x", "y")] + ([("x_h", "y_h")] if "h" in case.arrays else [])
+    for x, y in ((case[a], case[b]) for a, b in pairs):
+        literal = conformance.reference(x, case["w"], case.group, case.kind, method="literal",
+                                        **options)
+        assert np.array_equal(literal, y), case.id
+
+
+def test_every_gradient_is_the_exact_vector_jacobian_product():
+    """<dy, y(x', w)> = <dx, x'> and <dy, y(x, w')> = <dw, w'> exactly (integers), for every
+    shipped correlation case, with x' and w' drawn afresh (the bias term taken out)."""
+    rng = np.random.default_rng(7)
+    for case in CORRELATION_CASES:
+        group = groupconv.get_group(case.group)
+        options = dict(padding=case.padding, stride=case.stride, dilation=case.dilation)
+        x2 = rng.integers(-3, 4, size=case["x"].shape).astype(float)
+        w2 = rng.integers(-3, 4, size=case["w"].shape).astype(float)
+        if group.lattice == "hexagonal":
+            x2 = x2 * groupconv.groups.hexagon_mask(x2.shape[-1])
+            w2 = w2 * groupconv.groups.hexagon_mask(w2.shape[-1])
+        dy = case["dy"]
+        assert np.sum(dy * conformance.reference(x2, case["w"], group, case.kind, **options)) \
+            == np.sum(case["dx"] * x2), case.id
+        assert np.sum(dy * conformance.reference(case["x"], w2, group, case.kind, **options)) \
+            == np.sum(case["dw"] * w2), case.id
+        if case.bias:
+            assert np.array_equal(case["db"], dy.sum(axis=(0,) + tuple(range(2, dy.ndim))))
+
+
+def test_each_conformance_case_is_reproducible_on_its_own():
+    """A case's arrays depend on the seed and the case alone, not on the other groups or
+    kernel sizes written with it, and every value is an integer computed exactly: the shipped
+    cases are what the command writes, bit for bit, on any BLAS."""
+    shipped = {c.id: c for c in SHIPPED}
+    fresh = list(conformance.cases(["p6", "cm"], ks=(3,))) + \
+        list(conformance.cases(["P432"], ks=(2,), kinds=["correlation"])) + \
+        list(conformance.cases(["p4m"], ks=(), kinds=conformance.KINDS, variants=["all"]))
+    assert len(fresh) == 2 * 3 * 3 + 2 + 3 + 5
+    for case in fresh:
+        assert set(case.arrays) == set(shipped[case.id].arrays), case.id
+        for key in case.arrays:
+            assert np.array_equal(case[key], shipped[case.id][key]), (case.id, key)
+
+
+def _torch_bank(torch, case):
+    """The expanded bank of a case's weights as a differentiable torch gather, from GrouPy's
+    index layout (bank_index_map, itself checked against GrouPy's own indices)."""
+    from groupconv.fast.banks import bank_index_map
+
+    group = groupconv.get_group(case.group)
+    d = group.dim
+    w = torch.tensor(case["w"], requires_grad=True)
+    idx = bank_index_map(group, case.k, case.kind)            # (S, S_in, *k^d, 1 + d)
+    planes = w if w.ndim == 3 + d else w[:, :, None]
+    gathered = planes[(slice(None), slice(None)) + tuple(torch.from_numpy(idx[..., a])
+                                                          for a in range(1 + d))]
+    # (C_out, C_in, S, S_in, *k^d) -> (C_out S, C_in S_in, *k^d)
+    s, s_in = idx.shape[0], idx.shape[1]
+    bank = gathered.permute(0, 2, 1, 3, *range(4, 4 + d))
+    return w, bank.reshape((w.shape[0] * s, w.shape[1] * s_in) + (case.k,) * d)
+
+
+@pytest.mark.parametrize("case", [c for c in CORRELATION_CASES if c.kind != "convolution"
+                                  and (c.stride > 1 or c.dilation > 1 or c.bias)],
+                         ids=lambda c: c.id)
+def test_stride_dilation_and_bias_are_what_torch_computes(case):
+    """torch's conv2d / conv3d with stride, dilation and a bias on the expanded bank gives y,
+    and its autograd gives dx, dw and db (an implementation independent of groupconv's)."""
+    torch = pytest.importorskip("torch")
+    group = groupconv.get_group(case.group)
+    d = group.dim
+    w, bank = _torch_bank(torch, case)
+    x = torch.tensor(case["x"], requires_grad=True)
+    flat = x.reshape((x.shape[0], -1) + tuple(x.shape[-d:]))
+    s = group.samples
+    b = torch.tensor(case["b"], requires_grad=True) if case.bias else None
+    conv = getattr(torch.nn.functional, f"conv{d}d")
+    y = conv(flat, bank, bias=None if b is None else b.repeat_interleave(s),
+             stride=case.stride, padding=case.padding, dilation=case.dilation)
+    y = y.reshape(case["y"].shape)
+    assert np.array_equal(y.detach().numpy(), case["y"])
+    y.backward(torch.from_numpy(case["dy"]))
+    assert np.array_equal(x.grad.numpy(), case["dx"]) and np.array_equal(w.grad.numpy(),
+                                                                           case["dw"])
+    if b is not None:
+        assert np.array_equal(b.grad.numpy(), case["db"])
+
+
+@pytest.mark.parametrize("case", [c for c in SHIPPED if c.kind in conformance.LAYERS],
+                         ids=lambda c: c.id)
+def test_the_layer_cases_are_what_torch_computes(case):
+    """Pooling over the point axis, spatial pooling and batch normalisation over G-channels
+    (statistics per channel over the batch, the point axis and space), forwards and
+    backwards, by torch."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    d = groupconv.get_group(case.group).dim
+    x = torch.tensor(case["x"], requires_grad=True)
+    reduction = case.options.get("reduction")
+    grads = {}
+    if case.kind == "subgroup_pool":
+        y = x.amax(dim=2) if reduction == "max" else x.mean(dim=2)
+    elif case.kind == "spatial_pool":
+        merged = x.reshape((-1,) + tuple(x.shape[-d:]))[:, None]
+        pool = getattr(F, f"{'max' if reduction == 'max' else 'avg'}_pool{d}d")
+        y = pool(merged, case.options["size"], case.options["stride"])
+        y = y.reshape(tuple(x.shape[:3]) + tuple(y.shape[-d:]))
+    else:
+        gamma = torch.tensor(case["gamma"], requires_grad=True)
+        beta = torch.tensor(case["beta"], requires_grad=True)
+        grads = {"dgamma": gamma, "dbeta": beta}
+        y = F.batch_norm(x, None, None, gamma, beta, training=True, eps=case.options["eps"])
+    y.backward(torch.from_numpy(case["dy"]))
+    close = (lambda a, b: np.array_equal(a, b)) if case.exact else \
+        (lambda a, b: np.abs(a - b).max() <= case.tolerance * np.abs(b).max())
+    assert close(y.detach().numpy(), case["y"]) and close(x.grad.numpy(), case["dx"])
+    assert all(close(t.grad.numpy(), case[key]) for key, t in grads.items())
 
 
 def test_conformance_command_writes_the_schema(tmp_path, capsys):
@@ -325,18 +468,26 @@ def test_conformance_command_writes_the_schema(tmp_path, capsys):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert len(manifest["cases"]) == 3 * 15 and manifest["seed"] == 0
     case = manifest["cases"][0]
-    assert set(case) >= {"file", "group", "kind", "k", "padding", "dtype"}
+    assert set(case) >= {"file", "id", "group", "kind", "k", "padding", "stride", "dilation",
+                         "bias", "tolerance", "exact", "dtype", "h"}
     with np.load(tmp_path / case["file"], allow_pickle=False) as data:
-        assert {"x", "w", "y", "bank", "h", "x_h", "y_h"} <= set(data.files)
+        assert {"x", "w", "y", "bank", "h", "x_h", "y_h", "dy", "dx", "dw"} <= set(data.files)
 
 
-def test_each_conformance_case_is_reproducible_on_its_own():
-    """A case's arrays depend on the seed and the case alone, not on the other groups or
-    kernel sizes written with it: the shipped cases are what the command writes."""
-    shipped = {c.id: c for c in SHIPPED}
-    for case in conformance.cases(["p6", "cm"], ks=(3,)):
-        for key in ("x", "w", "h"):               # drawn, not computed: bit for bit
-            assert np.array_equal(case[key], shipped[case.id][key]), (case.id, key)
-        for key in ("y", "x_h", "y_h"):           # through BLAS, whose kernels round
-            assert np.allclose(case[key], shipped[case.id][key], rtol=0,   # by machine
-                               atol=1e-12 * np.abs(shipped[case.id][key]).max()), (case.id, key)
+def test_write_accepts_any_registered_group():
+    """3D groups, the sampled groups (h among their exact samples, not the identity; a
+    tolerance for their interpolated values), and refuses what it cannot write."""
+    se2 = list(conformance.cases(["se2_8"], ks=(3,), kinds=["lifting", "correlation",
+                                                              "convolution"]))
+    assert {c.kind for c in se2} == {"lifting", "correlation"}
+    assert all(int(c["h"]) in (2, 4, 6) and c.tolerance == conformance.SAMPLED_TOLERANCE
+               for c in se2)
+    line = list(conformance.cases(["z1"], ks=(2,)))
+    assert len(line) == 6 and "h" not in line[0].arrays
+    with pytest.raises(ValueError, match="kinds must be a list of"):
+        list(conformance.cases(["p4"], kinds=["pooling"]))
+    with pytest.raises(ValueError, match="stride must be 1 there"):
+        conformance.reference(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), "p6", "lifting",
+                              stride=2)
+    with pytest.raises(ValueError, match="holds no manifest.json"):
+        conformance.load("/nonexistent")
