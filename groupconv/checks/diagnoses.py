@@ -91,7 +91,8 @@ def _layout(group: AffineGroup, shape: tuple[int, ...]) -> str:
 
 # ------------------------------------------------------------------ 1. shapes
 def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings: Findings,
-                 x: np.ndarray, w: np.ndarray, kind: Kind, padding: int
+                 x: np.ndarray, w: np.ndarray, kind: Kind, padding: int,
+                 after: Callable[[np.ndarray], np.ndarray]
                  ) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
     """Name what is wrong with the output's shape; return the rearrangements (sentence, fix)
     under which it has groupconv's shape (none: the shape says it all)."""
@@ -136,7 +137,8 @@ def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings:
                                   f"padding {padding} gives {spatial}: your padding is {q} "
                                   f"(off by {q - padding:+d}; 'valid' is 0, 'same' k // 2 = "
                                   f"{k // 2}, 'full' k - 1 = {k - 1})")
-            if 0 <= q <= k - 1 and relative_error(got, _OPS[kind](x, w, group, mode=q)) <= 1e-6:
+            if 0 <= q <= k - 1 and \
+                    relative_error(got, after(_OPS[kind](x, w, group, mode=q))) <= 1e-6:
                 findings.add(f"agrees with padding {q} instead of {padding}: your padding is "
                              f"off by {q - padding:+d}")
         else:
@@ -617,7 +619,8 @@ def _describe_model(model: _Model, group: SemidirectProduct) -> str:
 # ------------------------------------------------------------------ the whole
 def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.ndarray,
             group: AffineGroup | str, kind: Kind | str, padding: int, *,
-            tolerance: float = 1e-5) -> Findings:
+            tolerance: float = 1e-5,
+            after: Callable[[np.ndarray], np.ndarray] | None = None) -> Findings:
     """Every explanation of why ``got`` (a layer's output on ``x`` with weights ``w``) differs
     from groupconv's ``kind`` on ``group`` with ``padding``.
 
@@ -638,6 +641,9 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         The padding on each side.
     tolerance : float
         The relative error within which an explanation reproduces ``got``.
+    after : callable, optional
+        What the layer does to a correlation's output (a stride, a bias): applied to the
+        reference and to every candidate (no systematic search then).
 
     Returns
     -------
@@ -658,13 +664,18 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
     kind = Kind.parse(kind)
     findings = Findings()
     got_array = _numpy(got)
-    ref = _OPS[kind](x, w, group, mode=padding)
+    if after is not None:
+        probe = None
+    else:
+        def after(a):
+            return a
+    ref = after(_OPS[kind](x, w, group, mode=padding))
     if got_array is None:
         findings.shape.append(f"your layer returned {type(got).__name__}, not an array")
         return findings
     fixes: list[tuple[str, Callable[[np.ndarray], np.ndarray]]] = [("", lambda a: a)]
     if got_array.shape != ref.shape:
-        fixes = _shape_stage(got_array, ref, group, findings, x, w, kind, padding)
+        fixes = _shape_stage(got_array, ref, group, findings, x, w, kind, padding, after)
     for note, fix in fixes:
         fixed = fix(got_array)
         suffix = f" ({note})" if note else ""
@@ -673,7 +684,7 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
             continue
         for sentence, candidate in _candidates(x, w, group, kind, padding):
             try:
-                if relative_error(fixed, candidate()) <= tolerance:
+                if relative_error(fixed, after(candidate())) <= tolerance:
                     findings.add(sentence + suffix)
             except ValueError:
                 continue
