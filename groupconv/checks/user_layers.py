@@ -366,7 +366,7 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
             raise
         lead.append(f"your layer raises {type(error).__name__} on a non-square input "
                      f"{main.shape[-d:]} ({error}): it fails where H and W differ; on square "
-                    f"inputs:")
+                     f"inputs:")
         main, rect = square, None
         got = probe(main)
     out_dtype = getattr(got, "dtype", np.float64)
