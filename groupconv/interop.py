@@ -44,7 +44,9 @@ __all__ = ["CONVENTIONS", "ELEMENT_ORDER", "GENERATORS", "LAYOUTS", "DEFAULT_TOL
            "ESCNN_OCTAHEDRAL_AXES", "element_order", "fields_to_groupconv",
            "fields_from_groupconv", "weights_from_bank", "bank_from_weights"]
 
+#: The named conventions (element orders); any permutation of 0..S-1 is one too.
 CONVENTIONS = ("groupconv", "groupy", "escnn", "e2cnn", "hexaconv")
+#: The layouts of regular fields: flat C·S or S·C channels, split (C, S), channels last.
 LAYOUTS = ("flat_cs", "flat_sc", "split", "last_cs", "last_sc")
 
 _I = ((1, 0), (0, 1))

@@ -51,9 +51,11 @@ __all__ = ["Case", "KINDS", "CORRELATIONS", "LAYERS", "VARIANTS", "SHIPPED", "SH
            "write", "load", "reference", "vjp"]
 
 SHIPPED = pathlib.Path(__file__).parent / "data"
-#: The correlations, and the layers that act on any space.
+#: The correlations (layers with filters).
 CORRELATIONS = ("lifting", "correlation", "convolution")
+#: The layers without filters: pooling over the point axis, spatial pooling, batch norm.
 LAYERS = ("subgroup_pool", "spatial_pool", "batchnorm")
+#: Every kind of case.
 KINDS = CORRELATIONS + LAYERS
 #: Variants of a correlation case at one kernel size: stride 2, dilation 2, a bias, all three.
 VARIANTS = ("stride", "dilation", "bias", "all")

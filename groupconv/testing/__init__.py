@@ -330,7 +330,12 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     errors = {"y": _error(got, case["y"], exact and case.exact)}
     grads = {}
     if vjp is not None and "dy" in case.arrays:
-        back = vjp(case["dy"])
+        try:
+            back = vjp(case["dy"])
+        except Exception as error:       # the layer's own error: a failing case, said so
+            errors["dx"] = float("inf")
+            return CaseResult(case, False, errors, tol, f"your vjp raised "
+                              f"{type(error).__name__}: {error}")
         dx, grads = back if isinstance(back, tuple) else (back, {})
         errors["dx"] = _error(_on_domain(np.asarray(to_numpy(dx), np.float64), case),
                               case["dx"], exact and case.exact)
