@@ -385,7 +385,11 @@ def test_each_conformance_case_is_reproducible_on_its_own():
     for case in fresh:
         assert set(case.arrays) == set(shipped[case.id].arrays), case.id
         for key in case.arrays:
-            assert np.array_equal(case[key], shipped[case.id][key]), (case.id, key)
+            a, b = case[key], shipped[case.id][key]
+            if case.exact:
+                assert np.array_equal(a, b), (case.id, key)
+            else:        # batch normalisation: a square root, rounded (by another version)
+                assert np.abs(a - b).max() <= case.tolerance * np.abs(b).max(), (case.id, key)
 
 
 def _torch_bank(torch, case):

@@ -187,7 +187,8 @@ def torch_layer(module: Any, case: Case,
 
     Examples
     --------
-    >>> import torch
+    >>> import pytest
+    >>> torch = pytest.importorskip("torch")
     >>> from groupconv import conformance, testing
     >>> case = conformance.load(groups=["p4"], kinds=["subgroup_pool"])[0]
     >>> class MaxOverRotations(torch.nn.Module):
