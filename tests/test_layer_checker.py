@@ -221,3 +221,16 @@ def test_bad_arguments_say_what_was_expected():
         groupconv.check_layer(lambda x, w: x, "p4", "lifting", tolerance=-1)
     with pytest.raises(ValueError, match="kind must be one of"):
         groupconv.check_layer(lambda x, w: x, "p4", "pooling")
+
+
+def test_the_sampled_groups_are_checked_and_their_output_order_found():
+    """SE(2)_8 and the scale group: a right layer passes (the input is made large enough for
+    the expanded kernel), a layer whose output order is reversed is named."""
+    right = groupconv.check_layer(lambda x, w: group_correlation(x, w, "scale"), "scale",
+                                  "correlation")
+    assert right.passed
+    reversed_out = groupconv.check_layer(
+        lambda x, w: lifting_correlation(x, w, "se2_8")[:, :, ::-1], "se2_8", "lifting", k=5)
+    assert "only your output's point axis is in the order [7, 6, 5, 4, 3, 2, 1, 0]" in \
+        reversed_out.diagnosis
+    assert reversed_out.element_order == {"output": [7, 6, 5, 4, 3, 2, 1, 0]}

@@ -606,14 +606,38 @@ def _describe_model(model: _Model, group: SemidirectProduct) -> str:
                      f" on its input, output and weights (their element j is groupconv's "
                      f"σ[j]: groupconv.interop converts with convention={sigma})")
     else:
+        if list(moved) == ["output"] and not parts:
+            return _output_order_sentence(moved["output"], group)
         for axis, sigma in moved.items():
             named = name_order(sigma, group)
-            only = "only " if len(moved) == 1 and len(parts) == 0 else ""
-            parts.append(f"{only}{whose[axis]} point axis is in the order {sigma}"
+            parts.append(f"{whose[axis]} point axis is in the order {sigma}"
                          f"{f' ({named})' if named else ''}")
         if moved:
             parts[-1] += " (their element j is groupconv's σ[j])"
     return "agrees if " + "; ".join(parts) if parts else ""
+
+
+def _output_order_sentence(sigma: list[int], group: AffineGroup) -> str:
+    named = name_order(sigma, group)
+    return (f"agrees if only your output's point axis is in the order {sigma}"
+            f"{f' ({named})' if named else ''} (their element j is groupconv's σ[j])")
+
+
+def _output_order(got: np.ndarray, ref: np.ndarray, tolerance: float) -> list[int] | None:
+    """σ with got[:, :, j] = ref[:, :, σ[j]] for every j (each plane matching exactly one), or
+    None."""
+    s = ref.shape[2]
+    if got.shape != ref.shape or s < 2:
+        return None
+    scale = max(float(np.abs(ref).max(initial=0.0)), 1e-300)
+    sigma = []
+    for j in range(s):
+        hits = [i for i in range(s) if np.abs(got[:, :, j] - ref[:, :, i]).max() <=
+                tolerance * scale]
+        if len(hits) != 1:
+            return None
+        sigma.append(hits[0])
+    return sigma if sorted(sigma) == list(range(s)) and sigma != list(range(s)) else None
 
 
 # ------------------------------------------------------------------ the whole
@@ -688,6 +712,10 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
                     findings.add(sentence + suffix)
             except ValueError:
                 continue
+        sigma = _output_order(fixed, ref, tolerance)
+        if sigma is not None:
+            findings.add(_output_order_sentence(sigma, group) + suffix)
+            findings.orders = findings.orders or {"output": sigma}
         if probe is not None and isinstance(group, SemidirectProduct):
             for model in _search(probe, fix, x, fixed, w, group, kind, padding, tolerance):
                 sentence = _describe_model(model, group)

@@ -302,7 +302,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     channels : (int, int)
         (C_in, C_out) of the random input and weights.
     k, size : int
-        The random weights' and input's sides.
+        The random weights' side and the random input's (at least the expanded kernel's
+        side K + 2).
     seed : int
         The random draws.
     tolerance : float, optional
@@ -340,6 +341,7 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         else np.asarray(to_numpy(weights), np.float64)
     k = w.shape[-1]
     p = padding_of(mode, group.kernel_size(k))
+    size = max(size, group.kernel_size(k) + 2)    # room for the expanded kernel (scales)
     library_x = x
     if x is None:
         square, rect = _inputs(group, w.shape[1], on_group, size, rng)
