@@ -122,6 +122,16 @@ def test_check_with_a_layout_and_an_element_order(tmp_path, monkeypatch, capsys)
 
 
 # ------------------------------------------------------------------ groupconv.testing
+def test_the_documented_torch_example_passes_check(monkeypatch, capsys):
+    """docs/testing.md: groupconv conformance --check my_p4_layer:factory, from its folder."""
+    pytest.importorskip("torch")
+    monkeypatch.chdir(EXAMPLE)
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    code, out, _ = _run(capsys, "--check", "my_p4_layer:factory", "--groups", "p4", "--kinds",
+                        "lifting", "correlation")
+    assert code == 0 and "20 of 20 cases agree with groupconv" in out
+
+
 def test_a_torch_module_through_torch_layer_and_autograd():
     torch = pytest.importorskip("torch")
     sys.path.insert(0, str(EXAMPLE))
@@ -212,11 +222,18 @@ def test_wrong(groupconv_case):
     layer = factory(groupconv_case)
     assert_layer_matches(lambda x: layer(x)[:, :, [0, 5, 4, 3, 2, 1]], groupconv_case)
 ''')
+    files = ["test_library.py"]
+    try:        # the documented torch example (docs/testing.md), where torch is installed
+        import torch  # noqa: F401
+        files.append(str(EXAMPLE / "test_my_p4_layer.py"))
+    except ImportError:
+        pass
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "test_library.py"], cwd=tmp_path, capture_output=True, text=True)
-    assert "3 failed, 9 passed" in result.stdout, result.stdout[-3000:]
-    assert "test_right[p6-lifting-k3-p1]" not in result.stdout
-    assert "hexaconv's order" in result.stdout or "clockwise" in result.stdout
+                             *files], cwd=tmp_path, capture_output=True, text=True)
+    passed = 9 + 20 * (len(files) - 1)
+    assert f"3 failed, {passed} passed" in result.stdout, result.stdout[-3000:]
+    assert "test_wrong[p6-lifting-k3-p1]" in result.stdout
+    assert "hexaconv's order" in result.stdout
 
 
 @pytest.mark.parametrize("module", ["groupconv.interop", "groupconv.conformance",
