@@ -6,7 +6,6 @@ other libraries."""
 
 import doctest
 import importlib
-import shutil
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -180,7 +179,11 @@ def test_gradients_and_layers_are_diagnosed():
                                                   padding=case.padding)["dx"], {})
     result = testing.check_case(doubled_dx, case)
     assert not result.passed and result.errors["y"] == 0
-    assert "the output agrees, the gradients do not: dx differs" in result.diagnosis
+    assert "the output agrees, the gradients do not: dx is 2 times the expected" in \
+        result.diagnosis
+    wrong_name = testing.check_case(lambda x: (doubled_dx(x)[0], lambda dy: (
+        doubled_dx(x)[1](dy)[0], {"weight": 0})), case)
+    assert "name them as the case's parameters ['w']" in wrong_name.diagnosis
     pool = conformance.load(groups=["p4"], kinds=["subgroup_pool"])[0]        # max
     assert "mean over the point axis" in testing.check_case(
         lambda x: x.mean(axis=2), pool).diagnosis

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 
-from ..fast.action import transform
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..groups import AffineGroup, Kind, Space, domain_mask, get_group

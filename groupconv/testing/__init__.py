@@ -329,7 +329,7 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     got = _on_domain(np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64), case) \
         if _is_array(y) else y
     errors = {"y": _error(got, case["y"], exact and case.exact)}
-    grads = {}
+    gradients: dict[str, np.ndarray] = {}
     if vjp is not None and "dy" in case.arrays:
         try:
             back = vjp(case["dy"])
@@ -338,20 +338,22 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             return CaseResult(case, False, errors, tol, f"your vjp raised "
                               f"{type(error).__name__}: {error}")
         dx, grads = back if isinstance(back, tuple) else (back, {})
-        errors["dx"] = _error(_on_domain(np.asarray(to_numpy(dx), np.float64), case),
-                              case["dx"], exact and case.exact)
-        for key, g in grads.items():
-            target = _GRADIENTS.get(key)
-            if target is None or target not in case.arrays:
-                raise ValueError(f"the vjp returned a gradient for {key!r}: the case's "
-                                 f"parameters are {[k for k in _GRADIENTS if k in case.arrays]}")
-            errors[target] = _error(_on_domain(np.asarray(to_numpy(g), np.float64), case),
-                                    case[target], exact and case.exact)
+        unknown = [key for key in grads if _GRADIENTS.get(key) not in case.arrays]
+        if unknown:
+            return CaseResult(case, False, errors, tol, f"the vjp returned gradients for "
+                              f"{unknown}: name them as the case's parameters "
+                              f"{[k for k in _GRADIENTS if k in case.arrays]}")
+        gradients = {"dx": dx, **{_GRADIENTS[key]: g for key, g in grads.items()}}
+        gradients = {key: _on_domain(np.asarray(to_numpy(g), np.float64), case)
+                     for key, g in gradients.items()}
+        errors.update({key: _error(g, case[key], exact and case.exact)
+                       for key, g in gradients.items()})
     passed = all(e <= tol for e in errors.values())
     diagnosis = None
     if not passed:
-        diagnosis = _diagnose(layer, case, got, errors, tol) if diagnose else \
-            ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items() if v > tol)
+        diagnosis = _diagnose(layer, case, got, errors, tol, gradients if vjp else {}) \
+            if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
+                                       if v > tol)
     return CaseResult(case, passed, errors, tol, diagnosis)
 
 
@@ -370,12 +372,13 @@ def _error(got: Any, expected: np.ndarray, exact: bool) -> float:
 
 
 # ------------------------------------------------------------------ diagnosing a case
-def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float) -> str:
+def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
+              gradients: dict[str, np.ndarray]) -> str:
     """The mistake that explains a failing case, as far as one case can tell."""
     if errors["y"] <= tol:
         wrong = [k for k, v in errors.items() if v > tol]
         return "the output agrees, the gradients do not: " + "; ".join(
-            _gradient_note(k, errors[k]) for k in wrong)
+            _gradient_note(k, errors[k], gradients.get(k), case[k]) for k in wrong)
     if not _is_array(got):
         return f"your layer returned {type(got).__name__}, not an array"
     if case.kind in CORRELATIONS:
@@ -383,9 +386,17 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float)
     return _layer_note(case, np.asarray(got, np.float64), tol)
 
 
-def _gradient_note(key: str, error: float) -> str:
-    return f"{key} differs by {error:.1e} (the backward pass is not the adjoint of the " \
-           f"forward)"
+def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.ndarray
+                   ) -> str:
+    """How a gradient differs: a constant factor, or not the adjoint at all."""
+    if got is not None and got.shape == expected.shape and np.abs(expected).max() > 0:
+        factor = float(np.sum(got * expected) / np.sum(expected * expected))
+        if relative_error(got, factor * expected) <= 1e-6:
+            return f"{key} is {factor:.4g} times the expected (a wrong factor or sign)"
+    shape = "" if got is None or got.shape == expected.shape else \
+        f" (shape {got.shape}, expected {expected.shape})"
+    return f"{key} differs by {error:.1e}{shape}: the backward pass is not the adjoint of " \
+           f"the forward"
 
 
 def _only_y(layer):
