@@ -351,6 +351,9 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         if len(set(sides)) > 1:
             square, rect = None, square
     if group.lattice == "hexagonal":   # functions on hexagons: inputs and outputs compared there
+        if square is None:
+            raise ValueError(f"x on the hexagonal lattice ({group.name}) must be square of odd "
+                             f"side, got shape {tuple(rect.shape)}")
         w = np.where(domain_mask(group, (k, k)), w, 0.0)
         square = np.where(domain_mask(group, square.shape[-2:]), square, 0.0)
     weights_given = weights if weights is not None and library_x is not None else w
@@ -378,13 +381,12 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     equivariance = _equivariance(probe, group, parsed, square, w, size, rng)
     if error <= tol and not lead:
         return LayerReport(group.name, kind, error, equivariance, None, [], {}, tol)
-    findings = explain(got, probe, main, w, group, parsed, p, tolerance=max(tol, 1e-9))
+    findings = explain(got_np, probe, main, w, group, parsed, p, tolerance=max(tol, 1e-9))
     notes: list[str] = []
     if rect is not None and square is not None:
-        got_square = probe(square)
-        square_error = relative_error(_as_output(got_square, _OPS[kind](square, w, group,
-                                                                        mode=p), group),
-                                      _OPS[kind](square, w, group, mode=p))
+        square_reference = _OPS[kind](square, w, group, mode=p)
+        got_square = _as_output(probe(square), square_reference, group)
+        square_error = relative_error(got_square, square_reference)
         if square_error <= tol:
             findings.sentences.insert(0, f"agrees on square inputs only: on a {main.shape[-d:]}"
                                       f" input your layer mixes up H and W (a view or reshape "
