@@ -6,7 +6,6 @@ other libraries."""
 
 import doctest
 import importlib
-import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -16,6 +15,8 @@ import pytest
 
 import groupconv
 from groupconv import cli, conformance, interop, testing
+
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "conformance"
@@ -201,11 +202,11 @@ def test_gradients_and_layers_are_diagnosed():
     assert "factory raised KeyError" in testing.check_cases(lambda c: {}["x"], [case])[0].diagnosis
 
 
-def test_the_pytest_plugin_is_installed_and_parametrises(tmp_path):
+def test_the_pytest_plugin_is_installed_and_parametrises(pytester):
     """The entry point is installed with the package; a library's test that takes
     groupconv_case runs once per case, and a wrong layer's failure carries its diagnosis."""
     assert any(e.value == "groupconv.testing.plugin" for e in entry_points(group="pytest11"))
-    (tmp_path / "test_library.py").write_text('''
+    pytester.makepyfile(test_library='''
 import pytest
 import groupconv
 from groupconv.testing import assert_layer_matches
@@ -231,12 +232,11 @@ def test_wrong(groupconv_case):
         files.append(str(EXAMPLE / "test_my_p4_layer.py"))
     except ImportError:
         pass
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             *files], cwd=tmp_path, capture_output=True, text=True)
+    result = pytester.runpytest("-q", "-p", "no:cacheprovider", *files)
     passed = 9 + 20 * (len(files) - 1)
-    assert f"3 failed, {passed} passed" in result.stdout, result.stdout[-3000:]
-    assert "test_wrong[p6-lifting-k3-p1]" in result.stdout
-    assert "hexaconv's order" in result.stdout
+    result.assert_outcomes(passed=passed, failed=3)
+    out = result.stdout.str()
+    assert "test_wrong[p6-lifting-k3-p1]" in out and "hexaconv's order" in out
 
 
 @pytest.mark.parametrize("module", ["groupconv.interop", "groupconv.conformance",
