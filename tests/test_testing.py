@@ -140,15 +140,15 @@ def test_a_torch_module_through_torch_layer_and_autograd():
     finally:
         sys.path.remove(str(EXAMPLE))
     results = testing.check_cases(example.factory, groups=["p4"],
-                                  kinds=["lifting", "correlation"], exact=True)
+                                  kinds=["lifting", "correlation"])
     assert len(results) == 20 and all(r.passed for r in results), results
     assert all(set(r.errors) >= {"y", "dx", "dw"} for r in results)
     assert {"db"} <= set(next(r for r in results if r.case.bias).errors)
-    # the same module in float32: exact too (integers below 2^24)
+    # the same module in float32 (torch's own convolution algorithms: not asked to be exact)
     case = next(r.case for r in results if r.case.kind == "correlation" and r.case.k == 3)
     module = example.P4Conv(case.c_in, case.c_out, 3, lifting=False, padding=case.padding)
-    assert testing.check_case(testing.torch_layer(module, case, layout="flat_cs"), case,
-                              exact=True).passed
+    result = testing.check_case(testing.torch_layer(module, case, layout="flat_cs"), case)
+    assert result.passed and result.tolerance == 1e-5
     with pytest.raises(ValueError, match="has shape"):
         testing.torch_layer(torch.nn.Conv2d(8, 12, 3), case, {"weight": "w"})
 
