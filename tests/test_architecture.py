@@ -23,7 +23,7 @@ LAYERS = {
     "arguments": 0, "caching": 0, "modes": 0, "images": 0,
     "groups": 1, "feature_maps": 2, "literal": 3, "fast": 4, "nn": 5, "hexagonal": 6,
     "interop": 6, "checks": 7, "viz": 8, "cli": 8, "bench": 8, "conformance": 8, "labs": 8,
-    "widget": 8,
+    "widget": 8, "testing": 8,
 }
 
 

@@ -107,7 +107,7 @@ def independent(x, w, group, kind, p):
     if kind is Kind.LIFTING:
         return np.stack([naive_correlation(x, turned(w, m), p) for m in mats], axis=2)
     if kind is Kind.CONVOLUTION:   # psi~[t](x) = psi[idx(h_t^-1)](-h_t^-1 x)
-        w = np.stack([turned(w[:, :, inv[t]], -mats[inv[t]]) for t in range(len(mats))],
+        w = np.stack([turned(w[:, :, inv[t]], -mats[t]) for t in range(len(mats))],
                      axis=2)
     outs = []
     for s, m in enumerate(mats):
