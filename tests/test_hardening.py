@@ -515,6 +515,9 @@ def test_the_literal_group_correlation_blames_f_for_a_planar_f():
 def test_filter_bank_takes_an_explicit_kind():
     w = np.arange(108.0).reshape(3, 4, 3, 3)     # lifting weights with C_in = |C4| = 4
     assert groupconv.filter_bank(w, "p4", kind="lifting").shape == (3, 4, 4, 1, 3, 3)
+    with pytest.raises(ValueError, match=r"say which, kind='lifting' or kind='correlation'"):
+        groupconv.filter_bank(w, "p4")                # C_in = S: either reading fits
+    assert groupconv.filter_bank(w[:, :3], "p4").shape == (3, 4, 3, 1, 3, 3)
     with pytest.raises(ValueError, match=r"weights on P4 must have shape \(C_out, C_in, 4, k, "
                                          r"k\), got shape \(3, 4, 3, 3\)"):
         groupconv.filter_bank(w, "p4", kind="correlation")

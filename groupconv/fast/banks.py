@@ -305,10 +305,10 @@ def filter_bank(w: Any, group: SemidirectProduct | str, kind: Kind | str | None 
         A lattice group or its registered name.
     kind : {"lifting", "correlation", "convolution"}, optional
         Which weights w are: the bank of a lifting, a G-correlation or (of the inverted filter)
-        the true G-convolution. By default the number of axes tells lifting from group weights;
-        name the kind where a shape could be either to you (lifting weights (C_out, C_in, k, k)
-        with C_in = S read like group weights whose C_in axis was left out): w is then checked
-        against it.
+        the true G-convolution. By default the number of axes tells lifting from group weights,
+        except where a shape could be either (lifting weights (C_out, C_in, *k^d) with
+        C_in = S read like group weights whose C_in axis was left out): then ``kind`` must be
+        given, and w is checked against it.
 
     Returns
     -------
@@ -329,6 +329,12 @@ def filter_bank(w: Any, group: SemidirectProduct | str, kind: Kind | str | None 
     w = as_float(w, "filter_bank: weights")
     group = get_group(group)
     if kind is None:
+        if w.ndim == 2 + group.dim and w.shape[1] == group.samples > 1:
+            raise ValueError(f"filter_bank: weights of shape {tuple(w.shape)} on {group.name} "
+                             f"read as lifting weights with C_in = {w.shape[1]} or as group "
+                             f"weights (C_out, S = {group.samples}, k, ...) without their C_in "
+                             f"axis: say which, kind='lifting' or kind='correlation' (group "
+                             f"weights are (C_out, C_in, S, *k^d))")
         kind = Kind.LIFTING if w.ndim == 2 + group.dim else Kind.CORRELATION
     bank = LatticeBank(group, kind)
     return bank.expand_groupy(check_weights(w, bank, "filter_bank"))
