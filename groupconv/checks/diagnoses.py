@@ -222,7 +222,6 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
                     "it should correlate",
                     lambda: op(x, np.flip(w, axis=tuple(range(-d, 0))), group, mode=p)))
     ref = op(x, w, group, mode=p)
-    c, s = ref.shape[1], ref.shape[2]
     out.append(("agrees with the output's channels laid out (S, C) instead of (C, S): your "
                 "output is (B, S, C, ...) in memory, reshaped as (B, C, S, ...)",
                 lambda: np.swapaxes(ref, 1, 2).reshape(ref.shape)))
@@ -528,7 +527,7 @@ def _wirings(b: np.ndarray, out: list[int], stab: PointGroup
 def _search(probe, fix, x: np.ndarray, got: np.ndarray, w: np.ndarray,
             group: SemidirectProduct, kind: Kind, p: int, tolerance: float) -> list[_Model]:
     """The systematic search of stage 3 (see the module docstring)."""
-    k, d = w.shape[-1], group.dim
+    k = w.shape[-1]
     if k < 2 or group.lattice is None:
         return []
     weights = LatticeBank(group, Kind.CONVOLUTION).expand_groupy(w)[:, 0] \

@@ -106,7 +106,7 @@ class Space:
         return "(..., " + ", ".join(axes) + ")"
 
     def __repr__(self) -> str:
-        what = {(False, True): f"on_plane", (True, True): "on_group",
+        what = {(False, True): "on_plane", (True, True): "on_group",
                 (True, False): "on_points", (False, False): "invariant"}
         return f"Space.{what[(self.point_axis, self.spatial)]}({self.group.name})"
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..feature_maps import Box, FeatureMap, _grid, _tabulate, box_of
-from ..groups import Element, ElementArray, SemidirectProduct, get_group
+from ..groups import ElementArray, SemidirectProduct, get_group
 
 __all__ = [
     "planar_correlation", "planar_convolution", "lifting_correlation", "group_correlation",
