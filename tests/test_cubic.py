@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import groupconv
 from groupconv import Kind, Space, nn, transform
-from groupconv.groups import CUBIC, cayley_table, cosets, describe, get_group, subgroups
+from groupconv.groups import cayley_table, cosets, describe, get_group, subgroups
 
 ORDERS = {"z3": 1, "P222": 4, "P422": 8, "P4/mmm": 16, "P23": 12, "P-43m": 24, "P432": 24,
           "Pm-3m": 48}

@@ -4,7 +4,6 @@ layer's docstring states, whole-network invariance, and training."""
 import numpy as np
 import pytest
 
-import groupconv
 from groupconv import P4, P4M, Z2, Space, check_equivariance, group_convolution
 from groupconv import group_correlation, nn
 from groupconv.fast.action import transform
