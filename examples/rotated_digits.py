@@ -179,10 +179,10 @@ def small_rotations(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def paper_run(seed: int, data: tuple, epochs: dict[str, int], widths: dict[str, int],
               batch_size: int = PAPER_BATCH, max_steps: int | None = None,
-              progress: bool | None = None) -> list[dict]:
+              progress: bool | None = None, log: bool = False) -> list[dict]:
     """One repeat of the paper protocol: both networks, trained and tested on digits turned
     by random angles (the turns fixed by the data seed, the order and augmentation by
-    ``seed``)."""
+    ``seed``). With ``log``, one line per epoch, with the test error after it."""
     x_train, y_train, x_test, y_test = data
     x_train = rotated_by_angles(x_train, 1000)        # the data set, as MNIST-rot: fixed
     x_test = rotated_by_angles(x_test, 1001)
@@ -190,9 +190,18 @@ def paper_run(seed: int, data: tuple, epochs: dict[str, int], widths: dict[str, 
     rows = []
     for name, spec in PAPER.items():
         model = spec["builder"](width=widths[name], rng=seed, **spec["dropout"])
+
+        def report(record: dict, _model, name=name) -> None:
+            print(f"{name} seed {seed} epoch {record['epoch']}: loss {record['loss']:.4f}, "
+                  f"train error {100 * (1 - record['accuracy']):.2f}%, test error "
+                  f"{100 * (1 - record['val_accuracy']):.2f}%, {record['seconds']:.1f} s",
+                  flush=True)
+
         history = nn.fit(model, x_train, y_train, epochs=epochs[name], batch_size=batch_size,
                          optimizer=nn.Adam(model.params, lr=PAPER_LR), seed=seed,
-                         augment=small_rotations, progress=progress, max_steps=max_steps)
+                         augment=small_rotations, progress=progress, max_steps=max_steps,
+                         validation_data=(x_test, y_test) if log else None,
+                         callbacks=[report] if log else ())
         rows.append({"network": name, "parameters": model.n_parameters,
                      "epochs": history[-1]["epoch"],
                      "train_seconds": sum(r["seconds"] for r in history),
@@ -282,6 +291,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         help="a folder with MNIST's IDX files")
     parser.add_argument("--out", type=pathlib.Path,
                         default=pathlib.Path("figures/rotated_digits.png"))
+    parser.add_argument("--log", action="store_true",
+                        help="paper: print every epoch's loss and test error")
     parser.add_argument("--smoke", action="store_true",
                         help="a few steps with tiny networks (for the test suite)")
     args = parser.parse_args(argv)
@@ -299,7 +310,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         data, source = paper_data(data)
         if args.smoke:
             data = tuple(a[:64] for a in data)
-        runs = [paper_run(args.seed + s, data, epochs, widths, **options)
+        runs = [paper_run(args.seed + s, data, epochs, widths, log=args.log, **options)
                 for s in range(args.seeds)]
         rows = paper_table(runs)
         print_paper_table(rows, source)
