@@ -187,6 +187,13 @@ def test_a_layer_right_on_square_inputs_only_never_passes():
     assert square.passed          # the user's own square input cannot tell: the default can
 
 
+def test_r_minus_s_is_said_the_right_way_round():
+    """Output sample s, input sample t: the layer of the labs' mistake r - s reads the filter
+    plane of t^-1 s where s^-1 t is meant (not the other way round)."""
+    report = groupconv.check_layer(student_group_correlation("r - s"), "p4", "correlation")
+    assert "reads the filter plane of t^-1 s, not s^-1 t" in report.diagnosis, report.diagnosis
+
+
 def test_a_layer_right_on_non_square_inputs_only_never_passes():
     """The other way round: a layer that takes square inputs apart (here it turns the image
     instead of the kernel and does not turn the result back, which only runs when H == W)
