@@ -121,7 +121,9 @@ RIGHT = {
                                     for r in range(4)], axis=2),)],
     "2.2": [(my_group_correlation,),
             (lambda x, w: my_group_correlation(x.astype(np.float32), w.astype(np.float32)),)],
-    "2.3": [(lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]),)],
+    "2.3": [(lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]),),
+            (lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4,
+                                          *w.shape[-2:]).astype(np.float32),)],
     "3.1": [(small_p4_network,),
             (lambda: small_p4_network([                                   # other right choices
                 nn.LiftingConv("p4", 1, 6, 3, mode="same", rng=0), nn.BatchNorm(6), nn.SiLU(),
@@ -190,6 +192,18 @@ def _g_convolution(x, w):
             total = total + corr2d(x[:, None, :, s], k[None]).sum(2)
         planes.append(total)
     return np.stack(planes, axis=2)
+
+
+def _hw_view(x, w):
+    """The lifting correlation of x viewed with (W, H) for (H, W), viewed back: right on square
+    images only."""
+    b, c, h, width = x.shape
+    y = my_lifting(x.reshape(b, c, width, h), w)
+    return y.reshape(*y.shape[:3], h - 2, width - 2)
+
+
+def _folded(bank):
+    return bank.reshape(bank.shape[0] * 4, bank.shape[2] * 4, *bank.shape[-2:])
 
 
 def _net(*layers):
@@ -292,6 +306,11 @@ WRONG = [
      (lambda x, w: np.roll(my_lifting(x, w), 1, axis=-1),), "shifted by"),
     ("2.1", "float16", (lambda x, w: my_lifting(x.astype(np.float16), w.astype(np.float16)),),
      "float16"),
+    ("2.1", "float16 inside, float64 returned",
+     (lambda x, w: my_lifting(x.astype(np.float16), w.astype(np.float16)).astype(float),),
+     "float16"),
+    ("2.1", "rows and columns mixed up by a view", (_hw_view,),
+     "rows and columns must keep their own sizes"),
     ("2.1", "summed over the output channels",
      (lambda x, w: np.repeat(my_lifting(x, w).sum(1, keepdims=True), 3, axis=1),),
      "input channels where 5 output channels"),
@@ -353,6 +372,15 @@ WRONG = [
         w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "holds kernel plane"),
     ("2.3", "not turned", (lambda w: p4_bank(w, turn_by=lambda r: 0).reshape(
         w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "turned by 0 quarter turns"),
+    ("2.3", "r - s, named", (lambda w: _folded(p4_bank(w, index=lambda r, s: (r - s) % 4)),),
+     "opposite sign"),
+    ("2.3", "planes not shifted", (lambda w: _folded(p4_bank(w, index=lambda r, s: s)),),
+     "not shifted"),
+    ("2.3", "s + r", (lambda w: _folded(p4_bank(w, index=lambda r, s: (s + r) % 4)),),
+     "wrong way"),
+    ("2.3", "kernels turned clockwise", (lambda w: _folded(p4_bank(w, turn_by=lambda r: -r)),),
+     "clockwise"),
+    ("2.3", "float16", (lambda w: _folded(p4_bank(w)).astype(np.float16),), "float16"),
     ("2.3", "sizes assumed", (lambda w: p4_bank(w).reshape(20, 12, 3, 3) if w.shape[0] == 5
                               else np.zeros((8, 4, 2, 2)),), "assume a kernel size"),
     ("2.3", "the library's", (lambda w: groupconv.filter_bank(w, "p4").reshape(
@@ -446,6 +474,22 @@ def test_wrong_answers_fail_with_a_helpful_message(exercise, name, answer, patte
     assert re.search(pattern, message), message
     for giveaway in GIVEAWAYS:
         assert not re.search(giveaway, message), (giveaway, message)
+
+
+def test_check_layer_is_relayed_without_its_solution_fragments():
+    """check_layer speaks to library users and names the right index (h_s^-1 h_t (s - r) is
+    meant); a grader relays its other explanations only, and filters at least GIVEAWAYS."""
+    from groupconv.labs.grading import SOLUTION_FRAGMENTS, _relayed
+
+    assert set(GIVEAWAYS) <= set(SOLUTION_FRAGMENTS)
+    report = groupconv.check_layer(
+        lambda x, w: my_group_correlation(x, w, index=lambda r, s: (r - s) % 4), "p4",
+        "correlation")
+    assert re.search(r"s - r\b", report.diagnosis)
+    relayed = _relayed(report)
+    assert relayed is not None and "[0, 3, 2, 1]" in relayed, relayed
+    for giveaway in GIVEAWAYS:
+        assert not re.search(giveaway, relayed), (giveaway, relayed)
 
 
 def test_an_unsolved_exercise_shows_its_hint():

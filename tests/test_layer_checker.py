@@ -1,7 +1,8 @@
 """check_layer on wrong layers: each usual mistake is named (the conventions of other libraries,
 the students' mistakes of the labs, layouts and shapes said in the layout's terms), any element
 order is found and reproduces the layer when passed back, a layer that is right on square
-inputs only never passes, and a right layer passes in float64 and float32."""
+inputs only (or on non-square inputs only) never passes, and a right layer passes in float64 and
+float32."""
 
 import numpy as np
 import pytest
@@ -184,6 +185,45 @@ def test_a_layer_right_on_square_inputs_only_never_passes():
     square = groupconv.check_layer(uva_lifting, "p4", "lifting",
                                    x=np.random.default_rng(0).standard_normal((2, 2, 9, 9)))
     assert square.passed          # the user's own square input cannot tell: the default can
+
+
+def test_r_minus_s_is_said_the_right_way_round():
+    """Output sample s, input sample t: the layer of the labs' mistake r - s reads the filter
+    plane of t^-1 s where s^-1 t is meant (not the other way round)."""
+    report = groupconv.check_layer(student_group_correlation("r - s"), "p4", "correlation")
+    assert "reads the filter plane of t^-1 s, not s^-1 t" in report.diagnosis, report.diagnosis
+
+
+def test_a_layer_right_on_non_square_inputs_only_never_passes():
+    """The other way round: a layer that takes square inputs apart (here it turns the image
+    instead of the kernel and does not turn the result back, which only runs when H == W)
+    agrees on the non-square input, and is diagnosed on the square one."""
+    def square_apart(x, w):
+        if x.shape[-1] != x.shape[-2]:
+            return lifting_correlation(x, w, "p4")
+        return np.stack([corr2d(np.rot90(x, -r, axes=(-2, -1))[:, None], w[None]).sum(axis=2)
+                         for r in range(4)], axis=2)
+
+    report = groupconv.check_layer(square_apart, "p4", "lifting")
+    assert not report.passed and report.reference_error > 1e-3
+    assert "image turned instead of the kernel" in report.diagnosis, report.diagnosis
+    assert "on the non-square (9, 10) one your layer agrees" in report.diagnosis
+
+    def zero_when_square(x, w):
+        y = lifting_correlation(x, w, "p4")
+        return y * 0 if x.shape[-1] == x.shape[-2] else y
+
+    report = groupconv.check_layer(zero_when_square, "p4", "lifting")
+    assert not report.passed
+    assert report.diagnosis.startswith("agrees on non-square inputs only"), report.diagnosis
+
+    def raises_when_square(x, w):
+        if x.shape[-1] == x.shape[-2]:
+            raise ValueError("square")
+        return lifting_correlation(x, w, "p4")
+
+    report = groupconv.check_layer(raises_when_square, "p4", "lifting")
+    assert not report.passed and "raises ValueError on a square (9, 9) input" in report.diagnosis
 
 
 def test_right_layers_pass_in_float64_and_float32():

@@ -259,7 +259,7 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
         inverse = right.T                                       # idx(h_t^-1 h_s)
         out.append(("agrees with the filter's point axis read at h_t^-1 h_s (r - s) where "
                     "h_s^-1 h_t (s - r) is meant: output sample s reads the filter plane of "
-                    "s^-1 t, not t^-1 s",
+                    "t^-1 s, not s^-1 t",
                     lambda: _apply_bank(x, _bank(w, group, inverse), group, p)))
         unshifted = np.broadcast_to(np.arange(s_count), (s_count, s_count))
         out.append(("agrees with planes not shifted: output sample s reads filter plane t for "

@@ -295,7 +295,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
 
     fn runs on random x (non-square on the square and cubic lattices, so that a layer that
     mixes up H and W is caught) and w (unless ``weights`` is given), in float64, and its output
-    is compared with groupconv's; its equivariance is measured on a square input. On a
+    is compared with groupconv's, then on a square input too (so that a layer that treats
+    square inputs apart is caught); its equivariance is measured on a square input. On a
     mismatch the shapes are described in the layout's terms, the usual mistakes are tried, and
     the layer's effective filter bank is probed and searched for the element orders,
     layouts and kernel transformations that explain it (``groupconv.checks.diagnoses``).
@@ -405,6 +406,9 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     got_np = _as_output(got, reference, group)
     error = relative_error(got_np, reference)
     equivariance = _equivariance(probe, group, parsed, square, w, size, rng)
+    if error <= tol and not lead and rect is not None and square is not None:
+        # the non-square input alone is not enough: a layer may treat square inputs apart
+        return _square_too(probe, square, rect, w, group, parsed, p, error, equivariance, tol)
     if error <= tol and not lead:
         return LayerReport(group.name, kind, error, equivariance, None, [], {}, tol)
     findings = explain(got_np, probe, main, w, group, parsed, p, tolerance=max(tol, 1e-9))
@@ -428,6 +432,36 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                      f"float32 but returns {out_dtype}")
     return LayerReport(group.name, kind, error, equivariance, _compose(findings, lead, notes),
                        list(findings.sentences), findings.orders, tol)
+
+
+def _square_too(probe: Callable[[np.ndarray], Any], square: np.ndarray, rect: np.ndarray,
+                w: np.ndarray, group: AffineGroup, kind: Kind, p: int, rect_error: float,
+                equivariance: float, tol: float) -> LayerReport:
+    """The report of a layer that agrees with groupconv on the non-square input: it passes if
+    it agrees on the square input too; otherwise what it does there is diagnosed (a layer
+    that takes square inputs apart, H == W, must not pass)."""
+    d = group.dim
+    reference = _OPS[kind.value](square, w, group, mode=p)
+    sides, other = square.shape[-d:], rect.shape[-d:]
+    try:
+        got = _as_output(probe(square), reference, group)
+    except Exception as error:      # the layer's own error, on square inputs only
+        sentence = (f"agrees on non-square inputs only: your layer raises "
+                    f"{type(error).__name__} on a square {sides} input ({error})")
+        return LayerReport(group.name, kind.value, float("inf"), equivariance, sentence,
+                           [sentence], {}, tol)
+    error = relative_error(got, reference)
+    if error <= tol:
+        return LayerReport(group.name, kind.value, max(rect_error, error), equivariance, None,
+                           [], {}, tol)
+    findings = explain(got, probe, square, w, group, kind, p, tolerance=max(tol, 1e-9))
+    findings.sentences = [f"{s} (on a square {sides} input; on the non-square {other} one your "
+                          f"layer agrees)" for s in findings.sentences] or [
+        f"agrees on non-square inputs only: on a square {sides} input your layer differs from "
+        f"groupconv (does it treat square inputs apart?)"]
+    return LayerReport(group.name, kind.value, error, equivariance,
+                       _compose(findings, [], []), list(findings.sentences), findings.orders,
+                       tol)
 
 
 def _as_output(got: Any, reference: np.ndarray, group: AffineGroup) -> Any:

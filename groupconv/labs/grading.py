@@ -11,15 +11,22 @@ names it; otherwise it says which part agrees and which does not.
 The exercises that ask for a formula written by hand (1.1 to 2.3, 4.1, 4.2) refuse answers that
 call into groupconv: the grader would otherwise grade the library, not the student.
 
-Tolerances: values are compared relative to the largest value of the reference, to 1e-5. A
-right answer computed in float32 rounds sums of at most 108 products to about 1e-7 of their
-size; every convention error moves values by their own size (order 1). See ``TOLERANCE``.
+Tolerances: values are compared relative to the largest value of the reference, to 1e-5, for
+every dtype (check_layer is told so: by itself it would hold a float16 layer to 1e-2). A right
+answer computed in float32 rounds sums of at most 108 products to about 1e-7 of their size;
+every convention error moves values by their own size (order 1); a float16 answer is refused
+by name (it rounds to 1e-3). See ``TOLERANCE``.
+
+check_layer speaks to library users and may name the right formula in its diagnoses (``h_s^-1
+h_t (s - r) is meant``); the graders relay only its explanations that state no solution
+(``SOLUTION_FRAGMENTS``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import pathlib
+import re
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -29,17 +36,25 @@ from typing import Any
 import numpy as np
 
 from ..checks.user_groups import check_group_law
-from ..checks.user_layers import check_equivariance, check_layer
+from ..checks.user_layers import TOLERANCES, LayerReport, check_equivariance, check_layer
 from ..fast.banks import filter_bank
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..groups import C4, D4, P4
 
-__all__ = ["EXERCISES", "Passed", "TOLERANCE", "WrongAnswer", "grade"]
+__all__ = ["EXERCISES", "Passed", "SOLUTION_FRAGMENTS", "TOLERANCE", "WrongAnswer", "grade"]
 
-#: Relative agreement (max |got - expected| / max |expected|) a computed answer needs. float32
-#: rounds the lab's sums (at most 108 products) to about 1e-7 relative; a wrong convention
-#: differs by order 1. Kept equal to check_layer's AGREEMENT.
-TOLERANCE = 1e-5
+#: Relative agreement (max |got - expected| / max |expected|) a computed answer needs, whatever
+#: its dtype. float32 rounds the lab's sums (at most 108 products) to about 1e-7 relative; a
+#: wrong convention differs by order 1. check_layer's float32 tolerance, passed to it explicitly
+#: (its own choice for a float16 layer, 1e-2, would let rounding hide a mistake).
+TOLERANCE = TOLERANCES["float32"]
+
+#: Patterns of the solutions (the right index of the kernel's rotation axis, the rotation
+#: matrix, the inverse's translation, ...): a sentence of check_layer's that matches one is not
+#: relayed to the student.
+SOLUTION_FRAGMENTS = (r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - r\b",
+                      r"\[\[0, -1\], \[1, 0\]\]", r"R\^-r t", r"-R\^-r",
+                      r"h_s\^-1 h_t", r"s\^-1 t\b")     # the right index in check_layer's terms
 
 _PACKAGE = pathlib.Path(__file__).resolve().parents[1]
 _LABS = pathlib.Path(__file__).resolve().parent
@@ -134,8 +149,32 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a - b).max(initial=0.0) / scale)
 
 
-def _array(value: Any, ex: _Exercise, shown: str) -> np.ndarray:
-    """A real array from the student's result, or a WrongAnswer that says what came."""
+def _gives_away(text: str) -> bool:
+    return any(re.search(pattern, text) for pattern in SOLUTION_FRAGMENTS)
+
+
+def _relayed(report: LayerReport) -> str | None:
+    """What check_layer says, for a student: its explanations less those that state the
+    solution (several numbered); its whole diagnosis where it found none (the shapes, or no
+    known mistake); None when nothing is left to say."""
+    if not report.explanations:
+        text = report.diagnosis
+        return None if text is None or _gives_away(text) else text
+    kept = [sentence for sentence in report.explanations if not _gives_away(sentence)]
+    if len(kept) <= 1:
+        return kept[0] if kept else None
+    return "; ".join(f"({i}) {sentence}" for i, sentence in enumerate(kept, 1))
+
+
+def _check_layer_says(report: LayerReport) -> str:
+    """The last line of a message: what check_layer says (``_relayed``), or nothing."""
+    text = _relayed(report)
+    return "" if text is None else f"\n  check_layer says: {text}"
+
+
+def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False) -> np.ndarray:
+    """A real array from the student's result, or a WrongAnswer that says what came; with
+    ``precise``, a floating dtype coarser than float32 (float16) is refused by name."""
     try:
         out = np.asarray(value)
     except Exception:  # an object NumPy cannot read
@@ -148,6 +187,12 @@ def _array(value: Any, ex: _Exercise, shown: str) -> np.ndarray:
                        f"of dtype {out.dtype}")
     if np.iscomplexobj(out):
         raise ex.wrong(f"{shown} returned complex numbers: the result is real")
+    if precise and np.issubdtype(out.dtype, np.floating) and \
+            np.finfo(out.dtype).eps > np.finfo(np.float32).eps:
+        raise ex.wrong(f"{shown} returned {out.dtype} values: {out.dtype} is too coarse for "
+                       f"this exercise (it keeps about {np.finfo(out.dtype).precision} "
+                       f"significant digits, and the grader compares to {TOLERANCE:g} of the "
+                       f"largest value); compute in float32 or float64")
     out = out.astype(np.float64)
     if not np.all(np.isfinite(out)):
         raise ex.wrong(f"{shown} returned NaN or infinite values")
@@ -591,7 +636,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
              f"shape {w.shape} (output channel, input channel{', rotation' if on_group else ''}"
              f", row, column)")
     try:
-        got = _array(ex.call(fn, x, w, shown=shown), ex, f"{name}(x, w)")
+        got = _array(ex.call(fn, x, w, shown=shown), ex, f"{name}(x, w)", precise=True)
     except WrongAnswer as failure:
         if not isinstance(failure.__cause__, Exception) or isinstance(failure.__cause__,
                                                                       WrongAnswer):
@@ -611,21 +656,22 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
     if got.shape != reference.shape:
         sizes = {"same": (h, w_), "full": (h + k - 1, w_ + k - 1)}
         raise ex.wrong(_shape_diagnosis(got.shape, expected, c_in, sizes))
-    try:
+    try:   # check_layer compares on a h x (h + 1) input and a h x h one
         report = check_layer(ex.guarded(fn, f"{name}(x, w)"), P4, kind, channels=(c_in, c_out),
-                             k=k, size=h, seed=int(number.replace(".", "")))
+                             k=k, size=h, seed=int(number.replace(".", "")),
+                             tolerance=TOLERANCE)
     except WrongAnswer:
         raise
     except (ValueError, TypeError) as error:  # a result check_layer cannot compare
-        raise ex.wrong(f"check_layer could not compare your layer with groupconv's on square "
-                       f"inputs ({type(error).__name__}: {error}); does it work for any size?"
-                       ) from error
-    square_ok = report.diagnosis is None
-    if square_ok and _close(got, reference):
+        raise ex.wrong(f"check_layer could not compare your layer with groupconv's on "
+                       f"{h} x {h + 1} and {h} x {h} inputs ({type(error).__name__}: {error}); "
+                       f"does it work for any size?") from error
+    if report.passed and _close(got, reference):
         x4 = rng.standard_normal((3, 2) + s_axis + (8, 8))     # other sizes: 4 x 4 kernels,
         w4 = rng.standard_normal((1, 2) + s_axis + (4, 4))     # one output channel
         got4 = _array(ex.call(fn, x4, w4, shown=f"{name}(x, w) with x of shape {x4.shape} and "
-                                               f"w of shape {w4.shape}"), ex, f"{name}(x, w)")
+                                               f"w of shape {w4.shape}"), ex, f"{name}(x, w)",
+                      precise=True)
         if not _close(got4, op(x4, w4, P4)):
             raise ex.wrong(f"right for 3x3 kernels and {c_in} -> {c_out} channels, but not for "
                            f"4x4 kernels and 2 -> 1 channels (x of shape {x4.shape}, w of shape "
@@ -635,17 +681,21 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
                               f"reference error {report.reference_error:.1e}, equivariance "
                               f"error {report.equivariance_error:.1e}; and on {h} x {w_} "
                               f"inputs and 4x4 kernels)")
-    if square_ok:
-        raise ex.wrong(f"right on square inputs (check_layer agrees), but not on a {h} x {w_} "
-                       f"input: rows and columns must keep their own sizes")
+    if report.passed:
+        raise ex.wrong(f"right on check_layer's {h} x {h} and {h} x {h + 1} inputs, but not on a "
+                       f"{h} x {w_} input: does your code assume the input's size?")
     # diagnose on a square input, where turned planes can be compared with each other
     x = x[..., :h]
     got = _array(ex.call(fn, x, w, shown=shown.replace(f"{h}, {w_})", f"{h}, {h})")), ex,
-                 f"{name}(x, w)")
+                 f"{name}(x, w)", precise=True)
     reference = op(x, w, P4)
     if got.shape != reference.shape:
         raise ex.wrong(_shape_diagnosis(got.shape, dict(zip("BOSHW", reference.shape)), c_in,
                                         {"same": (h, h), "full": (h + k - 1, h + k - 1)}))
+    if _close(got, reference):
+        raise ex.wrong(f"right on square inputs, but not on a {h} x {w_} input: rows and "
+                       f"columns must keep their own sizes (a reshape or view with (W, H) for "
+                       f"(H, W)?)")
     error = _relative(got, reference)
     head = (f"your layer does not compute the {title} on p4 (relative error "
             f"{error:.2g} against groupconv on random inputs; equivariance error "
@@ -678,9 +728,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
         found = ("each plane is the right one turned about its centre: the formula turns only "
                  "the kernel, and turning the input or the output turns the whole plane of "
                  "results")
-    if found is None and report.diagnosis is not None and not report.diagnosis.startswith(
-            "agrees with none"):
-        found = report.diagnosis
+    if found is None and report.explanations:
+        found = _relayed(report)
     if found is not None:
         raise ex.wrong(f"{head}.\n  Diagnosis: {found}.")
     detail = _planes(got, reference, described)
@@ -693,7 +742,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
                                        for r in range(4) for r2 in range(4)):
         detail += ("; not even the plane with the kernel not turned agrees: check the plain "
                    "correlation first (the window, and the sum over input channels)")
-    raise ex.wrong(f"{head}.\n  {detail}.\n  check_layer says: {report.diagnosis}")
+    raise ex.wrong(f"{head}.\n  {detail}.{_check_layer_says(report)}")
 
 
 def grade_lifting(my_lifting: Callable[[np.ndarray, np.ndarray], Any]) -> Passed:
@@ -733,6 +782,20 @@ def grade_group_correlation(my_group_correlation: Callable[[np.ndarray, np.ndarr
 
 
 # ------------------------------------------------------------------ 2.3 folding into channels
+def _bank_variant(w: np.ndarray, index: Callable[[int, int], int | None],
+                  turn: Callable[[int], int]) -> np.ndarray:
+    """bank[o, r, c, s] = w[o, c, index(r, s)] turned by turn(r) (zero where index is None):
+    the expanded bank and the ways students get it wrong (``_GROUP_MISTAKES``)."""
+    c_out, c_in, _, k, _ = w.shape
+    bank = np.zeros((c_out, 4, c_in, 4, k, k))
+    for r in range(4):
+        for s in range(4):
+            j = index(r, s)
+            if j is not None:
+                bank[:, r, :, s] = _turned(w[:, :, j], turn(r))
+    return bank
+
+
 def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     """Exercise 2.3: ``p4_bank(w)``, the expanded filter bank of a p4 group-correlation kernel
     w (C_out, C_in, 4, k, k), as planar kernels (C_out 4, C_in 4, k, k) (output channel
@@ -755,7 +818,7 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     c_out, c_in, k = 5, 3, 3
     w = rng.standard_normal((c_out, c_in, 4, k, k))
     shown = f"p4_bank(w) for w of shape {w.shape}"
-    bank = _array(ex.call(p4_bank, w, shown=shown), ex, shown)
+    bank = _array(ex.call(p4_bank, w, shown=shown), ex, shown, precise=True)
     want = (c_out * 4, c_in * 4, k, k)
     if bank.shape != want:
         if bank.shape == (c_out, 4, c_in, 4, k, k):
@@ -776,12 +839,13 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
         out = lifting_correlation(folded, np.asarray(bank, np.float64), "z2")
         return out.reshape(x.shape[0], -1, 4, *out.shape[-2:])
 
+    # the layer returns float64 whatever the bank's dtype: check_layer is told the tolerance
     report = check_layer(layer, P4, "correlation", channels=(c_in, c_out), k=k, size=7,
-                         seed=23)
-    if report.diagnosis is None and _close(bank, expected):
+                         seed=23, tolerance=TOLERANCE)
+    if report.passed and _close(bank, expected):
         w2 = rng.standard_normal((2, 1, 4, 2, 2))
         shown2 = f"p4_bank(w) for w of shape {w2.shape}"
-        bank2 = _array(ex.call(p4_bank, w2, shown=shown2), ex, shown2)
+        bank2 = _array(ex.call(p4_bank, w2, shown=shown2), ex, shown2, precise=True)
         if not _close(bank2, np.asarray(filter_bank(w2, P4)).reshape(8, 4, 2, 2)):
             raise ex.wrong(f"right for w of shape {w.shape}, but not for {w2.shape}: does your "
                            f"code assume a kernel size or a number of channels?")
@@ -798,6 +862,9 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
         raise ex.wrong("the channels are folded as r * C_out + o and s * C_in + c; the layout "
                        "of the folded input is c * 4 + s (x.reshape(B, C_in * 4, H, W) keeps "
                        "each channel's four rotations together), and likewise for the output")
+    found = next((why for why, index, turn in _GROUP_MISTAKES
+                  if _close(blocks, _bank_variant(w, index, turn))), None)
+    said = f"\n  Diagnosis: {found}." if found is not None else _check_layer_says(report)
     for o, r, c, s in np.ndindex(c_out, 4, c_in, 4):
         block = blocks[o, r, c, s]
         if _close(block, right[o, r, c, s]):
@@ -810,8 +877,9 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
         raise ex.wrong(f"the block for output rotation r = {r} and input rotation s = {s} "
                        f"(o = {o}, c = {c}) holds {holds}, which is not (L_r psi) seen from "
                        f"input rotation s: work out (L_g psi)(s, y) for g = (r, 0) from "
-                       f"section 2\n  check_layer says: {report.diagnosis}")
-    raise ex.wrong(f"check_layer says: {report.diagnosis}")  # pragma: no cover
+                       f"section 2{said}")
+    raise ex.wrong(f"one planar correlation with your bank is not the group correlation"
+                   f"{_check_layer_says(report)}")  # pragma: no cover
 
 
 # ------------------------------------------------------------------ 3.1 a p4 network
