@@ -1,17 +1,61 @@
-"""The ``groupconv`` command line: ``groupconv verify`` (the main job), ``groupconv figures`` and
-``groupconv bench``."""
+"""The ``groupconv`` command line (also ``python -m groupconv``): ``groupconv verify`` (the main
+job), ``groupconv figures``, ``groupconv conformance`` and ``groupconv bench``.
+
+Exit status: 0 done, 1 a check failed, 2 a usage error. A usage error prints the subcommand's
+own usage; an error found while running (a name that names nothing, a folder that cannot be
+written) prints one line, and the command leaves nothing behind.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import json
+import pathlib
+import shutil
 import sys
 import time
+from collections.abc import Iterator, Sequence
 
+from . import __version__
 from .checks import verify
 from .groups import WALLPAPER
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+
+def _refuse(command: str, message: str) -> int:
+    """An error found while running: one line on stderr, exit status 2."""
+    print(f"groupconv {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _closest(name: str, names: Sequence[str]) -> str:
+    """ "; did you mean 'x'?" with the name closest to ``name``, or "."."""
+    close = difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else "."
+
+
+@contextlib.contextmanager
+def _output_folder(out: str | pathlib.Path) -> Iterator[pathlib.Path]:
+    """``out`` as a Path for a command to write into (the command creates it). Should the
+    command fail, the folders it created and the files it added are removed again."""
+    folder = pathlib.Path(out)
+    missing = [p for p in (folder, *folder.parents) if not p.exists() and not p.is_symlink()]
+    before = set(folder.iterdir()) if not missing and folder.is_dir() else set()
+    try:
+        yield folder
+    except BaseException:
+        if missing:
+            shutil.rmtree(missing[-1], ignore_errors=True)      # the topmost folder it created
+        elif folder.is_dir():
+            for path in set(folder.iterdir()) - before:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        raise
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -21,20 +65,28 @@ def _verify(args: argparse.Namespace) -> int:
     try:
         rows, seconds = verify.timed_run(seed=args.seed, trials=trials, only=args.only)
     except ValueError as error:
-        print(f"groupconv verify: {error}", file=sys.stderr)
-        return 2
+        return _refuse("verify", str(error))
     if not rows:
-        print(f"groupconv verify: --only {args.only!r} names no claim and no group",
-              file=sys.stderr)
-        return 2
+        return _refuse("verify", _unknown_only(args.only))
     failed = sum(not r.passed for r in rows)
     if args.json:
-        print(json.dumps({"seed": args.seed, "trials": args.trials, "seconds": seconds,
+        print(json.dumps({"seed": args.seed, "trials": trials, "seconds": seconds,
                           "passed": len(rows) - failed, "failed": failed,
                           "rows": [r.to_dict() for r in rows]}, indent=2))
     else:
         print(verify.format_table(rows, seconds, args.seed))
     return 1 if failed else 0
+
+
+def _unknown_only(only: str) -> str:
+    """What ``--only`` can name, and the name closest to ``only``."""
+    from .checks.claims import CLAIMS
+    from .groups import P4, registered, symbolic
+
+    groups = sorted(set(registered()))
+    claims = [c.name for c in CLAIMS] + [f"symbolic_{p.claim}" for p in symbolic.all_proofs(P4)]
+    return (f"--only {only!r} names no group and no claim{_closest(only, groups + claims)} "
+            f"The groups: {', '.join(groups)}. The claims: {', '.join(claims)}.")
 
 
 def _self_test(args: argparse.Namespace) -> int:
@@ -58,17 +110,24 @@ def _figures(args: argparse.Namespace) -> int:
 
     names = list(viz.FIGURES) + ["p4_feature_map_animation"]
     if args.only is not None and args.only not in names:
-        print(f"groupconv figures: unknown figure {args.only!r}; choose one of: "
-              f"{', '.join(names)}", file=sys.stderr)
-        return 2
+        return _refuse("figures", f"unknown figure {args.only!r}{_closest(args.only, names)} "
+                       f"Choose one of: {', '.join(names)}")
     start = time.perf_counter()
     try:
-        written = viz.save_all(args.out, only=args.only, dpi=args.dpi)
+        with _output_folder(args.out) as out:
+            written = viz.save_all(out, only=args.only, dpi=args.dpi)
     except ValueError as error:
-        print(f"groupconv figures: {error}", file=sys.stderr)
-        return 2
+        return _refuse("figures", str(error))
+    except OSError as error:
+        return _refuse("figures", f"cannot write into {args.out!r}: "
+                       f"{error.strerror or error}{_where(error, args.out)}")
     print(f"{len(written)} files written to {args.out} in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _where(error: OSError, out: str) -> str:
+    """ " (path)" where an OSError names a path other than ``out``."""
+    return f" ({error.filename})" if error.filename and str(error.filename) != str(out) else ""
 
 
 def _conformance(args: argparse.Namespace) -> int:
@@ -115,6 +174,7 @@ def _seed(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="groupconv", description="Group-equivariant CNNs, exact and in NumPy.")
+    parser.add_argument("--version", action="version", version=f"groupconv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("verify", help="check every claim of the theory on random inputs",
                        description="Check group laws, L_g and the equivariance of lifting, "
@@ -156,11 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="float32 and float64 (default float32)")
     p.add_argument("--repeats", type=_positive, default=5, help="timed repeats (default 5)")
     p.set_defaults(run=_bench)
+    for command in sub.choices.values():     # each subcommand reports its usage errors itself
+        command.set_defaults(command_parser=command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``groupconv ARGS`` (``argv`` defaults to the process's arguments); the exit status."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:   # argparse would report these with the top-level usage
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args.run(args)
 
 

@@ -276,7 +276,7 @@ def test_groupconv_bench_measures_and_prints(capsys):
     rows = bench.throughput_table((np.float32,), repeats=1, cases=small)
     assert rows[0]["numpy"] > 0 and rows[0]["numpy_ws"] > 0
     out = capsys.readouterr().out
-    assert "p4 tiny" in out and "ws/torch" in out
+    assert "p4 tiny" in out and "time ours / torch conv2d" in out
     bench.gpu_table((np.float32,), repeats=1)
     try:
         import cupy  # noqa: F401
