@@ -56,6 +56,7 @@ def test_array_api_strict_banks_transforms_and_literal():
 
 
 # ---------------------------------------------------------------------- torch
+@pytest.mark.torch
 def test_torch_tensors_in_torch_tensors_out():
     torch = pytest.importorskip("torch")
     x, w = random_case(1, P4, "correlation", "same", 3, np.float32)
@@ -96,6 +97,7 @@ def test_cupy_on_the_gpu_matches_numpy(kind, group):
         assert np.allclose(got.get(), expected, rtol=0, atol=1e-5 * np.abs(expected).max())
 
 
+@pytest.mark.torch
 @settings(max_examples=20)
 @given(group=st.sampled_from([Z2, P4, P4M]), kind=st.sampled_from(list(OPS)),
        mode=st.sampled_from(["valid", "same", "full"]), k=st.integers(1, 5),
@@ -111,6 +113,7 @@ def test_torch_native_path_equals_numpy(group, kind, mode, k, dtype, seed):
     assert np.abs(got.numpy() - expected).max() <= tol
 
 
+@pytest.mark.torch
 def test_torch_autograd_equals_the_layers_backward():
     """A torch gradient through the bank gather and conv2d equals nn's backward (float64)."""
     torch = pytest.importorskip("torch")
@@ -130,6 +133,7 @@ def test_torch_autograd_equals_the_layers_backward():
     assert np.abs(wt.grad.numpy() - grads["weight"]).max() <= 1e-12 * np.abs(grads["weight"]).max()
 
 
+@pytest.mark.torch
 def test_torch_runs_the_lecture_groups():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)

@@ -49,6 +49,7 @@ def numpy_run():
     return _train(lambda a: a)
 
 
+@pytest.mark.torch
 def test_the_paper_network_trains_on_torch_tensors_like_numpy(numpy_run):
     torch = pytest.importorskip("torch")
     run = _train(torch.from_numpy)
