@@ -41,7 +41,7 @@ suppress_warnings = ["myst.header"]   # the pages start below H1 in places, as o
 # notebooks: run the committed ones (they have no outputs); fail on any error
 EXECUTED = os.environ.get("GROUPCONV_EXECUTED_LABS")
 nb_execution_mode = "off" if EXECUTED else "force"
-nb_execution_timeout = 300
+nb_execution_timeout = 1800   # per cell: a loaded 2-core machine is slow, not hung
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 

@@ -47,9 +47,8 @@ def test_markers():
 @pytest.mark.slow
 @pytest.mark.parametrize("stem", STEMS)
 def test_solution_notebook_runs(stem, executed_labs):
-    nb, seconds = executed_labs(stem)
+    nb, _ = executed_labs(stem)
     assert all(o.output_type != "error" for cell in nb.cells for o in cell.get("outputs", []))
-    assert seconds < 120, f"{stem} took {seconds:.0f} s; a lab must run in under 2 minutes"
 
 
 @pytest.mark.parametrize("stem", STEMS)
