@@ -148,9 +148,9 @@ def test_figure_draws_what_was_recorded(name):
 
 
 @pytest.mark.skipif(not matplotlib.__version__.startswith(PNG_MATPLOTLIB + "."),
-                    reason=f"pixels are compared under matplotlib {PNG_MATPLOTLIB}, which drew the "
-                           f"committed PNGs (another release renders text differently); what is "
-                           f"drawn is compared under every release")
+                    reason=f"pixels are compared under matplotlib {PNG_MATPLOTLIB}, which drew "
+                           f"the committed PNGs (another release renders text differently); "
+                           f"what is drawn is compared under every release")
 @pytest.mark.parametrize("name", list(viz.FIGURES))
 def test_committed_png_is_what_the_code_draws(name, tmp_path):
     """Regenerate each committed figure (default data and DPI): its pixels match the PNG."""
