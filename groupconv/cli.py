@@ -1,10 +1,5 @@
-"""The ``groupconv`` command line (also ``python -m groupconv``): ``groupconv verify`` (the main
-job), ``groupconv figures``, ``groupconv conformance`` and ``groupconv bench``.
-
-Exit status: 0 done, 1 a check failed, 2 a usage error. A usage error prints the subcommand's
-own usage; an error found while running (a name that names nothing, a folder that cannot be
-written) prints one line, and the command leaves nothing behind.
-"""
+"""The ``groupconv`` command line: ``groupconv verify`` (the main job), ``groupconv figures`` and
+``groupconv bench``."""
 
 from __future__ import annotations
 
@@ -216,17 +211,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="float32 and float64 (default float32)")
     p.add_argument("--repeats", type=_positive, default=5, help="timed repeats (default 5)")
     p.set_defaults(run=_bench)
-    for command in sub.choices.values():     # each subcommand reports its usage errors itself
-        command.set_defaults(command_parser=command)
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of a subcommand (argparse keeps them in its subparsers action)."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[command]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run ``groupconv ARGS`` (``argv`` defaults to the process's arguments); the exit status."""
+    """Run ``groupconv ARGS`` (also ``python -m groupconv``; ``argv`` defaults to the process's
+    arguments) and return the exit status: 0 done, 1 a check failed, 2 a usage error. A usage
+    error prints the subcommand's own usage; an error found while running (a name that names
+    nothing, a folder that cannot be written) prints one line and leaves nothing behind."""
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:   # argparse would report these with the top-level usage
-        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        _command_parser(parser, args.command).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     return args.run(args)
 
 

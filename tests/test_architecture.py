@@ -23,6 +23,7 @@ LAYERS = {
     "caching": 0, "modes": 0, "images": 0,
     "groups": 1, "feature_maps": 2, "literal": 3, "fast": 4, "nn": 5, "hexagonal": 6,
     "interop": 6, "checks": 7, "viz": 8, "cli": 8, "bench": 8, "conformance": 8,
+    "__main__": 8,
 }
 
 
