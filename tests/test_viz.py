@@ -1,6 +1,7 @@
 """Figures: every function runs on small inputs, the pictures show what they claim, the
 committed PNGs are what the code draws, and the CLI writes them."""
 
+import functools
 import pathlib
 
 import matplotlib
@@ -125,6 +126,13 @@ def test_boundary_effect_exact_side_is_zero():
     assert cropped.max() > 0.1 and exact.max() == 0
 
 
+@functools.cache
+def committed(name: str):
+    """The committed figure ``name`` as the code draws it now (default data), drawn once for
+    the data test and the pixel test."""
+    return viz.FIGURES[name]()
+
+
 @pytest.mark.parametrize("name", list(viz.FIGURES))
 def test_figure_draws_what_was_recorded(name):
     """Under any matplotlib: what each committed figure hands to matplotlib (image arrays with
@@ -133,7 +141,7 @@ def test_figure_draws_what_was_recorded(name):
     from figure_data import DATA, drawn
 
     reference = np.load(DATA, allow_pickle=False)
-    got = drawn(viz.FIGURES[name]())
+    got = drawn(committed(name))
     expected = {k.split("/", 1)[1]: reference[k] for k in reference.files
                 if k.startswith(f"{name}/")}
     assert sorted(got) == sorted(expected)
@@ -155,7 +163,7 @@ def test_figure_draws_what_was_recorded(name):
 def test_committed_png_is_what_the_code_draws(name, tmp_path):
     """Regenerate each committed figure (default data and DPI): its pixels match the PNG."""
     fresh = tmp_path / f"{name}.png"
-    viz.FIGURES[name]().savefig(fresh, dpi=100, metadata={"Software": None})
+    committed(name).savefig(fresh, dpi=100, metadata={"Software": None})
     result = compare_images(str(ROOT / "figures" / f"{name}.png"), str(fresh), tol=TOLERANCE)
     assert result is None, result
 
