@@ -5,16 +5,23 @@
 
 Sphinx with MyST (the Markdown pages and the labs' notebooks, through myst-nb), numpydoc and
 the PyData theme: what NumPy, SciPy, pandas and xarray use, so the pages read as a
-scientific-Python user expects. The labs' solution notebooks are copied from ../labs into
-_labs/ at build time and executed; GROUPCONV_EXECUTED_LABS names a folder of copies already
-executed instead (the test suite runs them once and builds from those). The site works
-offline: MathJax is bundled (sphinx-mathjax-offline), nothing is fetched from the network.
+scientific-Python user expects.
+
+The labs are shown without their solutions: each page is the student notebook (exercises as
+``raise NotImplementedError``, no model answers) with the outputs of the executed solution
+notebook in every cell the two share (``labs/build.py``'s ``display``), written to _labs/ at
+build time. The solution notebooks are executed here, or GROUPCONV_EXECUTED_LABS names a folder
+of copies already executed (the test suite runs them once and builds from those). The widget's
+self-contained page, p4_widget.html, is written into the built site by groupconv.widget.
+
+The site works offline: MathJax is bundled (sphinx-mathjax-offline), nothing is fetched from
+the network.
 """
 
+import importlib.util
 import os
 import pathlib
 import re
-import shutil
 import sys
 
 import groupconv
@@ -41,10 +48,9 @@ source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 suppress_warnings = ["myst.header"]   # the pages start below H1 in places, as on GitHub
 
-# notebooks: run the committed ones (they have no outputs); fail on any error
+# notebooks: the labs' pages are made below, already executed
 EXECUTED = os.environ.get("GROUPCONV_EXECUTED_LABS")
-nb_execution_mode = "off" if EXECUTED else "force"
-nb_execution_timeout = 1800   # per cell: a loaded 2-core machine is slow, not hung
+nb_execution_mode = "off"
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 
@@ -203,6 +209,14 @@ def data_docstrings(app, what, name, obj, options, lines) -> None:
             return
 
 
+def _write_widget(app, exception) -> None:
+    """The widget's self-contained page (frames precomputed by groupconv), in the built site."""
+    if exception is None and app.builder.format == "html":
+        from groupconv.widget import write_page
+
+        write_page(pathlib.Path(app.outdir) / "p4_widget.html")
+
+
 def setup(app):
     from pygments.lexers.special import TextLexer
 
@@ -211,14 +225,27 @@ def setup(app):
     app.connect("autodoc-process-docstring", plain_text_docstrings, priority=400)
     app.connect("doctree-read", link_images_to_full_size, priority=600)  # after the collector
     app.connect("html-page-context", fix_source_back_links)
+    app.connect("build-finished", _write_widget)
 
 
-def _copy_labs() -> None:
-    source = pathlib.Path(EXECUTED or HERE.parent / "labs")
+def _lab_pages() -> None:
+    """_labs/NN_topic.ipynb: the student notebook with the executed solution's outputs."""
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("labs_build", HERE.parent / "labs" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
     target = HERE / "_labs"
     target.mkdir(exist_ok=True)
-    for notebook in sorted(source.glob("*_solution.ipynb")):
-        shutil.copyfile(notebook, target / notebook.name.replace("_solution", ""))
+    for source in build.sources():
+        stem = source.stem
+        if EXECUTED:
+            solved = nbformat.read(pathlib.Path(EXECUTED) / f"{stem}_solution.ipynb", 4)
+        else:
+            solved = nbformat.read(build.HERE / f"{stem}_solution.ipynb", 4)
+            build.execute(solved)
+        student = nbformat.read(build.STUDENTS / f"{stem}.ipynb", 4)
+        nbformat.write(build.display(student, solved), target / f"{stem}.ipynb")
 
 
-_copy_labs()
+_lab_pages()

@@ -1,17 +1,16 @@
-"""The ``groupconv`` command line: ``groupconv verify`` (the main job), ``groupconv figures`` and
-``groupconv bench``."""
+"""The ``groupconv`` command line: ``groupconv verify`` (the main job), ``groupconv figures``,
+``groupconv bench`` and ``groupconv labs`` (the course labs' notebooks, handed out)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import json
 import pathlib
 import shutil
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from . import __version__
 from .checks import verify
@@ -24,12 +23,6 @@ def _refuse(command: str, message: str) -> int:
     """An error found while running: one line on stderr, exit status 2."""
     print(f"groupconv {command}: {message}", file=sys.stderr)
     return 2
-
-
-def _closest(name: str, names: Sequence[str]) -> str:
-    """ "; did you mean 'x'?" with the name closest to ``name``, or "."."""
-    close = difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else "."
 
 
 @contextlib.contextmanager
@@ -61,8 +54,8 @@ def _verify(args: argparse.Namespace) -> int:
         rows, seconds = verify.timed_run(seed=args.seed, trials=trials, only=args.only)
     except ValueError as error:
         return _refuse("verify", str(error))
-    if not rows:
-        return _refuse("verify", _unknown_only(args.only))
+    if not rows:   # verify.run refuses a name that names nothing, listing the names
+        return _refuse("verify", f"--only {args.only!r} selects no row of the default groups")
     failed = sum(not r.passed for r in rows)
     if args.json:
         print(json.dumps({"seed": args.seed, "trials": trials, "seconds": seconds,
@@ -71,17 +64,6 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         print(verify.format_table(rows, seconds, args.seed))
     return 1 if failed else 0
-
-
-def _unknown_only(only: str) -> str:
-    """What ``--only`` can name, and the name closest to ``only``."""
-    from .checks.claims import CLAIMS
-    from .groups import P4, registered, symbolic
-
-    groups = sorted(set(registered()))
-    claims = [c.name for c in CLAIMS] + [f"symbolic_{p.claim}" for p in symbolic.all_proofs(P4)]
-    return (f"--only {only!r} names no group and no claim{_closest(only, groups + claims)} "
-            f"The groups: {', '.join(groups)}. The claims: {', '.join(claims)}.")
 
 
 def _self_test(args: argparse.Namespace) -> int:
@@ -103,10 +85,6 @@ def _figures(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from . import viz   # matplotlib only when figures are asked for
 
-    names = list(viz.FIGURES) + ["p4_feature_map_animation"]
-    if args.only is not None and args.only not in names:
-        return _refuse("figures", f"unknown figure {args.only!r}{_closest(args.only, names)} "
-                       f"Choose one of: {', '.join(names)}")
     start = time.perf_counter()
     try:
         with _output_folder(args.out) as out:
@@ -128,9 +106,13 @@ def _where(error: OSError, out: str) -> str:
 def _conformance(args: argparse.Namespace) -> int:
     from . import conformance
 
+    if args.check is not None:
+        return _conformance_check(args)
     start = time.perf_counter()
     try:
-        manifest = conformance.write(args.out, groups=args.groups, seed=args.seed)
+        manifest = conformance.write(args.out, groups=args.groups or list(WALLPAPER),
+                                     seed=args.seed, kinds=args.kinds or conformance.CORRELATIONS,
+                                     variants=args.variants or ())
     except ValueError as error:
         print(f"groupconv conformance: {error}", file=sys.stderr)
         return 2
@@ -139,11 +121,101 @@ def _conformance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conformance_check(args: argparse.Namespace) -> int:
+    """``--check MODULE:FACTORY``: every case through the user's layer; one line per failing
+    case; exit 0 if all agree, 1 if one does not, 2 on a usage error."""
+    import importlib
+    import os
+
+    from . import conformance, testing
+
+    def usage(message: str) -> int:
+        print(f"groupconv conformance --check: {message}", file=sys.stderr)
+        return 2
+
+    module_name, _, factory_name = args.check.partition(":")
+    if not module_name or not factory_name or ":" in factory_name:
+        return usage(f"expected MODULE:FACTORY (e.g. my_layers:factory), got {args.check!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        return usage(f"cannot import {module_name!r}: {type(error).__name__}: {error}")
+    factory = getattr(module, factory_name, None)
+    if not callable(factory):
+        return usage(f"{module_name} has no function {factory_name!r}")
+    convention = args.convention
+    if convention is not None and "," in convention:
+        try:
+            convention = [int(v) for v in convention.split(",")]
+        except ValueError:
+            return usage(f"--convention takes a name or indices such as 0,3,2,1, got "
+                         f"{args.convention!r}")
+    try:
+        cases = conformance.load(args.cases, groups=args.groups, kinds=args.kinds)
+    except ValueError as error:
+        return usage(str(error))
+    if not cases:
+        return usage("no case matches --groups and --kinds")
+    if args.layout is not None or convention is not None:
+        build = factory
+
+        def factory(case):
+            return testing.adapt(build(case), case, layout=args.layout or "split",
+                                 convention=convention or "groupconv")
+        try:
+            testing.adapt(lambda x: x, cases[0], layout=args.layout or "split",
+                          convention=convention or "groupconv")
+        except ValueError as error:
+            return usage(str(error))
+    start = time.perf_counter()
+    results = testing.check_cases(factory, cases, exact=args.exact)
+    seconds = time.perf_counter() - start
+    for result in results:
+        if not result.passed:
+            print(f"FAIL {result.case.id}: {' / '.join(result.diagnosis.splitlines())}")
+    passed = sum(r.passed for r in results)
+    print(f"{passed} of {len(results)} cases agree with groupconv ({seconds:.1f} s)")
+    return 0 if passed == len(results) else 1
+
+
 def _bench(args: argparse.Namespace) -> int:
     from . import bench
 
     bench.main(quick=not args.full, repeats=args.repeats)
     return 0
+
+
+def _labs(args: argparse.Namespace) -> int:
+    from . import labs
+
+    try:
+        written = labs.write(args.out, solutions=args.solutions, install=args.install,
+                             overwrite=args.force)
+    except (OSError, ValueError, TypeError) as error:
+        print(f"groupconv labs: {error}", file=sys.stderr)
+        return 2
+    kind = "solution" if args.solutions else "student"
+    print(f"{len(written)} {kind} notebooks written to {args.out}: "
+          f"{', '.join(p.name for p in written)}")
+    return 0
+
+
+def _add_labs(sub) -> None:
+    p = sub.add_parser("labs", help="hand out the course labs' notebooks",
+                       description="Write the four course labs' student notebooks (shipped with "
+                       "the package) into a folder; --solutions writes the instructor's "
+                       "versions instead, from a clone of the repository. Exits 2 on a usage "
+                       "error or when a notebook is already there.")
+    p.add_argument("--out", required=True, help="the folder to write the notebooks into")
+    p.add_argument("--solutions", action="store_true",
+                   help="the solution notebooks (from the repository's labs/ folder)")
+    p.add_argument("--install", default=None, metavar="REQUIREMENT",
+                   help="what the notebooks' first cell installs on a hosted notebook where "
+                        "groupconv is missing (default: groupconv[labs]); e.g. a wheel's URL")
+    p.add_argument("--force", action="store_true", help="overwrite notebooks already there")
+    p.set_defaults(run=_labs)
 
 
 def _positive(text: str) -> int:
@@ -194,15 +266,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", default=None, help="one figure by name")
     p.add_argument("--dpi", type=_positive, default=100, help="resolution (default 100)")
     p.set_defaults(run=_figures)
-    p = sub.add_parser("conformance", help="write conformance vectors for other libraries",
-                       description="Write inputs, weights and groupconv's outputs of every "
-                       "lifting, group correlation and group convolution case (k 1-5, every "
-                       "padding, non-square, float64) as .npz files with a manifest.json "
-                       "(schema: docs/conformance.md).")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--groups", nargs="+", default=list(WALLPAPER),
-                   help="registered group names (default: the 13 symmorphic wallpaper groups)")
-    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p = sub.add_parser("conformance", help="write conformance vectors, or check a layer "
+                       "against them", description="--out DIR: write inputs, weights, "
+                       "groupconv's outputs and gradients of every case (lifting, group "
+                       "correlation and convolution with k 1-5 and every padding, non-square; "
+                       "--kinds and --variants for more) as .npz files with a manifest.json "
+                       "(schema: docs/conformance.md). --check MODULE:FACTORY: run every "
+                       "shipped case through FACTORY(case), a function of x (MODULE imported "
+                       "from the current folder), print one line per failing case with its "
+                       "diagnosis; exits 0 if all agree, 1 if one does not, 2 on a usage error.")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", help="output folder")
+    target.add_argument("--check", metavar="MODULE:FACTORY",
+                        help="check the layers FACTORY(case) builds against the cases")
+    p.add_argument("--groups", nargs="+", default=None,
+                   help="registered group names (default: the 13 symmorphic wallpaper groups "
+                        "for --out, every shipped group for --check)")
+    p.add_argument("--kinds", nargs="+", default=None, metavar="KIND",
+                   help="lifting, correlation, convolution, subgroup_pool, spatial_pool, "
+                        "batchnorm (default: the correlations for --out, all for --check)")
+    p.add_argument("--variants", nargs="+", default=None, metavar="VARIANT",
+                   help="--out: stride, dilation, bias, all (at k = 3, padding 1)")
+    p.add_argument("--seed", type=_seed, default=0, help="--out: random seed (default 0)")
+    p.add_argument("--cases", default=None, metavar="DIR",
+                   help="--check: the cases of DIR (written by --out) instead of the shipped "
+                        "set")
+    p.add_argument("--layout", default=None,
+                   help="--check: the layout the layers take and return: split (B, C, S, "
+                        "...), flat_cs, flat_sc, last_cs, last_sc (channels last)")
+    p.add_argument("--convention", default=None,
+                   help="--check: the layers' element order: groupconv, groupy, escnn, "
+                        "e2cnn, hexaconv, or indices such as 0,3,2,1")
+    p.add_argument("--exact", action="store_true",
+                   help="--check: ask for bit-for-bit equality on the exact cases")
     p.set_defaults(run=_conformance)
     p = sub.add_parser("bench", help="measure layer speed on this machine against PyTorch",
                        description="Time the fast path's layers (NumPy with and without a "
@@ -211,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="float32 and float64 (default float32)")
     p.add_argument("--repeats", type=_positive, default=5, help="timed repeats (default 5)")
     p.set_defaults(run=_bench)
+    _add_labs(sub)
     return parser
 
 

@@ -43,6 +43,11 @@ def _check_values(values: Any, what: str) -> np.ndarray:
     return arr
 
 
+def _check_map(f: Any, what: str) -> None:
+    if not isinstance(f, FeatureMap):
+        raise TypeError(f"{what} must be a FeatureMap, got {type(f).__name__}")
+
+
 def _lattice_group(group: Any, what: str) -> SemidirectProduct:
     group = get_group(group)
     if not isinstance(group, SemidirectProduct):
@@ -302,15 +307,23 @@ def _box_corner_points(box: Box) -> np.ndarray:
 
 def pointwise(nu: Callable[[np.ndarray], np.ndarray], f: FeatureMap) -> FeatureMap:
     """(nu f)(g) = nu(f(g)) for a nonlinearity with nu(0) = 0 (so the support stays finite)."""
-    zero = np.asarray(nu(np.zeros(1, dtype=f.dtype)))
+    _check_map(f, "pointwise: f")
+    if not callable(nu):
+        raise TypeError(f"pointwise: nu must be a function of an array, got {nu!r}")
+    zero = _check_values(nu(np.zeros(1, dtype=f.dtype)), "pointwise: nu(0)")
     if zero.shape != (1,) or zero[0] != 0:
         raise ValueError("a pointwise nonlinearity on a finite-support feature map must map 0 "
                          f"to 0, got nu(0) = {zero.ravel()[:1]}")
-    return FeatureMap(f.group, nu(f.values), origin=f.origin)
+    values = _check_values(nu(f.values), "pointwise: nu(f)")
+    if values.shape != f.values.shape:
+        raise ValueError(f"pointwise: nu must act entry by entry, keeping the shape "
+                         f"{f.values.shape}, got {values.shape}")
+    return FeatureMap(f.group, values, origin=f.origin)
 
 
 def restrict(f: FeatureMap, box: Box) -> FeatureMap:
     """f on ``box`` only (zero elsewhere): the fixed window of an array-level computation."""
+    _check_map(f, "restrict: f")
     box = _check_box(box, f.group.dim)
     return FeatureMap(f.group, f.on_box(box), origin=tuple(-a for a in box[0]))
 

@@ -16,19 +16,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arguments import integer, number
 from .fast.interpolation import bilinear_weights
+from .fast.validation import real_numpy
 from .groups import hexagon_mask
 
 __all__ = ["BASIS", "cell_centres", "from_image", "to_image"]
 
 #: The plane coordinates (x right, y up) of e1 and e2, as columns.
 BASIS = np.array([[1.0, 0.5], [0.0, np.sqrt(3.0) / 2.0]])
+BASIS.flags.writeable = False
+
+#: The largest square image ``to_image`` draws (pixels on a side).
+MAX_PIXELS = 2**14
 
 
 def cell_centres(size: int, spacing: float = 1.0) -> np.ndarray:
     """(size, size, 2): the plane position (x, y) of every cell of a hexagonal array,
     spacing * (u e1 + v e2), centre at the origin (cells outside the hexagon included)."""
     r = _check_size(size) // 2
+    spacing = number(spacing, "spacing", 0, np.inf, open_low=True)
     u, v = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
     return spacing * np.stack([u, v], axis=-1) @ BASIS.T
 
@@ -38,7 +45,7 @@ def from_image(image: np.ndarray, size: int, spacing: float | None = None) -> np
     cell centres, bilinearly, its centre on the array's centre (zero outside the image and
     outside the hexagon). ``spacing`` is the distance of neighbouring cells in pixels (default:
     the hexagon just fits in the image). Approximate: a resampling."""
-    image = np.asarray(image, dtype=np.float64)
+    image = real_numpy(image, "from_image: image")
     if image.ndim < 2 or min(image.shape[-2:]) < 2:
         raise ValueError(f"from_image takes an image (..., H, W) of at least 2 x 2 pixels, got "
                          f"shape {image.shape}")
@@ -46,8 +53,6 @@ def from_image(image: np.ndarray, size: int, spacing: float | None = None) -> np
     r = _check_size(size) // 2
     if spacing is None:
         spacing = (min(h, w) - 1) / 2 / max(r, 1)
-    if not spacing > 0:
-        raise ValueError(f"spacing must be positive, got {spacing!r}")
     xy = cell_centres(size, spacing).reshape(-1, 2)
     points = np.stack([(h - 1) / 2 - xy[:, 1], (w - 1) / 2 + xy[:, 0]], axis=1)  # y up, rows down
     indices, weights = bilinear_weights(points, (h, w))
@@ -60,18 +65,22 @@ def to_image(values: np.ndarray, pixels: int, spacing: float | None = None,
              fill: float = np.nan) -> np.ndarray:
     """A square image (..., pixels, pixels) of a hexagonal array (..., n, n): each pixel takes
     the value of its nearest cell (``fill`` outside the hexagon). Approximate: for display."""
-    values = np.asarray(values, dtype=np.float64)
-    n = values.shape[-1]
-    if values.ndim < 2 or values.shape[-2] != n:
+    values = real_numpy(values, "to_image: values")
+    if values.ndim < 2 or values.shape[-2] != values.shape[-1]:
         raise ValueError(f"to_image takes hexagonal arrays (..., n, n), got shape {values.shape}")
+    n = values.shape[-1]
     r = _check_size(n) // 2
-    if isinstance(pixels, bool) or not isinstance(pixels, int) or pixels < 1:
-        raise ValueError(f"pixels must be a positive int, got {pixels!r}")
+    pixels = integer(pixels, "pixels", 1, MAX_PIXELS)
+    if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, (int, float, np.integer,
+                                                                    np.floating)):
+        raise TypeError(f"fill must be a real number (NaN by default), got {fill!r}")
     if spacing is None:
-        spacing = (pixels - 1) / 2 / max(r, 1)
+        spacing = max((pixels - 1) / 2 / max(r, 1), 0.5)
+    spacing = number(spacing, "spacing", 0, np.inf, open_low=True)
     rows, cols = np.meshgrid(np.arange(pixels), np.arange(pixels), indexing="ij")
     xy = np.stack([cols - (pixels - 1) / 2, (pixels - 1) / 2 - rows], axis=-1) / spacing
     uv = xy @ np.linalg.inv(BASIS).T                     # fractional axial coordinates
+    uv = np.clip(uv, -(r + 2), r + 2)                    # farther is outside all the same
     u, v = _nearest_cell(uv[..., 0], uv[..., 1])
     inside = np.maximum(np.maximum(np.abs(u), np.abs(v)), np.abs(u + v)) <= r
     picked = values[..., np.clip(u + r, 0, n - 1), np.clip(v + r, 0, n - 1)]
@@ -90,7 +99,6 @@ def _nearest_cell(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _check_size(size: int) -> int:
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1 \
-            or size % 2 == 0:
-        raise ValueError(f"a hexagonal array has an odd side (a centre cell), got {size!r}")
+    """An odd side of at most 2^14 (``hexagon_mask``'s rule), as an int."""
+    hexagon_mask(size)
     return int(size)

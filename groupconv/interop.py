@@ -1,164 +1,447 @@
 """Other libraries' conventions, as data, and converters to and from groupconv's.
 
-A regular feature field in another library is an array (B, C·S, H, W) whose channel c·S + j
-holds the value at that library's group element j; its expanded filter bank, as fed to conv2d,
-is (C_out·S, C_in·S_in, k, k). Conventions differ by the order of the elements (and so by what
-each element index means); all of the conventions below agree with groupconv on the pixel axes
-(row, column), on the sense of the generator rotation (np.rot90(x, 1)) and on correlation as
-what conv2d computes. Derivations and tables: docs/interop.md.
+A regular feature field in another library is an array whose point axis holds the values at
+that library's group elements, in its own order, often flattened with the channels; its
+expanded filter bank, as fed to conv2d / conv3d, is (C_out·S, C_in·S_in, *k^d). Conventions
+differ by the order of the elements (what each index on the point axis means) and by the
+layout of the arrays. Derivations and tables: docs/interop.md.
 
-    groupconv, groupy   element j = groupconv's element j (GrouPy's conventions are these)
-    escnn, e2cnn        C4: j = r, the same. D4: j = 4 f + θ means "flip first, then rotate"
-                        R^θ F, with F the left-right flip = M R^2 (M: groupconv's up-down flip);
-                        R^θ M R^2 = M R^(2-θ), so j -> groupconv's 4 + (2 - θ) mod 4:
-                        SIGMA = [0, 1, 2, 3, 6, 5, 4, 7]
+An element order σ is a permutation of 0..S-1 read in one direction only: **the convention's
+element j is groupconv's element σ[j]**, so a field converts as ours[:, c, σ[j]] =
+theirs[:, c, j]. Every converter takes, as ``convention``, a name (``CONVENTIONS``) or such a
+σ itself (a sequence of S distinct indices, for any registered group, in any dimension). The
+names:
 
-``ELEMENT_ORDER[convention][group]`` is that permutation σ (convention's j -> groupconv's σ[j]),
-``GENERATORS[convention][group]`` the matrices of each named generator in groupconv's (u, v)
-coordinates. ``weights_from_bank`` checks that a bank really is a G-bank, to a relative
-deviation ``tolerance`` (default 1e-6: escnn samples its basis in float32, so its own filters
-break their symmetry by about 1e-7).
+    groupconv           every registered group: σ the identity
+    groupy              z2, p4, p4m: the identity (GrouPy's conventions are groupconv's)
+    escnn, e2cnn        the 13 wallpaper groups (C_N and D_N: element j = f N + θ is
+                        R^θ F^f, "flip first, then rotate"), and for escnn the octahedral
+                        group on R^3 (P432, ``octaOnR3``); measured with escnn 1.0.11 on the
+                        square lattice and on P432, derived on the hexagonal lattice
+    hexaconv            z2, p4, p4m (GrouPy's) and p6, p6m (HexaConv's axial coordinates turn
+                        the other way: element 6m + r is M^m R6^-r)
+
+``ELEMENT_ORDER[convention][group]`` holds σ for every named pair, ``GENERATORS`` the matrices
+each named convention builds its elements from (in groupconv's coordinates: (u, v) = (row,
+column) in 2D). Layouts (``LAYOUTS``): "flat_cs" (B, C·S, *n), the default; "flat_sc"
+(B, S·C, *n); "split" (B, C, S, *n); "last_cs" (B, *n, C·S) and "last_sc" (B, *n, S·C) with
+the channels last (NHWC).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from .arguments import did_you_mean
 from .fast.backend import to_numpy
-from .fast.banks import LatticeBank, filter_bank
-from .groups import Kind, SemidirectProduct, get_group
+from .fast.banks import LatticeBank, bank_for
+from .groups import AffineGroup, Kind, SemidirectProduct, get_group
 
-__all__ = ["CONVENTIONS", "ELEMENT_ORDER", "GENERATORS", "DEFAULT_TOLERANCE", "element_order",
-           "fields_to_groupconv", "fields_from_groupconv", "weights_from_bank",
-           "bank_from_weights"]
+__all__ = ["CONVENTIONS", "ELEMENT_ORDER", "GENERATORS", "LAYOUTS", "DEFAULT_TOLERANCE",
+           "ESCNN_OCTAHEDRAL_AXES", "element_order", "fields_to_groupconv",
+           "fields_from_groupconv", "weights_from_bank", "bank_from_weights"]
 
-CONVENTIONS = ("groupconv", "groupy", "escnn", "e2cnn")
+#: The named conventions (element orders); any permutation of 0..S-1 is one too.
+CONVENTIONS = ("groupconv", "groupy", "escnn", "e2cnn", "hexaconv")
+#: The layouts of regular fields: flat C·S or S·C channels, split (C, S), channels last.
+LAYOUTS = ("flat_cs", "flat_sc", "split", "last_cs", "last_sc")
 
-_IDENTITY = {"z2": [0], "p4": [0, 1, 2, 3], "p4m": [0, 1, 2, 3, 4, 5, 6, 7]}
-_ESCNN = {"z2": [0], "p4": [0, 1, 2, 3], "p4m": [0, 1, 2, 3, 6, 5, 4, 7]}
+_I = ((1, 0), (0, 1))
+_HALF_TURN = ((-1, 0), (0, -1))
+_R = ((0, -1), (1, 0))            # np.rot90(x, 1): the same sense in GrouPy and escnn
+_UP_DOWN = ((-1, 0), (0, 1))      # groupconv's and GrouPy's mirror M
+_LEFT_RIGHT = ((1, 0), (0, -1))   # escnn's default flip (axis pi/2) = M R^2
+_DIAGONAL = ((0, 1), (1, 0))      # S: the mirror across the line u = v
+_R3 = ((-1, -1), (1, 0))          # 120 degrees in axial coordinates
+_R6 = ((0, -1), (1, 1))           # 60 degrees: e1 -> e2
+_ALONG_E1 = ((1, 1), (0, -1))     # the mirror across the line of e1
+_ACROSS_E1 = ((-1, -1), (0, 1))   # the mirror across the line perpendicular to e1
+_R6_CLOCKWISE = ((1, 1), (-1, 0))  # HexaConv's 60-degree turn, R6^-1 on groupconv's arrays
 
-#: convention -> group name -> σ: the convention's element j is groupconv's element σ[j].
-ELEMENT_ORDER: dict[str, dict[str, list[int]]] = {
-    "groupconv": _IDENTITY, "groupy": _IDENTITY, "escnn": _ESCNN, "e2cnn": _ESCNN,
-}
+#: convention -> group -> {generator: matrix in groupconv's coordinates}. escnn and e2cnn
+#: build C_N from "rotation" (by 2 pi / N) and D_N from it and "flip", with element
+#: j = f N + θ = R^θ F^f; GrouPy and HexaConv build p4m / p6m as j = m N + r = M^m R^r.
+GENERATORS: Mapping[str, Mapping[str, Mapping[str, tuple]]] = MappingProxyType({
+    "groupy": MappingProxyType({
+        "z2": MappingProxyType({}),
+        "p4": MappingProxyType({"r": _R}),
+        "p4m": MappingProxyType({"m": _UP_DOWN, "r": _R}),
+    }),
+    "escnn": MappingProxyType({
+        "z2": MappingProxyType({"rotation": _I}),
+        "p2": MappingProxyType({"rotation": _HALF_TURN}),
+        "pm": MappingProxyType({"rotation": _I, "flip": _UP_DOWN}),            # axis 0
+        "cm": MappingProxyType({"rotation": _I, "flip": _DIAGONAL}),           # axis 3 pi / 4
+        "pmm": MappingProxyType({"rotation": _HALF_TURN, "flip": _LEFT_RIGHT}),  # pi / 2
+        "cmm": MappingProxyType({"rotation": _HALF_TURN, "flip": _DIAGONAL}),  # 3 pi / 4
+        "p4": MappingProxyType({"rotation": _R}),
+        "p4m": MappingProxyType({"rotation": _R, "flip": _LEFT_RIGHT}),        # pi / 2
+        "p3": MappingProxyType({"rotation": _R3}),
+        "p3m1": MappingProxyType({"rotation": _R3, "flip": _ACROSS_E1}),       # axis 0
+        "p31m": MappingProxyType({"rotation": _R3, "flip": _ALONG_E1}),        # pi / 2
+        "p6": MappingProxyType({"rotation": _R6}),
+        "p6m": MappingProxyType({"rotation": _R6, "flip": _ALONG_E1}),         # pi / 2
+    }),
+    "hexaconv": MappingProxyType({
+        "z2": MappingProxyType({}),
+        "p4": MappingProxyType({"r": _R}),
+        "p4m": MappingProxyType({"m": _UP_DOWN, "r": _R}),
+        "p6": MappingProxyType({"r": _R6_CLOCKWISE}),
+        "p6m": MappingProxyType({"m": _ACROSS_E1, "r": _R6_CLOCKWISE}),
+    }),
+})
 
-_R = [[0, -1], [1, 0]]           # np.rot90(x, 1): the same sense in every convention here
-_UP_DOWN = [[-1, 0], [0, 1]]     # groupconv's and GrouPy's mirror M
-_LEFT_RIGHT = [[1, 0], [0, -1]]  # escnn's flip F = M R^2
-#: convention -> group name -> {generator: 2x2 matrix acting on (u, v) = (row, column)}.
-GENERATORS: dict[str, dict[str, dict[str, list[list[int]]]]] = {
-    "groupconv": {"p4": {"r": _R}, "p4m": {"m": _UP_DOWN, "r": _R}},
-    "groupy": {"p4": {"r": _R}, "p4m": {"m": _UP_DOWN, "r": _R}},
-    "escnn": {"p4": {"rotation": _R}, "p4m": {"flip": _LEFT_RIGHT, "rotation": _R}},
-    "e2cnn": {"p4": {"rotation": _R}, "p4m": {"flip": _LEFT_RIGHT, "rotation": _R}},
-}
-
-#: Largest relative deviation from a G-bank that ``weights_from_bank`` accepts by default.
-DEFAULT_TOLERANCE = 1e-6
+#: escnn's octaOnR3: its element j (the j-th of ``group.elements``, quaternions, the order of
+#: the regular representation's basis) is groupconv's P432 element σ[j]. Derived from escnn's
+#: standard representation ρ: groupconv's matrix of σ[j] is P ρ(g_j) P^T with P the map from
+#: escnn's (x, y, z) to groupconv's (u, v, w) below; measured against escnn's banks.
+_ESCNN_OCTAHEDRAL = (4, 6, 2, 0, 16, 14, 12, 22, 8, 20, 18, 10, 13, 21, 1, 3, 17, 11, 9, 15,
+                     23, 19, 7, 5)
+#: escnn's (x, y, z) in groupconv's (u, v, w) = (depth, row, column): x = w, y = -v, z = -u
+#: (its X axis runs along the columns, Y up the rows, Z against the depth axis).
+ESCNN_OCTAHEDRAL_AXES = ((0, 0, -1), (0, -1, 0), (1, 0, 0))
 
 
-def element_order(convention: str, group: SemidirectProduct | str) -> np.ndarray:
-    """σ for ``convention`` and ``group``: the convention's element j is groupconv's σ[j]."""
-    if convention not in ELEMENT_ORDER:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+def _from_generators(group_name: str, generators: Mapping[str, tuple], flip_first: bool
+                     ) -> tuple[int, ...]:
+    """σ of a convention whose elements are R^θ F^f (``flip_first``: escnn's j = f N + θ) or
+    M^m R^r (GrouPy's j = m N + r), read off the group's own matrices."""
+    stab = get_group(group_name).stabiliser
+    d = stab.dim
+    mats = {name: np.array(m, dtype=np.int64) for name, m in generators.items()}
+    rotation = mats.get("rotation", mats.get("r", np.eye(d, dtype=np.int64)))
+    flip = mats.get("flip", mats.get("m"))
+    n = next(a for a in range(1, 7) if np.array_equal(np.linalg.matrix_power(rotation, a),
+                                                       np.eye(d, dtype=np.int64)))
+    sigma = []
+    for f in ((0, 1) if flip is not None else (0,)):
+        for theta in range(n):
+            turn = np.linalg.matrix_power(rotation, theta)
+            mirror = np.linalg.matrix_power(flip, f) if flip is not None else \
+                np.eye(d, dtype=np.int64)
+            sigma.append(stab.index_of_matrix(turn @ mirror if flip_first else mirror @ turn))
+    if sorted(sigma) != list(range(stab.order)):
+        raise AssertionError(f"the generators of {group_name} do not give its elements")
+    return tuple(sigma)
+
+
+def _orders() -> Mapping[str, Mapping[str, tuple[int, ...]]]:
+    escnn = {name: _from_generators(name, gens, True) for name, gens in GENERATORS["escnn"].items()}
+    groupy = {name: _from_generators(name, gens, False)
+              for name, gens in GENERATORS["groupy"].items()}
+    hexaconv = {name: _from_generators(name, gens, False)
+                for name, gens in GENERATORS["hexaconv"].items()}
+    return MappingProxyType({
+        "groupy": MappingProxyType(groupy),
+        "escnn": MappingProxyType(dict(escnn, p432=_ESCNN_OCTAHEDRAL)),
+        "e2cnn": MappingProxyType(escnn),
+        "hexaconv": MappingProxyType(hexaconv),
+    })
+
+
+#: convention -> group name (lower case) -> σ: the convention's element j is groupconv's σ[j].
+#: ("groupconv" is the identity on every registered group and is not listed.)
+ELEMENT_ORDER: Mapping[str, Mapping[str, tuple[int, ...]]] = _orders()
+
+#: Largest relative deviation from a G-bank that ``weights_from_bank`` accepts by default:
+#: escnn samples its bases in float32, so its banks are G-banks only to about 1e-6 (up to
+#: 1.2e-6 measured at k = 11; docs/interop.md), and 1e-5 leaves a margin.
+DEFAULT_TOLERANCE = 1e-5
+
+
+def element_order(convention: str | Sequence[int] | np.ndarray,
+                  group: AffineGroup | str) -> np.ndarray:
+    """σ for ``convention`` on ``group``: the convention's element j is groupconv's σ[j].
+
+    Parameters
+    ----------
+    convention : str or sequence of int
+        A name in ``CONVENTIONS`` or an explicit order: S distinct indices 0..S-1, σ itself.
+    group : AffineGroup or str
+        Any registered group (any dimension, lattice or sampled).
+
+    Returns
+    -------
+    numpy.ndarray
+        σ, int64 of length S.
+
+    Examples
+    --------
+    >>> from groupconv import interop
+    >>> interop.element_order("escnn", "p4m").tolist()
+    [0, 1, 2, 3, 6, 5, 4, 7]
+    >>> interop.element_order("hexaconv", "p6").tolist()
+    [0, 5, 4, 3, 2, 1]
+    >>> interop.element_order([0, 3, 2, 1], "pmm").tolist()
+    [0, 3, 2, 1]
+    """
     group = get_group(group)
-    name = group.name.lower()
-    if name not in ELEMENT_ORDER[convention]:
-        raise ValueError(f"the {convention} convention is recorded for "
-                         f"{sorted(ELEMENT_ORDER[convention])}, not {group.name}")
-    return np.array(ELEMENT_ORDER[convention][name], dtype=np.int64)
+    s = group.samples
+    if isinstance(convention, str):
+        if convention == "groupconv":
+            return np.arange(s, dtype=np.int64)
+        if convention not in CONVENTIONS:
+            raise ValueError(f"convention must be one of {CONVENTIONS} or an element order (a "
+                             f"permutation of 0..S-1), got {convention!r}"
+                             f"{did_you_mean(convention, CONVENTIONS)}")
+        name = group.name.lower()
+        if name not in ELEMENT_ORDER[convention]:
+            raise ValueError(f"the {convention} convention is recorded for "
+                             f"{sorted(ELEMENT_ORDER[convention])}, not {group.name}; give the "
+                             f"element order itself (convention=[...], S = {s} indices)")
+        return np.array(ELEMENT_ORDER[convention][name], dtype=np.int64)
+    try:
+        sigma = np.asarray(convention)
+    except (TypeError, ValueError):
+        sigma = np.array([])
+    if sigma.dtype == bool or sigma.dtype.kind not in "iu" or sigma.ndim != 1 or \
+            sorted(sigma.tolist()) != list(range(s)):
+        raise ValueError(f"convention must be one of {CONVENTIONS} or an element order: a "
+                         f"permutation of 0..{s - 1} (S = {s} for {group.name}), got "
+                         f"{convention!r}")
+    return sigma.astype(np.int64)
 
 
-def _array(a: Any, what: str, ndim: int) -> np.ndarray:
+def _array(a: Any, what: str, ndim: int, layout: str) -> np.ndarray:
     arr = to_numpy(a) if hasattr(a, "shape") else np.asarray(a)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{what} must be real numbers, got {arr.dtype}")
     if arr.ndim != ndim:
-        raise ValueError(f"{what} must have {ndim} axes, got shape {arr.shape}")
+        raise ValueError(f"{what} in the layout {layout!r} must have {ndim} axes, got shape "
+                         f"{arr.shape}")
     return arr
 
 
-def fields_to_groupconv(x: Any, convention: str, group: SemidirectProduct | str) -> np.ndarray:
-    """A regular field (B, C·S, H, W) in the convention's element order -> (B, C, S, H, W):
-    out[b, c, σ[j]] = x[b, c·S + j]."""
+def _layout(layout: str) -> str:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    return layout
+
+
+def fields_to_groupconv(x: Any, convention: str | Sequence[int],
+                        group: AffineGroup | str, *, layout: str = "flat_cs") -> np.ndarray:
+    """Regular fields in a convention's element order and layout -> groupconv's
+    (B, C, S, *n): ours[b, c, σ[j]] = theirs' value of channel c at their element j.
+
+    Parameters
+    ----------
+    x : array
+        (B, C·S, *n) for "flat_cs" (channel c·S + j), (B, S·C, *n) for "flat_sc"
+        (channel j·C + c), (B, C, S, *n) for "split", (B, *n, C·S) / (B, *n, S·C) for
+        "last_cs" / "last_sc"; n the group's d spatial sides.
+    convention : str or sequence of int
+        A name or an element order σ (``element_order``).
+    group : AffineGroup or str
+        Any registered group.
+    layout : str
+        One of ``LAYOUTS``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B, C, S, *n).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import interop
+    >>> x = np.arange(2 * 8 * 3 * 3.0).reshape(2, 8, 3, 3)       # C = 2 fields on pmm (S = 4)
+    >>> ours = interop.fields_to_groupconv(x, [0, 3, 2, 1], "pmm")
+    >>> ours.shape, np.array_equal(interop.fields_from_groupconv(ours, [0, 3, 2, 1], "pmm"), x)
+    ((2, 2, 4, 3, 3), True)
+    """
+    group = get_group(group)
     sigma = element_order(convention, group)
-    x = _array(x, "fields", 4)
-    s = len(sigma)
-    if x.shape[1] % s:
-        raise ValueError(f"a regular field on {get_group(group).name} has C·{s} channels, got "
-                         f"{x.shape[1]}")
-    fields = x.reshape(x.shape[0], x.shape[1] // s, s, x.shape[2], x.shape[3])
+    d, s = group.dim, len(sigma)
+    layout = _layout(layout)
+    x = _array(x, "fields", 2 + d + (layout == "split"), layout)
+    if layout == "split":
+        if x.shape[2] != s:
+            raise ValueError(f"fields on {group.name} in the layout 'split' are (B, C, {s}, "
+                             f"*n), got shape {x.shape}")
+        fields = x
+    else:
+        if layout.startswith("last"):
+            x = np.moveaxis(x, -1, 1)
+        if x.shape[1] % s:
+            raise ValueError(f"a regular field on {group.name} has C·{s} channels, got "
+                             f"{x.shape[1]} (shape {x.shape} in the layout {layout!r})")
+        c = x.shape[1] // s
+        fields = x.reshape((x.shape[0], c, s) + x.shape[2:]) if layout.endswith("cs") else \
+            np.swapaxes(x.reshape((x.shape[0], s, c) + x.shape[2:]), 1, 2)
     out = np.empty_like(fields)
     out[:, :, sigma] = fields
     return out
 
 
-def fields_from_groupconv(y: Any, convention: str, group: SemidirectProduct | str) -> np.ndarray:
-    """The inverse of ``fields_to_groupconv``: (B, C, S, H, W) -> (B, C·S, H, W)."""
-    sigma = element_order(convention, group)
-    y = _array(y, "fields", 5)
-    if y.shape[2] != len(sigma):
-        raise ValueError(f"fields on {get_group(group).name} have S = {len(sigma)}, got shape "
-                         f"{y.shape}")
-    return y[:, :, sigma].reshape(y.shape[0], -1, y.shape[3], y.shape[4])
+def fields_from_groupconv(y: Any, convention: str | Sequence[int],
+                          group: AffineGroup | str, *, layout: str = "flat_cs") -> np.ndarray:
+    """The inverse of ``fields_to_groupconv``: groupconv's (B, C, S, *n) -> the convention's
+    element order and ``layout``.
 
+    Parameters
+    ----------
+    y : array
+        (B, C, S, *n).
+    convention, group, layout
+        As in ``fields_to_groupconv``.
 
-def _kind(kind: str) -> bool:
-    if Kind.parse(kind) is Kind.CONVOLUTION:
-        raise ValueError(f"kind must be 'lifting' or 'correlation', got {kind!r}")
-    return Kind.parse(kind) is Kind.LIFTING
+    Returns
+    -------
+    numpy.ndarray
+        The fields in ``layout``.
 
-
-def bank_from_weights(w: Any, convention: str, group: SemidirectProduct | str,
-                      kind: str) -> np.ndarray:
-    """groupconv weights (C_out, C_in, [S,] k, k) -> the convention's expanded bank
-    (C_out·S, C_in·S_in, k, k), as its conv2d takes it."""
-    lifting = _kind(kind)
-    sigma = element_order(convention, group)
-    w = _array(w, "weights", 4 if lifting else 5)
-    bank = filter_bank(w, group)                   # (C_out, S, C_in, S_in, k, k), ours
-    bank = bank[:, sigma]                          # output orientation j of the convention
-    if not lifting:
-        bank = bank[:, :, :, sigma]
-    c_out, s, c_in, s_in, k = bank.shape[0], bank.shape[1], bank.shape[2], bank.shape[3], \
-        bank.shape[-1]
-    return bank.reshape(c_out * s, c_in * s_in, k, k)
-
-
-def weights_from_bank(bank: Any, convention: str, group: SemidirectProduct | str, kind: str,
-                      *, tolerance: float = DEFAULT_TOLERANCE) -> np.ndarray:
-    """The convention's expanded bank (C_out·S, C_in·S_in, k, k) -> groupconv weights
-    (C_out, C_in, [S,] k, k): the slices of the identity's output orientation. The bank must be
-    a G-bank: every other slice the transformed filter; a relative deviation (max |bank -
-    expand(w)| / max |bank|) above ``tolerance`` is a ValueError that says how far it is."""
-    lifting = _kind(kind)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import interop
+    >>> y = np.zeros((1, 3, 8, 5, 5))
+    >>> interop.fields_from_groupconv(y, "escnn", "p4m", layout="last_cs").shape
+    (1, 5, 5, 24)
+    """
     group = get_group(group)
     sigma = element_order(convention, group)
-    bank = _array(bank, "bank", 4)
-    s = len(sigma)
+    d, s = group.dim, len(sigma)
+    layout = _layout(layout)
+    y = _array(y, "fields", 3 + d, "split")
+    if y.shape[2] != s:
+        raise ValueError(f"fields on {group.name} have S = {s}: (B, C, {s}, *n), got shape "
+                         f"{y.shape}")
+    theirs = y[:, :, sigma]
+    if layout == "split":
+        return theirs
+    if layout.endswith("sc"):
+        theirs = np.swapaxes(theirs, 1, 2)
+    flat = theirs.reshape((y.shape[0], -1) + y.shape[3:])
+    return np.moveaxis(flat, 1, -1) if layout.startswith("last") else flat
+
+
+def _kind(kind: str) -> Kind:
+    parsed = Kind.parse(kind)
+    if parsed is Kind.CONVOLUTION:
+        raise ValueError(f"kind must be 'lifting' or 'correlation', got {kind!r}")
+    return parsed
+
+
+def bank_from_weights(w: Any, convention: str | Sequence[int], group: AffineGroup | str,
+                      kind: str) -> np.ndarray:
+    """groupconv weights (C_out, C_in, [J,] *k^d) -> the convention's expanded bank
+    (C_out·S, C_in·S_in, *K^d), as its conv2d / conv3d takes it: output channel o·S + j for
+    their element j, input channel c·S_in + j'.
+
+    Parameters
+    ----------
+    w : array
+        Lifting weights (C_out, C_in, *k^d) or group weights (C_out, C_in, J, *k^d).
+    convention : str or sequence of int
+        A name or an element order σ.
+    group : AffineGroup or str
+        Any registered group (a sampled group's bank is its interpolated filters, K >= k).
+    kind : str
+        "lifting" or "correlation".
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import interop
+    >>> w = np.random.default_rng(0).normal(size=(3, 2, 8, 3, 3))
+    >>> interop.bank_from_weights(w, "escnn", "p4m", "correlation").shape
+    (24, 16, 3, 3)
+    """
+    parsed = _kind(kind)
+    group = get_group(group)
+    sigma = element_order(convention, group)
+    d, s = group.dim, len(sigma)
+    w = _array(w, "weights", 2 + d + (parsed is Kind.CORRELATION), "weights")
+    bank = bank_for(group, parsed)
+    expanded = np.asarray(to_numpy(bank.expand(w if w.dtype.kind == "f" else
+                                               w.astype(np.float64))))
+    c_out, c_in = w.shape[0], w.shape[1]
+    s_in = bank.input_space.samples
+    size = expanded.shape[1]
+    # engine layout (C_out S, *K^d, C_in S_in) -> (C_out, S, C_in, S_in, *K^d)
+    grouped = np.moveaxis(expanded.reshape((c_out, s) + (size,) * d + (c_in, s_in)),
+                          (-2, -1), (2, 3))
+    grouped = grouped[:, sigma]
+    if parsed is Kind.CORRELATION:
+        grouped = grouped[:, :, :, sigma]
+    return grouped.reshape((c_out * s, c_in * s_in) + (size,) * d)
+
+
+def weights_from_bank(bank: Any, convention: str | Sequence[int],
+                      group: SemidirectProduct | str, kind: str, *,
+                      tolerance: float = DEFAULT_TOLERANCE) -> np.ndarray:
+    """The convention's expanded bank (C_out·S, C_in·S_in, *k^d) -> groupconv weights
+    (C_out, C_in, [S,] *k^d): the slices of the identity's output orientation.
+
+    The bank must be a G-bank: every other slice the transformed filter; a relative deviation
+    (max |bank - expand(w)| / max |bank|) above ``tolerance`` is a ValueError that says how far
+    it is. Lattice groups only (a sampled group's bank is interpolated: its weights are not
+    slices of it).
+
+    Parameters
+    ----------
+    bank : array
+        (C_out·S, C_in·S_in, *k^d), output channel o·S + j for the convention's element j.
+    convention : str or sequence of int
+        A name or an element order σ.
+    group : SemidirectProduct or str
+        A lattice group Z^d x| H.
+    kind : str
+        "lifting" or "correlation".
+    tolerance : float
+        The largest relative deviation from a G-bank accepted (default ``DEFAULT_TOLERANCE``).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import interop
+    >>> w = np.random.default_rng(0).normal(size=(3, 2, 4, 3, 3))
+    >>> bank = interop.bank_from_weights(w, [0, 3, 2, 1], "p4", "correlation")
+    >>> np.array_equal(interop.weights_from_bank(bank, [0, 3, 2, 1], "p4", "correlation"), w)
+    True
+    """
+    parsed = _kind(kind)
+    group = get_group(group)
+    if not isinstance(group, SemidirectProduct):
+        raise ValueError(f"weights_from_bank reads the weights off a lattice group's bank; "
+                         f"{group.name}'s bank is interpolated (give a lattice group)")
+    sigma = element_order(convention, group)
+    d, s = group.dim, len(sigma)
+    bank = _array(bank, "bank", 2 + d, "bank")
+    lifting = parsed is Kind.LIFTING
     s_in = 1 if lifting else s
-    if bank.shape[0] % s or bank.shape[1] % s_in or bank.shape[2] != bank.shape[3]:
-        raise ValueError(f"a {kind} bank on {group.name} has shape (C_out·{s}, C_in·{s_in}, k, "
-                         f"k), got {bank.shape}")
+    k = bank.shape[-1]
+    if bank.shape[0] % s or bank.shape[1] % s_in or set(bank.shape[2:]) != {k}:
+        raise ValueError(f"a {parsed.value} bank on {group.name} has shape (C_out·{s}, "
+                         f"C_in·{s_in}, {', '.join(['k'] * d)}), got {bank.shape}")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
             not 0 <= tolerance < np.inf:
         raise ValueError(f"tolerance must be a non-negative number, got {tolerance!r}")
-    k = bank.shape[-1]
-    theirs = bank.reshape(bank.shape[0] // s, s, bank.shape[1] // s_in, s_in, k, k)
+    theirs = bank.reshape((bank.shape[0] // s, s, bank.shape[1] // s_in, s_in) + (k,) * d)
     ours = np.empty_like(theirs)
     ours[:, sigma] = theirs                        # ours[:, σ[j]] = theirs[:, j]
     if not lifting:
         theirs, ours = ours, np.empty_like(ours)
         ours[:, :, :, sigma] = theirs              # and the input orientations likewise
     w = ours[:, 0, :, 0] if lifting else ours[:, 0]
-    expanded = LatticeBank(group, Kind.LIFTING if lifting else Kind.CORRELATION
-                           ).expand_groupy(w)
+    expanded = LatticeBank(group, parsed).expand_groupy(w)
     scale = float(np.abs(bank).max()) or 1.0
     deviation = float(np.abs(expanded - ours).max()) / scale
     if deviation > tolerance:
-        raise ValueError(f"the bank is not a {group.name} {kind} bank in the {convention} "
+        raise ValueError(f"the bank is not a {group.name} {parsed.value} bank in the given "
                          f"convention: its slices differ from the transformed filter by "
                          f"{deviation:.2e} relative (tolerance {tolerance:g})")
     return w

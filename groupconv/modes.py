@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["PADDING", "padding_of", "output_size", "check_size"]
+import numpy as np
+
+from .arguments import did_you_mean, integer
+
+__all__ = ["PADDING", "MAX_KERNEL", "padding_of", "output_size", "check_size"]
+
+#: The largest kernel side a correlation takes.
+MAX_KERNEL = 2**20
 
 #: Zero padding on each side in each named mode, for a kernel of size k.
 PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda k: k - 1}
@@ -22,10 +29,11 @@ PADDING = {"valid": lambda k: 0, "same": lambda k: k // 2, "full": lambda k: k -
 
 def padding_of(mode: str | int, k: int) -> int:
     """Zero padding on each side: "valid" 0, "same" k // 2, "full" k - 1, or an int in 0..k-1."""
+    k = integer(k, "the kernel size k", 1, MAX_KERNEL)
     if isinstance(mode, str):
         if mode not in PADDING:
             raise ValueError(f"mode must be 'valid', 'same', 'full' or a padding in 0..{k - 1}, "
-                             f"got {mode!r}")
+                             f"got {mode!r}{did_you_mean(mode, list(PADDING))}")
         return PADDING[mode](k)
     if isinstance(mode, bool) or not isinstance(mode, int) or not 0 <= mode <= k - 1:
         raise ValueError(f"mode must be 'valid', 'same', 'full' or a padding in 0..{k - 1}, "
@@ -41,6 +49,11 @@ def output_size(n: int, k: int, p: int) -> int:
 def check_size(shape: Sequence[int], k: int, p: int) -> tuple[int, ...]:
     """The output's spatial shape, or a ValueError unless a k^d kernel with padding p leaves an
     output pixel on every axis."""
+    k = integer(k, "the kernel size k", 1, MAX_KERNEL)
+    p = integer(p, "the padding", 0, k - 1)
+    if not isinstance(shape, Sequence) or any(isinstance(n, bool) or not isinstance(
+            n, (int, np.integer)) or n < 0 for n in shape):
+        raise TypeError(f"shape must be a sequence of sizes (non-negative ints), got {shape!r}")
     out = tuple(output_size(int(n), k, p) for n in shape)
     if min(out, default=1) < 1:
         need = k - 2 * p

@@ -24,6 +24,7 @@ drawn through pyplot's global state.
 
 from __future__ import annotations
 
+import os
 import pathlib
 import time
 from collections.abc import Callable
@@ -33,11 +34,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch
 
+from .arguments import did_you_mean, integer, number
 from .checks import equivariance as eq
 from .fast.action import project, transform
 from .fast.banks import filter_bank
 from .fast.correlate import group_correlation, lifting_correlation
 from .fast.interpolation import kernel_operators
+from .fast.validation import real_numpy
 from .feature_maps import FeatureMap, L, restrict
 from .groups import (
     D4, P4, P4M, P6, SE2, WALLPAPER, Z2, ScaleTranslation, Space, describe, get_group, hexagon_mask,
@@ -58,9 +61,10 @@ _ROTATION_LABELS = ["0°", "90°", "180°", "270°"]
 
 
 def _image(image: np.ndarray | None, size: int) -> np.ndarray:
+    size = integer(size, "size", 1, 4096)
     if image is None:
         return grace_hopper(size)
-    image = np.asarray(image, dtype=np.float64)
+    image = real_numpy(image, "image")
     if image.ndim != 2 or image.shape[0] != image.shape[1] or image.shape[0] < 8:
         raise ValueError(f"image must be a square 2D array of at least 8 x 8 pixels, "
                          f"got shape {image.shape}")
@@ -159,6 +163,7 @@ def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None 
     from matplotlib.animation import FuncAnimation, PillowWriter
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    fps, dpi = integer(fps, "fps", 1, 60), integer(dpi, "dpi", 10, 600)
     base = _image(image, size)
     pad = 6
     canvas = np.pad(base, pad, mode="edge")
@@ -256,6 +261,10 @@ def p4m_filter() -> Figure:
 def se2_pipeline(image: np.ndarray | None = None, size: int = 64, n: int = 8) -> Figure:
     """The lecture's picture: 2D input -> lifting with N rotated kernels -> SE(2) feature map
     (a stack of orientation slices) -> a group correlation layer -> projection over H (max)."""
+    n = integer(n, "n", 2, 16)
+    if n % 2:
+        raise ValueError(f"se2_pipeline draws the N orientations in two rows: n must be even, "
+                         f"got {n}")
     image = _image(image, size)
     k = 5
     kernel = np.outer([0.0, -1.0, 0.0, 1.0, 0.0], [1.0, 2.0, 3.0, 2.0, 1.0]) / 9  # dark-to-light
@@ -321,6 +330,10 @@ def boundary_effect(image: np.ndarray | None = None, size: int = 32,
     literal sums (zero everywhere): translation equivariance holds exactly only when nothing
     is cut off."""
     image = _image(image, size)
+    if not isinstance(shift, (tuple, list)) or len(shift) != 2:
+        raise TypeError(f"shift must be a pair of ints (u, v), got {shift!r}")
+    shift = tuple(integer(t, f"shift[{i}]", -image.shape[0], image.shape[0])
+                  for i, t in enumerate(shift))
     f = FeatureMap(Z2, image[None])                       # support: the image's box
     psi = FeatureMap(Z2, EDGE[None], origin="centre")
     t = Z2.element(u=shift[0], v=shift[1])
@@ -357,6 +370,9 @@ def equivariance_vs_angle(image: np.ndarray | None = None, size: int = 48,
     the input rotation angle, and the cost of the interpolation alone (groupconv.equivariance)."""
     if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= 360:
         raise ValueError(f"step must be an int number of degrees in 1..360, got {step!r}")
+    if not isinstance(ns, (tuple, list)) or not 1 <= len(ns) <= 8:
+        raise TypeError(f"ns must be a tuple of 1 to 8 numbers of orientations, got {ns!r}")
+    ns = tuple(integer(n, "ns[i]", 1, 64) for n in ns)
     image = _image(image, size)
     angles = np.arange(0, 361, step)
     radius = image.shape[0] / 2 - 3 * 2 - 2    # the networks' receptive field stays inside
@@ -398,6 +414,11 @@ def scale_translation(size: int = 72, radii: tuple[float, ...] = (2.0, 4.0, 8.0)
                       n_scales: int = 4) -> Figure:
     """Responses of a centre-surround kernel k_s(x) = k~(x / s) / s^2 to discs of several radii,
     at each position and scale (base 2): each disc answers most at the scale that fits it."""
+    size = integer(size, "size", 16, 1024)
+    n_scales = integer(n_scales, "n_scales", 1, 6)
+    if not isinstance(radii, (tuple, list)) or not 1 <= len(radii) <= 8:
+        raise TypeError(f"radii must be a tuple of 1 to 8 disc radii, got {radii!r}")
+    radii = tuple(number(r, "radii[i]", 0, size / 2, open_low=True) for r in radii)
     image, _ = _circles(size, list(radii))
     k = 5
     c = np.arange(k) - k // 2
@@ -528,7 +549,7 @@ def p6_filter(seed: int = 3) -> Figure:
     """A filter on p6 (six 7-cell hexagonal kernels, one per orientation t) and its filter
     bank: row s is L_{r^s} psi, each kernel turned by 60 s degrees and the orientations
     shifted by s."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(integer(seed, "seed", 0))
     w = rng.standard_normal((1, 1, 6, 3, 3))
     bank = filter_bank(w, P6)[0, :, 0]                     # (S_out, S_in, 3, 3)
     limit = np.abs(bank).max()
@@ -650,6 +671,7 @@ def cubic_feature_map(size: int = 9) -> Figure:
     """The P432 lifting of a chiral shape and of the shape turned by a quarter turn r about w:
     the 24 orientation channels' strongest responses (max over the volume) are the same numbers,
     permuted: channel t of the turned input is channel idx(r^-1 h_t) of the upright one."""
+    size = integer(size, "size", 3, 33)
     group = get_group("P432")
     volume = _chiral_volume(size)
     kernel = _chiral_volume(3) - 0.2                            # the shape, as a filter
@@ -703,13 +725,21 @@ def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: 
              progress: Callable[[str], None] = print) -> list[pathlib.Path]:
     """Write every figure (or ``only`` one) as <name>.png, and p4_feature_map.gif, into ``out``;
     one progress line per figure."""
-    if only is not None and only not in FIGURES and only != "p4_feature_map_animation":
-        raise ValueError(f"unknown figure {only!r}; the figures are: "
-                         f"{', '.join(list(FIGURES) + ['p4_feature_map_animation'])}")
+    names = list(FIGURES) + ["p4_feature_map_animation"]
+    if only is not None and only not in names:
+        raise ValueError(f"unknown figure {only!r}{did_you_mean(only, names)}; the figures are: "
+                         f"{', '.join(names)}")
+    dpi = integer(dpi, "dpi", 10, 600)
     out = pathlib.Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"the output folder {str(out)!r} is a file; name a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"the output folder {str(out)!r} cannot be made: "
+                         f"{error.strerror or error}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"the output folder {str(out)!r} is not writable")
     written = []
     for name, make in FIGURES.items():
         if only in (None, name):

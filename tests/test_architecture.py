@@ -20,10 +20,10 @@ PACKAGE = pathlib.Path(groupconv.__file__).parent
 
 #: Layer of every module, bottom (0) to top; a module may import only from its layer or below.
 LAYERS = {
-    "caching": 0, "modes": 0, "images": 0,
+    "arguments": 0, "caching": 0, "modes": 0, "images": 0,
     "groups": 1, "feature_maps": 2, "literal": 3, "fast": 4, "nn": 5, "hexagonal": 6,
-    "interop": 6, "checks": 7, "viz": 8, "cli": 8, "bench": 8, "conformance": 8,
-    "__main__": 8,
+    "interop": 6, "checks": 7, "viz": 8, "cli": 8, "bench": 8, "conformance": 8, "labs": 8,
+    "widget": 8, "testing": 8, "__main__": 8,
 }
 
 

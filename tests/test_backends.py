@@ -114,6 +114,30 @@ def test_torch_native_path_equals_numpy(group, kind, mode, k, dtype, seed):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_torch_correlates_and_never_convolves(d):
+    """torch's native path (conv1d/2d/3d and their weight gradients) against the generic engine
+    on kernels with no symmetry, for every padding: a kernel flipped on its way to torch (a
+    convolution instead of the correlation) fails on every entry."""
+    torch = pytest.importorskip("torch")
+    from groupconv.fast import engine
+
+    rng = np.random.default_rng(d)
+    x = rng.standard_normal((2, 3) + (5, 6, 4)[:d])
+    w = rng.standard_normal((2,) + (3,) * d + (3,))
+    for p in range(3):
+        expected = engine.correlate(x, w, p)
+        got = engine.correlate(torch.from_numpy(x), torch.from_numpy(w), p)
+        assert isinstance(got, torch.Tensor)
+        # float64 sums of at most 81 products, in two orders
+        assert np.abs(got.numpy() - expected).max() <= 1e-12 * np.abs(expected).max()
+        dy = rng.standard_normal(expected.shape)
+        dw = engine.weight_gradient(x, dy, 3, p)
+        got_dw = engine.weight_gradient(torch.from_numpy(x), torch.from_numpy(dy), 3, p)
+        assert np.abs(got_dw.numpy() - dw).max() <= 1e-12 * np.abs(dw).max()
+
+
+@pytest.mark.torch
 def test_torch_autograd_equals_the_layers_backward():
     """A torch gradient through the bank gather and conv2d equals nn's backward (float64)."""
     torch = pytest.importorskip("torch")

@@ -102,15 +102,13 @@ def test_each_subcommand_reports_a_bad_option_with_its_own_usage(command, capsys
 
 
 def test_verify_only_names_what_it_can_name(capsys):
-    """An --only that names nothing: one line with the closest name and every valid one."""
+    """An --only that names nothing: one line with the closest names and every valid one."""
     assert cli.main(["verify", "--only", "lifting_equivarance"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert "did you mean 'lifting_equivariance'?" in err
+    assert err.startswith("groupconv verify: ") and err.count("\n") == 1
+    assert "did you mean 'lifting_equivariance'" in err
     for name in ("p4m", "p6m", "se2_8", "fast_equals_literal", "symbolic_associativity"):
         assert name in err
-    assert cli.main(["verify", "--only", "zzzz"]) == 2
-    assert "no group and no claim. The groups: " in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("options, trials", [(["--quick"], 1), (["--trials", "2"], 2)])

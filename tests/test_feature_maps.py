@@ -88,6 +88,19 @@ def test_relative_error_measures_differences():
     assert relative_error(f, f) == 0.0
 
 
+def test_relative_error_compares_on_the_union_of_overlapping_boxes():
+    """Supports that overlap but differ: read on one map's box alone, the maps would agree
+    (or differ by half as much)."""
+    f = FeatureMap(Z2, np.ones((1, 2, 2)))                    # box (0, 0)..(1, 1)
+    wider = np.ones((1, 2, 3))
+    wider[0, :, 2] = 5.0
+    g = FeatureMap(Z2, wider)                                 # f, and a column beyond f's box
+    assert relative_error(f, g) == relative_error(g, f) == 1.0    # |f - g| = 5 = max |g|
+    h = FeatureMap(Z2, np.full((1, 2, 2), 2.0), origin=(-1, -1))  # box (1, 1)..(2, 2)
+    # on f's box max |f - h| = 1; at (2, 2), where only h lives, 2 = max |h|
+    assert relative_error(f, h) == relative_error(h, f) == 1.0
+
+
 # ---------------------------------------------------------------- bad input
 def test_bad_feature_maps():
     with pytest.raises(ValueError, match=r"shape \(C, 4, H, W\), got shape \(2, 3, 3\)"):

@@ -1,12 +1,14 @@
 """Every reproducer of the hardening issue: each refuses with a ValueError or TypeError that
 names what was expected and what came, or answers exactly."""
 
+import re
+
 import numpy as np
 import pytest
 
 import groupconv
 from groupconv import P4, SE2, Z2, PointGroup, ScaleTranslation, nn
-from groupconv.feature_maps import FeatureMap, box_of, relative_error
+from groupconv.feature_maps import FeatureMap, box_of, relative_error, restrict
 
 
 def test_the_group_law_never_wraps():
@@ -85,7 +87,8 @@ def test_layers_refuse_complex_and_compute_integers_as_float64():
         layer(np.ones((1, 1, 5, 5), np.complex64))
     with pytest.raises(TypeError, match="got complex64"):
         nn.ReLU()(np.ones(3, np.complex64))
-    with pytest.raises(ValueError, match="SpatialPool size must be a positive int, got -3"):
+    with pytest.raises(ValueError, match=r"SpatialPool size must be an int in 1\.\.1048576, "
+                                         r"got -3"):
         nn.SpatialPool(-3)
 
 
@@ -135,15 +138,22 @@ def test_one_dtype_rule_for_every_group(fast):
 
 @pytest.mark.parametrize("size", [29, 31, 33])
 def test_networks_refuse_sizes_where_invariance_is_not_exact(size):
-    net = nn.p4cnn(width=4)
-    with pytest.raises(ValueError, match=rf"layer 6, SpatialPool.*got {size - 4}x{size - 4}"):
-        net(np.zeros((1, 1, size, size), np.float32))
+    with pytest.raises(ValueError, match=rf"P4CNN takes inputs \(B, 1, n, n\) with n even and at "
+                                         rf"least 28: got shape \(1, 1, {size}, {size}\)$"):
+        nn.p4cnn(width=4)(np.zeros((1, 1, size, size), np.float32))
+    # the same layers in a network that does not know its sizes: the pooling layer refuses,
+    # and the message says what the input became there
+    with pytest.raises(ValueError, match=rf"layer 6, SpatialPool.*got {size - 4}x{size - 4} "
+                                         rf"\(the input, of shape \(1, 1, {size}, {size}\), "
+                                         rf"reaches layer 6 as \(1, 4, 4, {size - 4}, "
+                                         rf"{size - 4}\)\)"):
+        nn.Sequential(nn.p4cnn(width=4).layers)(np.zeros((1, 1, size, size), np.float32))
 
 
 def test_errors_inside_a_network_name_the_layer():
     with pytest.raises(ValueError, match=r"layer 19, BankConv\(LatticeBank\(P4, correlation\).*"
                                          r"needs an input of at least 4x4 pixels, got 3x3"):
-        nn.p4cnn(width=4)(np.zeros((1, 1, 26, 26), np.float32))
+        nn.Sequential(nn.p4cnn(width=4).layers)(np.zeros((1, 1, 26, 26), np.float32))
 
 
 def test_cli_usage_errors_exit_2_in_one_line(tmp_path, capsys):
@@ -164,3 +174,385 @@ def test_equivariance_vs_angle_refuses_a_too_small_image():
 
     with pytest.raises(ValueError, match=r"at least 24 x 24 pixels .*got 16 x 16"):
         viz.equivariance_vs_angle(None, size=16, ns=(4,), step=90)
+
+
+# ------------------------------------------------ the fuzz's root causes (issue 24)
+def test_hexagonal_conversions_take_real_arrays_and_positive_spacings():
+    from groupconv import hexagonal
+
+    with pytest.raises(ValueError, match=r"hexagonal arrays \(\.\.\., n, n\), got shape \(\)"):
+        hexagonal.to_image(np.float64(1.0), 16)
+    with pytest.raises(ValueError, match=r"spacing must be in \(0, inf\], got 0\.0"):
+        hexagonal.to_image(np.ones((3, 3)), 5, spacing=0.0)
+    with pytest.raises(TypeError, match="to_image: values must be real numbers.*complex128"):
+        hexagonal.to_image(np.ones((3, 3), complex), 5)
+    with pytest.raises(TypeError, match="fill must be a real number.*got 'a'"):
+        hexagonal.to_image(np.ones((3, 3)), 5, fill="a")
+    with pytest.raises(TypeError, match="from_image: image must be real numbers.*complex128"):
+        hexagonal.from_image(np.ones((5, 5), complex), 3)
+    with pytest.raises(ValueError, match="spacing must be a finite number"):
+        hexagonal.from_image(np.ones((5, 5)), 3, spacing=np.inf)
+    assert np.isnan(hexagonal.to_image(np.ones((3, 3)), 1, fill=np.nan)).sum() == 0  # 1 pixel
+    # a spacing so small that every pixel lies far outside the hexagon: fill, not garbage
+    assert np.isnan(hexagonal.to_image(np.ones((3, 3)), 5, spacing=1e-300)).sum() == 24
+
+
+def test_boxes_near_2_to_the_63_are_refused():
+    f = FeatureMap(Z2, np.ones((1, 2, 2)))
+    with pytest.raises(ValueError, match=r"-2\^40\.\.2\^40"):
+        restrict(f, ((2**63 - 2, 0), (2**63 - 1, 0)))
+    with pytest.raises(ValueError, match=r"-2\^40\.\.2\^40"):
+        f.on_box(((-2**63, 0), (-2**63 + 1, 0)))
+
+
+def test_minibatches_check_their_arguments():
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator, got int"):
+        list(nn.minibatches(10, 3, 0))
+    with pytest.raises(ValueError, match=r"n must be an int in 0\.\.1099511627776, got -1"):
+        list(nn.minibatches(-1, 3, np.random.default_rng()))
+    with pytest.raises(ValueError, match=r"batch_size must be an int in 1\.\.10000000, got 0"):
+        list(nn.minibatches(10, 0, np.random.default_rng()))
+    assert [len(b) for b in nn.minibatches(10, 4, np.random.default_rng(0))] == [4, 4, 2]
+
+
+@pytest.mark.parametrize("optimizer", [nn.SGD, nn.Adam])
+def test_optimisers_need_one_gradient_per_parameter_and_finite_rates(optimizer):
+    name = optimizer.__name__
+    with pytest.raises(ValueError, match=rf"{name}.step: grads must hold a gradient for every "
+                                         rf"parameter; missing \['w'\]"):
+        optimizer(dict(w=np.ones(3))).step({})
+    with pytest.raises(ValueError, match=r"the gradient of 'w' must have the parameter's "
+                                         r"shape \(3,\), got shape \(1,\)"):
+        optimizer(dict(w=np.ones(3))).step({"w": np.ones(1)})       # no broadcasting
+    with pytest.raises(TypeError, match="the gradient of 'w' must be an array of real floats"):
+        optimizer(dict(w=np.ones(3))).step({"w": np.ones(3, complex)})
+    for lr in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=rf"{name} lr must be a finite number in \(0, inf\)"):
+            optimizer(dict(w=np.ones(3)), lr=lr)
+
+
+def test_gradient_checks_check_their_arguments_and_restore_running_statistics():
+    layer = nn.LiftingConv("p4", 1, 1, 3, dtype=np.float64, rng=0)
+    x = np.random.default_rng(0).standard_normal((2, 1, 5, 5))
+    with pytest.raises(ValueError, match=r"eps must be in \(0, 0\.01\], got 0\.0"):
+        nn.check_gradients(layer, x, eps=0.0)
+    with pytest.raises(TypeError, match="x must be a float64 NumPy array.*got NoneType"):
+        nn.check_gradients(layer, None)
+    # training-mode forwards replace batch normalisation's statistics: they come back after
+    net = nn.Sequential([layer, nn.BatchNorm(1, dtype=np.float64)])
+    before = {name: np.array(value) for name, value in net.buffer_values().items()}
+    nn.check_gradients(net, x)
+    for name, value in net.buffer_values().items():
+        assert np.array_equal(value, before[name]), name
+
+
+def test_sampled_groups_refuse_sizes_and_counts_before_allocating():
+    """The reproducers named se2.rotation_operators and scale.scale_operators; their successors
+    are the groups' constructors and ``fast.interpolation.kernel_operators``."""
+    import tracemalloc
+
+    from groupconv.fast.interpolation import image_tables, kernel_operators
+
+    with pytest.raises(ValueError, match=r"k must be an int in 1\.\.4096, got -3"):
+        kernel_operators(SE2(4), -3)
+    with pytest.raises(ValueError, match=r"k must be an int in 1\.\.4096, got 0"):
+        kernel_operators(SE2(4), 0)
+    with pytest.raises(TypeError, match="group must be a group object.*got str"):
+        kernel_operators("se2_8", 3)
+    with pytest.raises(ValueError, match="orientations, at most 4096, got 0"):
+        SE2(0)
+    with pytest.raises(ValueError, match="base must be a finite number > 1, got 1.0"):
+        ScaleTranslation(1.0)
+    with pytest.raises(ValueError, match=r"n_scales must be an int in 1\.\.16"):
+        ScaleTranslation(2.0, n_scales=2**63)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="largest scale 1e\\+20: its kernels would need grids"):
+            groupconv.lifting_correlation(np.ones((1, 1, 9, 9)), np.ones((1, 1, 3, 3)),
+                                          ScaleTranslation(1e10))
+        with pytest.raises(ValueError, match="would take .* GiB, more than 1 GiB"):
+            kernel_operators(SE2(4), 1000)
+        with pytest.raises(ValueError, match="would take .* GiB, more than 1 GiB"):
+            kernel_operators(ScaleTranslation(2.0, n_scales=4), 100)
+        with pytest.raises(ValueError, match=r"shape 1000000 x 1000000 has more than"):
+            image_tables(np.eye(2), (10**6, 10**6))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**24          # refused before anything large was allocated
+
+
+def test_interpolation_tables_check_their_matrices_points_and_shapes():
+    from groupconv.fast.interpolation import bilinear_weights, image_tables
+
+    with pytest.raises(ValueError, match="matrix must be finite and invertible"):
+        image_tables(np.zeros((2, 2)), (3, 3))
+    with pytest.raises(ValueError, match="matrix must be finite and invertible"):
+        image_tables(np.full((2, 2), np.nan), (3, 3))
+    with pytest.raises(ValueError, match=r"points must have shape \(N, 2\), got shape \(3,\)"):
+        bilinear_weights(np.ones(3), (3, 3))
+    with pytest.raises(ValueError, match=r"shape\[0\] must be a positive int, got -3"):
+        image_tables(np.eye(2), (-3, 3))
+    # points that are not finite, or far away, read nothing (f~ is 0 beyond one step out)
+    _, weights = bilinear_weights(np.array([[np.nan, 0.0], [np.inf, 1.0], [1e300, -1e300]]),
+                                  (3, 3))
+    assert np.array_equal(weights, np.zeros((3, 4)))
+
+
+def test_point_group_element_arrays_that_do_not_broadcast_are_a_value_error():
+    from groupconv import C4
+
+    a, b = C4.array(np.zeros((3, 1), np.int64)), C4.array(np.zeros((2, 1), np.int64))
+    with pytest.raises(ValueError, match=r"element arrays of shapes \(3,\) and \(2,\) do not"):
+        a * b
+    with pytest.raises(ValueError, match=r"elements of shape \(3,\) and points of shape"):
+        a.act(np.zeros((2, 2), np.int64))
+
+
+def test_checkers_name_what_they_cannot_take():
+    from groupconv import C4, check_equivariance, check_layer
+    from groupconv.groups import lattice_of
+
+    with pytest.raises(ValueError, match="C4.*maps neither square nor hexagonal arrays"):
+        lattice_of(C4)
+    layer = nn.LiftingConv("p4", 1, 1, 3, dtype=np.float64, rng=0)
+    with pytest.raises(ValueError, match=r"needs an input \(\.\.\., C, H, W\) with equal spatial "
+                                         r"sides, got shape \(5,\)"):
+        check_equivariance(layer, x=np.zeros(5))
+    with pytest.raises(TypeError, match=r"x must be an array in \(\.\.\., C, H, W\), got list"):
+        check_equivariance(layer, x=[[1.0]])
+    with pytest.raises(TypeError, match="check_layer: weights must be real numbers.*complex"):
+        check_layer(lambda x, w: groupconv.lifting_correlation(x, w, "p4"), "p4", "lifting",
+                    weights=np.ones((1, 1, 3, 3), complex))
+    with pytest.raises(ValueError, match="the input would have shape .* more than"):
+        check_layer(lambda x, w: x, "p4", "lifting", size=10**5)
+    with pytest.raises(ValueError, match="size must be a positive int, got 0"):
+        check_equivariance(layer, size=0)
+
+
+def test_predict_flatten_and_figures_refuse_or_answer_clearly():
+    xps = pytest.importorskip("array_api_strict")
+    from groupconv import viz
+
+    net = nn.Sequential([nn.Flatten(), nn.Linear(4, 3, rng=0)])
+    x = np.random.default_rng(0).standard_normal((5, 2, 2)).astype(np.float32)
+    got = nn.predict(net, xps.asarray(x), batch_size=2)   # slices end at the batch's end
+    assert np.allclose(np.asarray(got), nn.predict(net, x), rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match=r"Flatten expects \(B, \.\.\.\), got shape \(\)"):
+        nn.Flatten().forward(3, True)
+    with pytest.raises(ValueError, match="n must be even, got 3"):
+        viz.se2_pipeline(np.zeros((12, 12)), n=3)
+    with pytest.raises(TypeError, match="image must be real numbers.*complex128"):
+        viz.p4_feature_map(np.ones((12, 12), complex))
+
+
+def test_module_constants_are_read_only_and_huge_hexagons_refused():
+    from groupconv import hexagonal
+    from groupconv.groups import M, R, hexagon_mask
+
+    for constant in (R, M, hexagonal.BASIS):
+        with pytest.raises(ValueError, match="read-only"):
+            constant[0, 0] = 5
+    with pytest.raises(ValueError, match=r"odd side \(a centre cell\) of at most 2\^14"):
+        hexagon_mask(2**63 - 1)
+
+
+def test_options_of_every_kind_are_checked():
+    from groupconv import C1, Space, check_group_law, register
+    from groupconv.fast import OperatorBank, project
+
+    with pytest.raises(TypeError, match="BatchNorm eps must be a number, got 'a'"):
+        nn.BatchNorm(3, eps="a")
+    with pytest.raises(ValueError, match=r"BatchNorm eps must be a number in \(0, 1\)"):
+        nn.BatchNorm(3, eps=0.0)
+    with pytest.raises(TypeError, match="a name must be a str, got NoneType"):
+        register(P4, None)
+    with pytest.raises(TypeError, match="workspace must be a groupconv Workspace"):
+        groupconv.lifting_correlation(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), "p4",
+                                      method="literal", workspace={})
+    for dtype in (complex, object, "datetime64[s]"):
+        with pytest.raises(TypeError, match="project acts on arrays of real numbers"):
+            project(np.ones((1, 1, 4, 3, 3)).astype(dtype), Space.on_group(P4))
+    with pytest.raises(TypeError, match="input_size must be a positive int, got 28.0"):
+        nn.network_sizes(28.0)
+    with pytest.raises(ValueError, match=r"accuracy: labels must be in 0\.\.2, got values in "
+                                         r"5\.\.7"):
+        nn.accuracy(_tiny_net(), np.ones((2, 2, 2)), np.array([5, 7]))
+    assert check_group_law(lambda a, b: (), lambda a: (), C1).ok     # the trivial law
+    with pytest.raises(ValueError, match="hexagons about a centre cell: k must be odd"):
+        nn.LiftingConv("p6", 1, 1, 4)
+    with pytest.raises(ValueError, match="did you mean 'lifting'"):
+        OperatorBank(SE2(4), "lifitng")
+    with pytest.raises(ValueError, match=r"labels must be in 0\.\.2, got values in -1\.\.0"):
+        nn.fit(_tiny_net(), np.ones((2, 2, 2)), np.array([-1, 0]), progress=False)
+
+
+def test_figures_refuse_an_output_folder_they_cannot_make(tmp_path):
+    from groupconv import viz
+
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ValueError, match="cannot be made: Not a directory"):
+        viz.save_all(tmp_path / "a-file" / "sub", only="cayley_p4m")
+    assert not (tmp_path / "a-file" / "sub").exists()
+
+
+# ---------------------------------------------------- error messages in a user's terms
+def test_a_network_says_which_inputs_it_takes():
+    net = nn.p4cnn(width=2)
+    x = np.zeros((1, 1, 28, 28), np.float32)
+    with pytest.raises(ValueError, match=r"^P4CNN takes inputs \(B, 1, n, n\) with n even and at "
+                                         r"least 28: got shape \(1, 28, 28\) \(no batch axis\? "
+                                         r"one example x is x\[None\]\)$"):
+        net(x[0])
+    with pytest.raises(ValueError, match=r"^P4CNN takes .*: got shape \(1, 1, 27, 27\)$"):
+        net(np.zeros((1, 1, 27, 27), np.float32))
+    with pytest.raises(ValueError, match=r"^P4MCNN takes .*: got shape \(1, 1, 8, 8\)$"):
+        nn.p4mcnn(width=2)(np.zeros((1, 1, 8, 8), np.float32))
+    with pytest.raises(ValueError, match=r"^P6CNN takes inputs \(B, 1, n, n\) with n odd and at "
+                                         r"least 15: got shape \(1, 1, 13, 13\)$"):
+        nn.p6cnn(width=2)(np.zeros((1, 1, 13, 13), np.float32))
+    with pytest.raises(ValueError, match=r"takes inputs \(B, 1, n, n, n\) with n at least 5"):
+        nn.voxel_gcnn("P432", 2, input_size=7)(np.zeros((1, 1, 4, 4, 4), np.float32))
+    assert net(np.zeros((1, 1, 30, 30), np.float32)).shape == (1, 10)
+    assert nn.p6cnn(width=2)(np.zeros((1, 1, 17, 17), np.float32)).shape == (1, 10)
+
+
+@pytest.mark.parametrize("build", [nn.p4cnn, nn.p6cnn,
+                                   lambda width: nn.voxel_gcnn("P432", width, input_size=7)],
+                         ids=["p4cnn", "p6cnn", "voxel"])
+def test_the_sizes_a_network_states_are_the_sizes_it_runs_on(build):
+    """What ``input_sizes`` says agrees with the layers themselves, size by size."""
+    net = build(width=1)
+    d = net.input_space.dim
+    layers = nn.Sequential(net.layers)          # the same layers, no stated sizes
+    for n in range(1, 34 if d == 2 else 10):
+        x = np.zeros((1, 1) + (n,) * d, np.float32)
+        try:
+            layers(x)
+            runs = True
+        except ValueError:
+            runs = False
+        assert net.input_sizes.accepts(n) == runs, n
+
+
+def test_the_paper_networks_sizes_are_those_of_network_sizes():
+    sizes = nn.p4cnn(width=1).input_sizes
+    for n in range(1, 80):
+        try:
+            nn.network_sizes(n)
+            valid = True
+        except ValueError:
+            valid = False
+        assert sizes.accepts(n) == valid, n
+
+
+def test_a_saved_network_keeps_its_name_and_sizes(tmp_path):
+    net = nn.p4cnn(width=2)
+    nn.save(net, tmp_path / "net.npz")
+    again = nn.load(tmp_path / "net.npz")
+    assert (again.name, again.input_sizes) == ("P4CNN", nn.InputSizes(28, 2))
+    with pytest.raises(ValueError, match="P4CNN takes inputs"):
+        again(np.zeros((1, 1, 27, 27), np.float32))
+
+
+def _layers_and_inputs():
+    """Every layer of groupconv.nn with an input it takes."""
+    from groupconv import Space
+
+    rng = np.random.default_rng(0)
+    plane, on_group = Space.on_plane(P4), Space.on_group(P4)
+    return [
+        (nn.LiftingConv("p4", 1, 2, 3, dtype=np.float64, rng=0), rng.standard_normal((2, 1, 5, 5))),
+        (nn.GroupConv(SE2(4), 2, 2, 3, dtype=np.float64, rng=0),
+         rng.standard_normal((2, 2, 4, 5, 5))),
+        (nn.ReLU(), rng.standard_normal((2, 3))),
+        (nn.SiLU(), rng.standard_normal((2, 3))),
+        (nn.SubgroupPool("max", space=on_group), rng.standard_normal((2, 1, 4, 4, 4))),
+        (nn.SpatialPool(2, space=plane), rng.standard_normal((2, 1, 4, 4))),
+        (nn.SpatialPool(2, kind="avg", space=plane), rng.standard_normal((2, 1, 4, 4))),
+        (nn.BatchNorm(1, dtype=np.float64), rng.standard_normal((2, 1, 5, 5))),
+        (nn.GlobalPool("max", space=plane), rng.standard_normal((2, 1, 4, 4))),
+        (nn.Flatten(), rng.standard_normal((2, 3, 2))),
+        (nn.Linear(3, 2, rng=0, dtype=np.float64), rng.standard_normal((2, 3))),
+        (nn.Dropout(0.5, rng=0), rng.standard_normal((2, 3))),
+        (nn.Sequential([nn.Flatten(), nn.Linear(6, 2, rng=0, dtype=np.float64)]),
+         rng.standard_normal((2, 3, 2))),
+    ]
+
+
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("layer, x", _layers_and_inputs(), ids=lambda v: repr(v)[:24])
+def test_every_backward_names_the_shape_of_dy_it_needs(layer, x, training):
+    y, cache = layer.forward(x, training)
+    shape = re.escape(str(tuple(y.shape)))
+    for wrong in (np.ones((1,) + y.shape[1:]), np.ones(y.size + 5)):   # broadcast, reshape
+        with pytest.raises(ValueError, match=rf"dy must have the shape of the (layer's )?output "
+                                             rf"{shape}, got shape"):
+            layer.backward(cache, wrong)
+    with pytest.raises(TypeError, match="dy must be real numbers.*got complex128"):
+        layer.backward(cache, np.ones(y.shape, complex))
+    dx, _ = layer.backward(cache, np.ones(y.shape))
+    assert dx.shape == x.shape
+
+
+@pytest.mark.parametrize("layer, x", _layers_and_inputs(), ids=lambda v: repr(v)[:24])
+def test_training_must_be_a_bool(layer, x):
+    with pytest.raises(TypeError, match="training must be True or False, got 'yes'"):
+        layer.forward(x, training="yes")
+
+
+def test_the_literal_group_correlation_blames_f_for_a_planar_f():
+    from groupconv import literal
+
+    f, psi = FeatureMap(Z2, np.ones((1, 3, 3))), FeatureMap(P4, np.ones((1, 4, 3, 3)))
+    with pytest.raises(ValueError, match=r"group_correlation: f must be a function on P4 like "
+                                         r"psi, got one on Z2 \(lift it first"):
+        literal.group_correlation(f, [psi])
+    with pytest.raises(ValueError, match="psi must be a function on P4 like f, got one on Z2"):
+        literal.group_correlation(FeatureMap(P4, np.ones((1, 4, 3, 3))), [f])
+
+
+def test_filter_bank_takes_an_explicit_kind():
+    w = np.arange(108.0).reshape(3, 4, 3, 3)     # lifting weights with C_in = |C4| = 4
+    assert groupconv.filter_bank(w, "p4", kind="lifting").shape == (3, 4, 4, 1, 3, 3)
+    with pytest.raises(ValueError, match=r"say which, kind='lifting' or kind='correlation'"):
+        groupconv.filter_bank(w, "p4")                # C_in = S: either reading fits
+    assert groupconv.filter_bank(w[:, :3], "p4").shape == (3, 4, 3, 1, 3, 3)
+    with pytest.raises(ValueError, match=r"weights on P4 must have shape \(C_out, C_in, 4, k, "
+                                         r"k\), got shape \(3, 4, 3, 3\)"):
+        groupconv.filter_bank(w, "p4", kind="correlation")
+    g = np.arange(216.0).reshape(3, 2, 4, 3, 3)
+    assert np.array_equal(groupconv.filter_bank(g, "p4", kind="correlation"),
+                          groupconv.filter_bank(g, "p4"))
+    assert not np.array_equal(groupconv.filter_bank(g, "p4", kind="convolution"),
+                              groupconv.filter_bank(g, "p4"))
+
+
+@pytest.mark.parametrize("call, hint", [
+    (lambda: groupconv.get_group("p4n"), "'p4'"),
+    (lambda: groupconv.lifting_correlation(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), "p4",
+                                           mode="vaild"), "'valid'"),
+    (lambda: groupconv.lifting_correlation(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), "p4",
+                                           method="literl"), "'literal'"),
+    (lambda: nn.GroupConv("p4", 1, 1, 3, kind="corelation"), "'correlation'"),
+    (lambda: nn.SubgroupPool("mx"), "'max'"),
+    (lambda: nn.SpatialPool(2, kind="avr"), "'avg'"),
+    (lambda: nn.GlobalPool("maen"), "'mean'"),
+    (lambda: nn.Dropout(0.5, per="elment"), "'element'"),
+    (lambda: groupconv.check_equivariance(lambda x: x, "p4", input_space="plain"), "'plane'"),
+], ids=["group", "mode", "method", "kind", "reduction", "pool", "global", "dropout", "space"])
+def test_names_with_typos_get_did_you_mean(call, hint):
+    with pytest.raises(ValueError, match=f"did you mean {hint}"):
+        call()
+
+
+def test_verify_lists_the_claims_and_groups_for_an_unknown_name():
+    from groupconv.checks import verify
+
+    with pytest.raises(ValueError, match=r"only names no claim and no group: 'p5'; did you mean "
+                                         r"'p4'.*\(the claims: group_axioms, .*; the groups: "):
+        verify.run(only="p5")
+    with pytest.raises(ValueError, match="did you mean 'symbolic_closure'"):
+        verify.run(only="symbolic_closur")
+    with pytest.raises(ValueError, match="side must be one of .*did you mean 'left'"):
+        groupconv.groups.cosets(groupconv.C4, (0,), side="lft")

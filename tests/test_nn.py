@@ -4,7 +4,6 @@ layer's docstring states, whole-network invariance, and training."""
 import numpy as np
 import pytest
 
-import groupconv
 from groupconv import P4, P4M, Z2, Space, check_equivariance, group_convolution
 from groupconv import group_correlation, nn
 from groupconv.fast.action import transform
@@ -266,12 +265,13 @@ def test_dropout_drops_whole_g_channels_and_stays_equivariant():
     layer = nn.Dropout(0.5, rng=0)
     x = rand(4, 6, 4, 5, 5)
     assert layer(x) is x or np.array_equal(layer(x), x)          # evaluation: the identity
-    y, mask = layer.forward(x, training=True)
+    y, cache = layer.forward(x, training=True)
+    mask = cache[1]                                                # (input shape, mask)
     kept = np.abs(y).reshape(4, 6, -1).max(axis=2) > 0
     assert 0 < kept.mean() < 1                                     # some channels dropped
     assert np.allclose(y[kept], 2 * x[kept])                       # the rest scaled by 1/(1-p)
     dy = rand(*y.shape, seed=5)
-    assert np.array_equal(layer.backward(mask, dy)[0], dy * mask)
+    assert np.array_equal(layer.backward(cache, dy)[0], dy * mask)
     h = P4.element(r=1)
     space = Space.on_group(P4)
     again = nn.Dropout(0.5, rng=0).forward(transform(x, h, space), training=True)[0]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groupconv import P4, SE2, Kind, group_correlation, lifting_correlation, nn
+from groupconv import P4, SE2, group_correlation, lifting_correlation, nn
 from groupconv.checks import equivariance as eq
 from groupconv.fast.banks import bank_for
 from groupconv.fast.interpolation import kernel_operators, transform_operator

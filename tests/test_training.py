@@ -236,7 +236,7 @@ def test_fit_names_the_argument_it_refuses():
         (dict(optimizer="adam"), TypeError, "optimizer must have a step"),
         (dict(epochs=0), ValueError, "fit: epochs must be an int in 1"),
         (dict(batch_size=2.5), TypeError, "fit: batch_size must be a positive int"),
-        (dict(seed=-1), TypeError, "fit: seed must be a non-negative int"),
+        (dict(seed=-1), ValueError, "fit: seed must be a non-negative int"),
     ]
     for change, error, message in cases:
         args = dict(x=x, y=y) | change

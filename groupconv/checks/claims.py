@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import nn
-from ..fast.action import transform
 from ..fast.banks import bank_for
 from ..fast.correlate import group_convolution as convolution_array
 from ..fast.correlate import group_correlation as correlation_array

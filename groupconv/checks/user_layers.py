@@ -21,38 +21,42 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
+
+import math
 
 import numpy as np
 
-from ..fast.action import transform
+from ..arguments import choice, flag, integer
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
-from ..groups import AffineGroup, Kind, PointGroup, SemidirectProduct, Space, domain_mask, get_group
-from ..interop import ELEMENT_ORDER, element_order
+from ..fast.validation import as_float, real_numpy
+from ..groups import AffineGroup, Kind, Space, domain_mask, get_group
 from ..modes import padding_of
 from ..nn.base import Layer
+from .diagnoses import Findings, explain
 from .equivariance import EquivarianceReport, equivariance_errors, relative_error
 
-__all__ = ["EquivarianceReport", "LayerReport", "check_equivariance", "check_layer",
-           "parse_space"]
+__all__ = ["EquivarianceReport", "LayerReport", "TOLERANCES", "check_equivariance",
+           "check_layer", "parse_space", "tolerance_for"]
 
 #: The spaces by name, parsed here, at the public edge.
 _SPACES = {"plane": Space.on_plane, "group": Space.on_group,
            "points": Space.on_points, "invariant": Space.invariant}
 #: Default input sides by dimension.
 _SIZE = {1: 15, 2: 11, 3: 7}
+#: The most values a drawn input (or drawn weights) may hold: larger ones are refused before
+#: they are drawn.
+MAX_DRAWN = 2**24
 
 
 def parse_space(space: Space | str, group: AffineGroup, what: str) -> Space:
     """A Space, or one named "plane", "group", "points" or "invariant" on ``group``."""
     if isinstance(space, Space):
         return space
-    if isinstance(space, str) and space in _SPACES:
-        return _SPACES[space](group)
-    raise ValueError(f"{what} must be a groupconv Space or one of {tuple(_SPACES)}, "
-                     f"got {space!r}")
+    return _SPACES[choice(space, f"{what} (a groupconv Space or a name)", tuple(_SPACES))](group)
 
 
 def _default_input(space: Space, channels: int, size: int | None, seed: int) -> np.ndarray:
@@ -64,10 +68,18 @@ def _default_input(space: Space, channels: int, size: int | None, seed: int) -> 
     if space.group.lattice == "hexagonal" and n % 2 == 0:
         n += 1
     lead = (2, channels) + ((space.samples,) if space.point_axis else ())
-    x = np.zeros(lead + (n,) * d)
+    x = np.zeros(_drawn(lead + (n,) * d, "the input"))
     inner = tuple(slice(2, -2) if n > 4 else slice(None) for _ in range(d))
     x[(Ellipsis,) + inner] = rng.standard_normal(x[(Ellipsis,) + inner].shape)
     return x
+
+
+def _drawn(shape: tuple[int, ...], what: str) -> tuple[int, ...]:
+    """``shape``, or a ValueError if an array of it would hold more than ``MAX_DRAWN`` values."""
+    if math.prod(shape) > MAX_DRAWN:
+        raise ValueError(f"{what} would have shape {shape}: more than {MAX_DRAWN} values; "
+                         f"ask for fewer channels or smaller sizes")
+    return shape
 
 
 def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | str | None = None,
@@ -114,6 +126,10 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
     """
     if not callable(fn):
         raise TypeError(f"fn must be a groupconv layer or a callable, got {type(fn).__name__}")
+    channels = None if channels is None else integer(channels, "channels")
+    size = None if size is None else integer(size, "size")
+    translations = flag(translations, "translations")
+    seed = integer(seed, "seed", 0)
     if isinstance(fn, Layer):
         if input_space is not None or output_space is not None:
             raise TypeError("a groupconv layer states its own spaces: give input_space and "
@@ -167,6 +183,8 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         x = _default_input(space_in, 2 if channels is None else channels, size, seed)
     elif not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
+    else:
+        x = as_float(x, "check_equivariance: x")     # real numbers, in x's own library
     if np.ndim(x) < space_in.core + 1 or (space_in.spatial and
                                            len(set(x.shape[x.ndim - space_in.dim:])) != 1):
         raise ValueError(f"check_equivariance needs an input {space_in.layout()} with equal "
@@ -174,140 +192,278 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
     return equivariance_errors(fn, x, space_in, space_out, translations=translations)
 
 
+#: Relative error (max norm) within which a layer agrees with groupconv, by the dtype it
+#: returns: float64 sums of a few hundred products round at 1e-15, float32 ones at 1e-7, half
+#: precision at 1e-3; the margins admit other summation orders (FFT, Winograd). An output in
+#: another dtype (integers, say) is held to float64's.
+TOLERANCES = MappingProxyType({"float64": 1e-10, "float32": 1e-5, "float16": 1e-2,
+                               "bfloat16": 5e-2})
+
+
+def tolerance_for(dtype: Any) -> float:
+    """The relative error within which a layer computing in ``dtype`` agrees (``TOLERANCES``;
+    float64's for anything else).
+
+    Parameters
+    ----------
+    dtype : dtype or str
+        The dtype of a layer's output, in any array library ("float32", np.float32,
+        torch.float32, ...).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from groupconv.checks.user_layers import tolerance_for
+    >>> tolerance_for("float32"), tolerance_for("float64")
+    (1e-05, 1e-10)
+    """
+    name = str(dtype).rsplit(".", 1)[-1].strip("'>")
+    return TOLERANCES.get(name, TOLERANCES["float64"])
+
+
 @dataclass
 class LayerReport:
-    """How a user's layer compares with groupconv: ``reference_error`` (relative, against
-    groupconv's result), ``equivariance_error``, and ``diagnosis`` (None when it agrees)."""
+    """How a user's layer compares with groupconv.
+
+    ``reference_error`` (relative, against groupconv's result), ``equivariance_error``,
+    ``tolerance`` (the agreement threshold for the layer's dtype, ``TOLERANCES``), ``passed``
+    (the reference error within it), ``diagnosis`` (None when it passes; otherwise every
+    explanation found, or what the shapes say), ``explanations`` (the same, one per entry) and
+    ``element_order`` (the orders found: "input", "output", "weights" -> σ, their element j is
+    groupconv's σ[j], to pass back as ``convention`` to ``groupconv.interop``)."""
 
     group: str
     kind: str
     reference_error: float
     equivariance_error: float
     diagnosis: str | None
+    explanations: list[str] = field(default_factory=list)
+    element_order: dict[str, list[int]] = field(default_factory=dict)
+    tolerance: float = TOLERANCES["float64"]
+
+    @property
+    def passed(self) -> bool:
+        """True when the layer agrees with groupconv within ``tolerance``."""
+        return self.diagnosis is None and self.reference_error <= self.tolerance
 
     def __repr__(self) -> str:
         verdict = "agrees with groupconv" if self.diagnosis is None else self.diagnosis
         return (f"LayerReport({self.kind} on {self.group}): reference error "
-                f"{self.reference_error:.1e}, equivariance error {self.equivariance_error:.1e}"
-                f"\n  {verdict}")
+                f"{self.reference_error:.1e} (tolerance {self.tolerance:.0e}), equivariance "
+                f"error {self.equivariance_error:.1e}\n  {verdict}")
 
 
 _OPS = {"lifting": lifting_correlation, "correlation": group_correlation,
         "convolution": group_convolution}
 
-#: Relative error below which a user's layer agrees (float32 layers round at about 1e-7).
-AGREEMENT = 1e-5
+
+def _compose(findings: Findings, lead: list[str], notes: list[str]) -> str:
+    """One diagnosis from the findings: the shape problems, then every explanation (several
+    numbered when several fit), then notes."""
+    lines = list(findings.shape)
+    if len(findings.sentences) == 1:
+        lines.append(findings.sentences[0])
+    elif findings.sentences:
+        lines.append(f"{len(findings.sentences)} explanations fit (equivalent on this input): "
+                     + "; ".join(f"({i}) {s}" for i, s in enumerate(findings.sentences, 1)))
+    elif not findings.shape:
+        lines.append("agrees with none of the known mistakes: check the formula")
+    return "\n  ".join(lead + lines + notes)
 
 
-def _variant_group(group: SemidirectProduct, name: str, generators: dict) -> SemidirectProduct:
-    return SemidirectProduct(PointGroup(f"{group.stabiliser.name}~{name}", generators),
-                             name=f"{group.name}~{name}")
-
-
-def _candidates(group: SemidirectProduct, kind: str, x: np.ndarray, w: np.ndarray, p: int
-                ) -> list[tuple[str, Callable[[], np.ndarray]]]:
-    """What a layer following another convention would return, with the sentence that says
-    so."""
-    op = _OPS[kind]
-    on_group = kind != "lifting"
-    if not isinstance(group, SemidirectProduct):
-        return []
-    stab = group.stabiliser
+def _inputs(group: AffineGroup, c_in: int, on_group: bool, size: int, rng
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+    """A non-square input (sides size, size + 1, ...; None on the hexagonal lattice, whose
+    arrays are square) and a square one."""
     d = group.dim
-    gens = {name: stab.element(**{name: 1}).matrix()[:d, :d] for name in stab.param_names}
-    out = []
-    if "r" in gens:   # r^-1 for r: the same group, turned the other way
-        reversed_gens = dict(gens, r=np.rint(np.linalg.inv(gens["r"])).astype(np.int64))
-        clockwise = _variant_group(group, "cw", reversed_gens)
-        out.append(("agrees after reversing the rotation sense: your kernels turn clockwise",
-                    lambda: op(x, w, clockwise, mode=p)))
-    if "m" in gens:   # -m: the mirror about the perpendicular axis
-        other = _variant_group(group, "lr", dict(gens, m=-gens["m"]))
-        out.append(("agrees with the mirror about the other axis: your flip is left-right "
-                    "(groupconv's M is up-down)" if np.array_equal(gens["m"], [[-1, 0], [0, 1]])
-                    else "agrees with the mirror about the perpendicular axis: your mirror is "
-                    "groupconv's -m", lambda: op(x, w, other, mode=p)))
-    if "m" in gens and group.name.lower() in ELEMENT_ORDER["escnn"]:
-        sigma = element_order("escnn", group)
-
-        def escnn_order():
-            xs = x[:, :, sigma] if on_group else x
-            ws = w[:, :, sigma] if on_group else w
-            inverse = np.argsort(sigma)
-            return op(xs, ws, group, mode=p)[:, :, inverse]
-        out.append(("agrees in escnn's element order (4 f + θ, flip first): map your fields "
-                    "with groupconv.interop", escnn_order))
-    if kind == "correlation":
-        out.append(("agrees with a G-convolution: your layer convolves where it should "
-                    "correlate", lambda: group_convolution(x, w, group, mode=p)))
-    elif kind == "convolution":
-        out.append(("agrees with a G-correlation: your layer correlates where it should "
-                    "convolve", lambda: group_correlation(x, w, group, mode=p)))
-    else:
-        out.append(("agrees with a convolution (flipped kernels): your layer convolves where "
-                    "it should correlate",
-                    lambda: lifting_correlation(x, np.flip(w, axis=tuple(range(-d, 0))), group,
-                                                mode=p)))
-    k = w.shape[-1]
-    for q in (p - 1, p + 1):
-        if 0 <= q <= k - 1:
-            out.append((f"agrees with padding {q} instead of {p}: your padding is off by "
-                        f"{q - p:+d}", lambda q=q: op(x, w, group, mode=q)))
-
-    def layout():
-        ref = op(x, w, group, mode=p)
-        b, c, s = ref.shape[:3]
-        return np.swapaxes(ref, 1, 2).reshape(b, c, s, *ref.shape[3:])
-    out.append(("agrees with the channels laid out (S, C) instead of (C, S): reshape your "
-                "output", layout))
-    return out
+    s = (group.samples,) if on_group else ()
+    square = rng.standard_normal((2, c_in) + s + (size,) * d)
+    if group.lattice == "hexagonal" or d == 1:
+        return square, None
+    return square, rng.standard_normal((2, c_in) + s + tuple(size + a for a in range(d)))
 
 
 def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: str, *,
                 weights: Any = None, mode: str | int = "valid", x: Any = None,
                 channels: tuple[int, int] = (2, 3), k: int = 3, size: int = 9,
-                seed: int = 0) -> LayerReport:
-    """Does fn(x, w) compute groupconv's ``kind`` ("lifting", "correlation", "convolution") on
-    ``group`` with padding ``mode``? Compared on random x (and w unless ``weights`` is given),
-    float64; with its equivariance; and, on a mismatch, a diagnosis."""
+                seed: int = 0, tolerance: float | None = None) -> LayerReport:
+    """Does fn(x, w) compute groupconv's ``kind`` on ``group`` with padding ``mode``, and if
+    not, which mistake explains the difference?
+
+    fn runs on random x (non-square on the square and cubic lattices, so that a layer that
+    mixes up H and W is caught) and w (unless ``weights`` is given), in float64, and its output
+    is compared with groupconv's; its equivariance is measured on a square input. On a
+    mismatch the shapes are described in the layout's terms, the usual mistakes are tried, and
+    the layer's effective filter bank is probed and searched for the element orders,
+    layouts and kernel transformations that explain it (``groupconv.checks.diagnoses``).
+
+    Parameters
+    ----------
+    fn : callable
+        fn(x, w) -> y in groupconv's layout: x (B, C_in, [S,] *n), w (C_out, C_in, [S,] *k^d),
+        y (B, C_out, S, *n'). Any array library: fn receives NumPy arrays unless x and
+        ``weights`` are given in another.
+    group : AffineGroup or str
+        Any registered group.
+    kind : str
+        "lifting", "correlation" or "convolution".
+    weights : array, optional
+        The weights (default: random).
+    mode : str or int
+        "valid", "same", "full" or the padding.
+    x : array, optional
+        The input (default: random, as above).
+    channels : (int, int)
+        (C_in, C_out) of the random input and weights.
+    k, size : int
+        The random weights' side and the random input's (at least the expanded kernel's
+        side K + 2).
+    seed : int
+        The random draws.
+    tolerance : float, optional
+        The agreement threshold (default: ``tolerance_for`` the output's dtype).
+
+    Returns
+    -------
+    LayerReport
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import groupconv
+    >>> def clockwise(x, w):         # kernels turned the wrong way
+    ...     return groupconv.lifting_correlation(x, w, "p4")[:, :, [0, 3, 2, 1]]
+    >>> report = groupconv.check_layer(clockwise, "p4", "lifting")
+    >>> report.passed, "turn clockwise" in report.diagnosis
+    (False, True)
+    """
     group = get_group(group)
     parsed = Kind.parse(kind)
     kind = parsed.value
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    if not isinstance(channels, (tuple, list)) or len(channels) != 2:
+        raise TypeError(f"channels must be a pair (C_in, C_out), got {channels!r}")
+    c_in, c_out = (integer(c, f"channels[{i}]") for i, c in enumerate(channels))
+    k, size, seed = integer(k, "k"), integer(size, "size"), integer(seed, "seed", 0)
+    if tolerance is not None and (isinstance(tolerance, bool) or
+                                  not isinstance(tolerance, (int, float)) or
+                                  not 0 <= tolerance < 1):
+        raise ValueError(f"tolerance must be a number in [0, 1), got {tolerance!r}")
     rng = np.random.default_rng(seed)
     d = group.dim
     on_group = parsed.reads_group
-    s = (group.samples,) if on_group else ()
-    c_in, c_out = channels
-    w = rng.standard_normal((c_out, c_in) + ((group.weight_samples,) if on_group else ())
-                            + (k,) * d) if weights is None \
-        else np.asarray(to_numpy(weights), np.float64)
+    w = rng.standard_normal(_drawn((c_out, c_in) + ((group.weight_samples,) if on_group else ())
+                                   + (k,) * d, "the weights")) if weights is None \
+        else real_numpy(weights, "check_layer: weights")
+    if w.ndim < 2 + d:
+        raise ValueError(f"check_layer: weights must have shape (C_out, C_in, [J,] "
+                         f"{', '.join(['k'] * d)}), got shape {w.shape}")
     k = w.shape[-1]
     p = padding_of(mode, group.kernel_size(k))
+    size = max(size, group.kernel_size(k) + 2)    # room for the expanded kernel (scales)
+    library_x = x
     if x is None:
-        x = rng.standard_normal((2, w.shape[1]) + s + (size,) * d)
-    x = np.asarray(to_numpy(x), np.float64)
+        _drawn((2, w.shape[1]) + ((group.samples,) if on_group else ()) + (size + d,) * d,
+               "the input")
+        square, rect = _inputs(group, w.shape[1], on_group, size, rng)
+    else:
+        square = real_numpy(x, "check_layer: x")
+        sides = square.shape[square.ndim - d:]
+        rect = None
+        if len(set(sides)) > 1:
+            square, rect = None, square
     if group.lattice == "hexagonal":   # functions on hexagons: inputs and outputs compared there
-        x = np.where(domain_mask(group, x.shape[-2:]), x, 0.0)
+        if square is None:
+            raise ValueError(f"x on the hexagonal lattice ({group.name}) must be square of odd "
+                             f"side, got shape {tuple(rect.shape)}")
         w = np.where(domain_mask(group, (k, k)), w, 0.0)
-    reference = _OPS[kind](x, w, group, mode=p)
-    got = np.asarray(to_numpy(fn(x, w)), np.float64)
-    if group.lattice == "hexagonal" and got.shape == reference.shape:
-        got = np.where(domain_mask(group, got.shape[-2:]), got, 0.0)
-    error = relative_error(got, reference)
-    equivariance = check_equivariance(lambda a: fn(a, w), group,
-                                      input_space=parsed.input_space(group),
-                                      output_space=parsed.output_space(group),
-                                      translations=False, x=x).max_error
-    diagnosis = None
-    if not error <= AGREEMENT:
-        diagnosis = "agrees with none of the known conventions: check the formula"
-        for sentence, candidate in _candidates(group, kind, x, w, p):
-            try:
-                if relative_error(got, candidate()) <= AGREEMENT:
-                    diagnosis = sentence
-                    break
-            except ValueError:
-                continue
-    return LayerReport(group.name, kind, error, equivariance, diagnosis)
+        square = np.where(domain_mask(group, square.shape[-2:]), square, 0.0)
+    weights_given = weights if weights is not None and library_x is not None else w
+
+    def probe(a):
+        return fn(a if library_x is None else _like(a, library_x), weights_given)
+
+    main = rect if rect is not None else square
+    lead: list[str] = []
+    try:
+        got = probe(main)
+    except Exception as error:      # a layer that only takes square inputs: say so, go on
+        if rect is None or square is None:
+            raise
+        lead.append(f"your layer raises {type(error).__name__} on a non-square input "
+                     f"{main.shape[-d:]} ({error}): it fails where H and W differ; on square "
+                     f"inputs:")
+        main, rect = square, None
+        got = probe(main)
+    out_dtype = getattr(got, "dtype", np.float64)
+    tol = tolerance_for(out_dtype) if tolerance is None else float(tolerance)
+    reference = _OPS[kind](main, w, group, mode=p)
+    got_np = _as_output(got, reference, group)
+    error = relative_error(got_np, reference)
+    equivariance = _equivariance(probe, group, parsed, square, w, size, rng)
+    if error <= tol and not lead:
+        return LayerReport(group.name, kind, error, equivariance, None, [], {}, tol)
+    findings = explain(got_np, probe, main, w, group, parsed, p, tolerance=max(tol, 1e-9))
+    notes: list[str] = []
+    if rect is not None and square is not None:
+        square_reference = _OPS[kind](square, w, group, mode=p)
+        got_square = _as_output(probe(square), square_reference, group)
+        square_error = relative_error(got_square, square_reference)
+        if square_error <= tol:
+            findings.sentences.insert(0, f"agrees on square inputs only: on a {main.shape[-d:]}"
+                                      f" input your layer mixes up H and W (a view or reshape "
+                                      f"with (W, H) for (H, W)?)")
+        elif not findings.sentences:
+            on_square = explain(got_square, probe, square, w, group, parsed, p,
+                                tolerance=max(tol, 1e-9))
+            findings.sentences += [f"{s} (on square inputs; on non-square ones your layer also "
+                                   f"mixes up H and W)" for s in on_square.sentences]
+            findings.orders = findings.orders or on_square.orders
+    if error <= TOLERANCES["float32"] and tol < TOLERANCES["float32"]:
+        notes.append(f"the error {error:.1e} is float32 rounding: your layer computes in "
+                     f"float32 but returns {out_dtype}")
+    return LayerReport(group.name, kind, error, equivariance, _compose(findings, lead, notes),
+                       list(findings.sentences), findings.orders, tol)
+
+
+def _as_output(got: Any, reference: np.ndarray, group: AffineGroup) -> Any:
+    """The output in float64, on the hexagon (other cells zero) where the group's arrays
+    are hexagonal; anything that is not an array as it is."""
+    if hasattr(got, "dtype") and hasattr(got, "shape"):     # an array: real numbers only
+        out = real_numpy(got, "check_layer: fn's result")
+    else:
+        try:
+            out = np.asarray(to_numpy(got), np.float64)
+        except (TypeError, ValueError):
+            return got
+    if group.lattice == "hexagonal" and out.shape == reference.shape:
+        out = np.where(domain_mask(group, out.shape[-2:]), out, 0.0)
+    return out
+
+
+def _like(a: np.ndarray, like: Any) -> Any:
+    """a in the array library of ``like`` (a user's input given in another library)."""
+    if isinstance(like, np.ndarray):
+        return a
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(like)
+    return xp.asarray(a, dtype=like.dtype)
+
+
+def _equivariance(probe, group: AffineGroup, kind: Kind, square: np.ndarray | None,
+                  w: np.ndarray, size: int, rng) -> float:
+    """The layer's equivariance error on a square input (NaN if its output cannot be read as
+    a function on the group: a wrong shape)."""
+    if square is None:
+        square, _ = _inputs(group, w.shape[1], kind.reads_group, size, rng)
+    try:
+        return check_equivariance(probe, group, input_space=kind.input_space(group),
+                                  output_space=kind.output_space(group), translations=False,
+                                  x=square).max_error
+    except (ValueError, TypeError, IndexError):
+        return float("nan")

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..arguments import did_you_mean
 from ..groups import AffineGroup, SemidirectProduct, get_group, registered, symbolic
 from .claims import CLAIMS, MEASURED_BOUND, TOLERANCE
 
@@ -62,6 +63,30 @@ def _selected(name: str, group: AffineGroup, only: str | None) -> bool:
         return False
 
 
+#: The symbolic proofs by the names their rows carry ("symbolic_closure", ...).
+_PROOFS = [f"symbolic_{check.__name__}" for check in (
+    symbolic.closure, symbolic.associativity, symbolic.identity, symbolic.inverses,
+    symbolic.inverse_of_product, symbolic.matrix_formula, symbolic.closed_form_law)]
+
+
+def _check_only(only: str | None) -> None:
+    """``only`` names a claim, a proof or a group (any case), or a ValueError that lists them."""
+    if only is None:
+        return
+    if not isinstance(only, str):
+        raise TypeError(f"only must be the name of a claim or a group, got {only!r}")
+    claims = [claim.name for claim in CLAIMS] + _PROOFS
+    if only.lower() in {c.lower() for c in claims}:
+        return
+    try:
+        get_group(only)
+    except ValueError:
+        names = claims + sorted(registered())
+        raise ValueError(f"only names no claim and no group: {only!r}"
+                         f"{did_you_mean(only, names)} (the claims: {', '.join(claims)}; the "
+                         f"groups: {', '.join(sorted(registered()))})") from None
+
+
 def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
         groups: Sequence[AffineGroup | str] | None = None,
         only: str | None = None) -> list[Row]:
@@ -72,6 +97,7 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
         raise ValueError(f"trials must be a positive int, got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    _check_only(only)
     chosen = default_groups() if groups is None else [get_group(g) for g in groups]
     rng = np.random.default_rng(seed)
     rows = []

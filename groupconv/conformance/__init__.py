@@ -1,13 +1,28 @@
-"""Conformance vectors for other libraries' tests: inputs, weights and groupconv's outputs of
-the lifting correlation, group correlation and group convolution, written to files (``write``,
-``groupconv conformance --out DIR``) or loaded from the small set shipped inside the package
-(``load``). Schema: docs/conformance.md.
+"""Conformance vectors for other libraries' tests: inputs, weights, groupconv's outputs and
+gradients of the lifting correlation, group correlation and group convolution (with stride,
+dilation and bias), of pooling over the point axis, spatial pooling and batch normalisation
+over G-channels, written to files (``write``, ``groupconv conformance --out DIR``) or loaded from
+the small set shipped inside the package (``load``). Schema: docs/conformance.md.
 
     DIR/manifest.json   {"library", "version", "conventions", "seed", "cases": [...]}, each case
-                        {"file", "group", "kind", "k", "padding", "dtype", "x_shape", "y_shape"}
-    DIR/<case>.npz      x, w, y in groupconv's layout (docs/conventions.md); bank, the expanded
-                        filter bank (C_out, S, C_in, S_in, k, k); h, a stabiliser index, with
-                        x_h = L_h x and y_h, the output for x_h; loadable with allow_pickle=False
+                        {"file", "id", "group", "kind", "k", "padding", "stride", "dilation",
+                        "bias", "options", "tolerance", "exact", "dtype", "x_shape", "y_shape",
+                        "h"}
+    DIR/<case>.npz      x, y, dy, dx and the parameters and their gradients (w, dw; b, db;
+                        gamma, dgamma, beta, dbeta), in groupconv's layout
+                        (docs/conventions.md); bank, the expanded filter bank (C_out, S, C_in,
+                        S_in, *k^d); h, a point sample other than the identity, with x_h = L_h x
+                        and y_h, the output for x_h; loadable with allow_pickle=False
+
+On the lattice groups x, the parameters and dy are small integers (-3..3), so that every output
+and every gradient is an integer, exact in float64 and in float32 (well below 2^24): a correct
+implementation that sums in either reproduces them bit for bit, on any BLAS. Cases whose values
+are not integers (batch normalisation, the sampled groups) carry the relative tolerance that
+rounding needs (``Case.tolerance``).
+
+The reference layer with stride s, dilation δ and bias b is the correlation of the dilated
+filter (δ - 1 zeros between taps), then every s-th output along each spatial axis, then b added
+per output channel: what conv2d / conv3d do with the expanded bank (``reference``, ``vjp``).
 """
 
 from __future__ import annotations
@@ -15,90 +30,525 @@ from __future__ import annotations
 import json
 import pathlib
 import zlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..fast.action import transform
-from ..fast.banks import LatticeBank, filter_bank
-from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
-from ..groups import WALLPAPER, Kind, SemidirectProduct, domain_mask, get_group
+from ..fast.backend import to_numpy
+from ..fast.banks import LatticeBank, bank_for
+from ..fast.correlate import (
+    backward, forward, group_convolution, group_correlation, lifting_correlation,
+)
+from ..groups import WALLPAPER, AffineGroup, Kind, SemidirectProduct, Space, domain_mask, get_group
+from ..modes import padding_of
+from ..nn import BatchNorm, SpatialPool, SubgroupPool
 
-__all__ = ["Case", "cases", "write", "load", "SHIPPED", "CONVENTIONS_TEXT"]
+__all__ = ["Case", "KINDS", "CORRELATIONS", "LAYERS", "VARIANTS", "SHIPPED", "SHIPPED_PLAN",
+           "CONVENTIONS_TEXT", "BATCHNORM_TOLERANCE", "SAMPLED_TOLERANCE", "cases", "shipped",
+           "write", "load", "reference", "vjp"]
 
 SHIPPED = pathlib.Path(__file__).parent / "data"
+#: The correlations (layers with filters).
+CORRELATIONS = ("lifting", "correlation", "convolution")
+#: The layers without filters: pooling over the point axis, spatial pooling, batch norm.
+LAYERS = ("subgroup_pool", "spatial_pool", "batchnorm")
+#: Every kind of case.
+KINDS = CORRELATIONS + LAYERS
+#: Variants of a correlation case at one kernel size: stride 2, dilation 2, a bias, all three.
+VARIANTS = ("stride", "dilation", "bias", "all")
+#: Relative tolerance of batch normalisation's vectors (a square root and a division, rounded
+#: in float64; the integers of the other cases need none).
+BATCHNORM_TOLERANCE = 1e-12
+#: Relative tolerance of the sampled groups' vectors (interpolated filters, rounded in float64).
+SAMPLED_TOLERANCE = 1e-12
 _OPS = {"lifting": lifting_correlation, "correlation": group_correlation,
         "convolution": group_convolution}
+_INTEGERS = (-3, 4)          # the draws: -3..3
 CONVENTIONS_TEXT = (
     "groupconv = GrouPy: pixel (u, v) = (row, column); R(u, v) = (-v, u) (np.rot90(x, 1)); "
     "M negates u (up-down flip); p4 element index r, p4m index 4m + r for M^m R^r; "
-    "x (B, C, [S,] H, W), y (B, C_out, S, H', W'), entry [c, s, i, j] = f_c(T(i, j) h_s) at the "
-    "array level; correlation y = sum f(h) psi(g^-1 h); filters centred, index a <-> a - k//2; "
-    "padding p on each side, H' = H + 2p - k + 1; hexagonal lattice (p3, p3m1, p31m, p6, p6m): "
-    "axial coordinates (u, v) = u e1 + v e2, e2 = e1 turned by 60 degrees, R6(u, v) = (-v, u + v), "
-    "arrays square of odd side, only the hexagon max(|u|, |v|, |u + v|) <= H // 2 about the "
-    "centre holds the function (other cells zero in x, w, y), k odd")
+    "x (B, C, [S,] *n), y (B, C_out, S, *n') at the array level, entry [c, s, i] = "
+    "f_c(T(i) h_s); correlation y = sum f(h) psi(g^-1 h); filters centred, index a <-> a - k//2 "
+    "(even k about the geometric centre); padding p on each side, stride s and dilation δ as "
+    "conv2d's: n' = (n + 2p - δ(k - 1) - 1) // s + 1; bias per output channel, shared over the "
+    "point axis; in 3D (u, v, w) = (depth, row, column); hexagonal lattice (p3, p3m1, p31m, p6, "
+    "p6m): axial coordinates (u, v) = u e1 + v e2, e2 = e1 turned by 60 degrees, "
+    "R6(u, v) = (-v, u + v), arrays square of odd side, only the hexagon "
+    "max(|u|, |v|, |u + v|) <= H // 2 about the centre holds the function (other cells zero in "
+    "x, w, y and the gradients), k odd")
+
+#: The shipped set: (groups, kinds, kernel sizes, variants) per part.
+SHIPPED_PLAN: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...],
+                          tuple[str, ...]], ...] = (
+    (tuple(WALLPAPER), CORRELATIONS, (1, 2, 3), ()),
+    (("P4/mmm", "P432"), CORRELATIONS, (2,), ()),
+    (("z2", "p4", "p4m", "P4/mmm"), CORRELATIONS, (), VARIANTS),
+    (("p4", "p4m", "P4/mmm"), LAYERS, (), ()),
+)
 
 
 @dataclass(frozen=True)
 class Case:
-    """One conformance case: its metadata and its arrays (x, w, y, bank, h, x_h, y_h)."""
+    """One conformance case: what it computes and its arrays.
+
+    ``kind`` is one of ``KINDS``; ``k``, ``padding``, ``stride``, ``dilation`` and ``bias``
+    describe a correlation (k = 0 for the other layers); ``options`` holds a layer's settings
+    ("reduction", "size", "eps"); ``tolerance`` is the relative error rounding needs (0 for the
+    exact, integer cases). ``case["x"]`` is an array; ``case.c_in``, ``case.c_out`` the
+    channels.
+    """
 
     id: str
     group: str
     kind: str
     k: int
     padding: int
-    arrays: dict[str, np.ndarray]
+    arrays: Mapping[str, np.ndarray]
+    stride: int = 1
+    dilation: int = 1
+    bias: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
+    tolerance: float = 0.0
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.arrays[key]
 
+    @property
+    def c_in(self) -> int:
+        """The input channels."""
+        return int(self.arrays["x"].shape[1])
 
-def _bank(w: np.ndarray, group: SemidirectProduct, kind: str) -> np.ndarray:
-    """The expanded bank conv2d takes for this layer: the correlation bank, or for the true
-    G-convolution the bank of the inverted filter (``LatticeBank.convolution``)."""
-    if kind == "convolution":
-        return LatticeBank(group, Kind.CONVOLUTION).expand_groupy(w)
-    return filter_bank(w, group)
+    @property
+    def c_out(self) -> int:
+        """The output channels."""
+        return int(self.arrays["y"].shape[1])
+
+    @property
+    def exact(self) -> bool:
+        """Whether every value is an integer (reproducible bit for bit)."""
+        return self.tolerance == 0
+
+    def __repr__(self) -> str:
+        return f"Case({self.id})"
 
 
-def cases(groups: Sequence[SemidirectProduct | str] = tuple(WALLPAPER),
-          ks: Iterable[int] = range(1, 6), seed: int = 0) -> Iterable[Case]:
-    """Every (group, kind, k, padding 0..k-1) case, on float64 inputs: non-square on the square
-    lattice; on the hexagonal lattice square of odd side, k odd, zero outside the hexagons."""
-    ks = tuple(ks)
+# ------------------------------------------------------------------ the reference layers
+def _dilate(w: np.ndarray, dilation: int, d: int) -> np.ndarray:
+    """The filter with dilation - 1 zeros between taps along each of the last d axes."""
+    if dilation == 1:
+        return w
+    k = w.shape[-1]
+    size = dilation * (k - 1) + 1
+    out = np.zeros(w.shape[:-d] + (size,) * d, dtype=w.dtype)
+    out[(Ellipsis,) + (slice(None, None, dilation),) * d] = w
+    return out
+
+
+def _check_options(group: AffineGroup, kind: Kind, stride: int, dilation: int) -> None:
+    for name, value in (("stride", stride), ("dilation", dilation)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if stride > 1 and group.lattice == "hexagonal":
+        raise ValueError(f"a stride on the hexagonal lattice ({group.name}) does not keep the "
+                         f"hexagon about the centre: stride must be 1 there, got {stride}")
+    if dilation > 1 and not isinstance(group, SemidirectProduct):
+        raise ValueError(f"{group.name}'s filters are interpolated: dilating them is not the "
+                         f"dilation of the expanded bank; dilation must be 1, got {dilation}")
+
+
+def reference(x: Any, w: Any, group: AffineGroup | str, kind: str, *, padding: int | str = 0,
+              stride: int = 1, dilation: int = 1, bias: Any = None,
+              method: str = "fast") -> np.ndarray:
+    """The reference correlation layer: ``kind`` on ``group`` with zero padding, stride,
+    dilation and a bias per output channel (float64, NumPy).
+
+    y = every stride-th output (along each spatial axis, from the first) of the correlation
+    of x with the dilated filter (dilation - 1 zeros between taps), plus bias[o] on output
+    channel o: what conv2d / conv3d compute with the expanded bank. For a lattice group the
+    bank of the dilated filter is the dilated bank (the point group acts linearly about the
+    filter's centre), so this is the G-correlation layer with a dilated bank.
+
+    Parameters
+    ----------
+    x : array
+        (B, C_in, [S,] *n).
+    w : array
+        (C_out, C_in, [J,] *k^d).
+    group : AffineGroup or str
+        Any registered group (dilation > 1 on lattice groups only; stride > 1 not on the
+        hexagonal lattice).
+    kind : str
+        "lifting", "correlation" or "convolution".
+    padding : int or str
+        Zero padding on each side (or "valid", "same", "full" of the dilated filter).
+    stride, dilation : int
+        As conv2d's.
+    bias : array, optional
+        (C_out,).
+    method : {"fast", "literal"}
+        The fast path, or the literal sums (``groupconv.literal``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (B, C_out, S, *n'), n' = (n + 2 padding - dilation (k - 1) - 1) // stride + 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import conformance
+    >>> x = np.ones((1, 1, 6, 7))
+    >>> w = np.ones((2, 1, 3, 3))
+    >>> conformance.reference(x, w, "p4", "lifting", padding=1, stride=2, dilation=2,
+    ...                       bias=np.array([1.0, -1.0])).shape
+    (1, 2, 4, 2, 3)
+    """
+    group = get_group(group)
+    parsed = Kind.parse(kind)
+    _check_options(group, parsed, stride, dilation)
+    x = np.asarray(to_numpy(x), dtype=np.float64)
+    w = np.asarray(to_numpy(w), dtype=np.float64)
+    d = group.dim
+    wd = _dilate(w, dilation, d)
+    y = _OPS[parsed.value](x, wd, group, mode=padding, method=method)
+    y = np.asarray(to_numpy(y))[(Ellipsis,) + (slice(None, None, stride),) * d]
+    if bias is not None:
+        b = np.asarray(to_numpy(bias), dtype=np.float64)
+        if b.shape != (w.shape[0],):
+            raise ValueError(f"bias must have shape ({w.shape[0]},) (one per output channel), "
+                             f"got {b.shape}")
+        y = y + b.reshape((1, -1) + (1,) * (1 + d))
+    return y
+
+
+def vjp(x: Any, w: Any, dy: Any, group: AffineGroup | str, kind: str, *,
+        padding: int | str = 0, stride: int = 1, dilation: int = 1,
+        bias: bool = False) -> dict[str, np.ndarray]:
+    """The vector-Jacobian products of ``reference``: dx, dw (and db with ``bias``) for an
+    output gradient dy, so that <dy, y(x', w)> = <dx, x'> and <dy, y(x, w')> = <dw, w'> (without
+    bias).
+
+    Parameters
+    ----------
+    x, w, group, kind, padding, stride, dilation
+        As in ``reference``.
+    dy : array
+        The output gradient, shaped like the output.
+    bias : bool
+        Whether the layer has a bias (then db = the sum of dy over all but the channel axis).
+
+    Returns
+    -------
+    dict
+        {"dx": ..., "dw": ...} and "db" with ``bias``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import conformance
+    >>> x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
+    >>> grads = conformance.vjp(x, w, np.ones((1, 1, 4, 3, 3)), "p4", "lifting")
+    >>> float(grads["dw"].sum()), grads["dx"].shape
+    (324.0, (1, 1, 5, 5))
+    """
+    group = get_group(group)
+    parsed = Kind.parse(kind)
+    _check_options(group, parsed, stride, dilation)
+    x = np.asarray(to_numpy(x), dtype=np.float64)
+    w = np.asarray(to_numpy(w), dtype=np.float64)
+    dy = np.asarray(to_numpy(dy), dtype=np.float64)
+    d = group.dim
+    bank = bank_for(group, parsed)
+    wd = _dilate(w, dilation, d)
+    p = padding_of(padding, bank.kernel_size(wd.shape[-1]))
+    y_full, saved = forward(x, wd, bank, p)
+    strided = (Ellipsis,) + (slice(None, None, stride),) * d
+    if y_full[strided].shape != dy.shape:
+        raise ValueError(f"dy must have the output's shape {y_full[strided].shape}, got "
+                         f"{dy.shape}")
+    dy_full = np.zeros(y_full.shape)
+    dy_full[strided] = dy
+    dx, dwd = backward(saved, dy_full, bank)
+    grads = {"dx": np.asarray(dx), "dw": np.asarray(dwd)[(Ellipsis,) + (slice(None, None,
+                                                                               dilation),) * d]}
+    if bias:
+        grads["db"] = dy.sum(axis=tuple(a for a in range(dy.ndim) if a != 1))
+    return grads
+
+
+# ------------------------------------------------------------------ the cases
+def _slug(name: str) -> str:
+    return name.lower().replace("/", "_")
+
+
+def _rng(seed: int, case: str) -> np.random.Generator:
+    """A generator per case: a case does not depend on which others are written with it."""
+    return np.random.default_rng([seed, zlib.crc32(case.encode())])
+
+
+def _integers(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.integers(*_INTEGERS, size=shape).astype(np.float64)
+
+
+def _distinct(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Distinct integers (no ties: the maximum and its gradient are unique)."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) - n // 2).astype(np.float64).reshape(shape)
+
+
+def _test_element(group: AffineGroup, rng: np.random.Generator) -> int | None:
+    """A point sample other than the identity among those that act exactly (None if none)."""
+    mats = np.asarray(group.point_matrices(), dtype=np.float64)
+    identity = np.all(np.isclose(mats, np.eye(group.dim)), axis=(-2, -1))
+    choices = [int(s) for s in group.exact_samples() if not identity[int(s)]]
+    return int(rng.choice(choices)) if choices else None
+
+
+def _with_element(arrays: dict, group: AffineGroup, space: Space, rng, layer) -> int | None:
+    """Add h, x_h = L_h x and y_h = layer(x_h) to a case's arrays; return h."""
+    h = _test_element(group, rng)
+    if h is not None:
+        element = group.point_elements()[h]
+        x_h = np.asarray(transform(arrays["x"], element, space))
+        arrays.update(h=np.array(h), x_h=x_h, y_h=layer(x_h))
+    return h
+
+
+def _groupy_bank(w: np.ndarray, group: AffineGroup, kind: Kind) -> np.ndarray:
+    """The expanded bank (C_out, S, C_in, S_in, *K^d) conv2d / conv3d takes (for the true
+    G-convolution, the bank of the inverted filter)."""
+    if isinstance(group, SemidirectProduct):
+        return np.asarray(LatticeBank(group, kind).expand_groupy(w))
+    bank = bank_for(group, kind)
+    expanded = np.asarray(bank.expand(w))              # (C_out S, *K^d, C_in S_in)
+    d, size = group.dim, expanded.shape[1]
+    c_out, c_in = w.shape[0], w.shape[1]
+    return np.moveaxis(expanded.reshape((c_out, bank.output_space.samples) + (size,) * d
+                                        + (c_in, bank.input_space.samples)), (-2, -1), (2, 3))
+
+
+def _spatial(group: AffineGroup, k: int, extra: int = 0) -> tuple[int, ...]:
+    """A case's input sides: k + 2, k + 3 (non-square) on the line and the square lattice,
+    k + 1, k + 2, k + 3 in 3D; square of odd side on the hexagonal lattice."""
+    if group.lattice == "hexagonal":
+        n = k + 2 + extra
+        return (n + (n % 2 == 0),) * 2
+    first = k + extra + (1 if group.dim == 3 else 2)
+    return tuple(first + a for a in range(group.dim))
+
+
+def _batch(group: AffineGroup) -> int:
+    """Two inputs per case (one in 3D, where a volume is already large)."""
+    return 1 if group.dim == 3 else 2
+
+
+def _correlation_case(group: AffineGroup, kind: Kind, k: int, p: int, stride: int,
+                      dilation: int, bias: bool, seed: int, suffix: str) -> Case:
+    case_id = f"{_slug(group.name)}-{kind.value}-k{k}-p{p}{suffix}"
+    rng = _rng(seed, case_id)
+    d = group.dim
+    axis = (group.samples,) if kind.reads_group else ()
+    size = _spatial(group, dilation * (k - 1) + 1, extra=stride - 1)
+    x = _integers(rng, (_batch(group), 2) + axis + size)
+    w = _integers(rng, (3, 2) + ((group.weight_samples,) if kind.reads_group else ())
+                  + (k,) * d)
+    mask = domain_mask(group, size)
+    if mask is not None:                       # functions on the hexagon: zero outside
+        x, w = x * mask, w * domain_mask(group, (k, k))
+    b = _integers(rng, (3,)) if bias else None
+    options = dict(padding=p, stride=stride, dilation=dilation)
+
+    def layer(inputs):
+        return reference(inputs, w, group, kind.value, bias=b, **options)
+
+    y = layer(x)
+    dy = _integers(rng, y.shape)
+    mask_out = domain_mask(group, y.shape[-2:]) if group.lattice == "hexagonal" else None
+    if mask_out is not None:
+        dy = dy * mask_out
+    grads = vjp(x, w, dy, group, kind.value, bias=bias, **options)
+    arrays = {"x": x, "w": w, "y": y, "bank": _groupy_bank(w, group, kind), "dy": dy,
+              **{key: value for key, value in grads.items()}}
+    if bias:
+        arrays["b"] = b
+    _with_element(arrays, group, kind.input_space(group), rng, layer)
+    tolerance = 0.0 if isinstance(group, SemidirectProduct) else SAMPLED_TOLERANCE
+    return Case(case_id, group.name, kind.value, k, p, arrays, stride, dilation, bias, {},
+                tolerance)
+
+
+def _layer_case(group: AffineGroup, kind: str, option: str, seed: int) -> Case:
+    case_id = f"{_slug(group.name)}-{kind}-{option}"
+    rng = _rng(seed, case_id)
+    space = Space.on_group(group)
+    size = (4, 6) if group.dim == 2 else (4,) * (group.dim - 1) + (6,)
+    shape = (_batch(group), 3, group.samples) + size
+    tolerance, options = 0.0, {}
+    if kind == "subgroup_pool":
+        layer = SubgroupPool(option, space=space)
+        options = {"reduction": option}
+    elif kind == "spatial_pool":
+        layer = SpatialPool(2, 2, option, space=space)
+        options = {"reduction": option, "size": 2, "stride": 2}
+    else:
+        layer = BatchNorm(shape[1], dtype=np.float64)
+        layer.params["gamma"][...] = rng.choice([-3, -2, -1, 1, 2, 3], size=shape[1])
+        layer.params["beta"][...] = _integers(rng, (shape[1],))
+        options = {"eps": layer.eps, "training": True}
+        tolerance = BATCHNORM_TOLERANCE
+    x = _distinct(rng, shape) if option == "max" else _integers(rng, shape)
+    y, cache = layer.forward(x, training=True)
+    dy = _integers(rng, y.shape)
+    dx, grads = layer.backward(cache, dy)
+    arrays = {"x": x, "y": np.asarray(y), "dy": dy, "dx": np.asarray(dx)}
+    if kind == "batchnorm":
+        arrays.update(gamma=layer.params["gamma"].copy(), beta=layer.params["beta"].copy(),
+                      dgamma=grads["gamma"], dbeta=grads["beta"])
+
+    def forward_only(inputs):
+        fresh = BatchNorm(shape[1], dtype=np.float64) if kind == "batchnorm" else layer
+        if kind == "batchnorm":
+            fresh.params.update(gamma=arrays["gamma"], beta=arrays["beta"])
+        return np.asarray(fresh.forward(inputs, training=True)[0])
+
+    _with_element(arrays, group, space, rng, forward_only)
+    return Case(case_id, group.name, kind, 0, 0, arrays, options=options, tolerance=tolerance)
+
+
+_LAYER_OPTIONS = {"subgroup_pool": ("max", "mean"), "spatial_pool": ("max", "avg"),
+                  "batchnorm": ("train",)}
+
+
+def _check_names(kinds: Sequence[str], variants: Sequence[str]) -> None:
+    for what, values, allowed in (("kinds", kinds, KINDS), ("variants", variants, VARIANTS)):
+        if isinstance(values, str) or not all(v in allowed for v in values):
+            raise ValueError(f"{what} must be a list of {allowed}, got {values!r}")
+
+
+def cases(groups: Sequence[AffineGroup | str] = tuple(WALLPAPER),
+          ks: Iterable[int] | None = None, seed: int = 0, *,
+          kinds: Sequence[str] = CORRELATIONS, variants: Sequence[str] = ()) -> Iterator[Case]:
+    """Every case of ``groups`` and ``kinds``: each correlation with every kernel size in ``ks``
+    and every padding 0..k-1, each of ``variants`` (stride 2, dilation 2, a bias, all three)
+    at k = 3 (k = 2 in 3D) with padding 1, and the layers of ``LAYERS`` named in ``kinds``.
+
+    Inputs are non-square on the hypercubic lattices and square of odd side, zero outside the
+    hexagon, on the hexagonal lattice (k odd there). ``ks`` defaults to 1..5 (1..3 in 3D).
+
+    Parameters
+    ----------
+    groups : sequence of AffineGroup or str
+        Any registered groups (the sampled ones: lifting and correlation only).
+    ks : iterable of int, optional
+        Kernel sizes of the plain correlation cases.
+    seed : int
+        Each case draws from its own generator (the seed and the case's id).
+    kinds : sequence of str
+        Some of ``KINDS``.
+    variants : sequence of str
+        Some of ``VARIANTS`` (lattice groups; stride not on the hexagonal lattice).
+
+    Returns
+    -------
+    iterator of Case
+
+    Examples
+    --------
+    >>> from groupconv import conformance
+    >>> [c.id for c in conformance.cases(["p4"], ks=[2], kinds=["lifting"])]
+    ['p4-lifting-k2-p0', 'p4-lifting-k2-p1']
+    """
+    _check_names(kinds, variants)
+    wanted = None if ks is None else tuple(ks)
     for name in groups:
         group = get_group(name)
-        s = group.samples
+        lattice = isinstance(group, SemidirectProduct)
         hexagonal = group.lattice == "hexagonal"
-        for kind, op in _OPS.items():
-            on_group = kind != "lifting"
-            axis = (s,) if on_group else ()
-            for k in (k for k in ks if k % 2 or not hexagonal):
-                size = (k + 2, k + 2) if hexagonal else (k + 2, k + 3)
-                for p in range(k):
-                    case = f"{group.name.lower()}-{kind}-k{k}-p{p}"
-                    # a generator per case: a case does not depend on which others are written
-                    rng = np.random.default_rng([seed, zlib.crc32(case.encode())])
-                    x = rng.standard_normal((1, 2) + axis + size)
-                    w = rng.standard_normal((3, 2) + axis + (k, k))
-                    if hexagonal:
-                        x, w = x * domain_mask(group, size), w * domain_mask(group, (k, k))
-                    h = int(rng.integers(s))
-                    element = group.from_parts(h, (0, 0))[()]
-                    x_h = transform(x, element, Kind.parse(kind).input_space(group))
-                    arrays = {"x": x, "w": w, "y": op(x, w, group, mode=p),
-                              "bank": _bank(w, group, kind),
-                              "h": np.array(h), "x_h": x_h, "y_h": op(x_h, w, group, mode=p)}
-                    yield Case(case, group.name, kind, k, p, arrays)
+        for kind in (Kind.parse(k) for k in kinds if k in CORRELATIONS):
+            if kind is Kind.CONVOLUTION and not lattice:
+                continue
+            default = (1, 2, 3) if group.dim == 3 else (1, 2, 3, 4, 5)
+            for k in default if wanted is None else wanted:
+                if k % 2 or not hexagonal:
+                    for p in range(k):
+                        yield _correlation_case(group, kind, k, p, 1, 1, False, seed, "")
+            for variant in (variants if lattice else ()):
+                stride = 2 if variant in ("stride", "all") and not hexagonal else 1
+                dilation = 2 if variant in ("dilation", "all") else 1
+                bias = variant in ("bias", "all")
+                if variant == "stride" and hexagonal:
+                    continue
+                suffix = "".join([f"-s{stride}" if stride > 1 else "",
+                                  f"-d{dilation}" if dilation > 1 else "",
+                                  "-bias" if bias else ""])
+                k = 2 if group.dim == 3 else 3
+                yield _correlation_case(group, kind, k, 1, stride, dilation, bias, seed, suffix)
+        for kind in (k for k in kinds if k in LAYERS):
+            if group.samples > 1 and group.lattice in ("line", "square", "cubic"):
+                for option in _LAYER_OPTIONS[kind]:
+                    yield _layer_case(group, kind, option, seed)
 
 
-def write(out: str | pathlib.Path, groups: Sequence[str] = tuple(WALLPAPER),
-          seed: int = 0, ks: Iterable[int] = range(1, 6)) -> dict[str, Any]:
-    """Write every case as DIR/<id>.npz and DIR/manifest.json; returns the manifest."""
+def shipped(seed: int = 0) -> Iterator[Case]:
+    """The cases of the set shipped with groupconv (``SHIPPED_PLAN``), computed afresh."""
+    for groups, kinds, ks, variants in SHIPPED_PLAN:
+        if ks:
+            yield from cases(groups, ks, seed, kinds=kinds)
+        if variants or not ks:
+            yield from cases(groups, (), seed, kinds=kinds, variants=variants)
+
+
+def _entry(case: Case, file: str) -> dict[str, Any]:
+    h = case.arrays.get("h")
+    return {"file": file, "id": case.id, "group": case.group, "kind": case.kind, "k": case.k,
+            "padding": case.padding, "stride": case.stride, "dilation": case.dilation,
+            "bias": case.bias, "options": dict(case.options), "tolerance": case.tolerance,
+            "exact": case.exact, "dtype": "float64", "x_shape": list(case["x"].shape),
+            "y_shape": list(case["y"].shape), "h": None if h is None else int(h)}
+
+
+def _compact(a: np.ndarray) -> np.ndarray:
+    """An integer-valued array in the smallest integer type that holds it (the files stay
+    small); anything else as it is."""
+    if a.dtype.kind != "f" or not np.array_equal(a, np.round(a)):
+        return a
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if a.size == 0 or (a.min() >= info.min and a.max() <= info.max):
+            return a.astype(dtype)
+    return a
+
+
+def write(out: str | pathlib.Path, groups: Sequence[str] = tuple(WALLPAPER), seed: int = 0,
+          ks: Iterable[int] | None = None, *, kinds: Sequence[str] = CORRELATIONS,
+          variants: Sequence[str] = (), which: Iterable[Case] | None = None) -> dict[str, Any]:
+    """Write every case as DIR/<id>.npz and DIR/manifest.json; returns the manifest.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The folder (made if missing).
+    groups, seed, ks, kinds, variants
+        As in ``cases``.
+    which : iterable of Case, optional
+        The cases to write instead (e.g. ``shipped()``).
+
+    Returns
+    -------
+    dict
+        The manifest.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from groupconv import conformance
+    >>> manifest = conformance.write(tempfile.mkdtemp(), ["p4"], ks=[1])
+    >>> [c["id"] for c in manifest["cases"]]
+    ['p4-lifting-k1-p0', 'p4-correlation-k1-p0', 'p4-convolution-k1-p0']
+    """
     from .. import __version__
 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -106,30 +556,64 @@ def write(out: str | pathlib.Path, groups: Sequence[str] = tuple(WALLPAPER),
     out = pathlib.Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"the output folder {str(out)!r} is a file; name a folder")
+    found = list(cases(groups, ks, seed, kinds=kinds, variants=variants) if which is None
+                 else which)
     out.mkdir(parents=True, exist_ok=True)
     entries = []
-    for case in cases(groups, ks, seed):
+    for case in found:
         file = f"{case.id}.npz"
-        np.savez_compressed(out / file, **case.arrays)
-        entries.append({"file": file, "group": case.group, "kind": case.kind, "k": case.k,
-                        "padding": case.padding, "dtype": "float64",
-                        "x_shape": list(case.arrays["x"].shape),
-                        "y_shape": list(case.arrays["y"].shape)})
+        np.savez_compressed(out / file, **{key: _compact(value)
+                                           for key, value in case.arrays.items()})
+        entries.append(_entry(case, file))
     manifest = {"library": "groupconv", "version": __version__, "seed": seed,
                 "conventions": CONVENTIONS_TEXT, "cases": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
 
 
-def load(path: str | pathlib.Path | None = None) -> list[Case]:
+def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None = None,
+         kinds: Sequence[str] | None = None) -> list[Case]:
     """The cases of a conformance folder (default: the set shipped with groupconv), ready for
-    ``pytest.mark.parametrize("case", load(), ids=lambda c: c.id)``."""
+    ``pytest.mark.parametrize("case", load(), ids=lambda c: c.id)``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A folder written by ``write`` (default ``SHIPPED``).
+    groups : sequence of str, optional
+        Keep the cases of these groups only (any registered name, any case).
+    kinds : sequence of str, optional
+        Keep the cases of these kinds only (``KINDS``).
+
+    Returns
+    -------
+    list of Case
+
+    Examples
+    --------
+    >>> from groupconv import conformance
+    >>> [c.id for c in conformance.load(groups=["p4"], kinds=["subgroup_pool"])]
+    ['p4-subgroup_pool-max', 'p4-subgroup_pool-mean']
+    """
     folder = SHIPPED if path is None else pathlib.Path(path)
+    if not (folder / "manifest.json").is_file():
+        raise ValueError(f"{str(folder)!r} holds no manifest.json: name a folder written by "
+                         f"groupconv conformance --out")
+    wanted_groups = None if groups is None else {get_group(g).name for g in groups}
+    if kinds is not None:
+        _check_names(kinds, ())
     manifest = json.loads((folder / "manifest.json").read_text())
     found = []
     for entry in manifest["cases"]:
+        if wanted_groups is not None and entry["group"] not in wanted_groups or \
+                kinds is not None and entry["kind"] not in kinds:
+            continue
         with np.load(folder / entry["file"], allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-        found.append(Case(entry["file"].removesuffix(".npz"), entry["group"], entry["kind"],
-                          entry["k"], entry["padding"], arrays))
+            arrays = {key: data[key] if key == "h" else data[key].astype(np.float64)
+                      for key in data.files}
+        found.append(Case(entry.get("id", entry["file"].removesuffix(".npz")), entry["group"],
+                          entry["kind"], entry["k"], entry["padding"], arrays,
+                          entry.get("stride", 1), entry.get("dilation", 1),
+                          entry.get("bias", False), entry.get("options", {}),
+                          entry.get("tolerance", 0.0)))
     return found

@@ -34,17 +34,28 @@ import math
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
 
+from ..arguments import choice, flag
 from ..caching import cached_arrays
 from ..feature_maps import FeatureMap, L
 from ..groups import (
     TRANSLATIONS, AffineGroup, Element, PointGroup, SemidirectProduct, Space, domain_mask,
 )
-from .backend import on_device
+from .backend import namespace, on_device
 from .interpolation import image_tables
 
 __all__ = ["transform", "transform_indices", "sample_of", "project"]
+
+
+def _check_real(xp, x: Any, op: str) -> None:
+    """Feature maps are real: float, integer or boolean arrays; a TypeError otherwise."""
+    try:
+        real = xp.isdtype(x.dtype, ("real floating", "integral", "bool"))
+    except (TypeError, ValueError):
+        real = False
+    if not real:
+        raise TypeError(f"{op} acts on arrays of real numbers (feature maps are real), got "
+                        f"{x.dtype}")
 
 
 def sample_of(h: Element, group: AffineGroup | None = None) -> tuple[AffineGroup, int]:
@@ -108,10 +119,9 @@ def transform(x: Any, h: Element, space: Space | None = None, *,
         raise TypeError(f"space must be a groupconv Space, got {type(space).__name__}")
     if space.group != group:
         raise ValueError(f"h is an element of {group.name}, but the space is {space!r}")
-    xp = array_namespace(x)
-    if not xp.isdtype(x.dtype, ("real floating", "integral", "bool")):
-        raise TypeError(f"transform acts on arrays of real numbers (feature maps are real), "
-                        f"got {x.dtype}")
+    interpolate = flag(interpolate, "interpolate")
+    xp = namespace(x, op="transform")
+    _check_real(xp, x, "transform")
     core = space.core
     if x.ndim < core + 1 or (space.point_axis and x.shape[-core] != group.samples):
         raise ValueError(f"expected an array of shape {space.layout()}, got shape "
@@ -228,10 +238,10 @@ def project(x: Any, space: Space, reduction: str = "max") -> Any:
     """Projection over the point axis (orientations, mirrors, scales) of an array in ``space``:
     max, mean or sum over S. The result lives on the plane (or is invariant, without spatial
     axes) and does not change under the point axis's permutations."""
-    xp = array_namespace(x)
+    xp = namespace(x, op="project")
     reductions = {"max": xp.max, "mean": xp.mean, "sum": xp.sum}
-    if reduction not in reductions:
-        raise ValueError(f"reduction must be one of {tuple(reductions)}, got {reduction!r}")
+    choice(reduction, "reduction", tuple(reductions))
+    _check_real(xp, x, "project")
     if not isinstance(space, Space) or not space.point_axis:
         raise ValueError(f"project needs a space with a point axis, got {space!r}")
     if x.ndim < space.core + 1 or x.shape[x.ndim - space.core] != space.samples:

@@ -292,17 +292,23 @@ def bank_index_map(group: SemidirectProduct | str, k: int, kind: Kind | str) -> 
     return LatticeBank(group, kind).index_map(k)
 
 
-def filter_bank(w: Any, group: SemidirectProduct | str) -> Any:
+def filter_bank(w: Any, group: SemidirectProduct | str, kind: Kind | str | None = None) -> Any:
     """The expanded filter bank of GrouPy's TransformGFilter, layout
     (C_out, S, C_in, S_in, *k^d).
 
     Parameters
     ----------
     w : array
-        Lifting weights (C_out, C_in, *k^d) or group weights (C_out, C_in, S, *k^d); the number
-        of axes tells which (d = the group's dimension).
+        Lifting weights (C_out, C_in, *k^d) or group weights (C_out, C_in, S, *k^d) (d = the
+        group's dimension).
     group : SemidirectProduct or str
         A lattice group or its registered name.
+    kind : {"lifting", "correlation", "convolution"}, optional
+        Which weights w are: the bank of a lifting, a G-correlation or (of the inverted filter)
+        the true G-convolution. By default the number of axes tells lifting from group weights,
+        except where a shape could be either (lifting weights (C_out, C_in, *k^d) with
+        C_in = S read like group weights whose C_in axis was left out): then ``kind`` must be
+        given, and w is checked against it.
 
     Returns
     -------
@@ -322,6 +328,13 @@ def filter_bank(w: Any, group: SemidirectProduct | str) -> Any:
     """
     w = as_float(w, "filter_bank: weights")
     group = get_group(group)
-    kind = Kind.LIFTING if w.ndim == 2 + group.dim else Kind.CORRELATION
+    if kind is None:
+        if w.ndim == 2 + group.dim and w.shape[1] == group.samples > 1:
+            raise ValueError(f"filter_bank: weights of shape {tuple(w.shape)} on {group.name} "
+                             f"read as lifting weights with C_in = {w.shape[1]} or as group "
+                             f"weights (C_out, S = {group.samples}, k, ...) without their C_in "
+                             f"axis: say which, kind='lifting' or kind='correlation' (group "
+                             f"weights are (C_out, C_in, S, *k^d))")
+        kind = Kind.LIFTING if w.ndim == 2 + group.dim else Kind.CORRELATION
     bank = LatticeBank(group, kind)
     return bank.expand_groupy(check_weights(w, bank, "filter_bank"))

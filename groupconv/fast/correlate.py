@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_dask_array
 
+from ..arguments import choice
 from ..groups import AffineGroup, Kind, SemidirectProduct, get_group
 from ..literal import arrays as literal_arrays
 from ..literal import sampled as literal_sampled
@@ -40,10 +41,10 @@ from . import engine
 from .backend import from_numpy, on_device, to_numpy
 from .banks import Bank, bank_for
 from .engine import DEFAULT_MAX_WORKSPACE, Workspace
-from .validation import check_inputs
+from .validation import as_float, check_inputs
 
 __all__ = ["lifting_correlation", "group_correlation", "group_convolution", "correlate",
-           "correlate_literal", "forward", "backward", "padding_for", "METHODS"]
+           "correlate_literal", "forward", "backward", "check_dy", "padding_for", "METHODS"]
 
 METHODS = ("fast", "literal")
 
@@ -140,9 +141,7 @@ def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
     """(dL/dx, dL/dw) from dy = dL/dy and what ``forward`` saved: the adjoint correlation with
     the flipped, transposed bank (padding K - 1 - p), and the bank's adjoint of the tap
     gradient. dL/dx is None without ``input_grad``."""
-    if saved is None:
-        raise TypeError("backward: no gradients through Dask arrays (the forward pass was lazy); "
-                        "run the layer on NumPy, CuPy, PyTorch or array-api-strict chunks")
+    dy = check_dy(saved, dy, bank)
     flat, expanded, x_shape, w_shape, p = saved
     xp = array_namespace(dy)
     d = bank.group.dim
@@ -157,6 +156,24 @@ def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
     dbank = engine.weight_gradient(flat, dyf, size, p, max_workspace=max_workspace,
                                    workspace=workspace)
     return dx, bank.adjoint(dbank, w_shape)
+
+
+def check_dy(saved: tuple, dy: Any, bank: Bank, op: str = "backward") -> Any:
+    """dy = dL/dy of the output ``forward`` computed (what it ``saved``): real floats of the
+    output's shape, or an error that names that shape."""
+    if saved is None:
+        raise TypeError(f"{op}: no gradients through Dask arrays (the forward pass was lazy); "
+                        f"run the layer on NumPy, CuPy, PyTorch or array-api-strict chunks")
+    _, expanded, x_shape, w_shape, p = saved
+    d = bank.group.dim
+    lead = x_shape[:len(x_shape) - bank.input_space.core - 1]
+    spatial = check_size(x_shape[len(x_shape) - d:], expanded.shape[1], p)
+    shape = tuple(lead) + (w_shape[0], bank.output_space.samples) + spatial
+    dy = as_float(dy, f"{op}: dy")
+    if tuple(dy.shape) != shape:
+        raise ValueError(f"{op}: dy must have the shape of the output {shape}, got shape "
+                         f"{tuple(dy.shape)}")
+    return dy
 
 
 def _on_domain(a: Any, bank: Bank) -> Any:
@@ -371,8 +388,7 @@ def group_convolution(x: Any, w: Any, group: AffineGroup | str, *, mode: str | i
 
 
 def _public(x, w, group, kind: Kind, mode, method, max_workspace, workspace, op):
-    if method not in METHODS:
-        raise ValueError(f"{op}: method must be 'fast' or 'literal', got {method!r}")
+    choice(method, f"{op}: method", METHODS)
     bank = bank_for(get_group(group), kind)
     if method == "fast":
         return correlate(x, w, bank, mode, max_workspace=max_workspace, workspace=workspace,

@@ -16,11 +16,16 @@ stacks of such matrices, one per point sample (``kernel_operators``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from ..arguments import flag, integer, number
 from ..caching import cached_arrays
 from ..groups import AffineGroup
 from ..groups.sampled import rotation_matrix
+from .backend import to_numpy
+from .validation import as_float
 
 __all__ = ["bilinear_weights", "transform_operator", "image_tables", "transform_image",
            "rotate_image",
@@ -28,9 +33,45 @@ __all__ = ["bilinear_weights", "transform_operator", "image_tables", "transform_
 
 _SNAP = 1e-12  # sample points this close to a grid point are taken as that grid point
 
+#: The largest grid (in pixels) an image table or a disk is computed for: beyond, a ValueError
+#: before anything is allocated.
+MAX_PIXELS = 2**26
+#: The most memory the operators of one filter bank (``kernel_operators``) may take, in bytes.
+MAX_OPERATOR_BYTES = 2**30
+
+
+def _shape(shape: Any, what: str = "shape") -> tuple[int, int]:
+    """(h, w): two positive ints of at most ``MAX_PIXELS`` pixels together."""
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise TypeError(f"{what} must be a pair (h, w) of positive ints, got {shape!r}")
+    h, w = (integer(n, f"{what}[{i}]") for i, n in enumerate(shape))
+    if h * w > MAX_PIXELS:
+        raise ValueError(f"{what} {h} x {w} has more than {MAX_PIXELS} pixels")
+    return h, w
+
+
+def _linear_map(matrix: Any) -> np.ndarray:
+    """A real, finite, invertible 2 x 2 matrix, as float64."""
+    try:
+        a = np.asarray(matrix)
+    except (TypeError, ValueError):
+        raise TypeError(f"matrix must be a 2 x 2 array of real numbers, got {matrix!r}") from None
+    if a.dtype == np.bool_ or not (np.issubdtype(a.dtype, np.integer)
+                                   or np.issubdtype(a.dtype, np.floating)):
+        raise TypeError(f"matrix must be a 2 x 2 array of real numbers, got {a.dtype}")
+    if a.shape != (2, 2):
+        raise ValueError(f"matrix must be a 2 x 2 linear map, got shape {a.shape}")
+    a = a.astype(np.float64)
+    scale = max(1.0, float(np.abs(a).max())) if np.all(np.isfinite(a)) else np.inf
+    if not np.isfinite(scale) or not abs(np.linalg.det(a)) > 1e-12 * scale**2:
+        raise ValueError(f"matrix must be finite and invertible, got {a.tolist()}")
+    return a
+
 
 def disk(size: int, radius: float) -> np.ndarray:
     """The pixels of a size x size array within ``radius`` of its centre (boolean)."""
+    size = _shape((size, size), "size")[0]
+    radius = number(radius, "radius", 0)
     c = np.arange(size) - (size - 1) / 2
     return c[:, None] ** 2 + c[None, :] ** 2 <= radius**2 + 1e-9
 
@@ -47,8 +88,20 @@ def bilinear_weights(points: np.ndarray, shape: tuple[int, int]
     """Flat indices (N, 4) and weights (N, 4) of f~ at points (N, 2) in array coordinates:
     f~(p) = sum_n weights[p, n] f.flat[indices[p, n]]. Outside the array f is 0, so f~ fades
     linearly to 0 over the step beyond the border (its support is the open square (-1, h) x
-    (-1, w))."""
-    h, w = shape
+    (-1, w)); points that are not finite read nothing."""
+    h, w = _shape(shape)
+    try:
+        points = np.asarray(points)
+    except (TypeError, ValueError):
+        raise TypeError("points must be an (N, 2) array of real numbers") from None
+    if points.dtype == np.bool_ or not (np.issubdtype(points.dtype, np.integer)
+                                        or np.issubdtype(points.dtype, np.floating)):
+        raise TypeError(f"points must be real numbers, got {points.dtype}")
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"points must have shape (N, 2), got shape {points.shape}")
+    # f~ is 0 beyond one step outside the array: farther points read nothing (and stay finite)
+    points = np.clip(np.nan_to_num(points.astype(np.float64), nan=-2.0), -2.0,
+                     np.array([h + 1.0, w + 1.0]))
     pts = np.where(np.abs(points - np.round(points)) < _SNAP, np.round(points), points)
     lo = np.floor(pts).astype(np.int64)
     frac = pts - lo
@@ -88,16 +141,18 @@ def transform_operator(matrix: np.ndarray, k: int, out_k: int | None = None,
     """The (out_k^2, k^2) matrix M with (L_A psi).ravel() = M @ psi.ravel() for a k x k kernel
     psi and the linear map A (2 x 2), both about the kernel centre; ``mask`` restricts both
     sides to ``disk_mask``. Cached; read-only."""
-    inverse = np.linalg.inv(np.asarray(matrix, dtype=np.float64))
+    k = _shape((k, k), "k")[0]
+    out_k = k if out_k is None else _shape((out_k, out_k), "out_k")[0]
+    inverse = np.linalg.inv(_linear_map(matrix))
     inverse = np.where(np.abs(inverse - np.round(inverse)) < _SNAP, np.round(inverse), inverse)
-    return _operator(tuple(inverse.ravel().tolist()), k, out_k or k, bool(mask))
+    return _operator(tuple(inverse.ravel().tolist()), k, out_k, flag(mask, "mask"))
 
 
 def image_tables(matrix: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Bilinear sources (N, 4) and weights (N, 4) of (L_A f)(x) = f~(A^-1 x) for every pixel x of
     an array of ``shape``, about its centre. Cached; read-only."""
-    inverse = np.linalg.inv(np.asarray(matrix, dtype=np.float64))
-    return _image_tables(tuple(inverse.ravel().tolist()), tuple(int(n) for n in shape))
+    inverse = np.linalg.inv(_linear_map(matrix))
+    return _image_tables(tuple(inverse.ravel().tolist()), _shape(shape))
 
 
 @cached_arrays(maxsize=128)
@@ -108,7 +163,9 @@ def _image_tables(inverse_key: tuple, shape: tuple[int, int]) -> tuple[np.ndarra
 
 def transform_image(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """L_A x about the centre of the last two axes, same shape: x~(A^-1 x), 0 outside."""
-    x = np.asarray(x)
+    x = to_numpy(as_float(x, "transform_image: x"))
+    if x.ndim < 2:
+        raise ValueError(f"transform_image takes an array (..., H, W), got shape {x.shape}")
     h, w = x.shape[-2:]
     indices, weights = image_tables(matrix, (h, w))
     flat = x.reshape(x.shape[:-2] + (h * w,))
@@ -118,16 +175,15 @@ def transform_image(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 
 def rotate_image(x: np.ndarray, angle: float) -> np.ndarray:
     """x rotated counter-clockwise (as displayed) by ``angle`` radians about its centre."""
-    return transform_image(x, rotation_matrix(angle))
+    return transform_image(x, rotation_matrix(number(angle, "angle")))
 
 
 def scale_image(x: np.ndarray, factor: float) -> np.ndarray:
     """x magnified by ``factor`` about its centre (x(y / factor)), same shape."""
-    return transform_image(x, np.eye(2) * factor)
+    return transform_image(x, np.eye(2) * number(factor, "factor", 0, open_low=True))
 
 
 # ---------------------------------------------------- the operators of the sampled banks
-@cached_arrays(maxsize=64)
 def kernel_operators(group: AffineGroup, k: int) -> np.ndarray:
     """(S, K^2, k^2): operator s maps a flattened k x k kernel to the kernel transformed by the
     sample h_s, k_s(x) = k~(A_s^-1 x) / |det A_s|, on the K x K grid (K = group.kernel_size(k)),
@@ -135,7 +191,23 @@ def kernel_operators(group: AffineGroup, k: int) -> np.ndarray:
 
     A sample h_s = h_q h_s' with q an exact sample (a quarter turn) is operator s' followed by
     q's exact permutation, so that the exact samples commute with the bank exactly (SE(2)_N for
-    N divisible by 4); the identity's operator is an exact, zero-padded copy."""
+    N divisible by 4); the identity's operator is an exact, zero-padded copy. Refused (a
+    ValueError) where they would take more than ``MAX_OPERATOR_BYTES``."""
+    if not isinstance(group, AffineGroup):
+        raise TypeError(f"kernel_operators: group must be a group object (SE2(N), "
+                        f"ScaleTranslation(...), a lattice group), got {type(group).__name__}")
+    k = integer(k, "kernel_operators: k", 1, 2**12)
+    size = group.kernel_size(k)
+    gib = group.samples * size**2 * k**2 * 8 / 2**30
+    if gib > MAX_OPERATOR_BYTES / 2**30:
+        raise ValueError(f"kernel_operators: the {group.samples} operators of {group.name} for "
+                         f"k = {k} ({size**2} x {k**2} each) would take {gib:.3g} GiB, more "
+                         f"than {MAX_OPERATOR_BYTES / 2**30:g} GiB: use a smaller kernel")
+    return _kernel_operators(group, k)
+
+
+@cached_arrays(maxsize=64)
+def _kernel_operators(group: AffineGroup, k: int) -> np.ndarray:
     size = group.kernel_size(k)
     mats = group.point_matrices()
     exact = [int(q) for q in group.exact_samples() if q != 0]

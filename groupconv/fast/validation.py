@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .backend import namespace
+from .backend import namespace, to_numpy
 
 if TYPE_CHECKING:
     from .banks import Bank
 
-__all__ = ["as_float", "check_weights", "check_inputs"]
+__all__ = ["as_float", "real_numpy", "check_weights", "check_inputs"]
 
 
 def as_float(a: Any, what: str) -> Any:
@@ -93,3 +93,9 @@ def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:
         raise ValueError(f"{op}: input must have shape {space.layout(c_in)} (C_in = {c_in} from "
                          f"the weights {tuple(w.shape)}), got shape {tuple(x.shape)}")
     return xp, x, w
+
+
+def real_numpy(a: Any, what: str) -> np.ndarray:
+    """``a`` (an array of any library, a list or a number) as a float64 NumPy array, refusing
+    what ``as_float`` refuses (complex numbers, strings, objects) with a TypeError."""
+    return np.asarray(to_numpy(as_float(a, what)), dtype=np.float64)

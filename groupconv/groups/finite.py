@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arguments import choice
 from .point import PointGroup
 
 __all__ = ["CayleyTable", "labels", "describe", "cayley_table", "subgroups", "cosets",
@@ -266,8 +267,7 @@ def cosets(group: PointGroup, subgroup: tuple[int, ...] | list[int], side: str =
     if _closure(group, members) != members:
         raise ValueError(f"{list(members)} is not a subgroup of {group.name}: it is not closed "
                          f"under the group law")
-    if side not in ("left", "right"):
-        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+    choice(side, "side", ("left", "right"))
     table = group.cayley
     parts = {tuple(sorted(int(table[h, k] if side == "left" else table[k, h])
                           for k in members)) for h in range(group.order)}

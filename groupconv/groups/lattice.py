@@ -28,11 +28,11 @@ taken, always names the same group.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import numpy as np
 
+from ..arguments import did_you_mean
 from .core import AffineGroup, Element, ElementArray
 from .point import C1, C4, D4, PointGroup
 
@@ -298,8 +298,7 @@ def get_group(group: str | AffineGroup) -> AffineGroup:
         found = from_name(group)
         if found is not None:
             return found
-        close = difflib.get_close_matches(group.lower(), list(_REGISTRY), n=3, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        hint = did_you_mean(group, list(_REGISTRY))
         raise ValueError(f"group must be a registered name or a group, got {group!r}{hint} "
                          f"(the names: {', '.join(sorted(_REGISTRY))})")
     raise TypeError(f"group must be a registered name (str) or a group, got "

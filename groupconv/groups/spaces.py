@@ -23,6 +23,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from ..arguments import did_you_mean, flag
 from .core import AffineGroup
 
 __all__ = ["Space", "Kind", "SPATIAL_NAMES"]
@@ -52,6 +53,8 @@ class Space:
         if not isinstance(self.group, AffineGroup):
             raise TypeError(f"a Space needs a group (an AffineGroup), got "
                             f"{type(self.group).__name__}")
+        flag(self.point_axis, "point_axis")
+        flag(self.spatial, "spatial")
 
     @classmethod
     def on_plane(cls, group: AffineGroup) -> Space:
@@ -103,7 +106,7 @@ class Space:
         return "(..., " + ", ".join(axes) + ")"
 
     def __repr__(self) -> str:
-        what = {(False, True): f"on_plane", (True, True): "on_group",
+        what = {(False, True): "on_plane", (True, True): "on_group",
                 (True, False): "on_points", (False, False): "invariant"}
         return f"Space.{what[(self.point_axis, self.spatial)]}({self.group.name})"
 
@@ -133,7 +136,8 @@ class Kind(enum.Enum):
             for member in cls:
                 if member.value == kind.lower():
                     return member
-        raise ValueError(f"kind must be one of {tuple(m.value for m in cls)}, got {kind!r}")
+        names = tuple(m.value for m in cls)
+        raise ValueError(f"kind must be one of {names}, got {kind!r}{did_you_mean(kind, names)}")
 
     @property
     def reads_group(self) -> bool:

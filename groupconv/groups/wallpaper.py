@@ -42,7 +42,7 @@ import numpy as np
 
 from ..caching import cached_arrays
 from .core import AffineGroup
-from .lattice import P4, P4M, Z2, SemidirectProduct, register
+from .lattice import P4, P4M, Z2, SemidirectProduct, get_group, register
 from .point import C2, M, PointGroup
 
 __all__ = [
@@ -154,7 +154,12 @@ def domain_mask(group: AffineGroup, shape: tuple[int, ...]) -> np.ndarray | None
     act about the centre: None for every cell (the hypercubic lattices, the sampled groups),
     the hexagon for the hexagonal lattice (square arrays of odd side only; anything else is a
     ValueError)."""
-    if getattr(group, "lattice", None) != "hexagonal":
+    group = get_group(group)
+    if not isinstance(shape, (tuple, list)) or len(shape) != group.dim or any(
+            isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in shape):
+        raise ValueError(f"shape must be {group.dim} positive ints (the spatial sides), got "
+                         f"{shape!r}")
+    if group.lattice != "hexagonal":
         return None
     height, width = shape
     if height != width:

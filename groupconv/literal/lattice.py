@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..feature_maps import Box, FeatureMap, _grid, _tabulate, box_of
-from ..groups import Element, ElementArray, SemidirectProduct, get_group
+from ..groups import ElementArray, SemidirectProduct, get_group
 
 __all__ = [
     "planar_correlation", "planar_convolution", "lifting_correlation", "group_correlation",
@@ -237,6 +237,9 @@ def _filters(psi: Filters, f: FeatureMap, op: str, planar: bool = False) -> list
     if planar and f.group.samples != 1:
         raise ValueError(f"{op}: f must be a function on Z^{f.group.dim} (a group with a "
                          f"trivial point group), got one on {f.group.name}")
+    if not planar and f.group.samples == 1 and psis[0].group.samples > 1:
+        raise ValueError(f"{op}: f must be a function on {psis[0].group.name} like psi, got one "
+                         f"on {f.group.name} (lift it first: literal.lifting_correlation)")
     for p in psis:
         if p.group != f.group:
             raise ValueError(f"{op}: psi must be a function on {f.group.name} like f, "

@@ -28,15 +28,19 @@ its device, in place, and a ``Sequential`` does so by itself when it meets data 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace, device, is_dask_array, is_jax_array
 
+from ..arguments import flag, integer
 from ..fast.backend import to_numpy
+from ..fast.validation import as_float
 from ..groups import AffineGroup, Space, get_group, registered
 
-__all__ = ["Layer", "Sequential", "Parameters", "moved", "same_place"]
+__all__ = ["Layer", "Sequential", "Parameters", "InputSizes", "moved", "same_place",
+           "checked_input", "checked_dy"]
 
 
 def _home(like: Any) -> Any:
@@ -61,6 +65,23 @@ def moved(a: Any, like: Any) -> Any:
     if is_jax_array(like):
         return xp.asarray(host)
     return xp.asarray(host.copy(), device=device(like))
+
+
+def checked_input(layer: Layer, x: Any, training: Any) -> Any:
+    """A layer's forward arguments: x as real floats (the rule of ``groupconv.fast.validation``)
+    and ``training`` a bool, or a TypeError naming the layer."""
+    flag(training, f"{layer!r}: training")
+    return as_float(x, f"{layer!r}: input")
+
+
+def checked_dy(layer: Layer, dy: Any, shape: tuple[int, ...]) -> Any:
+    """dy = dL/dy as real floats of the output's ``shape`` (no broadcasting), or an error naming
+    the layer and the shape it expected."""
+    dy = as_float(dy, f"{layer!r}: dy")
+    if tuple(dy.shape) != tuple(shape):
+        raise ValueError(f"{layer!r}: dy must have the shape of the layer's output "
+                         f"{tuple(shape)}, got shape {tuple(dy.shape)}")
+    return dy
 
 
 class Layer:
@@ -243,15 +264,55 @@ class Parameters(MutableMapping):
         return f"Parameters({', '.join(self)})"
 
 
+@dataclass(frozen=True)
+class InputSizes:
+    """The spatial sizes a network takes, by one rule on every spatial axis:
+    n = least + step j, j = 0, 1, 2, ...
+
+    Examples
+    --------
+    >>> from groupconv.nn import InputSizes
+    >>> sizes = InputSizes(28, 2)
+    >>> str(sizes), sizes.accepts(30), sizes.accepts(27)
+    ('n even and at least 28', True, False)
+    """
+
+    least: int
+    step: int = 1
+
+    def __post_init__(self) -> None:
+        integer(self.least, "InputSizes least", 1, 2**20)
+        integer(self.step, "InputSizes step", 1, 2**20)
+
+    def accepts(self, n: int) -> bool:
+        """Whether a side of n pixels is one of the sizes."""
+        return n >= self.least and (n - self.least) % self.step == 0
+
+    def __str__(self) -> str:
+        if self.step == 1:
+            return f"n at least {self.least}"
+        if self.step == 2:
+            return f"n {'odd' if self.least % 2 else 'even'} and at least {self.least}"
+        return f"n = {self.least} + {self.step} j (j = 0, 1, 2, ...)"
+
+
 class Sequential(Layer):
     """Layers applied in order; parameters named "<index>.<name>". Errors raised inside name
-    the layer (index and repr).
+    the layer (index and repr) and say what the network's input became there.
+
+    A network that knows the inputs it takes (its ``name`` and ``input_sizes``: the paper's
+    networks do) checks them first, and refuses others in its own terms, e.g. "P4CNN takes
+    inputs (B, 1, n, n) with n even and at least 28: got shape (1, 27, 27)".
 
     Parameters
     ----------
     layers : iterable of Layer
         The layers, first to last; pooling layers that act on any space take the space of the
         layer before them.
+    name : str, optional
+        The network's name, in its messages.
+    input_sizes : InputSizes, optional
+        The spatial sizes the network takes.
 
     Examples
     --------
@@ -265,13 +326,23 @@ class Sequential(Layer):
     (2, 3)
     """
 
-    def __init__(self, layers: Iterable[Layer]):
+    def __init__(self, layers: Iterable[Layer], *, name: str | None = None,
+                 input_sizes: InputSizes | None = None):
         super().__init__()
         self.layers = list(layers)
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential takes Layers, got {type(layer).__name__} at {i}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Sequential name must be a str, got {name!r}")
+        if input_sizes is not None and not isinstance(input_sizes, InputSizes):
+            raise TypeError(f"input_sizes must be an InputSizes, got {input_sizes!r}")
+        self.name, self.input_sizes = name, input_sizes
         self._bind_spaces()
+        if input_sizes is not None and (self.input_space is None or not self.input_space.spatial
+                                        or self.input_channels is None):
+            raise ValueError("input_sizes need a first layer that states its input space and "
+                             "channels (a convolution)")
         self.params = Parameters(self.layers)
 
     def _bind_spaces(self) -> None:
@@ -331,7 +402,39 @@ class Sequential(Layer):
         self.layers[int(index)].set_buffer(inner, value)
 
     def config(self) -> dict[str, Any]:
-        return {"type": "Sequential", "layers": [layer.config() for layer in self.layers]}
+        config: dict[str, Any] = {"type": "Sequential",
+                                  "layers": [layer.config() for layer in self.layers]}
+        if self.name is not None:
+            config["name"] = self.name
+        if self.input_sizes is not None:
+            config["input_sizes"] = [self.input_sizes.least, self.input_sizes.step]
+        return config
+
+    def describe_input(self) -> str | None:
+        """The inputs the network takes, e.g. "(B, 1, n, n) with n even and at least 28"
+        (None where its first layer does not say)."""
+        space, channels = self.input_space, self.input_channels
+        if space is None or channels is None:
+            return None
+        axes = ["B", str(channels)] + ([str(space.samples)] if space.point_axis else [])
+        text = "(" + ", ".join(axes + ["n"] * space.dim) + ")"
+        return text if self.input_sizes is None else f"{text} with {self.input_sizes}"
+
+    def _check_input(self, x: Any) -> None:
+        """The input against ``input_sizes``, or a ValueError in the network's own terms."""
+        space = self.input_space
+        shape = tuple(getattr(x, "shape", ()))
+        axes = 2 + space.core
+        fits = hasattr(x, "shape") and len(shape) == axes and \
+            shape[1] == self.input_channels and \
+            (not space.point_axis or shape[2] == space.samples) and \
+            all(self.input_sizes.accepts(int(n)) for n in shape[axes - space.dim:])
+        if not fits:
+            got = f"shape {shape}" if hasattr(x, "shape") else type(x).__name__
+            hint = " (no batch axis? one example x is x[None])" if len(shape) == axes - 1 \
+                else ""
+            raise ValueError(f"{self.name or 'the network'} takes inputs "
+                             f"{self.describe_input()}: got {got}{hint}")
 
     def follows(self, x: Any) -> bool:
         return all(layer.follows(x) for layer in self.layers)
@@ -339,9 +442,13 @@ class Sequential(Layer):
     def forward(self, x, training=False):
         """The layers in order; the input is cast to the parameters' dtype first (a network
         computes in one dtype: float64 data through float32 weights computes in float32)."""
+        flag(training, f"{self.name or 'Sequential'}: training")
+        if self.input_sizes is not None:
+            self._check_input(x)
         if not self.follows(x):
             self.to(x)
         x = _in_dtype(x, self.dtype)
+        shape = tuple(getattr(x, "shape", ()))
         caches = []
         for i, layer in enumerate(self.layers):
             try:
@@ -352,7 +459,9 @@ class Sequential(Layer):
                 message = str(error)
                 if not message.startswith(repr(layer)):
                     message = f"{layer!r}: {message}"
-                raise type(error)(f"layer {i}, {message}") from None
+                reached = f" (the input, of shape {shape}, reaches layer {i} as " \
+                    f"{tuple(x.shape)})" if i and hasattr(x, "shape") else ""
+                raise type(error)(f"layer {i}, {message}{reached}") from None
             caches.append(cache)
         return x, caches
 
@@ -392,9 +501,17 @@ class Sequential(Layer):
         return maps
 
     def backward(self, cache, dy, input_grad=True):
+        if not isinstance(cache, list) or len(cache) != len(self.layers):
+            raise TypeError(f"backward takes the cache of this network's forward (a list of "
+                            f"{len(self.layers)}), got {type(cache).__name__}")
         grads = {}
         for i in range(len(self.layers) - 1, -1, -1):
-            dy, layer_grads = self.layers[i].backward(cache[i], dy, input_grad or i > 0)
+            try:
+                dy, layer_grads = self.layers[i].backward(cache[i], dy, input_grad or i > 0)
+            except (ValueError, TypeError) as error:
+                if type(error) not in (ValueError, TypeError):
+                    raise
+                raise type(error)(f"layer {i}, {error}") from None
             grads.update({f"{i}.{name}": g for name, g in layer_grads.items()})
         return dy, grads
 

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_writeable_array
 
+from ..arguments import flag
 from ..fast.banks import Bank, bank_for
-from ..fast.correlate import backward, forward, padding_for
+from ..fast.correlate import backward, check_dy, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
 from ..groups import AffineGroup, Kind, Space
 from .base import Layer, dtype_name, group_name
@@ -82,6 +83,7 @@ class BankConv(Layer):
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """y = correlate(x, expand(w), p) + b, and the cache ``backward`` needs."""
+        flag(training, f"{self!r}: training")
         if not self.follows(x):
             self.to(x)
         y, saved = forward(x, self.params["weight"], self.bank, self.padding,
@@ -100,6 +102,7 @@ class BankConv(Layer):
                  ) -> tuple[Any, dict[str, Any]]:
         """(dL/dx, {"weight": dL/dw, "bias": dL/db}) from dy = dL/dy; dL/dx is the adjoint
         correlation (None without ``input_grad``)."""
+        dy = check_dy(cache, dy, self.bank, repr(self))
         dx, dw = backward(cache, dy, self.bank, input_grad=input_grad,
                           max_workspace=self.max_workspace, workspace=self.workspace)
         grads = {"weight": dw}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arguments import flag, integer, number
 from .base import Layer
 
 __all__ = ["check_gradients"]
@@ -59,8 +60,16 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
     >>> sorted(errors), max(errors.values()) < 1e-6
     (['bias', 'input', 'weight'], True)
     """
-    if x.dtype != np.float64:
-        raise TypeError(f"gradient checks need float64 inputs, got {x.dtype}")
+    if not isinstance(layer, Layer):
+        raise TypeError(f"check_gradients: layer must be a groupconv.nn Layer, got "
+                        f"{type(layer).__name__}")
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(f"check_gradients: x must be a float64 NumPy array (gradient checks "
+                        f"need float64), got {getattr(x, 'dtype', type(x).__name__)}")
+    training = flag(training, "check_gradients: training")
+    eps = number(eps, "check_gradients: eps", 0, 1e-2, open_low=True)
+    max_entries = integer(max_entries, "check_gradients: max_entries", 1, 10**6)
+    seed = integer(seed, "check_gradients: seed", 0)
     # a stream of its own: a direction equal to a test's input (same seed) would make some
     # gradients cancel (batch normalisation's, for one) and leave only rounding noise
     rng = np.random.default_rng([seed, 0x67636865636B])
@@ -110,17 +119,11 @@ def _central(flat: np.ndarray, i: int, old: float, step: float, loss) -> float:
     return (plus - minus) / (2 * step)
 
 
-def _state(layer: Layer) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Running statistics (batch normalisation) that training-mode forwards update."""
-    found = []
-    for sub in getattr(layer, "layers", [layer]):
-        for name in ("running_mean", "running_var"):
-            if hasattr(sub, name):
-                array = getattr(sub, name)
-                found.append((array, array.copy()))
-    return found
+def _state(layer: Layer) -> dict[str, np.ndarray]:
+    """The buffers (running statistics) that training-mode forwards replace, copied."""
+    return {name: np.array(value) for name, value in layer.buffer_values().items()}
 
 
-def _restore(layer: Layer, state) -> None:
-    for array, saved in state:
-        array[...] = saved
+def _restore(layer: Layer, state: dict[str, np.ndarray]) -> None:
+    for name, value in state.items():
+        layer.set_buffer(name, value)

@@ -20,10 +20,10 @@ import numpy as np
 from array_api_compat import array_namespace, is_writeable_array
 from array_api_compat import device as _device
 
+from ..arguments import choice, flag, integer
 from ..fast.action import project
-from ..fast.validation import as_float
 from ..groups import Space
-from .base import Layer, dtype_name, space_config
+from .base import Layer, checked_dy, checked_input, dtype_name, space_config
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
            "Flatten", "Dropout"]
@@ -44,11 +44,12 @@ class ReLU(Layer):
     exactly equivariant under L_h."""
 
     def forward(self, x, training=False):
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
         y = array_namespace(x).maximum(x, 0.0)
         return y, y          # the derivative is 1 where y > 0, and 0 elsewhere
 
     def backward(self, cache, dy, input_grad=True):
+        dy = checked_dy(self, dy, cache.shape)
         xp = array_namespace(dy)
         return dy * xp.astype(cache > 0, dy.dtype), {}     # (a product: where() is slower)
 
@@ -60,13 +61,14 @@ class SiLU(Layer):
     """x * sigmoid(x), a smooth pointwise nonlinearity: exactly equivariant, like ReLU."""
 
     def forward(self, x, training=False):
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
         xp = array_namespace(x)
         sig = 1.0 / (1.0 + xp.exp(-x))
         return x * sig, (x, sig)
 
     def backward(self, cache, dy, input_grad=True):
         x, sig = cache
+        dy = checked_dy(self, dy, x.shape)
         return dy * (sig + x * sig * (1.0 - sig)), {}
 
     def config(self) -> dict[str, Any]:
@@ -82,8 +84,7 @@ class SubgroupPool(Layer):
     """
 
     def __init__(self, reduction: str = "max", *, space: Space | None = None):
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        choice(reduction, "SubgroupPool reduction", _REDUCTIONS)
         self.reduction = reduction
         super().__init__(space)
 
@@ -94,7 +95,7 @@ class SubgroupPool(Layer):
         return space.without_points()
 
     def forward(self, x, training=False):
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
         space = self._bound()
         if x.ndim != space.core + 2 or x.shape[2] != space.samples:
             raise ValueError(f"{self!r} expects (B, C, {space.samples}, ...) with "
@@ -105,8 +106,9 @@ class SubgroupPool(Layer):
         return project(x, space, self.reduction), (tuple(x.shape), arg)
 
     def backward(self, cache, dy, input_grad=True):
-        xp = array_namespace(dy)
         shape, arg = cache
+        dy = checked_dy(self, dy, shape[:2] + shape[3:])
+        xp = array_namespace(dy)
         spread = xp.expand_dims(dy, axis=2)
         if self.reduction == "max":
             hit = _one_hot(xp, arg, shape[2], axis=2)
@@ -137,14 +139,12 @@ class SpatialPool(Layer):
 
     def __init__(self, size: int = 2, stride: int | None = None, kind: str = "max", *,
                  exact: bool = False, space: Space | None = None):
-        self.exact = bool(exact)
-        if kind not in ("max", "avg"):
-            raise ValueError(f"kind must be 'max' or 'avg', got {kind!r}")
+        self.exact = flag(exact, "SpatialPool exact")
+        choice(kind, "SpatialPool kind", ("max", "avg"))
         stride = size if stride is None else stride
-        for name, value in (("size", size), ("stride", stride)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"SpatialPool {name} must be a positive int, got {value!r}")
-        self.size, self.stride, self.kind = int(size), int(stride), kind
+        size, stride = (integer(v, f"SpatialPool {n}", 1, 2**20)
+                        for n, v in (("size", size), ("stride", stride)))
+        self.size, self.stride, self.kind = size, stride, kind
         super().__init__(space)
 
     def accepts(self, space: Space) -> bool:
@@ -177,7 +177,7 @@ class SpatialPool(Layer):
 
     def forward(self, x, training=False):
         """The windows' maxima (or means), tap by tap on strided views."""
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
         xp = array_namespace(x)
         windows = list(self._windows(x))
         y = x[windows[0]]
@@ -190,8 +190,11 @@ class SpatialPool(Layer):
     def backward(self, cache, dy, input_grad=True):
         """dy to the tap each maximum came from, the first in the windows' row-major order
         where several taps tie (as argmax); or spread evenly, for the mean."""
-        xp = array_namespace(dy)
         shape, x, y = cache
+        d = self._bound().dim
+        dy = checked_dy(self, dy, shape[:len(shape) - d] + tuple(
+            (n - self.size) // self.stride + 1 for n in shape[len(shape) - d:]))
+        xp = array_namespace(dy)
         windows = list(self._windows_of(shape))
 
         def taps():          # each tap's share of dy, one at a time
@@ -267,11 +270,13 @@ class BatchNorm(Layer):
         super().__init__()
         if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
             raise ValueError(f"BatchNorm channels must be a positive int, got {channels!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
-            raise ValueError(f"BatchNorm eps must be a number in (0, 1), got {eps!r}")
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or \
-                not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm momentum must be a number in [0, 1], got {momentum!r}")
+        for name, value, low, high in (("eps", eps, 0, 1), ("momentum", momentum, 0, 1)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+                raise TypeError(f"BatchNorm {name} must be a number, got {value!r}")
+            if not (low < value < high if name == "eps" else low <= value <= high):
+                interval = "(0, 1)" if name == "eps" else "[0, 1]"
+                raise ValueError(f"BatchNorm {name} must be a number in {interval}, got "
+                                 f"{value!r}")
         self.params["gamma"] = np.ones(channels, dtype=dtype)
         self.params["beta"] = np.zeros(channels, dtype=dtype)
         self.running_mean = np.zeros(channels, dtype=dtype)
@@ -283,7 +288,7 @@ class BatchNorm(Layer):
         return int(self.params["gamma"].shape[0])
 
     def forward(self, x, training=False):
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
         if not self.follows(x):
             self.to(x)
         xp = array_namespace(x)
@@ -309,16 +314,17 @@ class BatchNorm(Layer):
             scale = self.params["gamma"] * inv
             shift = self.params["beta"] - self.running_mean * scale
             y = _affine(xp, flat * _column(scale), 1.0, _column(shift))
-            return xp.reshape(xp.astype(y, x.dtype, copy=False), shape), (flat, inv, training)
+            return xp.reshape(xp.astype(y, x.dtype, copy=False), shape), (flat, inv, training,
+                                                                          shape)
         inv = 1.0 / array_namespace(var).sqrt(var + self.eps)
         xhat = _affine(xp, centred, _column(inv), 0.0)
         y = _affine(xp, xhat * _column(self.params["gamma"]), 1.0, _column(self.params["beta"]))
-        return xp.reshape(xp.astype(y, x.dtype, copy=False), shape), (xhat, inv, training)
+        return xp.reshape(xp.astype(y, x.dtype, copy=False), shape), (xhat, inv, training, shape)
 
     def backward(self, cache, dy, input_grad=True):
+        xhat, inv, training, shape = cache   # in evaluation mode, the input instead of xhat
+        dy = checked_dy(self, dy, shape)
         xp = array_namespace(dy)
-        xhat, inv, training = cache       # in evaluation mode, the input instead of xhat
-        shape = tuple(dy.shape)
         d = xp.reshape(dy, xhat.shape)
         scale = _column(self.params["gamma"] * inv)
         if not training:  # fixed statistics: an affine map
@@ -384,8 +390,7 @@ class GlobalPool(Layer):
     """
 
     def __init__(self, kind: str = "mean", *, space: Space | None = None):
-        if kind not in ("mean", "max"):
-            raise ValueError(f"kind must be 'mean' or 'max', got {kind!r}")
+        choice(kind, "GlobalPool kind", ("mean", "max"))
         self.kind = kind
         super().__init__(space)
 
@@ -396,7 +401,7 @@ class GlobalPool(Layer):
         return space.without_spatial()
 
     def forward(self, x, training=False):
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
         space = self._bound()
         if x.ndim != space.core + 2:
             raise ValueError(f"{self!r} expects (B, {space.layout()[5:]}, got shape "
@@ -408,9 +413,10 @@ class GlobalPool(Layer):
         return xp.max(flat, axis=-1), (tuple(x.shape), xp.argmax(flat, axis=-1))
 
     def backward(self, cache, dy, input_grad=True):
-        xp = array_namespace(dy)
         shape, arg = cache
         d = self._bound().dim
+        dy = checked_dy(self, dy, shape[:len(shape) - d])
+        xp = array_namespace(dy)
         n = math.prod(shape[len(shape) - d:])
         flat_shape = shape[:len(shape) - d] + (n,)
         spread = xp.expand_dims(dy, axis=-1)
@@ -434,11 +440,14 @@ class Flatten(Layer):
         return space if not (space.point_axis or space.spatial) else None
 
     def forward(self, x, training=False):
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
+        if x.ndim < 1:
+            raise ValueError(f"Flatten expects (B, ...), got shape {tuple(x.shape)}")
         xp = array_namespace(x)
         return xp.reshape(x, (x.shape[0], -1)), tuple(x.shape)
 
     def backward(self, cache, dy, input_grad=True):
+        dy = checked_dy(self, dy, (cache[0], math.prod(cache[1:])))
         return array_namespace(dy).reshape(dy, cache), {}
 
     def config(self) -> dict[str, Any]:
@@ -463,7 +472,7 @@ class Linear(Layer):
         return space if not (space.point_axis or space.spatial) else None
 
     def forward(self, x, training=False):
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
         if not self.follows(x):
             self.to(x)
         if x.ndim != 2 or x.shape[1] != self.params["weight"].shape[1]:
@@ -472,6 +481,7 @@ class Linear(Layer):
         return x @ self.params["weight"].T + self.params["bias"], x
 
     def backward(self, cache, dy, input_grad=True):
+        dy = checked_dy(self, dy, (cache.shape[0], self.params["weight"].shape[0]))
         xp = array_namespace(dy)
         return dy @ self.params["weight"], {"weight": dy.T @ cache, "bias": xp.sum(dy, axis=0)}
 
@@ -503,25 +513,26 @@ class Dropout(Layer):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
             raise ValueError(f"Dropout p must be a probability in [0, 1), got {p!r}")
-        if per not in ("channel", "element"):
-            raise ValueError(f"Dropout per must be 'channel' or 'element', got {per!r}")
+        choice(per, "Dropout per", ("channel", "element"))
         self.p, self.per = float(p), per
         self.rng = np.random.default_rng(rng)
         self._draws: dict = {}   # the layer's generator in each other library, seeded from rng
 
     def forward(self, x, training=False):
-        x = as_float(x, f"{self!r}: input")
+        x = checked_input(self, x, training)
         if not training or self.p == 0:
-            return x, None
+            return x, (tuple(x.shape), None)
         xp = array_namespace(x)
         drawn = tuple(x.shape) if self.per == "element" else tuple(x.shape[:2])
         keep = _random_uniform(self, drawn, x) >= self.p
         scale = xp.astype(keep, x.dtype) * (1.0 / (1.0 - self.p))
         mask = xp.reshape(scale, drawn + (1,) * (x.ndim - len(drawn)))
-        return x * mask, mask
+        return x * mask, (tuple(x.shape), mask)
 
     def backward(self, cache, dy, input_grad=True):
-        return (dy if cache is None else dy * cache), {}
+        shape, mask = cache
+        dy = checked_dy(self, dy, shape)
+        return (dy if mask is None else dy * mask), {}
 
     def config(self) -> dict[str, Any]:
         return {"type": "Dropout", "p": self.p, "per": self.per}

@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import integer
 from ..groups import P4, P4M, Z2, SemidirectProduct, get_group
-from .base import Sequential
+from .base import InputSizes, Sequential
 from .conv import GroupConv, LiftingConv
 from .layers import BatchNorm, Dropout, GlobalPool, Linear, ReLU, SpatialPool, SubgroupPool
 
@@ -33,6 +34,7 @@ __all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes", "hexagonal_gcnn"
 
 def network_sizes(input_size: int) -> list[int]:
     """Spatial size after: conv1, conv2, pool, conv3..conv6, conv7 (4x4)."""
+    input_size = integer(input_size, "input_size")
     sizes = [input_size - 2, input_size - 4]
     pool = SpatialPool(2)
     if sizes[-1] < 2 or not pool.exact_for(sizes[-1], sizes[-1]):
@@ -138,7 +140,8 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
         layers += block(GroupConv(group, width, width, 3, **opts))
     layers += [GroupConv(group, width, n_classes, 4, rng=rng, dtype=dtype), SubgroupPool("max"),
                GlobalPool("mean")]
-    return Sequential(layers)
+    # the sizes network_sizes takes: n even (exact pooling) and at least 28 (seven layers)
+    return Sequential(layers, name=f"{group.name}CNN", input_sizes=InputSizes(28, 2))
 
 
 def z2cnn(width: int = 20, **kwargs) -> Sequential:
@@ -257,7 +260,8 @@ def hexagonal_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int
         layers += block(GroupConv(group, width, width, 3, **opts))
     layers += [GroupConv(group, width, n_classes, 3, rng=rng, dtype=dtype), SubgroupPool("max"),
                GlobalPool("mean")]
-    return Sequential(layers)
+    # hexagons of odd side, large enough for (input_size - 1) / 2 "valid" layers
+    return Sequential(layers, name=f"{group.name}CNN", input_sizes=InputSizes(input_size, 2))
 
 
 def p6cnn(width: int = 8, **kwargs) -> Sequential:
@@ -325,4 +329,6 @@ def voxel_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 8
         size -= 2
     layers += [SubgroupPool("max"), GlobalPool("mean"), Linear(width, n_classes, rng=rng,
                                                                dtype=dtype)]
-    return Sequential(layers)
+    convolutions = (input_size - size) // 2      # "valid" 3 x 3 x 3 layers: any n >= 2 L + 1
+    return Sequential(layers, name=f"voxel G-CNN on {group.name}",
+                      input_sizes=InputSizes(2 * convolutions + 1))

@@ -23,7 +23,7 @@ import numpy as np
 from ..fast.backend import to_numpy
 from ..fast.banks import bank_for
 from ..groups import get_group
-from .base import Layer, Sequential, space_from_config
+from .base import InputSizes, Layer, Sequential, space_from_config
 from .conv import BankConv
 from .layers import (
     BatchNorm, Dropout, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
@@ -124,7 +124,10 @@ def from_config(config: dict[str, Any]) -> Layer:
     if "dtype" in args:
         args["dtype"] = np.dtype(args["dtype"])
     if kind == "Sequential":
-        return Sequential([from_config(layer) for layer in args["layers"]])
+        sizes = args.get("input_sizes")
+        return Sequential([from_config(layer) for layer in args["layers"]],
+                          name=args.get("name"),
+                          input_sizes=None if sizes is None else InputSizes(*sizes))
     if kind == "BankConv":
         bank = bank_for(get_group(args.pop("group")), args.pop("kind"))
         return BankConv(bank, args.pop("c_in"), args.pop("c_out"), args.pop("k"), **args)

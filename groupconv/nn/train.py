@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, device
 
+from ..arguments import integer
+from ..arguments import number as real_number
 from ..fast.backend import indices
 from .base import Layer, _in_dtype, moved
 
@@ -76,19 +78,6 @@ def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[float, Any]:
     return loss, grad
 
 
-def _number(value: Any, name: str, low: float, high: float, *, open_low: bool = False,
-            open_high: bool = False) -> float:
-    """A real number in the interval, or an error naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not (low < value if open_low else low <= value) or \
-            not (value < high if open_high else value <= high):
-        left, right = "(" if open_low else "[", ")" if open_high else "]"
-        raise ValueError(f"{name} must be in {left}{low:g}, {high:g}{right}, got {value!r}")
-    return value
-
-
 class SGD:
     """Stochastic gradient descent with momentum and L2 weight decay:
 
@@ -105,14 +94,15 @@ class SGD:
     def __init__(self, params: Any, lr: float = 0.01, momentum: float = 0.9,
                  weight_decay: float = 0.0):
         self.params = params
-        self.lr = _number(lr, "SGD lr", 0, math.inf, open_low=True, open_high=True)
-        self.momentum = _number(momentum, "SGD momentum", 0, 1, open_high=True)
-        self.weight_decay = _number(weight_decay, "SGD weight_decay", 0, math.inf,
+        self.lr = real_number(lr, "SGD lr", 0, math.inf, open_low=True, open_high=True)
+        self.momentum = real_number(momentum, "SGD momentum", 0, 1, open_high=True)
+        self.weight_decay = real_number(weight_decay, "SGD weight_decay", 0, math.inf,
                                     open_high=True)
         self.velocity: dict[str, Any] = {}
 
     def step(self, grads: dict[str, Any]) -> None:
         """One update from the gradients ``grads`` (named as ``params``)."""
+        _check_grads(self.params, grads, "SGD.step")
         for name, p in self.params.items():
             g = grads[name] + self.weight_decay * p if self.weight_decay else grads[name]
             v = self.velocity.get(name)
@@ -156,12 +146,12 @@ class Adam:
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         self.params = params
-        self.lr = _number(lr, "Adam lr", 0, math.inf, open_low=True, open_high=True)
+        self.lr = real_number(lr, "Adam lr", 0, math.inf, open_low=True, open_high=True)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"Adam betas must be a pair of numbers, got {betas!r}")
-        self.betas = tuple(_number(b, "Adam betas", 0, 1, open_high=True) for b in betas)
-        self.eps = _number(eps, "Adam eps", 0, math.inf, open_low=True, open_high=True)
-        self.weight_decay = _number(weight_decay, "Adam weight_decay", 0, math.inf,
+        self.betas = tuple(real_number(b, "Adam betas", 0, 1, open_high=True) for b in betas)
+        self.eps = real_number(eps, "Adam eps", 0, math.inf, open_low=True, open_high=True)
+        self.weight_decay = real_number(weight_decay, "Adam weight_decay", 0, math.inf,
                                     open_high=True)
         self.m: dict[str, Any] = {}
         self.v: dict[str, Any] = {}
@@ -169,6 +159,7 @@ class Adam:
 
     def step(self, grads: dict[str, Any]) -> None:
         """One update from the gradients ``grads`` (named as ``params``)."""
+        _check_grads(self.params, grads, "Adam.step")
         self.t += 1
         b1, b2 = self.betas
         for name, p in self.params.items():
@@ -185,8 +176,33 @@ class Adam:
             self.params[name] = p - xp.astype(update, p.dtype)
 
 
+def _check_grads(params: Any, grads: Any, what: str) -> None:
+    """One real gradient per parameter, of the parameter's shape, or an error naming it."""
+    if not hasattr(grads, "keys") or not hasattr(grads, "__getitem__"):
+        raise TypeError(f"{what}: grads must be a dict of gradients named like the parameters, "
+                        f"got {type(grads).__name__}")
+    missing = [name for name in params if name not in grads]
+    if missing:
+        raise ValueError(f"{what}: grads must hold a gradient for every parameter; missing "
+                         f"{missing} (given: {sorted(grads)})")
+    for name, p in params.items():
+        g = grads[name]
+        if not hasattr(g, "shape") or not hasattr(g, "dtype") or \
+                not array_namespace(g).isdtype(g.dtype, "real floating"):
+            raise TypeError(f"{what}: the gradient of {name!r} must be an array of real floats, "
+                            f"got {getattr(g, 'dtype', type(g).__name__)}")
+        if tuple(g.shape) != tuple(p.shape):
+            raise ValueError(f"{what}: the gradient of {name!r} must have the parameter's shape "
+                             f"{tuple(p.shape)}, got shape {tuple(g.shape)}")
+
+
 def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     """Indices of a fresh random permutation, in batches (the last one may be smaller)."""
+    n = integer(n, "minibatches: n", 0, 2**40)
+    batch_size = integer(batch_size, "minibatches: batch_size", 1, 10**7)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"minibatches: rng must be a numpy.random.Generator, got "
+                        f"{type(rng).__name__}")
     order = rng.permutation(n)
     for start in range(0, n, batch_size):
         yield order[start:start + batch_size]
@@ -251,14 +267,6 @@ def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
     return y
 
 
-def _positive(value: Any, name: str, most: int = 10**7) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if not 1 <= value <= most:
-        raise ValueError(f"{name} must be an int in 1..{most}, got {value!r}")
-    return int(value)
-
-
 def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         optimizer: Any = None, seed: int = 0,
         validation_data: tuple[Any, Any] | None = None,
@@ -315,12 +323,11 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     _check_model(model, what)
     x = _check_x(x, what)
     y = _check_y(y, x, what)
-    epochs, batch_size = _positive(epochs, "fit: epochs"), _positive(batch_size,
-                                                                      "fit: batch_size")
+    epochs = integer(epochs, "fit: epochs", 1, 10**7)
+    batch_size = integer(batch_size, "fit: batch_size", 1, 10**7)
     if max_steps is not None:
-        max_steps = _positive(max_steps, "fit: max_steps")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"fit: seed must be a non-negative int, got {seed!r}")
+        max_steps = integer(max_steps, "fit: max_steps", 1, 10**12)
+    seed = integer(seed, "fit: seed", 0)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError(f"fit: validation_data must be a pair (x_val, y_val), got "
@@ -408,11 +415,12 @@ def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
     """
     _check_model(model, "predict")
     x = _check_x(x, "predict")
-    batch_size = _positive(batch_size, "predict: batch_size")
+    batch_size = integer(batch_size, "predict: batch_size", 1, 10**7)
     xp = array_namespace(x)
     model.to(x)
-    return xp.concat([model(_in_dtype(x[i:i + batch_size], model.dtype))
-                      for i in range(0, x.shape[0], batch_size)])
+    n = x.shape[0]
+    return xp.concat([model(_in_dtype(x[i:min(i + batch_size, n), ...], model.dtype))
+                      for i in range(0, n, batch_size)])
 
 
 def evaluate(model: Layer, x: Any, y: Any, batch_size: int = 128) -> dict[str, float]:
@@ -448,5 +456,7 @@ def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
     x = _check_x(x, "accuracy")
     y = _check_y(y, x, "accuracy")
     xp = array_namespace(x)
-    hits = xp.argmax(predict(model, x, batch_size), axis=1) == y
+    logits = predict(model, x, batch_size)
+    _check_labels(xp, y, x.shape[0], logits.shape[1], "accuracy")
+    hits = xp.argmax(logits, axis=1) == y
     return float(xp.mean(xp.astype(hits, xp.float64)))

@@ -1,0 +1,75 @@
+"""The rules for arguments at the public edge, in one place: a bad argument is a TypeError (the
+wrong kind of value) or a ValueError (the right kind, out of range) whose message names the
+argument, says what was expected and shows what came.
+
+    integer(k, "k", 1, 4096)           an int (NumPy ints too; bools refused) in low..high
+    number(lr, "lr", 0, inf, ...)      a finite real number in an interval
+    flag(training, "training")         True or False
+    choice(name, "reduction", names)   one of a few names, with "did you mean" for typos
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["integer", "number", "flag", "choice", "did_you_mean"]
+
+
+def integer(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
+    """``value`` as an int in low..high (no upper bound for None)."""
+    kind = {0: "a non-negative int", 1: "a positive int"}.get(low, f"an int >= {low}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be {kind}, got {value!r}")
+    if value < low or (high is not None and value > high):
+        span = kind if high is None else f"an int in {low}..{high}"
+        raise ValueError(f"{name} must be {span}, got {value!r}")
+    return int(value)
+
+
+def number(value: Any, name: str, low: float = -math.inf, high: float = math.inf, *,
+           open_low: bool = False, open_high: bool = False) -> float:
+    """``value`` as a finite float in the interval [low, high] (ends open on request)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    result = float(value)
+    inside = (low < result if open_low else low <= result) and \
+        (result < high if open_high else result <= high)
+    if not math.isfinite(result) or not inside:
+        left, right = "(" if open_low else "[", ")" if open_high else "]"
+        finite = "" if math.isfinite(result) else "a finite number "
+        raise ValueError(f"{name} must be {finite}in {left}{low:g}, {high:g}{right}, "
+                         f"got {value!r}")
+    return result
+
+
+def flag(value: Any, name: str) -> bool:
+    """``value`` as a bool: True or False (NumPy's too), nothing else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def did_you_mean(value: Any, choices: Sequence[str]) -> str:
+    """"; did you mean 'p4'?" for a string close to some of ``choices``, else ""."""
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value.lower(), [c.lower() for c in choices], n=3,
+                                      cutoff=0.5)
+    picked = [c for c in choices if c.lower() in close]
+    return f"; did you mean {' or '.join(repr(c) for c in picked)}?" if picked else ""
+
+
+def choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """``value`` if it is one of ``choices`` (strings), else an error listing them."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}"
+                         f"{did_you_mean(value, choices)}")
+    return value

@@ -1,0 +1,726 @@
+"""Why a layer's output differs from groupconv's: the usual mistakes, each computed with
+groupconv's own pieces, and a systematic search for the conventions a correlation layer may use.
+
+``explain(got, probe, x, w, group, kind, padding)`` takes a layer's output ``got`` on ``x`` with
+weights ``w``, and ``probe``, the layer as a function of its input alone (weights fixed), and
+returns ``Findings``: every explanation that reproduces ``got``, and the element orders found.
+Three stages:
+
+1. Shapes, said in the layout's own terms ((B, C, S, *n) expected; a point axis before the
+   channels, flat channels, no point axis, a wrong channel count, the spatial axes swapped,
+   another padding), with the output rearranged where that is the only difference.
+2. Named mistakes, each a candidate output: a convolution for a correlation (and the
+   reverse), the channels laid out (S, C) on the output, the input or the weights, the spatial
+   axes swapped, the image turned instead of the kernel, r - s for s - r, planes not shifted,
+   kernels not turned, no sum over the group, the rotation sense reversed, the mirror about the
+   other axis, the named conventions of ``groupconv.interop``.
+3. A systematic search (lattice groups, kernels of side 2 or more): the layer's effective
+   filter bank is read off by probing it with one delta per input channel and point sample;
+   if the layer is that bank's correlation, every slice of the bank is identified as a
+   transformed slice of the weights (under every symmetry of the lattice), and the element
+   orders of the input, the output and the weights (any permutations), a transformation of the
+   kernels, and the (S, C) layouts that explain it are solved for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..fast.action import transform
+from ..fast.backend import to_numpy
+from ..fast.banks import LatticeBank
+from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
+from ..fast.engine import correlate
+from ..groups import (
+    AffineGroup, Kind, PointGroup, SemidirectProduct, Space, describe, domain_mask, get_group,
+)
+from ..interop import ELEMENT_ORDER
+from .equivariance import relative_error
+
+__all__ = ["Findings", "explain", "name_order"]
+
+_OPS = {Kind.LIFTING: lifting_correlation, Kind.CORRELATION: group_correlation,
+        Kind.CONVOLUTION: group_convolution}
+#: Relative deviation within which a probed filter is identified with a transformed weight
+#: slice (float32 layers round at 1e-7; distinct random kernels differ by order 1).
+_IDENTIFY = 1e-4
+#: The symmetry group of each lattice's cells: every transformation a kernel can undergo.
+_SYMMETRY = {"square": "p4m", "cubic": "Pm-3m", "hexagonal": "p6m"}
+_LINE = SemidirectProduct(PointGroup("D1 of the line", {"m": [[-1]]}), name="line symmetries")
+#: Plain names of the square lattice's kernel transformations, by matrix.
+_NAMES_2D = {((1, 0), (0, 1)): "left as they are",
+             ((-1, 0), (0, 1)): "flipped up-down", ((1, 0), (0, -1)): "flipped left-right",
+             ((-1, 0), (0, -1)): "turned by 180° (flipped in both axes)",
+             ((0, 1), (1, 0)): "transposed (rows and columns swapped)",
+             ((0, -1), (-1, 0)): "transposed across the other diagonal",
+             ((0, -1), (1, 0)): "turned by 90° counter-clockwise",
+             ((0, 1), (-1, 0)): "turned by 90° clockwise"}
+
+
+@dataclass
+class Findings:
+    """The explanations that reproduce a layer's output (``sentences``, the most specific
+    first), the shape problems found on the way (``shape``), and the element orders found
+    (``orders``: "input", "output", "weights" -> σ, their element j is groupconv's σ[j])."""
+
+    sentences: list[str] = field(default_factory=list)
+    shape: list[str] = field(default_factory=list)
+    orders: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, sentence: str) -> None:
+        if sentence not in self.sentences:
+            self.sentences.append(sentence)
+
+
+def _numpy(a: Any) -> np.ndarray | None:
+    try:
+        return np.asarray(to_numpy(a) if hasattr(a, "shape") else a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _layout(group: AffineGroup, shape: tuple[int, ...]) -> str:
+    names = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}[group.dim]
+    return "(" + ", ".join(["B", "C", "S"] + list(names)) + ") = " + str(tuple(shape))
+
+
+# ------------------------------------------------------------------ 1. shapes
+def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings: Findings,
+                 x: np.ndarray, w: np.ndarray, kind: Kind, padding: int,
+                 after: Callable[[np.ndarray], np.ndarray]
+                 ) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
+    """Name what is wrong with the output's shape; return the rearrangements (sentence, fix)
+    under which it has groupconv's shape (none: the shape says it all)."""
+    b, c, s = ref.shape[:3]
+    spatial, d = ref.shape[3:], group.dim
+    fixes: list[tuple[str, Callable]] = []
+    expected = f"groupconv's layout is {_layout(group, ref.shape)}, yours is {got.shape}"
+    if got.ndim == ref.ndim and got.shape[3:] == spatial and got.shape[:3] == (b, s, c):
+        findings.shape.append(f"your output is (B, S, C, ...): the point axis comes before the "
+                              f"channels; {expected}")
+        fixes.append(("once the point axis is moved after the channels",
+                      lambda a: np.swapaxes(a, 1, 2)))
+    elif got.ndim == ref.ndim - 1 and got.shape[0] == b and got.shape[2:] == spatial:
+        if got.shape[1] == c * s:
+            findings.shape.append(f"your output has flat channels (B, C·S, ...); {expected}: "
+                                  f"reshape it")
+            fixes.append(("once its flat channels are read as (C, S)",
+                          lambda a: a.reshape((a.shape[0], c, s) + a.shape[2:])))
+            fixes.append(("once its flat channels are read as (S, C)", lambda a: np.swapaxes(
+                a.reshape((a.shape[0], s, c) + a.shape[2:]), 1, 2)))
+        elif got.shape[1] == c:
+            sums = [name for name, r in (("sum", ref.sum(axis=2)), ("maximum", ref.max(axis=2)),
+                                         ("mean", ref.mean(axis=2)))
+                    if relative_error(got, r) <= 1e-6]
+            what = f" (it is the {sums[0]} over the point axis)" if sums else ""
+            findings.shape.append(f"your output has no point axis{what}: {expected}; a "
+                                  f"{kind.value} gives one output per element of the point "
+                                  f"group (S = {s})")
+        else:
+            findings.shape.append(f"your output has {got.ndim} axes where {ref.ndim} are "
+                                  f"expected; {expected}")
+    elif got.ndim == ref.ndim and got.shape[:3] == (b, c, s) and d == 2 and \
+            got.shape[3:] == spatial[::-1] and spatial[0] != spatial[1]:
+        findings.shape.append(f"your output's spatial axes are swapped (W, H); {expected}")
+        fixes.append(("once its spatial axes are swapped back", lambda a: np.swapaxes(a, -1, -2)))
+    elif got.ndim == ref.ndim and got.shape[:3] == (b, c, s):
+        steps = {g - r for g, r in zip(got.shape[3:], spatial)}
+        if len(steps) == 1 and (steps.pop() % 2 == 0):
+            q = padding + (got.shape[3] - spatial[0]) // 2
+            k = w.shape[-1]
+            findings.shape.append(f"your output's spatial sides are {got.shape[3:]} where "
+                                  f"padding {padding} gives {spatial}: your padding is {q} "
+                                  f"(off by {q - padding:+d}; 'valid' is 0, 'same' k // 2 = "
+                                  f"{k // 2}, 'full' k - 1 = {k - 1})")
+            if 0 <= q <= k - 1 and \
+                    relative_error(got, after(_OPS[kind](x, w, group, mode=q))) <= 1e-6:
+                findings.add(f"agrees with padding {q} instead of {padding}: your padding is "
+                             f"off by {q - padding:+d}")
+        else:
+            findings.shape.append(f"your output's spatial sides are {got.shape[3:]} where "
+                                  f"padding {padding} gives {spatial}; {expected}")
+    elif got.ndim == ref.ndim and got.shape[0] == b and got.shape[3:] == spatial:
+        if got.shape[1] != c and got.shape[2] == s:
+            other = " (that is C_in: the in- and out-channel axes of w swapped?)" \
+                if got.shape[1] == w.shape[1] else ""
+            findings.shape.append(f"your output has {got.shape[1]} channels where the weights "
+                                  f"(C_out, C_in, ...) = {w.shape} have C_out = {c}{other}; "
+                                  f"{expected}")
+        elif got.shape[2] != s:
+            findings.shape.append(f"your output's point axis has {got.shape[2]} samples where "
+                                  f"{group.name} has S = {s}; {expected}")
+        else:
+            findings.shape.append(expected)
+    else:
+        findings.shape.append(expected)
+    return fixes
+
+
+# ------------------------------------------------------------------ banks and their outputs
+def _turn(kernels: np.ndarray, group: SemidirectProduct, s: int) -> np.ndarray:
+    """L_{h_s} of kernels (..., *k^d) about their centre."""
+    return np.asarray(transform(kernels, group.point_elements()[s], Space.on_plane(group)))
+
+
+def _bank(w: np.ndarray, group: SemidirectProduct, wiring: np.ndarray | None,
+          turned: bool = True) -> np.ndarray:
+    """bank[o, s, c, t] = L_{h_s} w[o, c, wiring[s, t]] (GrouPy's layout (C_out, S, C_in,
+    S_in, *k^d)); lifting weights (wiring None): S_in = 1; ``turned`` False leaves the kernels
+    as they are."""
+    planes = w[:, :, None] if wiring is None else w
+    table = np.zeros((group.samples, 1), dtype=np.int64) if wiring is None else wiring
+    out = []
+    for s in range(group.samples):
+        picked = planes[:, :, table[s]]                      # (C_out, C_in, S_in, *k^d)
+        out.append(_turn(picked, group, s) if turned else picked)
+    return np.stack(out, axis=1)
+
+
+def _apply_bank(x: np.ndarray, bank: np.ndarray, group: AffineGroup, padding: int
+                ) -> np.ndarray:
+    """The correlation of x (B, C_in, [S_in,] *n) with a bank (C_out, S, C_in, S_in, *k^d)."""
+    d = group.dim
+    c_out, s, c_in, s_in = bank.shape[:4]
+    flat = x.reshape((x.shape[0], c_in * s_in) + x.shape[x.ndim - d:])
+    mask = domain_mask(group, flat.shape[2:]) if group.lattice == "hexagonal" else None
+    if mask is not None:
+        flat = flat * mask
+    engine = np.moveaxis(bank.reshape((c_out * s, c_in * s_in) + bank.shape[4:]), 1, -1)
+    y = np.asarray(correlate(flat, engine, padding))
+    if group.lattice == "hexagonal":
+        y = y * domain_mask(group, y.shape[2:])
+    return y.reshape((x.shape[0], c_out, s) + y.shape[2:])
+
+
+def _sc(a: np.ndarray, axis: int) -> np.ndarray:
+    """An array whose axes (axis, axis + 1) = (C, S) hold data laid out (S, C) in memory, as a
+    layer that reads it so sees it."""
+    c, s = a.shape[axis], a.shape[axis + 1]
+    merged = a.reshape(a.shape[:axis] + (s, c) + a.shape[axis + 2:])
+    return np.swapaxes(merged, axis, axis + 1)
+
+
+# ------------------------------------------------------------------ 2. named mistakes
+def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p: int
+                ) -> list[tuple[str, Callable[[], np.ndarray]]]:
+    """What a layer with each usual mistake returns, with the sentence that names it."""
+    op = _OPS[kind]
+    d = group.dim
+    out: list[tuple[str, Callable[[], np.ndarray]]] = []
+    if kind is Kind.CORRELATION and isinstance(group, SemidirectProduct):
+        out.append(("agrees with a G-convolution: your layer convolves where it should "
+                    "correlate", lambda: group_convolution(x, w, group, mode=p)))
+    elif kind is Kind.CONVOLUTION:
+        out.append(("agrees with a G-correlation: your layer correlates where it should "
+                    "convolve", lambda: group_correlation(x, w, group, mode=p)))
+    elif kind is Kind.LIFTING:
+        out.append(("agrees with a convolution (flipped kernels): your layer convolves where "
+                    "it should correlate",
+                    lambda: op(x, np.flip(w, axis=tuple(range(-d, 0))), group, mode=p)))
+    ref = op(x, w, group, mode=p)
+    out.append(("agrees with the output's channels laid out (S, C) instead of (C, S): your "
+                "output is (B, S, C, ...) in memory, reshaped as (B, C, S, ...)",
+                lambda: np.swapaxes(ref, 1, 2).reshape(ref.shape)))
+    if kind.reads_group and x.shape[1] > 1:
+        out.append(("agrees with the input read as laid out (S, C) instead of (C, S): your "
+                    "layer reshapes (B, C·S, ...) as (B, S, C, ...)",
+                    lambda: op(_sc(x, 1), w, group, mode=p)))
+    if kind.reads_group and w.shape[1] > 1:
+        out.append(("agrees with the weights read as laid out (S, C) instead of (C, S): your "
+                    "layer reshapes w (C_out, C_in·S, ...) as (C_out, S, C_in, ...)",
+                    lambda: op(x, _sc(w, 1), group, mode=p)))
+    if d >= 2:
+        out.append(("agrees with the spatial axes of the output swapped: your layer "
+                    "transposes H and W (a view or reshape with (W, H)?)",
+                    lambda: np.swapaxes(ref, -1, -2)))
+    if isinstance(group, SemidirectProduct) and kind is not Kind.CONVOLUTION:
+        out += _lattice_candidates(x, w, group, kind, p, ref)
+    return out
+
+
+def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref: np.ndarray
+                        ) -> list[tuple[str, Callable[[], np.ndarray]]]:
+    op = _OPS[kind]
+    s_count = group.samples
+    out = []
+    lifting = kind is Kind.LIFTING
+    right = None if lifting else np.asarray(group.relative(np.arange(s_count)[:, None],
+                                                           np.arange(s_count)[None, :]))
+    if s_count > 1:
+        out.append(("agrees with kernels that are not turned: every output sample uses the "
+                    "filter as it is (apply L_h, the rotation or mirror, to the kernel for each "
+                    "output sample h)",
+                    lambda: _apply_bank(x, _bank(w, group, right, turned=False), group, p)))
+    if not lifting and s_count > 1:
+        inverse = right.T                                       # idx(h_t^-1 h_s)
+        out.append(("agrees with the filter's point axis read at h_t^-1 h_s (r - s) where "
+                    "h_s^-1 h_t (s - r) is meant: output sample s reads the filter plane of "
+                    "s^-1 t, not t^-1 s",
+                    lambda: _apply_bank(x, _bank(w, group, inverse), group, p)))
+        unshifted = np.broadcast_to(np.arange(s_count), (s_count, s_count))
+        out.append(("agrees with planes not shifted: output sample s reads filter plane t for "
+                    "input plane t, where the correlation reads plane idx(h_s^-1 h_t) (the "
+                    "filter's point axis must move with s)",
+                    lambda: _apply_bank(x, _bank(w, group, unshifted), group, p)))
+        out.append(("agrees with no sum over the group: output sample s sees input sample s "
+                    "only; the correlation sums over every input sample t",
+                    lambda: _apply_bank(x, _bank(w, group, right) * np.eye(s_count).reshape(
+                        (1, s_count, 1, s_count) + (1,) * group.dim), group, p)))
+    if s_count > 1:
+        def image_turned():
+            # out[s] = L_{h_s}^-1 of the correct plane s, spatially
+            planes = [np.asarray(transform(ref[:, :, s],
+                                           group.point_elements()[s].inverse(),
+                                           Space.on_plane(group))) for s in range(s_count)]
+            return np.stack(planes, axis=2)
+        out.append(("agrees with the image turned instead of the kernel and the result not "
+                    "turned back: output sample s is L_h^-1 of what it should be",
+                    image_turned))
+    stab = group.stabiliser
+    for convention, orders in ELEMENT_ORDER.items():
+        sigma = orders.get(group.name.lower())
+        if sigma is None or list(sigma) == list(range(s_count)) or convention == "e2cnn":
+            continue
+        sigma = np.array(sigma)
+
+        def in_order(sigma=sigma):
+            xs = x[:, :, sigma] if kind.reads_group else x
+            ws = w[:, :, sigma] if kind.reads_group else w
+            return op(xs, ws, group, mode=p)[:, :, np.argsort(sigma)]
+        out.append((f"agrees in {convention}'s element order {sigma.tolist()} (their element j "
+                    f"is groupconv's σ[j]): convert with groupconv.interop, "
+                    f"convention={convention!r}", in_order))
+        if kind.reads_group:
+            def in_order_weights_ours(sigma=sigma):
+                return op(x[:, :, sigma], w, group, mode=p)[:, :, np.argsort(sigma)]
+            out.append((f"agrees with the input and output in {convention}'s element order "
+                        f"{sigma.tolist()} but the weights in groupconv's: convert the "
+                        f"weights too (groupconv.interop, convention={convention!r})",
+                        in_order_weights_ours))
+    gens = {name: stab.element(**{name: 1}).matrix()[:group.dim, :group.dim]
+            for name in stab.param_names}
+    if "r" in gens and group.dim == 2:
+        inverse_r = np.rint(np.linalg.inv(gens["r"])).astype(np.int64)
+        try:
+            clockwise = SemidirectProduct(PointGroup(f"{stab.name}~cw", dict(gens, r=inverse_r)),
+                                          name=f"{group.name}~cw")
+            out.append(("agrees after reversing the rotation sense: your kernels turn "
+                        "clockwise", lambda: op(x, w, clockwise, mode=p)))
+        except ValueError:
+            pass
+    if "m" in gens and group.dim == 2:
+        other = SemidirectProduct(PointGroup(f"{stab.name}~lr", dict(gens, m=-gens["m"])),
+                                  name=f"{group.name}~lr")
+        if other.lattice == group.lattice:
+            sentence = ("agrees with the mirror about the other axis: your flip is left-right "
+                        "(groupconv's M is up-down)" if np.array_equal(gens["m"], [[-1, 0],
+                                                                                   [0, 1]])
+                        else "agrees with the mirror about the perpendicular axis: your mirror "
+                        "is groupconv's -m")
+            out.append((sentence, lambda: op(x, w, other, mode=p)))
+    return out
+
+
+# ------------------------------------------------------------------ 3. the systematic search
+def _symmetries(group: SemidirectProduct) -> SemidirectProduct:
+    """The group of every symmetry of the lattice's cells (it contains ``group``'s)."""
+    if group.lattice == "line":
+        return _LINE
+    return get_group(_SYMMETRY[group.lattice])
+
+
+def _kernel_name(matrix: np.ndarray, label: str) -> str:
+    key = tuple(map(tuple, np.asarray(matrix).tolist()))
+    if key in _NAMES_2D:
+        return _NAMES_2D[key]
+    if np.array_equal(matrix, -np.eye(len(matrix))):
+        return "reflected through their centre (x -> -x)"
+    return f"transformed by the {label}"
+
+
+def name_order(sigma: list[int] | np.ndarray, group: AffineGroup | str) -> str:
+    """A plain description of an element order σ on ``group``'s point samples: a named
+    convention, every element inverted, a conjugation, a shift by an element, or "" when none
+    fits.
+
+    Parameters
+    ----------
+    sigma : sequence of int
+        A permutation of 0..S-1 (their element j is groupconv's σ[j]).
+    group : AffineGroup or str
+        A lattice group.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from groupconv.checks.diagnoses import name_order
+    >>> name_order([0, 3, 2, 1], "p4")
+    'every element inverted (for rotations: the rotation sense reversed)'
+    >>> name_order([0, 1, 2, 3, 6, 5, 4, 7], "p4m")
+    "escnn's order"
+    """
+    group = get_group(group)
+    sigma = [int(v) for v in sigma]
+    s = group.samples
+    if sigma == list(range(s)) or not isinstance(group, SemidirectProduct):
+        return ""
+    for convention, orders in ELEMENT_ORDER.items():
+        if list(orders.get(group.name.lower(), ())) == sigma and convention != "e2cnn":
+            return f"{convention}'s order"
+    stab = group.stabiliser
+    if sigma == stab.inverse_table.tolist():
+        return "every element inverted (for rotations: the rotation sense reversed)"
+    full = _symmetries(group).stabiliser
+    labels = describe(full)
+    mats = stab.matrices
+    for q in range(full.order):
+        m = full.matrices[q]
+        mi = np.rint(np.linalg.inv(m)).astype(np.int64)
+        try:
+            conj = [stab.index_of_matrix(m @ mats[j] @ mi) for j in range(s)]
+        except ValueError:
+            continue
+        if conj == sigma:
+            reversed_sense = group.dim == 2 and round(np.linalg.det(m)) == -1
+            extra = " (the rotation sense reversed)" if reversed_sense else ""
+            return f"every element conjugated by the {labels[q]}{extra}"
+    for g in range(1, s):
+        if sigma == [int(stab.cayley[j, g]) for j in range(s)]:
+            return f"every element multiplied by {describe(stab)[g]} on the right (h -> h g)"
+        if sigma == [int(stab.cayley[g, j]) for j in range(s)]:
+            return f"every element multiplied by {describe(stab)[g]} on the left (h -> g h)"
+    return ""
+
+
+def _extract(probe: Callable[[np.ndarray], Any], fix: Callable[[np.ndarray], np.ndarray],
+             group: SemidirectProduct, kind: Kind, k: int, c_in: int, c_out: int, p: int
+             ) -> np.ndarray | None:
+    """The layer's effective bank (C_out, S, C_in, S_in, *k^d), read off its responses to one
+    delta per input channel and point sample (at the centre of a (2k - 1)^d input), less its
+    response to zero; None if the layer refuses the probes or returns another shape."""
+    d, s = group.dim, group.samples
+    s_in = s if kind.reads_group else 1
+    n = 2 * k - 1
+    z = k - 1
+    count = c_in * s_in
+    probes = np.zeros((count, c_in * s_in) + (n,) * d)
+    probes[(np.arange(count), np.arange(count)) + (z,) * d] = 1.0
+    shape = (count, c_in) + ((s,) if kind.reads_group else ()) + (n,) * d
+    try:
+        responses = _numpy(fix(_numpy(probe(probes.reshape(shape)))))
+        baseline = _numpy(fix(_numpy(probe(np.zeros((1,) + shape[1:])))))
+    except Exception:      # the layer's own errors: no probing, only the named mistakes
+        return None
+    n_out = n + 2 * p - k + 1
+    if responses is None or baseline is None or \
+            responses.shape != (count, c_out, s) + (n_out,) * d:
+        return None
+    window = tuple(slice(z + p - k + 1, z + p + 1) for _ in range(d))
+    taps = (responses - baseline)[(Ellipsis,) + window]
+    taps = np.flip(taps, axis=tuple(range(-d, 0)))          # y(i) = W(z - i + p)
+    bank = taps.reshape((c_in, s_in, c_out, s) + (k,) * d)
+    return np.moveaxis(bank, (2, 3), (0, 1))                  # (C_out, S, C_in, S_in, *k^d)
+
+
+def _identify(blocks: np.ndarray, table: np.ndarray) -> np.ndarray | None:
+    """For each block (N, F) the index of the one table row (M, F) equal to it (-2 for a zero
+    block); None if a block matches no row or several."""
+    scale = max(float(np.abs(table).max(initial=0.0)), 1e-300)
+    tol = _IDENTIFY * scale
+    rng = np.random.default_rng(0)
+    r = rng.standard_normal(table.shape[1])
+    keys = table @ r
+    order = np.argsort(keys)
+    sorted_keys = keys[order]
+    slack = tol * float(np.abs(r).sum())
+    found = np.full(len(blocks), -1, dtype=np.int64)
+    for i, block in enumerate(blocks):
+        if np.abs(block).max(initial=0.0) <= tol:
+            found[i] = -2
+            continue
+        key = block @ r
+        lo, hi = np.searchsorted(sorted_keys, [key - slack, key + slack])
+        hits = [j for j in order[lo:hi] if np.abs(table[j] - block).max() <= tol]
+        if len(hits) != 1:
+            return None
+        found[i] = hits[0]
+    return found
+
+
+@dataclass
+class _Model:
+    """A convention that reproduces a layer: kernels transformed by f (an index of the
+    lattice's symmetries, None for none) before being turned by each output sample, and the
+    element orders of the output, input and weights, with the (S, C) layouts."""
+
+    f: int | None
+    out: list[int]
+    inp: list[int] | None
+    wts: list[int] | None
+    layouts: tuple[str, ...]
+
+
+def _solve(q: np.ndarray, b: np.ndarray, group: SemidirectProduct, full: PointGroup,
+           lifting: bool) -> list[tuple[int | None, list[int], list[int] | None,
+                                        list[int] | None]]:
+    """Models (f, σ_out, σ_in, σ_w) with q[s', t'] = h_{σ_out[s']} f and
+    σ_w[b[s', t']] = idx(h_{σ_out[s']}^-1 h_{σ_in[t']}); f None when it is the identity. The
+    element orders alone (f the identity) when they explain it; otherwise one f per coset."""
+    stab = group.stabiliser
+    s = group.samples
+    if np.any(q < 0) or np.any(b < 0) or np.any(q != q[:, :1]):
+        return []
+    qs = q[:, 0]
+    in_h = {full.index_of_matrix(m): i for i, m in enumerate(stab.matrices)}
+    found = []
+    for f in range(full.order):           # f = 0 first: the identity
+        fm_inv = np.rint(np.linalg.inv(full.matrices[f])).astype(np.int64)
+        try:
+            out = [in_h[full.index_of_matrix(full.matrices[qq] @ fm_inv)] for qq in qs]
+        except (KeyError, ValueError):
+            continue
+        if sorted(out) != list(range(s)) or (f and f in in_h):
+            continue                      # an f in H is an element order: found with f = 0
+        f_id = None if f == 0 else f
+        if lifting:
+            found.append((f_id, out, None, None))
+        else:
+            found += [(f_id, out) + wiring for wiring in _wirings(b, out, stab)]
+        if found and f == 0:
+            break
+    return found
+
+
+def _wirings(b: np.ndarray, out: list[int], stab: PointGroup
+             ) -> list[tuple[list[int], list[int]]]:
+    """(σ_in, σ_w) with σ_w[b[s', t']] = idx(h_{out[s']}^-1 h_{σ_in[t']}) for all s', t'."""
+    s = len(out)
+    inv, cayley = stab.inverse_table, stab.cayley
+    found = []
+    for first in range(s):
+        wts = [-1] * s
+        ok = True
+        for sp in range(s):
+            value = int(cayley[inv[out[sp]], first])
+            if wts[b[sp, 0]] not in (-1, value):
+                ok = False
+                break
+            wts[b[sp, 0]] = value
+        if not ok or sorted(wts) != list(range(s)):
+            continue
+        inp = [first] + [int(cayley[out[0], wts[b[0, tp]]]) for tp in range(1, s)]
+        if sorted(inp) != list(range(s)):
+            continue
+        if all(wts[b[sp, tp]] == int(cayley[inv[out[sp]], inp[tp]])
+               for sp in range(s) for tp in range(s)):
+            found.append((inp, wts))
+    return found
+
+
+def _search(probe, fix, x: np.ndarray, got: np.ndarray, w: np.ndarray,
+            group: SemidirectProduct, kind: Kind, p: int, tolerance: float) -> list[_Model]:
+    """The systematic search of stage 3 (see the module docstring)."""
+    k = w.shape[-1]
+    if k < 2 or group.lattice is None:
+        return []
+    weights = LatticeBank(group, Kind.CONVOLUTION).expand_groupy(w)[:, 0] \
+        if kind is Kind.CONVOLUTION else w                     # a convolution: w~'s correlation
+    c_out, c_in = w.shape[0], w.shape[1]
+    effective = _extract(probe, fix, group, kind, k, c_in, c_out, p)
+    if effective is None:
+        return []
+    # the layer is the correlation with this bank on the test input, or nothing here applies
+    if relative_error(got, _apply_bank(x, effective, group, p)) > max(tolerance, 1e-6) * 10:
+        return []
+    symmetric = _symmetries(group)
+    full = symmetric.stabiliser
+    reads = kind.reads_group
+    s = group.samples
+    models = []
+    layouts_in = ("CS", "SC") if reads and c_in > 1 else ("CS",)
+    layouts_w = ("CS", "SC") if reads and c_in > 1 else ("CS",)
+    for lo in ("CS", "SC") if c_out > 1 else ("CS",):
+        for li in layouts_in:
+            for lw in layouts_w:
+                u = effective
+                if lo == "SC":
+                    u = _sc(u, 0)
+                if li == "SC":
+                    u = _sc(u, 2)
+                wu = weights if lw == "CS" else _sc(weights, 1)
+                planes = wu[:, :, None] if not reads else wu     # (C_out, C_in, J, *k^d)
+                table = np.stack([np.asarray(transform(planes, e, Space.on_plane(symmetric)))
+                                  for e in symmetric.point_elements()])  # (Q, O, C, J, *k)
+                j = planes.shape[2]
+                rows = np.moveaxis(table, 3, 1).reshape(full.order * j, -1)
+                s_in = u.shape[3]
+                blocks = np.moveaxis(u, (1, 3), (0, 1)).reshape(s * s_in, -1)
+                hit = _identify(blocks, rows)
+                if hit is None:
+                    continue
+                hit = hit.reshape(s, s_in)
+                q = np.where(hit >= 0, hit // j, -1)
+                b = np.where(hit >= 0, hit % j, -1)
+                for f, out, inp, wts in _solve(q, b, group, full, not reads):
+                    models.append(_Model(f, out, inp, wts, (lo, li, lw)))
+    return sorted(models, key=_cost)[:1]
+
+
+def _cost(model: _Model) -> tuple[int, int, int, int]:
+    """The simplest explanation first: fewest (S, C) layouts, no kernel transformation, fewest
+    distinct element orders (one order on input, output and weights counts once), input in
+    the output's order."""
+    ident = list(range(len(model.out)))
+    orders = [o for o in (model.out, model.inp, model.wts) if o is not None and o != ident]
+    return (sum(lo == "SC" for lo in model.layouts), model.f is not None,
+            len({tuple(o) for o in orders}), model.inp is not None and model.inp != model.out)
+
+
+def _describe_model(model: _Model, group: SemidirectProduct) -> str:
+    full = _symmetries(group).stabiliser
+    ident = list(range(group.samples))
+    whose = {"output": "your output's", "input": "your input's", "weights": "your weights'"}
+    parts = [f"{whose[axis][:-2] if axis != 'weights' else 'your weights'} "
+             f"{'are' if axis == 'weights' else 'is'} laid out (S, C) instead of (C, S)"
+             for axis, layout in zip(("output", "input", "weights"), model.layouts)
+             if layout == "SC"]
+    if model.f is not None:
+        label = describe(full)[model.f]
+        parts.append(f"your kernels are {_kernel_name(full.matrices[model.f], label)} before "
+                     f"they are turned")
+    orders = {"output": model.out, "input": model.inp, "weights": model.wts}
+    moved = {a: o for a, o in orders.items() if o is not None and o != ident}
+    if moved and len(moved) == 3 and len({tuple(o) for o in moved.values()}) == 1:
+        sigma = moved["output"]
+        named = name_order(sigma, group)
+        parts.append(f"your layer uses the element order {sigma}{f' ({named})' if named else ''}"
+                     f" on its input, output and weights (their element j is groupconv's "
+                     f"σ[j]: groupconv.interop converts with convention={sigma})")
+    else:
+        if list(moved) == ["output"] and not parts:
+            return _output_order_sentence(moved["output"], group)
+        for axis, sigma in moved.items():
+            named = name_order(sigma, group)
+            parts.append(f"{whose[axis]} point axis is in the order {sigma}"
+                         f"{f' ({named})' if named else ''}")
+        if moved:
+            parts[-1] += " (their element j is groupconv's σ[j])"
+    return "agrees if " + "; ".join(parts) if parts else ""
+
+
+def _output_order_sentence(sigma: list[int], group: AffineGroup) -> str:
+    named = name_order(sigma, group)
+    return (f"agrees if only your output's point axis is in the order {sigma}"
+            f"{f' ({named})' if named else ''} (their element j is groupconv's σ[j])")
+
+
+def _output_order(got: np.ndarray, ref: np.ndarray, tolerance: float) -> list[int] | None:
+    """σ with got[:, :, j] = ref[:, :, σ[j]] for every j (each plane matching exactly one), or
+    None."""
+    s = ref.shape[2]
+    if got.shape != ref.shape or s < 2:
+        return None
+    scale = max(float(np.abs(ref).max(initial=0.0)), 1e-300)
+    sigma = []
+    for j in range(s):
+        hits = [i for i in range(s) if np.abs(got[:, :, j] - ref[:, :, i]).max() <=
+                tolerance * scale]
+        if len(hits) != 1:
+            return None
+        sigma.append(hits[0])
+    return sigma if sorted(sigma) == list(range(s)) and sigma != list(range(s)) else None
+
+
+# ------------------------------------------------------------------ the whole
+def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.ndarray,
+            group: AffineGroup | str, kind: Kind | str, padding: int, *,
+            tolerance: float = 1e-5,
+            after: Callable[[np.ndarray], np.ndarray] | None = None) -> Findings:
+    """Every explanation of why ``got`` (a layer's output on ``x`` with weights ``w``) differs
+    from groupconv's ``kind`` on ``group`` with ``padding``.
+
+    Parameters
+    ----------
+    got : array
+        The layer's output on x.
+    probe : callable or None
+        The layer as a function of its input (the weights fixed to w), for the systematic
+        search; None to skip it.
+    x, w : numpy.ndarray
+        The input and the weights, in groupconv's layout (float64).
+    group : AffineGroup or str
+        The group.
+    kind : Kind or str
+        "lifting", "correlation" or "convolution".
+    padding : int
+        The padding on each side.
+    tolerance : float
+        The relative error within which an explanation reproduces ``got``.
+    after : callable, optional
+        What the layer does to a correlation's output (a stride, a bias): applied to the
+        reference and to every candidate (no systematic search then).
+
+    Returns
+    -------
+    Findings
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import groupconv
+    >>> from groupconv.checks.diagnoses import explain
+    >>> x = np.random.default_rng(0).normal(size=(2, 1, 7, 8))
+    >>> w = np.random.default_rng(1).normal(size=(3, 1, 3, 3))
+    >>> clockwise = groupconv.lifting_correlation(x, w, "p4")[:, :, [0, 3, 2, 1]]
+    >>> explain(clockwise, None, x, w, "p4", "lifting", 0).sentences[0]
+    'agrees after reversing the rotation sense: your kernels turn clockwise'
+    """
+    group = get_group(group)
+    kind = Kind.parse(kind)
+    findings = Findings()
+    got_array = _numpy(got)
+    if after is not None:
+        probe = None
+    else:
+        def after(a):
+            return a
+    ref = after(_OPS[kind](x, w, group, mode=padding))
+    if got_array is None:
+        findings.shape.append(f"your layer returned {type(got).__name__}, not an array")
+        return findings
+    fixes: list[tuple[str, Callable[[np.ndarray], np.ndarray]]] = [("", lambda a: a)]
+    if got_array.shape != ref.shape:
+        fixes = _shape_stage(got_array, ref, group, findings, x, w, kind, padding, after)
+    for note, fix in fixes:
+        fixed = fix(got_array)
+        suffix = f" ({note})" if note else ""
+        if relative_error(fixed, ref) <= tolerance:
+            findings.add(f"agrees {note}" if note else "agrees")
+            continue
+        for sentence, candidate in _candidates(x, w, group, kind, padding):
+            try:
+                if relative_error(fixed, after(candidate())) <= tolerance:
+                    findings.add(sentence + suffix)
+            except ValueError:
+                continue
+        sigma = _output_order(fixed, ref, tolerance)
+        if sigma is not None:
+            findings.add(_output_order_sentence(sigma, group) + suffix)
+            findings.orders = findings.orders or {"output": sigma}
+        if probe is not None and isinstance(group, SemidirectProduct):
+            for model in _search(probe, fix, x, fixed, w, group, kind, padding, tolerance):
+                sentence = _describe_model(model, group)
+                if sentence:
+                    findings.add(sentence + suffix)
+                    if not findings.orders:
+                        findings.orders = {axis: order for axis, order in
+                                           (("output", model.out), ("input", model.inp),
+                                            ("weights", model.wts)) if order is not None}
+    return findings

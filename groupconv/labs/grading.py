@@ -1,0 +1,1080 @@
+"""Graders of the course labs' exercises: ``grade("2.1", my_lifting)``.
+
+Each grader runs the student's answer through the library's checkers (``check_group_law``,
+``check_layer``, ``check_equivariance``) and the checks the exercise needs besides (shapes,
+the architecture of a network, a scene whose answer is known), and then either returns a
+``Passed`` that says what was checked, or raises ``WrongAnswer``: what is wrong, and where to
+look, never the solution. Where a wrong answer matches a mistake students make (a rotation the
+wrong way, b a for a b, a missing inverse, kernels not turned, axes swapped, ...), the message
+names it; otherwise it says which part agrees and which does not.
+
+The exercises that ask for a formula written by hand (1.1 to 2.3, 4.1, 4.2) refuse answers that
+call into groupconv: the grader would otherwise grade the library, not the student.
+
+Tolerances: values are compared relative to the largest value of the reference, to 1e-5. A
+right answer computed in float32 rounds sums of at most 108 products to about 1e-7 of their
+size; every convention error moves values by their own size (order 1). See ``TOLERANCE``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pathlib
+import sys
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..checks.user_groups import check_group_law
+from ..checks.user_layers import check_equivariance, check_layer
+from ..fast.banks import filter_bank
+from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
+from ..groups import C4, D4, P4
+
+__all__ = ["EXERCISES", "Passed", "TOLERANCE", "WrongAnswer", "grade"]
+
+#: Relative agreement (max |got - expected| / max |expected|) a computed answer needs. float32
+#: rounds the lab's sums (at most 108 products) to about 1e-7 relative; a wrong convention
+#: differs by order 1. Kept equal to check_layer's AGREEMENT.
+TOLERANCE = 1e-5
+
+_PACKAGE = pathlib.Path(__file__).resolve().parents[1]
+_LABS = pathlib.Path(__file__).resolve().parent
+
+
+class WrongAnswer(AssertionError):
+    """An exercise's answer is wrong; the message says what, and where to look."""
+
+
+@dataclass(frozen=True)
+class Passed:
+    """An exercise passed: which, and what was checked."""
+
+    exercise: str
+    checked: str
+
+    def __repr__(self) -> str:
+        return f"Exercise {self.exercise} passed: {self.checked}"
+
+
+# ------------------------------------------------------------------ calling students' code
+@contextlib.contextmanager
+def _watching() -> Iterator[list[str]]:
+    """Record the first groupconv function (outside this package) that runs inside the block.
+    Uses the profiler hook of this thread and restores the one that was there."""
+    seen: list[str] = []
+    package, labs = str(_PACKAGE), str(_LABS)
+
+    def profile(frame: types.FrameType, event: str, arg: Any) -> None:
+        if event == "call" and not seen:
+            name = frame.f_code.co_filename
+            if name.startswith(package) and not name.startswith(labs):
+                module = frame.f_globals.get("__name__", "groupconv")
+                seen.append(f"{module}.{frame.f_code.co_name}")
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(previous)
+
+
+@dataclass(frozen=True)
+class _Exercise:
+    number: str
+    name: str            # the function the student writes
+    own_work: bool       # calls into groupconv are refused
+
+    def wrong(self, what: str) -> WrongAnswer:
+        return WrongAnswer(f"Exercise {self.number} ({self.name}): {what}")
+
+    def call(self, fn: Callable, *args: Any, shown: str) -> Any:
+        """fn(*args); an exception inside becomes a WrongAnswer that says which call raised
+        (NotImplementedError, the unsolved exercise's hint, passes through unchanged)."""
+        with _watching() as seen:
+            try:
+                out = fn(*args)
+            except (NotImplementedError, WrongAnswer):
+                raise
+            except Exception as error:  # the student's code failed: say where
+                raise self.wrong(f"{shown} raised {type(error).__name__}: {error}") from error
+        if self.own_work and seen:
+            raise self.wrong(f"your code calls groupconv ({seen[0]}): this exercise asks you "
+                             f"to write it yourself, with NumPy, so that the grader checks your "
+                             f"code and not the library's")
+        return out
+
+    def guarded(self, fn: Callable, shown: str) -> Callable:
+        """fn, called through ``call`` (for the checkers that call it themselves)."""
+        def run(*args: Any) -> Any:
+            return self.call(fn, *args, shown=shown)
+        return run
+
+
+def _callable(fn: Any, ex: _Exercise) -> None:
+    if not callable(fn):
+        raise TypeError(f"grade: exercise {ex.number} takes your function {ex.name}, got "
+                        f"{type(fn).__name__}")
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    """a and b agree to TOLERANCE relative to b's largest value (same shape)."""
+    if a.shape != b.shape:
+        return False
+    scale = np.abs(b).max(initial=0.0) or 1.0
+    return bool(np.abs(a - b).max(initial=0.0) <= TOLERANCE * scale)
+
+
+def _relative(a: np.ndarray, b: np.ndarray) -> float:
+    scale = np.abs(b).max(initial=0.0) or 1.0
+    return float(np.abs(a - b).max(initial=0.0) / scale)
+
+
+def _array(value: Any, ex: _Exercise, shown: str) -> np.ndarray:
+    """A real array from the student's result, or a WrongAnswer that says what came."""
+    try:
+        out = np.asarray(value)
+    except Exception:  # an object NumPy cannot read
+        raise ex.wrong(f"{shown} must return an array, got {type(value).__name__}") from None
+    if value is None:
+        raise ex.wrong(f"{shown} returned None: did you forget to return the result?")
+    if out.dtype == object or not (np.issubdtype(out.dtype, np.number)
+                                   or out.dtype == np.bool_):
+        raise ex.wrong(f"{shown} must return an array of numbers, got {type(value).__name__} "
+                       f"of dtype {out.dtype}")
+    if np.iscomplexobj(out):
+        raise ex.wrong(f"{shown} returned complex numbers: the result is real")
+    out = out.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ex.wrong(f"{shown} returned NaN or infinite values")
+    return out
+
+
+# ------------------------------------------------------------------ 1.1 the matrices of C4
+def _points(matrix: np.ndarray) -> str:
+    return (f"sends (1, 0) to {tuple(int(v) for v in matrix[:, 0])} and (0, 1) to "
+            f"{tuple(int(v) for v in matrix[:, 1])}")
+
+
+def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
+    """Exercise 1.1: ``c4_matrix(r)``, the exact 2x2 integer matrix of r quarter turns,
+    counter-clockwise, for every integer r.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv.labs import grade
+    >>> grade("1.1", lambda r: np.eye(2, dtype=int))
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 1.1 (c4_matrix): c4_matrix(1) sends (1, 0) to (1, 0) and (0, 1) to (0, 1); a quarter turn counter-clockwise sends (1, 0) to (0, 1) and (0, 1) to (-1, 0) (in (u, v) = (row, column) coordinates)
+    """
+    ex = _Exercise("1.1", "c4_matrix", own_work=True)
+    _callable(c4_matrix, ex)
+    got = {}
+    for r in [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4]:
+        shown = f"c4_matrix({r})"
+        m = _array(ex.call(c4_matrix, r, shown=shown), ex, shown)
+        if m.shape != (2, 2):
+            raise ex.wrong(f"{shown} must return a 2x2 matrix, got shape {m.shape}")
+        if not np.array_equal(m, np.round(m)):
+            raise ex.wrong(f"{shown} has entries that are not exact integers ({m.tolist()}): "
+                           f"the group's matrices are exact, but cos and sin of multiples of "
+                           f"pi/2 are not in floating point; make them exact integers")
+        got[r] = m.astype(np.int64)
+    expected = {r: C4.element(r=r % 4).matrix()[:2, :2] for r in got}
+    if all(np.array_equal(got[r], expected[r]) for r in got):
+        return Passed("1.1", "c4_matrix(r) is R^r for r = -4..8, exactly, and agrees with "
+                             "groupconv's C4")
+    quarter = expected[1]
+    if np.array_equal(got[1], quarter.T):
+        raise ex.wrong(f"c4_matrix(1) {_points(got[1])}: that is a clockwise quarter turn; the "
+                       f"lab's rotations are counter-clockwise, (1, 0) -> (0, 1) in (u, v) = "
+                       f"(row, column) coordinates")
+    if not np.array_equal(got[1], quarter):
+        raise ex.wrong(f"c4_matrix(1) {_points(got[1])}; a quarter turn counter-clockwise "
+                       f"sends (1, 0) to (0, 1) and (0, 1) to (-1, 0) (in (u, v) = (row, "
+                       f"column) coordinates)")
+    if not np.array_equal(got[0], np.eye(2)):
+        raise ex.wrong(f"c4_matrix(0) {_points(got[0])}: no turn at all leaves every point "
+                       f"where it is")
+    for r in (2, 3):
+        if not np.array_equal(got[r], expected[r]):
+            raise ex.wrong(f"c4_matrix({r}) is not c4_matrix(1) applied {r} times: {r} quarter "
+                           f"turns are one quarter turn, repeated")
+    for r in sorted(got, key=abs):
+        if not np.array_equal(got[r], expected[r]):
+            raise ex.wrong(f"c4_matrix({r}) differs from c4_matrix({r % 4}), but {r} quarter "
+                           f"turns are the same rotation as {r % 4}: r is defined modulo 4 "
+                           f"(and a negative r turns clockwise)")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ------------------------------------------------------------------ 1.2 p4's law
+def _tuple(value: Any, ex: _Exercise, shown: str) -> tuple[int, ...]:
+    """Three exact integers, or a WrongAnswer that says what came back."""
+    try:
+        a = np.asarray(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
+                       f"{value!r}") from None
+    if a.size != 3:
+        raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
+                       f"{value!r}")
+    if not np.all(np.isfinite(a)) or not np.array_equal(a, np.round(a)):
+        raise ex.wrong(f"{shown} returned {value!r}: the parameters are exact integers")
+    return tuple(int(v) for v in a)
+
+
+def _law(a: tuple, b: tuple, turn: int = 1, order: str = "ab", rotate_by: str = "a",
+         reduce: bool = True) -> tuple[int, int, int]:
+    """A variant of p4's product, for the diagnoses (the right one: the defaults)."""
+    if order == "ba":
+        a, b = b, a
+    r = a[0] + b[0]
+    k = {"a": a[0], "b": b[0], "none": 0}[rotate_by] * turn
+    t = np.array(a[1:]) + C4.element(r=k % 4).matrix()[:2, :2] @ np.array(b[1:])
+    return (r % 4 if reduce else r, int(t[0]), int(t[1]))
+
+
+def _inverse_variant(a: tuple, turn: int = -1, negate_r: bool = True, reduce: bool = True,
+                     rotate: bool = True) -> tuple[int, int, int]:
+    r = -a[0] if negate_r else a[0]
+    k = (turn * a[0]) if rotate else 0
+    t = -(C4.element(r=k % 4).matrix()[:2, :2] @ np.array(a[1:]))
+    return (r % 4 if reduce else r, int(t[0]), int(t[1]))
+
+
+_PRODUCT_MISTAKES = [
+    (dict(order="ba"), "it computes b a, the product in the other order: a b means "
+     "'a after b' (section 1), and p4 is not commutative"),
+    (dict(rotate_by="b"), "b's translation is turned by b's own rotation: in a b, which "
+     "rotation acts on b's translation? (a acts after b)"),
+    (dict(turn=-1), "b's translation is turned the wrong way (clockwise): check the sense of "
+     "your rotation matrix"),
+    (dict(rotate_by="none"), "the translations are only added: in a b, a's rotation also acts "
+     "on b's translation"),
+    (dict(reduce=False), "the rotation part is not reduced: p4's rotation parameter r is "
+     "0, 1, 2 or 3 (quarter turns modulo 4)"),
+]
+_INVERSE_MISTAKES = [
+    (dict(rotate=False), "it negates the translation but does not turn it: a^-1 undoes the "
+     "rotation too, so solve (r, t)(r', t') = (0, 0) for t' and see which rotation acts on it"),
+    (dict(turn=1), "the translation is turned the wrong way: solve (r, t)(r', t') = (0, 0) for "
+     "t' and check which power of R appears"),
+    (dict(negate_r=False), "its rotation part does not undo a's: r + r' must be 0 modulo 4"),
+    (dict(reduce=False), "the rotation part is not reduced: p4's rotation parameter r is "
+     "0, 1, 2 or 3 (quarter turns modulo 4)"),
+]
+
+
+def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
+                 p4_inverse: Callable[[tuple], Any]) -> Passed:
+    """Exercise 1.2: ``p4_product(a, b)`` and ``p4_inverse(a)`` on parameter tuples (r, u, v),
+    graded by ``check_group_law`` on every pair of rotations and random translations; each
+    function is diagnosed on its own (a wrong product does not hide a wrong inverse).
+
+    Examples
+    --------
+    >>> from groupconv import P4
+    >>> from groupconv.labs import grade
+    >>> product = lambda a, b: (P4.element(r=a[0], u=a[1], v=a[2])
+    ...                         * P4.element(r=b[0], u=b[1], v=b[2])).params
+    >>> inverse = lambda a: P4.element(r=a[0], u=a[1], v=a[2]).inverse().params
+    >>> grade("1.2", product, inverse)   # the library's own law: refused
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 1.2 (p4_product): your code calls groupconv (groupconv.groups.core.element): this exercise asks you to write it yourself, with NumPy, so that the grader checks your code and not the library's
+    """
+    ex = _Exercise("1.2", "p4_product", own_work=True)
+    _callable(p4_product, ex)
+    inv = _Exercise("1.2", "p4_inverse", own_work=True)
+    _callable(p4_inverse, inv)
+    rng = np.random.default_rng(12)
+    pairs = [((ra, *rng.integers(-9, 10, 2).tolist()), (rb, *rng.integers(-9, 10, 2).tolist()))
+             for ra in range(4) for rb in range(4) for _ in range(3)]
+    product = ex.guarded(p4_product, "p4_product")
+    inverse = inv.guarded(p4_inverse, "p4_inverse")
+    got_products = [_tuple(product(a, b), ex, f"p4_product({a}, {b})") for a, b in pairs]
+    elements = sorted({a for a, _ in pairs})
+    got_inverses = [_tuple(inverse(a), inv, f"p4_inverse({a})") for a in elements]
+    report = check_group_law(lambda a, b: _tuple(product(a, b), ex, f"p4_product({a}, {b})"),
+                             lambda a: _tuple(inverse(a), inv, f"p4_inverse({a})"), P4)
+    wrong_products = [(a, b, g) for (a, b), g in zip(pairs, got_products) if g != _law(a, b)]
+    wrong_inverses = [(a, g) for a, g in zip(elements, got_inverses)
+                      if g != _inverse_variant(a)]
+    if report.ok and not wrong_products and not wrong_inverses:
+        return Passed("1.2", f"{report.products} products and {report.inverses} inverses agree "
+                             f"with groupconv's p4 (check_group_law)")
+    lines = ["Exercise 1.2: your group law disagrees with p4's."]
+    if wrong_products:
+        a, b, g = wrong_products[0]
+        lines.append(f"- p4_product is wrong for {len(wrong_products)} of {len(pairs)} pairs "
+                     f"tried, e.g. p4_product({a}, {b}) = {g}, but a b = {_law(a, b)}.")
+        for variant, why in _PRODUCT_MISTAKES:
+            if all(g == _law(a, b, **variant) for (a, b), g in zip(pairs, got_products)):
+                lines.append(f"  It agrees with a known mistake: {why}.")
+                break
+        else:
+            lines.append("  Compose the two elements as maps of the plane, x -> R^r x + t: "
+                         "apply b, then a, and read off the rotation and the translation.")
+    if wrong_inverses:
+        a, g = wrong_inverses[0]
+        e = _law(a, g)
+        lines.append(f"- p4_inverse is wrong for {len(wrong_inverses)} of {len(elements)} "
+                     f"elements tried: a a^-1 must be the identity (0, 0, 0), but for a = {a} "
+                     f"your inverse gives a a^-1 = {e} (computed with p4's product).")
+        for variant, why in _INVERSE_MISTAKES:
+            if all(g == _inverse_variant(a, **variant) for a, g in zip(elements, got_inverses)):
+                lines.append(f"  It agrees with a known mistake: {why}.")
+                break
+    lines.append("check_group_law says: " + "\n  ".join(repr(report).splitlines()[:4]))
+    raise WrongAnswer("\n".join(lines))
+
+
+# ------------------------------------------------------------------ 1.3 D4's Cayley table
+def grade_d4_table(d4_table: Callable[[], Any]) -> Passed:
+    """Exercise 1.3: ``d4_table()``, the 8 x 8 Cayley table of D4: entry [a, b] is the index of
+    the product (element a)(element b), elements indexed 4 m + r for M^m R^r; graded as a law
+    by ``check_group_law`` (the product read off the table), and as a table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv.labs import grade
+    >>> grade("1.3", lambda: np.zeros((8, 8), int))
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 1.3 (d4_table): row 0 of your table repeats an element: in a group's table every element appears once in each row and each column (a b = a c gives b = c)
+    """
+    ex = _Exercise("1.3", "d4_table", own_work=True)
+    _callable(d4_table, ex)
+    table = _array(ex.call(d4_table, shown="d4_table()"), ex, "d4_table()")
+    if table.shape != (8, 8):
+        raise ex.wrong(f"d4_table() must return an 8 x 8 array of element indices, got shape "
+                       f"{table.shape}")
+    if not np.array_equal(table, np.round(table)) or table.min() < 0 or table.max() > 7:
+        raise ex.wrong("the entries must be the indices 0..7 of the products (4 m + r for "
+                       "M^m R^r), not the matrices or other numbers")
+    table = table.astype(np.int64)
+    for what, lines in (("row", table), ("column", table.T)):
+        for i, line in enumerate(lines):
+            if len(set(line.tolist())) != 8:
+                raise ex.wrong(f"{what} {i} of your table repeats an element: in a group's "
+                               f"table every element appears once in each row and each column "
+                               f"(a b = a c gives b = c)")
+    params = [tuple(int(p) for p in e.params) for e in D4.elements()]
+    index = {p: i for i, p in enumerate(params)}
+    identity = [i for i in range(8) if np.array_equal(table[i], np.arange(8))]
+
+    def product(a, b):
+        return params[table[index[tuple(a)], index[tuple(b)]]]
+
+    def inverse(a):
+        row = table[index[tuple(a)]]
+        return params[int(np.flatnonzero(row == (identity[0] if identity else 0))[0])]
+
+    report = check_group_law(product, inverse, D4)
+    expected = np.array([[index[tuple((D4.element(**dict(zip(D4.param_names, a)))
+                                       * D4.element(**dict(zip(D4.param_names, b)))).params)]
+                          for b in params] for a in params])
+    if report.ok and np.array_equal(table, expected):
+        return Passed("1.3", "all 64 products agree with groupconv's D4 (check_group_law)")
+    if np.array_equal(table, expected.T):
+        raise ex.wrong("entry [a, b] holds b a: row a and column b must hold a b, 'a after "
+                       "b'. (For D4 the same table comes from reading element 4 m + r as "
+                       "R^r M^m, the mirror first; the lab's element is M^m R^r, the rotation "
+                       "acting first.)")
+    if identity and identity[0] != 0:
+        raise ex.wrong(f"row {identity[0]} of your table is the identity's row, but index 0 is "
+                       f"the identity: check the order of the elements (index 4 m + r)")
+    swapped = np.array([2 * (i % 4) + i // 4 for i in range(8)])   # lab index -> 2 r + m
+    back = np.argsort(swapped)
+    if np.array_equal(table, swapped[expected[np.ix_(back, back)]]):
+        raise ex.wrong("your elements are ordered 2 r + m; the lab's order is 4 m + r "
+                       "(the rotations first, then the mirrors)")
+    other = np.array([[index[_rm_product(a, b)] for b in params] for a in params])
+    if np.array_equal(table, other):
+        raise ex.wrong("your element 4 m + r is R^r M^m (the mirror first); the lab's is "
+                       "M^m R^r, the rotation acting first (section 1)")
+    wrong = np.argwhere(table != expected)
+    a, b = wrong[0]
+    raise ex.wrong(f"{len(wrong)} of 64 entries disagree with D4, e.g. entry [{a}, {b}] "
+                   f"(a = {params[a]}, b = {params[b]} as (m, r)); multiply the two matrices "
+                   f"and find which element's matrix the product is\ncheck_group_law says: "
+                   + repr(report).replace("\n", "\n  "))
+
+
+def _rm_product(a: tuple, b: tuple) -> tuple[int, int]:
+    """(m, r) of the product when element (m, r) is read as R^r M^m (the other order)."""
+    def matrix(p):
+        m, r = p
+        return C4.element(r=r).matrix()[:2, :2] @ np.diag([(-1) ** m, 1])
+    target = matrix(a) @ matrix(b)
+    for m in (0, 1):
+        for r in range(4):
+            if np.array_equal(matrix((m, r)), target):
+                return (m, r)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ------------------------------------------------------------------ 2.1, 2.2 correlations
+_AXES = {"B": "batch", "O": "output channel", "I": "input channel", "S": "rotation",
+         "H": "row", "W": "column"}
+
+
+def _shape_diagnosis(shape: tuple, expected: dict[str, int], c_in: int, mode_sizes: dict
+                     ) -> str:
+    """What a wrong output shape most likely means, in the student's terms."""
+    names = list(expected)
+    want = tuple(expected.values())
+    layout = "(" + ", ".join(_AXES[n] for n in names) + ")"
+    lines = f"your output has shape {shape}; expected {want}, {layout}"
+    dims = {v: n for n, v in expected.items()}
+    if len(shape) == len(want) and sorted(shape) == sorted(want):
+        got = "(" + ", ".join(_AXES[dims[v]] for v in shape) + ")"
+        return f"{lines}: your axes are in the order {got}; put them in the order {layout}"
+    if len(shape) == len(want) + 1 and sorted(shape) == sorted(want + (expected["S"],)):
+        return (f"{lines}: there is an extra axis of length {expected['S']}, the input's "
+                f"rotations: a group correlation sums over the input's rotations s as well as "
+                f"over its channels")
+    if len(shape) == len(want) + 1 and sorted(shape) == sorted(want + (c_in,)):
+        return (f"{lines}: there is an extra axis of length {c_in}, the input channels: the "
+                f"correlation sums over the input channels")
+    if len(shape) == len(want) - 1:
+        if sorted(shape) == sorted(tuple(v for n, v in expected.items() if n != "S")):
+            return f"{lines}: there is no rotation axis; the output has one plane per rotation"
+        if expected["O"] * expected["S"] in shape:
+            return (f"{lines}: the rotations are folded into the channels; keep a separate "
+                    f"rotation axis after the channel axis")
+    if len(shape) == len(want) and shape[1:] == want[1:]:
+        return (f"{lines}: the batch axis has {shape[0]} entries for {want[0]} images: each image "
+                f"of the batch gives its own output")
+    if len(shape) == len(want) and shape[1] == c_in and c_in != expected["O"]:
+        return (f"{lines}: axis 1 has the {c_in} input channels where {expected['O']} output "
+                f"channels belong: each output channel sums over all input channels")
+    if len(shape) == len(want) and shape[:3] == want[:3]:
+        for mode, size in mode_sizes.items():
+            if shape[3:] == size:
+                return (f"{lines}: rows and columns are those of a '{mode}' correlation; the "
+                        f"exercise asks for 'valid' (the window stays inside the image)")
+        if shape[3:] == want[3:][::-1]:
+            return f"{lines}: rows and columns are swapped"
+    return lines
+
+
+def _turned(a: np.ndarray, q: int) -> np.ndarray:
+    return np.rot90(a, q, axes=(-2, -1))
+
+
+def _planes(got: np.ndarray, ref: np.ndarray, what: Callable[[int], str]) -> str:
+    """Which output planes (rotations) agree with the reference, and what the others are."""
+    square = got.shape[-1] == got.shape[-2]
+    agree, other = [], []
+    for r in range(4):
+        if _close(got[:, :, r], ref[:, :, r]):
+            agree.append(r)
+            continue
+        found = None
+        for r2 in range(4):
+            for q in range(4 if square else 1):
+                if (r2, q) != (r, 0) and _close(got[:, :, r], _turned(ref[:, :, r2], q)):
+                    found = (r2, q)
+                    break
+            if found:
+                break
+        if found is None:
+            other.append(f"plane {r} matches none of groupconv's planes")
+        elif found[1] == 0:
+            other.append(f"your plane {r} equals groupconv's plane {found[0]} ({what(found[0])})")
+        else:
+            other.append(f"your plane {r} equals groupconv's plane {found[0]} turned by "
+                         f"{found[1]} quarter turns")
+    head = ("no plane agrees with groupconv" if not agree else
+            f"plane {agree[0]} agrees with groupconv" if len(agree) == 1 else
+            f"planes {', '.join(map(str, agree))} agree with groupconv")
+    return "; ".join([head] + other)
+
+
+def _shifted(got: np.ndarray, ref: np.ndarray) -> tuple[int, int] | None:
+    """The one-pixel shift (di, dj) with got[i, j] = ref[i + di, j + dj] where both exist."""
+    h, w = got.shape[-2:]
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if (di, dj) == (0, 0):
+                continue
+            a = got[..., max(0, -di):h - max(0, di), max(0, -dj):w - max(0, dj)]
+            b = ref[..., max(0, di):h - max(0, -di), max(0, dj):w - max(0, -dj)]
+            if a.size and _close(a, b):
+                return di, dj
+    return None
+
+
+def _group_variant(x: np.ndarray, w: np.ndarray, index: Callable[[int, int], int | None],
+                   turn: Callable[[int], int], cache: dict) -> np.ndarray:
+    """out[:, :, r] = sum_s (x[:, :, s] correlated with w[:, :, index(r, s)] turned by turn(r)):
+    the group correlation and the ways students get it wrong, built from groupconv's lifting
+    correlation of one input plane with one kernel plane."""
+    planes = []
+    for r in range(4):
+        total = 0.0
+        for s in range(4):
+            j = index(r, s)
+            if j is None:
+                continue
+            if (s, j) not in cache:
+                cache[s, j] = lifting_correlation(x[:, :, s], w[:, :, j], P4)
+            total = total + cache[s, j][:, :, turn(r) % 4]
+        planes.append(total)
+    return np.stack(planes, axis=2)
+
+
+_LIFTING_MISTAKES: list[tuple[str, Callable]] = [
+    ("the kernels turn clockwise: the lab's rotations are counter-clockwise as an image is "
+     "shown (section 1), and np.rot90 turns counter-clockwise for a positive count",
+     lambda x, w: lifting_correlation(x, w, P4)[:, :, [0, 3, 2, 1]]),
+    ("the kernels are flipped: that is a convolution, and the lifting correlation correlates "
+     "(no flip; (L_g psi)(y) = psi(g^-1 y) only turns and moves the kernel)",
+     lambda x, w: lifting_correlation(x, np.flip(w, (-2, -1)), P4)),
+    ("the kernels are transposed (mirrored about the diagonal), not turned",
+     lambda x, w: lifting_correlation(x, np.swapaxes(w, -1, -2), P4)),
+    ("the kernels are not turned: every plane is the correlation with the kernel itself",
+     lambda x, w: np.repeat(lifting_correlation(x, w, P4)[:, :, :1], 4, axis=2)),
+    ("the planes are off by one rotation: plane 0 must be the kernel not turned at all",
+     lambda x, w: np.roll(lifting_correlation(x, w, P4), -1, axis=2)),
+    ("the planes are off by one rotation: plane 0 must be the kernel not turned at all",
+     lambda x, w: np.roll(lifting_correlation(x, w, P4), 1, axis=2)),
+]
+
+_GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int], int]]] = [
+    ("the kernel's rotation axis is indexed with r - s where the formula gives the opposite "
+     "sign: work out the rotation part of g^-1 h for g = (r, t) and h = (s, y)",
+     lambda r, s: (r - s) % 4, lambda r: r),
+    ("the kernel's rotation axis is not shifted: L_g moves a function on p4 along its "
+     "rotation axis as well as turning it (section 2)", lambda r, s: s, lambda r: r),
+    ("the kernel's rotation axis is shifted the wrong way (s + r): work out the rotation part "
+     "of g^-1 h for g = (r, t) and h = (s, y)", lambda r, s: (s + r) % 4, lambda r: r),
+    ("the kernel planes are shifted by one too many or too few: check the rotation part of "
+     "g^-1 h", lambda r, s: (s - r + 1) % 4, lambda r: r),
+    ("the kernel planes are shifted by one too many or too few: check the rotation part of "
+     "g^-1 h", lambda r, s: (s - r - 1) % 4, lambda r: r),
+    ("the kernel planes are shifted along the rotation axis but not turned: L_g turns each "
+     "plane too", lambda r, s: (s - r) % 4, lambda r: 0),
+    ("the kernels are turned clockwise while their planes shift as for counter-clockwise: "
+     "np.rot90 turns counter-clockwise for a positive count", lambda r, s: (s - r) % 4,
+     lambda r: -r),
+    ("the output planes come in reverse order (plane r holds the output for rotation -r): "
+     "the kernels turn clockwise and their planes shift the other way", lambda r, s: (s + r) % 4,
+     lambda r: -r),
+    ("there is no sum over the input's rotations: only the term s = r is there",
+     lambda r, s: 0 if s == r else None, lambda r: r),
+    ("there is no sum over the input's rotations: only the term s = 0 is there",
+     lambda r, s: (-r) % 4 if s == 0 else None, lambda r: r),
+]
+
+
+def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passed:
+    ex = _Exercise(number, name, own_work=True)
+    _callable(fn, ex)
+    rng = np.random.default_rng(int(number.replace(".", "")))
+    b, c_in, c_out, k, h, w_ = 2, 3, 5, 3, 9, 11
+    on_group = kind != "lifting"
+    s_axis = (4,) if on_group else ()
+    x = rng.standard_normal((b, c_in) + s_axis + (h, w_))
+    w = rng.standard_normal((c_out, c_in) + s_axis + (k, k))
+    shown = (f"{name}(x, w) with x of shape {x.shape} "
+             f"(batch, input channel{', rotation' if on_group else ''}, row, column) and w of "
+             f"shape {w.shape} (output channel, input channel{', rotation' if on_group else ''}"
+             f", row, column)")
+    try:
+        got = _array(ex.call(fn, x, w, shown=shown), ex, f"{name}(x, w)")
+    except WrongAnswer as failure:
+        if not isinstance(failure.__cause__, Exception) or isinstance(failure.__cause__,
+                                                                      WrongAnswer):
+            raise
+        try:   # does it work on a square input? then the rows and columns are the trouble
+            fn(x[..., :h], w)
+        except Exception:
+            raise failure from failure.__cause__
+        raise ex.wrong(f"works on square images but raised {type(failure.__cause__).__name__} "
+                       f"on a {h} x {w_} one ({failure.__cause__}): turning an image or a "
+                       f"result that is not square changes its shape; which array does the "
+                       f"formula turn?") from failure.__cause__
+    op = lifting_correlation if kind == "lifting" else group_correlation
+    title = "lifting correlation" if kind == "lifting" else "group correlation"
+    reference = op(x, w, P4)
+    expected = dict(zip("BOSHW", reference.shape))
+    if got.shape != reference.shape:
+        sizes = {"same": (h, w_), "full": (h + k - 1, w_ + k - 1)}
+        raise ex.wrong(_shape_diagnosis(got.shape, expected, c_in, sizes))
+    try:
+        report = check_layer(ex.guarded(fn, f"{name}(x, w)"), P4, kind, channels=(c_in, c_out),
+                             k=k, size=h, seed=int(number.replace(".", "")))
+    except WrongAnswer:
+        raise
+    except (ValueError, TypeError) as error:  # a result check_layer cannot compare
+        raise ex.wrong(f"check_layer could not compare your layer with groupconv's on square "
+                       f"inputs ({type(error).__name__}: {error}); does it work for any size?"
+                       ) from error
+    square_ok = report.diagnosis is None
+    if square_ok and _close(got, reference):
+        x4 = rng.standard_normal((3, 2) + s_axis + (8, 8))     # other sizes: 4 x 4 kernels,
+        w4 = rng.standard_normal((1, 2) + s_axis + (4, 4))     # one output channel
+        got4 = _array(ex.call(fn, x4, w4, shown=f"{name}(x, w) with x of shape {x4.shape} and "
+                                               f"w of shape {w4.shape}"), ex, f"{name}(x, w)")
+        if not _close(got4, op(x4, w4, P4)):
+            raise ex.wrong(f"right for 3x3 kernels and {c_in} -> {c_out} channels, but not for "
+                           f"4x4 kernels and 2 -> 1 channels (x of shape {x4.shape}, w of shape "
+                           f"{w4.shape}): does your code assume a kernel size or a number of "
+                           f"channels?")
+        return Passed(number, f"agrees with groupconv's {title} on p4 (check_layer: "
+                              f"reference error {report.reference_error:.1e}, equivariance "
+                              f"error {report.equivariance_error:.1e}; and on {h} x {w_} "
+                              f"inputs and 4x4 kernels)")
+    if square_ok:
+        raise ex.wrong(f"right on square inputs (check_layer agrees), but not on a {h} x {w_} "
+                       f"input: rows and columns must keep their own sizes")
+    # diagnose on a square input, where turned planes can be compared with each other
+    x = x[..., :h]
+    got = _array(ex.call(fn, x, w, shown=shown.replace(f"{h}, {w_})", f"{h}, {h})")), ex,
+                 f"{name}(x, w)")
+    reference = op(x, w, P4)
+    if got.shape != reference.shape:
+        raise ex.wrong(_shape_diagnosis(got.shape, dict(zip("BOSHW", reference.shape)), c_in,
+                                        {"same": (h, h), "full": (h + k - 1, h + k - 1)}))
+    error = _relative(got, reference)
+    head = (f"your layer does not compute the {title} on p4 (relative error "
+            f"{error:.2g} against groupconv on random inputs; equivariance error "
+            f"{report.equivariance_error:.1e})")
+    if error < 1e-2:
+        raise ex.wrong(f"{head}: close, but further off than float32 rounding (1e-7): are you "
+                       f"computing in float16, or rounding?")
+    found = None
+    if kind == "lifting":
+        for why, variant in _LIFTING_MISTAKES:
+            if _close(got, variant(x, w)):
+                found = why
+                break
+        described = lambda r2: f"the kernel turned by {r2} quarter turns"  # noqa: E731
+    else:
+        cache: dict = {}
+        for why, index, turn in _GROUP_MISTAKES:
+            if _close(got, _group_variant(x, w, index, turn, cache)):
+                found = why
+                break
+        if found is None and _close(got, group_convolution(x, w, P4)):
+            found = ("this is the G-convolution, sum_h f(h) psi(h^-1 g): the layer asks for "
+                     "the G-correlation, sum_h f(h) psi(g^-1 h)")
+        if found is None and _close(got, lifting_correlation(x.sum(axis=2), w.sum(axis=2), P4)):
+            found = ("the rotation axes of input and kernel are summed away before correlating: "
+                     "the sum over s pairs each input plane with one kernel plane")
+        described = lambda r2: f"the output for rotation {r2}"  # noqa: E731
+    if found is None and all(any(_close(got[:, :, r], _turned(reference[:, :, r], q))
+                                 for q in range(4)) for r in range(4)):
+        found = ("each plane is the right one turned about its centre: the formula turns only "
+                 "the kernel, and turning the input or the output turns the whole plane of "
+                 "results")
+    if found is None and report.diagnosis is not None and not report.diagnosis.startswith(
+            "agrees with none"):
+        found = report.diagnosis
+    if found is not None:
+        raise ex.wrong(f"{head}.\n  Diagnosis: {found}.")
+    detail = _planes(got, reference, described)
+    shift = _shifted(got, reference)
+    if shift is not None:
+        detail = (f"your output is the right one shifted by {shift} pixels (rows, columns): "
+                  f"in a 'valid' correlation out[i, j] sums x[i + a, j + b] w[a, b], starting "
+                  f"at the top-left corner")
+    elif kind == "lifting" and not any(_close(got[:, :, r], reference[:, :, r2])
+                                       for r in range(4) for r2 in range(4)):
+        detail += ("; not even the plane with the kernel not turned agrees: check the plain "
+                   "correlation first (the window, and the sum over input channels)")
+    raise ex.wrong(f"{head}.\n  {detail}.\n  check_layer says: {report.diagnosis}")
+
+
+def grade_lifting(my_lifting: Callable[[np.ndarray, np.ndarray], Any]) -> Passed:
+    """Exercise 2.1: ``my_lifting(x, w)``, the lifting correlation on p4, x (B, C_in, H, W),
+    w (C_out, C_in, k, k) -> (B, C_out, 4, H - k + 1, W - k + 1), graded by ``check_layer``
+    and on a non-square input, with a diagnosis of the usual mistakes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv.labs import grade
+    >>> grade("2.1", lambda x, w: np.zeros((2, 4, 5, 7, 9)))
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 2.1 (my_lifting): your output has shape (2, 4, 5, 7, 9); expected (2, 5, 4, 7, 9), (batch, output channel, rotation, row, column): your axes are in the order (batch, rotation, output channel, row, column); put them in the order (batch, output channel, rotation, row, column)
+    """
+    return _grade_correlation(my_lifting, "2.1", "my_lifting", "lifting")
+
+
+def grade_group_correlation(my_group_correlation: Callable[[np.ndarray, np.ndarray], Any]
+                            ) -> Passed:
+    """Exercise 2.2: ``my_group_correlation(x, w)``, the group correlation on p4, x (B, C_in, 4,
+    H, W), w (C_out, C_in, 4, k, k) -> (B, C_out, 4, H - k + 1, W - k + 1); float32 answers pass
+    (``TOLERANCE``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv.labs import grade
+    >>> grade("2.2", lambda x, w: np.zeros((2, 5, 4, 4, 7, 9)))
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 2.2 (my_group_correlation): your output has shape (2, 5, 4, 4, 7, 9); expected (2, 5, 4, 7, 9), (batch, output channel, rotation, row, column): there is an extra axis of length 4, the input's rotations: a group correlation sums over the input's rotations s as well as over its channels
+    """
+    return _grade_correlation(my_group_correlation, "2.2", "my_group_correlation",
+                              "correlation")
+
+
+# ------------------------------------------------------------------ 2.3 folding into channels
+def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
+    """Exercise 2.3: ``p4_bank(w)``, the expanded filter bank of a p4 group-correlation kernel
+    w (C_out, C_in, 4, k, k), as planar kernels (C_out 4, C_in 4, k, k) (output channel
+    o * 4 + r, input channel c * 4 + s), so that one planar correlation of the input with its
+    rotation axis folded into the channels computes the group correlation; graded by
+    ``check_layer`` through that one correlation, and block by block.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv.labs import grade
+    >>> grade("2.3", lambda w: np.zeros((5, 4, 3, 4, 3, 3)))
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 2.3 (p4_bank): p4_bank(w) for w of shape (5, 3, 4, 3, 3) has shape (5, 4, 3, 4, 3, 3): fold it into planar kernels of shape (20, 12, 3, 3), output channel o * 4 + r and input channel c * 4 + s
+    """
+    ex = _Exercise("2.3", "p4_bank", own_work=True)
+    _callable(p4_bank, ex)
+    rng = np.random.default_rng(23)
+    c_out, c_in, k = 5, 3, 3
+    w = rng.standard_normal((c_out, c_in, 4, k, k))
+    shown = f"p4_bank(w) for w of shape {w.shape}"
+    bank = _array(ex.call(p4_bank, w, shown=shown), ex, shown)
+    want = (c_out * 4, c_in * 4, k, k)
+    if bank.shape != want:
+        if bank.shape == (c_out, 4, c_in, 4, k, k):
+            why = (f"fold it into planar kernels of shape {want}, output channel o * 4 + r and "
+                   f"input channel c * 4 + s")
+        elif sorted(bank.shape) == sorted(want):
+            why = (f"expected {want}: (output channel o * 4 + r, input channel c * 4 + s, row, "
+                   f"column)")
+        else:
+            why = f"expected {want}"
+        raise ex.wrong(f"{shown} has shape {bank.shape}: {why}")
+    expected = np.asarray(filter_bank(w, P4)).reshape(want)
+
+    def layer(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The group correlation as one planar correlation with the student's bank."""
+        folded = x.reshape(x.shape[0], -1, *x.shape[-2:])
+        bank = ex.call(p4_bank, weights, shown=f"p4_bank(w) for w of shape {weights.shape}")
+        out = lifting_correlation(folded, np.asarray(bank, np.float64), "z2")
+        return out.reshape(x.shape[0], -1, 4, *out.shape[-2:])
+
+    report = check_layer(layer, P4, "correlation", channels=(c_in, c_out), k=k, size=7,
+                         seed=23)
+    if report.diagnosis is None and _close(bank, expected):
+        w2 = rng.standard_normal((2, 1, 4, 2, 2))
+        shown2 = f"p4_bank(w) for w of shape {w2.shape}"
+        bank2 = _array(ex.call(p4_bank, w2, shown=shown2), ex, shown2)
+        if not _close(bank2, np.asarray(filter_bank(w2, P4)).reshape(8, 4, 2, 2)):
+            raise ex.wrong(f"right for w of shape {w.shape}, but not for {w2.shape}: does your "
+                           f"code assume a kernel size or a number of channels?")
+        return Passed("2.3", f"one planar correlation with your bank is the group correlation "
+                             f"(check_layer: reference error {report.reference_error:.1e})")
+    blocks = bank.reshape(c_out, 4, c_in, 4, k, k)
+    right = expected.reshape(c_out, 4, c_in, 4, k, k)
+    if _close(blocks.transpose(0, 3, 2, 1, 4, 5), right):
+        raise ex.wrong("block [o, r, c, s] holds what belongs at [o, s, c, r]: the output "
+                       "rotation r is the first of the two (output channel o * 4 + r), the "
+                       "input rotation s the second")
+    folded_other = bank.reshape(4, c_out, 4, c_in, k, k).transpose(1, 0, 3, 2, 4, 5)
+    if _close(folded_other, right):
+        raise ex.wrong("the channels are folded as r * C_out + o and s * C_in + c; the layout "
+                       "of the folded input is c * 4 + s (x.reshape(B, C_in * 4, H, W) keeps "
+                       "each channel's four rotations together), and likewise for the output")
+    for o, r, c, s in np.ndindex(c_out, 4, c_in, 4):
+        block = blocks[o, r, c, s]
+        if _close(block, right[o, r, c, s]):
+            continue
+        holds = "none of the turned kernel planes"
+        for j in range(4):
+            for q in range(4):
+                if _close(block, _turned(w[o, c, j], q)):
+                    holds = f"kernel plane {j} turned by {q} quarter turns"
+        raise ex.wrong(f"the block for output rotation r = {r} and input rotation s = {s} "
+                       f"(o = {o}, c = {c}) holds {holds}, which is not (L_r psi) seen from "
+                       f"input rotation s: work out (L_g psi)(s, y) for g = (r, 0) from "
+                       f"section 2\n  check_layer says: {report.diagnosis}")
+    raise ex.wrong(f"check_layer says: {report.diagnosis}")  # pragma: no cover
+
+
+# ------------------------------------------------------------------ 3.1 a p4 network
+def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
+    """Exercise 3.1: ``small_p4_network()``, an ``nn.Sequential`` for 28 x 28 grey digits: a p4
+    lifting layer (1 -> 6 channels, 3x3), a nonlinearity, a p4 group layer (6 -> 6, 3x3), a
+    nonlinearity, pooling over the rotations (H), a mean over space and a linear layer to 10
+    classes. The architecture is checked layer by layer, then the logits' invariance to quarter
+    turns with ``check_equivariance``.
+
+    Examples
+    --------
+    >>> from groupconv import nn
+    >>> from groupconv.labs import grade
+    >>> grade("3.1", lambda: nn.Sequential([nn.GlobalPool("mean", space=None), nn.Linear(1, 10)]))
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 3.1 (small_p4_network): your network has no p4 layer at all: a G-CNN starts by lifting the image to a function on p4 (a lifting layer)
+    """
+    from .. import nn
+
+    ex = _Exercise("3.1", "small_p4_network", own_work=False)
+    _callable(small_p4_network, ex)
+    net = ex.call(small_p4_network, shown="small_p4_network()")
+    if not isinstance(net, nn.Sequential):
+        raise ex.wrong(f"small_p4_network() must return an nn.Sequential of layers, got "
+                       f"{type(net).__name__}")
+    layers = net.layers
+    convs = [i for i, layer in enumerate(layers) if isinstance(layer, nn.BankConv)]
+    if not convs:
+        raise ex.wrong("your network has no p4 layer at all: a G-CNN starts by lifting the "
+                       "image to a function on p4 (a lifting layer)")
+    for i in convs:
+        if layers[i].bank.group != P4:
+            raise ex.wrong(f"layer {i}, {layers[i]!r}, is on {layers[i].bank.group.name}: the "
+                           f"exercise asks for a network on p4")
+    first = layers[convs[0]]
+    if first.bank.kind.reads_group:
+        raise ex.wrong(f"the first correlation, layer {convs[0]}, reads functions on p4, but "
+                       f"the input is an image: start with a lifting layer")
+    if first.c_in != 1:
+        raise ex.wrong(f"the lifting layer reads {first.c_in} channels; a grey digit has one")
+    groups = [i for i in convs[1:] if layers[i].bank.kind.reads_group]
+    if not groups:
+        raise ex.wrong("your network lifts the image but has no group layer after it (a "
+                       "correlation from functions on p4 to functions on p4)")
+    if any(not layers[i].bank.kind.reads_group for i in convs[1:]):
+        raise ex.wrong("a second lifting layer cannot follow the first: after lifting, the "
+                       "layers read functions on p4")
+    sizes = [(layers[i].c_in, layers[i].c_out, layers[i].k) for i in convs]
+    if sizes[:2] != [(1, 6, 3), (6, 6, 3)]:
+        raise ex.wrong(f"the exercise asks for a lifting layer 1 -> 6 channels and a group "
+                       f"layer 6 -> 6, both 3x3; yours are {sizes[:2]} as (in, out, k)")
+    nonlinear = (nn.ReLU, nn.SiLU)
+    for n, i in enumerate(convs):
+        end = convs[n + 1] if n + 1 < len(convs) else len(layers)
+        if not any(isinstance(layer, nonlinear) for layer in layers[i + 1:end]):
+            raise ex.wrong(f"no nonlinearity after layer {i}, {layers[i]!r}: without one, two "
+                           f"correlations in a row are a single correlation, and the network "
+                           f"is linear up to its pooling")
+    pools = [i for i, layer in enumerate(layers) if isinstance(layer, nn.SubgroupPool)]
+    if not pools or pools[0] < convs[-1]:
+        raise ex.wrong("your network never pools over the rotations (the subgroup H) after its "
+                       "last group layer: without it the logits follow the rotation axis, "
+                       "which a turn of the input permutes")
+    spatial = [i for i, layer in enumerate(layers) if isinstance(layer, nn.GlobalPool)]
+    if not spatial:
+        raise ex.wrong("your network has no global pooling over space: the classifier would "
+                       "read pixels, which a turn of the input moves")
+    last = layers[-1]
+    if not isinstance(last, nn.Linear) or last.params["weight"].shape[0] != 10:
+        raise ex.wrong(f"the last layer must be a linear layer to 10 classes, got {last!r}")
+    if any(isinstance(layer, nn.Linear) for layer in layers[:min(pools[0], spatial[0])]):
+        raise ex.wrong("a linear layer comes before the pooling: it mixes the rotations and "
+                       "pixels before they are pooled, so the logits are not invariant")
+    rng = np.random.default_rng(31)
+    x = np.zeros((3, 1, 28, 28), np.float32)   # a zero border wide enough for a one-pixel
+    x[:, :, 8:-8, 8:-8] = rng.uniform(0, 1, (3, 1, 12, 12))   # shift through a few layers
+    logits = _array(ex.call(net, x, shown="your network on 3 digits (3, 1, 28, 28)"), ex,
+                    "your network")
+    if logits.shape != (3, 10):
+        raise ex.wrong(f"your network maps digits (3, 1, 28, 28) to shape {logits.shape}; "
+                       f"expected logits (3, 10)")
+    report = check_equivariance(net, x=x)
+    # float32 layers: rounding of about 1e-7 per layer, relative; a broken invariance is O(1)
+    if not report.max_error <= 1e-5:
+        raise ex.wrong(f"the logits change when the digit turns by a quarter turn (error "
+                       f"{report.max_error:.2g}): something before the pooling is not "
+                       f"equivariant\n  check_equivariance says: {report!r}")
+    return Passed("3.1", f"lifting layer, group layer, nonlinearities, pooling over H and "
+                         f"space, linear to 10; logits invariant to quarter turns (error "
+                         f"{report.max_error:.1e})")
+
+
+# ------------------------------------------------------------------ 4.1, 4.2 the lecture groups
+def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
+    """Exercise 4.1: ``exact_angles(n)``, the angles in [0, 360) degrees at which SE(2)_N can
+    be exactly equivariant on a square grid: multiples of 90 that are also multiples of 360/n;
+    checked for n = 1..40, 45, 60, 90, 360.
+
+    Examples
+    --------
+    >>> from groupconv.labs import grade
+    >>> grade("4.1", lambda n: [0, 90, 180, 270])
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 4.1 (exact_angles): exact_angles(1) includes 90, but 90 degrees is not one of SE(2)_1's angles (multiples of 360 / 1 = 360 degrees)
+    """
+    ex = _Exercise("4.1", "exact_angles", own_work=True)
+    _callable(exact_angles, ex)
+    ns = list(range(1, 41)) + [45, 60, 90, 360]
+    for n in ns:
+        shown = f"exact_angles({n})"
+        value = ex.call(exact_angles, n, shown=shown)
+        try:
+            got = [float(a) for a in value]
+        except (TypeError, ValueError):
+            raise ex.wrong(f"{shown} must return a list of angles in degrees, got "
+                           f"{value!r}") from None
+        if len(set(got)) != len(got):
+            raise ex.wrong(f"{shown} = {value!r} lists an angle twice")
+        expected = [a for a in (0, 90, 180, 270) if a * n % 360 == 0]
+        step = f"360 / {n} = {360 / n:g}"
+        for a in got:
+            if not 0 <= a < 360:
+                raise ex.wrong(f"{shown} includes {a:g}: the angles lie in [0, 360) (360 is 0)")
+            if a % 90:
+                raise ex.wrong(f"{shown} includes {a:g}, which does not map the square pixel "
+                               f"grid onto itself (only multiples of 90 degrees do)")
+            if a not in expected:
+                raise ex.wrong(f"{shown} includes {a:g}, but {a:g} degrees is not one of "
+                               f"SE(2)_{n}'s angles (multiples of {step} degrees)")
+        for a in expected:
+            if a not in got:
+                raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
+                               f"is {a * n // 360} step(s) of {step} degrees, one of "
+                               f"SE(2)_{n}'s angles")
+    return Passed("4.1", f"right for n = 1..40, 45, 60, 90 and 360")
+
+
+def _scene(rng: np.random.Generator, n_scales: int, size: int, count: int
+           ) -> tuple[np.ndarray, list[tuple[float, float]], list[int]]:
+    """Random responses (scale, H, W) with centres whose fraction is never .5, and the scale
+    index that is largest at each centre's nearest pixel."""
+    responses = rng.standard_normal((n_scales, size, size))
+    centres, best = [], []
+    for _ in range(count):
+        i, j = rng.integers(2, size - 2, 2)
+        di, dj = rng.choice([-0.3, 0.0, 0.2, 0.4]), rng.choice([-0.4, 0.0, 0.3])
+        centres.append((float(i + di), float(j + dj)))
+        best.append(int(np.argmax(responses[:, i, j])))
+    return responses, centres, best
+
+
+def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
+                      responses: np.ndarray | None = None,
+                      centres: list[tuple[float, float]] | None = None) -> Passed:
+    """Exercise 4.2: ``best_scales(responses, centres)``, for each centre (row, column) the
+    index of the scale whose response is largest at the centre's nearest pixel; checked on
+    random scenes and, when given, on the lab's own responses.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv.labs import grade
+    >>> grade("4.2", lambda responses, centres: [0, 1, 2])
+    Traceback (most recent call last):
+    ...
+    groupconv.labs.grading.WrongAnswer: Exercise 4.2 (best_scales): best_scales returned 3 answers for 5 centres: one scale index per centre
+    """
+    ex = _Exercise("4.2", "best_scales", own_work=True)
+    _callable(best_scales, ex)
+    rng = np.random.default_rng(42)
+    scenes = [_scene(rng, n, size, count) for n, size, count in ((4, 17, 5), (6, 23, 8),
+                                                                 (3, 15, 4))]
+    if responses is not None and centres is not None:
+        responses = _array(responses, ex, "the lab's responses")
+        near = [[int(np.floor(c + 0.5)), int(np.ceil(c - 0.5))] for c in np.ravel(centres)]
+        options = [{int(np.argmax(responses[:, i, j])) for i in near[2 * n] for j in
+                    near[2 * n + 1]} for n in range(len(centres))]
+        scenes.append((responses, [tuple(map(float, c)) for c in centres], options))
+    for responses_, centres_, best in scenes:
+        n_scales = responses_.shape[0]
+        shown = f"best_scales(responses of shape {responses_.shape}, {len(centres_)} centres)"
+        value = ex.call(best_scales, responses_.copy(), list(centres_), shown=shown)
+        try:
+            got = [float(v) for v in value]
+        except (TypeError, ValueError):
+            raise ex.wrong(f"{shown} must return a list of scale indices, got {value!r}"
+                           ) from None
+        if len(got) != len(centres_):
+            raise ex.wrong(f"best_scales returned {len(got)} answers for {len(centres_)} "
+                           f"centres: one scale index per centre")
+        if any(v != int(v) for v in got):
+            raise ex.wrong(f"{shown} returned {value!r}: a scale index is an integer")
+        got = [int(v) for v in got]
+        if any(not 0 <= v < n_scales for v in got):
+            v = next(v for v in got if not 0 <= v < n_scales)
+            why = ("is it an index into the flattened array? take the maximum over the scale "
+                   "axis only" if v >= responses_[0].size else
+                   "is it the scale s = 2^i, or i + 1, rather than the index i?")
+            raise ex.wrong(f"{shown} returned {v}, but there are only {n_scales} scales, "
+                           f"indices 0..{n_scales - 1}: {why}")
+        right = [g in b if isinstance(b, set) else g == b for g, b in zip(got, best)]
+        if all(right):
+            continue
+        n = right.index(False)
+        near = [(int(np.floor(r + 0.5)), int(np.floor(c + 0.5))) for r, c in centres_]
+        guesses = {
+            "a centre is (row, column): index the response by row first":
+                [int(np.argmax(responses_[:, j, i])) for i, j in near],
+            "that is where the response is smallest":
+                [int(np.argmin(responses_[:, i, j])) for i, j in near],
+            "the centre's coordinates are cut to integers, not rounded to the nearest pixel":
+                [int(np.argmax(responses_[:, int(r), int(c)])) for r, c in centres_],
+        }
+        hint = next((why for why, guess in guesses.items() if guess == got),
+                    "read the responses of all scales at the centre's nearest pixel")
+        raise ex.wrong(f"{shown}: for the centre {centres_[n]} you answer scale index "
+                       f"{got[n]}, which is not the largest response there ({hint})")
+    return Passed("4.2", f"right on 3 scenes of random responses"
+                         f"{' and on the lab' if len(scenes) > 3 else ''}")
+
+
+# ------------------------------------------------------------------ the table
+#: The grader of each exercise, by number (read-only).
+EXERCISES = types.MappingProxyType({
+    "1.1": grade_c4_matrix, "1.2": grade_p4_law, "1.3": grade_d4_table,
+    "2.1": grade_lifting, "2.2": grade_group_correlation, "2.3": grade_p4_bank,
+    "3.1": grade_p4_network, "4.1": grade_exact_angles, "4.2": grade_best_scales,
+})
+
+
+def grade(exercise: str, *answer: Any, **data: Any) -> Passed:
+    """Grade an exercise of the course labs.
+
+    Parameters
+    ----------
+    exercise : str
+        Its number, "1.1" .. "4.2" (``EXERCISES`` lists them).
+    *answer : callable
+        The student's function(s), as the exercise names them (1.2 takes the product and the
+        inverse).
+    **data
+        What an exercise may also check (4.2: the lab's ``responses`` and ``centres``).
+
+    Returns
+    -------
+    Passed
+        What was checked.
+
+    Raises
+    ------
+    WrongAnswer
+        The answer is wrong: what, and where to look (never the solution).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv.labs import grade
+    >>> grade("4.1", lambda n: [a for a in range(0, 360, 90) if a * n % 360 == 0])
+    Exercise 4.1 passed: right for n = 1..40, 45, 60, 90 and 360
+    """
+    if not isinstance(exercise, str) or exercise not in EXERCISES:
+        raise ValueError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
+    return EXERCISES[exercise](*answer, **data)

@@ -1,0 +1,615 @@
+"""groupconv as the test oracle of another library: run the conformance cases on anyone's layer.
+
+A library's layer is checked case by case. For each case (``groupconv.conformance.Case``: its
+group, kind, padding, stride, dilation, options and arrays), a *factory* builds the library's
+layer with the case's parameters (``case["w"]``, ``case["b"]``, ``case["gamma"]``, ...) and
+returns a *layer*, a function of the case's input x in groupconv's layout:
+
+    layer(x) -> y                       the output, or
+    layer(x) -> (y, vjp)                with vjp(dy) -> dx, or (dx, {"w": dw, "b": db, ...})
+
+so that gradients are compared too (the keys name the case's parameters; "gamma" and "beta"
+for batch normalisation). Arrays may come from any library (NumPy, torch, JAX, ...). A layer in
+another layout or element order is wrapped by ``adapt``; a torch module by ``torch_layer``,
+which loads the case's parameters into it and takes its gradients by autograd, so that a torch
+author writes
+
+    def factory(case):
+        module = MyP4Conv(case.c_in, case.c_out, case.k, padding=case.padding)
+        return groupconv.testing.torch_layer(module, case, layout="flat_cs")
+
+and runs ``groupconv conformance --check mymodule:factory`` or, with the pytest plugin that
+comes with groupconv (``groupconv.testing.plugin``, registered as ``pytest11``):
+
+    def test_my_layer(groupconv_case):
+        groupconv.testing.assert_layer_matches(factory(groupconv_case), groupconv_case)
+
+Tolerances (relative, max norm): every value of the exact cases is an integer (or an integer
+over a power of two), so an implementation that sums directly in float64 or float32 reproduces
+them bit for bit; by default a layer agrees within ``checks.user_layers.TOLERANCES`` for the
+dtype it returns (1e-10 for float64, 1e-5 for float32, 1e-2 for float16, 5e-2 for bfloat16:
+room for FFT or Winograd sums), or within the case's own tolerance where it is larger (batch
+normalisation, the sampled groups). ``exact=True`` asks for bit-for-bit equality on the exact
+cases. On the hexagonal lattice values are compared on the hexagon (the other cells hold no
+function).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..checks.diagnoses import explain
+from ..checks.equivariance import relative_error
+from ..checks.user_layers import tolerance_for
+from ..conformance import CORRELATIONS, Case, load, reference
+from ..fast.backend import to_numpy
+from ..nn import SpatialPool
+from ..groups import Kind, Space, domain_mask, get_group
+from ..interop import LAYOUTS, element_order, fields_from_groupconv, fields_to_groupconv
+
+__all__ = ["CaseResult", "adapt", "torch_layer", "check_case", "check_cases",
+           "assert_layer_matches"]
+
+#: Gradient keys: the layer's name for a parameter's gradient -> the case's array.
+_GRADIENTS = {"w": "dw", "b": "db", "gamma": "dgamma", "beta": "dbeta"}
+
+
+@dataclass
+class CaseResult:
+    """How a layer did on one case: ``passed``, the relative ``errors`` of each compared array
+    ("y", "dx", "dw", ...), the ``tolerance`` used and a ``diagnosis`` (None when it passes)."""
+
+    case: Case
+    passed: bool
+    errors: dict[str, float] = field(default_factory=dict)
+    tolerance: float = 0.0
+    diagnosis: str | None = None
+
+    def __repr__(self) -> str:
+        errors = ", ".join(f"{k} {v:.1e}" for k, v in self.errors.items())
+        verdict = "agrees" if self.passed else f"FAILS: {self.diagnosis}"
+        return f"{self.case.id}: {verdict} ({errors or 'nothing compared'})"
+
+
+# ------------------------------------------------------------------ layouts
+def _spaces(case: Case) -> tuple[bool, bool]:
+    """Whether the case's input and output have a point axis."""
+    if case.kind in CORRELATIONS:
+        return Kind.parse(case.kind).reads_group, True
+    return True, case.kind != "subgroup_pool"
+
+
+def _to_theirs(a: np.ndarray, points: bool, layout: str, convention, group) -> np.ndarray:
+    if points:
+        return fields_from_groupconv(a, convention, group, layout=layout)
+    return np.moveaxis(a, 1, -1) if layout.startswith("last") else a
+
+
+def _to_ours(a: Any, points: bool, layout: str, convention, group) -> np.ndarray:
+    a = np.asarray(to_numpy(a) if hasattr(a, "shape") else a)
+    if points:
+        return fields_to_groupconv(a, convention, group, layout=layout)
+    return np.moveaxis(a, -1, 1) if layout.startswith("last") else a
+
+
+def _check_layout(layout: str) -> None:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+
+
+def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
+          convention: str | Sequence[int] = "groupconv") -> Callable[[np.ndarray], Any]:
+    """A layer in another layout and element order, as a function of groupconv's x.
+
+    Parameters
+    ----------
+    layer : callable
+        Takes x in ``layout`` and ``convention`` and returns y there, or (y, vjp) with vjp(dy)
+        -> dx or (dx, grads) in the same layout (grads keyed by the case's parameter names,
+        in groupconv's layout).
+    case : Case
+        The case the layer was built for.
+    layout : str
+        One of ``groupconv.interop.LAYOUTS``: "split" (B, C, S, *n), "flat_cs" (B, C·S, *n),
+        "flat_sc" (B, S·C, *n), "last_cs" / "last_sc" (channels last, NHWC).
+    convention : str or sequence of int
+        The element order of the point axis (``groupconv.interop.element_order``).
+
+    Returns
+    -------
+    callable
+        x (groupconv's layout) -> y, or (y, vjp), in groupconv's layout.
+
+    Examples
+    --------
+    >>> import groupconv
+    >>> from groupconv import conformance, testing
+    >>> case = conformance.load(groups=["p4"], kinds=["lifting"])[4]
+    >>> def nhwc_layer(x):           # a layer that works channels last, flat C·S
+    ...     y = groupconv.lifting_correlation(x.transpose(0, 3, 1, 2), case["w"], "p4",
+    ...                                       mode=case.padding)
+    ...     return y.reshape(y.shape[0], -1, *y.shape[-2:]).transpose(0, 2, 3, 1)
+    >>> testing.check_case(testing.adapt(nhwc_layer, case, layout="last_cs"), case).passed
+    True
+    """
+    _check_layout(layout)
+    group = get_group(case.group)
+    element_order(convention, group)          # refuse a bad convention now, not per call
+    points_in, points_out = _spaces(case)
+
+    def wrapped(x):
+        result = layer(_to_theirs(np.asarray(x), points_in, layout, convention, group))
+        if not isinstance(result, tuple):
+            return _to_ours(result, points_out, layout, convention, group)
+        y, vjp = result
+
+        def our_vjp(dy):
+            back = vjp(_to_theirs(np.asarray(dy), points_out, layout, convention, group))
+            dx, grads = back if isinstance(back, tuple) else (back, {})
+            return _to_ours(dx, points_in, layout, convention, group), grads
+        return _to_ours(y, points_out, layout, convention, group), our_vjp
+    return wrapped
+
+
+def torch_layer(module: Any, case: Case,
+                params: Mapping[str, str | tuple[str, Callable, Callable]] | None = None, *,
+                layout: str = "split", convention: str | Sequence[int] = "groupconv",
+                dtype: Any = None) -> Callable[[np.ndarray], Any]:
+    """A torch module as a layer for ``case``: the case's parameters loaded into it, its
+    output and its autograd gradients in groupconv's layout.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The layer under test (put in training mode, for batch normalisation's statistics).
+    case : Case
+        The case.
+    params : mapping, optional
+        The module's parameter names (dotted, as ``named_parameters`` gives them) -> the case's
+        array ("w", "b", "gamma", "beta"), loaded by reshaping (the same number of values in
+        the same order) after the weights' point axis is put in ``convention``'s order; or ->
+        (key, to_theirs, to_ours), two functions of NumPy arrays for another layout. Default:
+        "weight" -> "w" and "bias" -> "b" (for batch normalisation "gamma" and "beta"), those
+        the module and the case both have.
+    layout, convention
+        As in ``adapt``: the module's layout of inputs and outputs and its element order.
+    dtype : torch.dtype, optional
+        The dtype to compute in (default: the module's first parameter's, else float32).
+
+    Returns
+    -------
+    callable
+        x -> (y, vjp), in groupconv's layout.
+
+    Examples
+    --------
+    >>> import pytest
+    >>> torch = pytest.importorskip("torch")
+    >>> from groupconv import conformance, testing
+    >>> case = conformance.load(groups=["p4"], kinds=["subgroup_pool"])[0]
+    >>> class MaxOverRotations(torch.nn.Module):
+    ...     def forward(self, x):
+    ...         return x.amax(dim=2)
+    >>> testing.check_case(testing.torch_layer(MaxOverRotations(), case), case).errors
+    {'y': 0.0, 'dx': 0.0}
+    """
+    import torch
+
+    _check_layout(layout)
+    group = get_group(case.group)
+    sigma = element_order(convention, group)
+    named = dict(module.named_parameters())
+    if params is None:
+        pairs = (("weight", "gamma"), ("bias", "beta")) if case.kind == "batchnorm" else \
+            (("weight", "w"), ("bias", "b"))
+        params = {name: key for name, key in pairs if name in named and key in case.arrays}
+    loaded = {}
+    for name, spec in params.items():
+        key, to_theirs, to_ours = (spec, None, None) if isinstance(spec, str) else spec
+        if name not in named:
+            raise ValueError(f"params: the module has no parameter {name!r}; it has "
+                             f"{sorted(named)}")
+        if key not in case.arrays:
+            raise ValueError(f"params: the case has no array {key!r}; it has "
+                             f"{sorted(case.arrays)}")
+        ours = case[key]
+        point_weights = key == "w" and case.kind in CORRELATIONS and \
+            Kind.parse(case.kind).reads_group
+        value = ours[:, :, sigma] if point_weights else ours
+        value = to_theirs(value) if to_theirs else value
+        target = named[name]
+        if value.size != target.numel():
+            raise ValueError(f"params: parameter {name!r} has shape {tuple(target.shape)} "
+                             f"({target.numel()} values); the case's {key!r} has shape "
+                             f"{ours.shape} ({ours.size})")
+        with torch.no_grad():
+            target.copy_(torch.as_tensor(np.ascontiguousarray(value).reshape(
+                tuple(target.shape)), dtype=target.dtype))
+        loaded[name] = (key, to_ours, point_weights, ours.shape)
+    first = next(iter(named.values()), None)
+    dtype = dtype or (first.dtype if first is not None else torch.float32)
+    device = first.device if first is not None else "cpu"
+    points_in, points_out = _spaces(case)
+
+    def layer(x):
+        theirs = _to_theirs(np.asarray(x), points_in, layout, convention, group)
+        xt = torch.tensor(np.ascontiguousarray(theirs), dtype=dtype, device=device,
+                          requires_grad=True)
+        yt = module(xt)
+
+        def vjp(dy):
+            dyt = torch.as_tensor(np.ascontiguousarray(_to_theirs(
+                np.asarray(dy), points_out, layout, convention, group)), dtype=yt.dtype,
+                device=yt.device)
+            wanted = [xt] + [named[name] for name in loaded]
+            grads = torch.autograd.grad(yt, wanted, grad_outputs=dyt, retain_graph=True,
+                                        allow_unused=True)
+            out = {}
+            for (name, (key, to_ours, point_weights, shape)), g in zip(loaded.items(),
+                                                                         grads[1:]):
+                if g is None:
+                    continue
+                g = g.detach().cpu().numpy()
+                g = to_ours(g) if to_ours else g.reshape(shape)
+                if point_weights:
+                    back = np.empty_like(g)
+                    back[:, :, sigma] = g
+                    g = back
+                out[key] = g
+            dx = grads[0]
+            dx = np.zeros(np.shape(theirs)) if dx is None else dx.detach().cpu().numpy()
+            return _to_ours(dx, points_in, layout, convention, group), out
+
+        return _to_ours(yt.detach().cpu().numpy(), points_out, layout, convention, group), vjp
+    return layer
+
+
+# ------------------------------------------------------------------ comparing
+def _on_domain(a: np.ndarray, case: Case) -> np.ndarray:
+    """a with the cells outside the hexagon zeroed (hexagonal groups), else a itself."""
+    group = get_group(case.group)
+    if group.lattice != "hexagonal" or a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        return a
+    return np.where(domain_mask(group, a.shape[-2:]), a, 0.0)
+
+
+def _allowed(case: Case, dtype: Any, exact: bool) -> float:
+    if exact and case.exact:
+        return 0.0
+    return max(case.tolerance, 0.0 if exact else tolerance_for(dtype))
+
+
+def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
+               diagnose: bool = True) -> CaseResult:
+    """Run ``layer`` on the case's x and compare its output (and, where it returns a vjp,
+    dx and the parameters' gradients for the case's dy) with the case's.
+
+    Parameters
+    ----------
+    layer : callable
+        x -> y or (y, vjp) (see the module docstring), x in groupconv's layout.
+    case : Case
+        A conformance case.
+    exact : bool
+        Ask for bit-for-bit equality on the exact cases.
+    diagnose : bool
+        On a mismatch, look for the mistake that explains it (the probes call ``layer``
+        again).
+
+    Returns
+    -------
+    CaseResult
+
+    Examples
+    --------
+    >>> import groupconv
+    >>> from groupconv import conformance, testing
+    >>> case = conformance.load(groups=["p4"], kinds=["lifting"])[0]
+    >>> layer = lambda x: groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+    >>> testing.check_case(layer, case, exact=True)
+    p4-lifting-k1-p0: agrees (y 0.0e+00)
+    """
+    if not callable(layer):
+        raise TypeError(f"layer must be a function of x (what the factory returns), got "
+                        f"{type(layer).__name__}")
+    if not isinstance(case, Case):
+        raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
+    try:
+        result = layer(case["x"])
+    except Exception as error:           # the layer's own error: a failing case, said so
+        return CaseResult(case, False, {}, 0.0, f"your layer raised {type(error).__name__}: "
+                          f"{error}")
+    y, vjp = result if isinstance(result, tuple) else (result, None)
+    dtype = getattr(y, "dtype", np.float64)
+    tol = _allowed(case, dtype, exact)
+    got = _on_domain(np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64), case) \
+        if _is_array(y) else y
+    errors = {"y": _error(got, case["y"], exact and case.exact)}
+    gradients: dict[str, np.ndarray] = {}
+    if vjp is not None and "dy" in case.arrays:
+        try:
+            back = vjp(case["dy"])
+        except Exception as error:       # the layer's own error: a failing case, said so
+            errors["dx"] = float("inf")
+            return CaseResult(case, False, errors, tol, f"your vjp raised "
+                              f"{type(error).__name__}: {error}")
+        dx, grads = back if isinstance(back, tuple) else (back, {})
+        unknown = [key for key in grads if _GRADIENTS.get(key) not in case.arrays]
+        if unknown:
+            return CaseResult(case, False, errors, tol, f"the vjp returned gradients for "
+                              f"{unknown}: name them as the case's parameters "
+                              f"{[k for k in _GRADIENTS if k in case.arrays]}")
+        gradients = {"dx": dx, **{_GRADIENTS[key]: g for key, g in grads.items()}}
+        gradients = {key: _on_domain(np.asarray(to_numpy(g), np.float64), case)
+                     for key, g in gradients.items()}
+        errors.update({key: _error(g, case[key], exact and case.exact)
+                       for key, g in gradients.items()})
+    passed = all(e <= tol for e in errors.values())
+    diagnosis = None
+    if not passed:
+        diagnosis = _diagnose(layer, case, got, errors, tol, gradients if vjp else {}) \
+            if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
+                                       if v > tol)
+    return CaseResult(case, passed, errors, tol, diagnosis)
+
+
+def _is_array(a: Any) -> bool:
+    return hasattr(a, "shape") or isinstance(a, (list, np.ndarray))
+
+
+def _error(got: Any, expected: np.ndarray, exact: bool) -> float:
+    if not _is_array(got):
+        return float("inf")
+    got = np.asarray(got, np.float64)
+    if exact:
+        return 0.0 if got.shape == expected.shape and np.array_equal(got, expected) \
+            else max(relative_error(got, expected), np.finfo(np.float64).tiny)
+    return relative_error(got, expected)
+
+
+# ------------------------------------------------------------------ diagnosing a case
+def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
+              gradients: dict[str, np.ndarray]) -> str:
+    """The mistake that explains a failing case, as far as one case can tell."""
+    if errors["y"] <= tol:
+        wrong = [k for k, v in errors.items() if v > tol]
+        return "the output agrees, the gradients do not: " + "; ".join(
+            _gradient_note(k, errors[k], gradients.get(k), case[k]) for k in wrong)
+    if not _is_array(got):
+        return f"your layer returned {type(got).__name__}, not an array"
+    if case.kind in CORRELATIONS:
+        return _correlation_note(layer, case, np.asarray(got, np.float64), tol)
+    return _layer_note(case, np.asarray(got, np.float64), tol)
+
+
+def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.ndarray
+                   ) -> str:
+    """How a gradient differs: a constant factor, or not the adjoint at all."""
+    if got is not None and got.shape == expected.shape and np.abs(expected).max() > 0:
+        factor = float(np.sum(got * expected) / np.sum(expected * expected))
+        if relative_error(got, factor * expected) <= 1e-6:
+            return f"{key} is {factor:.4g} times the expected (a wrong factor or sign)"
+    shape = "" if got is None or got.shape == expected.shape else \
+        f" (shape {got.shape}, expected {expected.shape})"
+    return f"{key} differs by {error:.1e}{shape}: the backward pass is not the adjoint of " \
+           f"the forward"
+
+
+def _only_y(layer):
+    def probe(x):
+        result = layer(x)
+        return result[0] if isinstance(result, tuple) else result
+    return probe
+
+
+def _correlation_note(layer, case: Case, got: np.ndarray, tol: float) -> str:
+    group = get_group(case.group)
+    tol = max(tol, 1e-9)
+    if case.stride > 1 or case.dilation > 1 or case.bias:
+        return _variant_note(case, group, got, tol)
+    findings = explain(got, _only_y(layer), case["x"], case["w"], group, case.kind,
+                       case.padding, tolerance=tol)
+    square = _square_only(layer, case, tol)
+    if square:
+        findings.sentences.insert(0, square)
+    return _joined(findings.shape, findings.sentences) or (
+        f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the known "
+        f"mistakes: check the formula")
+
+
+def _joined(shape: list[str], sentences: list[str]) -> str:
+    if len(sentences) > 1:
+        sentences = [f"{len(sentences)} explanations fit: " + "; ".join(
+            f"({i}) {s}" for i, s in enumerate(sentences, 1))]
+    return " / ".join(list(shape) + list(sentences))
+
+
+def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
+    """A case with a stride, a dilation or a bias: the usual mistakes under the case's
+    settings, and under each setting a layer may have ignored."""
+    d = group.dim
+    settings = [("", case.stride, case.dilation, case.bias)]
+    settings += [("your layer ignores the stride", 1, case.dilation, case.bias)] * \
+        (case.stride > 1)
+    settings += [("your layer ignores the dilation", case.stride, 1, case.bias)] * \
+        (case.dilation > 1)
+    settings += [("your layer does not add the bias", case.stride, case.dilation, False)] * \
+        case.bias
+    first = None
+    for prefix, stride, dilation, bias in settings:
+        b = case["b"] if bias else None
+
+        def after(a, stride=stride, b=b):
+            a = a[(Ellipsis,) + (slice(None, None, stride),) * d]
+            return a if b is None else a + b.reshape((1, -1) + (1,) * (a.ndim - 2))
+        w = case["w"]
+        dilated = np.zeros(w.shape[:-d] + (dilation * (case.k - 1) + 1,) * d)
+        dilated[(Ellipsis,) + (slice(None, None, dilation),) * d] = w
+        findings = explain(got, None, case["x"], dilated, group, case.kind, case.padding,
+                           tolerance=tol, after=after)
+        if first is None:
+            first = findings
+        sentences = [s for s in findings.sentences if s != "agrees"]
+        if prefix and findings.sentences:
+            return prefix + (f"; with that, {_joined([], sentences)}" if sentences else "")
+        if not prefix and sentences:
+            return _joined(findings.shape, sentences)
+    return _joined(first.shape, []) or (
+        f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the usual "
+        f"mistakes (with this case's stride, dilation and bias)")
+
+
+def _square_only(layer, case: Case, tol: float) -> str | None:
+    """A sentence when the layer agrees on a square crop of the case's (non-square) input."""
+    x = case["x"]
+    group = get_group(case.group)
+    sides = x.shape[x.ndim - group.dim:]
+    if len(set(sides)) == 1:
+        return None
+    square = x[(Ellipsis,) + (slice(0, min(sides)),) * group.dim]
+    try:
+        got = np.asarray(to_numpy(_only_y(layer)(square)), np.float64)
+    except Exception:              # the layer's own errors: nothing to learn here
+        return None
+    expected = reference(square, case["w"], group, case.kind, padding=case.padding)
+    if relative_error(got, expected) <= tol:
+        return (f"agrees on square inputs only: on the case's {sides} input your layer mixes "
+                f"up H and W (a view or reshape with (W, H) for (H, W)?)")
+    return None
+
+
+def _layer_note(case: Case, got: np.ndarray, tol: float) -> str:
+    x = case["x"]
+    tol = max(tol, 1e-9)
+    candidates = {}
+    if case.kind == "subgroup_pool":
+        candidates = {f"agrees with the {name} over the point axis where the case asks for "
+                      f"the {case.options['reduction']}": f(x, axis=2)
+                      for name, f in (("max", np.max), ("mean", np.mean), ("sum", np.sum))
+                      if name != case.options["reduction"]}
+        candidates["agrees with a pool over the channels (axis 1) where the point axis "
+                   "(axis 2) is meant"] = x.max(axis=1) if case.options["reduction"] == "max" \
+            else x.mean(axis=1)
+    elif case.kind == "spatial_pool":
+        other = "avg" if case.options["reduction"] == "max" else "max"
+        pool = SpatialPool(case.options["size"], case.options["stride"], other,
+                           space=Space.on_group(get_group(case.group)))
+        candidates[f"agrees with {other} pooling where the case asks for "
+                   f"{case.options['reduction']}"] = np.asarray(pool(x))
+    elif case.kind == "batchnorm":
+        gamma = case["gamma"].reshape((1, -1) + (1,) * (x.ndim - 2))
+        beta = case["beta"].reshape((1, -1) + (1,) * (x.ndim - 2))
+        eps = case.options["eps"]
+        per_channel = (0,) + tuple(range(2, x.ndim))
+        per_sample = (0,) + tuple(range(3, x.ndim))
+        for sentence, axes, ddof, epsilon in (
+                ("agrees with statistics per channel and point sample (over the batch and "
+                 "space): a G-channel shares one mean and variance over its point axis",
+                 per_sample, 0, eps),
+                ("agrees with the unbiased variance (n - 1) where batch normalisation divides "
+                 "by n", per_channel, 1, eps),
+                ("agrees without eps in the square root", per_channel, 0, 0.0)):
+            mean = x.mean(axis=axes, keepdims=True)
+            var = x.var(axis=axes, keepdims=True, ddof=ddof)
+            candidates[sentence] = gamma * (x - mean) / np.sqrt(var + epsilon) + beta
+        candidates["agrees with the running statistics (evaluation mode) where the case asks "
+                   "for the batch's (training mode)"] = gamma * x / np.sqrt(1 + eps) + beta
+    found = [s for s, c in candidates.items() if got.shape == c.shape and
+             relative_error(got, c) <= tol]
+    if got.shape != case["y"].shape:
+        return f"your output has shape {got.shape} where the case's is {case['y'].shape}"
+    return "; ".join(found) or f"differs by {relative_error(got, case['y']):.1e} and agrees " \
+                               f"with none of the usual mistakes of this layer"
+
+
+# ------------------------------------------------------------------ many cases
+def check_cases(factory: Callable[[Case], Callable[[Any], Any]],
+                cases: Iterable[Case] | None = None, *, groups: Sequence[str] | None = None,
+                kinds: Sequence[str] | None = None, exact: bool = False,
+                diagnose: bool = True) -> list[CaseResult]:
+    """Build a layer for every case with ``factory`` and check it (``check_case``).
+
+    Parameters
+    ----------
+    factory : callable
+        case -> layer (a function of x; see the module docstring). An error raised by the
+        factory fails that case with its message.
+    cases : iterable of Case, optional
+        Default: the shipped set (``groupconv.conformance.load``).
+    groups, kinds : sequence of str, optional
+        Keep these groups and kinds only.
+    exact, diagnose
+        As in ``check_case``.
+
+    Returns
+    -------
+    list of CaseResult
+
+    Examples
+    --------
+    >>> import groupconv
+    >>> from groupconv import testing
+    >>> def factory(case):
+    ...     return lambda x: groupconv.lifting_correlation(x, case["w"], case.group,
+    ...                                                    mode=case.padding)
+    >>> results = testing.check_cases(factory, groups=["p6", "p31m"], kinds=["lifting"])
+    >>> len(results), all(r.passed for r in results)
+    (8, True)
+    """
+    if not callable(factory):
+        raise TypeError(f"factory must be a function of a case, got {type(factory).__name__}")
+    if cases is None:
+        cases = load(groups=groups, kinds=kinds)
+    else:
+        wanted_groups = None if groups is None else {get_group(g).name for g in groups}
+        cases = [c for c in cases if (wanted_groups is None or c.group in wanted_groups)
+                 and (kinds is None or c.kind in kinds)]
+    results = []
+    for case in cases:
+        try:
+            layer = factory(case)
+        except Exception as error:       # the factory's own error: this case fails, say why
+            results.append(CaseResult(case, False, {}, 0.0, f"the factory raised "
+                                      f"{type(error).__name__}: {error}"))
+            continue
+        if not callable(layer):
+            results.append(CaseResult(case, False, {}, 0.0, f"the factory returned "
+                                      f"{type(layer).__name__}, not a function of x"))
+            continue
+        results.append(check_case(layer, case, exact=exact, diagnose=diagnose))
+    return results
+
+
+def assert_layer_matches(layer: Callable[[Any], Any], case: Case, *,
+                         exact: bool = False) -> None:
+    """Raise an AssertionError that carries the diagnosis unless ``layer`` agrees with the
+    case (output, and gradients where the layer returns a vjp).
+
+    Parameters
+    ----------
+    layer : callable
+        x -> y or (y, vjp), built for ``case``.
+    case : Case
+        A conformance case (the pytest plugin's ``groupconv_case``).
+    exact : bool
+        Ask for bit-for-bit equality on the exact cases.
+
+    Examples
+    --------
+    >>> import groupconv
+    >>> from groupconv import conformance, testing
+    >>> case = conformance.load(groups=["p4"], kinds=["correlation"])[3]
+    >>> testing.assert_layer_matches(
+    ...     lambda x: groupconv.group_correlation(x, case["w"], "p4", mode=case.padding), case)
+    >>> testing.assert_layer_matches(  # doctest: +ELLIPSIS
+    ...     lambda x: groupconv.group_convolution(x, case["w"], "p4", mode=case.padding), case)
+    Traceback (most recent call last):
+    AssertionError: p4-correlation-k3-p0: FAILS: agrees with a G-convolution: ...
+    """
+    result = check_case(layer, case, exact=exact)
+    if not result.passed:
+        raise AssertionError(repr(result))

@@ -1,0 +1,53 @@
+"""The pytest plugin that comes with groupconv (registered as the ``pytest11`` entry point
+``groupconv``): a test that takes the argument ``groupconv_case`` runs once per conformance
+case, so that a library's whole conformance test is one short function:
+
+    import pytest
+    from groupconv.testing import assert_layer_matches
+
+    @pytest.mark.groupconv_cases(groups=["p4", "p4m"], kinds=["lifting", "correlation"])
+    def test_my_layer(groupconv_case):
+        assert_layer_matches(factory(groupconv_case), groupconv_case)
+
+``groupconv_cases(groups=None, kinds=None)`` narrows the cases (default: every shipped one);
+the option ``--groupconv-cases DIR`` runs the cases of a folder written by
+``groupconv conformance --out DIR`` instead of the shipped set. Each case's id names the test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["pytest_addoption", "pytest_configure", "pytest_generate_tests"]
+
+_MARKER = ("groupconv_cases(groups=None, kinds=None): the conformance cases a test taking "
+           "groupconv_case runs on (groupconv's pytest plugin)")
+
+
+def pytest_addoption(parser: Any) -> None:
+    """The option ``--groupconv-cases DIR``."""
+    parser.getgroup("groupconv").addoption(
+        "--groupconv-cases", metavar="DIR", default=None,
+        help="run groupconv_case tests on the conformance cases of DIR (written by "
+             "'groupconv conformance --out DIR'; default: the set shipped with groupconv)")
+
+
+def pytest_configure(config: Any) -> None:
+    """Register the marker ``groupconv_cases``."""
+    config.addinivalue_line("markers", _MARKER)
+
+
+def pytest_generate_tests(metafunc: Any) -> None:
+    """Parametrise every test that takes ``groupconv_case`` over the cases."""
+    if "groupconv_case" not in metafunc.fixturenames:
+        return
+    from ..conformance import load     # only where a test asks for the cases
+
+    marker = metafunc.definition.get_closest_marker("groupconv_cases")
+    options = dict(marker.kwargs) if marker else {}
+    unknown = set(options) - {"groups", "kinds"}
+    if unknown or (marker and marker.args):
+        raise TypeError(f"groupconv_cases takes the keywords groups= and kinds=, got "
+                        f"{marker.args} {sorted(unknown)}")
+    cases = load(metafunc.config.getoption("--groupconv-cases"), **options)
+    metafunc.parametrize("groupconv_case", cases, ids=[c.id for c in cases])

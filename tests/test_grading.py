@@ -1,0 +1,482 @@
+"""The labs' graders (groupconv.labs.grading): for every exercise, the right answers pass (float32
+included) and typical wrong answers fail with a message that says what is wrong and where to
+look, not the solution.
+
+The wrong answers are the mistakes students make: rotation the wrong way, b a for a b, a missing
+inverse, correlation vs convolution, the kernel flip off by one, channel and group axes swapped,
+a transposed Cayley table, no sum over the group, a network without its p4 layers, ... Each is
+listed with a pattern its message must match."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from numpy.lib.stride_tricks import sliding_window_view
+
+import groupconv
+from groupconv import C4, P4, nn
+from groupconv.labs import EXERCISES, Passed, WrongAnswer, grade
+
+R = np.array([[0, -1], [1, 0]])
+M = np.diag([-1, 1])
+
+
+def corr2d(x, k):
+    windows = sliding_window_view(x, k.shape[-2:], axis=(-2, -1))
+    return np.einsum("...ijab,...ab->...ij", windows, k)
+
+
+def turn(a, q):
+    return np.rot90(a, q, axes=(-2, -1))
+
+
+# ------------------------------------------------------------------ the right answers
+def c4_matrix(r):
+    return np.linalg.matrix_power(R, r % 4)
+
+
+def p4_product(a, b):
+    t = np.array(a[1:]) + c4_matrix(a[0]) @ np.array(b[1:])
+    return ((a[0] + b[0]) % 4, int(t[0]), int(t[1]))
+
+
+def p4_inverse(a):
+    t = -c4_matrix(-a[0]) @ np.array(a[1:])
+    return ((-a[0]) % 4, int(t[0]), int(t[1]))
+
+
+def _d4_matrices(order="mr"):
+    if order == "mr":
+        return [np.linalg.matrix_power(M, i // 4) @ c4_matrix(i % 4) for i in range(8)]
+    return [c4_matrix(i % 4) @ np.linalg.matrix_power(M, i // 4) for i in range(8)]
+
+
+def d4_table(order="mr"):
+    mats = _d4_matrices(order)
+    return np.array([[next(k for k in range(8) if np.array_equal(mats[a] @ mats[b], mats[k]))
+                      for b in range(8)] for a in range(8)])
+
+
+def my_lifting(x, w, turn_by=lambda r: r, flip=False):
+    planes = []
+    for r in range(4):
+        k = turn(np.flip(w, (-2, -1)) if flip else w, turn_by(r))
+        planes.append(corr2d(x[:, None], k[None]).sum(axis=2))
+    return np.stack(planes, axis=2)
+
+
+def my_group_correlation(x, w, index=lambda r, s: (s - r) % 4, turn_by=lambda r: r):
+    planes = []
+    for r in range(4):
+        total = 0
+        for s in range(4):
+            j = index(r, s)
+            if j is None:
+                continue
+            total = total + corr2d(x[:, None, :, s], turn(w[None, :, :, j], turn_by(r))).sum(2)
+        planes.append(total)
+    return np.stack(planes, axis=2)
+
+
+def p4_bank(w, index=lambda r, s: (s - r) % 4, turn_by=lambda r: r):
+    c_out, c_in, _, k, _ = w.shape
+    bank = np.empty((c_out, 4, c_in, 4, k, k))
+    for r in range(4):
+        for s in range(4):
+            bank[:, r, :, s] = turn(w[:, :, index(r, s)], turn_by(r))
+    return bank
+
+
+def small_p4_network(layers=None):
+    return nn.Sequential(layers if layers is not None else [
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
+        nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU(),
+        nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)])
+
+
+def exact_angles(n):
+    return [a for a in range(0, 360, 90) if a * n % 360 == 0]
+
+
+def best_scales(responses, centres):
+    return [int(np.argmax(responses[:, int(round(r)), int(round(c))])) for r, c in centres]
+
+
+RIGHT = {
+    "1.1": [(c4_matrix,),
+            (lambda r: np.linalg.matrix_power(R, r),),                   # negative powers: exact
+            (lambda r: np.rint([[np.cos(r * np.pi / 2), -np.sin(r * np.pi / 2)],
+                                [np.sin(r * np.pi / 2), np.cos(r * np.pi / 2)]]).astype(int),),
+            (lambda r: [[0, -1], [1, 0]] if r % 4 == 1 else
+             np.linalg.matrix_power(R, r % 4).tolist(),)],
+    "1.2": [(p4_product, p4_inverse),
+            (lambda a, b: [float(v) for v in p4_product(a, b)], p4_inverse)],   # whole floats
+    "1.3": [(d4_table,)],
+    "2.1": [(my_lifting,),
+            (lambda x, w: my_lifting(x.astype(np.float32), w.astype(np.float32)),),
+            # turning the input the other way and the result back is the same correlation
+            (lambda x, w: np.stack([turn(corr2d(turn(x, -r)[:, None], w[None]).sum(2), r)
+                                    for r in range(4)], axis=2),)],
+    "2.2": [(my_group_correlation,),
+            (lambda x, w: my_group_correlation(x.astype(np.float32), w.astype(np.float32)),)],
+    "2.3": [(lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]),)],
+    "3.1": [(small_p4_network,),
+            (lambda: small_p4_network([                                   # other right choices
+                nn.LiftingConv("p4", 1, 6, 3, mode="same", rng=0), nn.BatchNorm(6), nn.SiLU(),
+                nn.GroupConv("p4", 6, 6, 3, mode="same", rng=1), nn.ReLU(),
+                nn.GlobalPool("max"), nn.SubgroupPool("mean"), nn.Linear(6, 10, rng=2)]),)],
+    "4.1": [(exact_angles,), (lambda n: np.array(exact_angles(n)),),
+            (lambda n: {a for a in (0, 90, 180, 270) if (a * n) % 360 == 0},)],
+    "4.2": [(best_scales,),
+            (lambda resp, cs: [int(np.argmax(resp[:, int(np.floor(r + 0.5)),
+                                                  int(np.floor(c + 0.5))])) for r, c in cs],)],
+}
+
+
+@pytest.mark.parametrize("exercise, index", [(e, i) for e, answers in RIGHT.items()
+                                             for i in range(len(answers))])
+def test_right_answers_pass(exercise, index):
+    result = grade(exercise, *RIGHT[exercise][index])
+    assert isinstance(result, Passed) and result.exercise == exercise
+    assert repr(result).startswith(f"Exercise {exercise} passed: ")
+
+
+def test_every_exercise_has_a_grader_and_right_answers():
+    assert list(EXERCISES) == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "4.1", "4.2"]
+    assert set(RIGHT) == set(EXERCISES) == {e for e, _, _, _ in WRONG}
+
+
+def test_the_lab_scene_of_4_2():
+    responses = np.zeros((4, 9, 9))
+    responses[2, 4, 5] = 1.0
+    responses[1, 2, 2] = 1.0
+    assert "and on the lab" in repr(grade("4.2", best_scales, responses=responses,
+                                          centres=[(4.2, 5.4), (1.9, 2.1)]))
+    with pytest.raises(WrongAnswer, match="not the largest response"):
+        grade("4.2", lambda resp, cs: [1, 1] if len(cs) == 2 else best_scales(resp, cs),
+              responses=responses, centres=[(4.2, 5.4), (1.9, 2.1)])
+
+
+# ------------------------------------------------------------------ the wrong answers
+def _rot_product(turn_sign=1, order="ab", rotate_by="a", reduce=True):
+    def product(a, b):
+        if order == "ba":
+            a, b = b, a
+        k = {"a": a[0], "b": b[0], "none": 0}[rotate_by] * turn_sign
+        t = np.array(a[1:]) + c4_matrix(k) @ np.array(b[1:])
+        r = a[0] + b[0]
+        return (r % 4 if reduce else r, int(t[0]), int(t[1]))
+    return product
+
+
+def _inverse(turn_sign=-1, negate=True, reduce=True, rotate=True):
+    def inverse(a):
+        t = -(c4_matrix(turn_sign * a[0] if rotate else 0) @ np.array(a[1:]))
+        r = -a[0] if negate else a[0]
+        return (r % 4 if reduce else r, int(t[0]), int(t[1]))
+    return inverse
+
+
+def _g_convolution(x, w):
+    """The true G-convolution, by hand: out_r = sum_s x_s correlated with the flipped kernel
+    plane r - s turned by s."""
+    planes = []
+    for r in range(4):
+        total = 0
+        for s in range(4):
+            k = np.flip(turn(w[:, :, (r - s) % 4], s), (-2, -1))
+            total = total + corr2d(x[:, None, :, s], k[None]).sum(2)
+        planes.append(total)
+    return np.stack(planes, axis=2)
+
+
+def _net(*layers):
+    return lambda: nn.Sequential(list(layers))
+
+
+def _lift(group="p4", c_in=1, c_out=6, k=3, **kw):
+    return nn.LiftingConv(group, c_in, c_out, k, rng=0, **kw)
+
+
+def _group(group="p4", c_in=6, c_out=6, k=3, **kw):
+    return nn.GroupConv(group, c_in, c_out, k, rng=1, **kw)
+
+
+WRONG = [
+    # 1.1 the matrices of C4
+    ("1.1", "clockwise", (lambda r: np.linalg.matrix_power(R.T, r % 4),), "clockwise"),
+    ("1.1", "identity", (lambda r: np.eye(2, dtype=int),), r"sends \(1, 0\) to \(1, 0\)"),
+    ("1.1", "cos and sin, not rounded",
+     (lambda r: np.array([[np.cos(r * np.pi / 2), -np.sin(r * np.pi / 2)],
+                          [np.sin(r * np.pi / 2), np.cos(r * np.pi / 2)]]),), "exact integers"),
+    ("1.1", "elementwise power", (lambda r: R ** (r % 4),), r"c4_matrix\(0\)|applied 2 times"),
+    ("1.1", "a table without modulo", (lambda r: [c4_matrix(k) for k in range(4)][r],),
+     r"c4_matrix\(4\) raised IndexError"),
+    ("1.1", "modulo of the entries", (lambda r: np.linalg.matrix_power(R, r) % 4,),
+     r"c4_matrix\(1\) sends"),
+    ("1.1", "homogeneous 3x3", (lambda r: np.eye(3, dtype=int),),
+     r"2x2 matrix, got shape \(3, 3\)"),
+    ("1.1", "the library's", (lambda r: C4.element(r=r % 4).matrix()[:2, :2],),
+     "calls groupconv"),
+    ("1.1", "wrong period", (lambda r: np.linalg.matrix_power(R, r % 3),), r"c4_matrix\(3\)"),
+    ("1.1", "negative r ignored", (lambda r: np.linalg.matrix_power(R, abs(r)),),
+     r"c4_matrix\(-\d\) differs"),
+    ("1.1", "forgot to return", (lambda r: None,), "forget to return"),
+    # 1.2 p4's law
+    ("1.2", "b a for a b", (_rot_product(order="ba"), p4_inverse), "other order"),
+    ("1.2", "b's own rotation", (_rot_product(rotate_by="b"), p4_inverse), "b's own rotation"),
+    ("1.2", "rotation the wrong way", (_rot_product(turn_sign=-1), p4_inverse),
+     "wrong way"),
+    ("1.2", "translations only added", (_rot_product(rotate_by="none"), p4_inverse),
+     "only added"),
+    ("1.2", "no modulo", (_rot_product(reduce=False), p4_inverse), "not reduced"),
+    ("1.2", "missing inverse of the rotation", (p4_product, _inverse(rotate=False)),
+     "does not turn it"),
+    ("1.2", "inverse turned the wrong way", (p4_product, _inverse(turn_sign=1)),
+     "turned the wrong way"),
+    ("1.2", "rotation not inverted", (p4_product, _inverse(negate=False)), "does not undo"),
+    ("1.2", "inverse not reduced", (p4_product, _inverse(reduce=False)), "not reduced"),
+    ("1.2", "both wrong", (_rot_product(order="ba"), _inverse(rotate=False)),
+     r"(?s)p4_product is wrong.*p4_inverse is wrong"),
+    ("1.2", "floats from cos and sin",
+     (lambda a, b: tuple(np.array(p4_product(a, b)) + 1e-7), p4_inverse), "exact integers"),
+    ("1.2", "a pair instead of a triple", (lambda a, b: p4_product(a, b)[:2], p4_inverse),
+     r"tuple \(r, u, v\) of three integers"),
+    ("1.2", "the library's elements",
+     (lambda a, b: (P4.element(r=a[0], u=a[1], v=a[2]) * P4.element(r=b[0], u=b[1], v=b[2])
+                    ).params, p4_inverse), "calls groupconv"),
+    # 1.3 D4's Cayley table
+    ("1.3", "transposed table", (lambda: d4_table().T,), "holds b a"),
+    ("1.3", "R^r M^m", (lambda: d4_table("rm"),), "the mirror first"),     # = transposed
+    ("1.3", "order 2 r + m", (lambda: (lambda p: p[d4_table()[np.ix_(np.argsort(p),
+                                                                      np.argsort(p))]])(
+        np.array([2 * (i % 4) + i // 4 for i in range(8)])),), "ordered 2 r \\+ m"),
+    ("1.3", "zeros", (lambda: np.zeros((8, 8), int),), "repeats an element"),
+    ("1.3", "indices from 1", (lambda: d4_table() + 1,), "indices 0..7"),
+    ("1.3", "matrices instead of indices", (lambda: np.array(_d4_matrices()),),
+     "8 x 8 array of element indices"),
+    ("1.3", "the library's table",
+     (lambda: groupconv.groups.cayley_table(groupconv.D4).table,), "calls groupconv"),
+    # 2.1 the lifting correlation
+    ("2.1", "convolution (flipped kernels)", (lambda x, w: my_lifting(x, w, flip=True),),
+     "flipped|convolves"),
+    ("2.1", "rotation the wrong way", (lambda x, w: my_lifting(x, w, turn_by=lambda r: -r),),
+     "clockwise"),
+    ("2.1", "kernels not turned", (lambda x, w: my_lifting(x, w, turn_by=lambda r: 0),),
+     "not turned"),
+    ("2.1", "off by one rotation", (lambda x, w: my_lifting(x, w, turn_by=lambda r: r + 1),),
+     "off by one"),
+    ("2.1", "transposed kernels", (lambda x, w: my_lifting(np.asarray(x),
+                                                           np.swapaxes(w, -1, -2)),),
+     "transposed"),
+    ("2.1", "rotation and channel axes swapped",
+     (lambda x, w: np.swapaxes(my_lifting(x, w), 1, 2),), "order"),
+    ("2.1", "no sum over input channels",
+     (lambda x, w: np.stack([corr2d(x[:, None], turn(w, r)[None]) for r in range(4)], 3),),
+     "extra axis of length 3"),
+    ("2.1", "same padding",
+     (lambda x, w: my_lifting(np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), w),), "'same'"),
+    ("2.1", "the output turned instead of the kernel",
+     (lambda x, w: np.stack([turn(corr2d(x[:, None], w[None]).sum(2), r) for r in range(4)],
+                            axis=2),), "works on square images"),
+    ("2.1", "the input turned, not turned back",
+     (lambda x, w: np.stack([corr2d(turn(x, -r)[:, None], w[None]).sum(2) for r in range(4)],
+                            axis=2),), "works on square images"),
+    ("2.1", "the input turned, not turned back (square images only)",
+     (lambda x, w: np.stack([corr2d(turn(x, -r)[:, None], w[None]).sum(2) for r in range(4)],
+                            axis=2) if x.shape[-1] == x.shape[-2] else my_lifting(x, w),),
+     "turned about its centre"),
+    ("2.1", "shifted by a pixel (window off by one)",
+     (lambda x, w: np.roll(my_lifting(x, w), 1, axis=-1),), "shifted by"),
+    ("2.1", "float16", (lambda x, w: my_lifting(x.astype(np.float16), w.astype(np.float16)),),
+     "float16"),
+    ("2.1", "summed over the output channels",
+     (lambda x, w: np.repeat(my_lifting(x, w).sum(1, keepdims=True), 3, axis=1),),
+     "input channels where 5 output channels"),
+    ("2.1", "rows and columns swapped", (lambda x, w: np.swapaxes(my_lifting(x, w), -1, -2),),
+     "column, row"),
+    ("2.1", "no rotation axis", (lambda x, w: my_lifting(x, w)[:, :, 0],), "no rotation axis"),
+    ("2.1", "the library's", (lambda x, w: groupconv.lifting_correlation(x, w, "p4"),),
+     "calls groupconv"),
+    ("2.1", "wrong batch handling", (lambda x, w: my_lifting(x[:1], w),), "batch axis"),
+    ("2.1", "3x3 kernels assumed",
+     (lambda x, w: np.stack([sum(x[:, None, :, a:a + x.shape[-2] - 2, b:b + x.shape[-1] - 2]
+                                 * turn(w, r)[None, :, :, a, b, None, None]
+                                 for a in range(3) for b in range(3)).sum(2)
+                             for r in range(4)], axis=2),), "assume a kernel size"),
+    # 2.2 the group correlation
+    ("2.2", "r - s for s - r", (lambda x, w: my_group_correlation(
+        x, w, index=lambda r, s: (r - s) % 4),), "opposite sign"),
+    ("2.2", "planes not shifted", (lambda x, w: my_group_correlation(
+        x, w, index=lambda r, s: s),), "not shifted"),
+    ("2.2", "s + r", (lambda x, w: my_group_correlation(x, w, index=lambda r, s: (s + r) % 4),),
+     "wrong way"),
+    ("2.2", "shift off by one", (lambda x, w: my_group_correlation(
+        x, w, index=lambda r, s: (s - r + 1) % 4),), "one too many"),
+    ("2.2", "kernels not turned", (lambda x, w: my_group_correlation(
+        x, w, turn_by=lambda r: 0),), "not turned"),
+    ("2.2", "kernels turned clockwise", (lambda x, w: my_group_correlation(
+        x, w, turn_by=lambda r: -r),), "clockwise"),
+    ("2.2", "both the wrong way round", (lambda x, w: my_group_correlation(
+        x, w, index=lambda r, s: (s + r) % 4, turn_by=lambda r: -r),), "reverse order"),
+    ("2.2", "no sum over the group (only s = r)", (lambda x, w: my_group_correlation(
+        x, w, index=lambda r, s: 0 if s == r else None),), "no sum over the input's rotations"),
+    ("2.2", "no sum over the group (extra axis)",
+     (lambda x, w: np.stack([np.stack([corr2d(x[:, None, :, s],
+                                              turn(w[None, :, :, (s - r) % 4], r)).sum(2)
+                                       for s in range(4)], 2) for r in range(4)], 3),),
+     "extra axis of length 4"),
+    ("2.2", "G-convolution", (_g_convolution,), "G-convolution"),
+    ("2.2", "channel and group axes of the input swapped",
+     (lambda x, w: my_group_correlation(np.swapaxes(x, 1, 2), w),), "raised|shape"),
+    ("2.2", "output axes swapped", (lambda x, w: np.swapaxes(my_group_correlation(x, w), 1, 2),),
+     "order"),
+    ("2.2", "rotations summed away first",
+     (lambda x, w: np.repeat(my_lifting(x.sum(2), w.sum(2))[:, :, :1], 4, 2) * 0
+      + my_lifting(x.sum(2), w.sum(2)),), "summed away"),
+    ("2.2", "three input channels assumed", (lambda x, w: my_group_correlation(
+        x, w) if x.shape[1] == 3 else np.zeros((x.shape[0], w.shape[0], 4, 5, 5)),),
+     "number of channels"),
+    ("2.2", "float16", (lambda x, w: my_group_correlation(x.astype(np.float16),
+                                                          w.astype(np.float16)),), "float16"),
+    ("2.2", "the library's", (lambda x, w: groupconv.group_correlation(x, w, "p4"),),
+     "calls groupconv"),
+    # 2.3 folding into channels
+    ("2.3", "not folded", (p4_bank,), "fold it"),
+    ("2.3", "r and s swapped", (lambda w: p4_bank(w).transpose(0, 3, 2, 1, 4, 5).reshape(
+        w.shape[0] * 4, w.shape[1] * 4, 3, 3),), r"\[o, s, c, r\]"),
+    ("2.3", "folded rotation-major", (lambda w: p4_bank(w).transpose(1, 0, 3, 2, 4, 5).reshape(
+        w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "r \\* C_out \\+ o"),
+    ("2.3", "r - s", (lambda w: p4_bank(w, index=lambda r, s: (r - s) % 4).reshape(
+        w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "holds kernel plane"),
+    ("2.3", "not turned", (lambda w: p4_bank(w, turn_by=lambda r: 0).reshape(
+        w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "turned by 0 quarter turns"),
+    ("2.3", "sizes assumed", (lambda w: p4_bank(w).reshape(20, 12, 3, 3) if w.shape[0] == 5
+                              else np.zeros((8, 4, 2, 2)),), "assume a kernel size"),
+    ("2.3", "the library's", (lambda w: groupconv.filter_bank(w, "p4").reshape(
+        w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "calls groupconv"),
+    # 3.1 a p4 network
+    ("3.1", "no p4 layer at all",
+     (_net(nn.GlobalPool("mean", space=groupconv.Space.on_plane(groupconv.Z2)),
+           nn.Linear(1, 10)),), "no p4 layer"),
+    ("3.1", "no nonlinearities", (_net(_lift(), _group(), nn.SubgroupPool("max"),
+                                       nn.GlobalPool("mean"), nn.Linear(6, 10)),),
+     "no nonlinearity"),
+    ("3.1", "lifting only", (_net(_lift(), nn.ReLU(), nn.SubgroupPool("max"),
+                                  nn.GlobalPool("mean"), nn.Linear(6, 10)),), "no group layer"),
+    ("3.1", "no pooling over the rotations",
+     (_net(_lift(), nn.ReLU(), _group(), nn.ReLU(), nn.GlobalPool("mean"), nn.Flatten(),
+           nn.Linear(24, 10)),), "never pools over the rotations"),
+    ("3.1", "pooling over the rotations too early",
+     (_net(_lift(), nn.ReLU(), nn.SubgroupPool("max"), _group(), nn.ReLU(),
+           nn.GlobalPool("mean"), nn.Linear(6, 10)),), "raised ValueError"),
+    ("3.1", "p4m", (_net(_lift("p4m"), nn.ReLU(), _group("p4m"), nn.ReLU(),
+                         nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10)),),
+     "is on P4M"),
+    ("3.1", "a plain CNN", (_net(_lift("z2"), nn.ReLU(), _group("z2"), nn.ReLU(),
+                                 nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+                                 nn.Linear(6, 10)),), "is on Z2"),
+    ("3.1", "five classes", (_net(_lift(), nn.ReLU(), _group(), nn.ReLU(),
+                                  nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+                                  nn.Linear(6, 5)),), "10 classes"),
+    ("3.1", "a list, not a Sequential", (lambda: [_lift(), nn.ReLU()],), "nn.Sequential"),
+    ("3.1", "forgot to return", (lambda: None,), "NoneType"),
+    ("3.1", "other widths", (_net(_lift(c_out=8), nn.ReLU(), _group(c_in=8, c_out=8),
+                                  nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+                                  nn.Linear(8, 10)),), "6 channels"),
+    ("3.1", "two lifting layers", (_net(_lift(), nn.ReLU(), _lift(c_in=6), nn.ReLU(),
+                                        nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+                                        nn.Linear(6, 10)),), "raised ValueError|lifting"),
+    ("3.1", "three input channels", (_net(_lift(c_in=3), nn.ReLU(), _group(), nn.ReLU(),
+                                          nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+                                          nn.Linear(6, 10)),), "one"),
+    ("3.1", "a linear layer before the pooling",
+     (_net(_lift(mode="same"), nn.ReLU(), _group(mode="same"), nn.ReLU(), nn.SubgroupPool("max"),
+           nn.Flatten(), nn.Linear(6 * 28 * 28, 10), nn.ReLU(), nn.Linear(10, 10)),),
+     "global pooling|linear layer comes before"),
+    ("3.1", "SE(2)_4", (_net(_lift(groupconv.SE2(4)), nn.ReLU(), _group(groupconv.SE2(4)),
+                             nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+                             nn.Linear(6, 10)),), "is on SE2"),
+    # 4.1 exact angles
+    ("4.1", "integer division", (lambda n: [a for a in range(0, 360, 90)
+                                            if a % (360 // n) == 0],), "misses|includes"),
+    ("4.1", "always the quarter turns", (lambda n: [0, 90, 180, 270],), "not one of"),
+    ("4.1", "360 included", (lambda n: [a for a in range(0, 361, 90) if a * n % 360 == 0],),
+     r"\[0, 360\)"),
+    ("4.1", "all the group's angles", (lambda n: [360 * k / n for k in range(n)],),
+     "does not map the square pixel grid"),
+    ("4.1", "only N divisible by 4", (lambda n: [0, 90, 180, 270] if n % 4 == 0 else [0],),
+     "misses 180"),
+    ("4.1", "radians", (lambda n: [np.deg2rad(a) for a in exact_angles(n)],),
+     "does not map"),
+    ("4.1", "an angle twice", (lambda n: exact_angles(n) + [0],), "twice"),
+    ("4.1", "float modulo (360 / 14 is not exact)",
+     (lambda n: [a for a in (0, 90, 180, 270) if a % (360 / n) == 0],), "misses 180"),
+    # 4.2 the best scales
+    ("4.2", "the scale, not its index", (lambda resp, cs: [2 ** i for i in best_scales(resp, cs)],),
+     "scale s = 2\\^i"),
+    ("4.2", "index plus one", (lambda resp, cs: [i + 1 for i in best_scales(resp, cs)],),
+     "i \\+ 1"),
+    ("4.2", "hard-coded", (lambda resp, cs: [0, 1, 2],), "one scale index per centre"),
+    ("4.2", "flat argmax", (lambda resp, cs: [int(np.argmax(resp)) for _ in cs],),
+     "flattened"),
+    ("4.2", "row and column swapped",
+     (lambda resp, cs: [int(np.argmax(resp[:, int(round(c)), int(round(r))])) for r, c in cs],),
+     "row first|not the largest"),
+    ("4.2", "argmin", (lambda resp, cs: [int(np.argmin(resp[:, int(round(r)), int(round(c))]))
+                                        for r, c in cs],), "smallest"),
+    ("4.2", "truncated centres", (lambda resp, cs: [int(np.argmax(resp[:, int(r), int(c)]))
+                                                   for r, c in cs],), "cut to integers"),
+]
+
+#: Patterns no message may contain: pieces of the solutions.
+GIVEAWAYS = [r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - r\b", r"\[\[0, -1\], \[1, 0\]\]",
+             r"R\^-r t", r"-R\^-r"]
+
+
+@pytest.mark.parametrize("exercise, name, answer, pattern", WRONG,
+                         ids=[f"{e} {n}" for e, n, _, _ in WRONG])
+def test_wrong_answers_fail_with_a_helpful_message(exercise, name, answer, pattern):
+    with pytest.raises(WrongAnswer) as failure:
+        grade(exercise, *answer)
+    message = str(failure.value)
+    assert message.startswith(f"Exercise {exercise}"), message
+    assert re.search(pattern, message), message
+    for giveaway in GIVEAWAYS:
+        assert not re.search(giveaway, message), (giveaway, message)
+
+
+def test_an_unsolved_exercise_shows_its_hint():
+    def unsolved(x, w):
+        raise NotImplementedError("Exercise 2.1: the hint")
+
+    with pytest.raises(NotImplementedError, match="Exercise 2.1: the hint"):
+        grade("2.1", unsolved)
+
+
+def test_grade_refuses_what_is_not_an_exercise():
+    with pytest.raises(ValueError, match="exercise must be one of 1.1, 1.2"):
+        grade("5.1", c4_matrix)
+    with pytest.raises(TypeError, match="takes your function c4_matrix"):
+        grade("1.1", "R")
+    with pytest.raises(TypeError):
+        grade("1.2", p4_product)      # the inverse is missing
+
+
+def test_the_watch_on_library_calls_leaves_the_profiler_as_it_was():
+    import sys
+
+    def mine(frame, event, arg):
+        return None
+
+    sys.setprofile(mine)
+    try:
+        grade("1.1", c4_matrix)
+        with pytest.raises(WrongAnswer):
+            grade("1.1", lambda r: C4.element(r=r % 4).matrix()[:2, :2])
+        assert sys.getprofile() is mine
+    finally:
+        sys.setprofile(None)
+

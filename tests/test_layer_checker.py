@@ -1,0 +1,236 @@
+"""check_layer on wrong layers: each usual mistake is named (the conventions of other libraries,
+the students' mistakes of the labs, layouts and shapes said in the layout's terms), any element
+order is found and reproduces the layer when passed back, a layer that is right on square
+inputs only never passes, and a right layer passes in float64 and float32."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.lib.stride_tricks import sliding_window_view
+
+import groupconv
+from groupconv import group_convolution, group_correlation, interop, lifting_correlation
+from groupconv.checks.diagnoses import name_order
+from groupconv.checks.user_layers import TOLERANCES, tolerance_for
+
+OPS = {"lifting": lifting_correlation, "correlation": group_correlation}
+
+
+def corr2d(x, k):
+    windows = sliding_window_view(x, k.shape[-2:], axis=(-2, -1))
+    return np.einsum("...ijab,...ab->...ij", windows, k)
+
+
+def student_group_correlation(wiring="s - r", turn=True, summed=True):
+    """Exercise 2.2 of the labs, written as a student would, with a switch per mistake."""
+    def fn(x, w):
+        planes = []
+        for r in range(4):
+            turned = np.rot90(w, r if turn else 0, axes=(-2, -1))
+            total = 0
+            for s in (range(4) if summed else [r]):
+                j = {"s - r": (s - r) % 4, "r - s": (r - s) % 4, "s": s}[wiring]
+                total = total + corr2d(x[:, None, :, s], turned[None, :, :, j]).sum(axis=2)
+            planes.append(total)
+        return np.stack(planes, axis=2)
+    return fn
+
+
+def ordered(group, kind, inp=None, out=None, wts=None):
+    """groupconv's layer on a library whose element j is groupconv's σ[j] on the input, the
+    output and the weights (each σ None for groupconv's own order)."""
+    op = OPS[kind]
+    s = groupconv.get_group(group).samples
+    inp, out, wts = [np.arange(s) if o is None else np.asarray(o) for o in (inp, out, wts)]
+
+    def fn(x, w):
+        if kind != "lifting":
+            ours_x, ours_w = np.empty_like(x), np.empty_like(w)
+            ours_x[:, :, inp], ours_w[:, :, wts] = x, w
+            x, w = ours_x, ours_w
+        return op(x, w, group)[:, :, out]
+    return fn
+
+
+def _sc(a, axis=1):
+    """(C, S) axes holding data laid out (S, C)."""
+    c, s = a.shape[axis], a.shape[axis + 1]
+    return np.swapaxes(a.reshape(a.shape[:axis] + (s, c) + a.shape[axis + 2:]), axis, axis + 1)
+
+
+def uva_lifting(x, w):
+    """The UvA tutorial's lifting layer: the output viewed as (..., W, H)."""
+    y = lifting_correlation(x, w, "p4")
+    b, c, s, h, width = y.shape
+    return y.reshape(b, c, s, width, h)
+
+
+CASES = [
+    # the issue's six situations
+    ("p4m", "correlation", lambda x, w: group_correlation(
+        x[:, :, interop.element_order("escnn", "p4m")], w, "p4m")[
+        :, :, np.argsort(interop.element_order("escnn", "p4m"))],
+     "the weights in groupconv's"),
+    ("p4", "correlation", ordered("p4", "correlation", out=[0, 3, 2, 1]),
+     "only your output's point axis is in the order [0, 3, 2, 1]"),
+    ("p4", "correlation", lambda x, w: group_correlation(_sc(x), w, "p4"),
+     "input read as laid out (S, C)"),
+    ("p4", "correlation", lambda x, w: group_correlation(x, _sc(w), "p4"),
+     "weights read as laid out (S, C)"),
+    ("pmm", "correlation", ordered("pmm", "correlation", [0, 3, 2, 1], [0, 3, 2, 1],
+                                   [0, 3, 2, 1]),
+     "element order [0, 3, 2, 1] on its input, output and weights"),
+    ("p4", "correlation", student_group_correlation("r - s"), "(r - s)"),
+    ("p4", "correlation", student_group_correlation(turn=False), "kernels that are not turned"),
+    ("p4", "correlation", student_group_correlation("s"), "planes not shifted"),
+    ("p4", "correlation", student_group_correlation(summed=False), "no sum over the group"),
+    # conventions
+    ("p4", "lifting", ordered("p4", "lifting", out=[0, 3, 2, 1]), "turn clockwise"),
+    ("p4m", "lifting", lambda x, w: np.stack(
+        [corr2d(x[:, None], (np.rot90(w, r, axes=(-2, -1))[..., :, ::-1] if m else
+                             np.rot90(w, r, axes=(-2, -1)))[None]).sum(axis=2)
+         for m in (0, 1) for r in range(4)], axis=2), "mirror about the other axis"),
+    ("p4m", "lifting", ordered("p4m", "lifting", out=interop.element_order("escnn", "p4m")),
+     "escnn's element order"),
+    ("p4", "lifting", lambda x, w: lifting_correlation(x, w[..., ::-1, ::-1], "p4"),
+     "convolves where it should correlate"),
+    ("p4", "correlation", lambda x, w: group_convolution(x, w, "p4"),
+     "convolves where it should correlate"),
+    ("p4", "convolution", lambda x, w: group_correlation(x, w, "p4"),
+     "correlates where it should convolve"),
+    ("p4", "lifting", lambda x, w: lifting_correlation(x, np.swapaxes(w, -1, -2), "p4"),
+     "before they are turned"),
+    ("p4", "lifting", lambda x, w: np.stack([groupconv.transform(
+        lifting_correlation(x, w, "p4")[:, :, s], groupconv.P4.point_elements()[s].inverse())
+        for s in range(4)], axis=2), "image turned instead of the kernel"),
+    ("p4", "lifting", lambda x, w: np.swapaxes(lifting_correlation(x, w, "p4"), 1, 2).reshape(
+        (x.shape[0], 3, 4) + tuple(n - 2 for n in x.shape[-2:])),
+     "output's channels laid out (S, C)"),
+    ("P432", "correlation", ordered("P432", "correlation",
+                                    *[interop.element_order("escnn", "P432")] * 3),
+     "escnn's order"),
+    ("p6", "correlation", ordered("p6", "correlation",
+                                  *[interop.element_order("hexaconv", "p6")] * 3),
+     "hexaconv's order"),
+    # shapes, in the layout's terms
+    ("p4", "lifting", lambda x, w: np.swapaxes(lifting_correlation(x, w, "p4"), 1, 2),
+     "the point axis comes before the channels"),
+    ("p4", "lifting", lambda x, w: lifting_correlation(x, w, "p4").reshape(
+        x.shape[0], -1, x.shape[-2] - 2, x.shape[-1] - 2), "flat channels (B, C·S, ...)"),
+    ("p4", "lifting", lambda x, w: lifting_correlation(x, w, "p4").max(axis=2),
+     "no point axis (it is the maximum over the point axis)"),
+    ("p4", "lifting", lambda x, w: lifting_correlation(x, w[:2], "p4"),
+     "your output has 2 channels where the weights"),
+    ("p4", "lifting", lambda x, w: lifting_correlation(x, w, "p4", mode="same"),
+     "your padding is 1 (off by +1"),
+    ("p4", "lifting", uva_lifting, "agrees on square inputs only"),
+    ("p4", "lifting", lambda x, w: np.swapaxes(lifting_correlation(x, w, "p4"), -1, -2),
+     "spatial axes are swapped (W, H)"),
+]
+
+
+@pytest.mark.parametrize("group, kind, layer, expected", CASES,
+                         ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CASES)])
+def test_each_mistake_is_named(group, kind, layer, expected):
+    kw = dict(k=2, size=4) if groupconv.get_group(group).dim == 3 else {}
+    report = groupconv.check_layer(layer, group, kind, **kw)
+    assert not report.passed and report.reference_error > 1e-3
+    assert expected in report.diagnosis, report.diagnosis
+    assert f"LayerReport({kind}" in repr(report)
+
+
+def test_several_explanations_are_all_said():
+    """Clockwise kernels on p4 are also the output's order [0, 3, 2, 1]: both are said, with the
+    order to pass back."""
+    report = groupconv.check_layer(ordered("p4", "lifting", out=[0, 3, 2, 1]), "p4", "lifting")
+    assert report.diagnosis.startswith("2 explanations fit")
+    assert len(report.explanations) == 2 and report.element_order["output"] == [0, 3, 2, 1]
+
+
+@settings(max_examples=12)
+@given(data=st.data(), group=st.sampled_from(["p4", "p4m", "pmm", "p6m", "P4/mmm"]),
+       kind=st.sampled_from(["lifting", "correlation"]))
+def test_any_element_order_is_found_and_reproduces_the_layer(data, group, kind):
+    """Independent permutations of the point axis on input, output and weights: check_layer
+    finds orders that, passed back, reproduce the layer (the input's and the weights' orders
+    are found up to a relabelling that gives the same layer)."""
+    g = groupconv.get_group(group)
+    s = g.samples
+    orders = [data.draw(st.permutations(range(s))) for _ in range(3)]
+    if kind == "lifting":
+        orders[0] = orders[2] = list(range(s))
+    layer = ordered(group, kind, *orders)
+    kw = dict(k=2, size=4) if g.dim == 3 else {}
+    report = groupconv.check_layer(layer, group, kind, **kw)
+    if orders == [list(range(s))] * 3:
+        assert report.passed
+        return
+    found = report.element_order
+    assert not report.passed and found, report.diagnosis
+    again = ordered(group, kind, found.get("input"), found["output"], found.get("weights"))
+    rng = np.random.default_rng(1)
+    axis = (s,) if kind != "lifting" else ()
+    x = rng.standard_normal((1, 2) + axis + (5,) * g.dim)
+    w = rng.standard_normal((3, 2) + axis + (3,) * g.dim)
+    if g.lattice == "hexagonal":
+        x, w = x * groupconv.groups.hexagon_mask(5), w * groupconv.groups.hexagon_mask(3)
+    assert np.allclose(again(x, w), layer(x, w), rtol=0, atol=1e-12 * np.abs(layer(x, w)).max())
+
+
+def test_a_layer_right_on_square_inputs_only_never_passes():
+    report = groupconv.check_layer(uva_lifting, "p4", "lifting")
+    assert not report.passed and "mixes up H and W" in report.diagnosis
+    square = groupconv.check_layer(uva_lifting, "p4", "lifting",
+                                   x=np.random.default_rng(0).standard_normal((2, 2, 9, 9)))
+    assert square.passed          # the user's own square input cannot tell: the default can
+
+
+def test_right_layers_pass_in_float64_and_float32():
+    def float32(x, w):
+        return lifting_correlation(x.astype(np.float32), w.astype(np.float32), "p4m")
+
+    report = groupconv.check_layer(float32, "p4m", "lifting")
+    assert report.passed and report.tolerance == TOLERANCES["float32"]
+    assert 0 < report.reference_error < 1e-6
+    cast_back = groupconv.check_layer(lambda x, w: float32(x, w).astype(np.float64), "p4m",
+                                      "lifting")
+    assert not cast_back.passed and "float32 rounding" in cast_back.diagnosis
+    assert tolerance_for("torch.float32") == 1e-5 and tolerance_for(np.int64) == 1e-10
+
+
+def test_a_formula_nobody_writes_is_said_to_be_unknown():
+    report = groupconv.check_layer(lambda x, w: lifting_correlation(x, w, "p4") ** 2, "p4",
+                                   "lifting")
+    assert report.diagnosis == "agrees with none of the known mistakes: check the formula"
+    assert report.explanations == [] and not report.element_order
+
+
+def test_name_order_says_what_an_order_is():
+    assert name_order([0, 1, 2, 3, 6, 5, 4, 7], "p4m") == "escnn's order"
+    assert "inverted" in name_order([0, 3, 2, 1], "p4")
+    assert "on the right" in name_order([1, 2, 3, 0], "p4")
+    assert "conjugated by the mirror" in name_order([0, 3, 2, 1, 4, 7, 6, 5], "p4m")
+    assert name_order([0, 1, 2, 3], "p4") == ""
+
+
+def test_bad_arguments_say_what_was_expected():
+    with pytest.raises(TypeError, match="fn must be callable"):
+        groupconv.check_layer("not a layer", "p4", "lifting")
+    with pytest.raises(ValueError, match="tolerance must be a number"):
+        groupconv.check_layer(lambda x, w: x, "p4", "lifting", tolerance=-1)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        groupconv.check_layer(lambda x, w: x, "p4", "pooling")
+
+
+def test_the_sampled_groups_are_checked_and_their_output_order_found():
+    """SE(2)_8 and the scale group: a right layer passes (the input is made large enough for
+    the expanded kernel), a layer whose output order is reversed is named."""
+    right = groupconv.check_layer(lambda x, w: group_correlation(x, w, "scale"), "scale",
+                                  "correlation")
+    assert right.passed
+    reversed_out = groupconv.check_layer(
+        lambda x, w: lifting_correlation(x, w, "se2_8")[:, :, ::-1], "se2_8", "lifting", k=5)
+    assert "only your output's point axis is in the order [7, 6, 5, 4, 3, 2, 1, 0]" in \
+        reversed_out.diagnosis
+    assert reversed_out.element_order == {"output": [7, 6, 5, 4, 3, 2, 1, 0]}

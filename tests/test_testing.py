@@ -1,0 +1,254 @@
+"""groupconv as the oracle of other libraries' tests: ``groupconv conformance --check`` (exit
+codes, one line per failing case, named mistakes), ``groupconv.testing`` (adapters for layouts,
+element orders and torch modules, per-case checks with gradients, assert_layer_matches), the
+pytest plugin installed with the package, and the docstring examples of the modules that serve
+other libraries."""
+
+import doctest
+import importlib
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import groupconv
+from groupconv import cli, conformance, interop, testing
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "conformance"
+NUMPY_LAYERS = Path(__file__).parent / "data" / "numpy_reference_layers.py"
+
+
+def _module(tmp_path, monkeypatch, name: str, source: str | Path) -> str:
+    """A module file in a fresh folder made the current one (as a user runs --check)."""
+    folder = tmp_path / name
+    folder.mkdir()
+    text = source.read_text() if isinstance(source, Path) else source
+    (folder / f"{name}.py").write_text(text)
+    monkeypatch.chdir(folder)
+    monkeypatch.syspath_prepend(str(folder))
+    return name
+
+
+def _run(capsys, *argv):
+    code = cli.main(["conformance", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# ------------------------------------------------------------------ --check
+def test_check_passes_numpy_layers_on_every_shipped_case(tmp_path, monkeypatch, capsys):
+    name = _module(tmp_path, monkeypatch, "numpy_layers_ok", NUMPY_LAYERS)
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--exact")
+    assert code == 0 and f"{len(conformance.load())} of {len(conformance.load())} cases" in out
+
+
+WRONG = '''
+import numpy as np
+import groupconv
+
+def factory(case):
+    {body}
+'''
+
+
+def test_check_fails_clockwise_kernels_and_names_them(tmp_path, monkeypatch, capsys):
+    name = _module(tmp_path, monkeypatch, "clockwise_layer", WRONG.format(body=(
+        "return lambda x: groupconv.lifting_correlation(x, case['w'], 'p4', "
+        "mode=case.padding)[:, :, [0, 3, 2, 1]]")))
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4", "--kinds",
+                        "lifting")
+    lines = out.splitlines()
+    assert code == 1 and lines[-1].startswith("1 of 10 cases agree")   # k = 1 cannot tell
+    plain = [line for line in lines[:-1] if not any(v in line.split(":")[0]
+                                                    for v in ("-s2", "-d2", "-bias"))]
+    assert len(lines) == 10 and len(plain) == 5
+    assert all("turn clockwise" in line for line in plain)          # the stride etc. say more
+    assert "ignores the stride" in out and "does not add the bias" in out
+
+
+def test_check_fails_a_layer_right_on_square_outputs_only(tmp_path, monkeypatch, capsys):
+    name = _module(tmp_path, monkeypatch, "uva_layer", WRONG.format(body="""
+    def layer(x):        # the UvA tutorial's view(..., W, H)
+        y = groupconv.lifting_correlation(x, case['w'], case.group, mode=case.padding)
+        return y.reshape(y.shape[:3] + y.shape[3:][::-1])
+    return layer"""))
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4", "pmm",
+                        "--kinds", "lifting")
+    assert code == 1
+    failing = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert failing and all("agrees on square inputs only" in line for line in failing
+                           if "-s2" not in line and "-d2" not in line and "bias" not in line)
+
+
+def test_check_usage_errors_exit_2(tmp_path, monkeypatch, capsys):
+    name = _module(tmp_path, monkeypatch, "usage_layer", WRONG.format(body="return None"))
+    for argv, message in ((["--check", "no_colon"], "expected MODULE:FACTORY"),
+                          (["--check", "not_a_module_here:f"], "cannot import"),
+                          (["--check", f"{name}:missing"], "has no function 'missing'"),
+                          (["--check", f"{name}:factory", "--groups", "p5"], "did you mean"),
+                          (["--check", f"{name}:factory", "--kinds", "pool"], "kinds must be"),
+                          (["--check", f"{name}:factory", "--layout", "NHWC"], "layout must be"),
+                          (["--check", f"{name}:factory", "--convention", "0,x"], "indices"),
+                          (["--check", f"{name}:factory", "--cases", str(tmp_path)],
+                           "holds no manifest.json")):
+        code, _, err = _run(capsys, *argv)
+        assert code == 2 and message in err, (argv, err)
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p2", "--kinds",
+                        "lifting")
+    assert code == 1 and "the factory returned NoneType, not a function of x" in out
+
+
+def test_check_with_a_layout_and_an_element_order(tmp_path, monkeypatch, capsys):
+    """A layer that works in escnn's element order with flat channels last passes once
+    --layout and --convention say so, and fails (named) without them."""
+    name = _module(tmp_path, monkeypatch, "escnn_layer", WRONG.format(body="""
+    from groupconv import interop
+    def layer(x):        # images channels last; fields flat C·S, channels last, escnn's order
+        y = groupconv.lifting_correlation(np.moveaxis(x, -1, 1), case['w'], case.group,
+                                          mode=case.padding)
+        return interop.fields_from_groupconv(y, "escnn", case.group, layout="last_cs")
+    return layer"""))
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p6m", "p31m",
+                        "--kinds", "lifting", "--layout", "last_cs", "--convention", "escnn")
+    assert code == 0 and "8 of 8 cases agree" in out, out
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p6m", "--kinds",
+                        "lifting")
+    assert code == 1 and "FAIL" in out
+
+
+# ------------------------------------------------------------------ groupconv.testing
+@pytest.mark.torch
+def test_the_documented_torch_example_passes_check(monkeypatch, capsys):
+    """docs/testing.md: groupconv conformance --check my_p4_layer:factory, from its folder."""
+    pytest.importorskip("torch")
+    monkeypatch.chdir(EXAMPLE)
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    code, out, _ = _run(capsys, "--check", "my_p4_layer:factory", "--groups", "p4", "--kinds",
+                        "lifting", "correlation")
+    assert code == 0 and "20 of 20 cases agree with groupconv" in out
+
+
+@pytest.mark.torch
+def test_a_torch_module_through_torch_layer_and_autograd():
+    torch = pytest.importorskip("torch")
+    sys.path.insert(0, str(EXAMPLE))
+    try:
+        example = importlib.import_module("my_p4_layer")
+    finally:
+        sys.path.remove(str(EXAMPLE))
+    results = testing.check_cases(example.factory, groups=["p4"],
+                                  kinds=["lifting", "correlation"])
+    assert len(results) == 20 and all(r.passed for r in results), results
+    assert all(set(r.errors) >= {"y", "dx", "dw"} for r in results)
+    assert {"db"} <= set(next(r for r in results if r.case.bias).errors)
+    # the same module in float32 (torch's own convolution algorithms: not asked to be exact)
+    case = next(r.case for r in results if r.case.kind == "correlation" and r.case.k == 3)
+    module = example.P4Conv(case.c_in, case.c_out, 3, lifting=False, padding=case.padding)
+    result = testing.check_case(testing.torch_layer(module, case, layout="flat_cs"), case)
+    assert result.passed and result.tolerance == 1e-5
+    with pytest.raises(ValueError, match="has shape"):
+        testing.torch_layer(torch.nn.Conv2d(8, 12, 3), case, {"weight": "w"})
+
+
+def test_assert_layer_matches_carries_the_diagnosis():
+    case = next(c for c in conformance.load(groups=["p4m"], kinds=["correlation"]) if c.k == 3)
+    right = lambda x: groupconv.group_correlation(x, case["w"], "p4m", mode=case.padding)
+    testing.assert_layer_matches(right, case, exact=True)
+    sigma = interop.element_order("escnn", "p4m")
+    escnn = lambda x: groupconv.group_correlation(x[:, :, sigma], case["w"], "p4m",
+                                                  mode=case.padding)[:, :, np.argsort(sigma)]
+    with pytest.raises(AssertionError, match="the weights in groupconv's"):
+        testing.assert_layer_matches(escnn, case)
+    # a layer whose fields are in escnn's order agrees once adapt is told so
+
+    def theirs(x):
+        ours = interop.fields_to_groupconv(x, "escnn", "p4m", layout="split")
+        return interop.fields_from_groupconv(right(ours), "escnn", "p4m", layout="split")
+    assert testing.check_case(testing.adapt(theirs, case, convention="escnn"), case).passed
+    assert not testing.check_case(theirs, case).passed
+
+
+def test_gradients_and_layers_are_diagnosed():
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.k == 3)
+
+    def doubled_dx(x):
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+        return y, lambda dy: (2 * conformance.vjp(x, case["w"], dy, "p4", "lifting",
+                                                  padding=case.padding)["dx"], {})
+    result = testing.check_case(doubled_dx, case)
+    assert not result.passed and result.errors["y"] == 0
+    assert "the output agrees, the gradients do not: dx is 2 times the expected" in \
+        result.diagnosis
+    wrong_name = testing.check_case(lambda x: (doubled_dx(x)[0], lambda dy: (
+        doubled_dx(x)[1](dy)[0], {"weight": 0})), case)
+    assert "name them as the case's parameters ['w']" in wrong_name.diagnosis
+    pool = conformance.load(groups=["p4"], kinds=["subgroup_pool"])[0]        # max
+    assert "mean over the point axis" in testing.check_case(
+        lambda x: x.mean(axis=2), pool).diagnosis
+    norm = conformance.load(groups=["p4m"], kinds=["batchnorm"])[0]
+
+    def per_sample(x):
+        mean = x.mean(axis=(0, 3, 4), keepdims=True)
+        var = x.var(axis=(0, 3, 4), keepdims=True)
+        shape = (1, -1, 1, 1, 1)
+        return norm["gamma"].reshape(shape) * (x - mean) / np.sqrt(var + 1e-5) + \
+            norm["beta"].reshape(shape)
+    assert "per channel and point sample" in testing.check_case(per_sample, norm).diagnosis
+    raising = testing.check_case(lambda x: 1 / 0, case)
+    assert not raising.passed and "ZeroDivisionError" in raising.diagnosis
+    assert "factory raised KeyError" in testing.check_cases(lambda c: {}["x"], [case])[0].diagnosis
+
+
+@pytest.mark.torch
+def test_the_pytest_plugin_is_installed_and_parametrises(pytester):
+    """The entry point is installed with the package; a library's test that takes
+    groupconv_case runs once per case, and a wrong layer's failure carries its diagnosis."""
+    assert any(e.value == "groupconv.testing.plugin" for e in entry_points(group="pytest11"))
+    pytester.makepyfile(test_library='''
+import pytest
+import groupconv
+from groupconv.testing import assert_layer_matches
+
+
+def factory(case):
+    return lambda x: groupconv.lifting_correlation(x, case["w"], case.group, mode=case.padding)
+
+
+@pytest.mark.groupconv_cases(groups=["p6", "p31m"], kinds=["lifting"])
+def test_right(groupconv_case):
+    assert_layer_matches(factory(groupconv_case), groupconv_case)
+
+
+@pytest.mark.groupconv_cases(groups=["p6"], kinds=["lifting"])
+def test_wrong(groupconv_case):
+    layer = factory(groupconv_case)
+    assert_layer_matches(lambda x: layer(x)[:, :, [0, 5, 4, 3, 2, 1]], groupconv_case)
+''')
+    files = ["test_library.py"]
+    try:        # the documented torch example (docs/testing.md), where torch is installed
+        import torch  # noqa: F401
+        files.append(str(EXAMPLE / "test_my_p4_layer.py"))
+    except ImportError:
+        pass
+    result = pytester.runpytest("-q", "-p", "no:cacheprovider", *files)
+    passed = 9 + 20 * (len(files) - 1)
+    result.assert_outcomes(passed=passed, failed=3)
+    out = result.stdout.str()
+    assert "test_wrong[p6-lifting-k3-p1]" in out and "hexaconv's order" in out
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("module", ["groupconv.interop", "groupconv.conformance",
+                                    "groupconv.testing", "groupconv.checks.user_layers",
+                                    "groupconv.checks.user_groups",
+                                    "groupconv.checks.diagnoses"])
+def test_the_docstring_examples_run(module):
+    if module == "groupconv.testing":
+        pytest.importorskip("torch")
+    failures, tried = doctest.testmod(importlib.import_module(module), verbose=False)
+    assert tried > 0 and failures == 0

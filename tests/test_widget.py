@@ -1,0 +1,187 @@
+"""The paper's interactive p4 widget (groupconv.widget): its frames are exactly L_g of the first;
+the Jupyter widget recomputes the picture when its state moves; and the documentation site's
+self-contained page, driven in a real browser (Debian's chromium through Playwright), moves the
+feature map when the input is dragged and turns and cycles its planes when the input is
+clicked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from groupconv.widget import P4Frames, page_html, write_page
+
+
+def _expected(frames: P4Frames, r: int, u: int, v: int):
+    """L_g of the frame of the identity, computed with NumPy alone."""
+    x, maps = frames.frame(0, 0, 0)
+    turned = np.roll(np.rot90(maps, r, axes=(-2, -1)), r, axis=0)
+    return (np.roll(np.rot90(x, r), (u, v), axis=(0, 1)),
+            np.roll(turned, (u, v), axis=(-2, -1)))
+
+
+@pytest.mark.parametrize("state", [(1, 0, 0), (2, 3, -5), (3, -6, 6), (0, 1, 0)])
+def test_every_frame_is_exactly_L_g_of_the_first(state):
+    frames = P4Frames()
+    x, maps = frames.frame(*state)
+    x_expected, maps_expected = _expected(frames, *state)
+    assert np.array_equal(x, x_expected)
+    assert np.array_equal(maps, maps_expected)   # integer image and filter: exact sums
+
+
+def test_frames_refuse_bad_input():
+    frames = P4Frames(step=2)
+    assert frames.reach == 6 and len(frames.states()) == 4 * 49
+    with pytest.raises(ValueError, match="r must be 0, 1, 2 or 3"):
+        frames.frame(4, 0, 0)
+    with pytest.raises(ValueError, match=r"within \+-6"):
+        frames.frame(0, 8, 0)
+    with pytest.raises(TypeError, match="u must be an int"):
+        frames.frame(0, 1.5, 0)
+    with pytest.raises(ValueError, match="size must be odd"):
+        P4Frames(size=32)
+    with pytest.raises(ValueError, match="no room to move"):
+        P4Frames(np.ones((30, 30)))
+    with pytest.raises(ValueError, match="kernel must be a square 2D array of odd side"):
+        P4Frames(kernel=np.ones((2, 2)))
+    with pytest.raises(TypeError, match="frames must be a P4Frames"):
+        page_html("frames")
+
+
+def test_the_jupyter_widget_recomputes_its_frame():
+    pytest.importorskip("anywidget", reason="the Jupyter widget needs anywidget (labs extra)")
+    from groupconv.widget import p4_widget
+
+    widget = p4_widget(scale=4)
+    key, first = widget.frame
+    assert key == "0,0,0" and first.startswith("data:image/png;base64,")
+    widget.state = [1, 2, -3]                    # what the view sends after a drag and a click
+    assert widget.frame[0] == "1,2,-3" and widget.frame[1] != first
+    assert widget.frame[1] == widget.frames.url(1, 2, -3)
+    assert "p4_widget.js" not in widget._esm and "pointerdown" in widget._esm
+
+
+# ------------------------------------------------------------------ in a real browser
+def _browser():
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="the browser test needs playwright (test extra)")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("the browser test needs chromium (apt-get install chromium)")
+    return sync_api, chromium
+
+
+_PIXELS = """() => [...document.querySelectorAll("canvas")].map(c =>
+    Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data))"""
+
+
+def _tiles(page, size: int) -> np.ndarray:
+    """The five canvases' pixels (input, e, r, r², r³) as RGB arrays (5, size, size, 3)."""
+    return np.array(page.evaluate(_PIXELS), np.uint8).reshape(5, size, size, 4)[..., :3]
+
+
+#: The view as Jupyter runs it (anywidget's render), with a stand-in for the model: the frame for
+#: each state the view sends comes back a moment later, as it would from Python.
+_HARNESS = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="w"></div>
+<script type="module">
+{script}
+const data = {data};
+const values = {{size: data.size, scale: data.scale, step: data.step, reach: data.reach,
+                 state: [0, 0, 0], frame: ["0,0,0", data.frames["0,0,0"]]}};
+const listeners = {{}};
+const model = {{
+  get: (key) => values[key],
+  set: (key, value) => {{ values[key] = value; }},
+  on: (event, callback) => {{ listeners[event] = callback; }},
+  save_changes: () => {{
+    const key = values.state.join(",");
+    setTimeout(() => {{ values.frame = [key, data.frames[key]]; listeners["change:frame"](); }},
+               5);
+  }},
+}};
+anywidgetView.render({{model, el: document.getElementById("w")}});
+</script></body></html>"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("view", ["docs page", "anywidget view"])
+def test_the_widget_moves_and_turns_the_feature_map_in_a_browser(view, tmp_path):
+    from groupconv import widget
+
+    sync_api, chromium = _browser()
+    frames = P4Frames(step=2)
+    scale = 5
+    if view == "docs page":
+        path = write_page(tmp_path / "p4_widget.html", frames, scale=scale)
+    else:
+        path = tmp_path / "harness.html"
+        path.write_text(_HARNESS.format(script=widget._static_script(),
+                                        data=json.dumps(widget._page_data(frames, scale))))
+    size = frames.size
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(path.as_uri())
+            root = page.locator(".p4w")
+
+            def drawn(key: str) -> np.ndarray:
+                page.wait_for_selector(f'.p4w[data-drawn="{key}"]', timeout=20_000)
+                return _tiles(page, size)
+
+            start = drawn("0,0,0")
+            # the colours show the feature map: the planes are not blank and not all alike
+            assert len({tile.tobytes() for tile in start}) == 5
+            box = page.locator("canvas.p4w-input").bounding_box()
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+            # drag right by 2 image pixels: input and every plane move 2 columns right
+            page.mouse.move(cx, cy)
+            page.mouse.down()
+            for dx in (3, 6, 2 * scale):
+                page.mouse.move(cx + dx, cy)
+            page.mouse.up()
+            moved = drawn("0,0,2")
+            assert root.get_attribute("data-state") == "0,0,2"
+            assert np.array_equal(moved, np.roll(start, 2, axis=2))
+            assert not np.array_equal(moved, start)
+
+            # click (press and release in place): the input turns counter-clockwise; each plane
+            # is the previous plane before it in e -> r -> r² -> r³ -> e, turned
+            page.mouse.click(cx, cy)
+            turned = drawn("1,-2,0")                 # (1, 0) (0, (0, 2)) = (1, (-2, 0))
+            assert np.array_equal(turned[0], np.rot90(moved[0]))
+            for s in range(4):
+                assert np.array_equal(turned[1 + s], np.rot90(moved[1 + (s - 1) % 4]))
+
+            # drag down by 4 pixels, then four clicks bring the rotation back round
+            page.mouse.move(cx, cy)
+            page.mouse.down()
+            page.mouse.move(cx, cy + 5)
+            page.mouse.move(cx, cy + 4 * scale)
+            page.mouse.up()
+            down = drawn("1,2,0")
+            assert np.array_equal(down, np.roll(turned, 4, axis=1))
+            state, before = (1, 2, 0), down
+            for _ in range(4):
+                page.mouse.click(cx, cy)
+                r, u, v = state
+                state = ((r + 1) % 4, -v, u)
+                after = drawn(",".join(map(str, state)))
+                assert np.array_equal(after[0], np.rot90(before[0]))
+                assert all(np.array_equal(after[1 + s], np.rot90(before[1 + (s - 1) % 4]))
+                           for s in range(4))
+                before = after
+            assert state == (1, 2, 0) and np.array_equal(before, down)
+
+            # reset returns to the first frame
+            page.get_by_role("button", name="reset").click()
+            assert np.array_equal(drawn("0,0,0"), start)
+            assert errors == []
+        finally:
+            browser.close()
