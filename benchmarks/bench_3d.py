@@ -32,9 +32,7 @@ CASES = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description="3D group correlation vs torch conv3d and JAX conv_general_dilated "
-                    "on the identical bank, side by side")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--dtype", nargs="+", default=["float32", "float64"],
                         choices=["float32", "float64"])

@@ -89,7 +89,7 @@ def scaling(repeats: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats (at least 5)")
     parser.add_argument("--quick", action="store_true", help="float32 only, no literal")
     parser.add_argument("--no-literal", action="store_true", help="skip the literal timing")

@@ -118,7 +118,7 @@ def plot(rot: dict, sc: dict, out: pathlib.Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=64, help="test image size (pixels)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("figures"))
     args = parser.parse_args()

@@ -33,7 +33,7 @@ def _children_cpu() -> float:
 
 
 def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=1, help="runs per lab (default 1)")
     parser.add_argument("--only", default=None, help="one lab, e.g. 03_gcnn")
     args = parser.parse_args(argv)

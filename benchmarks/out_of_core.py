@@ -49,7 +49,7 @@ CHILD = textwrap.dedent("""
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--side", type=int, default=200, help="the volume's side (default 200)")
     parser.add_argument("--chunk", type=int, default=48, help="chunk side (default 48)")
     parser.add_argument("--budget-mb", type=int, default=1024,

@@ -1,14 +1,17 @@
-"""``groupconv bench``: layer throughput on this machine, side by side with PyTorch in one run.
+"""``groupconv bench``: layer speed on this machine, side by side with PyTorch in one run.
 
-For each case and dtype the table gives the median time of the layer (``time.perf_counter``,
-after a warm-up) and throughput ratios against ``torch.nn.functional.conv2d`` on the identical
-expanded bank and input (ratio = torch time / our time: above 1 is faster than torch):
+For each case and dtype the table gives median times in milliseconds (``time.perf_counter``,
+after a warm-up), first ours, groupconv's layer on each array library:
 
-    numpy ws       NumPy through groupconv with a kept ``Workspace`` (as an nn layer runs)
-    numpy          NumPy through groupconv, a plain functional call (the pooled workspace)
-    torch/gc       torch tensors through groupconv (bank gather + conv2d) against conv2d alone
-    jax            JAX arrays through groupconv under ``jax.jit`` (where JAX is installed)
-    dask           a Dask array in chunks of the batch, threaded, against the NumPy call
+    numpy+ws       NumPy with a kept ``Workspace`` (as an nn layer runs)
+    numpy          NumPy, a plain functional call (the thread's pooled workspace)
+    torch          torch CPU tensors through groupconv (bank gather + torch's conv2d)
+    jax            JAX arrays through groupconv under ``jax.jit`` (float32 unless x64 is on)
+    dask           a Dask array in two chunks of the batch, threaded
+
+then torch's: ``torch.nn.functional.conv2d`` alone on the identical expanded bank and input.
+The ratios are time ratios, ours / torch's conv2d (below 1: ours is faster), and Dask's time
+over NumPy's. A column shows "-" where its library is not installed; JAX's times need no torch.
 
 Where CuPy finds a CUDA GPU, ``gpu_table`` times CuPy against torch/cuDNN (TF32 off) on it.
 Each library's thread pool keeps spinning for a while after a call and slows the next library
@@ -17,6 +20,7 @@ down, so every timed block starts after a 0.3 s pause and the libraries take tur
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import platform
@@ -32,7 +36,8 @@ from .fast.correlate import group_correlation, lifting_correlation
 from .fast.engine import Workspace
 from .groups import P4, P4M, Kind, SemidirectProduct
 
-__all__ = ["CASES", "GPU_CASES", "median_time", "make", "throughput_table", "gpu_table", "main"]
+__all__ = ["CASES", "GPU_CASES", "TIMES", "RATIOS", "median_time", "make", "throughput_table",
+           "gpu_table", "cpu_model", "machine", "main"]
 
 #: (name, group, lifting, batch, C_in, C_out, H, k)
 CASES: tuple[tuple[str, SemidirectProduct, bool, int, int, int, int, int], ...] = (
@@ -93,12 +98,34 @@ def _torch_reference(torch, group, lifting, x, w):
     return lambda: torch.nn.functional.conv2d(x2d, bank2d)
 
 
+#: The table's columns: (row key, header) of the times in ms, then (numerator, denominator,
+#: header) of the time ratios.
+TIMES = (("numpy_ws", "numpy+ws"), ("numpy", "numpy"), ("torch_gc", "torch"), ("jax", "jax"),
+         ("dask", "dask"), ("torch", "conv2d"))
+RATIOS = (("numpy_ws", "torch", "numpy+ws"), ("numpy", "torch", "numpy"),
+          ("torch_gc", "torch", "torch"), ("jax", "torch", "jax"), ("dask", "numpy", "dask/numpy"))
+_CASE, _WIDTH = 31, 10
+
+
+def _header() -> list[str]:
+    """Two header lines: whose times, in which unit, or which ratio; then the columns."""
+    def over(title: str, columns: int) -> str:
+        return f"{f' {title} ':-^{columns * (_WIDTH + 1) - 1}}"
+
+    return [f"{'':<{_CASE}} {'':<8} {over('ours (groupconv), ms', 5)} {'torch, ms':>{_WIDTH}} "
+            f"{over('time ours / torch conv2d', 4)} {'ours':>{_WIDTH}}",
+            f"{'case':<{_CASE}} {'dtype':<8} "
+            + " ".join(f"{name:>{_WIDTH}}" for _, name in TIMES) + " "
+            + " ".join(f"{name:>{_WIDTH}}" for *_, name in RATIOS)]
+
+
 def throughput_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
                      cases: tuple = CASES, out: Callable[[str], None] = print) -> list[dict]:
-    """Print (through ``out``) and return one row per case and dtype (see the module docstring)."""
+    """Print (through ``out``) and return one row per case and dtype: the times in seconds
+    under the keys of ``TIMES`` (see the module docstring)."""
     torch, jax, da = _optional("torch"), _optional("jax"), _optional("dask.array")
-    out(f"{'case':<31} {'dtype':<8} {'numpy ws':>9} {'numpy':>9} {'torch':>9} {'ws/torch':>9} "
-        f"{'np/torch':>9} {'torch/gc':>9} {'jax/torch':>9} {'dask/np':>8}")
+    for line in _header():
+        out(line)
     rows = []
     for dtype in dtypes:
         for name, group, lifting, batch, c_in, c_out, h, k in cases:
@@ -125,17 +152,12 @@ def throughput_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
 
 
 def _format_row(row: dict) -> str:
-    def ms(key):
-        return f"{row[key] * 1e3:9.2f}" if key in row else f"{'-':>9}"
-
-    def ratio(a, b, width=9):
-        return f"{row[b] / row[a]:{width - 1}.2f}x" if a in row and b in row \
-            else f"{'-':>{width}}"
-
-    return (f"{row['case']:<31} {row['dtype']:<8} {ms('numpy_ws')} {ms('numpy')} {ms('torch')} "
-            f"{ratio('numpy_ws', 'torch')} {ratio('numpy', 'torch')} "
-            f"{ratio('torch_gc', 'torch')} {ratio('jax', 'torch')} "
-            f"{ratio('dask', 'numpy', 8)}")
+    """One line of the table: the times in ms, then the ratios ("-" where not measured)."""
+    times = [f"{row[key] * 1e3:{_WIDTH}.2f}" if key in row else f"{'-':>{_WIDTH}}"
+             for key, _ in TIMES]
+    ratios = [f"{row[a] / row[b]:{_WIDTH}.2f}" if a in row and b in row else f"{'-':>{_WIDTH}}"
+              for a, b, _ in RATIOS]
+    return f"{row['case']:<{_CASE}} {row['dtype']:<8} " + " ".join(times + ratios)
 
 
 def gpu_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
@@ -156,7 +178,7 @@ def gpu_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
     name = name.decode() if isinstance(name, bytes) else name
     out(f"GPU: {name}, CuPy {cupy.__version__}, "
         f"torch {torch.__version__ if torch_gpu else 'without CUDA'}")
-    out(f"{'case':<31} {'dtype':<8} {'cupy ms':>9} {'cudnn ms':>9} {'cupy/cudnn':>10} "
+    out(f"{'case':<31} {'dtype':<8} {'ours, ms':>9} {'cuDNN, ms':>9} {'ours/cuDNN':>10} "
         f"{'max rel err':>12}")
     rows = []
     for dtype in dtypes:
@@ -189,20 +211,42 @@ def gpu_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
             row["error"] = float(np.abs(op(xg, wg, group).get() - ref).max() / np.abs(ref).max())
             rows.append(row)
             cudnn = f"{row['cudnn'] * 1e3:9.3f}" if "cudnn" in row else f"{'-':>9}"
-            ratio = f"{row['cudnn'] / row['cupy']:9.2f}x" if "cudnn" in row else f"{'-':>10}"
+            ratio = f"{row['cupy'] / row['cudnn']:10.2f}" if "cudnn" in row else f"{'-':>10}"
             out(f"{case_name:<31} {row['dtype']:<8} {row['cupy'] * 1e3:9.3f} {cudnn} {ratio} "
                 f"{row['error']:12.1e}")
     return rows
 
 
+def cpu_model() -> str:
+    """The processor's model name (from /proc/cpuinfo on Linux, sysctl on macOS, else what
+    ``platform`` knows), never empty."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Model", "cpu model") and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    if platform.system() == "Darwin":
+        import subprocess
+
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            name = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"],
+                                  capture_output=True, text=True, timeout=5).stdout.strip()
+            if name:
+                return name
+    return platform.processor() or platform.machine() or "an unnamed processor"
+
+
 def machine() -> str:
-    """One line: the machine and the libraries' versions."""
+    """One line: the processor, its count of CPUs, and the libraries' versions."""
     versions = [f"numpy {np.__version__}"]
     for name in ("torch", "jax", "dask", "cupy"):
         module = _optional(name)
         versions.append(f"{name} {module.__version__}" if module else f"{name} not installed")
-    return (f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
-            f"{platform.processor() or '?'}; " + ", ".join(versions))
+    return (f"machine: {cpu_model()} ({platform.machine()}), {os.cpu_count()} CPUs; "
+            + ", ".join(versions))
 
 
 def main(quick: bool = True, repeats: int = 5) -> None:

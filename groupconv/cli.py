@@ -4,14 +4,46 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import pathlib
+import shutil
 import sys
 import time
+from collections.abc import Iterator
 
+from . import __version__
 from .checks import verify
 from .groups import WALLPAPER
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+
+def _refuse(command: str, message: str) -> int:
+    """An error found while running: one line on stderr, exit status 2."""
+    print(f"groupconv {command}: {message}", file=sys.stderr)
+    return 2
+
+
+@contextlib.contextmanager
+def _output_folder(out: str | pathlib.Path) -> Iterator[pathlib.Path]:
+    """``out`` as a Path for a command to write into (the command creates it). Should the
+    command fail, the folders it created and the files it added are removed again."""
+    folder = pathlib.Path(out)
+    missing = [p for p in (folder, *folder.parents) if not p.exists() and not p.is_symlink()]
+    before = set(folder.iterdir()) if not missing and folder.is_dir() else set()
+    try:
+        yield folder
+    except BaseException:
+        if missing:
+            shutil.rmtree(missing[-1], ignore_errors=True)      # the topmost folder it created
+        elif folder.is_dir():
+            for path in set(folder.iterdir()) - before:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        raise
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -21,15 +53,12 @@ def _verify(args: argparse.Namespace) -> int:
     try:
         rows, seconds = verify.timed_run(seed=args.seed, trials=trials, only=args.only)
     except ValueError as error:
-        print(f"groupconv verify: {error}", file=sys.stderr)
-        return 2
-    if not rows:
-        print(f"groupconv verify: --only {args.only!r} names no claim and no group",
-              file=sys.stderr)
-        return 2
+        return _refuse("verify", str(error))
+    if not rows:   # verify.run refuses a name that names nothing, listing the names
+        return _refuse("verify", f"--only {args.only!r} selects no row of the default groups")
     failed = sum(not r.passed for r in rows)
     if args.json:
-        print(json.dumps({"seed": args.seed, "trials": args.trials, "seconds": seconds,
+        print(json.dumps({"seed": args.seed, "trials": trials, "seconds": seconds,
                           "passed": len(rows) - failed, "failed": failed,
                           "rows": [r.to_dict() for r in rows]}, indent=2))
     else:
@@ -56,19 +85,22 @@ def _figures(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from . import viz   # matplotlib only when figures are asked for
 
-    names = list(viz.FIGURES) + ["p4_feature_map_animation"]
-    if args.only is not None and args.only not in names:
-        print(f"groupconv figures: unknown figure {args.only!r}; choose one of: "
-              f"{', '.join(names)}", file=sys.stderr)
-        return 2
     start = time.perf_counter()
     try:
-        written = viz.save_all(args.out, only=args.only, dpi=args.dpi)
+        with _output_folder(args.out) as out:
+            written = viz.save_all(out, only=args.only, dpi=args.dpi)
     except ValueError as error:
-        print(f"groupconv figures: {error}", file=sys.stderr)
-        return 2
+        return _refuse("figures", str(error))
+    except OSError as error:
+        return _refuse("figures", f"cannot write into {args.out!r}: "
+                       f"{error.strerror or error}{_where(error, args.out)}")
     print(f"{len(written)} files written to {args.out} in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _where(error: OSError, out: str) -> str:
+    """ " (path)" where an OSError names a path other than ``out``."""
+    return f" ({error.filename})" if error.filename and str(error.filename) != str(out) else ""
 
 
 def _conformance(args: argparse.Namespace) -> int:
@@ -209,6 +241,7 @@ def _seed(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="groupconv", description="Group-equivariant CNNs, exact and in NumPy.")
+    parser.add_argument("--version", action="version", version=f"groupconv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("verify", help="check every claim of the theory on random inputs",
                        description="Check group laws, L_g and the equivariance of lifting, "
@@ -278,8 +311,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of a subcommand (argparse keeps them in its subparsers action)."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[command]
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``groupconv ARGS`` (also ``python -m groupconv``; ``argv`` defaults to the process's
+    arguments) and return the exit status: 0 done, 1 a check failed, 2 a usage error. A usage
+    error prints the subcommand's own usage; an error found while running (a name that names
+    nothing, a folder that cannot be written) prints one line and leaves nothing behind."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:   # argparse would report these with the top-level usage
+        _command_parser(parser, args.command).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     return args.run(args)
 
 

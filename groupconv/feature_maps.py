@@ -331,8 +331,28 @@ def restrict(f: FeatureMap, box: Box) -> FeatureMap:
 def relative_error(f: FeatureMap, g: FeatureMap, scale: float | None = None) -> float:
     """max |f - g| / scale over the union of the two supports (0 when f = g = 0).
 
-    ``scale`` defaults to max(|f|, |g|); for a correlation pass the largest value the sum could
-    take, max|input| * ||filter||_1, which is what float rounding is proportional to.
+    Parameters
+    ----------
+    f, g : FeatureMap
+        Two functions on one group, of as many channels; outside its support each is 0.
+    scale : float, optional
+        Defaults to max(|f|, |g|). For a correlation, pass the largest value the sum could
+        take, max|input| * ||filter||_1, which is what float rounding is proportional to.
+
+    Returns
+    -------
+    float
+        The relative error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import Z2
+    >>> from groupconv.feature_maps import FeatureMap, relative_error
+    >>> f = FeatureMap(Z2, np.ones((1, 2, 2)))
+    >>> g = FeatureMap(Z2, np.ones((1, 2, 2)), origin=(1, 0))      # moved one row down
+    >>> print(relative_error(f, f), relative_error(f, g))
+    0.0 1.0
     """
     if not isinstance(f, FeatureMap) or not isinstance(g, FeatureMap):
         raise TypeError("relative_error compares two FeatureMaps")

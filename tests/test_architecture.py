@@ -23,7 +23,7 @@ LAYERS = {
     "arguments": 0, "caching": 0, "modes": 0, "images": 0,
     "groups": 1, "feature_maps": 2, "literal": 3, "fast": 4, "nn": 5, "hexagonal": 6,
     "interop": 6, "checks": 7, "viz": 8, "cli": 8, "bench": 8, "conformance": 8, "labs": 8,
-    "widget": 8, "testing": 8,
+    "widget": 8, "testing": 8, "__main__": 8,
 }
 
 
@@ -277,7 +277,7 @@ def test_groupconv_bench_measures_and_prints(capsys):
     rows = bench.throughput_table((np.float32,), repeats=1, cases=small)
     assert rows[0]["numpy"] > 0 and rows[0]["numpy_ws"] > 0
     out = capsys.readouterr().out
-    assert "p4 tiny" in out and "ws/torch" in out
+    assert "p4 tiny" in out and "time ours / torch conv2d" in out
     bench.gpu_table((np.float32,), repeats=1)
     try:
         import cupy  # noqa: F401

@@ -1,14 +1,25 @@
-"""The main job: ``groupconv verify`` prints a row per claim, exits 1 when a claim fails."""
+"""The command line: ``groupconv verify`` prints a row per claim and exits 1 when a claim fails;
+every subcommand reports a usage error with its own usage (exit 2), an error found while
+running in one line (exit 2) leaving nothing behind; ``--version``, ``python -m groupconv``;
+``groupconv bench`` says whose time is whose, in which unit, on which processor."""
 
+import importlib.metadata
 import json
+import pathlib
+import re
+import runpy
 import subprocess
 import sys
 
+import matplotlib
+import numpy as np
 import pytest
 
 import groupconv
-from groupconv import cli
+from groupconv import bench, cli
 from groupconv.checks import claims
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def test_verify_table(capsys):
@@ -59,9 +70,146 @@ def test_verify_rejects_bad_arguments(capsys):
     assert "expected a positive integer up to 10^6, got 0" in capsys.readouterr().err
 
 
-def test_console_script_runs():
-    result = subprocess.run([sys.executable, "-m", "groupconv.cli", "verify", "--trials", "1",
-                             "--only", "p4"],
-                            capture_output=True, text=True, timeout=120)
+def test_python_dash_m_groupconv_runs_the_command_line():
+    result = subprocess.run([sys.executable, "-m", "groupconv", "verify", "--quick", "--only",
+                             "p4"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "0 failed" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "groupconv", "verify", "--bogus"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.startswith("usage: groupconv verify ")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"groupconv {groupconv.__version__}"
+    assert groupconv.__version__ == importlib.metadata.version("groupconv")
+
+
+COMMANDS = re.search(r"\{(.+?)\}", cli.build_parser().format_usage()).group(1).split(",")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_subcommand_reports_a_bad_option_with_its_own_usage(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--bogus"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: groupconv {command} ")
+    assert f"groupconv {command}: error: " in err
+
+
+def test_verify_only_names_what_it_can_name(capsys):
+    """An --only that names nothing: one line with the closest names and every valid one."""
+    assert cli.main(["verify", "--only", "lifting_equivarance"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("groupconv verify: ") and err.count("\n") == 1
+    assert "did you mean 'lifting_equivariance'" in err
+    for name in ("p4m", "p6m", "se2_8", "fast_equals_literal", "symbolic_associativity"):
+        assert name in err
+
+
+@pytest.mark.parametrize("options, trials", [(["--quick"], 1), (["--trials", "2"], 2)])
+def test_verify_json_reports_the_trials_it_ran(options, trials, capsys):
+    """The trials at the top are the trials of every numeric row; a proof runs once, over its
+    cases."""
+    assert cli.main(["verify", *options, "--only", "p4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["trials"] == trials
+    numeric = [r for r in report["rows"] if r["kind"] != "symbolic"]
+    proofs = [r for r in report["rows"] if r["kind"] == "symbolic"]
+    assert numeric and proofs
+    assert all(r["trials"] == r["cases"] == trials for r in numeric)
+    assert all(r["trials"] == 1 and r["cases"] > 1 for r in proofs)
+
+
+def _listing(folder: pathlib.Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_figures_into_a_path_under_a_file_is_one_line_and_leaves_nothing(tmp_path, capsys):
+    (tmp_path / "afile").write_text("not a folder")
+    before = _listing(tmp_path)
+    assert cli.main(["figures", "--only", "cayley_p4m", "--out",
+                     str(tmp_path / "afile" / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("groupconv figures: ") and err.count("\n") == 1
+    assert "Traceback" not in err
+    assert _listing(tmp_path) == before
+
+
+def test_figures_into_a_read_only_folder_leaves_nothing(tmp_path, monkeypatch, capsys):
+    """A folder that refuses writes (simulated: the tests may run as root, whom chmod does not
+    stop) fails after the command created folders or wrote a first figure: all of it goes."""
+    matplotlib.use("Agg")
+    real_savefig = matplotlib.figure.Figure.savefig
+    calls = []
+
+    def savefig(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) > 1:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_savefig(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    from groupconv import viz
+
+    first, second = list(viz.FIGURES)[-2:]
+    monkeypatch.setattr(viz, "FIGURES", {k: viz.FIGURES[k] for k in (first, second)})
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "mine.txt").write_text("kept")
+    for out in (tmp_path / "new" / "sub", existing):
+        before = _listing(tmp_path)
+        calls.clear()
+        assert cli.main(["figures", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"groupconv figures: cannot write into {str(out)!r}: Permission "
+                              f"denied") and err.count("\n") == 1
+        assert len(calls) == 2                     # one figure was written, then removed
+        assert _listing(tmp_path) == before
+
+
+def test_bench_table_names_its_columns_units_and_processor(monkeypatch):
+    """Times in ms under "ours" and "torch", ratios said to be ours / torch conv2d; the JAX
+    column without torch; the processor's model name."""
+    pytest.importorskip("jax")
+    small = (("p4 tiny", groupconv.P4, False, 2, 2, 2, 8, 3),)
+    real = bench._optional
+    monkeypatch.setattr(bench, "_optional", lambda m: None if m == "torch" else real(m))
+    lines = []
+    rows = bench.throughput_table((np.float32,), repeats=1, cases=small, out=lines.append)
+    assert "ours (groupconv), ms" in lines[0] and "torch, ms" in lines[0]
+    assert "time ours / torch conv2d" in lines[0]
+    assert lines[1].split() == ["case", "dtype", "numpy+ws", "numpy", "torch", "jax", "dask",
+                                "conv2d", "numpy+ws", "numpy", "torch", "jax", "dask/numpy"]
+    cells = lines[2].split()[3:]
+    assert rows[0]["jax"] > 0 and float(cells[3]) == pytest.approx(rows[0]["jax"] * 1e3,
+                                                                   abs=0.01)
+    assert cells[2] == cells[5] == "-"             # torch's columns: not installed
+    assert bench.cpu_model() in bench.machine() and "?" not in bench.machine()
+
+
+def test_cpu_model_is_never_unknown(monkeypatch):
+    def no_file(*args, **kwargs):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr("builtins.open", no_file)
+    monkeypatch.setattr(bench.platform, "system", lambda: "Plan9")
+    monkeypatch.setattr(bench.platform, "processor", lambda: "")
+    assert bench.cpu_model() == bench.platform.machine() != ""
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "benchmarks").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_benchmark_help_has_the_whole_description(script, monkeypatch, capsys):
+    """--help shows the docstring's first paragraph whole, not its first line."""
+    monkeypatch.setattr(sys, "argv", [script.name, "--help"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(script), run_name="__main__")
+    assert exit_info.value.code == 0
+    out = "".join(capsys.readouterr().out.split())    # argparse rewraps, also at hyphens
+    doc = "".join(runpy.run_path(str(script))["__doc__"].split("\n\n")[0].split())
+    assert doc in out and doc.endswith((".", ")"))

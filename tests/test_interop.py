@@ -410,6 +410,7 @@ def _torch_bank(torch, case):
     return w, bank.reshape((w.shape[0] * s, w.shape[1] * s_in) + (case.k,) * d)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("case", [c for c in CORRELATION_CASES if c.kind != "convolution"
                                   and (c.stride > 1 or c.dilation > 1 or c.bias)],
                          ids=lambda c: c.id)
@@ -438,6 +439,7 @@ def test_stride_dilation_and_bias_are_what_torch_computes(case):
         assert close(b.grad, case["db"])
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("case", [c for c in SHIPPED if c.kind in conformance.LAYERS],
                          ids=lambda c: c.id)
 def test_the_layer_cases_are_what_torch_computes(case):

@@ -122,6 +122,7 @@ def test_check_with_a_layout_and_an_element_order(tmp_path, monkeypatch, capsys)
 
 
 # ------------------------------------------------------------------ groupconv.testing
+@pytest.mark.torch
 def test_the_documented_torch_example_passes_check(monkeypatch, capsys):
     """docs/testing.md: groupconv conformance --check my_p4_layer:factory, from its folder."""
     pytest.importorskip("torch")
@@ -132,6 +133,7 @@ def test_the_documented_torch_example_passes_check(monkeypatch, capsys):
     assert code == 0 and "20 of 20 cases agree with groupconv" in out
 
 
+@pytest.mark.torch
 def test_a_torch_module_through_torch_layer_and_autograd():
     torch = pytest.importorskip("torch")
     sys.path.insert(0, str(EXAMPLE))
@@ -202,6 +204,7 @@ def test_gradients_and_layers_are_diagnosed():
     assert "factory raised KeyError" in testing.check_cases(lambda c: {}["x"], [case])[0].diagnosis
 
 
+@pytest.mark.torch
 def test_the_pytest_plugin_is_installed_and_parametrises(pytester):
     """The entry point is installed with the package; a library's test that takes
     groupconv_case runs once per case, and a wrong layer's failure carries its diagnosis."""
@@ -239,6 +242,7 @@ def test_wrong(groupconv_case):
     assert "test_wrong[p6-lifting-k3-p1]" in out and "hexaconv's order" in out
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("module", ["groupconv.interop", "groupconv.conformance",
                                     "groupconv.testing", "groupconv.checks.user_layers",
                                     "groupconv.checks.user_groups",

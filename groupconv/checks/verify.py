@@ -30,12 +30,16 @@ class Row:
     claim: str
     equation: str
     group: str
-    trials: int
+    trials: int        # random trials run (a symbolic proof runs once)
     max_error: float
     passed: bool
     kind: str          # "numeric", "measured" or "symbolic"
     expect_equal: bool = True
     note: str = ""     # what went wrong, where a trial raised
+    cases: int = 0     # cases checked: the trials, or the symbolic cases of a proof
+
+    def __post_init__(self) -> None:
+        self.cases = self.cases or self.trials
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,9 +128,9 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
             for proof in symbolic.all_proofs(group):
                 if not _selected(f"symbolic_{proof.claim}", group, only):
                     continue
-                rows.append(Row(f"symbolic_{proof.claim}", proof.equation, proof.group,
-                                proof.cases, 0.0 if proof.holds else float("nan"),
-                                proof.holds, "symbolic"))
+                rows.append(Row(f"symbolic_{proof.claim}", proof.equation, proof.group, 1,
+                                0.0 if proof.holds else float("nan"), proof.holds,
+                                "symbolic", cases=proof.cases))
     return rows
 
 
@@ -151,7 +155,7 @@ def format_table(rows: list[Row], seconds: float, seed: int) -> str:
     for r in rows:
         err, mark = _result(r)
         equation = r.equation if len(r.equation) <= 52 else r.equation[:49] + "..."
-        lines.append(f"{r.claim:<34} {equation:<52} {r.group:<{width}} {r.trials:>5} "
+        lines.append(f"{r.claim:<34} {equation:<52} {r.group:<{width}} {r.cases:>5} "
                      f"{err:>10}  {mark}")
         if r.note:
             lines.append(f"    {r.note}")

@@ -83,6 +83,15 @@ class Group(abc.ABC):
     Subclasses define ``param_names``, ``dim`` and the law on parameter arrays of shape
     (..., n): ``_compose(a, b)`` (the product a b, "a after b"), ``_inverse(a)``, ``_matrix(a)``
     (..., d+1, d+1) and ``_check_range(params)``. Everything else is derived here.
+
+    Examples
+    --------
+    >>> from groupconv import P4
+    >>> P4.param_names, P4.dim
+    (('r', 'u', 'v'), 2)
+    >>> g = P4.element(r=1, u=2)
+    >>> g * g.inverse() == P4.identity()
+    True
     """
 
     name: str
@@ -194,7 +203,25 @@ class Group(abc.ABC):
     def element(self, **params: int) -> Element:
         """One element by keyword, e.g. ``P4M.element(m=1, r=3, u=2, v=-1)``.
 
-        A parameter left out is 0, so ``P4.element(u=1, v=2)`` is a pure translation.
+        Parameters
+        ----------
+        **params : int
+            The group's parameters by name (``param_names``); one left out is 0, so
+            ``P4.element(u=1, v=2)`` is a pure translation.
+
+        Returns
+        -------
+        Element
+            The element; its matrix is T(u, v) M^m R^r for p4m.
+
+        Examples
+        --------
+        >>> from groupconv import P4M
+        >>> g = P4M.element(m=1, r=3, u=2, v=-1)
+        >>> g
+        P4M(m=1, r=3, u=2, v=-1)
+        >>> g.matrix().tolist()
+        [[0, -1, 2], [-1, 0, -1], [0, 0, 1]]
         """
         self._check_names(params)
         for key, value in params.items():
@@ -204,8 +231,31 @@ class Group(abc.ABC):
         return Element(self, values)
 
     def array(self, params: Any = None, **by_name: Any) -> ElementArray:
-        """Many elements: ``G.array(params)`` with params (..., n), or ``G.array(r=..., u=...)``
-        with broadcastable integer arrays per parameter (a parameter left out is 0)."""
+        """Many elements at once, broadcasting like NumPy.
+
+        Parameters
+        ----------
+        params : array_like of int, shape (..., n), optional
+            The parameters of each element, in the order of ``param_names``.
+        **by_name : array_like of int
+            Instead of ``params``: one array per parameter, broadcast against each other (a
+            parameter left out is 0).
+
+        Returns
+        -------
+        ElementArray
+            The elements, of shape ``params.shape[:-1]`` (or the broadcast shape).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from groupconv import P4
+        >>> rotations = P4.array(r=[0, 1, 2, 3])
+        >>> rotations.shape
+        (4,)
+        >>> rotations.act(np.array([1, 0])).tolist()
+        [[1, 0], [0, 1], [-1, 0], [0, -1]]
+        """
         if params is not None and by_name:
             raise TypeError("give either a parameter array or parameters by keyword, not both")
         if params is None:
@@ -225,7 +275,14 @@ class Group(abc.ABC):
         return ElementArray(self, self.validate(params))
 
     def identity(self) -> Element:
-        """The neutral element e (all parameters 0)."""
+        """The neutral element e (all parameters 0).
+
+        Examples
+        --------
+        >>> from groupconv import P4
+        >>> P4.identity()
+        P4(r=0, u=0, v=0)
+        """
         return Element(self, np.zeros(self.n_params, dtype=self.param_dtype))
 
     # ----------------------------------------------------------- comparisons
@@ -274,6 +331,14 @@ class AffineGroup(Group):
     - ``kernel_size(k)``: the size K of a k-filter transformed by every sample;
     - ``lattice``: the array layout on which the samples act exactly ("line", "square",
       "cubic", "hexagonal"), or None for a sampled group.
+
+    Examples
+    --------
+    >>> from groupconv import P4M, SE2
+    >>> P4M.samples, P4M.lattice, P4M.point_matrices()[1].tolist()
+    (8, 'square', [[0, -1], [1, 0]])
+    >>> SE2(8).samples, SE2(8).lattice
+    (8, None)
     """
 
     #: the translation parameters: the coordinates in axis order
@@ -369,7 +434,20 @@ class AffineGroup(Group):
 
 
 class Element:
-    """One group element: immutable, hashable, equal by value. ``a * b`` is "a after b"."""
+    """One group element: immutable, hashable, equal by value. ``a * b`` is "a after b".
+
+    Parameters are attributes by name (``g.r``, ``g.u``); ``g.params`` is the tuple of them.
+
+    Examples
+    --------
+    >>> from groupconv import P4, P4M
+    >>> g = P4M.element(m=1, r=3, u=2, v=-1)
+    >>> h = P4.element(r=1, u=0, v=2)
+    >>> P4M.embed(h) * g
+    P4M(m=1, r=2, u=1, v=4)
+    >>> g.r, g.params
+    (3, (1, 3, 2, -1))
+    """
 
     __slots__ = ("group", "params")
 
@@ -407,15 +485,47 @@ class Element:
         return Element(group, group._result(group._compose(self._array(), other._array())))
 
     def inverse(self) -> Element:
-        """g^-1, with g g^-1 = e."""
+        """g^-1, with g g^-1 = e.
+
+        Examples
+        --------
+        >>> from groupconv import P4
+        >>> g = P4.element(r=1, u=2, v=0)
+        >>> g.inverse()
+        P4(r=3, u=0, v=2)
+        """
         return Element(self.group, self.group._result(self.group._inverse(self._array())))
 
     def matrix(self) -> np.ndarray:
-        """The (d+1) x (d+1) homogeneous matrix of g (integers for a lattice group)."""
+        """The (d+1) x (d+1) homogeneous matrix of g (integers for a lattice group).
+
+        Examples
+        --------
+        >>> from groupconv import P4
+        >>> P4.element(r=1, u=2, v=0).matrix().tolist()      # T(2, 0) R
+        [[0, -1, 2], [1, 0, 0], [0, 0, 1]]
+        """
         return self.group._matrix(self._array())
 
     def act(self, points: Any) -> np.ndarray:
-        """g x for points x of shape (..., d): integer points give integer points."""
+        """g x = A x + t for points x of shape (..., d): integer points give integer points.
+
+        Parameters
+        ----------
+        points : array_like, shape (..., d)
+            Points of Z^d (R^d for a sampled group), coordinates in axis order.
+
+        Returns
+        -------
+        numpy.ndarray, shape (..., d)
+            The points g x.
+
+        Examples
+        --------
+        >>> from groupconv import P4
+        >>> P4.element(r=1, u=0, v=2).act([1, 0]).tolist()    # R (1, 0) + (0, 2)
+        [0, 3]
+        """
         return self.group._act(self._array(), _as_points(points, self.group.dim))
 
     def __eq__(self, other: object) -> bool:
@@ -436,6 +546,15 @@ class ElementArray:
 
     Composition, inverse, matrices and action broadcast over ``shape`` like NumPy arrays.
     Indexing with an integer tuple gives an ``Element``; anything else an ``ElementArray``.
+
+    Examples
+    --------
+    >>> from groupconv import P4
+    >>> rotations = P4.array(r=[0, 1, 2, 3])
+    >>> (rotations * P4.element(r=1, u=0, v=2)).r.tolist()
+    [1, 2, 3, 0]
+    >>> rotations[1]
+    P4(r=1, u=0, v=0)
     """
 
     __array_priority__ = 100  # so that Element * ElementArray is not taken over by NumPy

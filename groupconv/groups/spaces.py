@@ -112,7 +112,16 @@ class Space:
 
 
 class Kind(enum.Enum):
-    """One of the three correlations of the theory."""
+    """One of the three correlations of the theory: LIFTING, (f * psi)(g) = sum_y sum_c
+    f_c(y) psi_c(g^-1 y) for f on Z^d; CORRELATION, (f * psi)(g) = sum_h sum_c f_c(h)
+    psi_c(g^-1 h) for f on G; CONVOLUTION, (f * psi)(g) = sum_h sum_c f_c(h) psi_c(h^-1 g).
+
+    Examples
+    --------
+    >>> from groupconv import Kind
+    >>> Kind.parse("lifting"), Kind("correlation")
+    (<Kind.LIFTING: 'lifting'>, <Kind.CORRELATION: 'correlation'>)
+    """
 
     LIFTING = "lifting"
     CORRELATION = "correlation"

@@ -218,7 +218,28 @@ def _rows(residual: np.ndarray, nonlinear: int) -> list:
 
 def closure(group: SemidirectProduct, law: Coefficients | None = None) -> Proof:
     """A(a) A(b) = A(ab): the product of two element matrices is the matrix of an element,
-    and its parameters are those of the composition law."""
+    and its parameters are those of the composition law.
+
+    Parameters
+    ----------
+    group : SemidirectProduct
+        A lattice group Z^d x| H.
+    law : Coefficients, optional
+        The law's coefficients (``law_coefficients(group)``, computed when not given).
+
+    Returns
+    -------
+    Proof
+        Its ``example`` is the product of two symbolic matrices, as a sympy equation.
+
+    Examples
+    --------
+    >>> from groupconv import P4
+    >>> from groupconv.groups import symbolic
+    >>> proof = symbolic.closure(P4)
+    >>> proof.holds, proof.cases
+    (True, 16)
+    """
     k, P, Q, c, *_, bad = _affine(group, law)
     h = group.stabiliser.matrices
     n, d = len(h), group.dim
@@ -367,7 +388,30 @@ def closed_form_law(group: SemidirectProduct) -> Proof:
 
 
 def all_proofs(group: SemidirectProduct) -> list[Proof]:
-    """Every symbolic check that applies to ``group``."""
+    """Every symbolic check that applies to ``group``: closure, associativity, identity,
+    inverses, (ab)^-1 = b^-1 a^-1, and where the group has one, its closed-form law.
+
+    Each check runs the library's own law on symbols (translations as sympy symbols, every
+    point part), so a proof that holds covers every element of the group.
+
+    Parameters
+    ----------
+    group : SemidirectProduct
+        A lattice group Z^d x| H.
+
+    Returns
+    -------
+    list of Proof
+        One per check: ``claim``, ``equation``, ``cases`` (symbolic cases checked) and
+        ``holds``.
+
+    Examples
+    --------
+    >>> from groupconv import P4M
+    >>> from groupconv.groups import symbolic
+    >>> [(p.claim, p.cases, p.holds) for p in symbolic.all_proofs(P4M)][:3]
+    [('closure', 64, True), ('associativity', 512, True), ('identity', 16, True)]
+    """
     law = law_coefficients(group)
     proofs = [check(group, law) for check in (closure, associativity, identity, inverses,
                                               inverse_of_product)]

@@ -54,7 +54,38 @@ def planar_convolution(f: FeatureMap, psi: Filters) -> FeatureMap:
 
 def lifting_correlation(f: FeatureMap, psi: Filters, group: SemidirectProduct | str
                         ) -> FeatureMap:
-    """(f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): from Z^d to G."""
+    """(f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): from Z^d to G.
+
+    Parameters
+    ----------
+    f : FeatureMap
+        A function on Z^d (``f.group`` is Z1, Z2 or Z3), of C channels.
+    psi : FeatureMap or sequence of FeatureMap
+        The filter (one output channel) or filters (one per output channel), on Z^d, of C
+        channels each.
+    group : SemidirectProduct or str
+        The lattice group G = Z^d x| H lifted to, e.g. ``P4`` or ``"p4m"``.
+
+    Returns
+    -------
+    FeatureMap
+        The function on G, one channel per filter, on its whole support.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import P4, Z2
+    >>> from groupconv.feature_maps import FeatureMap, L, relative_error
+    >>> from groupconv.literal import lifting_correlation
+    >>> x = FeatureMap(Z2, np.random.default_rng(1).normal(size=(1, 6, 6)))
+    >>> psi = FeatureMap(Z2, np.arange(9.0).reshape(1, 3, 3), origin="centre")
+    >>> lifted = lifting_correlation(x, psi, P4)
+    >>> lifted.values.shape                       # (C, |H|, *support)
+    (1, 4, 8, 8)
+    >>> u = P4.element(r=3, u=2, v=-1)
+    >>> float(relative_error(lifting_correlation(L(u, x), psi, P4), L(u, lifted))) < 1e-15
+    True
+    """
     group = get_group(group)
     psis = _filters(psi, f, "lifting_correlation", planar=True)
     if not isinstance(group, SemidirectProduct) or group.dim != f.group.dim:
@@ -71,7 +102,33 @@ def lifting_correlation(f: FeatureMap, psi: Filters, group: SemidirectProduct | 
 
 
 def group_correlation(f: FeatureMap, psi: Filters) -> FeatureMap:
-    """(f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h): the paper's form, from G to G."""
+    """(f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h): the paper's form, from G to G.
+
+    Parameters
+    ----------
+    f : FeatureMap
+        A function on a lattice group G, of C channels.
+    psi : FeatureMap or sequence of FeatureMap
+        The filter or filters (one per output channel), on G, of C channels each.
+
+    Returns
+    -------
+    FeatureMap
+        The function on G, one channel per filter, on its whole support.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import P4
+    >>> from groupconv.feature_maps import FeatureMap, L, relative_error
+    >>> from groupconv.literal import group_correlation
+    >>> f = FeatureMap(P4, np.random.default_rng(0).normal(size=(2, 4, 5, 5)))
+    >>> phi = FeatureMap(P4, np.ones((2, 4, 3, 3)), origin="centre")
+    >>> out = group_correlation(f, phi)
+    >>> u = P4.element(r=1, u=2, v=0)
+    >>> float(relative_error(group_correlation(L(u, f), phi), L(u, out))) < 1e-15
+    True
+    """
     psis = _filters(psi, f, "group_correlation")
     h = f.support().reshape(1, -1)
     f_h = f(h)
@@ -91,7 +148,34 @@ def group_correlation_rewritten(f: FeatureMap, psi: Filters) -> FeatureMap:
 
 
 def group_convolution(f: FeatureMap, psi: Filters) -> FeatureMap:
-    """(f ∗ psi)(g) = sum_h sum_k f_k(h) psi_k(h^-1 g): the true G-convolution."""
+    """(f ∗ psi)(g) = sum_h sum_k f_k(h) psi_k(h^-1 g): the true G-convolution.
+
+    Parameters
+    ----------
+    f : FeatureMap
+        A function on a lattice group G, of C channels.
+    psi : FeatureMap or sequence of FeatureMap
+        The filter or filters (one per output channel), on G, of C channels each.
+
+    Returns
+    -------
+    FeatureMap
+        The function on G, one channel per filter, on its whole support.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import P4
+    >>> from groupconv.feature_maps import FeatureMap, L, relative_error
+    >>> from groupconv.literal import group_convolution
+    >>> f = FeatureMap(P4, np.random.default_rng(0).normal(size=(1, 4, 4, 4)))
+    >>> rng = np.random.default_rng(1)
+    >>> psi = FeatureMap(P4, rng.normal(size=(1, 4, 3, 3)), origin="centre")
+    >>> u = P4.element(r=3, u=1, v=1)
+    >>> out = group_convolution(f, psi)
+    >>> float(relative_error(group_convolution(L(u, f), psi), L(u, out))) < 1e-14
+    True
+    """
     psis = _filters(psi, f, "group_convolution")
     h = f.support().reshape(1, -1)
     f_h = f(h)

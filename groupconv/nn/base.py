@@ -154,6 +154,30 @@ class Layer:
         raise NotImplementedError
 
     def __call__(self, x: Any) -> Any:
+        """y = layer(x): the output in evaluation mode, ``forward(x, training=False)[0]``.
+
+        Evaluation mode: batch normalisation uses its running statistics, dropout is the
+        identity, and no cache is kept for a backward pass.
+
+        Parameters
+        ----------
+        x : array
+            The input, in the layer's input space (``input_space``), in any supported array
+            library; the layer's parameters move there.
+
+        Returns
+        -------
+        array
+            The output, in the same library.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from groupconv import nn
+        >>> layer = nn.LiftingConv("p4", 1, 2, 3, rng=0)
+        >>> layer(np.ones((1, 1, 5, 5), np.float32)).shape        # (B, C_out, S, H', W')
+        (1, 2, 4, 3, 3)
+        """
         return self.forward(x, training=False)[0]
 
     def to(self, like: Any) -> Layer:
@@ -279,6 +303,27 @@ class Sequential(Layer):
     A network that knows the inputs it takes (its ``name`` and ``input_sizes``: the paper's
     networks do) checks them first, and refuses others in its own terms, e.g. "P4CNN takes
     inputs (B, 1, n, n) with n even and at least 28: got shape (1, 27, 27)".
+
+    Parameters
+    ----------
+    layers : iterable of Layer
+        The layers, first to last; pooling layers that act on any space take the space of the
+        layer before them.
+    name : str, optional
+        The network's name, in its messages.
+    input_sizes : InputSizes, optional
+        The spatial sizes the network takes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> net = nn.Sequential([nn.LiftingConv("p4", 1, 3, 3, rng=0), nn.ReLU(),
+    ...                      nn.SubgroupPool("max"), nn.GlobalPool("mean")])
+    >>> net.names()
+    ['BankConv[0]', 'ReLU[0]', 'SubgroupPool[0]', 'GlobalPool[0]']
+    >>> net(np.ones((2, 1, 7, 7), np.float32)).shape
+    (2, 3)
     """
 
     def __init__(self, layers: Iterable[Layer], *, name: str | None = None,

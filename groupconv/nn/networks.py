@@ -76,10 +76,49 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
          dropout_after: Sequence[int] | None = None) -> Sequential:
     """The 7-layer G-CNN on ``group`` with ``width`` channels (per orientation).
 
-    With ``dropout`` > 0, a ``Dropout(dropout, per=dropout_per)`` after the ReLU of the blocks
-    numbered in ``dropout_after`` (1..6; None: all six). Cohen & Welling's released Z2CNN drops
-    entries at 0.3 after blocks 1, 3, 4, 5 and 6 (``dropout_per="element"``,
-    ``dropout_after=(1, 3, 4, 5, 6)``); their P4CNN has no dropout.
+    Cohen & Welling's released Z2CNN drops entries at 0.3 after blocks 1, 3, 4, 5 and 6
+    (``dropout_per="element"``, ``dropout_after=(1, 3, 4, 5, 6)``); their P4CNN has no dropout.
+
+    Parameters
+    ----------
+    group : SemidirectProduct or str
+        A group on the square lattice: "z2", "p4", "p4m" (any of p1 ... p4m).
+    width : int
+        Channels per orientation of every hidden layer.
+    n_classes : int, default 10
+        Output channels: the logits.
+    in_channels : int, default 1
+        Channels of the input images (B, in_channels, n, n).
+    input_size : int, default 28
+        The side n of the input images: even and at least 28 (``network_sizes``), so that the
+        2x2 pooling is exact and the logits are exactly invariant.
+    rng : numpy.random.Generator or int or None, default 0
+        The initialisation's random numbers.
+    dtype : numpy dtype, default numpy.float32
+        The parameters' dtype, in which the network computes.
+    dropout : float, default 0.0
+        With dropout > 0, a ``Dropout(dropout, per=dropout_per)`` after the ReLU of the blocks
+        numbered in ``dropout_after``.
+    dropout_per : {"channel", "element"}, default "channel"
+        Drop whole G-channels (equivariant) or single entries.
+    dropout_after : sequence of int or None, default None
+        The blocks (1..6) followed by dropout; None: all six.
+
+    Returns
+    -------
+    Sequential
+        The network: images (B, in_channels, n, n) -> logits (B, n_classes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> net = nn.gcnn("p4", 2, n_classes=3, input_size=28)
+    >>> x = np.random.default_rng(0).standard_normal((1, 1, 28, 28)).astype(np.float32)
+    >>> net(x).shape
+    (1, 3)
+    >>> bool(np.allclose(net(x), net(np.rot90(x, 1, axes=(-2, -1))), atol=1e-5))
+    True
     """
     group = get_group(group)
     if group.lattice != "square":
@@ -106,17 +145,83 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
 
 
 def z2cnn(width: int = 20, **kwargs) -> Sequential:
-    """Z2CNN: the plain CNN (translations only)."""
+    """Z2CNN: the plain CNN (translations only). ``gcnn(Z2, width, **kwargs)``.
+
+    Parameters
+    ----------
+    width : int, default 20
+        Channels per orientation (21,630 parameters at the default, as in the paper).
+    **kwargs
+        The options of ``gcnn``: n_classes=10, in_channels=1, input_size=28, rng=0,
+        dtype=numpy.float32, dropout=0.0, dropout_per="channel", dropout_after=None.
+
+    Returns
+    -------
+    Sequential
+        The network: images (B, in_channels, n, n) -> logits (B, n_classes).
+
+    Examples
+    --------
+    >>> from groupconv import nn
+    >>> net = nn.z2cnn()
+    >>> sum(p.size for p in net.params.values())
+    21630
+    >>> net = nn.z2cnn(width=4, n_classes=2, input_size=32, dropout=0.3)
+    """
     return gcnn(Z2, width, **kwargs)
 
 
 def p4cnn(width: int = 10, **kwargs) -> Sequential:
-    """P4CNN: invariant to rotations by multiples of 90 degrees."""
+    """P4CNN: invariant to rotations by multiples of 90 degrees. ``gcnn(P4, width, **kwargs)``.
+
+    Parameters
+    ----------
+    width : int, default 10
+        Channels per orientation (24,620 parameters at the default, as in the paper).
+    **kwargs
+        The options of ``gcnn``: n_classes=10, in_channels=1, input_size=28, rng=0,
+        dtype=numpy.float32, dropout=0.0, dropout_per="channel", dropout_after=None.
+
+    Returns
+    -------
+    Sequential
+        The network: images (B, in_channels, n, n) -> logits (B, n_classes).
+
+    Examples
+    --------
+    >>> from groupconv import nn
+    >>> net = nn.p4cnn()
+    >>> sum(p.size for p in net.params.values())
+    24620
+    >>> net = nn.p4cnn(width=4, n_classes=2, input_size=32, dropout=0.3)
+    """
     return gcnn(P4, width, **kwargs)
 
 
 def p4mcnn(width: int = 7, **kwargs) -> Sequential:
-    """P4MCNN: invariant to rotations by multiples of 90 degrees and to mirrors."""
+    """P4MCNN: invariant to rotations by multiples of 90 degrees and to mirrors. ``gcnn(P4M, width, **kwargs)``.
+
+    Parameters
+    ----------
+    width : int, default 7
+        Channels per orientation (26,757 parameters at the default, as in the paper).
+    **kwargs
+        The options of ``gcnn``: n_classes=10, in_channels=1, input_size=28, rng=0,
+        dtype=numpy.float32, dropout=0.0, dropout_per="channel", dropout_after=None.
+
+    Returns
+    -------
+    Sequential
+        The network: images (B, in_channels, n, n) -> logits (B, n_classes).
+
+    Examples
+    --------
+    >>> from groupconv import nn
+    >>> net = nn.p4mcnn()
+    >>> sum(p.size for p in net.params.values())
+    26757
+    >>> net = nn.p4mcnn(width=4, n_classes=2, input_size=32, dropout=0.3)
+    """
     return gcnn(P4M, width, **kwargs)
 
 
