@@ -275,7 +275,7 @@ def plot(rows: list[dict], path: pathlib.Path, source: str = "sklearn digits, 28
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(description="Z2CNN vs P4CNN on rotated digits")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--protocol", choices=["uva", "paper"], default="uva",
                         help="uva: train upright, test rotated; paper: Cohen & Welling's "
                              "MNIST_ROT settings")

@@ -87,7 +87,7 @@ def train(group: str, width: int, x, y, epochs: int, seed: int, size: int):
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", type=int, default=9, help="the volumes' side (odd, >= 7)")

@@ -26,7 +26,7 @@ _LAZY = {
     "check_layer": "checks.user_layers", "check_group_law": "checks.user_groups",
 }
 _MODULES = ("feature_maps", "literal", "fast", "nn", "checks", "images", "hexagonal",
-            "interop", "conformance", "viz", "cli")
+            "interop", "conformance", "viz", "cli", "testing", "labs", "widget")
 
 __all__ = [
     "Group", "AffineGroup", "Element", "ElementArray", "PointGroup", "SemidirectProduct",

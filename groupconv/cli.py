@@ -110,12 +110,16 @@ def _conformance(args: argparse.Namespace) -> int:
         return _conformance_check(args)
     start = time.perf_counter()
     try:
-        manifest = conformance.write(args.out, groups=args.groups or list(WALLPAPER),
-                                     seed=args.seed, kinds=args.kinds or conformance.CORRELATIONS,
-                                     variants=args.variants or ())
+        with _output_folder(args.out) as out:
+            manifest = conformance.write(out, groups=args.groups or list(WALLPAPER),
+                                         seed=args.seed,
+                                         kinds=args.kinds or conformance.CORRELATIONS,
+                                         variants=args.variants or ())
     except ValueError as error:
-        print(f"groupconv conformance: {error}", file=sys.stderr)
-        return 2
+        return _refuse("conformance", str(error))
+    except OSError as error:
+        return _refuse("conformance", f"cannot write into {args.out!r}: "
+                       f"{error.strerror or error}{_where(error, args.out)}")
     print(f"{len(manifest['cases'])} cases and manifest.json written to {args.out} in "
           f"{time.perf_counter() - start:.1f} s")
     return 0

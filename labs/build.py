@@ -170,7 +170,7 @@ def execute(nb, timeout: int = 900, cwd: str | pathlib.Path = HERE) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="fail if a notebook is stale")
     parser.add_argument("--run", action="store_true", help="execute the solution notebooks")
     args = parser.parse_args(argv)

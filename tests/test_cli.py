@@ -140,6 +140,30 @@ def test_figures_into_a_path_under_a_file_is_one_line_and_leaves_nothing(tmp_pat
     assert _listing(tmp_path) == before
 
 
+def test_a_failed_conformance_run_leaves_nothing(tmp_path, monkeypatch, capsys):
+    """Under a file: one line, exit 2. A run that fails after writing some cases (here a
+    refusal halfway) removes the folder it made."""
+    from groupconv import conformance
+
+    (tmp_path / "afile").write_text("not a folder")
+    before = _listing(tmp_path)
+    assert cli.main(["conformance", "--groups", "p4", "--out",
+                     str(tmp_path / "afile" / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("groupconv conformance: cannot write into") and err.count("\n") == 1
+    assert _listing(tmp_path) == before
+    real = conformance.write
+
+    def half_then_refuse(out, **kwargs):
+        real(out, **{**kwargs, "groups": ["z2"]})          # some files are written ...
+        raise ValueError("no such group 'p5'")              # ... then a refusal
+
+    monkeypatch.setattr(conformance, "write", half_then_refuse)
+    assert cli.main(["conformance", "--groups", "p4", "--out", str(tmp_path / "new")]) == 2
+    assert capsys.readouterr().err == "groupconv conformance: no such group 'p5'\n"
+    assert _listing(tmp_path) == before
+
+
 def test_figures_into_a_read_only_folder_leaves_nothing(tmp_path, monkeypatch, capsys):
     """A folder that refuses writes (simulated: the tests may run as root, whom chmod does not
     stop) fails after the command created folders or wrote a first figure: all of it goes."""
@@ -202,7 +226,9 @@ def test_cpu_model_is_never_unknown(monkeypatch):
     assert bench.cpu_model() == bench.platform.machine() != ""
 
 
-@pytest.mark.parametrize("script", sorted((ROOT / "benchmarks").glob("*.py")),
+@pytest.mark.parametrize("script", sorted([*(ROOT / "benchmarks").glob("*.py"),
+                                            *(ROOT / "examples").glob("*.py"),
+                                            ROOT / "labs" / "build.py"]),
                          ids=lambda p: p.name)
 def test_benchmark_help_has_the_whole_description(script, monkeypatch, capsys):
     """--help shows the docstring's first paragraph whole, not its first line."""

@@ -1,0 +1,45 @@
+"""The docstring examples of every module of the package, each docstring a test, run against
+groupconv as imported: an installed copy or an editable one alike (pytest's --doctest-modules
+would import the source tree a second time beside an installed copy and refuse both)."""
+
+import doctest
+import importlib
+import io
+import pkgutil
+
+import pytest
+
+import groupconv
+
+
+def docstrings(module: str) -> dict[str, doctest.DocTest]:
+    """The docstrings of `module` that hold examples, by qualified name."""
+    found = doctest.DocTestFinder().find(importlib.import_module(module), module)
+    return {t.name: t for t in found if t.examples}
+
+
+EXAMPLES = [(m.name, name) for m in pkgutil.walk_packages(groupconv.__path__, "groupconv.")
+            if m.name != "groupconv.__main__" for name in sorted(docstrings(m.name))]
+
+
+class Runner(doctest.DocTestRunner):
+    """A runner that lets pytest.importorskip in an example skip the docstring."""
+
+    def report_unexpected_exception(self, out, test, example, exc_info):
+        if isinstance(exc_info[1], pytest.skip.Exception):
+            raise exc_info[1]
+        super().report_unexpected_exception(out, test, example, exc_info)
+
+
+def test_the_examples_are_found():
+    modules = {m for m, _ in EXAMPLES}
+    assert {"groupconv.groups.point", "groupconv.nn.train", "groupconv.interop"} <= modules
+    assert len(EXAMPLES) > 80
+
+
+@pytest.mark.parametrize("module, name", EXAMPLES, ids=[n for _, n in EXAMPLES])
+def test_the_docstring_examples_run(module, name):
+    report = io.StringIO()
+    runner = Runner(optionflags=doctest.ELLIPSIS)
+    runner.run(docstrings(module)[name], out=report.write)
+    assert runner.summarize(verbose=False).failed == 0, report.getvalue()
