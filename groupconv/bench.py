@@ -9,9 +9,11 @@ after a warm-up), first ours, groupconv's layer on each array library:
     jax            JAX arrays through groupconv under ``jax.jit`` (float32 unless x64 is on)
     dask           a Dask array in two chunks of the batch, threaded
 
-then torch's: ``torch.nn.functional.conv2d`` alone on the identical expanded bank and input.
-The ratios are time ratios, ours / torch's conv2d (below 1: ours is faster), and Dask's time
-over NumPy's. A column shows "-" where its library is not installed; JAX's times need no torch.
+then the libraries' own convolutions alone on the identical expanded bank and input:
+``torch.nn.functional.conv2d`` ("conv2d") and ``jax.lax.conv_general_dilated`` under
+``jax.jit`` ("lax"). The ratios are time ratios, ours / torch's conv2d (below 1: ours is
+faster), JAX through groupconv over lax alone, and Dask's time over NumPy's. A column shows "-"
+where its library is not installed; JAX's times need no torch.
 
 Where CuPy finds a CUDA GPU, ``gpu_table`` times CuPy against torch/cuDNN (TF32 off) on it.
 Each library's thread pool keeps spinning for a while after a call and slows the next library
@@ -89,21 +91,36 @@ def _op(lifting: bool):
     return lifting_correlation if lifting else group_correlation
 
 
-def _torch_reference(torch, group, lifting, x, w):
-    """The identical expanded bank and input for torch's conv2d, and the call."""
+def _flat(group, lifting, x, w) -> tuple[np.ndarray, np.ndarray]:
+    """The identical expanded bank (C_out S_out, C_in S_in, k, k) and input (B, C_in S_in, H, W)
+    of a plain 2D convolution."""
     bank = LatticeBank(group, Kind.LIFTING if lifting else Kind.CORRELATION).expand_groupy(w)
     c_out, s_out, c_in, s_in, k, _ = bank.shape
-    bank2d = torch.from_numpy(bank.reshape(c_out * s_out, c_in * s_in, k, k).copy())
-    x2d = torch.from_numpy(x.reshape(x.shape[0], c_in * s_in, *x.shape[-2:]).copy())
+    return (np.ascontiguousarray(x.reshape(x.shape[0], c_in * s_in, *x.shape[-2:])),
+            np.ascontiguousarray(bank.reshape(c_out * s_out, c_in * s_in, k, k)))
+
+
+def _torch_reference(torch, group, lifting, x, w):
+    """torch's conv2d on the identical expanded bank and input."""
+    x2d, bank2d = (torch.from_numpy(a) for a in _flat(group, lifting, x, w))
     return lambda: torch.nn.functional.conv2d(x2d, bank2d)
+
+
+def _lax_reference(jax, group, lifting, x, w):
+    """jax.lax.conv_general_dilated under jax.jit on the identical expanded bank and input."""
+    x2d, bank2d = (jax.numpy.asarray(a) for a in _flat(group, lifting, x, w))
+    conv = jax.jit(lambda a, b: jax.lax.conv_general_dilated(
+        a, b, (1, 1), "VALID", dimension_numbers=("NCHW", "OIHW", "NCHW")))
+    return lambda: conv(x2d, bank2d).block_until_ready()
 
 
 #: The table's columns: (row key, header) of the times in ms, then (numerator, denominator,
 #: header) of the time ratios.
 TIMES = (("numpy_ws", "numpy+ws"), ("numpy", "numpy"), ("torch_gc", "torch"), ("jax", "jax"),
-         ("dask", "dask"), ("torch", "conv2d"))
+         ("dask", "dask"), ("torch", "conv2d"), ("lax", "lax"))
 RATIOS = (("numpy_ws", "torch", "numpy+ws"), ("numpy", "torch", "numpy"),
-          ("torch_gc", "torch", "torch"), ("jax", "torch", "jax"), ("dask", "numpy", "dask/numpy"))
+          ("torch_gc", "torch", "torch"), ("jax", "torch", "jax"), ("jax", "lax", "jax/lax"),
+          ("dask", "numpy", "dask/numpy"))
 _CASE, _WIDTH = 31, 10
 
 
@@ -112,8 +129,8 @@ def _header() -> list[str]:
     def over(title: str, columns: int) -> str:
         return f"{f' {title} ':-^{columns * (_WIDTH + 1) - 1}}"
 
-    return [f"{'':<{_CASE}} {'':<8} {over('ours (groupconv), ms', 5)} {'torch, ms':>{_WIDTH}} "
-            f"{over('time ours / torch conv2d', 4)} {'ours':>{_WIDTH}}",
+    return [f"{'':<{_CASE}} {'':<8} {over('ours (groupconv), ms', 5)} {over('theirs, ms', 2)} "
+            f"{over('time ours / torch conv2d', 4)} {over('ours / theirs', 2)}",
             f"{'case':<{_CASE}} {'dtype':<8} "
             + " ".join(f"{name:>{_WIDTH}}" for _, name in TIMES) + " "
             + " ".join(f"{name:>{_WIDTH}}" for *_, name in RATIOS)]
@@ -143,6 +160,7 @@ def throughput_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
                 run = jax.jit(lambda a, b: op(a, b, group))
                 xj, wj = jax.numpy.asarray(x), jax.numpy.asarray(w)
                 row["jax"] = median_time(lambda: run(xj, wj).block_until_ready(), repeats)
+                row["lax"] = median_time(_lax_reference(jax, group, lifting, x, w), repeats)
             if da is not None:
                 lazy = da.from_array(x, chunks=(max(1, batch // 2),) + x.shape[1:])
                 row["dask"] = median_time(lambda: op(lazy, w, group).compute(), repeats)

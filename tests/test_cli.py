@@ -197,22 +197,26 @@ def test_figures_into_a_read_only_folder_leaves_nothing(tmp_path, monkeypatch, c
 
 
 def test_bench_table_names_its_columns_units_and_processor(monkeypatch):
-    """Times in ms under "ours" and "torch", ratios said to be ours / torch conv2d; the JAX
-    column without torch; the processor's model name."""
+    """Times in ms under "ours" and "theirs", ratios said to be ours / torch conv2d and JAX
+    through groupconv over lax alone; the JAX columns without torch; the processor's model
+    name."""
     pytest.importorskip("jax")
     small = (("p4 tiny", groupconv.P4, False, 2, 2, 2, 8, 3),)
     real = bench._optional
     monkeypatch.setattr(bench, "_optional", lambda m: None if m == "torch" else real(m))
     lines = []
     rows = bench.throughput_table((np.float32,), repeats=1, cases=small, out=lines.append)
-    assert "ours (groupconv), ms" in lines[0] and "torch, ms" in lines[0]
-    assert "time ours / torch conv2d" in lines[0]
+    assert "ours (groupconv), ms" in lines[0] and "theirs, ms" in lines[0]
+    assert "time ours / torch conv2d" in lines[0] and "ours / theirs" in lines[0]
     assert lines[1].split() == ["case", "dtype", "numpy+ws", "numpy", "torch", "jax", "dask",
-                                "conv2d", "numpy+ws", "numpy", "torch", "jax", "dask/numpy"]
+                                "conv2d", "lax", "numpy+ws", "numpy", "torch", "jax",
+                                "jax/lax", "dask/numpy"]
     cells = lines[2].split()[3:]
     assert rows[0]["jax"] > 0 and float(cells[3]) == pytest.approx(rows[0]["jax"] * 1e3,
                                                                    abs=0.01)
-    assert cells[2] == cells[5] == "-"             # torch's columns: not installed
+    assert float(cells[6]) == pytest.approx(rows[0]["lax"] * 1e3, abs=0.01)
+    assert float(cells[11]) == pytest.approx(rows[0]["jax"] / rows[0]["lax"], abs=0.01)
+    assert cells[2] == cells[5] == cells[7] == cells[10] == "-"   # torch's: not installed
     assert bench.cpu_model() in bench.machine() and "?" not in bench.machine()
 
 
