@@ -620,8 +620,10 @@ TARGETS: list[tuple] = [
      (integer(3, 5),), {}, 0.02),
     ("viz.p4_feature_map_animation", _animation,
      (integer(8, 10, bounded=False), integer(1, 4), integer(10, 20)), {}, 0.01),
-    ("viz.save_all", _save_all, (choice(["cayley_p4m"], [Value("cayley", True),
-                                                         Value(3, True)]),
+    # only=None is valid (every figure): the common hostile values but None
+    ("viz.save_all", _save_all, (choice(["cayley_p4m"], [Value("cayley", True), Value(3, True)]
+                                        + [Value(v, True) for v in HOSTILE_COMMON[1:]],
+                                        common=False),
                                  integer(10, 20)), {}, 0.01),
 ]
 
