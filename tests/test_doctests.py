@@ -22,6 +22,12 @@ EXAMPLES = [(m.name, name) for m in pkgutil.walk_packages(groupconv.__path__, "g
             if m.name != "groupconv.__main__" for name in sorted(docstrings(m.name))]
 
 
+def _param(module: str, name: str):
+    """The docstring as a test case; one that needs torch is marked for CI's torch run."""
+    needs_torch = 'importorskip("torch")' in docstrings(module)[name].docstring
+    return pytest.param(module, name, id=name, marks=[pytest.mark.torch] if needs_torch else [])
+
+
 class Runner(doctest.DocTestRunner):
     """A runner that lets pytest.importorskip in an example skip the docstring."""
 
@@ -37,7 +43,7 @@ def test_the_examples_are_found():
     assert len(EXAMPLES) > 80
 
 
-@pytest.mark.parametrize("module, name", EXAMPLES, ids=[n for _, n in EXAMPLES])
+@pytest.mark.parametrize("module, name", [_param(m, n) for m, n in EXAMPLES])
 def test_the_docstring_examples_run(module, name):
     report = io.StringIO()
     runner = Runner(optionflags=doctest.ELLIPSIS)

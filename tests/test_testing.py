@@ -4,7 +4,6 @@ element orders and torch modules, per-case checks with gradients, assert_layer_m
 pytest plugin installed with the package, and the docstring examples of the modules that serve
 other libraries."""
 
-import doctest
 import importlib
 import sys
 from importlib.metadata import entry_points
@@ -242,13 +241,3 @@ def test_wrong(groupconv_case):
     assert "test_wrong[p6-lifting-k3-p1]" in out and "hexaconv's order" in out
 
 
-@pytest.mark.torch
-@pytest.mark.parametrize("module", ["groupconv.interop", "groupconv.conformance",
-                                    "groupconv.testing", "groupconv.checks.user_layers",
-                                    "groupconv.checks.user_groups",
-                                    "groupconv.checks.diagnoses"])
-def test_the_docstring_examples_run(module):
-    if module == "groupconv.testing":
-        pytest.importorskip("torch")
-    failures, tried = doctest.testmod(importlib.import_module(module), verbose=False)
-    assert tried > 0 and failures == 0
