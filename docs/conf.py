@@ -20,6 +20,7 @@ the network.
 
 import importlib.util
 import os
+import pkgutil
 import pathlib
 import re
 import sys
@@ -154,7 +155,7 @@ def fix_source_back_links(app, pagename, templatename, context, doctree) -> None
         if entry.aliased:
             continue
         try:
-            obj = _resolve(path)
+            obj = pkgutil.resolve_name(path)
         except (ImportError, AttributeError):
             continue
         obj = getattr(obj, "fget", obj)
@@ -171,22 +172,6 @@ def fix_source_back_links(app, pagename, templatename, context, doctree) -> None
 
     context["body"] = re.sub(r'id="([\w.]+)">\n<a class="viewcode-back" href="[^"]*"',
                              back_link, context["body"])
-
-
-def _resolve(path: str):
-    """The object of a dotted path: the longest importable module, then attributes."""
-    import importlib
-
-    parts = path.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for part in parts[i:]:
-            obj = getattr(obj, part)
-        return obj
-    raise ImportError(path)
 
 
 def data_docstrings(app, what, name, obj, options, lines) -> None:

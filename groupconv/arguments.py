@@ -6,6 +6,7 @@ argument, says what was expected and shows what came.
     number(lr, "lr", 0, inf, ...)      a finite real number in an interval
     flag(training, "training")         True or False
     choice(name, "reduction", names)   one of a few names, with "did you mean" for typos
+    real_array(values, "values")       a NumPy array of real numbers (integer or floating)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["integer", "number", "flag", "choice", "did_you_mean"]
+__all__ = ["integer", "number", "flag", "choice", "did_you_mean", "real_array"]
 
 
 def integer(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
@@ -73,3 +74,18 @@ def choice(value: Any, name: str, choices: Sequence[str]) -> str:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}"
                          f"{did_you_mean(value, choices)}")
     return value
+
+
+def real_array(value: Any, name: str) -> np.ndarray:
+    """``value`` as a NumPy array of real numbers, as it came: an integer or floating dtype
+    (bools, complex numbers, strings and objects refused)."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+        raise TypeError(f"{name} must be an array of real numbers, got "
+                        f"{text if len(text) <= 60 else text[:57] + '...'}") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be real numbers (a floating or integer dtype), got "
+                        f"{arr.dtype}")
+    return arr

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .arguments import real_array
 from .groups import Element, ElementArray, SemidirectProduct, get_group
 from .groups.core import as_int_array
 
@@ -30,17 +31,6 @@ __all__ = ["FeatureMap", "L", "pointwise", "relative_error", "restrict", "box_of
 
 #: ((lo_1, ..., lo_d), (hi_1, ..., hi_d)): a box of translations, inclusive.
 Box = tuple[tuple[int, ...], tuple[int, ...]]
-
-
-def _check_values(values: Any, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(values)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} must be an array of real numbers") from None
-    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
-                                     or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"{what} must be real numbers (integer or float), got {arr.dtype}")
-    return arr
 
 
 def _check_map(f: Any, what: str) -> None:
@@ -88,7 +78,7 @@ class FeatureMap:
     def __init__(self, group: SemidirectProduct | str, values: Any,
                  origin: tuple[int, ...] | str = None):
         self.group = _lattice_group(group, "a FeatureMap")
-        values = _check_values(values, "feature-map values")
+        values = real_array(values, "feature-map values")
         s, d = self.group.samples, self.group.dim
         expected = self._layout()
         if values.ndim != d + (1 if s == 1 else 2):
@@ -310,11 +300,11 @@ def pointwise(nu: Callable[[np.ndarray], np.ndarray], f: FeatureMap) -> FeatureM
     _check_map(f, "pointwise: f")
     if not callable(nu):
         raise TypeError(f"pointwise: nu must be a function of an array, got {nu!r}")
-    zero = _check_values(nu(np.zeros(1, dtype=f.dtype)), "pointwise: nu(0)")
+    zero = real_array(nu(np.zeros(1, dtype=f.dtype)), "pointwise: nu(0)")
     if zero.shape != (1,) or zero[0] != 0:
         raise ValueError("a pointwise nonlinearity on a finite-support feature map must map 0 "
                          f"to 0, got nu(0) = {zero.ravel()[:1]}")
-    values = _check_values(nu(f.values), "pointwise: nu(f)")
+    values = real_array(nu(f.values), "pointwise: nu(f)")
     if values.shape != f.values.shape:
         raise ValueError(f"pointwise: nu must act entry by entry, keeping the shape "
                          f"{f.values.shape}, got {values.shape}")

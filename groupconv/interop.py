@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .arguments import did_you_mean
+from .arguments import did_you_mean, real_array
 from .fast.backend import to_numpy
 from .fast.banks import LatticeBank, bank_for
 from .groups import AffineGroup, Kind, SemidirectProduct, get_group
@@ -207,9 +207,7 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
 
 
 def _array(a: Any, what: str, ndim: int, layout: str) -> np.ndarray:
-    arr = to_numpy(a) if hasattr(a, "shape") else np.asarray(a)
-    if arr.dtype.kind not in "fiu":
-        raise TypeError(f"{what} must be real numbers, got {arr.dtype}")
+    arr = real_array(to_numpy(a) if hasattr(a, "shape") else a, what)
     if arr.ndim != ndim:
         raise ValueError(f"{what} in the layout {layout!r} must have {ndim} axes, got shape "
                          f"{arr.shape}")

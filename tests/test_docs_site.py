@@ -13,6 +13,7 @@ import importlib
 import inspect
 import os
 import pathlib
+import pkgutil
 import re
 import subprocess
 import sys
@@ -135,20 +136,6 @@ def test_docs_site_builds_without_warnings(site):
 
 
 # ------------------------------------------------------------ one path per public name
-def _resolve(path: str):
-    """The object a dotted path names: the longest importable module, then attributes."""
-    parts = path.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for part in parts[i:]:
-            obj = getattr(obj, part)
-        return obj
-    raise ImportError(path)
-
-
 def _api_modules() -> list[str]:
     """groupconv and every module an API page documents with automodule."""
     found = ["groupconv"]
@@ -165,8 +152,8 @@ def documented(pages: dict[str, Page]) -> dict[str, list[str]]:
             continue
         for path in page.objects:
             parent = path.rsplit(".", 1)[0]
-            if inspect.ismodule(_resolve(parent)):
-                by_object[id(_resolve(path))].append(path)
+            if inspect.ismodule(pkgutil.resolve_name(parent)):
+                by_object[id(pkgutil.resolve_name(path))].append(path)
     return by_object
 
 
@@ -190,7 +177,8 @@ def test_duplicates_are_seen():
                           "groupconv.literal.x"], 2: ["groupconv.groups.Z2",
                                                       "groupconv.groups.P1"]})
     assert got == [["groupconv.fast.lifting_correlation", "groupconv.lifting_correlation"]]
-    assert _resolve("groupconv.literal.lifting_correlation") is literal.lifting_correlation
+    assert pkgutil.resolve_name("groupconv.literal.lifting_correlation") is \
+        literal.lifting_correlation
 
 
 @pytest.mark.slow
@@ -235,7 +223,7 @@ def test_the_readme_names_are_in_the_index(site):
                for i in page.ids}
     missing = []
     for path in sorted(_readme_paths()):
-        obj = _resolve(path)
+        obj = pkgutil.resolve_name(path)
         anchor = f"module-{path}" if inspect.ismodule(obj) else path
         if anchor not in anchors or (not inspect.ismodule(obj) and f"#{path}" not in index):
             missing.append(path)

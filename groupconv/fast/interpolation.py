@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import flag, integer, number
+from ..arguments import flag, integer, number, real_array
 from ..caching import cached_arrays
 from ..groups import AffineGroup
 from ..groups.sampled import rotation_matrix
@@ -52,13 +52,7 @@ def _shape(shape: Any, what: str = "shape") -> tuple[int, int]:
 
 def _linear_map(matrix: Any) -> np.ndarray:
     """A real, finite, invertible 2 x 2 matrix, as float64."""
-    try:
-        a = np.asarray(matrix)
-    except (TypeError, ValueError):
-        raise TypeError(f"matrix must be a 2 x 2 array of real numbers, got {matrix!r}") from None
-    if a.dtype == np.bool_ or not (np.issubdtype(a.dtype, np.integer)
-                                   or np.issubdtype(a.dtype, np.floating)):
-        raise TypeError(f"matrix must be a 2 x 2 array of real numbers, got {a.dtype}")
+    a = real_array(matrix, "matrix")
     if a.shape != (2, 2):
         raise ValueError(f"matrix must be a 2 x 2 linear map, got shape {a.shape}")
     a = a.astype(np.float64)
@@ -90,13 +84,7 @@ def bilinear_weights(points: np.ndarray, shape: tuple[int, int]
     linearly to 0 over the step beyond the border (its support is the open square (-1, h) x
     (-1, w)); points that are not finite read nothing."""
     h, w = _shape(shape)
-    try:
-        points = np.asarray(points)
-    except (TypeError, ValueError):
-        raise TypeError("points must be an (N, 2) array of real numbers") from None
-    if points.dtype == np.bool_ or not (np.issubdtype(points.dtype, np.integer)
-                                        or np.issubdtype(points.dtype, np.floating)):
-        raise TypeError(f"points must be real numbers, got {points.dtype}")
+    points = real_array(points, "points")
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"points must have shape (N, 2), got shape {points.shape}")
     # f~ is 0 beyond one step outside the array: farther points read nothing (and stay finite)

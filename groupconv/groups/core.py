@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import real_array
+
 __all__ = ["Group", "AffineGroup", "Element", "ElementArray", "as_int_array", "MAX_COORDINATE",
            "MAX_DIM", "TRANSLATION_NAMES"]
 
@@ -139,14 +141,7 @@ class Group(abc.ABC):
         """Parameters as an array of ``param_dtype``, refusing other kinds of numbers."""
         if self.param_dtype.kind == "i":
             return as_int_array(params, what)
-        try:
-            arr = np.asarray(params)
-        except (TypeError, ValueError):
-            raise TypeError(f"{what} must be real numbers, got {_short(params)}") from None
-        if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
-                                         or np.issubdtype(arr.dtype, np.floating)):
-            raise TypeError(f"{what} must be real numbers, got {arr.dtype}")
-        return arr.astype(self.param_dtype)
+        return real_array(params, what).astype(self.param_dtype)
 
     def _check_scalar(self, key: str, value: Any) -> None:
         """Refuse a keyword parameter of the wrong kind: ints for integer parameters, else
@@ -673,13 +668,7 @@ class ElementArray:
 
 
 def _as_points(points: Any, dim: int) -> np.ndarray:
-    try:
-        arr = np.asarray(points)
-    except (TypeError, ValueError):
-        raise TypeError(f"points must be an array of numbers, got {_short(points)}") from None
-    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer)
-                                     or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"points must be integers (Z^{dim}) or floats (R^{dim}), got {arr.dtype}")
+    arr = real_array(points, f"points (integers on Z^{dim}, floats on R^{dim})")
     if arr.ndim == 0 or arr.shape[-1] != dim:
         raise ValueError(f"points must have shape (..., {dim}), got shape {arr.shape}")
     if np.issubdtype(arr.dtype, np.integer):

@@ -1017,7 +1017,7 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                 raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
                                f"SE(2)_{n}'s angles")
-    return Passed("4.1", f"right for n = 1..40, 45, 60, 90 and 360")
+    return Passed("4.1", "right for n = 1..40, 45, 60, 90 and 360")
 
 
 def _scene(rng: np.random.Generator, n_scales: int, size: int, count: int
