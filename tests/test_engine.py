@@ -29,7 +29,7 @@ def naive(x, w, p):
 STRATEGIES = {
     # force one strategy by moving the thresholds that choose between them
     "im2col": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9),
-    "rows": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_GROWTH=10**9),
+    "rows": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_WASTE_3D=10**9, _MAX_GROWTH=10**9),
     "scatter": dict(_MAX_GROWTH=0.0),
     # the transposed form tap by tap (products of one tap at a time): a cache threshold of 0
     "scatter-taps": dict(_MAX_GROWTH=0.0, _CACHE_BYTES=0),
@@ -79,6 +79,12 @@ def test_the_strategies_are_chosen_by_shape():
     assert engine._strategy(np.zeros((2, 64, 4, 4)), 8, 3, 0, 2**28) == "im2col"  # small map
     assert engine._strategy(np.zeros((2, 64, 2, 2)), 8, 4, 3, 2**28) == "scatter"  # 5x5 from 2x2
     assert engine._strategy(np.zeros((2, 64, 32)), 8, 3, 0, 2**28) == "im2col"    # d = 1
+    # 14^3 -> 12^3 computes 1.59x the outputs in "rows": below the 3D limit, above the 2D one,
+    # which the weight gradient keeps
+    x_cube = np.zeros((2, 96, 14, 14, 14))
+    assert engine._strategy(x_cube, 96, 3, 0, 2**28) == "rows"
+    assert engine._strategy(x_cube, 96, 3, 0, 2**28, forward=False) == "im2col"
+    assert engine._strategy(np.zeros((2, 96, 10, 10, 10)), 96, 3, 0, 2**28) == "im2col"  # 1.95x
 
 
 def test_bad_engine_input():
@@ -103,7 +109,7 @@ def test_the_rows_weight_gradient_counts_every_image_of_a_chunk(monkeypatch, d):
     dy = rng.standard_normal((3, o) + x.shape[2:])          # "same": the input's size
     for name, value in STRATEGIES["rows"].items():
         monkeypatch.setattr(engine, name, value)
-    assert engine._strategy(x, o, k, p, 10**9, scatter=False) == "rows"
+    assert engine._strategy(x, o, k, p, 10**9, forward=False) == "rows"
     chunks = [nb for _, nb, _, _, _ in engine._blocks(np, Workspace(), x, k, p, 0, 10**9)]
     assert chunks == [3]                                   # all three images in one chunk
     rows = weight_gradient(x, dy, k, p, max_workspace=10**9)
@@ -113,6 +119,6 @@ def test_the_rows_weight_gradient_counts_every_image_of_a_chunk(monkeypatch, d):
     assert np.allclose(rows, expected, rtol=0, atol=1e-10)
     for name, value in STRATEGIES["im2col"].items():
         monkeypatch.setattr(engine, name, value)
-    assert engine._strategy(x, o, k, p, 10**9, scatter=False) == "im2col"
+    assert engine._strategy(x, o, k, p, 10**9, forward=False) == "im2col"
     assert np.allclose(rows, weight_gradient(x, dy, k, p, max_workspace=10**9), rtol=0,
                        atol=1e-10)
