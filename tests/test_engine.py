@@ -28,7 +28,9 @@ def naive(x, w, p):
 
 STRATEGIES = {
     # force one strategy by moving the thresholds that choose between them
-    "im2col": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9),
+    "im2col": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=10**9),
+    # im2col written straight into the output, one image or a slab of one per chunk
+    "im2col-direct": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=0),
     "rows": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_WASTE_3D=10**9, _MAX_GROWTH=10**9),
     "scatter": dict(_MAX_GROWTH=0.0),
     # the transposed form tap by tap (products of one tap at a time): a cache threshold of 0
