@@ -1,6 +1,7 @@
-"""The correlation engine against a naive NumPy correlation, with each of its three strategies
-forced on the same inputs (d = 1, 2, 3, every mode, odd and even k, sides that differ, several
-chunk sizes), and its weight gradient and adjoint against the definitions."""
+"""The correlation engine against a naive NumPy correlation, with each of its strategies (and
+their variants: im2col written straight into the output, scatter tap by tap) forced on the same
+inputs (d = 1, 2, 3, every mode, odd and even k, sides that differ, several chunk sizes), and its
+weight gradient and adjoint against the definitions."""
 
 import numpy as np
 import pytest
