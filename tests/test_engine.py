@@ -82,12 +82,16 @@ def test_the_strategies_are_chosen_by_shape():
     assert engine._strategy(np.zeros((2, 64, 4, 4)), 8, 3, 0, 2**28) == "im2col"  # small map
     assert engine._strategy(np.zeros((2, 64, 2, 2)), 8, 4, 3, 2**28) == "scatter"  # 5x5 from 2x2
     assert engine._strategy(np.zeros((2, 64, 32)), 8, 3, 0, 2**28) == "im2col"    # d = 1
-    # 14^3 -> 12^3 computes 1.59x the outputs in "rows": below the 3D limit, above the 2D one,
-    # which the weight gradient keeps
+    # 14^3 -> 12^3: a padded grid of 1.59x the outputs, below the 3D limit; 2D 10x10 -> 8x8 has
+    # 1.56x, above the 2D one
     x_cube = np.zeros((2, 96, 14, 14, 14))
     assert engine._strategy(x_cube, 96, 3, 0, 2**28) == "rows"
-    assert engine._strategy(x_cube, 96, 3, 0, 2**28, forward=False) == "im2col"
+    assert engine._strategy(x_cube, 96, 3, 0, 2**28, forward=False) == "rows"
     assert engine._strategy(np.zeros((2, 96, 10, 10, 10)), 96, 3, 0, 2**28) == "im2col"  # 1.95x
+    assert engine._strategy(np.zeros((2, 96, 10, 10)), 96, 3, 0, 2**28) == "im2col"      # 1.56x
+    # its adjoint, 12^3 -> 14^3 (1.59x the positions): "rows"; 6^3 -> 8^3 (2.37x): "scatter"
+    assert engine._strategy(np.zeros((2, 96, 12, 12, 12)), 96, 3, 2, 2**28) == "rows"
+    assert engine._strategy(np.zeros((2, 96, 6, 6, 6)), 96, 3, 2, 2**28) == "scatter"
 
 
 def test_bad_engine_input():

@@ -76,10 +76,12 @@ _POOL = threading.local()
 
 _IM2COL_MAX_K = 160  # stack all k^d taps while k^d C stays below this (measured: bench_layers)
 _MAX_WASTE = 1.5     # ... or when "rows" would compute 1.5x the output positions, or more
-#: ... but 1.75x for a 3D correlation, whose im2col columns stack k^3 taps: measured on
-#: 14^3 -> 12^3, "rows" 10% to 28% faster at 1.59x (bench_3d); the weight gradient keeps 1.5
+#: ... but 1.75x in 3D, where im2col stacks k^3 taps: measured on 14^3 -> 12^3 (1.59x), "rows"
+#: 13% to 28% faster forward and 7% to 10% for the weight gradient in float32 (bench_3d shapes)
 _MAX_WASTE_3D = 1.75
-_MAX_GROWTH = 1.5    # outputs with 1.5x the input's positions, or more: the transposed form
+#: outputs with 1.6x the input's positions, or more: the transposed form (measured on adjoints
+#: of "valid": "rows" 2% to 40% faster at 1.56x and 1.59x, mixed at 1.65x, slower from 1.73x)
+_MAX_GROWTH = 1.6
 _CACHE_BYTES = 2**20  # "scatter": all taps' products in one GEMM up to this size (measured)
 _DIRECT_MIN_POSITIONS = 2048  # "im2col" written in place from images of this size (measured:
 #                               lifting on 40^2 10% slower, 48^2 even, 56^2 15% faster)
@@ -262,23 +264,23 @@ def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
             product = xp.reshape(cols, (k**d * c_in, n)) @ xp.reshape(dyc, (n, o))
             grad += xp.reshape(product.T, (o, k ** (d - 1), k * c_in))
         else:
-            # dy on the padded grid (zero where no output is), against the k last-axis taps of
-            # the flat block shifted by each leading tap: one GEMM per leading tap
-            padded = tuple(block.shape[1:-1])
-            n = math.prod(padded) * nb
-            dyc = ws.buffer(xp, "dy", padded + (nb, o), x.dtype, x)
+            # dy on the grid of the last-axis taps (zero where no output is), against those
+            # taps shifted by each leading tap: one GEMM per leading tap
+            grid = _rows_grid(block, chunk[-1])
+            n = math.prod(grid[1:])
+            dyc = ws.buffer(xp, "dy", grid[1:] + (o,), x.dtype, x)
             dyc[...] = 0
-            dyc[tuple(slice(0, m) for m in chunk) + (Ellipsis,)] = dy_chunk
+            dyc[tuple(slice(0, m) for m in chunk[:-1]) + (Ellipsis,)] = dy_chunk
             dy_rows = xp.reshape(dyc, (n, o))
-            cols = _column_taps(xp, ws, block, k)
-            for lead, off in _leading_taps(block.shape, k):
+            cols = _column_taps(xp, ws, block, k, chunk[-1])
+            for lead, off in _leading_taps(grid, k):
                 grad[:, lead, :] += (cols[:, off:] @ dy_rows[:n - off, :]).T
     _trim_pool()
     return xp.reshape(grad, (o,) + (k,) * d + (c_in,))
 
 
 def _strides(block_shape: tuple[int, ...]) -> list[int]:
-    """Flat strides of the spatial axes of a block (C, *spatial, images)."""
+    """Flat strides of the spatial axes of a block (C, *spatial, images), or of a grid."""
     strides, step = [], block_shape[-1]
     for n in reversed(block_shape[1:-1]):
         strides.append(step)
@@ -353,26 +355,26 @@ def _stack_taps(xp, ws: Workspace, block, k: int, chunk: tuple[int, ...]):
 
 
 def _rows_block(xp, ws: Workspace, block, w, chunk: tuple[int, ...]):
-    """The k taps of the last axis stacked on the flat padded block (k C, N): one GEMM with the
-    taps of the leading axes as k^(d-1) blocks of O rows, then those blocks added in place,
+    """The k taps of the last axis stacked (k C, N) on the grid of ``_rows_grid``: one GEMM with
+    the taps of the leading axes as k^(d-1) blocks of O rows, then those blocks added in place,
     each shifted by its flat offset. Returns (O, *chunk, images)."""
-    c_in, nb = block.shape[0], block.shape[-1]
-    padded = tuple(block.shape[1:-1])
+    c_in = block.shape[0]
     o, k = w.shape[0], w.shape[1]
     d = len(chunk)
-    n = math.prod(padded) * nb
-    cols = _column_taps(xp, ws, block, k)
+    grid = _rows_grid(block, chunk[-1])
+    n = math.prod(grid[1:])
+    cols = _column_taps(xp, ws, block, k, chunk[-1])
     lead = k ** (d - 1)
     w_rows = xp.reshape(xp.permute_dims(xp.reshape(w, (o, lead, k * c_in)), (1, 0, 2)),
                         (lead * o, k * c_in))
     prod = ws.buffer(xp, "products", (lead * o, n), block.dtype, block)
     _matmul_into(xp, w_rows, cols, prod)
     y = prod[:o, :]
-    for index, off in _leading_taps(block.shape, k):
+    for index, off in _leading_taps(grid, k):
         if index:
             y[:, :n - off] += prod[index * o:(index + 1) * o, off:]
-    y = xp.reshape(y, (o,) + padded + (nb,))
-    return y[(slice(None),) + tuple(slice(0, m) for m in chunk) + (slice(None),)]
+    y = xp.reshape(y, (o,) + grid[1:])
+    return y[(slice(None),) + tuple(slice(0, m) for m in chunk[:-1]) + (Ellipsis,)]
 
 
 def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
@@ -431,11 +433,11 @@ def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
 
 
 def _strategy(x, o: int, k: int, p: int, max_workspace: int, forward: bool = True) -> str:
-    """"scatter" where the output has 1.5 times the input's positions or more (the heavy
+    """"scatter" where the output has 1.6 times the input's positions or more (the heavy
     padding of an adjoint) and one image fits the workspace; "im2col" for few input channels,
-    in one dimension, or where padded slabs would make "rows" compute 1.5 times the output or
-    more (small maps; 1.75 times for a 3D correlation); "rows" otherwise (wide layers on larger
-    maps). ``forward=False``: the weight gradient, which has no "scatter" form and keeps 1.5."""
+    in one dimension, or where the padded grid has 1.5 times the output's positions or more
+    (small maps; 1.75 times in 3D); "rows" otherwise (wide layers on larger maps).
+    ``forward=False``: the weight gradient, which has no "scatter" form."""
     c_in = x.shape[1]
     spatial = tuple(x.shape[2:])
     d = len(spatial)
@@ -445,7 +447,7 @@ def _strategy(x, o: int, k: int, p: int, max_workspace: int, forward: bool = Tru
             _scatter_bytes(x, o, k, outputs) <= max_workspace:
         return "scatter"
     waste = (out[0] + k - 1) * math.prod(n + 2 * p for n in spatial[1:]) / max(outputs, 1)
-    limit = _MAX_WASTE_3D if forward and d == 3 else _MAX_WASTE
+    limit = _MAX_WASTE_3D if d == 3 else _MAX_WASTE
     return "im2col" if d == 1 or k**d * c_in <= _IM2COL_MAX_K or waste >= limit else "rows"
 
 
@@ -464,18 +466,21 @@ def _scatter_bytes(x, o: int, k: int, out_positions: int) -> int:
     return itemsize * (positions * (c_in + o) + out_positions * o)
 
 
-def _column_taps(xp, ws: Workspace, block, k: int):
-    """cols[(a_d, c), n] = flat_block[c, n + a_d * images]: the k taps of the last axis of the
-    flat padded block, (k C, N); a tap of the leading axes is then the view cols[:, offset:]."""
-    c_in, nb = block.shape[0], block.shape[-1]
-    n = math.prod(block.shape[1:])
-    flat = xp.reshape(block, (c_in, n))
-    cols = ws.buffer(xp, "cols", (k, c_in, n), block.dtype, block)
-    for b in range(k):
-        off = b * nb
-        cols[b, :, :n - off] = flat[:, off:]
-        cols[b, :, n - off:] = 0
-    return xp.reshape(cols, (k * c_in, n))
+def _rows_grid(block, m: int) -> tuple[int, ...]:
+    """(C, *padded leading axes, m, images): the grid of "rows", every padded position of the
+    leading axes and the m output positions of the last."""
+    return tuple(block.shape[:-2]) + (m, block.shape[-1])
+
+
+def _column_taps(xp, ws: Workspace, block, k: int, m: int):
+    """cols[(a_d, c), (i, j, b)] = block[c, i, j + a_d, b] for j < m: the k taps of the last
+    axis on the grid of ``_rows_grid``, (k C, N); a tap of the leading axes is then the view
+    cols[:, offset:], offset a flat shift of that grid (``_leading_taps``)."""
+    grid = _rows_grid(block, m)
+    cols = ws.buffer(xp, "cols", (k,) + grid, block.dtype, block)
+    for a in range(k):
+        cols[a, ...] = block[..., a:a + m, :]
+    return xp.reshape(cols, (k * grid[0], math.prod(grid[1:])))
 
 
 def _chunk_shape(batch: int, o1: int, k: int, rest: int, columns: int) -> tuple[int, int]:
