@@ -264,17 +264,20 @@ def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
             product = xp.reshape(cols, (k**d * c_in, n)) @ xp.reshape(dyc, (n, o))
             grad += xp.reshape(product.T, (o, k ** (d - 1), k * c_in))
         else:
-            # dy on the grid of the last-axis taps (zero where no output is), against those
-            # taps shifted by each leading tap: one GEMM per leading tap
+            # dy on the output rows of the grid of the last-axis taps (zero where no output
+            # is), against those taps shifted by each leading tap: one GEMM per leading tap
             grid = _rows_grid(block, chunk[-1])
             n = math.prod(grid[1:])
-            dyc = ws.buffer(xp, "dy", grid[1:] + (o,), x.dtype, x)
+            n_out = chunk[0] * (n // grid[1])
+            dyc = ws.buffer(xp, "dy", (chunk[0],) + grid[2:] + (o,), x.dtype, x)
             dyc[...] = 0
             dyc[tuple(slice(0, m) for m in chunk[:-1]) + (Ellipsis,)] = dy_chunk
-            dy_rows = xp.reshape(dyc, (n, o))
+            dy_rows = xp.reshape(dyc, (n_out, o))
             cols = _column_taps(xp, ws, block, k, chunk[-1])
             for lead, off in _leading_taps(grid, k):
-                grad[:, lead, :] += (cols[:, off:] @ dy_rows[:n - off, :]).T
+                # beyond the grid only positions without an output (dy = 0) would be read
+                count = min(n_out, n - off)
+                grad[:, lead, :] += (cols[:, off:off + count] @ dy_rows[:count, :]).T
     _trim_pool()
     return xp.reshape(grad, (o,) + (k,) * d + (c_in,))
 
@@ -355,26 +358,40 @@ def _stack_taps(xp, ws: Workspace, block, k: int, chunk: tuple[int, ...]):
 
 
 def _rows_block(xp, ws: Workspace, block, w, chunk: tuple[int, ...]):
-    """The k taps of the last axis stacked (k C, N) on the grid of ``_rows_grid``: one GEMM with
-    the taps of the leading axes as k^(d-1) blocks of O rows, then those blocks added in place,
-    each shifted by its flat offset. Returns (O, *chunk, images)."""
+    """The k taps of the last axis stacked (k C, N) on the grid of ``_rows_grid``, the taps of
+    the leading axes as k^(d-1) blocks of O rows: one GEMM (d = 2), or in 3D one per tap a of
+    the first axis over the columns of the output rows moved down by a (no products of rows
+    without an output; each GEMM keeps k blocks); then the blocks added in place, each shifted
+    by the flat offset of its taps not yet applied. Returns (O, *chunk, images)."""
     c_in = block.shape[0]
     o, k = w.shape[0], w.shape[1]
     d = len(chunk)
     grid = _rows_grid(block, chunk[-1])
     n = math.prod(grid[1:])
+    row = n // grid[1]                      # the flat stride of the first axis
+    n_out = chunk[0] * row                  # the columns of the output rows
     cols = _column_taps(xp, ws, block, k, chunk[-1])
     lead = k ** (d - 1)
+    per = lead // k                         # leading taps with one tap of the first axis
+    split = per > 1                         # measured: in 2D, GEMMs of O rows are slower
+    width = n_out if split else n
     w_rows = xp.reshape(xp.permute_dims(xp.reshape(w, (o, lead, k * c_in)), (1, 0, 2)),
                         (lead * o, k * c_in))
-    prod = ws.buffer(xp, "products", (lead * o, n), block.dtype, block)
-    _matmul_into(xp, w_rows, cols, prod)
+    prod = ws.buffer(xp, "products", (lead * o, width), block.dtype, block)
+    if split:
+        for a in range(k):
+            rows = slice(a * per * o, (a + 1) * per * o)
+            _matmul_into(xp, w_rows[rows, :], cols[:, a * row:a * row + n_out], prod[rows, :])
+    else:
+        _matmul_into(xp, w_rows, cols, prod)
     y = prod[:o, :]
     for index, off in _leading_taps(grid, k):
+        shift = off - (index // per) * row if split else off
         if index:
-            y[:, :n - off] += prod[index * o:(index + 1) * o, off:]
-    y = xp.reshape(y, (o,) + grid[1:])
-    return y[(slice(None),) + tuple(slice(0, m) for m in chunk[:-1]) + (Ellipsis,)]
+            y[:, :width - shift] += prod[index * o:(index + 1) * o, shift:]
+    y = xp.reshape(y[:, :n_out], (o, chunk[0]) + grid[2:])
+    return y[(slice(None), slice(None)) + tuple(slice(0, m) for m in chunk[1:-1]) +
+             (Ellipsis,)]
 
 
 def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
