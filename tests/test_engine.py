@@ -48,7 +48,7 @@ def strategy(request, monkeypatch):
 
 # the fixture only sets constant thresholds: sharing it between examples is intended
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(d=st.integers(1, 3), batch=st.integers(1, 3), c_in=st.integers(1, 4), o=st.integers(1, 3),
+@given(d=st.integers(1, 3), batch=st.integers(1, 6), c_in=st.integers(1, 4), o=st.integers(1, 3),
        k=st.integers(1, 4), extra=st.lists(st.integers(0, 3), min_size=3, max_size=3),
        mode=st.sampled_from(["valid", "same", "full", 1]), budget=st.sampled_from([1, 2000, 10**9]),
        seed=st.integers(0, 999))
