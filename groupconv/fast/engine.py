@@ -13,9 +13,10 @@ large GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
 
 - ``"im2col"``: all k^d taps stacked, one GEMM with K = k^d C (few input channels: lifting;
   small maps, where padded rows would be mostly waste; d = 1);
-- ``"rows"``: the k taps of the last axis stacked, one GEMM with K = k C and k^(d-1) O rows
-  (one block per tap of the leading axes), then k^(d-1) - 1 shifted in-place additions (wide
-  layers on larger maps);
+- ``"rows"``: the k taps of the last axis stacked at its output positions, K = k C, and
+  k^(d-1) O rows (one block per tap of the leading axes) from one GEMM in 2D, from one GEMM per
+  tap of the first axis in 3D (over the output rows only), then k^(d-1) - 1 shifted in-place
+  additions (wide layers on larger maps);
 - ``"scatter"``: when the output is much larger than the input (the heavy padding of an
   adjoint), the transposed correlation: GEMMs over the input positions only (all taps at once
   on small maps, tap by tap on larger ones), added into place, so that no product with a
@@ -75,7 +76,7 @@ POOL_LIMIT = 256 * 2**20
 _POOL = threading.local()
 
 _IM2COL_MAX_K = 160  # stack all k^d taps while k^d C stays below this (measured: bench_layers)
-_MAX_WASTE = 1.5     # ... or when "rows" would compute 1.5x the output positions, or more
+_MAX_WASTE = 1.5     # ... or when the padded block has 1.5x the output positions, or more
 #: ... but 1.75x in 3D, where im2col stacks k^3 taps: measured on 14^3 -> 12^3 (1.59x), "rows"
 #: 13% to 28% faster forward and 7% to 10% for the weight gradient in float32 (bench_3d shapes)
 _MAX_WASTE_3D = 1.75
