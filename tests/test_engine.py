@@ -32,7 +32,10 @@ STRATEGIES = {
     "im2col": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=10**9),
     # im2col written straight into the output, one image or a slab of one per chunk
     "im2col-direct": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=0),
-    "rows": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_WASTE_3D=10**9, _MAX_GROWTH=10**9),
+    "rows": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_ROWS_WASTE=10**9, _MAX_GROWTH=10**9),
+    # "rows" on slabs of k - 1 output rows (images larger than the chunks' columns)
+    "rows-slabs": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_ROWS_WASTE=10**9,
+                       _MAX_GROWTH=10**9, TARGET_COLUMNS=1, _ROWS_SLABS_PER_TAP=1),
     "scatter": dict(_MAX_GROWTH=0.0),
     # the transposed form tap by tap (products of one tap at a time): a cache threshold of 0
     "scatter-taps": dict(_MAX_GROWTH=0.0, _CACHE_BYTES=0),
@@ -82,16 +85,35 @@ def test_the_strategies_are_chosen_by_shape():
     assert engine._strategy(np.zeros((2, 64, 4, 4)), 8, 3, 0, 2**28) == "im2col"  # small map
     assert engine._strategy(np.zeros((2, 64, 2, 2)), 8, 4, 3, 2**28) == "scatter"  # 5x5 from 2x2
     assert engine._strategy(np.zeros((2, 64, 32)), 8, 3, 0, 2**28) == "im2col"    # d = 1
-    # 14^3 -> 12^3: a padded grid of 1.59x the outputs, below the 3D limit; 2D 10x10 -> 8x8 has
-    # 1.56x, above the 2D one
-    x_cube = np.zeros((2, 96, 14, 14, 14))
-    assert engine._strategy(x_cube, 96, 3, 0, 2**28) == "rows"
-    assert engine._strategy(x_cube, 96, 3, 0, 2**28, forward=False) == "rows"
-    assert engine._strategy(np.zeros((2, 96, 10, 10, 10)), 96, 3, 0, 2**28) == "im2col"  # 1.95x
-    assert engine._strategy(np.zeros((2, 96, 10, 10)), 96, 3, 0, 2**28) == "im2col"      # 1.56x
+    # 3D and weight gradients: "rows" while the first axis has fewer than 1.75x as many padded
+    # rows as output rows (14 -> 12: 1.17x; 10 -> 8: 1.25x; 5 -> 3: 1.67x; 4 -> 2: 2x)
+    for side, chosen in ((14, "rows"), (10, "rows"), (5, "rows"), (4, "im2col")):
+        x_cube = np.zeros((2, 96, side, side, side))
+        assert engine._strategy(x_cube, 96, 3, 0, 2**28) == chosen
+        assert engine._strategy(x_cube, 96, 3, 0, 2**28, forward=False) == chosen
+    # a 2D forward looks at the padded grid instead: 10x10 -> 8x8 has 1.56x the outputs
+    assert engine._strategy(np.zeros((2, 96, 10, 10)), 96, 3, 0, 2**28) == "im2col"
+    assert engine._strategy(np.zeros((2, 96, 10, 10)), 96, 3, 0, 2**28, forward=False) == "rows"
     # its adjoint, 12^3 -> 14^3 (1.59x the positions): "rows"; 6^3 -> 8^3 (2.37x): "scatter"
     assert engine._strategy(np.zeros((2, 96, 12, 12, 12)), 96, 3, 2, 2**28) == "rows"
     assert engine._strategy(np.zeros((2, 96, 6, 6, 6)), 96, 3, 2, 2**28) == "scatter"
+
+
+def test_rows_chunks_keep_enough_output_rows():
+    """Images larger than a chunk go in slabs of the first axis; "rows" forms the products of a
+    slab's k - 1 extra input rows in vain, so its slabs hold at least 5 (k - 1) output rows
+    while the workspace allows (one row at least), and other strategies take what fits."""
+    assert engine._chunk_shape(1, 100, 3, 50, 200, 10**6, min_slabs=10) == (1, 10)
+    assert engine._chunk_shape(1, 100, 3, 50, 200, 10**6) == (1, 2)        # 200 // 50 - 2
+    assert engine._chunk_shape(1, 100, 3, 50, 200, 300, min_slabs=10) == (1, 4)  # the budget
+    assert engine._chunk_shape(1, 100, 3, 50, 200, 1, min_slabs=10) == (1, 1)
+    assert engine._chunk_shape(1, 6, 3, 50, 200, 10**6, min_slabs=10) == (1, 6)   # all rows
+    assert engine._chunk_shape(9, 6, 3, 5, 200, 10**6, min_slabs=10) == (5, 6)    # images
+    x = np.zeros((1, 64, 40, 30, 30))       # 900 positions a row: 8192 // 900 - 2 = 7 rows
+    assert engine._strategy(x, 64, 3, 0, 2**28) == "rows"
+    slabs = [rows for _, _, _, rows, _ in engine._blocks(
+        np, Workspace(), x, 3, 0, 0, 2**28, min_slabs=engine._rows_min_slabs("rows", 3))]
+    assert slabs == [10, 10, 9, 9]          # 38 output rows, in nearly equal parts of <= 10
 
 
 def test_bad_engine_input():

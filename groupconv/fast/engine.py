@@ -13,10 +13,11 @@ large GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
 
 - ``"im2col"``: all k^d taps stacked, one GEMM with K = k^d C (few input channels: lifting;
   small maps, where padded rows would be mostly waste; d = 1);
-- ``"rows"``: the k taps of the last axis stacked at its output positions, K = k C, and
-  k^(d-1) O rows (one block per tap of the leading axes) from one GEMM in 2D, from one GEMM per
-  tap of the first axis in 3D (over the output rows only), then k^(d-1) - 1 shifted in-place
-  additions (wide layers on larger maps);
+- ``"rows"``: the k^(d-1) taps of the axes after the first stacked at their output positions,
+  K = k^(d-1) C, and the k taps of the first axis as k blocks of O rows of one GEMM, then k - 1
+  in-place additions of those blocks moved along the first axis (wide layers on larger maps;
+  images larger than a chunk go in slabs of at least 5 (k - 1) output rows, since each slab's
+  k - 1 extra input rows are multiplied in vain);
 - ``"scatter"``: when the output is much larger than the input (the heavy padding of an
   adjoint), the transposed correlation: GEMMs over the input positions only (all taps at once
   on small maps, tap by tap on larger ones), added into place, so that no product with a
@@ -76,13 +77,19 @@ POOL_LIMIT = 256 * 2**20
 _POOL = threading.local()
 
 _IM2COL_MAX_K = 160  # stack all k^d taps while k^d C stays below this (measured: bench_layers)
-_MAX_WASTE = 1.5     # ... or when the padded block has 1.5x the output positions, or more
-#: ... but 1.75x in 3D, where im2col stacks k^3 taps: measured on 14^3 -> 12^3 (1.59x), "rows"
-#: 13% to 28% faster forward and 7% to 10% for the weight gradient in float32 (bench_3d shapes)
-_MAX_WASTE_3D = 1.75
+_MAX_WASTE = 1.5     # ... or, in a 2D forward, when the padded grid has 1.5x the output positions
+#: ... and elsewhere (3D, weight gradients) when the first axis has 1.75x as many padded rows as
+#: output rows: measured in float32, "rows" faster down to 5 -> 3 rows (1.67x) in 3D (4% to 30%
+#: on 14^3 to 4^3, 16 to 96 channels), even to 12% slower at 2 output rows; weight gradients in
+#: 2D faster by 10% to 58% from 1.67x down (P4CNN's 40 channels, 256 channels at batch 1)
+_MAX_ROWS_WASTE = 1.75
 #: outputs with 1.6x the input's positions, or more: the transposed form (measured on adjoints
 #: of "valid": "rows" 2% to 40% faster at 1.56x and 1.59x, mixed at 1.65x, slower from 1.73x)
 _MAX_GROWTH = 1.6
+#: "rows" on images larger than a chunk: slabs of at least this many output rows per extra tap
+#: of the first axis, k - 1 of them (measured in float32 on 48^3 and 64^3 volumes of 32 and 64
+#: channels: 1.4 times as fast as slabs of one row, the forward and the weight gradient)
+_ROWS_SLABS_PER_TAP = 5
 _CACHE_BYTES = 2**20  # "scatter": all taps' products in one GEMM up to this size (measured)
 _FILL_PER_IMAGE = 4  # images copied one by one into a chunk (measured: 2 to 2.7 times as fast
 #                      for 2 and 4 images, slower for 11 and more)
@@ -195,12 +202,14 @@ def correlate(x: Any, w: Any, mode: str | int = "valid", *,
         _scatter(xp, ws, x, w, p, out, max_workspace)
         _trim_pool()
         return out
-    taps = k**d if strategy == "im2col" else k
-    rows_out = o if strategy == "im2col" else k ** (d - 1) * o
+    taps = k**d if strategy == "im2col" else k ** (d - 1)
+    rows_out = o if strategy == "im2col" else k * o
     direct = strategy == "im2col" and is_numpy_namespace(xp) and \
         _padded_positions(x, k, p) >= _DIRECT_MIN_POSITIONS
+    w_rows = _rows_weights(xp, w) if strategy == "rows" else None
     for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, taps * c_in + rows_out,
-                                            max_workspace, direct=direct):
+                                            max_workspace, direct=direct,
+                                            min_slabs=_rows_min_slabs(strategy, k)):
         if direct:       # one image, or a slab of one: (O, rows, ...) is a 2D view of out
             _im2col_block(xp, ws, block, w, (rows,) + out_shape[1:],
                           into=xp.reshape(out[b0, :, r0:r0 + rows, ...], (o, -1), copy=False))
@@ -208,7 +217,7 @@ def correlate(x: Any, w: Any, mode: str | int = "valid", *,
         if strategy == "im2col":
             y = _im2col_block(xp, ws, block, w, (rows,) + out_shape[1:])
         else:
-            y = _rows_block(xp, ws, block, w, (rows,) + out_shape[1:])
+            y = _rows_block(xp, ws, block, w_rows, k, (rows,) + out_shape[1:])
         out[b0:b0 + nb, :, r0:r0 + rows, ...] = xp.permute_dims(y, (d + 1, 0) +
                                                                 tuple(range(1, d + 1)))
     _trim_pool()
@@ -250,78 +259,56 @@ def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
     ws = _pooled(workspace)
     strategy = "rows" if _strategy(x, o, k, p, max_workspace, forward=False) == "rows" \
         else "im2col"
-    grad = xp.zeros((o, k ** (d - 1), k * c_in), dtype=x.dtype, device=device(x))
-    extra = k**d * c_in + o if strategy == "im2col" else k * c_in + o
-    for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, extra, max_workspace):
+    grad = xp.zeros((o, k, k ** (d - 1) * c_in), dtype=x.dtype, device=device(x))
+    extra = k**d * c_in + o if strategy == "im2col" else k ** (d - 1) * c_in + o
+    for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, extra, max_workspace,
+                                            min_slabs=_rows_min_slabs(strategy, k)):
         chunk = (rows,) + out_shape[1:]
         # dy with the positions first and the channels last, (N, O): the GEMMs below read it
         # as a row-major right operand, which BLAS multiplies fastest (measured: 1.35x over
         # dy (O, N) transposed)
-        dy_chunk = xp.permute_dims(dy[b0:b0 + nb, :, r0:r0 + rows, ...],
+        dyc = ws.buffer(xp, "dy", chunk + (nb, o), x.dtype, x)
+        dyc[...] = xp.permute_dims(dy[b0:b0 + nb, :, r0:r0 + rows, ...],
                                    tuple(range(2, d + 2)) + (0, 1))
+        dy_rows = xp.reshape(dyc, (-1, o))
         if strategy == "im2col":
             cols = _stack_taps(xp, ws, block, k, chunk)
-            n = math.prod(chunk) * nb
-            dyc = ws.buffer(xp, "dy", chunk + (nb, o), x.dtype, x)
-            dyc[...] = dy_chunk
-            product = xp.reshape(cols, (k**d * c_in, n)) @ xp.reshape(dyc, (n, o))
-            grad += xp.reshape(product.T, (o, k ** (d - 1), k * c_in))
+            product = xp.reshape(cols, (k**d * c_in, dy_rows.shape[0])) @ dy_rows
+            grad += xp.reshape(product.T, (o, k, k ** (d - 1) * c_in))
         else:
-            # dy on the output rows of the grid of the last-axis taps (zero where no output
-            # is), against those taps shifted by each leading tap: one GEMM per leading tap
-            grid = _rows_grid(block, chunk[-1])
-            n = math.prod(grid[1:])
-            n_out = chunk[0] * (n // grid[1])
-            dyc = ws.buffer(xp, "dy", (chunk[0],) + grid[2:] + (o,), x.dtype, x)
-            dyc[...] = 0
-            dyc[tuple(slice(0, m) for m in chunk[:-1]) + (Ellipsis,)] = dy_chunk
-            dy_rows = xp.reshape(dyc, (n_out, o))
-            cols = _column_taps(xp, ws, block, k, chunk[-1])
-            for lead, off in _leading_taps(grid, k):
-                # beyond the grid only positions without an output (dy = 0) would be read
-                count = min(n_out, n - off)
-                grad[:, lead, :] += (cols[:, off:off + count] @ dy_rows[:count, :]).T
+            # the taps of the other axes on the grid of "rows" against dy, moved down by
+            # each tap a of the first axis: one GEMM per a
+            cols = _plane_taps(xp, ws, block, k, chunk)
+            n_out = dy_rows.shape[0]
+            row = n_out // rows                 # the flat stride of the first axis
+            for a in range(k):
+                grad[:, a, :] += (cols[:, a * row:a * row + n_out] @ dy_rows).T
     _trim_pool()
     return xp.reshape(grad, (o,) + (k,) * d + (c_in,))
 
 
-def _strides(block_shape: tuple[int, ...]) -> list[int]:
-    """Flat strides of the spatial axes of a block (C, *spatial, images), or of a grid."""
-    strides, step = [], block_shape[-1]
-    for n in reversed(block_shape[1:-1]):
-        strides.append(step)
-        step *= n
-    return strides[::-1]
-
-
-def _leading_taps(block_shape: tuple[int, ...], k: int):
-    """(index, flat offset) of every tap of the leading d - 1 axes, in row-major order."""
-    strides = _strides(block_shape)[:-1]
-    for n, taps in enumerate(itertools.product(range(k), repeat=len(strides))):
-        yield n, sum(a * s for a, s in zip(taps, strides))
-
-
 def _blocks(xp, ws: Workspace, x, k: int, p: int, extra_per_column: int, max_workspace: int,
-            *, direct: bool = False):
+            *, direct: bool = False, min_slabs: int = 1):
     """Chunks of the zero-padded input, laid out (C, *spatial, images): images innermost, so
     that every tap of a chunk is one long contiguous run and a shift of the window by a tap is
     a shift of the flat block.
 
     Yields (first image, images, first output slab, slabs, block); chunks hold about
     TARGET_COLUMNS output positions (``direct``: one image or a slab of one, of about
-    DIRECT_TARGET_COLUMNS) and at most ``max_workspace`` bytes with the engine's other buffers
-    (``extra_per_column`` values per position), nearly equal in size.
+    DIRECT_TARGET_COLUMNS; slabs of at least ``min_slabs`` output rows where they fit) and at
+    most ``max_workspace`` bytes with the engine's other buffers (``extra_per_column`` values
+    per position), nearly equal in size.
     """
     batch, c_in = x.shape[0], x.shape[1]
     spatial = tuple(x.shape[2:])
-    d = len(spatial)
     o1 = output_size(spatial[0], k, p)
     rest = tuple(n + 2 * p for n in spatial[1:])
     per_column = (xp.finfo(x.dtype).bits // 8) * (c_in + extra_per_column)
     budget = max(1, int(max_workspace) // per_column)
     target = GPU_TARGET_COLUMNS if is_cupy_namespace(xp) else \
         DIRECT_TARGET_COLUMNS if direct else TARGET_COLUMNS
-    nb, slabs = _chunk_shape(1 if direct else batch, o1, k, math.prod(rest), min(budget, target))
+    nb, slabs = _chunk_shape(1 if direct else batch, o1, k, math.prod(rest), min(budget, target),
+                             budget, min_slabs)
     inner = tuple(slice(p, p + n) for n in spatial[1:])
     for b0, nbc in _even_split(batch, nb):
         for r0, rc in _even_split(o1, slabs):
@@ -370,41 +357,32 @@ def _stack_taps(xp, ws: Workspace, block, k: int, chunk: tuple[int, ...]):
     return cols
 
 
-def _rows_block(xp, ws: Workspace, block, w, chunk: tuple[int, ...]):
-    """The k taps of the last axis stacked (k C, N) on the grid of ``_rows_grid``, the taps of
-    the leading axes as k^(d-1) blocks of O rows: one GEMM (d = 2), or in 3D one per tap a of
-    the first axis over the columns of the output rows moved down by a (no products of rows
-    without an output; each GEMM keeps k blocks); then the blocks added in place, each shifted
-    by the flat offset of its taps not yet applied. Returns (O, *chunk, images)."""
-    c_in = block.shape[0]
+def _rows_weights(xp, w):
+    """w (O, k, *k^(d-1), C) as the matrix of "rows", (k O, k^(d-1) C): a block of O rows
+    for each tap of the first axis."""
     o, k = w.shape[0], w.shape[1]
-    d = len(chunk)
-    grid = _rows_grid(block, chunk[-1])
+    rest = math.prod(w.shape[2:])
+    return xp.reshape(xp.permute_dims(xp.reshape(w, (o, k, rest)), (1, 0, 2)), (k * o, rest))
+
+
+def _rows_block(xp, ws: Workspace, block, w_rows, k: int, chunk: tuple[int, ...]):
+    """The k^(d-1) taps of the axes after the first stacked (k^(d-1) C, N) on the grid of
+    ``_rows_grid`` and multiplied by ``w_rows`` (``_rows_weights``): one GEMM, whose block a
+    of O rows (tap a of the first axis) is added to the first moved back by a rows. Returns
+    (O, *chunk, images)."""
+    nb = block.shape[-1]
+    o = w_rows.shape[0] // k
+    grid = _rows_grid(block, chunk)
     n = math.prod(grid[1:])
     row = n // grid[1]                      # the flat stride of the first axis
+    cols = _plane_taps(xp, ws, block, k, chunk)
+    prod = ws.buffer(xp, "products", (k * o, n), block.dtype, block)
+    _matmul_into(xp, w_rows, cols, prod)
     n_out = chunk[0] * row                  # the columns of the output rows
-    cols = _column_taps(xp, ws, block, k, chunk[-1])
-    lead = k ** (d - 1)
-    per = lead // k                         # leading taps with one tap of the first axis
-    split = per > 1                         # measured: in 2D, GEMMs of O rows are slower
-    width = n_out if split else n
-    w_rows = xp.reshape(xp.permute_dims(xp.reshape(w, (o, lead, k * c_in)), (1, 0, 2)),
-                        (lead * o, k * c_in))
-    prod = ws.buffer(xp, "products", (lead * o, width), block.dtype, block)
-    if split:
-        for a in range(k):
-            rows = slice(a * per * o, (a + 1) * per * o)
-            _matmul_into(xp, w_rows[rows, :], cols[:, a * row:a * row + n_out], prod[rows, :])
-    else:
-        _matmul_into(xp, w_rows, cols, prod)
-    y = prod[:o, :]
-    for index, off in _leading_taps(grid, k):
-        shift = off - (index // per) * row if split else off
-        if index:
-            y[:, :width - shift] += prod[index * o:(index + 1) * o, shift:]
-    y = xp.reshape(y[:, :n_out], (o, chunk[0]) + grid[2:])
-    return y[(slice(None), slice(None)) + tuple(slice(0, m) for m in chunk[1:-1]) +
-             (Ellipsis,)]
+    y = prod[:o, :n_out]
+    for a in range(1, k):
+        y += prod[a * o:(a + 1) * o, a * row:a * row + n_out]
+    return xp.reshape(y, (o,) + chunk + (nb,))
 
 
 def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
@@ -465,8 +443,9 @@ def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
 def _strategy(x, o: int, k: int, p: int, max_workspace: int, forward: bool = True) -> str:
     """"scatter" where the output has 1.6 times the input's positions or more (the heavy
     padding of an adjoint) and one image fits the workspace; "im2col" for few input channels,
-    in one dimension, or where the padded grid has 1.5 times the output's positions or more
-    (small maps; 1.75 times in 3D); "rows" otherwise (wide layers on larger maps).
+    in one dimension, for a 2D forward where the padded grid has 1.5 times the output's
+    positions or more (small maps), and elsewhere where the first axis has 1.75 times as many
+    padded rows as output rows (the products "rows" forms in vain); "rows" otherwise.
     ``forward=False``: the weight gradient, which has no "scatter" form."""
     c_in = x.shape[1]
     spatial = tuple(x.shape[2:])
@@ -476,9 +455,18 @@ def _strategy(x, o: int, k: int, p: int, max_workspace: int, forward: bool = Tru
     if forward and outputs >= _MAX_GROWTH * positions and \
             _scatter_bytes(x, o, k, outputs) <= max_workspace:
         return "scatter"
-    waste = (out[0] + k - 1) * math.prod(n + 2 * p for n in spatial[1:]) / max(outputs, 1)
-    limit = _MAX_WASTE_3D if d == 3 else _MAX_WASTE
-    return "im2col" if d == 1 or k**d * c_in <= _IM2COL_MAX_K or waste >= limit else "rows"
+    if d == 1 or k**d * c_in <= _IM2COL_MAX_K:
+        return "im2col"
+    if d == 2 and forward:
+        grid = (out[0] + k - 1) * (spatial[1] + 2 * p) / max(outputs, 1)
+        return "im2col" if grid >= _MAX_WASTE else "rows"
+    return "im2col" if (out[0] + k - 1) / out[0] >= _MAX_ROWS_WASTE else "rows"
+
+
+def _rows_min_slabs(strategy: str, k: int) -> int:
+    """The fewest output slabs of a chunk along the first axis: "rows" forms the products of
+    its k - 1 extra input slabs too, a waste of (slabs + k - 1) / slabs."""
+    return _ROWS_SLABS_PER_TAP * (k - 1) if strategy == "rows" else 1
 
 
 def _padded_positions(x, k: int, p: int) -> int:
@@ -496,30 +484,36 @@ def _scatter_bytes(x, o: int, k: int, out_positions: int) -> int:
     return itemsize * (positions * (c_in + o) + out_positions * o)
 
 
-def _rows_grid(block, m: int) -> tuple[int, ...]:
-    """(C, *padded leading axes, m, images): the grid of "rows", every padded position of the
-    leading axes and the m output positions of the last."""
-    return tuple(block.shape[:-2]) + (m, block.shape[-1])
+def _rows_grid(block, chunk: tuple[int, ...]) -> tuple[int, ...]:
+    """(C, padded first axis, *output positions of the other axes, images): the grid of
+    "rows"."""
+    return (block.shape[0], block.shape[1]) + tuple(chunk[1:]) + (block.shape[-1],)
 
 
-def _column_taps(xp, ws: Workspace, block, k: int, m: int):
-    """cols[(a_d, c), (i, j, b)] = block[c, i, j + a_d, b] for j < m: the k taps of the last
-    axis on the grid of ``_rows_grid``, (k C, N); a tap of the leading axes is then the view
-    cols[:, offset:], offset a flat shift of that grid (``_leading_taps``)."""
-    grid = _rows_grid(block, m)
-    cols = ws.buffer(xp, "cols", (k,) + grid, block.dtype, block)
-    for a in range(k):
-        cols[a, ...] = block[..., a:a + m, :]
-    return xp.reshape(cols, (k * grid[0], math.prod(grid[1:])))
+def _plane_taps(xp, ws: Workspace, block, k: int, chunk: tuple[int, ...]):
+    """cols[(a_2, ..., a_d, c), (i, j, b)] = block[c, i, j + (a_2, ..., a_d), b] for the output
+    positions j of the axes after the first: their k^(d-1) taps on the grid of ``_rows_grid``,
+    (k^(d-1) C, N); a tap a of the first axis is then the view cols[:, a * row:], row the flat
+    stride of that axis."""
+    d = len(chunk)
+    grid = _rows_grid(block, chunk)
+    cols = ws.buffer(xp, "cols", (k,) * (d - 1) + grid, block.dtype, block)
+    for taps in itertools.product(range(k), repeat=d - 1):
+        window = tuple(slice(a, a + m) for a, m in zip(taps, chunk[1:]))
+        cols[taps + (Ellipsis,)] = block[(slice(None), slice(None)) + window + (slice(None),)]
+    return xp.reshape(cols, (k ** (d - 1) * grid[0], math.prod(grid[1:])))
 
 
-def _chunk_shape(batch: int, o1: int, k: int, rest: int, columns: int) -> tuple[int, int]:
+def _chunk_shape(batch: int, o1: int, k: int, rest: int, columns: int, budget: int,
+                 min_slabs: int = 1) -> tuple[int, int]:
     """(images, output slabs) per chunk of about ``columns`` flat positions: whole images while
-    one fits, else slabs of the first axis (at least one output slab, i.e. k input slabs)."""
+    one fits, else slabs of the first axis: at least ``min_slabs`` output slabs (k - 1 more
+    input slabs) while the ``budget`` of columns allows, and always at least one."""
     per_image = (o1 + k - 1) * rest
     if per_image <= columns:
         return min(batch, columns // per_image), o1
-    return 1, max(1, min(o1, columns // rest - (k - 1)))
+    slabs = min(max(min_slabs, columns // rest - (k - 1)), budget // rest - (k - 1))
+    return 1, max(1, min(o1, slabs))
 
 
 def _even_split(total: int, most: int):
