@@ -87,8 +87,9 @@ _MAX_ROWS_WASTE = 1.75
 #: of "valid": "rows" 2% to 40% faster at 1.56x and 1.59x, mixed at 1.65x, slower from 1.73x)
 _MAX_GROWTH = 1.6
 #: "rows" on images larger than a chunk: slabs of at least this many output rows per extra tap
-#: of the first axis, k - 1 of them (measured in float32 on 48^3 and 64^3 volumes of 32 and 64
-#: channels: 1.4 times as fast as slabs of one row, the forward and the weight gradient)
+#: of the first axis, k - 1 of them (measured in float32 on 32^3, 48^3 and 64^3 volumes of 32
+#: and 64 channels: 1.05 to 2.1 times as fast as the 1 to 5 rows the column target alone
+#: gives, the forward and the weight gradient)
 _ROWS_SLABS_PER_TAP = 5
 _CACHE_BYTES = 2**20  # "scatter": all taps' products in one GEMM up to this size (measured)
 _FILL_PER_IMAGE = 4  # images copied one by one into a chunk (measured: 2 to 2.7 times as fast
