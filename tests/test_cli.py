@@ -129,15 +129,21 @@ def _listing(folder: pathlib.Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-def test_figures_into_a_path_under_a_file_is_one_line_and_leaves_nothing(tmp_path, capsys):
+def _under_a_file(tmp_path: pathlib.Path, capsys, args: list[str]) -> str:
+    """Runs ``groupconv *args --out <a path under a file>``: exit 2, one line on stderr (which
+    is returned), nothing left behind."""
     (tmp_path / "afile").write_text("not a folder")
     before = _listing(tmp_path)
-    assert cli.main(["figures", "--only", "cayley_p4m", "--out",
-                     str(tmp_path / "afile" / "sub")]) == 2
+    assert cli.main([*args, "--out", str(tmp_path / "afile" / "sub")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("groupconv figures: ") and err.count("\n") == 1
-    assert "Traceback" not in err
+    assert err.count("\n") == 1 and "Traceback" not in err
     assert _listing(tmp_path) == before
+    return err
+
+
+def test_figures_into_a_path_under_a_file_is_one_line_and_leaves_nothing(tmp_path, capsys):
+    err = _under_a_file(tmp_path, capsys, ["figures", "--only", "cayley_p4m"])
+    assert err.startswith("groupconv figures: ")
 
 
 def test_a_failed_conformance_run_leaves_nothing(tmp_path, monkeypatch, capsys):
@@ -145,13 +151,9 @@ def test_a_failed_conformance_run_leaves_nothing(tmp_path, monkeypatch, capsys):
     refusal halfway) removes the folder it made."""
     from groupconv import conformance
 
-    (tmp_path / "afile").write_text("not a folder")
+    err = _under_a_file(tmp_path, capsys, ["conformance", "--groups", "p4"])
+    assert err.startswith("groupconv conformance: cannot write into")
     before = _listing(tmp_path)
-    assert cli.main(["conformance", "--groups", "p4", "--out",
-                     str(tmp_path / "afile" / "sub")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("groupconv conformance: cannot write into") and err.count("\n") == 1
-    assert _listing(tmp_path) == before
     real = conformance.write
 
     def half_then_refuse(out, **kwargs):
