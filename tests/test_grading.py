@@ -118,9 +118,15 @@ RIGHT = {
             (lambda x, w: my_lifting(x.astype(np.float32), w.astype(np.float32)),),
             # turning the input the other way and the result back is the same correlation
             (lambda x, w: np.stack([turn(corr2d(turn(x, -r)[:, None], w[None]).sum(2), r)
-                                    for r in range(4)], axis=2),)],
+                                    for r in range(4)], axis=2),),
+            (lambda x, w: my_lifting(x, w).tolist(),)],                   # nested lists
     "2.2": [(my_group_correlation,),
-            (lambda x, w: my_group_correlation(x.astype(np.float32), w.astype(np.float32)),)],
+            (lambda x, w: my_group_correlation(x.astype(np.float32), w.astype(np.float32)),),
+            # a number read off the library's group is not the library computing the answer
+            (lambda x, w: np.stack([sum(corr2d(x[:, None, :, s],
+                                               turn(w[None, :, :, (s - r) % P4.samples], r)
+                                               ).sum(2) for s in range(P4.samples))
+                                    for r in range(P4.samples)], 2),)],
     "2.3": [(lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]),),
             (lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4,
                                           *w.shape[-2:]).astype(np.float32),)],
@@ -202,6 +208,40 @@ def _hw_view(x, w):
     return y.reshape(*y.shape[:3], h - 2, width - 2)
 
 
+def _kept_by_shape(fn):
+    """fn with its results kept between calls, keyed on the arguments' shapes: right once."""
+    kept = {}
+
+    def answer(*args):
+        key = tuple(np.shape(a) for a in args)
+        if key not in kept:
+            kept[key] = fn(*args)
+        return kept[key]
+    return answer
+
+
+def _kernels_kept_by_shape():
+    """A lifting correlation that turns the kernels of its first call only (per shape)."""
+    kept = {}
+
+    def answer(x, w):
+        turned = kept.setdefault(w.shape, [turn(w, r) for r in range(4)])
+        return np.stack([corr2d(x[:, None], t[None]).sum(2) for t in turned], axis=2)
+    return answer
+
+
+def _relu_in_place(fn):
+    """fn after a ReLU written into its input."""
+    return lambda x, w: fn(np.maximum(x, 0, out=x), w)
+
+
+def _turns_w_in_place(x, w):
+    """The right values, but w left turned by a quarter turn."""
+    y = my_lifting(x, w)
+    w[...] = turn(w, 1)
+    return y
+
+
 def _folded(bank):
     return bank.reshape(bank.shape[0] * 4, bank.shape[2] * 4, *bank.shape[-2:])
 
@@ -258,6 +298,12 @@ WRONG = [
      (lambda a, b: tuple(np.array(p4_product(a, b)) + 1e-7), p4_inverse), "exact integers"),
     ("1.2", "a pair instead of a triple", (lambda a, b: p4_product(a, b)[:2], p4_inverse),
      r"tuple \(r, u, v\) of three integers"),
+    ("1.2", "inverse 4 - r (unreduced at r = 0)",
+     (p4_product, lambda a: (4 - a[0],) + p4_inverse(a)[1:]), r"p4_inverse\(\(0, .*not reduced"),
+    ("1.2", "a product that raises on one input",
+     (lambda a, b: 1 / 0 if (a[0], b[0]) == (3, 2) else p4_product(a, b), p4_inverse),
+     r"p4_product\(\(-?\d+, -?\d+, -?\d+\), \(-?\d+, -?\d+, -?\d+\)\) raised "
+     r"ZeroDivisionError"),
     ("1.2", "the library's elements",
      (lambda a, b: (P4.element(r=a[0], u=a[1], v=a[2]) * P4.element(r=b[0], u=b[1], v=b[2])
                     ).params, p4_inverse), "calls groupconv"),
@@ -319,6 +365,12 @@ WRONG = [
     ("2.1", "no rotation axis", (lambda x, w: my_lifting(x, w)[:, :, 0],), "no rotation axis"),
     ("2.1", "the library's", (lambda x, w: groupconv.lifting_correlation(x, w, "p4"),),
      "calls groupconv"),
+    ("2.1", "a ReLU written into x", (_relu_in_place(my_lifting),), "changed its input x"),
+    ("2.1", "right values, w turned in place", (_turns_w_in_place,), "changed its input w"),
+    ("2.1", "results kept by shape", (_kept_by_shape(my_lifting),),
+     "returns the first input's result again"),
+    ("2.1", "turned kernels kept by shape", (_kernels_kept_by_shape(),),
+     "keep results or kernels"),
     ("2.1", "wrong batch handling", (lambda x, w: my_lifting(x[:1], w),), "batch axis"),
     ("2.1", "3x3 kernels assumed",
      (lambda x, w: np.stack([sum(x[:, None, :, a:a + x.shape[-2] - 2, b:b + x.shape[-1] - 2]
@@ -362,6 +414,10 @@ WRONG = [
                                                           w.astype(np.float16)),), "float16"),
     ("2.2", "the library's", (lambda x, w: groupconv.group_correlation(x, w, "p4"),),
      "calls groupconv"),
+    ("2.2", "convolution (flipped kernels)",
+     (lambda x, w: my_group_correlation(x, np.flip(w, (-2, -1))),), "flipped"),
+    ("2.2", "a ReLU written into x", (_relu_in_place(my_group_correlation),),
+     "changed its input x"),
     # 2.3 folding into channels
     ("2.3", "not folded", (p4_bank,), "fold it"),
     ("2.3", "r and s swapped", (lambda w: p4_bank(w).transpose(0, 3, 2, 1, 4, 5).reshape(
@@ -385,6 +441,11 @@ WRONG = [
                               else np.zeros((8, 4, 2, 2)),), "assume a kernel size"),
     ("2.3", "the library's", (lambda w: groupconv.filter_bank(w, "p4").reshape(
         w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "calls groupconv"),
+    ("2.3", "flipped kernels", (lambda w: _folded(p4_bank(np.flip(w, (-2, -1)))),), "flipped"),
+    ("2.3", "w normalised in place",
+     (lambda w: _folded(p4_bank(np.divide(w, np.abs(w).max(), out=w))),), "changed its input w"),
+    ("2.3", "banks kept by shape", (_kept_by_shape(lambda w: _folded(p4_bank(w))),),
+     "returns the first bank again"),
     # 3.1 a p4 network
     ("3.1", "no p4 layer at all",
      (_net(nn.GlobalPool("mean", space=groupconv.Space.on_plane(groupconv.Z2)),
@@ -409,6 +470,12 @@ WRONG = [
     ("3.1", "five classes", (_net(_lift(), nn.ReLU(), _group(), nn.ReLU(),
                                   nn.SubgroupPool("max"), nn.GlobalPool("mean"),
                                   nn.Linear(6, 5)),), "10 classes"),
+    ("3.1", "the second nonlinearity after the pooling",
+     (_net(_lift(), nn.ReLU(), _group(), nn.SubgroupPool("mean"), nn.GlobalPool("mean"),
+           nn.ReLU(), nn.Linear(6, 10)),), "before the pooling"),
+    ("3.1", "a strided pooling", (_net(_lift(), nn.ReLU(), nn.SpatialPool(2), _group(),
+                                       nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+                                       nn.Linear(6, 10)),), "moves by one pixel"),
     ("3.1", "a list, not a Sequential", (lambda: [_lift(), nn.ReLU()],), "nn.Sequential"),
     ("3.1", "forgot to return", (lambda: None,), "NoneType"),
     ("3.1", "other widths", (_net(_lift(c_out=8), nn.ReLU(), _group(c_in=8, c_out=8),
@@ -440,6 +507,14 @@ WRONG = [
     ("4.1", "radians", (lambda n: [np.deg2rad(a) for a in exact_angles(n)],),
      "does not map"),
     ("4.1", "an angle twice", (lambda n: exact_angles(n) + [0],), "twice"),
+    ("4.1", "angles from floating-point degrees",
+     (lambda n: [float(np.degrees(2 * np.pi * k / n)) for k in range(n)
+                 if abs(np.degrees(2 * np.pi * k / n) / 90 - round(np.degrees(2 * np.pi * k / n)
+                                                                   / 90)) < 1e-9],),
+     "not exactly 180: floating-point"),
+    ("4.1", "strings", (lambda n: [str(a) for a in exact_angles(n)],), "numbers"),
+    ("4.1", "a mask of the quarter turns",
+     (lambda n: [a * n % 360 == 0 for a in (0, 90, 180, 270)],), "numbers"),
     ("4.1", "float modulo (360 / 14 is not exact)",
      (lambda n: [a for a in (0, 90, 180, 270) if a % (360 / n) == 0],), "misses 180"),
     # 4.2 the best scales
@@ -461,7 +536,7 @@ WRONG = [
 
 #: Patterns no message may contain: pieces of the solutions.
 GIVEAWAYS = [r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - r\b", r"\[\[0, -1\], \[1, 0\]\]",
-             r"R\^-r t", r"-R\^-r"]
+             r"R\^-r t", r"-R\^-r", r"-h\^-1 t", r"h1 t2", r"\bis meant\b"]
 
 
 @pytest.mark.parametrize("exercise, name, answer, pattern", WRONG,

@@ -54,7 +54,8 @@ TOLERANCE = TOLERANCES["float32"]
 #: relayed to the student.
 SOLUTION_FRAGMENTS = (r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - r\b",
                       r"\[\[0, -1\], \[1, 0\]\]", r"R\^-r t", r"-R\^-r",
-                      r"h_s\^-1 h_t", r"s\^-1 t\b")     # the right index in check_layer's terms
+                      r"h_s\^-1 h_t", r"s\^-1 t\b",      # the right index in check_layer's terms
+                      r"-h\^-1 t", r"h1 t2", r"\bis meant\b")   # check_group_law's formulas
 
 _PACKAGE = pathlib.Path(__file__).resolve().parents[1]
 _LABS = pathlib.Path(__file__).resolve().parent
@@ -79,16 +80,32 @@ class Passed:
 @contextlib.contextmanager
 def _watching() -> Iterator[list[str]]:
     """Record the first groupconv function (outside this package) that runs inside the block.
-    Uses the profiler hook of this thread and restores the one that was there."""
+    Reading a property that gives a plain number or string (``P4.samples``) is not counted:
+    it computes nothing for the student. Uses the profiler hook of this thread and restores
+    the one that was there."""
     seen: list[str] = []
+    reading: list[types.FrameType] = []     # the property being read, while it runs
     package, labs = str(_PACKAGE), str(_LABS)
 
+    def where(frame: types.FrameType) -> str:
+        return f"{frame.f_globals.get('__name__', 'groupconv')}.{frame.f_code.co_name}"
+
     def profile(frame: types.FrameType, event: str, arg: Any) -> None:
-        if event == "call" and not seen:
-            name = frame.f_code.co_filename
-            if name.startswith(package) and not name.startswith(labs):
-                module = frame.f_globals.get("__name__", "groupconv")
-                seen.append(f"{module}.{frame.f_code.co_name}")
+        if seen or event not in ("call", "return"):
+            return
+        if reading:         # inside a property's getter: wait for it to return
+            if event == "return" and frame is reading[0]:
+                reading.clear()
+                if isinstance(arg, bool) or not isinstance(arg, (int, float, str, np.integer,
+                                                                 np.floating)):
+                    seen.append(where(frame))
+            return
+        name = frame.f_code.co_filename
+        if event == "call" and name.startswith(package) and not name.startswith(labs):
+            if _is_property(frame):
+                reading.append(frame)
+            else:
+                seen.append(where(frame))
 
     previous = sys.getprofile()
     sys.setprofile(profile)
@@ -96,6 +113,17 @@ def _watching() -> Iterator[list[str]]:
         yield seen
     finally:
         sys.setprofile(previous)
+
+
+def _is_property(frame: types.FrameType) -> bool:
+    """Whether the frame runs the getter of a property of its first argument's class."""
+    code = frame.f_code
+    if code.co_argcount != 1:
+        return False
+    owner = type(frame.f_locals.get(code.co_varnames[0]))
+    attribute = next((vars(c)[code.co_name] for c in owner.__mro__ if code.co_name in vars(c)),
+                     None)
+    return isinstance(attribute, property) and getattr(attribute.fget, "__code__", None) is code
 
 
 @dataclass(frozen=True)
@@ -107,9 +135,12 @@ class _Exercise:
     def wrong(self, what: str) -> WrongAnswer:
         return WrongAnswer(f"Exercise {self.number} ({self.name}): {what}")
 
-    def call(self, fn: Callable, *args: Any, shown: str) -> Any:
+    def call(self, fn: Callable, *args: Any, shown: str, names: tuple[str, ...] = ()) -> Any:
         """fn(*args); an exception inside becomes a WrongAnswer that says which call raised
-        (NotImplementedError, the unsolved exercise's hint, passes through unchanged)."""
+        (NotImplementedError, the unsolved exercise's hint, passes through unchanged), and so
+        does an argument changed in place (``names``: the arguments' names, for the message):
+        the grader's own reference reads the same arrays after the call."""
+        kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
         with _watching() as seen:
             try:
                 out = fn(*args)
@@ -121,12 +152,18 @@ class _Exercise:
             raise self.wrong(f"your code calls groupconv ({seen[0]}): this exercise asks you "
                              f"to write it yourself, with NumPy, so that the grader checks your "
                              f"code and not the library's")
+        for i, (arg, before) in enumerate(zip(args, kept)):
+            if before is not None and not np.array_equal(arg, before, equal_nan=True):
+                name = names[i] if i < len(names) else f"argument {i + 1}"
+                raise self.wrong(f"{shown} changed its input {name} in place (an operation "
+                                 f"with out=, +=, or an assignment into it): a layer must leave "
+                                 f"its inputs as they were; work on a copy or on new arrays")
         return out
 
-    def guarded(self, fn: Callable, shown: str) -> Callable:
+    def guarded(self, fn: Callable, shown: str, names: tuple[str, ...] = ()) -> Callable:
         """fn, called through ``call`` (for the checkers that call it themselves)."""
         def run(*args: Any) -> Any:
-            return self.call(fn, *args, shown=shown)
+            return self.call(fn, *args, shown=shown, names=names)
         return run
 
 
@@ -342,8 +379,13 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
     rng = np.random.default_rng(12)
     pairs = [((ra, *rng.integers(-9, 10, 2).tolist()), (rb, *rng.integers(-9, 10, 2).tolist()))
              for ra in range(4) for rb in range(4) for _ in range(3)]
-    product = ex.guarded(p4_product, "p4_product")
-    inverse = inv.guarded(p4_inverse, "p4_inverse")
+
+    def product(a: tuple, b: tuple) -> Any:
+        return ex.call(p4_product, a, b, shown=f"p4_product({a}, {b})")
+
+    def inverse(a: tuple) -> Any:
+        return inv.call(p4_inverse, a, shown=f"p4_inverse({a})")
+
     got_products = [_tuple(product(a, b), ex, f"p4_product({a}, {b})") for a, b in pairs]
     elements = sorted({a for a, _ in pairs})
     got_inverses = [_tuple(inverse(a), inv, f"p4_inverse({a})") for a in elements]
@@ -356,6 +398,14 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
         return Passed("1.2", f"{report.products} products and {report.inverses} inverses agree "
                              f"with groupconv's p4 (check_group_law)")
     lines = ["Exercise 1.2: your group law disagrees with p4's."]
+    unreduced = [(f"p4_product({a}, {b})", g) for (a, b), g in zip(pairs, got_products)
+                 if not 0 <= g[0] < 4] + [(f"p4_inverse({a})", g) for a, g in
+                                          zip(elements, got_inverses) if not 0 <= g[0] < 4]
+    if unreduced:
+        call, g = unreduced[0]
+        raise WrongAnswer(f"{lines[0]}\n- {call} = {g}: the rotation part is not reduced: "
+                          f"p4's rotation parameter r is 0, 1, 2 or 3 (quarter turns modulo 4); "
+                          f"{len(unreduced)} of the results tried are outside that range.")
     if wrong_products:
         a, b, g = wrong_products[0]
         lines.append(f"- p4_product is wrong for {len(wrong_products)} of {len(pairs)} pairs "
@@ -377,7 +427,8 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
             if all(g == _inverse_variant(a, **variant) for a, g in zip(elements, got_inverses)):
                 lines.append(f"  It agrees with a known mistake: {why}.")
                 break
-    lines.append("check_group_law says: " + "\n  ".join(repr(report).splitlines()[:4]))
+    said = [line for line in repr(report).splitlines()[:4] if not _gives_away(line)]
+    lines.append("check_group_law says: " + "\n  ".join(said))
     raise WrongAnswer("\n".join(lines))
 
 
@@ -595,6 +646,10 @@ _LIFTING_MISTAKES: list[tuple[str, Callable]] = [
      lambda x, w: np.roll(lifting_correlation(x, w, P4), 1, axis=2)),
 ]
 
+_FLIPPED = ("the kernels are flipped (turned by half a turn in the plane): that is a "
+            "convolution in the plane, where the group correlation correlates (no flip; "
+            "(L_g psi)(h) = psi(g^-1 h) only turns the kernel, and moves its rotation axis)")
+
 _GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int], int]]] = [
     ("the kernel's rotation axis is indexed with r - s where the formula gives the opposite "
      "sign: work out the rotation part of g^-1 h for g = (r, t) and h = (s, y)",
@@ -635,14 +690,19 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
              f"(batch, input channel{', rotation' if on_group else ''}, row, column) and w of "
              f"shape {w.shape} (output channel, input channel{', rotation' if on_group else ''}"
              f", row, column)")
+    def answer(x: np.ndarray, w: np.ndarray, shown: str = f"{name}(x, w)") -> np.ndarray:
+        """The student's result as a float64 array, or a WrongAnswer."""
+        return _array(ex.call(fn, x, w, shown=shown, names=("x", "w")), ex, f"{name}(x, w)",
+                      precise=True)
+
     try:
-        got = _array(ex.call(fn, x, w, shown=shown), ex, f"{name}(x, w)", precise=True)
+        got = answer(x, w, shown)
     except WrongAnswer as failure:
         if not isinstance(failure.__cause__, Exception) or isinstance(failure.__cause__,
                                                                       WrongAnswer):
             raise
         try:   # does it work on a square input? then the rows and columns are the trouble
-            fn(x[..., :h], w)
+            fn(x[..., :h].copy(), w.copy())
         except Exception:
             raise failure from failure.__cause__
         raise ex.wrong(f"works on square images but raised {type(failure.__cause__).__name__} "
@@ -656,10 +716,17 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
     if got.shape != reference.shape:
         sizes = {"same": (h, w_), "full": (h + k - 1, w_ + k - 1)}
         raise ex.wrong(_shape_diagnosis(got.shape, expected, c_in, sizes))
+    if _close(got, reference):   # right once: and for new values of the same shapes?
+        x2, w2 = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
+        got2 = answer(x2, w2)
+        if not _close(got2, op(x2, w2, P4)):
+            stale = " (it returns the first input's result again)" if _close(got2, got) else ""
+            raise ex.wrong(f"right for the first input, but not for new random x and w of the "
+                           f"same shapes{stale}: does your code keep results or kernels from "
+                           f"one call to the next?")
     try:   # check_layer compares on a h x (h + 1) input and a h x h one
-        report = check_layer(ex.guarded(fn, f"{name}(x, w)"), P4, kind, channels=(c_in, c_out),
-                             k=k, size=h, seed=int(number.replace(".", "")),
-                             tolerance=TOLERANCE)
+        report = check_layer(answer, P4, kind, channels=(c_in, c_out), k=k, size=h,
+                             seed=int(number.replace(".", "")), tolerance=TOLERANCE)
     except WrongAnswer:
         raise
     except (ValueError, TypeError) as error:  # a result check_layer cannot compare
@@ -669,9 +736,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
     if report.passed and _close(got, reference):
         x4 = rng.standard_normal((3, 2) + s_axis + (8, 8))     # other sizes: 4 x 4 kernels,
         w4 = rng.standard_normal((1, 2) + s_axis + (4, 4))     # one output channel
-        got4 = _array(ex.call(fn, x4, w4, shown=f"{name}(x, w) with x of shape {x4.shape} and "
-                                               f"w of shape {w4.shape}"), ex, f"{name}(x, w)",
-                      precise=True)
+        got4 = answer(x4, w4, f"{name}(x, w) with x of shape {x4.shape} and w of shape "
+                              f"{w4.shape}")
         if not _close(got4, op(x4, w4, P4)):
             raise ex.wrong(f"right for 3x3 kernels and {c_in} -> {c_out} channels, but not for "
                            f"4x4 kernels and 2 -> 1 channels (x of shape {x4.shape}, w of shape "
@@ -685,9 +751,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
         raise ex.wrong(f"right on check_layer's {h} x {h} and {h} x {h + 1} inputs, but not on a "
                        f"{h} x {w_} input: does your code assume the input's size?")
     # diagnose on a square input, where turned planes can be compared with each other
-    x = x[..., :h]
-    got = _array(ex.call(fn, x, w, shown=shown.replace(f"{h}, {w_})", f"{h}, {h})")), ex,
-                 f"{name}(x, w)", precise=True)
+    x = np.ascontiguousarray(x[..., :h])
+    got = answer(x, w, shown.replace(f"{h}, {w_})", f"{h}, {h})"))
     reference = op(x, w, P4)
     if got.shape != reference.shape:
         raise ex.wrong(_shape_diagnosis(got.shape, dict(zip("BOSHW", reference.shape)), c_in,
@@ -716,6 +781,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
             if _close(got, _group_variant(x, w, index, turn, cache)):
                 found = why
                 break
+        if found is None and _close(got, group_correlation(x, np.flip(w, (-2, -1)), P4)):
+            found = _FLIPPED
         if found is None and _close(got, group_convolution(x, w, P4)):
             found = ("this is the G-convolution, sum_h f(h) psi(h^-1 g): the layer asks for "
                      "the G-correlation, sum_h f(h) psi(g^-1 h)")
@@ -818,7 +885,7 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     c_out, c_in, k = 5, 3, 3
     w = rng.standard_normal((c_out, c_in, 4, k, k))
     shown = f"p4_bank(w) for w of shape {w.shape}"
-    bank = _array(ex.call(p4_bank, w, shown=shown), ex, shown, precise=True)
+    bank = _array(ex.call(p4_bank, w, shown=shown, names=("w",)), ex, shown, precise=True)
     want = (c_out * 4, c_in * 4, k, k)
     if bank.shape != want:
         if bank.shape == (c_out, 4, c_in, 4, k, k):
@@ -831,21 +898,32 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
             why = f"expected {want}"
         raise ex.wrong(f"{shown} has shape {bank.shape}: {why}")
     expected = np.asarray(filter_bank(w, P4)).reshape(want)
+    if _close(bank, expected):   # right once: and for a new w of the same shape?
+        w1 = rng.standard_normal(w.shape)
+        bank1 = _array(ex.call(p4_bank, w1, shown=shown, names=("w",)), ex, shown, precise=True)
+        if not _close(bank1, np.asarray(filter_bank(w1, P4)).reshape(want)):
+            stale = " (it returns the first bank again)" if _close(bank1, bank) else ""
+            raise ex.wrong(f"right for the first w, but not for a new random w of the same "
+                           f"shape{stale}: does your code keep results from one call to the "
+                           f"next?")
 
     def layer(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The group correlation as one planar correlation with the student's bank."""
         folded = x.reshape(x.shape[0], -1, *x.shape[-2:])
-        bank = ex.call(p4_bank, weights, shown=f"p4_bank(w) for w of shape {weights.shape}")
+        bank = ex.call(p4_bank, weights, shown=f"p4_bank(w) for w of shape {weights.shape}",
+                       names=("w",))
         out = lifting_correlation(folded, np.asarray(bank, np.float64), "z2")
         return out.reshape(x.shape[0], -1, 4, *out.shape[-2:])
 
     # the layer returns float64 whatever the bank's dtype: check_layer is told the tolerance
+    # (its own draws differ from the grader's: a bank kept from the first call must not pass)
     report = check_layer(layer, P4, "correlation", channels=(c_in, c_out), k=k, size=7,
-                         seed=23, tolerance=TOLERANCE)
+                         seed=230, tolerance=TOLERANCE)
     if report.passed and _close(bank, expected):
         w2 = rng.standard_normal((2, 1, 4, 2, 2))
         shown2 = f"p4_bank(w) for w of shape {w2.shape}"
-        bank2 = _array(ex.call(p4_bank, w2, shown=shown2), ex, shown2, precise=True)
+        bank2 = _array(ex.call(p4_bank, w2, shown=shown2, names=("w",)), ex, shown2,
+                       precise=True)
         if not _close(bank2, np.asarray(filter_bank(w2, P4)).reshape(8, 4, 2, 2)):
             raise ex.wrong(f"right for w of shape {w.shape}, but not for {w2.shape}: does your "
                            f"code assume a kernel size or a number of channels?")
@@ -864,6 +942,9 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
                        "each channel's four rotations together), and likewise for the output")
     found = next((why for why, index, turn in _GROUP_MISTAKES
                   if _close(blocks, _bank_variant(w, index, turn))), None)
+    if found is None and _close(blocks, np.asarray(filter_bank(np.flip(w, (-2, -1)), P4)
+                                                   ).reshape(blocks.shape)):
+        found = _FLIPPED
     said = f"\n  Diagnosis: {found}." if found is not None else _check_layer_says(report)
     for o, r, c, s in np.ndindex(c_out, 4, c_in, 4):
         block = blocks[o, r, c, s]
@@ -934,12 +1015,18 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
         raise ex.wrong(f"the exercise asks for a lifting layer 1 -> 6 channels and a group "
                        f"layer 6 -> 6, both 3x3; yours are {sizes[:2]} as (in, out, k)")
     nonlinear = (nn.ReLU, nn.SiLU)
+    pooled = [i for i, layer in enumerate(layers) if isinstance(layer, (nn.SubgroupPool,
+                                                                         nn.GlobalPool))]
     for n, i in enumerate(convs):
-        end = convs[n + 1] if n + 1 < len(convs) else len(layers)
+        end = convs[n + 1] if n + 1 < len(convs) else \
+            min([j for j in pooled if j > i], default=len(layers))
         if not any(isinstance(layer, nonlinear) for layer in layers[i + 1:end]):
-            raise ex.wrong(f"no nonlinearity after layer {i}, {layers[i]!r}: without one, two "
+            where = "before the next correlation" if n + 1 < len(convs) else \
+                "before the pooling"
+            raise ex.wrong(f"no nonlinearity after layer {i}, {layers[i]!r}, {where}: the "
+                           f"exercise asks for one after each correlation (without one, two "
                            f"correlations in a row are a single correlation, and the network "
-                           f"is linear up to its pooling")
+                           f"is linear up to its pooling)")
     pools = [i for i, layer in enumerate(layers) if isinstance(layer, nn.SubgroupPool)]
     if not pools or pools[0] < convs[-1]:
         raise ex.wrong("your network never pools over the rotations (the subgroup H) after its "
@@ -966,9 +1053,16 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
     report = check_equivariance(net, x=x)
     # float32 layers: rounding of about 1e-7 per layer, relative; a broken invariance is O(1)
     if not report.max_error <= 1e-5:
-        raise ex.wrong(f"the logits change when the digit turns by a quarter turn (error "
-                       f"{report.max_error:.2g}): something before the pooling is not "
-                       f"equivariant\n  check_equivariance says: {report!r}")
+        worst = max(report.errors, key=lambda name: report.errors[name])
+        how = ("moves by one pixel" if worst.startswith("translation") else
+               f"is transformed by {worst}")
+        why = ("something before the global pooling is not equivariant to translations (a "
+               "pooling or subsampling with a stride samples a shifted digit at other pixels)"
+               if worst.startswith("translation") else
+               "something before the pooling is not equivariant to rotations")
+        raise ex.wrong(f"the logits change when the digit {how} (error "
+                       f"{report.errors[worst]:.2g}): {why}\n  check_equivariance says: "
+                       f"{report!r}")
     return Passed("3.1", f"lifting layer, group layer, nonlinearities, pooling over H and "
                          f"space, linear to 10; logits invariant to quarter turns (error "
                          f"{report.max_error:.1e})")
@@ -995,10 +1089,15 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
         shown = f"exact_angles({n})"
         value = ex.call(exact_angles, n, shown=shown)
         try:
-            got = [float(a) for a in value]
-        except (TypeError, ValueError):
-            raise ex.wrong(f"{shown} must return a list of angles in degrees, got "
-                           f"{value!r}") from None
+            entries = list(value)
+        except TypeError:
+            entries = None
+        if entries is None or any(isinstance(a, (bool, np.bool_)) or
+                                  not isinstance(a, (int, float, np.integer, np.floating))
+                                  for a in entries):
+            raise ex.wrong(f"{shown} must return a list of angles in degrees (numbers), got "
+                           f"{value!r}")
+        got = [float(a) for a in entries]
         if len(set(got)) != len(got):
             raise ex.wrong(f"{shown} = {value!r} lists an angle twice")
         expected = [a for a in (0, 90, 180, 270) if a * n % 360 == 0]
@@ -1006,6 +1105,10 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
         for a in got:
             if not 0 <= a < 360:
                 raise ex.wrong(f"{shown} includes {a:g}: the angles lie in [0, 360) (360 is 0)")
+            if a % 90 and abs(a - 90 * round(a / 90)) < 1e-6:
+                raise ex.wrong(f"{shown} includes {a!r}, not exactly {90 * round(a / 90)}: "
+                               f"floating-point arithmetic rounded it; the angles of the grid "
+                               f"are exact, so compute them with integers")
             if a % 90:
                 raise ex.wrong(f"{shown} includes {a:g}, which does not map the square pixel "
                                f"grid onto itself (only multiples of 90 degrees do)")
