@@ -137,6 +137,9 @@ def _conformance_check(args: argparse.Namespace) -> int:
         print(f"groupconv conformance --check: {message}", file=sys.stderr)
         return 2
 
+    if args.variants is not None:
+        return usage("--variants chooses the cases --out writes; --check runs the cases "
+                     "there are (the shipped set, or --cases DIR written with --variants)")
     module_name, _, factory_name = args.check.partition(":")
     if not module_name or not factory_name or ":" in factory_name:
         return usage(f"expected MODULE:FACTORY (e.g. my_layers:factory), got {args.check!r}")

@@ -315,7 +315,7 @@ def test_the_shipped_set_covers_every_group_kind_and_padding():
                for s, d, b in ((2, 1, False), (1, 2, False), (1, 1, True), (2, 2, True)))
     manifest = json.loads((conformance.SHIPPED / "manifest.json").read_text())
     assert manifest["library"] == "groupconv" and len(manifest["cases"]) == len(SHIPPED)
-    assert sum(f.stat().st_size for f in conformance.SHIPPED.iterdir()) < 2.5e6
+    assert sum(f.stat().st_size for f in conformance.SHIPPED.iterdir()) < 4.5e6
 
 
 def test_the_shipped_vectors_are_exact_and_never_test_the_identity():

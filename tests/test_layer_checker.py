@@ -235,8 +235,65 @@ def test_right_layers_pass_in_float64_and_float32():
     assert 0 < report.reference_error < 1e-6
     cast_back = groupconv.check_layer(lambda x, w: float32(x, w).astype(np.float64), "p4m",
                                       "lifting")
-    assert not cast_back.passed and "float32 rounding" in cast_back.diagnosis
+    assert not cast_back.passed and "computes in float32 but returns float64" in \
+        cast_back.diagnosis
     assert tolerance_for("torch.float32") == 1e-5 and tolerance_for(np.int64) == 1e-10
+
+
+def test_the_precision_a_layer_computes_in_is_said_only_where_its_values_show_it():
+    """A layer that returns float32 but computes in float16 is named; a float64 layer whose
+    error merely has float32's size (a small non-equivariant term) is not said to round."""
+    def half(x, w):
+        return lifting_correlation(x.astype(np.float16).astype(np.float32),
+                                   w.astype(np.float16).astype(np.float32), "p4"
+                                   ).astype(np.float16).astype(np.float32)
+
+    report = groupconv.check_layer(half, "p4", "lifting")
+    assert not report.passed and "computes in float16 but returns float32" in report.diagnosis
+
+    def nudged(x, w):
+        y = lifting_correlation(x, w, "p4")
+        y[:, :, 0] += 1e-7
+        return y
+
+    report = groupconv.check_layer(nudged, "p4", "lifting")
+    assert not report.passed and "rounding" not in report.diagnosis, report.diagnosis
+
+
+def test_a_layer_that_keeps_state_between_calls_never_passes():
+    """Right on every input it has not seen the shape of, stale afterwards: it agrees on the
+    compared inputs, and its equivariance error (turned copies of one shape) gives it away."""
+    kept = {}
+
+    def cached(x, w):
+        return kept.setdefault(x.shape, lifting_correlation(x, w, "p4"))
+
+    report = groupconv.check_layer(cached, "p4", "lifting")
+    assert report.reference_error < 1e-12 and report.equivariance_error > 0.1
+    assert not report.passed and "keep results or kernels" in report.diagnosis
+    assert report.reference_equivariance_error < 1e-12       # groupconv's own: rounding only
+
+
+def test_batches_channels_and_outputs_that_are_not_arrays_are_named():
+    def first_image(x, w):
+        y = lifting_correlation(x[:1], w, "p4")
+        return np.repeat(y, x.shape[0], axis=0)
+
+    report = groupconv.check_layer(first_image, "p4", "lifting")
+    assert "agrees on image 0 of the batch but not on image 1" in report.diagnosis
+
+    def one_channel(x, w):
+        return lifting_correlation(x[:, [0, 2]], w[:, [0, 2]], "p4")
+
+    report = groupconv.check_layer(one_channel, "p4", "lifting", channels=(3, 2))
+    assert "ignores input channel 1" in report.diagnosis and \
+        "ignores input channel 2" not in report.diagnosis
+    for returned, said in (((lambda y: y.tolist()), "a list of 2 items"),
+                           ((lambda y: (y, None)), "a tuple of 2 items"),
+                           ((lambda y: None), "NoneType")):
+        report = groupconv.check_layer(lambda x, w: returned(lifting_correlation(x, w, "p4")),
+                                       "p4", "lifting")
+        assert not report.passed and f"returned {said}, not an array" in report.diagnosis
 
 
 def test_a_formula_nobody_writes_is_said_to_be_unknown():

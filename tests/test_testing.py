@@ -94,7 +94,9 @@ def test_check_usage_errors_exit_2(tmp_path, monkeypatch, capsys):
                           (["--check", f"{name}:factory", "--layout", "NHWC"], "layout must be"),
                           (["--check", f"{name}:factory", "--convention", "0,x"], "indices"),
                           (["--check", f"{name}:factory", "--cases", str(tmp_path)],
-                           "holds no manifest.json")):
+                           "holds no manifest.json"),
+                          (["--check", f"{name}:factory", "--variants", "bias"],
+                           "--variants chooses the cases --out writes")):
         code, _, err = _run(capsys, *argv)
         assert code == 2 and message in err, (argv, err)
     code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p2", "--kinds",
@@ -152,6 +154,74 @@ def test_a_torch_module_through_torch_layer_and_autograd():
     assert result.passed and result.tolerance == 1e-5
     with pytest.raises(ValueError, match="has shape"):
         testing.torch_layer(torch.nn.Conv2d(8, 12, 3), case, {"weight": "w"})
+
+
+@pytest.mark.torch
+def test_torch_tensors_that_require_grad_are_checked_as_they_are():
+    """A module with Parameters returns tensors that require grad: the checkers read them
+    (no .detach() asked of the user)."""
+    torch = pytest.importorskip("torch")
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.k == 3)
+    w = torch.nn.Parameter(torch.from_numpy(case["w"]))
+
+    def layer(x, weights=w):
+        return groupconv.lifting_correlation(torch.as_tensor(x), weights, "p4",
+                                             mode=case.padding)
+    assert layer(case["x"]).requires_grad
+    assert testing.check_case(layer, case, exact=True).passed
+    assert groupconv.check_layer(lambda x, _: layer(x), "p4", "lifting",
+                                 weights=case["w"], x=case["x"], mode=case.padding).passed
+    assert groupconv.check_equivariance(lambda x: layer(x), "p4").max_error < 1e-12
+
+
+def test_the_shipped_vectors_catch_half_precision_and_the_first_image_only():
+    """Integers too large for float16 (exact only to 2048) and two images per case: a layer
+    that computes in half precision, or handles the first image only, fails every shipped
+    correlation case but those few whose outputs half precision holds (k = 1)."""
+    def factory(op, case):
+        def layer(x):
+            return conformance.reference(op(x), case["w"], case.group, case.kind,
+                                         padding=case.padding, stride=case.stride,
+                                         dilation=case.dilation,
+                                         bias=case["b"] if case.bias else None)
+        return layer
+
+    def half(case):
+        inner = factory(lambda x: x, case)
+
+        def layer(x):
+            with np.errstate(over="ignore"):      # beyond 65504 half precision has inf
+                return inner(x).astype(np.float16).astype(np.float64)
+        return layer
+
+    def first_image(case):
+        inner = factory(lambda x: x[:1], case)
+        return lambda x: np.repeat(inner(x), x.shape[0], axis=0)
+
+    cases = conformance.load(kinds=list(conformance.CORRELATIONS))
+    half_passed = [r.case.id for r in testing.check_cases(half, cases) if r.passed]
+    assert len(half_passed) <= 4 and all("-k1-" in i for i in half_passed), half_passed
+    assert not any(r.passed for r in testing.check_cases(first_image, cases))
+    assert all(c["x"].shape[0] == 2 for c in conformance.load())
+
+
+def test_malformed_results_fail_their_case_with_what_came():
+    case = next(c for c in conformance.load(groups="p4", kinds="lifting") if c.k == 3)
+
+    def right(x):
+        return groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+
+    said = {"three items": (lambda x: (right(x), None, 0), "a tuple of 3 items"),
+            "vjp gives None": (lambda x: (right(x), lambda dy: None), "your vjp returned "
+                                                                         "NoneType"),
+            "vjp gives a dict": (lambda x: (right(x), lambda dy: {"w": dy}), "your vjp returned "
+                                                                             "dict")}
+    for name, (layer, expected) in said.items():
+        result = testing.check_case(layer, case)
+        assert not result.passed and expected in result.diagnosis, (name, result.diagnosis)
+    # one group named as a string is that group, not its letters
+    assert {r.case.group for r in testing.check_cases(lambda c: right, groups="p4",
+                                                      kinds="lifting")} == {"P4"}
 
 
 def test_assert_layer_matches_carries_the_diagnosis():

@@ -237,9 +237,32 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
         out.append(("agrees with the spatial axes of the output swapped: your layer "
                     "transposes H and W (a view or reshape with (W, H)?)",
                     lambda: np.swapaxes(ref, -1, -2)))
+    for c in range(x.shape[1] if x.shape[1] > 1 else 0):
+        out.append((f"agrees with input channel {c} left out: your layer ignores input channel "
+                    f"{c} (or its weights)", lambda c=c: op(_without(x, c), w, group, mode=p)))
     if isinstance(group, SemidirectProduct) and kind is not Kind.CONVOLUTION:
         out += _lattice_candidates(x, w, group, kind, p, ref)
     return out
+
+
+def _without(x: np.ndarray, c: int) -> np.ndarray:
+    """x with input channel c zeroed."""
+    out = x.copy()
+    out[:, c] = 0.0
+    return out
+
+
+def _first_images(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
+    """A sentence if the output agrees on the first images of the batch only."""
+    if got.shape != ref.shape or got.shape[0] < 2:
+        return None
+    right = [relative_error(got[b], ref[b]) <= tolerance for b in range(got.shape[0])]
+    if not right[0] or all(right):
+        return None
+    wrong = [b for b, ok in enumerate(right) if not ok]
+    return (f"agrees on image 0 of the batch but not on image{'s' * (len(wrong) > 1)} "
+            f"{', '.join(map(str, wrong))}: does your layer handle a batch (B > 1) image by "
+            f"image?")
 
 
 def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref: np.ndarray
@@ -710,6 +733,9 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
                     findings.add(sentence + suffix)
             except ValueError:
                 continue
+        batch = _first_images(fixed, ref, tolerance)
+        if batch is not None:
+            findings.add(batch + suffix)
         sigma = _output_order(fixed, ref, tolerance)
         if sigma is not None:
             findings.add(_output_order_sentence(sigma, group) + suffix)

@@ -228,9 +228,12 @@ def tolerance_for(dtype: Any) -> float:
 class LayerReport:
     """How a user's layer compares with groupconv.
 
-    ``reference_error`` (relative, against groupconv's result), ``equivariance_error``,
-    ``tolerance`` (the agreement threshold for the layer's dtype, ``TOLERANCES``), ``passed``
-    (the reference error within it), ``diagnosis`` (None when it passes; otherwise every
+    ``reference_error`` (relative, against groupconv's result), ``equivariance_error`` (at
+    the point group's exact elements, on a square input), ``reference_equivariance_error``
+    (groupconv's own on the same input: rounding, except where the array level is not exact,
+    such as "same" with an even kernel), ``tolerance`` (the agreement threshold for the layer's
+    dtype, ``TOLERANCES``), ``passed`` (the reference error within it, and the equivariance
+    error within it of groupconv's), ``diagnosis`` (None when it passes; otherwise every
     explanation found, or what the shapes say), ``explanations`` (the same, one per entry) and
     ``element_order`` (the orders found: "input", "output", "weights" -> σ, their element j is
     groupconv's σ[j], to pass back as ``convention`` to ``groupconv.interop``)."""
@@ -243,11 +246,14 @@ class LayerReport:
     explanations: list[str] = field(default_factory=list)
     element_order: dict[str, list[int]] = field(default_factory=dict)
     tolerance: float = TOLERANCES["float64"]
+    reference_equivariance_error: float = 0.0
 
     @property
     def passed(self) -> bool:
-        """True when the layer agrees with groupconv within ``tolerance``."""
-        return self.diagnosis is None and self.reference_error <= self.tolerance
+        """True when the layer agrees with groupconv within ``tolerance``, and is as
+        equivariant as groupconv's result, within it too."""
+        return self.diagnosis is None and self.reference_error <= self.tolerance and \
+            self.equivariance_error <= self.reference_equivariance_error + self.tolerance
 
     def __repr__(self) -> str:
         verdict = "agrees with groupconv" if self.diagnosis is None else self.diagnosis
@@ -402,15 +408,25 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         got = probe(main)
     out_dtype = getattr(got, "dtype", np.float64)
     tol = tolerance_for(out_dtype) if tolerance is None else float(tolerance)
+    if not (hasattr(got, "shape") and hasattr(got, "dtype")):
+        sentence = (f"your layer returned {_described(got)}, not an array: return the output "
+                    f"{Space.on_group(group).layout()} as an array of any library")
+        return LayerReport(group.name, kind, float("inf"), float("nan"), sentence, [sentence],
+                           {}, tol)
     reference = _OPS[kind](main, w, group, mode=p)
     got_np = _as_output(got, reference, group)
     error = relative_error(got_np, reference)
-    equivariance = _equivariance(probe, group, parsed, square, w, size, rng)
+    turned = square if square is not None else \
+        _inputs(group, w.shape[1], on_group, size, rng)[0]
+    equivariance = _equivariance(probe, group, parsed, turned)
+    allowed = _equivariance(lambda a: _OPS[kind](a, w, group, mode=p), group, parsed, turned)
     if error <= tol and not lead and rect is not None and square is not None:
         # the non-square input alone is not enough: a layer may treat square inputs apart
-        return _square_too(probe, square, rect, w, group, parsed, p, error, equivariance, tol)
+        return _stateless(_square_too(probe, square, rect, w, group, parsed, p, error,
+                                      equivariance, tol), allowed)
     if error <= tol and not lead:
-        return LayerReport(group.name, kind, error, equivariance, None, [], {}, tol)
+        return _stateless(LayerReport(group.name, kind, error, equivariance, None, [], {}, tol),
+                          allowed)
     findings = explain(got_np, probe, main, w, group, parsed, p, tolerance=max(tol, 1e-9))
     notes: list[str] = []
     if rect is not None and square is not None:
@@ -427,11 +443,61 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
             findings.sentences += [f"{s} (on square inputs; on non-square ones your layer also "
                                    f"mixes up H and W)" for s in on_square.sentences]
             findings.orders = findings.orders or on_square.orders
-    if error <= TOLERANCES["float32"] and tol < TOLERANCES["float32"]:
-        notes.append(f"the error {error:.1e} is float32 rounding: your layer computes in "
-                     f"float32 but returns {out_dtype}")
+    note = _precision_note(got_np, error, tol, out_dtype)
+    if note is not None:
+        notes.append(note)
     return LayerReport(group.name, kind, error, equivariance, _compose(findings, lead, notes),
-                       list(findings.sentences), findings.orders, tol)
+                       list(findings.sentences), findings.orders, tol, allowed)
+
+
+def _described(value: Any) -> str:
+    """A value's type, and a tuple's or list's length."""
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return type(value).__name__
+
+
+#: The precisions an error's size can point to: (name, its relative rounding, whether a
+#: float64 value is one of its numbers).
+_PRECISIONS = (
+    ("float32", TOLERANCES["float32"],
+     lambda a: np.array_equal(a.astype(np.float32).astype(np.float64), a)),
+    ("float16", TOLERANCES["float16"],
+     lambda a: np.array_equal(a.astype(np.float16).astype(np.float64), a)),
+    ("bfloat16", TOLERANCES["bfloat16"],     # float32 numbers with 16 low bits of zeros
+     lambda a: np.array_equal(a.astype(np.float32).astype(np.float64), a) and
+     not np.any(a.astype(np.float32).view(np.uint32) & 0xFFFF)),
+)
+
+
+def _precision_note(got: Any, error: float, tol: float, out_dtype: Any) -> str | None:
+    """The precision the layer computes in, where the error has the size of its rounding and
+    every value the layer returned is a number of that precision (an error of that size alone
+    has other causes too: then nothing is said)."""
+    if not isinstance(got, np.ndarray) or not np.isfinite(error):
+        return None
+    for name, rounding, holds in _PRECISIONS:
+        with np.errstate(over="ignore"):
+            if tol < rounding and error <= rounding and holds(got):
+                return (f"every value your layer returns is a {name} number: it computes in "
+                        f"{name} but returns {out_dtype} (the error {error:.1e} is {name} "
+                        f"rounding)")
+    return None
+
+
+def _stateless(report: LayerReport, allowed: float) -> LayerReport:
+    """The report of a layer that agrees with groupconv on the inputs compared, with
+    groupconv's own equivariance error: a diagnosis if the layer's is larger (it agrees on some
+    inputs and not on their turned copies: state kept between calls, or random draws)."""
+    report.reference_equivariance_error = allowed
+    if report.diagnosis is None and not report.equivariance_error <= allowed + report.tolerance:
+        sentence = (f"agrees with groupconv on the inputs compared, but not on turned copies of "
+                    f"a square input: equivariance error {report.equivariance_error:.1e} "
+                    f"(groupconv's: {allowed:.1e}); does your layer keep results or kernels "
+                    f"from one call to the next (a cache keyed on the shapes?), or draw random "
+                    f"numbers (dropout in training mode)?")
+        report.diagnosis, report.explanations = sentence, [sentence]
+    return report
 
 
 def _square_too(probe: Callable[[np.ndarray], Any], square: np.ndarray, rect: np.ndarray,
@@ -489,12 +555,9 @@ def _like(a: np.ndarray, like: Any) -> Any:
     return xp.asarray(a, dtype=like.dtype)
 
 
-def _equivariance(probe, group: AffineGroup, kind: Kind, square: np.ndarray | None,
-                  w: np.ndarray, size: int, rng) -> float:
+def _equivariance(probe, group: AffineGroup, kind: Kind, square: np.ndarray) -> float:
     """The layer's equivariance error on a square input (NaN if its output cannot be read as
     a function on the group: a wrong shape)."""
-    if square is None:
-        square, _ = _inputs(group, w.shape[1], kind.reads_group, size, rng)
     try:
         return check_equivariance(probe, group, input_space=kind.input_space(group),
                                   output_space=kind.output_space(group), translations=False,

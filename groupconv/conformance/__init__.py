@@ -14,9 +14,13 @@ the small set shipped inside the package (``load``). Schema: docs/conformance.md
                         S_in, *k^d); h, a point sample other than the identity, with x_h = L_h x
                         and y_h, the output for x_h; loadable with allow_pickle=False
 
-On the lattice groups x, the parameters and dy are small integers (-3..3), so that every output
-and every gradient is an integer, exact in float64 and in float32 (well below 2^24): a correct
-implementation that sums in either reproduces them bit for bit, on any BLAS. Cases whose values
+On the lattice groups x, the parameters and dy are integers (-M..M), so that every output and
+every gradient is an integer, exact in float64 and in float32: M is the largest (up to
+``MOST``) for which every partial sum of every output and gradient stays below 2^24 whatever
+the order of summation (``_most``), so that a correct implementation that sums in either
+reproduces them bit for bit, on any BLAS; and the values are too large for half precision,
+whose integers are exact only to 2048, so that a layer that computes in float16 or bfloat16
+does not pass. Cases whose values
 are not integers (batch normalisation, the sampled groups) carry the relative tolerance that
 rounding needs (``Case.tolerance``).
 
@@ -28,6 +32,7 @@ per output channel: what conv2d / conv3d do with the expanded bank (``reference`
 from __future__ import annotations
 
 import json
+import math
 import pathlib
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -66,7 +71,10 @@ BATCHNORM_TOLERANCE = 1e-12
 SAMPLED_TOLERANCE = 1e-12
 _OPS = {"lifting": lifting_correlation, "correlation": group_correlation,
         "convolution": group_convolution}
-_INTEGERS = (-3, 4)          # the draws: -3..3
+#: The largest integer drawn (x, w, b, dy: -MOST..MOST, or less where the sums need it).
+MOST = 60
+#: Partial sums of integers stay exact in float32 below this.
+_EXACT32 = 2**24
 CONVENTIONS_TEXT = (
     "groupconv = GrouPy: pixel (u, v) = (row, column); R(u, v) = (-v, u) (np.rot90(x, 1)); "
     "M negates u (up-down flip); p4 element index r, p4m index 4m + r for M^m R^r; "
@@ -289,8 +297,19 @@ def _rng(seed: int, case: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(case.encode())])
 
 
-def _integers(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    return rng.integers(*_INTEGERS, size=shape).astype(np.float64)
+def _integers(rng: np.random.Generator, shape: tuple[int, ...], most: int = MOST
+               ) -> np.ndarray:
+    """Integers -most..most, as float64."""
+    return rng.integers(-most, most + 1, size=shape).astype(np.float64)
+
+
+def _most(terms: int) -> int:
+    """The largest draw M (at most ``MOST``) for which sums of ``terms`` products of two draws,
+    and one more draw (a bias), stay below 2^24 in every order: terms M^2 + M < 2^24."""
+    most = min(MOST, math.isqrt(_EXACT32 // max(terms, 1)))
+    while most > 1 and terms * most * most + most >= _EXACT32:
+        most -= 1
+    return most
 
 
 def _distinct(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -341,8 +360,8 @@ def _spatial(group: AffineGroup, k: int, extra: int = 0) -> tuple[int, ...]:
 
 
 def _batch(group: AffineGroup) -> int:
-    """Two inputs per case (one in 3D, where a volume is already large)."""
-    return 1 if group.dim == 3 else 2
+    """Two inputs per case: a layer that handles the first image only does not pass."""
+    return 2
 
 
 def _correlation_case(group: AffineGroup, kind: Kind, k: int, p: int, stride: int,
@@ -352,20 +371,26 @@ def _correlation_case(group: AffineGroup, kind: Kind, k: int, p: int, stride: in
     d = group.dim
     axis = (group.samples,) if kind.reads_group else ()
     size = _spatial(group, dilation * (k - 1) + 1, extra=stride - 1)
-    x = _integers(rng, (_batch(group), 2) + axis + size)
-    w = _integers(rng, (3, 2) + ((group.weight_samples,) if kind.reads_group else ())
-                  + (k,) * d)
+    c_in, c_out, batch = 2, 3, _batch(group)
+    s_in = group.weight_samples if kind.reads_group else 1
+    outputs = math.prod((n + 2 * p - dilation * (k - 1) - 1) // stride + 1 for n in size)
+    # the longest sum: an output (C_in S_in k^d terms), an input gradient (C_out S k^d) or a
+    # weight gradient (B S outputs)
+    most = _most(max(max(c_in * s_in, c_out * group.samples) * k**d,
+                     batch * group.samples * outputs))
+    x = _integers(rng, (batch, c_in) + axis + size, most)
+    w = _integers(rng, (c_out, c_in) + ((s_in,) if kind.reads_group else ()) + (k,) * d, most)
     mask = domain_mask(group, size)
     if mask is not None:                       # functions on the hexagon: zero outside
         x, w = x * mask, w * domain_mask(group, (k, k))
-    b = _integers(rng, (3,)) if bias else None
+    b = _integers(rng, (c_out,), most) if bias else None
     options = dict(padding=p, stride=stride, dilation=dilation)
 
     def layer(inputs):
         return reference(inputs, w, group, kind.value, bias=b, **options)
 
     y = layer(x)
-    dy = _integers(rng, y.shape)
+    dy = _integers(rng, y.shape, most)
     mask_out = domain_mask(group, y.shape[-2:]) if group.lattice == "hexagonal" else None
     if mask_out is not None:
         dy = dy * mask_out
@@ -599,6 +624,8 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
     if not (folder / "manifest.json").is_file():
         raise ValueError(f"{str(folder)!r} holds no manifest.json: name a folder written by "
                          f"groupconv conformance --out")
+    groups = [groups] if isinstance(groups, str) else groups     # one name: that group
+    kinds = [kinds] if isinstance(kinds, str) else kinds
     wanted_groups = None if groups is None else {get_group(g).name for g in groups}
     if kinds is not None:
         _check_names(kinds, ())

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from array_api_compat import (
-    array_namespace, device, is_cupy_array, is_jax_array, is_numpy_array,
+    array_namespace, device, is_cupy_array, is_jax_array, is_numpy_array, is_torch_array,
 )
 
 __all__ = ["namespace", "to_numpy", "from_numpy", "on_device", "indices"]
@@ -38,13 +38,18 @@ def namespace(*arrays: Any, op: str = "groupconv"):
 
 
 def to_numpy(a: Any) -> np.ndarray:
-    """A NumPy copy of an array from any supported library (the GPU's copied to the host)."""
+    """A NumPy copy of an array from any supported library (the GPU's copied to the host);
+    anything else (nested lists, scalars) as NumPy reads it."""
     if is_numpy_array(a):
         return a
     if is_cupy_array(a):
         return a.get()
     if hasattr(a, "compute") and not hasattr(a, "__dlpack__"):   # a lazy (Dask) array
         return np.asarray(a.compute())
+    if not hasattr(a, "__dlpack__"):
+        return np.asarray(a)
+    if is_torch_array(a):       # a tensor that requires grad does not export; one on a GPU
+        a = a.detach().cpu()    # must come to the host first
     return np.from_dlpack(a)
 
 

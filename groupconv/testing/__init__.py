@@ -323,6 +323,10 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     except Exception as error:           # the layer's own error: a failing case, said so
         return CaseResult(case, False, {}, 0.0, f"your layer raised {type(error).__name__}: "
                           f"{error}")
+    if isinstance(result, tuple) and (len(result) != 2 or not callable(result[1])):
+        return CaseResult(case, False, {}, 0.0, f"your layer returned a tuple of "
+                          f"{len(result)} items ({', '.join(type(r).__name__ for r in result)}): "
+                          f"return y, or (y, vjp) with vjp a function of dy")
     y, vjp = result if isinstance(result, tuple) else (result, None)
     dtype = getattr(y, "dtype", np.float64)
     tol = _allowed(case, dtype, exact)
@@ -337,12 +341,19 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             errors["dx"] = float("inf")
             return CaseResult(case, False, errors, tol, f"your vjp raised "
                               f"{type(error).__name__}: {error}")
-        dx, grads = back if isinstance(back, tuple) else (back, {})
-        unknown = [key for key in grads if _GRADIENTS.get(key) not in case.arrays]
+        dx, grads = back if isinstance(back, tuple) and len(back) == 2 else (back, {})
+        unknown = [key for key in grads if _GRADIENTS.get(key) not in case.arrays] \
+            if isinstance(grads, Mapping) else []
         if unknown:
             return CaseResult(case, False, errors, tol, f"the vjp returned gradients for "
                               f"{unknown}: name them as the case's parameters "
                               f"{[k for k in _GRADIENTS if k in case.arrays]}")
+        if isinstance(dx, tuple) or not isinstance(grads, Mapping) or not _is_array(dx) or \
+                not all(_is_array(g) for g in grads.values()):
+            errors["dx"] = float("inf")
+            return CaseResult(case, False, errors, tol, f"your vjp returned "
+                              f"{_described(back)}: return dx, or (dx, {{name: gradient}}) "
+                              f"with arrays")
         gradients = {"dx": dx, **{_GRADIENTS[key]: g for key, g in grads.items()}}
         gradients = {key: _on_domain(np.asarray(to_numpy(g), np.float64), case)
                      for key, g in gradients.items()}
@@ -355,6 +366,14 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
                                        if v > tol)
     return CaseResult(case, passed, errors, tol, diagnosis)
+
+
+def _described(value: Any) -> str:
+    """What a value is, in a few words: a type, and a tuple's items."""
+    if isinstance(value, tuple):
+        return f"a tuple ({', '.join(_described(v) for v in value)})"
+    shape = getattr(value, "shape", None)
+    return type(value).__name__ + ("" if shape is None else f" of shape {tuple(shape)}")
 
 
 def _is_array(a: Any) -> bool:
@@ -562,6 +581,8 @@ def check_cases(factory: Callable[[Case], Callable[[Any], Any]],
     """
     if not callable(factory):
         raise TypeError(f"factory must be a function of a case, got {type(factory).__name__}")
+    groups = [groups] if isinstance(groups, str) else groups     # one name: that group
+    kinds = [kinds] if isinstance(kinds, str) else kinds
     if cases is None:
         cases = load(groups=groups, kinds=kinds)
     else:
