@@ -7,6 +7,8 @@ argument, says what was expected and shows what came.
     flag(training, "training")         True or False
     choice(name, "reduction", names)   one of a few names, with "did you mean" for typos
     real_array(values, "values")       a NumPy array of real numbers (integer or floating)
+    float_dtype(dtype, "dtype")        a real floating NumPy dtype (float16, float32, float64)
+    generator(rng, "rng")              a NumPy Generator from a seed, a Generator or None
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["integer", "number", "flag", "choice", "did_you_mean", "real_array"]
+__all__ = ["integer", "number", "flag", "choice", "did_you_mean", "real_array", "float_dtype",
+           "generator"]
 
 
 def integer(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
@@ -89,3 +92,30 @@ def real_array(value: Any, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be real numbers (a floating or integer dtype), got "
                         f"{arr.dtype}")
     return arr
+
+
+def float_dtype(value: Any, name: str) -> np.dtype:
+    """``value`` as a real floating NumPy dtype: parameters of integer, bool or complex dtypes
+    would round their random draws away, or hold values the layers do not compute with."""
+    try:
+        dtype = np.dtype(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a floating dtype (float16, float32, float64), got "
+                        f"{value!r}") from None
+    if dtype.kind != "f":
+        raise ValueError(f"{name} must be a real floating dtype (float16, float32, float64), "
+                         f"got {dtype.name}")
+    return dtype
+
+
+def generator(value: Any, name: str) -> np.random.Generator:
+    """``value`` as a NumPy Generator: a Generator, a non-negative int seed, or None (fresh
+    entropy)."""
+    if value is None or isinstance(value, (np.random.Generator, np.random.SeedSequence)):
+        return np.random.default_rng(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a numpy Generator, a non-negative int seed or None, "
+                        f"got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative int seed, got {value!r}")
+    return np.random.default_rng(int(value))

@@ -29,6 +29,8 @@ def _refuse(command: str, message: str) -> int:
 def _output_folder(out: str | pathlib.Path) -> Iterator[pathlib.Path]:
     """``out`` as a Path for a command to write into (the command creates it). Should the
     command fail, the folders it created and the files it added are removed again."""
+    if not str(out):
+        raise ValueError("the output folder must be named (--out DIR), got ''")
     folder = pathlib.Path(out)
     missing = [p for p in (folder, *folder.parents) if not p.exists() and not p.is_symlink()]
     before = set(folder.iterdir()) if not missing and folder.is_dir() else set()
@@ -48,8 +50,17 @@ def _output_folder(out: str | pathlib.Path) -> Iterator[pathlib.Path]:
 
 def _verify(args: argparse.Namespace) -> int:
     if args.self_test:
+        given = [flag for flag, value in (("--only", args.only), ("--trials", args.trials),
+                                          ("--quick", args.quick or None)) if value is not None]
+        if given:
+            verb = "does" if len(given) == 1 else "do"
+            return _refuse("verify", f"--self-test runs every known-wrong variant once on its "
+                           f"own groups: {', '.join(given)} {verb} not apply to it")
         return _self_test(args)
-    trials = 1 if args.quick else args.trials
+    if args.quick and args.trials is not None:
+        return _refuse("verify", "--quick is one trial per claim: give --quick or --trials, "
+                       "not both")
+    trials = 1 if args.quick else 5 if args.trials is None else args.trials
     try:
         rows, seconds = verify.timed_run(seed=args.seed, trials=trials, only=args.only)
     except ValueError as error:
@@ -256,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "the symbolic proofs of the group laws. Exits 1 if a claim fails, 2 on "
                        "a usage error.")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    p.add_argument("--trials", type=_positive, default=5,
+    p.add_argument("--trials", type=_positive, default=None,
                    help="random trials per claim and group (default 5)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quick", action="store_true", help="one trial per claim and group")

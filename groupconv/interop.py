@@ -422,12 +422,18 @@ def weights_from_bank(bank: Any, convention: str | Sequence[int],
     lifting = parsed is Kind.LIFTING
     s_in = 1 if lifting else s
     k = bank.shape[-1]
-    if bank.shape[0] % s or bank.shape[1] % s_in or set(bank.shape[2:]) != {k}:
+    if bank.shape[0] % s or bank.shape[1] % s_in or set(bank.shape[2:]) != {k} or \
+            0 in bank.shape:
         raise ValueError(f"a {parsed.value} bank on {group.name} has shape (C_out·{s}, "
-                         f"C_in·{s_in}, {', '.join(['k'] * d)}), got {bank.shape}")
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
+                         f"C_in·{s_in}, {', '.join(['k'] * d)}) with every size positive, got "
+                         f"{bank.shape}")
+    if isinstance(tolerance, (bool, np.bool_)) or \
+            not isinstance(tolerance, (int, float, np.integer, np.floating)) or \
             not 0 <= tolerance < np.inf:
         raise ValueError(f"tolerance must be a non-negative number, got {tolerance!r}")
+    if not np.all(np.isfinite(bank)):
+        raise ValueError("the bank holds NaN or infinite values: a G-bank of finite weights is "
+                         "finite")
     theirs = bank.reshape((bank.shape[0] // s, s, bank.shape[1] // s_in, s_in) + (k,) * d)
     ours = np.empty_like(theirs)
     ours[:, sigma] = theirs                        # ours[:, σ[j]] = theirs[:, j]
@@ -437,8 +443,8 @@ def weights_from_bank(bank: Any, convention: str | Sequence[int],
     w = ours[:, 0, :, 0] if lifting else ours[:, 0]
     expanded = LatticeBank(group, parsed).expand_groupy(w)
     scale = float(np.abs(bank).max()) or 1.0
-    deviation = float(np.abs(expanded - ours).max()) / scale
-    if deviation > tolerance:
+    deviation = float(np.abs(expanded - ours).max(initial=0.0)) / scale
+    if not deviation <= tolerance:
         raise ValueError(f"the bank is not a {group.name} {parsed.value} bank in the given "
                          f"convention: its slices differ from the transformed filter by "
                          f"{deviation:.2e} relative (tolerance {tolerance:g})")

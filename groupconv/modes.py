@@ -35,10 +35,11 @@ def padding_of(mode: str | int, k: int) -> int:
             raise ValueError(f"mode must be 'valid', 'same', 'full' or a padding in 0..{k - 1}, "
                              f"got {mode!r}{did_you_mean(mode, list(PADDING))}")
         return PADDING[mode](k)
-    if isinstance(mode, bool) or not isinstance(mode, int) or not 0 <= mode <= k - 1:
+    if isinstance(mode, (bool, np.bool_)) or not isinstance(mode, (int, np.integer)) or \
+            not 0 <= mode <= k - 1:
         raise ValueError(f"mode must be 'valid', 'same', 'full' or a padding in 0..{k - 1}, "
                          f"got {mode!r}")
-    return mode
+    return int(mode)
 
 
 def output_size(n: int, k: int, p: int) -> int:

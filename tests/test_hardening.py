@@ -556,3 +556,170 @@ def test_verify_lists_the_claims_and_groups_for_an_unknown_name():
         verify.run(only="symbolic_closur")
     with pytest.raises(ValueError, match="side must be one of .*did you mean 'left'"):
         groupconv.groups.cosets(groupconv.C4, (0,), side="lft")
+
+
+# ------------------------------------------------------------------ the third review's inputs
+def test_layers_refuse_dtypes_seeds_flags_and_sizes_they_cannot_use():
+    """Integer, bool or complex parameters (zero or True weights), typos, seeds and flags of the
+    wrong kind, and sizes no memory holds: refused when the layer is built, naming the
+    argument, before anything is allocated."""
+    for dtype, error in ((np.int32, ValueError), (bool, ValueError), (np.complex64, ValueError),
+                         ("flaot32", TypeError)):
+        for build in (lambda: nn.LiftingConv("P432", 1, 2, 3, dtype=dtype),
+                      lambda: nn.Linear(3, 2, dtype=dtype), lambda: nn.BatchNorm(2, dtype=dtype)):
+            with pytest.raises(error, match="dtype must be a"):
+                build()
+    with pytest.raises(TypeError, match="bias must be True or False, got 'no'"):
+        nn.LiftingConv("p4", 1, 2, 3, bias="no")
+    with pytest.raises(TypeError, match="rng must be a numpy Generator"):
+        nn.LiftingConv("p4", 1, 2, 3, rng="x")
+    with pytest.raises(ValueError, match="rng must be a non-negative int seed"):
+        nn.Linear(2, 2, rng=-1)
+    for build in (lambda: nn.LiftingConv("P432", 10**6, 10**6, 3),
+                  lambda: nn.LiftingConv("P432", 1, 2, 10**6),
+                  lambda: nn.gcnn("p4", 2, n_classes=10**12), lambda: nn.Linear(10**6, 10**6)):
+        with pytest.raises(ValueError, match="weights"):
+            build()
+    with pytest.raises(ValueError, match=r"input_size must be an int in 5\.\.1024"):
+        nn.voxel_gcnn("P432", 1, input_size=10**9)
+    assert nn.voxel_gcnn("P432", 1, input_size=np.int64(7), n_classes=10)(
+        np.zeros((1, 1, 7, 7, 7))).shape \
+        == (1, 10)
+    with pytest.raises(TypeError, match="dropout_after must be a sequence"):
+        nn.gcnn("p4", 2, dropout=0.3, dropout_after=5)
+    with pytest.raises(ValueError, match="dropout_per must be one of"):
+        nn.gcnn("p4", 2, dropout_per="nope")
+    assert groupconv.lifting_correlation(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), "p4",
+                                         mode=np.int64(1)).shape == (1, 1, 4, 5, 5)
+
+
+def test_empty_batches_and_non_finite_values_never_poison_a_result():
+    bn = nn.BatchNorm(2)
+    with pytest.raises(ValueError, match="holds no value per channel"):
+        bn.forward(np.ones((1, 2, 0, 3, 3, 3), np.float32), True)
+    assert np.all(np.isfinite(bn.running_mean)) and np.all(np.isfinite(bn.running_var))
+    assert bn.forward(np.ones((0, 2, 3, 3), np.float32), False)[0].shape == (0, 2, 3, 3)
+    assert nn.Flatten()(np.ones((0, 3, 3))).shape == (0, 9)
+    bank = groupconv.interop.bank_from_weights(np.ones((2, 1, 3, 3)), "escnn", "p4", "lifting")
+    for bad in (np.inf, np.nan):
+        poisoned = np.random.default_rng(0).standard_normal(bank.shape)
+        poisoned[0, 0, 0, 0] = bad
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            groupconv.interop.weights_from_bank(poisoned, "escnn", "p4", "lifting")
+    with pytest.raises(ValueError, match="every size positive"):
+        groupconv.interop.weights_from_bank(np.ones((4, 1, 0, 0)), "escnn", "p4", "lifting")
+    se2 = SE2(8)
+    with pytest.raises(ValueError, match="overflow the floating-point range"):
+        se2.element(u=1e308) * se2.element(u=1e308)
+    with pytest.raises(ValueError, match=r"parameter i must lie in -1023\.\.1023"):
+        ScaleTranslation().element(i=2000)
+    with pytest.raises(ValueError, match=r"parameter i must lie in"):
+        ScaleTranslation().element(i=5) * ScaleTranslation().element(i=1020)
+    with pytest.raises(ValueError, match="largest scale"):
+        ScaleTranslation(1e300)
+    with pytest.raises(ValueError, match=r"B, K >= 1"):
+        nn.softmax_cross_entropy(np.zeros((2, 0)), np.array([0, 1]))
+
+
+def test_fit_and_the_optimisers_check_everything_before_the_first_step():
+    net = nn.voxel_gcnn("P432", 1, input_size=5, n_classes=3)
+    x = np.random.default_rng(0).normal(size=(4, 1, 5, 5, 5))
+    y = np.array([0, 1, 2, 0])
+    with pytest.raises(ValueError, match=r"validation_data\[1\]: labels must be in 0\.\.2"):
+        nn.fit(net, x, y, validation_data=(x, np.array([0, 1, 7, 0])), progress=False)
+    with pytest.raises(ValueError, match=r"validation_data\[0\] does not fit the model"):
+        nn.fit(net, x, y, validation_data=(x[:, :, 0], y), progress=False)
+    with pytest.raises(TypeError, match="progress must be True or False"):
+        nn.fit(net, x, y, progress="yes")
+    assert net.epochs_trained == 0
+    with pytest.raises(TypeError, match="params must be a model's params"):
+        nn.SGD(np.ones(2))
+    with pytest.raises(ValueError, match="holds no parameter"):
+        nn.Adam({})
+    with pytest.raises(TypeError, match="parameter 'w' must be an array of real floats"):
+        nn.SGD({"w": "abc"})
+
+
+def test_load_says_what_is_wrong_with_a_file_and_save_where_it_cannot_write(tmp_path):
+    import json
+
+    net = nn.voxel_gcnn("P432", 1, input_size=5, n_classes=3)
+    good = tmp_path / "good.npz"
+    nn.save(net, good)
+    with np.load(good) as data:
+        arrays = dict(data)
+    header = json.loads(str(arrays["architecture"]))
+
+    def variant(name, **changes):
+        path = tmp_path / name
+        np.savez(path, **{**arrays, **changes})
+        return path
+
+    (tmp_path / "text.npz").write_text("not an archive")
+    np.save(tmp_path / "plain.npy", np.ones(3))
+    weight = next(key for key in arrays if key.endswith("weight"))
+    cases = {
+        tmp_path / "text.npz": "not an .npz archive",
+        tmp_path / "plain.npy": r"holds one array \(\.npy\)",
+        variant("badjson.npz", architecture=np.array("{nope")): "architecture .* not readable",
+        variant("nomodel.npz", architecture=np.array(json.dumps(
+            {k: v for k, v in header.items() if k != "model"}))): "KeyError: 'model'",
+        variant("extra.npz", architecture=np.array(json.dumps(
+            {**header, "model": {**header["model"], "evil": 1}}))): "unexpected keyword",
+        variant("epochs.npz", architecture=np.array(json.dumps(
+            {**header, "epochs_trained": -7}))): "epochs_trained = -7",
+        variant("nan.npz", **{weight: np.full_like(arrays[weight], np.nan)}): "NaN or infinite",
+    }
+    for path, message in cases.items():
+        with pytest.raises(ValueError, match=message):
+            nn.load(path)
+    with pytest.raises(ValueError, match="path must name a file"):
+        nn.save(net, "")
+    with pytest.raises(ValueError, match="cannot write"):
+        nn.save(net, good / "under_a_file.npz")
+
+
+def test_conformance_folders_are_checked_field_by_field(tmp_path):
+    """A tampered manifest cannot make a wrong layer pass: a tolerance of 1e300 is refused, as
+    is every other field out of its schema; an empty selection is no vacuous pass."""
+    import json
+    import shutil
+
+    from groupconv import conformance, testing
+
+    source = conformance.SHIPPED
+    manifest = json.loads((source / "manifest.json").read_text())
+    entry = next(e for e in manifest["cases"] if e["group"] == "Z2")
+    for change, message in (({"tolerance": 1e300}, "tolerance must be a number in"),
+                            ({"tolerance": -1}, "tolerance must be a number in"),
+                            ({"k": "x"}, "k must be an int"),
+                            ({"group": "nope"}, "group must be a registered"),
+                            ({"kind": "pool"}, "kind must be one of"),
+                            ({"file": "../x.npz"}, "file must be a file name")):
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        shutil.copy(source / entry["file"], folder / entry["file"])
+        (folder / "manifest.json").write_text(json.dumps({"cases": [{**entry, **change}]}))
+        with pytest.raises(ValueError, match=message):
+            conformance.load(folder)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "manifest.json").write_text("{}")
+    with pytest.raises(ValueError, match="no list of cases"):
+        conformance.load(tmp_path / "empty")
+    with pytest.raises(ValueError, match="no case of groups"):
+        testing.check_cases(lambda case: (lambda x: x), groups=["se2_8"])
+    y_complex = next(iter(conformance.load(groups="z2", kinds="lifting")))
+    result = testing.check_case(lambda x: y_complex["y"] + 5j, y_complex)
+    assert not result.passed and "complex" in result.diagnosis
+
+
+def test_the_command_line_refuses_options_that_would_be_ignored(capsys):
+    from groupconv import cli
+
+    for argv, message in ((["verify", "--self-test", "--only", "p4"], "--only does not apply"),
+                          (["verify", "--self-test", "--trials", "2"], "--trials does not apply"),
+                          (["verify", "--quick", "--trials", "2"], "give --quick or --trials"),
+                          (["figures", "--out", ""], "output folder must be named"),
+                          (["labs", "--out", ""], "out must name a folder")):
+        assert cli.main(argv) == 2
+        assert message in capsys.readouterr().err, argv

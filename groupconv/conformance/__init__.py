@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import math
 import pathlib
+import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,7 +53,8 @@ from ..modes import padding_of
 from ..nn import BatchNorm, SpatialPool, SubgroupPool
 
 __all__ = ["Case", "KINDS", "CORRELATIONS", "LAYERS", "VARIANTS", "SHIPPED", "SHIPPED_PLAN",
-           "CONVENTIONS_TEXT", "BATCHNORM_TOLERANCE", "SAMPLED_TOLERANCE", "cases", "shipped",
+           "CONVENTIONS_TEXT", "BATCHNORM_TOLERANCE", "SAMPLED_TOLERANCE", "MAX_TOLERANCE",
+           "MOST", "cases", "shipped",
            "write", "load", "reference", "vjp"]
 
 SHIPPED = pathlib.Path(__file__).parent / "data"
@@ -69,6 +71,9 @@ VARIANTS = ("stride", "dilation", "bias", "all")
 BATCHNORM_TOLERANCE = 1e-12
 #: Relative tolerance of the sampled groups' vectors (interpolated filters, rounded in float64).
 SAMPLED_TOLERANCE = 1e-12
+#: The largest tolerance a manifest may give a case (relative: float32's rounding, 1e-5, with
+#: room for other summation orders; more would let a wrong layer pass).
+MAX_TOLERANCE = 1e-4
 _OPS = {"lifting": lifting_correlation, "correlation": group_correlation,
         "convolution": group_convolution}
 #: The largest integer drawn (x, w, b, dy: -MOST..MOST, or less where the sums need it).
@@ -629,18 +634,62 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
     wanted_groups = None if groups is None else {get_group(g).name for g in groups}
     if kinds is not None:
         _check_names(kinds, ())
-    manifest = json.loads((folder / "manifest.json").read_text())
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except ValueError as error:
+        raise ValueError(f"{str(folder / 'manifest.json')!r} is not JSON: {error}") from error
+    entries = manifest.get("cases") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f"{str(folder / 'manifest.json')!r} has no list of cases (schema: "
+                         f"docs/conformance.md)")
     found = []
-    for entry in manifest["cases"]:
-        if wanted_groups is not None and entry["group"] not in wanted_groups or \
-                kinds is not None and entry["kind"] not in kinds:
+    for number, entry in enumerate(entries):
+        _check_entry(entry, number, folder)
+        if wanted_groups is not None and get_group(entry["group"]).name not in wanted_groups \
+                or kinds is not None and entry["kind"] not in kinds:
             continue
-        with np.load(folder / entry["file"], allow_pickle=False) as data:
-            arrays = {key: data[key] if key == "h" else data[key].astype(np.float64)
-                      for key in data.files}
+        try:
+            with np.load(folder / entry["file"], allow_pickle=False) as data:
+                arrays = {key: data[key] if key == "h" else data[key].astype(np.float64)
+                          for key in data.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(f"case {number} of {str(folder)!r}: {entry['file']!r} cannot be "
+                             f"read ({type(error).__name__}: {error})") from error
         found.append(Case(entry.get("id", entry["file"].removesuffix(".npz")), entry["group"],
                           entry["kind"], entry["k"], entry["padding"], arrays,
                           entry.get("stride", 1), entry.get("dilation", 1),
                           entry.get("bias", False), entry.get("options", {}),
                           entry.get("tolerance", 0.0)))
     return found
+
+
+def _check_entry(entry: Any, number: int, folder: pathlib.Path) -> None:
+    """A manifest's case as the schema has it (docs/conformance.md), or a ValueError saying
+    which field of which case is wrong: a tolerance of 1e300 would let any layer pass."""
+    where = f"case {number} of {str(folder / 'manifest.json')!r}"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} must be an object, got {type(entry).__name__}")
+    for key in ("file", "group", "kind", "k", "padding"):
+        if key not in entry:
+            raise ValueError(f"{where} has no {key!r}")
+    if not isinstance(entry["file"], str) or pathlib.Path(entry["file"]).name != entry["file"]:
+        raise ValueError(f"{where}: file must be a file name in the folder, got "
+                         f"{entry['file']!r}")
+    try:
+        get_group(entry["group"])
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: {error}") from error
+    if entry["kind"] not in KINDS:
+        raise ValueError(f"{where}: kind must be one of {KINDS}, got {entry['kind']!r}")
+    for key, low in (("k", 0), ("padding", 0), ("stride", 1), ("dilation", 1)):
+        value = entry.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{where}: {key} must be an int >= {low}, got {value!r}")
+    tolerance = entry.get("tolerance", 0.0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
+            not 0 <= tolerance <= MAX_TOLERANCE:
+        raise ValueError(f"{where}: tolerance must be a number in [0, {MAX_TOLERANCE:g}] (a "
+                         f"relative rounding error), got {tolerance!r}")
+    if not isinstance(entry.get("bias", False), bool) or \
+            not isinstance(entry.get("options", {}), dict):
+        raise ValueError(f"{where}: bias must be true or false and options an object")

@@ -193,6 +193,11 @@ class Group(abc.ABC):
         """The parameters a law produced, checked to stay in range (see ``MAX_COORDINATE``)."""
         if params.dtype.kind == "i":
             check_coordinates(params, f"the result's {self.name} parameters")
+        else:
+            if params.size and not np.all(np.isfinite(params)):
+                raise ValueError(f"the result's {self.name} parameters overflow the "
+                                 f"floating-point range (the translations are too large)")
+            self._check_range(params)
         return params
 
     def element(self, **params: int) -> Element:
@@ -477,7 +482,9 @@ class Element:
             return other.__rmul__(self)
         self.group._check_same(other, "composition")
         group = self.group
-        return Element(group, group._result(group._compose(self._array(), other._array())))
+        with np.errstate(over="ignore", invalid="ignore"):    # _result refuses an overflow
+            params = group._compose(self._array(), other._array())
+        return Element(group, group._result(params))
 
     def inverse(self) -> Element:
         """g^-1, with g g^-1 = e.

@@ -204,10 +204,12 @@ class ScaleTranslation(_Sampled):
         self.base = float(base)
         self.n_scales = _positive_int(n_scales, "n_scales", MAX_SCALES)
         self.scale_extent = _positive_int(scale_extent, "scale_extent", self.n_scales)
-        if self.base ** (self.n_scales - 1) * 4 > MAX_SCALED_KERNEL:
+        if (self.n_scales - 1) * math.log(self.base) + math.log(4) > \
+                math.log(MAX_SCALED_KERNEL):
+            largest = math.exp(min((self.n_scales - 1) * math.log(self.base), 700.0))
             raise ValueError(f"base {self.base:g} and {self.n_scales} scales make the largest "
-                             f"scale {self.base ** (self.n_scales - 1):.3g}: its kernels would "
-                             f"need grids beyond {MAX_SCALED_KERNEL} pixels")
+                             f"scale {largest:.3g}{' or more' if largest > 1e300 else ''}: its "
+                             f"kernels would need grids beyond {MAX_SCALED_KERNEL} pixels")
         base_text = f"{self.base:g}" if float(f"{self.base:g}") == self.base else repr(self.base)
         self.name = f"Scale({base_text}, n={self.n_scales}, m={self.scale_extent})"
         self.param_names = ("i", "u", "v")
@@ -239,7 +241,12 @@ class ScaleTranslation(_Sampled):
         return scaled_kernel_size(self.base, self.n_scales, k)
 
     def _check_range(self, params):
-        pass  # every integer i is a scale: base^i
+        # every integer i is a scale, base^i, while it and its inverse are finite numbers
+        reach = math.floor(math.log(np.finfo(np.float64).max) / math.log(self.base)) - 1
+        i = np.abs(np.asarray(params[..., 0]).ravel())
+        if i.size and i.max() > reach:
+            raise ValueError(f"{self.name} parameter i must lie in -{reach}..{reach} (base^i a "
+                             f"finite number), got {i.max():g} in absolute value")
 
     def _key(self):
         return ("ScaleTranslation", self.base, self.n_scales, self.scale_extent)

@@ -91,6 +91,8 @@ def write(out: str | os.PathLike, solutions: bool = False, *, install: str | Non
         folder = pathlib.Path(out)
     except TypeError:
         raise TypeError(f"out must be a folder path, got {type(out).__name__}") from None
+    if not os.fspath(out):
+        raise ValueError("out must name a folder, got ''")
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"out must be a folder, but {folder} is a file")
     sources = notebook_paths(solutions)

@@ -21,12 +21,13 @@ everything its bank needs. A layer reads ``input_space`` and writes ``output_spa
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace, is_writeable_array
 
-from ..arguments import flag
+from ..arguments import flag, float_dtype, generator
 from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, check_dy, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
@@ -34,6 +35,10 @@ from ..groups import AffineGroup, Kind, Space
 from .base import Layer, dtype_name, group_name
 
 __all__ = ["BankConv", "LiftingConv", "GroupConv"]
+
+#: The most weights a layer is built with (2^28: 1 GiB in float32): more is a mistake in the
+#: arguments, refused before any memory is drawn.
+_MOST_WEIGHTS = 2**28
 
 
 class BankConv(Layer):
@@ -57,6 +62,13 @@ class BankConv(Layer):
         for name, value in (("c_in", c_in), ("c_out", c_out), ("k", k)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
+        dtype = float_dtype(dtype, "dtype")
+        bias = flag(bias, "bias")
+        shape = bank.weight_shape(c_out, c_in, k)
+        if math.prod(shape) > _MOST_WEIGHTS:
+            raise ValueError(f"c_in = {c_in}, c_out = {c_out} and k = {k} on {bank.group.name} "
+                             f"make {math.prod(shape):,} weights {shape}, more than "
+                             f"{_MOST_WEIGHTS:,}: choose fewer channels or a smaller kernel")
         self.bank = bank
         self.c_in, self.c_out, self.k = c_in, c_out, k
         self.padding = padding_for(mode, bank, k, type(self).__name__)
@@ -64,9 +76,8 @@ class BankConv(Layer):
             raise ValueError(f"kernels on {bank.group.name} (hexagonal lattice) are hexagons "
                              f"about a centre cell: k must be odd, got k = {k}")
         self.mode = mode
-        rng = np.random.default_rng(rng)
+        rng = generator(rng, "rng")
         fan_in = c_in * bank.input_space.samples * k ** bank.group.dim
-        shape = bank.weight_shape(c_out, c_in, k)
         self.params["weight"] = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
         if bias:
             self.params["bias"] = np.zeros(c_out, dtype=dtype)

@@ -20,7 +20,7 @@ import numpy as np
 from array_api_compat import array_namespace, is_writeable_array
 from array_api_compat import device as _device
 
-from ..arguments import choice, flag, integer
+from ..arguments import choice, flag, float_dtype, generator, integer
 from ..fast.action import project
 from ..groups import Space
 from .base import Layer, checked_dy, checked_input, dtype_name, space_config
@@ -277,6 +277,7 @@ class BatchNorm(Layer):
                 interval = "(0, 1)" if name == "eps" else "[0, 1]"
                 raise ValueError(f"BatchNorm {name} must be a number in {interval}, got "
                                  f"{value!r}")
+        dtype = float_dtype(dtype, "dtype")
         self.params["gamma"] = np.ones(channels, dtype=dtype)
         self.params["beta"] = np.zeros(channels, dtype=dtype)
         self.running_mean = np.zeros(channels, dtype=dtype)
@@ -297,9 +298,14 @@ class BatchNorm(Layer):
             raise ValueError(f"BatchNorm({channels}) expects (B, {channels}, ...), got shape "
                              f"{tuple(x.shape)}")
         shape = tuple(x.shape)
-        flat = xp.reshape(x, (shape[0], channels, -1))   # (B, C, N): statistics over B and N
+        # (B, C, N): statistics over B and N (N written out: -1 is ambiguous for an empty batch)
+        flat = xp.reshape(x, (shape[0], channels, math.prod(shape[2:])))
         if training:
             n = math.prod(shape) // channels
+            if n == 0:
+                raise ValueError(f"BatchNorm({channels}) in training mode averages over the "
+                                 f"batch and the other axes, but x of shape {shape} holds no "
+                                 f"value per channel")
             mean = xp.sum(flat, axis=(0, 2)) / n
             centred = flat - mean[:, None]
             var = _channel_dot(xp, centred, centred) / n
@@ -449,7 +455,7 @@ class Flatten(Layer):
         if x.ndim < 1:
             raise ValueError(f"Flatten expects (B, ...), got shape {tuple(x.shape)}")
         xp = array_namespace(x)
-        return xp.reshape(x, (x.shape[0], -1)), tuple(x.shape)
+        return xp.reshape(x, (x.shape[0], math.prod(x.shape[1:]))), tuple(x.shape)
 
     def backward(self, cache, dy, input_grad=True):
         dy = checked_dy(self, dy, (cache[0], math.prod(cache[1:])))
@@ -468,7 +474,11 @@ class Linear(Layer):
         for name, value in (("f_in", f_in), ("f_out", f_out)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Linear {name} must be a positive int, got {value!r}")
-        rng = np.random.default_rng(rng)
+        if f_in * f_out > 2**28:
+            raise ValueError(f"Linear({f_in}, {f_out}) would hold {f_in * f_out:,} weights, more "
+                             f"than {2**28:,}: choose fewer features")
+        dtype = float_dtype(dtype, "dtype")
+        rng = generator(rng, "rng")
         self.params["weight"] = (rng.standard_normal((f_out, f_in))
                                  * np.sqrt(1.0 / f_in)).astype(dtype)
         self.params["bias"] = np.zeros(f_out, dtype=dtype)
@@ -520,7 +530,7 @@ class Dropout(Layer):
             raise ValueError(f"Dropout p must be a probability in [0, 1), got {p!r}")
         choice(per, "Dropout per", ("channel", "element"))
         self.p, self.per = float(p), per
-        self.rng = np.random.default_rng(rng)
+        self.rng = generator(rng, "rng")
         self._draws: dict = {}   # the layer's generator in each other library, seeded from rng
 
     def forward(self, x, training=False):

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import integer
+from ..arguments import choice, generator, integer
 from ..groups import P4, P4M, Z2, SemidirectProduct, get_group
 from .base import InputSizes, Sequential
 from .conv import GroupConv, LiftingConv
@@ -54,11 +54,15 @@ def _blocks(dropout: float, per: str, after: Sequence[int] | None, blocks: int
     """The block builder of a network of ``blocks`` blocks: a correlation layer, batch
     normalisation, ReLU and, with ``dropout`` > 0 after the blocks ``after`` (1-based; None
     for every block), a Dropout (``per`` channel or element)."""
+    choice(per, "dropout_per", ("channel", "element"))
     if after is None:
         after = range(1, blocks + 1)
+    if isinstance(after, (str, bytes)) or not hasattr(after, "__iter__"):
+        raise TypeError(f"dropout_after must be a sequence of block numbers in 1..{blocks} (or "
+                        f"None), got {after!r}")
     after = tuple(after)
-    if any(isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= blocks
-           for i in after):
+    if any(isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer))
+           or not 1 <= i <= blocks for i in after):
         raise ValueError(f"dropout_after must hold block numbers in 1..{blocks}, got {after!r}")
     counter = iter(range(1, blocks + 1))
 
@@ -126,7 +130,7 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
                          f"got {group.name}; use hexagonal_gcnn (p6cnn, p6mcnn) on the "
                          f"hexagonal lattice")
     network_sizes(input_size)  # refuses sizes for which the invariance would not be exact
-    rng = np.random.default_rng(rng)
+    rng = generator(rng, "rng")
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
     make = _blocks(dropout, dropout_per, dropout_after, 6)
 
@@ -244,11 +248,11 @@ def hexagonal_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int
     if group.lattice != "hexagonal":
         raise ValueError(f"hexagonal_gcnn builds networks on the hexagonal lattice (p3, p3m1, "
                          f"p31m, p6, p6m), got {group.name}; use gcnn for the square lattice")
-    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 5 \
-            or input_size % 2 == 0:
+    input_size = integer(input_size, "input_size", 5, 1025)
+    if input_size % 2 == 0:
         raise ValueError(f"input_size must be odd and at least 5 (a hexagon about a centre "
                          f"cell, two layers or more), got {input_size!r}")
-    rng = np.random.default_rng(rng)
+    rng = generator(rng, "rng")
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
     make = _blocks(dropout, "channel", None, (input_size - 1) // 2 - 1)
 
@@ -312,10 +316,8 @@ def voxel_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 8
     if group.dim != 3 or group.lattice != "cubic":
         raise ValueError(f"voxel_gcnn builds networks on the cubic lattice Z^3 (z3, P432, "
                          f"Pm-3m, P4/mmm, ...), got {group.name}")
-    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 5:
-        raise ValueError(f"input_size must be an int of at least 5 (two 3 x 3 x 3 layers), got "
-                         f"{input_size!r}")
-    rng = np.random.default_rng(rng)
+    input_size = integer(input_size, "input_size", 5, 1024)    # at least two 3 x 3 x 3 layers
+    rng = generator(rng, "rng")
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
     make = _blocks(dropout, "channel", None, 1 + max(0, (input_size - 4) // 2))
 

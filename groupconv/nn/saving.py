@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -66,7 +67,13 @@ def save(model: Layer, path: str | os.PathLike) -> None:
     arrays.update({f"param/{name}": to_numpy(value) for name, value in model.params.items()})
     arrays.update({f"buffer/{name}": to_numpy(value)
                    for name, value in model.buffer_values().items()})
-    np.savez(path, **arrays)
+    if not os.fspath(path):
+        raise ValueError("save: path must name a file, got ''")
+    try:
+        np.savez(path, **arrays)
+    except OSError as error:
+        raise ValueError(f"save: cannot write {os.fspath(path)!r}: {error.strerror or error}"
+                         f"{'' if not error.filename else f' ({error.filename})'}") from error
 
 
 def load(path: str | os.PathLike) -> Layer:
@@ -83,24 +90,53 @@ def load(path: str | os.PathLike) -> Layer:
     Layer
         The network; ``epochs_trained`` as saved.
     """
-    with np.load(path, allow_pickle=False) as data:
+    where = repr(os.fspath(path))
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as error:
+        # NumPy takes any file that is neither .npz nor .npy for a pickle: not what it is here
+        why = "not an .npz archive" if "pickle" in str(error) else str(error)
+        raise ValueError(f"load: {where} is not a file written by groupconv.nn.save (NumPy cannot "
+                         f"read it: {why})") from error
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"load: {where} holds one array (.npy), not a file written by "
+                         f"groupconv.nn.save (.npz)")
+    with data:
         if "architecture" not in data.files:
-            raise ValueError(f"load: {os.fspath(path)!r} was not written by groupconv.nn.save "
-                             f"(no architecture)")
-        header = json.loads(str(data["architecture"]))
-        if header.get("format") != FORMAT:
-            raise ValueError(f"load: {os.fspath(path)!r} has format {header.get('format')!r}; "
-                             f"this groupconv reads {FORMAT!r}")
-        model = from_config(header["model"])
-        stored = {name: data[name] for name in data.files if name != "architecture"}
+            raise ValueError(f"load: {where} was not written by groupconv.nn.save (no "
+                             f"architecture)")
+        try:
+            header = json.loads(str(data["architecture"]))
+        except (ValueError, zipfile.BadZipFile) as error:
+            raise ValueError(f"load: the architecture of {where} is not readable: {error}") \
+                from error
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            found = header.get("format") if isinstance(header, dict) else header
+            raise ValueError(f"load: {where} has format {found!r}; this groupconv reads "
+                             f"{FORMAT!r}")
+        try:
+            model = from_config(header["model"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "
+                             f"builds ({type(error).__name__}: {error})") from error
+        try:
+            stored = {name: data[name] for name in data.files if name != "architecture"}
+        except (ValueError, zipfile.BadZipFile, EOFError) as error:
+            raise ValueError(f"load: the arrays of {where} are not readable: {error}") from error
+        epochs = header.get("epochs_trained", 0)
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"load: {where} records epochs_trained = {epochs!r}; a "
+                             f"non-negative int is expected")
     expected = {f"param/{name}": value for name, value in model.params.items()}
     expected.update({f"buffer/{name}": value for name, value in model.buffer_values().items()})
     if set(stored) != set(expected):
         missing, extra = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
-        raise ValueError(f"load: the arrays of {os.fspath(path)!r} do not match its "
+        raise ValueError(f"load: the arrays of {where} do not match its "
                          f"architecture (missing {missing}, unexpected {extra})")
     for key, value in stored.items():
         like = expected[key]
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise ValueError(f"load: {key} in {where} holds NaN or infinite values")
         if value.shape != like.shape or value.dtype != like.dtype:
             raise ValueError(f"load: {key} has shape {value.shape} and dtype {value.dtype}; "
                              f"the architecture needs {like.shape} and {like.dtype}")
@@ -109,7 +145,7 @@ def load(path: str | os.PathLike) -> Layer:
             model.params[name] = value
         else:
             model.set_buffer(name, value)
-    model.epochs_trained = int(header.get("epochs_trained", 0))
+    model.epochs_trained = epochs
     return model
 
 
@@ -124,6 +160,9 @@ def from_config(config: dict[str, Any]) -> Layer:
     if "dtype" in args:
         args["dtype"] = np.dtype(args["dtype"])
     if kind == "Sequential":
+        unknown = sorted(set(args) - {"layers", "name", "input_sizes"})
+        if unknown:
+            raise TypeError(f"Sequential got an unexpected keyword argument {unknown[0]!r}")
         sizes = args.get("input_sizes")
         return Sequential([from_config(layer) for layer in args["layers"]],
                           name=args.get("name"),

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, device
 
-from ..arguments import integer
+from ..arguments import flag, integer
 from ..arguments import number as real_number
 from ..fast.backend import indices
 from .base import Layer, _in_dtype, moved
@@ -64,9 +64,16 @@ def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[float, Any]:
     if not xp.isdtype(logits.dtype, "real floating"):
         raise TypeError(f"softmax_cross_entropy: logits must be real floats, got "
                         f"{logits.dtype}")
-    if logits.ndim != 2 or logits.shape[0] < 1:
-        raise ValueError(f"softmax_cross_entropy: expected logits (B, K) with B >= 1, got "
+    if logits.ndim != 2 or logits.shape[0] < 1 or logits.shape[1] < 1:
+        raise ValueError(f"softmax_cross_entropy: expected logits (B, K) with B, K >= 1, got "
                          f"shape {tuple(logits.shape)}")
+    if hasattr(labels, "shape"):
+        try:
+            array_namespace(logits, labels)
+        except TypeError:
+            raise TypeError(f"softmax_cross_entropy: labels are a {type(labels).__module__}."
+                            f"{type(labels).__name__}, logits a {type(logits).__module__}."
+                            f"{type(logits).__name__}: one array library for both") from None
     _check_labels(xp, labels, logits.shape[0], logits.shape[1], "softmax_cross_entropy")
     shifted = logits - xp.max(logits, axis=1, keepdims=True)
     log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
@@ -93,7 +100,7 @@ class SGD:
 
     def __init__(self, params: Any, lr: float = 0.01, momentum: float = 0.9,
                  weight_decay: float = 0.0):
-        self.params = params
+        self.params = _check_params(params, "SGD")
         self.lr = real_number(lr, "SGD lr", 0, math.inf, open_low=True, open_high=True)
         self.momentum = real_number(momentum, "SGD momentum", 0, 1, open_high=True)
         self.weight_decay = real_number(weight_decay, "SGD weight_decay", 0, math.inf,
@@ -145,7 +152,7 @@ class Adam:
     def __init__(self, params: Any, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
-        self.params = params
+        self.params = _check_params(params, "Adam")
         self.lr = real_number(lr, "Adam lr", 0, math.inf, open_low=True, open_high=True)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"Adam betas must be a pair of numbers, got {betas!r}")
@@ -176,6 +183,22 @@ class Adam:
             self.params[name] = p - xp.astype(update, p.dtype)
 
 
+def _check_params(params: Any, what: str) -> Any:
+    """A model's parameters: a dict-like of named arrays of real floats (any library), at least
+    one, or an error naming them."""
+    if not hasattr(params, "items") or not hasattr(params, "__setitem__"):
+        raise TypeError(f"{what}: params must be a model's params (a dict of named arrays), got "
+                        f"{type(params).__name__}")
+    if not len(params):
+        raise ValueError(f"{what}: params holds no parameter: nothing to train")
+    for name, p in params.items():
+        if not hasattr(p, "shape") or not hasattr(p, "dtype") or \
+                not array_namespace(p).isdtype(p.dtype, "real floating"):
+            raise TypeError(f"{what}: parameter {name!r} must be an array of real floats, got "
+                            f"{getattr(p, 'dtype', type(p).__name__)}")
+    return params
+
+
 def _check_grads(params: Any, grads: Any, what: str) -> None:
     """One real gradient per parameter, of the parameter's shape, or an error naming it."""
     if not hasattr(grads, "keys") or not hasattr(grads, "__getitem__"):
@@ -191,6 +214,13 @@ def _check_grads(params: Any, grads: Any, what: str) -> None:
                 not array_namespace(g).isdtype(g.dtype, "real floating"):
             raise TypeError(f"{what}: the gradient of {name!r} must be an array of real floats, "
                             f"got {getattr(g, 'dtype', type(g).__name__)}")
+        try:
+            array_namespace(p, g)
+        except TypeError:
+            raise TypeError(f"{what}: the gradient of {name!r} is a {type(g).__module__}."
+                            f"{type(g).__name__}, the parameter a {type(p).__module__}."
+                            f"{type(p).__name__}: one array library for both (model.to(x) "
+                            f"moves a model)") from None
         if tuple(g.shape) != tuple(p.shape):
             raise ValueError(f"{what}: the gradient of {name!r} must have the parameter's shape "
                              f"{tuple(p.shape)}, got shape {tuple(g.shape)}")
@@ -265,6 +295,19 @@ def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
         raise ValueError(f"{what}: {name} must hold one label per example of x, "
                          f"({x.shape[0]},), got shape {tuple(y.shape)}")
     return y
+
+
+def _check_fits(model: Layer, x: Any, y: Any, what: str, x_name: str, y_name: str) -> None:
+    """The model's logits for the first example of x (evaluation mode: no state changes), and
+    the labels y within their classes: a ValueError naming x or y otherwise."""
+    try:
+        logits = model(x[:1, ...])
+    except ValueError as error:
+        raise ValueError(f"{what}: {x_name} does not fit the model: {error}") from error
+    if logits.ndim != 2:
+        raise ValueError(f"{what}: the model gives outputs of shape {tuple(logits.shape)} for "
+                         f"{x_name}; softmax cross-entropy needs logits (B, classes)")
+    _check_labels(array_namespace(y), y, y.shape[0], logits.shape[1], f"{what}: {y_name}")
 
 
 def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
@@ -347,8 +390,14 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     if optimizer is not None and not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"fit: optimizer must have a step(grads) method (SGD, Adam), got "
                         f"{type(optimizer).__name__}")
+    if progress is not None:
+        progress = flag(progress, "fit: progress")
     xp = array_namespace(x)
     model.to(x)
+    # the data against the model before any step: shapes, and labels in range of the logits
+    _check_fits(model, x, y, what, "x", "y")
+    if validation_data is not None:
+        _check_fits(model, *validation_data, what, "validation_data[0]", "validation_data[1]")
     optimizer = optimizer or Adam(model.params)
     history = []
     steps = 0

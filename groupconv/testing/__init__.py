@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import flag
 from ..checks.diagnoses import explain
 from ..checks.equivariance import relative_error
 from ..checks.user_layers import tolerance_for
@@ -318,6 +319,7 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
                         f"{type(layer).__name__}")
     if not isinstance(case, Case):
         raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
+    exact, diagnose = flag(exact, "exact"), flag(diagnose, "diagnose")
     try:
         result = layer(case["x"])
     except Exception as error:           # the layer's own error: a failing case, said so
@@ -328,6 +330,9 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
                           f"{len(result)} items ({', '.join(type(r).__name__ for r in result)}): "
                           f"return y, or (y, vjp) with vjp a function of dy")
     y, vjp = result if isinstance(result, tuple) else (result, None)
+    if _is_array(y) and np.iscomplexobj(to_numpy(y) if hasattr(y, "shape") else np.asarray(y)):
+        return CaseResult(case, False, {"y": float("inf")}, 0.0, "your layer returned complex "
+                          "values: the correlations of real inputs are real")
     dtype = getattr(y, "dtype", np.float64)
     tol = _allowed(case, dtype, exact)
     got = _on_domain(np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64), case) \
@@ -589,6 +594,11 @@ def check_cases(factory: Callable[[Case], Callable[[Any], Any]],
         wanted_groups = None if groups is None else {get_group(g).name for g in groups}
         cases = [c for c in cases if (wanted_groups is None or c.group in wanted_groups)
                  and (kinds is None or c.kind in kinds)]
+    cases = list(cases)
+    if not cases:
+        raise ValueError(f"check_cases: no case of groups={groups!r} and kinds={kinds!r} (the "
+                         f"shipped set has the wallpaper groups, P4/mmm and P432; write others "
+                         f"with groupconv conformance --out)")
     results = []
     for case in cases:
         try:
