@@ -29,7 +29,11 @@ def naive(x, w, p):
 
 STRATEGIES = {
     # force one strategy by moving the thresholds that choose between them
-    "im2col": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=10**9),
+    "im2col": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=10**9,
+                   _TWO_STEPS_RATIO=10**9),
+    # its taps stacked in two steps: the other axes' taps, then the first axis's as row ranges
+    "im2col-two-steps": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9,
+                             _DIRECT_MIN_POSITIONS=10**9, _TWO_STEPS_RATIO=0),
     # im2col written straight into the output, one image or a slab of one per chunk
     "im2col-direct": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=0),
     "rows": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_ROWS_WASTE=10**9, _MAX_GROWTH=10**9),
@@ -52,7 +56,7 @@ def strategy(request, monkeypatch):
 # the fixture only sets constant thresholds: sharing it between examples is intended
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(d=st.integers(1, 3), batch=st.integers(1, 6), c_in=st.integers(1, 4), o=st.integers(1, 3),
-       k=st.integers(1, 4), extra=st.lists(st.integers(0, 3), min_size=3, max_size=3),
+       k=st.integers(1, 5), extra=st.lists(st.integers(0, 3), min_size=3, max_size=3),
        mode=st.sampled_from(["valid", "same", "full", 1]), budget=st.sampled_from([1, 2000, 10**9]),
        seed=st.integers(0, 999))
 def test_every_strategy_is_the_naive_correlation(strategy, d, batch, c_in, o, k, extra, mode,
