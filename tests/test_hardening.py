@@ -593,6 +593,17 @@ def test_layers_refuse_dtypes_seeds_flags_and_sizes_they_cannot_use():
                                          mode=np.int64(1)).shape == (1, 1, 4, 5, 5)
 
 
+def test_banks_no_memory_holds_are_refused_before_they_are_drawn():
+    """A 301^3 kernel on the cube's rotations: 654 million bank entries (2.6 GB), refused at
+    once, in the correlations and in the converters alike."""
+    w = np.ones((1, 1, 301, 301, 301), np.float32)
+    with pytest.raises(ValueError, match="654,501,624 entries"):
+        groupconv.lifting_correlation(np.ones((1, 1, 5, 5, 5), np.float32), w, "P432",
+                                      mode="same")
+    with pytest.raises(ValueError, match="more than 268,435,456"):
+        groupconv.interop.bank_from_weights(w, "escnn", "P432", "lifting")
+
+
 def test_empty_batches_and_non_finite_values_never_poison_a_result():
     bn = nn.BatchNorm(2)
     with pytest.raises(ValueError, match="holds no value per channel"):

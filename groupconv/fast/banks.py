@@ -133,6 +133,7 @@ class LatticeBank(Bank):
     def _gather(self, w: Any, layout: str) -> Any:
         xp = array_namespace(w)
         c_out, c_in, k = w.shape[0], w.shape[1], w.shape[-1]
+        _check_bank_size(self, c_out, c_in, k, k)
         w = self._on_kernel(w)   # the gather permutes the hexagon's cells: the bank stays on it
         s_in, s_out = self.input_space.samples, self.output_space.samples
         d = self.group.dim
@@ -153,6 +154,21 @@ class LatticeBank(Bank):
         flat = xp.reshape(dbank, (c_out, s_out * q))
         grad = xp.sum(xp.reshape(xp.take(flat, idx, axis=1), (c_out, s_out, q)), axis=1)
         return self._on_kernel(xp.reshape(grad, tuple(weight_shape)))
+
+
+#: The most entries an expanded bank is built with (2^28: 1 GiB in float32, the layers' own
+#: bound on weights): a larger one is a mistake in the arguments, refused before it is drawn.
+MAX_BANK_ENTRIES = 2**28
+
+
+def _check_bank_size(bank: Bank, c_out: int, c_in: int, k: int, size: int) -> None:
+    """A ValueError, before any memory is drawn, for a bank of more than MAX_BANK_ENTRIES."""
+    entries = c_out * bank.output_space.samples * c_in * bank.input_space.samples * \
+        size ** bank.group.dim
+    if entries > MAX_BANK_ENTRIES:
+        raise ValueError(f"the filter bank of {c_in} -> {c_out} channels with k = {k} on "
+                         f"{bank.group.name} has {entries:,} entries, more than "
+                         f"{MAX_BANK_ENTRIES:,}: choose fewer channels or a smaller kernel")
 
 
 @cached_arrays(maxsize=128)
@@ -226,6 +242,7 @@ class OperatorBank(Bank):
         c_out, c_in, k = w.shape[0], w.shape[1], w.shape[-1]
         s_out, s_in = self.output_space.samples, self.input_space.samples
         size, d = self.kernel_size(k), self.group.dim
+        _check_bank_size(self, c_out, c_in, k, size)
         flat = xp.reshape(w, (c_out, c_in, self.weight_extent or 1, k**d))
         picked = xp.matmul(on_device(self._select, w, w.dtype), flat)  # (o, c, S_out S_in, k^d)
         picked = xp.reshape(picked, (c_out, c_in, s_out, s_in, k**d))
