@@ -126,9 +126,11 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
     """
     group = get_group(group)
     if group.lattice != "square":
+        other = {"hexagonal": "use hexagonal_gcnn (p6cnn, p6mcnn) on the hexagonal lattice",
+                 "cubic": "use voxel_gcnn on the cubic lattice Z^3"}.get(
+            group.lattice, "give a group of the square lattice (z2, p4, p4m, ...)")
         raise ValueError(f"gcnn builds the paper's networks on the square lattice (2x2 pooling), "
-                         f"got {group.name}; use hexagonal_gcnn (p6cnn, p6mcnn) on the "
-                         f"hexagonal lattice")
+                         f"got {group.name}; {other}")
     network_sizes(input_size)  # refuses sizes for which the invariance would not be exact
     rng = generator(rng, "rng")
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias

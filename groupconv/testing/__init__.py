@@ -200,6 +200,10 @@ def torch_layer(module: Any, case: Case,
     """
     import torch
 
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    if not isinstance(case, Case):
+        raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
     _check_layout(layout)
     group = get_group(case.group)
     sigma = element_order(convention, group)
