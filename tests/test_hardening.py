@@ -734,3 +734,13 @@ def test_the_command_line_refuses_options_that_would_be_ignored(capsys):
                           (["labs", "--out", ""], "out must name a folder")):
         assert cli.main(argv) == 2
         assert message in capsys.readouterr().err, argv
+
+
+def test_dask_input_of_unknown_chunk_sizes_is_refused_with_the_way_out():
+    da = pytest.importorskip("dask.array")
+    x = da.from_array(np.random.default_rng(0).normal(size=(4, 1, 8, 8)), chunks=(2, 1, 4, 4))
+    x = x[x[:, 0, 0, 0] > -10]                      # a boolean selection: sizes unknown
+    with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
+        groupconv.lifting_correlation(x, np.ones((1, 1, 3, 3)), "p4")
+    assert groupconv.lifting_correlation(x.compute_chunk_sizes(), np.ones((1, 1, 3, 3)),
+                                         "p4").shape == (4, 1, 4, 6, 6)

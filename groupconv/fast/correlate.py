@@ -208,6 +208,10 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
     if x.ndim < core:
         raise ValueError(f"{op}: input must have shape {bank.input_space.layout()}, "
                          f"got shape {tuple(x.shape)}")
+    if any(math.isnan(c) for sizes in x.chunks for c in sizes):
+        raise ValueError(f"{op}: the Dask input has chunks of unknown size (shape "
+                         f"{tuple(x.shape)}, after a boolean selection?): call "
+                         f"x.compute_chunk_sizes() first")
     # check shapes and dtypes on one image's worth of a stand-in, before building the graph
     stand_in = np.broadcast_to(np.zeros((), x.dtype), (1,) + tuple(x.shape[x.ndim - core:]))
     _, probe, w = check_inputs(stand_in, w, bank, op)
