@@ -163,7 +163,11 @@ def check_dy(saved: tuple, dy: Any, bank: Bank, op: str = "backward") -> Any:
     output's shape, or an error that names that shape."""
     if saved is None:
         raise TypeError(f"{op}: no gradients through Dask arrays (the forward pass was lazy); "
-                        f"run the layer on NumPy, CuPy, PyTorch or array-api-strict chunks")
+                        f"run the layer on NumPy, CuPy, PyTorch or array-api-strict chunks "
+                        f"(or saved is None: pass what forward returned)")
+    if not isinstance(saved, tuple) or len(saved) != 5:
+        raise TypeError(f"{op}: saved must be what forward returned for this layer (a tuple of "
+                        f"5), got {type(saved).__name__}")
     _, expanded, x_shape, w_shape, p = saved
     d = bank.group.dim
     lead = x_shape[:len(x_shape) - bank.input_space.core - 1]

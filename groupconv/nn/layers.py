@@ -415,8 +415,8 @@ class GlobalPool(Layer):
         x = checked_input(self, x, training)
         space = self._bound()
         if x.ndim != space.core + 2:
-            raise ValueError(f"{self!r} expects (B, {space.layout()[5:]}, got shape "
-                             f"{tuple(x.shape)}")
+            layout = space.layout().removeprefix("(..., ")
+            raise ValueError(f"{self!r} expects (B, {layout}, got shape {tuple(x.shape)}")
         xp = array_namespace(x)
         flat = xp.reshape(x, tuple(x.shape[:x.ndim - space.dim]) + (-1,))
         if self.kind == "mean":
