@@ -217,7 +217,8 @@ def paper_table(runs: list[list[dict]]) -> list[dict]:
         out.append({"network": name, "parameters": runs[0][i]["parameters"],
                     "epochs": runs[0][i]["epochs"], "seeds": len(runs),
                     "error_mean": float(errors.mean()),
-                    "error_std": float(errors.std(ddof=1)) if len(runs) > 1 else 0.0,
+                    # np.std, as the authors' experiment.py prints it (ddof = 0)
+                    "error_std": float(errors.std()),
                     "errors": errors.tolist(),
                     "train_seconds": float(np.mean([run[i]["train_seconds"] for run in runs]))})
     return out
@@ -229,8 +230,9 @@ def print_paper_table(rows: list[dict], source: str) -> None:
           f"  test error (rotated train and test)")
     for r in rows:
         print(f"{r['network']:<8} {r['parameters']:>10} {r['epochs']:>6} {r['seeds']:>6} "
-              f"{r['train_seconds']:12.1f}  {100 * r['error_mean']:.2f}% +- "
-              f"{100 * r['error_std']:.2f}%  (seeds: "
+              f"{r['train_seconds']:12.1f}  {100 * r['error_mean']:.2f}%"
+              + (f" +- {100 * r['error_std']:.2f}%" if r["seeds"] > 1 else "")
+              + f"  (seed{'s' * (r['seeds'] > 1)}: "
               f"{', '.join(f'{100 * e:.2f}%' for e in r['errors'])})")
 
 
@@ -298,6 +300,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = parser.parse_args(argv)
     if args.epochs is not None and (len(args.epochs) > 2 or min(args.epochs) < 1):
         parser.error(f"--epochs takes one or two positive numbers, got {args.epochs}")
+    for flag, value in (("--seeds", args.seeds), ("--batch-size", args.batch_size)):
+        if value is not None and value < 1:
+            parser.error(f"{flag} takes a positive number, got {value}")
     data = load_mnist_files(args.data) if args.data is not None else None
     if args.protocol == "paper":
         epochs = args.epochs or [PAPER["Z2CNN"]["epochs"], PAPER["P4CNN"]["epochs"]]

@@ -50,6 +50,14 @@ def test_the_paper_protocol_builds_the_authors_networks():
     assert not any(isinstance(layer, nn.Dropout) for layer in p4.layers)
     assert (z2.layers[0].c_out, p4.layers[0].c_out) == (20, 10)
     assert (spec["Z2CNN"]["epochs"], spec["P4CNN"]["epochs"]) == (300, 100)
+    module = load("rotated_digits")
+    assert (module.PAPER_BATCH, module.PAPER_LR, module.PAPER_SEEDS) == (128, 1e-3, 5)
+    import numpy as np
+
+    train, test = module.standardised(np.arange(8.0).reshape(2, 1, 2, 2),
+                                      np.arange(8.0, 16.0).reshape(2, 1, 2, 2))
+    assert abs(train.mean()) < 1e-6 and abs(train.std() - 1) < 1e-6      # the training set's
+    assert abs(test.mean() - 8 / np.arange(8.0).std()) < 1e-5              # mean and std
 
 
 def test_the_authors_augmentation_turns_by_at_most_pi_degrees():

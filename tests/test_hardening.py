@@ -638,7 +638,8 @@ def test_fit_and_the_optimisers_check_everything_before_the_first_step():
     y = np.array([0, 1, 2, 0])
     with pytest.raises(ValueError, match=r"validation_data\[1\]: labels must be in 0\.\.2"):
         nn.fit(net, x, y, validation_data=(x, np.array([0, 1, 7, 0])), progress=False)
-    with pytest.raises(ValueError, match=r"validation_data\[0\] does not fit the model"):
+    with pytest.raises(ValueError,
+                       match=r"validation_data\[0\] of shape \(4, 1, 5, 5\) does not fit"):
         nn.fit(net, x, y, validation_data=(x[:, :, 0], y), progress=False)
     with pytest.raises(TypeError, match="progress must be True or False"):
         nn.fit(net, x, y, progress="yes")

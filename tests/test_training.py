@@ -58,6 +58,21 @@ def test_the_paper_network_trains_on_torch_tensors_like_numpy(numpy_run):
     _assert_same_training(numpy_run, run)
 
 
+@pytest.mark.torch
+def test_a_network_trained_on_torch_tensors_prints_counts_saves_and_loads(numpy_run, tmp_path):
+    """Its parameters are torch tensors (whose .size is a method): repr, n_parameters and save
+    read them; load gives NumPy arrays with the same values."""
+    torch = pytest.importorskip("torch")
+    model = _train(torch.from_numpy)[3]
+    assert model.n_parameters == numpy_run[3].n_parameters and "BankConv" in repr(model)
+    nn.save(model, tmp_path / "torch.npz")
+    again = nn.load(tmp_path / "torch.npz")
+    for name, value in model.params.items():
+        assert np.array_equal(again.params[name], value.numpy()), name
+    for name, value in model.buffer_values().items():
+        assert np.array_equal(again.buffer_values()[name], value.numpy()), name
+
+
 def test_the_paper_network_trains_on_jax_arrays_like_numpy(numpy_run):
     jax = pytest.importorskip("jax")
     previous = jax.config.jax_enable_x64
@@ -156,10 +171,11 @@ def test_augment_gets_every_training_batch_and_a_seeded_generator():
     (lambda: nn.z2cnn(width=3, dropout=0.3, dropout_per="element",
                       dropout_after=(1, 3, 4, 5, 6)), (28, 28)),
     (lambda: nn.voxel_gcnn("P432", 2, input_size=7), (7, 7, 7)),
+    (lambda: nn.p6cnn(width=2, n_classes=3), (15, 15)),
     (lambda: nn.Sequential([nn.LiftingConv(SE2(12), 1, 2, 5, mode="same", rng=0),
                             nn.BatchNorm(2), nn.SiLU(), nn.SubgroupPool("mean"),
                             nn.GlobalPool("max"), nn.Flatten(), nn.Linear(2, 3)]), (9, 9)),
-], ids=["p4cnn", "z2cnn", "voxel", "se2"])
+], ids=["p4cnn", "z2cnn", "voxel", "p6cnn", "se2"])
 def test_save_and_load_rebuild_the_network(builder, size, tmp_path):
     net = builder()
     x = np.random.default_rng(3).standard_normal((4, 1) + size).astype(np.float32)
@@ -174,6 +190,30 @@ def test_save_and_load_rebuild_the_network(builder, size, tmp_path):
     for name, value in net.buffer_values().items():
         assert np.array_equal(again.buffer_values()[name], value), name
     assert np.array_equal(again(x), net(x))
+
+
+def test_a_loaded_network_draws_its_dropout_masks_where_the_saved_one_left_off(tmp_path):
+    """Dropout's generator is saved with the network (gcnn's Dropouts share one, and share it
+    again after load): training on after load is training on in memory, bit for bit."""
+    x = np.random.default_rng(1).standard_normal((10, 1, 28, 28)).astype(np.float32)
+    y = np.random.default_rng(2).integers(0, 10, 10)
+    net = nn.z2cnn(width=3, dropout=0.3, dropout_per="element", dropout_after=(1, 3, 4, 5, 6))
+    nn.fit(net, x, y, epochs=1, batch_size=4, progress=False)
+    nn.save(net, tmp_path / "net.npz")
+    resumed = [nn.load(tmp_path / "net.npz") for _ in range(2)]
+    for model in [net] + resumed:
+        nn.fit(model, x, y, epochs=1, batch_size=4, progress=False)
+    for model in resumed:
+        assert all(np.array_equal(model.params[k], net.params[k]) for k in net.params)
+
+
+def test_single_layers_compute_in_their_parameters_dtype():
+    x = np.ones((1, 1, 4, 5, 5))                               # float64 data
+    layer = nn.GroupConv("p4", 1, 2, 3)                        # float32 weights
+    assert layer(x).dtype == np.float32 and layer.forward(x, True)[0].dtype == np.float32
+    assert nn.BatchNorm(2, dtype=np.float64)(np.ones((2, 2, 3), np.float32)).dtype == np.float64
+    net = nn.p4cnn(width=2, dtype=np.float64)                  # float32 data, float64 network
+    assert net(np.ones((1, 1, 28, 28), np.float32)).dtype == np.float64
 
 
 def test_load_refuses_files_that_do_not_match(tmp_path):

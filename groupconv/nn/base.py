@@ -27,6 +27,7 @@ its device, in place, and a ``Sequential`` does so by itself when it meets data 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -196,7 +197,8 @@ class Layer:
 
     @property
     def n_parameters(self) -> int:
-        return int(sum(p.size for p in self.params.values()))
+        # the product of the shape: .size is a method in torch
+        return int(sum(math.prod(p.shape) for p in self.params.values()))
 
     @property
     def dtype(self) -> Any:
@@ -404,6 +406,15 @@ class Sequential(Layer):
     def config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"type": "Sequential",
                                   "layers": [layer.config() for layer in self.layers]}
+        # layers that draw from one generator (gcnn's Dropouts share the network's): which, so
+        # that load shares it again and the draws continue as they would have
+        by_generator: dict[int, list[int]] = {}
+        for i, layer in enumerate(self.layers):
+            if isinstance(getattr(layer, "rng", None), np.random.Generator):
+                by_generator.setdefault(id(layer.rng), []).append(i)
+        shared = [group for group in by_generator.values() if len(group) > 1]
+        if shared:
+            config["shared_rng"] = shared
         if self.name is not None:
             config["name"] = self.name
         if self.input_sizes is not None:

@@ -32,7 +32,7 @@ from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, check_dy, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
 from ..groups import AffineGroup, Kind, Space
-from .base import Layer, dtype_name, group_name
+from .base import Layer, _in_dtype, dtype_name, group_name
 
 __all__ = ["BankConv", "LiftingConv", "GroupConv"]
 
@@ -97,6 +97,7 @@ class BankConv(Layer):
         flag(training, f"{self!r}: training")
         if not self.follows(x):
             self.to(x)
+        x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype, as a network does
         y, saved = forward(x, self.params["weight"], self.bank, self.padding,
                            max_workspace=self.max_workspace, workspace=self.workspace,
                            op=repr(self))   # errors name the layer

@@ -23,7 +23,7 @@ from array_api_compat import device as _device
 from ..arguments import choice, flag, float_dtype, generator, integer
 from ..fast.action import project
 from ..groups import Space
-from .base import Layer, checked_dy, checked_input, dtype_name, space_config
+from .base import Layer, _in_dtype, checked_dy, checked_input, dtype_name, space_config
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
            "Flatten", "Dropout"]
@@ -292,6 +292,7 @@ class BatchNorm(Layer):
         x = checked_input(self, x, training)
         if not self.follows(x):
             self.to(x)
+        x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype, as a network does
         xp = array_namespace(x)
         channels = self.params["gamma"].shape[0]
         if x.ndim < 2 or x.shape[1] != channels:
@@ -490,6 +491,7 @@ class Linear(Layer):
         x = checked_input(self, x, training)
         if not self.follows(x):
             self.to(x)
+        x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype, as a network does
         if x.ndim != 2 or x.shape[1] != self.params["weight"].shape[1]:
             raise ValueError(f"Linear expects (B, {self.params['weight'].shape[1]}), "
                              f"got shape {tuple(x.shape)}")
@@ -550,7 +552,25 @@ class Dropout(Layer):
         return (dy if mask is None else dy * mask), {}
 
     def config(self) -> dict[str, Any]:
-        return {"type": "Dropout", "p": self.p, "per": self.per}
+        """p, per and the state of ``rng`` (JSON), so that a loaded network draws the masks the
+        saved one would have drawn next (NumPy's draws; the other libraries' generators are
+        seeded from it afresh)."""
+        return {"type": "Dropout", "p": self.p, "per": self.per,
+                "rng_state": self.rng.bit_generator.state}
+
+    @classmethod
+    def from_config(cls, p: float, per: str, rng_state: dict | None = None) -> Dropout:
+        """The layer ``config`` describes, its generator restored to ``rng_state``."""
+        layer = cls(p, per=per)
+        if rng_state is not None:
+            if not isinstance(rng_state, dict) or \
+                    not hasattr(np.random, str(rng_state.get("bit_generator"))):
+                raise ValueError(f"Dropout rng_state must be a NumPy bit generator's state, got "
+                                 f"{rng_state!r}")
+            bits = getattr(np.random, rng_state["bit_generator"])()
+            bits.state = rng_state
+            layer.rng = np.random.Generator(bits)
+        return layer
 
     def __repr__(self) -> str:
         per = ", per='element'" if self.per == "element" else ""

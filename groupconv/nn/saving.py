@@ -116,7 +116,7 @@ def load(path: str | os.PathLike) -> Layer:
                              f"{FORMAT!r}")
         try:
             model = from_config(header["model"])
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "
                              f"builds ({type(error).__name__}: {error})") from error
         try:
@@ -160,12 +160,16 @@ def from_config(config: dict[str, Any]) -> Layer:
     if "dtype" in args:
         args["dtype"] = np.dtype(args["dtype"])
     if kind == "Sequential":
-        unknown = sorted(set(args) - {"layers", "name", "input_sizes"})
+        unknown = sorted(set(args) - {"layers", "name", "input_sizes", "shared_rng"})
         if unknown:
             raise TypeError(f"Sequential got an unexpected keyword argument {unknown[0]!r}")
         sizes = args.get("input_sizes")
-        return Sequential([from_config(layer) for layer in args["layers"]],
-                          name=args.get("name"),
+        layers = [from_config(layer) for layer in args["layers"]]
+        for group in args.get("shared_rng", []):     # one generator again, as when saved
+            first = layers[group[0]].rng
+            for i in group[1:]:
+                layers[i].rng = first
+        return Sequential(layers, name=args.get("name"),
                           input_sizes=None if sizes is None else InputSizes(*sizes))
     if kind == "BankConv":
         bank = bank_for(get_group(args.pop("group")), args.pop("kind"))
@@ -175,4 +179,6 @@ def from_config(config: dict[str, Any]) -> Layer:
     if kind not in types:
         raise ValueError(f"unknown layer type {kind!r}; groupconv.nn rebuilds "
                          f"{sorted(types) + ['BankConv', 'Sequential']}")
+    if kind == "Dropout":
+        return Dropout.from_config(**args)
     return types[kind](**args)

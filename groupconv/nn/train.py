@@ -36,7 +36,7 @@ from array_api_compat import array_namespace, device
 from ..arguments import flag, integer
 from ..arguments import number as real_number
 from ..fast.backend import indices
-from .base import Layer, _in_dtype, moved
+from .base import Layer, Sequential, _in_dtype, moved
 
 __all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
            "accuracy"]
@@ -283,7 +283,11 @@ def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
     if y is None:
         raise TypeError(f"{what}: {name} (the labels) must be an integer array, got None")
     if isinstance(y, (list, tuple, range)):
-        y = np.asarray(y)
+        try:
+            y = np.asarray(y)
+        except ValueError:
+            raise TypeError(f"{what}: {name} (the labels) must be a flat list of ints, one per "
+                            f"example, got a ragged {type(y).__name__}") from None
     if not hasattr(y, "shape") or not hasattr(y, "dtype"):
         raise TypeError(f"{what}: {name} (the labels) must be an integer array, got "
                         f"{type(y).__name__}")
@@ -297,13 +301,21 @@ def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
     return y
 
 
-def _check_fits(model: Layer, x: Any, y: Any, what: str, x_name: str, y_name: str) -> None:
-    """The model's logits for the first example of x (evaluation mode: no state changes), and
-    the labels y within their classes: a ValueError naming x or y otherwise."""
+def _fitting(model: Layer, x: Any, what: str, x_name: str) -> Any:
+    """The model's output for the first example of x (evaluation mode: no state changes), or
+    a ValueError naming x, its shape and the inputs the model takes."""
     try:
-        logits = model(x[:1, ...])
+        return model(x[:1, ...])      # (a network casts to its parameters' dtype itself)
     except ValueError as error:
-        raise ValueError(f"{what}: {x_name} does not fit the model: {error}") from error
+        takes = model.describe_input() if isinstance(model, Sequential) else None
+        raise ValueError(f"{what}: {x_name} of shape {tuple(x.shape)} does not fit the model"
+                         + (f": it takes {takes}" if takes else f" ({error})")) from error
+
+
+def _check_fits(model: Layer, x: Any, y: Any, what: str, x_name: str, y_name: str) -> None:
+    """The model's logits for the first example of x (``_fitting``), and the labels y within
+    their classes: a ValueError naming x or y otherwise."""
+    logits = _fitting(model, x, what, x_name)
     if logits.ndim != 2:
         raise ValueError(f"{what}: the model gives outputs of shape {tuple(logits.shape)} for "
                          f"{x_name}; softmax cross-entropy needs logits (B, classes)")
@@ -342,7 +354,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     progress : bool or None
         A progress bar per epoch: None shows it only on a terminal or in Jupyter.
     max_steps : int, optional
-        Stop after this many steps in all (smoke tests).
+        Stop after this many steps in all (smoke tests). An epoch cut short still counts in
+        ``epochs_trained``, so that the next call draws the next epoch's batch order.
 
     Returns
     -------
@@ -413,7 +426,12 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             xb = _in_dtype(xp.take(x, picks, axis=0), model.dtype)
             yb = xp.take(y, picks, axis=0)
             if augment is not None:
+                shape = tuple(xb.shape)
                 xb = augment(xb, rng)
+                if not hasattr(xb, "shape") or tuple(xb.shape) != shape:
+                    got = tuple(xb.shape) if hasattr(xb, "shape") else type(xb).__name__
+                    raise ValueError(f"fit: augment must return a batch of the shape it was "
+                                     f"given, {shape}, got {got}")
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)
             if not math.isfinite(loss):
@@ -464,6 +482,7 @@ def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
     """
     _check_model(model, "predict")
     x = _check_x(x, "predict")
+    _fitting(model, x, "predict", "x")
     batch_size = integer(batch_size, "predict: batch_size", 1, 10**7)
     xp = array_namespace(x)
     model.to(x)
@@ -492,6 +511,7 @@ def evaluate(model: Layer, x: Any, y: Any, batch_size: int = 128) -> dict[str, f
     _check_model(model, "evaluate")
     x = _check_x(x, "evaluate")
     y = _check_y(y, x, "evaluate")
+    _check_fits(model, x, y, "evaluate", "x", "y")
     logits = predict(model, x, batch_size)
     loss, _ = softmax_cross_entropy(logits, y)
     xp = array_namespace(logits)
