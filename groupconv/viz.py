@@ -668,36 +668,48 @@ _PALETTE = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab
 
 
 def cubic_feature_map(size: int = 9) -> Figure:
-    """The P432 lifting of a chiral shape and of the shape turned by a quarter turn r about w:
+    """The P432 lifting of a chiral shape and of the shape turned by a quarter turn g about w:
     the 24 orientation channels' strongest responses (max over the volume) are the same numbers,
-    permuted: channel t of the turned input is channel idx(r^-1 h_t) of the upright one."""
+    permuted: channel t of the turned input is channel idx(g^-1 h_t) of the upright one; and
+    that channel itself is turned in space, as its slice through the centre (w fixed) shows."""
     size = integer(size, "size", 3, 33)
     group = get_group("P432")
     volume = _chiral_volume(size)
     kernel = _chiral_volume(3) - 0.2                            # the shape, as a filter
-    r = next(h for h, label in zip(group.point_elements(), describe(group.stabiliser))
+    g = next(h for h, label in zip(group.point_elements(), describe(group.stabiliser))
              if label == "rotation by 90° about (0, 0, 1)")
-    turned = transform(volume[None], r)[0]
+    turned = transform(volume[None], g)[0]
     upright_map = lifting_correlation(volume[None, None], kernel[None, None], group,
                                       mode="same")[0, 0]
     turned_map = lifting_correlation(turned[None, None], kernel[None, None], group,
                                      mode="same")[0, 0]
     strengths = [m.reshape(group.samples, -1).max(axis=1) for m in (upright_map, turned_map)]
-    source = np.asarray(group.relative(int(group.point_index(r)), np.arange(group.samples)))
-    fig = Figure(figsize=(13, 6.4), layout="constrained")
-    grid = fig.add_gridspec(2, 4)
+    source = np.asarray(group.relative(int(group.point_index(g)), np.arange(group.samples)))
+    # the upright identity channel, and the turned input's channel that holds it, turned
+    slices = [upright_map[0][:, :, size // 2],
+              turned_map[int(np.flatnonzero(source == 0)[0])][:, :, size // 2]]
+    fig = Figure(figsize=(15, 6.4), layout="constrained")
+    grid = fig.add_gridspec(2, 5)
     cmap = matplotlib.colormaps["viridis"]
+    limits = (min(a.min() for a in slices), max(a.max() for a in slices))
     for row, (vol, strength, colours, title) in enumerate((
             (volume, strengths[0], np.arange(group.samples), "the input volume"),
-            (turned, strengths[1], source, "the input turned by r (90° about w)"))):
+            (turned, strengths[1], source, "the input turned by g (90° about w)"))):
         _voxels(fig.add_subplot(grid[row, 0], projection="3d"), vol, title)
-        ax = fig.add_subplot(grid[row, 1:])
+        ax = fig.add_subplot(grid[row, 1:4])
         ax.bar(np.arange(group.samples), strength, color=cmap(colours / (group.samples - 1)))
         ax.set_xticks(np.arange(group.samples))
         ax.set_xlabel("orientation channel t (P432's element index)")
         ax.set_ylabel("max over the volume")
-        ax.set_title("channel t, coloured by the upright channel it equals: idx(r⁻¹ h_t)"
+        ax.set_title("channel t, coloured by the upright channel it equals: idx(g⁻¹ h_t)"
                      if row else "channel t, coloured by t", fontsize=10)
+        ax = fig.add_subplot(grid[row, 4])
+        ax.imshow(slices[row], cmap="viridis", vmin=limits[0], vmax=limits[1])
+        ax.set_xlabel("v")
+        ax.set_ylabel("u")
+        ax.set_title("channel 0 (the identity's),\nslice w = centre" if not row else
+                     f"channel {int(np.flatnonzero(source == 0)[0])} = upright channel 0,\n"
+                     f"turned by g (slice w = centre)", fontsize=9)
     fig.suptitle("A P432 feature map: turning the input volume turns every channel and permutes "
                  "the 24 orientation channels (the colours move with them)", fontsize=11)
     return fig

@@ -62,15 +62,19 @@ def test_p4_feature_map_shows_each_patch_turning_one_place_along():
 
 def test_the_cube_figures_show_the_bank_and_the_permuted_channels():
     """The filter figure draws the 24 slices of the P432 bank; in the feature-map figure the
-    bars of the turned input are the upright bars, permuted by idx(r^-1 h_t), with the colours
+    bars of the turned input are the upright bars, permuted by idx(g^-1 h_t), with the colours
     of the channels they came from."""
     fig = viz.cubic_filter()
     assert len(fig.axes) == 24 and fig.axes[1].get_title().startswith("1: 90°")
     fig = viz.cubic_feature_map(size=7)
     upright = [p.get_height() for p in fig.axes[1].patches]
-    turned = [p.get_height() for p in fig.axes[3].patches]
+    turned = [p.get_height() for p in fig.axes[4].patches]
     assert sorted(upright) == pytest.approx(sorted(turned)) and upright != turned
-    assert turned[11] == pytest.approx(upright[0])        # r = element 11: the identity's bar
+    assert turned[11] == pytest.approx(upright[0])        # g = element 11: the identity's bar
+    # and that channel, sliced through the centre (w fixed), is the upright one turned by g
+    upright_slice, turned_slice = (np.asarray(fig.axes[i].images[0].get_array()) for i in (2, 5))
+    assert np.allclose(turned_slice, np.rot90(upright_slice))
+    assert not np.allclose(turned_slice, upright_slice)
 
 
 def test_p4m_mirrored_ring_turns_the_other_way():
