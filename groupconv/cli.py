@@ -119,6 +119,12 @@ def _conformance(args: argparse.Namespace) -> int:
 
     if args.check is not None:
         return _conformance_check(args)
+    given = [flag for flag, value in (("--cases", args.cases), ("--layout", args.layout),
+                                      ("--convention", args.convention),
+                                      ("--exact", args.exact or None)) if value is not None]
+    if given:
+        return _refuse("conformance", f"{', '.join(given)} {'goes' if len(given) == 1 else 'go'} "
+                       f"with --check (checking a layer), not with --out (writing vectors)")
     start = time.perf_counter()
     try:
         with _output_folder(args.out) as out:

@@ -732,7 +732,9 @@ def test_the_command_line_refuses_options_that_would_be_ignored(capsys):
                           (["verify", "--self-test", "--trials", "2"], "--trials does not apply"),
                           (["verify", "--quick", "--trials", "2"], "give --quick or --trials"),
                           (["figures", "--out", ""], "output folder must be named"),
-                          (["labs", "--out", ""], "out must name a folder")):
+                          (["labs", "--out", ""], "out must name a folder"),
+                          (["conformance", "--out", "unused", "--cases", "x"],
+                           "--cases goes with --check")):
         assert cli.main(argv) == 2
         assert message in capsys.readouterr().err, argv
 

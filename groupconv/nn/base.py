@@ -515,6 +515,7 @@ class Sequential(Layer):
         if not isinstance(cache, list) or len(cache) != len(self.layers):
             raise TypeError(f"backward takes the cache of this network's forward (a list of "
                             f"{len(self.layers)}), got {type(cache).__name__}")
+        input_grad = flag(input_grad, "backward: input_grad")
         grads = {}
         for i in range(len(self.layers) - 1, -1, -1):
             try:
