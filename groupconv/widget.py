@@ -6,7 +6,10 @@ Every picture is computed by groupconv: the input shown is L_g f for the group e
 g = (r, u, v) of p4 that the drags and clicks have built (``feature_maps.L``, exact, on a fixed
 window of zeros around the image), and the planes are the lifting correlation of that input with
 an edge filter (``lifting_correlation``, 'same'). Because the image never reaches the window's
-border, what is shown is exactly L_g of the feature map of the untouched image.
+border, what is shown is L_g of the feature map of the untouched image: exactly for integer data
+(the default: grey levels 0..255 and an integer filter), to float64 rounding (1e-15) otherwise,
+where the sums of a turned image come in another order. A click turns the image about the
+window's centre, the origin of g: an image moved away from it moves as it turns.
 
     P4Frames      the frames: input and feature map for any g, as arrays or as one PNG
     p4_widget     the live widget in Jupyter (anywidget): Python computes each frame as the
@@ -65,7 +68,8 @@ class P4Frames:
     ----------
     reach : int
         The largest |u| and |v|: the image and its feature map stay inside the window (one
-        pixel from its border), so that every frame is exactly L_g of the first.
+        pixel from its border), so that every frame is L_g of the first (exactly for integer
+        data; to rounding otherwise).
 
     Examples
     --------
@@ -112,6 +116,7 @@ class P4Frames:
         maps = self.frame(0, 0, 0)[1]
         self.limit = float(np.abs(maps).max()) or 1.0
         self.top = float(max(np.abs(image).max(), 1e-12))
+        self.signed = bool(image.min() < 0)
 
     def _check(self, r: Any, u: Any, v: Any) -> tuple[int, int, int]:
         for name, value in (("r", r), ("u", u), ("v", v)):
@@ -138,7 +143,10 @@ class P4Frames:
         from PIL import Image
 
         moved, maps = self.frame(r, u, v)
-        grey = np.clip(np.rint(moved / self.top * 127), 0, 127).astype(np.uint8)
+        # grey levels 0..top, or -top..top for an image with negative values (the window's
+        # zero border is then mid-grey, as zero is)
+        low = -self.top if self.signed else 0.0
+        grey = np.clip(np.rint((moved - low) / (self.top - low) * 127), 0, 127).astype(np.uint8)
         levels = np.clip(np.rint((maps / self.limit + 1) * 63.5), 0, 127).astype(np.uint8)
         tiles = np.concatenate([grey] + [128 + plane for plane in levels], axis=1)
         palette = np.concatenate([_colours("gray", 128), _colours("RdBu_r", 128)])
@@ -284,16 +292,26 @@ def _widget_class() -> type:
                              reach=frames.reach)
             self._show([0, 0, 0])
 
+        @traitlets.validate("state")
+        def _valid(self, proposal: dict) -> list:
+            """An element the window can show ([r, u, v], r in 0..3, |u|, |v| <= reach), or a
+            TraitError that says what came (P4Frames' own refusal)."""
+            value = list(proposal["value"])
+            if len(value) != 3:
+                raise traitlets.TraitError(f"state must be [r, u, v], got {value!r}")
+            try:
+                self.frames._check(*value)
+            except (TypeError, ValueError) as error:
+                raise traitlets.TraitError(f"state {value!r}: {error}") from None
+            return value
+
         @traitlets.observe("state")
         def _moved(self, change: dict) -> None:
             self._show(change["new"])
 
         def _show(self, state: list) -> None:
-            try:
-                r, u, v = (int(a) for a in state)
-                self.frame = [f"{r},{u},{v}", self.frames.url(r, u, v)]
-            except (TypeError, ValueError):   # a state the view should not send: ignored
-                return
+            r, u, v = (int(a) for a in state)
+            self.frame = [f"{r},{u},{v}", self.frames.url(r, u, v)]
 
         def __repr__(self) -> str:
             return f"p4_widget(state={list(self.state)})"

@@ -62,6 +62,24 @@ def test_the_jupyter_widget_recomputes_its_frame():
     assert widget.frame[0] == "1,2,-3" and widget.frame[1] != first
     assert widget.frame[1] == widget.frames.url(1, 2, -3)
     assert "p4_widget.js" not in widget._esm and "pointerdown" in widget._esm
+    import traitlets
+
+    for bad, said in (([0, 10, 0], "must lie within"), ([7, 0, 0], "r must be 0, 1, 2 or 3"),
+                      ([1, 2], "state must be")):
+        with pytest.raises(traitlets.TraitError, match=said):
+            widget.state = bad
+    assert widget.state == [1, 2, -3] and widget.frame[0] == "1,2,-3"    # nothing changed
+
+
+def test_an_image_with_negative_values_is_drawn_in_full():
+    """A zero-mean image: its negative half is drawn below mid-grey, not clipped to black."""
+    from PIL import Image
+    import io
+
+    frames = P4Frames(np.arange(25.0).reshape(5, 5) - 12, size=15)
+    tiles = np.asarray(Image.open(io.BytesIO(frames.png(0, 0, 0))))
+    window = tiles[:, :15][5:10, 5:10]
+    assert len(np.unique(window)) == 25          # every grey level distinct, the negatives too
 
 
 # ------------------------------------------------------------------ in a real browser
@@ -89,8 +107,9 @@ _HARNESS = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div
 <script type="module">
 {script}
 const data = {data};
+const initial = "{initial}";
 const values = {{size: data.size, scale: data.scale, step: data.step, reach: data.reach,
-                 state: [0, 0, 0], frame: ["0,0,0", data.frames["0,0,0"]]}};
+                 state: initial.split(",").map(Number), frame: [initial, data.frames[initial]]}};
 const listeners = {{}};
 const model = {{
   get: (key) => values[key],
@@ -101,6 +120,13 @@ const model = {{
     setTimeout(() => {{ values.frame = [key, data.frames[key]]; listeners["change:frame"](); }},
                5);
   }},
+}};
+// what `widget.state = [r, u, v]` in the kernel does: the state and its frame change
+window.pythonSets = (key) => {{
+  values.state = key.split(",").map(Number);
+  values.frame = [key, data.frames[key]];
+  if (listeners["change:state"]) listeners["change:state"]();
+  listeners["change:frame"]();
 }};
 anywidgetView.render({{model, el: document.getElementById("w")}});
 </script></body></html>"""
@@ -118,7 +144,7 @@ def test_the_widget_moves_and_turns_the_feature_map_in_a_browser(view, tmp_path)
         path = write_page(tmp_path / "p4_widget.html", frames, scale=scale)
     else:
         path = tmp_path / "harness.html"
-        path.write_text(_HARNESS.format(script=widget._static_script(),
+        path.write_text(_HARNESS.format(script=widget._static_script(), initial="0,0,0",
                                         data=json.dumps(widget._page_data(frames, scale))))
     size = frames.size
     with sync_api.sync_playwright() as playwright:
@@ -182,6 +208,21 @@ def test_the_widget_moves_and_turns_the_feature_map_in_a_browser(view, tmp_path)
             # reset returns to the first frame
             page.get_by_role("button", name="reset").click()
             assert np.array_equal(drawn("0,0,0"), start)
+            page.locator("canvas.p4w-input").scroll_into_view_if_needed()  # the button scrolled
+            box = page.locator("canvas.p4w-input").bounding_box()
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            # a right-click does not turn the image
+            page.mouse.click(cx, cy, button="right")
+            page.wait_for_timeout(100)
+            assert root.get_attribute("data-state") == "0,0,0"
+            if view == "anywidget view":
+                # a state set from Python is followed, and the next click starts from it
+                page.evaluate('window.pythonSets("1,0,2")')
+                followed = drawn("1,0,2")
+                # g = (1, 0, 2) = T(0, 2) R: turned, then moved two columns right
+                assert np.array_equal(followed[0], np.roll(np.rot90(start[0]), 2, axis=1))
+                page.mouse.click(cx, cy)
+                drawn("2,-2,0")                      # (1, 0) (1, (0, 2)) = (2, (-2, 0))
             assert errors == []
         finally:
             browser.close()

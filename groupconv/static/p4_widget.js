@@ -1,17 +1,19 @@
 // The view of groupconv's p4 widget (groupconv/widget.py): the input image in the middle, the
 // four orientation planes of its p4 feature map around it (e top, r left, r^2 bottom, r^3
 // right, as in Cohen & Welling's Figure 1). Drag the input to translate it, click it to turn it
-// by a quarter turn counter-clockwise. The state is the group element g = (r, u, v) acting on
-// the image (u = row, v = column); the pictures come from a source:
+// by a quarter turn counter-clockwise about the window's centre (the origin: an image moved
+// away from it moves as it turns). The state is the group element g = (r, u, v) acting on the
+// image (u = row, v = column); the pictures come from a source:
 //   - the static page: frames precomputed by groupconv, looked up by "r,u,v";
-//   - Jupyter (anywidget): the state is sent to Python, which computes the frame with groupconv.
+//   - Jupyter (anywidget): the state is sent to Python, which computes the frame with groupconv;
+//     a state set from Python (or by another view of the same widget) is followed too.
 // A frame is one PNG of five tiles side by side: input, then the planes e, r, r^2, r^3.
 // After a frame is drawn, the root element's data-drawn attribute holds its "r,u,v".
 
 const LABELS = ["e", "r", "r²", "r³"];
 const PLACES = [[1, 2], [2, 1], [3, 2], [2, 3]];   // grid row, column of e, r, r^2, r^3
 
-function mount(el, config, request) {
+function mount(el, config, request, initial = [0, 0, 0]) {
   const { size, scale, step, reach } = config;
   const root = document.createElement("div");
   root.className = "p4w";
@@ -81,6 +83,7 @@ function mount(el, config, request) {
   const input = canvases[0];
   let press = null;
   input.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0) return;     // the primary button only (no turn on a right-click)
     press = { x: event.clientX, y: event.clientY, u: state[1], v: state[2], moved: false };
     input.setPointerCapture(event.pointerId);
     event.preventDefault();
@@ -101,8 +104,18 @@ function mount(el, config, request) {
     }
     press = null;
   });
+  input.addEventListener("pointercancel", () => { press = null; });
+  input.addEventListener("contextmenu", (event) => event.preventDefault());
   reset.addEventListener("click", () => go([0, 0, 0]));
-  go([0, 0, 0]);
+  go(initial);
+  // a frame that arrives for a state this view did not ask for (set from Python, or by another
+  // view): take that state as this view's own, and draw it
+  return (next, url) => {
+    state = next;
+    pending = key(state);
+    root.dataset.state = pending;
+    draw(url, pending);
+  };
 }
 
 function staticPage(el, data) {
@@ -117,16 +130,22 @@ export default {
     const config = { size: model.get("size"), scale: model.get("scale"),
                      step: model.get("step"), reach: model.get("reach") };
     let waiting = null;
+    let follow = null;
     model.on("change:frame", () => {
       const [k, url] = model.get("frame");
-      if (waiting) waiting(url, k);
+      const current = model.get("state").join(",");
+      if (k !== current) return;        // a frame of an earlier state: a later one is coming
+      if (waiting) waiting(url, k);     // the frame this view asked for, or
+      if (follow && el.querySelector(".p4w").dataset.state !== k) {
+        follow(k.split(",").map(Number), url);    // one set from elsewhere: follow it
+      }
     });
-    mount(el, config, (state, done) => {
+    follow = mount(el, config, (state, done) => {
       waiting = done;
       model.set("state", state);
       model.save_changes();
       const [k, url] = model.get("frame");
       if (k === state.join(",")) done(url, k);
-    });
+    }, model.get("state").map(Number));
   },
 };
