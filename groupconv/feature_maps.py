@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .arguments import real_array
+from .arguments import did_you_mean, real_array
 from .groups import Element, ElementArray, SemidirectProduct, get_group
 from .groups.core import as_int_array
 
@@ -97,7 +97,7 @@ class FeatureMap:
         if isinstance(origin, str):
             if origin != "centre":
                 raise ValueError(f"origin must be a tuple of {d} ints or 'centre', "
-                                 f"got {origin!r}")
+                                 f"got {origin!r}{did_you_mean(origin, ['centre'])}")
             origin = tuple(n // 2 for n in full.shape[2:])
         if (not isinstance(origin, (tuple, list)) or len(origin) != d
                 or any(isinstance(o, bool) or not isinstance(o, (int, np.integer))

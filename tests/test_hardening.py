@@ -747,3 +747,14 @@ def test_dask_input_of_unknown_chunk_sizes_is_refused_with_the_way_out():
         groupconv.lifting_correlation(x, np.ones((1, 1, 3, 3)), "p4")
     assert groupconv.lifting_correlation(x.compute_chunk_sizes(), np.ones((1, 1, 3, 3)),
                                          "p4").shape == (4, 1, 4, 6, 6)
+
+
+def test_an_array_of_the_wrong_dimension_is_told_which_groups_act_on_it():
+    with pytest.raises(ValueError, match=r"3 spatial axes, but P4 acts on Z\^2 .* P432"):
+        groupconv.lifting_correlation(np.zeros((2, 1, 9, 9, 9)), np.zeros((4, 1, 3, 3)), "p4")
+    with pytest.raises(ValueError, match=r"2 spatial axes, but P432 acts on Z\^3 .* p4m"):
+        groupconv.lifting_correlation(np.zeros((2, 1, 9, 9)), np.zeros((4, 1, 3, 3, 3)), "P432")
+    with pytest.raises(ValueError, match="did you mean 'centre'"):
+        FeatureMap(Z2, np.zeros((1, 3, 3)), origin="center")
+    with pytest.raises(TypeError, match=r"one-hot rows\? pass the class indices"):
+        nn.fit(nn.p4cnn(width=1), np.zeros((2, 1, 28, 28)), np.eye(10)[:2], progress=False)

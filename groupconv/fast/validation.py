@@ -91,8 +91,26 @@ def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:
     if x.ndim < core or x.shape[-core] != c_in or (space.point_axis
                                                    and x.shape[-core + 1] != space.samples):
         raise ValueError(f"{op}: input must have shape {space.layout(c_in)} (C_in = {c_in} from "
-                         f"the weights {tuple(w.shape)}), got shape {tuple(x.shape)}")
+                         f"the weights {tuple(w.shape)}), got shape {tuple(x.shape)}"
+                         f"{_other_dimension(x, c_in, space)}")
     return xp, x, w
+
+
+#: Groups to name for arrays of each dimension.
+_GROUPS_OF = {1: "z1", 2: "z2, p4, p4m, ...", 3: "z3, P432, Pm-3m, P4/mmm, ..."}
+
+
+def _other_dimension(x: Any, c_in: int, space: Any) -> str:
+    """"; ...": where x would fit the layout with one spatial axis more or less, that the group
+    acts on d dimensions and which groups act on x's."""
+    for other in (space.dim + 1, space.dim - 1):
+        core = other + 1 + bool(space.point_axis)
+        if other in _GROUPS_OF and x.ndim >= core and x.shape[-core] == c_in and \
+                (not space.point_axis or x.shape[-core + 1] == space.samples):
+            return (f"; it reads as an array with {other} spatial axes, but {space.group.name} "
+                    f"acts on Z^{space.dim} ({space.dim} spatial axes): for {other}D arrays use "
+                    f"a group on Z^{other} ({_GROUPS_OF[other]})")
+    return ""
 
 
 def real_numpy(a: Any, what: str) -> np.ndarray:

@@ -294,7 +294,8 @@ def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
     xp = array_namespace(x)
     y = moved(y, x)
     if not xp.isdtype(y.dtype, "integral"):
-        raise TypeError(f"{what}: {name} (the labels) must be integers, got {y.dtype}")
+        one_hot = "; one-hot rows? pass the class indices, y.argmax(1)" if y.ndim == 2 else ""
+        raise TypeError(f"{what}: {name} (the labels) must be integers, got {y.dtype}{one_hot}")
     if tuple(y.shape) != (x.shape[0],):
         raise ValueError(f"{what}: {name} must hold one label per example of x, "
                          f"({x.shape[0]},), got shape {tuple(y.shape)}")
