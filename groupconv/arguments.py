@@ -9,6 +9,7 @@ argument, says what was expected and shows what came.
     real_array(values, "values")       a NumPy array of real numbers (integer or floating)
     float_dtype(dtype, "dtype")        a real floating NumPy dtype (float16, float32, float64)
     generator(rng, "rng")              a NumPy Generator from a seed, a Generator or None
+    described(value)                   what came, in a few words, for a message
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["integer", "number", "flag", "choice", "did_you_mean", "real_array", "float_dtype",
-           "generator"]
+           "generator", "described"]
 
 
 def integer(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
@@ -119,3 +120,12 @@ def generator(value: Any, name: str) -> np.random.Generator:
     if value < 0:
         raise ValueError(f"{name} must be a non-negative int seed, got {value!r}")
     return np.random.default_rng(int(value))
+
+
+def described(value: Any) -> str:
+    """What came, in a few words: a type, an array's shape, a tuple's or list's items."""
+    if isinstance(value, (tuple, list)):
+        items = ", ".join(described(v) for v in value[:4]) + (", ..." if len(value) > 4 else "")
+        return f"a {type(value).__name__} of {len(value)} items ({items})"
+    shape = getattr(value, "shape", None)
+    return type(value).__name__ + ("" if shape is None else f" of shape {tuple(shape)}")

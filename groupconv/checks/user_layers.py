@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from ..arguments import choice, flag, integer
+from ..arguments import choice, described, flag, integer
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..fast.validation import as_float, real_numpy
@@ -409,7 +409,7 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     out_dtype = getattr(got, "dtype", np.float64)
     tol = tolerance_for(out_dtype) if tolerance is None else float(tolerance)
     if not (hasattr(got, "shape") and hasattr(got, "dtype")):
-        sentence = (f"your layer returned {_described(got)}, not an array: return the output "
+        sentence = (f"your layer returned {described(got)}, not an array: return the output "
                     f"{Space.on_group(group).layout()} as an array of any library")
         return LayerReport(group.name, kind, float("inf"), float("nan"), sentence, [sentence],
                            {}, tol)
@@ -448,13 +448,6 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         notes.append(note)
     return LayerReport(group.name, kind, error, equivariance, _compose(findings, lead, notes),
                        list(findings.sentences), findings.orders, tol, allowed)
-
-
-def _described(value: Any) -> str:
-    """A value's type, and a tuple's or list's length."""
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)} items"
-    return type(value).__name__
 
 
 #: The precisions an error's size can point to: (name, its relative rounding, whether a

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import flag
+from ..arguments import described, flag
 from ..checks.diagnoses import explain
 from ..checks.equivariance import relative_error
 from ..checks.user_layers import tolerance_for
@@ -330,8 +330,7 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
         return CaseResult(case, False, {}, 0.0, f"your layer raised {type(error).__name__}: "
                           f"{error}")
     if isinstance(result, tuple) and (len(result) != 2 or not callable(result[1])):
-        return CaseResult(case, False, {}, 0.0, f"your layer returned a tuple of "
-                          f"{len(result)} items ({', '.join(type(r).__name__ for r in result)}): "
+        return CaseResult(case, False, {}, 0.0, f"your layer returned {described(result)}: "
                           f"return y, or (y, vjp) with vjp a function of dy")
     y, vjp = result if isinstance(result, tuple) else (result, None)
     if _is_array(y) and np.iscomplexobj(to_numpy(y) if hasattr(y, "shape") else np.asarray(y)):
@@ -361,7 +360,7 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
                 not all(_is_array(g) for g in grads.values()):
             errors["dx"] = float("inf")
             return CaseResult(case, False, errors, tol, f"your vjp returned "
-                              f"{_described(back)}: return dx, or (dx, {{name: gradient}}) "
+                              f"{described(back)}: return dx, or (dx, {{name: gradient}}) "
                               f"with arrays")
         gradients = {"dx": dx, **{_GRADIENTS[key]: g for key, g in grads.items()}}
         gradients = {key: _on_domain(np.asarray(to_numpy(g), np.float64), case)
@@ -375,14 +374,6 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
                                        if v > tol)
     return CaseResult(case, passed, errors, tol, diagnosis)
-
-
-def _described(value: Any) -> str:
-    """What a value is, in a few words: a type, and a tuple's items."""
-    if isinstance(value, tuple):
-        return f"a tuple ({', '.join(_described(v) for v in value)})"
-    shape = getattr(value, "shape", None)
-    return type(value).__name__ + ("" if shape is None else f" of shape {tuple(shape)}")
 
 
 def _is_array(a: Any) -> bool:
