@@ -19,6 +19,16 @@ from .groups import WALLPAPER
 __all__ = ["main", "build_parser"]
 
 
+def _given(*options: tuple[str, object]) -> list[str]:
+    """The flags among (flag, value) pairs that were given: a value other than None or False."""
+    return [flag for flag, value in options if value is not None and value is not False]
+
+
+def _named(flags: list[str], one: str, many: str) -> str:
+    """"--a, --b go": the flags and the verb that agrees with them."""
+    return f"{', '.join(flags)} {one if len(flags) == 1 else many}"
+
+
 def _refuse(command: str, message: str) -> int:
     """An error found while running: one line on stderr, exit status 2."""
     print(f"groupconv {command}: {message}", file=sys.stderr)
@@ -50,12 +60,11 @@ def _output_folder(out: str | pathlib.Path) -> Iterator[pathlib.Path]:
 
 def _verify(args: argparse.Namespace) -> int:
     if args.self_test:
-        given = [flag for flag, value in (("--only", args.only), ("--trials", args.trials),
-                                          ("--quick", args.quick or None)) if value is not None]
+        given = _given(("--only", args.only), ("--trials", args.trials),
+                       ("--quick", args.quick))
         if given:
-            verb = "does" if len(given) == 1 else "do"
             return _refuse("verify", f"--self-test runs every known-wrong variant once on its "
-                           f"own groups: {', '.join(given)} {verb} not apply to it")
+                           f"own groups: {_named(given, 'does', 'do')} not apply to it")
         return _self_test(args)
     if args.quick and args.trials is not None:
         return _refuse("verify", "--quick is one trial per claim: give --quick or --trials, "
@@ -119,12 +128,11 @@ def _conformance(args: argparse.Namespace) -> int:
 
     if args.check is not None:
         return _conformance_check(args)
-    given = [flag for flag, value in (("--cases", args.cases), ("--layout", args.layout),
-                                      ("--convention", args.convention),
-                                      ("--exact", args.exact or None)) if value is not None]
+    given = _given(("--cases", args.cases), ("--layout", args.layout),
+                   ("--convention", args.convention), ("--exact", args.exact))
     if given:
-        return _refuse("conformance", f"{', '.join(given)} {'goes' if len(given) == 1 else 'go'} "
-                       f"with --check (checking a layer), not with --out (writing vectors)")
+        return _refuse("conformance", f"{_named(given, 'goes', 'go')} with --check (checking a "
+                       f"layer), not with --out (writing vectors)")
     start = time.perf_counter()
     try:
         with _output_folder(args.out) as out:
