@@ -38,6 +38,30 @@ def student_group_correlation(wiring="s - r", turn=True, summed=True):
     return fn
 
 
+def student_p4m_correlation(mirrors=True):
+    """A p4m group correlation by hand: output sample s = (m, r) reads filter plane
+    idx(h_s^-1 h_t) for input plane t, turned by r and (m = 1) flipped up-down."""
+    rel = np.asarray(groupconv.P4M.relative(np.arange(8)[:, None], np.arange(8)[None, :]))
+
+    def fn(x, w):
+        planes = []
+        for s in range(8):
+            turned = np.rot90(w[:, :, rel[s]], s % 4, axes=(-2, -1))
+            if mirrors and s >= 4:
+                turned = turned[..., ::-1, :]
+            planes.append(sum(corr2d(x[:, None, :, t], turned[None, :, :, t]).sum(axis=2)
+                              for t in range(8)))
+        return np.stack(planes, axis=2)
+    return fn
+
+
+def test_the_hand_written_p4m_correlation_is_right():
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(2, 2, 8, 7, 6)), rng.normal(size=(3, 2, 8, 3, 3))
+    np.testing.assert_allclose(student_p4m_correlation()(x, w),
+                               group_correlation(x, w, "p4m"), atol=1e-12)
+
+
 def ordered(group, kind, inp=None, out=None, wts=None):
     """groupconv's layer on a library whose element j is groupconv's σ[j] on the input, the
     output and the weights (each σ None for groupconv's own order)."""
@@ -92,6 +116,10 @@ CASES = [
         [corr2d(x[:, None], (np.rot90(w, r, axes=(-2, -1))[..., :, ::-1] if m else
                              np.rot90(w, r, axes=(-2, -1)))[None]).sum(axis=2)
          for m in (0, 1) for r in range(4)], axis=2), "mirror about the other axis"),
+    ("p4m", "lifting", lambda x, w: np.stack(          # the mirror of m = 1 forgotten
+        [corr2d(x[:, None], np.rot90(w, r, axes=(-2, -1))[None]).sum(axis=2)
+         for m in (0, 1) for r in range(4)], axis=2), "mirrors left out"),
+    ("p4m", "correlation", student_p4m_correlation(mirrors=False), "mirrors left out"),
     ("p4m", "lifting", ordered("p4m", "lifting", out=interop.element_order("escnn", "p4m")),
      "escnn's element order"),
     ("p4", "lifting", lambda x, w: lifting_correlation(x, w[..., ::-1, ::-1], "p4"),

@@ -167,17 +167,34 @@ def _turn(kernels: np.ndarray, group: SemidirectProduct, s: int) -> np.ndarray:
 
 
 def _bank(w: np.ndarray, group: SemidirectProduct, wiring: np.ndarray | None,
-          turned: bool = True) -> np.ndarray:
+          turned: bool = True, parts: np.ndarray | None = None) -> np.ndarray:
     """bank[o, s, c, t] = L_{h_s} w[o, c, wiring[s, t]] (GrouPy's layout (C_out, S, C_in,
     S_in, *k^d)); lifting weights (wiring None): S_in = 1; ``turned`` False leaves the kernels
-    as they are."""
+    as they are; ``parts`` turns sample s's kernels by element parts[s] instead."""
     planes = w[:, :, None] if wiring is None else w
     table = np.zeros((group.samples, 1), dtype=np.int64) if wiring is None else wiring
     out = []
     for s in range(group.samples):
         picked = planes[:, :, table[s]]                      # (C_out, C_in, S_in, *k^d)
-        out.append(_turn(picked, group, s) if turned else picked)
+        turn = s if parts is None else int(parts[s])
+        out.append(_turn(picked, group, turn) if turned else picked)
     return np.stack(out, axis=1)
+
+
+def _determinant(stab: PointGroup, name: str) -> int:
+    """The determinant of the generator ``name`` of a point group."""
+    return round(float(np.linalg.det(stab.element(**{name: 1}).matrix())))
+
+
+def _proper_parts(stab: PointGroup) -> np.ndarray | None:
+    """For each element, the index of the element with its improper generators' parameters
+    (mirrors, inversion) set to 0: its rotation part; None if H has no improper generator."""
+    improper = [i for i, n in enumerate(stab.param_names) if _determinant(stab, n) < 0]
+    if not improper:
+        return None
+    params = stab.params_of(np.arange(stab.order))
+    params[:, improper] = 0
+    return stab.index(params)
 
 
 def _apply_bank(x: np.ndarray, bank: np.ndarray, group: AffineGroup, padding: int
@@ -293,6 +310,14 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
                     "only; the correlation sums over every input sample t",
                     lambda: _apply_bank(x, _bank(w, group, right) * np.eye(s_count).reshape(
                         (1, s_count, 1, s_count) + (1,) * group.dim), group, p)))
+    stab = group.stabiliser
+    proper = _proper_parts(stab)
+    if proper is not None and proper.any():      # (pm's: the kernels not turned, above)
+        names = ", ".join(f"{n} = 0" for n in stab.param_names
+                          if _determinant(stab, n) < 0)
+        out.append((f"agrees with the mirrors left out: output sample h uses the kernel turned "
+                    f"by h's rotation alone (h with {names}), not by h itself",
+                    lambda: _apply_bank(x, _bank(w, group, right, parts=proper), group, p)))
     if s_count > 1:
         def image_turned():
             # out[s] = L_{h_s}^-1 of the correct plane s, spatially
@@ -303,7 +328,6 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
         out.append(("agrees with the image turned instead of the kernel and the result not "
                     "turned back: output sample s is L_h^-1 of what it should be",
                     image_turned))
-    stab = group.stabiliser
     for convention, orders in ELEMENT_ORDER.items():
         sigma = orders.get(group.name.lower())
         if sigma is None or list(sigma) == list(range(s_count)) or convention == "e2cnn":
