@@ -735,8 +735,8 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 
 def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: int = 100,
              progress: Callable[[str], None] = print) -> list[pathlib.Path]:
-    """Write every figure (or ``only`` one) as <name>.png, and p4_feature_map.gif, into ``out``;
-    one progress line per figure."""
+    """Write every figure (or ``only`` one) into ``out`` as <name>.png, the animation as
+    <name>.gif; one progress line per figure."""
     names = list(FIGURES) + ["p4_feature_map_animation"]
     if only is not None and only not in names:
         raise ValueError(f"unknown figure {only!r}{did_you_mean(only, names)}; the figures are: "
@@ -762,7 +762,7 @@ def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: 
             progress(f"{name:<24} {path}  ({time.perf_counter() - start:.1f} s)")
     if only in (None, "p4_feature_map_animation"):
         start = time.perf_counter()
-        path = p4_feature_map_animation(out / "p4_feature_map.gif")
+        path = p4_feature_map_animation(out / "p4_feature_map_animation.gif", dpi=dpi)
         written.append(path)
         progress(f"{'p4_feature_map_animation':<24} {path}  ({time.perf_counter() - start:.1f} s)")
     return written

@@ -178,7 +178,7 @@ def test_animation_writes_a_gif(tmp_path):
 
     with Image.open(path) as gif:
         assert gif.n_frames == 12   # four rotations, eight translations
-    assert (ROOT / "figures" / "p4_feature_map.gif").stat().st_size > 0
+    assert (ROOT / "figures" / "p4_feature_map_animation.gif").stat().st_size > 0
 
 
 def test_cli_figures(tmp_path, capsys):
@@ -186,6 +186,9 @@ def test_cli_figures(tmp_path, capsys):
                      "--dpi", "40"]) == 0
     assert (tmp_path / "cayley_p4m.png").exists()
     assert "cayley_p4m" in capsys.readouterr().out
+    assert cli.main(["figures", "--out", str(tmp_path), "--only", "p4_feature_map_animation",
+                     "--dpi", "20"]) == 0
+    assert [p.name for p in tmp_path.glob("p4_feature*")] == ["p4_feature_map_animation.gif"]
     assert cli.main(["figures", "--out", str(tmp_path), "--only", "nope"]) == 2
     assert "unknown figure 'nope'" in capsys.readouterr().err
 
