@@ -501,6 +501,9 @@ def _hexagons(ax, values: np.ndarray, offset=(0.0, 0.0), spacing: float = 1.0, *
 
 def _hex_input(image: np.ndarray | None, size: int) -> np.ndarray:
     """A hexagonal array of side ``size`` resampled from the (square) image (approximate)."""
+    size = integer(size, "size", 3, 2047)
+    if size % 2 == 0:
+        raise ValueError(f"size must be odd (a hexagonal array has a centre cell), got {size}")
     return from_image(_image(image, 2 * size), size)
 
 

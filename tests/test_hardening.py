@@ -528,6 +528,11 @@ def test_filter_bank_takes_an_explicit_kind():
                               groupconv.filter_bank(g, "p4"))
 
 
+def test_filter_bank_on_a_sampled_group_says_where_its_bank_is():
+    with pytest.raises(ValueError, match=r"sampled group.*bank_for\(group, kind\)"):
+        groupconv.filter_bank(np.ones((2, 1, 3, 3)), "se2(8)")
+
+
 @pytest.mark.parametrize("call, hint", [
     (lambda: groupconv.get_group("p4n"), "'p4'"),
     (lambda: groupconv.lifting_correlation(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), "p4",

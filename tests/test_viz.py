@@ -198,3 +198,7 @@ def test_bad_images():
         viz.p4_feature_map(np.zeros((10, 12)))
     with pytest.raises(ValueError, match="unknown figure"):
         viz.save_all(only="nope")
+    with pytest.raises(ValueError, match="size must be odd .*got 4"):
+        viz.p6_feature_map(SMALL, size=4)
+    with pytest.raises(ValueError, match=r"size must be an int in 3\.\.2047, got 5000"):
+        viz.p6_feature_map(SMALL, size=5000)

@@ -95,6 +95,11 @@ class LatticeBank(Bank):
 
     def __init__(self, group: SemidirectProduct | str, kind: Kind | str):
         super().__init__(group, kind)
+        if not isinstance(self.group, SemidirectProduct):
+            raise ValueError(f"{self.group.name} is a sampled group, whose filters are moved by "
+                             f"interpolation: its bank is groupconv.fast.banks.bank_for(group, "
+                             f"kind).expand(w), in the engine's layout (C_out S, *K^d, C_in S_in); "
+                             f"GrouPy's layout and filter_bank are for the lattice groups")
         if self.group.lattice is None:
             raise ValueError(f"{self.group.name}'s point group maps no array layout onto itself "
                              f"(its matrices are not signed permutations nor hexagonal): it "
