@@ -120,6 +120,11 @@ CASES = [
         [corr2d(x[:, None], np.rot90(w, r, axes=(-2, -1))[None]).sum(axis=2)
          for m in (0, 1) for r in range(4)], axis=2), "mirrors left out"),
     ("p4m", "correlation", student_p4m_correlation(mirrors=False), "mirrors left out"),
+    ("p4", "correlation", lambda x, w: group_correlation(x, w[..., ::-1, ::-1], "p4"),
+     "convolves each plane where it should correlate"),
+    ("p4m", "correlation", lambda x, w: group_correlation(x.swapaxes(1, 2).reshape(x.shape), w,
+                                                          "p4m"),
+     "reads x as x.swapaxes(1, 2).reshape(x.shape)"),
     ("p4m", "lifting", ordered("p4m", "lifting", out=interop.element_order("escnn", "p4m")),
      "escnn's element order"),
     ("p4", "lifting", lambda x, w: lifting_correlation(x, w[..., ::-1, ::-1], "p4"),
@@ -286,6 +291,50 @@ def test_the_precision_a_layer_computes_in_is_said_only_where_its_values_show_it
 
     report = groupconv.check_layer(nudged, "p4", "lifting")
     assert not report.passed and "rounding" not in report.diagnosis, report.diagnosis
+
+
+def test_a_layer_that_changes_its_inputs_in_place_never_passes():
+    """The reference is computed on the caller's arrays: a layer that writes into x or w
+    (before or after computing its output) fails, and is told so; in any library."""
+    def relu_first(x, w):
+        np.maximum(x, 0, out=x)
+        return lifting_correlation(x, w, "p4")
+
+    def scales_after(x, w):
+        y = lifting_correlation(x, w, "p4")
+        w *= 2
+        return y
+
+    for layer, name in ((relu_first, "x"), (scales_after, "w")):
+        report = groupconv.check_layer(layer, "p4", "lifting")
+        assert not report.passed and f"changes its input {name} in place" in report.diagnosis
+
+
+def test_bfloat16_results_of_jax_are_read():
+    """NumPy has no bfloat16: JAX's are read as float32 (exactly), at bfloat16's tolerance."""
+    jnp = pytest.importorskip("jax.numpy")
+    report = groupconv.check_layer(
+        lambda x, w: jnp.asarray(lifting_correlation(x, w, "p4")).astype(jnp.bfloat16), "p4",
+        "lifting")
+    assert report.passed and report.tolerance == TOLERANCES["bfloat16"]
+
+
+@pytest.mark.torch
+def test_bfloat16_results_are_read_and_named():
+    """torch's bfloat16 results are read as float32 (exactly), held to bfloat16's tolerance,
+    and a float64 result with bfloat16 values is said to compute in bfloat16."""
+    torch = pytest.importorskip("torch")
+
+    def through(dtype, back=None):
+        def layer(x, w):
+            y = torch.as_tensor(lifting_correlation(x, w, "p4")).to(dtype)
+            return y if back is None else y.to(back)
+        return layer
+
+    report = groupconv.check_layer(through(torch.bfloat16), "p4", "lifting")
+    assert report.passed and report.tolerance == TOLERANCES["bfloat16"]
+    report = groupconv.check_layer(through(torch.bfloat16, torch.float64), "p4", "lifting")
+    assert not report.passed and "computes in bfloat16" in report.diagnosis
 
 
 def test_a_layer_that_keeps_state_between_calls_never_passes():

@@ -224,6 +224,41 @@ def test_malformed_results_fail_their_case_with_what_came():
                                                       kinds="lifting")} == {"P4"}
 
 
+def test_a_layer_that_writes_into_its_inputs_fails_and_leaves_the_case_intact():
+    case = next(c for c in conformance.load(groups="p4", kinds="lifting") if c.k == 3)
+    x0 = case["x"]
+
+    def relu_in_place(x):
+        np.maximum(x, 0, out=x)
+        return groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+
+    def zeroes_dy(x):
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+
+        def vjp(dy):
+            grads = conformance.vjp(x, case["w"], dy, "p4", "lifting", padding=case.padding)
+            dy[...] = 0
+            return grads["dx"], {"w": grads["dw"]}
+        return y, vjp
+
+    for layer, name in ((relu_in_place, "x"), (zeroes_dy, "dy")):
+        result = testing.check_case(layer, case)
+        assert not result.passed and f"changes its input {name} in place" in result.diagnosis
+    assert np.array_equal(case["x"], x0)
+
+
+def test_a_bias_laid_out_s_c_is_named():
+    case = next(c for c in conformance.load(groups="p4", kinds="correlation")
+                if c.bias and c.stride == c.dilation == 1)
+
+    def tiled(x):
+        y = groupconv.group_correlation(x, case["w"], "p4", mode=case.padding)
+        return y + np.tile(case["b"], 4).reshape(y.shape[1], 4)[None, :, :, None, None]
+
+    result = testing.check_case(tiled, case)
+    assert not result.passed and "np.tile(b, S)" in result.diagnosis
+
+
 def test_assert_layer_matches_carries_the_diagnosis():
     case = next(c for c in conformance.load(groups=["p4m"], kinds=["correlation"]) if c.k == 3)
     right = lambda x: groupconv.group_correlation(x, case["w"], "p4m", mode=case.padding)

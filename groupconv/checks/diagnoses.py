@@ -221,6 +221,12 @@ def _sc(a: np.ndarray, axis: int) -> np.ndarray:
     return np.swapaxes(merged, axis, axis + 1)
 
 
+def _cs(a: np.ndarray, axis: int) -> np.ndarray:
+    """The axes (axis, axis + 1) = (C, S) of ``a`` transposed and reshaped back to (C, S):
+    what a layer that writes x.swapaxes(1, 2).reshape(x.shape) reads (the inverse of _sc)."""
+    return np.swapaxes(a, axis, axis + 1).reshape(a.shape)
+
+
 # ------------------------------------------------------------------ 2. named mistakes
 def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p: int
                 ) -> list[tuple[str, Callable[[], np.ndarray]]]:
@@ -246,6 +252,16 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
         out.append(("agrees with the input read as laid out (S, C) instead of (C, S): your "
                     "layer reshapes (B, C·S, ...) as (B, S, C, ...)",
                     lambda: op(_sc(x, 1), w, group, mode=p)))
+        if x.shape[1] != x.shape[2]:
+            out.append(("agrees with the input's channel and point axes transposed and "
+                        "reshaped back: your layer reads x as x.swapaxes(1, 2).reshape("
+                        "x.shape), a (B, S, C, ...) view taken for (B, C, S, ...)",
+                        lambda: op(_cs(x, 1), w, group, mode=p)))
+    if kind.reads_group and isinstance(group, SemidirectProduct):
+        out.append(("agrees with every kernel flipped in space (turned by half a turn, "
+                    "np.flip over the spatial axes): your layer convolves each plane where it "
+                    "should correlate",
+                    lambda: op(x, np.flip(w, axis=tuple(range(-d, 0))), group, mode=p)))
     if kind.reads_group and w.shape[1] > 1:
         out.append(("agrees with the weights read as laid out (S, C) instead of (C, S): your "
                     "layer reshapes w (C_out, C_in·S, ...) as (C_out, S, C_in, ...)",

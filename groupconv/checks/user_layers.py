@@ -390,9 +390,19 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         w = np.where(domain_mask(group, (k, k)), w, 0.0)
         square = np.where(domain_mask(group, square.shape[-2:]), square, 0.0)
     weights_given = weights if weights is not None and library_x is not None else w
+    changed: list[str] = []         # the arguments the layer changed in place
 
     def probe(a):
-        return fn(a if library_x is None else _like(a, library_x), weights_given)
+        given = a.copy() if library_x is None else _like(a, library_x)
+        w_given = weights_given.copy() if isinstance(weights_given, np.ndarray) else \
+            weights_given
+        before = {"x": np.array(to_numpy(given)), "w": np.array(to_numpy(w_given))}
+        out = fn(given, w_given)
+        for name, now in (("x", given), ("w", w_given)):
+            if name not in changed and not np.array_equal(to_numpy(now), before[name],
+                                                          equal_nan=True):
+                changed.append(name)
+        return out
 
     main = rect if rect is not None else square
     lead: list[str] = []
@@ -408,6 +418,12 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         got = probe(main)
     out_dtype = getattr(got, "dtype", np.float64)
     tol = tolerance_for(out_dtype) if tolerance is None else float(tolerance)
+    if changed:
+        sentence = (f"your layer changes its input {' and '.join(changed)} in place (an "
+                    f"operation with out=, +=, or an assignment into it): the caller's array "
+                    f"is altered (a network's backward pass reads it again); work on a copy")
+        return LayerReport(group.name, kind, float("inf"), float("nan"), sentence, [sentence],
+                           {}, tol)
     if not (hasattr(got, "shape") and hasattr(got, "dtype")):
         sentence = (f"your layer returned {described(got)}, not an array: return the output "
                     f"{Space.on_group(group).layout()} as an array of any library")
@@ -452,14 +468,15 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
 
 #: The precisions an error's size can point to: (name, its relative rounding, whether a
 #: float64 value is one of its numbers).
+#: The coarsest first: a bfloat16 number (within float16's range) is a float16 number too.
 _PRECISIONS = (
-    ("float32", TOLERANCES["float32"],
-     lambda a: np.array_equal(a.astype(np.float32).astype(np.float64), a)),
-    ("float16", TOLERANCES["float16"],
-     lambda a: np.array_equal(a.astype(np.float16).astype(np.float64), a)),
     ("bfloat16", TOLERANCES["bfloat16"],     # float32 numbers with 16 low bits of zeros
      lambda a: np.array_equal(a.astype(np.float32).astype(np.float64), a) and
      not np.any(a.astype(np.float32).view(np.uint32) & 0xFFFF)),
+    ("float16", TOLERANCES["float16"],
+     lambda a: np.array_equal(a.astype(np.float16).astype(np.float64), a)),
+    ("float32", TOLERANCES["float32"],
+     lambda a: np.array_equal(a.astype(np.float32).astype(np.float64), a)),
 )
 
 

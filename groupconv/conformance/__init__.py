@@ -127,7 +127,9 @@ class Case:
     tolerance: float = 0.0
 
     def __getitem__(self, key: str) -> np.ndarray:
-        return self.arrays[key]
+        """A fresh copy of the case's array ``key`` (a layer that writes into its input does
+        not alter the case)."""
+        return self.arrays[key].copy()
 
     @property
     def c_in(self) -> int:

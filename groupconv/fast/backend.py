@@ -50,6 +50,10 @@ def to_numpy(a: Any) -> np.ndarray:
         return np.asarray(a)
     if is_torch_array(a):       # a tensor that requires grad does not export; one on a GPU
         a = a.detach().cpu()    # must come to the host first
+        if str(a.dtype) == "torch.bfloat16":      # NumPy has no bfloat16: as float32, exactly
+            a = a.float()
+    elif "bfloat16" in str(getattr(a, "dtype", "")):   # JAX's (ml_dtypes): as float32, exactly
+        return np.asarray(a).astype(np.float32)
     return np.from_dlpack(a)
 
 

@@ -324,11 +324,14 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     if not isinstance(case, Case):
         raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
     exact, diagnose = flag(exact, "exact"), flag(diagnose, "diagnose")
+    x = case["x"]
     try:
-        result = layer(case["x"])
+        result = layer(x)
     except Exception as error:           # the layer's own error: a failing case, said so
         return CaseResult(case, False, {}, 0.0, f"your layer raised {type(error).__name__}: "
                           f"{error}")
+    if _changed(x, case.arrays["x"]):
+        return CaseResult(case, False, {}, 0.0, _IN_PLACE.format("x"))
     if isinstance(result, tuple) and (len(result) != 2 or not callable(result[1])):
         return CaseResult(case, False, {}, 0.0, f"your layer returned {described(result)}: "
                           f"return y, or (y, vjp) with vjp a function of dy")
@@ -343,12 +346,17 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     errors = {"y": _error(got, case["y"], exact and case.exact)}
     gradients: dict[str, np.ndarray] = {}
     if vjp is not None and "dy" in case.arrays:
+        dy = case["dy"]
         try:
-            back = vjp(case["dy"])
+            back = vjp(dy)
         except Exception as error:       # the layer's own error: a failing case, said so
             errors["dx"] = float("inf")
             return CaseResult(case, False, errors, tol, f"your vjp raised "
                               f"{type(error).__name__}: {error}")
+        if _changed(dy, case.arrays["dy"]) or _changed(x, case.arrays["x"]):
+            errors["dx"] = float("inf")
+            which = "dy" if _changed(dy, case.arrays["dy"]) else "x"
+            return CaseResult(case, False, errors, tol, _IN_PLACE.format(which))
         dx, grads = back if isinstance(back, tuple) and len(back) == 2 else (back, {})
         unknown = [key for key in grads if _GRADIENTS.get(key) not in case.arrays] \
             if isinstance(grads, Mapping) else []
@@ -374,6 +382,15 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
                                        if v > tol)
     return CaseResult(case, passed, errors, tol, diagnosis)
+
+
+_IN_PLACE = ("your layer changes its input {} in place (an operation with out=, +=, or an "
+             "assignment into it): the caller's array is altered; work on a copy")
+
+
+def _changed(given: np.ndarray, original: np.ndarray) -> bool:
+    """Whether a layer wrote into the copy ``given`` of the case's ``original``."""
+    return not np.array_equal(given, original, equal_nan=True)
 
 
 def _is_array(a: Any) -> bool:
@@ -451,20 +468,26 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
     """A case with a stride, a dilation or a bias: the usual mistakes under the case's
     settings, and under each setting a layer may have ignored."""
     d = group.dim
-    settings = [("", case.stride, case.dilation, case.bias)]
-    settings += [("your layer ignores the stride", 1, case.dilation, case.bias)] * \
-        (case.stride > 1)
-    settings += [("your layer ignores the dilation", case.stride, 1, case.bias)] * \
+    bias = "per channel" if case.bias else None
+    settings = [("", case.stride, case.dilation, bias)]
+    settings += [("your layer ignores the stride", 1, case.dilation, bias)] * (case.stride > 1)
+    settings += [("your layer ignores the dilation", case.stride, 1, bias)] * \
         (case.dilation > 1)
-    settings += [("your layer does not add the bias", case.stride, case.dilation, False)] * \
+    settings += [("your layer does not add the bias", case.stride, case.dilation, None)] * \
         case.bias
+    settings += [("your bias is laid out (S, C): a vector of C_out S values made with "
+                  "np.tile(b, S), where the (C, S) layout repeats each channel's bias S times "
+                  "(np.repeat(b, S))", case.stride, case.dilation, "tiled")] * \
+        (case.bias and case.c_out > 1 and group.samples > 1)
     first = None
     for prefix, stride, dilation, bias in settings:
-        b = case["b"] if bias else None
+        b = None if bias is None else case["b"]
+        if bias == "tiled":             # (C, S) entry [c, s] of np.tile(b, S)
+            b = np.tile(b, group.samples).reshape(b.shape[0], group.samples)
 
         def after(a, stride=stride, b=b):
             a = a[(Ellipsis,) + (slice(None, None, stride),) * d]
-            return a if b is None else a + b.reshape((1, -1) + (1,) * (a.ndim - 2))
+            return a if b is None else a + b.reshape(b.shape + (1,) * (a.ndim - 1 - b.ndim))
         w = case["w"]
         dilated = np.zeros(w.shape[:-d] + (dilation * (case.k - 1) + 1,) * d)
         dilated[(Ellipsis,) + (slice(None, None, dilation),) * d] = w
