@@ -10,6 +10,8 @@ listed with a pattern its message must match."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -30,6 +32,32 @@ def corr2d(x, k):
 
 def turn(a, q):
     return np.rot90(a, q, axes=(-2, -1))
+
+
+class _ZeroNetwork(nn.Sequential):
+    """The right layers, and constant logits: invariant, and no network."""
+
+    def __call__(self, x):
+        return np.zeros((len(x), 10))
+
+
+def _zeroes_responses(resp, cs):
+    resp[...] = 0
+    return [0] * len(cs)
+
+
+def _padded_to_width(x, w):
+    """Right wherever H <= W: the image padded to a square of side W, then cropped."""
+    h, width = x.shape[-2:]
+    k = w.shape[-1]
+    xs = np.pad(x, ((0, 0), (0, 0), (0, width - h), (0, 0)))
+    return np.stack([turn(corr2d(turn(xs, -r)[:, None], w[None]).sum(2), r)
+                     [..., :h - k + 1, :width - k + 1] for r in range(4)], axis=2)
+
+
+def _two_images(x, w):
+    """A loop over the batch written for two images."""
+    return np.stack([my_group_correlation(x[i:i + 1], w)[0] for i in range(2)])
 
 
 # ------------------------------------------------------------------ the right answers
@@ -134,10 +162,21 @@ RIGHT = {
             (lambda: small_p4_network([                                   # other right choices
                 nn.LiftingConv("p4", 1, 6, 3, mode="same", rng=0), nn.BatchNorm(6), nn.SiLU(),
                 nn.GroupConv("p4", 6, 6, 3, mode="same", rng=1), nn.ReLU(),
-                nn.GlobalPool("max"), nn.SubgroupPool("mean"), nn.Linear(6, 10, rng=2)]),)],
+                nn.GlobalPool("max"), nn.SubgroupPool("mean"), nn.Linear(6, 10, rng=2)]),),
+            (lambda: nn.Sequential([                                       # blocks, nested
+                nn.Sequential([nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU()]),
+                nn.Sequential([nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU()]),
+                nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+            (lambda: small_p4_network([      # relu after a max over H: the same function
+                nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
+                nn.GroupConv("p4", 6, 6, 3, rng=1), nn.SubgroupPool("max"), nn.ReLU(),
+                nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),)],
     "4.1": [(exact_angles,), (lambda n: np.array(exact_angles(n)),),
-            (lambda n: {a for a in (0, 90, 180, 270) if (a * n) % 360 == 0},)],
-    "4.2": [(best_scales,),
+            (lambda n: {a for a in (0, 90, 180, 270) if (a * n) % 360 == 0},),
+            (lambda n: [Fraction(360, n) * k for k in range(n)                 # exact, too
+                        if Fraction(360, n) * k % 90 == 0],),
+            (lambda n: (Decimal(a) for a in exact_angles(n)),)],
+    "4.2": [(best_scales,), (lambda resp, cs: np.array(best_scales(resp, cs)),),
             (lambda resp, cs: [int(np.argmax(resp[:, int(np.floor(r + 0.5)),
                                                   int(np.floor(c + 0.5))])) for r, c in cs],)],
 }
@@ -379,7 +418,7 @@ WRONG = [
                              for r in range(4)], axis=2),), "assume a kernel size"),
     # 2.2 the group correlation
     ("2.2", "r - s for s - r", (lambda x, w: my_group_correlation(
-        x, w, index=lambda r, s: (r - s) % 4),), "opposite sign"),
+        x, w, index=lambda r, s: (r - s) % 4),), "the wrong way round"),
     ("2.2", "planes not shifted", (lambda x, w: my_group_correlation(
         x, w, index=lambda r, s: s),), "not shifted"),
     ("2.2", "s + r", (lambda x, w: my_group_correlation(x, w, index=lambda r, s: (s + r) % 4),),
@@ -429,7 +468,7 @@ WRONG = [
     ("2.3", "not turned", (lambda w: p4_bank(w, turn_by=lambda r: 0).reshape(
         w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "turned by 0 quarter turns"),
     ("2.3", "r - s, named", (lambda w: _folded(p4_bank(w, index=lambda r, s: (r - s) % 4)),),
-     "opposite sign"),
+     "the wrong way round"),
     ("2.3", "planes not shifted", (lambda w: _folded(p4_bank(w, index=lambda r, s: s)),),
      "not shifted"),
     ("2.3", "s + r", (lambda w: _folded(p4_bank(w, index=lambda r, s: (s + r) % 4)),),
@@ -532,6 +571,31 @@ WRONG = [
                                         for r, c in cs],), "smallest"),
     ("4.2", "truncated centres", (lambda resp, cs: [int(np.argmax(resp[:, int(r), int(c)]))
                                                    for r, c in cs],), "cut to integers"),
+    # types that only look right
+    ("1.2", "strings", (lambda a, b: tuple(str(v) for v in p4_product(a, b)), p4_inverse),
+     "three integers"),
+    ("4.1", "a dict of the angles", (lambda n: {a: True for a in exact_angles(n)},), "numbers"),
+    ("4.2", "strings", (lambda resp, cs: [str(i) for i in best_scales(resp, cs)],), "numbers"),
+    ("4.2", "one string of digits",
+     (lambda resp, cs: "".join(str(i) for i in best_scales(resp, cs)),), "numbers"),
+    ("4.2", "a slot left NaN", (lambda resp, cs: [np.nan] + best_scales(resp, cs)[1:],),
+     "NaN or infinity"),
+    ("4.2", "changes the responses", (_zeroes_responses,), "changed its input responses"),
+    ("1.1", "unsigned integers", (lambda r: c4_matrix(r).astype(np.uint8),), "unsigned"),
+    # right on the shapes tried first only
+    ("2.1", "padded to a square of the width", (_padded_to_width,), "taller than wide"),
+    ("2.2", "two images hard-coded", (_two_images,), "a batch size"),
+    # 3.1: more than the exercise asks for, or a network that is not one
+    ("3.1", "an extra group layer", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
+        nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU(), nn.SubgroupPool("max"),
+        nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),), "3 correlation layers"),
+    ("3.1", "a hidden linear layer", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
+        nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 6, rng=2),
+        nn.ReLU(), nn.Linear(6, 10, rng=2)]),), "one linear layer"),
+    ("3.1", "a subclass that returns zeros", (lambda: _ZeroNetwork(small_p4_network().layers),),
+     "a subclass"),
 ]
 
 #: Patterns no message may contain: pieces of the solutions.
@@ -599,3 +663,72 @@ def test_the_watch_on_library_calls_leaves_the_profiler_as_it_was():
     finally:
         sys.setprofile(None)
 
+
+
+class _Lazy:
+    """A result that computes with groupconv when NumPy reads it."""
+
+    def __init__(self, x, w):
+        self.x, self.w = x.copy(), w.copy()
+
+    def __array__(self, dtype=None, copy=None):
+        return groupconv.lifting_correlation(self.x, self.w, "p4")
+
+
+def _in_a_thread(r):
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: C4.element(r=r % 4).matrix()[:2, :2]).result()
+
+
+def _watch_off(r):
+    import sys
+
+    sys.setprofile(None)
+    return C4.element(r=r % 4).matrix()[:2, :2]
+
+
+def _reads_the_graders_frames(resp, cs):
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None and "best" not in frame.f_locals:
+        frame = frame.f_back
+    return list(frame.f_locals["best"])
+
+
+def _patches_the_grader(x, w):
+    import groupconv.labs.grading as grading
+
+    grading._close = lambda a, b: a.shape == b.shape
+    return np.zeros((x.shape[0], w.shape[0], 4, x.shape[-2] - 2, x.shape[-1] - 2))
+
+
+def _exits(r):
+    import sys
+
+    sys.exit(3)
+
+
+@pytest.mark.parametrize("exercise, answer, pattern", [
+    ("2.1", lambda x, w: _Lazy(x, w), "calls groupconv"),
+    ("4.1", lambda n: (a for a in [C4.element(r=0).matrix()[0, 0] * 0]), "calls groupconv"),
+    ("1.1", _in_a_thread, "calls groupconv"),
+    ("1.1", _watch_off, "calls sys.setprofile"),
+    ("2.3", lambda w: __import__("groupconv.labs.grading").labs.grading._bank_variant(
+        w, lambda r, s: (s - r) % 4, lambda r: r).reshape(w.shape[0] * 4, w.shape[1] * 4, 3, 3),
+     "calls groupconv \\(groupconv.labs.grading._bank_variant\\)"),
+    ("4.2", _reads_the_graders_frames, "calls sys._getframe"),
+    ("2.1", _patches_the_grader, "changed groupconv.labs.grading._close \\(the change is undone"),
+    ("1.1", _exits, "called sys.exit"),
+], ids=["lazy result", "lazy iterator", "thread", "watch off", "grader's helper",
+        "grader's frames", "patched grader", "sys.exit"])
+def test_answers_that_get_round_the_watch_are_refused(exercise, answer, pattern):
+    import groupconv.labs.grading as grading
+
+    close = grading._close
+    with pytest.raises(WrongAnswer, match=pattern):
+        grade(exercise, answer)
+    assert grading._close is close             # a patch is undone
+    grade("2.2", RIGHT["2.2"][0][0])           # and the graders work as before

@@ -25,11 +25,17 @@ h_t (s - r) is meant``); the graders relay only its explanations that state no s
 from __future__ import annotations
 
 import contextlib
+import decimal
+import fractions
+import inspect
+import itertools
 import pathlib
 import re
 import sys
+import sysconfig
+import threading
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +65,24 @@ SOLUTION_FRAGMENTS = (r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - 
 
 _PACKAGE = pathlib.Path(__file__).resolve().parents[1]
 _LABS = pathlib.Path(__file__).resolve().parent
+#: Where the installed libraries and Python's own modules live: code there may read frames
+#: (namedtuple, logging); an answer's own code may not.
+_LIBRARIES = tuple(sorted({str(pathlib.Path(sysconfig.get_paths()[key]).resolve())
+                           for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
+#: Calls that would switch the grader's watch off or read its frames (its locals hold the
+#: reference results): an answer that makes one is refused.
+_BUILTINS_REFUSED = {sys.setprofile: "sys.setprofile", sys.settrace: "sys.settrace",
+                     sys._current_frames: "sys._current_frames"}
+_CODES_REFUSED = {f.__code__: name for f, name in (
+    (threading.setprofile, "threading.setprofile"), (threading.settrace, "threading.settrace"),
+    (inspect.currentframe, "inspect.currentframe"), (inspect.stack, "inspect.stack"),
+    (inspect.trace, "inspect.trace"), (inspect.getouterframes, "inspect.getouterframes"))}
+#: Values an answer's result may be built of (anything else could compute when read, after
+#: the watch: ``_plain``).
+_PLAIN = (bool, int, float, complex, str, bytes, type(None), np.generic, fractions.Fraction,
+          decimal.Decimal)
+#: The most items read from an iterator an answer returns.
+_MOST_ITEMS = 10**6
 
 
 class WrongAnswer(AssertionError):
@@ -79,19 +103,37 @@ class Passed:
 # ------------------------------------------------------------------ calling students' code
 @contextlib.contextmanager
 def _watching() -> Iterator[list[str]]:
-    """Record the first groupconv function (outside this package) that runs inside the block.
-    Reading a property that gives a plain number or string (``P4.samples``) is not counted:
-    it computes nothing for the student. Uses the profiler hook of this thread and restores
-    the one that was there."""
+    """Record the first groupconv function that runs inside the block (the graders' own
+    helpers included), or the first call that would switch the watch off or read the
+    grader's frames (``_BUILTINS_REFUSED``, ``_CODES_REFUSED``, ``sys._getframe`` from an
+    answer's own code), as "refused: <name>". Reading a property that gives a plain number or
+    string (``P4.samples``) is not counted: it computes nothing for the student. Uses the
+    profiler hook of this thread and of the threads started inside the block (and, from
+    Python 3.12, of every thread), and restores the ones that were there; a hook found
+    replaced at the end is a watch switched off."""
     seen: list[str] = []
     reading: list[types.FrameType] = []     # the property being read, while it runs
-    package, labs = str(_PACKAGE), str(_LABS)
+    package, grading = str(_PACKAGE), __file__
+    watch = sys._getframe().f_code          # this generator's own frames (resumed at the end)
 
     def where(frame: types.FrameType) -> str:
         return f"{frame.f_globals.get('__name__', 'groupconv')}.{frame.f_code.co_name}"
 
     def profile(frame: types.FrameType, event: str, arg: Any) -> None:
-        if seen or event not in ("call", "return"):
+        if seen or frame.f_code is watch:
+            return
+        if event == "c_call":
+            refused = _BUILTINS_REFUSED.get(arg) if _hashable(arg) else None
+            if refused is None and arg is sys._getframe and \
+                    not frame.f_code.co_filename.startswith(_LIBRARIES):
+                refused = "sys._getframe"
+            if refused is not None:
+                seen.append(f"refused: {refused}")
+            return
+        if event == "call" and frame.f_code in _CODES_REFUSED:
+            seen.append(f"refused: {_CODES_REFUSED[frame.f_code]}")
+            return
+        if event not in ("call", "return"):
             return
         if reading:         # inside a property's getter: wait for it to return
             if event == "return" and frame is reading[0]:
@@ -101,18 +143,39 @@ def _watching() -> Iterator[list[str]]:
                     seen.append(where(frame))
             return
         name = frame.f_code.co_filename
-        if event == "call" and name.startswith(package) and not name.startswith(labs):
+        if event == "call" and name.startswith(package) and frame.f_code is not watch and not (
+                name == grading and frame.f_back is not None and
+                frame.f_back.f_code.co_filename == grading):
             if _is_property(frame):
                 reading.append(frame)
             else:
                 seen.append(where(frame))
 
-    previous = sys.getprofile()
+    previous, previous_threads = sys.getprofile(), threading.getprofile()
+    every_thread = getattr(threading, "setprofile_all_threads", None)
+    threading.setprofile(profile)
+    if every_thread is not None:
+        every_thread(profile)
     sys.setprofile(profile)
     try:
         yield seen
     finally:
+        replaced = sys.getprofile() is not profile
         sys.setprofile(previous)
+        if every_thread is not None:
+            every_thread(None)
+            sys.setprofile(previous)
+        threading.setprofile(previous_threads)
+        if replaced and not seen:
+            seen.append("refused: sys.setprofile (the grader's watch was replaced)")
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _is_property(frame: types.FrameType) -> bool:
@@ -141,23 +204,41 @@ class _Exercise:
         does an argument changed in place (``names``: the arguments' names, for the message):
         the grader's own reference reads the same arrays after the call."""
         kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+        before = _snapshot()
         with _watching() as seen:
             try:
                 out = fn(*args)
+                if self.own_work:       # read it here: reading may compute (``_plain``)
+                    out = _plain(out, self, shown)
             except (NotImplementedError, WrongAnswer):
                 raise
+            except SystemExit as error:  # sys.exit() in an answer ends the answer, not Python
+                raise self.wrong(f"{shown} called sys.exit() ({error})") from None
             except Exception as error:  # the student's code failed: say where
-                raise self.wrong(f"{shown} raised {type(error).__name__}: {error}") from error
+                if not any(s.startswith("refused: ") for s in seen):
+                    raise self.wrong(f"{shown} raised {type(error).__name__}: {error}"
+                                     ) from error
+        changed = _restore(before)
+        if changed:
+            raise self.wrong(f"your code changed {changed} (the change is undone): an answer "
+                             f"must not change the grader or the libraries it uses")
+        refused = [s for s in seen if s.startswith("refused: ")]
+        if refused:
+            raise self.wrong(f"your code calls {refused[0][len('refused: '):]}, which would "
+                             f"switch off the grader's watch or read its frames; an answer "
+                             f"computes its result from its arguments")
         if self.own_work and seen:
             raise self.wrong(f"your code calls groupconv ({seen[0]}): this exercise asks you "
                              f"to write it yourself, with NumPy, so that the grader checks your "
                              f"code and not the library's")
-        for i, (arg, before) in enumerate(zip(args, kept)):
-            if before is not None and not np.array_equal(arg, before, equal_nan=True):
+        for i, (arg, before_call) in enumerate(zip(args, kept)):
+            if before_call is not None and not np.array_equal(arg, before_call,
+                                                              equal_nan=True):
                 name = names[i] if i < len(names) else f"argument {i + 1}"
                 raise self.wrong(f"{shown} changed its input {name} in place (an operation "
-                                 f"with out=, +=, or an assignment into it): a layer must leave "
-                                 f"its inputs as they were; work on a copy or on new arrays")
+                                 f"with out=, +=, or an assignment into it): your function "
+                                 f"must leave its inputs as they were; work on a copy or on new "
+                                 f"arrays")
         return out
 
     def guarded(self, fn: Callable, shown: str, names: tuple[str, ...] = ()) -> Callable:
@@ -165,6 +246,78 @@ class _Exercise:
         def run(*args: Any) -> Any:
             return self.call(fn, *args, shown=shown, names=names)
         return run
+
+
+def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
+    """An answer's result as plain data (numbers, strings, tuples, lists, dicts, NumPy
+    arrays), read while the watch is on: an object that computes when it is read (its
+    __array__, __iter__ or __float__) must not compute after it. Objects NumPy reads
+    (``__array__``) are read; iterators are listed (up to ``_MOST_ITEMS``); anything else is
+    refused."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, np.ndarray):
+        return np.array(value)                      # the base class: a copy of the values
+    if depth > 8:
+        raise ex.wrong(f"{shown} returned values nested more than 8 deep")
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v, ex, shown, depth + 1) for v in value) \
+            if type(value) in (list, tuple) else [_plain(v, ex, shown, depth + 1)
+                                                   for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v, ex, shown, depth + 1) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return type(value)(_plain(v, ex, shown, depth + 1) for v in value)
+    if type(value).__module__ == "builtins" and isinstance(value, Iterable):   # range, views
+        return [_plain(v, ex, shown, depth + 1) for v in value]
+    if hasattr(value, "__array__"):
+        return np.asarray(value)
+    if isinstance(value, Iterator):
+        items = list(itertools.islice(value, _MOST_ITEMS + 1))
+        if len(items) > _MOST_ITEMS:
+            raise ex.wrong(f"{shown} returned an iterator of more than {_MOST_ITEMS} items")
+        return [_plain(v, ex, shown, depth + 1) for v in items]
+    raise ex.wrong(f"{shown} returned {type(value).__name__}: return numbers, tuples, lists or "
+                   f"NumPy arrays")
+
+
+#: Modules whose names an answer must not rebind (the grader's, NumPy's, groupconv's).
+def _watched_modules() -> list[types.ModuleType]:
+    return [m for name, m in list(sys.modules.items()) if isinstance(m, types.ModuleType) and
+            (name == "numpy" or name == "builtins" or name.split(".")[0] == "groupconv")]
+
+
+def _snapshot() -> dict[tuple[int, str], tuple[Any, str, dict[str, Any]]]:
+    """What the watched modules' names (and groupconv's classes' attributes) are bound to."""
+    kept: dict[tuple[int, str], tuple[Any, str, dict[str, Any]]] = {}
+    for module in _watched_modules():
+        names = dict(vars(module))
+        kept[id(module), ""] = (module, module.__name__, names)
+        if module.__name__.split(".")[0] != "groupconv":
+            continue
+        for value in names.values():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                kept[id(value), ""] = (value, f"{module.__name__}.{value.__qualname__}",
+                                       dict(vars(value)))
+    return kept
+
+
+def _restore(kept: dict[tuple[int, str], tuple[Any, str, dict[str, Any]]]) -> str | None:
+    """Undo every rebinding since ``_snapshot``; the first one's name, or None."""
+    first = None
+    for owner, label, names in kept.values():
+        now = vars(owner)
+        for name, value in names.items():
+            if now.get(name, _MISSING) is not value:
+                first = first or f"{label}.{name}"
+                setattr(owner, name, value)
+        for name in [n for n in now if n not in names and isinstance(owner, type)]:
+            first = first or f"{label}.{name}"
+            delattr(owner, name)
+    return first
+
+
+_MISSING = object()
 
 
 def _callable(fn: Any, ex: _Exercise) -> None:
@@ -224,6 +377,10 @@ def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False) -> np.n
                        f"of dtype {out.dtype}")
     if np.iscomplexobj(out):
         raise ex.wrong(f"{shown} returned complex numbers: the result is real")
+    if out.dtype.kind == "u":
+        raise ex.wrong(f"{shown} returned unsigned integers ({out.dtype}), which cannot hold a "
+                       f"negative value (-1 becomes {np.iinfo(out.dtype).max}): use a signed "
+                       f"dtype")
     if precise and np.issubdtype(out.dtype, np.floating) and \
             np.finfo(out.dtype).eps > np.finfo(np.float32).eps:
         raise ex.wrong(f"{shown} returned {out.dtype} values: {out.dtype} is too coarse for "
@@ -253,7 +410,7 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
     >>> grade("1.1", lambda r: np.eye(2, dtype=int))
     Traceback (most recent call last):
     ...
-    groupconv.labs.grading.WrongAnswer: Exercise 1.1 (c4_matrix): c4_matrix(1) sends (1, 0) to (1, 0) and (0, 1) to (0, 1); a quarter turn counter-clockwise sends (1, 0) to (0, 1) and (0, 1) to (-1, 0) (in (u, v) = (row, column) coordinates)
+    groupconv.labs.grading.WrongAnswer: Exercise 1.1 (c4_matrix): c4_matrix(1) sends (1, 0) to (1, 0) and (0, 1) to (0, 1), which is not a quarter turn counter-clockwise: such a turn sends (1, 0) to (0, 1) in (u, v) = (row, column) coordinates; where must it send (0, 1)?
     """
     ex = _Exercise("1.1", "c4_matrix", own_work=True)
     _callable(c4_matrix, ex)
@@ -278,9 +435,9 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
                        f"lab's rotations are counter-clockwise, (1, 0) -> (0, 1) in (u, v) = "
                        f"(row, column) coordinates")
     if not np.array_equal(got[1], quarter):
-        raise ex.wrong(f"c4_matrix(1) {_points(got[1])}; a quarter turn counter-clockwise "
-                       f"sends (1, 0) to (0, 1) and (0, 1) to (-1, 0) (in (u, v) = (row, "
-                       f"column) coordinates)")
+        raise ex.wrong(f"c4_matrix(1) {_points(got[1])}, which is not a quarter turn "
+                       f"counter-clockwise: such a turn sends (1, 0) to (0, 1) in (u, v) = "
+                       f"(row, column) coordinates; where must it send (0, 1)?")
     if not np.array_equal(got[0], np.eye(2)):
         raise ex.wrong(f"c4_matrix(0) {_points(got[0])}: no turn at all leaves every point "
                        f"where it is")
@@ -299,8 +456,14 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
 # ------------------------------------------------------------------ 1.2 p4's law
 def _tuple(value: Any, ex: _Exercise, shown: str) -> tuple[int, ...]:
     """Three exact integers, or a WrongAnswer that says what came back."""
+    numbers = (int, float, np.integer, np.floating)
+    items = list(value) if isinstance(value, (tuple, list, np.ndarray)) else None
+    if items is None or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers)
+                            for v in items):
+        raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
+                       f"{value!r}")
     try:
-        a = np.asarray(value, dtype=np.float64).reshape(-1)
+        a = np.asarray(items, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
         raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
                        f"{value!r}") from None
@@ -651,13 +814,13 @@ _FLIPPED = ("the kernels are flipped (turned by half a turn in the plane): that 
             "(L_g psi)(h) = psi(g^-1 h) only turns the kernel, and moves its rotation axis)")
 
 _GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int], int]]] = [
-    ("the kernel's rotation axis is indexed with r - s where the formula gives the opposite "
-     "sign: work out the rotation part of g^-1 h for g = (r, t) and h = (s, y)",
+    ("the kernel's rotation axis is indexed with the difference of the two rotations taken "
+     "the wrong way round: work out the rotation part of g^-1 h for g = (r, t) and h = (s, y)",
      lambda r, s: (r - s) % 4, lambda r: r),
     ("the kernel's rotation axis is not shifted: L_g moves a function on p4 along its "
      "rotation axis as well as turning it (section 2)", lambda r, s: s, lambda r: r),
-    ("the kernel's rotation axis is shifted the wrong way (s + r): work out the rotation part "
-     "of g^-1 h for g = (r, t) and h = (s, y)", lambda r, s: (s + r) % 4, lambda r: r),
+    ("the kernel's rotation axis is shifted the wrong way (the two rotations added): work out "
+     "the rotation part of g^-1 h for g = (r, t) and h = (s, y)", lambda r, s: (s + r) % 4, lambda r: r),
     ("the kernel planes are shifted by one too many or too few: check the rotation part of "
      "g^-1 h", lambda r, s: (s - r + 1) % 4, lambda r: r),
     ("the kernel planes are shifted by one too many or too few: check the rotation part of "
@@ -734,23 +897,31 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
                        f"{h} x {h + 1} and {h} x {h} inputs ({type(error).__name__}: {error}); "
                        f"does it work for any size?") from error
     if report.passed and _close(got, reference):
+        tall = rng.standard_normal((b, c_in) + s_axis + (w_, h))   # taller than wide
+        if not _close(answer(tall, w, f"{name}(x, w) with x of shape {tall.shape} (taller "
+                                     f"than wide)"),
+                      op(tall, w, P4)):
+            raise ex.wrong(f"right on inputs at least as wide as tall, but not on a {w_} x {h} "
+                           f"one (x of shape {tall.shape}, taller than wide): does your code "
+                           f"assume H <= W (a padding or a crop to the width)?")
         x4 = rng.standard_normal((3, 2) + s_axis + (8, 8))     # other sizes: 4 x 4 kernels,
-        w4 = rng.standard_normal((1, 2) + s_axis + (4, 4))     # one output channel
+        w4 = rng.standard_normal((1, 2) + s_axis + (4, 4))     # one output channel, 3 images
         got4 = answer(x4, w4, f"{name}(x, w) with x of shape {x4.shape} and w of shape "
                               f"{w4.shape}")
         if not _close(got4, op(x4, w4, P4)):
-            raise ex.wrong(f"right for 3x3 kernels and {c_in} -> {c_out} channels, but not for "
-                           f"4x4 kernels and 2 -> 1 channels (x of shape {x4.shape}, w of shape "
-                           f"{w4.shape}): does your code assume a kernel size or a number of "
-                           f"channels?")
+            raise ex.wrong(f"right for 3x3 kernels, {c_in} -> {c_out} channels and {b} images, "
+                           f"but not for 4x4 kernels, 2 -> 1 channels and 3 images (x of shape "
+                           f"{x4.shape}, w of shape {w4.shape}): does your code assume a kernel "
+                           f"size, a number of channels or a batch size?")
         return Passed(number, f"agrees with groupconv's {title} on p4 (check_layer: "
                               f"reference error {report.reference_error:.1e}, equivariance "
                               f"error {report.equivariance_error:.1e}; and on {h} x {w_} "
-                              f"inputs and 4x4 kernels)")
+                              f"and {w_} x {h} inputs and 4x4 kernels)")
     if report.passed:
         raise ex.wrong(f"right on check_layer's {h} x {h} and {h} x {h + 1} inputs, but not on a "
                        f"{h} x {w_} input: does your code assume the input's size?")
     # diagnose on a square input, where turned planes can be compared with each other
+    failed = f"{h} x {w_}" if not _close(got, reference) else f"{h} x {h + 1} (check_layer's)"
     x = np.ascontiguousarray(x[..., :h])
     got = answer(x, w, shown.replace(f"{h}, {w_})", f"{h}, {h})"))
     reference = op(x, w, P4)
@@ -758,7 +929,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
         raise ex.wrong(_shape_diagnosis(got.shape, dict(zip("BOSHW", reference.shape)), c_in,
                                         {"same": (h, h), "full": (h + k - 1, h + k - 1)}))
     if _close(got, reference):
-        raise ex.wrong(f"right on square inputs, but not on a {h} x {w_} input: rows and "
+        raise ex.wrong(f"right on square inputs, but not on a {failed} input: rows and "
                        f"columns must keep their own sizes (a reshape or view with (W, H) for "
                        f"(H, W)?)")
     error = _relative(got, reference)
@@ -917,8 +1088,13 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
 
     # the layer returns float64 whatever the bank's dtype: check_layer is told the tolerance
     # (its own draws differ from the grader's: a bank kept from the first call must not pass)
-    report = check_layer(layer, P4, "correlation", channels=(c_in, c_out), k=k, size=7,
-                         seed=230, tolerance=TOLERANCE)
+    try:
+        report = check_layer(layer, P4, "correlation", channels=(c_in, c_out), k=k, size=7,
+                             seed=230, tolerance=TOLERANCE)
+    except (ValueError, TypeError) as error:   # a bank the planar correlation cannot use
+        raise ex.wrong(f"check_layer's calls of p4_bank gave a bank that one planar "
+                       f"correlation cannot use ({type(error).__name__}: {error}): does "
+                       f"p4_bank return the same kind of bank on every call?") from error
     if report.passed and _close(bank, expected):
         w2 = rng.standard_normal((2, 1, 4, 2, 2))
         shown2 = f"p4_bank(w) for w of shape {w2.shape}"
@@ -985,10 +1161,12 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
     ex = _Exercise("3.1", "small_p4_network", own_work=False)
     _callable(small_p4_network, ex)
     net = ex.call(small_p4_network, shown="small_p4_network()")
-    if not isinstance(net, nn.Sequential):
+    if type(net) is not nn.Sequential:        # a subclass could compute something else
+        subclass = " (a subclass: return nn.Sequential itself)" * isinstance(net, nn.Sequential)
         raise ex.wrong(f"small_p4_network() must return an nn.Sequential of layers, got "
-                       f"{type(net).__name__}")
-    layers = net.layers
+                       f"{type(net).__name__}{subclass}")
+    layers = _flat_layers(net)
+    net = nn.Sequential(layers)
     convs = [i for i, layer in enumerate(layers) if isinstance(layer, nn.BankConv)]
     if not convs:
         raise ex.wrong("your network has no p4 layer at all: a G-CNN starts by lifting the "
@@ -1011,15 +1189,20 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
         raise ex.wrong("a second lifting layer cannot follow the first: after lifting, the "
                        "layers read functions on p4")
     sizes = [(layers[i].c_in, layers[i].c_out, layers[i].k) for i in convs]
+    if len(convs) != 2:
+        raise ex.wrong(f"your network has {len(convs)} correlation layers; the exercise asks "
+                       f"for two: one lifting layer and one group layer")
     if sizes[:2] != [(1, 6, 3), (6, 6, 3)]:
         raise ex.wrong(f"the exercise asks for a lifting layer 1 -> 6 channels and a group "
                        f"layer 6 -> 6, both 3x3; yours are {sizes[:2]} as (in, out, k)")
     nonlinear = (nn.ReLU, nn.SiLU)
     pooled = [i for i, layer in enumerate(layers) if isinstance(layer, (nn.SubgroupPool,
                                                                          nn.GlobalPool))]
-    for n, i in enumerate(convs):
+    for n, i in enumerate(convs):        # (a max over H commutes with a monotone nonlinearity)
         end = convs[n + 1] if n + 1 < len(convs) else \
-            min([j for j in pooled if j > i], default=len(layers))
+            min([j for j in pooled if j > i and not (isinstance(layers[j], nn.SubgroupPool) and
+                                                    layers[j].reduction == "max")],
+                default=len(layers))
         if not any(isinstance(layer, nonlinear) for layer in layers[i + 1:end]):
             where = "before the next correlation" if n + 1 < len(convs) else \
                 "before the pooling"
@@ -1039,6 +1222,12 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
     last = layers[-1]
     if not isinstance(last, nn.Linear) or last.params["weight"].shape[0] != 10:
         raise ex.wrong(f"the last layer must be a linear layer to 10 classes, got {last!r}")
+    after = layers[max(pools[0], spatial[0]) + 1:-1]
+    if any(isinstance(layer, (nn.Linear, nn.BankConv)) for layer in after) or \
+            sum(isinstance(layer, nn.Linear) for layer in layers) != 1:
+        raise ex.wrong(f"after the pooling the exercise asks for one linear layer to 10 "
+                       f"classes; yours has {', '.join(repr(layer) for layer in after)} "
+                       f"before it")
     if any(isinstance(layer, nn.Linear) for layer in layers[:min(pools[0], spatial[0])]):
         raise ex.wrong("a linear layer comes before the pooling: it mixes the rotations and "
                        "pixels before they are pooled, so the logits are not invariant")
@@ -1068,6 +1257,16 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
                          f"{report.max_error:.1e})")
 
 
+def _flat_layers(net: Any) -> list:
+    """The layers of a Sequential, those of Sequentials inside it in their place."""
+    from .. import nn
+
+    layers = []
+    for layer in net.layers:
+        layers += _flat_layers(layer) if type(layer) is nn.Sequential else [layer]
+    return layers
+
+
 # ------------------------------------------------------------------ 4.1, 4.2 the lecture groups
 def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     """Exercise 4.1: ``exact_angles(n)``, the angles in [0, 360) degrees at which SE(2)_N can
@@ -1089,11 +1288,11 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
         shown = f"exact_angles({n})"
         value = ex.call(exact_angles, n, shown=shown)
         try:
-            entries = list(value)
+            entries = None if isinstance(value, (str, bytes, dict)) else list(value)
         except TypeError:
             entries = None
-        if entries is None or any(isinstance(a, (bool, np.bool_)) or
-                                  not isinstance(a, (int, float, np.integer, np.floating))
+        if entries is None or any(isinstance(a, (bool, np.bool_)) or not isinstance(
+                a, (int, float, np.integer, np.floating, fractions.Fraction, decimal.Decimal))
                                   for a in entries):
             raise ex.wrong(f"{shown} must return a list of angles in degrees (numbers), got "
                            f"{value!r}")
@@ -1124,17 +1323,25 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
 
 
 def _scene(rng: np.random.Generator, n_scales: int, size: int, count: int
-           ) -> tuple[np.ndarray, list[tuple[float, float]], list[int]]:
-    """Random responses (scale, H, W) with centres whose fraction is never .5, and the scale
-    index that is largest at each centre's nearest pixel."""
+           ) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Random responses (scale, H, W) with centres whose fraction is never .5."""
     responses = rng.standard_normal((n_scales, size, size))
-    centres, best = [], []
+    centres = []
     for _ in range(count):
         i, j = rng.integers(2, size - 2, 2)
         di, dj = rng.choice([-0.3, 0.0, 0.2, 0.4]), rng.choice([-0.4, 0.0, 0.3])
         centres.append((float(i + di), float(j + dj)))
-        best.append(int(np.argmax(responses[:, i, j])))
-    return responses, centres, best
+    return responses, centres
+
+
+def _best(responses: np.ndarray, centres: list[tuple[float, float]]) -> list[set[int]]:
+    """For each centre, the scale indices largest at its nearest pixel (at either pixel where
+    a coordinate's fraction is .5). Computed after the answer: it holds the answer."""
+    options = []
+    for centre in centres:
+        rows, cols = ([int(np.floor(c + 0.5)), int(np.ceil(c - 0.5))] for c in centre)
+        options.append({int(np.argmax(responses[:, i, j])) for i in rows for j in cols})
+    return options
 
 
 def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
@@ -1160,22 +1367,25 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
                                                                  (3, 15, 4))]
     if responses is not None and centres is not None:
         responses = _array(responses, ex, "the lab's responses")
-        near = [[int(np.floor(c + 0.5)), int(np.ceil(c - 0.5))] for c in np.ravel(centres)]
-        options = [{int(np.argmax(responses[:, i, j])) for i in near[2 * n] for j in
-                    near[2 * n + 1]} for n in range(len(centres))]
-        scenes.append((responses, [tuple(map(float, c)) for c in centres], options))
-    for responses_, centres_, best in scenes:
+        scenes.append((responses, [tuple(map(float, c)) for c in np.reshape(centres, (-1, 2))]))
+    for responses_, centres_ in scenes:
         n_scales = responses_.shape[0]
         shown = f"best_scales(responses of shape {responses_.shape}, {len(centres_)} centres)"
-        value = ex.call(best_scales, responses_.copy(), list(centres_), shown=shown)
-        try:
-            got = [float(v) for v in value]
-        except (TypeError, ValueError):
-            raise ex.wrong(f"{shown} must return a list of scale indices, got {value!r}"
-                           ) from None
+        value = ex.call(best_scales, responses_.copy(), list(centres_), shown=shown,
+                        names=("responses", "centres"))
+        best = _best(responses_, centres_)
+        if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable) or \
+                any(isinstance(v, (bool, np.bool_)) or not isinstance(
+                    v, (int, float, np.integer, np.floating)) for v in value):
+            raise ex.wrong(f"{shown} must return a list of scale indices (numbers), got "
+                           f"{value!r}")
+        got = [float(v) for v in value]
         if len(got) != len(centres_):
             raise ex.wrong(f"best_scales returned {len(got)} answers for {len(centres_)} "
                            f"centres: one scale index per centre")
+        if not all(np.isfinite(got)):
+            raise ex.wrong(f"{shown} returned {value!r}: every centre needs a scale index "
+                           f"(NaN or infinity is none)")
         if any(v != int(v) for v in got):
             raise ex.wrong(f"{shown} returned {value!r}: a scale index is an integer")
         got = [int(v) for v in got]
@@ -1186,7 +1396,7 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
                    "is it the scale s = 2^i, or i + 1, rather than the index i?")
             raise ex.wrong(f"{shown} returned {v}, but there are only {n_scales} scales, "
                            f"indices 0..{n_scales - 1}: {why}")
-        right = [g in b if isinstance(b, set) else g == b for g, b in zip(got, best)]
+        right = [g in b for g, b in zip(got, best)]
         if all(right):
             continue
         n = right.index(False)
