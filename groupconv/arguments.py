@@ -80,9 +80,17 @@ def choice(value: Any, name: str, choices: Sequence[str]) -> str:
     return value
 
 
+def not_masked(value: Any, name: str) -> None:
+    """A TypeError for a NumPy masked array: reading it as an array would drop its mask."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array, whose mask would be ignored: fill the "
+                        f"masked values first (value.filled(0)), or pass value.data")
+
+
 def real_array(value: Any, name: str) -> np.ndarray:
     """``value`` as a NumPy array of real numbers, as it came: an integer or floating dtype
     (bools, complex numbers, strings and objects refused)."""
+    not_masked(value, name)
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError):

@@ -25,7 +25,7 @@ import numpy as np
 
 from .arguments import did_you_mean, real_array
 from .groups import Element, ElementArray, SemidirectProduct, get_group
-from .groups.core import as_int_array
+from .groups.core import as_int_array, check_coordinates
 
 __all__ = ["FeatureMap", "L", "pointwise", "relative_error", "restrict", "box_of"]
 
@@ -79,6 +79,11 @@ class FeatureMap:
                  origin: tuple[int, ...] | str = None):
         self.group = _lattice_group(group, "a FeatureMap")
         values = real_array(values, "feature-map values")
+        if values.dtype.kind in "iu":      # exact sums in int64 (int8's products would wrap)
+            if values.size and int(values.max()) > np.iinfo(np.int64).max:
+                raise ValueError(f"feature-map values must fit in int64, got "
+                                 f"{int(values.max())}")
+            values = values.astype(np.int64)
         s, d = self.group.samples, self.group.dim
         expected = self._layout()
         if values.ndim != d + (1 if s == 1 else 2):
@@ -167,6 +172,7 @@ class FeatureMap:
             raise TypeError(f"a feature map on {self.group.name} is evaluated at elements or at "
                             f"integer points of shape (..., {d}), got {points.dtype} "
                             f"array of shape {points.shape}")
+        points = check_coordinates(as_int_array(points, "points"), "points")   # int64: no wrap
         return self._at(np.zeros(points.shape[:-1], np.int64), points)
 
     def _at(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:

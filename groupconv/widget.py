@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .arguments import integer, real_array
 from .fast.correlate import lifting_correlation
 from .feature_maps import FeatureMap, L
 from .groups import P4, Z2
@@ -39,6 +40,11 @@ __all__ = ["P4Frames", "p4_widget", "page_html", "write_page"]
 
 _STATIC = pathlib.Path(__file__).resolve().parent / "static"
 #: A dark-to-light edge filter (Sobel): responds where the image gets brighter downwards.
+#: The largest window side (pixels) and the most frames a static page holds (each frame is a
+#: few kB of PNG, computed in milliseconds).
+MAX_SIZE = 1023
+MAX_PAGE_FRAMES = 4 * 41**2
+
 EDGE = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
 
 
@@ -86,18 +92,16 @@ class P4Frames:
                  step: int = 1):
         if image is None:   # grey levels 0..255: integer sums, so every frame is exact
             image = np.rint(grace_hopper(17) * 255)
-        image = np.asarray(image, dtype=np.float64)
+        image = real_array(image, "image").astype(np.float64)
         if image.ndim != 2 or min(image.shape) < 1 or not np.all(np.isfinite(image)):
             raise ValueError(f"image must be a 2D array of finite numbers, got shape "
                              f"{image.shape}")
-        kernel = EDGE if kernel is None else np.asarray(kernel, dtype=np.float64)
+        kernel = EDGE if kernel is None else real_array(kernel, "kernel").astype(np.float64)
         if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.shape[0] % 2 == 0 \
                 or not np.all(np.isfinite(kernel)):
             raise ValueError(f"kernel must be a square 2D array of odd side, got shape "
                              f"{kernel.shape}")
-        for name, value in (("size", size), ("step", step)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        size, step = integer(size, "size", 1, MAX_SIZE), integer(step, "step", 1, MAX_SIZE)
         if size % 2 == 0:
             raise ValueError(f"size must be odd (the window is centred on a pixel), got {size}")
         self.image, self.kernel, self.size, self.step = image, kernel, size, step
@@ -219,6 +223,11 @@ def page_html(frames: P4Frames | None = None, *, scale: int = 5) -> str:
     frames = P4Frames(step=2) if frames is None else frames
     if not isinstance(frames, P4Frames):
         raise TypeError(f"frames must be a P4Frames, got {type(frames).__name__}")
+    count = 4 * len(range(-frames.reach, frames.reach + 1, frames.step)) ** 2
+    if count > MAX_PAGE_FRAMES:
+        raise ValueError(f"frames would put {count} frames on the page (size {frames.size}, "
+                         f"step {frames.step}), more than {MAX_PAGE_FRAMES}: give a larger "
+                         f"step or a smaller size")
     if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 32:
         raise ValueError(f"scale must be an int in 1..32, got {scale!r}")
     data = _page_data(frames, scale)

@@ -49,6 +49,15 @@ def test_frames_refuse_bad_input():
         P4Frames(kernel=np.ones((2, 2)))
     with pytest.raises(TypeError, match="frames must be a P4Frames"):
         page_html("frames")
+    with pytest.raises(TypeError, match="kernel must be real numbers .* complex128"):
+        P4Frames(kernel=np.ones((3, 3)) * 1j)          # its imaginary part would be dropped
+    with pytest.raises(TypeError, match="image is a masked array"):
+        P4Frames(np.ma.masked_array(np.ones((5, 5))))
+    with pytest.raises(ValueError, match=r"size must be an int in 1\.\.1023, got 2001"):
+        P4Frames(size=2001)
+    assert P4Frames(size=np.int64(33)).size == 33
+    with pytest.raises(ValueError, match="3849444 frames on the page"):
+        page_html(P4Frames(size=1001))                 # days of work: refused at once
 
 
 def test_the_jupyter_widget_recomputes_its_frame():

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..arguments import not_masked
 from .backend import namespace, to_numpy
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ __all__ = ["as_float", "real_numpy", "check_weights", "check_inputs"]
 
 def as_float(a: Any, what: str) -> Any:
     """``a`` as float32 or float64 by the module's rule, in its own array library."""
+    not_masked(a, what)
     if isinstance(a, (list, tuple, int, float)):
         try:
             a = np.asarray(a)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import real_array
+from ..arguments import not_masked, real_array
 
 __all__ = ["Group", "AffineGroup", "Element", "ElementArray", "as_int_array", "MAX_COORDINATE",
            "MAX_DIM", "TRANSLATION_NAMES"]
@@ -51,6 +51,7 @@ def as_int_array(values: Any, what: str) -> np.ndarray:
     Floats are refused even when they hold whole numbers: the group laws are exact integer laws.
     Integers that int64 cannot hold (Python ints, uint64) are refused, not wrapped.
     """
+    not_masked(values, what)
     try:
         arr = np.asarray(values)
     except (OverflowError, ValueError):
@@ -363,9 +364,23 @@ class AffineGroup(Group):
     def _point_index(self, params: np.ndarray) -> np.ndarray:
         """Sample indices (...) of point parameters (..., k)."""
 
-    @abc.abstractmethod
     def relative(self, s: Any, t: Any) -> np.ndarray:
-        """The index of h_s^-1 h_t among the samples, or -1 where it is not one."""
+        """The index of h_s^-1 h_t among the samples, or -1 where it is not one (s, t: sample
+        indices, ints or int arrays, in 0..samples - 1)."""
+        return self._relative(self._sample_indices(s, "s"), self._sample_indices(t, "t"))
+
+    @abc.abstractmethod
+    def _relative(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``relative`` on checked indices."""
+
+    def _sample_indices(self, values: Any, name: str) -> np.ndarray:
+        """Sample indices as int64, or an error naming ``name`` (no wrap-around)."""
+        index = as_int_array(values, f"{self.name}: {name} (sample indices)")
+        outside = (index < 0) | (index >= self.samples)
+        if np.any(outside):
+            raise ValueError(f"{self.name}: {name} must be sample indices in "
+                             f"0..{self.samples - 1}, got {index[outside].ravel()[0]}")
+        return index
 
     @property
     def weight_samples(self) -> int:
@@ -399,8 +414,13 @@ class AffineGroup(Group):
         return self.n_params - self.dim
 
     def point_index(self, g: Element | ElementArray) -> np.ndarray:
-        """Sample index s of the point part h_s of g = T(t) h_s (an int, or an int array)."""
-        return self._point_index(self._params_of(g, "point_index")[..., :self._k])
+        """Sample index s of the point part h_s of g = T(t) h_s (an int, or an int array); a
+        ValueError where the point part is not one of the samples."""
+        index = self._point_index(self._params_of(g, "point_index")[..., :self._k])
+        if np.size(index) and (np.min(index) < 0 or np.max(index) >= self.samples):
+            raise ValueError(f"point_index: the point part of g is not one of {self.name}'s "
+                             f"{self.samples} samples (indices 0..{self.samples - 1})")
+        return index
 
     def translation_of(self, g: Element | ElementArray) -> np.ndarray:
         """Translation t of g = T(t) h, shape (..., d)."""

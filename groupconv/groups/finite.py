@@ -19,6 +19,7 @@ Elements are named by their normal form g_1^a_1 ... g_k^a_k (D4: e, r, r², r³,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,8 +34,11 @@ _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 def _check(group: PointGroup) -> PointGroup:
     if not isinstance(group, PointGroup):
+        dim = getattr(group, "dim", None)
+        hint = f"; for Z^{dim} x| H use group.stabiliser" if hasattr(group, "stabiliser") \
+            else ""
         raise TypeError(f"expected a finite point group (a PointGroup such as C4 or D4), got "
-                        f"{type(group).__name__}; for Z^2 x| H use group.stabiliser")
+                        f"{type(group).__name__}{hint}")
     return group
 
 
@@ -260,7 +264,7 @@ def cosets(group: PointGroup, subgroup: tuple[int, ...] | list[int], side: str =
     [(0, 4), (1, 7), (2, 6), (3, 5)]
     """
     group = _check(group)
-    members = tuple(sorted({int(k) for k in subgroup}))
+    members = _indices(subgroup, "subgroup")
     if not members or min(members) < 0 or max(members) >= group.order:
         raise ValueError(f"a subgroup of {group.name} is a set of indices in "
                          f"0..{group.order - 1}, got {subgroup!r}")
@@ -272,6 +276,21 @@ def cosets(group: PointGroup, subgroup: tuple[int, ...] | list[int], side: str =
     parts = {tuple(sorted(int(table[h, k] if side == "left" else table[k, h])
                           for k in members)) for h in range(group.order)}
     return sorted(parts)
+
+
+def _indices(values: Any, name: str) -> tuple[int, ...]:
+    """Element indices, sorted and without repeats: a sequence of ints (no floats, bools or
+    strings), or a TypeError naming ``name``."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (tuple, list, set, frozenset,
+                                                                     range, np.ndarray)):
+        raise TypeError(f"{name} must be a sequence of element indices (ints), got "
+                        f"{values!r}")
+    items = list(np.ravel(values)) if isinstance(values, np.ndarray) else list(values)
+    if any(isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer))
+           for k in items):
+        raise TypeError(f"{name} must be a sequence of element indices (ints), got "
+                        f"{values!r}")
+    return tuple(sorted({int(k) for k in items}))
 
 
 def regular_representation(group: PointGroup) -> np.ndarray:

@@ -99,7 +99,7 @@ class SemidirectProduct(AffineGroup):
     def point_matrices(self) -> np.ndarray:
         return self.stabiliser.matrices
 
-    def relative(self, s: Any, t: Any) -> np.ndarray:
+    def _relative(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         """idx(h_s^-1 h_t), read off the Cayley table."""
         stab = self.stabiliser
         return stab.cayley[stab.inverse_table[np.asarray(s)], np.asarray(t)]

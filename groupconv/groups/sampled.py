@@ -132,7 +132,7 @@ class SE2(_Sampled):
         """theta_r = r 2 pi / N."""
         return 2 * np.pi * np.asarray(r) / self.n
 
-    def relative(self, s: Any, t: Any) -> np.ndarray:
+    def _relative(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The orientation of h_s^-1 h_t: (t - s) mod N."""
         return (np.asarray(t) - np.asarray(s)) % self.n
 
@@ -232,7 +232,7 @@ class ScaleTranslation(_Sampled):
         """s_i = base^i."""
         return self.base ** np.asarray(i, dtype=np.float64)
 
-    def relative(self, s: Any, t: Any) -> np.ndarray:
+    def _relative(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The scale index of h_s^-1 h_t, t - s, where it is a sample (0 <= t - s < n)."""
         j = np.asarray(t) - np.asarray(s)
         return np.where((j >= 0) & (j < self.n_scales), j, -1)

@@ -247,4 +247,16 @@ def _filters(psi: Filters, f: FeatureMap, op: str, planar: bool = False) -> list
         if p.channels != f.channels:
             raise ValueError(f"{op}: psi must have {f.channels} channels like f, "
                              f"got {p.channels}")
+    integral = [p for p in psis if p.dtype.kind == "i"]
+    if f.dtype.kind == "i" and integral:     # int64 products and sums: exact unless they wrap
+        a, b = _largest(f), max(_largest(p) for p in integral)
+        if a * b * f.values.size > np.iinfo(np.int64).max:
+            raise ValueError(f"{op}: integer values this large (|f| up to {a}, |psi| up to {b}, "
+                             f"{f.values.size} terms) could overflow the int64 sums; pass "
+                             f"float values")
     return psis
+
+
+def _largest(m: FeatureMap) -> int:
+    """The largest |value| of an integer feature map, as a Python int (no int64 wrap)."""
+    return max(abs(int(m.values.max())), abs(int(m.values.min())))

@@ -456,9 +456,11 @@ class Sequential(Layer):
         flag(training, f"{self.name or 'Sequential'}: training")
         if self.input_sizes is not None:
             self._check_input(x)
+        what = f"{self.name or 'Sequential'}: input"
+        x = as_float(x, what)
         if not self.follows(x):
             self.to(x)
-        x = _in_dtype(x, self.dtype)
+        x = _in_dtype(x, self.dtype, what)
         shape = tuple(getattr(x, "shape", ()))
         caches = []
         for i, layer in enumerate(self.layers):
@@ -502,9 +504,11 @@ class Sequential(Layer):
                 raise ValueError(f"feature_maps: no layer {key!r}; the layers are indices "
                                  f"0..{len(names) - 1} or names {names}")
         maps = {}
+        what = f"{self.name or 'Sequential'}.feature_maps: x"
+        x = as_float(x, what)
         if not self.follows(x):
             self.to(x)
-        x = _in_dtype(x, self.dtype)
+        x = _in_dtype(x, self.dtype, what)
         for i, layer in enumerate(self.layers):
             x = layer(x)
             if i in wanted:
@@ -568,11 +572,10 @@ def dtype_name(dtype: Any) -> str:
         return str(dtype).rsplit(".", 1)[-1]
 
 
-def _in_dtype(x: Any, dtype: Any) -> Any:
-    """x cast to ``dtype`` (the parameters'), where x is a real array of another dtype."""
-    if dtype is None or not hasattr(x, "dtype") or x.dtype == dtype:
+def _in_dtype(x: Any, dtype: Any, what: str = "input") -> Any:
+    """x (an array of real numbers: ``as_float``'s rule; anything else is a TypeError that
+    names ``what``) cast to ``dtype``, the parameters'."""
+    x = as_float(x, what)
+    if dtype is None or x.dtype == dtype:
         return x
-    xp = array_namespace(x)
-    if xp.isdtype(x.dtype, "complex floating"):
-        return x       # refused by the layers, with the rule of groupconv.fast.validation
-    return xp.astype(x, dtype)
+    return array_namespace(x).astype(x, dtype)

@@ -32,7 +32,7 @@ from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, check_dy, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
 from ..groups import AffineGroup, Kind, Space
-from .base import Layer, _in_dtype, dtype_name, group_name
+from .base import Layer, _in_dtype, checked_input, dtype_name, group_name
 
 __all__ = ["BankConv", "LiftingConv", "GroupConv"]
 
@@ -94,10 +94,10 @@ class BankConv(Layer):
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """y = correlate(x, expand(w), p) + b, and the cache ``backward`` needs."""
-        flag(training, f"{self!r}: training")
+        x = checked_input(self, x, training)
         if not self.follows(x):
             self.to(x)
-        x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype, as a network does
+        x = _in_dtype(x, self.dtype, f"{self!r}: input")   # in its parameters' dtype
         y, saved = forward(x, self.params["weight"], self.bank, self.padding,
                            max_workspace=self.max_workspace, workspace=self.workspace,
                            op=repr(self))   # errors name the layer

@@ -36,7 +36,7 @@ from array_api_compat import array_namespace, device
 from ..arguments import flag, integer
 from ..arguments import number as real_number
 from ..fast.backend import indices
-from .base import Layer, Sequential, _in_dtype, moved
+from .base import Layer, Parameters, Sequential, _in_dtype, moved
 
 __all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
            "accuracy"]
@@ -323,6 +323,13 @@ def _check_fits(model: Layer, x: Any, y: Any, what: str, x_name: str, y_name: st
     _check_labels(array_namespace(y), y, y.shape[0], logits.shape[1], f"{what}: {y_name}")
 
 
+def _same_params(a: Any, b: Any) -> bool:
+    """Whether two parameter mappings are one: the same object, or live views of the same
+    layers."""
+    return a is b or (isinstance(a, Parameters) and isinstance(b, Parameters) and
+                      a._layers is b._layers)
+
+
 def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         optimizer: Any = None, seed: int = 0,
         validation_data: tuple[Any, Any] | None = None,
@@ -404,6 +411,11 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     if optimizer is not None and not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"fit: optimizer must have a step(grads) method (SGD, Adam), got "
                         f"{type(optimizer).__name__}")
+    bound = getattr(optimizer, "params", None)
+    if bound is not None and not _same_params(bound, model.params):
+        raise ValueError("fit: optimizer updates other parameters than the model's (made from "
+                         "another model, or from a copy): make it from this model's, e.g. "
+                         "nn.Adam(model.params)")
     if progress is not None:
         progress = flag(progress, "fit: progress")
     xp = array_namespace(x)
