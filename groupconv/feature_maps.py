@@ -280,6 +280,11 @@ def L(g: Element, f: FeatureMap) -> FeatureMap:
         raise TypeError(f"L_g acts on a FeatureMap, got {type(f).__name__}")
     if not isinstance(g, Element):
         raise TypeError(f"L_g needs one group element g, got {type(g).__name__}")
+    if not isinstance(g.group, SemidirectProduct):
+        raise TypeError(f"L_g: g must be an element of a lattice group (Z^d x| H with integer "
+                        f"matrices: p4, p4m, P432, ...), got one of {g.group.name}, whose "
+                        f"elements move points off the grid (arrays transform under it by "
+                        f"interpolation: groupconv.transform)")
     if getattr(g.group, "dim", None) != f.group.dim:
         raise ValueError(f"L_g: an element of {g.group.name} does not act on functions on "
                          f"Z^{f.group.dim}")

@@ -759,7 +759,110 @@ def test_an_array_of_the_wrong_dimension_is_told_which_groups_act_on_it():
         groupconv.lifting_correlation(np.zeros((2, 1, 9, 9, 9)), np.zeros((4, 1, 3, 3)), "p4")
     with pytest.raises(ValueError, match=r"2 spatial axes, but P432 acts on Z\^3 .* p4m"):
         groupconv.lifting_correlation(np.zeros((2, 1, 9, 9)), np.zeros((4, 1, 3, 3, 3)), "P432")
+    with pytest.raises(ValueError) as error:     # a batch of 2 is not C_in = 2 of a volume
+        groupconv.lifting_correlation(np.ones((2, 1, 9, 9)), np.ones((3, 2, 3, 3)), "p4")
+    assert "C_in = 2" in str(error.value) and "spatial axes" not in str(error.value)
     with pytest.raises(ValueError, match="did you mean 'centre'"):
         FeatureMap(Z2, np.zeros((1, 3, 3)), origin="center")
     with pytest.raises(TypeError, match=r"one-hot rows\? pass the class indices"):
         nn.fit(nn.p4cnn(width=1), np.zeros((2, 1, 28, 28)), np.eye(10)[:2], progress=False)
+
+
+# ------------------------------------------------------------------ a third review's reproducers
+def test_integer_feature_maps_sum_exactly_or_refuse():
+    """int8 products used to wrap (100 * 100 * 4 gave 64); int64 sums that could overflow are
+    refused before they are formed."""
+    from groupconv import literal
+
+    f = FeatureMap(Z2, np.full((1, 2, 2), 100, np.int8))
+    assert f.dtype == np.int64 and literal.planar_correlation(f, f).values[0, 1, 1] == 40000
+    huge = FeatureMap(Z2, np.full((1, 2, 2), 2**40, np.int64))
+    with pytest.raises(ValueError, match="could overflow the int64 sums"):
+        literal.planar_correlation(huge, huge)
+    psi = FeatureMap(Z2, np.arange(9.0).reshape(1, 3, 3), origin="centre")
+    assert psi(np.array([255, 0], np.uint8))[0] == 0.0          # (255, 0), not (-1, 0)
+    with pytest.raises(ValueError, match="points must fit in int64"):
+        psi(np.array([2**64 - 1, 0], np.uint64))
+    with pytest.raises(TypeError, match="psi must be a FeatureMap"):
+        literal.group_correlation(FeatureMap(P4, np.ones((1, 4, 3, 3))), 3)
+
+
+def test_masked_arrays_are_refused_not_unmasked():
+    masked = np.ma.masked_array(np.ones((1, 1, 3, 3)), mask=np.eye(3, dtype=bool)[None, None])
+    for call in (lambda: groupconv.lifting_correlation(masked, np.ones((1, 1, 3, 3)), "p4"),
+                 lambda: FeatureMap(Z2, masked[0]),
+                 lambda: P4.array(r=np.ma.masked_array([1, 2]))):
+        with pytest.raises(TypeError, match="masked array, whose mask would be ignored"):
+            call()
+
+
+def test_indices_outside_the_samples_are_refused_not_wrapped():
+    scale = groupconv.get_group("scale")
+    with pytest.raises(ValueError, match="not one of .* 3 samples"):
+        scale.point_index(scale.element(i=-1))
+    with pytest.raises(ValueError, match=r"s must be sample indices in 0\.\.3, got -1"):
+        P4.relative(-1, 0)
+    assert P4.relative(3, 0) == 1
+    from groupconv.groups import C4, cosets
+    for subgroup in ((0, 2.7), "02", (0, True)):
+        with pytest.raises(TypeError, match="subgroup must be a sequence of element indices"):
+            cosets(C4, subgroup)
+
+
+def test_layers_refuse_what_is_not_a_batch_of_real_numbers():
+    layer = nn.LiftingConv("p4", np.int64(1), 2, 3, rng=0)        # NumPy ints are ints
+    x = np.random.default_rng(0).normal(size=(1, 1, 5, 5))
+    for bad in (x.astype(str), x.astype("datetime64[D]"), x.astype(object)):
+        with pytest.raises(TypeError, match="input must be real numbers"):
+            layer(bad)
+    assert layer(x.tolist()).shape == (1, 2, 4, 3, 3)
+    space = groupconv.Space.on_group(P4)
+    with pytest.raises(ValueError, match=r"expects \(B, C, 4, H, W\), got shape \(6,\)"):
+        nn.SpatialPool(space=space)(np.ones(6))
+    with pytest.raises(ValueError, match="needs at least one pixel"):
+        nn.GlobalPool(space=space)(np.ones((1, 1, 4, 0, 0)))
+    assert nn.p4cnn(width=2)(np.zeros((0, 1, 28, 28), np.float32)).shape == (0, 10)
+    for bad_layer, dy in ((nn.ReLU(), np.ones(3)), (nn.Flatten(), np.ones((1, 3))),
+                          (nn.BatchNorm(3), np.ones((1, 3, 2, 2)))):
+        with pytest.raises(TypeError, match="backward takes the cache this layer's forward"):
+            bad_layer.backward(None, dy)
+    with pytest.raises(TypeError, match="ReLU.*got tuple"):
+        nn.ReLU().backward(nn.SiLU().forward(np.ones(3))[1], np.ones(3))
+
+
+def test_builders_and_optimisers_name_their_own_arguments():
+    with pytest.raises(ValueError, match="n_classes must be a positive int, got 0"):
+        nn.p4cnn(width=2, n_classes=0)
+    with pytest.raises(TypeError, match="width must be a positive int, got 1.5"):
+        nn.p4cnn(width=1.5)
+    assert repr(nn.Dropout(np.float32(0.5))) == "Dropout(p=0.5)"
+    x = np.random.default_rng(0).normal(size=(4, 1, 28, 28)).astype(np.float32)
+    a, b = nn.p4cnn(width=2), nn.p4cnn(width=2)
+    with pytest.raises(ValueError, match="optimizer updates other parameters"):
+        nn.fit(a, x, np.arange(4), progress=False, optimizer=nn.Adam(b.params, lr=1e-2))
+    params = {"w": np.ones(3, np.float32)}
+    nn.SGD(params, lr=0.1).step({"w": np.ones(3)})
+    assert params["w"].dtype == np.float32                         # not float64
+    assert list(a.feature_maps(x[:1], at="ReLU[0]")) == ["ReLU[0]"]
+
+
+def test_more_messages_name_the_operation_and_the_argument():
+    from groupconv.feature_maps import L
+
+    with pytest.raises(ValueError, match="parameter u must be finite"):
+        SE2(8).element(u=10**400)
+    with pytest.raises(TypeError, match="L_g: g must be an element of a lattice group"):
+        L(SE2(8).element(r=1), FeatureMap(Z2, np.ones((1, 3, 3))))
+    with pytest.raises(ValueError, match="^group_convolution: the sampled group"):
+        groupconv.group_convolution(np.ones((1, 1, 8, 9, 9)), np.ones((1, 1, 8, 3, 3)), "se2_8")
+    with pytest.raises(ValueError, match="input on the hexagonal lattice .* 8x8"):
+        groupconv.lifting_correlation(np.ones((1, 1, 8, 8)), np.ones((1, 1, 3, 3)), "p6")
+    dask = pytest.importorskip("dask.array")
+    x = dask.ones((2, 1, 9, 9), chunks=(1, 1, 9, 9))
+    with pytest.raises(TypeError, match="method='literal' takes arrays in memory"):
+        groupconv.lifting_correlation(x, np.ones((1, 1, 3, 3)), "p4", method="literal")
+    with pytest.raises(TypeError, match="workspace must be a groupconv Workspace"):
+        groupconv.lifting_correlation(x, np.ones((1, 1, 3, 3)), "p4", workspace="junk")
+    from groupconv.groups import cayley_table
+    with pytest.raises(TypeError, match=r"for Z\^3 x\| H use group.stabiliser"):
+        cayley_table(groupconv.get_group("P432"))

@@ -238,8 +238,9 @@ class OperatorBank(Bank):
     def __init__(self, group: AffineGroup | str, kind: Kind | str):
         super().__init__(group, kind)
         if self.kind is Kind.CONVOLUTION:
-            raise ValueError(f"the sampled group {self.group.name} has lifting and group "
-                             f"correlations; its true G-convolution is not defined here")
+            raise ValueError(f"group_convolution: the sampled group {self.group.name} has "
+                             f"lifting and group correlations (lifting_correlation, "
+                             f"group_correlation); its true G-convolution is not defined here")
         self._select = _selection(self.group, self.kind)
 
     def expand(self, w: Any) -> Any:

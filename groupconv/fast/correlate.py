@@ -74,6 +74,7 @@ def correlate(x: Any, w: Any, bank: Bank, mode: str | int = "valid", *,
     (..., C_out, S_out, *n'), in the array library of x. A Dask array gives a lazy Dask
     array, computed chunk by chunk (see ``forward``)."""
     if is_dask_array(x):
+        _check_engine_options(max_workspace, workspace, op)   # (each chunk has its own)
         return _dask(x, w, bank, mode, max_workspace, op)
     xp, x, w = check_inputs(x, w, bank, op)
     p = padding_for(mode, bank, w.shape[-1], op)
@@ -85,6 +86,10 @@ def correlate_literal(x: Any, w: Any, bank: Bank, mode: str | int, op: str = "co
     """The array ``correlate`` gives, computed by the literal sums instead (the lattice sums of
     ``literal.arrays``, or the direct sums of a sampled group, ``literal.sampled``); the result
     comes back in x's library and dtype."""
+    if is_dask_array(x):
+        raise TypeError(f"{op}: method='literal' takes arrays in memory (NumPy, CuPy, PyTorch, "
+                        f"JAX), not Dask arrays: the literal sums are for checking small cases; "
+                        f"use method='fast' on Dask input")
     xp, x, w = check_inputs(x, w, bank, op)
     p = padding_for(mode, bank, w.shape[-1], op)
     space, d = bank.input_space, bank.group.dim
@@ -112,6 +117,7 @@ def forward(x: Any, w: Any, bank: Bank, padding: int, *,
     neighbours), so a layer runs over image sets and volumes larger than memory, or on a
     dask.distributed cluster. Nothing is saved for a backward pass then (None)."""
     if is_dask_array(x):
+        _check_engine_options(max_workspace, workspace, op)   # (each chunk has its own)
         return _dask(x, w, bank, padding, max_workspace, op), None
     xp, x, w = check_inputs(x, w, bank, op)
     return _forward(xp, x, w, bank, padding, max_workspace, workspace, op)
@@ -270,8 +276,8 @@ def _halo_chunks(chunks: tuple[int, ...], size: int) -> tuple[int, ...]:
 
 
 def _check_engine_options(max_workspace: Any, workspace: Any, op: str) -> None:
-    if isinstance(max_workspace, bool) or not isinstance(max_workspace, int) or \
-            max_workspace < 1:
+    if isinstance(max_workspace, (bool, np.bool_)) or \
+            not isinstance(max_workspace, (int, np.integer)) or max_workspace < 1:
         raise TypeError(f"{op}: max_workspace must be a positive int (bytes), "
                         f"got {max_workspace!r}")
     if workspace is not None and not isinstance(workspace, Workspace):

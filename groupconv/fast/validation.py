@@ -75,7 +75,17 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
                          f"{'x'.join(map(str, shape[-d:]))}")
     if 0 in shape:
         raise ValueError(f"{op}: weights must not be empty, got shape {shape}")
+    _check_hexagonal(bank, shape[-d:], op, "weights")
     return w
+
+
+def _check_hexagonal(bank: Bank, sides: tuple[int, ...], op: str, what: str) -> None:
+    """On the hexagonal lattice an array is a hexagon about its centre cell: square, of odd
+    side."""
+    if bank.group.lattice == "hexagonal" and (len(set(sides)) != 1 or sides[0] % 2 == 0):
+        raise ValueError(f"{op}: {what} on the hexagonal lattice ({bank.group.name}) must be "
+                         f"square of odd side (a hexagon about a centre cell), got spatial "
+                         f"shape {'x'.join(map(str, sides))}")
 
 
 def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:
@@ -95,6 +105,7 @@ def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:
         raise ValueError(f"{op}: input must have shape {space.layout(c_in)} (C_in = {c_in} from "
                          f"the weights {tuple(w.shape)}), got shape {tuple(x.shape)}"
                          f"{_other_dimension(x, c_in, space)}")
+    _check_hexagonal(bank, tuple(x.shape[x.ndim - space.dim:]), op, "input")
     return xp, x, w
 
 
@@ -104,10 +115,11 @@ _GROUPS_OF = {1: "z1", 2: "z2, p4, p4m, ...", 3: "z3, P432, Pm-3m, P4/mmm, ..."}
 
 def _other_dimension(x: Any, c_in: int, space: Any) -> str:
     """"; ...": where x would fit the layout with one spatial axis more or less, that the group
-    acts on d dimensions and which groups act on x's."""
+    acts on d dimensions and which groups act on x's (with a batch axis before the channels:
+    an array that fits without one is more likely a channel count that differs)."""
     for other in (space.dim + 1, space.dim - 1):
         core = other + 1 + bool(space.point_axis)
-        if other in _GROUPS_OF and x.ndim >= core and x.shape[-core] == c_in and \
+        if other in _GROUPS_OF and x.ndim > core and x.shape[-core] == c_in and \
                 (not space.point_axis or x.shape[-core + 1] == space.samples):
             return (f"; it reads as an array with {other} spatial axes, but {space.group.name} "
                     f"acts on Z^{space.dim} ({space.dim} spatial axes): for {other}D arrays use "

@@ -75,6 +75,14 @@ def check_coordinates(values: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
+def _finite(value: Any) -> bool:
+    """Whether a real number is finite as a float64 (a Python int beyond 1.8e308 is not)."""
+    try:
+        return bool(np.isfinite(float(value)))
+    except OverflowError:
+        return False
+
+
 def _short(values: Any) -> str:
     text = repr(values)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -156,8 +164,9 @@ class Group(abc.ABC):
         elif isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
                                                                 np.floating)):
             raise TypeError(f"{self.name} parameter {key} must be a real number, got {value!r}")
-        elif not np.isfinite(value):
-            raise ValueError(f"{self.name} parameter {key} must be finite, got {value!r}")
+        elif not _finite(value):
+            raise ValueError(f"{self.name} parameter {key} must be finite (a float64), got "
+                             f"{_short(value)}")
 
     def _format(self, key: str, value: Any) -> str:
         """How a parameter value appears in an element's repr."""

@@ -231,7 +231,8 @@ def _filters(psi: Filters, f: FeatureMap, op: str, planar: bool = False) -> list
     """The filters as a list, checked against f (group, channels, dtype)."""
     if not isinstance(f, FeatureMap):
         raise TypeError(f"{op}: f must be a FeatureMap, got {type(f).__name__}")
-    psis = [psi] if isinstance(psi, FeatureMap) else list(psi)
+    psis = [psi] if isinstance(psi, FeatureMap) else \
+        list(psi) if isinstance(psi, (list, tuple)) else []
     if not psis or not all(isinstance(p, FeatureMap) for p in psis):
         raise TypeError(f"{op}: psi must be a FeatureMap or a non-empty sequence of them")
     if planar and f.group.samples != 1:

@@ -75,6 +75,18 @@ def checked_input(layer: Layer, x: Any, training: Any) -> Any:
     return as_float(x, f"{layer!r}: input")
 
 
+def checked_cache(layer: Layer, cache: Any, parts: int | None) -> Any:
+    """The cache a layer's forward returned, as its backward reads it: an array (``parts``
+    None) or a tuple of ``parts`` items; anything else (None, another layer's cache) is a
+    TypeError naming the layer."""
+    ok = hasattr(cache, "shape") and hasattr(cache, "dtype") if parts is None else \
+        isinstance(cache, tuple) and len(cache) == parts
+    if not ok:
+        raise TypeError(f"{layer!r}: backward takes the cache this layer's forward returned "
+                        f"(forward(x, training=True)[1]), got {type(cache).__name__}")
+    return cache
+
+
 def checked_dy(layer: Layer, dy: Any, shape: tuple[int, ...]) -> Any:
     """dy = dL/dy as real floats of the output's ``shape`` (no broadcasting), or an error naming
     the layer and the shape it expected."""
@@ -494,6 +506,8 @@ class Sequential(Layer):
         {name: array}, in the order of the network."""
         names = self.names()
         wanted = set(range(len(self.layers))) if at is None else set()
+        if isinstance(at, (str, int, np.integer)):          # one layer, not its letters
+            at = [at]
         for key in at or ():
             if isinstance(key, (int, np.integer)) and not isinstance(key, bool) \
                     and -len(names) <= key < len(names):

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_writeable_array
 
-from ..arguments import flag, float_dtype, generator
+from ..arguments import flag, float_dtype, generator, integer
 from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, check_dy, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
@@ -59,9 +59,8 @@ class BankConv(Layer):
         if not isinstance(bank, Bank):
             raise TypeError(f"BankConv needs a Bank (groupconv.fast.banks), got "
                             f"{type(bank).__name__}")
-        for name, value in (("c_in", c_in), ("c_out", c_out), ("k", k)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        c_in, c_out, k = (integer(value, name) for name, value in
+                          (("c_in", c_in), ("c_out", c_out), ("k", k)))
         dtype = float_dtype(dtype, "dtype")
         bias = flag(bias, "bias")
         shape = bank.weight_shape(c_out, c_in, k)

@@ -23,7 +23,9 @@ from array_api_compat import device as _device
 from ..arguments import choice, flag, float_dtype, generator, integer
 from ..fast.action import project
 from ..groups import Space
-from .base import Layer, _in_dtype, checked_dy, checked_input, dtype_name, space_config
+from .base import (
+    Layer, _in_dtype, checked_cache, checked_dy, checked_input, dtype_name, space_config,
+)
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
            "Flatten", "Dropout"]
@@ -49,7 +51,7 @@ class ReLU(Layer):
         return y, y          # the derivative is 1 where y > 0, and 0 elsewhere
 
     def backward(self, cache, dy, input_grad=True):
-        dy = checked_dy(self, dy, cache.shape)
+        dy = checked_dy(self, dy, checked_cache(self, cache, None).shape)
         xp = array_namespace(dy)
         return dy * xp.astype(cache > 0, dy.dtype), {}     # (a product: where() is slower)
 
@@ -67,7 +69,7 @@ class SiLU(Layer):
         return x * sig, (x, sig)
 
     def backward(self, cache, dy, input_grad=True):
-        x, sig = cache
+        x, sig = checked_cache(self, cache, 2)
         dy = checked_dy(self, dy, x.shape)
         return dy * (sig + x * sig * (1.0 - sig)), {}
 
@@ -106,7 +108,7 @@ class SubgroupPool(Layer):
         return project(x, space, self.reduction), (tuple(x.shape), arg)
 
     def backward(self, cache, dy, input_grad=True):
-        shape, arg = cache
+        shape, arg = checked_cache(self, cache, 2)
         dy = checked_dy(self, dy, shape[:2] + shape[3:])
         xp = array_namespace(dy)
         spread = xp.expand_dims(dy, axis=2)
@@ -178,6 +180,11 @@ class SpatialPool(Layer):
     def forward(self, x, training=False):
         """The windows' maxima (or means), tap by tap on strided views."""
         x = checked_input(self, x, training)
+        space = self._bound()
+        if (x.ndim != space.core + 2) if self.space is not None else (x.ndim < space.dim + 2):
+            layout = space.layout().removeprefix("(..., ") if self.space is not None else \
+                f"C, ..., {space.dim} spatial axes)"
+            raise ValueError(f"{self!r} expects (B, {layout}, got shape {tuple(x.shape)}")
         xp = array_namespace(x)
         windows = list(self._windows(x))
         y = x[windows[0]]
@@ -190,7 +197,7 @@ class SpatialPool(Layer):
     def backward(self, cache, dy, input_grad=True):
         """dy to the tap each maximum came from, the first in the windows' row-major order
         where several taps tie (as argmax); or spread evenly, for the mean."""
-        shape, x, y = cache
+        shape, x, y = checked_cache(self, cache, 3)
         d = self._bound().dim
         dy = checked_dy(self, dy, shape[:len(shape) - d] + tuple(
             (n - self.size) // self.stride + 1 for n in shape[len(shape) - d:]))
@@ -268,8 +275,7 @@ class BatchNorm(Layer):
     def __init__(self, channels: int, *, eps: float = 1e-5, momentum: float = 0.1,
                  dtype: Any = np.float32):
         super().__init__()
-        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-            raise ValueError(f"BatchNorm channels must be a positive int, got {channels!r}")
+        channels = integer(channels, "BatchNorm channels")
         for name, value, low, high in (("eps", eps, 0, 1), ("momentum", momentum, 0, 1)):
             if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
                 raise TypeError(f"BatchNorm {name} must be a number, got {value!r}")
@@ -332,7 +338,7 @@ class BatchNorm(Layer):
                                                                       shape)
 
     def backward(self, cache, dy, input_grad=True):
-        centred, inv, training, shape = cache   # in evaluation mode, the input, not centred
+        centred, inv, training, shape = checked_cache(self, cache, 4)   # in evaluation mode, the input, not centred
         dy = checked_dy(self, dy, shape)
         xp = array_namespace(dy)
         d = xp.reshape(dy, centred.shape)
@@ -418,14 +424,17 @@ class GlobalPool(Layer):
         if x.ndim != space.core + 2:
             layout = space.layout().removeprefix("(..., ")
             raise ValueError(f"{self!r} expects (B, {layout}, got shape {tuple(x.shape)}")
+        pixels = math.prod(x.shape[x.ndim - space.dim:])
+        if pixels == 0:
+            raise ValueError(f"{self!r} needs at least one pixel, got shape {tuple(x.shape)}")
         xp = array_namespace(x)
-        flat = xp.reshape(x, tuple(x.shape[:x.ndim - space.dim]) + (-1,))
+        flat = xp.reshape(x, tuple(x.shape[:x.ndim - space.dim]) + (pixels,))
         if self.kind == "mean":
             return xp.mean(flat, axis=-1), (tuple(x.shape), None)
         return xp.max(flat, axis=-1), (tuple(x.shape), xp.argmax(flat, axis=-1))
 
     def backward(self, cache, dy, input_grad=True):
-        shape, arg = cache
+        shape, arg = checked_cache(self, cache, 2)
         d = self._bound().dim
         dy = checked_dy(self, dy, shape[:len(shape) - d])
         xp = array_namespace(dy)
@@ -459,6 +468,9 @@ class Flatten(Layer):
         return xp.reshape(x, (x.shape[0], math.prod(x.shape[1:]))), tuple(x.shape)
 
     def backward(self, cache, dy, input_grad=True):
+        if not isinstance(cache, tuple) or not cache or \
+                not all(isinstance(n, int) for n in cache):
+            checked_cache(self, cache, -1)          # not the input's shape: refused, named
         dy = checked_dy(self, dy, (cache[0], math.prod(cache[1:])))
         return array_namespace(dy).reshape(dy, cache), {}
 
@@ -472,9 +484,7 @@ class Linear(Layer):
     def __init__(self, f_in: int, f_out: int, *, rng: np.random.Generator | int | None = None,
                  dtype: Any = np.float32):
         super().__init__()
-        for name, value in (("f_in", f_in), ("f_out", f_out)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"Linear {name} must be a positive int, got {value!r}")
+        f_in, f_out = integer(f_in, "Linear f_in"), integer(f_out, "Linear f_out")
         if f_in * f_out > 2**28:
             raise ValueError(f"Linear({f_in}, {f_out}) would hold {f_in * f_out:,} weights, more "
                              f"than {2**28:,}: choose fewer features")
@@ -498,6 +508,7 @@ class Linear(Layer):
         return x @ self.params["weight"].T + self.params["bias"], x
 
     def backward(self, cache, dy, input_grad=True):
+        cache = checked_cache(self, cache, None)
         dy = checked_dy(self, dy, (cache.shape[0], self.params["weight"].shape[0]))
         xp = array_namespace(dy)
         return dy @ self.params["weight"], {"weight": dy.T @ cache, "bias": xp.sum(dy, axis=0)}
@@ -528,8 +539,10 @@ class Dropout(Layer):
     def __init__(self, p: float = 0.5, *, per: str = "channel",
                  rng: np.random.Generator | int | None = None):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer,
+                                                                 np.floating)) or not 0 <= p < 1:
             raise ValueError(f"Dropout p must be a probability in [0, 1), got {p!r}")
+        p = float(p)
         choice(per, "Dropout per", ("channel", "element"))
         self.p, self.per = float(p), per
         self.rng = generator(rng, "rng")
@@ -547,7 +560,7 @@ class Dropout(Layer):
         return x * mask, (tuple(x.shape), mask)
 
     def backward(self, cache, dy, input_grad=True):
-        shape, mask = cache
+        shape, mask = checked_cache(self, cache, 2)
         dy = checked_dy(self, dy, shape)
         return (dy if mask is None else dy * mask), {}
 

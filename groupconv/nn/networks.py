@@ -74,6 +74,12 @@ def _blocks(dropout: float, per: str, after: Sequence[int] | None, blocks: int
     return block
 
 
+def _counts(width: Any, n_classes: Any, in_channels: Any) -> tuple[int, int, int]:
+    """A network builder's width, classes and input channels, checked by their own names."""
+    return (integer(width, "width"), integer(n_classes, "n_classes"),
+            integer(in_channels, "in_channels"))
+
+
 def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
          in_channels: int = 1, input_size: int = 28, rng: np.random.Generator | int | None = 0,
          dtype=np.float32, dropout: float = 0.0, dropout_per: str = "channel",
@@ -132,6 +138,7 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
         raise ValueError(f"gcnn builds the paper's networks on the square lattice (2x2 pooling), "
                          f"got {group.name}; {other}")
     network_sizes(input_size)  # refuses sizes for which the invariance would not be exact
+    width, n_classes, in_channels = _counts(width, n_classes, in_channels)
     rng = generator(rng, "rng")
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
     make = _blocks(dropout, dropout_per, dropout_after, 6)
@@ -251,6 +258,7 @@ def hexagonal_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int
         raise ValueError(f"hexagonal_gcnn builds networks on the hexagonal lattice (p3, p3m1, "
                          f"p31m, p6, p6m), got {group.name}; use gcnn for the square lattice")
     input_size = integer(input_size, "input_size", 5, 1025)
+    width, n_classes, in_channels = _counts(width, n_classes, in_channels)
     if input_size % 2 == 0:
         raise ValueError(f"input_size must be odd and at least 5 (a hexagon about a centre "
                          f"cell, two layers or more), got {input_size!r}")
@@ -319,6 +327,7 @@ def voxel_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 8
         raise ValueError(f"voxel_gcnn builds networks on the cubic lattice Z^3 (z3, P432, "
                          f"Pm-3m, P4/mmm, ...), got {group.name}")
     input_size = integer(input_size, "input_size", 5, 1024)    # at least two 3 x 3 x 3 layers
+    width, n_classes, in_channels = _counts(width, n_classes, in_channels)
     rng = generator(rng, "rng")
     opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
     make = _blocks(dropout, "channel", None, 1 + max(0, (input_size - 4) // 2))

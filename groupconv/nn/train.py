@@ -114,6 +114,7 @@ class SGD:
             g = grads[name] + self.weight_decay * p if self.weight_decay else grads[name]
             v = self.velocity.get(name)
             v = g if v is None else self.momentum * moved(v, p) + g
+            v = array_namespace(p).astype(v, p.dtype)       # the parameter keeps its dtype
             self.velocity[name] = v
             self.params[name] = p - self.lr * v
 
