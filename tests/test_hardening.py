@@ -855,7 +855,7 @@ def test_more_messages_name_the_operation_and_the_argument():
         L(SE2(8).element(r=1), FeatureMap(Z2, np.ones((1, 3, 3))))
     with pytest.raises(ValueError, match="^group_convolution: the sampled group"):
         groupconv.group_convolution(np.ones((1, 1, 8, 9, 9)), np.ones((1, 1, 8, 3, 3)), "se2_8")
-    with pytest.raises(ValueError, match="input on the hexagonal lattice .* 8x8"):
+    with pytest.raises(ValueError, match="lifting_correlation: input: .* of odd side .* 8 x 8"):
         groupconv.lifting_correlation(np.ones((1, 1, 8, 8)), np.ones((1, 1, 3, 3)), "p6")
     dask = pytest.importorskip("dask.array")
     x = dask.ones((2, 1, 9, 9), chunks=(1, 1, 9, 9))

@@ -75,17 +75,7 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
                          f"{'x'.join(map(str, shape[-d:]))}")
     if 0 in shape:
         raise ValueError(f"{op}: weights must not be empty, got shape {shape}")
-    _check_hexagonal(bank, shape[-d:], op, "weights")
     return w
-
-
-def _check_hexagonal(bank: Bank, sides: tuple[int, ...], op: str, what: str) -> None:
-    """On the hexagonal lattice an array is a hexagon about its centre cell: square, of odd
-    side."""
-    if bank.group.lattice == "hexagonal" and (len(set(sides)) != 1 or sides[0] % 2 == 0):
-        raise ValueError(f"{op}: {what} on the hexagonal lattice ({bank.group.name}) must be "
-                         f"square of odd side (a hexagon about a centre cell), got spatial "
-                         f"shape {'x'.join(map(str, sides))}")
 
 
 def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:
@@ -105,7 +95,10 @@ def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:
         raise ValueError(f"{op}: input must have shape {space.layout(c_in)} (C_in = {c_in} from "
                          f"the weights {tuple(w.shape)}), got shape {tuple(x.shape)}"
                          f"{_other_dimension(x, c_in, space)}")
-    _check_hexagonal(bank, tuple(x.shape[x.ndim - space.dim:]), op, "input")
+    try:                         # on the hexagonal lattice: a hexagon about a centre cell
+        bank.domain_mask(tuple(x.shape[x.ndim - space.dim:]))
+    except ValueError as error:
+        raise ValueError(f"{op}: input: {error}") from None
     return xp, x, w
 
 

@@ -162,7 +162,8 @@ def domain_mask(group: AffineGroup, shape: tuple[int, ...]) -> np.ndarray | None
     if group.lattice != "hexagonal":
         return None
     height, width = shape
-    if height != width:
+    if height != width or height % 2 == 0:
         raise ValueError(f"arrays on the hexagonal lattice ({group.name}) are square in axial "
-                         f"coordinates, got {height} x {width}")
+                         f"coordinates, of odd side (a hexagon about a centre cell), got "
+                         f"{height} x {width}")
     return hexagon_mask(height)
