@@ -281,28 +281,30 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
                    f"NumPy arrays")
 
 
-#: Modules whose names an answer must not rebind (the grader's, NumPy's, groupconv's).
 def _watched_modules() -> list[types.ModuleType]:
+    """The modules whose names an answer must not rebind: NumPy, builtins and groupconv's
+    (the grader's among them)."""
     return [m for name, m in list(sys.modules.items()) if isinstance(m, types.ModuleType) and
             (name == "numpy" or name == "builtins" or name.split(".")[0] == "groupconv")]
 
 
-def _snapshot() -> dict[tuple[int, str], tuple[Any, str, dict[str, Any]]]:
-    """What the watched modules' names (and groupconv's classes' attributes) are bound to."""
-    kept: dict[tuple[int, str], tuple[Any, str, dict[str, Any]]] = {}
+def _snapshot() -> dict[int, tuple[Any, str, dict[str, Any]]]:
+    """What the watched modules' names (and groupconv's classes' attributes) are bound to:
+    id(owner) -> (owner, its name, its names)."""
+    kept: dict[int, tuple[Any, str, dict[str, Any]]] = {}
     for module in _watched_modules():
         names = dict(vars(module))
-        kept[id(module), ""] = (module, module.__name__, names)
+        kept[id(module)] = (module, module.__name__, names)
         if module.__name__.split(".")[0] != "groupconv":
             continue
         for value in names.values():
             if isinstance(value, type) and value.__module__ == module.__name__:
-                kept[id(value), ""] = (value, f"{module.__name__}.{value.__qualname__}",
-                                       dict(vars(value)))
+                kept[id(value)] = (value, f"{module.__name__}.{value.__qualname__}",
+                                   dict(vars(value)))
     return kept
 
 
-def _restore(kept: dict[tuple[int, str], tuple[Any, str, dict[str, Any]]]) -> str | None:
+def _restore(kept: dict[int, tuple[Any, str, dict[str, Any]]]) -> str | None:
     """Undo every rebinding since ``_snapshot``; the first one's name, or None."""
     first = None
     for owner, label, names in kept.values():
