@@ -9,12 +9,14 @@ listed with a pattern its message must match."""
 
 from __future__ import annotations
 
+import pathlib
 import re
 from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
+import sympy
 from numpy.lib.stride_tricks import sliding_window_view
 
 import groupconv
@@ -32,6 +34,13 @@ def corr2d(x, k):
 
 def turn(a, q):
     return np.rot90(a, q, axes=(-2, -1))
+
+
+class _Identity(nn.ReLU):
+    """A "ReLU" that passes its input through: the network is linear."""
+
+    def forward(self, x, training=False):
+        return x, None
 
 
 class _ZeroNetwork(nn.Sequential):
@@ -138,9 +147,12 @@ RIGHT = {
             (lambda r: np.rint([[np.cos(r * np.pi / 2), -np.sin(r * np.pi / 2)],
                                 [np.sin(r * np.pi / 2), np.cos(r * np.pi / 2)]]).astype(int),),
             (lambda r: [[0, -1], [1, 0]] if r % 4 == 1 else
-             np.linalg.matrix_power(R, r % 4).tolist(),)],
+             np.linalg.matrix_power(R, r % 4).tolist(),),
+            (lambda r: sympy.Matrix([[0, -1], [1, 0]]) ** (r % 4),)],   # lab 1 uses sympy
     "1.2": [(p4_product, p4_inverse),
-            (lambda a, b: [float(v) for v in p4_product(a, b)], p4_inverse)],   # whole floats
+            (lambda a, b: [float(v) for v in p4_product(a, b)], p4_inverse),    # whole floats
+            (lambda a, b: tuple(Fraction(v) for v in p4_product(a, b)), p4_inverse),  # exact
+            (lambda a, b: tuple(sympy.Integer(v) for v in p4_product(a, b)), p4_inverse)],
     "1.3": [(d4_table,)],
     "2.1": [(my_lifting,),
             (lambda x, w: my_lifting(x.astype(np.float32), w.astype(np.float32)),),
@@ -177,6 +189,7 @@ RIGHT = {
                         if Fraction(360, n) * k % 90 == 0],),
             (lambda n: (Decimal(a) for a in exact_angles(n)),)],
     "4.2": [(best_scales,), (lambda resp, cs: np.array(best_scales(resp, cs)),),
+            (lambda resp, cs: [np.array(i) for i in best_scales(resp, cs)],),     # 0-d arrays
             (lambda resp, cs: [int(np.argmax(resp[:, int(np.floor(r + 0.5)),
                                                   int(np.floor(c + 0.5))])) for r, c in cs],)],
 }
@@ -575,6 +588,20 @@ WRONG = [
     ("1.2", "strings", (lambda a, b: tuple(str(v) for v in p4_product(a, b)), p4_inverse),
      "three integers"),
     ("4.1", "a dict of the angles", (lambda n: {a: True for a in exact_angles(n)},), "numbers"),
+    ("4.1", "float division", (lambda n: [a for a in range(0, 360, 90)
+                                          if (a / (360 / n)).is_integer()],), "76\\) misses 270"),
+    ("4.1", "float steps of the group", (lambda n: [k * (360 / n) for k in range(n)
+                                                    if k * (360 / n) % 90 == 0],),
+     "78\\) misses 180"),
+    ("4.1", "decreasing", (lambda n: exact_angles(n)[::-1],), "increasing order"),
+    ("4.1", "an angle too large for a float", (lambda n: [10**400],), "too large"),
+    ("4.2", "a scale too large for a float", (lambda resp, cs: [10**400] * len(cs),), "too large"),
+    ("1.2", "an element too large for a float", (lambda a, b: (10**400, 0, 0), p4_inverse),
+     "three integers"),
+    ("3.1", "a ReLU that is not one", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), _Identity(), nn.GroupConv("p4", 6, 6, 3, rng=1),
+        _Identity(), nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+     "_Identity is not one of groupconv.nn's layers"),
     ("4.2", "strings", (lambda resp, cs: [str(i) for i in best_scales(resp, cs)],), "numbers"),
     ("4.2", "one string of digits",
      (lambda resp, cs: "".join(str(i) for i in best_scales(resp, cs)),), "numbers"),
@@ -711,6 +738,95 @@ def _exits(r):
     sys.exit(3)
 
 
+def _in_a_subprocess(r):
+    import pickle
+    import subprocess
+    import sys
+
+    code = ("import pickle, sys; from groupconv import C4; "
+            f"sys.stdout.buffer.write(pickle.dumps(C4.element(r={r} % 4).matrix()[:2, :2]))")
+    return pickle.loads(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                       check=True).stdout)
+
+
+def _reads_the_graders_objects(resp, cs):
+    import gc
+
+    gc.get_referrers(cs[0])          # the way to the grader's own scene
+    return [0] * len(cs)
+
+
+class _LateFloat(float):
+    """A float whose value is computed when the grader reads it, from the grader's frames."""
+
+    def __new__(cls, i):
+        made = super().__new__(cls, 0.0)
+        made.i = i
+        return made
+
+    def __float__(self):
+        import sys
+
+        frame = sys._getframe(1)
+        while "best" not in frame.f_locals:
+            frame = frame.f_back
+        return float(min(frame.f_locals["best"][self.i]))
+
+
+def _patches_the_grader_on_a_retry(x, w):
+    """Raises on the non-square input; on the grader's square retry, patches the grader."""
+    if x.shape[-1] != x.shape[-2]:
+        raise ValueError("not square")
+    import groupconv.labs.grading as grading
+
+    grading._close = lambda a, b: a.shape == b.shape
+    return np.zeros(1)
+
+
+def test_a_second_import_of_groupconv_is_groupconv(tmp_path):
+    """A copy imported under another name through a symlink runs groupconv's code."""
+    import importlib.util
+    import sys
+
+    alias = tmp_path / "alias"
+    try:
+        alias.symlink_to(pathlib.Path(groupconv.__file__).parent, target_is_directory=True)
+    except OSError:
+        pytest.skip("no symlinks here")
+    spec = importlib.util.spec_from_file_location("groupconv_alias", alias / "__init__.py",
+                                                  submodule_search_locations=[str(alias)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["groupconv_alias"] = module
+    try:
+        spec.loader.exec_module(module)
+        with pytest.raises(WrongAnswer, match="calls groupconv"):
+            grade("1.1", lambda r: module.C4.element(r=r % 4).matrix()[:2, :2])
+    finally:
+        for name in [n for n in sys.modules if n.startswith("groupconv_alias")]:
+            del sys.modules[name]
+
+
+def test_a_table_of_the_graders_draws_does_not_pass():
+    """The second draw is fresh, not seeded: results recorded from earlier attempts (outside
+    the grader) do not answer it."""
+    table, pending = {}, []
+
+    def lookup(x, w):
+        key = (x.shape, w.shape, x.tobytes(), w.tobytes())
+        if key not in table:
+            pending.append((x.copy(), w.copy()))
+            return np.zeros((x.shape[0], w.shape[0], 4, x.shape[-2] - 2, x.shape[-1] - 2))
+        return table[key]
+
+    for _ in range(8):
+        with pytest.raises(WrongAnswer):
+            grade("2.2", lookup)
+        for x, w in pending:
+            table[x.shape, w.shape, x.tobytes(), w.tobytes()] = \
+                groupconv.group_correlation(x, w, "p4")
+        pending.clear()
+
+
 @pytest.mark.parametrize("exercise, answer, pattern", [
     ("2.1", lambda x, w: _Lazy(x, w), "calls groupconv"),
     ("4.1", lambda n: (a for a in [C4.element(r=0).matrix()[0, 0] * 0]), "calls groupconv"),
@@ -722,8 +838,13 @@ def _exits(r):
     ("4.2", _reads_the_graders_frames, "calls sys._getframe"),
     ("2.1", _patches_the_grader, "changed groupconv.labs.grading._close \\(the change is undone"),
     ("1.1", _exits, "called sys.exit"),
+    ("1.1", _in_a_subprocess, "calls subprocess.Popen"),
+    ("4.2", _reads_the_graders_objects, "calls gc.get_referrers"),
+    ("4.2", lambda resp, cs: [_LateFloat(i) for i in range(len(cs))], "calls sys._getframe"),
+    ("2.1", _patches_the_grader_on_a_retry, "raised ValueError: not square"),
 ], ids=["lazy result", "lazy iterator", "thread", "watch off", "grader's helper",
-        "grader's frames", "patched grader", "sys.exit"])
+        "grader's frames", "patched grader", "sys.exit", "subprocess", "grader's objects",
+        "a float read late", "a retry that patches"])
 def test_answers_that_get_round_the_watch_are_refused(exercise, answer, pattern):
     import groupconv.labs.grading as grading
 

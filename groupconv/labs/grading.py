@@ -27,10 +27,15 @@ from __future__ import annotations
 import contextlib
 import decimal
 import fractions
+import functools
+import gc
 import inspect
 import itertools
+import multiprocessing.process
+import os
 import pathlib
 import re
+import subprocess
 import sys
 import sysconfig
 import threading
@@ -69,14 +74,21 @@ _LABS = pathlib.Path(__file__).resolve().parent
 #: (namedtuple, logging); an answer's own code may not.
 _LIBRARIES = tuple(sorted({str(pathlib.Path(sysconfig.get_paths()[key]).resolve())
                            for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
-#: Calls that would switch the grader's watch off or read its frames (its locals hold the
-#: reference results): an answer that makes one is refused.
-_BUILTINS_REFUSED = {sys.setprofile: "sys.setprofile", sys.settrace: "sys.settrace",
-                     sys._current_frames: "sys._current_frames"}
-_CODES_REFUSED = {f.__code__: name for f, name in (
-    (threading.setprofile, "threading.setprofile"), (threading.settrace, "threading.settrace"),
-    (inspect.currentframe, "inspect.currentframe"), (inspect.stack, "inspect.stack"),
-    (inspect.trace, "inspect.trace"), (inspect.getouterframes, "inspect.getouterframes"))}
+#: Calls that would switch the grader's watch off or read its frames or objects (its locals
+#: hold the reference results): refused where an answer's own code makes them (a library may:
+#: sympy's import reads a frame).
+_BUILTINS_REFUSED = {f: f"{f.__module__ or 'sys'}.{f.__name__}" for f in (
+    sys.setprofile, sys.settrace, sys._getframe, sys._current_frames, gc.get_objects,
+    gc.get_referrers, gc.get_referents)}
+_CODES_REFUSED = {f.__code__: f"{f.__module__}.{f.__qualname__}" for f in (
+    threading.setprofile, threading.settrace, inspect.currentframe, inspect.stack,
+    inspect.trace, inspect.getouterframes)}
+#: Calls that compute outside the watch (another process): refused whoever makes them.
+_ANYWHERE_REFUSED = {f: f"os.{f.__name__}" for f in (
+    getattr(os, name, None) for name in ("system", "fork", "execv", "execve", "posix_spawn",
+                                         "spawnv", "startfile")) if f is not None}
+_CODES_ANYWHERE_REFUSED = {f.__code__: f"{f.__module__}.{f.__qualname__}" for f in (
+    subprocess.Popen.__init__, multiprocessing.process.BaseProcess.start)}
 #: Values an answer's result may be built of (anything else could compute when read, after
 #: the watch: ``_plain``).
 _PLAIN = (bool, int, float, complex, str, bytes, type(None), np.generic, fractions.Fraction,
@@ -113,7 +125,7 @@ def _watching() -> Iterator[list[str]]:
     replaced at the end is a watch switched off."""
     seen: list[str] = []
     reading: list[types.FrameType] = []     # the property being read, while it runs
-    package, grading = str(_PACKAGE), __file__
+    grading = __file__
     watch = sys._getframe().f_code          # this generator's own frames (resumed at the end)
 
     def where(frame: types.FrameType) -> str:
@@ -123,14 +135,18 @@ def _watching() -> Iterator[list[str]]:
         if seen or frame.f_code is watch:
             return
         if event == "c_call":
-            refused = _BUILTINS_REFUSED.get(arg) if _hashable(arg) else None
-            if refused is None and arg is sys._getframe and \
-                    not frame.f_code.co_filename.startswith(_LIBRARIES):
-                refused = "sys._getframe"
-            if refused is not None:
+            hashable = _hashable(arg)
+            refused = _BUILTINS_REFUSED.get(arg) if hashable else None
+            if refused is not None and not _library(frame.f_code.co_filename):
                 seen.append(f"refused: {refused}")
+            elif hashable and arg in _ANYWHERE_REFUSED:
+                seen.append(f"refused: {_ANYWHERE_REFUSED[arg]}")
             return
-        if event == "call" and frame.f_code in _CODES_REFUSED:
+        if event == "call" and frame.f_code in _CODES_ANYWHERE_REFUSED:
+            seen.append(f"refused: {_CODES_ANYWHERE_REFUSED[frame.f_code]}")
+            return
+        if event == "call" and frame.f_code in _CODES_REFUSED and (
+                frame.f_back is None or not _library(frame.f_back.f_code.co_filename)):
             seen.append(f"refused: {_CODES_REFUSED[frame.f_code]}")
             return
         if event not in ("call", "return"):
@@ -143,7 +159,7 @@ def _watching() -> Iterator[list[str]]:
                     seen.append(where(frame))
             return
         name = frame.f_code.co_filename
-        if event == "call" and name.startswith(package) and frame.f_code is not watch and not (
+        if event == "call" and _in_package(name) and frame.f_code is not watch and not (
                 name == grading and frame.f_back is not None and
                 frame.f_back.f_code.co_filename == grading):
             if _is_property(frame):
@@ -168,6 +184,19 @@ def _watching() -> Iterator[list[str]]:
         threading.setprofile(previous_threads)
         if replaced and not seen:
             seen.append("refused: sys.setprofile (the grader's watch was replaced)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_package(filename: str) -> bool:
+    """Whether code of this file is groupconv's, under any path that leads there (a symlink,
+    a second import under another name)."""
+    return os.path.realpath(filename).startswith(str(_PACKAGE))
+
+
+@functools.lru_cache(maxsize=4096)
+def _library(filename: str) -> bool:
+    """Whether code of this file is Python's own or an installed library's (not an answer's)."""
+    return filename.startswith(_LIBRARIES)
 
 
 def _hashable(value: Any) -> bool:
@@ -224,9 +253,10 @@ class _Exercise:
                              f"must not change the grader or the libraries it uses")
         refused = [s for s in seen if s.startswith("refused: ")]
         if refused:
-            raise self.wrong(f"your code calls {refused[0][len('refused: '):]}, which would "
-                             f"switch off the grader's watch or read its frames; an answer "
-                             f"computes its result from its arguments")
+            raise self.wrong(f"your code calls {refused[0][len('refused: '):]}, which an answer "
+                             f"may not (it would switch off the grader's watch, read the "
+                             f"grader's frames or objects, or compute outside the watch): an "
+                             f"answer computes its result from its arguments")
         if self.own_work and seen:
             raise self.wrong(f"your code calls groupconv ({seen[0]}): this exercise asks you "
                              f"to write it yourself, with NumPy, so that the grader checks your "
@@ -254,10 +284,19 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
     __array__, __iter__ or __float__) must not compute after it. Objects NumPy reads
     (``__array__``) are read; iterators are listed (up to ``_MOST_ITEMS``); anything else is
     refused."""
-    if isinstance(value, _PLAIN):
+    if type(value) in _PLAIN:
         return value
-    if isinstance(value, np.ndarray):
-        return np.array(value)                      # the base class: a copy of the values
+    if isinstance(value, _PLAIN):         # a subclass could compute when read: its plain value
+        base = next(t for t in _PLAIN if isinstance(value, t))
+        return value.item() if base is np.generic else base(value)
+    if type(value).__module__.split(".")[0] == "sympy":     # the labs' exact numbers
+        converted = _from_sympy(value)
+        if converted is value:
+            raise ex.wrong(f"{shown} returned a sympy {type(value).__name__}: return numbers, "
+                           f"tuples, lists, matrices or NumPy arrays")
+        return _plain(converted, ex, shown, depth + 1)
+    if isinstance(value, np.ndarray):                # the base class: a copy of the values
+        return np.array(value) if value.ndim else value[()]
     if depth > 8:
         raise ex.wrong(f"{shown} returned values nested more than 8 deep")
     if isinstance(value, (list, tuple)):
@@ -270,8 +309,8 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
         return type(value)(_plain(v, ex, shown, depth + 1) for v in value)
     if type(value).__module__ == "builtins" and isinstance(value, Iterable):   # range, views
         return [_plain(v, ex, shown, depth + 1) for v in value]
-    if hasattr(value, "__array__"):
-        return np.asarray(value)
+    if hasattr(value, "__array__"):                  # torch, JAX, ...: a NumPy copy
+        return _plain(np.array(value), ex, shown, depth + 1)
     if isinstance(value, Iterator):
         items = list(itertools.islice(value, _MOST_ITEMS + 1))
         if len(items) > _MOST_ITEMS:
@@ -279,6 +318,27 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
         return [_plain(v, ex, shown, depth + 1) for v in items]
     raise ex.wrong(f"{shown} returned {type(value).__name__}: return numbers, tuples, lists or "
                    f"NumPy arrays")
+
+
+def _is_number(value: Any) -> bool:
+    """A real number of a kind an answer may give: an int, a float, an exact Fraction or
+    Decimal, or NumPy's (not a bool)."""
+    return not isinstance(value, (bool, np.bool_)) and isinstance(
+        value, (int, float, np.integer, np.floating, fractions.Fraction, decimal.Decimal))
+
+
+def _from_sympy(value: Any) -> Any:
+    """A sympy Matrix as nested lists, an Integer as an int, a Rational as a Fraction, another
+    real number as a float; anything else as it is."""
+    if getattr(value, "is_Matrix", False):
+        return value.tolist()
+    if getattr(value, "is_Integer", False):
+        return int(value)
+    if getattr(value, "is_Rational", False):
+        return fractions.Fraction(int(value.p), int(value.q))
+    if getattr(value, "is_number", False) and getattr(value, "is_real", False):
+        return float(value)
+    return value
 
 
 def _watched_modules() -> list[types.ModuleType]:
@@ -458,15 +518,13 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
 # ------------------------------------------------------------------ 1.2 p4's law
 def _tuple(value: Any, ex: _Exercise, shown: str) -> tuple[int, ...]:
     """Three exact integers, or a WrongAnswer that says what came back."""
-    numbers = (int, float, np.integer, np.floating)
     items = list(value) if isinstance(value, (tuple, list, np.ndarray)) else None
-    if items is None or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers)
-                            for v in items):
+    if items is None or not all(_is_number(v) for v in items):
         raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
                        f"{value!r}")
     try:
-        a = np.asarray(items, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
+        a = np.asarray([float(v) for v in items], dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError, OverflowError):
         raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
                        f"{value!r}") from None
     if a.size != 3:
@@ -867,8 +925,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
                                                                       WrongAnswer):
             raise
         try:   # does it work on a square input? then the rows and columns are the trouble
-            fn(x[..., :h].copy(), w.copy())
-        except Exception:
+            ex.call(fn, x[..., :h].copy(), w.copy(), shown=shown, names=("x", "w"))
+        except WrongAnswer:
             raise failure from failure.__cause__
         raise ex.wrong(f"works on square images but raised {type(failure.__cause__).__name__} "
                        f"on a {h} x {w_} one ({failure.__cause__}): turning an image or a "
@@ -881,8 +939,9 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
     if got.shape != reference.shape:
         sizes = {"same": (h, w_), "full": (h + k - 1, w_ + k - 1)}
         raise ex.wrong(_shape_diagnosis(got.shape, expected, c_in, sizes))
-    if _close(got, reference):   # right once: and for new values of the same shapes?
-        x2, w2 = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
+    if _close(got, reference):   # right once: and for new values of the same shapes? (drawn
+        fresh = np.random.default_rng()           # afresh: no table of seeded draws answers)
+        x2, w2 = fresh.standard_normal(x.shape), fresh.standard_normal(w.shape)
         got2 = answer(x2, w2)
         if not _close(got2, op(x2, w2, P4)):
             stale = " (it returns the first input's result again)" if _close(got2, got) else ""
@@ -1071,8 +1130,8 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
             why = f"expected {want}"
         raise ex.wrong(f"{shown} has shape {bank.shape}: {why}")
     expected = np.asarray(filter_bank(w, P4)).reshape(want)
-    if _close(bank, expected):   # right once: and for a new w of the same shape?
-        w1 = rng.standard_normal(w.shape)
+    if _close(bank, expected):   # right once: and for a new w of the same shape? (afresh)
+        w1 = np.random.default_rng().standard_normal(w.shape)
         bank1 = _array(ex.call(p4_bank, w1, shown=shown, names=("w",)), ex, shown, precise=True)
         if not _close(bank1, np.asarray(filter_bank(w1, P4)).reshape(want)):
             stale = " (it returns the first bank again)" if _close(bank1, bank) else ""
@@ -1168,6 +1227,11 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
         raise ex.wrong(f"small_p4_network() must return an nn.Sequential of layers, got "
                        f"{type(net).__name__}{subclass}")
     layers = _flat_layers(net)
+    made = next((layer for layer in layers if type(layer).__module__.split(".")[0] !=
+                 "groupconv"), None)
+    if made is not None:
+        raise ex.wrong(f"{type(made).__name__} is not one of groupconv.nn's layers (a subclass "
+                       f"could compute anything): build the network from nn's layers")
     net = nn.Sequential(layers)
     convs = [i for i, layer in enumerate(layers) if isinstance(layer, nn.BankConv)]
     if not convs:
@@ -1273,7 +1337,7 @@ def _flat_layers(net: Any) -> list:
 def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     """Exercise 4.1: ``exact_angles(n)``, the angles in [0, 360) degrees at which SE(2)_N can
     be exactly equivariant on a square grid: multiples of 90 that are also multiples of 360/n;
-    checked for n = 1..40, 45, 60, 90, 360.
+    checked for n = 1..400, 720, 1000, 3600, 4096, 5040, in increasing order.
 
     Examples
     --------
@@ -1285,7 +1349,7 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     """
     ex = _Exercise("4.1", "exact_angles", own_work=True)
     _callable(exact_angles, ex)
-    ns = list(range(1, 41)) + [45, 60, 90, 360]
+    ns = list(range(1, 401)) + [720, 1000, 3600, 4096, 5040]   # floats go wrong at 76, 78
     for n in ns:
         shown = f"exact_angles({n})"
         value = ex.call(exact_angles, n, shown=shown)
@@ -1293,12 +1357,14 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
             entries = None if isinstance(value, (str, bytes, dict)) else list(value)
         except TypeError:
             entries = None
-        if entries is None or any(isinstance(a, (bool, np.bool_)) or not isinstance(
-                a, (int, float, np.integer, np.floating, fractions.Fraction, decimal.Decimal))
-                                  for a in entries):
+        if entries is None or not all(_is_number(a) for a in entries):
             raise ex.wrong(f"{shown} must return a list of angles in degrees (numbers), got "
                            f"{value!r}")
-        got = [float(a) for a in entries]
+        try:
+            got = [float(a) for a in entries]
+        except OverflowError:
+            raise ex.wrong(f"{shown} returned a number too large for an angle: {value!r}"
+                           ) from None
         if len(set(got)) != len(got):
             raise ex.wrong(f"{shown} = {value!r} lists an angle twice")
         expected = [a for a in (0, 90, 180, 270) if a * n % 360 == 0]
@@ -1316,12 +1382,14 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
             if a not in expected:
                 raise ex.wrong(f"{shown} includes {a:g}, but {a:g} degrees is not one of "
                                f"SE(2)_{n}'s angles (multiples of {step} degrees)")
+        if got != sorted(got):
+            raise ex.wrong(f"{shown} = {value!r}: the angles go in increasing order")
         for a in expected:
             if a not in got:
                 raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
                                f"SE(2)_{n}'s angles")
-    return Passed("4.1", "right for n = 1..40, 45, 60, 90 and 360")
+    return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096 and 5040")
 
 
 def _scene(rng: np.random.Generator, n_scales: int, size: int, count: int
@@ -1377,11 +1445,13 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
                         names=("responses", "centres"))
         best = _best(responses_, centres_)
         if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable) or \
-                any(isinstance(v, (bool, np.bool_)) or not isinstance(
-                    v, (int, float, np.integer, np.floating)) for v in value):
+                not all(_is_number(v) for v in value):
             raise ex.wrong(f"{shown} must return a list of scale indices (numbers), got "
                            f"{value!r}")
-        got = [float(v) for v in value]
+        try:
+            got = [float(v) for v in value]
+        except OverflowError:
+            raise ex.wrong(f"{shown} returned a number too large for a scale index") from None
         if len(got) != len(centres_):
             raise ex.wrong(f"best_scales returned {len(got)} answers for {len(centres_)} "
                            f"centres: one scale index per centre")
@@ -1456,7 +1526,7 @@ def grade(exercise: str, *answer: Any, **data: Any) -> Passed:
     >>> import numpy as np
     >>> from groupconv.labs import grade
     >>> grade("4.1", lambda n: [a for a in range(0, 360, 90) if a * n % 360 == 0])
-    Exercise 4.1 passed: right for n = 1..40, 45, 60, 90 and 360
+    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096 and 5040
     """
     if not isinstance(exercise, str) or exercise not in EXERCISES:
         raise ValueError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
