@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .arguments import integer
 from .fast.banks import LatticeBank
 from .fast.correlate import group_correlation, lifting_correlation
 from .fast.engine import Workspace
@@ -59,6 +60,7 @@ GPU_CASES = CASES + (
 
 def median_time(fn: Callable[[], Any], repeats: int) -> float:
     """Median wall time of ``fn`` over ``repeats`` calls, after a pause and a warm-up call."""
+    repeats = integer(repeats, "repeats")
     time.sleep(0.3)  # let the other library's threads go idle
     fn()
     times = []

@@ -14,6 +14,8 @@ resampling.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .arguments import integer, number
@@ -29,6 +31,18 @@ BASIS.flags.writeable = False
 
 #: The largest square image ``to_image`` draws (pixels on a side).
 MAX_PIXELS = 2**14
+#: The most values ``from_image`` and ``to_image`` compute at once (their outputs and the
+#: tables behind them, about 16 values per cell or pixel): 2^25, 256 MiB of float64.
+MAX_VALUES = 2**25
+
+
+def _check_work(lead: tuple[int, ...], cells: int, op: str) -> None:
+    """A ValueError where an output of ``lead`` x ``cells`` (and its tables) is too large."""
+    work = max(math.prod(lead), 16) * cells
+    if work > MAX_VALUES:
+        raise ValueError(f"{op}: {math.prod(lead)} arrays of {cells} cells or pixels would "
+                         f"compute about {work:,} values, more than {MAX_VALUES:,}: give a "
+                         f"smaller size")
 
 
 def cell_centres(size: int, spacing: float = 1.0) -> np.ndarray:
@@ -50,6 +64,7 @@ def from_image(image: np.ndarray, size: int, spacing: float | None = None) -> np
         raise ValueError(f"from_image takes an image (..., H, W) of at least 2 x 2 pixels, got "
                          f"shape {image.shape}")
     h, w = image.shape[-2:]
+    _check_work(image.shape[:-2], integer(size, "size", 1, 2**14) ** 2, "from_image")
     r = _check_size(size) // 2
     if spacing is None:
         spacing = (min(h, w) - 1) / 2 / max(r, 1)
@@ -71,6 +86,7 @@ def to_image(values: np.ndarray, pixels: int, spacing: float | None = None,
     n = values.shape[-1]
     r = _check_size(n) // 2
     pixels = integer(pixels, "pixels", 1, MAX_PIXELS)
+    _check_work(values.shape[:-2], pixels * pixels, "to_image")
     if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, (int, float, np.integer,
                                                                     np.floating)):
         raise TypeError(f"fill must be a real number (NaN by default), got {fill!r}")

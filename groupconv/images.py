@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arguments import integer
 from .caching import cached_arrays
 
 __all__ = ["grace_hopper"]
@@ -25,8 +26,7 @@ def _photo() -> np.ndarray:
 def grace_hopper(size: int = 64) -> np.ndarray:
     """The photograph, grey, values in [0, 1], centre-cropped to a square and reduced to
     size x size by averaging blocks (which smooths it: good for interpolation)."""
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be a positive int, got {size!r}")
+    size = integer(size, "size")
     photo = _photo()
     block = photo.shape[0] // size
     if block < 1:

@@ -39,6 +39,7 @@ import numpy as np
 from .arguments import did_you_mean, real_array
 from .fast.backend import to_numpy
 from .fast.banks import LatticeBank, bank_for
+from .fast.validation import check_weights
 from .groups import AffineGroup, Kind, SemidirectProduct, get_group
 
 __all__ = ["CONVENTIONS", "ELEMENT_ORDER", "GENERATORS", "LAYOUTS", "DEFAULT_TOLERANCE",
@@ -189,10 +190,12 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
                              f"permutation of 0..S-1), got {convention!r}"
                              f"{did_you_mean(convention, CONVENTIONS)}")
         name = group.name.lower()
-        if name not in ELEMENT_ORDER[convention]:
-            raise ValueError(f"the {convention} convention is recorded for "
-                             f"{sorted(ELEMENT_ORDER[convention])}, not {group.name}; give the "
-                             f"element order itself (convention=[...], S = {s} indices)")
+        if name not in ELEMENT_ORDER[convention] or get_group(name) != group:
+            raise ValueError(f"the {convention} convention is recorded for the registered "
+                             f"groups {sorted(ELEMENT_ORDER[convention])}, not for this "
+                             f"{group.name} (another group, or its elements in another order); "
+                             f"give the element order itself (convention=[...], S = {s} "
+                             f"indices)")
         return np.array(ELEMENT_ORDER[convention][name], dtype=np.int64)
     try:
         sigma = np.asarray(convention)
@@ -360,8 +363,9 @@ def bank_from_weights(w: Any, convention: str | Sequence[int], group: AffineGrou
     d, s = group.dim, len(sigma)
     w = _array(w, "weights", 2 + d + (parsed is Kind.CORRELATION), "weights")
     bank = bank_for(group, parsed)
-    expanded = np.asarray(to_numpy(bank.expand(w if w.dtype.kind == "f" else
-                                               w.astype(np.float64))))
+    w = check_weights(w if w.dtype.kind == "f" else w.astype(np.float64), bank,
+                      "bank_from_weights")
+    expanded = np.asarray(to_numpy(bank.expand(w)))
     c_out, c_in = w.shape[0], w.shape[1]
     s_in = bank.input_space.samples
     size = expanded.shape[1]

@@ -866,3 +866,97 @@ def test_more_messages_name_the_operation_and_the_argument():
     from groupconv.groups import cayley_table
     with pytest.raises(TypeError, match=r"for Z\^3 x\| H use group.stabiliser"):
         cayley_table(groupconv.get_group("P432"))
+
+
+# ------------------------------------------------------------------ a fourth review's reproducers
+def test_conventions_are_recorded_for_the_registered_groups_only():
+    from groupconv import interop
+    from groupconv.groups import M, R, PointGroup, SemidirectProduct
+
+    same_name = SemidirectProduct(PointGroup("D4", {"r": R, "m": M}), name="P4M")  # R^a M^b
+    with pytest.raises(ValueError, match="not for this P4M"):
+        interop.element_order("escnn", same_name)
+    with pytest.raises(ValueError, match=r"weights on P4M must have shape \(C_out, C_in, 8"):
+        interop.bank_from_weights(np.ones((3, 2, 4, 3, 3)), "escnn", "p4m", "correlation")
+
+
+def test_reports_and_references_do_not_hide_or_coerce():
+    from groupconv import conformance
+
+    errors = iter([0.0, float("nan")])
+    report = groupconv.check_equivariance(
+        lambda a: np.stack([a * next(errors, 1.0) if False else a] * 4, axis=2), "p4")
+    report.errors["r"] = float("nan")            # a NaN error is the largest, not skipped
+    assert np.isnan(report.max_error)
+    x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
+    for bad in (x * (1 + 5j), np.full((1, 1, 5, 5), "2")):
+        with pytest.raises(TypeError, match="reference: x must be real numbers"):
+            conformance.reference(bad, w, "p4", "lifting")
+    with pytest.raises(TypeError, match="vjp: bias must be True or False"):
+        conformance.vjp(x, w, np.ones((1, 1, 4, 3, 3)), "p4", "lifting", bias="no")
+    with pytest.raises(ValueError, match="dilation 100000 spreads"):
+        conformance.reference(x, w, "p4", "lifting", dilation=10**5)
+    grads = conformance.vjp(np.ones((0, 1, 5, 5)), w, np.ones((0, 1, 4, 3, 3)), "p4",
+                            "lifting")                       # an empty batch: zero gradients
+    assert grads["dx"].shape == (0, 1, 5, 5) and not grads["dw"].any()
+
+
+def test_conformance_sets_refuse_what_gives_no_case(tmp_path):
+    from groupconv import conformance
+
+    for ks, error, pattern in (([-1], ValueError, r"in 1\.\.15, got -1"),
+                               ([10**4], ValueError, "got 10000"),
+                               ("3", TypeError, "ks must be kernel sizes")):
+        with pytest.raises(error, match=pattern):
+            conformance.write(tmp_path, ["p4"], ks=ks)
+    with pytest.raises(ValueError, match="no case to write"):
+        conformance.write(tmp_path, ["p6"], ks=[2])
+    with pytest.raises(TypeError, match="which must be conformance Cases"):
+        conformance.write(tmp_path, which=[1, 2])
+    assert len(conformance.write(tmp_path, "p4", ks=[1])["cases"]) == 3   # one group by name
+    scale = conformance.write(tmp_path / "scale", ["scale"], ks=[1])     # inputs fit 5 x 5
+    assert len(scale["cases"]) == 2
+
+
+def test_saving_and_loading_name_the_path(tmp_path):
+    model = nn.p4cnn(width=1)
+    with pytest.raises(ValueError, match="is a folder"):
+        nn.save(model, tmp_path)
+    with pytest.raises(TypeError, match="path must be a file path"):
+        nn.save(model, None)
+    with pytest.raises(ValueError, match="load: cannot read .*missing.npz"):
+        nn.load(tmp_path / "missing.npz")
+    nn.save(model, tmp_path / "noext")                 # NumPy writes noext.npz
+    assert type(nn.load(tmp_path / "noext")) is nn.Sequential
+
+
+def test_more_bounds_and_names():
+    from groupconv import bench, hexagonal, images, labs
+    from groupconv.checks.user_groups import check_group_law
+    from groupconv.groups import ScaleTranslation, register
+
+    with pytest.raises(ValueError, match=r"wires its weights through a \(16777216, 4096\)"):
+        nn.GroupConv("se2(4096)", 1, 1, 3, rng=0)       # 64 GiB of wiring, refused at once
+    with pytest.raises(ValueError, match="from_image: .* more than"):
+        hexagonal.from_image(np.ones((20, 20)), 16383)
+    with pytest.raises(ValueError, match="name 'se2\\(9\\)' is taken by another group"):
+        register(ScaleTranslation(3.0), "se2(9)")
+    with pytest.raises(ValueError, match="group must be a registered name"):
+        groupconv.get_group("se2(" + "9" * 5000 + ")")
+    with pytest.raises(TypeError, match="overwrite must be True or False"):
+        labs.write("/nonexistent/never", overwrite="no")
+    with pytest.raises(ValueError, match="without double quotes or backslashes"):
+        labs.write("/nonexistent/never", install="pkg\\")
+    with pytest.raises(TypeError, match="space must be a groupconv Space"):
+        groupconv.transform(np.ones((1, 1, 3, 3)), P4.element(r=1), "p4")
+    with pytest.raises(ValueError, match="input_space is Space.on_plane\\(P4M\\)"):
+        groupconv.check_equivariance(lambda a: a, "p4",
+                                     input_space=groupconv.Space.on_plane(groupconv.P4M))
+    with pytest.raises(ValueError, match="x must be an input of ReLU"):
+        groupconv.check_equivariance(nn.ReLU(), "p4", x=np.ones((1, 5, 5)))
+    inverse = lambda a: P4.element(r=a[0], u=a[1], v=a[2]).inverse().params  # noqa: E731
+    with pytest.raises(TypeError, match="product must return a tuple of 3 integers, got '0'"):
+        check_group_law(lambda a, b: str((a[0] + b[0]) % 4), inverse, "p4")
+    assert images.grace_hopper(np.int64(8)).shape == (8, 8)
+    with pytest.raises(ValueError, match="repeats must be a positive int"):
+        bench.median_time(lambda: None, 0)

@@ -157,6 +157,54 @@ def test_a_torch_module_through_torch_layer_and_autograd():
 
 
 @pytest.mark.torch
+def test_a_torch_parameter_that_gets_no_gradient_fails():
+    torch = pytest.importorskip("torch")
+    sys.path.insert(0, str(EXAMPLE))
+    try:
+        example = importlib.import_module("my_p4_layer")
+    finally:
+        sys.path.remove(str(EXAMPLE))
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["correlation"]) if c.k == 3)
+
+    class Detached(example.P4Conv):
+        def forward(self, x):
+            weight = self.weight
+            self.weight = torch.nn.Parameter(weight.detach(), requires_grad=True)
+            try:           # the forward of the parent on a copy: the loaded weight gets nothing
+                return super().forward(x)
+            finally:
+                self.weight = weight
+
+    module = Detached(case.c_in, case.c_out, 3, lifting=False, padding=case.padding).double()
+    result = testing.check_case(testing.torch_layer(module, case, layout="flat_cs"), case)
+    assert not result.passed and "gets no gradient" in result.diagnosis
+
+
+def test_a_vjp_that_leaves_a_parameter_out_or_an_output_of_strings_fails():
+    case = next(c for c in conformance.load(groups="p4", kinds="lifting") if c.bias)
+
+    def no_db(x):
+        def reference(x):
+            return conformance.reference(x, case["w"], case.group, case.kind,
+                                         padding=case.padding, stride=case.stride,
+                                         dilation=case.dilation, bias=case["b"])
+
+        def vjp(dy):
+            grads = conformance.vjp(x, case["w"], dy, case.group, case.kind,
+                                    padding=case.padding, stride=case.stride,
+                                    dilation=case.dilation, bias=True)
+            return grads["dx"], {"w": grads["dw"]}            # no "b"
+        return reference(x), vjp
+
+    result = testing.check_case(no_db, case)
+    assert not result.passed and "gives no gradient for b" in result.diagnosis
+    plain = next(c for c in conformance.load(groups="p4", kinds="lifting") if c.k == 3)
+    strings = testing.check_case(lambda x: groupconv.lifting_correlation(
+        x, plain["w"], "p4", mode=plain.padding).astype(str), plain)
+    assert not strings.passed and "returned <U32 values" in strings.diagnosis
+
+
+@pytest.mark.torch
 def test_torch_tensors_that_require_grad_are_checked_as_they_are():
     """A module with Parameters returns tensors that require grad: the checkers read them
     (no .detach() asked of the user)."""

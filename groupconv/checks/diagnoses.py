@@ -41,7 +41,7 @@ from ..groups import (
 from ..interop import ELEMENT_ORDER
 from .equivariance import relative_error
 
-__all__ = ["Findings", "explain", "name_order"]
+__all__ = ["Findings", "axes_mixed", "explain", "name_order"]
 
 _OPS = {Kind.LIFTING: lifting_correlation, Kind.CORRELATION: group_correlation,
         Kind.CONVOLUTION: group_convolution}
@@ -283,6 +283,15 @@ def _without(x: np.ndarray, c: int) -> np.ndarray:
     out = x.copy()
     out[:, c] = 0.0
     return out
+
+
+def axes_mixed(d: int) -> tuple[str, str]:
+    """("square", "mixes up H and W (...)") in 2D, ("cubic", ...) in 3D: the words for a layer
+    right only on inputs of equal sides."""
+    if d == 3:
+        return "cubic", ("mixes up the spatial axes (a view or reshape with (W, H, D) for (D, H, "
+                         "W)?)")
+    return "square", "mixes up H and W (a view or reshape with (W, H) for (H, W)?)"
 
 
 def _first_images(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:

@@ -51,8 +51,10 @@ class EquivarianceReport:
 
     @property
     def max_error(self) -> float:
-        """The largest error at the exact elements."""
-        return max(self.errors.values(), default=0.0)
+        """The largest error at the exact elements (NaN if any is NaN: a comparison with NaN
+        is never the largest, and would hide it)."""
+        values = list(self.errors.values())
+        return float(np.max(values)) if values else 0.0
 
     def __repr__(self) -> str:
         spaces = "" if self.input_space is None else \

@@ -76,10 +76,11 @@ class GroupLawReport:
 def _as_tuple(value: Any, n: int, what: str) -> tuple[int, ...]:
     """The integers of a returned tuple; floats are accepted only when they are whole numbers
     (to 1e-9: e.g. from cos and sin), anything else is a TypeError that says so."""
-    try:
-        values = np.asarray(value, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} must return a tuple of {n} integers, got {value!r}") from None
+    raw = np.asarray(value) if isinstance(value, (tuple, list, np.ndarray, np.generic, int,
+                                                  float)) else None
+    if raw is None or raw.dtype.kind not in "iuf":     # strings, bools, None, objects
+        raise TypeError(f"{what} must return a tuple of {n} integers, got {value!r}")
+    values = raw.astype(np.float64).reshape(-1)
     if len(values) != n:
         hint = " (the trivial group has no parameters: ())" if n == 0 else ""
         raise ValueError(f"{what} must return a tuple of {n} integers{hint}, got {value!r}")

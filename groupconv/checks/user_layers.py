@@ -36,7 +36,7 @@ from ..fast.validation import as_float, real_numpy
 from ..groups import AffineGroup, Kind, Space, domain_mask, get_group
 from ..modes import padding_of
 from ..nn.base import Layer
-from .diagnoses import Findings, explain
+from .diagnoses import Findings, axes_mixed, explain
 from .equivariance import EquivarianceReport, equivariance_errors, relative_error
 
 __all__ = ["EquivarianceReport", "LayerReport", "TOLERANCES", "check_equivariance",
@@ -154,6 +154,10 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
                            "input_space")
     space_out = parse_space("group" if output_space is None else output_space, group,
                             "output_space")
+    for name, space in (("input_space", space_in), ("output_space", space_out)):
+        if space.group != group:
+            raise ValueError(f"{name} is {space!r}, a space of {space.group.name}, but the "
+                             f"group checked is {group.name}")
     return _check(fn, space_in, space_out, x, channels, size, translations, seed)
 
 
@@ -161,9 +165,13 @@ def _generic_layer(layer: Layer, group: AffineGroup, x, channels, size, translat
                    ) -> EquivarianceReport:
     """A layer that acts on any space, checked on every space of ``group`` it accepts."""
     report = EquivarianceReport(group.name)
-    for space in (Space.on_plane(group), Space.on_group(group)):
-        if not layer.accepts(space):
-            continue
+    spaces = [space for space in (Space.on_plane(group), Space.on_group(group))
+              if layer.accepts(space)]
+    if x is not None and not any(np.ndim(x) == space.core + 2 for space in spaces):
+        raise ValueError(f"x must be an input of {layer!r} in one of "
+                         f"{[space.layout() for space in spaces]} (with a batch axis), got "
+                         f"shape {tuple(np.shape(x))}")
+    for space in spaces:
         bound = copy.deepcopy(layer).bind(space)
         part = _check(bound, space, bound.output_space, x if x is not None and
                       np.ndim(x) == space.core + 2 else None, channels, size, translations, seed)
@@ -449,15 +457,15 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         square_reference = _OPS[kind](square, w, group, mode=p)
         got_square = _as_output(probe(square), square_reference, group)
         square_error = relative_error(got_square, square_reference)
+        shape, mixed = axes_mixed(d)
         if square_error <= tol:
-            findings.sentences.insert(0, f"agrees on square inputs only: on a {main.shape[-d:]}"
-                                      f" input your layer mixes up H and W (a view or reshape "
-                                      f"with (W, H) for (H, W)?)")
+            findings.sentences.insert(0, f"agrees on {shape} inputs only: on a "
+                                      f"{main.shape[-d:]} input your layer {mixed}")
         elif not findings.sentences:
             on_square = explain(got_square, probe, square, w, group, parsed, p,
                                 tolerance=max(tol, 1e-9))
-            findings.sentences += [f"{s} (on square inputs; on non-square ones your layer also "
-                                   f"mixes up H and W)" for s in on_square.sentences]
+            findings.sentences += [f"{s} (on {shape} inputs; on others your layer also "
+                                   f"{mixed.split(' (')[0]})" for s in on_square.sentences]
             findings.orders = findings.orders or on_square.orders
     note = _precision_note(got_np, error, tol, out_dtype)
     if note is not None:

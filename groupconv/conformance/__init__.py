@@ -44,7 +44,9 @@ import numpy as np
 
 from ..fast.action import transform
 from ..fast.backend import to_numpy
-from ..fast.banks import LatticeBank, bank_for
+from ..fast.validation import real_numpy
+from ..arguments import flag, integer
+from ..fast.banks import MAX_BANK_ENTRIES, LatticeBank, bank_for
 from ..fast.correlate import (
     backward, forward, group_convolution, group_correlation, lifting_correlation,
 )
@@ -64,6 +66,9 @@ CORRELATIONS = ("lifting", "correlation", "convolution")
 LAYERS = ("subgroup_pool", "spatial_pool", "batchnorm")
 #: Every kind of case.
 KINDS = CORRELATIONS + LAYERS
+#: The largest kernel size of a case (a case of k = 31 takes seconds to compute).
+MAX_K = 15
+
 #: Variants of a correlation case at one kernel size: stride 2, dilation 2, a bias, all three.
 VARIANTS = ("stride", "dilation", "bias", "all")
 #: Relative tolerance of batch normalisation's vectors (a square root and a division, rounded
@@ -162,10 +167,20 @@ def _dilate(w: np.ndarray, dilation: int, d: int) -> np.ndarray:
     return out
 
 
-def _check_options(group: AffineGroup, kind: Kind, stride: int, dilation: int) -> None:
+def _check_options(group: AffineGroup, kind: Kind, stride: int, dilation: int,
+                   w: np.ndarray | None = None, x: np.ndarray | None = None) -> None:
+    """Stride and dilation: positive ints, where the group allows them; a dilated filter of at
+    most ``MAX_BANK_ENTRIES`` values (checked before it is formed)."""
     for name, value in (("stride", stride), ("dilation", dilation)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
+    d = group.dim
+    if w is not None and w.ndim > d:
+        size = int(dilation) * (w.shape[-1] - 1) + 1
+        if math.prod(w.shape[:-d]) * size ** d > MAX_BANK_ENTRIES:
+            raise ValueError(f"dilation {dilation} spreads the {w.shape[-1]}-tap filters over "
+                             f"{size} pixels a side: more than {MAX_BANK_ENTRIES} values; give "
+                             f"a smaller dilation")
     if stride > 1 and group.lattice == "hexagonal":
         raise ValueError(f"a stride on the hexagonal lattice ({group.name}) does not keep the "
                          f"hexagon about the centre: stride must be 1 there, got {stride}")
@@ -223,15 +238,14 @@ def reference(x: Any, w: Any, group: AffineGroup | str, kind: str, *, padding: i
     """
     group = get_group(group)
     parsed = Kind.parse(kind)
-    _check_options(group, parsed, stride, dilation)
-    x = np.asarray(to_numpy(x), dtype=np.float64)
-    w = np.asarray(to_numpy(w), dtype=np.float64)
+    x, w = real_numpy(x, "reference: x"), real_numpy(w, "reference: w")
+    _check_options(group, parsed, stride, dilation, w, x)
     d = group.dim
     wd = _dilate(w, dilation, d)
     y = _OPS[parsed.value](x, wd, group, mode=padding, method=method)
     y = np.asarray(to_numpy(y))[(Ellipsis,) + (slice(None, None, stride),) * d]
     if bias is not None:
-        b = np.asarray(to_numpy(bias), dtype=np.float64)
+        b = real_numpy(bias, "reference: bias")
         if b.shape != (w.shape[0],):
             raise ValueError(f"bias must have shape ({w.shape[0]},) (one per output channel), "
                              f"got {b.shape}")
@@ -271,10 +285,9 @@ def vjp(x: Any, w: Any, dy: Any, group: AffineGroup | str, kind: str, *,
     """
     group = get_group(group)
     parsed = Kind.parse(kind)
-    _check_options(group, parsed, stride, dilation)
-    x = np.asarray(to_numpy(x), dtype=np.float64)
-    w = np.asarray(to_numpy(w), dtype=np.float64)
-    dy = np.asarray(to_numpy(dy), dtype=np.float64)
+    x, w = real_numpy(x, "vjp: x"), real_numpy(w, "vjp: w")
+    dy, bias = real_numpy(dy, "vjp: dy"), flag(bias, "vjp: bias")
+    _check_options(group, parsed, stride, dilation, w, x)
     d = group.dim
     bank = bank_for(group, parsed)
     wd = _dilate(w, dilation, d)
@@ -357,8 +370,9 @@ def _groupy_bank(w: np.ndarray, group: AffineGroup, kind: Kind) -> np.ndarray:
 
 
 def _spatial(group: AffineGroup, k: int, extra: int = 0) -> tuple[int, ...]:
-    """A case's input sides: k + 2, k + 3 (non-square) on the line and the square lattice,
-    k + 1, k + 2, k + 3 in 3D; square of odd side on the hexagonal lattice."""
+    """A case's input sides for an expanded kernel of side k: k + 2, k + 3 (non-square) on the
+    line and the square lattice, k + 1, k + 2, k + 3 in 3D; square of odd side on the
+    hexagonal lattice."""
     if group.lattice == "hexagonal":
         n = k + 2 + extra
         return (n + (n % 2 == 0),) * 2
@@ -377,7 +391,7 @@ def _correlation_case(group: AffineGroup, kind: Kind, k: int, p: int, stride: in
     rng = _rng(seed, case_id)
     d = group.dim
     axis = (group.samples,) if kind.reads_group else ()
-    size = _spatial(group, dilation * (k - 1) + 1, extra=stride - 1)
+    size = _spatial(group, group.kernel_size(dilation * (k - 1) + 1), extra=stride - 1)
     c_in, c_out, batch = 2, 3, _batch(group)
     s_in = group.weight_samples if kind.reads_group else 1
     outputs = math.prod((n + 2 * p - dilation * (k - 1) - 1) // stride + 1 for n in size)
@@ -494,8 +508,11 @@ def cases(groups: Sequence[AffineGroup | str] = tuple(WALLPAPER),
     ['p4-lifting-k2-p0', 'p4-lifting-k2-p1']
     """
     _check_names(kinds, variants)
-    wanted = None if ks is None else tuple(ks)
-    for name in groups:
+    if isinstance(ks, (str, bytes)) or (ks is not None and not isinstance(ks, Iterable)):
+        raise TypeError(f"ks must be kernel sizes (ints), got {ks!r}")
+    wanted = None if ks is None else tuple(integer(k, "ks: a kernel size", 1, MAX_K)
+                                           for k in ks)
+    for name in [groups] if isinstance(groups, (str, AffineGroup)) else groups:
         group = get_group(name)
         lattice = isinstance(group, SemidirectProduct)
         hexagonal = group.lattice == "hexagonal"
@@ -590,6 +607,13 @@ def write(out: str | pathlib.Path, groups: Sequence[str] = tuple(WALLPAPER), see
         raise ValueError(f"the output folder {str(out)!r} is a file; name a folder")
     found = list(cases(groups, ks, seed, kinds=kinds, variants=variants) if which is None
                  else which)
+    if not all(isinstance(case, Case) for case in found):
+        raise TypeError(f"which must be conformance Cases, got "
+                        f"{sorted({type(c).__name__ for c in found if not isinstance(c, Case)})}")
+    if not found:
+        raise ValueError("no case to write: these groups, kinds and kernel sizes give none "
+                         "(even kernels on the hexagonal lattice, layers on a group without a "
+                         "point axis?)")
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     for case in found:
@@ -638,8 +662,9 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
         _check_names(kinds, ())
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
-    except ValueError as error:
-        raise ValueError(f"{str(folder / 'manifest.json')!r} is not JSON: {error}") from error
+    except (ValueError, RecursionError) as error:     # (nested too deep for the decoder)
+        raise ValueError(f"{str(folder / 'manifest.json')!r} is not JSON a manifest can be: "
+                         f"{type(error).__name__}: {error}") from None
     entries = manifest.get("cases") if isinstance(manifest, dict) else None
     if not isinstance(entries, list):
         raise ValueError(f"{str(folder / 'manifest.json')!r} has no list of cases (schema: "
@@ -657,6 +682,10 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(f"case {number} of {str(folder)!r}: {entry['file']!r} cannot be "
                              f"read ({type(error).__name__}: {error})") from error
+        lacking = [key for key in ("x", "y") if key not in arrays]
+        if lacking:
+            raise ValueError(f"case {number} of {str(folder)!r}: {entry['file']!r} has no "
+                             f"{' and no '.join(lacking)} (every case holds x and y)")
         found.append(Case(entry.get("id", entry["file"].removesuffix(".npz")), entry["group"],
                           entry["kind"], entry["k"], entry["padding"], arrays,
                           entry.get("stride", 1), entry.get("dilation", 1),

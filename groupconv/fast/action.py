@@ -112,13 +112,15 @@ def transform(x: Any, h: Element, space: Space | None = None, *,
     >>> np.array_equal(transform(x[0], r), np.rot90(x[0], 1, axes=(-2, -1)))
     True
     """
+    if space is not None and not isinstance(space, Space):
+        raise TypeError(f"space must be a groupconv Space (Space.on_plane(G), "
+                        f"Space.on_group(G)), got {space!r}")
     group, s = sample_of(h, None if space is None else space.group)
     if space is None:
         space = Space.on_plane(group)
-    if not isinstance(space, Space):
-        raise TypeError(f"space must be a groupconv Space, got {type(space).__name__}")
     if space.group != group:
-        raise ValueError(f"h is an element of {group.name}, but the space is {space!r}")
+        raise ValueError(f"space: h is an element of {group.name}, but the space is "
+                         f"{space!r}")
     interpolate = flag(interpolate, "interpolate")
     xp = namespace(x, op="transform")
     _check_real(xp, x, "transform")

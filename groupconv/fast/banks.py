@@ -166,6 +166,11 @@ class LatticeBank(Bank):
 MAX_BANK_ENTRIES = 2**28
 
 
+#: The largest wiring matrix of a sampled group's bank (S_out S_in, J), 256 MiB in float64:
+#: a group correlation on SE(2)_N up to N = 322.
+MAX_SELECTION_ENTRIES = 2**25
+
+
 def _check_bank_size(bank: Bank, c_out: int, c_in: int, k: int, size: int) -> None:
     """A ValueError, before any memory is drawn, for a bank of more than MAX_BANK_ENTRIES."""
     entries = c_out * bank.output_space.samples * c_in * bank.input_space.samples * \
@@ -241,6 +246,14 @@ class OperatorBank(Bank):
             raise ValueError(f"group_convolution: the sampled group {self.group.name} has "
                              f"lifting and group correlations (lifting_correlation, "
                              f"group_correlation); its true G-convolution is not defined here")
+        s_in = self.group.samples if self.kind.reads_group else 1
+        entries = self.group.samples * s_in * (self.group.weight_samples
+                                                if self.kind.reads_group else 1)
+        if entries > MAX_SELECTION_ENTRIES:
+            raise ValueError(f"a {self.kind.value} on {self.group.name} wires its weights "
+                             f"through a ({self.group.samples * s_in}, "
+                             f"{entries // (self.group.samples * s_in)}) matrix, more than "
+                             f"{MAX_SELECTION_ENTRIES} entries: use fewer orientations")
         self._select = _selection(self.group, self.kind)
 
     def expand(self, w: Any) -> Any:

@@ -547,7 +547,10 @@ def _chunk_shape(batch: int, o1: int, k: int, rest: int, columns: int, budget: i
 
 
 def _even_split(total: int, most: int):
-    """(start, length) of ceil(total / most) nearly equal parts of at most ``most`` each."""
+    """(start, length) of ceil(total / most) nearly equal parts of at most ``most`` each (none
+    of nothing)."""
+    if total <= 0:
+        return
     parts = -(-total // most)
     base, extra = divmod(total, parts)
     start = 0

@@ -241,8 +241,15 @@ def register(group: AffineGroup, *names: str) -> AffineGroup:
                         f"SE2 or ScaleTranslation), got {type(group).__name__}")
     keys = [_registry_key(group.name, "the group's name")]
     keys += [_registry_key(n, "a name") for n in names]
+    from .sampled import from_name    # the names that parse as sampled groups are taken too
+
     for key in keys:
         taken = _REGISTRY.get(key)
+        if taken is None:
+            try:
+                taken = from_name(key)
+            except ValueError:
+                taken = None
         if taken is not None and taken != group:
             raise ValueError(f"the name {key!r} is taken by another group, {taken!r}")
     for key in keys:

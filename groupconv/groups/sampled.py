@@ -271,8 +271,8 @@ class ScaleTranslation(_Sampled):
 
 #: SE(2) with 8 orientations (kernels on the disk) and the scale group with base 2, three scales
 #: and filters over two of them: the sampled groups ``groupconv verify`` checks by default.
-_SE2_NAME = re.compile(r"se2\((\d+)(, disk=false)?\)")
-_SCALE_NAME = re.compile(r"scale\(([0-9.e+-]+), n=(\d+), m=(\d+)\)")
+_SE2_NAME = re.compile(r"se2\((\d{1,9})(, disk=false)?\)")     # (more digits: no group)
+_SCALE_NAME = re.compile(r"scale\(([0-9.e+-]{1,30}), n=(\d{1,9}), m=(\d{1,9})\)")
 
 
 def from_name(name: str) -> AffineGroup | None:

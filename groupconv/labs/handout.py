@@ -83,10 +83,12 @@ def write(out: str | os.PathLike, solutions: bool = False, *, install: str | Non
     """
     if not isinstance(solutions, bool):
         raise TypeError(f"solutions must be True or False, got {solutions!r}")
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
     if install is not None and (not isinstance(install, str) or not install.strip()
-                                or '"' in install or "\n" in install):
+                                or any(c in install for c in '"\\\n\r')):
         raise ValueError(f"install must be a pip requirement on one line, without double "
-                         f"quotes, got {install!r}")
+                         f"quotes or backslashes, got {install!r}")
     try:
         folder = pathlib.Path(out)
     except TypeError:

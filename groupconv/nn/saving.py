@@ -67,8 +67,9 @@ def save(model: Layer, path: str | os.PathLike) -> None:
     arrays.update({f"param/{name}": to_numpy(value) for name, value in model.params.items()})
     arrays.update({f"buffer/{name}": to_numpy(value)
                    for name, value in model.buffer_values().items()})
-    if not os.fspath(path):
-        raise ValueError("save: path must name a file, got ''")
+    path = _path(path, "save")
+    if os.path.isdir(path):
+        raise ValueError(f"save: path {os.fspath(path)!r} is a folder; name a file in it")
     try:
         np.savez(path, **arrays)
     except OSError as error:
@@ -90,9 +91,14 @@ def load(path: str | os.PathLike) -> Layer:
     Layer
         The network; ``epochs_trained`` as saved.
     """
+    path = _path(path, "load")
+    if not os.path.exists(path) and os.path.exists(f"{os.fspath(path)}.npz"):
+        path = f"{os.fspath(path)}.npz"            # save adds the suffix NumPy needs
     where = repr(os.fspath(path))
     try:
         data = np.load(path, allow_pickle=False)
+    except OSError as error:
+        raise ValueError(f"load: cannot read {where}: {error.strerror or error}") from None
     except (ValueError, EOFError, zipfile.BadZipFile) as error:
         # NumPy takes any file that is neither .npz nor .npy for a pickle: not what it is here
         why = "not an .npz archive" if "pickle" in str(error) else str(error)
@@ -107,7 +113,7 @@ def load(path: str | os.PathLike) -> Layer:
                              f"architecture)")
         try:
             header = json.loads(str(data["architecture"]))
-        except (ValueError, zipfile.BadZipFile) as error:
+        except (ValueError, zipfile.BadZipFile, RecursionError) as error:
             raise ValueError(f"load: the architecture of {where} is not readable: {error}") \
                 from error
         if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -116,7 +122,8 @@ def load(path: str | os.PathLike) -> Layer:
                              f"{FORMAT!r}")
         try:
             model = from_config(header["model"])
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+                RecursionError) as error:
             raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "
                              f"builds ({type(error).__name__}: {error})") from error
         try:
@@ -147,6 +154,16 @@ def load(path: str | os.PathLike) -> Layer:
             model.set_buffer(name, value)
     model.epochs_trained = epochs
     return model
+
+
+def _path(path: Any, op: str) -> str | os.PathLike:
+    """A non-empty file path (str or path-like), or an error naming ``path``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{op}: path must be a file path (str or path-like), got "
+                        f"{type(path).__name__}")
+    if not os.fspath(path):
+        raise ValueError(f"{op}: path must name a file, got ''")
+    return path
 
 
 def from_config(config: dict[str, Any]) -> Layer:

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..arguments import described, flag
-from ..checks.diagnoses import explain
+from ..checks.diagnoses import axes_mixed, explain
 from ..checks.equivariance import relative_error
 from ..checks.user_layers import tolerance_for
 from ..conformance import CORRELATIONS, Case, load, reference
@@ -256,8 +256,9 @@ def torch_layer(module: Any, case: Case,
             out = {}
             for (name, (key, to_ours, point_weights, shape)), g in zip(loaded.items(),
                                                                          grads[1:]):
-                if g is None:
-                    continue
+                if g is None:          # detached, or not used: it would never train
+                    raise RuntimeError(f"the module's parameter {name!r} gets no gradient "
+                                       f"(detached, or not used in forward)")
                 g = g.detach().cpu().numpy()
                 g = to_ours(g) if to_ours else g.reshape(shape)
                 if point_weights:
@@ -336,16 +337,18 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
         return CaseResult(case, False, {}, 0.0, f"your layer returned {described(result)}: "
                           f"return y, or (y, vjp) with vjp a function of dy")
     y, vjp = result if isinstance(result, tuple) else (result, None)
-    if _is_array(y) and np.iscomplexobj(to_numpy(y) if hasattr(y, "shape") else np.asarray(y)):
-        return CaseResult(case, False, {"y": float("inf")}, 0.0, "your layer returned complex "
-                          "values: the correlations of real inputs are real")
+    if _is_array(y):
+        wrong = _not_real(y)
+        if wrong is not None:
+            return CaseResult(case, False, {"y": float("inf")}, 0.0, f"your layer {wrong}")
     dtype = getattr(y, "dtype", np.float64)
     tol = _allowed(case, dtype, exact)
     got = _on_domain(np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64), case) \
         if _is_array(y) else y
     errors = {"y": _error(got, case["y"], exact and case.exact)}
     gradients: dict[str, np.ndarray] = {}
-    if vjp is not None and "dy" in case.arrays:
+    if vjp is not None and "dy" in case.arrays and _is_array(got) and \
+            np.shape(got) == case.arrays["y"].shape:   # (else the output's shape is the news)
         dy = case["dy"]
         try:
             back = vjp(dy)
@@ -370,6 +373,12 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             return CaseResult(case, False, errors, tol, f"your vjp returned "
                               f"{described(back)}: return dx, or (dx, {{name: gradient}}) "
                               f"with arrays")
+        missing = [key for key in _GRADIENTS if key in case.arrays and key not in grads]
+        if grads and missing:          # some parameters' gradients, not all of them
+            errors.update({_GRADIENTS[key]: float("inf") for key in missing})
+            return CaseResult(case, False, errors, tol, f"your vjp gives no gradient for "
+                              f"{', '.join(missing)}: a parameter without one does not train "
+                              f"(is it detached, or left out of the returned dict?)")
         gradients = {"dx": dx, **{_GRADIENTS[key]: g for key, g in grads.items()}}
         gradients = {key: _on_domain(np.asarray(to_numpy(g), np.float64), case)
                      for key, g in gradients.items()}
@@ -391,6 +400,19 @@ _IN_PLACE = ("your layer changes its input {} in place (an operation with out=, 
 def _changed(given: np.ndarray, original: np.ndarray) -> bool:
     """Whether a layer wrote into the copy ``given`` of the case's ``original``."""
     return not np.array_equal(given, original, equal_nan=True)
+
+
+def _not_real(y: Any) -> str | None:
+    """What is wrong with a result that should be an array of real numbers, or None."""
+    try:
+        a = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
+    except (TypeError, ValueError) as error:
+        return f"returned {described(y)}, which is not an array ({error})"
+    if np.iscomplexobj(a):
+        return "returned complex values: the correlations of real inputs are real"
+    if a.dtype.kind not in "iuf":
+        return f"returned {a.dtype} values: return real numbers"
+    return None
 
 
 def _is_array(a: Any) -> bool:
@@ -519,8 +541,8 @@ def _square_only(layer, case: Case, tol: float) -> str | None:
         return None
     expected = reference(square, case["w"], group, case.kind, padding=case.padding)
     if relative_error(got, expected) <= tol:
-        return (f"agrees on square inputs only: on the case's {sides} input your layer mixes "
-                f"up H and W (a view or reshape with (W, H) for (H, W)?)")
+        shape, mixed = axes_mixed(group.dim)
+        return f"agrees on {shape} inputs only: on the case's {sides} input your layer {mixed}"
     return None
 
 
