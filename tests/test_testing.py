@@ -336,6 +336,15 @@ def test_gradients_and_layers_are_diagnosed():
     assert not result.passed and result.errors["y"] == 0
     assert "the output agrees, the gradients do not: dx is 2 times the expected" in \
         result.diagnosis
+    def first_dx_only(x):
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+
+        def vjp(dy):
+            dx = conformance.vjp(x, case["w"], dy, "p4", "lifting", padding=case.padding)["dx"]
+            return np.repeat(dx[:1], len(dx), axis=0), {}
+        return y, vjp
+    assert "dx agrees on image 0 of the batch" in testing.check_case(first_dx_only,
+                                                                     case).diagnosis
     wrong_name = testing.check_case(lambda x: (doubled_dx(x)[0], lambda dy: (
         doubled_dx(x)[1](dy)[0], {"weight": 0})), case)
     assert "name them as the case's parameters ['w']" in wrong_name.diagnosis

@@ -451,6 +451,11 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
         factor = float(np.sum(got * expected) / np.sum(expected * expected))
         if relative_error(got, factor * expected) <= 1e-6:
             return f"{key} is {factor:.4g} times the expected (a wrong factor or sign)"
+    if key == "dx" and got is not None and got.shape == expected.shape and got.shape[0] > 1:
+        first = relative_error(got[:1], expected[:1]) <= 1e-6
+        if first and relative_error(got[1:], expected[1:]) > 1e-6:
+            return (f"{key} agrees on image 0 of the batch but not on the others: does your "
+                    f"backward handle a batch (B > 1) image by image?")
     shape = "" if got is None or got.shape == expected.shape else \
         f" (shape {got.shape}, expected {expected.shape})"
     return f"{key} differs by {error:.1e}{shape}: the backward pass is not the adjoint of " \
