@@ -134,14 +134,19 @@ def test_the_documented_torch_example_passes_check(monkeypatch, capsys):
     assert code == 0 and "20 of 20 cases agree with groupconv" in out
 
 
+def _example():
+    """examples/conformance/my_p4_layer.py, the documented torch layer, as a module."""
+    sys.path.insert(0, str(EXAMPLE))
+    try:
+        return importlib.import_module("my_p4_layer")
+    finally:
+        sys.path.remove(str(EXAMPLE))
+
+
 @pytest.mark.torch
 def test_a_torch_module_through_torch_layer_and_autograd():
     torch = pytest.importorskip("torch")
-    sys.path.insert(0, str(EXAMPLE))
-    try:
-        example = importlib.import_module("my_p4_layer")
-    finally:
-        sys.path.remove(str(EXAMPLE))
+    example = _example()
     results = testing.check_cases(example.factory, groups=["p4"],
                                   kinds=["lifting", "correlation"])
     assert len(results) == 20 and all(r.passed for r in results), results
@@ -159,11 +164,7 @@ def test_a_torch_module_through_torch_layer_and_autograd():
 @pytest.mark.torch
 def test_a_torch_parameter_that_gets_no_gradient_fails():
     torch = pytest.importorskip("torch")
-    sys.path.insert(0, str(EXAMPLE))
-    try:
-        example = importlib.import_module("my_p4_layer")
-    finally:
-        sys.path.remove(str(EXAMPLE))
+    example = _example()
     case = next(c for c in conformance.load(groups=["p4"], kinds=["correlation"]) if c.k == 3)
 
     class Detached(example.P4Conv):
