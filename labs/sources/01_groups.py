@@ -70,7 +70,9 @@ print("(m=1, r=1) sends (1, 0) to", D4.element(m=1, r=1).act(x),
 
 # %% [markdown]
 # **Exercise 1.1.** Write `c4_matrix(r)`: the 2x2 matrix of the rotation by `r` quarter turns,
-# counter-clockwise as an image is shown, for any integer `r`, with exact integer entries.
+# counter-clockwise as an image is shown, for any integer `r`, with exact integer entries,
+# with NumPy (not groupconv's elements, such as `C4.element(...).matrix()` above: the grader
+# refuses answers that call groupconv, since it checks your code).
 #
 # *Hint.* A matrix is known once you know where it sends (1, 0) and (0, 1). Where does a
 # quarter turn send them, in (row, column) coordinates? And what do r quarter turns have to do

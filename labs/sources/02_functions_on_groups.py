@@ -170,7 +170,8 @@ p4_widget()
 #   = \sum_h \sum_c f_c(h)\, (L_g \psi)_c(h).$$
 #
 # **Exercise 2.2.** Write `my_group_correlation(x, w)` for x (B, C_in, 4, H, W) and w (C_out,
-# C_in, 4, k, k), with NumPy: the result has shape (B, C_out, 4, H - k + 1, W - k + 1).
+# C_in, 4, k, k), with NumPy (not groupconv's `transform` or correlations: the grader refuses
+# calls into groupconv): the result has shape (B, C_out, 4, H - k + 1, W - k + 1).
 #
 # *Hint.* Write g = (r, t) and h = (s, y) and work out the rotation part of g⁻¹ h: it says
 # which plane of the kernel meets plane s of the input in output plane r. Section 2 says how
@@ -211,7 +212,8 @@ grade("2.2", lambda x, w: my_group_correlation(x.astype(np.float32), w.astype(np
 # **Exercise 2.3.** Write `p4_bank(w)`: for w (C_out, C_in, 4, k, k), the planar kernels
 # (C_out 4, C_in 4, k, k) such that `folded(x, w)` below is your group correlation. Output
 # channel o * 4 + r is output channel o at rotation r; input channel c * 4 + s is input channel
-# c at rotation s (what `x.reshape(B, C_in * 4, H, W)` gives).
+# c at rotation s (what `x.reshape(B, C_in * 4, H, W)` gives). With NumPy: the grader refuses
+# calls into groupconv (`filter_bank` would be the answer).
 #
 # *Hint.* The block [o, r, c, s] is the kernel that exercise 2.2 applies to input plane s when
 # it computes output plane r.

@@ -70,7 +70,9 @@ plt.show()
 # %% [markdown]
 # **Exercise 4.1.** A rotation of the input by θ can be matched exactly only when θ maps the
 # pixel grid onto itself *and* is one of the group's angles. Write `exact_angles(n)`: the
-# angles in [0, 360) degrees, in increasing order, that are both, for SE(2)_n.
+# angles in [0, 360) degrees, in increasing order, that are both, for SE(2)_n, computed exactly
+# (with integers or Fractions: 360 / n is not exact in floating point) and without groupconv
+# (the grader refuses calls into it).
 #
 # *Hint.* Which angles map a square grid onto itself? Then ask of each whether it is a whole
 # number of the group's steps, for any n (not only those that divide 360).
@@ -182,7 +184,8 @@ plt.show()
 # %% [markdown]
 # **Exercise 4.2.** For each disc, find the index i of the scale whose response at the disc's
 # centre is largest. The centres are (row, column) pairs of floats: use the pixel nearest to
-# each. Expect larger discs to answer at larger scales.
+# each. Expect larger discs to answer at larger scales. With NumPy, without groupconv (the
+# grader refuses calls into it).
 #
 # *Hint.* At one pixel, the responses of all scales form a short vector; you want the position
 # of its largest entry.
