@@ -58,6 +58,12 @@ def main() -> int:
                         help="the memory budget to compare with (default 1024 MiB)")
     parser.add_argument("--out", default=None, help="folder of the Zarr store (default: temp)")
     args = parser.parse_args()
+    if args.side < 3 or args.chunk < 3 or args.budget_mb < 1:
+        parser.error(f"--side and --chunk must be at least 3 (a 3 x 3 x 3 kernel) and "
+                     f"--budget-mb at least 1, got {args.side}, {args.chunk}, {args.budget_mb}")
+    if args.chunk >= args.side:
+        parser.error(f"--chunk must be smaller than --side (the check reads a window across "
+                     f"chunk boundaries), got {args.chunk} and {args.side}")
     import numpy as np
     import zarr
 

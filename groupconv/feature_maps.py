@@ -175,13 +175,26 @@ class FeatureMap:
         points = check_coordinates(as_int_array(points, "points"), "points")   # int64: no wrap
         return self._at(np.zeros(points.shape[:-1], np.int64), points)
 
-    def _at(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Values at T(t) h_s: sample indices s (...), translations t (..., d)."""
+    def covers(self, g: Element | ElementArray | Any) -> np.ndarray:
+        """Whether each element (or integer point, on Z^d) of g lies in the support box: where
+        the sums of ``groupconv.literal`` read f (elsewhere f is 0 by definition, and a term
+        0 * f(y) with f(y) NaN is not a term of the sum)."""
+        t = self.group.translation_of(g) if isinstance(g, (Element, ElementArray)) else \
+            check_coordinates(as_int_array(g, "points"), "points")
+        return self._inside(t)[1]
+
+    def _inside(self, t: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """The array indices of translations t (..., d), and whether they lie in the box."""
         shape = self._full.shape[2:]
         index = [t[..., a] + o for a, o in enumerate(self.origin)]
         inside = np.ones(np.broadcast_shapes(*(i.shape for i in index)), dtype=bool)
         for i, n in zip(index, shape):
             inside &= (i >= 0) & (i < n)
+        return index, inside
+
+    def _at(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Values at T(t) h_s: sample indices s (...), translations t (..., d)."""
+        index, inside = self._inside(t)
         safe = tuple(np.where(inside, i, 0) for i in index)
         picked = self._full[(slice(None), s) + safe]
         return np.where(inside, picked, 0).astype(self.dtype, copy=False)

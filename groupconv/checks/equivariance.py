@@ -107,6 +107,9 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
     group = input_space.group
     x = _on_domain(x, input_space)
     y = fn(x)
+    if not (hasattr(y, "shape") and hasattr(y, "dtype")):
+        raise TypeError(f"check_equivariance: fn returned {type(y).__name__}, not an array: it "
+                        f"must return its output {output_space.layout()} as an array")
     report = EquivarianceReport(group.name, input_space, output_space)
     exact = set(group.exact_samples().tolist())
     for s, h in enumerate(group.point_elements()):

@@ -371,6 +371,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     rng = np.random.default_rng(seed)
     d = group.dim
     on_group = parsed.reads_group
+    if x is not None and weights is None and hasattr(x, "shape") and len(x.shape) > 1:
+        c_in = int(x.shape[1])                   # the weights drawn for the x given
     w = rng.standard_normal(_drawn((c_out, c_in) + ((group.weight_samples,) if on_group else ())
                                    + (k,) * d, "the weights")) if weights is None \
         else real_numpy(weights, "check_layer: weights")
@@ -397,7 +399,16 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                              f"side, got shape {tuple(rect.shape)}")
         w = np.where(domain_mask(group, (k, k)), w, 0.0)
         square = np.where(domain_mask(group, square.shape[-2:]), square, 0.0)
-    weights_given = weights if weights is not None and library_x is not None else w
+    if library_x is None:
+        weights_given = w
+    elif weights is None:                          # drawn here: in x's library, like x
+        weights_given = _like(w, library_x)
+    else:
+        weights_given = weights
+        if type(weights).__module__.split(".")[0] != type(library_x).__module__.split(".")[0]:
+            raise TypeError(f"check_layer: x and weights must be in one array library, got "
+                            f"{type(library_x).__module__}.{type(library_x).__name__} and "
+                            f"{type(weights).__module__}.{type(weights).__name__}")
     changed: list[str] = []         # the arguments the layer changed in place
 
     def probe(a):

@@ -186,8 +186,11 @@ def group_convolution(f: FeatureMap, psi: Filters) -> FeatureMap:
 # ------------------------------------------------------------------ helpers
 def _sum_k_y(f_y: np.ndarray, psis: Sequence[FeatureMap], where) -> np.ndarray:
     """sum_k sum_y f_k(y) psi_k(where(y)) for every filter psi and every element of the column
-    (f_y: (C, 1, N); where: (E, N)): (filters, E)."""
-    return np.stack([(f_y * p(where)).sum(axis=(0, -1)) for p in psis])
+    (f_y: (C, 1, N); where: (E, N)): (filters, E); only the terms where psi is defined (its
+    support box), so that a NaN in f reaches only the outputs whose sums read it."""
+    with np.errstate(invalid="ignore"):         # 0 * inf outside the box: masked out
+        return np.stack([np.where(p.covers(where), f_y * p(where), 0).sum(axis=(0, -1))
+                         for p in psis])
 
 
 #: Pairs (g, h) evaluated at once: the table is filled in blocks of elements this size allows.

@@ -28,6 +28,7 @@ its device, in place, and a ``Sequential`` does so by itself when it meets data 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,8 +65,20 @@ def moved(a: Any, like: Any) -> Any:
     xp = array_namespace(like)
     host = to_numpy(a)
     if is_jax_array(like):
-        return xp.asarray(host)
+        out = xp.asarray(host)
+        if out.dtype != host.dtype:
+            raise TypeError(f"JAX runs without {host.dtype} here (jax_enable_x64 is off): "
+                            f"moving {host.dtype} parameters there would round them to "
+                            f"{out.dtype}; enable it (jax.config.update('jax_enable_x64', "
+                            f"True)) or build the network in float32")
+        return out
     return xp.asarray(host.copy(), device=device(like))
+
+
+def _traced(x: Any) -> bool:
+    """Whether x is a JAX tracer (inside jax.jit, jax.grad, ...): no place to move to."""
+    jax = sys.modules.get("jax")
+    return jax is not None and isinstance(x, jax.core.Tracer)
 
 
 def checked_input(layer: Layer, x: Any, training: Any) -> Any:
@@ -196,6 +209,10 @@ class Layer:
     def to(self, like: Any) -> Layer:
         """Move parameters and buffers into the library and onto the device of the array
         ``like``, in place (the dict ``params`` keeps its identity); returns the layer."""
+        if _traced(like):              # storing tracers would break the layer after the trace
+            raise TypeError(f"{self!r}: inside jax.jit or jax.grad, a layer's parameters must "
+                            f"already be JAX arrays: call layer.to(jnp.zeros(1)) once before "
+                            f"tracing")
         for name, value in self.params.items():
             self.params[name] = moved(value, like)
         for name in self.buffers:
@@ -205,7 +222,9 @@ class Layer:
     def follows(self, x: Any) -> bool:
         """Whether the parameters already live where x does."""
         arrays = list(self.params.values()) + [getattr(self, n) for n in self.buffers]
-        return not arrays or same_place(arrays[0], x)
+        if _traced(x):                                   # a tracer has no device
+            return all(is_jax_array(a) for a in arrays)
+        return not arrays or all(same_place(a, x) for a in arrays)
 
     @property
     def n_parameters(self) -> int:

@@ -66,8 +66,22 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"check_gradients: x must be a float64 NumPy array (gradient checks "
                         f"need float64), got {getattr(x, 'dtype', type(x).__name__)}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("check_gradients: x must hold finite numbers (no NaN or inf)")
+    odd = {name: getattr(p, "dtype", type(p).__name__) for name, p in layer.params.items()
+           if not isinstance(p, np.ndarray) or p.dtype != np.float64}
+    if odd:
+        raise TypeError(f"check_gradients: the layer's parameters must be float64 NumPy arrays "
+                        f"(a float32 central difference is rounding noise), got {odd}")
+    if training and _draws(layer):
+        raise ValueError("check_gradients: the layer draws random numbers in training mode "
+                         "(dropout): each forward differs; check it with training=False")
+    x = np.array(x, order="C")          # contiguous and writable: perturbed in place below
+    for name, p in list(layer.params.items()):
+        if not p.flags.c_contiguous or not p.flags.writeable:
+            layer.params[name] = np.array(p, order="C")
     training = flag(training, "check_gradients: training")
-    eps = number(eps, "check_gradients: eps", 0, 1e-2, open_low=True)
+    eps = number(eps, "check_gradients: eps", 1e-10, 1e-2)   # (smaller: rounding is all)
     max_entries = integer(max_entries, "check_gradients: max_entries", 1, 10**6)
     seed = integer(seed, "check_gradients: seed", 0)
     # a stream of its own: a direction equal to a test's input (same seed) would make some
@@ -84,7 +98,7 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
     # a central difference carries rounding noise of about u |L| / eps per entry; 10x that
     noise_per_entry = 10 * np.finfo(np.float64).eps * max(1.0, abs(loss())) / eps
 
-    targets = {"input": (x, dx)}
+    targets = {"input": (x, dx)}     # contiguous: reshape(-1) below is a view, perturbed
     targets.update({name: (layer.params[name], grads[name]) for name in layer.params})
     errors = {}
     for name, (array, grad) in targets.items():
@@ -99,14 +113,25 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
             # step moves them apart by a part of the jump in slope
             smooth[n] = abs(fd[n] - half) <= 1e-8 * (1.0 + abs(fd[n])) + 4 * noise_per_entry
         picks, fd = picks[smooth], fd[smooth]
-        g = grad.reshape(-1)[picks]
+        g = np.asarray(grad).reshape(-1)[picks]
         scale = max(np.linalg.norm(g), np.linalg.norm(fd))
-        if scale <= noise_per_entry * np.sqrt(len(picks)):
+        if not len(picks) or not np.isfinite(scale):
+            errors[name] = float("nan")     # no entry could be checked: no verdict
+        elif scale <= noise_per_entry * np.sqrt(len(picks)):
             errors[name] = 0.0  # a zero gradient (a bias before batch normalisation, say)
         else:
             errors[name] = float(np.linalg.norm(g - fd) / scale)
     _restore(layer, state)
     return errors
+
+
+def _draws(layer: Layer) -> bool:
+    """Whether a layer (or a network's layer) draws random numbers in training mode."""
+    from .layers import Dropout
+
+    if isinstance(layer, Dropout):
+        return layer.p > 0
+    return any(_draws(item) for item in getattr(layer, "layers", ()))
 
 
 def _central(flat: np.ndarray, i: int, old: float, step: float, loss) -> float:

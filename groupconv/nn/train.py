@@ -31,12 +31,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace, device, is_torch_array
 
 from ..arguments import flag, integer
 from ..arguments import number as real_number
 from ..fast.backend import indices
-from .base import Layer, Parameters, Sequential, _in_dtype, moved
+from .base import Layer, Parameters, Sequential, _in_dtype, moved, same_place
 
 __all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
            "accuracy"]
@@ -275,6 +275,8 @@ def _check_x(x: Any, what: str, name: str = "x") -> Any:
     if x.ndim < 1 or x.shape[0] < 1:
         raise ValueError(f"{what}: {name} must hold at least one example, got shape "
                          f"{tuple(x.shape)}")
+    if is_torch_array(x):     # data, not a graph: a tensor that requires grad would grow one
+        x = x.detach()        # across every step (groupconv computes its own gradients)
     return x
 
 
@@ -446,6 +448,12 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                     got = tuple(xb.shape) if hasattr(xb, "shape") else type(xb).__name__
                     raise ValueError(f"fit: augment must return a batch of the shape it was "
                                      f"given, {shape}, got {got}")
+                if not same_place(xb, x):
+                    raise TypeError(f"fit: augment must return a batch in the array library "
+                                    f"(and on the device) of x, {type(x).__module__}."
+                                    f"{type(x).__name__}, got {type(xb).__module__}."
+                                    f"{type(xb).__name__}")
+                xb = _in_dtype(xb, model.dtype, "fit: augment's batch")
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)
             if not math.isfinite(loss):
@@ -455,7 +463,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             _, grads = model.backward(cache, dlogits, input_grad=False)
             optimizer.step(grads)
             losses.append(loss * len(index))
-            correct += int(xp.sum(xp.astype(xp.argmax(logits, axis=1) == yb, xp.int64)))
+            correct += int(xp.sum(xp.astype(_hits(xp, logits, yb), xp.int64)))
             seen += len(index)
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{sum(losses) / seen:.3f}", acc=f"{correct / seen:.3f}")
@@ -471,7 +479,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             scores = evaluate(model, *validation_data)
             record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
         history.append(record)
-        stop = [bool(callback(dict(record), model)) for callback in callbacks]
+        stop = [_stop(callback(dict(record), model), i) for i, callback in enumerate(callbacks)]
         if any(stop) or (max_steps is not None and steps >= max_steps):
             break
     return history
@@ -529,8 +537,24 @@ def evaluate(model: Layer, x: Any, y: Any, batch_size: int = 128) -> dict[str, f
     logits = predict(model, x, batch_size)
     loss, _ = softmax_cross_entropy(logits, y)
     xp = array_namespace(logits)
-    hits = xp.argmax(logits, axis=1) == y
+    hits = _hits(xp, logits, y)
     return {"loss": loss, "accuracy": float(xp.mean(xp.astype(hits, xp.float64)))}
+
+
+def _stop(answer: Any, i: int) -> bool:
+    """A callback's answer: True stops training; None and False go on; anything else is a
+    TypeError (a loss returned by mistake would stop training silently)."""
+    if answer is None or isinstance(answer, (bool, np.bool_)):
+        return bool(answer)
+    raise TypeError(f"fit: callbacks[{i}] returned {type(answer).__name__}; a callback returns "
+                    f"True to stop training, or None or False to go on")
+
+
+def _hits(xp, logits: Any, y: Any) -> Any:
+    """Where the largest logit is the label's, in a row of finite logits (argmax would take
+    an all-NaN row for class 0)."""
+    finite = xp.all(xp.isfinite(logits), axis=1)
+    return (xp.argmax(logits, axis=1) == y) & finite
 
 
 def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
@@ -541,5 +565,5 @@ def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
     xp = array_namespace(x)
     logits = predict(model, x, batch_size)
     _check_labels(xp, y, x.shape[0], logits.shape[1], "accuracy")
-    hits = xp.argmax(logits, axis=1) == y
+    hits = _hits(xp, logits, y)
     return float(xp.mean(xp.astype(hits, xp.float64)))
