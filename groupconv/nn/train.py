@@ -358,7 +358,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         Evaluated after every epoch (evaluation mode): "val_loss" and "val_accuracy".
     callbacks : sequence of callables
         Each is called as ``callback(record, model)`` after every epoch, with that epoch's
-        record; a callback that returns True stops training (early stopping, say).
+        record; a callback that returns True stops training (early stopping, say), None or
+        False goes on; anything else is a TypeError.
     augment : callable, optional
         ``augment(x_batch, rng)`` -> a batch of the same shape, applied to every training
         batch; ``rng`` is the epoch's NumPy Generator (so augmentations are seeded too).
