@@ -594,6 +594,13 @@ WRONG = [
                                                     if k * (360 / n) % 90 == 0],),
      "78\\) misses 180"),
     ("4.1", "decreasing", (lambda n: exact_angles(n)[::-1],), "increasing order"),
+    ("4.1", "a linspace of the group's angles", (lambda n: [a for a in np.linspace(
+        0, 360, n, endpoint=False) if a % 90 == 0],), "not exact in floating point"),
+    ("2.3", "output channels folded r * C_out + o", (lambda w: np.moveaxis(
+        p4_bank(w).reshape(w.shape[0], 4, w.shape[1], 4, 3, 3), 1, 0).reshape(
+        w.shape[0] * 4, w.shape[1] * 4, 3, 3),), "output channels are folded as r \\* C_out"),
+    ("1.3", "rows 1 and 3 swapped", (lambda: d4_table()[[0, 3, 2, 1, 4, 5, 6, 7]],),
+     "entries disagree with D4"),
     ("4.1", "an angle too large for a float", (lambda n: [10**400],), "too large"),
     ("4.2", "a scale too large for a float", (lambda resp, cs: [10**400] * len(cs),), "too large"),
     ("1.2", "an element too large for a float", (lambda a, b: (10**400, 0, 0), p4_inverse),
@@ -853,3 +860,14 @@ def test_answers_that_get_round_the_watch_are_refused(exercise, answer, pattern)
         grade(exercise, answer)
     assert grading._close is close             # a patch is undone
     grade("2.2", RIGHT["2.2"][0][0])           # and the graders work as before
+
+
+@pytest.mark.torch
+def test_a_torch_answer_whose_result_requires_grad_passes():
+    torch = pytest.importorskip("torch")
+
+    def lifting(x, w):
+        weights = torch.tensor(w, requires_grad=True)
+        return torch.stack([torch.nn.functional.conv2d(torch.tensor(x), torch.rot90(
+            weights, r, dims=(-2, -1))) for r in range(4)], 2)
+    assert isinstance(grade("2.1", lifting), Passed)

@@ -310,6 +310,8 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
     if type(value).__module__ == "builtins" and isinstance(value, Iterable):   # range, views
         return [_plain(v, ex, shown, depth + 1) for v in value]
     if hasattr(value, "__array__"):                  # torch, JAX, ...: a NumPy copy
+        if callable(getattr(value, "detach", None)):  # a torch tensor that may require grad
+            value = value.detach().cpu()
         return _plain(np.array(value), ex, shown, depth + 1)
     if isinstance(value, Iterator):
         items = list(itertools.islice(value, _MOST_ITEMS + 1))
@@ -577,6 +579,12 @@ _INVERSE_MISTAKES = [
 ]
 
 
+def _law_says(report: Any) -> str:
+    """check_group_law's report for a student: its first lines, less those that state a
+    formula of the solution (``SOLUTION_FRAGMENTS``)."""
+    return "\n  ".join(line for line in repr(report).splitlines()[:4] if not _gives_away(line))
+
+
 def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
                  p4_inverse: Callable[[tuple], Any]) -> Passed:
     """Exercise 1.2: ``p4_product(a, b)`` and ``p4_inverse(a)`` on parameter tuples (r, u, v),
@@ -650,8 +658,7 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
             if all(g == _inverse_variant(a, **variant) for a, g in zip(elements, got_inverses)):
                 lines.append(f"  It agrees with a known mistake: {why}.")
                 break
-    said = [line for line in repr(report).splitlines()[:4] if not _gives_away(line)]
-    lines.append("check_group_law says: " + "\n  ".join(said))
+    lines.append("check_group_law says: " + _law_says(report))
     raise WrongAnswer("\n".join(lines))
 
 
@@ -725,7 +732,7 @@ def grade_d4_table(d4_table: Callable[[], Any]) -> Passed:
     raise ex.wrong(f"{len(wrong)} of 64 entries disagree with D4, e.g. entry [{a}, {b}] "
                    f"(a = {params[a]}, b = {params[b]} as (m, r)); multiply the two matrices "
                    f"and find which element's matrix the product is\ncheck_group_law says: "
-                   + repr(report).replace("\n", "\n  "))
+                   + _law_says(report))
 
 
 def _rm_product(a: tuple, b: tuple) -> tuple[int, int]:
@@ -1172,11 +1179,18 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
         raise ex.wrong("block [o, r, c, s] holds what belongs at [o, s, c, r]: the output "
                        "rotation r is the first of the two (output channel o * 4 + r), the "
                        "input rotation s the second")
-    folded_other = bank.reshape(4, c_out, 4, c_in, k, k).transpose(1, 0, 3, 2, 4, 5)
-    if _close(folded_other, right):
-        raise ex.wrong("the channels are folded as r * C_out + o and s * C_in + c; the layout "
-                       "of the folded input is c * 4 + s (x.reshape(B, C_in * 4, H, W) keeps "
-                       "each channel's four rotations together), and likewise for the output")
+    out_other = bank.reshape(4, c_out, c_in, 4, k, k).transpose(1, 0, 2, 3, 4, 5)
+    in_other = bank.reshape(c_out, 4, 4, c_in, k, k).transpose(0, 1, 3, 2, 4, 5)
+    both_other = bank.reshape(4, c_out, 4, c_in, k, k).transpose(1, 0, 3, 2, 4, 5)
+    for folded, which in ((both_other, "output and input channels are folded as r * C_out + o "
+                                       "and s * C_in + c"),
+                          (out_other, "output channels are folded as r * C_out + o"),
+                          (in_other, "input channels are folded as s * C_in + c")):
+        if _close(folded, right):
+            raise ex.wrong(f"your kernels are right but the {which}; the layout of the folded "
+                           f"input is c * 4 + s (x.reshape(B, C_in * 4, H, W) keeps each "
+                           f"channel's four rotations together), and likewise o * 4 + r for "
+                           f"the output")
     found = next((why for why, index, turn in _GROUP_MISTAKES
                   if _close(blocks, _bank_variant(w, index, turn))), None)
     if found is None and _close(blocks, np.asarray(filter_bank(np.flip(w, (-2, -1)), P4)
@@ -1386,9 +1400,12 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
             raise ex.wrong(f"{shown} = {value!r}: the angles go in increasing order")
         for a in expected:
             if a not in got:
+                floats = "" if 360 % n == 0 else (
+                    f" ({step} is not exact in floating point: an angle computed as k * "
+                    f"(360 / {n}) can miss {a} by rounding; compare with integers)")
                 raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
-                               f"SE(2)_{n}'s angles")
+                               f"SE(2)_{n}'s angles{floats}")
     return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096 and 5040")
 
 
