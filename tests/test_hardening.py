@@ -986,20 +986,31 @@ def test_gradient_checks_give_no_verdict_they_cannot_back():
         nn.check_gradients(nn.Sequential([right, nn.Dropout(0.5)]), x)
 
 
+def _small_model():
+    return nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0), nn.ReLU(),
+                          nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(2, 3, rng=0)])
+
+
+_X = np.random.default_rng(0).standard_normal((6, 1, 7, 7)).astype(np.float32)
+_Y = np.array([0, 1, 2, 0, 1, 2])
+
+
 def test_training_reports_and_stops_honestly():
-    torch = pytest.importorskip("torch")
-    model = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0), nn.ReLU(),
-                           nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(2, 3, rng=0)])
+    model = _small_model()
     nan = np.full((4, 1, 8, 8), np.nan)
     assert nn.accuracy(model, nan, np.array([0, 1, 2, 0])) == 0.0    # argmax of NaN is no hit
-    x = np.random.default_rng(0).standard_normal((6, 1, 7, 7)).astype(np.float32)
-    y = np.array([0, 1, 2, 0, 1, 2])
     with pytest.raises(TypeError, match=r"callbacks\[0\] returned float"):
-        nn.fit(model, x, y, epochs=3, progress=False, callbacks=[lambda r, m: r["loss"]])
+        nn.fit(model, _X, _Y, epochs=3, progress=False, callbacks=[lambda r, m: r["loss"]])
+
+
+@pytest.mark.torch
+def test_training_on_torch_keeps_to_its_data():
+    torch = pytest.importorskip("torch")
+    model = _small_model()
     with pytest.raises(TypeError, match="augment must return a batch in the array library"):
-        nn.fit(model, x, y, progress=False, augment=lambda b, rng: torch.from_numpy(b))
-    data = torch.from_numpy(x).requires_grad_(True)        # no graph grows across the steps
-    nn.fit(model, data, torch.from_numpy(y), epochs=2, progress=False)
+        nn.fit(model, _X, _Y, progress=False, augment=lambda b, rng: torch.from_numpy(b))
+    data = torch.from_numpy(_X).requires_grad_(True)       # no graph grows across the steps
+    nn.fit(model, data, torch.from_numpy(_Y), epochs=2, progress=False)
     assert model.params["0.weight"].grad_fn is None
 
 
@@ -1032,10 +1043,14 @@ def test_literal_sums_read_only_their_windows():
     np.testing.assert_allclose(literal, fast, atol=1e-12)
 
 
-def test_checkers_name_what_a_layer_returned_and_its_libraries():
-    torch = pytest.importorskip("torch")
+def test_check_equivariance_names_a_result_that_is_not_an_array():
     with pytest.raises(TypeError, match="fn returned NoneType, not an array"):
         groupconv.check_equivariance(lambda a: None, "p4")
+
+
+@pytest.mark.torch
+def test_check_layer_keeps_to_the_library_of_x():
+    torch = pytest.importorskip("torch")
     layer = lambda a, b: groupconv.lifting_correlation(a, b, "p4")    # noqa: E731
     x = torch.randn(2, 1, 9, 9, dtype=torch.float64)
     assert groupconv.check_layer(layer, "p4", "lifting", x=x).passed  # weights drawn alike

@@ -141,6 +141,10 @@ CASES = [
     ("p4", "lifting", lambda x, w: np.swapaxes(lifting_correlation(x, w, "p4"), 1, 2).reshape(
         (x.shape[0], 3, 4) + tuple(n - 2 for n in x.shape[-2:])),
      "output's channels laid out (S, C)"),
+    ("p4m", "convolution", lambda x, w: group_convolution(
+        x[:, :, interop.element_order("escnn", "p4m")], w[:, :, interop.element_order(
+            "escnn", "p4m")], "p4m")[:, :, np.argsort(interop.element_order("escnn", "p4m"))],
+     "agrees in escnn's element order"),
     ("P432", "correlation", ordered("P432", "correlation",
                                     *[interop.element_order("escnn", "P432")] * 3),
      "escnn's order"),

@@ -257,7 +257,7 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
                         "reshaped back: your layer reads x as x.swapaxes(1, 2).reshape("
                         "x.shape), a (B, S, C, ...) view taken for (B, C, S, ...)",
                         lambda: op(_cs(x, 1), w, group, mode=p)))
-    if kind.reads_group and isinstance(group, SemidirectProduct):
+    if kind is Kind.CORRELATION and isinstance(group, SemidirectProduct):
         out.append(("agrees with every kernel flipped in space (turned by half a turn, "
                     "np.flip over the spatial axes): your layer convolves each plane where it "
                     "should correlate",
@@ -273,7 +273,7 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
     for c in range(x.shape[1] if x.shape[1] > 1 else 0):
         out.append((f"agrees with input channel {c} left out: your layer ignores input channel "
                     f"{c} (or its weights)", lambda c=c: op(_without(x, c), w, group, mode=p)))
-    if isinstance(group, SemidirectProduct) and kind is not Kind.CONVOLUTION:
+    if isinstance(group, SemidirectProduct):
         out += _lattice_candidates(x, w, group, kind, p, ref)
     return out
 
@@ -313,14 +313,15 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
     s_count = group.samples
     out = []
     lifting = kind is Kind.LIFTING
+    banked = kind is not Kind.CONVOLUTION      # the mistakes built from a correlation's bank
     right = None if lifting else np.asarray(group.relative(np.arange(s_count)[:, None],
                                                            np.arange(s_count)[None, :]))
-    if s_count > 1:
+    if s_count > 1 and banked:
         out.append(("agrees with kernels that are not turned: every output sample uses the "
                     "filter as it is (apply L_h, the rotation or mirror, to the kernel for each "
                     "output sample h)",
                     lambda: _apply_bank(x, _bank(w, group, right, turned=False), group, p)))
-    if not lifting and s_count > 1:
+    if not lifting and s_count > 1 and banked:
         inverse = right.T                                       # idx(h_t^-1 h_s)
         out.append(("agrees with the filter's point axis read at h_t^-1 h_s (r - s) where "
                     "h_s^-1 h_t (s - r) is meant: output sample s reads the filter plane of "
@@ -337,7 +338,7 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
                         (1, s_count, 1, s_count) + (1,) * group.dim), group, p)))
     stab = group.stabiliser
     proper = _proper_parts(stab)
-    if proper is not None and proper.any():      # (pm's: the kernels not turned, above)
+    if proper is not None and proper.any() and banked:      # (pm's: the kernels not turned, above)
         names = ", ".join(f"{n} = 0" for n in stab.param_names
                           if _determinant(stab, n) < 0)
         out.append((f"agrees with the mirrors left out: output sample h uses the kernel turned "
