@@ -18,6 +18,7 @@ carried along with them.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -377,8 +378,15 @@ def relative_error(f: FeatureMap, g: FeatureMap, scale: float | None = None) -> 
                               or not 0 < scale < np.inf):
         raise ValueError(f"relative_error: scale must be a positive finite number, got {scale!r}")
     box = box_of(np.array([f.box[0], f.box[1], g.box[0], g.box[1]]))
-    a, b = f.on_box(box).astype(np.float64), g.on_box(box).astype(np.float64)
+    values = f.channels * f.group.samples * math.prod(h - l + 1 for l, h in zip(*box))
+    if values > MAX_BOX_PIXELS:                # (the two maps, tabulated on the union box)
+        raise ValueError(f"relative_error: the union of the supports holds {values} values, "
+                         f"more than {MAX_BOX_PIXELS}: compare the maps on a smaller box "
+                         f"(restrict)")
+    a, b = f.on_box(box), g.on_box(box)
+    kind = object if a.dtype.kind == b.dtype.kind == "i" else np.float64   # integers exactly
+    a, b = a.astype(kind), b.astype(kind)      # (float64 would round them beyond 2^53)
     diff = float(np.abs(a - b).max())
     if scale is None:
-        scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
+        scale = float(max(np.abs(a).max(initial=0), np.abs(b).max(initial=0)))
     return 0.0 if diff == 0 else diff / scale

@@ -155,3 +155,18 @@ def test_the_rows_weight_gradient_counts_every_image_of_a_chunk(monkeypatch, d):
     assert engine._strategy(x, o, k, p, 10**9, forward=False) == "im2col"
     assert np.allclose(rows, weight_gradient(x, dy, k, p, max_workspace=10**9), rtol=0,
                        atol=1e-10)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_a_batch_is_its_images_one_by_one(strategy, d):
+    """Nine images (more than the per-image fill, in one chunk or several) give what each
+    gives alone, forward and weight gradient, in every strategy."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((9, 2) + (6, 5, 4)[:d])
+    w = rng.standard_normal((3,) + (3,) * d + (2,))
+    together = correlate(x, w, "same")
+    alone = np.concatenate([correlate(x[i:i + 1], w, "same") for i in range(9)])
+    assert np.allclose(together, alone, rtol=0, atol=1e-12)
+    dy = rng.standard_normal(together.shape)
+    summed = sum(weight_gradient(x[i:i + 1], dy[i:i + 1], 3, "same") for i in range(9))
+    assert np.allclose(weight_gradient(x, dy, 3, "same"), summed, rtol=0, atol=1e-10)

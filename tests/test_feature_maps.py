@@ -129,3 +129,14 @@ def test_evaluating_at_an_element_of_another_group():
         L(P4M.element(m=1), f)
     with pytest.raises(TypeError, match="integer points"):
         FeatureMap(Z2, np.zeros((1, 2, 2)))(np.array([0.5, 1.0]))
+
+
+def test_relative_error_compares_integer_maps_exactly():
+    import numpy as np
+
+    from groupconv import Z2
+    from groupconv.feature_maps import FeatureMap, relative_error
+
+    big = FeatureMap(Z2, np.array([[[2**62]]]))
+    assert relative_error(big, FeatureMap(Z2, np.array([[[2**62 + 1]]]))) > 0   # float64: 0
+    assert relative_error(big, big) == 0.0

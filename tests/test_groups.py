@@ -228,3 +228,102 @@ def test_composing_elements_of_different_groups():
         P4M.array(r=[1, 2]) * Z2.element(u=1)
     with pytest.raises(ValueError, match="not an element of P4"):
         P4.embed(P4M.element(m=1))
+
+
+#: The generators of every registered lattice group, as the docs state them (each point
+#: group's element order, and so every array's point axis and every converter, follows from
+#: these): a generator turned the other way, or a mirror about another axis, would still make
+#: a group and pass its laws; this table pins the convention.
+PINNED_GENERATORS = {
+    "P4": {"r": [[0, -1], [1, 0]]},                       # a quarter turn, (1, 0) -> (0, 1)
+    "P4M": {"m": [[-1, 0], [0, 1]], "r": [[0, -1], [1, 0]]},    # m flips the rows (up-down)
+    "P2": {"r": [[-1, 0], [0, -1]]},
+    "PM": {"m": [[-1, 0], [0, 1]]},
+    "PMM": {"m": [[-1, 0], [0, 1]], "r": [[-1, 0], [0, -1]]},
+    "CM": {"m": [[0, 1], [1, 0]]},
+    "CMM": {"m": [[0, 1], [1, 0]], "r": [[-1, 0], [0, -1]]},
+    "P6": {"r": [[0, -1], [1, 1]]},                       # axial: e1 -> e2, e2 -> e2 - e1
+    "P6M": {"m": [[0, 1], [1, 0]], "r": [[0, -1], [1, 1]]},
+    "P3": {"r": [[-1, -1], [1, 0]]},
+    "P3M1": {"m": [[0, 1], [1, 0]], "r": [[-1, -1], [1, 0]]},
+    "P31M": {"m": [[1, 1], [0, -1]], "r": [[-1, -1], [1, 0]]},
+    "P432": {"c": [[0, 0, 1], [1, 0, 0], [0, 1, 0]],      # c: u -> v -> w -> u
+             "h": [[-1, 0, 0], [0, -1, 0], [0, 0, 1]],    # h: a half turn about w
+             "r": [[1, 0, 0], [0, 0, -1], [0, 1, 0]]},    # r: a quarter turn about u
+    "Pm-3m": {"i": [[-1, 0, 0], [0, -1, 0], [0, 0, -1]],
+              "c": [[0, 0, 1], [1, 0, 0], [0, 1, 0]],
+              "h": [[-1, 0, 0], [0, -1, 0], [0, 0, 1]],
+              "r": [[1, 0, 0], [0, 0, -1], [0, 1, 0]]},
+    "P-43m": {"d": [[1, 0, 0], [0, 0, 1], [0, 1, 0]],     # d: the mirror swapping v and w
+              "c": [[0, 0, 1], [1, 0, 0], [0, 1, 0]],
+              "x": [[1, 0, 0], [0, -1, 0], [0, 0, -1]],
+              "y": [[-1, 0, 0], [0, 1, 0], [0, 0, -1]]},
+    "P4/mmm": {"s": [[-1, 0, 0], [0, 1, 0], [0, 0, 1]],  # s: the mirror across u = 0
+               "m": [[1, 0, 0], [0, -1, 0], [0, 0, 1]],
+               "r": [[1, 0, 0], [0, 0, -1], [0, 1, 0]]},  # the principal axis is u
+    "P422": {"q": [[-1, 0, 0], [0, 1, 0], [0, 0, -1]], "r": [[1, 0, 0], [0, 0, -1], [0, 1, 0]]},
+    "P222": {"x": [[1, 0, 0], [0, -1, 0], [0, 0, -1]], "y": [[-1, 0, 0], [0, 1, 0], [0, 0, -1]]},
+    "P23": {"c": [[0, 0, 1], [1, 0, 0], [0, 1, 0]], "x": [[1, 0, 0], [0, -1, 0], [0, 0, -1]],
+            "y": [[-1, 0, 0], [0, 1, 0], [0, 0, -1]]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED_GENERATORS))
+def test_every_group_has_the_generators_its_docs_state(name):
+    group = get_group(name)
+    stab = group.stabiliser
+    assert stab.param_names == tuple(PINNED_GENERATORS[name])
+    for param, matrix in PINNED_GENERATORS[name].items():
+        got = stab.element(**{param: 1}).matrix()[:group.dim, :group.dim]
+        assert got.tolist() == matrix, (param, got.tolist())
+
+
+def test_elements_pickle_copy_and_compare_both_ways():
+    import copy
+    import pickle
+
+    g = P4.element(r=1, u=2, v=3)
+    assert pickle.loads(pickle.dumps(g)) == g and copy.deepcopy([g])[0] == g
+    row = P4.array(r=[0, 1, 2, 3])
+    assert (row != P4.array(r=[0, 1, 0, 3])).tolist() == [False, False, True, False]
+    assert (P4.element(r=1) == row).tolist() == (row == P4.element(r=1)).tolist()
+    with pytest.raises(ValueError, match=r"shapes \(4,\) and \(3,\) do not broadcast"):
+        row == P4.array(r=[0, 1, 2])
+
+
+def test_user_groups_that_would_mislead_are_refused():
+    from groupconv.groups import register
+
+    with pytest.raises(ValueError, match="named like the translations"):
+        SemidirectProduct(PointGroup("Cu", {"u": R}), name="pu")
+    with pytest.raises(ValueError, match="taken by another group.*other parameter names"):
+        register(SemidirectProduct(PointGroup("D4 from M, S", {"m": M, "s": [[0, 1], [1, 0]]}),
+                                   name="P4M"))
+    a = [[10001, -100, -100], [1000100, -10000, -10001], [-100, 1, 0]]   # Oh, conjugated by
+    b = [[100, -1, -100], [10000, -100, -10001], [-10001, 100, 0]]       # a skewed basis
+    with pytest.raises(ValueError, match="entries up to 100030001, beyond 2\\^20"):
+        PointGroup("Oh_conj", {"a": a, "b": b})      # its points would wrap int64 in act
+
+
+def test_verify_states_the_papers_closed_forms_for_p4_and_p4m_only():
+    """A group named like p4 (a generator r of order 4) but turning the other way is another
+    group: the closed forms of p4 are not its claims (they used to fail on it)."""
+    from groupconv.checks import verify
+    from groupconv.groups import register
+
+    register(SemidirectProduct(PointGroup("C4cw", {"r": [[0, 1], [-1, 0]]}), name="p4cw"))
+    rows = verify.run(trials=1, only="p4cw")
+    assert rows and all(row.passed for row in rows)
+    assert not any("closed_form" in row.claim or "matrix_formula" in row.claim for row in rows)
+    assert any("closed_form" in row.claim for row in verify.run(trials=1, only="p4"))
+
+
+def test_exact_inverse_is_exact_in_every_dimension():
+    from groupconv.groups.core import exact_inverse
+
+    for m in ([[-1]], [[0, -1], [1, 0]], [[1, 0, 0], [0, 0, -1], [0, 1, 0]],
+              [[1000200, -10001, 0], [100030001, -1000200, 0], [0, 0, -1]]):   # float: wrong
+        m = np.array(m)
+        assert np.array_equal(m @ exact_inverse(m), np.eye(len(m), dtype=np.int64))
+    with pytest.raises(ValueError, match="determinant 2"):
+        exact_inverse([[2, 0], [0, 1]])

@@ -235,6 +235,16 @@ def test_load_refuses_files_that_do_not_match(tmp_path):
         nn.load(tmp_path / "plain.npz")
 
 
+def test_adams_first_step_is_the_learning_rate_along_the_gradients_sign():
+    """With bias correction, m / (sqrt(v) + eps) = g / |g| after one step: each parameter
+    moves by lr against its gradient's sign (a bias correction off by a step moves it by
+    lr (1 - b1) / (1 - b1^2) instead)."""
+    g = np.array([0.5, -2.0, 1e-3])
+    params = {"w": np.array([1.0, 3.0, -1.0])}
+    nn.Adam(params, lr=0.1).step({"w": g})
+    np.testing.assert_allclose(params["w"], [0.9, 3.1, -1.1], rtol=0, atol=1e-6)
+
+
 def test_adam_weight_decay_is_decoupled():
     """AdamW: p <- p - lr (adam step) - lr wd p; with a zero gradient only the decay acts,
     and with a gradient the decay adds lr wd p to plain Adam's step."""

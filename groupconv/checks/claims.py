@@ -518,10 +518,11 @@ def _trial_input_gradient(group, rng):
 
 
 def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> float:
-    """Backward passes of a small network (lifting, ReLU, group correlation, pooling over the
-    point axis, spatial pooling) against central differences (float64, eps 1e-6): relative error
-    O(1e-9). On the hexagonal lattice and for the sampled groups the group layer's kernel is
-    3 x 3 and the spatial pooling global (2 x 2 cells are not hexagons)."""
+    """Backward passes of a small network (lifting, ReLU, group correlation, batch
+    normalisation, pooling over the point axis, spatial pooling, a mean over space, a linear
+    layer) against central differences (float64, eps 1e-6): relative error O(1e-9). On the
+    hexagonal lattice and for the sampled groups the group layer's kernel is 3 x 3 and there
+    is no 2 x 2 spatial pooling (2 x 2 cells are not hexagons)."""
     square = not (_hexagonal(group) or sampled_group(group))
     d = group.dim
     k2 = 2 if square else 3
@@ -530,8 +531,9 @@ def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> 
         nn.ReLU(),
         nn.GroupConv(group, 2, 2, k2, mode="valid" if square else "same", dtype=np.float64,
                      rng=rng),
-        nn.SubgroupPool("max"),
-        nn.SpatialPool(2, kind="max") if square else nn.GlobalPool("mean")])
+        nn.BatchNorm(2, dtype=np.float64),
+        nn.SubgroupPool("max")] + [nn.SpatialPool(2, kind="max")] * square + [
+        nn.GlobalPool("mean"), nn.Linear(2, 3, rng=rng, dtype=np.float64)])
     side = {1: 6, 2: 5, 3: 4}[d] if square else group.kernel_size(3) + 2
     x = rng.standard_normal((2, 1) + (side,) * d)
     return max(nn.check_gradients(net, x, max_entries=12, seed=int(rng.integers(2**31))).values())

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..arguments import integer
 from ..groups import Group, PointGroup, SemidirectProduct, get_group
+from ..groups.core import exact_inverse
 
 __all__ = ["GroupLawReport", "check_group_law"]
 
@@ -110,10 +111,6 @@ def _element(group: Group, point: np.ndarray, t: np.ndarray) -> tuple[int, ...] 
     return params + tuple(int(v) for v in t) if isinstance(group, SemidirectProduct) else params
 
 
-def _inv(m: np.ndarray) -> np.ndarray:
-    return np.rint(np.linalg.inv(m)).astype(np.int64)
-
-
 #: Wrong products a b: (sentence, (h1, t1, h2, t2) -> (point, translation)).
 _WRONG_PRODUCTS = (
     ("the product composes in the wrong order: it returns b a for a b",
@@ -123,20 +120,20 @@ _WRONG_PRODUCTS = (
     ("the second translation is turned by the second point part: t1 + h2 t2 where t1 + h1 t2 "
      "is meant", lambda h1, t1, h2, t2: (h1 @ h2, t1 + h2 @ t2)),
     ("the second translation is turned the wrong way: t1 + h1^-1 t2 where t1 + h1 t2 is meant",
-     lambda h1, t1, h2, t2: (h1 @ h2, t1 + _inv(h1) @ t2)),
+     lambda h1, t1, h2, t2: (h1 @ h2, t1 + exact_inverse(h1) @ t2)),
     ("the point parts are multiplied in the wrong order: h2 h1 where h1 h2 is meant",
      lambda h1, t1, h2, t2: (h2 @ h1, t1 + h1 @ t2)),
 )
 #: Wrong inverses a^-1 of a = (h, t).
 _WRONG_INVERSES = (
     ("the inverse's translation is not turned: (h^-1, -t) where (h^-1, -h^-1 t) is meant",
-     lambda h, t: (_inv(h), -t)),
+     lambda h, t: (exact_inverse(h), -t)),
     ("the inverse's translation is turned by h instead of h^-1: (h^-1, -h t) where "
-     "(h^-1, -h^-1 t) is meant", lambda h, t: (_inv(h), -(h @ t))),
+     "(h^-1, -h^-1 t) is meant", lambda h, t: (exact_inverse(h), -(h @ t))),
     ("the inverse's translation is not negated: (h^-1, h^-1 t) where (h^-1, -h^-1 t) is meant",
-     lambda h, t: (_inv(h), _inv(h) @ t)),
+     lambda h, t: (exact_inverse(h), exact_inverse(h) @ t)),
     ("the inverse's point part is not inverted: (h, ...) where (h^-1, -h^-1 t) is meant",
-     lambda h, t: (h, -(_inv(h) @ t))),
+     lambda h, t: (h, -(exact_inverse(h) @ t))),
 )
 
 

@@ -30,8 +30,8 @@ import numpy as np
 
 from ..arguments import not_masked, real_array
 
-__all__ = ["Group", "AffineGroup", "Element", "ElementArray", "as_int_array", "MAX_COORDINATE",
-           "MAX_DIM", "TRANSLATION_NAMES"]
+__all__ = ["Group", "AffineGroup", "Element", "ElementArray", "as_int_array", "exact_inverse",
+           "MAX_COORDINATE", "MAX_DIM", "TRANSLATION_NAMES"]
 
 #: Largest |coordinate| of a translation or a point of Z^d. Every law applied to parameters in
 #: this range stays far inside int64 (|t1 + h t2| <= 4 * 2^40 for the lattice groups), and a
@@ -73,6 +73,35 @@ def check_coordinates(values: np.ndarray, what: str) -> np.ndarray:
         raise ValueError(f"{what} must lie in -2^40..2^40 (exact integer arithmetic), got "
                          f"{values.ravel()[np.argmax(np.abs(values).ravel())]}")
     return values
+
+
+def exact_inverse(matrices: Any) -> np.ndarray:
+    """The inverses of integer matrices (..., d, d) of determinant +-1, exactly: the adjugate
+    in Python integers (a float inverse rounds wrongly once entries are large); a ValueError
+    where one is not invertible over the integers or its inverse does not fit int64."""
+    mats = np.asarray(matrices, dtype=np.int64)
+    flat = mats.reshape((-1,) + mats.shape[-2:])
+    out = np.empty_like(flat)
+    for n, m in enumerate(flat.tolist()):
+        det = _det(m)
+        if det not in (1, -1):
+            raise ValueError(f"{m} has determinant {det}: it has no integer inverse")
+        d = len(m)
+        adj = [[(-1) ** (i + j) * _det([row[:i] + row[i + 1:] for k, row in enumerate(m)
+                                        if k != j]) * det for j in range(d)] for i in range(d)]
+        if any(abs(v) > np.iinfo(np.int64).max for row in adj for v in row):
+            raise ValueError(f"the inverse of {m} does not fit in int64")
+        out[n] = adj
+    return out.reshape(mats.shape)
+
+
+def _det(m: list[list[int]]) -> int:
+    """The determinant of a small integer matrix, in Python integers (Laplace expansion; the
+    empty matrix's is 1)."""
+    if len(m) == 0:
+        return 1
+    return sum((-1) ** j * m[0][j] * _det([row[:j] + row[j + 1:] for row in m[1:]])
+               for j in range(len(m)))
 
 
 def _finite(value: Any) -> bool:
@@ -560,11 +589,17 @@ class Element:
         return self.group._act(self._array(), _as_points(points, self.group.dim))
 
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, ElementArray):         # elementwise, as the array compares
+            return NotImplemented
         return (isinstance(other, Element) and self.group == other.group
                 and self.params == other.params)
 
     def __hash__(self) -> int:
         return hash((self.group, self.params))
+
+    def __reduce__(self) -> tuple:
+        """Pickling and copying: the group and the parameters (the element is immutable)."""
+        return Element, (self.group, self.params)
 
     def __repr__(self) -> str:
         body = ", ".join(f"{k}={self.group._format(k, v)}"
@@ -689,9 +724,19 @@ class ElementArray:
             other_params = other.params
         else:
             return NotImplemented
+        try:
+            shape = np.broadcast_shapes(self.shape, other_params.shape[:-1])
+        except ValueError:
+            raise ValueError(f"element arrays of shapes {self.shape} and "
+                             f"{other_params.shape[:-1]} do not broadcast") from None
         if other.group != self.group:
-            return np.zeros(self.shape, dtype=bool)
+            return np.zeros(shape, dtype=bool)
         return np.all(self.params == other_params, axis=-1)
+
+    def __ne__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        """Elementwise inequality, as a bool array."""
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else ~equal
 
     __hash__ = None  # type: ignore[assignment]
 

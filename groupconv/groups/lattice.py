@@ -74,6 +74,10 @@ class SemidirectProduct(AffineGroup):
         self.stabiliser = stabiliser
         self.dim = stabiliser.dim
         self.name = name or f"Z{self.dim}x{stabiliser.name}"
+        taken = sorted(set(stabiliser.param_names) & set(self.translation_names))
+        if taken:
+            raise ValueError(f"the point group's generators {taken} are named like the "
+                             f"translations {self.translation_names}: name them otherwise")
         self.param_names = stabiliser.param_names + self.translation_names
         self._lattice = _lattice(stabiliser.matrices)
 
@@ -250,8 +254,9 @@ def register(group: AffineGroup, *names: str) -> AffineGroup:
                 taken = from_name(key)
             except ValueError:
                 taken = None
-        if taken is not None and taken != group:
-            raise ValueError(f"the name {key!r} is taken by another group, {taken!r}")
+        if taken is not None and (taken != group or taken.param_names != group.param_names):
+            raise ValueError(f"the name {key!r} is taken by another group, {taken!r}"
+                             f"{' (with other parameter names)' if taken == group else ''}")
     for key in keys:
         _REGISTRY[key] = group
     return group

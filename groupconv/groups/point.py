@@ -85,6 +85,10 @@ class PointGroup(Group):
         self.name = name
         names, gens, self.dim = _parse_generators(name, generators, dim)
         elements = _closure(name, names, gens, self.dim)
+        largest = max(int(np.abs(m).max()) for _, m in elements)
+        if largest > _MAX_ENTRY:      # (then A x of a point within 2^40 could wrap in int64)
+            raise ValueError(f"{name}'s elements have entries up to {largest}, beyond 2^20: "
+                             f"a finite point group's matrices are small in a reduced basis")
         self.param_names, normal, self.generator_orders = _normal_form(names, gens, elements)
         self.matrices = _normal_form_matrices(normal, self.generator_orders, self.dim)
         self.cayley, self.inverse_table = _tables(self.matrices)

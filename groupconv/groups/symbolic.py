@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from .core import exact_inverse
 from .lattice import SemidirectProduct
 
 __all__ = [
@@ -296,7 +297,7 @@ def inverses(group: SemidirectProduct, law: Coefficients | None = None) -> Proof
     index = np.arange(n)
     mul = functools.partial(np.einsum, "...ab,...bc->...ac")
     vec = functools.partial(np.einsum, "...ab,...b->...a")
-    h_inverse = np.rint(np.linalg.inv(h)).astype(np.int64)
+    h_inverse = exact_inverse(h)                  # (a float inverse rounds large entries)
     residual = _stack(
         k[inv, index][:, None], (mul(P[inv, index], V) + Q[inv, index]).reshape(n, -1),
         vec(P[inv, index], cv) + c[inv, index],                       # a^-1 a = e
@@ -342,8 +343,15 @@ def _mr(group: SemidirectProduct, index: int) -> tuple[int, int]:
 
 
 def _has_closed_form(group: SemidirectProduct) -> bool:
-    return group.dim == 2 and group.stabiliser.param_names in (("r",), ("m", "r")) and \
-        group.stabiliser.generator_orders in ((4,), (2, 4))
+    """Whether the paper's closed forms are the group's: p4 and p4m, their matrices and order
+    (a group whose generators are only named like theirs is another group)."""
+    if not (group.dim == 2 and group.stabiliser.param_names in (("r",), ("m", "r")) and
+            group.stabiliser.generator_orders in ((4,), (2, 4))):
+        return False
+    cos, sin = (1, 0, -1, 0), (0, 1, 0, -1)
+    return all(np.array_equal(group.stabiliser.matrices[i],
+                              [[(-1) ** m * cos[r], -((-1) ** m) * sin[r]], [sin[r], cos[r]]])
+               for i in _points(group) for m, r in [_mr(group, i)])
 
 
 def trigonometric_matrix(m: int, r: int, u, v) -> sp.Matrix:
