@@ -168,7 +168,7 @@ def _dilate(w: np.ndarray, dilation: int, d: int) -> np.ndarray:
 
 
 def _check_options(group: AffineGroup, kind: Kind, stride: int, dilation: int,
-                   w: np.ndarray | None = None, x: np.ndarray | None = None) -> None:
+                   w: np.ndarray | None = None) -> None:
     """Stride and dilation: positive ints, where the group allows them; a dilated filter of at
     most ``MAX_BANK_ENTRIES`` values (checked before it is formed)."""
     for name, value in (("stride", stride), ("dilation", dilation)):
@@ -239,7 +239,7 @@ def reference(x: Any, w: Any, group: AffineGroup | str, kind: str, *, padding: i
     group = get_group(group)
     parsed = Kind.parse(kind)
     x, w = real_numpy(x, "reference: x"), real_numpy(w, "reference: w")
-    _check_options(group, parsed, stride, dilation, w, x)
+    _check_options(group, parsed, stride, dilation, w)
     d = group.dim
     wd = _dilate(w, dilation, d)
     y = _OPS[parsed.value](x, wd, group, mode=padding, method=method)
@@ -287,7 +287,7 @@ def vjp(x: Any, w: Any, dy: Any, group: AffineGroup | str, kind: str, *,
     parsed = Kind.parse(kind)
     x, w = real_numpy(x, "vjp: x"), real_numpy(w, "vjp: w")
     dy, bias = real_numpy(dy, "vjp: dy"), flag(bias, "vjp: bias")
-    _check_options(group, parsed, stride, dilation, w, x)
+    _check_options(group, parsed, stride, dilation, w)
     d = group.dim
     bank = bank_for(group, parsed)
     wd = _dilate(w, dilation, d)
