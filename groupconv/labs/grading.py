@@ -41,7 +41,7 @@ import sysconfig
 import threading
 import types
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -69,7 +69,6 @@ SOLUTION_FRAGMENTS = (r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - 
                       r"-h\^-1 t", r"h1 t2", r"\bis meant\b")   # check_group_law's formulas
 
 _PACKAGE = pathlib.Path(__file__).resolve().parents[1]
-_LABS = pathlib.Path(__file__).resolve().parent
 #: Where the installed libraries and Python's own modules live: code there may read frames
 #: (namedtuple, logging); an answer's own code may not.
 _LIBRARIES = tuple(sorted({str(pathlib.Path(sysconfig.get_paths()[key]).resolve())
@@ -113,17 +112,29 @@ class Passed:
 
 
 # ------------------------------------------------------------------ calling students' code
+@dataclass
+class _Watch:
+    """What an answer did inside the watch: the first groupconv function it ran (``called``)
+    or the first call an answer may not make (``refused``)."""
+
+    called: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.called or self.refused)
+
+
 @contextlib.contextmanager
-def _watching() -> Iterator[list[str]]:
+def _watching() -> Iterator[_Watch]:
     """Record the first groupconv function that runs inside the block (the graders' own
-    helpers included), or the first call that would switch the watch off or read the
-    grader's frames (``_BUILTINS_REFUSED``, ``_CODES_REFUSED``, ``sys._getframe`` from an
-    answer's own code), as "refused: <name>". Reading a property that gives a plain number or
-    string (``P4.samples``) is not counted: it computes nothing for the student. Uses the
-    profiler hook of this thread and of the threads started inside the block (and, from
-    Python 3.12, of every thread), and restores the ones that were there; a hook found
-    replaced at the end is a watch switched off."""
-    seen: list[str] = []
+    helpers included), or the first call that would switch the watch off, read the grader's
+    frames or compute outside the watch (``_BUILTINS_REFUSED``, ``_CODES_REFUSED``,
+    ``_ANYWHERE_REFUSED``, ``_CODES_ANYWHERE_REFUSED``). Reading a property that gives a plain
+    number or string (``P4.samples``) is not counted: it computes nothing for the student. Uses
+    the profiler hook of this thread and of the threads started inside the block (and, from
+    Python 3.12, of every thread), and restores the ones that were there; a hook found replaced
+    at the end is a watch switched off."""
+    seen = _Watch()
     reading: list[types.FrameType] = []     # the property being read, while it runs
     grading = __file__
     watch = sys._getframe().f_code          # this generator's own frames (resumed at the end)
@@ -135,19 +146,18 @@ def _watching() -> Iterator[list[str]]:
         if seen or frame.f_code is watch:
             return
         if event == "c_call":
-            hashable = _hashable(arg)
-            refused = _BUILTINS_REFUSED.get(arg) if hashable else None
+            refused = _lookup(_BUILTINS_REFUSED, arg)
             if refused is not None and not _library(frame.f_code.co_filename):
-                seen.append(f"refused: {refused}")
-            elif hashable and arg in _ANYWHERE_REFUSED:
-                seen.append(f"refused: {_ANYWHERE_REFUSED[arg]}")
+                seen.refused.append(refused)
+            elif _lookup(_ANYWHERE_REFUSED, arg) is not None:
+                seen.refused.append(_ANYWHERE_REFUSED[arg])
             return
         if event == "call" and frame.f_code in _CODES_ANYWHERE_REFUSED:
-            seen.append(f"refused: {_CODES_ANYWHERE_REFUSED[frame.f_code]}")
+            seen.refused.append(_CODES_ANYWHERE_REFUSED[frame.f_code])
             return
         if event == "call" and frame.f_code in _CODES_REFUSED and (
                 frame.f_back is None or not _library(frame.f_back.f_code.co_filename)):
-            seen.append(f"refused: {_CODES_REFUSED[frame.f_code]}")
+            seen.refused.append(_CODES_REFUSED[frame.f_code])
             return
         if event not in ("call", "return"):
             return
@@ -156,16 +166,16 @@ def _watching() -> Iterator[list[str]]:
                 reading.clear()
                 if isinstance(arg, bool) or not isinstance(arg, (int, float, str, np.integer,
                                                                  np.floating)):
-                    seen.append(where(frame))
+                    seen.called.append(where(frame))
             return
         name = frame.f_code.co_filename
-        if event == "call" and _in_package(name) and frame.f_code is not watch and not (
+        if event == "call" and _in_package(name) and not (
                 name == grading and frame.f_back is not None and
                 frame.f_back.f_code.co_filename == grading):
             if _is_property(frame):
                 reading.append(frame)
             else:
-                seen.append(where(frame))
+                seen.called.append(where(frame))
 
     previous, previous_threads = sys.getprofile(), threading.getprofile()
     every_thread = getattr(threading, "setprofile_all_threads", None)
@@ -183,7 +193,7 @@ def _watching() -> Iterator[list[str]]:
             sys.setprofile(previous)
         threading.setprofile(previous_threads)
         if replaced and not seen:
-            seen.append("refused: sys.setprofile (the grader's watch was replaced)")
+            seen.refused.append("sys.setprofile (the grader's watch was replaced)")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -199,12 +209,12 @@ def _library(filename: str) -> bool:
     return filename.startswith(_LIBRARIES)
 
 
-def _hashable(value: Any) -> bool:
+def _lookup(table: dict, key: Any) -> Any:
+    """table[key], or None where key is not there (or cannot be a key)."""
     try:
-        hash(value)
+        return table.get(key)
     except TypeError:
-        return False
-    return True
+        return None
 
 
 def _is_property(frame: types.FrameType) -> bool:
@@ -244,23 +254,22 @@ class _Exercise:
             except SystemExit as error:  # sys.exit() in an answer ends the answer, not Python
                 raise self.wrong(f"{shown} called sys.exit() ({error})") from None
             except Exception as error:  # the student's code failed: say where
-                if not any(s.startswith("refused: ") for s in seen):
+                if not seen.refused:
                     raise self.wrong(f"{shown} raised {type(error).__name__}: {error}"
                                      ) from error
         changed = _restore(before)
         if changed:
             raise self.wrong(f"your code changed {changed} (the change is undone): an answer "
                              f"must not change the grader or the libraries it uses")
-        refused = [s for s in seen if s.startswith("refused: ")]
-        if refused:
-            raise self.wrong(f"your code calls {refused[0][len('refused: '):]}, which an answer "
+        if seen.refused:
+            raise self.wrong(f"your code calls {seen.refused[0]}, which an answer "
                              f"may not (it would switch off the grader's watch, read the "
                              f"grader's frames or objects, or compute outside the watch): an "
                              f"answer computes its result from its arguments")
-        if self.own_work and seen:
-            raise self.wrong(f"your code calls groupconv ({seen[0]}): this exercise asks you "
-                             f"to write it yourself, with NumPy, so that the grader checks your "
-                             f"code and not the library's")
+        if self.own_work and seen.called:
+            raise self.wrong(f"your code calls groupconv ({seen.called[0]}): this exercise asks "
+                             f"you to write it yourself, with NumPy, so that the grader checks "
+                             f"your code and not the library's")
         for i, (arg, before_call) in enumerate(zip(args, kept)):
             if before_call is not None and not np.array_equal(arg, before_call,
                                                               equal_nan=True):
@@ -887,7 +896,8 @@ _GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int
     ("the kernel's rotation axis is not shifted: L_g moves a function on p4 along its "
      "rotation axis as well as turning it (section 2)", lambda r, s: s, lambda r: r),
     ("the kernel's rotation axis is shifted the wrong way (the two rotations added): work out "
-     "the rotation part of g^-1 h for g = (r, t) and h = (s, y)", lambda r, s: (s + r) % 4, lambda r: r),
+     "the rotation part of g^-1 h for g = (r, t) and h = (s, y)", lambda r, s: (s + r) % 4,
+     lambda r: r),
     ("the kernel planes are shifted by one too many or too few: check the rotation part of "
      "g^-1 h", lambda r, s: (s - r + 1) % 4, lambda r: r),
     ("the kernel planes are shifted by one too many or too few: check the rotation part of "
