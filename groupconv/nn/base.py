@@ -491,7 +491,7 @@ class Sequential(Layer):
         x = as_float(x, what)
         if not self.follows(x):
             self.to(x)
-        x = _in_dtype(x, self.dtype, what)
+        x = _in_dtype(x, self.dtype)
         shape = tuple(getattr(x, "shape", ()))
         caches = []
         for i, layer in enumerate(self.layers):
@@ -541,7 +541,7 @@ class Sequential(Layer):
         x = as_float(x, what)
         if not self.follows(x):
             self.to(x)
-        x = _in_dtype(x, self.dtype, what)
+        x = _in_dtype(x, self.dtype)
         for i, layer in enumerate(self.layers):
             x = layer(x)
             if i in wanted:
@@ -605,10 +605,9 @@ def dtype_name(dtype: Any) -> str:
         return str(dtype).rsplit(".", 1)[-1]
 
 
-def _in_dtype(x: Any, dtype: Any, what: str = "input") -> Any:
-    """x (an array of real numbers: ``as_float``'s rule; anything else is a TypeError that
-    names ``what``) cast to ``dtype``, the parameters'."""
-    x = as_float(x, what)
+def _in_dtype(x: Any, dtype: Any) -> Any:
+    """x, an array of real numbers (checked by the caller: ``as_float``), cast to ``dtype``,
+    the parameters'."""
     if dtype is None or x.dtype == dtype:
         return x
     return array_namespace(x).astype(x, dtype)

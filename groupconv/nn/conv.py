@@ -96,7 +96,7 @@ class BankConv(Layer):
         x = checked_input(self, x, training)
         if not self.follows(x):
             self.to(x)
-        x = _in_dtype(x, self.dtype, f"{self!r}: input")   # in its parameters' dtype
+        x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype
         y, saved = forward(x, self.params["weight"], self.bank, self.padding,
                            max_workspace=self.max_workspace, workspace=self.workspace,
                            op=repr(self))   # errors name the layer

@@ -298,7 +298,7 @@ class BatchNorm(Layer):
         x = checked_input(self, x, training)
         if not self.follows(x):
             self.to(x)
-        x = _in_dtype(x, self.dtype, f"{self!r}: input")   # in its parameters' dtype
+        x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype
         xp = array_namespace(x)
         channels = self.params["gamma"].shape[0]
         if x.ndim < 2 or x.shape[1] != channels:
@@ -501,7 +501,7 @@ class Linear(Layer):
         x = checked_input(self, x, training)
         if not self.follows(x):
             self.to(x)
-        x = _in_dtype(x, self.dtype, f"{self!r}: input")   # in its parameters' dtype
+        x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype
         if x.ndim != 2 or x.shape[1] != self.params["weight"].shape[1]:
             raise ValueError(f"Linear expects (B, {self.params['weight'].shape[1]}), "
                              f"got shape {tuple(x.shape)}")

@@ -36,6 +36,7 @@ from array_api_compat import array_namespace, device, is_torch_array
 from ..arguments import flag, integer
 from ..arguments import number as real_number
 from ..fast.backend import indices
+from ..fast.validation import as_float
 from .base import Layer, Parameters, Sequential, _in_dtype, moved, same_place
 
 __all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
@@ -454,7 +455,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                                     f"(and on the device) of x, {type(x).__module__}."
                                     f"{type(x).__name__}, got {type(xb).__module__}."
                                     f"{type(xb).__name__}")
-                xb = _in_dtype(xb, model.dtype, "fit: augment's batch")
+                xb = _in_dtype(as_float(xb, "fit: augment's batch"), model.dtype)
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)
             if not math.isfinite(loss):
