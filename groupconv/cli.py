@@ -154,6 +154,7 @@ def _conformance_check(args: argparse.Namespace) -> int:
     """``--check MODULE:FACTORY``: every case through the user's layer; one line per failing
     case; exit 0 if all agree, 1 if one does not, 2 on a usage error."""
     import importlib
+    import importlib.util
     import os
 
     from . import conformance, testing
@@ -165,15 +166,27 @@ def _conformance_check(args: argparse.Namespace) -> int:
     if args.variants is not None:
         return usage("--variants chooses the cases --out writes; --check runs the cases "
                      "there are (the shipped set, or --cases DIR written with --variants)")
-    module_name, _, factory_name = args.check.partition(":")
-    if not module_name or not factory_name or ":" in factory_name:
-        return usage(f"expected MODULE:FACTORY (e.g. my_layers:factory), got {args.check!r}")
+    module_name, _, factory_name = args.check.rpartition(":")
+    if not module_name or not factory_name:
+        return usage(f"expected MODULE:FACTORY or FILE.py:FACTORY (e.g. my_layers:factory), "
+                     f"got {args.check!r}")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
-        module = importlib.import_module(module_name)
+        if module_name.endswith(".py"):         # a file, by its path
+            if not os.path.isfile(module_name):
+                return usage(f"no file {module_name!r} (from {os.getcwd()})")
+            spec = importlib.util.spec_from_file_location(
+                os.path.basename(module_name)[:-3], module_name)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(module_name)
     except Exception as error:
-        return usage(f"cannot import {module_name!r}: {type(error).__name__}: {error}")
+        where = (f" (a module is looked up in the current folder, {os.getcwd()}, and the "
+                 f"installed packages; from elsewhere give its file, PATH.py:FACTORY)"
+                 if isinstance(error, ModuleNotFoundError) else "")
+        return usage(f"cannot import {module_name!r}: {type(error).__name__}: {error}{where}")
     factory = getattr(module, factory_name, None)
     if not callable(factory):
         return usage(f"{module_name} has no function {factory_name!r}")

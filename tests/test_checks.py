@@ -39,6 +39,7 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     assert "fast_equals_literal[SE2(8)]" in by_variant["SE(2) literal sum reading R(+theta)"]
     assert "[SE2(8)]" in by_variant["SE(2) bank turned by -theta"]
     assert "fast_equals_literal[Scale(2" in by_variant["scaled kernel truncated"]
+    assert by_variant["SE(2) inverse that does not turn back"] == "sampled_group_laws[SE2(8)]"
     assert "finite_difference_gradient[SE2(8)]" in \
         by_variant["operator bank adjoint with the wrong operators"]
     # the variants of the lattice law and layers are caught on the group of the cube too
@@ -53,6 +54,7 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
                  "convolution_value", "rotation_convention", "mode_sizes", "fast_equals_literal",
                  "array_equivariance", "input_gradient_is_convolution", "adjoint_identity",
                  "finite_difference_gradient", "se2_n4_is_p4", "scale_dilation",
+                 "sampled_group_laws",
                  "symbolic_closure", "symbolic_associativity", "symbolic_inverses",
                  "symbolic_inverse_of_product", "symbolic_matrix_formula",
                  "symbolic_closed_form_law"):

@@ -265,6 +265,10 @@ def test_bad_input():
         lifting_correlation(x, np.ones((3, 2, 4, 3, 3)), "p4")
     with pytest.raises(ValueError, match="filters must be k\\^2 cubes of equal sides, got 3x2"):
         lifting_correlation(x, np.ones((3, 2, 3, 2)), "p4")
+    with pytest.raises(ValueError, match=r"got 4x3x3 \(the first, 4, reads like a point axis"):
+        lifting_correlation(np.ones((1, 2, 6, 6, 6)), np.ones((3, 2, 4, 3, 3)), "p222")
+    with pytest.raises(ValueError, match=r"give the space, transform\(x, h, Space.on_plane"):
+        transform(np.ones((1, 3, 3)), P4.stabiliser.element(r=1))   # h of the point group C4
     with pytest.raises(ValueError, match="needs an input of at least 3x3 pixels, got 2x5"):
         lifting_correlation(np.ones((2, 2, 5)), w, "p4")
     with pytest.raises(ValueError, match=r"weights on LineM must have shape \(C_out, C_in, k\)"):

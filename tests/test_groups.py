@@ -152,6 +152,10 @@ def test_any_generating_set_in_any_order_gives_the_group():
     assert PointGroup("D4", {"r": R, "m": M}) != D4                  # R^a M^b: another order
     assert PointGroup("C4", {"a": R, "b": R}).param_names == ("a",)   # a repeated generator
     assert PointGroup("C2", {"a": R @ R, "b": R @ R}).order == 2
+    with_e = PointGroup("C4", {"r": R, "e": np.eye(2, dtype=int)})     # the identity as well
+    assert with_e.param_names == ("r",) and with_e == C4
+    assert SemidirectProduct(with_e).param_names == ("r", "u", "v")
+    assert PointGroup("C1", {"e": np.eye(2, dtype=int)}).param_names == ()
 
 
 def test_bad_generators_are_refused():

@@ -817,7 +817,8 @@ def test_layers_refuse_what_is_not_a_batch_of_real_numbers():
             layer(bad)
     assert layer(x.tolist()).shape == (1, 2, 4, 3, 3)
     space = groupconv.Space.on_group(P4)
-    with pytest.raises(ValueError, match=r"expects \(B, C, 4, H, W\), got shape \(6,\)"):
+    with pytest.raises(ValueError, match=r"expects \(B, C, 4, H, W\) \(Space.on_group\(P4\)\), "
+                                         r"got shape \(6,\)"):
         nn.SpatialPool(space=space)(np.ones(6))
     with pytest.raises(ValueError, match="needs at least one pixel"):
         nn.GlobalPool(space=space)(np.ones((1, 1, 4, 0, 0)))
@@ -1046,6 +1047,12 @@ def test_literal_sums_read_only_their_windows():
 def test_check_equivariance_names_a_result_that_is_not_an_array():
     with pytest.raises(TypeError, match="fn returned NoneType, not an array"):
         groupconv.check_equivariance(lambda a: None, "p4")
+    w = np.random.default_rng(0).standard_normal((3, 2, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"fn's output must have shape \(\.\.\., C, 4, D, H, "
+                                         r"W\) \(output_space Space.on_group\(P222\)\), got "
+                                         r"shape \(2, 3, 7, 7, 7, 4\)"):
+        groupconv.check_equivariance(lambda a: np.moveaxis(groupconv.lifting_correlation(
+            a, w, "p222", mode="same"), 2, -1), "p222", size=7)     # the point axis moved last
 
 
 @pytest.mark.torch

@@ -14,6 +14,7 @@ import groupconv
 from groupconv import group_convolution, group_correlation, interop, lifting_correlation
 from groupconv.checks.diagnoses import name_order
 from groupconv.checks.user_layers import TOLERANCES, tolerance_for
+from strategies import LINE
 
 OPS = {"lifting": lifting_correlation, "correlation": group_correlation}
 
@@ -244,7 +245,7 @@ def test_a_layer_right_on_non_square_inputs_only_never_passes():
     report = groupconv.check_layer(square_apart, "p4", "lifting")
     assert not report.passed and report.reference_error > 1e-3
     assert "image turned instead of the kernel" in report.diagnosis, report.diagnosis
-    assert "on the non-square (9, 10) one your layer agrees" in report.diagnosis
+    assert "on the non-square (9, 11) one your layer agrees" in report.diagnosis
 
     def zero_when_square(x, w):
         y = lifting_correlation(x, w, "p4")
@@ -260,7 +261,62 @@ def test_a_layer_right_on_non_square_inputs_only_never_passes():
         return lifting_correlation(x, w, "p4")
 
     report = groupconv.check_layer(raises_when_square, "p4", "lifting")
-    assert not report.passed and "raises ValueError on a square (9, 9) input" in report.diagnosis
+    assert not report.passed and "raises ValueError on a square (10, 10) input" in report.diagnosis
+
+
+def _mirrored(x, axis, doubled_centre):
+    """x mirrored along ``axis``: index i to c - i (wrapping round), c = doubled_centre(n)."""
+    n = x.shape[axis]
+    return np.take(x, (doubled_centre(n) - np.arange(n)) % n, axis=axis)
+
+
+#: The mirror of the first spatial axis alone, in 3D.
+MIRROR_3D = groupconv.groups.SemidirectProduct(
+    groupconv.groups.PointGroup("M", {"m": [[-1, 0, 0], [0, 1, 0], [0, 0, 1]]}), name="MirrorD")
+
+
+@pytest.mark.parametrize("group, d, axis", [(LINE, 1, -1), ("pm", 2, -2), (MIRROR_3D, 3, -3)],
+                         ids=["1D", "2D", "3D"])
+@pytest.mark.parametrize("right_for", ["odd", "even"])
+def test_a_layer_right_for_one_parity_of_side_never_passes(group, d, axis, right_for):
+    """The mirror about the centre (n - 1) / 2 is i -> n - 1 - i; one written i -> 2 (n // 2)
+    - i is right for odd n only, one written for even n only is wrong for odd n: the default
+    inputs have both parities on every axis, in 1D, 2D and 3D, and the parity is named."""
+    group = groupconv.groups.get_group(group)
+    mirror = group.stabiliser.element(**{group.stabiliser.param_names[0]: 1})
+    linear = np.asarray(mirror.matrix())[:d, :d]             # (homogeneous: the last row, 1)
+    assert linear[axis, axis] == -1 and np.abs(linear).sum() == d   # that axis's mirror alone
+    doubled = (lambda n: 2 * (n // 2)) if right_for == "odd" else \
+        (lambda n: n - 1 if n % 2 == 0 else n)
+    plain = groupconv.groups.get_group({1: "z1", 2: "z2", 3: "z3"}[d])
+
+    def layer(x, w):
+        turned = _mirrored(lifting_correlation(_mirrored(x, axis, doubled), w, plain)[:, :, 0],
+                           axis, doubled)
+        return np.stack([lifting_correlation(x, w, plain)[:, :, 0], turned], axis=2)
+
+    wrong_side = 10 if right_for == "odd" else 9
+    x = np.random.default_rng(0).standard_normal((2, 2) + (wrong_side,) * d)
+    w = np.random.default_rng(1).standard_normal((3, 2) + (3,) * d)
+    assert np.abs(layer(x, w) - lifting_correlation(x, w, group)).max() > 0.1   # wrong there
+    report = groupconv.check_layer(layer, group, "lifting")
+    assert not report.passed
+    assert report.diagnosis.startswith(f"agrees on inputs of {right_for} sides only"), \
+        report.diagnosis
+    if right_for == "odd":    # its equivariance fails on the even input of check_equivariance
+        assert groupconv.check_equivariance(lambda a: layer(a, w), group).max_error > 0.1
+
+
+def test_the_mistakes_of_a_1d_layer_are_named():
+    """On the line: a flipped kernel is a convolution and a kernel reflected through its centre
+    (the line's one symmetry); an output whose point axis is reversed is named as an order."""
+    flipped = groupconv.check_layer(
+        lambda x, w: lifting_correlation(x, w[..., ::-1], "z1"), "z1", "lifting")
+    assert "your layer convolves where it should correlate" in flipped.diagnosis
+    assert "reflected through their centre (x -> -x)" in flipped.diagnosis, flipped.diagnosis
+    reversed_axis = groupconv.check_layer(
+        lambda x, w: np.flip(lifting_correlation(x, w, LINE), 2), LINE, "lifting")
+    assert "output's point axis is in the order [1, 0]" in reversed_axis.diagnosis
 
 
 def test_right_layers_pass_in_float64_and_float32():
@@ -400,6 +456,12 @@ def test_bad_arguments_say_what_was_expected():
         groupconv.check_layer(lambda x, w: x, "p4", "lifting", tolerance=-1)
     with pytest.raises(ValueError, match="kind must be one of"):
         groupconv.check_layer(lambda x, w: x, "p4", "pooling")
+    rng = np.random.default_rng(0)
+    for group, kind, shape in (("p222", "lifting", (2, 2, 9, 9)),       # 2D x for a 3D group
+                               (LINE, "correlation", (2, 2, 9)),          # no point axis
+                               ("p4", "correlation", (2, 2, 3, 9, 9))):   # 3 samples, not 4
+        with pytest.raises(ValueError, match=r"check_layer: x must have shape \(B, C, "):
+            groupconv.check_layer(lambda x, w: x, group, kind, x=rng.standard_normal(shape))
 
 
 def test_the_sampled_groups_are_checked_and_their_output_order_found():

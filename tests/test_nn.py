@@ -4,6 +4,7 @@ layer's docstring states, whole-network invariance, and training."""
 import numpy as np
 import pytest
 
+import groupconv
 from groupconv import P4, P4M, Z2, Space, check_equivariance, group_convolution
 from groupconv import group_correlation, nn
 from groupconv.fast.action import transform
@@ -183,6 +184,21 @@ def test_strided_pooling_is_exact_only_on_a_symmetric_grid():
     assert broken > 0.1  # measured: of the order of the values themselves
 
 
+@pytest.mark.parametrize("name", ["z1", "p4", "p4/mmm"])
+def test_exact_pooling_refuses_a_side_off_the_grid_on_every_axis(name):
+    """exact=True reads every spatial axis: one side of 5 (2x2 windows, stride 2: (5 - 2) % 2
+    = 1) on any one axis is refused, in 1D, 2D and 3D."""
+    group = groupconv.get_group(name)
+    pool = nn.SpatialPool(2, exact=True, space=Space.on_plane(group))
+    d = group.dim
+    assert pool(np.zeros((1, 1) + (4,) * d)).shape == (1, 1) + (2,) * d
+    for axis in range(d):
+        shape = tuple(5 if a == axis else 4 for a in range(d))
+        assert not pool.exact_for(*shape)
+        with pytest.raises(ValueError, match="exactly equivariant only"):
+            pool(np.zeros((1, 1) + shape))
+
+
 @pytest.mark.parametrize("builder,group", [(nn.p4cnn, P4), (nn.p4mcnn, P4M)])
 @pytest.mark.parametrize("size", [28, 30])
 def test_networks_are_invariant(builder, group, size):
@@ -242,8 +258,20 @@ def test_training_reduces_the_loss_and_is_deterministic(make_optimizer):
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match=r"input must have shape \(\.\.\., 2, 4, H, W\)"):
+    with pytest.raises(ValueError, match=r"expects \(B, 2, 4, H, W\) \(Space.on_group\(P4\)\), "
+                       r"got shape \(1, 2, 8, 5, 5\)"):
         nn.GroupConv(P4, 2, 3, 3)(np.zeros((1, 2, 8, 5, 5), np.float32))
+    with pytest.raises(ValueError, match=r"expects \(B, 2, D, H, W\) .* got shape \(1, 1, 28, 28\)"):
+        nn.LiftingConv("P432", 2, 3, 3)(np.zeros((1, 1, 28, 28), np.float32))   # too few axes
+    for pool in (nn.SpatialPool(2, space=Space.on_group(P4)),
+                 nn.GlobalPool("mean", space=Space.on_group(P4))):
+        with pytest.raises(ValueError, match=r"expects \(B, C, 4, H, W\)"):
+            pool(np.zeros((2, 3, 8, 8), np.float32))        # no point axis: not (B, C, S, W)
+        with pytest.raises(ValueError, match=r"got shape \(2, 3, 5, 8, 8\)"):
+            pool(np.zeros((2, 3, 5, 8, 8), np.float32))     # 5 point samples, not 4
+    with pytest.raises(ValueError, match=r"cannot read Space.on_plane\(P4\); it reads "
+                                         r"Space.on_group\(G\)"):
+        nn.SubgroupPool("mean", space=Space.on_plane(P4))
     with pytest.raises(ValueError, match=r"input must have shape \(\.\.\., 2, H, W\)"):
         nn.LiftingConv(P4, 2, 3, 3)(np.zeros((1, 3, 5, 5), np.float32))
     with pytest.raises(ValueError, match="reduction must be one of"):

@@ -3,7 +3,7 @@ statement for integer dilations, the measured error of bilinear scaling, gradien
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from groupconv import ScaleTranslation, group_correlation, lifting_correlation, nn
@@ -27,11 +27,13 @@ def test_group_laws(i, t):
     assert np.allclose(a.act([1.0, 2.0]), 2.0 ** i[0] * np.array([1.0, 2.0]) + t[:2])
 
 
-@settings(max_examples=10)
-@given(base=st.sampled_from([2.0, 2**0.5]), n=st.integers(1, 3), k=st.sampled_from([3, 5]),
-       seed=st.integers(0, 999))
-def test_fast_equals_literal(base, n, k, seed):
-    rng = np.random.default_rng(seed)
+@pytest.mark.parametrize("base", [2.0, 2**0.5])
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("k", [3, 5])
+def test_fast_equals_literal(base, n, k):
+    """Every sampling and kernel size (each expands the kernel on its own grid: a grid cut one
+    pixel short at a non-integer scale is wrong for one combination alone)."""
+    rng = np.random.default_rng(100 * n + 10 * k + int(base == 2.0))
     m = min(2, n)
     group = ScaleTranslation(base, n_scales=n, scale_extent=m)
     x, w = rng.standard_normal((1, 2, 9, 8)), rng.standard_normal((2, 2, k, k))

@@ -84,10 +84,20 @@ def test_check_fails_a_layer_right_on_square_outputs_only(tmp_path, monkeypatch,
                            if "-s2" not in line and "-d2" not in line and "bias" not in line)
 
 
+def test_check_takes_the_layer_by_its_file_from_any_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    path = Path(__file__).parents[1] / "examples" / "conformance" / "my_p4_layer.py"
+    code, out, _ = _run(capsys, "--check", f"{path}:factory", "--groups", "p4", "--kinds",
+                        "lifting")
+    assert code == 0 and "cases agree with groupconv" in out, out
+
+
 def test_check_usage_errors_exit_2(tmp_path, monkeypatch, capsys):
     name = _module(tmp_path, monkeypatch, "usage_layer", WRONG.format(body="return None"))
     for argv, message in ((["--check", "no_colon"], "expected MODULE:FACTORY"),
-                          (["--check", "not_a_module_here:f"], "cannot import"),
+                          (["--check", "not_a_module_here:f"], "looked up in the current "
+                                                               "folder"),
+                          (["--check", "no_such_file.py:f"], "no file 'no_such_file.py'"),
                           (["--check", f"{name}:missing"], "has no function 'missing'"),
                           (["--check", f"{name}:factory", "--groups", "p5"], "did you mean"),
                           (["--check", f"{name}:factory", "--kinds", "pool"], "kinds must be"),

@@ -5,11 +5,12 @@ progress bar's manners."""
 import io
 import json
 import sys
+import warnings
 
 import numpy as np
 import pytest
 
-from groupconv import SE2, nn
+from groupconv import SE2, ScaleTranslation, nn
 from groupconv.fast.backend import to_numpy
 
 
@@ -83,6 +84,25 @@ def test_the_paper_network_trains_on_jax_arrays_like_numpy(numpy_run):
         jax.config.update("jax_enable_x64", previous)
     assert isinstance(run[3].params["0.weight"], jax.Array)
     _assert_same_training(numpy_run, run)
+
+
+def test_float32_jax_trains_and_evaluates_without_warnings():
+    """JAX without x64 (its default) truncates int64 and float64 with a warning: fit,
+    evaluate and accuracy ask for neither."""
+    jax = pytest.importorskip("jax")
+    if jax.config.jax_enable_x64:
+        pytest.skip("x64 is on in this process")
+    rng = np.random.default_rng(0)
+    x = jax.numpy.asarray(rng.standard_normal((6, 1, 14, 14)).astype(np.float32))
+    y = jax.numpy.asarray(np.arange(6) % 3)
+    model = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0), nn.ReLU(),
+                           nn.GroupConv("p4", 2, 3, 3, rng=1),
+                           nn.GlobalPool("max"), nn.SubgroupPool("max")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = nn.fit(model, x, y, epochs=1, batch_size=3, progress=False)
+        scores = nn.evaluate(model, x, y), nn.accuracy(model, x, y)
+    assert 0 <= history[-1]["accuracy"] <= 1 and scores[0]["accuracy"] == scores[1]
 
 
 def test_a_wrong_gradient_breaks_the_agreement(numpy_run, monkeypatch):
@@ -166,6 +186,10 @@ def test_augment_gets_every_training_batch_and_a_seeded_generator():
     assert again == draws
 
 
+#: A scale group whose base prints with many digits.
+SCALE = ScaleTranslation(2**0.5, n_scales=3, scale_extent=2)
+
+
 @pytest.mark.parametrize("builder, size", [
     (lambda: nn.p4cnn(width=2, dropout=0.3), (28, 28)),
     (lambda: nn.z2cnn(width=3, dropout=0.3, dropout_per="element",
@@ -175,8 +199,14 @@ def test_augment_gets_every_training_batch_and_a_seeded_generator():
     (lambda: nn.Sequential([nn.LiftingConv(SE2(12), 1, 2, 5, mode="same", rng=0),
                             nn.BatchNorm(2), nn.SiLU(), nn.SubgroupPool("mean"),
                             nn.GlobalPool("max"), nn.Flatten(), nn.Linear(2, 3)]), (9, 9)),
-], ids=["p4cnn", "z2cnn", "voxel", "p6cnn", "se2"])
+    (lambda: nn.Sequential([nn.LiftingConv(SCALE, 1, 2, 3, mode="same", rng=0),
+                            nn.GroupConv(SCALE, 2, 2, 3, mode="same", rng=1),
+                            nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Flatten(),
+                            nn.Linear(2, 3)]), (11, 11)),
+], ids=["p4cnn", "z2cnn", "voxel", "p6cnn", "se2", "scale-sqrt2"])
 def test_save_and_load_rebuild_the_network(builder, size, tmp_path):
+    """Every kind of group, a sampled one with an irrational base (its name must give back the
+    very group, not one with a rounded base) too."""
     net = builder()
     x = np.random.default_rng(3).standard_normal((4, 1) + size).astype(np.float32)
     nn.fit(net, x, np.arange(4) % 3, epochs=1, batch_size=2, progress=False)  # statistics move
@@ -186,6 +216,7 @@ def test_save_and_load_rebuild_the_network(builder, size, tmp_path):
         assert json.loads(str(data["architecture"]))["epochs_trained"] == 1
     again = nn.load(path)
     assert repr(again) == repr(net) and again.epochs_trained == 1
+    assert again.layers[0].bank.group == net.layers[0].bank.group
     assert [layer.config() for layer in again.layers] == [layer.config() for layer in net.layers]
     for name, value in net.buffer_values().items():
         assert np.array_equal(again.buffer_values()[name], value), name

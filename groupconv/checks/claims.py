@@ -69,6 +69,23 @@ def inverse_of_product(a: Element, b: Element) -> float:
     return float((a * b).inverse() != b.inverse() * a.inverse())
 
 
+def sampled_group_laws(a: Element, b: Element, c: Element) -> float:
+    """The laws of a sampled group, on the elements' homogeneous matrices: ab is the product
+    of the matrices, (ab)c = a(bc), ea = a = ae, a^-1 a = e = a a^-1, (ab)^-1 = b^-1 a^-1.
+    The rotation or scale index composes exactly; the real translations to float rounding:
+    the largest deviation, relative to the largest entry."""
+    e = a.group.identity()
+
+    def m(g: Element) -> np.ndarray:
+        return np.asarray(g.matrix(), np.float64)
+
+    pairs = [(m(a * b), m(a) @ m(b)), (m((a * b) * c), m(a * (b * c))), (m(e * a), m(a)),
+             (m(a * e), m(a)), (m(a.inverse() * a), m(e)), (m(a * a.inverse()), m(e)),
+             (m((a * b).inverse()), m(b.inverse() * a.inverse()))]
+    scale = max(1.0, *(float(np.abs(y).max()) for _, y in pairs))
+    return max(float(np.abs(x - y).max()) for x, y in pairs) / scale
+
+
 # ------------------------------------------------------------------- L_g
 def L_homomorphism(g: Element, h: Element, f: FeatureMap) -> float:
     """L_g L_h f = L_gh f."""
@@ -246,6 +263,13 @@ def _trial_axioms(group, rng):
 
 def _trial_inverse(group, rng):
     return inverse_of_product(random_element(group, rng), random_element(group, rng))
+
+
+def _trial_sampled_laws(group, rng):
+    """Elements of every sample (those that act by interpolation too) with real translations."""
+    return sampled_group_laws(*(group.from_parts(int(rng.integers(group.samples)),
+                                                 tuple(rng.uniform(-4, 4, group.dim)))[()]
+                                for _ in range(3)))
 
 
 def _trial_L_hom(group, rng):
@@ -645,6 +669,9 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("group_axioms", "closure; (ab)c = a(bc); ea = a = ae; a^-1 a = e", LAT,
           _trial_axioms),
     Claim("inverse_of_product", "(ab)^-1 = b^-1 a^-1", LAT, _trial_inverse),
+    # the translations are real numbers: float64 rounding of products of a few matrices
+    Claim("sampled_group_laws", "closure; (ab)c = a(bc); e; a^-1; (ab)^-1 = b^-1 a^-1",
+          sampled_group, _trial_sampled_laws),
     Claim("L_homomorphism", "L_g L_h f = L_gh f", LAT, _trial_L_hom),
     Claim("L_identity", "L_e f = f", LAT, _trial_L_id),
     Claim("L_translation", "L_t f = f o t^-1", LAT, _trial_L_t),

@@ -110,6 +110,12 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
     if not (hasattr(y, "shape") and hasattr(y, "dtype")):
         raise TypeError(f"check_equivariance: fn returned {type(y).__name__}, not an array: it "
                         f"must return its output {output_space.layout()} as an array")
+    core = output_space.core
+    if y.ndim < core + 1 or (output_space.point_axis and
+                             y.shape[y.ndim - core] != output_space.samples):
+        raise ValueError(f"check_equivariance: fn's output must have shape "
+                         f"{output_space.layout()} (output_space {output_space!r}), got shape "
+                         f"{tuple(y.shape)}")
     report = EquivarianceReport(group.name, input_space, output_space)
     exact = set(group.exact_samples().tolist())
     for s, h in enumerate(group.point_elements()):

@@ -23,7 +23,7 @@ from .. import modes, nn
 from ..fast import action, banks, correlate, engine, interpolation
 from ..fast.banks import OperatorBank
 from ..feature_maps import L
-from ..groups import ScaleTranslation, SemidirectProduct, get_group, symbolic
+from ..groups import SE2, ScaleTranslation, SemidirectProduct, get_group, symbolic
 from ..groups.sampled import scaled_kernel_size
 from ..literal import lattice, sampled
 from . import claims, verify
@@ -164,6 +164,14 @@ def _se2_literal_plus_theta():
     return _patched(mock.patch.object(sampled, "exact_cos_sin", cos_sin))
 
 
+def _se2_inverse_unturned():
+    def inverse(self, a):                         # (r, t)^-1 = (-r, -R(r) t), not -R(-r) t
+        r = a[..., 0].astype(np.int64)
+        t = -np.einsum("...ij,...j->...i", self._matrices[r % self.n], a[..., 1:])
+        return np.concatenate([((-r) % self.n)[..., None].astype(float), t], axis=-1)
+    return _patched(mock.patch.object(SE2, "_inverse", inverse))
+
+
 def _operators_turned_back():
     right = interpolation.transform_operator
 
@@ -204,6 +212,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("ReLU backward of the wrong sign", _relu_backward_sign),
     Variant("SE(2) literal sum reading R(+theta)", _se2_literal_plus_theta),
     Variant("SE(2) bank turned by -theta", _operators_turned_back),
+    Variant("SE(2) inverse that does not turn back", _se2_inverse_unturned),
     Variant("scaled kernel truncated", _truncated_scaled_kernel),
     Variant("operator bank adjoint with the wrong operators", _operator_adjoint_without_transpose),
 )

@@ -88,7 +88,9 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
                        channels: int | None = None, size: int | None = None,
                        translations: bool = True, seed: int = 0) -> EquivarianceReport:
     """fn(L_h x) = L_h fn(x) for every point sample h of the group, about the array centre (on
-    an input of equal sides), and for a one-pixel translation within a zero border.
+    an input of equal sides), and for a one-pixel translation within a zero border; without
+    ``x`` or ``size``, on two inputs, of an odd side and an even one (the centre on a pixel, and
+    between pixels).
 
     Parameters
     ----------
@@ -104,7 +106,8 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
     x : array, optional
         The input (default: random, with a zero border; in its library, fn computes there).
     channels, size : int, optional
-        The default input's channels and sides.
+        The default input's channels and side (default: two inputs, of sides 15 and 16 in 1D,
+        11 and 12 in 2D, 7 and 8 in 3D; on the hexagonal lattice one, of odd side).
     translations : bool
         Check the one-pixel translation too (not on the hexagonal lattice).
     seed : int
@@ -187,9 +190,21 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         layer = fn
         channels = channels or layer.input_channels
         fn = (lambda a: layer(a))
-    if x is None:
-        x = _default_input(space_in, 2 if channels is None else channels, size, seed)
-    elif not hasattr(x, "shape") or not hasattr(x, "dtype"):
+    if x is None:         # an odd side and an even one: each parity of centre checked
+        n = size or _SIZE.get(space_in.dim, 1)
+        sides = [n] if size is not None or space_in.group.lattice == "hexagonal" else \
+            [n, n + 1]
+        parts = [_check(fn, space_in, space_out, _default_input(
+            space_in, 2 if channels is None else channels, side, seed), None, None,
+            translations, seed) for side in sides]
+        report = parts[0]
+        for part in parts[1:]:        # the larger error of each element (NaN kept)
+            for table, other in ((report.errors, part.errors),
+                                 (report.measured, part.measured)):
+                for name, value in other.items():
+                    table[name] = float(np.max([table.get(name, 0.0), value]))
+        return report
+    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
     else:
         x = as_float(x, "check_equivariance: x")     # real numbers, in x's own library
@@ -290,14 +305,31 @@ def _compose(findings: Findings, lead: list[str], notes: list[str]) -> str:
 
 def _inputs(group: AffineGroup, c_in: int, on_group: bool, size: int, rng
             ) -> tuple[np.ndarray, np.ndarray | None]:
-    """A non-square input (sides size, size + 1, ...; None on the hexagonal lattice, whose
-    arrays are square) and a square one."""
+    """A square input of side size + 1 and a non-square one of sides size, size + 2, ... (in
+    1D: of side size), so that every axis has an odd side in one and an even side in the
+    other (a centre on a pixel, and between pixels); on the hexagonal lattice, whose arrays
+    are square of odd side, the square one alone, of side size (or size + 1, if even)."""
     d = group.dim
     s = (group.samples,) if on_group else ()
-    square = rng.standard_normal((2, c_in) + s + (size,) * d)
-    if group.lattice == "hexagonal" or d == 1:
-        return square, None
-    return square, rng.standard_normal((2, c_in) + s + tuple(size + a for a in range(d)))
+    if group.lattice == "hexagonal":
+        return rng.standard_normal((2, c_in) + s + (size + 1 - size % 2,) * d), None
+    square = rng.standard_normal((2, c_in) + s + (size + 1,) * d)
+    return square, rng.standard_normal((2, c_in) + s + tuple(size + 2 * a for a in range(d)))
+
+
+def _parity(sides: tuple[int, ...]) -> str:
+    """"odd" or "even" for sides of one parity, else ""."""
+    kinds = {("even", "odd")[n % 2] for n in sides}
+    return kinds.pop() if len(kinds) == 1 else ""
+
+
+def _parity_sentence(right: tuple[int, ...], wrong: tuple[int, ...]) -> str:
+    """A layer right on an input of sides ``right`` and wrong on sides ``wrong``, of the other
+    parity: where n is even, the centre of the axis lies between two pixels."""
+    return (f"agrees on inputs of {_parity(right)} sides only: on a {wrong} input your layer "
+            f"differs (the centre of an axis of side n is (n - 1) / 2, a pixel for odd n and "
+            f"between two pixels for even n: a mirror, rotation or shift about another centre, "
+            f"n // 2 or n / 2, is right for one parity only)")
 
 
 def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: str, *,
@@ -310,7 +342,9 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     fn runs on random x (non-square on the square and cubic lattices, so that a layer that
     mixes up H and W is caught) and w (unless ``weights`` is given), in float64, and its output
     is compared with groupconv's, then on a square input too (so that a layer that treats
-    square inputs apart is caught); its equivariance is measured on a square input. On a
+    square inputs apart is caught), whose sides have the other parity (so that a layer right
+    only where the centre lies on a pixel, or only between pixels, is caught: in 1D the two
+    inputs differ in that alone); its equivariance is measured on the square input. On a
     mismatch the shapes are described in the layout's terms, the usual mistakes are tried, and
     the layer's effective filter bank is probed and searched for the element orders,
     layouts and kernel transformations that explain it (``groupconv.checks.diagnoses``).
@@ -334,8 +368,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     channels : (int, int)
         (C_in, C_out) of the random input and weights.
     k, size : int
-        The random weights' side and the random input's (at least the expanded kernel's
-        side K + 2).
+        The random weights' side and the random inputs' (at least the expanded kernel's
+        side K + 2): sides size, size + 2, ... and a square of side size + 1.
     seed : int
         The random draws.
     tolerance : float, optional
@@ -384,11 +418,16 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     size = max(size, group.kernel_size(k) + 2)    # room for the expanded kernel (scales)
     library_x = x
     if x is None:
-        _drawn((2, w.shape[1]) + ((group.samples,) if on_group else ()) + (size + d,) * d,
-               "the input")
+        _drawn((2, w.shape[1]) + ((group.samples,) if on_group else ()) +
+               (size + max(1, 2 * (d - 1)),) * d, "the input")
         square, rect = _inputs(group, w.shape[1], on_group, size, rng)
     else:
         square = real_numpy(x, "check_layer: x")
+        space = parsed.input_space(group)
+        if square.ndim != space.core + 2 or (on_group and square.shape[2] != group.samples):
+            raise ValueError(f"check_layer: x must have shape (B, "
+                             f"{space.layout().removeprefix('(..., ')} for the {kind} on "
+                             f"{group.name}, got shape {tuple(square.shape)}")
         sides = square.shape[square.ndim - d:]
         rect = None
         if len(set(sides)) > 1:
@@ -430,9 +469,10 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     except Exception as error:      # a layer that only takes square inputs: say so, go on
         if rect is None or square is None:
             raise
-        lead.append(f"your layer raises {type(error).__name__} on a non-square input "
-                     f"{main.shape[-d:]} ({error}): it fails where H and W differ; on square "
-                     f"inputs:")
+        lead.append(f"your layer raises {type(error).__name__} on a {main.shape[-d:]} input "
+                     f"({error}): it fails where "
+                     + ("the side is odd; on an even one:" if d == 1 else
+                        "the sides differ; on square inputs:"))
         main, rect = square, None
         got = probe(main)
     out_dtype = getattr(got, "dtype", np.float64)
@@ -455,9 +495,14 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         _inputs(group, w.shape[1], on_group, size, rng)[0]
     equivariance = _equivariance(probe, group, parsed, turned)
     allowed = _equivariance(lambda a: _OPS[kind](a, w, group, mode=p), group, parsed, turned)
+    def twin() -> np.ndarray:
+        """A square input of the non-square one's parity: which of the two differences
+        (square or not, odd or even sides) a layer right on one of them only trips on."""
+        return rng.standard_normal(rect.shape[:rect.ndim - d] + (rect.shape[-d],) * d)
+
     if error <= tol and not lead and rect is not None and square is not None:
         # the non-square input alone is not enough: a layer may treat square inputs apart
-        return _stateless(_square_too(probe, square, rect, w, group, parsed, p, error,
+        return _stateless(_square_too(probe, square, rect, twin, w, group, parsed, p, error,
                                       equivariance, tol), allowed)
     if error <= tol and not lead:
         return _stateless(LayerReport(group.name, kind, error, equivariance, None, [], {}, tol),
@@ -469,7 +514,10 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         got_square = _as_output(probe(square), square_reference, group)
         square_error = relative_error(got_square, square_reference)
         shape, mixed = axes_mixed(d)
-        if square_error <= tol:
+        if square_error <= tol and (d == 1 or not _agrees(probe, twin(), w, group, kind, p,
+                                                           tol)):
+            findings.sentences.insert(0, _parity_sentence(square.shape[-d:], main.shape[-d:]))
+        elif square_error <= tol:
             findings.sentences.insert(0, f"agrees on {shape} inputs only: on a "
                                       f"{main.shape[-d:]} input your layer {mixed}")
         elif not findings.sentences:
@@ -529,12 +577,24 @@ def _stateless(report: LayerReport, allowed: float) -> LayerReport:
     return report
 
 
+def _agrees(probe: Callable[[np.ndarray], Any], x: np.ndarray, w: np.ndarray,
+            group: AffineGroup, kind: str, p: int, tol: float) -> bool:
+    """Whether the layer agrees with groupconv on x (an error raised is a disagreement)."""
+    reference = _OPS[kind](x, w, group, mode=p)
+    try:
+        return relative_error(_as_output(probe(x), reference, group), reference) <= tol
+    except Exception:           # the layer's own error: it does not agree there
+        return False
+
+
 def _square_too(probe: Callable[[np.ndarray], Any], square: np.ndarray, rect: np.ndarray,
-                w: np.ndarray, group: AffineGroup, kind: Kind, p: int, rect_error: float,
-                equivariance: float, tol: float) -> LayerReport:
-    """The report of a layer that agrees with groupconv on the non-square input: it passes if
-    it agrees on the square input too; otherwise what it does there is diagnosed (a layer
-    that takes square inputs apart, H == W, must not pass)."""
+                twin: Callable[[], np.ndarray], w: np.ndarray, group: AffineGroup, kind: Kind,
+                p: int, rect_error: float, equivariance: float, tol: float) -> LayerReport:
+    """The report of a layer that agrees with groupconv on the non-square input (of odd sides,
+    in 1D the odd one): it passes if it agrees on the square input (of even side) too;
+    otherwise what it does there is diagnosed: a layer that takes square inputs apart, H == W,
+    or right for odd sides only (told apart on ``twin()``, a square input of odd side), must
+    not pass."""
     d = group.dim
     reference = _OPS[kind.value](square, w, group, mode=p)
     sides, other = square.shape[-d:], rect.shape[-d:]
@@ -550,10 +610,14 @@ def _square_too(probe: Callable[[np.ndarray], Any], square: np.ndarray, rect: np
         return LayerReport(group.name, kind.value, max(rect_error, error), equivariance, None,
                            [], {}, tol)
     findings = explain(got, probe, square, w, group, kind, p, tolerance=max(tol, 1e-9))
-    findings.sentences = [f"{s} (on a square {sides} input; on the non-square {other} one your "
-                          f"layer agrees)" for s in findings.sentences] or [
-        f"agrees on non-square inputs only: on a square {sides} input your layer differs from "
-        f"groupconv (does it treat square inputs apart?)"]
+    if d == 1 or _agrees(probe, twin(), w, group, kind.value, p, tol):
+        findings.sentences = [_parity_sentence(other, sides)] + [
+            f"{s} (on the {sides} input)" for s in findings.sentences]
+    else:
+        findings.sentences = [f"{s} (on a square {sides} input; on the non-square {other} one "
+                              f"your layer agrees)" for s in findings.sentences] or [
+            f"agrees on non-square inputs only: on a square {sides} input your layer differs "
+            f"from groupconv (does it treat square inputs apart?)"]
     return LayerReport(group.name, kind.value, error, equivariance,
                        _compose(findings, [], []), list(findings.sentences), findings.orders,
                        tol)

@@ -73,7 +73,9 @@ def sample_of(h: Element, group: AffineGroup | None = None) -> tuple[AffineGroup
     if isinstance(h, Element) and isinstance(h.group, PointGroup):
         if not isinstance(group, SemidirectProduct) or group.stabiliser != h.group:
             raise ValueError(f"an element of {h.group.name} needs the group it is the stabiliser "
-                             f"of (group=...), got {group!r}")
+                             f"of: give the space, transform(x, h, Space.on_plane(G)) (or "
+                             f"on_group), got " + ("none" if group is None else
+                                                    f"a space of {group.name}"))
         return group, int(h.group.index(np.array(h.params)))
     raise TypeError(f"expected a group element, got {type(h).__name__}")
 

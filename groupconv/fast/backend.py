@@ -87,7 +87,12 @@ def on_device(table: np.ndarray, like: Any, dtype: Any = None) -> Any:
     xp = array_namespace(like)
     jax = is_jax_array(like)          # under jax.jit a tracer has no device: constants then
     where = None if jax or is_numpy_array(like) else device(like)
-    key = (id(table), id(xp), str(where), str(dtype))
+    x64 = False     # JAX's 64-bit mode: an int64 table kept from it would be truncated, with a
+    if jax:         # warning, by every use after it is switched off
+        import jax as _jax
+
+        x64 = bool(_jax.config.jax_enable_x64)
+    key = (id(table), id(xp), str(where), str(dtype), x64)
     found = _ON_DEVICE.get(key)
     if found is None:
         host = np.array(table)        # a writeable copy: some libraries refuse read-only memory
@@ -95,8 +100,6 @@ def on_device(table: np.ndarray, like: Any, dtype: Any = None) -> Any:
             found = host.astype(dtype)
             found.flags.writeable = False
         elif jax:   # a concrete constant, even while jax.jit traces: safe to keep
-            import jax as _jax
-
             with _jax.ensure_compile_time_eval():
                 found = xp.asarray(host, dtype=dtype)
         else:

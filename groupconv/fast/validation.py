@@ -71,8 +71,13 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
         raise ValueError(f"{op}: weights on {bank.group.name} must have shape {expected}, "
                          f"got shape {shape}{hint}")
     if len(set(shape[-d:])) != 1:
+        hint = ""
+        if extent is None and d > 1 and len(set(shape[-d + 1:])) == 1 and \
+                shape[-d] in (bank.group.samples, bank.group.weight_samples):
+            hint = (f" (the first, {shape[-d]}, reads like a point axis: group-correlation "
+                    f"weights, or weights of a {d - 1}D group?)")
         raise ValueError(f"{op}: filters must be k^{d} cubes of equal sides, got "
-                         f"{'x'.join(map(str, shape[-d:]))}")
+                         f"{'x'.join(map(str, shape[-d:]))}{hint}")
     if 0 in shape:
         raise ValueError(f"{op}: weights must not be empty, got shape {shape}")
     return w

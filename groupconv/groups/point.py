@@ -275,9 +275,13 @@ def _normal_form(names: list[str], gens: list[np.ndarray],
                  ) -> tuple[tuple[str, ...], list[np.ndarray], tuple[int, ...]]:
     """(parameter names, normal-form generators, their orders): the generators as given when
     they form a normal form; otherwise the fewest factors, taken from the shortest products of
-    the generators (each cyclic subgroup once), that do."""
+    the generators (each cyclic subgroup once), that do. A generator that is the identity
+    (order 1) adds no parameter, as a repeated one adds none."""
     size = len(elements)
     orders = [_order(g, n) for g, n in zip(gens, names)]
+    kept = [i for i, n in enumerate(orders) if n > 1]
+    names, gens, orders = [names[i] for i in kept], [gens[i] for i in kept], \
+        [orders[i] for i in kept]
     if _exact(gens, orders, size):
         return tuple(names), gens, tuple(orders)
     candidates, seen = [], set()

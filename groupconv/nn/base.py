@@ -155,20 +155,41 @@ class Layer:
     def bind(self, space: Space) -> Layer:
         """Fix the space the layer reads (a Sequential does this); returns the layer."""
         if not isinstance(space, Space):
-            raise TypeError(f"{self!r}: a space must be a groupconv Space, got "
-                            f"{type(space).__name__}")
+            raise TypeError(f"{self!r}: a space must be a groupconv Space (Space.on_group(G), "
+                            f"Space.on_plane(G)), got {type(space).__name__}")
         if not self.accepts(space):
-            raise ValueError(f"{self!r} reads {self.input_space!r}, not {space!r}")
+            if self.input_space is not None:
+                raise ValueError(f"{self!r} reads {self.input_space!r}, not {space!r}")
+            raise ValueError(f"{self!r} cannot read {space!r}; it reads "
+                             f"{self._readable('G')}")
         self.space = space
         return self
+
+    def _readable(self, group: str) -> str:
+        """The spaces of a group (named ``group`` in the text) that this unbound layer reads,
+        in words."""
+        p4 = get_group("p4")
+        names = [f"Space.{name}({group})" for name in ("on_group", "on_plane")
+                 if self.accepts(getattr(Space, name)(p4))]
+        return " or ".join(names) or "no space of a group"
 
     def _bound(self) -> Space:
         """The bound space, or a ValueError that says how to give one."""
         if self.space is None:
             raise ValueError(f"{self!r} acts on the point axis or the spatial axes, and needs "
-                             f"to know which: build it with space=Space.on_group(G) (or "
-                             f"on_plane), or put it in a Sequential after a convolution")
+                             f"to know which: build it with space={self._readable('G')}, or "
+                             f"put it in a Sequential after a convolution")
         return self.space
+
+    def _checked_layout(self, x: Any) -> None:
+        """A ValueError unless x is (B, *the bound space's layout): its number of axes, and
+        the length of its point axis (for a space that has one)."""
+        space = self.input_space if self.input_space is not None else self._bound()
+        if x.ndim != space.core + 2 or (space.point_axis and x.shape[2] != space.samples):
+            channels = self.input_channels
+            layout = space.layout("C" if channels is None else channels).removeprefix("(..., ")
+            raise ValueError(f"{self!r} expects (B, {layout} ({space!r}), got shape "
+                             f"{tuple(x.shape)}")
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """The output y, and the cache ``backward`` needs."""

@@ -94,6 +94,7 @@ class BankConv(Layer):
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """y = correlate(x, expand(w), p) + b, and the cache ``backward`` needs."""
         x = checked_input(self, x, training)
+        self._checked_layout(x)
         if not self.follows(x):
             self.to(x)
         x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype

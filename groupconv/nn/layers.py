@@ -99,10 +99,7 @@ class SubgroupPool(Layer):
     def forward(self, x, training=False):
         x = checked_input(self, x, training)
         space = self._bound()
-        if x.ndim != space.core + 2 or x.shape[2] != space.samples:
-            raise ValueError(f"{self!r} expects (B, C, {space.samples}, ...) with "
-                             f"{space.dim} spatial axes ({space.layout()}), got shape "
-                             f"{tuple(x.shape)}")
+        self._checked_layout(x)
         xp = array_namespace(x)
         arg = xp.argmax(x, axis=2) if self.reduction == "max" else None   # for backward
         return project(x, space, self.reduction), (tuple(x.shape), arg)
@@ -180,11 +177,7 @@ class SpatialPool(Layer):
     def forward(self, x, training=False):
         """The windows' maxima (or means), tap by tap on strided views."""
         x = checked_input(self, x, training)
-        space = self._bound()
-        if (x.ndim != space.core + 2) if self.space is not None else (x.ndim < space.dim + 2):
-            layout = space.layout().removeprefix("(..., ") if self.space is not None else \
-                f"C, ..., {space.dim} spatial axes)"
-            raise ValueError(f"{self!r} expects (B, {layout}, got shape {tuple(x.shape)}")
+        self._checked_layout(x)
         xp = array_namespace(x)
         windows = list(self._windows(x))
         y = x[windows[0]]
@@ -421,9 +414,7 @@ class GlobalPool(Layer):
     def forward(self, x, training=False):
         x = checked_input(self, x, training)
         space = self._bound()
-        if x.ndim != space.core + 2:
-            layout = space.layout().removeprefix("(..., ")
-            raise ValueError(f"{self!r} expects (B, {layout}, got shape {tuple(x.shape)}")
+        self._checked_layout(x)
         pixels = math.prod(x.shape[x.ndim - space.dim:])
         if pixels == 0:
             raise ValueError(f"{self!r} needs at least one pixel, got shape {tuple(x.shape)}")

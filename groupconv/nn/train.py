@@ -465,7 +465,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             _, grads = model.backward(cache, dlogits, input_grad=False)
             optimizer.step(grads)
             losses.append(loss * len(index))
-            correct += int(xp.sum(xp.astype(_hits(xp, logits, yb), xp.int64)))
+            correct += _count(xp, _hits(xp, logits, yb))
             seen += len(index)
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{sum(losses) / seen:.3f}", acc=f"{correct / seen:.3f}")
@@ -539,8 +539,7 @@ def evaluate(model: Layer, x: Any, y: Any, batch_size: int = 128) -> dict[str, f
     logits = predict(model, x, batch_size)
     loss, _ = softmax_cross_entropy(logits, y)
     xp = array_namespace(logits)
-    hits = _hits(xp, logits, y)
-    return {"loss": loss, "accuracy": float(xp.mean(xp.astype(hits, xp.float64)))}
+    return {"loss": loss, "accuracy": _count(xp, _hits(xp, logits, y)) / y.shape[0]}
 
 
 def _stop(answer: Any, i: int) -> bool:
@@ -559,6 +558,12 @@ def _hits(xp, logits: Any, y: Any) -> Any:
     return (xp.argmax(logits, axis=1) == y) & finite
 
 
+def _count(xp, hits: Any) -> int:
+    """The number of True entries, in any library (int32: int64 is float32-only JAX's
+    warning)."""
+    return int(xp.sum(xp.astype(hits, xp.int32)))
+
+
 def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
     """The fraction of correctly classified examples (``evaluate``'s "accuracy")."""
     _check_model(model, "accuracy")
@@ -567,5 +572,4 @@ def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
     xp = array_namespace(x)
     logits = predict(model, x, batch_size)
     _check_labels(xp, y, x.shape[0], logits.shape[1], "accuracy")
-    hits = _hits(xp, logits, y)
-    return float(xp.mean(xp.astype(hits, xp.float64)))
+    return _count(xp, _hits(xp, logits, y)) / y.shape[0]
