@@ -8,7 +8,8 @@ jax.lax.conv_general_dilated on the same bank.
 Cases: the cube's rotation group O (P432, 24 orientations) and the square prism's D4h (P4/mmm,
 16), G-channels 4 -> 4, volumes 14^3, k = 3, "valid", batch 8 and 1. Times are medians of
 ``--repeats`` calls after a warm-up and a 0.3 s pause (each library's threads idle before the
-next one's turn); ratios are the other library's time over ours (above 1: groupconv is faster).
+next one's turn; JAX through groupconv and lax alone alternate call by call within one block);
+ratios are the other library's time over ours (above 1: groupconv is faster).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import argparse
 import numpy as np
 
 from groupconv import group_correlation
-from groupconv.bench import machine, median_time
+from groupconv.bench import interleaved_times, machine, median_time
 from groupconv.fast.banks import LatticeBank
 from groupconv.fast.engine import Workspace
 from groupconv.groups import Kind, get_group
@@ -72,12 +73,12 @@ def main() -> None:
             if jax is not None:
                 xj, wj = jax.numpy.asarray(x), jax.numpy.asarray(w)
                 ours = jax.jit(lambda a, b: group_correlation(a, b, group))
-                row["jax_gc"] = median_time(lambda: ours(xj, wj).block_until_ready(),
-                                            args.repeats)
                 lax = jax.jit(lambda a, b: jax.lax.conv_general_dilated(
                     a, b, (1, 1, 1), "VALID", dimension_numbers=("NCDHW", "OIDHW", "NCDHW")))
                 fj, bj = jax.numpy.asarray(flat), jax.numpy.asarray(bank)
-                row["lax"] = median_time(lambda: lax(fj, bj).block_until_ready(), args.repeats)
+                row.update(interleaved_times(   # one library: its calls in turn, one drift
+                    {"jax_gc": lambda: ours(xj, wj).block_until_ready(),
+                     "lax": lambda: lax(fj, bj).block_until_ready()}, args.repeats))
 
             def ms(key):
                 return f"{row[key] * 1e3:.2f}" if key in row else "-"

@@ -11,14 +11,14 @@ the libraries take turns, each after a 0.3 s pause (see groupconv/bench.py).
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 import tracemalloc
 
 import numpy as np
 
 from groupconv import P4, P4M, Workspace, group_correlation, lifting_correlation
-from groupconv.bench import CASES, gpu_table, machine, make, median_time, throughput_table
+from groupconv.bench import (CASES, gpu_table, interleaved_times, machine, make, median_time,
+                             throughput_table)
 
 
 def literal_time(repeats: int) -> None:
@@ -48,20 +48,6 @@ def memory(dtype) -> None:
           f"{peak / out.nbytes:.3f}x the output")
 
 
-def interleaved(fns: dict, repeats: int) -> dict:
-    """Median time of each function, timed round-robin (one call each per round), so that slow
-    drifts of a shared machine fall on every entry alike."""
-    for fn in fns.values():
-        fn()
-    times = {key: [] for key in fns}
-    for _ in range(repeats):
-        for key, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[key].append(time.perf_counter() - start)
-    return {key: statistics.median(t) for key, t in times.items()}
-
-
 def scaling(repeats: int) -> None:
     """Time against H*W and against batch for the p4 group layer, C = 16, k = 3, float32,
     'same' mode, each layer with its workspace; sizes timed round-robin."""
@@ -73,14 +59,14 @@ def scaling(repeats: int) -> None:
         return lambda: group_correlation(x, w, P4, mode="same", workspace=ws)
 
     sizes = (32, 64, 128, 256)
-    times = interleaved({h: layer(4, h) for h in sizes}, max(repeats, 9))
+    times = interleaved_times({h: layer(4, h) for h in sizes}, max(repeats, 9))
     print("\ntime against H*W (p4 group, batch 4, C 16, k 3, float32, 'same'; per pixel "
           "relative to H = 64)")
     for h in sizes:
         print(f"  H = W = {h:4d}: {times[h] * 1e3:8.2f} ms, per pixel "
               f"{times[h] / h**2 / (times[64] / 64**2):5.2f}")
     batches = (4, 8, 16, 32, 64)
-    times = interleaved({b: layer(b, 32) for b in batches}, max(repeats, 9))
+    times = interleaved_times({b: layer(b, 32) for b in batches}, max(repeats, 9))
     print("time against batch (p4 group, 32x32, C 16, k 3, float32, 'same'; per image "
           "relative to batch 8)")
     for b in batches:

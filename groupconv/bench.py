@@ -17,7 +17,9 @@ where its library is not installed; JAX's times need no torch.
 
 Where CuPy finds a CUDA GPU, ``gpu_table`` times CuPy against torch/cuDNN (TF32 off) on it.
 Each library's thread pool keeps spinning for a while after a call and slows the next library
-down, so every timed block starts after a 0.3 s pause and the libraries take turns.
+down, so every timed block starts after a 0.3 s pause and the libraries take turns; JAX through
+groupconv and lax alone are one library, so their calls alternate within one block
+(``interleaved_times``), and a drift of the machine's speed cannot show as a ratio.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ from .fast.correlate import group_correlation, lifting_correlation
 from .fast.engine import Workspace
 from .groups import P4, P4M, Kind, SemidirectProduct
 
-__all__ = ["CASES", "GPU_CASES", "TIMES", "RATIOS", "median_time", "make", "throughput_table",
-           "gpu_table", "cpu_model", "machine", "main"]
+__all__ = ["CASES", "GPU_CASES", "TIMES", "RATIOS", "median_time", "interleaved_times", "make",
+           "throughput_table", "gpu_table", "cpu_model", "machine", "main"]
 
 #: (name, group, lifting, batch, C_in, C_out, H, k)
 CASES: tuple[tuple[str, SemidirectProduct, bool, int, int, int, int, int], ...] = (
@@ -69,6 +71,23 @@ def median_time(fn: Callable[[], Any], repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved_times(fns: dict[Any, Callable[[], Any]], repeats: int) -> dict[Any, float]:
+    """Median wall time of each of ``fns`` (functions of one library), called in turn in each of
+    ``repeats`` rounds after a pause and a warm-up: a drift of the machine's speed during the
+    rounds touches all of them alike, so their ratios hold where separate runs would not."""
+    repeats = integer(repeats, "repeats")
+    time.sleep(0.3)
+    for fn in fns.values():
+        fn()
+    times: dict[Any, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def make(group: SemidirectProduct, lifting: bool, batch: int, c_in: int, c_out: int, h: int,
@@ -161,8 +180,9 @@ def throughput_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
             if jax is not None and (dtype == np.float32 or jax.config.jax_enable_x64):
                 run = jax.jit(lambda a, b: op(a, b, group))
                 xj, wj = jax.numpy.asarray(x), jax.numpy.asarray(w)
-                row["jax"] = median_time(lambda: run(xj, wj).block_until_ready(), repeats)
-                row["lax"] = median_time(_lax_reference(jax, group, lifting, x, w), repeats)
+                row.update(interleaved_times(   # one library: its calls in turn, one drift
+                    {"jax": lambda: run(xj, wj).block_until_ready(),
+                     "lax": _lax_reference(jax, group, lifting, x, w)}, repeats))
             if da is not None:
                 lazy = da.from_array(x, chunks=(max(1, batch // 2),) + x.shape[1:])
                 row["dask"] = median_time(lambda: op(lazy, w, group).compute(), repeats)

@@ -960,6 +960,12 @@ def test_more_bounds_and_names():
     assert images.grace_hopper(np.int64(8)).shape == (8, 8)
     with pytest.raises(ValueError, match="repeats must be a positive int"):
         bench.median_time(lambda: None, 0)
+    with pytest.raises(ValueError, match="repeats must be a positive int"):
+        bench.interleaved_times({"a": lambda: None}, 0)
+    calls: list[str] = []
+    times = bench.interleaved_times({"a": lambda: calls.append("a"),
+                                     "b": lambda: calls.append("b")}, 3)
+    assert set(times) == {"a", "b"} and calls == ["a", "b"] * 4   # a warm-up, then in turn
 
 
 # ------------------------------------------------------------------ a fifth review's reproducers
