@@ -495,6 +495,7 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         _inputs(group, w.shape[1], on_group, size, rng)[0]
     equivariance = _equivariance(probe, group, parsed, turned)
     allowed = _equivariance(lambda a: _OPS[kind](a, w, group, mode=p), group, parsed, turned)
+
     def twin() -> np.ndarray:
         """A square input of the non-square one's parity: which of the two differences
         (square or not, odd or even sides) a layer right on one of them only trips on."""
@@ -590,11 +591,11 @@ def _agrees(probe: Callable[[np.ndarray], Any], x: np.ndarray, w: np.ndarray,
 def _square_too(probe: Callable[[np.ndarray], Any], square: np.ndarray, rect: np.ndarray,
                 twin: Callable[[], np.ndarray], w: np.ndarray, group: AffineGroup, kind: Kind,
                 p: int, rect_error: float, equivariance: float, tol: float) -> LayerReport:
-    """The report of a layer that agrees with groupconv on the non-square input (of odd sides,
-    in 1D the odd one): it passes if it agrees on the square input (of even side) too;
+    """The report of a layer that agrees with groupconv on the non-square input (in 1D, the
+    input of ``size``): it passes if it agrees on the square input (of the other parity) too;
     otherwise what it does there is diagnosed: a layer that takes square inputs apart, H == W,
-    or right for odd sides only (told apart on ``twin()``, a square input of odd side), must
-    not pass."""
+    or one right for one parity of side only (told apart on ``twin()``, a square input of the
+    non-square one's parity), must not pass."""
     d = group.dim
     reference = _OPS[kind.value](square, w, group, mode=p)
     sides, other = square.shape[-d:], rect.shape[-d:]

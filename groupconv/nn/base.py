@@ -167,7 +167,8 @@ class Layer:
 
     def _readable(self, group: str) -> str:
         """The spaces of a group (named ``group`` in the text) that this unbound layer reads,
-        in words."""
+        in words (``accepts`` asks of an unbound layer's space only whether it has a point axis
+        and spatial axes: p4's spaces stand for any group's)."""
         p4 = get_group("p4")
         names = [f"Space.{name}({group})" for name in ("on_group", "on_plane")
                  if self.accepts(getattr(Space, name)(p4))]

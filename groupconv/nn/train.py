@@ -559,8 +559,8 @@ def _hits(xp, logits: Any, y: Any) -> Any:
 
 
 def _count(xp, hits: Any) -> int:
-    """The number of True entries, in any library (int32: int64 is float32-only JAX's
-    warning)."""
+    """The number of True entries, in any library (counted in int32: JAX without x64 truncates
+    int64, with a warning)."""
     return int(xp.sum(xp.astype(hits, xp.int32)))
 
 
