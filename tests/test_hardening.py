@@ -375,8 +375,8 @@ def test_options_of_every_kind_are_checked():
             project(np.ones((1, 1, 4, 3, 3)).astype(dtype), Space.on_group(P4))
     with pytest.raises(TypeError, match="input_size must be a positive int, got 28.0"):
         nn.network_sizes(28.0)
-    with pytest.raises(ValueError, match=r"accuracy: labels must be in 0\.\.2, got values in "
-                                         r"5\.\.7"):
+    with pytest.raises(ValueError, match=r"accuracy: y: labels must be in 0\.\.2, got values "
+                                         r"in 5\.\.7"):
         nn.accuracy(_tiny_net(), np.ones((2, 2, 2)), np.array([5, 7]))
     assert check_group_law(lambda a, b: (), lambda a: (), C1).ok     # the trivial law
     with pytest.raises(ValueError, match="hexagons about a centre cell: k must be odd"):
@@ -1004,8 +1004,9 @@ _Y = np.array([0, 1, 2, 0, 1, 2])
 
 def test_training_reports_and_stops_honestly():
     model = _small_model()
-    nan = np.full((4, 1, 8, 8), np.nan)
-    assert nn.accuracy(model, nan, np.array([0, 1, 2, 0])) == 0.0    # argmax of NaN is no hit
+    broken = _small_model()
+    broken.params["0.weight"] = np.full_like(broken.params["0.weight"], np.nan)
+    assert nn.accuracy(broken, _X, _Y) == 0.0          # NaN logits: argmax of NaN is no hit
     with pytest.raises(TypeError, match=r"callbacks\[0\] returned float"):
         nn.fit(model, _X, _Y, epochs=3, progress=False, callbacks=[lambda r, m: r["loss"]])
 

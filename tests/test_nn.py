@@ -62,6 +62,26 @@ def test_pooling_layers_act_on_the_spaces_d_axes(group):
     assert nn.SubgroupPool(space=space)(x).shape == (2, 2) + (6,) * d
 
 
+def test_check_gradients_names_a_backward_of_the_wrong_form(monkeypatch):
+    """The check is for layers being written: a backward that returns dx of another shape, or
+    None, or no gradient (or one of another shape) for a parameter is named, not an IndexError."""
+    conv = nn.GroupConv(P4, 2, 3, 3, dtype=np.float64, rng=0)
+    x = rand(2, 2, 4, 6, 6)
+    right = conv.backward
+    wrong = {
+        "dx of x's shape": lambda c, dy, input_grad=True: (right(c, dy)[0][:1], right(c, dy)[1]),
+        "got NoneType": lambda c, dy, input_grad=True: (None, right(c, dy)[1]),
+        "no gradient for 'bias'": lambda c, dy, input_grad=True: (
+            right(c, dy)[0], {"weight": right(c, dy)[1]["weight"]}),
+        "gradient for 'weight' must have the parameter's shape": lambda c, dy, input_grad=True: (
+            right(c, dy)[0], {**right(c, dy)[1], "weight": right(c, dy)[1]["weight"][:1]}),
+        "must return \\(dx, grads\\)": lambda c, dy, input_grad=True: right(c, dy)[0]}
+    for message, backward in wrong.items():
+        monkeypatch.setattr(conv, "backward", backward)
+        with pytest.raises(ValueError, match=message):
+            nn.check_gradients(conv, x)
+
+
 def test_linear_and_loss_gradients():
     lin = nn.Linear(5, 3, dtype=np.float64, rng=0)
     assert max(nn.check_gradients(lin, rand(4, 5)).values()) <= GRAD_TOL

@@ -264,6 +264,52 @@ def test_load_refuses_files_that_do_not_match(tmp_path):
     np.savez(tmp_path / "plain.npz", w=np.ones(2))
     with pytest.raises(ValueError, match="not written by groupconv.nn.save"):
         nn.load(tmp_path / "plain.npz")
+    with np.load(path) as data:
+        arrays = dict(data)
+    arrays["buffer/1.running_var"] = -arrays["buffer/1.running_var"]     # a negative variance
+    np.savez(tmp_path / "negative.npz", **arrays)
+    with pytest.raises(ValueError, match=r"buffer/1\.running_var in .*running_var must not be "
+                                         r"negative"):
+        nn.load(tmp_path / "negative.npz")
+    with np.load(path) as data:
+        arrays = dict(data)
+    header = json.loads(str(arrays["architecture"]))
+    header["model"]["layers"][1]["channels"] = 10**13                   # 36 TiB of parameters
+    arrays["architecture"] = np.array(json.dumps(header))
+    np.savez(tmp_path / "huge.npz", **arrays)
+    with pytest.raises(ValueError, match="is not one groupconv.nn builds"):
+        nn.load(tmp_path / "huge.npz")
+
+
+def test_data_that_is_not_finite_is_refused_before_it_reaches_the_statistics():
+    """A NaN pixel: refused, naming the argument and the example, before any forward pass (a
+    batch norm's running statistics would keep it for good); a step whose loss is not finite
+    is refused with the statistics as they were before it."""
+    x, y = _data(n=4)
+    net = nn.p4cnn(width=1)
+    before = {name: np.array(value) for name, value in net.buffer_values().items()}
+    bad = x.copy()
+    bad[2, 0, 5, 5] = np.nan
+    for call, message in (
+            (lambda: nn.fit(net, bad, y, progress=False), "fit: x holds values that are not "
+                                                          "finite .* in example 2 first"),
+            (lambda: nn.fit(net, x, y, validation_data=(bad, y), progress=False),
+             r"fit: validation_data\[0\] holds values that are not finite"),
+            (lambda: nn.evaluate(net, bad, y), "evaluate: x holds"),
+            (lambda: nn.accuracy(net, bad, y), "accuracy: x holds"),
+            (lambda: nn.predict(net, bad), "predict: x holds")):
+        with pytest.raises(ValueError, match=message):
+            call()
+    for name, value in net.buffer_values().items():
+        assert np.array_equal(value, before[name]), name
+    net.params["0.weight"] = np.full_like(net.params["0.weight"], np.nan)   # a diverged step
+    with pytest.raises(ValueError, match="training diverged"):
+        nn.fit(net, x, y, progress=False)
+    for name, value in net.buffer_values().items():
+        assert np.array_equal(value, before[name]), name
+    with pytest.raises(ValueError, match=r"accuracy: y: labels must be in 0\.\.9"):
+        nn.accuracy(nn.p4cnn(width=1), x, np.array([0, 1, 2, 12]))
+    assert nn.predict(nn.p4cnn(width=1), x > 0).shape == (4, 10)      # bool images, as net(x)
 
 
 def test_adams_first_step_is_the_learning_rate_along_the_gradients_sign():

@@ -14,6 +14,8 @@ entries are left out (rarely more than one in a thousand with random inputs).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..arguments import flag, integer, number
@@ -90,7 +92,7 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
     state = _state(layer)
     y, cache = layer.forward(x, training)
     r = rng.standard_normal(y.shape)
-    dx, grads = layer.backward(cache, r)
+    dx, grads = _checked_backward(layer, layer.backward(cache, r), x)
 
     def loss() -> float:
         return float(np.sum(layer.forward(x, training)[0] * r))
@@ -123,6 +125,29 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
             errors[name] = float(np.linalg.norm(g - fd) / scale)
     _restore(layer, state)
     return errors
+
+
+def _checked_backward(layer: Layer, result: Any, x: np.ndarray) -> tuple[Any, dict[str, Any]]:
+    """The layer's backward result (dx, grads), or a ValueError saying how it is malformed: the
+    check is for layers being written, whose backward may be wrong in shape as well as value."""
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
+        raise ValueError(f"check_gradients: {layer!r}'s backward must return (dx, grads), a "
+                         f"dict of gradients by parameter name, got {type(result).__name__}")
+    dx, grads = result
+    if not hasattr(dx, "shape") or tuple(dx.shape) != tuple(x.shape):
+        got = tuple(dx.shape) if hasattr(dx, "shape") else type(dx).__name__
+        raise ValueError(f"check_gradients: {layer!r}'s backward must return dx of x's shape "
+                         f"{tuple(x.shape)}, got {got}")
+    for name, p in layer.params.items():
+        if name not in grads:
+            raise ValueError(f"check_gradients: {layer!r}'s backward gives no gradient for "
+                             f"{name!r} (it gives {sorted(grads)})")
+        if not hasattr(grads[name], "shape") or tuple(grads[name].shape) != tuple(p.shape):
+            got = tuple(grads[name].shape) if hasattr(grads[name], "shape") else \
+                type(grads[name]).__name__
+            raise ValueError(f"check_gradients: {layer!r}'s gradient for {name!r} must have the "
+                             f"parameter's shape {tuple(p.shape)}, got {got}")
+    return dx, grads
 
 
 def _draws(layer: Layer) -> bool:

@@ -287,6 +287,13 @@ class BatchNorm(Layer):
     def input_channels(self) -> int:
         return int(self.params["gamma"].shape[0])
 
+    def set_buffer(self, name: str, value: Any) -> None:
+        """Replace a running statistic; a variance must not be negative."""
+        if name == "running_var" and bool(array_namespace(value).any(value < 0)):
+            raise ValueError(f"{self!r}: running_var must not be negative, got a minimum of "
+                             f"{float(array_namespace(value).min(value))}")
+        super().set_buffer(name, value)
+
     def forward(self, x, training=False):
         x = checked_input(self, x, training)
         if not self.follows(x):

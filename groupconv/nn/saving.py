@@ -123,7 +123,7 @@ def load(path: str | os.PathLike) -> Layer:
         try:
             model = from_config(header["model"])
         except (KeyError, TypeError, ValueError, AttributeError, IndexError,
-                RecursionError) as error:
+                RecursionError, MemoryError) as error:
             raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "
                              f"builds ({type(error).__name__}: {error})") from error
         try:
@@ -150,8 +150,11 @@ def load(path: str | os.PathLike) -> Layer:
         kind, name = key.split("/", 1)
         if kind == "param":
             model.params[name] = value
-        else:
+            continue
+        try:
             model.set_buffer(name, value)
+        except ValueError as error:          # a value the layer cannot hold
+            raise ValueError(f"load: {key} in {where}: {error}") from error
     model.epochs_trained = epochs
     return model
 

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device, is_torch_array
+from array_api_compat import array_namespace, device, is_dask_array, is_torch_array
 
 from ..arguments import flag, integer
 from ..arguments import number as real_number
@@ -270,12 +270,20 @@ def _check_x(x: Any, what: str, name: str = "x") -> Any:
         raise TypeError(f"{what}: {name} must be an array (NumPy, CuPy, PyTorch, JAX, ...), got "
                         f"{type(x).__name__}")
     xp = array_namespace(x)
-    if not xp.isdtype(x.dtype, ("real floating", "integral")):
-        raise TypeError(f"{what}: {name} must be real numbers (float32 or float64), got "
-                        f"{x.dtype}")
+    if not xp.isdtype(x.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"{what}: {name} must be real numbers (a floating, integer or bool "
+                        f"dtype; a network computes in its parameters' dtype), got {x.dtype}")
     if x.ndim < 1 or x.shape[0] < 1:
         raise ValueError(f"{what}: {name} must hold at least one example, got shape "
                          f"{tuple(x.shape)}")
+    if xp.isdtype(x.dtype, "real floating") and not is_dask_array(x):   # (Dask: read lazily)
+        finite = xp.all(xp.reshape(xp.isfinite(x), (x.shape[0], -1)), axis=1)
+        if not bool(xp.all(finite)):
+            first = int(xp.argmax(xp.astype(xp.logical_not(finite), xp.int32)))
+            raise ValueError(f"{what}: {name} holds values that are not finite (NaN or inf), "
+                             f"in example {first} first" + (
+                                 ": a batch norm's running statistics would keep them for good"
+                                 if what == "fit" else ""))
     if is_torch_array(x):     # data, not a graph: a tensor that requires grad would grow one
         x = x.detach()        # across every step (groupconv computes its own gradients)
     return x
@@ -374,7 +382,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     -------
     list of dict
         One record per epoch: "epoch" (counted over the model's life), "loss" and "accuracy"
-        (means over the epoch's batches, in training mode), "seconds" (the epoch's training
+        (means over the epoch's examples, in training mode), "seconds" (the epoch's training
         time), and with ``validation_data`` "val_loss" and "val_accuracy".
 
     Examples
@@ -456,9 +464,12 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                                     f"{type(x).__name__}, got {type(xb).__module__}."
                                     f"{type(xb).__name__}")
                 xb = _in_dtype(as_float(xb, "fit: augment's batch"), model.dtype)
+            kept = model.buffer_values()   # the forward assigns new arrays: these stay
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)
             if not math.isfinite(loss):
+                for name, value in kept.items():       # the refused step leaves no trace
+                    model.set_buffer(name, value)
                 raise ValueError(f"fit: the loss is {loss} at epoch {number}, step "
                                  f"{steps + 1}: training diverged (try a smaller learning "
                                  f"rate)")
@@ -569,7 +580,7 @@ def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
     _check_model(model, "accuracy")
     x = _check_x(x, "accuracy")
     y = _check_y(y, x, "accuracy")
+    _check_fits(model, x, y, "accuracy", "x", "y")
     xp = array_namespace(x)
     logits = predict(model, x, batch_size)
-    _check_labels(xp, y, x.shape[0], logits.shape[1], "accuracy")
     return _count(xp, _hits(xp, logits, y)) / y.shape[0]
