@@ -633,8 +633,10 @@ _CHIRAL = [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 1, 0), (2, 1, 0)]
 
 
 def _voxels(ax, volume: np.ndarray, title: str | None = None, color: str = "tab:blue") -> None:
-    """A binary volume (D, H, W) as cubes, depth u drawn upwards, rows v to the right."""
-    filled = np.transpose(volume > 0.5, (1, 2, 0))[::-1, :, :]   # (x = v, y = w, z = u)
+    """A binary volume (D, H, W) as cubes, depth u drawn upwards: (x, y, z) = (v, w, u), a
+    rotation of the coordinates (a cyclic permutation), so that matplotlib's right-handed axes
+    show every turn in its own sense (a mirror here would show each turn the other way)."""
+    filled = np.transpose(volume > 0.5, (1, 2, 0))
     ax.voxels(filled, facecolors=color, edgecolors="0.2", linewidth=0.3)
     ax.set_axis_off()
     ax.set_box_aspect((1, 1, 1))

@@ -12,7 +12,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.testing.compare import compare_images  # noqa: E402
 
-from groupconv import P4M, cli, viz  # noqa: E402
+import groupconv  # noqa: E402
+from groupconv import P4M, cli, get_group, viz  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SMALL = np.random.default_rng(0).random((16, 16))
@@ -75,6 +76,31 @@ def test_the_cube_figures_show_the_bank_and_the_permuted_channels():
     upright_slice, turned_slice = (np.asarray(fig.axes[i].images[0].get_array()) for i in (2, 5))
     assert np.allclose(turned_slice, np.rot90(upright_slice))
     assert not np.allclose(turned_slice, upright_slice)
+
+
+def test_the_voxel_drawings_turn_each_way_as_labelled():
+    """Drawn into matplotlib's right-handed (x, y, z), element 1 of P432 (90° about u, drawn
+    upwards) turns the filter counter-clockwise seen from above: a drawing that mirrored the
+    volume would show every turn the other way."""
+    drawn = []
+
+    class Axes:                 # records the cubes _voxels draws
+        def voxels(self, filled, **style):
+            drawn.append(filled)
+
+        def set_axis_off(self):
+            pass
+
+        def set_box_aspect(self, aspect):
+            pass
+
+    assert groupconv.groups.describe(get_group("P432").stabiliser)[1] == \
+        "rotation by 90° about (1, 0, 0)"
+    bank = groupconv.filter_bank(viz._chiral_volume(3)[None, None], "P432")[0, :, 0, 0]
+    for s in (0, 1):
+        viz._voxels(Axes(), bank[s])
+    assert np.array_equal(drawn[1], np.rot90(drawn[0], 1, axes=(0, 1)))   # (x, y) -> (-y, x)
+    assert not np.array_equal(drawn[1], np.rot90(drawn[0], -1, axes=(0, 1)))
 
 
 def test_p4m_mirrored_ring_turns_the_other_way():
