@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
+import pathlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 __all__ = ["integer", "number", "flag", "choice", "did_you_mean", "real_array", "float_dtype",
-           "generator", "described"]
+           "generator", "described", "output_file"]
 
 
 def integer(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
@@ -137,3 +139,26 @@ def described(value: Any) -> str:
         return f"a {type(value).__name__} of {len(value)} items ({items})"
     shape = getattr(value, "shape", None)
     return type(value).__name__ + ("" if shape is None else f" of shape {tuple(shape)}")
+
+
+def output_file(value: Any, name: str, suffixes: Sequence[str] = ()) -> pathlib.Path:
+    """A file to write: a str or path-like that is not a folder, ending in one of ``suffixes``
+    (lower case, with the dot; any when empty), whose folder exists or is made here and is
+    writable; otherwise a TypeError or ValueError naming it."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (str or path-like), got "
+                        f"{type(value).__name__}")
+    path = pathlib.Path(value)
+    if not str(value) or path.is_dir():
+        raise ValueError(f"{name} must name a file, got {str(value)!r}"
+                         + (" (a folder)" if str(value) else ""))
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise ValueError(f"{name} must end in {' or '.join(suffixes)}, got {str(value)!r}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"{name}: the folder {str(path.parent)!r} cannot be made: "
+                         f"{error.strerror or error}") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{name}: the folder {str(path.parent)!r} is not writable")
+    return path

@@ -309,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "animated p4 feature map as a GIF), one progress line per figure.")
     p.add_argument("--out", default="figures", help="output folder (default: figures/)")
     p.add_argument("--only", default=None, help="one figure by name")
-    p.add_argument("--dpi", type=_positive, default=100, help="resolution (default 100)")
+    p.add_argument("--dpi", type=_positive, default=100,
+                   help="resolution, 10..600 dots per inch (default 100)")
     p.set_defaults(run=_figures)
     p = sub.add_parser("conformance", help="write conformance vectors, or check a layer "
                        "against them", description="--out DIR: write inputs, weights, "

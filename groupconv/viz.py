@@ -17,9 +17,11 @@
     cubic_feature_map        a P432 feature map: turning the input volume permutes the 24
                              orientation channels
 
-Every function takes an optional grey ``image`` (a 2D array; default: the grace_hopper
-photograph shipped with matplotlib) and returns a ``matplotlib.figure.Figure``; nothing is
-drawn through pyplot's global state.
+The figures of feature maps take an optional grey ``image`` (a square 2D array of finite
+values, at least 8 x 8; default: the grace_hopper photograph shipped with matplotlib, at
+``size``); the filters, tables and the cube's figures draw their own inputs. Every function
+returns a ``matplotlib.figure.Figure`` (the animation: the GIF's path); nothing is drawn
+through pyplot's global state.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch
 
-from .arguments import did_you_mean, integer, number
+from .arguments import did_you_mean, integer, number, output_file
 from .checks import equivariance as eq
 from .fast.action import project, transform
 from .fast.banks import filter_bank
@@ -60,14 +62,24 @@ _POINT_LABELS = ["e", "r", "r²", "r³", "m", "mr", "mr²", "mr³"]   # index 4m
 _ROTATION_LABELS = ["0°", "90°", "180°", "270°"]
 
 
+#: The sides of the photograph a figure draws (at least a figure's 8 x 8; at most the
+#: photograph's own 512).
+_SIZES = (8, 512)
+
+
 def _image(image: np.ndarray | None, size: int) -> np.ndarray:
-    size = integer(size, "size", 1, 4096)
+    """The photograph at ``size`` x ``size``, or the user's square image of finite grey values
+    (then ``size`` is not used)."""
+    size = integer(size, "size", *_SIZES)
     if image is None:
         return grace_hopper(size)
     image = real_numpy(image, "image")
-    if image.ndim != 2 or image.shape[0] != image.shape[1] or image.shape[0] < 8:
-        raise ValueError(f"image must be a square 2D array of at least 8 x 8 pixels, "
-                         f"got shape {image.shape}")
+    if image.ndim != 2 or image.shape[0] != image.shape[1] or image.shape[0] < _SIZES[0]:
+        raise ValueError(f"image must be a square 2D array of at least {_SIZES[0]} x "
+                         f"{_SIZES[0]} pixels, got shape {image.shape}")
+    if not np.all(np.isfinite(image)) or np.abs(image).max() > 1e150:
+        raise ValueError("image must hold finite grey values (at most 1e150 in size: their "
+                         "products with a filter must not overflow), got NaN, inf or larger")
     return image
 
 
@@ -164,6 +176,7 @@ def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fps, dpi = integer(fps, "fps", 1, 60), integer(dpi, "dpi", 10, 600)
+    path = output_file(path, "path", (".gif",))    # before the frames are computed
     base = _image(image, size)
     pad = 6
     canvas = np.pad(base, pad, mode="edge")
@@ -187,9 +200,12 @@ def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None 
         text.set_text("input\n" + label)
         return []
 
-    path = pathlib.Path(path)
-    FuncAnimation(fig, draw, frames=len(frames)).save(path, writer=PillowWriter(fps=fps),
-                                                      dpi=dpi)
+    try:
+        FuncAnimation(fig, draw, frames=len(frames)).save(path, writer=PillowWriter(fps=fps),
+                                                          dpi=dpi)
+    except OSError as error:
+        raise ValueError(f"path: cannot write {str(path)!r}: {error.strerror or error}") \
+            from None
     return path
 
 
@@ -392,8 +408,11 @@ def equivariance_vs_angle(image: np.ndarray | None = None, size: int = 48,
     ax.set_ylabel("relative L2 error in the central disk")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title("SE(2) networks with N orientations: exact at multiples of 90°,\n"
-                 "approximate in between, better with larger N", fontsize=10)
+    # what the title may claim: exactness at 90° needs the quarter turn among the N samples
+    exact = "exact at multiples of 90°" if all(n % 4 == 0 for n in ns) else \
+        "exact at multiples of 90° where 4 divides N"
+    ax.set_title(f"SE(2) networks with N orientations: {exact},\napproximate in between",
+                 fontsize=10)
     return fig
 
 
@@ -501,10 +520,10 @@ def _hexagons(ax, values: np.ndarray, offset=(0.0, 0.0), spacing: float = 1.0, *
 
 def _hex_input(image: np.ndarray | None, size: int) -> np.ndarray:
     """A hexagonal array of side ``size`` resampled from the (square) image (approximate)."""
-    size = integer(size, "size", 3, 2047)
+    size = integer(size, "size", 3, _SIZES[1] // 2 - 1)     # resampled from 2 size pixels
     if size % 2 == 0:
         raise ValueError(f"size must be odd (a hexagonal array has a centre cell), got {size}")
-    return from_image(_image(image, 2 * size), size)
+    return from_image(_image(image, max(2 * size, _SIZES[0])), size)
 
 
 def p6_feature_map(image: np.ndarray | None = None, size: int = 21) -> Figure:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .arguments import integer, real_array
+from .arguments import integer, output_file, real_array
 from .fast.correlate import lifting_correlation
 from .feature_maps import FeatureMap, L
 from .groups import P4, Z2
@@ -41,9 +41,11 @@ __all__ = ["P4Frames", "p4_widget", "page_html", "write_page"]
 _STATIC = pathlib.Path(__file__).resolve().parent / "static"
 #: A dark-to-light edge filter (Sobel): responds where the image gets brighter downwards.
 #: The largest window side (pixels) and the most frames a static page holds (each frame is a
-#: few kB of PNG, computed in milliseconds).
+#: few kB of PNG, computed in milliseconds), and the most pixels of all its frames together
+#: (measured: 40 M pixels a second to compute and encode; this is about 3 s).
 MAX_SIZE = 1023
 MAX_PAGE_FRAMES = 4 * 41**2
+MAX_PAGE_PIXELS = 2**27
 
 EDGE = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
 
@@ -97,10 +99,13 @@ class P4Frames:
             raise ValueError(f"image must be a 2D array of finite numbers, got shape "
                              f"{image.shape}")
         kernel = EDGE if kernel is None else real_array(kernel, "kernel").astype(np.float64)
-        if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.shape[0] % 2 == 0 \
-                or not np.all(np.isfinite(kernel)):
+        if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.shape[0] % 2 == 0:
             raise ValueError(f"kernel must be a square 2D array of odd side, got shape "
                              f"{kernel.shape}")
+        if not np.all(np.isfinite(kernel)) or not np.all(np.abs(image) <= 1e150) or \
+                not np.all(np.abs(kernel) <= 1e150):
+            raise ValueError("image and kernel must hold finite values, at most 1e150 in size "
+                             "(their products must not overflow)")
         size, step = integer(size, "size", 1, MAX_SIZE), integer(step, "step", 1, MAX_SIZE)
         if size % 2 == 0:
             raise ValueError(f"size must be odd (the window is centred on a pixel), got {size}")
@@ -116,6 +121,10 @@ class P4Frames:
                              f"leave no room to move in a window of {size} x {size}: give a "
                              f"larger size")
         self.reach = room - room % step
+        if step > room:
+            raise ValueError(f"step {step} is larger than the room the window leaves to move "
+                             f"in ({room} pixels each way): a drag could not move the image; "
+                             f"give a step of at most {room}, or a larger size")
         self._window = ((-half, -half), (half, half))
         maps = self.frame(0, 0, 0)[1]
         self.limit = float(np.abs(maps).max()) or 1.0
@@ -224,10 +233,12 @@ def page_html(frames: P4Frames | None = None, *, scale: int = 5) -> str:
     if not isinstance(frames, P4Frames):
         raise TypeError(f"frames must be a P4Frames, got {type(frames).__name__}")
     count = 4 * len(range(-frames.reach, frames.reach + 1, frames.step)) ** 2
-    if count > MAX_PAGE_FRAMES:
-        raise ValueError(f"frames would put {count} frames on the page (size {frames.size}, "
-                         f"step {frames.step}), more than {MAX_PAGE_FRAMES}: give a larger "
-                         f"step or a smaller size")
+    pixels = count * 5 * frames.size**2       # each frame: the input and its 4 orientations
+    if count > MAX_PAGE_FRAMES or pixels > MAX_PAGE_PIXELS:
+        raise ValueError(f"frames would put {count} frames of {5 * frames.size**2:,} pixels "
+                         f"on the page (size {frames.size}, step {frames.step}), more than "
+                         f"{MAX_PAGE_FRAMES} frames or {MAX_PAGE_PIXELS:,} pixels in all: give "
+                         f"a larger step or a smaller size")
     if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 32:
         raise ValueError(f"scale must be an int in 1..32, got {scale!r}")
     data = _page_data(frames, scale)
@@ -272,10 +283,13 @@ def write_page(path: str | os.PathLike, frames: P4Frames | None = None, *, scale
     ...     write_page(pathlib.Path(folder) / "p4.html", P4Frames(step=6)).stat().st_size > 0
     True
     """
-    path = pathlib.Path(path)
+    path = output_file(path, "path")
     text = page_html(frames, scale=scale)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"path: cannot write {str(path)!r}: {error.strerror or error}") \
+            from None
     return path
 
 

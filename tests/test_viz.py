@@ -226,5 +226,25 @@ def test_bad_images():
         viz.save_all(only="nope")
     with pytest.raises(ValueError, match="size must be odd .*got 4"):
         viz.p6_feature_map(SMALL, size=4)
-    with pytest.raises(ValueError, match=r"size must be an int in 3\.\.2047, got 5000"):
+    with pytest.raises(ValueError, match=r"size must be an int in 3\.\.255, got 5000"):
         viz.p6_feature_map(SMALL, size=5000)
+    assert viz.p6_feature_map(size=255)            # the largest: 510 of the photograph's 512
+    for bad in (np.full((24, 24), np.nan), np.full((24, 24), 1e308)):
+        with pytest.raises(ValueError, match="image must hold finite grey values"):
+            viz.p4_feature_map(bad)
+    with pytest.raises(ValueError, match=r"size must be an int in 8\.\.512, got 3"):
+        viz.p4_feature_map(size=3)
+
+
+def test_the_animation_checks_its_path_before_it_draws(tmp_path):
+    for path, message in ((tmp_path, "must name a file, got .* \\(a folder\\)"),
+                          (tmp_path / "a.mp4", r"must end in \.gif"),
+                          (None, "path must be a file path"),
+                          ("/proc/no/a.gif", "cannot be made")):
+        with pytest.raises((ValueError, TypeError), match=message):
+            viz.p4_feature_map_animation(path)
+
+
+def test_the_angle_figure_claims_exactness_at_90_degrees_only_where_n_allows_it():
+    title = viz.equivariance_vs_angle(ns=(3, 6), step=90).axes[0].get_title()
+    assert "where 4 divides N" in title and "larger N" not in title

@@ -56,8 +56,18 @@ def test_frames_refuse_bad_input():
     with pytest.raises(ValueError, match=r"size must be an int in 1\.\.1023, got 2001"):
         P4Frames(size=2001)
     assert P4Frames(size=np.int64(33)).size == 33
-    with pytest.raises(ValueError, match="3849444 frames on the page"):
+    with pytest.raises(ValueError, match="3849444 frames of"):
         page_html(P4Frames(size=1001))                 # days of work: refused at once
+    with pytest.raises(ValueError, match=r"4356 frames of 5,232,645 pixels .* 134,217,728 "
+                                         r"pixels in all"):
+        page_html(P4Frames(size=1023, step=30))        # few frames, but ten minutes of them
+    with pytest.raises(ValueError, match=r"step 7 is larger than the room .* \(6 pixels"):
+        P4Frames(step=7)                               # a drag could not move the image
+    with pytest.raises(ValueError, match="must hold finite values"):
+        P4Frames(kernel=np.full((3, 3), np.inf))
+    for path, message in (("/proc/x.html", "path: cannot write"), (".", "must name a file")):
+        with pytest.raises(ValueError, match=message):
+            write_page(path)
 
 
 def test_the_jupyter_widget_recomputes_its_frame():
