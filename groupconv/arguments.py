@@ -143,8 +143,9 @@ def described(value: Any) -> str:
 
 def output_file(value: Any, name: str, suffixes: Sequence[str] = ()) -> pathlib.Path:
     """A file to write: a str or path-like that is not a folder, ending in one of ``suffixes``
-    (lower case, with the dot; any when empty), whose folder exists or is made here and is
-    writable; otherwise a TypeError or ValueError naming it."""
+    (lower case, with the dot; any when empty), whose folder exists, or whose nearest existing
+    ancestor is a writable folder (nothing is made here: the writer makes the folder, after the
+    other arguments are checked); otherwise a TypeError or ValueError naming it."""
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"{name} must be a file path (str or path-like), got "
                         f"{type(value).__name__}")
@@ -154,11 +155,11 @@ def output_file(value: Any, name: str, suffixes: Sequence[str] = ()) -> pathlib.
                          + (" (a folder)" if str(value) else ""))
     if suffixes and path.suffix.lower() not in suffixes:
         raise ValueError(f"{name} must end in {' or '.join(suffixes)}, got {str(value)!r}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"{name}: the folder {str(path.parent)!r} cannot be made: "
-                         f"{error.strerror or error}") from None
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise ValueError(f"{name}: the folder {str(path.parent)!r} is not writable")
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{name}: the folder {str(path.parent)!r} cannot be made or written "
+                         f"to ({str(folder)!r} is " + ("not a folder)" if not folder.is_dir()
+                                                       else "not writable)"))
     return path

@@ -176,10 +176,15 @@ def _conformance_check(args: argparse.Namespace) -> int:
         if module_name.endswith(".py"):         # a file, by its path
             if not os.path.isfile(module_name):
                 return usage(f"no file {module_name!r} (from {os.getcwd()})")
-            spec = importlib.util.spec_from_file_location(
-                os.path.basename(module_name)[:-3], module_name)
+            name = f"_groupconv_check_{os.path.basename(module_name)[:-3]}"
+            spec = importlib.util.spec_from_file_location(name, module_name)
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            sys.modules[name] = module        # as an import does (dataclasses look it up)
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
         else:
             module = importlib.import_module(module_name)
     except Exception as error:

@@ -201,6 +201,7 @@ def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None 
         return []
 
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         FuncAnimation(fig, draw, frames=len(frames)).save(path, writer=PillowWriter(fps=fps),
                                                           dpi=dpi)
     except OSError as error:

@@ -95,15 +95,13 @@ class P4Frames:
         if image is None:   # grey levels 0..255: integer sums, so every frame is exact
             image = np.rint(grace_hopper(17) * 255)
         image = real_array(image, "image").astype(np.float64)
-        if image.ndim != 2 or min(image.shape) < 1 or not np.all(np.isfinite(image)):
-            raise ValueError(f"image must be a 2D array of finite numbers, got shape "
-                             f"{image.shape}")
+        if image.ndim != 2 or min(image.shape) < 1:
+            raise ValueError(f"image must be a 2D array, got shape {image.shape}")
         kernel = EDGE if kernel is None else real_array(kernel, "kernel").astype(np.float64)
         if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.shape[0] % 2 == 0:
             raise ValueError(f"kernel must be a square 2D array of odd side, got shape "
                              f"{kernel.shape}")
-        if not np.all(np.isfinite(kernel)) or not np.all(np.abs(image) <= 1e150) or \
-                not np.all(np.abs(kernel) <= 1e150):
+        if not (np.all(np.abs(image) <= 1e150) and np.all(np.abs(kernel) <= 1e150)):   # NaN too
             raise ValueError("image and kernel must hold finite values, at most 1e150 in size "
                              "(their products must not overflow)")
         size, step = integer(size, "size", 1, MAX_SIZE), integer(step, "step", 1, MAX_SIZE)
@@ -121,7 +119,7 @@ class P4Frames:
                              f"leave no room to move in a window of {size} x {size}: give a "
                              f"larger size")
         self.reach = room - room % step
-        if step > room:
+        if 0 < room < step:       # (no room at all: a page that only turns the image)
             raise ValueError(f"step {step} is larger than the room the window leaves to move "
                              f"in ({room} pixels each way): a drag could not move the image; "
                              f"give a step of at most {room}, or a larger size")
@@ -286,6 +284,7 @@ def write_page(path: str | os.PathLike, frames: P4Frames | None = None, *, scale
     path = output_file(path, "path")
     text = page_html(frames, scale=scale)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise ValueError(f"path: cannot write {str(path)!r}: {error.strerror or error}") \

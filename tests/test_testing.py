@@ -85,11 +85,18 @@ def test_check_fails_a_layer_right_on_square_outputs_only(tmp_path, monkeypatch,
 
 
 def test_check_takes_the_layer_by_its_file_from_any_folder(tmp_path, monkeypatch, capsys):
+    """FILE.py:FACTORY from another folder, imported as a module is (a dataclass with
+    postponed annotations looks its module up in sys.modules)."""
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    (folder / "dataclass_layers.py").write_text(
+        "from __future__ import annotations\n" + NUMPY_LAYERS.read_text() +
+        "\n\nfrom dataclasses import dataclass as _dataclass\n\n\n@_dataclass\nclass _Seen:\n"
+        "    count: int\n")
     monkeypatch.chdir(tmp_path)
-    path = Path(__file__).parents[1] / "examples" / "conformance" / "my_p4_layer.py"
-    code, out, _ = _run(capsys, "--check", f"{path}:factory", "--groups", "p4", "--kinds",
-                        "lifting")
-    assert code == 0 and "cases agree with groupconv" in out, out
+    code, out, err = _run(capsys, "--check", f"{folder / 'dataclass_layers.py'}:factory",
+                          "--groups", "p4", "--kinds", "lifting")
+    assert code == 0 and "cases agree with groupconv" in out, (out, err)
 
 
 def test_check_usage_errors_exit_2(tmp_path, monkeypatch, capsys):

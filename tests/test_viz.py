@@ -237,10 +237,14 @@ def test_bad_images():
 
 
 def test_the_animation_checks_its_path_before_it_draws(tmp_path):
+    """Refused before any frame is computed, and no folder is made for a call that fails."""
+    with pytest.raises(ValueError, match="image must hold finite grey values"):
+        viz.p4_feature_map_animation(tmp_path / "new" / "a.gif", np.full((24, 24), np.nan))
+    assert not (tmp_path / "new").exists()
     for path, message in ((tmp_path, "must name a file, got .* \\(a folder\\)"),
                           (tmp_path / "a.mp4", r"must end in \.gif"),
                           (None, "path must be a file path"),
-                          ("/proc/no/a.gif", "cannot be made")):
+                          ("/dev/null/no/a.gif", "cannot be made or written to")):
         with pytest.raises((ValueError, TypeError), match=message):
             viz.p4_feature_map_animation(path)
 

@@ -192,17 +192,20 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         fn = (lambda a: layer(a))
     if x is None:         # an odd side and an even one: each parity of centre checked
         n = size or _SIZE.get(space_in.dim, 1)
-        sides = [n] if size is not None or space_in.group.lattice == "hexagonal" else \
-            [n, n + 1]
-        parts = [_check(fn, space_in, space_out, _default_input(
-            space_in, 2 if channels is None else channels, side, seed), None, None,
-            translations, seed) for side in sides]
-        report = parts[0]
-        for part in parts[1:]:        # the larger error of each element (NaN kept)
-            for table, other in ((report.errors, part.errors),
-                                 (report.measured, part.measured)):
-                for name, value in other.items():
-                    table[name] = float(np.max([table.get(name, 0.0), value]))
+        channels = 2 if channels is None else channels
+        report = _check(fn, space_in, space_out, _default_input(space_in, channels, n, seed),
+                        None, None, translations, seed)
+        if size is not None or not space_in.spatial or space_in.group.lattice == "hexagonal":
+            return report
+        try:
+            other = _check(fn, space_in, space_out, _default_input(space_in, channels, n + 1,
+                                                                   seed),
+                           None, None, translations, seed)
+        except ValueError:    # a side the layer refuses (exact pooling): the one side it took
+            return report
+        for table, more in ((report.errors, other.errors), (report.measured, other.measured)):
+            for name, value in more.items():      # the larger error of each element (NaN kept)
+                table[name] = float(np.max([table.get(name, 0.0), value]))
         return report
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
@@ -418,8 +421,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     size = max(size, group.kernel_size(k) + 2)    # room for the expanded kernel (scales)
     library_x = x
     if x is None:
-        _drawn((2, w.shape[1]) + ((group.samples,) if on_group else ()) +
-               (size + max(1, 2 * (d - 1)),) * d, "the input")
+        sides = max((size + 1,) * d, tuple(size + 2 * a for a in range(d)), key=math.prod)
+        _drawn((2, w.shape[1]) + ((group.samples,) if on_group else ()) + sides, "the input")
         square, rect = _inputs(group, w.shape[1], on_group, size, rng)
     else:
         square = real_numpy(x, "check_layer: x")
@@ -462,17 +465,24 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                 changed.append(name)
         return out
 
+    def twin() -> np.ndarray:
+        """A square input of the non-square one's parity: which of the two differences
+        (square or not, odd or even sides) a layer right on one of them only trips on."""
+        return rng.standard_normal(rect.shape[:rect.ndim - d] + (rect.shape[-d],) * d)
+
     main = rect if rect is not None else square
     lead: list[str] = []
     try:
         got = probe(main)
-    except Exception as error:      # a layer that only takes square inputs: say so, go on
+    except Exception as error:      # a layer that only takes some inputs: say which, go on
         if rect is None or square is None:
             raise
+        parity = d == 1 or not _runs(probe, twin())
         lead.append(f"your layer raises {type(error).__name__} on a {main.shape[-d:]} input "
-                     f"({error}): it fails where "
-                     + ("the side is odd; on an even one:" if d == 1 else
-                        "the sides differ; on square inputs:"))
+                     f"({error}): it fails where " + (
+                         f"the sides are {_parity(main.shape[-d:])}; on "
+                         f"{_parity(square.shape[-d:])} ones:" if parity else
+                         "the sides differ; on square inputs:"))
         main, rect = square, None
         got = probe(main)
     out_dtype = getattr(got, "dtype", np.float64)
@@ -495,12 +505,6 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         _inputs(group, w.shape[1], on_group, size, rng)[0]
     equivariance = _equivariance(probe, group, parsed, turned)
     allowed = _equivariance(lambda a: _OPS[kind](a, w, group, mode=p), group, parsed, turned)
-
-    def twin() -> np.ndarray:
-        """A square input of the non-square one's parity: which of the two differences
-        (square or not, odd or even sides) a layer right on one of them only trips on."""
-        return rng.standard_normal(rect.shape[:rect.ndim - d] + (rect.shape[-d],) * d)
-
     if error <= tol and not lead and rect is not None and square is not None:
         # the non-square input alone is not enough: a layer may treat square inputs apart
         return _stateless(_square_too(probe, square, rect, twin, w, group, parsed, p, error,
@@ -578,6 +582,15 @@ def _stateless(report: LayerReport, allowed: float) -> LayerReport:
     return report
 
 
+def _runs(probe: Callable[[np.ndarray], Any], x: np.ndarray) -> bool:
+    """Whether the layer returns on x (rather than raising)."""
+    try:
+        probe(x)
+    except Exception:           # the layer's own error, whatever it is
+        return False
+    return True
+
+
 def _agrees(probe: Callable[[np.ndarray], Any], x: np.ndarray, w: np.ndarray,
             group: AffineGroup, kind: str, p: int, tol: float) -> bool:
     """Whether the layer agrees with groupconv on x (an error raised is a disagreement)."""
@@ -602,7 +615,10 @@ def _square_too(probe: Callable[[np.ndarray], Any], square: np.ndarray, rect: np
     try:
         got = _as_output(probe(square), reference, group)
     except Exception as error:      # the layer's own error, on square inputs only
-        sentence = (f"agrees on non-square inputs only: your layer raises "
+        sentence = (f"agrees on inputs of {_parity(other)} sides only: your layer raises "
+                    f"{type(error).__name__} on a {sides} input ({error})"
+                    if d == 1 or _runs(probe, twin()) else
+                    f"agrees on non-square inputs only: your layer raises "
                     f"{type(error).__name__} on a square {sides} input ({error})")
         return LayerReport(group.name, kind.value, float("inf"), equivariance, sentence,
                            [sentence], {}, tol)

@@ -45,6 +45,10 @@ __all__ = ["Layer", "Sequential", "Parameters", "InputSizes", "moved", "same_pla
            "checked_input", "checked_dy"]
 
 
+#: The most weights a layer is built with (2^28: 1 GiB in float32): more is a mistake in the
+#: arguments (or a corrupted file), refused before any memory is drawn.
+MOST_WEIGHTS = 2**28
+
 def _home(like: Any) -> Any:
     """Where parameters live for data ``like``: with the data, or, for a lazy Dask array, in
     the library of its chunks (NumPy), which every chunk meets."""
@@ -190,7 +194,8 @@ class Layer:
             channels = self.input_channels
             layout = space.layout("C" if channels is None else channels).removeprefix("(..., ")
             raise ValueError(f"{self!r} expects (B, {layout} ({space!r}), got shape "
-                             f"{tuple(x.shape)}")
+                             f"{tuple(x.shape)}" + (" (one example? a batch of one is x[None])"
+                                                    if x.ndim == space.core + 1 else ""))
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """The output y, and the cache ``backward`` needs."""

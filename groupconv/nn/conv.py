@@ -32,13 +32,9 @@ from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, check_dy, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
 from ..groups import AffineGroup, Kind, Space
-from .base import Layer, _in_dtype, checked_input, dtype_name, group_name
+from .base import MOST_WEIGHTS, Layer, _in_dtype, checked_input, dtype_name, group_name
 
 __all__ = ["BankConv", "LiftingConv", "GroupConv"]
-
-#: The most weights a layer is built with (2^28: 1 GiB in float32): more is a mistake in the
-#: arguments, refused before any memory is drawn.
-_MOST_WEIGHTS = 2**28
 
 
 class BankConv(Layer):
@@ -64,10 +60,10 @@ class BankConv(Layer):
         dtype = float_dtype(dtype, "dtype")
         bias = flag(bias, "bias")
         shape = bank.weight_shape(c_out, c_in, k)
-        if math.prod(shape) > _MOST_WEIGHTS:
+        if math.prod(shape) > MOST_WEIGHTS:
             raise ValueError(f"c_in = {c_in}, c_out = {c_out} and k = {k} on {bank.group.name} "
                              f"make {math.prod(shape):,} weights {shape}, more than "
-                             f"{_MOST_WEIGHTS:,}: choose fewer channels or a smaller kernel")
+                             f"{MOST_WEIGHTS:,}: choose fewer channels or a smaller kernel")
         self.bank = bank
         self.c_in, self.c_out, self.k = c_in, c_out, k
         self.padding = padding_for(mode, bank, k, type(self).__name__)

@@ -144,17 +144,17 @@ def load(path: str | os.PathLike) -> Layer:
         like = expected[key]
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
             raise ValueError(f"load: {key} in {where} holds NaN or infinite values")
+        if key.endswith("running_var") and np.any(value < 0):
+            raise ValueError(f"load: {key} in {where} holds a negative variance, "
+                             f"{float(value.min())}")
         if value.shape != like.shape or value.dtype != like.dtype:
             raise ValueError(f"load: {key} has shape {value.shape} and dtype {value.dtype}; "
                              f"the architecture needs {like.shape} and {like.dtype}")
         kind, name = key.split("/", 1)
         if kind == "param":
             model.params[name] = value
-            continue
-        try:
+        else:
             model.set_buffer(name, value)
-        except ValueError as error:          # a value the layer cannot hold
-            raise ValueError(f"load: {key} in {where}: {error}") from error
     model.epochs_trained = epochs
     return model
 

@@ -283,7 +283,7 @@ def _check_x(x: Any, what: str, name: str = "x") -> Any:
             raise ValueError(f"{what}: {name} holds values that are not finite (NaN or inf), "
                              f"in example {first} first" + (
                                  ": a batch norm's running statistics would keep them for good"
-                                 if what == "fit" else ""))
+                                 if what == "fit" and name == "x" else ""))
     if is_torch_array(x):     # data, not a graph: a tensor that requires grad would grow one
         x = x.detach()        # across every step (groupconv computes its own gradients)
     return x
@@ -489,7 +489,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         record = {"epoch": number, "loss": sum(losses) / seen, "accuracy": correct / seen,
                   "seconds": time.perf_counter() - start}
         if validation_data is not None:
-            scores = evaluate(model, *validation_data)
+            scores = _scores(model, *validation_data, 128)   # checked before the first epoch
             record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
         history.append(record)
         stop = [_stop(callback(dict(record), model), i) for i, callback in enumerate(callbacks)]
@@ -518,12 +518,24 @@ def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
     _check_model(model, "predict")
     x = _check_x(x, "predict")
     _fitting(model, x, "predict", "x")
-    batch_size = integer(batch_size, "predict: batch_size", 1, 10**7)
+    return _predict(model, x, integer(batch_size, "predict: batch_size", 1, 10**7))
+
+
+def _predict(model: Layer, x: Any, batch_size: int) -> Any:
+    """``predict`` on arguments already checked."""
     xp = array_namespace(x)
     model.to(x)
     n = x.shape[0]
     return xp.concat([model(_in_dtype(x[i:min(i + batch_size, n), ...], model.dtype))
                       for i in range(0, n, batch_size)])
+
+
+def _scores(model: Layer, x: Any, y: Any, batch_size: int) -> dict[str, float]:
+    """``evaluate`` on arguments already checked (``fit``'s validation data, every epoch)."""
+    logits = _predict(model, x, batch_size)
+    loss, _ = softmax_cross_entropy(logits, y)
+    xp = array_namespace(logits)
+    return {"loss": loss, "accuracy": _count(xp, _hits(xp, logits, y)) / y.shape[0]}
 
 
 def evaluate(model: Layer, x: Any, y: Any, batch_size: int = 128) -> dict[str, float]:
@@ -547,10 +559,7 @@ def evaluate(model: Layer, x: Any, y: Any, batch_size: int = 128) -> dict[str, f
     x = _check_x(x, "evaluate")
     y = _check_y(y, x, "evaluate")
     _check_fits(model, x, y, "evaluate", "x", "y")
-    logits = predict(model, x, batch_size)
-    loss, _ = softmax_cross_entropy(logits, y)
-    xp = array_namespace(logits)
-    return {"loss": loss, "accuracy": _count(xp, _hits(xp, logits, y)) / y.shape[0]}
+    return _scores(model, x, y, integer(batch_size, "evaluate: batch_size", 1, 10**7))
 
 
 def _stop(answer: Any, i: int) -> bool:
@@ -581,6 +590,5 @@ def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
     x = _check_x(x, "accuracy")
     y = _check_y(y, x, "accuracy")
     _check_fits(model, x, y, "accuracy", "x", "y")
-    xp = array_namespace(x)
-    logits = predict(model, x, batch_size)
-    return _count(xp, _hits(xp, logits, y)) / y.shape[0]
+    return _scores(model, x, y, integer(batch_size, "accuracy: batch_size", 1, 10**7))[
+        "accuracy"]
