@@ -49,6 +49,7 @@ __all__ = ["Layer", "Sequential", "Parameters", "InputSizes", "moved", "same_pla
 #: arguments (or a corrupted file), refused before any memory is drawn.
 MOST_WEIGHTS = 2**28
 
+
 def _home(like: Any) -> Any:
     """Where parameters live for data ``like``: with the data, or, for a lazy Dask array, in
     the library of its chunks (NumPy), which every chunk meets."""

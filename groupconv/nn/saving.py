@@ -144,12 +144,12 @@ def load(path: str | os.PathLike) -> Layer:
         like = expected[key]
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
             raise ValueError(f"load: {key} in {where} holds NaN or infinite values")
-        if key.endswith("running_var") and np.any(value < 0):
-            raise ValueError(f"load: {key} in {where} holds a negative variance, "
-                             f"{float(value.min())}")
         if value.shape != like.shape or value.dtype != like.dtype:
             raise ValueError(f"load: {key} has shape {value.shape} and dtype {value.dtype}; "
                              f"the architecture needs {like.shape} and {like.dtype}")
+        if key.endswith("running_var") and np.any(value < 0):      # (a float array now)
+            raise ValueError(f"load: {key} in {where} holds a negative variance, "
+                             f"{float(value.min())}")
         kind, name = key.split("/", 1)
         if kind == "param":
             model.params[name] = value
