@@ -307,6 +307,40 @@ def test_a_layer_right_for_one_parity_of_side_never_passes(group, d, axis, right
         assert groupconv.check_equivariance(lambda a: layer(a, w), group).max_error > 0.1
 
 
+@pytest.mark.parametrize("refused", ["odd", "even"])
+def test_a_layer_that_raises_on_one_parity_of_side_is_named(refused):
+    """A layer that raises on odd sides, or on even ones, is told apart from one that takes
+    square inputs apart: the message names the parity, in 2D and in 1D."""
+    for group in ("p4", LINE):
+        def layer(x, w):
+            if x.shape[-1] % 2 == (1 if refused == "odd" else 0):
+                raise ValueError(f"no {refused} sides")
+            return lifting_correlation(x, w, group)
+
+        report = groupconv.check_layer(layer, group, "lifting")
+        assert not report.passed
+        assert f"sides are {refused}" in report.diagnosis or \
+            f"agrees on inputs of {'even' if refused == 'odd' else 'odd'} sides only" in \
+            report.diagnosis, report.diagnosis
+        assert "square" not in report.diagnosis, report.diagnosis
+
+
+def test_check_equivariance_keeps_the_side_a_layer_takes():
+    """Exact pooling takes sides n with (n - 3) % 2 == 0 only: the default 11 is checked, the
+    even 12 it refuses is left out (not an error), and a wrong layer still fails there."""
+    pool = groupconv.nn.SpatialPool(3, stride=2, exact=True,
+                                    space=groupconv.Space.on_group(groupconv.P4))
+    assert groupconv.check_equivariance(pool, translations=False).max_error <= 1e-15
+
+    def shifted(x):
+        y = pool(x)
+        return np.roll(y, 1, axis=-1)
+
+    assert groupconv.check_equivariance(shifted, "p4", input_space="group",
+                                        output_space="group", translations=False
+                                        ).max_error > 0.1
+
+
 def test_the_mistakes_of_a_1d_layer_are_named():
     """On the line: a flipped kernel is a convolution and a kernel reflected through its centre
     (the line's one symmetry); an output whose point axis is reversed is named as an order."""

@@ -63,6 +63,7 @@ def test_frames_refuse_bad_input():
         page_html(P4Frames(size=1023, step=30))        # few frames, but ten minutes of them
     with pytest.raises(ValueError, match=r"step 7 is larger than the room .* \(6 pixels"):
         P4Frames(step=7)                               # a drag could not move the image
+    assert P4Frames(size=21).reach == 0                # no room at all: a page that only turns
     with pytest.raises(ValueError, match="must hold finite values"):
         P4Frames(kernel=np.full((3, 3), np.inf))
     for path, message in (("/proc/x.html", "path: cannot write"), (".", "must name a file")):
