@@ -148,12 +148,14 @@ RIGHT = {
                                 [np.sin(r * np.pi / 2), np.cos(r * np.pi / 2)]]).astype(int),),
             (lambda r: [[0, -1], [1, 0]] if r % 4 == 1 else
              np.linalg.matrix_power(R, r % 4).tolist(),),
-            (lambda r: sympy.Matrix([[0, -1], [1, 0]]) ** (r % 4),)],   # lab 1 uses sympy
+            (lambda r: sympy.Matrix([[0, -1], [1, 0]]) ** (r % 4),),    # lab 1 uses sympy
+            (lambda r: np.array(sympy.Matrix([[0, -1], [1, 0]]) ** (r % 4)),),  # object array
+            (lambda r: [[Fraction(int(v)) for v in row] for row in c4_matrix(r)],)],
     "1.2": [(p4_product, p4_inverse),
             (lambda a, b: [float(v) for v in p4_product(a, b)], p4_inverse),    # whole floats
             (lambda a, b: tuple(Fraction(v) for v in p4_product(a, b)), p4_inverse),  # exact
             (lambda a, b: tuple(sympy.Integer(v) for v in p4_product(a, b)), p4_inverse)],
-    "1.3": [(d4_table,)],
+    "1.3": [(d4_table,), (lambda: [[Fraction(v) for v in row] for row in d4_table()],)],
     "2.1": [(my_lifting,),
             (lambda x, w: my_lifting(x.astype(np.float32), w.astype(np.float32)),),
             # turning the input the other way and the result back is the same correlation
@@ -171,10 +173,10 @@ RIGHT = {
             (lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4,
                                           *w.shape[-2:]).astype(np.float32),)],
     "3.1": [(small_p4_network,),
-            (lambda: small_p4_network([                                   # other right choices
-                nn.LiftingConv("p4", 1, 6, 3, mode="same", rng=0), nn.BatchNorm(6), nn.SiLU(),
+            (lambda: small_p4_network([                # "same" padding, a mean over H
+                nn.LiftingConv("p4", 1, 6, 3, mode="same", rng=0), nn.ReLU(),
                 nn.GroupConv("p4", 6, 6, 3, mode="same", rng=1), nn.ReLU(),
-                nn.GlobalPool("max"), nn.SubgroupPool("mean"), nn.Linear(6, 10, rng=2)]),),
+                nn.SubgroupPool("mean"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
             (lambda: nn.Sequential([                                       # blocks, nested
                 nn.Sequential([nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU()]),
                 nn.Sequential([nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU()]),
@@ -308,6 +310,39 @@ def _lift(group="p4", c_in=1, c_out=6, k=3, **kw):
 
 def _group(group="p4", c_in=6, c_out=6, k=3, **kw):
     return nn.GroupConv(group, c_in, c_out, k, rng=1, **kw)
+
+
+def _fixed_fft(x, w, n=12):
+    """The lifting correlation through FFTs of a fixed size: right on images up to n."""
+    spectrum = np.fft.fft2(x, s=(n, n))
+    k = w.shape[-1]
+    planes = [np.real(np.fft.ifft2(np.einsum("bchw,ochw->bohw", spectrum, np.conj(
+        np.fft.fft2(turn(w, r), s=(n, n))))))[..., :x.shape[-2] - k + 1, :x.shape[-1] - k + 1]
+        for r in range(4)]
+    return np.stack(planes, axis=2)
+
+
+def _searched_inverse(a):
+    """The inverse found by a search over translations in -10..10."""
+    return next((r, u, v) for r in range(4) for u in range(-10, 11) for v in range(-10, 11)
+                if p4_product(a, (r, u, v)) == (0, 0, 0))
+
+
+def _height_for_width(responses, centres):
+    """Right only where H == W: the row length taken as H."""
+    flat = responses.reshape(len(responses), -1)
+    return [int(np.argmax(flat[:, round(r) * responses.shape[1] + round(c)]))
+            for r, c in centres]
+
+
+def _sorts_centres(responses, centres):
+    centres.sort()
+    return best_scales(responses, centres)
+
+
+def _bfloat16(x, w):
+    ml_dtypes = pytest.importorskip("ml_dtypes")     # JAX's bfloat16, in the test extra
+    return my_lifting(x, w).astype(ml_dtypes.bfloat16)
 
 
 WRONG = [
@@ -630,7 +665,52 @@ WRONG = [
         nn.ReLU(), nn.Linear(6, 10, rng=2)]),), "one linear layer"),
     ("3.1", "a subclass that returns zeros", (lambda: _ZeroNetwork(small_p4_network().layers),),
      "a subclass"),
+    # 3.1: invariant networks, but not the one the exercise asks for
+    ("3.1", "a global max over space", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
+        nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("max"), nn.Linear(6, 10, rng=2)]),),
+     "asks for a global mean over space"),
+    ("3.1", "SiLU for ReLU", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.SiLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
+        nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+     "a SiLU layer"),
+    ("3.1", "a batch norm added", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.BatchNorm(6), nn.ReLU(),
+        nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU(), nn.SubgroupPool("max"),
+        nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),), "a BatchNorm layer"),
+    ("3.1", "space pooled before the rotations", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
+        nn.ReLU(), nn.GlobalPool("mean"), nn.SubgroupPool("max"), nn.Linear(6, 10, rng=2)]),),
+     "then one global mean over space"),
+    ("3.1", "a third ReLU after the pooling", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
+        nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.ReLU(),
+        nn.Linear(6, 10, rng=2)]),), "3 ReLUs"),
+    ("3.1", "a second lifting layer after pooling", (_net(
+        _lift(), nn.ReLU(), nn.SubgroupPool("max"), _lift(c_in=6), nn.ReLU(),
+        nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)),),
+     "a second lifting layer"),
+    # answers rounded (a float64 result is held to float64's rounding)
+    ("2.1", "rounded to 4 decimals", (lambda x, w: np.round(my_lifting(x, w), 4),),
+     "float64 rounding.*did you round"),
+    ("2.2", "rounded to 4 decimals", (lambda x, w: np.round(my_group_correlation(x, w), 4),),
+     "float64 rounding.*did you round"),
+    ("2.3", "rounded to 4 decimals", (lambda w: np.round(p4_bank(w).reshape(
+        w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]), 4),), "close to the right one"),
+    ("2.1", "a mean over the input channels", (lambda x, w: my_lifting(x, w) / x.shape[1],),
+     "divided by 3: a mean over the input channels"),
+    ("2.2", "a mean over the rotations", (lambda x, w: my_group_correlation(x, w) / 4,),
+     "divided by 4: a mean over the input's rotations"),
+    ("2.1", "a largest image size", (_fixed_fft,), "28 x 28"),
+    ("1.2", "an inverse searched in a window", (p4_product, _searched_inverse),
+     "raised StopIteration"),
+    ("1.2", "int8 translations", (lambda a, b: tuple(np.array(p4_product(a, b)).astype(np.int8)
+                                                    .tolist()), p4_inverse), "not a b"),
+    ("4.2", "height used for width", (_height_for_width,), "height for a width"),
+    ("4.2", "centres sorted in place", (_sorts_centres,), "changed its input centres"),
+    ("2.1", "bfloat16", (_bfloat16,), "bfloat16 values"),
 ]
+
 
 #: Patterns no message may contain: pieces of the solutions.
 GIVEAWAYS = [r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - r\b", r"\[\[0, -1\], \[1, 0\]\]",
@@ -834,6 +914,12 @@ def test_a_table_of_the_graders_draws_does_not_pass():
         pending.clear()
 
 
+def _patches_numpy_random(x, w, seeded=np.random.default_rng):
+    """Makes the grader's fresh draws repeat one seed (numpy.random is a submodule)."""
+    np.random.default_rng = lambda seed=None: seeded(21)
+    return my_lifting(x, w)
+
+
 @pytest.mark.parametrize("exercise, answer, pattern", [
     ("2.1", lambda x, w: _Lazy(x, w), "calls groupconv"),
     ("4.1", lambda n: (a for a in [C4.element(r=0).matrix()[0, 0] * 0]), "calls groupconv"),
@@ -849,9 +935,11 @@ def test_a_table_of_the_graders_draws_does_not_pass():
     ("4.2", _reads_the_graders_objects, "calls gc.get_referrers"),
     ("4.2", lambda resp, cs: [_LateFloat(i) for i in range(len(cs))], "calls sys._getframe"),
     ("2.1", _patches_the_grader_on_a_retry, "raised ValueError: not square"),
+    ("2.1", _patches_numpy_random,
+     "changed numpy.random.default_rng \\(the change is undone"),
 ], ids=["lazy result", "lazy iterator", "thread", "watch off", "grader's helper",
         "grader's frames", "patched grader", "sys.exit", "subprocess", "grader's objects",
-        "a float read late", "a retry that patches"])
+        "a float read late", "a retry that patches", "numpy.random rebound"])
 def test_answers_that_get_round_the_watch_are_refused(exercise, answer, pattern):
     import groupconv.labs.grading as grading
 

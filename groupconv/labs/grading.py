@@ -11,11 +11,12 @@ names it; otherwise it says which part agrees and which does not.
 The exercises that ask for a formula written by hand (1.1 to 2.3, 4.1, 4.2) refuse answers that
 call into groupconv: the grader would otherwise grade the library, not the student.
 
-Tolerances: values are compared relative to the largest value of the reference, to 1e-5, for
-every dtype (check_layer is told so: by itself it would hold a float16 layer to 1e-2). A right
-answer computed in float32 rounds sums of at most 108 products to about 1e-7 of their size;
-every convention error moves values by their own size (order 1); a float16 answer is refused
-by name (it rounds to 1e-3). See ``TOLERANCE``.
+Tolerances: values are compared relative to the largest value of the reference, to 1e-5 for
+a float32 result and 1e-10 for a float64 one (check_layer is told so: by itself it would hold a
+float16 layer to 1e-2). A right answer computed in float32 rounds sums of at most 108 products
+to about 1e-7 of their size, in float64 to about 1e-16; every convention error moves values by
+their own size (order 1), and a float64 result rounded to a few decimals by about 1e-5; a
+float16 or bfloat16 answer is refused by name (it rounds to 1e-3). See ``TOLERANCE``.
 
 check_layer speaks to library users and may name the right formula in its diagnoses (``h_s^-1
 h_t (s - r) is meant``); the graders relay only its explanations that state no solution
@@ -25,6 +26,7 @@ h_t (s - r) is meant``); the graders relay only its explanations that state no s
 from __future__ import annotations
 
 import contextlib
+import copy
 import decimal
 import fractions
 import functools
@@ -54,10 +56,11 @@ from ..groups import C4, D4, P4
 
 __all__ = ["EXERCISES", "Passed", "SOLUTION_FRAGMENTS", "TOLERANCE", "WrongAnswer", "grade"]
 
-#: Relative agreement (max |got - expected| / max |expected|) a computed answer needs, whatever
-#: its dtype. float32 rounds the lab's sums (at most 108 products) to about 1e-7 relative; a
-#: wrong convention differs by order 1. check_layer's float32 tolerance, passed to it explicitly
-#: (its own choice for a float16 layer, 1e-2, would let rounding hide a mistake).
+#: Relative agreement (max |got - expected| / max |expected|) a computed answer in float32
+#: needs (a float64 one: ``TOLERANCES["float64"]``, 1e-10). float32 rounds the lab's sums (at
+#: most 108 products) to about 1e-7 relative; a wrong convention differs by order 1.
+#: check_layer's float32 tolerance, passed to it explicitly (its own choice for a float16
+#: layer, 1e-2, would let rounding hide a mistake).
 TOLERANCE = TOLERANCES["float32"]
 
 #: Patterns of the solutions (the right index of the kernel's rotation axis, the rotation
@@ -242,7 +245,8 @@ class _Exercise:
         (NotImplementedError, the unsolved exercise's hint, passes through unchanged), and so
         does an argument changed in place (``names``: the arguments' names, for the message):
         the grader's own reference reads the same arrays after the call."""
-        kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+        kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else
+                copy.deepcopy(a) if isinstance(a, (list, dict)) else None for a in args]
         before = _snapshot()
         with _watching() as seen:
             try:
@@ -271,13 +275,13 @@ class _Exercise:
                              f"you to write it yourself, with NumPy, so that the grader checks "
                              f"your code and not the library's")
         for i, (arg, before_call) in enumerate(zip(args, kept)):
-            if before_call is not None and not np.array_equal(arg, before_call,
-                                                              equal_nan=True):
+            if before_call is not None and not _unchanged(arg, before_call):
                 name = names[i] if i < len(names) else f"argument {i + 1}"
-                raise self.wrong(f"{shown} changed its input {name} in place (an operation "
-                                 f"with out=, +=, or an assignment into it): your function "
-                                 f"must leave its inputs as they were; work on a copy or on new "
-                                 f"arrays")
+                how = ("sort, append, an assignment into it" if isinstance(arg, (list, dict))
+                       else "an operation with out=, +=, or an assignment into it")
+                raise self.wrong(f"{shown} changed its input {name} in place ({how}): your "
+                                 f"function must leave its inputs as they were; work on a copy "
+                                 f"or on new {'lists' if isinstance(arg, list) else 'arrays'}")
         return out
 
     def guarded(self, fn: Callable, shown: str, names: tuple[str, ...] = ()) -> Callable:
@@ -285,6 +289,18 @@ class _Exercise:
         def run(*args: Any) -> Any:
             return self.call(fn, *args, shown=shown, names=names)
         return run
+
+
+def _unchanged(arg: Any, before: Any) -> bool:
+    """Whether an argument is as it was before the call (an array, or a list or dict of plain
+    values; anything that cannot be compared counts as changed)."""
+    if isinstance(arg, np.ndarray):
+        return np.array_equal(arg, before, equal_nan=True)
+    try:
+        return bool(arg == before)
+    except (TypeError, ValueError):    # arrays inside: compare them as arrays
+        return type(arg) is type(before) and len(arg) == len(before) and all(
+            _unchanged(a, b) for a, b in zip(arg, before))
 
 
 def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
@@ -321,7 +337,13 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
     if hasattr(value, "__array__"):                  # torch, JAX, ...: a NumPy copy
         if callable(getattr(value, "detach", None)):  # a torch tensor that may require grad
             value = value.detach().cpu()
-        return _plain(np.array(value), ex, shown, depth + 1)
+        try:
+            read = np.array(value)
+        except (TypeError, ValueError) as error:     # torch's bfloat16: NumPy has none
+            dtype = getattr(value, "dtype", type(value).__name__)
+            raise ex.wrong(f"{shown} returned {dtype} values, which NumPy cannot read "
+                           f"({error}): compute in float32 or float64") from None
+        return _plain(read, ex, shown, depth + 1)
     if isinstance(value, Iterator):
         items = list(itertools.islice(value, _MOST_ITEMS + 1))
         if len(items) > _MOST_ITEMS:
@@ -353,10 +375,13 @@ def _from_sympy(value: Any) -> Any:
 
 
 def _watched_modules() -> list[types.ModuleType]:
-    """The modules whose names an answer must not rebind: NumPy, builtins and groupconv's
-    (the grader's among them)."""
+    """The modules whose names an answer must not rebind: NumPy and its public submodules
+    (``numpy.random``, ``numpy.lib.stride_tricks``, ...; the private ones keep caches of their
+    own), builtins and groupconv's (the grader's among them)."""
     return [m for name, m in list(sys.modules.items()) if isinstance(m, types.ModuleType) and
-            (name == "numpy" or name == "builtins" or name.split(".")[0] == "groupconv")]
+            (name == "builtins" or name.split(".")[0] == "groupconv" or
+             (name.split(".")[0] == "numpy" and
+              not any(part.startswith("_") for part in name.split("."))))]
 
 
 def _snapshot() -> dict[int, tuple[Any, str, dict[str, Any]]]:
@@ -399,12 +424,29 @@ def _callable(fn: Any, ex: _Exercise) -> None:
                         f"{type(fn).__name__}")
 
 
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    """a and b agree to TOLERANCE relative to b's largest value (same shape)."""
+def _close(a: np.ndarray, b: np.ndarray, tolerance: float = TOLERANCE) -> bool:
+    """a and b agree to ``tolerance`` relative to b's largest value (same shape)."""
     if a.shape != b.shape:
         return False
     scale = np.abs(b).max(initial=0.0) or 1.0
-    return bool(np.abs(a - b).max(initial=0.0) <= TOLERANCE * scale)
+    return bool(np.abs(a - b).max(initial=0.0) <= tolerance * scale)
+
+
+def _tolerance_of(value: Any) -> float:
+    """The agreement an answer's result must reach: float64's rounding (``TOLERANCES``) for
+    float64 values (Python floats, lists of them), float32's for float32 (and coarser, which
+    ``_array(precise=True)`` refuses by name)."""
+    dtype = np.asarray(value).dtype
+    return TOLERANCES["float64"] if dtype == np.float64 else TOLERANCE
+
+
+def _rounding_hint(tolerance: float) -> str:
+    """Why a result close to the right one is still wrong, for its dtype."""
+    if tolerance < TOLERANCE:
+        return ("further off than float64 rounding (1e-10 of the largest value): did you round "
+                "the result, or compute in lower precision (float16, float32) and convert back to "
+                "float64? (a float32 result is held to float32's 1e-5)")
+    return "further off than float32 rounding (1e-7): are you computing in float16, or rounding?"
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:
@@ -416,14 +458,21 @@ def _gives_away(text: str) -> bool:
     return any(re.search(pattern, text) for pattern in SOLUTION_FRAGMENTS)
 
 
+def _for_students(text: str) -> str:
+    """check_layer's sentence less its pointers to the library's converters (an exercise is
+    solved by fixing the code, not by converting its result)."""
+    return re.sub(r": groupconv\.interop converts with convention=\[[0-9, ]*\]", "", text)
+
+
 def _relayed(report: LayerReport) -> str | None:
     """What check_layer says, for a student: its explanations less those that state the
     solution (several numbered); its whole diagnosis where it found none (the shapes, or no
     known mistake); None when nothing is left to say."""
     if not report.explanations:
         text = report.diagnosis
-        return None if text is None or _gives_away(text) else text
-    kept = [sentence for sentence in report.explanations if not _gives_away(sentence)]
+        return None if text is None or _gives_away(text) else _for_students(text)
+    kept = [_for_students(sentence) for sentence in report.explanations
+            if not _gives_away(sentence)]
     if len(kept) <= 1:
         return kept[0] if kept else None
     return "; ".join(f"({i}) {sentence}" for i, sentence in enumerate(kept, 1))
@@ -444,6 +493,17 @@ def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False) -> np.n
         raise ex.wrong(f"{shown} must return an array, got {type(value).__name__}") from None
     if value is None:
         raise ex.wrong(f"{shown} returned None: did you forget to return the result?")
+    if out.dtype == object:     # exact numbers (Fractions, Decimals, sympy's) read as floats
+        entries = [_from_sympy(v) for v in out.reshape(-1)]
+        if entries and all(_is_number(v) for v in entries):
+            try:
+                out = np.array([float(v) for v in entries]).reshape(out.shape)
+            except OverflowError:
+                raise ex.wrong(f"{shown} returned a number too large for a float") from None
+    if out.dtype.kind == "V" and "float" in out.dtype.name:   # bfloat16 (ml_dtypes, JAX)
+        raise ex.wrong(f"{shown} returned {out.dtype.name} values: {out.dtype.name} is too "
+                       f"coarse for this exercise (about 3 significant digits); compute in "
+                       f"float32 or float64")
     if out.dtype == object or not (np.issubdtype(out.dtype, np.number)
                                    or out.dtype == np.bool_):
         raise ex.wrong(f"{shown} must return an array of numbers, got {type(value).__name__} "
@@ -591,7 +651,8 @@ _INVERSE_MISTAKES = [
 def _law_says(report: Any) -> str:
     """check_group_law's report for a student: its first lines, less those that state a
     formula of the solution (``SOLUTION_FRAGMENTS``)."""
-    return "\n  ".join(line for line in repr(report).splitlines()[:4] if not _gives_away(line))
+    return "\n  ".join(re.sub(r", expected \([^()]*\)", "", line)   # never the answer
+                       for line in repr(report).splitlines()[:4] if not _gives_away(line))
 
 
 def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
@@ -619,6 +680,10 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
     rng = np.random.default_rng(12)
     pairs = [((ra, *rng.integers(-9, 10, 2).tolist()), (rb, *rng.integers(-9, 10, 2).tolist()))
              for ra in range(4) for rb in range(4) for _ in range(3)]
+    far = 10**6        # and translations far from the origin (a search over a window, int8)
+    pairs += [((ra, *rng.integers(-far, far + 1, 2).tolist()),
+               (rb, *rng.integers(-far, far + 1, 2).tolist()))
+              for ra in range(4) for rb in range(4)]
 
     def product(a: tuple, b: tuple) -> Any:
         return ex.call(p4_product, a, b, shown=f"p4_product({a}, {b})")
@@ -649,7 +714,7 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
     if wrong_products:
         a, b, g = wrong_products[0]
         lines.append(f"- p4_product is wrong for {len(wrong_products)} of {len(pairs)} pairs "
-                     f"tried, e.g. p4_product({a}, {b}) = {g}, but a b = {_law(a, b)}.")
+                     f"tried, e.g. p4_product({a}, {b}) = {g}, which is not a b.")
         for variant, why in _PRODUCT_MISTAKES:
             if all(g == _law(a, b, **variant) for (a, b), g in zip(pairs, got_products)):
                 lines.append(f"  It agrees with a known mistake: {why}.")
@@ -917,6 +982,24 @@ _GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int
 ]
 
 
+def _scaled(got: np.ndarray, reference: np.ndarray, c_in: int, on_group: bool) -> str | None:
+    """What a result that is the right one times a constant says (a mean for a sum), or None
+    when it is not."""
+    norm = float(np.sum(reference * reference))
+    factor = float(np.sum(got * reference)) / norm if norm else 0.0
+    if factor == 0.0 or abs(factor - 1) < 1e-3 or not _close(got, factor * reference):
+        return None
+    means = {c_in: "the input channels", 4: "the input's rotations s",
+             4 * c_in: "the input channels and rotations"}
+    meant = next((what for n, what in means.items() if (on_group or n == c_in) and
+                  abs(factor * n - 1) < 1e-6), None)
+    if meant is not None:
+        return (f"your output is the right one divided by {round(1 / factor)}: a mean over "
+                f"{meant} where the correlation sums")
+    return (f"your output is the right one times {factor:.4g}: the correlation is a plain sum "
+            f"of products, with no factor")
+
+
 def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passed:
     ex = _Exercise(number, name, own_work=True)
     _callable(fn, ex)
@@ -930,10 +1013,15 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
              f"(batch, input channel{', rotation' if on_group else ''}, row, column) and w of "
              f"shape {w.shape} (output channel, input channel{', rotation' if on_group else ''}"
              f", row, column)")
+    precision: list[float] = []   # the tolerance of the first result's dtype (_tolerance_of)
+
     def answer(x: np.ndarray, w: np.ndarray, shown: str = f"{name}(x, w)") -> np.ndarray:
         """The student's result as a float64 array, or a WrongAnswer."""
-        return _array(ex.call(fn, x, w, shown=shown, names=("x", "w")), ex, f"{name}(x, w)",
-                      precise=True)
+        raw = ex.call(fn, x, w, shown=shown, names=("x", "w"))
+        out = _array(raw, ex, f"{name}(x, w)", precise=True)
+        if not precision:
+            precision.append(_tolerance_of(raw))
+        return out
 
     try:
         got = answer(x, w, shown)
@@ -948,7 +1036,9 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
         raise ex.wrong(f"works on square images but raised {type(failure.__cause__).__name__} "
                        f"on a {h} x {w_} one ({failure.__cause__}): turning an image or a "
                        f"result that is not square changes its shape; which array does the "
-                       f"formula turn?") from failure.__cause__
+                       f"formula turn, and does a reshape or a view use (W, H) for (H, W)?"
+                       ) from failure.__cause__
+    tolerance = precision[0]
     op = lifting_correlation if kind == "lifting" else group_correlation
     title = "lifting correlation" if kind == "lifting" else "group correlation"
     reference = op(x, w, P4)
@@ -956,29 +1046,29 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
     if got.shape != reference.shape:
         sizes = {"same": (h, w_), "full": (h + k - 1, w_ + k - 1)}
         raise ex.wrong(_shape_diagnosis(got.shape, expected, c_in, sizes))
-    if _close(got, reference):   # right once: and for new values of the same shapes? (drawn
-        fresh = np.random.default_rng()           # afresh: no table of seeded draws answers)
+    if _close(got, reference, tolerance):   # right once: and for new values of the same
+        fresh = np.random.default_rng()     # shapes? (drawn afresh: no table of seeded draws)
         x2, w2 = fresh.standard_normal(x.shape), fresh.standard_normal(w.shape)
         got2 = answer(x2, w2)
-        if not _close(got2, op(x2, w2, P4)):
+        if not _close(got2, op(x2, w2, P4), tolerance):
             stale = " (it returns the first input's result again)" if _close(got2, got) else ""
             raise ex.wrong(f"right for the first input, but not for new random x and w of the "
                            f"same shapes{stale}: does your code keep results or kernels from "
                            f"one call to the next?")
     try:   # check_layer compares on a h x (h + 1) input and a h x h one
         report = check_layer(answer, P4, kind, channels=(c_in, c_out), k=k, size=h,
-                             seed=int(number.replace(".", "")), tolerance=TOLERANCE)
+                             seed=int(number.replace(".", "")), tolerance=tolerance)
     except WrongAnswer:
         raise
     except (ValueError, TypeError) as error:  # a result check_layer cannot compare
         raise ex.wrong(f"check_layer could not compare your layer with groupconv's on "
                        f"{h} x {h + 1} and {h} x {h} inputs ({type(error).__name__}: {error}); "
                        f"does it work for any size?") from error
-    if report.passed and _close(got, reference):
+    if report.passed and _close(got, reference, tolerance):
         tall = rng.standard_normal((b, c_in) + s_axis + (w_, h))   # taller than wide
         if not _close(answer(tall, w, f"{name}(x, w) with x of shape {tall.shape} (taller "
                                      f"than wide)"),
-                      op(tall, w, P4)):
+                      op(tall, w, P4), tolerance):
             raise ex.wrong(f"right on inputs at least as wide as tall, but not on a {w_} x {h} "
                            f"one (x of shape {tall.shape}, taller than wide): does your code "
                            f"assume H <= W (a padding or a crop to the width)?")
@@ -986,27 +1076,35 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
         w4 = rng.standard_normal((1, 2) + s_axis + (4, 4))     # one output channel, 3 images
         got4 = answer(x4, w4, f"{name}(x, w) with x of shape {x4.shape} and w of shape "
                               f"{w4.shape}")
-        if not _close(got4, op(x4, w4, P4)):
+        if not _close(got4, op(x4, w4, P4), tolerance):
             raise ex.wrong(f"right for 3x3 kernels, {c_in} -> {c_out} channels and {b} images, "
                            f"but not for 4x4 kernels, 2 -> 1 channels and 3 images (x of shape "
                            f"{x4.shape}, w of shape {w4.shape}): does your code assume a kernel "
                            f"size, a number of channels or a batch size?")
+        x28 = rng.standard_normal((1, 1) + s_axis + (28, 28))   # lab 3's digits' size
+        w28 = rng.standard_normal((2, 1) + s_axis + (3, 3))
+        got28 = answer(x28, w28, f"{name}(x, w) with x of shape {x28.shape}")
+        if not _close(got28, op(x28, w28, P4), tolerance):
+            raise ex.wrong(f"right on inputs of up to {w_} x {w_} pixels, but not on a 28 x 28 "
+                           f"one (x of shape {x28.shape}, w of shape {w28.shape}): does your "
+                           f"code assume a largest image size (a fixed FFT or buffer size)?")
         return Passed(number, f"agrees with groupconv's {title} on p4 (check_layer: "
                               f"reference error {report.reference_error:.1e}, equivariance "
                               f"error {report.equivariance_error:.1e}; and on {h} x {w_} "
-                              f"and {w_} x {h} inputs and 4x4 kernels)")
+                              f"and {w_} x {h} inputs, 28 x 28 ones and 4x4 kernels)")
     if report.passed:
         raise ex.wrong(f"right on check_layer's {h} x {h} and {h} x {h + 1} inputs, but not on a "
                        f"{h} x {w_} input: does your code assume the input's size?")
     # diagnose on a square input, where turned planes can be compared with each other
-    failed = f"{h} x {w_}" if not _close(got, reference) else f"{h} x {h + 1} (check_layer's)"
+    failed = f"{h} x {w_}" if not _close(got, reference, tolerance) else \
+        f"{h} x {h + 1} (check_layer's)"
     x = np.ascontiguousarray(x[..., :h])
     got = answer(x, w, shown.replace(f"{h}, {w_})", f"{h}, {h})"))
     reference = op(x, w, P4)
     if got.shape != reference.shape:
         raise ex.wrong(_shape_diagnosis(got.shape, dict(zip("BOSHW", reference.shape)), c_in,
                                         {"same": (h, h), "full": (h + k - 1, h + k - 1)}))
-    if _close(got, reference):
+    if _close(got, reference, tolerance):
         raise ex.wrong(f"right on square inputs, but not on a {failed} input: rows and "
                        f"columns must keep their own sizes (a reshape or view with (W, H) for "
                        f"(H, W)?)")
@@ -1015,8 +1113,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
             f"{error:.2g} against groupconv on random inputs; equivariance error "
             f"{report.equivariance_error:.1e})")
     if error < 1e-2:
-        raise ex.wrong(f"{head}: close, but further off than float32 rounding (1e-7): are you "
-                       f"computing in float16, or rounding?")
+        raise ex.wrong(f"{head}: close, but {_rounding_hint(tolerance)}")
     found = None
     if kind == "lifting":
         for why, variant in _LIFTING_MISTAKES:
@@ -1039,6 +1136,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
             found = ("the rotation axes of input and kernel are summed away before correlating: "
                      "the sum over s pairs each input plane with one kernel plane")
         described = lambda r2: f"the output for rotation {r2}"  # noqa: E731
+    if found is None:
+        found = _scaled(got, reference, c_in, on_group)
     if found is None and all(any(_close(got[:, :, r], _turned(reference[:, :, r], q))
                                  for q in range(4)) for r in range(4)):
         found = ("each plane is the right one turned about its centre: the formula turns only "
@@ -1134,7 +1233,9 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     c_out, c_in, k = 5, 3, 3
     w = rng.standard_normal((c_out, c_in, 4, k, k))
     shown = f"p4_bank(w) for w of shape {w.shape}"
-    bank = _array(ex.call(p4_bank, w, shown=shown, names=("w",)), ex, shown, precise=True)
+    raw = ex.call(p4_bank, w, shown=shown, names=("w",))
+    bank = _array(raw, ex, shown, precise=True)
+    tolerance = _tolerance_of(raw)
     want = (c_out * 4, c_in * 4, k, k)
     if bank.shape != want:
         if bank.shape == (c_out, 4, c_in, 4, k, k):
@@ -1147,10 +1248,10 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
             why = f"expected {want}"
         raise ex.wrong(f"{shown} has shape {bank.shape}: {why}")
     expected = np.asarray(filter_bank(w, P4)).reshape(want)
-    if _close(bank, expected):   # right once: and for a new w of the same shape? (afresh)
+    if _close(bank, expected, tolerance):  # right once: and for a new w of the same shape?
         w1 = np.random.default_rng().standard_normal(w.shape)
         bank1 = _array(ex.call(p4_bank, w1, shown=shown, names=("w",)), ex, shown, precise=True)
-        if not _close(bank1, np.asarray(filter_bank(w1, P4)).reshape(want)):
+        if not _close(bank1, np.asarray(filter_bank(w1, P4)).reshape(want), tolerance):
             stale = " (it returns the first bank again)" if _close(bank1, bank) else ""
             raise ex.wrong(f"right for the first w, but not for a new random w of the same "
                            f"shape{stale}: does your code keep results from one call to the "
@@ -1168,21 +1269,24 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     # (its own draws differ from the grader's: a bank kept from the first call must not pass)
     try:
         report = check_layer(layer, P4, "correlation", channels=(c_in, c_out), k=k, size=7,
-                             seed=230, tolerance=TOLERANCE)
+                             seed=230, tolerance=tolerance)
     except (ValueError, TypeError) as error:   # a bank the planar correlation cannot use
         raise ex.wrong(f"check_layer's calls of p4_bank gave a bank that one planar "
                        f"correlation cannot use ({type(error).__name__}: {error}): does "
                        f"p4_bank return the same kind of bank on every call?") from error
-    if report.passed and _close(bank, expected):
+    if report.passed and _close(bank, expected, tolerance):
         w2 = rng.standard_normal((2, 1, 4, 2, 2))
         shown2 = f"p4_bank(w) for w of shape {w2.shape}"
         bank2 = _array(ex.call(p4_bank, w2, shown=shown2, names=("w",)), ex, shown2,
                        precise=True)
-        if not _close(bank2, np.asarray(filter_bank(w2, P4)).reshape(8, 4, 2, 2)):
+        if not _close(bank2, np.asarray(filter_bank(w2, P4)).reshape(8, 4, 2, 2), tolerance):
             raise ex.wrong(f"right for w of shape {w.shape}, but not for {w2.shape}: does your "
                            f"code assume a kernel size or a number of channels?")
         return Passed("2.3", f"one planar correlation with your bank is the group correlation "
                              f"(check_layer: reference error {report.reference_error:.1e})")
+    if _relative(bank, expected) < 1e-2:
+        raise ex.wrong(f"your bank is close to the right one (relative error "
+                       f"{_relative(bank, expected):.2g}), but {_rounding_hint(tolerance)}")
     blocks = bank.reshape(c_out, 4, c_in, 4, k, k)
     right = expected.reshape(c_out, 4, c_in, 4, k, k)
     if _close(blocks.transpose(0, 3, 2, 1, 4, 5), right):
@@ -1271,13 +1375,13 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
                        f"the input is an image: start with a lifting layer")
     if first.c_in != 1:
         raise ex.wrong(f"the lifting layer reads {first.c_in} channels; a grey digit has one")
+    if any(not layers[i].bank.kind.reads_group for i in convs[1:]):
+        raise ex.wrong("a second lifting layer cannot follow the first: after lifting, the "
+                       "layers read functions on p4")
     groups = [i for i in convs[1:] if layers[i].bank.kind.reads_group]
     if not groups:
         raise ex.wrong("your network lifts the image but has no group layer after it (a "
                        "correlation from functions on p4 to functions on p4)")
-    if any(not layers[i].bank.kind.reads_group for i in convs[1:]):
-        raise ex.wrong("a second lifting layer cannot follow the first: after lifting, the "
-                       "layers read functions on p4")
     sizes = [(layers[i].c_in, layers[i].c_out, layers[i].k) for i in convs]
     if len(convs) != 2:
         raise ex.wrong(f"your network has {len(convs)} correlation layers; the exercise asks "
@@ -1342,6 +1446,24 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
         raise ex.wrong(f"the logits change when the digit {how} (error "
                        f"{report.errors[worst]:.2g}): {why}\n  check_equivariance says: "
                        f"{report!r}")
+    # the network the exercise asks for, and no other: (a ReLU may follow a max over H, the
+    # same function)
+    extra = next((layer for layer in layers if not isinstance(
+        layer, (nn.BankConv, nn.ReLU, nn.SubgroupPool, nn.GlobalPool, nn.Linear))), None)
+    if extra is not None:
+        raise ex.wrong(f"your network has a {type(extra).__name__} layer; the exercise asks for "
+                       f"seven layers: lifting, ReLU, group layer, ReLU, the projection over "
+                       f"the rotations, a global mean over space, linear")
+    if sum(isinstance(layer, nn.ReLU) for layer in layers) != 2:
+        raise ex.wrong(f"your network has {sum(isinstance(layer, nn.ReLU) for layer in layers)} "
+                       f"ReLUs; the exercise asks for one after each correlation")
+    if len(pools) != 1 or len(spatial) != 1 or pools[0] > spatial[0]:
+        raise ex.wrong("the exercise asks for one projection over the rotations and then one "
+                       "global mean over space (a max over H of means over space is another "
+                       "function)")
+    if layers[spatial[0]].kind != "mean":
+        raise ex.wrong(f"your global pooling over space takes the {layers[spatial[0]].kind}; the "
+                       f"exercise asks for a global mean over space")
     return Passed("3.1", f"lifting layer, group layer, nonlinearities, pooling over H and "
                          f"space, linear to 10; logits invariant to quarter turns (error "
                          f"{report.max_error:.1e})")
@@ -1410,22 +1532,25 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
             raise ex.wrong(f"{shown} = {value!r}: the angles go in increasing order")
         for a in expected:
             if a not in got:
-                floats = "" if 360 % n == 0 else (
+                floats = "" if 360 % n == 0 or all(float(a).is_integer() for a in got) and \
+                    not any(isinstance(a, (float, np.floating)) for a in entries) else (
                     f" ({step} is not exact in floating point: an angle computed as k * "
                     f"(360 / {n}) can miss {a} by rounding; compare with integers)")
+                if not floats and 360 % n:
+                    floats = f" ({step} degrees need not be a whole number)"
                 raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
                                f"SE(2)_{n}'s angles{floats}")
     return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096 and 5040")
 
 
-def _scene(rng: np.random.Generator, n_scales: int, size: int, count: int
+def _scene(rng: np.random.Generator, n_scales: int, size: tuple[int, int], count: int
            ) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Random responses (scale, H, W) with centres whose fraction is never .5."""
-    responses = rng.standard_normal((n_scales, size, size))
+    responses = rng.standard_normal((n_scales,) + size)
     centres = []
     for _ in range(count):
-        i, j = rng.integers(2, size - 2, 2)
+        i, j = (int(v) for v in rng.integers(2, np.array(size) - 2))
         di, dj = rng.choice([-0.3, 0.0, 0.2, 0.4]), rng.choice([-0.4, 0.0, 0.3])
         centres.append((float(i + di), float(j + dj)))
     return responses, centres
@@ -1460,8 +1585,8 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
     ex = _Exercise("4.2", "best_scales", own_work=True)
     _callable(best_scales, ex)
     rng = np.random.default_rng(42)
-    scenes = [_scene(rng, n, size, count) for n, size, count in ((4, 17, 5), (6, 23, 8),
-                                                                 (3, 15, 4))]
+    scenes = [_scene(rng, n, size, count) for n, size, count in (
+        (4, (17, 17), 5), (6, (23, 23), 8), (3, (15, 15), 4), (5, (13, 21), 6), (4, (22, 12), 6))]
     if responses is not None and centres is not None:
         responses = _array(responses, ex, "the lab's responses")
         scenes.append((responses, [tuple(map(float, c)) for c in np.reshape(centres, (-1, 2))]))
@@ -1500,9 +1625,11 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
             continue
         n = right.index(False)
         near = [(int(np.floor(r + 0.5)), int(np.floor(c + 0.5))) for r, c in centres_]
+        height, width = responses_.shape[1:]
+        swapped = all(j < height and i < width for i, j in near)   # (column, row) in range
         guesses = {
             "a centre is (row, column): index the response by row first":
-                [int(np.argmax(responses_[:, j, i])) for i, j in near],
+                [int(np.argmax(responses_[:, j, i])) for i, j in near] if swapped else None,
             "that is where the response is smallest":
                 [int(np.argmin(responses_[:, i, j])) for i, j in near],
             "the centre's coordinates are cut to integers, not rounded to the nearest pixel":
@@ -1510,9 +1637,12 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         }
         hint = next((why for why, guess in guesses.items() if guess == got),
                     "read the responses of all scales at the centre's nearest pixel")
+        if height != width and all(s.shape[1] == s.shape[2] for s, _ in scenes[:3]):
+            hint += (f"; your answers were right on the square scenes, and this one is {height} "
+                     f"x {width}: do you use a height for a width?")
         raise ex.wrong(f"{shown}: for the centre {centres_[n]} you answer scale index "
                        f"{got[n]}, which is not the largest response there ({hint})")
-    return Passed("4.2", f"right on 3 scenes of random responses"
+    return Passed("4.2", f"right on 5 scenes of random responses (3 square)"
                          f"{' and on the lab' if len(scenes) > 3 else ''}")
 
 
