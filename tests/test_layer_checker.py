@@ -509,3 +509,36 @@ def test_the_sampled_groups_are_checked_and_their_output_order_found():
     assert "only your output's point axis is in the order [7, 6, 5, 4, 3, 2, 1, 0]" in \
         reversed_out.diagnosis
     assert reversed_out.element_order == {"output": [7, 6, 5, 4, 3, 2, 1, 0]}
+
+
+def test_check_layer_draws_a_kernel_of_the_other_parity():
+    """A kernel turned about index k // 2 is right for odd k only: check_layer, given k = 3,
+    also draws a kernel of side 4 and names the centre; a layer that refuses side 4 passes."""
+    def about_k_half(x, w):          # turns each kernel about k // 2 (np.roll for even k)
+        planes = []
+        for r in range(4):
+            turned = np.rot90(w, r, axes=(-2, -1))
+            if w.shape[-1] % 2 == 0 and r:
+                turned = np.roll(turned, 1, axis=-1)
+            planes.append(groupconv.lifting_correlation(x, turned, "z2")[:, :, 0])
+        return np.stack(planes, 2)
+
+    assert groupconv.check_layer(lambda x, w: groupconv.lifting_correlation(x, w, "p4"),
+                                 "p4", "lifting").passed
+    report = groupconv.check_layer(about_k_half, "p4", "lifting")
+    assert not report.passed and "not with drawn kernels of side 4" in report.diagnosis
+
+    def odd_only(x, w):
+        if w.shape[-1] % 2 == 0:
+            raise ValueError("odd kernels only")
+        return about_k_half(x, w)
+    assert groupconv.check_layer(odd_only, "p4", "lifting").passed
+
+
+def test_check_layer_names_nan_outputs():
+    def nan_layer(x, w):
+        y = groupconv.lifting_correlation(x, w, "p4")
+        y[0, 0, 0, 0, 0] = np.nan
+        return y
+    report = groupconv.check_layer(nan_layer, "p4", "lifting")
+    assert not report.passed and "1 NaN or infinite values" in report.diagnosis

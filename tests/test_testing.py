@@ -421,3 +421,61 @@ def test_wrong(groupconv_case):
     assert "test_wrong[p6-lifting-k3-p1]" in out and "hexaconv's order" in out
 
 
+
+
+def _turning_image_lifting(x, w, p, roll_even=False):
+    """A p4 lifting layer that turns the image, correlates and turns back; ``roll_even``
+    re-centres even outputs by one pixel (right for one parity of sides only)."""
+    x = np.pad(x, [(0, 0), (0, 0), (p, p), (p, p)])
+    k = w.shape[-1]
+
+    def corr(a):
+        h, v = a.shape[-2] - k + 1, a.shape[-1] - k + 1
+        return sum(np.einsum("bchw,oc->bohw", a[..., i:i + h, j:j + v], w[..., i, j])
+                   for i in range(k) for j in range(k))
+    planes = []
+    for r in range(4):
+        y = np.rot90(corr(np.rot90(x, -r, axes=(-2, -1))), r, axes=(-2, -1))
+        if roll_even and r and y.shape[-1] % 2 == 0:
+            y = np.roll(y, 1, axis=-1)
+        planes.append(y)
+    return np.stack(planes, 2)
+
+
+def test_a_case_names_a_layer_right_for_one_parity_of_sides():
+    """The cases' inputs are (k + 2) x (k + 3): a square crop of the smaller side agrees for a
+    layer right on odd (or even) sides only, and a square of the other parity tells it apart
+    from one that mixes up H and W."""
+    cases = [c for c in conformance.load(groups="p4", kinds="lifting") if c.k in (1, 2, 3) and
+             c.stride == c.dilation == 1 and not c.bias]
+    for case in cases:
+        assert testing.check_case(lambda x, c=case: _turning_image_lifting(
+            x, c["w"], c.padding), case).passed
+        result = testing.check_case(lambda x, c=case: _turning_image_lifting(
+            x, c["w"], c.padding, roll_even=True), case)
+        assert not result.passed, case.id
+        if "sides only" in result.diagnosis:
+            assert "mixes up" not in result.diagnosis, result.diagnosis
+    assert any("odd sides only" in testing.check_case(lambda x, c=case: _turning_image_lifting(
+        x, c["w"], c.padding, roll_even=True), case).diagnosis for case in cases)
+
+
+def test_a_case_names_nan_outputs_and_a_layer_that_changes_between_calls():
+    case = next(c for c in conformance.load(groups="p4", kinds="lifting") if c.k == 3)
+
+    def nan_where_zero(x):
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+        y[..., 0, 0] = np.nan
+        return y
+
+    result = testing.check_case(nan_where_zero, case)
+    assert not result.passed and "NaN or infinite values" in result.diagnosis
+    w = case["w"]
+
+    def drifting(x):        # its weights grow by half after every call
+        y = groupconv.lifting_correlation(x, w, "p4", mode=case.padding)
+        w[...] *= 1.5
+        return y
+
+    result = testing.check_case(drifting, case)
+    assert not result.passed and "called a second time" in result.diagnosis

@@ -324,3 +324,26 @@ def test_conversion_from_and_to_square_pixels():
     assert np.array_equal(back[hexagon_mask(9)], cells[hexagon_mask(9)])   # centres read back
     with pytest.raises(ValueError, match="odd side"):
         from_image(np.zeros((8, 8)), 4)
+
+
+def test_a_hexagonal_bias_lives_on_the_hexagon():
+    """The bias is added inside the hexagon only, in the layers and in the conformance
+    reference, and its gradient sums dy there: a correct layer with a bias passes its cases."""
+    from groupconv import conformance, testing
+
+    layer = nn.LiftingConv("p6", 1, 2, 3, mode="same", rng=0, dtype=np.float64)
+    layer.params["bias"][:] = [5.0, -3.0]
+    y, cache = layer.forward(np.ones((2, 1, 7, 7)))
+    assert not np.any(y[..., ~hexagon_mask(7)]) and np.all(y[:, 0][..., hexagon_mask(7)] != 0)
+    dy = np.ones(y.shape)
+    _, grads = layer.backward(cache, dy)
+    assert np.array_equal(grads["bias"], np.full(2, 2 * 6 * hexagon_mask(7).sum()))
+    cases = [c for c in conformance.cases(["p6", "p6m"], variants=("bias",)) if c.bias]
+    assert cases
+    for case in cases:
+        assert not np.any(case["y"][..., ~hexagon_mask(case["y"].shape[-1])])
+
+        def reference(x, case=case):
+            return conformance.reference(x, case["w"], case.group, case.kind,
+                                         padding=case.padding, bias=case["b"])
+        assert testing.check_case(reference, case).passed, case.id

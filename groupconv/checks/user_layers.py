@@ -33,7 +33,7 @@ from ..arguments import choice, described, flag, integer
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..fast.validation import as_float, real_numpy
-from ..groups import AffineGroup, Kind, Space, domain_mask, get_group
+from ..groups import AffineGroup, Kind, SemidirectProduct, Space, domain_mask, get_group
 from ..modes import padding_of
 from ..nn.base import Layer
 from .diagnoses import Findings, axes_mixed, explain
@@ -470,6 +470,36 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         (square or not, odd or even sides) a layer right on one of them only trips on."""
         return rng.standard_normal(rect.shape[:rect.ndim - d] + (rect.shape[-d],) * d)
 
+    def other_kernel(report: LayerReport) -> LayerReport:
+        """A passing report checked once more with drawn weights of side k + 1, the other
+        parity (lattice groups): an even kernel's centre lies between two taps. A layer that
+        refuses that side keeps its report."""
+        if not report.passed or weights is not None or \
+                not isinstance(group, SemidirectProduct) or group.lattice == "hexagonal":
+            return report
+        x2 = rect if rect is not None else square
+        w2 = rng.standard_normal(w.shape[:w.ndim - d] + (k + 1,) * d)
+        try:
+            expected = _OPS[kind](x2, w2, group, mode=padding_of(mode, k + 1))
+        except ValueError:            # no room for the larger kernel
+            return report
+        try:
+            given = x2.copy() if library_x is None else _like(x2, library_x)
+            got2 = _as_output(fn(given, w2 if library_x is None else _like(w2, library_x)),
+                              expected, group)
+            error2 = relative_error(got2, expected)
+        except Exception:             # the layer's own error: one kernel side only
+            return report
+        if error2 <= report.tolerance:
+            return report
+        sentence = (f"agrees with kernels of side {k}, but not with drawn kernels of side "
+                    f"{k + 1} (error {error2:.1e} on the same {x2.shape[-d:]} input): the "
+                    f"centre of a kernel of side k is (k - 1) / 2, a tap for odd k and between "
+                    f"two taps for even k; a kernel turned or mirrored about k // 2 is right "
+                    f"for odd k only")
+        return LayerReport(group.name, kind, error2, report.equivariance_error, sentence,
+                           [sentence], {}, report.tolerance, report.reference_equivariance_error)
+
     main = rect if rect is not None else square
     lead: list[str] = []
     try:
@@ -501,17 +531,25 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     reference = _OPS[kind](main, w, group, mode=p)
     got_np = _as_output(got, reference, group)
     error = relative_error(got_np, reference)
+    if isinstance(got_np, np.ndarray) and got_np.shape == reference.shape and \
+            not np.all(np.isfinite(got_np)):
+        sentence = (f"your layer's output holds {np.count_nonzero(~np.isfinite(got_np))} NaN "
+                    f"or infinite values of {got_np.size}, where every expected value is "
+                    f"finite")
+        return LayerReport(group.name, kind, float("inf"), float("nan"), sentence, [sentence],
+                           {}, tol)
     turned = square if square is not None else \
         _inputs(group, w.shape[1], on_group, size, rng)[0]
     equivariance = _equivariance(probe, group, parsed, turned)
     allowed = _equivariance(lambda a: _OPS[kind](a, w, group, mode=p), group, parsed, turned)
     if error <= tol and not lead and rect is not None and square is not None:
         # the non-square input alone is not enough: a layer may treat square inputs apart
-        return _stateless(_square_too(probe, square, rect, twin, w, group, parsed, p, error,
-                                      equivariance, tol), allowed)
+        return other_kernel(_stateless(_square_too(probe, square, rect, twin, w, group,
+                                                   parsed, p, error, equivariance, tol),
+                                       allowed))
     if error <= tol and not lead:
-        return _stateless(LayerReport(group.name, kind, error, equivariance, None, [], {}, tol),
-                          allowed)
+        return other_kernel(_stateless(LayerReport(group.name, kind, error, equivariance, None,
+                                                   [], {}, tol), allowed))
     findings = explain(got_np, probe, main, w, group, parsed, p, tolerance=max(tol, 1e-9))
     notes: list[str] = []
     if rect is not None and square is not None:

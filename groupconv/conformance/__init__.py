@@ -250,6 +250,9 @@ def reference(x: Any, w: Any, group: AffineGroup | str, kind: str, *, padding: i
             raise ValueError(f"bias must have shape ({w.shape[0]},) (one per output channel), "
                              f"got {b.shape}")
         y = y + b.reshape((1, -1) + (1,) * (1 + d))
+        mask = domain_mask(group, y.shape[-d:])
+        if mask is not None:                  # the hexagon's functions: zero outside it
+            y = np.where(mask, y, 0.0)
     return y
 
 
@@ -302,8 +305,10 @@ def vjp(x: Any, w: Any, dy: Any, group: AffineGroup | str, kind: str, *,
     dx, dwd = backward(saved, dy_full, bank)
     grads = {"dx": np.asarray(dx), "dw": np.asarray(dwd)[(Ellipsis,) + (slice(None, None,
                                                                                dilation),) * d]}
-    if bias:
-        grads["db"] = dy.sum(axis=tuple(a for a in range(dy.ndim) if a != 1))
+    if bias:        # (the bias reaches the hexagon's cells only)
+        mask = domain_mask(group, dy.shape[-d:])
+        grads["db"] = (dy if mask is None else np.where(mask, dy, 0.0)).sum(
+            axis=tuple(a for a in range(dy.ndim) if a != 1))
     return grads
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from array_api_compat import array_namespace, is_writeable_array
 
 from ..arguments import flag, float_dtype, generator, integer
+from ..fast.backend import on_device
 from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, check_dy, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
@@ -100,6 +101,10 @@ class BankConv(Layer):
         if "bias" in self.params:
             b = self.params["bias"]
             bias = array_namespace(b).reshape(b, (-1,) + (1,) * (1 + self.bank.group.dim))
+            mask = self._mask(y)
+            if mask is not None:        # the hexagon's functions: the bias inside it only
+                xp = array_namespace(b)
+                bias = xp.where(mask, bias, xp.zeros_like(bias))
             if is_writeable_array(y):
                 y += bias           # y is the engine's fresh output: no copy
             else:
@@ -116,9 +121,18 @@ class BankConv(Layer):
         grads = {"weight": dw}
         if "bias" in self.params:
             channel = dy.ndim - 2 - self.bank.group.dim      # (..., C_out, S_out, *n')
-            grads["bias"] = array_namespace(dy).sum(
-                dy, axis=tuple(a for a in range(dy.ndim) if a != channel))
+            mask = self._mask(dy)
+            xp = array_namespace(dy)
+            grads["bias"] = xp.sum(dy if mask is None else xp.where(mask, dy, xp.zeros_like(dy)),
+                                   axis=tuple(a for a in range(dy.ndim) if a != channel))
         return dx, grads
+
+    def _mask(self, like: Any) -> Any:
+        """The bank's domain on ``like``'s spatial axes (the hexagon, a boolean array in
+        ``like``'s library and on its device), or None where every cell is in it."""
+        d = self.bank.group.dim
+        mask = self.bank.domain_mask(tuple(like.shape[like.ndim - d:]))
+        return None if mask is None else on_device(mask, like)
 
     def config(self) -> dict[str, Any]:
         return {"type": "BankConv", "group": group_name(self.bank.group),

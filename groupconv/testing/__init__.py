@@ -45,7 +45,7 @@ import numpy as np
 from ..arguments import described, flag
 from ..checks.diagnoses import axes_mixed, explain
 from ..checks.equivariance import relative_error
-from ..checks.user_layers import tolerance_for
+from ..checks.user_layers import _parity_sentence, tolerance_for
 from ..conformance import CORRELATIONS, Case, load, reference
 from ..fast.backend import to_numpy
 from ..nn import SpatialPool
@@ -346,6 +346,14 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     got = _on_domain(np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64), case) \
         if _is_array(y) else y
     errors = {"y": _error(got, case["y"], exact and case.exact)}
+    if _is_array(got) and not np.all(np.isfinite(got)):
+        bad = int(np.count_nonzero(~np.isfinite(got)))
+        return CaseResult(case, False, {"y": float("inf")}, tol, f"your layer's output holds "
+                          f"{bad} NaN or infinite values of {np.size(got)}, where every "
+                          f"expected value is finite")
+    again = _second_call(layer, x, got, tol)
+    if again is not None:
+        return CaseResult(case, False, errors, tol, again)
     gradients: dict[str, np.ndarray] = {}
     if vjp is not None and "dy" in case.arrays and _is_array(got) and \
             np.shape(got) == case.arrays["y"].shape:   # (else the output's shape is the news)
@@ -391,6 +399,25 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
                                        if v > tol)
     return CaseResult(case, passed, errors, tol, diagnosis)
+
+
+def _second_call(layer, x: np.ndarray, got: Any, tol: float) -> str | None:
+    """A sentence when the layer, called again on the same x, gives another output (weights
+    changed in place, state kept between calls, randomness), or None."""
+    if not _is_array(got):
+        return None
+    try:
+        result = layer(x.copy())
+        y = result[0] if isinstance(result, tuple) else result
+        again = np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64)
+    except Exception as error:       # the layer's own error, on its second call
+        return (f"your layer raised {type(error).__name__} when called a second time on the "
+                f"same input ({error}): does it keep state between calls?")
+    if again.shape != np.shape(got) or relative_error(again, got) > tol:
+        return ("your layer gives another output when called a second time on the same input: "
+                "does it change its weights in place (w *= ..., param.data.mul_), keep state "
+                "between calls, or draw random numbers (dropout left in training mode)?")
+    return None
 
 
 _IN_PLACE = ("your layer changes its input {} in place (an operation with out=, +=, or an "
@@ -533,22 +560,40 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
 
 
 def _square_only(layer, case: Case, tol: float) -> str | None:
-    """A sentence when the layer agrees on a square crop of the case's (non-square) input."""
+    """A sentence when the layer agrees on a square crop of the case's (non-square) input: on
+    squares of both parities (it mixes up the axes), or of one parity only (a centre taken as
+    n // 2)."""
     x = case["x"]
     group = get_group(case.group)
     sides = x.shape[x.ndim - group.dim:]
-    if len(set(sides)) == 1:
+    if len(set(sides)) == 1 or not _agrees_on_square(layer, case, min(sides), tol):
         return None
-    square = x[(Ellipsis,) + (slice(0, min(sides)),) * group.dim]
+    for other in (min(sides) - 1, min(sides) + 1):    # a square of the other parity
+        if 0 < other <= min(sides):
+            agrees = _agrees_on_square(layer, case, other, tol)
+            if agrees is False:
+                return _parity_sentence((min(sides),) * group.dim, (other,) * group.dim)
+            if agrees:
+                break
+    shape, mixed = axes_mixed(group.dim)
+    return f"agrees on {shape} inputs only: on the case's {sides} input your layer {mixed}"
+
+
+def _agrees_on_square(layer, case: Case, side: int, tol: float) -> bool | None:
+    """Whether the layer agrees with the reference on a square (cubic) crop of the case's x of
+    ``side`` (None where the reference takes no such input)."""
+    x = case["x"]
+    group = get_group(case.group)
+    square = x[(Ellipsis,) + (slice(0, side),) * group.dim]
+    try:
+        expected = reference(square, case["w"], group, case.kind, padding=case.padding)
+    except ValueError:             # too small for the kernel
+        return None
     try:
         got = np.asarray(to_numpy(_only_y(layer)(square)), np.float64)
-    except Exception:              # the layer's own errors: nothing to learn here
-        return None
-    expected = reference(square, case["w"], group, case.kind, padding=case.padding)
-    if relative_error(got, expected) <= tol:
-        shape, mixed = axes_mixed(group.dim)
-        return f"agrees on {shape} inputs only: on the case's {sides} input your layer {mixed}"
-    return None
+    except Exception:              # the layer's own errors: it does not agree
+        return False
+    return relative_error(got, expected) <= tol
 
 
 def _layer_note(case: Case, got: np.ndarray, tol: float) -> str:
