@@ -542,3 +542,20 @@ def test_check_layer_names_nan_outputs():
         return y
     report = groupconv.check_layer(nan_layer, "p4", "lifting")
     assert not report.passed and "1 NaN or infinite values" in report.diagnosis
+
+
+def test_check_layer_names_a_constant_factor_and_a_subgroup():
+    report = groupconv.check_layer(lambda x, w: 2 * lifting_correlation(x, w, "p4"), "p4",
+                                   "lifting")
+    assert not report.passed and "2 times groupconv's" in report.diagnosis
+    # plus a term symmetric under the half turn only: equivariant under {e, R^2}
+    a = np.random.default_rng(5).standard_normal((1, 1, 3, 3))
+    half = a + np.rot90(a, 2, axes=(-2, -1))
+
+    def half_turn_only(x, w):
+        return lifting_correlation(x, w, "p4") + \
+            lifting_correlation(x.sum(1, keepdims=True), half, "z2")
+    report = groupconv.check_layer(half_turn_only, "p4", "lifting")
+    assert not report.passed
+    assert "equivariant under 2 of the 4 point elements only" in report.diagnosis
+    assert "P4(r=0), P4(r=2)" in report.diagnosis

@@ -294,6 +294,19 @@ def axes_mixed(d: int) -> tuple[str, str]:
     return "square", "mixes up H and W (a view or reshape with (W, H) for (H, W)?)"
 
 
+def _scaled(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
+    """A sentence if the output is groupconv's times a constant other than 1."""
+    norm = float(np.sum(ref * ref)) if got.shape == ref.shape else 0.0
+    if not norm:
+        return None
+    factor = float(np.sum(got * ref)) / norm
+    if abs(factor) < 1e-6 or abs(factor - 1) <= tolerance or \
+            relative_error(got, factor * ref) > tolerance:      # (zeros are not a factor)
+        return None
+    return (f"your output is {factor:.6g} times groupconv's: a constant factor (a mean for a "
+            f"sum, a normalisation, a scaled initialisation read as the weights, a sign)")
+
+
 def _first_images(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
     """A sentence if the output agrees on the first images of the batch only."""
     if got.shape != ref.shape or got.shape[0] < 2:
@@ -786,6 +799,9 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         batch = _first_images(fixed, ref, tolerance)
         if batch is not None:
             findings.add(batch + suffix)
+        scaled = _scaled(fixed, ref, tolerance)
+        if scaled is not None:
+            findings.add(scaled + suffix)
         sigma = _output_order(fixed, ref, tolerance)
         if sigma is not None:
             findings.add(_output_order_sentence(sigma, group) + suffix)

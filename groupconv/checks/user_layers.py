@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 import math
+import re
 
 import numpy as np
 
@@ -540,8 +541,10 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                            {}, tol)
     turned = square if square is not None else \
         _inputs(group, w.shape[1], on_group, size, rng)[0]
-    equivariance = _equivariance(probe, group, parsed, turned)
-    allowed = _equivariance(lambda a: _OPS[kind](a, w, group, mode=p), group, parsed, turned)
+    equivariance_report = _equivariance(probe, group, parsed, turned)
+    equivariance = _max_error(equivariance_report)
+    allowed = _max_error(_equivariance(lambda a: _OPS[kind](a, w, group, mode=p), group,
+                                       parsed, turned))
     if error <= tol and not lead and rect is not None and square is not None:
         # the non-square input alone is not enough: a layer may treat square inputs apart
         return other_kernel(_stateless(_square_too(probe, square, rect, twin, w, group,
@@ -572,6 +575,9 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     note = _precision_note(got_np, error, tol, out_dtype)
     if note is not None:
         notes.append(note)
+    subgroup = _subgroup_sentence(equivariance_report, max(tol, 1e-9))
+    if subgroup is not None and not findings.sentences:
+        notes.append(subgroup)
     return LayerReport(group.name, kind, error, equivariance, _compose(findings, lead, notes),
                        list(findings.sentences), findings.orders, tol, allowed)
 
@@ -703,12 +709,33 @@ def _like(a: np.ndarray, like: Any) -> Any:
     return xp.asarray(a, dtype=like.dtype)
 
 
-def _equivariance(probe, group: AffineGroup, kind: Kind, square: np.ndarray) -> float:
-    """The layer's equivariance error on a square input (NaN if its output cannot be read as
-    a function on the group: a wrong shape)."""
+def _equivariance(probe, group: AffineGroup, kind: Kind, square: np.ndarray
+                  ) -> EquivarianceReport | None:
+    """The layer's equivariance under each point element on a square input (None if its
+    output cannot be read as a function on the group: a wrong shape)."""
     try:
         return check_equivariance(probe, group, input_space=kind.input_space(group),
                                   output_space=kind.output_space(group), translations=False,
-                                  x=square).max_error
+                                  x=square)
     except (ValueError, TypeError, IndexError):
-        return float("nan")
+        return None
+
+
+def _max_error(report: EquivarianceReport | None) -> float:
+    return float("nan") if report is None else report.max_error
+
+
+def _subgroup_sentence(report: EquivarianceReport | None, tol: float) -> str | None:
+    """A sentence when the layer is equivariant under some elements besides the identity but
+    not under all (a subgroup's: its point group acts as another group's, or part of it)."""
+    if report is None:
+        return None
+    errors = {re.sub(r"(, [uvw]=0)+\)$", ")", name): e for name, e in report.errors.items()}
+    good = [name for name, e in errors.items() if e <= tol]
+    bad = [name for name, e in errors.items() if not e <= tol]
+    if len(good) < 2 or not bad:
+        return None
+    shown = ", ".join(bad[:4]) + (f" and {len(bad) - 4} more" if len(bad) > 4 else "")
+    return (f"your layer is equivariant under {len(good)} of the {len(errors)} point elements "
+            f"only (a subgroup: {', '.join(good[:8])}{' ...' if len(good) > 8 else ''}), not "
+            f"under {shown}: those elements act on its input, output or kernels as other ones")
