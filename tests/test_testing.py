@@ -479,3 +479,27 @@ def test_a_case_names_nan_outputs_and_a_layer_that_changes_between_calls():
 
     result = testing.check_case(drifting, case)
     assert not result.passed and "called a second time" in result.diagnosis
+
+
+def test_spatial_pooling_cases_have_odd_sides_and_name_ceil_mode():
+    """A pool that keeps the last window that does not fit (torch's ceil_mode=True) agrees on
+    even sides only: the cases have odd ones."""
+    cases = conformance.load(kinds="spatial_pool")
+    assert cases and all(n % 2 for c in cases for n in c["x"].shape[-2:])
+
+    def ceil_pool(case):
+        def layer(x):
+            pad = [(0, 0)] * (x.ndim - 2) + [(0, n % 2) for n in x.shape[-2:]]
+            padded = np.pad(x, pad, constant_values=-np.inf if case.options["reduction"] ==
+                            "max" else np.nan)
+            b = padded.reshape(padded.shape[:-2] + (padded.shape[-2] // 2, 2,
+                                                    padded.shape[-1] // 2, 2))
+            return np.nanmax(b, axis=(-3, -1)) if case.options["reduction"] == "max" else \
+                np.nanmean(b, axis=(-3, -1))
+        return layer
+
+    for case in cases:
+        if groupconv.get_group(case.group).dim != 2:
+            continue
+        result = testing.check_case(ceil_pool(case), case)
+        assert not result.passed and "ceil_mode" in result.diagnosis, result.diagnosis

@@ -436,6 +436,8 @@ def _layer_case(group: AffineGroup, kind: str, option: str, seed: int) -> Case:
     rng = _rng(seed, case_id)
     space = Space.on_group(group)
     size = (4, 6) if group.dim == 2 else (4,) * (group.dim - 1) + (6,)
+    if kind == "spatial_pool":      # odd sides: a window that does not fit is dropped (floor)
+        size = tuple(n + 1 for n in size)
     shape = (_batch(group), 3, group.samples) + size
     tolerance, options = 0.0, {}
     if kind == "subgroup_pool":
@@ -617,8 +619,9 @@ def write(out: str | pathlib.Path, groups: Sequence[str] = tuple(WALLPAPER), see
                         f"{sorted({type(c).__name__ for c in found if not isinstance(c, Case)})}")
     if not found:
         raise ValueError("no case to write: these groups, kinds and kernel sizes give none "
-                         "(even kernels on the hexagonal lattice, layers on a group without a "
-                         "point axis?)")
+                         "(even kernels on the hexagonal lattice? the layer cases are written "
+                         "for groups with a point axis on the line, square and cubic lattices "
+                         "only)")
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     for case in found:

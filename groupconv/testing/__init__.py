@@ -635,7 +635,14 @@ def _layer_note(case: Case, got: np.ndarray, tol: float) -> str:
     found = [s for s, c in candidates.items() if got.shape == c.shape and
              relative_error(got, c) <= tol]
     if got.shape != case["y"].shape:
-        return f"your output has shape {got.shape} where the case's is {case['y'].shape}"
+        ceil = ""
+        if case.kind == "spatial_pool":
+            d = get_group(case.group).dim
+            size, stride = case.options["size"], case.options["stride"]
+            if got.shape[-d:] == tuple(-(-(n - size) // stride) + 1 for n in x.shape[-d:]):
+                ceil = (" (a last window that does not fit is kept: ceil_mode; groupconv drops "
+                        "it, as torch's default ceil_mode=False does)")
+        return f"your output has shape {got.shape} where the case's is {case['y'].shape}{ceil}"
     return "; ".join(found) or f"differs by {relative_error(got, case['y']):.1e} and agrees " \
                                f"with none of the usual mistakes of this layer"
 
