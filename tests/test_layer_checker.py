@@ -559,3 +559,17 @@ def test_check_layer_names_a_constant_factor_and_a_subgroup():
     assert not report.passed
     assert "equivariant under 2 of the 4 point elements only" in report.diagnosis
     assert "P4(r=0), P4(r=2)" in report.diagnosis
+
+
+def test_check_equivariance_shifts_a_pooled_output_within_a_wide_border():
+    """A "valid" correlation and a global pool are translation invariant; a one-pixel shift
+    within a two-pixel border moved content out of the first window, a false failure."""
+    from groupconv import nn
+    net = nn.Sequential([nn.LiftingConv("z2", 1, 2, 3, rng=0, dtype=np.float64, bias=False),
+                         nn.GlobalPool()])
+    assert groupconv.check_equivariance(net).errors["translation by 1"] < 1e-12
+    strided = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0, dtype=np.float64),
+                             nn.SpatialPool(2), nn.GlobalPool()])   # not invariant by a pixel
+    assert groupconv.check_equivariance(strided).errors["translation by 1"] > 1e-3
+    with pytest.raises(ValueError, match="refused the default input .* pass size="):
+        groupconv.check_equivariance(nn.p4cnn(2, rng=0))

@@ -161,22 +161,33 @@ def _disk_error(moved: Any, expected: Any, space: Space, radius: float | None) -
 
 def _translation(fn, x, y, input_space: Space, output_space: Space,
                  report: EquivarianceReport) -> None:
-    """A shift by one pixel along every spatial axis, within x's zero border."""
+    """A shift by one pixel along every spatial axis, within x's zero border (for an output
+    without space, within a wider one)."""
     d = input_space.dim
     host = to_numpy(x)
     last = [(Ellipsis,) + (slice(None),) * a + (slice(-1, None),) + (slice(None),) * (d - 1 - a)
             for a in range(d)]
     if any(np.any(host[index]) for index in last):
         return
-    shifted = np.roll(host, (1,) * d, axis=tuple(range(-d, 0)))
-    moved = to_numpy(fn(_like(shifted, x)))
-    y = to_numpy(y)
     if output_space.spatial:   # output i + 1 of the shifted input is output i of x
+        shifted = np.roll(host, (1,) * d, axis=tuple(range(-d, 0)))
+        moved, y = to_numpy(fn(_like(shifted, x))), to_numpy(y)
         od = output_space.dim
         report.errors["translation by 1"] = relative_error(
             moved[(Ellipsis,) + (slice(1, None),) * od], y[(Ellipsis,) + (slice(None, -1),) * od])
-    else:
-        report.errors["translation by 1"] = relative_error(moved, y)
+        return
+    # an output without space (pooled): every window that sees x must still fit after the
+    # shift, so x goes inside a zero border as wide as itself (a "valid" layer's receptive
+    # field reaches that far into a border of two pixels); a layer that refuses the larger
+    # input is checked on x's own border
+    wide = np.pad(host, [(0, 0)] * (host.ndim - d) + [(n, n) for n in host.shape[-d:]])
+    try:
+        y = to_numpy(fn(_like(wide, x)))
+        host = wide
+    except ValueError:
+        y = to_numpy(y)
+    shifted = np.roll(host, (1,) * d, axis=tuple(range(-d, 0)))
+    report.errors["translation by 1"] = relative_error(to_numpy(fn(_like(shifted, x))), y)
 
 
 def _like(a: np.ndarray, like: Any) -> Any:

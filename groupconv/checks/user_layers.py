@@ -194,8 +194,15 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
     if x is None:         # an odd side and an even one: each parity of centre checked
         n = size or _SIZE.get(space_in.dim, 1)
         channels = 2 if channels is None else channels
-        report = _check(fn, space_in, space_out, _default_input(space_in, channels, n, seed),
-                        None, None, translations, seed)
+        default = _default_input(space_in, channels, n, seed)
+        try:
+            report = _check(fn, space_in, space_out, default, None, None, translations, seed)
+        except ValueError as error:   # a layer that takes other sizes: say how to give one
+            if size is not None:
+                raise
+            raise ValueError(f"check_equivariance: the layer refused the default input of "
+                             f"shape {default.shape} ({error}); pass size= (or x=) with an "
+                             f"input it takes") from error
         if size is not None or not space_in.spatial or space_in.group.lattice == "hexagonal":
             return report
         try:
