@@ -278,6 +278,17 @@ def _positive(text: str) -> int:
     return value
 
 
+def _dpi(text: str) -> int:
+    """A figure's resolution, 10..600 dots per inch (as ``viz.save_all`` takes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer in 10..600, got {text!r}") from None
+    if not 10 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"expected an integer in 10..600, got {text}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -314,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "animated p4 feature map as a GIF), one progress line per figure.")
     p.add_argument("--out", default="figures", help="output folder (default: figures/)")
     p.add_argument("--only", default=None, help="one figure by name")
-    p.add_argument("--dpi", type=_positive, default=100,
+    p.add_argument("--dpi", type=_dpi, default=100,
                    help="resolution, 10..600 dots per inch (default 100)")
     p.set_defaults(run=_figures)
     p = sub.add_parser("conformance", help="write conformance vectors, or check a layer "

@@ -182,6 +182,9 @@ class FeatureMap:
         0 * f(y) with f(y) NaN is not a term of the sum)."""
         t = self.group.translation_of(g) if isinstance(g, (Element, ElementArray)) else \
             check_coordinates(as_int_array(g, "points"), "points")
+        if t.ndim == 0 or t.shape[-1] != self.group.dim:
+            raise ValueError(f"points must have shape (..., {self.group.dim}) (points of "
+                             f"Z^{self.group.dim}), got shape {t.shape}")
         return self._inside(t)[1]
 
     def _inside(self, t: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -217,8 +220,9 @@ MAX_BOX_PIXELS = 2**26
 
 
 def _grid(box: Box) -> np.ndarray:
-    """Every point of a box, shape (*sides, d), in axis order."""
-    lo, hi = box
+    """Every point of a box, shape (*sides, d), in axis order (a box of at most
+    ``MAX_BOX_PIXELS``: the literal sums tabulate their results on it)."""
+    lo, hi = _check_box(box, len(box[0]))
     axes = np.meshgrid(*(np.arange(a, b + 1) for a, b in zip(lo, hi)), indexing="ij")
     return np.stack(axes, axis=-1)
 
@@ -374,7 +378,8 @@ def relative_error(f: FeatureMap, g: FeatureMap, scale: float | None = None) -> 
     if f.group != g.group or f.channels != g.channels:
         raise ValueError(f"cannot compare a {f.channels}-channel map on {f.group.name} with a "
                          f"{g.channels}-channel map on {g.group.name}")
-    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
+    if scale is not None and (isinstance(scale, (bool, np.bool_)) or
+                              not isinstance(scale, (int, float, np.integer, np.floating))
                               or not 0 < scale < np.inf):
         raise ValueError(f"relative_error: scale must be a positive finite number, got {scale!r}")
     box = box_of(np.array([f.box[0], f.box[1], g.box[0], g.box[1]]))

@@ -201,6 +201,9 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
         sigma = np.asarray(convention)
     except (TypeError, ValueError):
         sigma = np.array([])
+    if isinstance(convention, (list, tuple)) and any(isinstance(v, (bool, np.bool_))
+                                                     for v in convention):
+        sigma = np.array([])                   # True is not an index
     if sigma.dtype == bool or sigma.dtype.kind not in "iu" or sigma.ndim != 1 or \
             sorted(sigma.tolist()) != list(range(s)):
         raise ValueError(f"convention must be one of {CONVENTIONS} or an element order: a "

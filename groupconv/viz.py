@@ -767,6 +767,9 @@ def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: 
         raise ValueError(f"unknown figure {only!r}{did_you_mean(only, names)}; the figures are: "
                          f"{', '.join(names)}")
     dpi = integer(dpi, "dpi", 10, 600)
+    if not callable(progress):
+        raise TypeError(f"progress must be a function of one line (print, say), got "
+                        f"{type(progress).__name__}")
     out = pathlib.Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"the output folder {str(out)!r} is a file; name a folder")

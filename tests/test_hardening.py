@@ -1071,3 +1071,66 @@ def test_check_layer_keeps_to_the_library_of_x():
     with pytest.raises(TypeError, match="x and weights must be in one array library"):
         groupconv.check_layer(layer, "p4", "lifting", x=x.numpy(),
                               weights=torch.randn(3, 1, 3, 3, dtype=torch.float64))
+
+
+def test_interpolated_transforms_compute_in_floating_point_and_keep_nan_in_place():
+    h = SE2(8).element(r=1)                      # 45 degrees: bilinear interpolation
+    ints = groupconv.transform(np.full((1, 3, 3), 200, np.uint8), h, interpolate=True)
+    floats = groupconv.transform(np.full((1, 3, 3), 200.0), h, interpolate=True)
+    assert np.allclose(ints, floats) and ints[0, 1, 1] == 200    # not cast to uint8 weights
+    flags = groupconv.transform(np.ones((1, 5, 5), bool), h, interpolate=True)
+    assert flags.max() <= 1 and np.allclose(flags, groupconv.transform(
+        np.ones((1, 5, 5)), h, interpolate=True))
+    x = np.zeros((1, 3, 3))
+    x[0, 0, 0] = np.nan               # read by the pixels whose taps reach (0, 0) only
+    y = groupconv.transform(x, h, interpolate=True)
+    clean = groupconv.transform(np.where(np.isnan(x), 1.0, x), h, interpolate=True)
+    assert np.array_equal(np.isnan(y), clean != 0)
+
+
+def test_long_double_is_refused_not_rounded_to_float32():
+    w = np.full((1, 1, 1), 0.1, np.longdouble)
+    if np.finfo(np.longdouble).bits <= 64:      # (where long double is double, it is float64)
+        pytest.skip("long double is float64 here")
+    with pytest.raises(TypeError, match="cast it to float64"):
+        groupconv.lifting_correlation(np.ones((1, 1, 5)), w, "z1")
+
+
+def test_small_arguments_are_checked():
+    from groupconv.fast import bank_index_map
+
+    with pytest.raises(ValueError, match="k must be a positive int"):
+        P4.kernel_size(-3)
+    with pytest.raises(TypeError, match="k must be a positive int"):
+        ScaleTranslation().kernel_size(2.5)
+    with pytest.raises(ValueError, match=r"the points g x \(P4\) must lie in -2\^40"):
+        P4.element(u=2**40).act([2**40, 0])
+    with pytest.raises(ValueError, match="more than 268,435,456"):
+        bank_index_map("p4", 2**21, "lifting")            # refused before it is drawn
+    with pytest.raises(ValueError, match=r"points must have shape \(\.\.\., 2\)"):
+        FeatureMap(Z2, np.ones((1, 2, 2))).covers(np.array([0, 0, 0]))
+    with pytest.raises(ValueError, match="a box of .* pixels is larger"):
+        groupconv.literal.lifting_correlation(
+            FeatureMap(Z2, np.ones((1, 2, 2))), FeatureMap(Z2, np.ones((1, 1, 1)),
+                                                           origin=(2**20, 0)), P4)
+    f = FeatureMap(Z2, np.ones((1, 2, 2)))
+    assert relative_error(f, f, scale=np.int64(2)) == 0.0        # NumPy numbers are numbers
+    with pytest.raises(TypeError, match="space must be a Space"):
+        groupconv.fast.action.project(np.ones((1, 1, 4, 3, 3)), "p4")
+    with pytest.raises(ValueError, match="permutation of 0..3"):
+        groupconv.interop.element_order([True, False, 2, 3], "p4")
+    layer = nn.LiftingConv("p4", 1, 1, 3, rng=0)
+    y, cache = layer.forward(np.ones((1, 1, 5, 5), np.float32))
+    with pytest.raises(TypeError, match="input_grad"):
+        layer.backward(cache, np.ones_like(y), input_grad=1)
+    with pytest.raises(TypeError, match="progress must be a function"):
+        groupconv.viz.save_all("unused", only="p4_filter", progress=3)
+
+
+def test_the_figures_dpi_states_one_range(capsys):
+    from groupconv import cli
+
+    for text in ("0", "5", "601"):
+        with pytest.raises(SystemExit):
+            cli.main(["figures", "--dpi", text])
+        assert "expected an integer in 10..600" in capsys.readouterr().err

@@ -43,6 +43,7 @@ from ..groups import (
 )
 from .backend import namespace, on_device
 from .interpolation import image_tables
+from .validation import as_float
 
 __all__ = ["transform", "transform_indices", "sample_of", "project"]
 
@@ -142,8 +143,8 @@ def transform(x: Any, h: Element, space: Space | None = None, *,
         flat = xp.reshape(x, lead + (samples * math.prod(shape),))
         out = _take(xp, flat, src.reshape(-1), len(lead), x)
         out = xp.reshape(out, lead + src.shape)
-    else:
-        out = _interpolated(xp, x, group, s, space, lead, shape)
+    else:               # weighted sums of neighbours: in floating point (integers as float64)
+        out = _interpolated(xp, as_float(x, "transform: x"), group, s, space, lead, shape)
     if not space.point_axis:
         out = xp.reshape(out, lead + tuple(out.shape[len(lead) + 1:]))
     mask = domain_mask(group, shape) if space.spatial else None
@@ -229,7 +230,9 @@ def _interpolated(xp, x, group: AffineGroup, s: int, space: Space, lead: tuple,
     flat = xp.reshape(x, lead + (samples, math.prod(shape)))
     picked = xp.take(flat, on_device(indices.reshape(-1), x), axis=len(lead) + 1)
     picked = xp.reshape(picked, lead + (samples,) + indices.shape)
-    out = xp.sum(picked * on_device(weights, x, x.dtype), axis=-1)
+    taps = on_device(weights, x, x.dtype)
+    # a tap of weight 0 (outside the array, or off the point) reads nothing, NaN included
+    out = xp.sum(xp.where(taps != 0, picked * taps, xp.zeros_like(taps)), axis=-1)
     out = xp.reshape(out, lead + (samples,) + shape)
     if not space.point_axis:
         return out
@@ -246,7 +249,10 @@ def project(x: Any, space: Space, reduction: str = "max") -> Any:
     reductions = {"max": xp.max, "mean": xp.mean, "sum": xp.sum}
     choice(reduction, "reduction", tuple(reductions))
     _check_real(xp, x, "project")
-    if not isinstance(space, Space) or not space.point_axis:
+    if not isinstance(space, Space):
+        raise TypeError(f"project: space must be a Space (Space.on_group(group), say), got "
+                        f"{type(space).__name__} {space!r}")
+    if not space.point_axis:
         raise ValueError(f"project needs a space with a point axis, got {space!r}")
     if x.ndim < space.core + 1 or x.shape[x.ndim - space.core] != space.samples:
         raise ValueError(f"expected an array of shape {space.layout()}, got "

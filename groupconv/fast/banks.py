@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace
 
+from ..arguments import integer
 from ..caching import cached_arrays
 from ..groups import AffineGroup, Kind, SemidirectProduct, domain_mask, get_group
 from .action import transform_indices
@@ -110,6 +111,8 @@ class LatticeBank(Bank):
         """Sources (t', a'_1, ..., a'_d) of every bank entry [s, t, a]: int array
         (S_out, S_in, *k^d, 1 + d), GrouPy's index layout (``make_c4_p4_indices`` and
         friends)."""
+        k = integer(k, "k")
+        _check_bank_size(self, 1, 1, k, k)        # one channel pair: refused before drawn
         flat = _flat_sources(self.group, k, self.kind)
         d = self.group.dim
         coords = np.unravel_index(flat, (flat.shape[1],) + (k,) * d)

@@ -46,6 +46,10 @@ def as_float(a: Any, what: str) -> Any:
     if real:
         if dtype in (xp.float32, xp.float64):
             return a
+        bits = getattr(dtype, "itemsize", 0) * 8 if isinstance(dtype, np.dtype) else 0
+        if bits > 64:                                # long double: more than any path keeps
+            raise TypeError(f"{what} must be float16, float32 or float64 (computed in float32 "
+                            f"or float64), got {dtype}: cast it to float64 first")
         return xp.astype(a, xp.float32)              # float16, bfloat16: computed in float32
     if integral:
         return xp.astype(a, xp.float64)

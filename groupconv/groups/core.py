@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import not_masked, real_array
+from ..arguments import integer, not_masked, real_array
 
 __all__ = ["Group", "AffineGroup", "Element", "ElementArray", "as_int_array", "exact_inverse",
            "MAX_COORDINATE", "MAX_DIM", "TRANSLATION_NAMES"]
@@ -168,7 +168,10 @@ class Group(abc.ABC):
         """g x = A x + t on points (..., d), read off the homogeneous matrix."""
         d = self.dim
         mat = self._matrix(a)
-        return np.einsum("...ij,...j->...i", mat[..., :d, :d], points) + mat[..., :d, d]
+        out = np.einsum("...ij,...j->...i", mat[..., :d, :d], points) + mat[..., :d, d]
+        if out.dtype.kind == "i":           # as the law's results: exact, in range
+            check_coordinates(out, f"the points g x ({self.name})")
+        return out
 
     # ------------------------------------------------------------ construction
     @property
@@ -444,7 +447,7 @@ class AffineGroup(Group):
 
     def kernel_size(self, k: int) -> int:
         """K: the side of the grid that holds a k-filter transformed by every sample."""
-        return k
+        return integer(k, "k", 1)
 
     # ----------------------------------------------------- named elements
     @property

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import integer
 from .core import AffineGroup
 from .lattice import register
 
@@ -238,7 +239,7 @@ class ScaleTranslation(_Sampled):
         return np.where((j >= 0) & (j < self.n_scales), j, -1)
 
     def kernel_size(self, k: int) -> int:
-        return scaled_kernel_size(self.base, self.n_scales, k)
+        return scaled_kernel_size(self.base, self.n_scales, integer(k, "k", 1))
 
     def _check_range(self, params):
         # every integer i is a scale, base^i, while it and its inverse are finite numbers

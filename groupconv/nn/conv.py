@@ -116,6 +116,7 @@ class BankConv(Layer):
         """(dL/dx, {"weight": dL/dw, "bias": dL/db}) from dy = dL/dy; dL/dx is the adjoint
         correlation (None without ``input_grad``)."""
         dy = check_dy(cache, dy, self.bank, repr(self))
+        input_grad = flag(input_grad, "backward: input_grad")
         dx, dw = backward(cache, dy, self.bank, input_grad=input_grad,
                           max_workspace=self.max_workspace, workspace=self.workspace)
         grads = {"weight": dw}
