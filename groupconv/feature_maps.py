@@ -85,6 +85,8 @@ class FeatureMap:
                 raise ValueError(f"feature-map values must fit in int64, got "
                                  f"{int(values.max())}")
             values = values.astype(np.int64)
+        elif values.dtype.kind == "f" and values.dtype.itemsize < 4:
+            values = values.astype(np.float32)   # float16: sums in float32, as the array path's
         s, d = self.group.samples, self.group.dim
         expected = self._layout()
         if values.ndim != d + (1 if s == 1 else 2):

@@ -1134,3 +1134,11 @@ def test_the_figures_dpi_states_one_range(capsys):
         with pytest.raises(SystemExit):
             cli.main(["figures", "--dpi", text])
         assert "expected an integer in 10..600" in capsys.readouterr().err
+
+
+def test_literal_sums_of_half_precision_maps_run_in_float32():
+    from groupconv import literal
+
+    f = FeatureMap(Z2, np.full((1, 1, 1), 300, np.float16))
+    value = literal.planar_correlation(f, f).on_box(((0, 0), (0, 0)))
+    assert value.dtype == np.float32 and float(value.ravel()[0]) == 90000.0
