@@ -573,3 +573,29 @@ def test_check_equivariance_shifts_a_pooled_output_within_a_wide_border():
     assert groupconv.check_equivariance(strided).errors["translation by 1"] > 1e-3
     with pytest.raises(ValueError, match="refused the default input .* pass size="):
         groupconv.check_equivariance(nn.p4cnn(2, rng=0))
+
+
+def test_the_new_probes_keep_correct_layers_passing():
+    """From a review: an even kernel's "same" padding is a convention (another output shape
+    is no centre mistake); a pooled layer that takes one input size only falls back to its
+    own border, whatever it raises; groupconv's own argument errors keep their words."""
+    def padding_half_k_down(x, w):        # conv2d(padding=(k - 1) // 2): "same" for odd k
+        p = (w.shape[-1] - 1) // 2
+        return lifting_correlation(x, w, "p4", mode=p)
+    assert groupconv.check_layer(padding_half_k_down, "p4", "lifting", mode="same").passed
+
+    w = np.random.default_rng(0).standard_normal((3, 1, 3, 3))
+
+    def one_size(x):
+        if x.shape[-1] != 28:
+            raise RuntimeError("a readout for 28 x 28 inputs")
+        return lifting_correlation(x, w, "p4").mean(axis=(-2, -1)).max(axis=-1)
+    x = np.zeros((2, 1, 28, 28))
+    x[..., 4:-4, 4:-4] = np.random.default_rng(1).standard_normal((2, 1, 20, 20))
+    report = groupconv.check_equivariance(one_size, "p4", input_space="plane",
+                                          output_space="invariant", x=x)
+    assert "translation by 1" in report.errors
+    with pytest.raises(ValueError, match="fn's output must have shape") as failure:
+        groupconv.check_equivariance(lambda a: a, "p4", input_space="plane",
+                                     output_space="group")
+    assert "refused the default input" not in str(failure.value)

@@ -503,3 +503,16 @@ def test_spatial_pooling_cases_have_odd_sides_and_name_ceil_mode():
             continue
         result = testing.check_case(ceil_pool(case), case)
         assert not result.passed and "ceil_mode" in result.diagnosis, result.diagnosis
+
+
+def test_a_hexagonal_layer_may_leave_anything_outside_the_hexagon():
+    """Cells outside the hexagon hold no function: a layer (conv2d on the bank, a bias on
+    every cell) may write anything there, on its first call and on its second."""
+    for case in conformance.cases(["p6"], ks=[3], variants=("bias",)):
+        def layer(x, case=case):
+            y = conformance.reference(x, case["w"], case.group, case.kind,
+                                      padding=case.padding,
+                                      bias=case["b"] if case.bias else None)
+            return y + 7.0 * ~groupconv.groups.domain_mask(
+                groupconv.get_group("p6"), y.shape[-2:])
+        assert testing.check_case(layer, case).passed, case.id

@@ -195,10 +195,19 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         n = size or _SIZE.get(space_in.dim, 1)
         channels = 2 if channels is None else channels
         default = _default_input(space_in, channels, n, seed)
+        refused: list[ValueError] = []     # the layer's own refusals, not the checker's
+
+        def watched(a, fn=fn):
+            try:
+                return fn(a)
+            except ValueError as error:
+                refused.append(error)
+                raise
         try:
-            report = _check(fn, space_in, space_out, default, None, None, translations, seed)
+            report = _check(watched, space_in, space_out, default, None, None, translations,
+                            seed)
         except ValueError as error:   # a layer that takes other sizes: say how to give one
-            if size is not None:
+            if size is not None or error not in refused:
                 raise
             raise ValueError(f"check_equivariance: the layer refused the default input of "
                              f"shape {default.shape} ({error}); pass size= (or x=) with an "
@@ -498,8 +507,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
             error2 = relative_error(got2, expected)
         except Exception:             # the layer's own error: one kernel side only
             return report
-        if error2 <= report.tolerance:
-            return report
+        if error2 <= report.tolerance or np.shape(got2) != expected.shape:
+            return report     # (another shape: an even kernel's "same" padding, a convention)
         sentence = (f"agrees with kernels of side {k}, but not with drawn kernels of side "
                     f"{k + 1} (error {error2:.1e} on the same {x2.shape[-d:]} input): the "
                     f"centre of a kernel of side k is (k - 1) / 2, a tap for odd k and between "

@@ -351,7 +351,7 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
         return CaseResult(case, False, {"y": float("inf")}, tol, f"your layer's output holds "
                           f"{bad} NaN or infinite values of {np.size(got)}, where every "
                           f"expected value is finite")
-    again = _second_call(layer, x, got, tol)
+    again = _second_call(layer, x, got, tol, case)
     if again is not None:
         return CaseResult(case, False, errors, tol, again)
     gradients: dict[str, np.ndarray] = {}
@@ -401,15 +401,17 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     return CaseResult(case, passed, errors, tol, diagnosis)
 
 
-def _second_call(layer, x: np.ndarray, got: Any, tol: float) -> str | None:
+def _second_call(layer, x: np.ndarray, got: Any, tol: float, case: Case) -> str | None:
     """A sentence when the layer, called again on the same x, gives another output (weights
-    changed in place, state kept between calls, randomness), or None."""
+    changed in place, state kept between calls, randomness), or None; compared where the
+    first was (on the hexagon, on the hexagonal lattice)."""
     if not _is_array(got):
         return None
     try:
         result = layer(x.copy())
         y = result[0] if isinstance(result, tuple) else result
-        again = np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64)
+        again = _on_domain(np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64),
+                           case)
     except Exception as error:       # the layer's own error, on its second call
         return (f"your layer raised {type(error).__name__} when called a second time on the "
                 f"same input ({error}): does it keep state between calls?")
