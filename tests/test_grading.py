@@ -666,26 +666,21 @@ WRONG = [
     ("3.1", "a subclass that returns zeros", (lambda: _ZeroNetwork(small_p4_network().layers),),
      "a subclass"),
     # 3.1: invariant networks, but not the one the exercise asks for
-    ("3.1", "a global max over space", (lambda: small_p4_network([
-        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
-        nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("max"), nn.Linear(6, 10, rng=2)]),),
-     "asks for a global mean over space"),
-    ("3.1", "SiLU for ReLU", (lambda: small_p4_network([
-        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.SiLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
-        nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
-     "a SiLU layer"),
-    ("3.1", "a batch norm added", (lambda: small_p4_network([
-        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.BatchNorm(6), nn.ReLU(),
-        nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU(), nn.SubgroupPool("max"),
-        nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),), "a BatchNorm layer"),
-    ("3.1", "space pooled before the rotations", (lambda: small_p4_network([
-        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
-        nn.ReLU(), nn.GlobalPool("mean"), nn.SubgroupPool("max"), nn.Linear(6, 10, rng=2)]),),
-     "then one global mean over space"),
-    ("3.1", "a third ReLU after the pooling", (lambda: small_p4_network([
-        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
-        nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.ReLU(),
-        nn.Linear(6, 10, rng=2)]),), "3 ReLUs"),
+    ("3.1", "a global max over space", (_net(
+        _lift(), nn.ReLU(), _group(), nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("max"),
+        nn.Linear(6, 10, rng=2)),), "asks for a global mean over space"),
+    ("3.1", "SiLU for ReLU", (_net(
+        _lift(), nn.SiLU(), _group(), nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+        nn.Linear(6, 10, rng=2)),), "a SiLU layer"),
+    ("3.1", "a batch norm added", (_net(
+        _lift(), nn.BatchNorm(6), nn.ReLU(), _group(), nn.ReLU(), nn.SubgroupPool("max"),
+        nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)),), "a BatchNorm layer"),
+    ("3.1", "space pooled before the rotations", (_net(
+        _lift(), nn.ReLU(), _group(), nn.ReLU(), nn.GlobalPool("mean"), nn.SubgroupPool("max"),
+        nn.Linear(6, 10, rng=2)),), "then one global mean over space"),
+    ("3.1", "a third ReLU after the pooling", (_net(
+        _lift(), nn.ReLU(), _group(), nn.ReLU(), nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+        nn.ReLU(), nn.Linear(6, 10, rng=2)),), "3 ReLUs"),
     ("3.1", "a second lifting layer after pooling", (_net(
         _lift(), nn.ReLU(), nn.SubgroupPool("max"), _lift(c_in=6), nn.ReLU(),
         nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)),),
