@@ -294,14 +294,23 @@ def axes_mixed(d: int) -> tuple[str, str]:
     return "square", "mixes up H and W (a view or reshape with (W, H) for (H, W)?)"
 
 
-def _scaled(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
-    """A sentence if the output is groupconv's times a constant other than 1."""
+def constant_factor(got: np.ndarray, ref: np.ndarray, tolerance: float) -> float | None:
+    """c where got = c ref within ``tolerance`` (relative) for a constant c other than 0 and 1
+    (the least-squares c), else None."""
     norm = float(np.sum(ref * ref)) if got.shape == ref.shape else 0.0
     if not norm:
         return None
     factor = float(np.sum(got * ref)) / norm
     if abs(factor) < 1e-6 or abs(factor - 1) <= tolerance or \
             relative_error(got, factor * ref) > tolerance:      # (zeros are not a factor)
+        return None
+    return factor
+
+
+def _scaled(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
+    """A sentence if the output is groupconv's times a constant other than 1."""
+    factor = constant_factor(got, ref, tolerance)
+    if factor is None:
         return None
     return (f"your output is {factor:.6g} times groupconv's: a constant factor (a mean for a "
             f"sum, a normalisation, a scaled initialisation read as the weights, a sign)")

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks.diagnoses import constant_factor
 from ..checks.user_groups import check_group_law
 from ..checks.user_layers import TOLERANCES, LayerReport, check_equivariance, check_layer
 from ..fast.banks import filter_bank
@@ -985,9 +986,8 @@ _GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int
 def _scaled(got: np.ndarray, reference: np.ndarray, c_in: int, on_group: bool) -> str | None:
     """What a result that is the right one times a constant says (a mean for a sum), or None
     when it is not."""
-    norm = float(np.sum(reference * reference))
-    factor = float(np.sum(got * reference)) / norm if norm else 0.0
-    if factor == 0.0 or abs(factor - 1) < 1e-3 or not _close(got, factor * reference):
+    factor = constant_factor(got, reference, TOLERANCE)
+    if factor is None:
         return None
     means = {c_in: "the input channels", 4: "the input's rotations s",
              4 * c_in: "the input channels and rotations"}
