@@ -393,3 +393,142 @@ def test_progress_bars_only_on_a_terminal(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", log)
     nn.fit(net, x, y, batch_size=2, progress=True)      # asked for: shown anywhere
     assert "epoch" in log.getvalue()
+
+
+def _digits(n=32):
+    """n of scikit-learn's 8x8 digits, upsampled to 28 x 28 (float32) and their labels."""
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    images = np.kron(digits.images[:n] / 16, np.ones((3, 3)))
+    return np.pad(images, ((0, 0), (2, 2), (2, 2)))[:, None].astype(np.float32), \
+        digits.target[:n]
+
+
+def test_a_run_that_blows_up_stops_with_the_model_as_before_the_step(tmp_path):
+    """A learning rate of 100: the loss can stay finite while batch norm's float32 running
+    variance overflows; the step that makes any statistic, gradient or parameter non-finite is
+    refused and undone (the model keeps what it had), and save refuses what load would."""
+    x, y = _digits()
+    net = nn.p4cnn(width=2)
+    snapshots = []
+    with pytest.raises(ValueError, match="training diverged") as info, \
+            np.errstate(over="ignore", invalid="ignore"):
+        nn.fit(net, x, y, epochs=5, batch_size=16, optimizer=nn.SGD(net.params, lr=100.0),
+               progress=False, callbacks=[lambda record, model: snapshots.append(
+                   {k: np.array(v) for k, v in model.buffer_values().items()})])
+    assert "holds NaN or infinite values" in str(info.value) or "the loss is" in str(info.value)
+    for value in list(net.params.values()) + list(net.buffer_values().values()):
+        assert np.all(np.isfinite(value))
+    nn.save(net, tmp_path / "kept.npz")          # what the model kept saves and loads
+    nn.load(tmp_path / "kept.npz")
+    net.params["0.weight"] = np.full_like(net.params["0.weight"], np.inf)
+    with pytest.raises(ValueError, match=r"save: param/0\.weight holds NaN or infinite"):
+        nn.save(net, tmp_path / "bad.npz")
+
+
+def test_batch_norm_refuses_one_value_per_channel():
+    """The unbiased variance of one value is undefined (n / (n - 1)): refused in training, as
+    torch does, instead of pulling the running variance towards 0."""
+    with pytest.raises(ValueError, match="holds one value per channel"):
+        nn.BatchNorm(2).forward(np.array([[3.0, -5.0]], np.float32), True)
+    assert nn.BatchNorm(2)(np.array([[3.0, -5.0]], np.float32)).shape == (1, 2)   # evaluation
+
+
+def test_a_network_holds_each_layer_once_and_one_dtype():
+    conv = nn.GroupConv("p4", 2, 2, 3, mode="same", rng=1)
+    with pytest.raises(ValueError, match="layer 4 is the same object as layer 2"):
+        nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, mode="same", rng=0), nn.ReLU(), conv,
+                       nn.ReLU(), conv])
+    inner = nn.Sequential([conv, nn.ReLU()])
+    with pytest.raises(ValueError, match=r"layer 1\.0 is the same object as layer 0\.0"):
+        nn.Sequential([inner, nn.Sequential([conv])])
+    with pytest.raises(ValueError, match="different dtypes .*float32 from layer 0.*float64 "
+                                         "from layer 2"):
+        nn.Sequential([nn.LiftingConv("p4", 1, 3, 3, rng=0), nn.ReLU(),
+                       nn.BatchNorm(3, dtype=np.float64)])
+
+
+def test_resuming_from_a_checkpoint_with_its_optimizer_is_training_on(tmp_path):
+    """Two epochs in one call, against one epoch, save (with the optimiser), load, and one
+    more: the same parameters, bit for bit, for Adam (moments, step count) and SGD with
+    momentum (velocity); without the optimiser's state the runs differ."""
+    x, y = _digits()
+    for make in (lambda p: nn.Adam(p, lr=1e-3, weight_decay=1e-4),
+                 lambda p: nn.SGD(p, lr=0.01, momentum=0.9)):
+        straight = nn.p4cnn(width=2, rng=3)
+        nn.fit(straight, x, y, epochs=2, batch_size=16, optimizer=make(straight.params),
+               seed=5, progress=False)
+        first = nn.p4cnn(width=2, rng=3)
+        opt = make(first.params)
+        nn.fit(first, x, y, epochs=1, batch_size=16, optimizer=opt, seed=5, progress=False)
+        nn.save(first, tmp_path / "ck.npz", optimizer=opt)
+        resumed = nn.load(tmp_path / "ck.npz")
+        nn.fit(resumed, x, y, epochs=1, batch_size=16, seed=5, progress=False,
+               optimizer=nn.load_optimizer(tmp_path / "ck.npz", resumed))
+        fresh = nn.load(tmp_path / "ck.npz")
+        nn.fit(fresh, x, y, epochs=1, batch_size=16, optimizer=make(fresh.params), seed=5,
+               progress=False)
+        for name in straight.params:
+            assert np.array_equal(resumed.params[name], straight.params[name]), name
+        assert any(not np.array_equal(fresh.params[k], straight.params[k])
+                   for k in straight.params)
+    with pytest.raises(ValueError, match="holds no optimiser"):
+        nn.save(first, tmp_path / "plain.npz")
+        nn.load_optimizer(tmp_path / "plain.npz", first)
+    with pytest.raises(ValueError, match="optimizer updates other parameters"):
+        nn.save(first, tmp_path / "other.npz", optimizer=nn.Adam(nn.p4cnn(width=2).params))
+    with pytest.raises(ValueError, match=r"optimizer/velocity/0\.weight has shape"):
+        nn.load_optimizer(tmp_path / "ck.npz", nn.p4cnn(width=3))
+
+
+def test_labels_reach_any_library_as_class_indices():
+    """NumPy int64 labels and lists for JAX data (which may run without int64), and torch's
+    unsigned labels, are class indices like any others."""
+    jnp = pytest.importorskip("jax.numpy")
+    x, y = _digits(8)
+    net = nn.p4cnn(width=1)
+    expected = nn.evaluate(net, x, y)
+    for labels in (y, y.tolist(), y.astype(np.uint32)):
+        got = nn.evaluate(net, jnp.asarray(x), labels)
+        assert abs(got["loss"] - expected["loss"]) < 1e-5 and got["accuracy"] == \
+            expected["accuracy"]
+
+
+@pytest.mark.torch
+def test_torch_unsigned_labels_and_a_callback_that_moves_the_model():
+    torch = pytest.importorskip("torch")
+    x, y = _digits(8)
+    xt = torch.from_numpy(x)
+    for labels in (y.astype(np.uint32), torch.from_numpy(y.astype(np.uint32)),
+                   torch.from_numpy(y.astype(np.uint16))):
+        nn.evaluate(nn.p4cnn(width=1), xt, labels)
+    net = nn.p4cnn(width=1)
+    # a callback that evaluates on torch tensors moves the model there; NumPy training goes on
+    history = nn.fit(net, x, y, epochs=2, batch_size=4, progress=False,
+                     callbacks=[lambda record, model: nn.evaluate(model, xt, y) and None])
+    assert len(history) == 2
+
+
+def test_dropout_generators_of_any_kind_save_and_share_at_any_depth(tmp_path):
+    """MT19937, Philox and SFC64 states hold arrays (as lists in the file); one generator
+    shared by Dropouts in nested networks is shared again after load."""
+    for bits in (np.random.MT19937, np.random.Philox, np.random.SFC64):
+        net = nn.Sequential([nn.Linear(4, 4), nn.Dropout(0.5, rng=np.random.Generator(bits(0)))])
+        net.forward(np.ones((2, 4), np.float32), True)
+        nn.save(net, tmp_path / "d.npz")
+        again = nn.load(tmp_path / "d.npz")
+        assert np.array_equal(again.layers[1].rng.random(4), net.layers[1].rng.random(4))
+    shared = np.random.default_rng(0)
+    net = nn.Sequential([nn.Sequential([nn.Linear(4, 4), nn.Dropout(0.5, rng=shared)]),
+                         nn.Sequential([nn.Dropout(0.5, rng=shared), nn.Linear(4, 2)])])
+    nn.save(net, tmp_path / "n.npz")
+    again = nn.load(tmp_path / "n.npz")
+    assert again.layers[0].layers[1].rng is again.layers[1].layers[0].rng
+
+
+def test_a_layer_refuses_a_workspace_bound_that_is_not_a_positive_int():
+    with pytest.raises(TypeError, match=r"max_workspace \(bytes\) must be a positive int, "
+                                        r"got 'big'"):
+        nn.GroupConv("p4", 1, 1, 3, max_workspace="big")
+    with pytest.raises(ValueError, match="max_workspace .* must be a positive int"):
+        nn.GroupConv("p4", 1, 1, 3, max_workspace=-1)

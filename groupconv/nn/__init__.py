@@ -14,7 +14,7 @@ from .layers import (
 from .networks import (
     gcnn, hexagonal_gcnn, network_sizes, p4cnn, p4mcnn, p6cnn, p6mcnn, voxel_gcnn, z2cnn,
 )
-from .saving import load, save
+from .saving import load, load_optimizer, save
 from .train import (
     SGD, Adam, accuracy, evaluate, fit, minibatches, predict, softmax_cross_entropy,
 )
@@ -27,5 +27,5 @@ __all__ = [
     "network_sizes",
     "check_gradients",
     "softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
-    "accuracy", "save", "load",
+    "accuracy", "save", "load", "load_optimizer",
 ]

@@ -6,7 +6,9 @@ A layer holds parameters (arrays, updated in place by an optimiser) and computes
     dx, grads = layer.backward(cache, dy)        vector-Jacobian products: dL/dx and dL/dparams
 
 from dy = dL/dy. Each call returns its own cache (nothing is kept on the layer or in globals),
-so a layer can be applied twice in one graph and the backward passes stay independent.
+so a layer can be applied twice in one graph and the backward passes stay independent (a
+``Sequential`` holds each layer once: its parameters would otherwise be counted, named and
+updated twice).
 ``backward(cache, dy, input_grad=False)`` may skip dL/dx (and return None) where it costs
 work, as for the first layer of a network, whose input is the data.
 ``layer(x)`` is the forward pass in evaluation mode.
@@ -399,12 +401,37 @@ class Sequential(Layer):
         if input_sizes is not None and not isinstance(input_sizes, InputSizes):
             raise TypeError(f"input_sizes must be an InputSizes, got {input_sizes!r}")
         self.name, self.input_sizes = name, input_sizes
+        seen: dict[int, str] = {}
+        for path, layer in self._leaves():
+            where = ".".join(map(str, path))
+            if id(layer) in seen:
+                raise ValueError(f"Sequential: layer {where} is the same object as layer "
+                                 f"{seen[id(layer)]}, {layer!r}: a network holds each layer "
+                                 f"once (its parameters would be counted and updated twice); "
+                                 f"make a second layer")
+            seen[id(layer)] = where
+        dtypes = {}
+        for path, layer in self._leaves():
+            if layer.dtype is not None:
+                dtypes.setdefault(dtype_name(layer.dtype), ".".join(map(str, path)))
+        if len(dtypes) > 1:
+            raise ValueError(f"Sequential: the layers' parameters have different dtypes "
+                             f"({', '.join(f'{d} from layer {i}' for d, i in dtypes.items())}): "
+                             f"a network computes in one dtype; pass the same dtype= to each")
         self._bind_spaces()
         if input_sizes is not None and (self.input_space is None or not self.input_space.spatial
                                         or self.input_channels is None):
             raise ValueError("input_sizes need a first layer that states its input space and "
                              "channels (a convolution)")
         self.params = Parameters(self.layers)
+
+    def _leaves(self, prefix: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Layer]]:
+        """(index path, layer) of every layer that is not a Sequential, nested ones included."""
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Sequential):
+                yield from layer._leaves(prefix + (i,))
+            else:
+                yield prefix + (i,), layer
 
     def _bind_spaces(self) -> None:
         """Propagate spaces from the first layer that states one: each layer that acts on any
@@ -465,12 +492,13 @@ class Sequential(Layer):
     def config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"type": "Sequential",
                                   "layers": [layer.config() for layer in self.layers]}
-        # layers that draw from one generator (gcnn's Dropouts share the network's): which, so
-        # that load shares it again and the draws continue as they would have
-        by_generator: dict[int, list[int]] = {}
-        for i, layer in enumerate(self.layers):
+        # layers that draw from one generator (gcnn's Dropouts share the network's), at any
+        # depth: their index paths, so that load shares it again and the draws continue as
+        # they would have
+        by_generator: dict[int, list[list[int]]] = {}
+        for path, layer in self._leaves():
             if isinstance(getattr(layer, "rng", None), np.random.Generator):
-                by_generator.setdefault(id(layer.rng), []).append(i)
+                by_generator.setdefault(id(layer.rng), []).append(list(path))
         shared = [group for group in by_generator.values() if len(group) > 1]
         if shared:
             config["shared_rng"] = shared

@@ -303,10 +303,12 @@ class BatchNorm(Layer):
         flat = xp.reshape(x, (shape[0], channels, math.prod(shape[2:])))
         if training:
             n = math.prod(shape) // channels
-            if n == 0:
+            if n < 2:
                 raise ValueError(f"BatchNorm({channels}) in training mode averages over the "
-                                 f"batch and the other axes, but x of shape {shape} holds no "
-                                 f"value per channel")
+                                 f"batch and the other axes, but x of shape {shape} holds "
+                                 f"{'no value' if n == 0 else 'one value'} per channel: a "
+                                 f"variance needs two (a batch of one vector; a last batch of "
+                                 f"one example? choose another batch_size)")
             mean = xp.sum(flat, axis=(0, 2)) / n
             centred = flat - mean[:, None]
             var = _channel_dot(xp, centred, centred) / n
@@ -314,7 +316,7 @@ class BatchNorm(Layer):
             self.running_mean = xp.astype((1 - m) * self.running_mean + m * mean,
                                           self.running_mean.dtype)
             self.running_var = xp.astype(
-                (1 - m) * self.running_var + m * var * (n / max(n - 1, 1)),
+                (1 - m) * self.running_var + m * var * (n / (n - 1)),
                 self.running_var.dtype)
         else:             # fixed statistics: one affine map, y = x scale + shift
             inv = 1.0 / array_namespace(self.running_var).sqrt(self.running_var + self.eps)
@@ -561,7 +563,7 @@ class Dropout(Layer):
         saved one would have drawn next (NumPy's draws; the other libraries' generators are
         seeded from it afresh)."""
         return {"type": "Dropout", "p": self.p, "per": self.per,
-                "rng_state": self.rng.bit_generator.state}
+                "rng_state": _plain(self.rng.bit_generator.state)}
 
     @classmethod
     def from_config(cls, p: float, per: str, rng_state: dict | None = None) -> Dropout:
@@ -580,6 +582,14 @@ class Dropout(Layer):
     def __repr__(self) -> str:
         per = ", per='element'" if self.per == "element" else ""
         return f"Dropout(p={self.p}{per})"
+
+
+def _plain(state: Any) -> Any:
+    """A bit generator's state as JSON values: its arrays (MT19937's key, Philox's counter,
+    SFC64's state) as lists of ints, which the state's setter takes back."""
+    if isinstance(state, dict):
+        return {key: _plain(value) for key, value in state.items()}
+    return state.tolist() if isinstance(state, np.ndarray) else state
 
 
 def _random_uniform(layer: Dropout, shape: tuple[int, ...], like: Any) -> Any:

@@ -9,7 +9,9 @@ layer's ``config()``: its type and constructor arguments, groups by name), with 
 epochs trained (so that ``fit`` continues its seeding after a load). Nothing is pickled: the file
 loads with ``numpy.load(..., allow_pickle=False)`` and rebuilds the network from groupconv's own
 layer types. Arrays come back in NumPy; ``fit``, ``predict`` and calling the network move them
-to the data's library.
+to the data's library. ``save(model, path, optimizer=opt)`` also keeps the optimiser (its
+settings, step count and moments: "optimizer/<slot>/<name>"), which ``load_optimizer`` rebuilds
+for the loaded model, so that training resumes exactly where it stopped.
 """
 
 from __future__ import annotations
@@ -29,15 +31,17 @@ from .conv import BankConv
 from .layers import (
     BatchNorm, Dropout, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
 )
+from .train import SGD, Adam, _same_params
 
-__all__ = ["save", "load", "from_config", "FORMAT"]
+__all__ = ["save", "load", "load_optimizer", "from_config", "FORMAT"]
 
 #: The format's name and version, recorded in every file.
 FORMAT = "groupconv.nn/1"
 
 
-def save(model: Layer, path: str | os.PathLike) -> None:
-    """Write ``model``'s parameters, buffers and architecture to the .npz file ``path``.
+def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None = None) -> None:
+    """Write ``model``'s parameters, buffers and architecture to the .npz file ``path``, and
+    ``optimizer``'s state if given.
 
     Parameters
     ----------
@@ -45,6 +49,9 @@ def save(model: Layer, path: str | os.PathLike) -> None:
         A network (``Sequential``) or a layer of ``groupconv.nn``, in any array library.
     path : str or path-like
         The file (``numpy.savez`` appends ".npz" when the name lacks it).
+    optimizer : SGD or Adam, optional
+        The optimiser training ``model`` (made from its ``params``): its settings, step count
+        and moments are saved too, for ``load_optimizer``.
 
     Examples
     --------
@@ -63,10 +70,25 @@ def save(model: Layer, path: str | os.PathLike) -> None:
         raise TypeError(f"save: model must be a groupconv.nn Layer, got {type(model).__name__}")
     header = {"format": FORMAT, "model": model.config(),
               "epochs_trained": int(model.epochs_trained)}
-    arrays = {"architecture": np.array(json.dumps(header))}
-    arrays.update({f"param/{name}": to_numpy(value) for name, value in model.params.items()})
+    arrays = {f"param/{name}": to_numpy(value) for name, value in model.params.items()}
     arrays.update({f"buffer/{name}": to_numpy(value)
                    for name, value in model.buffer_values().items()})
+    if optimizer is not None:
+        if not isinstance(optimizer, (SGD, Adam)):
+            raise TypeError(f"save: optimizer must be an nn.SGD or nn.Adam, got "
+                            f"{type(optimizer).__name__}")
+        if not _same_params(optimizer.params, model.params):
+            raise ValueError("save: optimizer updates other parameters than the model's: pass "
+                             "the one that trains this model")
+        header["optimizer"] = optimizer.config()
+        arrays.update({f"optimizer/{slot}/{name}": to_numpy(value)
+                       for slot, values in optimizer.state().items()
+                       for name, value in values.items()})
+    for key, value in arrays.items():
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise ValueError(f"save: {key} holds NaN or infinite values (training diverged?); "
+                             f"load would refuse the file")
+    arrays["architecture"] = np.array(json.dumps(header))
     path = _path(path, "save")
     if os.path.isdir(path):
         raise ValueError(f"save: path {os.fspath(path)!r} is a folder; name a file in it")
@@ -91,62 +113,22 @@ def load(path: str | os.PathLike) -> Layer:
     Layer
         The network; ``epochs_trained`` as saved.
     """
-    path = _path(path, "load")
-    if not os.path.exists(path) and os.path.exists(f"{os.fspath(path)}.npz"):
-        path = f"{os.fspath(path)}.npz"            # save adds the suffix NumPy needs
-    where = repr(os.fspath(path))
+    header, stored, where = _read(path, "load")
     try:
-        data = np.load(path, allow_pickle=False)
-    except OSError as error:
-        raise ValueError(f"load: cannot read {where}: {error.strerror or error}") from None
-    except (ValueError, EOFError, zipfile.BadZipFile) as error:
-        # NumPy takes any file that is neither .npz nor .npy for a pickle: not what it is here
-        why = "not an .npz archive" if "pickle" in str(error) else str(error)
-        raise ValueError(f"load: {where} is not a file written by groupconv.nn.save (NumPy cannot "
-                         f"read it: {why})") from error
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise ValueError(f"load: {where} holds one array (.npy), not a file written by "
-                         f"groupconv.nn.save (.npz)")
-    with data:
-        if "architecture" not in data.files:
-            raise ValueError(f"load: {where} was not written by groupconv.nn.save (no "
-                             f"architecture)")
-        try:
-            header = json.loads(str(data["architecture"]))
-        except (ValueError, zipfile.BadZipFile, RecursionError) as error:
-            raise ValueError(f"load: the architecture of {where} is not readable: {error}") \
-                from error
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            found = header.get("format") if isinstance(header, dict) else header
-            raise ValueError(f"load: {where} has format {found!r}; this groupconv reads "
-                             f"{FORMAT!r}")
-        try:
-            model = from_config(header["model"])
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError,
-                RecursionError, MemoryError) as error:
-            raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "
-                             f"builds ({type(error).__name__}: {error})") from error
-        try:
-            stored = {name: data[name] for name in data.files if name != "architecture"}
-        except (ValueError, zipfile.BadZipFile, EOFError) as error:
-            raise ValueError(f"load: the arrays of {where} are not readable: {error}") from error
-        epochs = header.get("epochs_trained", 0)
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-            raise ValueError(f"load: {where} records epochs_trained = {epochs!r}; a "
-                             f"non-negative int is expected")
+        model = from_config(header["model"])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+            RecursionError, MemoryError) as error:
+        raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "
+                         f"builds ({type(error).__name__}: {error})") from error
+    epochs = header.get("epochs_trained", 0)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"load: {where} records epochs_trained = {epochs!r}; a "
+                         f"non-negative int is expected")
+    stored = {key: value for key, value in stored.items() if not key.startswith("optimizer/")}
     expected = {f"param/{name}": value for name, value in model.params.items()}
     expected.update({f"buffer/{name}": value for name, value in model.buffer_values().items()})
-    if set(stored) != set(expected):
-        missing, extra = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
-        raise ValueError(f"load: the arrays of {where} do not match its "
-                         f"architecture (missing {missing}, unexpected {extra})")
+    _match(stored, expected, where, "load", "its architecture")
     for key, value in stored.items():
-        like = expected[key]
-        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-            raise ValueError(f"load: {key} in {where} holds NaN or infinite values")
-        if value.shape != like.shape or value.dtype != like.dtype:
-            raise ValueError(f"load: {key} has shape {value.shape} and dtype {value.dtype}; "
-                             f"the architecture needs {like.shape} and {like.dtype}")
         if key.endswith("running_var") and np.any(value < 0):      # (a float array now)
             raise ValueError(f"load: {key} in {where} holds a negative variance, "
                              f"{float(value.min())}")
@@ -157,6 +139,137 @@ def load(path: str | os.PathLike) -> Layer:
             model.set_buffer(name, value)
     model.epochs_trained = epochs
     return model
+
+
+def load_optimizer(path: str | os.PathLike, model: Layer) -> SGD | Adam:
+    """The optimiser ``save(..., optimizer=...)`` wrote to ``path``, rebuilt to train
+    ``model`` (the network loaded from the same file): its settings, step count and moments.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by ``save`` with an optimiser.
+    model : Layer
+        The network it will train, with the saved parameters' names and shapes.
+
+    Returns
+    -------
+    SGD or Adam
+        Bound to ``model.params``: ``fit(model, ..., optimizer=it)`` trains on exactly as the
+        saved run would have.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> net = nn.p4cnn(width=2)
+    >>> opt = nn.Adam(net.params, lr=1e-3)
+    >>> x, y = np.zeros((4, 1, 28, 28), np.float32), np.arange(4)
+    >>> _ = nn.fit(net, x, y, batch_size=2, optimizer=opt)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "checkpoint.npz"
+    >>> nn.save(net, path, optimizer=opt)
+    >>> again = nn.load(path)
+    >>> nn.load_optimizer(path, again).t
+    2
+    """
+    if not isinstance(model, Layer):
+        raise TypeError(f"load_optimizer: model must be a groupconv.nn Layer, got "
+                        f"{type(model).__name__}")
+    header, stored, where = _read(path, "load_optimizer")
+    config = header.get("optimizer")
+    if config is None:
+        raise ValueError(f"load_optimizer: {where} holds no optimiser (save it with "
+                         f"nn.save(model, path, optimizer=opt))")
+    if not isinstance(config, dict):
+        raise ValueError(f"load_optimizer: the optimiser of {where} is not readable: {config!r}")
+    args = dict(config)
+    kind, t = args.pop("type", None), args.pop("t", 0)
+    kinds = {"SGD": SGD, "Adam": Adam}
+    if kind not in kinds:
+        raise ValueError(f"load_optimizer: {where} holds an optimiser of type {kind!r}; "
+                         f"groupconv.nn rebuilds {sorted(kinds)}")
+    if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+        raise ValueError(f"load_optimizer: {where} records a step count t = {t!r}")
+    try:
+        optimizer = kinds[kind](model.params, **args)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"load_optimizer: the optimiser of {where} is not one groupconv.nn "
+                         f"builds ({error})") from error
+    if kind == "Adam":
+        optimizer.t = t
+    slots = optimizer.state()
+    found = {key: value for key, value in stored.items() if key.startswith("optimizer/")}
+    params = dict(model.params)
+    for key, value in found.items():
+        _, slot, name = key.split("/", 2)
+        if slot not in slots or name not in params:
+            raise ValueError(f"load_optimizer: {key} in {where} matches no state of {kind} "
+                             f"for this model (its parameters: {list(params)})")
+        like = params[name]
+        if tuple(value.shape) != tuple(like.shape) or value.dtype.kind != "f":
+            raise ValueError(f"load_optimizer: {key} has shape {value.shape} and dtype "
+                             f"{value.dtype}; the parameter {name} has shape "
+                             f"{tuple(like.shape)} (floats)")
+        slots[slot][name] = value
+    return optimizer
+
+
+def _read(path: Any, op: str) -> tuple[dict[str, Any], dict[str, np.ndarray], str]:
+    """The header and the arrays of a file ``save`` wrote, and how to name it; float arrays
+    are checked finite."""
+    path = _path(path, op)
+    if not os.path.exists(path) and os.path.exists(f"{os.fspath(path)}.npz"):
+        path = f"{os.fspath(path)}.npz"            # save adds the suffix NumPy needs
+    where = repr(os.fspath(path))
+    try:
+        data = np.load(path, allow_pickle=False)
+    except OSError as error:
+        raise ValueError(f"{op}: cannot read {where}: {error.strerror or error}") from None
+    except (ValueError, EOFError, zipfile.BadZipFile) as error:
+        # NumPy takes any file that is neither .npz nor .npy for a pickle: not what it is here
+        why = "not an .npz archive" if "pickle" in str(error) else str(error)
+        raise ValueError(f"{op}: {where} is not a file written by groupconv.nn.save (NumPy "
+                         f"cannot read it: {why})") from error
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"{op}: {where} holds one array (.npy), not a file written by "
+                         f"groupconv.nn.save (.npz)")
+    with data:
+        if "architecture" not in data.files:
+            raise ValueError(f"{op}: {where} was not written by groupconv.nn.save (no "
+                             f"architecture)")
+        try:
+            header = json.loads(str(data["architecture"]))
+        except (ValueError, zipfile.BadZipFile, RecursionError) as error:
+            raise ValueError(f"{op}: the architecture of {where} is not readable: {error}") \
+                from error
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            found = header.get("format") if isinstance(header, dict) else header
+            raise ValueError(f"{op}: {where} has format {found!r}; this groupconv reads "
+                             f"{FORMAT!r}")
+        try:
+            stored = {name: data[name] for name in data.files if name != "architecture"}
+        except (ValueError, zipfile.BadZipFile, EOFError) as error:
+            raise ValueError(f"{op}: the arrays of {where} are not readable: {error}") \
+                from error
+    for key, value in stored.items():
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise ValueError(f"{op}: {key} in {where} holds NaN or infinite values")
+    return header, stored, where
+
+
+def _match(stored: dict[str, np.ndarray], expected: dict[str, Any], where: str, op: str,
+           against: str) -> None:
+    """The stored arrays against the expected ones: the same names, shapes and dtypes."""
+    if set(stored) != set(expected):
+        missing, extra = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
+        raise ValueError(f"{op}: the arrays of {where} do not match {against} (missing "
+                         f"{missing}, unexpected {extra})")
+    for key, value in stored.items():
+        like = expected[key]
+        if value.shape != like.shape or value.dtype != like.dtype:
+            raise ValueError(f"{op}: {key} has shape {value.shape} and dtype {value.dtype}; "
+                             f"{against} needs {like.shape} and {like.dtype}")
 
 
 def _path(path: Any, op: str) -> str | os.PathLike:
@@ -185,12 +298,17 @@ def from_config(config: dict[str, Any]) -> Layer:
             raise TypeError(f"Sequential got an unexpected keyword argument {unknown[0]!r}")
         sizes = args.get("input_sizes")
         layers = [from_config(layer) for layer in args["layers"]]
+        model = Sequential(layers, name=args.get("name"),
+                           input_sizes=None if sizes is None else InputSizes(*sizes))
+        leaves = dict(model._leaves())
         for group in args.get("shared_rng", []):     # one generator again, as when saved
-            first = layers[group[0]].rng
-            for i in group[1:]:
-                layers[i].rng = first
-        return Sequential(layers, name=args.get("name"),
-                          input_sizes=None if sizes is None else InputSizes(*sizes))
+            found = [leaves.get(tuple(path)) if isinstance(path, list) else None
+                     for path in group]
+            if any(getattr(layer, "rng", None) is None for layer in found):
+                raise ValueError(f"shared_rng names {group}, not layers with a generator")
+            for layer in found[1:]:
+                layer.rng = found[0].rng
+        return model
     if kind == "BankConv":
         bank = bank_for(get_group(args.pop("group")), args.pop("kind"))
         return BankConv(bank, args.pop("c_in"), args.pop("c_out"), args.pop("k"), **args)

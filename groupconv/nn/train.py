@@ -31,11 +31,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device, is_dask_array, is_torch_array
+from array_api_compat import (
+    array_namespace, device, is_dask_array, is_jax_array, is_torch_array,
+)
 
 from ..arguments import flag, integer
 from ..arguments import number as real_number
-from ..fast.backend import indices
+from ..fast.backend import indices, to_numpy
 from ..fast.validation import as_float
 from .base import Layer, Parameters, Sequential, _in_dtype, moved, same_place
 
@@ -108,6 +110,15 @@ class SGD:
                                     open_high=True)
         self.velocity: dict[str, Any] = {}
 
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments (JSON values), with its "type": what ``nn.save`` records."""
+        return {"type": "SGD", "lr": self.lr, "momentum": self.momentum,
+                "weight_decay": self.weight_decay}
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """The arrays it keeps between steps, by slot and parameter name."""
+        return {"velocity": self.velocity}
+
     def step(self, grads: dict[str, Any]) -> None:
         """One update from the gradients ``grads`` (named as ``params``)."""
         _check_grads(self.params, grads, "SGD.step")
@@ -165,6 +176,16 @@ class Adam:
         self.m: dict[str, Any] = {}
         self.v: dict[str, Any] = {}
         self.t = 0
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments and the step count (JSON values), with its "type": what
+        ``nn.save`` records."""
+        return {"type": "Adam", "lr": self.lr, "betas": list(self.betas), "eps": self.eps,
+                "weight_decay": self.weight_decay, "t": self.t}
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """The arrays it keeps between steps, by slot and parameter name."""
+        return {"m": self.m, "v": self.v}
 
     def step(self, grads: dict[str, Any]) -> None:
         """One update from the gradients ``grads`` (named as ``params``)."""
@@ -303,15 +324,30 @@ def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
     if not hasattr(y, "shape") or not hasattr(y, "dtype"):
         raise TypeError(f"{what}: {name} (the labels) must be an integer array, got "
                         f"{type(y).__name__}")
-    xp = array_namespace(x)
-    y = moved(y, x)
-    if not xp.isdtype(y.dtype, "integral"):
+    yp = array_namespace(y)
+    if not yp.isdtype(y.dtype, "integral"):
         one_hot = "; one-hot rows? pass the class indices, y.argmax(1)" if y.ndim == 2 else ""
         raise TypeError(f"{what}: {name} (the labels) must be integers, got {y.dtype}{one_hot}")
     if tuple(y.shape) != (x.shape[0],):
         raise ValueError(f"{what}: {name} must hold one label per example of x, "
                          f"({x.shape[0]},), got shape {tuple(y.shape)}")
-    return y
+    if same_place(y, x):
+        # torch's unsigned ints beyond uint8 lack min / max: class indices as int64
+        return yp.astype(y, yp.int64) if is_torch_array(y) and y.dtype != yp.uint8 else y
+    # another library: the class indices through the host, as int64, or as int32 for JAX
+    # (which may run without int64) where they fit
+    host = to_numpy(y).astype(np.int64)
+    fits = not host.size or (host.min() >= 0 and host.max() < 2**31)
+    return moved(host.astype(np.int32) if fits and is_jax_array(x) else host, x)
+
+
+def _non_finite(arrays: Any, what: str) -> str | None:
+    """"<what> <name> holds NaN or infinite values" for the first such array, else None."""
+    for name, value in arrays.items():
+        xp = array_namespace(value)
+        if not bool(xp.all(xp.isfinite(value))):
+            return f"{what} {name} holds NaN or infinite values"
+    return None
 
 
 def _fitting(model: Layer, x: Any, what: str, x_name: str) -> Any:
@@ -447,6 +483,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         losses, correct, seen = [], 0, 0
         batches = list(minibatches(x.shape[0], batch_size, rng))
         bar = _progress(batches, len(batches), progress, f"epoch {number}")
+        model.to(x)                  # back with the data, should a callback have moved it
         for index in bar:
             picks = indices(index, x)
             xb = _in_dtype(xp.take(x, picks, axis=0), model.dtype)
@@ -464,17 +501,26 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                                     f"{type(x).__name__}, got {type(xb).__module__}."
                                     f"{type(xb).__name__}")
                 xb = _in_dtype(as_float(xb, "fit: augment's batch"), model.dtype)
-            kept = model.buffer_values()   # the forward assigns new arrays: these stay
+            # the forward and the optimiser assign new arrays: these stay, to undo a step
+            kept, before = model.buffer_values(), dict(model.params)
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)
-            if not math.isfinite(loss):
-                for name, value in kept.items():       # the refused step leaves no trace
-                    model.set_buffer(name, value)
-                raise ValueError(f"fit: the loss is {loss} at epoch {number}, step "
-                                 f"{steps + 1}: training diverged (try a smaller learning "
-                                 f"rate)")
-            _, grads = model.backward(cache, dlogits, input_grad=False)
-            optimizer.step(grads)
+            bad = None if math.isfinite(loss) else f"the loss is {loss}"
+            bad = bad or _non_finite(model.buffer_values(), "running statistic")
+            if bad is None:
+                _, grads = model.backward(cache, dlogits, input_grad=False)
+                bad = _non_finite(grads, "gradient of")
+            if bad is None:
+                optimizer.step(grads)
+                bad = _non_finite(model.params, "parameter")
+            if bad is not None:
+                for name, value in kept.items():       # the refused step leaves no trace on
+                    model.set_buffer(name, value)      # the model (an optimiser's state may
+                for name, value in before.items():     # have moved on: make a new one)
+                    model.params[name] = value
+                raise ValueError(f"fit: {bad} at epoch {number}, step {steps + 1}: training "
+                                 f"diverged (try a smaller learning rate); the model keeps its "
+                                 f"state from before that step")
             losses.append(loss * len(index))
             correct += _count(xp, _hits(xp, logits, yb))
             seen += len(index)
