@@ -36,6 +36,7 @@ angles inside the inscribed disk, or pad the images first (lab 3).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import pathlib
 
 import numpy as np
@@ -299,6 +300,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--smoke", action="store_true",
                         help="a few steps with tiny networks (for the test suite)")
     args = parser.parse_args(argv)
+    missing = [name for name in ("scipy", "sklearn") if importlib.util.find_spec(name) is None]
+    if missing:
+        parser.error(f"this example needs {' and '.join(missing)}: pip install "
+                     f"\"groupconv[examples]\" (or \".[examples]\" from a clone)")
     if args.epochs is not None and (len(args.epochs) > 2 or min(args.epochs) < 1):
         parser.error(f"--epochs takes one or two positive numbers, got {args.epochs}")
     for flag, value in (("--seeds", args.seeds), ("--batch-size", args.batch_size)):

@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--size", type=int, default=9, help="the volumes' side (odd, >= 7)")
     parser.add_argument("--smoke", action="store_true", help="a few steps, for the tests")
     args = parser.parse_args(argv)
+    if args.size < 7 or args.size % 2 == 0:
+        parser.error(f"--size takes an odd side of 7 or more, got {args.size}")
+    if args.epochs < 1:
+        parser.error(f"--epochs takes a positive number, got {args.epochs}")
     epochs = 1 if args.smoke else args.epochs
     rng = np.random.default_rng(args.seed)
     x, y = training_set(args.size, rng)

@@ -71,7 +71,9 @@ def _verify(args: argparse.Namespace) -> int:
                        "not both")
     trials = 1 if args.quick else 5 if args.trials is None else args.trials
     try:
-        rows, seconds = verify.timed_run(seed=args.seed, trials=trials, only=args.only)
+        rows, seconds = verify.timed_run(    # a line per claim on stderr while it runs
+            seed=args.seed, trials=trials, only=args.only,
+            progress=lambda line: print(f"verify: {line}", file=sys.stderr, flush=True))
     except ValueError as error:
         return _refuse("verify", str(error))
     if not rows:   # verify.run refuses a name that names nothing, listing the names
@@ -188,6 +190,12 @@ def _conformance_check(args: argparse.Namespace) -> int:
         else:
             module = importlib.import_module(module_name)
     except Exception as error:
+        missing = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
+        if missing and module_name.endswith(".py") or \
+                missing and missing.split(".")[0] != module_name.split(".")[0]:
+            # found, but what it imports is not installed
+            return usage(f"{module_name!r} imports {missing!r}, which is not installed here "
+                         f"(pip install {missing.split('.')[0]}): {error}")
         where = (f" (a module is looked up in the current folder, {os.getcwd()}, and the "
                  f"installed packages; from elsewhere give its file, PATH.py:FACTORY)"
                  if isinstance(error, ModuleNotFoundError) else "")

@@ -31,6 +31,27 @@ def test_verify_table(capsys):
     assert summary.startswith("22 claims checked, 22 passed, 0 failed (seed 3")
 
 
+def test_verify_says_what_it_has_done_while_it_runs(capsys):
+    """A line per claim (and per group's proofs) on stderr as each finishes: the whole run takes
+    minutes, and its table comes at the end."""
+    assert cli.main(["verify", "--quick", "--only", "p4"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("verify: group_axioms: 1 row (") and err[0].endswith(" s)")
+    assert any(line.startswith("verify: sympy proofs on P4: ") for line in err)
+    assert len(err) == sum(1 for line in err if line.startswith("verify: "))
+
+
+def test_conformance_check_names_a_missing_import_of_the_users_file(tmp_path, capsys):
+    """The file is found, but it imports what is not installed: that is what to say (it said
+    the module was looked up in the current folder, and to give the file's path)."""
+    layer = tmp_path / "layer.py"
+    layer.write_text("import not_installed_anywhere_xyz\n\ndef factory(case):\n    pass\n")
+    assert cli.main(["conformance", "--check", f"{layer}:factory"]) == 2
+    err = capsys.readouterr().err
+    assert "imports 'not_installed_anywhere_xyz', which is not installed here" in err
+    assert "looked up in the current folder" not in err
+
+
 @pytest.mark.slow
 def test_verify_json_every_registered_group(capsys):
     """Every registered group, lattice (1, 2, 3 dimensions) and sampled, with every claim stated

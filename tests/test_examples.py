@@ -134,3 +134,20 @@ def test_tetris3d_smoke(capsys):
     assert (plain["network"], cubic["network"]) == ("Z3 CNN", "O-CNN")
     assert len(cubic["rotations"]) == 24 and set(cubic["rotations"]) == {cubic["upright"]}
     assert "24 rotations" in capsys.readouterr().out
+
+
+def test_the_examples_refuse_their_arguments_and_name_a_missing_extra(monkeypatch, capsys):
+    tetris = load("tetris3d")
+    for argv, message in ((["--size", "3"], "--size takes an odd side of 7 or more, got 3"),
+                          (["--size", "8"], "got 8"),
+                          (["--epochs", "0"], "--epochs takes a positive number, got 0")):
+        with pytest.raises(SystemExit) as info:
+            tetris.main(argv)
+        assert info.value.code == 2 and message in capsys.readouterr().err
+    digits = load("rotated_digits")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "scipy" else real(name, *a))
+    with pytest.raises(SystemExit):
+        digits.main(["--smoke"])
+    assert 'needs scipy: pip install "groupconv[examples]"' in capsys.readouterr().err

@@ -1142,3 +1142,63 @@ def test_literal_sums_of_half_precision_maps_run_in_float32():
     f = FeatureMap(Z2, np.full((1, 1, 1), 300, np.float16))
     value = literal.planar_correlation(f, f).on_box(((0, 0), (0, 0)))
     assert value.dtype == np.float32 and float(value.ravel()[0]) == 90000.0
+
+
+def test_big_endian_floats_keep_their_precision():
+    """A big-endian float64 array (FITS files, some .npy) is float64: it was read as 'another
+    float' and computed in float32 (an error of 4e-6)."""
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(2, 3, 10, 10)), rng.normal(size=(4, 3, 3, 3))
+    expected = groupconv.lifting_correlation(x, w, "p4")
+    for x_order, w_order in ((">f8", ">f8"), (">f8", "<f8")):
+        got = groupconv.lifting_correlation(x.astype(x_order), w.astype(w_order), "p4")
+        assert got.dtype == np.float64 and np.array_equal(got, expected)
+    literal = groupconv.lifting_correlation(x.astype(">f8"), w.astype(">f8"), "p4",
+                                            method="literal")
+    assert literal.dtype == np.float64
+    assert np.allclose(literal, expected, rtol=0, atol=1e-12)     # float64 sums of 27 products
+
+
+@pytest.mark.parametrize("call, hint", [
+    (lambda: groupconv.lifting_correlation(np.zeros((2, 1, 9, 9, 9)), np.zeros((4, 1, 3, 3, 3)),
+                                           "p4"),
+     r"read as lifting weights with 3D filters, but P4 acts on Z\^2"),
+    (lambda: groupconv.group_correlation(np.zeros((2, 4, 4, 9, 9)), np.zeros((5, 4, 4, 3, 3)),
+                                         "P432"),
+     r"read as group weights with 2D filters, but P432 acts on Z\^3"),
+    (lambda: groupconv.lifting_correlation(np.zeros((2, 1, 4, 9, 9)),
+                                           np.zeros((4, 1, 4, 3, 3)), "p4"),
+     "look like group-correlation weights: use group_correlation"),
+    (lambda: groupconv.group_correlation(np.zeros((2, 1, 4, 9, 9)), np.zeros((4, 1, 3, 3)), "p4"),
+     "look like lifting weights: use lifting_correlation"),
+    (lambda: nn.p4cnn(width=2)(np.zeros((3, 28, 28), np.float32)),
+     r"no channel axis\? x\[:, None\] adds it"),
+    (lambda: nn.p4cnn(width=2)(np.zeros((1, 28, 28), np.float32)), r"one example\?"),
+    (lambda: nn.LiftingConv("P432", 3, 2, 3, rng=0)(np.zeros((2, 3, 10, 10))),
+     r"with 2 spatial axes, but P432 acts on Z\^3"),
+])
+def test_a_wrong_number_of_axes_gets_the_hint_that_fits(call, hint):
+    with pytest.raises(ValueError, match=hint):
+        call()
+
+
+def test_other_names_of_groups_point_to_ours():
+    for name, pointer in (("octahedral", "'O' (P432)"), ("Cube", "'Oh' (Pm-3m)"),
+                          ("D4", "'P422'"), ("se(2)", "'SE2(8)'")):
+        with pytest.raises(ValueError, match=re.escape(pointer)):
+            groupconv.get_group(name)
+
+
+def test_check_layer_names_the_call_it_makes():
+    with pytest.raises(TypeError, match=r"check_layer calls fn\(x, weights\).*fn takes \(x\)"):
+        groupconv.check_layer(lambda x: x, "p4", "lifting")
+
+
+def test_a_progress_bar_asked_for_without_tqdm_is_refused(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tqdm" else real(name, *a))
+    x = np.zeros((2, 1, 28, 28), np.float32)
+    with pytest.raises(ValueError, match="progress=True shows tqdm's bar, and tqdm is not"):
+        nn.fit(nn.p4cnn(width=1), x, np.array([0, 1]), progress=True)

@@ -20,6 +20,7 @@ group correlation it claims to (and if not, which convention explains the differ
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -414,6 +415,18 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     kind = parsed.value
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):             # (some builtins have none: called as they are)
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(None, None)
+        except TypeError:
+            raise TypeError(f"check_layer calls fn(x, weights), with the input and the layer's "
+                            f"weights; fn takes {signature}: wrap a layer that holds its own "
+                            f"weights as lambda x, w: ... (see the docstring), or use "
+                            f"check_equivariance") from None
     if not isinstance(channels, (tuple, list)) or len(channels) != 2:
         raise TypeError(f"channels must be a pair (C_in, C_out), got {channels!r}")
     c_in, c_out = (integer(c, f"channels[{i}]") for i, c in enumerate(channels))

@@ -13,7 +13,7 @@ that the checks can fail.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -89,10 +89,19 @@ def _check_only(only: str | None) -> None:
 
 def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
         groups: Sequence[AffineGroup | str] | None = None,
-        only: str | None = None) -> list[Row]:
+        only: str | None = None, progress: Callable[[str], None] | None = None) -> list[Row]:
     """Every claim on every group it is stated for, ``trials`` random trials each; ``groups``
     defaults to every registered group (``groupconv.groups.register``); ``only`` keeps the rows
-    of one claim or one group (by any of its names, any case)."""
+    of one claim or one group (by any of its names, any case); ``progress`` is called with a
+    line after each claim and each group's proofs."""
+    start = time.perf_counter()
+
+    def done(what: str, count: int, failed: int) -> None:
+        if progress is not None and count:
+            progress(f"{what}: {count} row{'s' * (count != 1)}"
+                     f"{f', {failed} FAILED' if failed else ''} "
+                     f"({time.perf_counter() - start:.1f} s)")
+
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"trials must be a positive int, got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -102,6 +111,7 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
     rng = np.random.default_rng(seed)
     rows = []
     for claim in CLAIMS:
+        first = len(rows)
         for group in chosen:
             if not claim.applies_to(group) or not _selected(claim.name, group, only):
                 continue
@@ -118,6 +128,7 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
                             all(claim.passes(e) for e in errors),
                             "measured" if claim.level == "measured" else "numeric",
                             claim.expect_equal, note))
+        done(claim.name, len(rows) - first, sum(not r.passed for r in rows[first:]))
     if symbolic_proofs:
         for group in chosen:
             if not isinstance(group, SemidirectProduct):
@@ -125,12 +136,15 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
             if only is not None and not (_selected("", group, only)
                                          or only.lower().startswith("symbolic_")):
                 continue                                   # no proof row can be selected
+            first = len(rows)
             for proof in symbolic.all_proofs(group):
                 if not _selected(f"symbolic_{proof.claim}", group, only):
                     continue
                 rows.append(Row(f"symbolic_{proof.claim}", proof.equation, proof.group, 1,
                                 0.0 if proof.holds else float("nan"), proof.holds,
                                 "symbolic", cases=proof.cases))
+            done(f"sympy proofs on {group.name}", len(rows) - first,
+                 sum(not r.passed for r in rows[first:]))
     return rows
 
 
@@ -169,8 +183,9 @@ def format_table(rows: list[Row], seconds: float, seed: int) -> str:
     return "\n".join(lines)
 
 
-def timed_run(seed: int, trials: int, only: str | None = None) -> tuple[list[Row], float]:
-    """``run(seed, trials, only)`` and the seconds it took."""
+def timed_run(seed: int, trials: int, only: str | None = None,
+              progress: Callable[[str], None] | None = None) -> tuple[list[Row], float]:
+    """``run(seed, trials, only, progress=progress)`` and the seconds it took."""
     start = time.perf_counter()
-    rows = run(seed=seed, trials=trials, only=only)
+    rows = run(seed=seed, trials=trials, only=only, progress=progress)
     return rows, time.perf_counter() - start

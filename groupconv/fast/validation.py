@@ -38,6 +38,9 @@ def as_float(a: Any, what: str) -> Any:
     if dtype is None or not hasattr(a, "shape"):
         raise TypeError(f"{what} must be an array, got {type(a).__name__}")
     xp = namespace(a, op=what)
+    if isinstance(dtype, np.dtype) and not dtype.isnative:     # big-endian (FITS, some .npy):
+        a = a.astype(dtype.newbyteorder("="))                  # the same numbers, native order
+        dtype = a.dtype
     try:
         real = xp.isdtype(dtype, "real floating")
         integral = xp.isdtype(dtype, ("integral", "bool"))
@@ -67,11 +70,7 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
     ndim = 2 + d + (extent is not None)
     shape = tuple(w.shape)
     if len(shape) != ndim or (extent is not None and shape[2] != extent):
-        hint = ""
-        if extent is None and len(shape) == ndim + 1:
-            hint = " (these look like group-correlation weights: use group_correlation)"
-        elif extent is not None and len(shape) == ndim - 1:
-            hint = " (these look like lifting weights: use lifting_correlation)"
+        hint = _weights_hint(shape, bank)
         raise ValueError(f"{op}: weights on {bank.group.name} must have shape {expected}, "
                          f"got shape {shape}{hint}")
     if len(set(shape[-d:])) != 1:
@@ -85,6 +84,31 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
     if 0 in shape:
         raise ValueError(f"{op}: weights must not be empty, got shape {shape}")
     return w
+
+
+def _weights_hint(shape: tuple[int, ...], bank: Bank) -> str:
+    """" (...)": what weights of the wrong number of axes read as: the other operation's
+    (lifting (C_out, C_in, *k^e) or group (C_out, C_in, S, *k^e) weights, cubic filters in their
+    last e axes) on the group's dimension d, else on a dimension e = d -+ 1."""
+    d, extent = bank.group.dim, bank.weight_extent
+    samples = (bank.group.samples, bank.group.weight_samples)
+
+    def cube(e: int) -> bool:
+        return len(set(shape[-e:])) == 1
+
+    if extent is None and len(shape) == 3 + d and cube(d) and shape[2] in samples:
+        return " (these look like group-correlation weights: use group_correlation)"
+    if extent is not None and len(shape) == 2 + d and cube(d):
+        return " (these look like lifting weights: use lifting_correlation)"
+    for e in (d - 1, d + 1):
+        if e not in _GROUPS_OF:
+            continue
+        for form, axes in (("lifting", 2 + e), ("group", 3 + e)):
+            if len(shape) == axes and cube(e):
+                return (f" (these read as {form} weights with {e}D filters, but "
+                        f"{bank.group.name} acts on Z^{d}: for {e}D use a group on Z^{e} "
+                        f"({_GROUPS_OF[e]}))")
+    return ""
 
 
 def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:

@@ -277,6 +277,22 @@ def registered() -> dict[str, AffineGroup]:
     return dict(_REGISTRY)
 
 
+#: Names of the groups in other libraries and in words, and the registered names they mean.
+_OTHER_NAMES = {
+    "octahedral": "; the octahedral group (escnn's octaOnR3): 'O' (P432), or 'Oh' (Pm-3m) "
+                  "with the mirrors",
+    "full octahedral": "; the full octahedral group: 'Oh' (Pm-3m)",
+    "cube": "; the cube's rotations: 'O' (P432); all its symmetries: 'Oh' (Pm-3m)",
+    "cubic": "; the cube's rotations: 'O' (P432); all its symmetries: 'Oh' (Pm-3m)",
+    "rotations": "; the plane's quarter turns: 'p4'; the cube's rotations: 'O' (P432)",
+    "c4": "; the quarter turns with translations: 'p4' (Cohen & Welling's p4)",
+    "d4": "; the square's symmetries with translations of the plane: 'p4m'; Winkels & Cohen's "
+          "3D D4 (the square prism's rotations): 'P422'",
+    "se2": "; the sampled rotation group SE(2)_N: e.g. 'SE2(8)'",
+    "se(2)": "; the sampled rotation group SE(2)_N: e.g. 'SE2(8)'",
+}
+
+
 def get_group(group: str | AffineGroup) -> AffineGroup:
     """The group of a registered name (any case: ``"z2"``, ``"p4"``, ``"p4m"``, ``"P432"``,
     ``"se2_8"``, and any that ``register`` added), of a sampled group's ``name``
@@ -310,7 +326,8 @@ def get_group(group: str | AffineGroup) -> AffineGroup:
         found = from_name(group)
         if found is not None:
             return found
-        hint = did_you_mean(group, list(_REGISTRY))
+        hint = _OTHER_NAMES.get(" ".join(group.lower().replace("-", " ").split()), "") or \
+            did_you_mean(group, list(_REGISTRY))
         raise ValueError(f"group must be a registered name or a group, got {group!r}{hint} "
                          f"(the names: {', '.join(sorted(_REGISTRY))})")
     raise TypeError(f"group must be a registered name (str) or a group, got "

@@ -88,6 +88,23 @@ def _traced(x: Any) -> bool:
     return jax is not None and isinstance(x, jax.core.Tracer)
 
 
+def _short_hint(shape: tuple[int, ...], space: Space, channels: int | None) -> str:
+    """" (...)": what an input one axis short of (B, C, [S,] *spatial) most likely lacks: the
+    batch axis (it starts with the channels), the channel axis (of one channel), or a spatial
+    axis (an array of another dimension, for a group on Z^d)."""
+    if len(shape) != space.core + 1:
+        return ""
+    if channels is None or shape[0] == channels:
+        return " (one example? a batch of one is x[None])"
+    if channels == 1:
+        return " (no channel axis? x[:, None] adds it)"
+    if shape[1] == channels and space.dim > 1:
+        return (f" (it reads as (B, C, ...) with {space.dim - 1} spatial axes, but "
+                f"{space.group.name} acts on Z^{space.dim}: for {space.dim - 1}D arrays use a "
+                f"group on Z^{space.dim - 1})")
+    return ""
+
+
 def checked_input(layer: Layer, x: Any, training: Any) -> Any:
     """A layer's forward arguments: x as real floats (the rule of ``groupconv.fast.validation``)
     and ``training`` a bool, or a TypeError naming the layer."""
@@ -197,8 +214,7 @@ class Layer:
             channels = self.input_channels
             layout = space.layout("C" if channels is None else channels).removeprefix("(..., ")
             raise ValueError(f"{self!r} expects (B, {layout} ({space!r}), got shape "
-                             f"{tuple(x.shape)}" + (" (one example? a batch of one is x[None])"
-                                                    if x.ndim == space.core + 1 else ""))
+                             f"{tuple(x.shape)}{_short_hint(tuple(x.shape), space, channels)}")
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """The output y, and the cache ``backward`` needs."""
@@ -529,8 +545,7 @@ class Sequential(Layer):
             all(self.input_sizes.accepts(int(n)) for n in shape[axes - space.dim:])
         if not fits:
             got = f"shape {shape}" if hasattr(x, "shape") else type(x).__name__
-            hint = " (no batch axis? one example x is x[None])" if len(shape) == axes - 1 \
-                else ""
+            hint = _short_hint(shape, space, self.input_channels)
             raise ValueError(f"{self.name or 'the network'} takes inputs "
                              f"{self.describe_input()}: got {got}{hint}")
 

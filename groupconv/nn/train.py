@@ -24,6 +24,7 @@ large, say) stops training with a ValueError that names the epoch and step.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import sys
 import time
@@ -467,6 +468,9 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                          "nn.Adam(model.params)")
     if progress is not None:
         progress = flag(progress, "fit: progress")
+        if progress and importlib.util.find_spec("tqdm") is None:
+            raise ValueError("fit: progress=True shows tqdm's bar, and tqdm is not installed "
+                             "(pip install tqdm, or the examples extra)")
     xp = array_namespace(x)
     model.to(x)
     # the data against the model before any step: shapes, and labels in range of the logits
