@@ -282,8 +282,10 @@ def _optimiser(kind, lr, grad):
 def _save_and_load(width):
     with tempfile.TemporaryDirectory() as folder:
         path = f"{folder}/net.npz"
-        nn.save(nn.p4cnn(width=width), path)
-        return nn.load(path).n_parameters
+        net = nn.p4cnn(width=width)
+        nn.save(net, path, optimizer=nn.SGD(net.params))
+        loaded = nn.load(path)
+        return loaded.n_parameters, nn.load_optimizer(path, loaded).lr
 
 
 def _check_gradients(x, eps, entries):
@@ -642,7 +644,7 @@ COVERED = [
     nn.SpatialPool, nn.BatchNorm, nn.GlobalPool, nn.Flatten, nn.Linear, nn.Dropout,
     nn.Sequential, nn.InputSizes, nn.gcnn, nn.z2cnn, nn.p4cnn, nn.p4mcnn, nn.hexagonal_gcnn,
     nn.p6cnn, nn.p6mcnn, nn.voxel_gcnn, nn.fit, nn.predict, nn.evaluate, nn.accuracy,
-    nn.SGD, nn.Adam, nn.minibatches, nn.check_gradients, nn.save, nn.load,
+    nn.SGD, nn.Adam, nn.minibatches, nn.check_gradients, nn.save, nn.load, nn.load_optimizer,
     interop.fields_to_groupconv, interop.fields_from_groupconv, interop.weights_from_bank,
     interop.bank_from_weights, viz.p4_feature_map, viz.p4m_feature_map, viz.boundary_effect,
     viz.p6_feature_map, viz.se2_pipeline, viz.equivariance_vs_angle, viz.scale_translation,
