@@ -22,6 +22,9 @@ def test_every_known_wrong_variant_is_caught(self_test_results):
     missed = [r["variant"] for r in self_test_results if not r["caught_by"]]
     assert len(self_test_results) == len(selftest.VARIANTS) >= 17
     assert not missed, missed
+    # and by every claim that must catch it (a claim weakened until it cannot fail shows here)
+    assert all(selftest.passed(r) for r in self_test_results), \
+        {r["variant"]: r["missed_by"] for r in self_test_results if r["missed_by"]}
 
 
 @pytest.mark.slow
@@ -51,7 +54,8 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     for name in ("group_axioms", "inverse_of_product", "L_homomorphism", "L_translation",
                  "substitution", "two_forms_agree", "lifting_equivariance",
                  "group_correlation_equivariance", "group_convolution_equivariance",
-                 "convolution_value", "rotation_convention", "mode_sizes", "fast_equals_literal",
+                 "convolution_value", "rotation_convention", "documented_elements",
+                 "mode_sizes", "fast_equals_literal",
                  "array_equivariance", "input_gradient_is_convolution", "adjoint_identity",
                  "finite_difference_gradient", "se2_n4_is_p4", "scale_dilation",
                  "sampled_group_laws",
@@ -224,3 +228,108 @@ def test_sgd_momentum_follows_the_published_update():
     opt.step({"p": np.array([1.0])})
     opt.step({"p": np.array([1.0])})
     assert np.isclose(params["p"][0], 1.0 - 0.1 * 1.0 - 0.1 * (0.9 * 1.0 + 1.0))
+
+
+def test_the_documented_elements_catch_a_group_that_is_not_the_documented_one(monkeypatch):
+    """Every law check builds its tables from the group's own matrices, so a consistent group
+    of the wrong matrices passes them all: a quarter turn the wrong way (P432), the inversion
+    missing (Pm-3m: O instead), two elements in another order (p6m), the hexagon's outer ring
+    dropped. The documented elements, written out apart from the groups' code, catch each."""
+    from groupconv.groups import get_group, SemidirectProduct
+    real = SemidirectProduct.point_matrices
+    changes = {
+        "P432": lambda m: [mi.T if i == 1 else mi for i, mi in enumerate(m)],
+        "Pm-3m": lambda m: m[:24],
+        "P6M": lambda m: list(m[:6]) + [m[7], m[6]] + list(m[8:]),
+        "P4/mmm": lambda m: list(m[:4]) + [m[8]] + list(m[5:]),
+    }
+    for name, change in changes.items():
+        group = get_group(name)
+        assert claims.documented_elements(group) == 0.0
+        monkeypatch.setattr(SemidirectProduct, "point_matrices",
+                            lambda self, g=group, c=change: c(real(self)) if self is g
+                            else real(self))
+        assert claims.documented_elements(group) > 0, name
+        monkeypatch.setattr(SemidirectProduct, "point_matrices", real)
+    p6, mask = get_group("p6"), claims.domain_mask
+
+    def shrunk(group, shape):                  # the hexagon one ring smaller, in the same array
+        return np.pad(mask(group, (shape[0] - 2,) * 2), 1) if shape[0] > 1 else \
+            mask(group, shape)
+
+    assert claims.documented_elements(p6) == 0.0
+    monkeypatch.setattr(claims, "domain_mask", shrunk)
+    assert claims.documented_elements(p6) > 0
+
+
+def test_an_array_trial_with_only_zeros_shows_nothing_and_fails():
+    """A layer whose output is zero (a hexagon of no cells, a vanishing filter) passes every
+    comparison with another zero: such a trial fails instead."""
+    x, w = np.ones((1, 1, 5, 5)), np.zeros((1, 1, 3, 3))
+    assert claims.fast_equals_literal(P4, x, w, claims.Kind.LIFTING, "valid") == np.inf
+    assert claims.array_equivariance(P4, x, w, claims.Kind.LIFTING, "same") == np.inf
+
+
+def test_fast_equals_literal_sees_the_engines_chunks(monkeypatch):
+    """Six images in one call and slabs of one row: a wrong permutation of more than four
+    images, or padding left from a previous slab, shows (the literal sums see one image)."""
+    from groupconv.fast import engine
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 2, 7, 6)), rng.standard_normal((2, 2, 3, 3))
+    assert claims.fast_equals_literal(P4, x, w, claims.Kind.LIFTING, "same") < 1e-12
+    right = engine._put_images_last
+
+    def transposed(xp, dst, src):             # the spatial axes swapped beyond four images
+        if src.shape[0] <= engine._FILL_PER_IMAGE:
+            return right(xp, dst, src)
+        dst[...] = np.swapaxes(np.moveaxis(src, 0, -1), 1, 2).reshape(dst.shape)
+
+    monkeypatch.setattr(engine, "_put_images_last", transposed)
+    assert claims.fast_equals_literal(P4, x, w, claims.Kind.LIFTING, "same") > 1e-3
+    monkeypatch.setattr(engine, "_put_images_last", right)
+    blocks = engine._blocks
+
+    def stale(xp, ws, x, k, p, *args, **kwargs):   # later slabs keep the first's zero padding
+        for i, chunk in enumerate(blocks(xp, ws, x, k, p, *args, **kwargs)):
+            if i:
+                chunk[-1][:, :1] = 1.0
+            yield chunk
+
+    monkeypatch.setattr(engine, "_blocks", stale)
+    assert claims.fast_equals_literal(P4, x, w, claims.Kind.LIFTING, "same") > 1e-3
+
+
+def test_the_self_test_first_runs_the_library_as_it_is(monkeypatch):
+    """A claim that fails on the library as it is would seem to catch every variant."""
+    broken = claims.Claim("broken", "1 = 2", claims.every_group, lambda group, rng: 1.0)
+    monkeypatch.setattr("groupconv.checks.verify.CLAIMS", (broken,))
+    with pytest.raises(ValueError, match=r"the library as it is fails broken\[P422\]"):
+        selftest.run()
+    assert cli.main(["verify", "--self-test"]) == 1
+
+
+def test_an_equivariance_report_reports_its_largest_error():
+    """The largest error, not the smallest: a map that is not equivariant under most
+    elements has a large max_error."""
+    from groupconv.checks.equivariance import equivariance_errors
+    from groupconv.groups import Space
+    rng = np.random.default_rng(1)
+    mask = rng.random((9, 9)) > 0.5
+    plane = Space.on_plane(P4)
+    report = equivariance_errors(lambda x: x * mask, rng.standard_normal((1, 1, 9, 9)), plane,
+                                 plane, measured=False, translations=False)
+    assert report.max_error > 0.5 and report.max_error == max(report.errors.values())
+
+
+def test_the_literal_planar_convolution_is_a_convolution():
+    """(delta_0 ∗ psi) = psi, and (delta_0 * psi)(x) = psi(-x): each by its definition."""
+    from groupconv.groups import TRANSLATIONS
+    from groupconv.literal import planar_convolution, planar_correlation
+    psi = FeatureMap(TRANSLATIONS[2], np.arange(1.0, 10.0).reshape(1, 3, 3), origin=(-1, -1))
+    delta = FeatureMap(TRANSLATIONS[2], np.ones((1, 1, 1)), origin=(0, 0))
+    conv, corr = planar_convolution(delta, [psi]), planar_correlation(delta, [psi])
+    for u in range(-1, 2):
+        for v in range(-1, 2):
+            point = np.array([[u, v]])
+            assert conv(point)[0] == psi(point)[0]
+            assert corr(point)[0] == psi(-point)[0]

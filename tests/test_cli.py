@@ -28,7 +28,15 @@ def test_verify_table(capsys):
     assert "lifting_equivariance" in out and "symbolic_associativity" in out
     assert "P4M" not in out
     summary = out.strip().splitlines()[-1]
-    assert summary.startswith("22 claims checked, 22 passed, 0 failed (seed 3")
+    assert summary.startswith("23 claims checked, 23 passed, 0 failed (seed 3")
+
+
+def test_verify_only_checks_any_group_get_group_builds(capsys):
+    """Another SE2(N) or scale group than the registered ones: its rows alone (a scale group
+    of a base that is not an integer takes the rounding branch of its kernel size)."""
+    assert cli.main(["verify", "--quick", "--only", "Scale(1.4142135623730951, n=4, m=2)"]) == 0
+    out = capsys.readouterr().out
+    assert "fast_equals_literal" in out and "Scale(1.41421" in out and "Scale(2," not in out
 
 
 def test_verify_says_what_it_has_done_while_it_runs(capsys):

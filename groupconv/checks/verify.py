@@ -92,7 +92,8 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
         only: str | None = None, progress: Callable[[str], None] | None = None) -> list[Row]:
     """Every claim on every group it is stated for, ``trials`` random trials each; ``groups``
     defaults to every registered group (``groupconv.groups.register``); ``only`` keeps the rows
-    of one claim or one group (by any of its names, any case); ``progress`` is called with a
+    of one claim or one group (by any of its names, any case; a group get_group can build, such
+    as "SE2(12)" or "Scale(1.5, n=4, m=2)", is checked alone); ``progress`` is called with a
     line after each claim and each group's proofs."""
     start = time.perf_counter()
 
@@ -108,6 +109,11 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     _check_only(only)
     chosen = default_groups() if groups is None else [get_group(g) for g in groups]
+    if only is not None and only.lower() not in {c.name.lower() for c in CLAIMS} and \
+            not only.lower().startswith("symbolic_"):
+        named = get_group(only)               # (checked above) a group; another SE2(N) or
+        if named not in chosen:               # Scale(base, n, m) than the registered ones:
+            chosen = [named]                  # its rows alone
     rng = np.random.default_rng(seed)
     rows = []
     for claim in CLAIMS:
