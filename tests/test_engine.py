@@ -170,3 +170,16 @@ def test_a_batch_is_its_images_one_by_one(strategy, d):
     dy = rng.standard_normal(together.shape)
     summed = sum(weight_gradient(x[i:i + 1], dy[i:i + 1], 3, "same") for i in range(9))
     assert np.allclose(weight_gradient(x, dy, 3, "same"), summed, rtol=0, atol=1e-10)
+
+
+def test_a_workspace_keeps_a_buffer_per_dtype():
+    """A float64 call after a float32 one in the same workspace: float64 sums (a buffer shared
+    across dtypes would hold the float64 taps in float32, an error of about 1e-7)."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3))
+    ws = Workspace()
+    correlate(x.astype(np.float32), w.astype(np.float32), "same", workspace=ws)
+    got = correlate(x, w, "same", workspace=ws)
+    assert got.dtype == np.float64
+    # float64 rounding of sums of 27 products of normal numbers
+    assert np.allclose(got, naive(x, w, 1), rtol=0, atol=1e-12)
