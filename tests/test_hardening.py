@@ -401,8 +401,8 @@ def test_a_network_says_which_inputs_it_takes():
     net = nn.p4cnn(width=2)
     x = np.zeros((1, 1, 28, 28), np.float32)
     with pytest.raises(ValueError, match=r"^P4CNN takes inputs \(B, 1, n, n\) with n even and at "
-                                         r"least 28: got shape \(1, 28, 28\) \(no batch axis\? "
-                                         r"one example x is x\[None\]\)$"):
+                                         r"least 28: got shape \(1, 28, 28\) \(one example\? "
+                                         r"a batch of one is x\[None\]\)$"):
         net(x[0])
     with pytest.raises(ValueError, match=r"^P4CNN takes .*: got shape \(1, 1, 27, 27\)$"):
         net(np.zeros((1, 1, 27, 27), np.float32))
