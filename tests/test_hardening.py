@@ -1202,3 +1202,14 @@ def test_a_progress_bar_asked_for_without_tqdm_is_refused(monkeypatch):
     x = np.zeros((2, 1, 28, 28), np.float32)
     with pytest.raises(ValueError, match="progress=True shows tqdm's bar, and tqdm is not"):
         nn.fit(nn.p4cnn(width=1), x, np.array([0, 1]), progress=True)
+
+
+def test_se2_refuses_a_kernel_its_disk_leaves_empty():
+    """The disk of radius (k - 1) / 2 holds none of a 2 x 2 kernel's pixels: a layer of zeros,
+    silently, before; without the disk the kernel is whole."""
+    x, w = np.ones((1, 1, 6, 6)), np.ones((1, 1, 2, 2))
+    with pytest.raises(ValueError, match=r"holds none of a 2 x 2 kernel's pixels.*k = 1 or "
+                                         r"k >= 3, or SE2\(8, disk=False\)"):
+        groupconv.lifting_correlation(x, w, "SE2(8)")
+    assert np.abs(groupconv.lifting_correlation(x, w, SE2(8, disk=False))).max() > 0
+    assert np.abs(groupconv.lifting_correlation(x, np.ones((1, 1, 3, 3)), "SE2(8)")).max() > 0

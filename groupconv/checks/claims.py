@@ -486,8 +486,8 @@ def _draw_k(group: AffineGroup, rng: np.random.Generator, largest: int | None = 
     if _hexagonal(group):
         return 2 * int(rng.integers(0, (largest + 1) // 2)) + 1
     k = int(rng.integers(1, largest + 1))
-    # SE(2)'s 2 x 2 filters vanish (no tap lies within their disk): a trial on them shows nothing
-    return 3 if k == 2 and isinstance(group, SE2) else k
+    # SE(2)'s disk holds no pixel of a 2 x 2 filter (refused: every filter would be zero)
+    return 3 if k == 2 and isinstance(group, SE2) and group.disk else k
 
 
 def _draw_size(group: AffineGroup, rng: np.random.Generator, k: int, spread: int = 3,

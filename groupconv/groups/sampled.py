@@ -124,6 +124,16 @@ class SE2(_Sampled):
         rotations.flags.writeable = False
         self._matrices = rotations
 
+    def kernel_size(self, k: int) -> int:
+        """K = k; on the disk, not k = 2: the disk of radius (k - 1) / 2 holds none of a 2 x 2
+        kernel's pixels, and every filter would be zero."""
+        k = integer(k, "k", 1)
+        if self.disk and k == 2:
+            raise ValueError(f"{self.name} keeps kernels on the disk of radius (k - 1) / 2 = 0.5, "
+                             f"which holds none of a 2 x 2 kernel's pixels: every filter would "
+                             f"be zero; take k = 1 or k >= 3, or SE2({self.n}, disk=False)")
+        return k
+
     @property
     def samples(self) -> int:
         """N: the length of the orientation axis of a feature map on SE2(N)."""
