@@ -76,3 +76,146 @@ def test_point_indices_and_coordinates_at_the_edges_of_their_range():
     assert P4M.array(u=[2**40]).shape == (1,)
     with pytest.raises(ValueError, match=r"-2\^40\.\.2\^40"):
         P4M.array(u=[2**40 + 1])
+
+
+# ---------------------------------------------------------------------------------------------
+# A second round of mutants (interop, hexagonal arrays, sampled groups, transforms, the
+# checkers, pooling, modes): each test below fails on one mutant that survived the suite.
+
+def _brute_nearest(values, pixels):
+    """Each pixel's nearest cell of a 9 x 9 hexagonal array, by distance to every centre."""
+    from groupconv.groups import hexagon_mask
+    from groupconv.hexagonal import cell_centres
+    n = values.shape[-1]
+    spacing = max((pixels - 1) / 2 / (n // 2), 0.5)
+    centres = cell_centres(n, spacing)[hexagon_mask(n)]
+    rows, cols = np.meshgrid(np.arange(pixels), np.arange(pixels), indexing="ij")
+    xy = np.stack([cols - (pixels - 1) / 2, (pixels - 1) / 2 - rows], axis=-1).reshape(-1, 1, 2)
+    return np.linalg.norm(xy - centres[None], axis=-1), values[hexagon_mask(n)]
+
+
+def test_to_image_draws_each_pixel_from_its_nearest_cell():
+    from groupconv.hexagonal import to_image
+    values = np.arange(81.0).reshape(9, 9)
+    image = to_image(values, 41).reshape(-1)
+    distances, cells = _brute_nearest(values, 41)
+    inside = ~np.isnan(image)
+    chosen = distances[inside][np.arange(inside.sum()),
+                               np.searchsorted(cells, image[inside])]
+    assert np.all(chosen <= distances[inside].min(axis=1) + 1e-9)   # ties: either cell
+    assert len(np.unique(to_image(values, 21)[~np.isnan(to_image(values, 21))])) == 61
+
+
+def test_from_image_fits_the_hexagon_in_the_short_side():
+    from groupconv.groups import hexagon_mask
+    from groupconv.hexagonal import from_image
+    assert from_image(np.ones((21, 41)), 9)[hexagon_mask(9)].min() == 1.0
+    with pytest.raises(ValueError, match="at least 2 x 2 pixels"):
+        from_image(np.ones((1, 5)), 3, spacing=1.0)
+    with pytest.raises(ValueError):
+        from_image(np.ones((4, 4)), 2001)                     # 64 million values
+
+
+def test_a_scaled_transform_leaves_scales_from_outside_empty():
+    from groupconv.fast import transform
+    from groupconv.groups import Space, get_group
+    scale = get_group("scale")
+    x = np.zeros((1, 3, 9, 9))
+    x[0, 2, 4, 4] = 7.0
+    turned = transform(x, scale.element(i=1, u=0.0, v=0.0), Space.on_group(scale),
+                       interpolate=True)
+    assert np.abs(turned[0, 0]).max() == 0.0                  # its source is beyond the axis
+
+
+def test_a_transform_refuses_an_element_of_another_point_group():
+    from groupconv.fast import transform
+    from groupconv.groups import Space, get_group
+    half_turn = get_group("p2").stabiliser.elements()[1]
+    with pytest.raises(ValueError, match="stabiliser"):
+        transform(np.ones((1, 5, 5)), half_turn, Space.on_plane(get_group("p4")))
+
+
+def test_shift_axis_without_period_lets_zeros_in():
+    from groupconv.checks.equivariance import shift_axis
+    assert shift_axis(np.ones((3, 1, 1)), -0.5, periodic=False).ravel().tolist() == \
+        [1.0, 1.0, 0.5]
+
+
+def test_spatial_pool_refuses_an_input_smaller_than_its_window():
+    pool = nn.Sequential([nn.LiftingConv("p4", 1, 1, 1), nn.SpatialPool(3)])
+    with pytest.raises(ValueError, match="3x3"):
+        pool(np.ones((1, 1, 2, 2)))
+
+
+def test_check_equivariance_sees_a_map_that_depends_on_the_side_parity():
+    """The default input has a square of each parity: a map right on one of them is wrong."""
+    from groupconv import check_equivariance
+    report = check_equivariance(lambda a: a if a.shape[-1] % 2 == 0 else a[..., ::-1].copy(),
+                                "p4", input_space="plane", output_space="plane",
+                                translations=False)
+    assert report.max_error > 1.0
+
+
+def test_check_equivariance_shifts_within_a_border_two_pixels_wide():
+    """A map that zeroes the outer ring of pixels is translation-equivariant on inputs with a
+    zero border two pixels wide, as the default input has."""
+    from groupconv import check_equivariance
+
+    def inner(a):
+        out = np.zeros_like(a)
+        out[..., 1:-1, 1:-1] = a[..., 1:-1, 1:-1]
+        return out
+
+    report = check_equivariance(inner, "p4", input_space="plane", output_space="plane")
+    assert report.errors["translation by 1"] == 0.0
+
+
+def test_check_equivariance_compares_invariant_outputs_in_a_wide_border():
+    from groupconv import check_equivariance
+    report = check_equivariance(lambda a: a.sum((-2, -1)) + 1e-10 * a[..., 0, 0], "p4",
+                                input_space="plane", output_space="invariant")
+    assert report.errors["translation by 1"] < 1e-13
+
+
+def test_check_equivariance_measures_a_scale_layer_finitely():
+    from groupconv import check_equivariance
+    report = check_equivariance(nn.GroupConv("scale", 1, 2, 3, mode="same", dtype="float64"),
+                                size=21)
+    assert report.measured and all(np.isfinite(e) for e in report.measured.values())
+
+
+def test_check_layer_takes_a_tolerance_of_zero():
+    report = groupconv.check_layer(lambda x, w: groupconv.lifting_correlation(x, w, "p4"), "p4",
+                                   "lifting", tolerance=0)
+    assert report.passed
+
+
+def test_interop_tolerances_and_conventions():
+    from groupconv import interop
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((2, 3, 4, 3, 3))
+    bank = interop.bank_from_weights(w, "groupy", "p4", "correlation")
+    assert np.array_equal(interop.weights_from_bank(bank, "groupy", "p4", "correlation",
+                                                    tolerance=0), w)
+    off = bank.copy()
+    off[0, 0, 1, 1] *= 1 + 5e-5                                # beyond the default 1e-5
+    with pytest.raises(ValueError, match="tolerance 1e-05"):
+        interop.weights_from_bank(off, "groupy", "p4", "correlation")
+    with pytest.raises(ValueError, match="convention must be one of"):
+        interop.element_order(0, "z2")
+
+
+def test_the_size_limits_of_grids_and_masks():
+    from groupconv.fast.interpolation import kernel_operators
+    from groupconv.groups import domain_mask, get_group, hexagon_mask
+    from groupconv.modes import check_size
+    with pytest.raises(ValueError, match="1025"):
+        ScaleTranslation(2.0, n_scales=10, scale_extent=1)
+    with pytest.raises(ValueError, match="GiB"):
+        kernel_operators(groupconv.SE2(4), 80)
+    with pytest.raises(ValueError):
+        hexagon_mask(2**14 + 1)
+    with pytest.raises(ValueError, match="positive"):
+        domain_mask(get_group("p4"), (0, 5))
+    with pytest.raises(ValueError, match="3x3"):
+        check_size((2, 2), 5, 1)
