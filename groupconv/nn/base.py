@@ -418,6 +418,7 @@ class Sequential(Layer):
             raise TypeError(f"input_sizes must be an InputSizes, got {input_sizes!r}")
         self.name, self.input_sizes = name, input_sizes
         seen: dict[int, str] = {}
+        dtypes: dict[str, str] = {}       # each dtype, and the first layer that has it
         for path, layer in self._leaves():
             where = ".".join(map(str, path))
             if id(layer) in seen:
@@ -426,10 +427,8 @@ class Sequential(Layer):
                                  f"once (its parameters would be counted and updated twice); "
                                  f"make a second layer")
             seen[id(layer)] = where
-        dtypes = {}
-        for path, layer in self._leaves():
             if layer.dtype is not None:
-                dtypes.setdefault(dtype_name(layer.dtype), ".".join(map(str, path)))
+                dtypes.setdefault(dtype_name(layer.dtype), where)
         if len(dtypes) > 1:
             raise ValueError(f"Sequential: the layers' parameters have different dtypes "
                              f"({', '.join(f'{d} from layer {i}' for d, i in dtypes.items())}): "

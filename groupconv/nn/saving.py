@@ -31,7 +31,7 @@ from .conv import BankConv
 from .layers import (
     BatchNorm, Dropout, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
 )
-from .train import SGD, Adam, _same_params
+from .train import SGD, Adam, _non_finite, _same_params
 
 __all__ = ["save", "load", "load_optimizer", "from_config", "FORMAT"]
 
@@ -84,10 +84,9 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
         arrays.update({f"optimizer/{slot}/{name}": to_numpy(value)
                        for slot, values in optimizer.state().items()
                        for name, value in values.items()})
-    for key, value in arrays.items():
-        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-            raise ValueError(f"save: {key} holds NaN or infinite values (training diverged?); "
-                             f"load would refuse the file")
+    bad = _non_finite(arrays)
+    if bad is not None:
+        raise ValueError(f"save: {bad} (training diverged?); load would refuse the file")
     arrays["architecture"] = np.array(json.dumps(header))
     path = _path(path, "save")
     if os.path.isdir(path):
@@ -252,9 +251,9 @@ def _read(path: Any, op: str) -> tuple[dict[str, Any], dict[str, np.ndarray], st
         except (ValueError, zipfile.BadZipFile, EOFError) as error:
             raise ValueError(f"{op}: the arrays of {where} are not readable: {error}") \
                 from error
-    for key, value in stored.items():
-        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-            raise ValueError(f"{op}: {key} in {where} holds NaN or infinite values")
+    bad = _non_finite(stored)
+    if bad is not None:
+        raise ValueError(f"{op}: {bad}, in {where}")
     return header, stored, where
 
 

@@ -342,12 +342,13 @@ def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
     return moved(host.astype(np.int32) if fits and is_jax_array(x) else host, x)
 
 
-def _non_finite(arrays: Any, what: str) -> str | None:
-    """"<what> <name> holds NaN or infinite values" for the first such array, else None."""
+def _non_finite(arrays: Any, what: str = "") -> str | None:
+    """"<what><name> holds NaN or infinite values" for the first array of real floats (any
+    library) that does, else None."""
     for name, value in arrays.items():
         xp = array_namespace(value)
-        if not bool(xp.all(xp.isfinite(value))):
-            return f"{what} {name} holds NaN or infinite values"
+        if xp.isdtype(value.dtype, "real floating") and not bool(xp.all(xp.isfinite(value))):
+            return f"{what}{name} holds NaN or infinite values"
     return None
 
 
@@ -510,13 +511,13 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)
             bad = None if math.isfinite(loss) else f"the loss is {loss}"
-            bad = bad or _non_finite(model.buffer_values(), "running statistic")
+            bad = bad or _non_finite(model.buffer_values(), "running statistic ")
             if bad is None:
                 _, grads = model.backward(cache, dlogits, input_grad=False)
-                bad = _non_finite(grads, "gradient of")
+                bad = _non_finite(grads, "gradient of ")
             if bad is None:
                 optimizer.step(grads)
-                bad = _non_finite(model.params, "parameter")
+                bad = _non_finite(model.params, "parameter ")
             if bad is not None:
                 for name, value in kept.items():       # the refused step leaves no trace on
                     model.set_buffer(name, value)      # the model (an optimiser's state may
