@@ -426,6 +426,31 @@ def test_a_run_that_blows_up_stops_with_the_model_as_before_the_step(tmp_path):
         nn.save(net, tmp_path / "bad.npz")
 
 
+@pytest.mark.parametrize("make", [lambda params: nn.SGD(params, lr=0.01),
+                                  lambda params: nn.Adam(params, lr=1e-3)],
+                         ids=["SGD", "Adam"])
+def test_a_refused_step_leaves_the_optimiser_as_it_was(make):
+    """The optimiser's moments and step count after a refused step are those from before it:
+    one good epoch, then a learning rate of 1e39 (every parameter overflows to inf)."""
+    x, y = _digits()
+    net = nn.p4cnn(width=2)
+    opt = make(net.params)
+    nn.fit(net, x, y, epochs=1, batch_size=16, optimizer=opt, progress=False, max_steps=3)
+    before = {slot: {k: np.array(v) for k, v in values.items()}
+              for slot, values in opt.state().items()}
+    t = getattr(opt, "t", None)
+    opt.lr = 1e39
+    with pytest.raises(ValueError, match="training diverged"), \
+            np.errstate(over="ignore", invalid="ignore"):
+        nn.fit(net, x, y, epochs=1, batch_size=16, optimizer=opt, progress=False)
+    assert getattr(opt, "t", None) == t
+    assert before and all(before.values())
+    for slot, values in opt.state().items():
+        assert values.keys() == before[slot].keys()
+        for name, value in values.items():
+            np.testing.assert_array_equal(value, before[slot][name])
+
+
 def test_batch_norm_refuses_one_value_per_channel():
     """The unbiased variance of one value is undefined (n / (n - 1)): refused in training, as
     torch does, instead of pulling the running variance towards 0."""

@@ -207,6 +207,24 @@ class Adam:
             self.params[name] = p - xp.astype(update, p.dtype)
 
 
+def _optimizer_state(optimizer: Any) -> tuple[dict[str, dict[str, Any]], Any]:
+    """What an optimiser keeps between steps (``state()``'s slots, copied, and Adam's step
+    count ``t``), to undo a refused step: its steps assign new arrays, never write in place."""
+    state = optimizer.state() if callable(getattr(optimizer, "state", None)) else {}
+    return {slot: dict(values) for slot, values in state.items()}, getattr(optimizer, "t", None)
+
+
+def _restore_optimizer(optimizer: Any, kept: tuple[dict[str, dict[str, Any]], Any]) -> None:
+    """Put back what ``_optimizer_state`` kept."""
+    slots, t = kept
+    if slots:
+        for slot, values in optimizer.state().items():
+            values.clear()
+            values.update(slots[slot])
+    if t is not None:
+        optimizer.t = t
+
+
 def _check_params(params: Any, what: str) -> Any:
     """A model's parameters: a dict-like of named arrays of real floats (any library), at least
     one, or an error naming them."""
@@ -508,6 +526,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                 xb = _in_dtype(as_float(xb, "fit: augment's batch"), model.dtype)
             # the forward and the optimiser assign new arrays: these stay, to undo a step
             kept, before = model.buffer_values(), dict(model.params)
+            moments = _optimizer_state(optimizer)
             logits, cache = model.forward(xb, training=True)
             loss, dlogits = softmax_cross_entropy(logits, yb)
             bad = None if math.isfinite(loss) else f"the loss is {loss}"
@@ -518,14 +537,15 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             if bad is None:
                 optimizer.step(grads)
                 bad = _non_finite(model.params, "parameter ")
-            if bad is not None:
-                for name, value in kept.items():       # the refused step leaves no trace on
-                    model.set_buffer(name, value)      # the model (an optimiser's state may
-                for name, value in before.items():     # have moved on: make a new one)
+            if bad is not None:                        # the refused step leaves no trace
+                for name, value in kept.items():
+                    model.set_buffer(name, value)
+                for name, value in before.items():
                     model.params[name] = value
+                _restore_optimizer(optimizer, moments)
                 raise ValueError(f"fit: {bad} at epoch {number}, step {steps + 1}: training "
-                                 f"diverged (try a smaller learning rate); the model keeps its "
-                                 f"state from before that step")
+                                 f"diverged (try a smaller learning rate); the model and its "
+                                 f"optimiser keep their state from before that step")
             losses.append(loss * len(index))
             correct += _count(xp, _hits(xp, logits, yb))
             seen += len(index)
