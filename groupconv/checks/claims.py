@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import nn
+from ..fast.action import transform
 from ..fast.banks import bank_for
 from ..fast.correlate import group_convolution as convolution_array
 from ..fast.correlate import group_correlation as correlation_array
@@ -28,10 +29,12 @@ from ..groups import (
     P4, SE2, TRANSLATIONS, AffineGroup, Element, Kind, ScaleTranslation, SemidirectProduct, Space,
     domain_mask,
 )
+from ..groups.sampled import exact_cos_sin
 from ..literal import (
     group_convolution, group_correlation, group_correlation_rewritten, lifting_correlation,
     planar_correlation,
 )
+from ..literal.sampled import bilinear_value
 from .equivariance import equivariance_errors
 
 __all__ = ["Claim", "CLAIMS", "TOLERANCE", "MEASURED_BOUND", "every_group", "lattice_group",
@@ -682,6 +685,39 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, ...], width: float
     return field / (field.std() or 1.0)
 
 
+def interpolated_transform(group: AffineGroup, x: np.ndarray, s: int) -> float:
+    """The L_h by which the checks move images, for the point sample s of a sampled group, read
+    pixel by pixel: (L_h f)(p) = f~(A_s^-1 (p - c) + c), c the array's centre and f~ the
+    bilinear extension (0 beyond the array), with A_s^-1 = R(-theta_s) (SE(2)_N) or 1 / s_s
+    (scales) written out here; on the group of SE(2)_N the orientations also move,
+    (L_h f)(t, p) = f~(t - s mod N, ...). The largest error relative to the largest |f|."""
+    if isinstance(group, SE2):
+        cos, sin = exact_cos_sin(2 * np.pi * s / group.n)
+        inverse = np.array([[cos, sin], [-sin, cos]])
+    else:
+        inverse = np.eye(2) / group.base**s
+    h = group.from_parts(s, (0.0, 0.0))[()]
+    shape = x.shape[-2:]
+    centre = (np.array(shape) - 1) / 2
+    plane = np.array([[bilinear_value(x[0, 0], inverse @ (np.array([i, j]) - centre) + centre)
+                       for j in range(shape[1])] for i in range(shape[0])])
+    errors = [np.abs(transform(x, h, Kind.LIFTING.input_space(group), interpolate=True)[0, 0]
+                     - plane).max()]
+    if isinstance(group, SE2):
+        on_group = np.broadcast_to(x[:, :, None], (1, 1, group.n) + shape) * \
+            np.arange(1.0, group.n + 1)[:, None, None]          # orientation t holds (t + 1) f
+        turned = transform(on_group, h, Space.on_group(group), interpolate=True)[0, 0]
+        errors += [np.abs(turned[t] - ((t - s) % group.n + 1) * plane).max()
+                   for t in range(group.n)]
+    return float(max(errors)) / (float(np.abs(x).max()) or 1.0)
+
+
+def _trial_interpolated(group, rng):
+    shape = tuple(int(n) for n in rng.integers(6, 12, size=2))
+    return interpolated_transform(group, rng.standard_normal((1, 1) + shape),
+                                  int(rng.integers(group.samples)))
+
+
 def measured_equivariance(group: AffineGroup, x: np.ndarray, w: np.ndarray) -> float:
     """The largest relative L2 error of a lifting layer at the samples that act only by
     interpolation, inside the inscribed disk (at the middle sample of a truncated point axis):
@@ -782,6 +818,9 @@ CLAIMS: tuple[Claim, ...] = (
           _trial_se2, level="array"),
     Claim("scale_dilation", "(Df * k_{s_i+1})(b x) = (f * k_{s_i})(x) / b^2", _integer_scales,
           _trial_scale, level="array"),
+    # float64 rounding of the four bilinear products and of the inverse matrix
+    Claim("interpolated_transform", "(L_h f)(p) = f~(A_h^-1 (p - c) + c), pixel by pixel",
+          sampled_group, _trial_interpolated, level="array"),
     # measured, not exact: bilinear interpolation of smooth inputs, relative L2 in the disk
     Claim("measured_equivariance", "||layer(L_h x) - L_h layer(x)|| at interpolated h",
           sampled_group, _trial_measured, tolerance=MEASURED_BOUND, level="measured"),

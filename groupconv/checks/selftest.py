@@ -201,6 +201,13 @@ def _operator_adjoint_without_transpose():
     return _patched(mock.patch.object(OperatorBank, "adjoint", adjoint))
 
 
+def _nearest_pixel_tables():
+    def tables(inverse_key, shape):               # the nearest pixel, not the bilinear four
+        points = interpolation._sample_points(np.array(inverse_key).reshape(2, 2), shape, shape)
+        return interpolation.bilinear_weights(np.round(points), shape)
+    return _patched(mock.patch.object(interpolation, "_image_tables", tables))
+
+
 VARIANTS: tuple[Variant, ...] = (
     Variant("rotation of the wrong sense (R^T for R)", _wrong_rotation_sense,
             ("lifting_equivariance", "array_equivariance", "symbolic_matrix_formula",
@@ -239,6 +246,8 @@ VARIANTS: tuple[Variant, ...] = (
             ("fast_equals_literal",)),
     Variant("operator bank adjoint with the wrong operators", _operator_adjoint_without_transpose,
             ("adjoint_identity",)),
+    Variant("nearest-pixel L_h in the checks (not bilinear)", _nearest_pixel_tables,
+            ("interpolated_transform",)),
 )
 
 
