@@ -186,9 +186,10 @@ RIGHT = {
                 nn.GroupConv("p4", 6, 6, 3, rng=1), nn.SubgroupPool("max"), nn.ReLU(),
                 nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),)],
     "4.1": [(exact_angles,), (lambda n: np.array(exact_angles(n)),),
-            (lambda n: {a for a in (0, 90, 180, 270) if (a * n) % 360 == 0},),
-            (lambda n: [Fraction(360, n) * k for k in range(n)                 # exact, too
-                        if Fraction(360, n) * k % 90 == 0],),
+            (lambda n: [Fraction(a) for a in range(0, 360, 90)                 # exact, too
+                        if Fraction(a * n, 360).denominator == 1],),
+            (lambda n: [int(a) for a in (lambda t: t[t % n == 0] // n)(        # every step
+                np.arange(n, dtype=np.int64) * 360) if a % 90 == 0],),
             (lambda n: (Decimal(a) for a in exact_angles(n)),)],
     "4.2": [(best_scales,), (lambda resp, cs: np.array(best_scales(resp, cs)),),
             (lambda resp, cs: [np.array(i) for i in best_scales(resp, cs)],),     # 0-d arrays
@@ -208,6 +209,25 @@ def test_right_answers_pass(exercise, index):
 def test_every_exercise_has_a_grader_and_right_answers():
     assert list(EXERCISES) == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "4.1", "4.2"]
     assert set(RIGHT) == set(EXERCISES) == {e for e, _, _, _ in WRONG}
+
+
+def test_a_debug_print_of_a_library_object_is_not_a_library_call(capsys):
+    """Showing a group or a layer as text (repr, str, format) computes nothing for the student:
+    a right answer with a debug print passes; a call that computes is still refused."""
+    relu = nn.ReLU()
+
+    def lifting(x, w):
+        print(f"lifting on {P4}: x {x.shape}, {P4!r}, {str(relu)}")
+        return my_lifting(x, w)
+
+    assert isinstance(grade("2.1", lifting), Passed)
+    assert "lifting on" in capsys.readouterr().out
+    with pytest.raises(WrongAnswer, match="calls groupconv"):
+        grade("2.1", lambda x, w: my_lifting(x, w) + 0 * P4.element(r=1).matrix()[0, 0])
+
+
+def test_4_2_says_it_checked_the_lab_only_when_given():
+    assert "on the lab" not in repr(grade("4.2", best_scales))
 
 
 def test_the_lab_scene_of_4_2():
@@ -637,6 +657,12 @@ WRONG = [
     ("1.3", "rows 1 and 3 swapped", (lambda: d4_table()[[0, 3, 2, 1, 4, 5, 6, 7]],),
      "entries disagree with D4"),
     ("4.1", "an angle too large for a float", (lambda n: [10**400],), "too large"),
+    ("1.1", "a table for r = -4..8 only", (lambda r: {k: c4_matrix(k) for k in range(-4, 9)}.get(
+        r, np.eye(2, dtype=int)),), r"c4_matrix\(-9\) differs from c4_matrix\(3\)"),
+    ("4.1", "32-bit integers (numpy's default int on Windows before NumPy 2)",
+     (lambda n: [int(a) for a in np.arange(0, 360, 90, dtype=np.int32)
+                 if (a * np.int32(n % 2**31)) % 360 == 0],), r"exact_angles\(8000004\) misses"),
+    ("4.1", "a set", (lambda n: set(exact_angles(n)),), "a set has no order"),
     ("4.2", "a scale too large for a float", (lambda resp, cs: [10**400] * len(cs),), "too large"),
     ("1.2", "an element too large for a float", (lambda a, b: (10**400, 0, 0), p4_inverse),
      "three integers"),
@@ -749,8 +775,12 @@ def test_an_unsolved_exercise_shows_its_hint():
 
 
 def test_grade_refuses_what_is_not_an_exercise():
-    with pytest.raises(ValueError, match="exercise must be one of 1.1, 1.2"):
+    with pytest.raises(ValueError, match="exercise must be one of '1.1', '1.2'"):
         grade("5.1", c4_matrix)
+    with pytest.raises(TypeError, match="exercise must be a string.*got float 1.1"):
+        grade(1.1, c4_matrix)
+    with pytest.raises(TypeError, match=r"small_p4_network itself, got Sequential, a network"):
+        grade("3.1", small_p4_network())
     with pytest.raises(TypeError, match="takes your function c4_matrix"):
         grade("1.1", "R")
     with pytest.raises(TypeError):

@@ -128,13 +128,18 @@ class _Watch:
         return bool(self.called or self.refused)
 
 
+#: The methods that show an object as text: a debug print runs them, and they give only a string
+_DISPLAY = frozenset({"__repr__", "__str__", "__format__"})
+
+
 @contextlib.contextmanager
 def _watching() -> Iterator[_Watch]:
     """Record the first groupconv function that runs inside the block (the graders' own
     helpers included), or the first call that would switch the watch off, read the grader's
     frames or compute outside the watch (``_BUILTINS_REFUSED``, ``_CODES_REFUSED``,
     ``_ANYWHERE_REFUSED``, ``_CODES_ANYWHERE_REFUSED``). Reading a property that gives a plain
-    number or string (``P4.samples``) is not counted: it computes nothing for the student. Uses
+    number or string (``P4.samples``), or showing an object as text (``repr``, ``str``,
+    ``format``: a debug print) is not counted: it computes nothing for the student. Uses
     the profiler hook of this thread and of the threads started inside the block (and, from
     Python 3.12, of every thread), and restores the ones that were there; a hook found replaced
     at the end is a watch switched off."""
@@ -176,7 +181,7 @@ def _watching() -> Iterator[_Watch]:
         if event == "call" and _in_package(name) and not (
                 name == grading and frame.f_back is not None and
                 frame.f_back.f_code.co_filename == grading):
-            if _is_property(frame):
+            if _is_property(frame) or frame.f_code.co_name in _DISPLAY:
                 reading.append(frame)
             else:
                 seen.called.append(where(frame))
@@ -420,6 +425,11 @@ _MISSING = object()
 
 
 def _callable(fn: Any, ex: _Exercise) -> None:
+    from .. import nn        # (the graders' other imports do not need the layers)
+    if isinstance(fn, nn.Layer):
+        raise TypeError(f"grade: exercise {ex.number} takes your function {ex.name} itself, "
+                        f"got {type(fn).__name__}, a network (what {ex.name}() returns?): "
+                        f"pass {ex.name}, without the parentheses")
     if not callable(fn):
         raise TypeError(f"grade: exercise {ex.number} takes your function {ex.name}, got "
                         f"{type(fn).__name__}")
@@ -549,7 +559,7 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
     ex = _Exercise("1.1", "c4_matrix", own_work=True)
     _callable(c4_matrix, ex)
     got = {}
-    for r in [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4]:
+    for r in [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, 12, 37, 101, -9, -38, 10**6 + 3]:
         shown = f"c4_matrix({r})"
         m = _array(ex.call(c4_matrix, r, shown=shown), ex, shown)
         if m.shape != (2, 2):
@@ -561,8 +571,8 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
         got[r] = m.astype(np.int64)
     expected = {r: C4.element(r=r % 4).matrix()[:2, :2] for r in got}
     if all(np.array_equal(got[r], expected[r]) for r in got):
-        return Passed("1.1", "c4_matrix(r) is R^r for r = -4..8, exactly, and agrees with "
-                             "groupconv's C4")
+        return Passed("1.1", "c4_matrix(r) is R^r for r = -4..8 and larger |r| (up to "
+                             "10^6 + 3), exactly, and agrees with groupconv's C4")
     quarter = expected[1]
     if np.array_equal(got[1], quarter.T):
         raise ex.wrong(f"c4_matrix(1) {_points(got[1])}: that is a clockwise quarter turn; the "
@@ -1054,7 +1064,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
             stale = " (it returns the first input's result again)" if _close(got2, got) else ""
             raise ex.wrong(f"right for the first input, but not for new random x and w of the "
                            f"same shapes{stale}: does your code keep results or kernels from "
-                           f"one call to the next?")
+                           f"one call to the next, or leave entries of an array unwritten "
+                           f"(np.empty holds whatever was in that memory before)?")
     try:   # check_layer compares on a h x (h + 1) input and a h x h one
         report = check_layer(answer, P4, kind, channels=(c_in, c_out), k=k, size=h,
                              seed=int(number.replace(".", "")), tolerance=tolerance)
@@ -1259,7 +1270,8 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
             stale = " (it returns the first bank again)" if _close(bank1, bank) else ""
             raise ex.wrong(f"right for the first w, but not for a new random w of the same "
                            f"shape{stale}: does your code keep results from one call to the "
-                           f"next?")
+                           f"next, or leave entries of an array unwritten (np.empty holds "
+                           f"whatever was in that memory before)?")
 
     def layer(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The group correlation as one planar correlation with the student's bank."""
@@ -1487,7 +1499,7 @@ def _flat_layers(net: Any) -> list:
 def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     """Exercise 4.1: ``exact_angles(n)``, the angles in [0, 360) degrees at which SE(2)_N can
     be exactly equivariant on a square grid: multiples of 90 that are also multiples of 360/n;
-    checked for n = 1..400, 720, 1000, 3600, 4096, 5040, in increasing order.
+    checked for n = 1..400, 720, 1000, 3600, 4096, 5040 and 8,000,004, in increasing order.
 
     Examples
     --------
@@ -1499,10 +1511,16 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     """
     ex = _Exercise("4.1", "exact_angles", own_work=True)
     _callable(exact_angles, ex)
-    ns = list(range(1, 401)) + [720, 1000, 3600, 4096, 5040]   # floats go wrong at 76, 78
+    # floats go wrong at 76, 78; 32-bit integers overflow 270 n from n = 7,953,644 (and an
+    # answer that loops over the n steps still takes about a second there)
+    ns = list(range(1, 401)) + [720, 1000, 3600, 4096, 5040, 8_000_004]
     for n in ns:
         shown = f"exact_angles({n})"
         value = ex.call(exact_angles, n, shown=shown)
+        if isinstance(value, (set, frozenset)):
+            raise ex.wrong(f"{shown} returned a set, {value!r}: a set has no order (that it "
+                           f"iterates in increasing order is an accident of small integers); "
+                           f"return the angles as a list, in increasing order")
         try:
             entries = None if isinstance(value, (str, bytes, dict)) else list(value)
         except TypeError:
@@ -1545,7 +1563,7 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                 raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
                                f"SE(2)_{n}'s angles{floats}")
-    return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096 and 5040")
+    return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096, 5040 and 8,000,004")
 
 
 def _scene(rng: np.random.Generator, n_scales: int, size: tuple[int, int], count: int
@@ -1647,7 +1665,7 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         raise ex.wrong(f"{shown}: for the centre {centres_[n]} you answer scale index "
                        f"{got[n]}, which is not the largest response there ({hint})")
     return Passed("4.2", f"right on 5 scenes of random responses (3 square)"
-                         f"{' and on the lab' if len(scenes) > 3 else ''}")
+                         f"{' and on the lab' if len(scenes) > 5 else ''}")
 
 
 # ------------------------------------------------------------------ the table
@@ -1687,8 +1705,12 @@ def grade(exercise: str, *answer: Any, **data: Any) -> Passed:
     >>> import numpy as np
     >>> from groupconv.labs import grade
     >>> grade("4.1", lambda n: [a for a in range(0, 360, 90) if a * n % 360 == 0])
-    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096 and 5040
+    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096, 5040 and 8,000,004
     """
-    if not isinstance(exercise, str) or exercise not in EXERCISES:
-        raise ValueError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
+    if not isinstance(exercise, str):
+        raise TypeError(f"exercise must be a string, one of {', '.join(map(repr, EXERCISES))}, "
+                        f"got {type(exercise).__name__} {exercise!r}")
+    if exercise not in EXERCISES:
+        raise ValueError(f"exercise must be one of {', '.join(map(repr, EXERCISES))}, got "
+                         f"{exercise!r}")
     return EXERCISES[exercise](*answer, **data)
