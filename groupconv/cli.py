@@ -183,6 +183,10 @@ def _conformance_check(args: argparse.Namespace) -> int:
             if not os.path.isfile(module_name):
                 return usage(f"no file {module_name!r} (from {os.getcwd()})")
             name = f"_groupconv_check_{os.path.basename(module_name)[:-3]}"
+            # the file's own folder first, as `python FILE` has it: its sibling modules import
+            folder = os.path.dirname(os.path.abspath(module_name))
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
             spec = importlib.util.spec_from_file_location(name, module_name)
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module        # as an import does (dataclasses look it up)
@@ -198,8 +202,9 @@ def _conformance_check(args: argparse.Namespace) -> int:
         if missing and module_name.endswith(".py") or \
                 missing and missing.split(".")[0] != module_name.split(".")[0]:
             # found, but what it imports is not installed
-            return usage(f"{module_name!r} imports {missing!r}, which is not installed here "
-                         f"(pip install {missing.split('.')[0]}): {error}")
+            beside = ", nor a module in the file's folder" if module_name.endswith(".py") else ""
+            return usage(f"{module_name!r} imports {missing!r}, which is not installed here"
+                         f"{beside} (pip install {missing.split('.')[0]}): {error}")
         where = (f" (a module is looked up in the current folder, {os.getcwd()}, and the "
                  f"installed packages; from elsewhere give its file, PATH.py:FACTORY)"
                  if isinstance(error, ModuleNotFoundError) else "")
@@ -223,9 +228,10 @@ def _conformance_check(args: argparse.Namespace) -> int:
     if args.layout is not None or convention is not None:
         build = factory
 
-        def factory(case):
-            return testing.adapt(build(case), case, layout=args.layout or "split",
-                                 convention=convention or "groupconv")
+        def factory(case):      # the layer in its element order loads its weights in it
+            conv = convention or "groupconv"
+            return testing.adapt(build(testing.in_convention(case, conv)), case,
+                                 layout=args.layout or "split", convention=conv)
         try:
             testing.adapt(lambda x: x, cases[0], layout=args.layout or "split",
                           convention=convention or "groupconv")
@@ -369,8 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="--check: the layout the layers take and return: split (B, C, S, "
                         "...), flat_cs, flat_sc, last_cs, last_sc (channels last)")
     p.add_argument("--convention", default=None,
-                   help="--check: the layers' element order: groupconv, groupy, escnn, "
-                        "e2cnn, hexaconv, or indices such as 0,3,2,1")
+                   help="--check: the layers' element order (of their inputs, outputs and "
+                        "weights: FACTORY gets the case's weights in it): groupconv, groupy, "
+                        "escnn, e2cnn, hexaconv, or indices such as 0,3,2,1")
     p.add_argument("--exact", action="store_true",
                    help="--check: ask for bit-for-bit equality on the exact cases")
     p.set_defaults(run=_conformance)

@@ -139,6 +139,45 @@ def test_check_with_a_layout_and_an_element_order(tmp_path, monkeypatch, capsys)
     assert code == 1 and "FAIL" in out
 
 
+def test_convention_gives_the_factory_its_weights_in_that_order(tmp_path, monkeypatch, capsys):
+    """A layer that labels p4's rotations clockwise everywhere (inputs, outputs, its weights'
+    point axis and their gradient) passes once --convention says so; its factory reads the
+    case's weights as they are, so the CLI hands them over in that order. It imports a module
+    beside its file, which --check FILE.py finds from another folder."""
+    monkeypatch.setattr(sys, "path", list(sys.path))     # the CLI puts the file's folder there
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "clockwise_helpers.py").write_text("SIGMA = [0, 3, 2, 1]\n")
+    (folder / "clockwise_everywhere.py").write_text(WRONG.format(body="""
+    from clockwise_helpers import SIGMA
+    from groupconv import conformance, interop
+    back = np.argsort(SIGMA)
+    w = case['w'][:, :, back]            # its weights, in its order, back in groupconv's
+    def ours(a):
+        return interop.fields_to_groupconv(a, SIGMA, 'p4', layout='split')
+    def theirs(a):
+        return interop.fields_from_groupconv(a, SIGMA, 'p4', layout='split')
+    options = dict(padding=case.padding, stride=case.stride, dilation=case.dilation)
+    def layer(x):
+        x = ours(x)
+        y = conformance.reference(x, w, 'p4', 'correlation',
+                                  bias=case['b'] if case.bias else None, **options)
+        def vjp(dy):
+            g = conformance.vjp(x, w, ours(dy), 'p4', 'correlation', bias=case.bias,
+                                **options)
+            grads = {'w': g['dw'][:, :, SIGMA], **({'b': g['db']} if case.bias else {})}
+            return theirs(g['dx']), grads
+        return theirs(y), vjp
+    return layer"""))
+    monkeypatch.chdir(tmp_path)
+    argv = ("--check", "elsewhere/clockwise_everywhere.py:factory", "--groups", "p4",
+            "--kinds", "correlation")
+    code, out, _ = _run(capsys, *argv, "--convention", "0,3,2,1")
+    assert code == 0 and "10 of 10 cases agree" in out, out
+    code, out, _ = _run(capsys, *argv)
+    assert code == 1 and "FAIL" in out
+
+
 # ------------------------------------------------------------------ groupconv.testing
 @pytest.mark.torch
 def test_the_documented_torch_example_passes_check(monkeypatch, capsys):

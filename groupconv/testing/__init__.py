@@ -37,7 +37,7 @@ function).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,7 @@ from ..nn import SpatialPool
 from ..groups import Kind, Space, domain_mask, get_group
 from ..interop import LAYOUTS, element_order, fields_from_groupconv, fields_to_groupconv
 
-__all__ = ["CaseResult", "adapt", "torch_layer", "check_case", "check_cases",
+__all__ = ["CaseResult", "adapt", "in_convention", "torch_layer", "check_case", "check_cases",
            "assert_layer_matches"]
 
 #: Gradient keys: the layer's name for a parameter's gradient -> the case's array.
@@ -97,6 +97,33 @@ def _to_ours(a: Any, points: bool, layout: str, convention, group) -> np.ndarray
     return np.moveaxis(a, -1, 1) if layout.startswith("last") else a
 
 
+def _point_weights(case: Case) -> bool:
+    """Whether the case's weights "w" have a point axis (the correlations that read G)."""
+    return case.kind in CORRELATIONS and Kind.parse(case.kind).reads_group
+
+
+def in_convention(case: Case, convention: str | Sequence[int]) -> Case:
+    """The case as a layer in another element order loads it: the weights' point axis (``w``
+    of the correlations on G, a function on the group like x and y) in ``convention``'s order,
+    ``w_theirs[:, :, i] = w[:, :, sigma[i]]``; every other array as it is. ``adapt`` with the
+    same convention turns the layer's fields and its weight gradient back.
+
+    Examples
+    --------
+    >>> from groupconv import conformance, testing
+    >>> case = conformance.load(groups=["p4"], kinds=["correlation"])[0]
+    >>> theirs = testing.in_convention(case, [0, 3, 2, 1])
+    >>> bool((theirs["w"][:, :, 1] == case["w"][:, :, 3]).all())
+    True
+    """
+    if not isinstance(case, Case):
+        raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
+    sigma = element_order(convention, get_group(case.group))
+    if not _point_weights(case):
+        return case
+    return replace(case, arrays={**case.arrays, "w": case["w"][:, :, sigma]})
+
+
 def _check_layout(layout: str) -> None:
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
@@ -111,7 +138,8 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
     layer : callable
         Takes x in ``layout`` and ``convention`` and returns y there, or (y, vjp) with vjp(dy)
         -> dx or (dx, grads) in the same layout (grads keyed by the case's parameter names,
-        in groupconv's layout).
+        shaped as the case's arrays, the weights' point axis in ``convention``'s order: a layer
+        in another element order loads ``in_convention(case, convention)``).
     case : Case
         The case the layer was built for.
     layout : str
@@ -139,8 +167,19 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
     """
     _check_layout(layout)
     group = get_group(case.group)
-    element_order(convention, group)          # refuse a bad convention now, not per call
+    sigma = element_order(convention, group)  # refuse a bad convention now, not per call
     points_in, points_out = _spaces(case)
+
+    def weights_to_ours(grads: Any) -> Any:
+        """The weight gradient's point axis back in groupconv's order."""
+        if not isinstance(grads, Mapping) or "w" not in grads or not _point_weights(case):
+            return grads
+        g = np.asarray(to_numpy(grads["w"]))
+        if g.ndim < 3 or g.shape[2] != len(sigma):
+            return grads                          # (compared, and refused, as it is)
+        back = np.empty_like(g)
+        back[:, :, sigma] = g
+        return {**grads, "w": back}
 
     def wrapped(x):
         result = layer(_to_theirs(np.asarray(x), points_in, layout, convention, group))
@@ -151,7 +190,7 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
         def our_vjp(dy):
             back = vjp(_to_theirs(np.asarray(dy), points_out, layout, convention, group))
             dx, grads = back if isinstance(back, tuple) else (back, {})
-            return _to_ours(dx, points_in, layout, convention, group), grads
+            return _to_ours(dx, points_in, layout, convention, group), weights_to_ours(grads)
         return _to_ours(y, points_out, layout, convention, group), our_vjp
     return wrapped
 
