@@ -4,6 +4,8 @@ order is found and reproduces the layer when passed back, a layer that is right 
 inputs only (or on non-square inputs only) never passes, and a right layer passes in float64 and
 float32."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -599,3 +601,50 @@ def test_the_new_probes_keep_correct_layers_passing():
         groupconv.check_equivariance(lambda a: a, "p4", input_space="plane",
                                      output_space="group")
     assert "refused the default input" not in str(failure.value)
+
+
+def _p4_lifting(x, w):
+    return lifting_correlation(x, w, "p4")
+
+
+def _portrait_clockwise(x, w):            # wrong, but only where H > W
+    y = _p4_lifting(x, w)
+    return y[:, :, [0, 3, 2, 1]] if x.shape[-2] > x.shape[-1] else y
+
+
+def _mixed_parity_clockwise(x, w):        # wrong, but only where H and W differ in parity
+    y = _p4_lifting(x, w)
+    return y[:, :, [0, 3, 2, 1]] if (x.shape[-2] - x.shape[-1]) % 2 else y
+
+
+def _cached_by_shape():
+    banks = {}
+
+    def fn(x, w):                         # the bank of the first weights of each shape, kept
+        bank = banks.setdefault(w.shape, np.array(w))
+        return _p4_lifting(x, bank)
+    return fn
+
+
+def _nan_on_zeros(x, w):                  # x * |x| / |x|: NaN where x is exactly 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _p4_lifting(x * (np.abs(x) / np.abs(x)), w)
+
+
+def _two_images(x, w):                    # a loop written for the batch of two it was tried on
+    return np.stack([_p4_lifting(x[i:i + 1], w)[0] for i in range(2)])
+
+
+@pytest.mark.parametrize("fn, said", [
+    (_portrait_clockwise, "sides in decreasing order"),
+    (_mixed_parity_clockwise, "of mixed parity"),
+    (_cached_by_shape(), "new weights of the same shape"),
+    (_nan_on_zeros, "exact zeros.*NaN or infinite"),
+    (_two_images, "a batch of three"),
+])
+def test_check_layer_tries_portrait_mixed_parity_zeros_new_weights_and_three_images(fn, said):
+    """Each of these layers agreed with groupconv on every input check_layer drew before (9 x 11
+    and 10 x 10 normal draws, one weight array, two images) and passed."""
+    report = groupconv.check_layer(fn, "p4", "lifting")
+    assert not report.passed and re.search(said, report.diagnosis), report.diagnosis
+    assert groupconv.check_layer(_p4_lifting, "p4", "lifting").passed

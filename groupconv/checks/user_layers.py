@@ -47,6 +47,13 @@ __all__ = ["EquivarianceReport", "LayerReport", "TOLERANCES", "check_equivarianc
 #: The spaces by name, parsed here, at the public edge.
 _SPACES = {"plane": Space.on_plane, "group": Space.on_group,
            "points": Space.on_points, "invariant": Space.invariant}
+#: How the explanations of a layer that agrees on the first inputs and not on check_layer's
+#: further draws begin (the labs' graders relay them).
+OTHER_DRAWS = ("agrees on the inputs above, but not on",
+               "agrees on inputs drawn from a normal distribution, but not on one with exact "
+               "zeros",
+               "agrees with the first weights, but not with new weights of the same shape",
+               "agrees on batches of two images, but not on a batch of three")
 #: Default input sides by dimension.
 _SIZE = {1: 15, 2: 11, 3: 7}
 #: The most values a drawn input (or drawn weights) may hold: larger ones are refused before
@@ -365,7 +372,9 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     is compared with groupconv's, then on a square input too (so that a layer that treats
     square inputs apart is caught), whose sides have the other parity (so that a layer right
     only where the centre lies on a pixel, or only between pixels, is caught: in 1D the two
-    inputs differ in that alone); its equivariance is measured on the square input. On a
+    inputs differ in that alone); its equivariance is measured on the square input. A layer
+    that agrees meets further draws: an input of sides in decreasing order and mixed parity,
+    one with exact zeros, new weights of the same shape, three images. On a
     mismatch the shapes are described in the layout's terms, the usual mistakes are tried, and
     the layer's effective filter bank is probed and searched for the element orders,
     layouts and kernel transformations that explain it (``groupconv.checks.diagnoses``).
@@ -530,6 +539,52 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         return LayerReport(group.name, kind, error2, report.equivariance_error, sentence,
                            [sentence], {}, report.tolerance, report.reference_equivariance_error)
 
+    def other_draws(report: LayerReport) -> LayerReport:
+        """A passing report checked once more on drawn inputs of sides in decreasing order and
+        of mixed parity (size + d - 1, ..., size: H > W, one side odd, one even), then with
+        exact zeros (half the values, and all of image 1: what a ReLU passes on), then with
+        new weights of the same shape (unless weights are given), then on three images: a
+        layer right only where H <= W, or where every side has one parity, or on inputs
+        without zeros, or that keeps its bank from one call to the next (a cache keyed on the
+        shapes), or written for two images, must not pass."""
+        if not report.passed or x is not None or group.lattice == "hexagonal":
+            return report
+        sides = tuple(size + d - 1 - a for a in range(d))
+        plain = rng.standard_normal((2, w.shape[1]) + ((group.samples,) if on_group else ())
+                                    + sides)
+        zeros = np.maximum(plain, 0.0)
+        zeros[1] = 0.0
+        trials = [(plain, w, f"{OTHER_DRAWS[0]} a {sides} input (sides in decreasing order, "
+                             f"of mixed parity): does your layer assume H <= W, or one "
+                             f"parity for every side?"),
+                  (zeros, w, f"{OTHER_DRAWS[1]} (half its values, and all of image 1: what a "
+                             f"ReLU passes on): does it divide by a value, or take its "
+                             f"logarithm or sign?")]
+        if weights is None:
+            trials.append((zeros, rng.standard_normal(w.shape),
+                           f"{OTHER_DRAWS[2]}: does your layer keep its filter bank or its "
+                           f"results from one call to the next (a cache keyed on the "
+                           f"shapes)?"))
+        trials.append((np.concatenate([plain, plain[:1]]), w,
+                       f"{OTHER_DRAWS[3]}: does your layer assume a batch size?"))
+        for a, wa, sentence in trials:
+            expected, got = _OPS[kind](a, wa, group, mode=p), None
+            try:
+                got = _as_output(fn(a.copy(), wa.copy()), expected, group)
+                error = relative_error(got, expected)
+            except Exception as failure:      # the layer's own error, on this input only
+                error, sentence = float("inf"), (f"{sentence} (it raises "
+                                                 f"{type(failure).__name__}: {failure})")
+            if not error <= report.tolerance:
+                if isinstance(got, np.ndarray) and not np.all(np.isfinite(got)):
+                    sentence += (f" (your layer's output holds "
+                                 f"{np.count_nonzero(~np.isfinite(got))} NaN or infinite "
+                                 f"values of {got.size})")
+                return LayerReport(group.name, kind, error, report.equivariance_error,
+                                   sentence, [sentence], {}, report.tolerance,
+                                   report.reference_equivariance_error)
+        return report
+
     main = rect if rect is not None else square
     lead: list[str] = []
     try:
@@ -576,12 +631,12 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                                        parsed, turned))
     if error <= tol and not lead and rect is not None and square is not None:
         # the non-square input alone is not enough: a layer may treat square inputs apart
-        return other_kernel(_stateless(_square_too(probe, square, rect, twin, w, group,
-                                                   parsed, p, error, equivariance, tol),
-                                       allowed))
+        return other_kernel(other_draws(_stateless(_square_too(
+            probe, square, rect, twin, w, group, parsed, p, error, equivariance, tol),
+            allowed)))
     if error <= tol and not lead:
-        return other_kernel(_stateless(LayerReport(group.name, kind, error, equivariance, None,
-                                                   [], {}, tol), allowed))
+        return other_kernel(other_draws(_stateless(LayerReport(
+            group.name, kind, error, equivariance, None, [], {}, tol), allowed)))
     findings = explain(got_np, probe, main, w, group, parsed, p, tolerance=max(tol, 1e-9))
     notes: list[str] = []
     if rect is not None and square is not None:

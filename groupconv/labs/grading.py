@@ -50,7 +50,9 @@ import numpy as np
 
 from ..checks.diagnoses import constant_factor
 from ..checks.user_groups import check_group_law
-from ..checks.user_layers import TOLERANCES, LayerReport, check_equivariance, check_layer
+from ..checks.user_layers import (
+    OTHER_DRAWS, TOLERANCES, LayerReport, check_equivariance, check_layer,
+)
 from ..fast.banks import filter_bank
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..groups import C4, D4, P4
@@ -1079,7 +1081,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
             report.explanations[:1] and report.explanations[0].startswith("agrees with kernels"):
         raise ex.wrong(f"right for {k}x{k} kernels, but not for {k + 1}x{k + 1} ones: does your "
                        f"code assume a kernel size?{_check_layer_says(report)}")
-    if report.passed and _close(got, reference, tolerance):
+    if _close(got, reference, tolerance):
         tall = rng.standard_normal((b, c_in) + s_axis + (w_, h))   # taller than wide
         if not _close(answer(tall, w, f"{name}(x, w) with x of shape {tall.shape} (taller "
                                      f"than wide)"),
@@ -1087,6 +1089,11 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
             raise ex.wrong(f"right on inputs at least as wide as tall, but not on a {w_} x {h} "
                            f"one (x of shape {tall.shape}, taller than wide): does your code "
                            f"assume H <= W (a padding or a crop to the width)?")
+        if not report.passed and report.explanations[:1] and \
+                report.explanations[0].startswith(OTHER_DRAWS):
+            raise ex.wrong(f"right on a {h} x {w_} input, but check_layer's further draws "
+                           f"say: {report.explanations[0]}")
+    if report.passed and _close(got, reference, tolerance):
         x4 = rng.standard_normal((3, 2) + s_axis + (8, 8))     # other sizes: 4 x 4 kernels,
         w4 = rng.standard_normal((1, 2) + s_axis + (4, 4))     # one output channel, 3 images
         got4 = answer(x4, w4, f"{name}(x, w) with x of shape {x4.shape} and w of shape "
