@@ -316,6 +316,15 @@ def test_the_shipped_set_covers_every_group_kind_and_padding():
     manifest = json.loads((conformance.SHIPPED / "manifest.json").read_text())
     assert manifest["library"] == "groupconv" and len(manifest["cases"]) == len(SHIPPED)
     assert sum(f.stat().st_size for f in conformance.SHIPPED.iterdir()) < 4.5e6
+    # inputs taller than wide and wider than tall, for every correlation of every square-lattice
+    # group and of the cube's groups (a layer right only where H <= W fails some case)
+    for group in ("Z2", "P4", "P4M", "PMM", "P4/mmm", "P432"):
+        for kind in conformance.CORRELATIONS:
+            d = 3 if group in ("P4/mmm", "P432") else 2
+            sides = [c["x"].shape[-d:] for c in CORRELATION_CASES
+                     if c.group == group and c.kind == kind and c.k > 1]
+            assert any(s[0] > s[1] for s in sides) and any(s[0] < s[1] for s in sides), \
+                (group, kind)
 
 
 def test_the_shipped_vectors_are_exact_and_never_test_the_identity():

@@ -374,15 +374,18 @@ def _groupy_bank(w: np.ndarray, group: AffineGroup, kind: Kind) -> np.ndarray:
                                         + (c_in, bank.input_space.samples)), (-2, -1), (2, 3))
 
 
-def _spatial(group: AffineGroup, k: int, extra: int = 0) -> tuple[int, ...]:
+def _spatial(group: AffineGroup, k: int, extra: int = 0, turn: int = 0) -> tuple[int, ...]:
     """A case's input sides for an expanded kernel of side k: k + 2, k + 3 (non-square) on the
-    line and the square lattice, k + 1, k + 2, k + 3 in 3D; square of odd side on the
-    hexagonal lattice."""
+    line and the square lattice, k + 1, k + 2, k + 3 in 3D, moved round by ``turn`` places
+    (the padding: k + 3, k + 2 for odd ones in 2D, so that the set holds inputs taller than
+    wide as well as wider than tall); square of odd side on the hexagonal lattice."""
     if group.lattice == "hexagonal":
         n = k + 2 + extra
         return (n + (n % 2 == 0),) * 2
     first = k + extra + (1 if group.dim == 3 else 2)
-    return tuple(first + a for a in range(group.dim))
+    sides = [first + a for a in range(group.dim)]
+    turn %= group.dim
+    return tuple(sides[-turn:] + sides[:-turn]) if turn else tuple(sides)
 
 
 def _batch(group: AffineGroup) -> int:
@@ -396,7 +399,7 @@ def _correlation_case(group: AffineGroup, kind: Kind, k: int, p: int, stride: in
     rng = _rng(seed, case_id)
     d = group.dim
     axis = (group.samples,) if kind.reads_group else ()
-    size = _spatial(group, group.kernel_size(dilation * (k - 1) + 1), extra=stride - 1)
+    size = _spatial(group, group.kernel_size(dilation * (k - 1) + 1), extra=stride - 1, turn=p)
     c_in, c_out, batch = 2, 3, _batch(group)
     s_in = group.weight_samples if kind.reads_group else 1
     outputs = math.prod((n + 2 * p - dilation * (k - 1) - 1) // stride + 1 for n in size)
