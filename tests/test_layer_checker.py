@@ -648,3 +648,13 @@ def test_check_layer_tries_portrait_mixed_parity_zeros_new_weights_and_three_ima
     report = groupconv.check_layer(fn, "p4", "lifting")
     assert not report.passed and re.search(said, report.diagnosis), report.diagnosis
     assert groupconv.check_layer(_p4_lifting, "p4", "lifting").passed
+
+
+def test_check_layer_names_a_layer_whose_images_depend_on_each_other():
+    """Right on every image alone, wrong in a batch (a statistic over the batch): named."""
+    def batch_centred(x, w):
+        y = lifting_correlation(x, w, "p4")
+        return 2 * y - y.mean(axis=0, keepdims=True)
+    report = groupconv.check_layer(batch_centred, "p4", "lifting")
+    assert not report.passed and "agrees on each image alone, but not in a batch" in \
+        report.diagnosis, report.diagnosis

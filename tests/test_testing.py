@@ -5,6 +5,7 @@ pytest plugin installed with the package, and the docstring examples of the modu
 other libraries."""
 
 import importlib
+import re
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -402,6 +403,16 @@ def test_gradients_and_layers_are_diagnosed():
         return y, vjp
     assert "dx agrees on image 0 of the batch" in testing.check_case(first_dx_only,
                                                                      case).diagnosis
+
+    def nan_dw(x):                # a vjp whose weight gradient is NaN: named, not left blank
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+        return y, lambda dy: (conformance.vjp(x, case["w"], dy, "p4", "lifting",
+                                              padding=case.padding)["dx"],
+                              {"w": np.full(case["w"].shape, np.nan)})
+    nan_result = testing.check_case(nan_dw, case)
+    assert not nan_result.passed and re.search(
+        r"gradients do not: dw holds \d+ NaN or infinite values", nan_result.diagnosis), \
+        nan_result.diagnosis
     wrong_name = testing.check_case(lambda x: (doubled_dx(x)[0], lambda dy: (
         doubled_dx(x)[1](dy)[0], {"weight": 0})), case)
     assert "name them as the case's parameters ['w']" in wrong_name.diagnosis

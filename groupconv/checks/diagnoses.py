@@ -329,6 +329,19 @@ def _first_images(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | N
             f"image?")
 
 
+def _each_alone(probe: Callable[[Any], Any], fix: Callable[[np.ndarray], np.ndarray],
+                x: np.ndarray, ref: np.ndarray, tolerance: float) -> bool:
+    """Whether the layer agrees on every image of x given alone (a batch of one)."""
+    for b in range(x.shape[0]):
+        try:
+            alone = _numpy(probe(x[b:b + 1]))
+            if alone is None or relative_error(fix(alone), ref[b:b + 1]) > tolerance:
+                return False
+        except Exception:         # the layer's own error on a batch of one: not this mistake
+            return False
+    return True
+
+
 def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref: np.ndarray
                         ) -> list[tuple[str, Callable[[], np.ndarray]]]:
     op = _OPS[kind]
@@ -808,6 +821,11 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         batch = _first_images(fixed, ref, tolerance)
         if batch is not None:
             findings.add(batch + suffix)
+        elif probe is not None and x.shape[0] > 1 and _each_alone(probe, fix, x, ref,
+                                                                  tolerance):
+            findings.add("agrees on each image alone, but not in a batch: your layer's output "
+                         "for one image depends on the others (statistics over the batch, as "
+                         "batch normalisation in training mode?)" + suffix)
         scaled = _scaled(fixed, ref, tolerance)
         if scaled is not None:
             findings.add(scaled + suffix)

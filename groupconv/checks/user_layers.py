@@ -535,7 +535,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                     f"{k + 1} (error {error2:.1e} on the same {x2.shape[-d:]} input): the "
                     f"centre of a kernel of side k is (k - 1) / 2, a tap for odd k and between "
                     f"two taps for even k; a kernel turned or mirrored about k // 2 is right "
-                    f"for odd k only")
+                    f"for odd k only (so is a padding split unevenly between the two sides, "
+                    f"which gives the output of the right size, shifted)")
         return LayerReport(group.name, kind, error2, report.equivariance_error, sentence,
                            [sentence], {}, report.tolerance, report.reference_equivariance_error)
 

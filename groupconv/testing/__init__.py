@@ -502,7 +502,7 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
               gradients: dict[str, np.ndarray]) -> str:
     """The mistake that explains a failing case, as far as one case can tell."""
     if errors["y"] <= tol:
-        wrong = [k for k, v in errors.items() if v > tol]
+        wrong = [k for k, v in errors.items() if not v <= tol]     # NaN too
         return "the output agrees, the gradients do not: " + "; ".join(
             _gradient_note(k, errors[k], gradients.get(k), case[k]) for k in wrong)
     if not _is_array(got):
@@ -514,7 +514,11 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
 
 def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.ndarray
                    ) -> str:
-    """How a gradient differs: a constant factor, or not the adjoint at all."""
+    """How a gradient differs: NaN or infinite values, a constant factor, or not the adjoint
+    at all."""
+    if got is not None and np.issubdtype(got.dtype, np.number) and not np.all(np.isfinite(got)):
+        return (f"{key} holds {np.count_nonzero(~np.isfinite(got))} NaN or infinite values of "
+                f"{got.size}, where every expected value is finite")
     if got is not None and got.shape == expected.shape and np.abs(expected).max() > 0:
         factor = float(np.sum(got * expected) / np.sum(expected * expected))
         if relative_error(got, factor * expected) <= 1e-6:
