@@ -573,8 +573,20 @@ def test_check_equivariance_shifts_a_pooled_output_within_a_wide_border():
     strided = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0, dtype=np.float64),
                              nn.SpatialPool(2), nn.GlobalPool()])   # not invariant by a pixel
     assert groupconv.check_equivariance(strided).errors["translation by 1"] > 1e-3
-    with pytest.raises(ValueError, match="refused the default input .* pass size="):
+    with pytest.raises(ValueError, match="raised ValueError on the drawn input .* pass "
+                                         "channels= .* size= or x="):
         groupconv.check_equivariance(nn.p4cnn(2, rng=0))
+
+    def three_channels(x):                # what torch says of a wrong channel count
+        if x.shape[1] != 3:
+            raise RuntimeError(f"expected input to have 3 channels, but got {x.shape[1]}")
+        return x
+    with pytest.raises(ValueError, match=r"raised RuntimeError .* pass channels= \(its input "
+                                         r"channels; 2 here\)"):
+        groupconv.check_equivariance(three_channels, "p4", input_space="plane",
+                                     output_space="plane")
+    assert groupconv.check_equivariance(three_channels, "p4", input_space="plane",
+                                        output_space="plane", channels=3).errors
 
 
 def test_the_new_probes_keep_correct_layers_passing():
@@ -600,7 +612,7 @@ def test_the_new_probes_keep_correct_layers_passing():
     with pytest.raises(ValueError, match="fn's output must have shape") as failure:
         groupconv.check_equivariance(lambda a: a, "p4", input_space="plane",
                                      output_space="group")
-    assert "refused the default input" not in str(failure.value)
+    assert "on the drawn input" not in str(failure.value)
 
 
 def _p4_lifting(x, w):

@@ -203,23 +203,24 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         n = size or _SIZE.get(space_in.dim, 1)
         channels = 2 if channels is None else channels
         default = _default_input(space_in, channels, n, seed)
-        refused: list[ValueError] = []     # the layer's own refusals, not the checker's
+        refused: list[Exception] = []     # the layer's own errors, not the checker's
 
         def watched(a, fn=fn):
             try:
                 return fn(a)
-            except ValueError as error:
+            except Exception as error:     # whatever the layer's library raises
                 refused.append(error)
                 raise
         try:
             report = _check(watched, space_in, space_out, default, None, None, translations,
                             seed)
-        except ValueError as error:   # a layer that takes other sizes: say how to give one
-            if size is not None or error not in refused:
+        except Exception as error:   # a layer that takes other inputs: say how to give one
+            if not any(error is e for e in refused):
                 raise
-            raise ValueError(f"check_equivariance: the layer refused the default input of "
-                             f"shape {default.shape} ({error}); pass size= (or x=) with an "
-                             f"input it takes") from error
+            raise ValueError(f"check_equivariance: the layer raised {type(error).__name__} "
+                             f"on the drawn input of shape {default.shape} ({error}); pass "
+                             f"channels= (its input channels; {channels} here), size= or x= "
+                             f"with an input it takes") from error
         if size is not None or not space_in.spatial or space_in.group.lattice == "hexagonal":
             return report
         try:
