@@ -670,3 +670,15 @@ def test_check_layer_names_a_layer_whose_images_depend_on_each_other():
     report = groupconv.check_layer(batch_centred, "p4", "lifting")
     assert not report.passed and "agrees on each image alone, but not in a batch" in \
         report.diagnosis, report.diagnosis
+
+
+def test_check_layer_names_the_output_samples_a_layer_gets_wrong():
+    """One wrong entry in a layer's table of the cube's rotations: the sample and its rotation
+    are named (before: "agrees with none of the known mistakes")."""
+    def one_rotation_wrong(x, w):
+        y = lifting_correlation(x, w, "P432")
+        y[:, :, 7] = lifting_correlation(x, np.flip(w, -1), "P432")[:, :, 7]
+        return y
+    report = groupconv.check_layer(one_rotation_wrong, "P432", "lifting", size=7)
+    assert not report.passed and "agrees on 23 of the 24 output samples and differs on 1 " \
+        "(s = 7: rotation by 180° about (0, 1, -1))" in report.diagnosis, report.diagnosis

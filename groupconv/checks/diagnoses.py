@@ -729,6 +729,27 @@ def _output_order_sentence(sigma: list[int], group: AffineGroup) -> str:
             f"{f' ({named})' if named else ''} (their element j is groupconv's σ[j])")
 
 
+def _planes_that_differ(got: np.ndarray, ref: np.ndarray, group: AffineGroup,
+                        tolerance: float) -> str | None:
+    """A sentence naming the output samples s where the layer differs, while it agrees on
+    the others (each the kernel moved by one element h_s: a wrong element in a table), or
+    None."""
+    if got.shape != ref.shape or ref.ndim < 3 or ref.shape[2] != group.samples or \
+            group.samples < 2 or not isinstance(group, SemidirectProduct):
+        return None
+    scale = max(float(np.abs(ref).max(initial=0.0)), 1e-300)
+    wrong = [s for s in range(ref.shape[2])
+             if not np.abs(got[:, :, s] - ref[:, :, s]).max(initial=0.0) <= tolerance * scale]
+    if not wrong or len(wrong) == ref.shape[2]:
+        return None
+    said = describe(group.stabiliser)
+    shown = "; ".join(f"s = {s}: {said[s]}" for s in wrong[:4]) + \
+        ("; ..." if len(wrong) > 4 else "")
+    return (f"agrees on {ref.shape[2] - len(wrong)} of the {ref.shape[2]} output samples and "
+            f"differs on {len(wrong)} ({shown}): the kernels moved by those elements (a table "
+            f"of rotations with a wrong entry?)")
+
+
 def _output_order(got: np.ndarray, ref: np.ndarray, tolerance: float) -> list[int] | None:
     """σ with got[:, :, j] = ref[:, :, σ[j]] for every j (each plane matching exactly one), or
     None."""
@@ -833,6 +854,10 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         if sigma is not None:
             findings.add(_output_order_sentence(sigma, group) + suffix)
             findings.orders = findings.orders or {"output": sigma}
+        elif not findings.sentences:
+            planes = _planes_that_differ(fixed, ref, group, tolerance)
+            if planes is not None:
+                findings.add(planes + suffix)
         if probe is not None and isinstance(group, SemidirectProduct):
             for model in _search(probe, fix, x, fixed, w, group, kind, padding, tolerance):
                 sentence = _describe_model(model, group)
