@@ -108,6 +108,18 @@ def in_convention(case: Case, convention: str | Sequence[int]) -> Case:
     ``w_theirs[:, :, i] = w[:, :, sigma[i]]``; every other array as it is. ``adapt`` with the
     same convention turns the layer's fields and its weight gradient back.
 
+    Parameters
+    ----------
+    case : Case
+        A conformance case.
+    convention : str or sequence of int
+        The layer's element order (``groupconv.interop.element_order``).
+
+    Returns
+    -------
+    Case
+        The same case, its weights' point axis in that order.
+
     Examples
     --------
     >>> from groupconv import conformance, testing
