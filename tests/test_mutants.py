@@ -247,3 +247,11 @@ def test_check_equivariance_shifts_only_an_input_whose_last_slices_are_zero():
     assert check_equivariance(layer, x=x).errors["translation by 1"] == 0.0
     x[0, 0, -1, 3] = 1.0
     assert "translation by 1" not in check_equivariance(layer, x=x).errors
+
+
+def test_check_equivariance_measures_a_sampled_layer_with_a_tiny_output():
+    """An output of 2 x 2: the default measuring radius (n - 1) / 2 - 1 was negative there, and
+    the disk refused it before falling back to every pixel (a ValueError, from a review)."""
+    layer = nn.LiftingConv("se2_8", 1, 1, 3, mode="valid", dtype=np.float64, rng=0)
+    report = groupconv.check_equivariance(layer, size=4, translations=False)     # output 2 x 2
+    assert report.measured and all(np.isfinite(list(report.measured.values())))

@@ -148,7 +148,7 @@ def _disk_error(moved: Any, expected: Any, space: Space, radius: float | None) -
     if not space.spatial:
         return float(np.linalg.norm(a - b) / (np.linalg.norm(b) or 1.0))
     n = min(a.shape[-2:])
-    region = disk(n, (n - 1) / 2 - 1 if radius is None else radius)
+    region = disk(n, max((n - 1) / 2 - 1, 0.0) if radius is None else radius)
     if not region.any():              # a map too small for a disk inside it: every pixel
         region = np.ones((n, n), dtype=bool)
     pad = [(a.shape[-2] - n) // 2, (a.shape[-1] - n) // 2]
