@@ -3,6 +3,7 @@ of the suite and ``groupconv verify`` let through (the mistake named in each doc
 
 import pathlib
 import runpy
+import tempfile
 
 import numpy as np
 import pytest
@@ -269,6 +270,7 @@ REPRODUCERS = sorted((pathlib.Path(__file__).parent / "reproducers").glob("*.py"
 
 
 @pytest.mark.parametrize("script", REPRODUCERS, ids=lambda p: p.stem)
-def test_a_reviewed_reproducer_passes(script, capsys):
+def test_a_reviewed_reproducer_passes(script, capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))     # the scripts' mkdtemp()s
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip().splitlines()[-1] == "PASS"
