@@ -713,8 +713,9 @@ def interpolated_transform(group: AffineGroup, x: np.ndarray, s: int) -> float:
 
 
 def _trial_interpolated(group, rng):
-    shape = tuple(int(n) for n in rng.integers(6, 12, size=2))
-    return interpolated_transform(group, rng.standard_normal((1, 1) + shape),
+    # square (of either parity): a quarter turn of a non-square array swaps its axes
+    n = int(rng.integers(6, 12))
+    return interpolated_transform(group, rng.standard_normal((1, 1, n, n)),
                                   int(rng.integers(group.samples)))
 
 
