@@ -64,12 +64,19 @@ _NAMES_2D = {((1, 0), (0, 1)): "left as they are",
 @dataclass
 class Findings:
     """The explanations that reproduce a layer's output (``sentences``, the most specific
-    first), the shape problems found on the way (``shape``), and the element orders found
-    (``orders``: "input", "output", "weights" -> σ, their element j is groupconv's σ[j])."""
+    first), the shape problems found on the way (``shape``), the element orders found
+    (``orders``: "input", "output", "weights" -> σ, their element j is groupconv's σ[j]), and
+    where the output differs when nothing explains it (``where``: the output samples)."""
 
     sentences: list[str] = field(default_factory=list)
     shape: list[str] = field(default_factory=list)
     orders: dict[str, list[int]] = field(default_factory=dict)
+    where: str | None = None
+
+    def unexplained(self, lead: str) -> str:
+        """``lead`` ("agrees with none of the known mistakes"), and where the output differs
+        when that is known."""
+        return f"{lead}; it {self.where}" if self.where else lead
 
     def add(self, sentence: str) -> None:
         if sentence not in self.sentences:
@@ -747,7 +754,7 @@ def _planes_that_differ(got: np.ndarray, ref: np.ndarray, group: AffineGroup,
         ("; ..." if len(wrong) > 4 else "")
     return (f"agrees on {ref.shape[2] - len(wrong)} of the {ref.shape[2]} output samples and "
             f"differs on {len(wrong)} ({shown}): the kernels moved by those elements (a table "
-            f"of rotations with a wrong entry?)")
+            f"of the point group's elements with a wrong entry?)")
 
 
 def _output_order(got: np.ndarray, ref: np.ndarray, tolerance: float) -> list[int] | None:
@@ -854,10 +861,8 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         if sigma is not None:
             findings.add(_output_order_sentence(sigma, group) + suffix)
             findings.orders = findings.orders or {"output": sigma}
-        elif not findings.sentences:
-            planes = _planes_that_differ(fixed, ref, group, tolerance)
-            if planes is not None:
-                findings.add(planes + suffix)
+        elif findings.where is None:
+            findings.where = _planes_that_differ(fixed, ref, group, tolerance)
         if probe is not None and isinstance(group, SemidirectProduct):
             for model in _search(probe, fix, x, fixed, w, group, kind, padding, tolerance):
                 sentence = _describe_model(model, group)

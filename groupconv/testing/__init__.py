@@ -102,6 +102,14 @@ def _point_weights(case: Case) -> bool:
     return case.kind in CORRELATIONS and Kind.parse(case.kind).reads_group
 
 
+def _point_axis_back(a: np.ndarray, sigma: Sequence[int]) -> np.ndarray:
+    """Weights (or their gradient) with the point axis in the order sigma, back in
+    groupconv's: back[:, :, sigma[i]] = a[:, :, i]."""
+    back = np.empty_like(a)
+    back[:, :, sigma] = a
+    return back
+
+
 def in_convention(case: Case, convention: str | Sequence[int]) -> Case:
     """The case as a layer in another element order loads it: the weights' point axis (``w``
     of the correlations on G, a function on the group like x and y) in ``convention``'s order,
@@ -189,9 +197,7 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
         g = np.asarray(to_numpy(grads["w"]))
         if g.ndim < 3 or g.shape[2] != len(sigma):
             return grads                          # (compared, and refused, as it is)
-        back = np.empty_like(g)
-        back[:, :, sigma] = g
-        return {**grads, "w": back}
+        return {**grads, "w": _point_axis_back(g, sigma)}
 
     def wrapped(x):
         result = layer(_to_theirs(np.asarray(x), points_in, layout, convention, group))
@@ -273,8 +279,7 @@ def torch_layer(module: Any, case: Case,
             raise ValueError(f"params: the case has no array {key!r}; it has "
                              f"{sorted(case.arrays)}")
         ours = case[key]
-        point_weights = key == "w" and case.kind in CORRELATIONS and \
-            Kind.parse(case.kind).reads_group
+        point_weights = key == "w" and _point_weights(case)
         value = ours[:, :, sigma] if point_weights else ours
         value = to_theirs(value) if to_theirs else value
         target = named[name]
@@ -313,9 +318,7 @@ def torch_layer(module: Any, case: Case,
                 g = g.detach().cpu().numpy()
                 g = to_ours(g) if to_ours else g.reshape(shape)
                 if point_weights:
-                    back = np.empty_like(g)
-                    back[:, :, sigma] = g
-                    g = back
+                    g = _point_axis_back(g, sigma)
                 out[key] = g
             dx = grads[0]
             dx = np.zeros(np.shape(theirs)) if dx is None else dx.detach().cpu().numpy()
@@ -563,7 +566,7 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float) -> str:
     square = _square_only(layer, case, tol)
     if square:
         findings.sentences.insert(0, square)
-    return _joined(findings.shape, findings.sentences) or (
+    return _joined(findings.shape, findings.sentences) or findings.unexplained(
         f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the known "
         f"mistakes: check the formula")
 
@@ -611,7 +614,7 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
             return prefix + (f"; with that, {_joined([], sentences)}" if sentences else "")
         if not prefix and sentences:
             return _joined(findings.shape, sentences)
-    return _joined(first.shape, []) or (
+    return _joined(first.shape, []) or first.unexplained(
         f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the usual "
         f"mistakes (with this case's stride, dilation and bias)")
 
