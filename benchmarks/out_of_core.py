@@ -3,6 +3,7 @@ from a lazy Dask array into a Zarr store, with the peak memory and the throughpu
 
     pip install ".[zarr]"
     python benchmarks/out_of_core.py [--side 200] [--chunk 48] [--budget-mb 1024] [--out DIR]
+                                     [--workers N]
 
 The input is a random volume (1, 1, n, n, n) in float32, generated lazily, chunk by chunk; the
 layer is the cube's rotation group's lifting correlation (P432, 24 orientations, 4 output
@@ -15,8 +16,11 @@ throughput in output voxels per second; then it checks a window of the store tha
 corner where the first chunks meet (every axis crossing a chunk boundary, so that the halos are
 checked) against one in-memory call on that window.
 
-On a cluster, start a ``dask.distributed.Client`` first: the same graph runs there, every chunk
-an independent task, and ``to_zarr`` writes from the workers.
+``--workers N`` runs the same graph on a ``dask.distributed`` cluster of N worker processes on
+this machine (``LocalCluster``, one thread each; ``pip install ".[zarr]"`` brings
+``distributed``): every chunk is an independent task, the workers write their chunks into the
+store, and the peak reported is each worker's. On a real cluster, connect the ``Client`` to its
+scheduler instead; nothing else changes.
 """
 
 from __future__ import annotations
@@ -30,23 +34,40 @@ import tempfile
 import textwrap
 
 CHILD = textwrap.dedent("""
-    import json, resource, sys, time
+    import collections, json, resource, sys, time
     import dask
     import dask.array as da
     import numpy as np
     import groupconv
 
-    side, chunk, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    dask.config.set(scheduler="threads", num_workers=2)
+    side, chunk, out, workers = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+
+    def peak_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    if workers:
+        from dask.distributed import Client, LocalCluster
+        client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                     dashboard_address=None))
+    else:
+        dask.config.set(scheduler="threads", num_workers=2)
     x = da.random.default_rng(0).standard_normal((1, 1, side, side, side), chunks=(1, 1) +
                                                  (chunk,) * 3, dtype=np.float32)
     w = np.random.default_rng(1).standard_normal((4, 1, 3, 3, 3)).astype(np.float32)
     y = groupconv.lifting_correlation(x, w, "P432", mode="same")
     start = time.perf_counter()
-    da.to_zarr(y, out, overwrite=True)
+    if workers:
+        from dask.distributed import get_task_stream
+        with get_task_stream(client) as stream:
+            da.to_zarr(y, out, overwrite=True)
+        tasks = sorted(collections.Counter(t["worker"] for t in stream.data).values())
+    else:
+        da.to_zarr(y, out, overwrite=True)
+        tasks = []
     seconds = time.perf_counter() - start
+    peaks = sorted(client.run(peak_mb).values()) if workers else [peak_mb()]
     print(json.dumps({"seconds": seconds, "shape": list(y.shape), "chunks": len(y.chunks[-1]) ** 3,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_mb": peaks, "tasks": tasks}))
 """)
 
 
@@ -57,10 +78,14 @@ def main() -> int:
     parser.add_argument("--budget-mb", type=int, default=1024,
                         help="the memory budget to compare with (default 1024 MiB)")
     parser.add_argument("--out", default=None, help="folder of the Zarr store (default: temp)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="run on a local dask.distributed cluster of this many worker "
+                             "processes (default 0: the threaded scheduler, 2 threads)")
     args = parser.parse_args()
-    if args.side < 3 or args.chunk < 3 or args.budget_mb < 1:
-        parser.error(f"--side and --chunk must be at least 3 (a 3 x 3 x 3 kernel) and "
-                     f"--budget-mb at least 1, got {args.side}, {args.chunk}, {args.budget_mb}")
+    if args.side < 3 or args.chunk < 3 or args.budget_mb < 1 or args.workers < 0:
+        parser.error(f"--side and --chunk must be at least 3 (a 3 x 3 x 3 kernel), --budget-mb "
+                     f"at least 1 and --workers at least 0, got {args.side}, {args.chunk}, "
+                     f"{args.budget_mb}, {args.workers}")
     if args.chunk >= args.side:
         parser.error(f"--chunk must be smaller than --side (the check reads a window across "
                      f"chunk boundaries), got {args.chunk} and {args.side}")
@@ -72,17 +97,26 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = pathlib.Path(args.out or tmp) / "lifted.zarr"
         run = subprocess.run([sys.executable, "-c", CHILD, str(args.side), str(args.chunk),
-                              str(store)], capture_output=True, text=True, check=True)
+                              str(store), str(args.workers)], capture_output=True, text=True)
+        if run.returncode:
+            sys.exit(f"the computation failed:\n{run.stderr}")
         result = json.loads(run.stdout.strip().splitlines()[-1])
         output_mb = 4 * np.prod(result["shape"]) / 2**20
         voxels = np.prod(result["shape"][3:])
         print(f"P432 lifting, input (1, 1, {args.side}^3) float32, output {tuple(result['shape'])}"
               f" = {output_mb:,.0f} MiB, {result['chunks']} spatial chunks of {args.chunk}^3")
-        print(f"  peak resident memory {result['peak_mb']:,.0f} MiB (budget {args.budget_mb} MiB;"
-              f" {'within' if result['peak_mb'] <= args.budget_mb else 'OVER'} it), output "
+        peak = max(result["peak_mb"])
+        where = (f"the largest of {args.workers} dask.distributed workers' ("
+                 + ", ".join(f"{p:,.0f}" for p in result["peak_mb"]) + " MiB)") \
+            if args.workers else "one process, 2 threads"
+        print(f"  peak resident memory {peak:,.0f} MiB, {where} (budget {args.budget_mb} MiB;"
+              f" {'within' if peak <= args.budget_mb else 'OVER'} it), output "
               f"{output_mb / args.budget_mb:.1f}x the budget")
         print(f"  {result['seconds']:.1f} s: {voxels / result['seconds'] / 1e6:.2f} M output "
-              f"voxels/s ({output_mb / result['seconds']:.0f} MiB/s written, 2 threads)")
+              f"voxels/s ({output_mb / result['seconds']:.0f} MiB/s written)")
+        if args.workers:
+            print(f"  tasks run by each worker (every chunk on the cluster): "
+                  f"{', '.join(map(str, result['tasks']))}")
         # a window of the store across the first chunks' boundaries against one in-memory
         # call on it (plus a voxel of halo, "same" padding only where it meets the volume's edge)
         import dask.array as da

@@ -251,10 +251,15 @@ def test_every_element_is_a_composition_of_the_generators():
         assert np.array_equal(O.matrices[index], m)
 
 
-def test_the_out_of_core_benchmark_writes_a_zarr_store_that_matches_across_chunks():
+@pytest.mark.parametrize("workers", [0, 2])
+def test_the_out_of_core_benchmark_writes_a_zarr_store_that_matches_across_chunks(workers):
     """benchmarks/out_of_core.py on a small volume: a P432 lifting layer through Dask into
-    Zarr, checked on a window that crosses the chunk boundaries (so the halos are compared)."""
+    Zarr, checked on a window that crosses the chunk boundaries (so the halos are compared);
+    with the threaded scheduler, and on a dask.distributed cluster of two worker processes
+    that run the chunks and write them into the store."""
     pytest.importorskip("zarr")
+    if workers:
+        pytest.importorskip("dask.distributed")
     import re
     import subprocess
     import sys
@@ -262,9 +267,12 @@ def test_the_out_of_core_benchmark_writes_a_zarr_store_that_matches_across_chunk
 
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "out_of_core.py"
     result = subprocess.run([sys.executable, str(script), "--side", "28", "--chunk", "12",
-                             "--budget-mb", "512"], capture_output=True, text=True,
-                            timeout=600, check=True)
+                             "--budget-mb", "512", "--workers", str(workers)],
+                            capture_output=True, text=True, timeout=600, check=True)
     assert "27 spatial chunks of 12^3" in result.stdout, result.stdout
+    if workers:
+        tasks = re.search(r"tasks run by each worker .*: (\d+), (\d+)$", result.stdout, re.M)
+        assert tasks is not None and min(map(int, tasks.groups())) > 0, result.stdout
     found = re.search(r"voxels 2\.\.21 on every axis .* max relative difference (\S+)",
                       result.stdout)
     # float32 sums, each chunk's GEMMs in their own order: equal to rounding (1e-7 relative)

@@ -740,6 +740,7 @@ GIVEAWAYS = [r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - r\b", r"\
 
 @pytest.mark.parametrize("exercise, name, answer, pattern", WRONG,
                          ids=[f"{e} {n}" for e, n, _, _ in WRONG])
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the int32 answer's
 def test_wrong_answers_fail_with_a_helpful_message(exercise, name, answer, pattern):
     with pytest.raises(WrongAnswer) as failure:
         grade(exercise, *answer)

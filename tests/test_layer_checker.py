@@ -589,6 +589,32 @@ def test_check_equivariance_shifts_a_pooled_output_within_a_wide_border():
                                         output_space="plane", channels=3).errors
 
 
+@pytest.mark.parametrize("group", ["p4", "P432"])
+def test_check_equivariance_says_when_a_layer_subsamples(group):
+    """From the oracle's review: a stride-2 layer failed with no word why. Its pattern is
+    named: a shift by the stride moves the output by one sample, and the point group holds on
+    one side's parity only. A correct layer, and one that crops off the centre (wrong on both
+    sides, and not for a shift), get no such note."""
+    d = groupconv.get_group(group).dim
+    w = np.random.default_rng(0).standard_normal((2, 2) + (3,) * d)
+
+    def strided(x):
+        return lifting_correlation(x, w, group)[(Ellipsis,) + (slice(None, None, 2),) * d]
+
+    def cropped(x):
+        return lifting_correlation(x, w, group)[(Ellipsis,) + (slice(1, None),) * d]
+    report = groupconv.check_equivariance(strided, group)
+    assert report.max_error > 0.1
+    odd = 11 if d == 2 else 7            # n - k even: the stride's grid is centred
+    notes = " ".join(report.notes)
+    assert "a shift by 2 pixels moves the output by one sample" in notes, report
+    assert f"every element holds on side {odd} " in notes and "not on side" in notes, report
+    assert "multiples of 2" in repr(report)
+    assert groupconv.check_equivariance(lambda x: lifting_correlation(x, w, group),
+                                        group).notes == []
+    assert groupconv.check_equivariance(cropped, group).notes == []
+
+
 def test_the_new_probes_keep_correct_layers_passing():
     """From a review: an even kernel's "same" padding is a convention (another output shape
     is no centre mistake); a pooled layer that takes one input size only falls back to its

@@ -41,13 +41,15 @@ __all__ = ["EquivarianceReport", "equivariance_errors", "relative_error", "relat
 class EquivarianceReport:
     """fn(L_h x) against L_h fn(x): ``errors`` per exact element (relative, max norm; rounding
     only when fn is equivariant), ``measured`` per element that acts by interpolation (relative
-    L2 in the inscribed disk: approximate by nature)."""
+    L2 in the inscribed disk: approximate by nature), and ``notes``: what the errors' pattern
+    says (a layer that subsamples, say)."""
 
     group: str
     input_space: Space | None = None
     output_space: Space | None = None
     errors: dict[str, float] = field(default_factory=dict)
     measured: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def max_error(self) -> float:
@@ -65,6 +67,7 @@ class EquivarianceReport:
         if self.measured:
             lines.append("  measured (interpolated; relative L2 in the inscribed disk):")
             lines += [f"  {name:<40} {err:9.1e}" for name, err in self.measured.items()]
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -162,6 +165,9 @@ def _disk_error(moved: Any, expected: Any, space: Space, radius: float | None) -
 #: Differences within this (relative) are float64 rounding: a translation is then not
 #: checked again inside a wider border.
 _ROUNDING = 1e-12
+#: Differences within this (relative) count as exact when the errors' pattern is read for a
+#: note (float32 rounding, as ``check_layer``'s float32 tolerance); above ``_BROKEN``, as broken.
+_EXACT, _BROKEN = 1e-5, 1e-3
 
 
 def _translation(fn, x, y, input_space: Space, output_space: Space,
@@ -178,8 +184,23 @@ def _translation(fn, x, y, input_space: Space, output_space: Space,
         shifted = np.roll(host, (1,) * d, axis=tuple(range(-d, 0)))
         moved, y = to_numpy(fn(_like(shifted, x))), to_numpy(y)
         od = output_space.dim
-        report.errors["translation by 1"] = relative_error(
+        error = report.errors["translation by 1"] = relative_error(
             moved[(Ellipsis,) + (slice(1, None),) * od], y[(Ellipsis,) + (slice(None, -1),) * od])
+        stride = round(host.shape[-1] / y.shape[-1]) if y.shape[-1] else 1
+        if error > _BROKEN and 1 < stride and od == d and not any(
+                np.any(host[(Ellipsis,) + (slice(None),) * a + (slice(-stride, None),)])
+                for a in range(d)):
+            # a layer that subsamples by s: a shift by s moves its output by one sample
+            moved = to_numpy(fn(_like(np.roll(host, (stride,) * d, axis=tuple(range(-d, 0))),
+                                      x)))
+            by_stride = relative_error(moved[(Ellipsis,) + (slice(1, None),) * od],
+                                       y[(Ellipsis,) + (slice(None, -1),) * od])
+            if by_stride <= _EXACT:
+                report.notes.append(
+                    f"a shift by {stride} pixels moves the output by one sample (error "
+                    f"{by_stride:.1e}): the layer subsamples by {stride} (a stride, strided "
+                    f"pooling), which is equivariant to shifts by multiples of {stride} only; "
+                    f"the one-pixel shift's error is what subsampling does")
         return
     # an output without space (pooled): every window that sees x must still fit after the
     # shift. Within x's own border first; where that differs beyond float64 rounding, again

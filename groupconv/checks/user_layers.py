@@ -39,7 +39,8 @@ from ..groups import AffineGroup, Kind, SemidirectProduct, Space, domain_mask, g
 from ..modes import padding_of
 from ..nn.base import Layer
 from .diagnoses import Findings, axes_mixed, explain
-from .equivariance import EquivarianceReport, equivariance_errors, relative_error
+from .equivariance import (_BROKEN, _EXACT, EquivarianceReport, equivariance_errors,
+                          relative_error)
 
 __all__ = ["EquivarianceReport", "LayerReport", "TOLERANCES", "check_equivariance",
            "check_layer", "parse_space", "tolerance_for"]
@@ -229,9 +230,13 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
                            None, None, translations, seed)
         except ValueError:    # a side the layer refuses (exact pooling): the one side it took
             return report
+        note = _sides_note({n: report, n + 1: other})
         for table, more in ((report.errors, other.errors), (report.measured, other.measured)):
             for name, value in more.items():      # the larger error of each element (NaN kept)
                 table[name] = float(np.max([table.get(name, 0.0), value]))
+        said = {n.split(" (error")[0] for n in report.notes}   # a note once, from either side
+        report.notes += [n for n in other.notes if n.split(" (error")[0] not in said]
+        report.notes += [note] if note else []
         return report
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
@@ -242,6 +247,22 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         raise ValueError(f"check_equivariance needs an input {space_in.layout()} with equal "
                          f"spatial sides, got shape {tuple(x.shape)}")
     return equivariance_errors(fn, x, space_in, space_out, translations=translations)
+
+
+def _sides_note(reports: dict[int, EquivarianceReport]) -> str | None:
+    """A note where every element of the point group holds on one side and not on the other:
+    the pattern of a layer that subsamples."""
+    worst = {n: float(np.max([e for name, e in r.errors.items() if name != "translation by 1"]
+                             or [0.0])) for n, r in reports.items()}
+    good = [n for n, e in worst.items() if e <= _EXACT]
+    bad = [n for n, e in worst.items() if not e <= _BROKEN]     # NaN counts as broken
+    if len(good) != 1 or len(bad) != 1:
+        return None
+    return (f"every element holds on side {good[0]} (error {worst[good[0]]:.1e}) but not on "
+            f"side {bad[0]} ({worst[bad[0]]:.1e}): a layer that subsamples (a stride, strided "
+            f"pooling) keeps its sampling grid symmetric about the centre only on sides where "
+            f"n + 2 * padding - k is a multiple of its stride; check it on such sides "
+            f"(size=)")
 
 
 #: Relative error (max norm) within which a layer agrees with groupconv, by the dtype it

@@ -343,9 +343,9 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
     if type(value).__module__ == "builtins" and isinstance(value, Iterable):   # range, views
         return [_plain(v, ex, shown, depth + 1) for v in value]
     if hasattr(value, "__array__"):                  # torch, JAX, ...: a NumPy copy
-        if callable(getattr(value, "detach", None)):  # a torch tensor that may require grad
-            value = value.detach().cpu()
         try:
+            if callable(getattr(value, "detach", None)):  # torch: may require grad; its
+                value = value.detach().cpu().numpy()     # __array__ has no copy keyword
             read = np.array(value)
         except (TypeError, ValueError) as error:     # torch's bfloat16: NumPy has none
             dtype = getattr(value, "dtype", type(value).__name__)
