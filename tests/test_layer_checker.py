@@ -673,7 +673,18 @@ def _two_images(x, w):                    # a loop written for the batch of two 
     return np.stack([_p4_lifting(x[i:i + 1], w)[0] for i in range(2)])
 
 
+def _first_two_channels(x, w):            # reads the two input channels it was written for
+    return _p4_lifting(x[:, :2], w[:, :2])
+
+
+def _fixed_channels(x, w):                # right, for its two input channels only
+    if x.shape[1] != 2:
+        raise ValueError(f"this layer takes 2 input channels, got {x.shape[1]}")
+    return _p4_lifting(x, w)
+
+
 @pytest.mark.parametrize("fn, said", [
+    (_first_two_channels, r"not with one more input and one more output channel \(3 -> 4\)"),
     (_portrait_clockwise, "sides in decreasing order"),
     (_mixed_parity_clockwise, "of mixed parity"),
     (_cached_by_shape(), "new weights of the same shape"),
@@ -682,10 +693,14 @@ def _two_images(x, w):                    # a loop written for the batch of two 
 ])
 def test_check_layer_tries_portrait_mixed_parity_zeros_new_weights_and_three_images(fn, said):
     """Each of these layers agreed with groupconv on every input check_layer drew before (9 x 11
-    and 10 x 10 normal draws, one weight array, two images) and passed."""
+    and 10 x 10 normal draws, one weight array, two images, 2 -> 3 channels) and passed; a
+    layer of fixed channels, right on them, still passes."""
     report = groupconv.check_layer(fn, "p4", "lifting")
     assert not report.passed and re.search(said, report.diagnosis), report.diagnosis
     assert groupconv.check_layer(_p4_lifting, "p4", "lifting").passed
+    assert groupconv.check_layer(_fixed_channels, "p4", "lifting").passed
+    w = np.random.default_rng(0).standard_normal((3, 2, 3, 3))   # given weights: no new draw
+    assert groupconv.check_layer(_first_two_channels, "p4", "lifting", weights=w).passed
 
 
 def test_check_layer_names_a_layer_whose_images_depend_on_each_other():

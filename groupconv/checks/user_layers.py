@@ -54,7 +54,9 @@ OTHER_DRAWS = ("agrees on the inputs above, but not on",
                "agrees on inputs drawn from a normal distribution, but not on one with exact "
                "zeros",
                "agrees with the first weights, but not with new weights of the same shape",
-               "agrees on batches of two images, but not on a batch of three")
+               "agrees on batches of two images, but not on a batch of three",
+               "agrees with the first channel counts, but not with one more input and one "
+               "more output channel")
 #: Default input sides by dimension.
 _SIZE = {1: 15, 2: 11, 3: 7}
 #: The most values a drawn input (or drawn weights) may hold: larger ones are refused before
@@ -567,10 +569,13 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         """A passing report checked once more on drawn inputs of sides in decreasing order and
         of mixed parity (size + d - 1, ..., size: H > W, one side odd, one even), then with
         exact zeros (half the values, and all of image 1: what a ReLU passes on), then with
-        new weights of the same shape (unless weights are given), then on three images: a
-        layer right only where H <= W, or where every side has one parity, or on inputs
-        without zeros, or that keeps its bank from one call to the next (a cache keyed on the
-        shapes), or written for two images, must not pass."""
+        new weights of the same shape (unless weights are given), then on three images, then
+        (unless weights are given) with one more input and output channel: a layer right only
+        where H <= W, or where every side has one parity, or on inputs without zeros, or that
+        keeps its bank from one call to the next (a cache keyed on the shapes), or written for
+        two images, or that reads two input channels whatever it is given, must not pass (a
+        layer that refuses the other channel counts, one of fixed channels, is not failed for
+        it)."""
         if not report.passed or x is not None or group.lattice == "hexagonal":
             return report
         sides = tuple(size + d - 1 - a for a in range(d))
@@ -591,12 +596,20 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                            f"shapes)?"))
         trials.append((np.concatenate([plain, plain[:1]]), w,
                        f"{OTHER_DRAWS[3]}: does your layer assume a batch size?"))
+        if weights is None:     # a layer of fixed channels may refuse these; not a failure
+            trials.append((rng.standard_normal(plain.shape[:1] + (w.shape[1] + 1,) +
+                                               plain.shape[2:]),
+                           rng.standard_normal((w.shape[0] + 1, w.shape[1] + 1) + w.shape[2:]),
+                           f"{OTHER_DRAWS[4]} ({w.shape[1] + 1} -> {w.shape[0] + 1}): does "
+                           f"your layer read a fixed number of channels, or mix them up?"))
         for a, wa, sentence in trials:
             expected, got = _OPS[kind](a, wa, group, mode=p), None
             try:
                 got = _as_output(fn(a.copy(), wa.copy()), expected, group)
                 error = relative_error(got, expected)
             except Exception as failure:      # the layer's own error, on this input only
+                if sentence.startswith(OTHER_DRAWS[4]):
+                    continue
                 error, sentence = float("inf"), (f"{sentence} (it raises "
                                                  f"{type(failure).__name__}: {failure})")
             if not error <= report.tolerance:
