@@ -192,6 +192,26 @@ def test_jax_jit_equals_numpy(jax64, kind, group):
         assert np.abs(np.asarray(got) - expected).max() <= 1e-12 * np.abs(expected).max()
 
 
+def test_stateful_layers_refuse_a_traced_training_forward(jax64):
+    """BatchNorm's running statistics and Dropout's generator are the layers' own state: a
+    traced training forward stored tracers in them (the layer then failed on its next call;
+    a jitted step replayed the first dropout mask). It is refused, naming the layer and what
+    to do; the evaluation forward traces, and the layers work eagerly afterwards."""
+    from groupconv import nn
+
+    jnp = jax64.numpy
+    x = jnp.asarray(np.random.default_rng(0).standard_normal((4, 2, 4, 5, 5)))
+    for layer, what in ((nn.BatchNorm(2, dtype=np.float64), "running statistics"),
+                        (nn.Dropout(0.5, rng=0), "random generator")):
+        layer.to(x)
+        for trace in (jax64.jit, jax64.grad):
+            with pytest.raises(TypeError, match=f"a training forward updates its {what} in "
+                                                f"place, which jax.jit and jax.grad cannot"):
+                trace(lambda a, layer=layer: jnp.sum(layer.forward(a, True)[0]))(x)
+        assert np.array_equal(np.asarray(jax64.jit(layer)(x)), np.asarray(layer(x)))
+        assert layer.forward(x, True)[0].shape == x.shape         # eagerly, as fit runs it
+
+
 def test_jax_grad_equals_the_layers_backward(jax64):
     from groupconv import nn
 

@@ -88,6 +88,17 @@ def _traced(x: Any) -> bool:
     return jax is not None and isinstance(x, jax.core.Tracer)
 
 
+def untraced_state(layer: Layer, x: Any, what: str) -> None:
+    """A TypeError where a layer that changes its own state in training (``what``) is traced
+    by JAX: the state would keep tracers that break the layer after the trace (and a jitted
+    step would replay its first random draws on every call)."""
+    if _traced(x):
+        raise TypeError(f"{layer!r}: a training forward updates {what} in place, which "
+                        f"jax.jit and jax.grad cannot trace: run training steps eagerly "
+                        f"(nn.fit does, with the layers' own backward), or trace the "
+                        f"evaluation forward (training=False) only")
+
+
 def _short_hint(shape: tuple[int, ...], space: Space, channels: int | None) -> str:
     """" (...)": what an input one axis short of (B, C, [S,] *spatial) most likely lacks: the
     batch axis (it starts with the channels), the channel axis (of one channel), or a spatial

@@ -25,7 +25,7 @@ from ..fast.action import project
 from ..groups import Space
 from .base import (
     MOST_WEIGHTS, Layer, _in_dtype, checked_cache, checked_dy, checked_input, dtype_name,
-    space_config,
+    space_config, untraced_state,
 )
 
 __all__ = ["ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Linear",
@@ -290,6 +290,8 @@ class BatchNorm(Layer):
 
     def forward(self, x, training=False):
         x = checked_input(self, x, training)
+        if training:
+            untraced_state(self, x, "its running statistics")
         if not self.follows(x):
             self.to(x)
         x = _in_dtype(x, self.dtype)     # computes in its parameters' dtype
@@ -546,6 +548,7 @@ class Dropout(Layer):
         x = checked_input(self, x, training)
         if not training or self.p == 0:
             return x, (tuple(x.shape), None)
+        untraced_state(self, x, "its random generator")
         xp = array_namespace(x)
         drawn = tuple(x.shape) if self.per == "element" else tuple(x.shape[:2])
         keep = _random_uniform(self, drawn, x) >= self.p
