@@ -102,9 +102,10 @@ GENERATORS: Mapping[str, Mapping[str, Mapping[str, tuple]]] = MappingProxyType({
 #: escnn's (x, y, z) to groupconv's (u, v, w) below; measured against escnn's banks.
 _ESCNN_OCTAHEDRAL = (4, 6, 2, 0, 16, 14, 12, 22, 8, 20, 18, 10, 13, 21, 1, 3, 17, 11, 9, 15,
                      23, 19, 7, 5)
-#: escnn's (x, y, z) in groupconv's (u, v, w) = (depth, row, column): x = w, y = -v, z = -u
-#: (its X axis runs along the columns, Y up the rows, Z against the depth axis).
-ESCNN_OCTAHEDRAL_AXES = ((0, 0, -1), (0, -1, 0), (1, 0, 0))
+#: escnn's (x, y, z) in groupconv's (u, v, w) = (depth, row, column), the columns of P: x = -w,
+#: y = v, z = u (a proper rotation of frames, det P = 1, so that escnn's rotation by an angle
+#: about an axis a is groupconv's rotation by that angle about P a; -P conjugates alike).
+ESCNN_OCTAHEDRAL_AXES = ((0, 0, 1), (0, 1, 0), (-1, 0, 0))
 
 
 def _from_generators(group_name: str, generators: Mapping[str, tuple], flip_first: bool

@@ -1176,6 +1176,14 @@ def test_big_endian_floats_keep_their_precision():
     (lambda: nn.p4cnn(width=2)(np.zeros((1, 28, 28), np.float32)), r"one example\?"),
     (lambda: nn.LiftingConv("P432", 3, 2, 3, rng=0)(np.zeros((2, 3, 10, 10))),
      r"with 2 spatial axes, but P432 acts on Z\^3"),
+    # from a 3D author's review: data on the plane given to a layer on the group, and a 2D
+    # image of one channel to a 3D network, were both told "one example?" only
+    (lambda: nn.GroupConv("P432", 2, 2, 3)(np.zeros((2, 2, 7, 7, 7))),
+     r"data on the plane\? .* without the point axis of 24 samples"),
+    (lambda: nn.voxel_gcnn("P432", 2, rng=0)(np.zeros((1, 1, 9, 9))),
+     r"one example\? a batch of one is x\[None\]; or 2D arrays\? .* P432 acts on Z\^3"),
+    (lambda: nn.SpatialPool(2).bind(groupconv.Space.on_group(groupconv.get_group("P432")))(
+        np.zeros((2, 2, 24, 8, 8))), r"\(2D arrays\? it reads as \(B, C, S, \.\.\.\) with 2"),
 ])
 def test_a_wrong_number_of_axes_gets_the_hint_that_fits(call, hint):
     with pytest.raises(ValueError, match=hint):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import groupconv
 from groupconv import conformance, interop
+from groupconv.groups import describe
 from groupconv.fast.correlate import group_convolution, group_correlation, lifting_correlation
 
 DATA = pathlib.Path(__file__).parent / "data" / "escnn_vectors.npz"
@@ -219,6 +220,21 @@ def test_escnn_octahedral_order_is_derived_from_its_standard_representation():
     for j in range(24):
         assert np.array_equal(np.rint(axes @ rho[j] @ axes.T).astype(int), mats[sigma[j]])
     assert sigma[3] == 0 and np.array_equal(quaternions[3], [0, 0, 0, 1])
+    # ρ is each quaternion's rotation (x, y, z, w: scalar last), and P a proper rotation of
+    # frames, so an axis-angle label carries over unchanged: escnn's element 12, a quarter
+    # turn about its x axis, is a quarter turn about P x = -w (from a review: the map stated
+    # before, -P, is a reflection of frames and read every angle backwards)
+    for q, r in zip(quaternions, rho):
+        x, y, z, s = q
+        turned = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * s), 2 * (x * z + y * s)],
+                           [2 * (x * y + z * s), 1 - 2 * (x * x + z * z), 2 * (y * z - x * s)],
+                           [2 * (x * z - y * s), 2 * (y * z + x * s), 1 - 2 * (x * x + y * y)]])
+        assert np.allclose(turned, r, atol=1e-12)
+    assert round(np.linalg.det(axes)) == 1
+    assert np.allclose(quaternions[12], [np.sqrt(0.5), 0, 0, np.sqrt(0.5)])
+    assert describe(groupconv.get_group("P432").stabiliser)[sigma[12]] == \
+        "rotation by 270° about (0, 0, 1)"
+    assert np.array_equal(axes @ [1, 0, 0], [0, 0, -1])
 
 
 # ------------------------------------------------------------------ the checkers

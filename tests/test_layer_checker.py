@@ -641,6 +641,40 @@ def test_the_new_probes_keep_correct_layers_passing():
     assert "on the drawn input" not in str(failure.value)
 
 
+def _size_preserving_p4_lifting(about_floor):
+    """A p4 lifting layer as TensorFlow's or torch's padding="same" runs it: (k - 1) // 2
+    zeros before, k // 2 after; its kernel turned about (k - 1) / 2 (np.rot90: right for every
+    k), or about k // 2 with wrap-around (right for odd k only)."""
+    def turn(w, r):
+        k = w.shape[-1]
+        if not about_floor:
+            return np.rot90(w, r, axes=(-2, -1))
+        i, j = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+        for _ in range(r):      # a quarter turn about (k // 2, k // 2): reads w[j, -i]
+            i, j = j, (2 * (k // 2) - i) % k
+        return w[..., i, j]
+
+    def fn(x, w):
+        k = w.shape[-1]
+        padded = np.pad(x, [(0, 0), (0, 0), ((k - 1) // 2, k // 2), ((k - 1) // 2, k // 2)])
+        return np.stack([corr2d(padded[:, None], turn(w, r)[None]).sum(axis=2)
+                         for r in range(4)], axis=2)
+    return fn
+
+
+def test_check_layer_compares_a_size_preserving_same_padding_with_that_padding():
+    """From a 3D author's review: an even kernel's size-preserving "same" output (another shape
+    than groupconv's n + 1) was let through as a convention, so a kernel turned about k // 2,
+    wrong for even k, passed. It is compared with groupconv's correlation under the same
+    padding: the right layer still passes, the wrong one fails and the centre is named."""
+    report = groupconv.check_layer(_size_preserving_p4_lifting(True), "p4", "lifting",
+                                   mode="same")
+    assert not report.passed and "not with drawn kernels of side 4 (its output keeps the " \
+        "input's size" in report.diagnosis and "centre of a kernel" in report.diagnosis, report
+    assert groupconv.check_layer(_size_preserving_p4_lifting(False), "p4", "lifting",
+                                 mode="same").passed
+
+
 def _p4_lifting(x, w):
     return lifting_correlation(x, w, "p4")
 

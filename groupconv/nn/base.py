@@ -101,19 +101,30 @@ def untraced_state(layer: Layer, x: Any, what: str) -> None:
 
 def _short_hint(shape: tuple[int, ...], space: Space, channels: int | None) -> str:
     """" (...)": what an input one axis short of (B, C, [S,] *spatial) most likely lacks: the
-    batch axis (it starts with the channels), the channel axis (of one channel), or a spatial
-    axis (an array of another dimension, for a group on Z^d)."""
+    point axis (data on the plane given to a layer on the group), the batch axis (it starts
+    with the channels), the channel axis (of one channel), or a spatial axis (an array of
+    another dimension, for a group on Z^d)."""
     if len(shape) != space.core + 1:
         return ""
-    if channels is None or shape[0] == channels:
-        return " (one example? a batch of one is x[None])"
+    if space.point_axis and channels is not None and shape[1] == channels != space.samples:
+        return (f" (data on the plane? it reads as (B, C, *spatial), without the point axis of "
+                f"{space.samples} samples this layer reads: a lifting layer takes data on the "
+                f"plane onto the group)")
+    point = space.point_axis
+    if point:          # (C, S, ...) one example; (B, C, S, ...) with a spatial axis fewer
+        one = shape[1] == space.samples and channels in (None, shape[0])
+        batched = shape[2] == space.samples
+    else:
+        one, batched = channels in (None, shape[0]), shape[1] == channels
+    fewer = "" if space.dim == 1 or not batched else (
+        f"{space.dim - 1}D arrays? it reads as (B, C, {'S, ' if point else ''}...) with "
+        f"{space.dim - 1} spatial axes, but {space.group.name} acts on Z^{space.dim}: for "
+        f"{space.dim - 1}D arrays use a group on Z^{space.dim - 1}")
+    if one:
+        return " (one example? a batch of one is x[None]" + (f"; or {fewer})" if fewer else ")")
     if channels == 1:
         return " (no channel axis? x[:, None] adds it)"
-    if shape[1] == channels and space.dim > 1:
-        return (f" (it reads as (B, C, ...) with {space.dim - 1} spatial axes, but "
-                f"{space.group.name} acts on Z^{space.dim}: for {space.dim - 1}D arrays use a "
-                f"group on Z^{space.dim - 1})")
-    return ""
+    return f" ({fewer})" if fewer else ""
 
 
 def checked_input(layer: Layer, x: Any, training: Any) -> Any:
