@@ -366,6 +366,7 @@ def test_right_layers_pass_in_float64_and_float32():
                                       "lifting")
     assert not cast_back.passed and "computes in float32 but returns float64" in \
         cast_back.diagnosis
+    assert "none of the known mistakes" not in cast_back.diagnosis     # (it said both)
     assert tolerance_for("torch.float32") == 1e-5 and tolerance_for(np.int64) == 1e-10
 
 
@@ -660,6 +661,36 @@ def _size_preserving_p4_lifting(about_floor):
         return np.stack([corr2d(padded[:, None], turn(w, r)[None]).sum(axis=2)
                          for r in range(4)], axis=2)
     return fn
+
+
+@pytest.mark.parametrize("group, stride", [("p4", 3), ("P432", 2)])
+def test_check_layer_names_a_stride(group, stride):
+    """From a 3D author's review: a strided layer was told its sides, then that it is
+    "equivariant under 3 of the 24 point elements only", which is not the cause."""
+    d = groupconv.get_group(group).dim
+
+    def strided(x, w):
+        return lifting_correlation(x, w, group, mode="same")[(Ellipsis,) +
+                                                             (slice(None, None, stride),) * d]
+    report = groupconv.check_layer(strided, group, "lifting", mode="same")
+    nth = {2: "second", 3: "third"}[stride]
+    assert not report.passed and f"a stride of {stride}?" in report.diagnosis and \
+        f"agrees with every {nth} output along each axis: your layer has a stride of " \
+        f"{stride}" in report.diagnosis, report.diagnosis
+
+
+@pytest.mark.parametrize("group, pad", [("p4m", "reflect"), ("P432", "wrap")])
+def test_check_layer_names_a_padding_other_than_zeros(group, pad):
+    """From a 3D author's review: circular padding got a bare "check the formula"."""
+    d = groupconv.get_group(group).dim
+
+    def padded(x, w):
+        p = w.shape[-1] // 2
+        x = np.pad(x, [(0, 0), (0, 0)] + [(p, p)] * d, mode=pad)
+        return lifting_correlation(x, w, group, mode="valid")
+    report = groupconv.check_layer(padded, group, "lifting", mode="same")
+    assert not report.passed and "differs only within 1 of the border: your layer pads with " \
+        "something other than zeros" in report.diagnosis, report.diagnosis
 
 
 def test_check_layer_compares_a_size_preserving_same_padding_with_that_padding():

@@ -148,8 +148,20 @@ def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings:
                 findings.add(f"agrees with padding {q} instead of {padding}: your padding is "
                              f"off by {q - padding:+d}")
         else:
+            stride = next((t for t in range(2, 5) if got.shape[3:] ==
+                           tuple(-(-n // t) for n in spatial)), None)
+            nth = {2: "second", 3: "third", 4: "fourth"}.get(stride)
+            what = f" (every {nth} of them, from the first: a stride of {stride}?)" \
+                if stride else f"; {expected}"
             findings.shape.append(f"your output's spatial sides are {got.shape[3:]} where "
-                                  f"padding {padding} gives {spatial}; {expected}")
+                                  f"padding {padding} gives {spatial}{what}")
+            every = (Ellipsis,) + (slice(None, None, stride),) * d
+            if stride and relative_error(got, after(_OPS[kind](x, w, group, mode=padding))[
+                    every]) <= 1e-6:
+                findings.add(f"agrees with every {nth} output along each axis: your layer "
+                             f"has a stride of {stride}, and this check is of stride 1 "
+                             f"(conformance's stride cases check a strided layer: groupconv "
+                             f"conformance --check, docs/testing.md)")
     elif got.ndim == ref.ndim and got.shape[0] == b and got.shape[3:] == spatial:
         if got.shape[1] != c and got.shape[2] == s:
             other = " (that is C_in: the in- and out-channel axes of w swapped?)" \
@@ -736,6 +748,21 @@ def _output_order_sentence(sigma: list[int], group: AffineGroup) -> str:
             f"{f' ({named})' if named else ''} (their element j is groupconv's σ[j])")
 
 
+def _border_only(got: np.ndarray, ref: np.ndarray, padding: int, d: int,
+                 tolerance: float) -> str | None:
+    """A sentence where the layer agrees on every output whose window lies inside the input
+    (outputs padding..n' - 1 - padding along each axis) and differs only nearer the border:
+    its padding is not zeros. None otherwise."""
+    inner = (Ellipsis,) + (slice(padding, -padding),) * d
+    if padding == 0 or got.shape != ref.shape or ref.ndim < d or \
+            min(ref.shape[-d:]) <= 2 * padding or \
+            not relative_error(got[inner], ref[inner]) <= tolerance:
+        return None
+    return (f"agrees on every output whose window lies inside the input, and differs only "
+            f"within {padding} of the border: your layer pads with something other than "
+            f"zeros (circular, reflecting or replicating padding?)")
+
+
 def _planes_that_differ(got: np.ndarray, ref: np.ndarray, group: AffineGroup,
                         tolerance: float) -> str | None:
     """A sentence naming the output samples s where the layer differs, while it agrees on
@@ -862,7 +889,11 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
             findings.add(_output_order_sentence(sigma, group) + suffix)
             findings.orders = findings.orders or {"output": sigma}
         elif findings.where is None:
-            findings.where = _planes_that_differ(fixed, ref, group, tolerance)
+            border = _border_only(fixed, ref, padding, group.dim, tolerance)
+            if border is not None:
+                findings.add(border + suffix)
+            else:
+                findings.where = _planes_that_differ(fixed, ref, group, tolerance)
         if probe is not None and isinstance(group, SemidirectProduct):
             for model in _search(probe, fix, x, fixed, w, group, kind, padding, tolerance):
                 sentence = _describe_model(model, group)

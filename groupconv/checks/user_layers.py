@@ -711,7 +711,9 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                                    f"{mixed.split(' (')[0]})" for s in on_square.sentences]
             findings.orders = findings.orders or on_square.orders
     note = _precision_note(got_np, error, tol, out_dtype)
-    if note is not None:
+    if note is not None and not findings.sentences and not findings.shape:
+        findings.add(note)                 # the explanation, not "none of the known mistakes"
+    elif note is not None:
         notes.append(note)
     subgroup = _subgroup_sentence(equivariance_report, max(tol, 1e-9))
     if subgroup is not None and not findings.sentences:
