@@ -693,6 +693,44 @@ def test_check_layer_names_a_padding_other_than_zeros(group, pad):
         "something other than zeros" in report.diagnosis, report.diagnosis
 
 
+def _cube_correlation(turn_inverse=False, wrong_side=False):
+    """A P432 group correlation by hand: output sample s turns the kernels by h_s and reads
+    filter plane idx(h_s^-1 h_t) for input plane t; two mistakes that an abelian group (p4)
+    cannot show: kernels turned by h_s^-1, and the product taken as h_t h_s^-1."""
+    group = groupconv.get_group("P432")
+    stab, elements = group.stabiliser, group.point_elements()
+    cayley, inverse = np.asarray(stab.cayley), np.asarray(stab.inverse_table)
+
+    def fn(x, w):
+        planes = []
+        for s in range(24):
+            wiring = [cayley[t, inverse[s]] if wrong_side else cayley[inverse[s], t]
+                      for t in range(24)]
+            turn = elements[int(inverse[s]) if turn_inverse else s]
+            kernels = groupconv.transform(w[:, :, wiring], turn, groupconv.Space.on_plane(group))
+            flat = np.asarray(kernels).reshape(w.shape[0], -1, *w.shape[-3:])
+            y = lifting_correlation(x.reshape(x.shape[0], -1, *x.shape[-3:]), flat, "z3",
+                                    mode="same")
+            planes.append(y[:, :, 0])
+        return np.stack(planes, axis=2)
+    return fn
+
+
+def test_check_layer_names_the_mistakes_of_a_group_that_is_not_abelian():
+    """From a 3D author's review: both were caught but told "a table of the point group's
+    elements with a wrong entry?", pointing the wrong way."""
+    def check(fn):
+        return groupconv.check_layer(fn, "P432", "correlation", mode="same", size=5,
+                                     channels=(1, 1))
+    assert check(_cube_correlation()).passed
+    report = check(_cube_correlation(turn_inverse=True))
+    assert not report.passed and "kernels turned by h_s^-1 instead of h_s" in \
+        report.diagnosis, report.diagnosis
+    report = check(_cube_correlation(wrong_side=True))
+    assert not report.passed and "read at h_t h_s^-1 where h_s^-1 h_t is meant" in \
+        report.diagnosis, report.diagnosis
+
+
 def test_check_layer_compares_a_size_preserving_same_padding_with_that_padding():
     """From a 3D author's review: an even kernel's size-preserving "same" output (another shape
     than groupconv's n + 1) was let through as a convention, so a kernel turned about k // 2,

@@ -386,6 +386,20 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
                     "input plane t, where the correlation reads plane idx(h_s^-1 h_t) (the "
                     "filter's point axis must move with s)",
                     lambda: _apply_bank(x, _bank(w, group, unshifted), group, p)))
+        table, inv = np.asarray(group.stabiliser.cayley), np.asarray(
+            group.stabiliser.inverse_table)
+        if np.any(inv != np.arange(s_count)):
+            out.append(("agrees with the kernels turned by h_s^-1 instead of h_s (the planes "
+                        "read right): output sample s turns its kernels the other way",
+                        lambda: _apply_bank(x, _bank(w, group, right, parts=inv), group, p)))
+        # idx(h_t h_s^-1): the product the other way round, another wiring where H is not
+        # abelian
+        wrong_side = table[np.arange(s_count)[None, :], inv[:, None]]
+        if np.any(wrong_side != right):
+            out.append(("agrees with the filter's point axis read at h_t h_s^-1 where "
+                        "h_s^-1 h_t is meant: the product is taken in the wrong order (the "
+                        "same in an abelian group such as p4, not in this one)",
+                        lambda: _apply_bank(x, _bank(w, group, wrong_side), group, p)))
         out.append(("agrees with no sum over the group: output sample s sees input sample s "
                     "only; the correlation sums over every input sample t",
                     lambda: _apply_bank(x, _bank(w, group, right) * np.eye(s_count).reshape(

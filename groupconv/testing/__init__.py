@@ -616,7 +616,9 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
             return _joined(findings.shape, sentences)
     return _joined(first.shape, []) or first.unexplained(
         f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the usual "
-        f"mistakes (with this case's stride, dilation and bias)")
+        f"mistakes (with this case's stride, dilation and bias; the layer is not probed here, "
+        f"so a mistake in how its kernels are turned or its elements ordered is named by the "
+        f"cases without a stride, a dilation or a bias)")
 
 
 def _square_only(layer, case: Case, tol: float) -> str | None:
