@@ -731,6 +731,18 @@ def test_check_layer_names_the_mistakes_of_a_group_that_is_not_abelian():
         report.diagnosis, report.diagnosis
 
 
+def test_check_layer_names_a_layer_that_reads_the_spatial_axes_in_another_order():
+    """From a 3D author's review: a D4h layer written for (W, H, D) volumes, the classic
+    mistake with anisotropic CT data, was told only "a table with a wrong entry?"."""
+    def reversed_axes(x, w):
+        turn = lambda a: np.ascontiguousarray(np.swapaxes(a, -1, -3))   # noqa: E731
+        return turn(lifting_correlation(turn(x), turn(w), "P4/mmm", mode="same"))
+    report = groupconv.check_layer(reversed_axes, "P4/mmm", "lifting", mode="same")
+    assert not report.passed and "read with its spatial axes in the order (W, H, D)" in \
+        report.diagnosis and "acts about other axes than groupconv's" in report.diagnosis, \
+        report.diagnosis
+
+
 def test_check_layer_compares_a_size_preserving_same_padding_with_that_padding():
     """From a 3D author's review: an even kernel's size-preserving "same" output (another shape
     than groupconv's n + 1) was let through as a convention, so a kernel turned about k // 2,

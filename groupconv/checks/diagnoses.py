@@ -24,6 +24,7 @@ Three stages:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -294,6 +295,32 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
                     f"{c} (or its weights)", lambda c=c: op(_without(x, c), w, group, mode=p)))
     if isinstance(group, SemidirectProduct):
         out += _lattice_candidates(x, w, group, kind, p, ref)
+    # volumes read with their axes in another order (in 2D, (W, H) is a conjugation by the
+    # diagonal mirror, named with the element orders)
+    names = "DHW"
+    for order in itertools.permutations(range(d)) if d == 3 else ():
+        if order == tuple(range(d)):
+            continue
+
+        def read_in(order=order):   # every array read with its spatial axes in this order
+            def moved(a):
+                lead = a.ndim - d
+                return np.transpose(a, tuple(range(lead)) + tuple(lead + i for i in order))
+            back = np.argsort(order)
+            y = op(moved(x), moved(w), group, mode=p)
+            return np.transpose(y, tuple(range(y.ndim - d)) +
+                                tuple(y.ndim - d + int(i) for i in back))
+        axes = ", ".join(names[i] for i in order)
+        other = ""
+        if isinstance(group, SemidirectProduct):      # the symmetry about other axes?
+            turn = np.eye(d, dtype=np.int64)[list(order)]
+            mats = np.asarray(group.stabiliser.matrices)
+            if {m.tobytes() for m in turn @ mats @ turn.T} != {m.tobytes() for m in mats}:
+                other = (f" (so its {group.name} acts about other axes than groupconv's, "
+                         f"whose arrays are ({', '.join(names)}))")
+        out.append((f"agrees with every array read with its spatial axes in the order ({axes}): "
+                    f"your layer takes the input, the kernels and the output as ({axes}) for "
+                    f"({', '.join(names)}){other}", read_in))
     return out
 
 
