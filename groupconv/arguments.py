@@ -18,6 +18,7 @@ import difflib
 import math
 import os
 import pathlib
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -132,11 +133,25 @@ def generator(value: Any, name: str) -> np.random.Generator:
     return np.random.default_rng(int(value))
 
 
-def described(value: Any) -> str:
-    """What came, in a few words: a type, an array's shape, a tuple's or list's items."""
+def described(value: Any, _depth: int = 0) -> str:
+    """What came, in a few words: a type, an array's shape, a tuple's or list's items (a
+    regular nesting of lists by its shape; two levels at most)."""
     if isinstance(value, (tuple, list)):
-        items = ", ".join(described(v) for v in value[:4]) + (", ..." if len(value) > 4 else "")
-        return f"a {type(value).__name__} of {len(value)} items ({items})"
+        kind = type(value).__name__
+        if value and isinstance(value[0], (tuple, list)):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    shape = np.shape(value)
+                if len(shape) > 1:
+                    return f"a nested {kind} of shape {shape}"
+            except ValueError:             # ragged: item by item
+                pass
+        if _depth >= 2:
+            return f"a {kind} of {len(value)} items"
+        items = ", ".join(described(v, _depth + 1) for v in value[:4]) + \
+            (", ..." if len(value) > 4 else "")
+        return f"a {kind} of {len(value)} items ({items})"
     shape = getattr(value, "shape", None)
     return type(value).__name__ + ("" if shape is None else f" of shape {tuple(shape)}")
 

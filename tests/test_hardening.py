@@ -725,6 +725,11 @@ def test_conformance_folders_are_checked_field_by_field(tmp_path):
         conformance.load(tmp_path / "empty")
     with pytest.raises(ValueError, match="no case of groups"):
         testing.check_cases(lambda case: (lambda x: x), groups=["se2_8"])
+    # a group named as its case ids name it (p4_mmm-lifting-k2-p0), as well as registered
+    assert [c.id for c in conformance.load(groups=["p4_mmm"])] == \
+        [c.id for c in conformance.load(groups=["P4/mmm"])] != []
+    with pytest.raises(ValueError, match="did you mean"):
+        conformance.load(groups=["p4_mm"])
     y_complex = next(iter(conformance.load(groups="z2", kinds="lifting")))
     result = testing.check_case(lambda x: y_complex["y"] + 5j, y_complex)
     assert not result.passed and "complex" in result.diagnosis

@@ -462,13 +462,15 @@ def test_batches_channels_and_outputs_that_are_not_arrays_are_named():
     report = groupconv.check_layer(one_channel, "p4", "lifting", channels=(3, 2))
     assert "ignores input channel 1" in report.diagnosis and \
         "ignores input channel 2" not in report.diagnosis
-    for returned, said in (((lambda y: y.tolist()), "a list of 2 items"),
+    for returned, said in (((lambda y: y.tolist()), "a nested list of shape (2, 3, 4, 7, 9)"),
                            ((lambda y: (y, None)), "a tuple of 2 items"),
                            ((lambda y: None), "NoneType")):
         report = groupconv.check_layer(lambda x, w: returned(lifting_correlation(x, w, "p4")),
                                        "p4", "lifting")
-        assert not report.passed and f"returned {said}" in report.diagnosis
+        assert not report.passed and f"returned {said}" in report.diagnosis, report.diagnosis
         assert "not an array" in report.diagnosis
+        assert len(report.diagnosis) < 300      # (a nested list was described item by item:
+        #                                          24,148 characters for a 3D output)
 
 
 def test_a_formula_nobody_writes_is_said_to_be_unknown():
@@ -741,6 +743,22 @@ def test_check_layer_names_a_layer_that_reads_the_spatial_axes_in_another_order(
     assert not report.passed and "read with its spatial axes in the order (W, H, D)" in \
         report.diagnosis and "acts about other axes than groupconv's" in report.diagnosis, \
         report.diagnosis
+
+
+def test_check_layer_says_what_to_give_a_layer_that_raises():
+    """From a 3D author's review: the layer's own error came through raw (check_equivariance
+    wrapped it already)."""
+    with pytest.raises(ValueError, match=r"check_layer: the layer raised ZeroDivisionError on "
+                                         r"the drawn input .* pass channels= \(C_in, C_out; "
+                                         r"2, 3 here\)") as raised:
+        groupconv.check_layer(lambda x, w: 1 / 0, "p4", "lifting")
+    assert isinstance(raised.value.__cause__, ZeroDivisionError)
+
+    def three_channels(x, w):
+        if x.shape[1] != 3:
+            raise RuntimeError(f"expected 3 input channels, got {x.shape[1]}")
+        return lifting_correlation(x, w, "p4")
+    assert groupconv.check_layer(three_channels, "p4", "lifting", channels=(3, 2)).passed
 
 
 def test_check_layer_compares_a_size_preserving_same_padding_with_that_padding():

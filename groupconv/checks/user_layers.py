@@ -641,11 +641,23 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
 
     main = rect if rect is not None else square
     lead: list[str] = []
+
+    def first_call(a):
+        """The layer's output on ``a``; what it raises, as a ValueError saying what to give."""
+        try:
+            return probe(a)
+        except Exception as error:      # whatever the layer's library raises
+            raise ValueError(
+                f"check_layer: the layer raised {type(error).__name__} on the drawn input of "
+                f"shape {a.shape} with weights of shape {w.shape} ({error}); pass channels= "
+                f"(C_in, C_out; {w.shape[1]}, {w.shape[0]} here), k=, size=, or x= and "
+                f"weights= that it takes") from error
+
     try:
         got = probe(main)
     except Exception as error:      # a layer that only takes some inputs: say which, go on
         if rect is None or square is None:
-            raise
+            first_call(main)
         parity = d == 1 or not _runs(probe, twin())
         lead.append(f"your layer raises {type(error).__name__} on a {main.shape[-d:]} input "
                      f"({error}): it fails where " + (
@@ -653,7 +665,7 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                          f"{_parity(square.shape[-d:])} ones:" if parity else
                          "the sides differ; on square inputs:"))
         main, rect = square, None
-        got = probe(main)
+        got = first_call(main)
     out_dtype = getattr(got, "dtype", np.float64)
     tol = tolerance_for(out_dtype) if tolerance is None else float(tolerance)
     if changed:

@@ -50,7 +50,9 @@ from ..fast.banks import MAX_BANK_ENTRIES, LatticeBank, bank_for
 from ..fast.correlate import (
     backward, forward, group_convolution, group_correlation, lifting_correlation,
 )
-from ..groups import WALLPAPER, AffineGroup, Kind, SemidirectProduct, Space, domain_mask, get_group
+from ..groups import (
+    WALLPAPER, AffineGroup, Kind, SemidirectProduct, Space, domain_mask, get_group, registered,
+)
 from ..modes import padding_of
 from ..nn import BatchNorm, SpatialPool, SubgroupPool
 
@@ -315,6 +317,19 @@ def vjp(x: Any, w: Any, dy: Any, group: AffineGroup | str, kind: str, *,
 # ------------------------------------------------------------------ the cases
 def _slug(name: str) -> str:
     return name.lower().replace("/", "_")
+
+
+def _group_named(name: Any) -> AffineGroup:
+    """A registered group by any of its names, or by the name its case ids carry (``_slug``:
+    "p4_mmm" for P4/mmm)."""
+    try:
+        return get_group(name)
+    except ValueError:
+        found = [g for g in registered().values() if isinstance(name, str) and
+                 _slug(g.name) == name.lower()]
+        if not found:
+            raise
+        return found[0]
 
 
 def _rng(seed: int, case: str) -> np.random.Generator:
@@ -673,7 +688,7 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
                          f"groupconv conformance --out")
     groups = [groups] if isinstance(groups, str) else groups     # one name: that group
     kinds = [kinds] if isinstance(kinds, str) else kinds
-    wanted_groups = None if groups is None else {get_group(g).name for g in groups}
+    wanted_groups = None if groups is None else {_group_named(g).name for g in groups}
     if kinds is not None:
         _check_names(kinds, ())
     try:
