@@ -30,12 +30,12 @@ __all__ = ["integer", "number", "flag", "choice", "did_you_mean", "real_array", 
 
 def integer(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
     """``value`` as an int in low..high (no upper bound for None)."""
-    kind = {0: "a non-negative int", 1: "a positive int"}.get(low, f"an int >= {low}")
+    kind = {0: "a non-negative int", 1: "a positive int"}.get(low, f"an int >= {low}") \
+        if high is None else f"an int in {low}..{high}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be {kind}, got {value!r}")
     if value < low or (high is not None and value > high):
-        span = kind if high is None else f"an int in {low}..{high}"
-        raise ValueError(f"{name} must be {span}, got {value!r}")
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
     return int(value)
 
 

@@ -58,6 +58,9 @@ __all__ = ["p4_feature_map", "p4_feature_map_animation", "p4m_feature_map", "p4_
 
 #: A dark-to-light edge filter (Sobel): responds where the image gets brighter downwards.
 EDGE = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
+#: The same with its light side leaning right: no mirror maps it to a turn of itself (the Sobel
+#: filter is its own left-right mirror image, so its mirrored p4m planes repeat turned ones)
+EDGE_CHIRAL = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [0.0, 2.0, 2.0]])
 _POINT_LABELS = ["e", "r", "r²", "r³", "m", "mr", "mr²", "mr³"]   # index 4m + r = M^m R^r
 _ROTATION_LABELS = ["0°", "90°", "180°", "270°"]
 
@@ -69,7 +72,7 @@ _SIZES = (8, 512)
 
 def _image(image: np.ndarray | None, size: int) -> np.ndarray:
     """The photograph at ``size`` x ``size``, or the user's square image of finite grey values
-    (then ``size`` is not used)."""
+    (then ``size`` is not used, but checked all the same: a wrong argument is refused)."""
     size = integer(size, "size", *_SIZES)
     if image is None:
         return grace_hopper(size)
@@ -78,8 +81,10 @@ def _image(image: np.ndarray | None, size: int) -> np.ndarray:
         raise ValueError(f"image must be a square 2D array of at least {_SIZES[0]} x "
                          f"{_SIZES[0]} pixels, got shape {image.shape}")
     if not np.all(np.isfinite(image)) or np.abs(image).max() > 1e150:
-        raise ValueError("image must hold finite grey values (at most 1e150 in size: their "
-                         "products with a filter must not overflow), got NaN, inf or larger")
+        bad = "NaN" if np.isnan(image).any() else "inf" if np.isinf(image).any() else \
+            f"{np.abs(image).max():.3g}"
+        raise ValueError(f"image must hold finite grey values (at most 1e150 in size: their "
+                         f"products with a filter must not overflow), got {bad}")
     return image
 
 
@@ -105,8 +110,8 @@ _CROSS = {0: (0, 1), 1: (1, 0), 2: (2, 1), 3: (1, 2)}
 
 
 #: Where the arrow between neighbouring places of the cross leaves and arrives (axes fraction)
-_ANCHORS = [((0.0, 0.5), (0.5, 1.0)), ((0.5, 0.0), (0.0, 0.5)), ((1.0, 0.5), (0.5, 0.0)),
-            ((0.5, 1.0), (1.0, 0.5))]
+_ANCHORS = [((0.0, 0.5), (1.0, 1.0)), ((0.5, 0.0), (0.0, 0.5)), ((1.0, 0.5), (0.5, 0.0)),
+            ((0.0, 1.0), (1.0, 0.5))]   # (never the top centre: a patch's title is there)
 
 
 def _cross(fig: Figure, spec, patches: np.ndarray, centre: np.ndarray, title: str,
@@ -147,8 +152,10 @@ def _cross(fig: Figure, spec, patches: np.ndarray, centre: np.ndarray, title: st
 
 
 def _p4_maps(image: np.ndarray, group) -> np.ndarray:
-    """First-layer feature map of the edge filter: (S, H, W), 'same' mode."""
-    return lifting_correlation(image[None], EDGE[None, None], group, mode="same")[0]
+    """First-layer feature map of the edge filter: (S, H, W), 'same' mode (on p4m the chiral
+    one, so that all eight planes differ)."""
+    edge = EDGE_CHIRAL if group.stabiliser.order > 4 else EDGE
+    return lifting_correlation(image[None], edge[None, None], group, mode="same")[0]
 
 
 def p4_feature_map(image: np.ndarray | None = None, size: int = 48) -> Figure:
@@ -211,9 +218,10 @@ def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None 
 
 
 def p4m_feature_map(image: np.ndarray | None = None, size: int = 40) -> Figure:
-    """The p4m feature map of the edge filter: rotations on the inner ring, mirrored
-    orientations (index 4m + r, m = 1) on the outer ring; for the identity, a rotation by 90
-    degrees and the mirror (up-down flip) of the input."""
+    """The p4m feature map of a chiral edge filter (``EDGE_CHIRAL``: its eight planes all
+    differ): rotations on the inner ring, mirrored orientations (index 4m + r, m = 1) on the
+    outer ring; for the identity, a rotation by 90 degrees and the mirror (up-down flip) of the
+    input."""
     image = _image(image, size)
     fig = Figure(figsize=(18, 7.8), layout="constrained")
     specs = fig.add_gridspec(1, 3, wspace=0.12)
@@ -385,8 +393,7 @@ def equivariance_vs_angle(image: np.ndarray | None = None, size: int = 48,
                           ns: tuple[int, ...] = (4, 8, 16), step: int = 5) -> Figure:
     """Measured equivariance error of random 3-layer SE2(N) networks (with projection) against
     the input rotation angle, and the cost of the interpolation alone (groupconv.equivariance)."""
-    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= 360:
-        raise ValueError(f"step must be an int number of degrees in 1..360, got {step!r}")
+    step = integer(step, "step (degrees)", 1, 360)
     if not isinstance(ns, (tuple, list)) or not 1 <= len(ns) <= 8:
         raise TypeError(f"ns must be a tuple of 1 to 8 numbers of orientations, got {ns!r}")
     ns = tuple(integer(n, "ns[i]", 1, 64) for n in ns)
@@ -543,7 +550,7 @@ def p6_feature_map(image: np.ndarray | None = None, size: int = 21) -> Figure:
     limit = 0.6 * max(np.abs(m).max() for m in maps) or 1.0
     fig = Figure(figsize=(14, 7.4), layout="constrained")
     extent = (size - 1) / 2 * 1.05
-    ring = 2.25 * extent
+    ring = 3.0 * extent       # a gap of one patch radius between neighbours, for the arrows
     for panel, (v, m, title) in enumerate(zip(inputs, maps, ["input", "input turned by 60° (r)"])):
         ax = fig.add_subplot(1, 2, panel + 1)
         _hexagons(ax, v, cmap="gray")
@@ -551,14 +558,17 @@ def p6_feature_map(image: np.ndarray | None = None, size: int = 21) -> Figure:
             angle = t * np.pi / 3
             centre = ring * np.array([np.cos(angle), np.sin(angle)])
             _hexagons(ax, m[t], centre, cmap="RdBu_r", clim=(-limit, limit))
-            ax.text(*(centre * 1.5), _SIXTHS[t], ha="center", va="center", fontsize=12)
+            ax.text(*(centre * (1 + 1.3 * extent / ring)), _SIXTHS[t], ha="center",
+                    va="center", fontsize=12)
             nxt = ring * np.array([np.cos(angle + np.pi / 3), np.sin(angle + np.pi / 3)])
-            ax.add_patch(FancyArrowPatch(centre + (nxt - centre) * 0.28,
-                                         nxt - (nxt - centre) * 0.28,
+            # from edge to edge of the patches (their radius is a third of the way), on top
+            ax.add_patch(FancyArrowPatch(centre + (nxt - centre) * 0.36,
+                                         nxt - (nxt - centre) * 0.36,
                                          connectionstyle="arc3,rad=0.25", arrowstyle="-|>",
-                                         mutation_scale=14, color="tab:orange", lw=1.6))
-        ax.set_xlim(-ring - 1.3 * extent, ring + 1.3 * extent)
-        ax.set_ylim(-ring - 1.3 * extent, ring + 1.3 * extent)
+                                         mutation_scale=14, color="tab:orange", lw=1.6,
+                                         zorder=5))
+        ax.set_xlim(-ring - 1.7 * extent, ring + 1.7 * extent)
+        ax.set_ylim(-ring - 1.7 * extent, ring + 1.7 * extent)
         ax.set_aspect("equal")
         ax.axis("off")
         ax.set_title(title, fontsize=12)

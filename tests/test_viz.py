@@ -104,12 +104,29 @@ def test_the_voxel_drawings_turn_each_way_as_labelled():
 
 
 def test_p4m_mirrored_ring_turns_the_other_way():
-    """The purple arrows: turning the input by r moves the patch of m r^(j+1) to m r^j."""
+    """The purple arrows: turning the input by r moves the patch of m r^(j+1) to m r^j. The
+    eight planes all differ (from a figure author's review: the Sobel filter is its own
+    left-right mirror image, so each mirrored plane repeated a turned one)."""
     maps = viz._p4_maps(SMALL, P4M)
     turned = viz._p4_maps(np.rot90(SMALL), P4M)
     for j in range(4):
         assert np.allclose(turned[4 + j], np.rot90(maps[4 + (j + 1) % 4]))
         assert np.allclose(turned[(j + 1) % 4], np.rot90(maps[j]))
+    assert all(not np.allclose(maps[a], maps[b]) for a in range(8) for b in range(a))
+
+
+def test_the_arrows_are_clear_of_the_patches_and_their_titles():
+    """From a figure author's review: p6's arrows ran under the patches (their heads hidden),
+    and the p4 cross's arrows landed on the patches' titles (top centre)."""
+    from matplotlib.patches import ConnectionPatch, FancyArrowPatch
+    fig = viz.p6_feature_map(SMALL, size=7)
+    for ax in fig.axes[:2]:
+        arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+        assert len(arrows) == 6
+        assert min(a.get_zorder() for a in arrows) > max(c.get_zorder() for c in ax.collections)
+    fig = viz.p4_feature_map(SMALL)
+    ends = [(a.xy1, a.xy2) for a in fig.artists if isinstance(a, ConnectionPatch)]
+    assert len(ends) == 16 and all(tuple(e) != (0.5, 1.0) for pair in ends for e in pair)
 
 
 def _hexagon_cells(n):
@@ -234,6 +251,15 @@ def test_bad_images():
             viz.p4_feature_map(bad)
     with pytest.raises(ValueError, match=r"size must be an int in 8\.\.512, got 3"):
         viz.p4_feature_map(size=3)
+    # from a figure author's review: the range said in a TypeError too, what came said, and
+    # NumPy integers taken
+    with pytest.raises(TypeError, match=r"size must be an int in 8\.\.512, got 48\.0"):
+        viz.p4_feature_map(size=48.0)
+    with pytest.raises(ValueError, match=r"finite grey values .* got 1e\+200"):
+        viz.p4_feature_map(np.full((16, 16), 1e200))
+    assert viz.equivariance_vs_angle(size=24, ns=(4,), step=np.int64(90))
+    with pytest.raises(ValueError, match=r"step \(degrees\) must be an int in 1\.\.360, got 0"):
+        viz.equivariance_vs_angle(step=0)
 
 
 def test_the_animation_checks_its_path_before_it_draws(tmp_path):

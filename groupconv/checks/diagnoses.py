@@ -143,7 +143,8 @@ def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings:
             findings.shape.append(f"your output's spatial sides are {got.shape[3:]} where "
                                   f"padding {padding} gives {spatial}: your padding is {q} "
                                   f"(off by {q - padding:+d}; 'valid' is 0, 'same' k // 2 = "
-                                  f"{k // 2}, 'full' k - 1 = {k - 1})")
+                                  f"{k // 2}, 'full' k - 1 = {k - 1}, k = {k} the kernel's "
+                                  f"extent, a dilation's gaps included)")
             if 0 <= q <= k - 1 and \
                     relative_error(got, after(_OPS[kind](x, w, group, mode=q))) <= 1e-6:
                 findings.add(f"agrees with padding {q} instead of {padding}: your padding is "
