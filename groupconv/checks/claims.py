@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import nn
 from ..fast.action import transform
+from ..fast import engine
 from ..fast.banks import bank_for
 from ..fast.correlate import group_convolution as convolution_array
 from ..fast.correlate import group_correlation as correlation_array
@@ -32,7 +33,7 @@ from ..groups import (
 from ..groups.sampled import exact_cos_sin
 from ..literal import (
     group_convolution, group_correlation, group_correlation_rewritten, lifting_correlation,
-    planar_correlation,
+    planar_convolution, planar_correlation,
 )
 from ..literal.sampled import bilinear_value
 from .equivariance import equivariance_errors
@@ -114,6 +115,17 @@ def L_translation(t: Element, f: FeatureMap) -> float:
     return max(relative_error(moved, shifted), float(pointwise_err))
 
 
+def L_definition(g: Element, f: FeatureMap) -> float:
+    """(L_g f)(x) = f(g^-1 x) at every element x of L_g f's support, for any g (on a function
+    on G, x and g^-1 x are elements of G: the point axis moves by the group law too), and
+    nothing of f lost (the sums of |values| agree)."""
+    moved = L(g, f)
+    x = moved.support()
+    pointwise_err = float(np.abs(moved(x) - f(g.inverse() * x)).max(initial=0.0))
+    lost = abs(float(np.abs(moved.values).sum()) - float(np.abs(f.values).sum()))
+    return max(pointwise_err, lost) / (float(np.abs(f.values).max()) or 1.0)
+
+
 # --------------------------------------------------------------- correlations
 def sum_scale(f: FeatureMap, psi: list[FeatureMap]) -> float:
     """max |f| * max ||psi||_1: no value of f * psi can exceed it, and float rounding of the
@@ -130,6 +142,20 @@ def planar_translation_equivariance(t: Element, f: FeatureMap, psi: list[Feature
 def substitution(f: FeatureMap, psi: list[FeatureMap]) -> float:
     """sum_y f(y) psi(y - x) = sum_y f(x + y) psi(y): the substitution y -> x + y."""
     return relative_error(planar_correlation(f, psi), group_correlation_rewritten(f, psi),
+                          sum_scale(f, psi))
+
+
+def planar_convolution_value(f: FeatureMap, psi: list[FeatureMap]) -> float:
+    """sum_y f(y) psi(x - y) = sum_y f(y) psi~(y - x), psi~(k) = psi(-k): the convolution on
+    Z^d is the correlation with the filter reflected through the origin (its values flipped
+    on every axis, its box reflected, written out here)."""
+    d = f.group.dim
+    # entry i sits at i - origin; flipped, entry j = n - 1 - i sits at origin - i
+    reflected = [FeatureMap(p.group, np.flip(p.values, axis=tuple(range(1, d + 1))),
+                            origin=tuple(n - 1 - o for o, n in zip(p.origin,
+                                                                   p.values.shape[1:])))
+                 for p in psi]
+    return relative_error(planar_convolution(f, psi), planar_correlation(f, reflected),
                           sum_scale(f, psi))
 
 
@@ -288,6 +314,15 @@ def _trial_L_id(group, rng):
 def _trial_L_t(group, rng):
     return L_translation(random_element(group, rng, "translation"),
                          random_feature_map(group, rng))
+
+
+def _trial_L_definition(group, rng):
+    return L_definition(random_element(group, rng), random_feature_map(group, rng))
+
+
+def _trial_planar_convolution(group, rng):
+    f = random_feature_map(group, rng)
+    return planar_convolution_value(f, _filters(group, rng, f.channels))
 
 
 def _trial_planar(group, rng):
@@ -613,25 +648,87 @@ def _trial_input_gradient(group, rng):
 
 
 def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> float:
-    """Backward passes of a small network (lifting, ReLU, group correlation, batch
-    normalisation, pooling over the point axis, spatial pooling, a mean over space, a linear
-    layer) against central differences (float64, eps 1e-6): relative error O(1e-9). On the
-    hexagonal lattice and for the sampled groups the group layer's kernel is 3 x 3 and there
-    is no 2 x 2 spatial pooling (2 x 2 cells are not hexagons)."""
+    """Backward passes of two small networks against central differences (float64, eps 1e-6,
+    six random entries of the input and of each parameter): relative error O(1e-9). Between them every kind of layer and every reduction: lifting,
+    ReLU or SiLU, group correlation, batch normalisation, pooling over the point axis (max;
+    mean), spatial pooling (max; average), a mean or a maximum over space, a linear layer. On
+    the hexagonal lattice and for the sampled groups the group layer's kernel is 3 x 3 and
+    there is no 2 x 2 spatial pooling (2 x 2 cells are not hexagons)."""
     square = not (_hexagonal(group) or sampled_group(group))
     d = group.dim
     k2 = 2 if square else 3
-    net = nn.Sequential([
-        nn.LiftingConv(group, 1, 2, 3 if d < 3 else 2, mode="same", dtype=np.float64, rng=rng),
-        nn.ReLU(),
-        nn.GroupConv(group, 2, 2, k2, mode="valid" if square else "same", dtype=np.float64,
-                     rng=rng),
-        nn.BatchNorm(2, dtype=np.float64),
-        nn.SubgroupPool("max")] + [nn.SpatialPool(2, kind="max")] * square + [
-        nn.GlobalPool("mean"), nn.Linear(2, 3, rng=rng, dtype=np.float64)])
     side = {1: 6, 2: 5, 3: 4}[d] if square else group.kernel_size(3) + 2
     x = rng.standard_normal((2, 1) + (side,) * d)
-    return max(nn.check_gradients(net, x, max_entries=12, seed=int(rng.integers(2**31))).values())
+    worst = 0.0
+    for nonlinearity, point, spatial, space in ((nn.ReLU(), "max", "max", "mean"),
+                                                (nn.SiLU(), "mean", "avg", "max")):
+        net = nn.Sequential([
+            nn.LiftingConv(group, 1, 2, 3 if d < 3 else 2, mode="same", dtype=np.float64,
+                           rng=rng),
+            nonlinearity,
+            nn.GroupConv(group, 2, 2, k2, mode="valid" if square else "same",
+                         dtype=np.float64, rng=rng),
+            nn.BatchNorm(2, dtype=np.float64),
+            nn.SubgroupPool(point)] + [nn.SpatialPool(2, kind=spatial)] * square + [
+            nn.GlobalPool(space), nn.Linear(2, 3, rng=rng, dtype=np.float64)])
+        worst = max(worst, *nn.check_gradients(net, x, max_entries=6,
+                                               seed=int(rng.integers(2**31))).values())
+    return worst
+
+
+#: The engine's arrangements of its GEMMs and a shape that takes each, by dimension:
+#: (strategy, input channels, side, k, padding); "direct" is "im2col" written straight into
+#: the output (NumPy, images of ``engine._DIRECT_MIN_POSITIONS`` padded positions or more).
+#: Checked against the engine's own choice on every trial, so that a shape that stops taking
+#: its path fails here.
+_ENGINE_PATHS = {1: (("im2col", 2, 9, 3, 1), ("direct", 1, 2100, 3, 1), ("scatter", 1, 3, 3, 2)),
+                 2: (("im2col", 2, 7, 3, 1), ("direct", 1, 46, 3, 1), ("rows", 24, 14, 3, 0),
+                     ("scatter", 2, 4, 3, 2)),
+                 3: (("im2col", 2, 3, 3, 0), ("direct", 1, 11, 3, 1), ("rows", 8, 6, 3, 1),
+                     ("scatter", 2, 3, 3, 2))}
+
+
+def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
+                 rng: np.random.Generator) -> float:
+    """y[b, o, i] = sum_{c, a} x_pad[b, c, i + a] w[o, a, c] and its weight gradient
+    dw[o, a, c] = sum_{b, i} dy[b, o, i] x_pad[b, c, i + a], written out here with sliding
+    windows, against the engine on a shape that takes ``strategy`` (the layers of the other
+    claims are too small to reach every arrangement of its GEMMs), in one call and in the
+    smallest chunks (a workspace bound of one byte); inf if the shape takes another path."""
+    d = x.ndim - 2
+    k = w.shape[1]
+    taken = engine._strategy(x, w.shape[0], k, p, engine.DEFAULT_MAX_WORKSPACE)
+    direct = taken == "im2col" and \
+        engine._padded_positions(x, k, p) >= engine._DIRECT_MIN_POSITIONS
+    if ("direct" if direct else taken) != strategy:
+        return float("inf")
+    padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p)] * d)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (k,) * d,
+                                                       axis=tuple(range(2, d + 2)))
+    taps, space = tuple(range(d + 2, 2 * d + 2)), tuple(range(2, d + 2))
+    expected = np.moveaxis(np.tensordot(windows, np.moveaxis(w, -1, 1),
+                                        axes=((1,) + taps, tuple(range(1, d + 2)))), -1, 1)
+    dy = rng.standard_normal(expected.shape)
+    dw_expected = np.moveaxis(np.tensordot(dy, windows, axes=((0,) + space, (0,) + space)),
+                              1, -1)
+    scale, dw_scale = _array_scale(x, w), float(np.abs(dy).max() * np.abs(x).max() *
+                                                dy[:, 0].size) or 1.0
+    errors = []
+    for bound in (engine.DEFAULT_MAX_WORKSPACE, 1):
+        y = engine.correlate(x, w, p, max_workspace=bound)
+        dw = engine.weight_gradient(x, dy, k, p, max_workspace=bound)
+        errors += [float(np.abs(y - expected).max()) / scale,
+                   float(np.abs(dw - dw_expected).max()) / dw_scale]
+    return max(errors)
+
+
+def _trial_engine_paths(group, rng):
+    worst = 0.0
+    for strategy, channels, side, k, p in _ENGINE_PATHS[group.dim]:
+        x = rng.standard_normal((2, channels) + (side,) * group.dim)
+        w = rng.standard_normal((int(rng.integers(2, 5)),) + (k,) * group.dim + (channels,))
+        worst = max(worst, engine_paths(x, w, p, strategy, rng))
+    return worst
 
 
 def se2_n4_is_p4(x: np.ndarray, w: np.ndarray, wg: np.ndarray) -> float:
@@ -714,9 +811,11 @@ def interpolated_transform(group: AffineGroup, x: np.ndarray, s: int) -> float:
 
 def _trial_interpolated(group, rng):
     # square (of either parity): a quarter turn of a non-square array swaps its axes
+    # every sample: a draw of an exact one (the identity, a quarter turn) shows nothing of
+    # the interpolation (the self-test's nearest-pixel variant slipped through on such a draw)
     n = int(rng.integers(6, 12))
-    return interpolated_transform(group, rng.standard_normal((1, 1, n, n)),
-                                  int(rng.integers(group.samples)))
+    x = rng.standard_normal((1, 1, n, n))
+    return max(interpolated_transform(group, x, s) for s in range(group.samples))
 
 
 def measured_equivariance(group: AffineGroup, x: np.ndarray, w: np.ndarray) -> float:
@@ -780,10 +879,14 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("L_homomorphism", "L_g L_h f = L_gh f", LAT, _trial_L_hom),
     Claim("L_identity", "L_e f = f", LAT, _trial_L_id),
     Claim("L_translation", "L_t f = f o t^-1", LAT, _trial_L_t),
+    Claim("L_definition", "(L_g f)(x) = f(g^-1 x), any g, nothing lost", LAT,
+          _trial_L_definition),
     Claim("planar_translation_equivariance", "(L_t f) * psi = L_t (f * psi)", planar_group,
           _trial_planar),
     Claim("substitution", "sum_y f(y) psi(y-x) = sum_y f(x+y) psi(y)", planar_group,
           _trial_substitution),
+    Claim("planar_convolution_value", "sum_y f(y) psi(x-y) = f * psi~, psi~(k) = psi(-k)",
+          planar_group, _trial_planar_convolution),
     Claim("two_forms_agree", "sum_h f(h) psi(g^-1 h) = sum_h f(gh) psi(h)", LAT,
           _trial_two_forms),
     Claim("lifting_equivariance", "(L_u f) * psi = L_u (f * psi), lifting", LAT,
@@ -810,10 +913,12 @@ CLAIMS: tuple[Claim, ...] = (
           _trial_array_equivariance, level="array"),
     Claim("adjoint_identity", "<x * psi, dy> = <x, dx> = <psi, dw>", ARR, _trial_adjoint,
           level="array"),
+    Claim("engine_paths", "engine = sum over taps, every GEMM arrangement, y and dw",
+          planar_group, _trial_engine_paths, level="array"),
     Claim("input_gradient_is_convolution", "d<x * psi, dy>/dx = dy ∗ psi", array_lattice,
           _trial_input_gradient, level="array"),
     # central differences: O(eps^2) truncation and O(u / eps) rounding, about 1e-9 relative
-    Claim("finite_difference_gradient", "backward = central differences (small network)", ARR,
+    Claim("finite_difference_gradient", "backward = central differences (two networks)", ARR,
           finite_difference_gradient, tolerance=1e-6, level="array"),
     Claim("se2_n4_is_p4", "SE(2)_4 layers (operators) = p4 layers (gathers)", _is_p4,
           _trial_se2, level="array"),

@@ -22,7 +22,7 @@ from array_api_compat import array_namespace
 from .. import modes, nn
 from ..fast import action, banks, correlate, engine, interpolation
 from ..fast.banks import OperatorBank
-from ..feature_maps import L
+from ..feature_maps import L, _box_corner_points, _grid, _tabulate, box_of
 from ..groups import SE2, ScaleTranslation, SemidirectProduct, get_group, symbolic
 from ..groups.sampled import scaled_kernel_size
 from ..literal import lattice, sampled
@@ -146,6 +146,41 @@ def _flipped_engine_tap():
     return _patched(mock.patch.object(engine, "correlate", flipped))
 
 
+def _rows_taps_reversed():
+    right = engine._rows_weights
+
+    def reversed_taps(xp, w):                     # "rows": the first axis's taps reversed
+        return right(xp, xp.flip(w, axis=1))
+    return _patched(mock.patch.object(engine, "_rows_weights", reversed_taps))
+
+
+def _mean_pool_backward_unscaled():
+    right = nn.SubgroupPool.backward
+
+    def backward(self, cache, dy, input_grad=True):   # the mean's 1 / S forgotten
+        dx, grads = right(self, cache, dy, input_grad)
+        return (dx * cache[0][2] if self.reduction == "mean" else dx), grads
+    return _patched(mock.patch.object(nn.SubgroupPool, "backward", backward))
+
+
+def _planar_convolution_correlates():
+    return _patched(mock.patch.object(lattice, "planar_convolution", lattice.planar_correlation),
+                    mock.patch.object(claims, "planar_convolution", lattice.planar_correlation))
+
+
+def _l_moves_space_only():
+    def space_only(g, f):                         # on G: pixels move, the point axis does not
+        if f.group.samples == 1:
+            return L(g, f)
+        h = np.arange(f.group.samples).reshape((-1,) + (1,) * f.group.dim)
+        g = f.group.embed(g)
+        box = box_of(g.act(_box_corner_points(f.box)))
+        x = _grid(box)
+        return _tabulate(f.group, box, f(f.group.from_parts(h, g.inverse().act(x)[None])))
+    return _patched(*(mock.patch(f"{module}.L", space_only) for module in (
+        "groupconv.feature_maps", "groupconv.checks.claims", "groupconv.fast.action")))
+
+
 def _wrong_same_padding():
     return _patched(mock.patch.dict(modes.PADDING, {"same": lambda k: (k + 1) // 2}))
 
@@ -230,6 +265,13 @@ VARIANTS: tuple[Variant, ...] = (
             ("array_equivariance", "fast_equals_literal")),
     Variant("flipped engine tap", _flipped_engine_tap,
             ("fast_equals_literal", "adjoint_identity", "array_equivariance")),
+    Variant("engine 'rows' with the first axis's taps reversed", _rows_taps_reversed,
+            ("engine_paths",)),
+    Variant("mean over the point axis, backward without 1 / S", _mean_pool_backward_unscaled,
+            ("finite_difference_gradient",)),
+    Variant("planar convolution that correlates", _planar_convolution_correlates,
+            ("planar_convolution_value",)),
+    Variant("L_g on G moving the pixels only", _l_moves_space_only, ("L_definition",)),
     Variant("wrong 'same' padding", _wrong_same_padding,
             ("mode_sizes", "array_equivariance")),
     Variant("wrong adjoint padding", _wrong_adjoint_padding,

@@ -182,11 +182,16 @@ def format_table(rows: list[Row], seconds: float, seed: int) -> str:
     failed = sum(not r.passed for r in rows)
     lines.append("-" * len(head))
     lines.append(f"{len(rows)} claims checked, {len(rows) - failed} passed, {failed} failed "
-                 f"(seed {seed}, tolerance {TOLERANCE:g} relative where exact; a claim that "
+                 f"(seed {seed}, tolerance {TOLERANCE:g} relative where exact, "
+                 f"{_FINITE_DIFFERENCES:g} for central differences; a claim that "
                  f"two sides differ passes when they differ by more than 1e-3; measured rows "
                  f"are approximate by nature and pass below {MEASURED_BOUND:g}) in "
                  f"{seconds:.1f} s")
     return "\n".join(lines)
+
+
+#: The tolerance of the one claim computed by central differences (said in the table's footer)
+_FINITE_DIFFERENCES = next(c.tolerance for c in CLAIMS if c.name == "finite_difference_gradient")
 
 
 def timed_run(seed: int, trials: int, only: str | None = None,
