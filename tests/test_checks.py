@@ -343,3 +343,24 @@ def test_the_interpolated_transform_claim_holds_on_many_draws(seed):
     10 x 8 image and failed)."""
     rows = verify.run(only="interpolated_transform", seed=seed, trials=12)
     assert rows and all(r.passed for r in rows), [(r.group, r.note) for r in rows]
+
+
+def test_a_failing_row_says_the_draw_that_failed():
+    """From a proof-checker's review: fast_equals_literal draws a kind, k and mode per trial,
+    and a failing row did not say which; a trial that showed nothing (inf) gave no note."""
+    from unittest import mock
+
+    from groupconv.groups import Kind
+    right = claims.lifting_array
+
+    def off(x, w, group, mode="valid", method="fast", **options):
+        y = right(x, w, group, mode=mode, method=method, **options)
+        return y * 1.001 if method == "fast" else y
+    with mock.patch.dict(claims._ARRAY_OPS, {Kind.LIFTING: off}):
+        rows = verify.run(0, 2, only="fast_equals_literal", groups=["p4"],
+                          symbolic_proofs=False)
+    assert not rows[0].passed and rows[0].note.startswith("worst on the lifting, k = ")
+    assert "mode" in rows[0].note and "x of shape" in rows[0].note
+    with mock.patch.object(claims, "_ENGINE_PATHS", {2: (("scatter", 24, 14, 3, 0),)}):
+        rows = verify.run(0, 1, only="engine_paths", groups=["z2"], symbolic_proofs=False)
+    assert not rows[0].passed and "no longer takes the path it is meant for" in rows[0].note

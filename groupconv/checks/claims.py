@@ -561,15 +561,19 @@ def fast_equals_literal(group: AffineGroup, x: np.ndarray, w: np.ndarray, kind: 
 
 
 def _trial_fast_literal(group, rng):
-    worst = 0.0
+    """The worst error over the kinds, and the draw that gave it (said where it fails)."""
+    worst, drawn = 0.0, ""
     for kind in _kinds_of(group):
         k = _draw_k(group, rng)                              # odd and even (hypercubic)
         size = group.kernel_size(k)
         mode = ["valid", "same", "full", int(rng.integers(0, size))][int(rng.integers(4))]
         channels = 1 if group.dim == 3 or sampled_group(group) else 2
         x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k), channels)
-        worst = max(worst, fast_equals_literal(group, x, w, kind, mode))
-    return worst
+        error = fast_equals_literal(group, x, w, kind, mode)
+        if not error <= worst:
+            worst, drawn = error, (f"the {kind.value}, k = {k}, mode {mode!r}, x of shape "
+                                   f"{x.shape}, w of shape {w.shape}")
+    return worst, drawn
 
 
 def array_equivariance(group: AffineGroup, x: np.ndarray, w: np.ndarray, kind: Kind,

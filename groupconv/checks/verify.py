@@ -124,10 +124,18 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
             errors, note = [], ""
             for _ in range(trials):
                 try:
-                    errors.append(float(claim.trial(group, rng)))
+                    result = claim.trial(group, rng)
+                    # (value, what was drawn): the draw is said where the value fails
+                    value, drawn = result if isinstance(result, tuple) else (result, "")
+                    errors.append(float(value))
+                    if drawn and not claim.passes(errors[-1]) and not note:
+                        note = f"worst on {drawn}"
                 except Exception as error:  # noqa: BLE001 - a claim that cannot run fails
                     errors.append(float("nan"))
                     note = f"{type(error).__name__}: {error}"[:200]
+            if not note and any(np.isinf(e) for e in errors) and claim.expect_equal:
+                note = ("a trial showed nothing to compare (inf: an output of zeros, or a shape "
+                        "that no longer takes the path it is meant for)")
             finite = [e for e in errors if np.isfinite(e)]
             worst = (max(finite) if claim.expect_equal else min(finite)) if finite else np.nan
             rows.append(Row(claim.name, claim.equation, group.name, trials, float(worst),
