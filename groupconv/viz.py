@@ -674,6 +674,18 @@ def _voxels(ax, volume: np.ndarray, title: str | None = None, color: str = "tab:
         ax.set_title(title, fontsize=7, pad=0)
 
 
+def _axes_triad(ax, n: int) -> None:
+    """Arrows along groupconv's axes v, w and u (depth, upwards), from a point in front of the
+    corner (0, 0, 0) of a voxel drawing of side n (``_voxels``: (x, y, z) = (v, w, u)), so that
+    the voxels do not hide them, labelled."""
+    start, length = -0.3 * n, 0.4 * n
+    for (dx, dy, dz), name in (((1, 0, 0), "v"), ((0, 1, 0), "w"), ((0, 0, 1), "u")):
+        ax.quiver(start, start, 0, dx, dy, dz, length=length, color="0.25", linewidth=1.0,
+                  arrow_length_ratio=0.25)
+        ax.text(start + 1.2 * length * dx, start + 1.2 * length * dy, 1.2 * length * dz, name,
+                fontsize=8, color="0.25")
+
+
 def _chiral_volume(size: int) -> np.ndarray:
     volume = np.zeros((size,) * 3)
     offset = (size - 3) // 2
@@ -694,8 +706,11 @@ def cubic_filter() -> Figure:
         ax = fig.add_subplot(4, 6, s + 1, projection="3d")
         label = labels[s].replace("rotation by ", "").replace(" about ", "\nabout ")
         _voxels(ax, bank[s], f"{s}: {label}", color=_PALETTE[s % len(_PALETTE)])
-    fig.suptitle("A 3D filter and the cube's 24 rotations of it (the P432 filter bank; u = depth "
-                 "drawn upwards): every rotation is exact on the voxel grid", fontsize=11)
+        if s == 0:
+            _axes_triad(ax, 3)
+    fig.suptitle("A 3D filter and the cube's 24 rotations of it (the P432 filter bank): every "
+                 "rotation is exact on the voxel grid\n(axes (u, v, w) = (depth, row, column), "
+                 "u drawn upwards, as in the first panel)", fontsize=11)
     return fig
 
 
@@ -730,7 +745,9 @@ def cubic_feature_map(size: int = 9) -> Figure:
     for row, (vol, strength, colours, title) in enumerate((
             (volume, strengths[0], np.arange(group.samples), "the input volume"),
             (turned, strengths[1], source, "the input turned by g (90° about w)"))):
-        _voxels(fig.add_subplot(grid[row, 0], projection="3d"), vol, title)
+        ax = fig.add_subplot(grid[row, 0], projection="3d")
+        _voxels(ax, vol, title)
+        _axes_triad(ax, size)
         ax = fig.add_subplot(grid[row, 1:4])
         ax.bar(np.arange(group.samples), strength, color=cmap(colours / (group.samples - 1)))
         ax.set_xticks(np.arange(group.samples))

@@ -67,6 +67,12 @@ def test_the_cube_figures_show_the_bank_and_the_permuted_channels():
     of the channels they came from."""
     fig = viz.cubic_filter()
     assert len(fig.axes) == 24 and fig.axes[1].get_title().startswith("1: 90°")
+    # the first panel names the axes (from a figure author's review: v and w could not be told
+    # apart): arrows along (x, y, z) = (v, w, u), each labelled
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["u", "v", "w"]
+    arrows = [np.asarray(c.get_segments()) for c in fig.axes[0].collections
+              if hasattr(c, "get_segments")]
+    assert len(arrows) == 3
     fig = viz.cubic_feature_map(size=7)
     upright = [p.get_height() for p in fig.axes[1].patches]
     turned = [p.get_height() for p in fig.axes[4].patches]
