@@ -30,6 +30,7 @@ import os
 import pathlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -151,23 +152,41 @@ def _cross(fig: Figure, spec, patches: np.ndarray, centre: np.ndarray, title: st
     return axes, middle, text
 
 
-def _p4_maps(image: np.ndarray, group) -> np.ndarray:
-    """First-layer feature map of the edge filter: (S, H, W), 'same' mode (on p4m the chiral
-    one, so that all eight planes differ)."""
-    edge = EDGE_CHIRAL if group.stabiliser.order > 4 else EDGE
-    return lifting_correlation(image[None], edge[None, None], group, mode="same")[0]
+def _p4_maps(image: np.ndarray, group, kernel: np.ndarray | None = None) -> np.ndarray:
+    """First-layer feature map of ``kernel``, by default the edge filter: (S, H, W), 'same'
+    mode (on p4m the chiral one, so that all eight planes differ)."""
+    if kernel is None:
+        kernel = EDGE_CHIRAL if group.stabiliser.order > 4 else EDGE
+    return lifting_correlation(image[None], kernel[None, None], group, mode="same")[0]
 
 
-def p4_feature_map(image: np.ndarray | None = None, size: int = 48) -> Figure:
-    """The p4 feature map of a dark-to-light edge filter, for the input rotated by 0, 90, 180
-    and 270 degrees: each orientation patch rotates and moves one place along the arrows
-    (Cohen & Welling 2016, Figure 1)."""
+def _kernel(kernel: Any, image: np.ndarray) -> np.ndarray | None:
+    """The user's filter: a 2D array of finite real values, square, at most the image's side
+    (None: the figure's own)."""
+    if kernel is None:
+        return None
+    kernel = real_numpy(kernel, "kernel")
+    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or \
+            not 1 <= kernel.shape[0] <= image.shape[0]:
+        raise ValueError(f"kernel must be a square 2D filter of side 1..{image.shape[0]} (the "
+                         f"image's), got shape {kernel.shape}")
+    if not np.all(np.isfinite(kernel)) or np.abs(kernel).max() > 1e150:
+        raise ValueError("kernel must hold finite values (at most 1e150 in size)")
+    return kernel
+
+
+def p4_feature_map(image: np.ndarray | None = None, size: int = 48,
+                   kernel: np.ndarray | None = None) -> Figure:
+    """The p4 feature map of a dark-to-light edge filter (or ``kernel``, a square 2D filter),
+    for the input rotated by 0, 90, 180 and 270 degrees: each orientation patch rotates and
+    moves one place along the arrows (Cohen & Welling 2016, Figure 1)."""
     image = _image(image, size)
+    kernel = _kernel(kernel, image)
     fig = Figure(figsize=(10.5, 11), layout="constrained")
     specs = fig.add_gridspec(2, 2, wspace=0.04, hspace=0.1)
     for q in range(4):
         turned = np.rot90(image, q)
-        _cross(fig, specs[q // 2, q % 2], _p4_maps(turned, P4), turned,
+        _cross(fig, specs[q // 2, q % 2], _p4_maps(turned, P4, kernel), turned,
                f"input turned\nby {_ROTATION_LABELS[q]}", _POINT_LABELS[:4])
     fig.suptitle("A p4 feature map (edge filter) under rotations of the input: each patch\n"
                  "rotates and moves one place along the arrows e → r → r² → r³ → e",
@@ -217,19 +236,21 @@ def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None 
     return path
 
 
-def p4m_feature_map(image: np.ndarray | None = None, size: int = 40) -> Figure:
+def p4m_feature_map(image: np.ndarray | None = None, size: int = 40,
+                    kernel: np.ndarray | None = None) -> Figure:
     """The p4m feature map of a chiral edge filter (``EDGE_CHIRAL``: its eight planes all
     differ): rotations on the inner ring, mirrored orientations (index 4m + r, m = 1) on the
     outer ring; for the identity, a rotation by 90 degrees and the mirror (up-down flip) of the
-    input."""
+    input. ``kernel``: another square 2D filter (a mirror-symmetric one repeats planes)."""
     image = _image(image, size)
+    kernel = _kernel(kernel, image)
     fig = Figure(figsize=(18, 7.8), layout="constrained")
     specs = fig.add_gridspec(1, 3, wspace=0.12)
     cases = [("input", image), ("input turned\nby 90° (r)", np.rot90(image)),
              ("input mirrored\n(m: up-down)", image[::-1, :])]
     for i, (title, x) in enumerate(cases):
-        _, middle, _ = _cross(fig, specs[0, i], _p4_maps(x, P4M), x, title, _POINT_LABELS,
-                              rings=2)
+        _, middle, _ = _cross(fig, specs[0, i], _p4_maps(x, P4M, kernel), x, title,
+                              _POINT_LABELS, rings=2)
         # the mirror line of m (u -> -u): the horizontal line through the centre
         centre = (x.shape[0] - 1) / 2
         middle.axhline(centre, color="magenta", lw=2.2, ls="--")

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.testing.compare import compare_images  # noqa: E402
 
 import groupconv  # noqa: E402
-from groupconv import P4M, cli, get_group, viz  # noqa: E402
+from groupconv import P4M, cli, get_group, lifting_correlation, viz  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SMALL = np.random.default_rng(0).random((16, 16))
@@ -119,6 +119,23 @@ def test_p4m_mirrored_ring_turns_the_other_way():
         assert np.allclose(turned[4 + j], np.rot90(maps[4 + (j + 1) % 4]))
         assert np.allclose(turned[(j + 1) % 4], np.rot90(maps[j]))
     assert all(not np.allclose(maps[a], maps[b]) for a in range(8) for b in range(a))
+
+
+def test_a_feature_map_figure_draws_the_authors_own_filter():
+    """From a figure author's review: the feature-map figures drew the built-in edge filter
+    only. Each patch is the lifting correlation with the given kernel; a bad one is refused."""
+    kernel = np.arange(9.0).reshape(3, 3) - 4
+    fig = viz.p4m_feature_map(SMALL, kernel=kernel)
+    expected = lifting_correlation(SMALL[None], kernel[None, None], P4M, mode="same")[0]
+    assert all(np.array_equal(np.asarray(fig.axes[s].images[0].get_array()), expected[s])
+               for s in range(8))
+    fig = viz.p4_feature_map(SMALL, kernel=kernel[:2, :2])
+    assert np.array_equal(np.asarray(fig.axes[0].images[0].get_array()),
+                          lifting_correlation(SMALL[None], kernel[None, None, :2, :2], "p4",
+                                              mode="same")[0, 0])
+    for bad in (np.ones((3, 2)), np.ones(3), np.full((3, 3), np.nan), np.ones((17, 17))):
+        with pytest.raises(ValueError, match="kernel must"):
+            viz.p4_feature_map(SMALL, kernel=bad)
 
 
 def test_the_arrows_are_clear_of_the_patches_and_their_titles():
