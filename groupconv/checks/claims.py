@@ -92,6 +92,29 @@ def sampled_group_laws(a: Element, b: Element, c: Element) -> float:
 
 
 # ------------------------------------------------------------------- L_g
+def matrix_and_action(group: SemidirectProduct, s: int, t: np.ndarray, x: np.ndarray
+                      ) -> float:
+    """g = T(t) h_s has the matrix [[A_s, t], [0, 1]] (A_s the point group's matrix of sample
+    s, t the translation it was built from, both written out here) and acts on points by
+    g x = A_s x + t: the number of entries that differ (the laws alone cannot see a
+    consistently wrong matrix: conjugated by -I, the translations' signs flip and every law
+    still holds)."""
+    d = group.dim
+    g = group.from_parts(s, t)[()]
+    expected = np.eye(d + 1, dtype=np.int64)
+    expected[:d, :d] = group.point_matrices()[s]
+    expected[:d, d] = t
+    moved = x @ group.point_matrices()[s].T + t
+    return float(np.count_nonzero(g.matrix() != expected) +
+                 np.count_nonzero(g.act(x) != moved))
+
+
+def _trial_matrix(group, rng):
+    d = group.dim
+    return matrix_and_action(group, int(rng.integers(group.samples)),
+                             rng.integers(-5, 6, d), rng.integers(-5, 6, (4, d)))
+
+
 def L_homomorphism(g: Element, h: Element, f: FeatureMap) -> float:
     """L_g L_h f = L_gh f."""
     return relative_error(L(g, L(h, f)), L(g * h, f))
@@ -302,9 +325,19 @@ def _trial_sampled_laws(group, rng):
                                 for _ in range(3)))
 
 
+def _general_element(group, rng):
+    """A random element with a point part other than the identity (where H has one) and a
+    translation other than zero: the law of the semidirect product shows only on those."""
+    while True:
+        g = random_element(group, rng)
+        if (group.samples == 1 or int(group.point_index(g)) != 0) and \
+                np.any(group.translation_of(g)):
+            return g
+
+
 def _trial_L_hom(group, rng):
     f = random_feature_map(group, rng)
-    return L_homomorphism(random_element(group, rng), random_element(group, rng), f)
+    return L_homomorphism(_general_element(group, rng), _general_element(group, rng), f)
 
 
 def _trial_L_id(group, rng):
@@ -877,6 +910,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("group_axioms", "closure; (ab)c = a(bc); ea = a = ae; a^-1 a = e", LAT,
           _trial_axioms),
     Claim("inverse_of_product", "(ab)^-1 = b^-1 a^-1", LAT, _trial_inverse),
+    Claim("matrix_and_action", "T(t) h_s = [[A_s, t], [0, 1]], g x = A_s x + t", LAT,
+          _trial_matrix),
     # the translations are real numbers: float64 rounding of products of a few matrices
     Claim("sampled_group_laws", "closure; (ab)c = a(bc); e; a^-1; (ab)^-1 = b^-1 a^-1",
           sampled_group, _trial_sampled_laws),

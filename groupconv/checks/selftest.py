@@ -146,6 +146,16 @@ def _flipped_engine_tap():
     return _patched(mock.patch.object(engine, "correlate", flipped))
 
 
+def _translations_negated_in_the_matrix():
+    right = SemidirectProduct._matrix
+
+    def matrix(self, a):                          # [[A, -t], [0, 1]]: conjugated by -I
+        out = right(self, a).copy()
+        out[..., :-1, -1] *= -1
+        return out
+    return _patched(mock.patch.object(SemidirectProduct, "_matrix", matrix))
+
+
 def _rows_taps_reversed():
     right = engine._rows_weights
 
@@ -265,6 +275,8 @@ VARIANTS: tuple[Variant, ...] = (
             ("array_equivariance", "fast_equals_literal")),
     Variant("flipped engine tap", _flipped_engine_tap,
             ("fast_equals_literal", "adjoint_identity", "array_equivariance")),
+    Variant("translations negated in the matrices", _translations_negated_in_the_matrix,
+            ("matrix_and_action",)),
     Variant("engine 'rows' with the first axis's taps reversed", _rows_taps_reversed,
             ("engine_paths",)),
     Variant("mean over the point axis, backward without 1 / S", _mean_pool_backward_unscaled,
