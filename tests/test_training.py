@@ -362,7 +362,7 @@ def test_fit_names_the_argument_it_refuses():
         (dict(augment=3), TypeError, "augment must be a callable"),
         (dict(optimizer="adam"), TypeError, "optimizer must have a step"),
         (dict(epochs=0), ValueError, "fit: epochs must be an int in 1"),
-        (dict(batch_size=2.5), TypeError, "fit: batch_size must be a positive int"),
+        (dict(batch_size=2.5), TypeError, "fit: batch_size must be an int in 1"),
         (dict(seed=-1), ValueError, "fit: seed must be a non-negative int"),
     ]
     for change, error, message in cases:
