@@ -686,9 +686,10 @@ def _trial_input_gradient(group, rng):
 
 def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> float:
     """Backward passes of two small networks against central differences (float64, eps 1e-6,
-    six random entries of the input and of each parameter): relative error O(1e-9). Between them every kind of layer and every reduction: lifting,
-    ReLU or SiLU, group correlation, batch normalisation, pooling over the point axis (max;
-    mean), spatial pooling (max; average), a mean or a maximum over space, a linear layer. On
+    six random entries of the input and of each parameter): relative error O(1e-9). Between
+    them every kind of layer and every reduction: lifting, ReLU or SiLU, group correlation,
+    batch normalisation, pooling over the point axis (max; mean), spatial pooling (max;
+    average), a mean or a maximum over space, a linear layer. On
     the hexagonal lattice and for the sampled groups the group layer's kernel is 3 x 3 and
     there is no 2 x 2 spatial pooling (2 x 2 cells are not hexagons)."""
     square = not (_hexagonal(group) or sampled_group(group))
