@@ -81,12 +81,18 @@ def _image(image: np.ndarray | None, size: int) -> np.ndarray:
     if image.ndim != 2 or image.shape[0] != image.shape[1] or image.shape[0] < _SIZES[0]:
         raise ValueError(f"image must be a square 2D array of at least {_SIZES[0]} x "
                          f"{_SIZES[0]} pixels, got shape {image.shape}")
-    if not np.all(np.isfinite(image)) or np.abs(image).max() > 1e150:
-        bad = "NaN" if np.isnan(image).any() else "inf" if np.isinf(image).any() else \
-            f"{np.abs(image).max():.3g}"
-        raise ValueError(f"image must hold finite grey values (at most 1e150 in size: their "
-                         f"products with a filter must not overflow), got {bad}")
-    return image
+    return _finite(image, "image", "grey values")
+
+
+def _finite(values: np.ndarray, name: str, what: str) -> np.ndarray:
+    """``values``, or a ValueError naming ``name`` and the bad value: NaN, inf, or more than
+    1e150 in size (an image's products with a filter must not overflow)."""
+    if not np.all(np.isfinite(values)) or np.abs(values).max() > 1e150:
+        bad = "NaN" if np.isnan(values).any() else "inf" if np.isinf(values).any() else \
+            f"{np.abs(values).max():.3g}"
+        raise ValueError(f"{name} must hold finite {what} (at most 1e150 in size: their "
+                         f"products must not overflow), got {bad}")
+    return values
 
 
 def _show(ax, array: np.ndarray, title: str | None = None, **kwargs) -> None:
@@ -170,9 +176,7 @@ def _kernel(kernel: Any, image: np.ndarray) -> np.ndarray | None:
             not 1 <= kernel.shape[0] <= image.shape[0]:
         raise ValueError(f"kernel must be a square 2D filter of side 1..{image.shape[0]} (the "
                          f"image's), got shape {kernel.shape}")
-    if not np.all(np.isfinite(kernel)) or np.abs(kernel).max() > 1e150:
-        raise ValueError("kernel must hold finite values (at most 1e150 in size)")
-    return kernel
+    return _finite(kernel, "kernel", "values")
 
 
 def p4_feature_map(image: np.ndarray | None = None, size: int = 48,

@@ -106,11 +106,11 @@ def _short_hint(shape: tuple[int, ...], space: Space, channels: int | None) -> s
     another dimension, for a group on Z^d)."""
     if len(shape) != space.core + 1:
         return ""
-    if space.point_axis and channels is not None and shape[1] == channels != space.samples:
+    point = space.point_axis
+    if point and channels is not None and shape[1] == channels != space.samples:
         return (f" (data on the plane? it reads as (B, C, *spatial), without the point axis of "
                 f"{space.samples} samples this layer reads: a lifting layer takes data on the "
                 f"plane onto the group)")
-    point = space.point_axis
     if point:          # (C, S, ...) one example; (B, C, S, ...) with a spatial axis fewer
         one = shape[1] == space.samples and channels in (None, shape[0])
         batched = shape[2] == space.samples
