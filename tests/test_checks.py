@@ -42,7 +42,10 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     assert "fast_equals_literal[SE2(8)]" in by_variant["SE(2) literal sum reading R(+theta)"]
     assert "[SE2(8)]" in by_variant["SE(2) bank turned by -theta"]
     assert "fast_equals_literal[Scale(2" in by_variant["scaled kernel truncated"]
-    assert by_variant["SE(2) inverse that does not turn back"] == "sampled_group_laws[SE2(8)]"
+    assert by_variant["SE(2) inverse that does not turn back"] == \
+        "sampled_group_laws[SE2(8)] symbolic_sampled_law[SE2(8)]"
+    assert "symbolic_point_law[SE2(8)]" in by_variant["SE(2) point parts composed as r1 - r2"]
+    assert "matrix_rounding[SE2(8)]" in by_variant["SE(2) matrices stored as R(-theta)"]
     assert "finite_difference_gradient[SE2(8)]" in \
         by_variant["operator bank adjoint with the wrong operators"]
     # the variants of the lattice law and layers are caught on the group of the cube too

@@ -5,6 +5,8 @@ import pytest
 import sympy as sp
 
 from groupconv import D4, P4, P4M, Z2, PointGroup, SemidirectProduct
+from groupconv.groups import SE2, ScaleTranslation
+from groupconv.checks import verify
 from groupconv.groups import symbolic
 
 from strategies import GROUP_IDS, GROUPS
@@ -51,3 +53,80 @@ def test_a_broken_law_is_caught():
     group = SemidirectProduct(broken, name="broken")
     assert not symbolic.closure(group).holds
     assert symbolic.closure(P4M).holds
+
+
+# ------------------------------------------------------------------ the sampled groups
+MAX = symbolic.MAX_SAMPLED_POINTS
+SAMPLED = [SE2(1), SE2(3), SE2(8), SE2(7, disk=False), SE2(MAX),
+           ScaleTranslation(2.0), ScaleTranslation(1.5, n_scales=4, scale_extent=2)]
+
+
+@pytest.mark.parametrize("group", SAMPLED, ids=[g.name for g in SAMPLED])
+def test_sampled_groups_are_the_exact_groups_with_rounded_matrices(group):
+    law, point = symbolic.sampled_law(group), symbolic.point_law(group)
+    points = len(symbolic.sampled_points(group))
+    assert law.holds and point.holds
+    assert law.cases == point.cases == points**2 + points
+    assert symbolic.matrix_rounding(group) <= symbolic.ROUNDING_EPS
+
+
+def test_the_matrices_of_a_power_of_two_scale_are_exact():
+    assert symbolic.matrix_rounding(ScaleTranslation(2.0, n_scales=5, scale_extent=2)) == 0
+
+
+class _Subtracting(SE2):
+    def _compose(self, a, b):                      # the point parts as r1 - r2
+        product = super()._compose(a, b)
+        product[..., 0] = (a[..., 0].astype(np.int64) - b[..., 0].astype(np.int64)) % self.n
+        return product
+
+
+class _Swapped(SE2):
+    def _compose(self, a, b):                      # t2 + R(r2) t1
+        return super()._compose(b, a)
+
+
+class _Unturned(SE2):
+    def _inverse(self, a):                         # (r, t)^-1 = (-r, -R(r) t)
+        r = a[..., 0].astype(np.int64)
+        t = -np.einsum("...ij,...j->...i", self._matrices[r % self.n], a[..., 1:])
+        return np.concatenate([((-r) % self.n)[..., None].astype(float), t], axis=-1)
+
+
+class _Squared(SE2):
+    def _compose(self, a, b):                      # not affine: t1 + R(r1) t2 + t2^2
+        product = super()._compose(a, b)
+        product[..., 1] = product[..., 1] + b[..., 1] * b[..., 1]
+        return product
+
+
+def test_the_sampled_proofs_fail_on_wrong_laws():
+    assert not symbolic.point_law(_Subtracting(8)).holds
+    assert symbolic.sampled_law(_Subtracting(8)).holds        # its translations are right
+    assert not symbolic.sampled_law(_Swapped(8)).holds
+    assert not symbolic.sampled_law(_Unturned(8)).holds
+    assert not symbolic.sampled_law(_Squared(8)).holds
+    turned = SE2(8)
+    turned._matrices = np.ascontiguousarray(np.swapaxes(turned._matrices, -1, -2))  # R(-theta)
+    assert symbolic.sampled_law(turned).holds and symbolic.point_law(turned).holds
+    assert symbolic.matrix_rounding(turned) > 1e15                 # 0.7 / eps: caught here
+    assert symbolic.matrix_rounding(SE2(8)) < 1
+
+
+def test_the_sampled_proofs_refuse_what_they_cannot_run():
+    with pytest.raises(ValueError, match=f"at most {MAX}"):
+        symbolic.sampled_law(SE2(MAX + 1))
+    with pytest.raises(TypeError, match="SE2 and ScaleTranslation"):
+        symbolic.point_law(P4)
+
+
+def test_verify_runs_the_sampled_proofs_and_says_where_it_does_not():
+    rows = {r.claim: r for r in verify.run(trials=1, only="SE2(8)")}
+    assert rows["symbolic_sampled_law"].passed and rows["symbolic_sampled_law"].cases == 72
+    assert rows["symbolic_point_law"].passed and rows["matrix_rounding"].passed
+    assert 0 < rows["matrix_rounding"].max_error <= symbolic.ROUNDING_EPS * np.finfo(float).eps
+    said = []
+    rows = verify.run(trials=1, only=f"SE2({MAX + 1})", progress=said.append)
+    assert not any(r.claim.startswith("symbolic_") for r in rows)
+    assert any("not run" in line and f"at most {MAX}" in line for line in said)
+    assert [r.group for r in verify.run(only="matrix_rounding")] == ["SE2(8)", "Scale(2, n=3, m=2)"]

@@ -222,6 +222,23 @@ def _se2_inverse_unturned():
     return _patched(mock.patch.object(SE2, "_inverse", inverse))
 
 
+def _se2_point_law_subtracts():
+    right = SE2._compose
+
+    def compose(self, a, b):                      # the point parts composed as r1 - r2
+        product = right(self, a, b)
+        product[..., 0] = (a[..., 0].astype(np.int64) - b[..., 0].astype(np.int64)) % self.n
+        return product
+    return _patched(mock.patch.object(SE2, "_compose", compose))
+
+
+def _se2_matrices_turned_back():
+    group = get_group("se2_8")                    # its stored matrices R(-theta), used alike
+    turned = np.ascontiguousarray(np.swapaxes(group._matrices, -1, -2))
+    turned.flags.writeable = False
+    return _patched(mock.patch.object(group, "_matrices", turned))
+
+
 def _operators_turned_back():
     right = interpolation.transform_operator
 
@@ -295,7 +312,11 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("SE(2) bank turned by -theta", _operators_turned_back,
             ("fast_equals_literal", "se2_n4_is_p4")),
     Variant("SE(2) inverse that does not turn back", _se2_inverse_unturned,
-            ("sampled_group_laws",)),
+            ("sampled_group_laws", "symbolic_sampled_law")),
+    Variant("SE(2) point parts composed as r1 - r2", _se2_point_law_subtracts,
+            ("symbolic_point_law",)),
+    Variant("SE(2) matrices stored as R(-theta)", _se2_matrices_turned_back,
+            ("matrix_rounding",)),
     Variant("scaled kernel truncated", _truncated_scaled_kernel,
             ("fast_equals_literal",)),
     Variant("operator bank adjoint with the wrong operators", _operator_adjoint_without_transpose,

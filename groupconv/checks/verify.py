@@ -19,7 +19,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..arguments import did_you_mean
-from ..groups import AffineGroup, SemidirectProduct, get_group, registered, symbolic
+from ..groups import (
+    SE2, AffineGroup, ScaleTranslation, SemidirectProduct, get_group, registered, symbolic,
+)
 from .claims import CLAIMS, MEASURED_BOUND, TOLERANCE
 
 __all__ = ["Row", "run", "format_table", "default_groups", "timed_run"]
@@ -63,10 +65,17 @@ def _selected(name: str, group: AffineGroup, only: str | None) -> bool:
         return False
 
 
-#: The symbolic proofs by the names their rows carry ("symbolic_closure", ...).
+#: The symbolic proofs by the names their rows carry ("symbolic_closure", ...), and the
+#: sampled groups' row of their matrices' rounding, which runs with them.
 _PROOFS = [f"symbolic_{check.__name__}" for check in (
     symbolic.closure, symbolic.associativity, symbolic.identity, symbolic.inverses,
-    symbolic.inverse_of_product, symbolic.matrix_formula, symbolic.closed_form_law)]
+    symbolic.inverse_of_product, symbolic.matrix_formula, symbolic.closed_form_law,
+    symbolic.sampled_law, symbolic.point_law)] + ["matrix_rounding"]
+
+
+def _names() -> list[str]:
+    """The names of every claim's and every proof's rows."""
+    return [claim.name for claim in CLAIMS] + _PROOFS
 
 
 def _check_only(only: str | None) -> None:
@@ -75,7 +84,7 @@ def _check_only(only: str | None) -> None:
         return
     if not isinstance(only, str):
         raise TypeError(f"only must be the name of a claim or a group, got {only!r}")
-    claims = [claim.name for claim in CLAIMS] + _PROOFS
+    claims = _names()
     if only.lower() in {c.lower() for c in claims}:
         return
     try:
@@ -109,8 +118,7 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     _check_only(only)
     chosen = default_groups() if groups is None else [get_group(g) for g in groups]
-    if only is not None and only.lower() not in {c.name.lower() for c in CLAIMS} and \
-            not only.lower().startswith("symbolic_"):
+    if only is not None and only.lower() not in {c.lower() for c in _names()}:
         named = get_group(only)               # (checked above) a group; another SE2(N) or
         if named not in chosen:               # Scale(base, n, m) than the registered ones:
             chosen = [named]                  # its rows alone
@@ -145,21 +153,44 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
         done(claim.name, len(rows) - first, sum(not r.passed for r in rows[first:]))
     if symbolic_proofs:
         for group in chosen:
-            if not isinstance(group, SemidirectProduct):
-                continue                                   # no integer law to prove
             if only is not None and not (_selected("", group, only)
-                                         or only.lower().startswith("symbolic_")):
+                                         or only.lower() in {p.lower() for p in _PROOFS}):
                 continue                                   # no proof row can be selected
             first = len(rows)
-            for proof in symbolic.all_proofs(group):
-                if not _selected(f"symbolic_{proof.claim}", group, only):
-                    continue
-                rows.append(Row(f"symbolic_{proof.claim}", proof.equation, proof.group, 1,
-                                0.0 if proof.holds else float("nan"), proof.holds,
-                                "symbolic", cases=proof.cases))
+            proof_rows, skipped = _proof_rows(group, only)
+            rows += proof_rows
+            if skipped and progress is not None:
+                progress(f"sympy proofs on {group.name}: not run ({skipped})")
             done(f"sympy proofs on {group.name}", len(rows) - first,
                  sum(not r.passed for r in rows[first:]))
     return rows
+
+
+def _proof_rows(group: AffineGroup, only: str | None) -> tuple[list[Row], str]:
+    """The proofs' rows of one group, and why none were run (or ""): a lattice group's laws
+    (``symbolic.all_proofs``); a sampled group's law and point law, and the rounding of its
+    matrices (SE(2)_N while N <= ``symbolic.MAX_SAMPLED_POINTS``)."""
+    if isinstance(group, SemidirectProduct):
+        proofs = symbolic.all_proofs(group)
+    elif isinstance(group, (SE2, ScaleTranslation)):
+        try:
+            points = len(symbolic.sampled_points(group))
+        except ValueError as error:
+            return [], str(error)
+        proofs = [symbolic.sampled_law(group), symbolic.point_law(group)]
+    else:
+        return [], ""                                      # no law to prove
+    rows = [Row(f"symbolic_{proof.claim}", proof.equation, proof.group, 1,
+                0.0 if proof.holds else float("nan"), proof.holds, "symbolic",
+                cases=proof.cases)
+            for proof in proofs if _selected(f"symbolic_{proof.claim}", group, only)]
+    if not isinstance(group, SemidirectProduct) and _selected("matrix_rounding", group, only):
+        worst = symbolic.matrix_rounding(group)
+        rows.append(Row("matrix_rounding",
+                        f"|A_p - exact A_p| <= {symbolic.ROUNDING_EPS} eps (rounded matrices)",
+                        group.name, 1, worst * float(np.finfo(np.float64).eps),
+                        worst <= symbolic.ROUNDING_EPS, "numeric", cases=points))
+    return rows, ""
 
 
 def _result(r: Row) -> tuple[str, str]:

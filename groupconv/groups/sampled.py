@@ -268,7 +268,7 @@ class ScaleTranslation(_Sampled):
         return np.concatenate([i[..., None], t], axis=-1)
 
     def _inverse(self, a):
-        t = -a[..., 1:] / self.scale(a[..., 0])[..., None]
+        t = -self.scale(-a[..., 0])[..., None] * a[..., 1:]        # -A_{i^-1} t, A as _matrix
         return np.concatenate([-a[..., :1], t], axis=-1)
 
     def _matrix(self, a):

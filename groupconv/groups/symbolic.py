@@ -43,12 +43,14 @@ import sympy as sp
 
 from .core import exact_inverse
 from .lattice import SemidirectProduct
+from .sampled import SE2, ScaleTranslation
 
 __all__ = [
     "Proof", "SymbolicElement", "symbolic_element", "matrix", "compose", "inverse",
     "law_coefficients", "closure", "associativity", "identity", "inverses",
     "inverse_of_product", "trigonometric_matrix", "matrix_formula", "closed_form_law",
-    "all_proofs",
+    "all_proofs", "sampled_points", "sampled_law", "point_law", "matrix_rounding", "MAX_SAMPLED_POINTS",
+    "ROUNDING_EPS",
 ]
 
 
@@ -390,6 +392,230 @@ def closed_form_law(group: SemidirectProduct) -> Proof:
     return Proof("closed_form_law", group.name,
                  "(m1,r1,t1)(m2,r2,t2) = (m1+m2, (-1)^m2 r1 + r2, t1 + M^m1 R^r1 t2)",
                  len(residuals), residuals)
+
+
+# ------------------------------------------------------------- the sampled groups
+#: The most point parts whose pairs the sampled groups' proofs run (SE(2)_N up to N = 32; the
+#: scale group's i in -(n-1)..(n-1) always fits): larger N is refused, not cut short.
+MAX_SAMPLED_POINTS = 32
+#: How far a sampled group's stored matrix may lie from the exact one, entry by entry: a few
+#: roundings (of the angle 2 pi r / N and of cos and sin; of base^i), in units of float64's eps.
+ROUNDING_EPS = 4
+
+
+def sampled_points(group: SE2 | ScaleTranslation) -> list[int]:
+    """The point parameters the proofs run on: SE(2)_N's N rotations; the scale group's i in
+    -(n-1)..(n-1) (its samples and their inverses; every integer i is an element)."""
+    if isinstance(group, SE2):
+        points = list(range(group.n))
+    elif isinstance(group, ScaleTranslation):
+        points = list(range(1 - group.n_scales, group.n_scales))
+    else:
+        raise TypeError(f"the sampled proofs are stated for SE2 and ScaleTranslation, not "
+                        f"{type(group).__name__}")
+    if len(points) > MAX_SAMPLED_POINTS:
+        raise ValueError(f"the sampled proofs run every pair of point parts, at most "
+                         f"{MAX_SAMPLED_POINTS} of them; {group.name} has {len(points)}")
+    return points
+
+
+def _sampled_parts(group, points: np.ndarray, t: sp.Matrix) -> np.ndarray:
+    """Rows (p, *t) as objects: point parameters with the symbols t."""
+    rows = np.empty(points.shape + (1 + len(t),), dtype=object)
+    rows[..., 0] = points
+    for j, symbol in enumerate(t):
+        rows[..., 1 + j] = symbol
+    return rows
+
+
+def _point_part(group, value) -> int:
+    """A point parameter the library returned, which must be an integer (as a float or not)."""
+    number = float(value)
+    if number != round(number):
+        raise ValueError(f"{group.name}'s law gave the point parameter {value}, not an integer")
+    return int(round(number))
+
+
+def _element_matrix(group, p: int) -> np.ndarray:
+    """The library's own matrix A_p of the point part p (``_matrix`` of (p, 0, 0))."""
+    return group._matrix(np.array([float(p), 0.0, 0.0]))[:2, :2]
+
+
+def _float_coefficients(expressions: np.ndarray, arguments: list[sp.Matrix]
+                        ) -> tuple[tuple[np.ndarray, ...], np.ndarray, int]:
+    """Real coefficients of affine expressions (..., d) in the symbols of each argument (the
+    float coefficients of a sampled group's law, exactly as the library computed them)."""
+    shape = expressions.shape
+    d = shape[-1]
+    linear = [np.zeros(shape + (d,)) for _ in arguments]
+    constant = np.zeros(shape)
+    position = {s: (n, j) for n, arg in enumerate(arguments) for j, s in enumerate(arg)}
+    nonlinear = 0
+    for index in np.ndindex(shape):
+        for term, coefficient in sp.expand(sp.sympify(expressions[index])
+                                           ).as_coefficients_dict().items():
+            if not coefficient.is_number:
+                nonlinear += 1
+            elif term == 1:
+                constant[index] = float(coefficient)
+            elif term in position:
+                n, j = position[term]
+                linear[n][index + (j,)] = float(coefficient)
+            else:
+                nonlinear += 1
+    return tuple(linear), constant, nonlinear
+
+
+def sampled_law(group: SE2 | ScaleTranslation) -> Proof:
+    """The library's law of a sampled group, run on symbols, is the semidirect law with its own
+    matrices: (p1, t1)(p2, t2) = (p1 p2, t1 + A_p1 t2) and (p, t)^-1 = (p^-1, -A_{p^-1} t),
+    coefficient for coefficient, for every pair of point parts (the translations are real
+    symbols, so this holds for all of them). With ``point_law`` (the A_p multiply as the exact
+    matrices do) and ``matrix_rounding`` (A_p is the exact matrix to a few roundings), the
+    library's group is the exact one, its matrices rounded.
+
+    Parameters
+    ----------
+    group : SE2 or ScaleTranslation
+        A sampled group (SE(2)_N with N <= ``MAX_SAMPLED_POINTS``, or a scale group).
+
+    Returns
+    -------
+    Proof
+        ``cases``: the pairs and the inverses.
+
+    Examples
+    --------
+    >>> from groupconv.groups import SE2, symbolic
+    >>> proof = symbolic.sampled_law(SE2(8))
+    >>> proof.holds, proof.cases
+    (True, 72)
+    """
+    points = np.array(sampled_points(group), dtype=object)
+    n = len(points)
+    t1 = sp.Matrix(sp.symbols("u1 v1", real=True))
+    t2 = sp.Matrix(sp.symbols("u2 v2", real=True))
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    product = group._compose(_sampled_parts(group, points[i], t1),
+                             _sampled_parts(group, points[j], t2))
+    (P, Q), c, bad = _float_coefficients(product[..., 1:], [t1, t2])
+    inverse_rows = group._inverse(_sampled_parts(group, points, t1))
+    (V,), cv, bad_inverse = _float_coefficients(inverse_rows[..., 1:], [t1])
+    eye = np.eye(2)
+    residuals = []
+    for a, b in zip(i.ravel(), j.ravel()):
+        _point_part(group, product[a, b, 0])
+        residuals.append(np.concatenate([(P[a, b] - eye).ravel(), c[a, b],
+                                         (Q[a, b] - _element_matrix(group, points[a])).ravel()]))
+    for a in range(n):
+        p_inverse = _point_part(group, inverse_rows[a, 0])
+        residuals.append(np.concatenate([(V[a] + _element_matrix(group, p_inverse)).ravel(),
+                                         cv[a]]))
+    if bad or bad_inverse:
+        residuals.append(np.array([bad + bad_inverse]))
+    return Proof("sampled_law", group.name,
+                 "(p1,t1)(p2,t2) = (p1 p2, t1 + A_p1 t2), (p,t)^-1 = (p^-1, -A_{p^-1} t)",
+                 n * n + n, residuals)
+
+
+def _rotation_ring(n: int, p: int) -> np.ndarray:
+    """2 R_p, the rotation by 2 pi p / N doubled, with entries in Z[i][z] / (z^N - 1): an int
+    array (2, 2, N, 2) of the coefficients of z^0 .. z^(N-1), real and imaginary. With
+    zeta = e^(2 pi i / N) for z, 2 cos = z^p + z^-p and 2 sin = -i (z^p - z^-p)."""
+    ring = np.zeros((2, 2, n, 2), dtype=np.int64)
+    up, down = p % n, (-p) % n
+    for diagonal in ((0, 0), (1, 1)):
+        ring[diagonal + (up, 0)] += 1
+        ring[diagonal + (down, 0)] += 1
+    ring[1, 0, up, 1] -= 1                      # sin
+    ring[1, 0, down, 1] += 1
+    ring[0, 1, up, 1] += 1                      # -sin
+    ring[0, 1, down, 1] -= 1
+    return ring
+
+
+def _ring_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Matrix products of ring matrices (..., 2, 2, N, 2), exactly (integers): each entry's
+    product is a cyclic convolution of coefficients (z^N = 1) with i^2 = -1."""
+    n = a.shape[-2]
+    shift = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n      # z^e from z^f z^(e-f)
+    circulant = b[..., shift, :]                                     # (..., 2, 2, N, N, 2)
+
+    def part(x: np.ndarray, c: np.ndarray) -> np.ndarray:       # sum_k sum_f c[k, c, e, f] x[r, k, f]
+        return (c[..., None, :, :, :, :] @ x[..., :, :, None, :, None])[..., 0].sum(axis=-3)
+
+    real = part(a[..., 0], circulant[..., 0]) - part(a[..., 1], circulant[..., 1])
+    imaginary = part(a[..., 0], circulant[..., 1]) + part(a[..., 1], circulant[..., 0])
+    return np.stack([real, imaginary], axis=-1)
+
+
+def point_law(group: SE2 | ScaleTranslation) -> Proof:
+    """The library's point law against the exact matrices: R_p1 R_p2 = R_{p1 p2} and
+    R_p R_{p^-1} = I, with p1 p2 and p^-1 as the library's law computes them, for every pair.
+    Exact: SE(2)_N's rotations in integer arithmetic in Z[i][z] / (z^N - 1) (cos and sin of
+    2 pi p / N through zeta = e^(2 pi i / N); what vanishes modulo z^N - 1 vanishes at zeta);
+    the scale group's base^p I in sympy's rationals (base: the exact value of the float).
+
+    Examples
+    --------
+    >>> from groupconv.groups import SE2, symbolic
+    >>> symbolic.point_law(SE2(8)).holds
+    True
+    """
+    points = sampled_points(group)
+
+    def law(p1: int, p2: int) -> int:
+        return _point_part(group, group._compose(np.array([float(p1), 0.0, 0.0]),
+                                                 np.array([float(p2), 0.0, 0.0]))[0])
+
+    def inverse(p: int) -> int:
+        return _point_part(group, group._inverse(np.array([float(p), 0.0, 0.0]))[0])
+
+    pairs = list(itertools.product(points, repeat=2))
+    if isinstance(group, SE2):
+        n = group.n
+        ring = np.stack([_rotation_ring(n, p) for p in range(n)])     # 2 R_p
+        first = ring[[p1 for p1, _ in pairs] + points]
+        second = ring[[p2 for _, p2 in pairs] + [inverse(p) % n for p in points]]
+        unit = np.zeros((2, 2, n, 2), dtype=np.int64)
+        unit[0, 0, 0, 0] = unit[1, 1, 0, 0] = 4                       # 4 I
+        expected = np.concatenate([2 * ring[[law(p1, p2) % n for p1, p2 in pairs]],
+                                   np.broadcast_to(unit, (len(points),) + unit.shape)])
+        residuals = list((_ring_product(first, second) - expected).reshape(len(first), -1))
+    else:
+        base = sp.Rational(group.base)
+        residuals = [sp.Matrix([base**p1 * base**p2 - base**law(p1, p2)]) for p1, p2 in pairs]
+        residuals += [sp.Matrix([base**p * base**inverse(p) - 1]) for p in points]
+    return Proof("point_law", group.name,
+                 "R_p1 R_p2 = R_{p1 p2}, R_p R_{p^-1} = I (exact matrices)",
+                 len(pairs) + len(points), residuals)
+
+
+def matrix_rounding(group: SE2 | ScaleTranslation) -> float:
+    """The largest distance, entry by entry, between the library's matrix A_p and the exact one
+    (sympy's cos and sin of 2 pi p / N, or base^p, to 40 digits), in units of float64's eps,
+    over the points of the proofs: at most ``ROUNDING_EPS`` if the matrices are the exact ones
+    rounded.
+
+    Examples
+    --------
+    >>> from groupconv.groups import SE2, symbolic
+    >>> symbolic.matrix_rounding(SE2(8)) <= symbolic.ROUNDING_EPS
+    True
+    """
+    worst = 0.0
+    for p in sampled_points(group):
+        if isinstance(group, SE2):
+            angle = 2 * sp.pi * p / group.n
+            exact = sp.Matrix([[sp.cos(angle), -sp.sin(angle)], [sp.sin(angle), sp.cos(angle)]])
+        else:
+            exact = sp.Rational(group.base) ** p * sp.eye(2)
+        stored = _element_matrix(group, p)
+        scale = max(1.0, float(np.abs(stored).max()))
+        for (r, s), value in np.ndenumerate(stored):
+            error = abs(sp.Float(float(value), 40) - exact[r, s].evalf(40))
+            worst = max(worst, float(error) / scale / float(np.finfo(np.float64).eps))
+    return worst
 
 
 def all_proofs(group: SemidirectProduct) -> list[Proof]:
