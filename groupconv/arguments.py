@@ -106,6 +106,22 @@ def real_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
+def informative(values: np.ndarray, name: str, *, zeros: bool = False) -> None:
+    """A ValueError where an array given to a check could show nothing: no values, values that
+    are not finite, or (``zeros=False``) only zeros, which every linear map sends to zeros on
+    both sides of an equation."""
+    if values.size == 0:
+        raise ValueError(f"{name} holds no values (shape {values.shape}): nothing would be "
+                         f"compared; give at least one example, or leave it out to have one drawn")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} must hold finite numbers, got NaN or inf: a check on them "
+                         f"compares nothing")
+    if not zeros and not np.any(values):
+        raise ValueError(f"{name} is all zeros: a linear layer maps it to zeros on both sides, "
+                         f"so the check could not fail; give values that are not all zero, or "
+                         f"leave it out to have them drawn")
+
+
 def float_dtype(value: Any, name: str) -> np.dtype:
     """``value`` as a real floating NumPy dtype: parameters of integer, bool or complex dtypes
     would round their random draws away, or hold values the layers do not compute with."""

@@ -1226,3 +1226,48 @@ def test_se2_refuses_a_kernel_its_disk_leaves_empty():
         groupconv.lifting_correlation(x, w, "SE2(8)")
     assert np.abs(groupconv.lifting_correlation(x, w, SE2(8, disk=False))).max() > 0
     assert np.abs(groupconv.lifting_correlation(x, np.ones((1, 1, 3, 3)), "SE2(8)")).max() > 0
+
+
+def _clockwise_lifting(x, w):
+    """A wrong p4 lifting layer: its kernels turn clockwise."""
+    return np.stack([groupconv.lifting_correlation(x, np.rot90(w, -r, axes=(-2, -1)), "z2")[:, :, 0]
+                     for r in range(4)], axis=2)
+
+
+def test_checks_refuse_inputs_that_could_show_nothing():
+    """An empty batch, all-zero weights or input, NaN: every layer, right or wrong, passed."""
+    assert not groupconv.check_layer(_clockwise_lifting, "p4", "lifting").passed
+    for kwargs, message in (({"x": np.zeros((0, 2, 9, 9))}, r"x holds no values \(shape"),
+                            ({"x": np.zeros((2, 2, 9, 9))}, "x is all zeros"),
+                            ({"weights": np.zeros((3, 2, 3, 3))}, "weights is all zeros"),
+                            ({"x": np.full((2, 2, 9, 9), np.nan)}, "x must hold finite")):
+        with pytest.raises(ValueError, match="check_layer: " + message):
+            groupconv.check_layer(_clockwise_lifting, "p4", "lifting", **kwargs)
+    with pytest.raises(ValueError, match=r"check_equivariance: x holds no values"):
+        groupconv.check_equivariance(lambda x: x, "p4", input_space="plane",
+                                     output_space="plane", x=np.zeros((0, 1, 7, 7)))
+    with pytest.raises(ValueError, match=r"check_gradients: x holds no values"):
+        nn.check_gradients(nn.LiftingConv("p4", 1, 1, 3, dtype=np.float64), np.zeros((0, 1, 5, 5)))
+
+
+def test_batch_norm_refuses_non_finite_training_batches_and_keeps_its_statistics():
+    bn = nn.BatchNorm(2)
+    x = np.random.default_rng(0).standard_normal((4, 2, 3, 3)).astype(np.float32)
+    bn.forward(x, training=True)
+    mean, var = bn.running_mean.copy(), bn.running_var.copy()
+    x[0, 1, 0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"BatchNorm\(2\) in training mode: x holds NaN"):
+        bn.forward(x, training=True)
+    assert np.array_equal(bn.running_mean, mean) and np.array_equal(bn.running_var, var)
+
+
+@pytest.mark.torch
+def test_backward_names_a_dy_from_another_library():
+    torch = pytest.importorskip("torch")
+    layer = nn.LiftingConv("p4", 2, 3, 3, mode="same", rng=0, dtype=np.float64)
+    y, cache = layer.forward(torch.randn(2, 2, 7, 7, dtype=torch.float64), training=True)
+    with pytest.raises(TypeError, match=r"dy must be in the array library of the forward pass "
+                                        r"\(torch\), got numpy.ndarray"):
+        layer.backward(cache, np.ones(tuple(y.shape)))
+    with pytest.raises(TypeError, match="saved is None: pass what forward returned"):
+        layer.backward(None, y)

@@ -31,7 +31,7 @@ import re
 
 import numpy as np
 
-from ..arguments import choice, described, flag, integer
+from ..arguments import choice, described, flag, informative, integer
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..fast.validation import as_float, real_numpy
@@ -248,6 +248,7 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
                                            len(set(x.shape[x.ndim - space_in.dim:])) != 1):
         raise ValueError(f"check_equivariance needs an input {space_in.layout()} with equal "
                          f"spatial sides, got shape {tuple(x.shape)}")
+    informative(np.asarray(to_numpy(x)), "check_equivariance: x")
     return equivariance_errors(fn, x, space_in, space_out, translations=translations)
 
 
@@ -477,6 +478,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     w = rng.standard_normal(_drawn((c_out, c_in) + ((group.weight_samples,) if on_group else ())
                                    + (k,) * d, "the weights")) if weights is None \
         else real_numpy(weights, "check_layer: weights")
+    if weights is not None:
+        informative(w, "check_layer: weights")
     if w.ndim < 2 + d:
         raise ValueError(f"check_layer: weights must have shape (C_out, C_in, [J,] "
                          f"{', '.join(['k'] * d)}), got shape {w.shape}")
@@ -490,6 +493,7 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         square, rect = _inputs(group, w.shape[1], on_group, size, rng)
     else:
         square = real_numpy(x, "check_layer: x")
+        informative(square, "check_layer: x")
         space = parsed.input_space(group)
         if square.ndim != space.core + 2 or (on_group and square.shape[2] != group.samples):
             raise ValueError(f"check_layer: x must have shape (B, "

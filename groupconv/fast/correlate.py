@@ -168,9 +168,9 @@ def check_dy(saved: tuple, dy: Any, bank: Bank, op: str = "backward") -> Any:
     """dy = dL/dy of the output ``forward`` computed (what it ``saved``): real floats of the
     output's shape, or an error that names that shape."""
     if saved is None:
-        raise TypeError(f"{op}: no gradients through Dask arrays (the forward pass was lazy); "
-                        f"run the layer on NumPy, CuPy, PyTorch or array-api-strict chunks "
-                        f"(or saved is None: pass what forward returned)")
+        raise TypeError(f"{op}: saved is None: pass what forward returned (a forward on Dask "
+                        f"arrays is lazy and keeps nothing: no gradients through Dask; run the "
+                        f"layer on NumPy, CuPy, PyTorch or array-api-strict chunks)")
     if not isinstance(saved, tuple) or len(saved) != 5:
         raise TypeError(f"{op}: saved must be what forward returned for this layer (a tuple of "
                         f"5), got {type(saved).__name__}")
@@ -180,6 +180,12 @@ def check_dy(saved: tuple, dy: Any, bank: Bank, op: str = "backward") -> Any:
     spatial = check_size(x_shape[len(x_shape) - d:], expanded.shape[1], p)
     shape = tuple(lead) + (w_shape[0], bank.output_space.samples) + spatial
     dy = as_float(dy, f"{op}: dy")
+    try:
+        array_namespace(expanded, dy)
+    except TypeError:
+        raise TypeError(f"{op}: dy must be in the array library of the forward pass "
+                        f"({type(expanded).__module__.split('.')[0]}), got "
+                        f"{type(dy).__module__}.{type(dy).__name__}") from None
     if tuple(dy.shape) != shape:
         raise ValueError(f"{op}: dy must have the shape of the output {shape}, got shape "
                          f"{tuple(dy.shape)}")

@@ -314,6 +314,10 @@ class BatchNorm(Layer):
             mean = xp.sum(flat, axis=(0, 2)) / n
             centred = flat - mean[:, None]
             var = _channel_dot(xp, centred, centred) / n
+            if not bool(xp.all(xp.isfinite(mean)) and xp.all(xp.isfinite(var))):
+                raise ValueError(f"BatchNorm({channels}) in training mode: x holds NaN or inf, "
+                                 f"or values whose variance overflows {x.dtype} (its running "
+                                 f"statistics are left as they were)")
             m = self.momentum     # assigned, not written in place: JAX arrays are immutable
             self.running_mean = xp.astype((1 - m) * self.running_mean + m * mean,
                                           self.running_mean.dtype)
