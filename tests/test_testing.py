@@ -71,6 +71,22 @@ def test_check_fails_clockwise_kernels_and_names_them(tmp_path, monkeypatch, cap
     assert "ignores the stride" in out and "does not add the bias" in out
 
 
+def test_check_fails_a_layer_that_reads_two_input_channels_whatever_it_is_given(
+        tmp_path, monkeypatch, capsys):
+    """Every shipped correlation case had 2 input channels: this layer passed them all."""
+    name = _module(tmp_path, monkeypatch, "two_channels", WRONG.format(body=(
+        "return lambda x: groupconv.group_correlation(x[:, :2], case['w'][:, :2], case.group, "
+        "mode=case.padding)")))
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4", "p4m",
+                        "--kinds", "correlation")
+    failing = [line for line in out.splitlines() if line.startswith("FAIL")]
+    plain = [line for line in failing if not any(v in line.split(":")[0]
+                                                 for v in ("-s2", "-d2", "-bias"))]
+    assert code == 1 and len(plain) == 8                # k + p odd: 3 input channels
+    assert all("ignores input channel 2" in line for line in plain)
+    assert {c.arrays["x"].shape[1] for c in conformance.load(kinds=["correlation"])} == {2, 3}
+
+
 def test_check_fails_a_layer_right_on_square_outputs_only(tmp_path, monkeypatch, capsys):
     name = _module(tmp_path, monkeypatch, "uva_layer", WRONG.format(body="""
     def layer(x):        # the UvA tutorial's view(..., W, H)
@@ -277,7 +293,8 @@ def test_torch_tensors_that_require_grad_are_checked_as_they_are():
     assert testing.check_case(layer, case, exact=True).passed
     assert groupconv.check_layer(lambda x, _: layer(x), "p4", "lifting",
                                  weights=case["w"], x=case["x"], mode=case.padding).passed
-    assert groupconv.check_equivariance(lambda x: layer(x), "p4").max_error < 1e-12
+    assert groupconv.check_equivariance(lambda x: layer(x), "p4",
+                                        channels=case["x"].shape[1]).max_error < 1e-12
 
 
 def test_the_shipped_vectors_catch_half_precision_and_the_first_image_only():

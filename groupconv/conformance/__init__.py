@@ -415,7 +415,10 @@ def _correlation_case(group: AffineGroup, kind: Kind, k: int, p: int, stride: in
     d = group.dim
     axis = (group.samples,) if kind.reads_group else ()
     size = _spatial(group, group.kernel_size(dilation * (k - 1) + 1), extra=stride - 1, turn=p)
-    c_in, c_out, batch = 2, 3, _batch(group)
+    # channels 2 -> 3 or 3 -> 2 by the parity of k + p, so that each group and kind has both
+    # (a layer that reads a fixed number of channels, whatever it is given, fails some cases)
+    c_in, c_out = (2, 3) if (k + p) % 2 == 0 else (3, 2)
+    batch = _batch(group)
     s_in = group.weight_samples if kind.reads_group else 1
     outputs = math.prod((n + 2 * p - dilation * (k - 1) - 1) // stride + 1 for n in size)
     # the longest sum: an output (C_in S_in k^d terms), an input gradient (C_out S k^d) or a
