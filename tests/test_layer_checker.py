@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
 import groupconv
-from groupconv import group_convolution, group_correlation, interop, lifting_correlation
+from groupconv import (
+    conformance, group_convolution, group_correlation, interop, lifting_correlation, testing,
+)
 from groupconv.checks.diagnoses import name_order
 from groupconv.checks.user_layers import TOLERANCES, tolerance_for
 from strategies import LINE
@@ -772,6 +774,32 @@ def test_check_layer_compares_a_size_preserving_same_padding_with_that_padding()
         "input's size" in report.diagnosis and "centre of a kernel" in report.diagnosis, report
     assert groupconv.check_layer(_size_preserving_p4_lifting(False), "p4", "lifting",
                                  mode="same").passed
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_check_layer_checks_an_even_kernels_size_preserving_same_as_groupconvs(k):
+    """From a library author's review: torch's padding="same" passed with k = 3 and failed at
+    k = 2 on the output's shape. The layer is checked as groupconv's "same", given the row of
+    zeros it leaves out, and the note says so; a wrong one still fails and is named."""
+    report = groupconv.check_layer(_size_preserving_p4_lifting(False), "p4", "lifting",
+                                   mode="same", k=k)
+    assert report.passed and report.diagnosis is None
+    assert report.notes and f"{k // 2 - 1} zeros before and {k // 2} after" in report.notes[0]
+    assert "note: your layer keeps the input's size" in repr(report)
+    wrong = groupconv.check_layer(_size_preserving_p4_lifting(True), "p4", "lifting",
+                                  mode="same", k=k)
+    assert not wrong.passed and wrong.notes, wrong
+    assert not groupconv.check_layer(_size_preserving_p4_lifting(False), "p4", "lifting",
+                                     mode=k // 2, k=k).passed       # (a padding of k // 2 asked)
+
+
+def test_a_case_asking_padding_k_half_names_torchs_same():
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"])
+                if c.k == 2 and c.padding == 1)
+    result = testing.check_case(lambda x: _size_preserving_p4_lifting(False)(x, case["w"]),
+                                case)
+    assert not result.passed and "keeps the input's size, as torch's and TensorFlow's " \
+        "padding=\"same\" does with an even kernel" in result.diagnosis, result.diagnosis
 
 
 def _p4_lifting(x, w):

@@ -153,8 +153,15 @@ def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings:
             stride = next((t for t in range(2, 5) if got.shape[3:] ==
                            tuple(-(-n // t) for n in spatial)), None)
             nth = {2: "second", 3: "third", 4: "fourth"}.get(stride)
+            k = w.shape[-1]
+            kept = got.shape[3:] == tuple(x.shape[x.ndim - d:]) and k % 2 == 0
             what = f" (every {nth} of them, from the first: a stride of {stride}?)" \
-                if stride else f"; {expected}"
+                if stride else (f": your output keeps the input's size, as torch's and "
+                                f"TensorFlow's padding=\"same\" does with an even kernel "
+                                f"(k - 1 = {k - 1} zeros, {k // 2 - 1} before and {k // 2} "
+                                f"after); this pads {padding} on each side: give your layer "
+                                f"that padding (conv2d's padding={padding}); {expected}"
+                                if kept else f"; {expected}")
             findings.shape.append(f"your output's spatial sides are {got.shape[3:]} where "
                                   f"padding {padding} gives {spatial}{what}")
             every = (Ellipsis,) + (slice(None, None, stride),) * d

@@ -312,7 +312,9 @@ class LayerReport:
     error within it of groupconv's), ``diagnosis`` (None when it passes; otherwise every
     explanation found, or what the shapes say), ``explanations`` (the same, one per entry) and
     ``element_order`` (the orders found: "input", "output", "weights" -> σ, their element j is
-    groupconv's σ[j], to pass back as ``convention`` to ``groupconv.interop``)."""
+    groupconv's σ[j], to pass back as ``convention`` to ``groupconv.interop``); ``notes``
+    (how the layer was compared, where that is not plain: an even kernel's size-preserving
+    "same")."""
 
     group: str
     kind: str
@@ -323,6 +325,7 @@ class LayerReport:
     element_order: dict[str, list[int]] = field(default_factory=dict)
     tolerance: float = TOLERANCES["float64"]
     reference_equivariance_error: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -335,7 +338,8 @@ class LayerReport:
         verdict = "agrees with groupconv" if self.diagnosis is None else self.diagnosis
         return (f"LayerReport({self.kind} on {self.group}): reference error "
                 f"{self.reference_error:.1e} (tolerance {self.tolerance:.0e}), equivariance "
-                f"error {self.equivariance_error:.1e}\n  {verdict}")
+                f"error {self.equivariance_error:.1e}\n  {verdict}"
+                + "".join(f"\n  note: {note}" for note in self.notes))
 
 
 _OPS = {"lifting": lifting_correlation, "correlation": group_correlation,
@@ -519,6 +523,17 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
             raise TypeError(f"check_layer: x and weights must be in one array library, got "
                             f"{type(library_x).__module__}.{type(library_x).__name__} and "
                             f"{type(weights).__module__}.{type(weights).__name__}")
+    if mode == "same" and group.kernel_size(k) % 2 == 0 and group.lattice != "hexagonal" and \
+            not getattr(fn, "_padded_to_same", False):
+        padded = _size_preserving_same(fn, rect if rect is not None else square, w, group,
+                                       kind, p, library_x, weights_given)
+        if padded is not None:      # checked as groupconv's "same", with the row it leaves out
+            layer, note = padded
+            report = check_layer(layer, group, kind, weights=weights, mode=mode, x=x,
+                                 channels=channels, k=k, size=size, seed=seed,
+                                 tolerance=tolerance)
+            report.notes.append(note)
+            return report
     changed: list[str] = []         # the arguments the layer changed in place
 
     def probe(a):
@@ -780,6 +795,55 @@ def _stateless(report: LayerReport, allowed: float) -> LayerReport:
                     f"numbers (dropout in training mode)?")
         report.diagnosis, report.explanations = sentence, [sentence]
     return report
+
+
+def _size_preserving_same(fn, x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: str,
+                          p: int, like: Any, w_given: Any) -> tuple[Callable, str] | None:
+    """An even kernel's size-preserving "same" (torch's and TensorFlow's padding="same": p - 1
+    zeros on one side, p on the other, n outputs), as groupconv's "same" (p on each side,
+    n + 1 outputs, about the kernel's centre): the layer given one more row of zeros on the
+    side it pads less, on every spatial axis (whichever side matches better), and a note; None
+    where its output does not keep the input's size."""
+    d = group.dim
+
+    def given(a: np.ndarray) -> Any:
+        return a.copy() if like is None else _like(a, like)
+
+    try:
+        out = fn(given(x), w_given.copy() if isinstance(w_given, np.ndarray) else w_given)
+        if tuple(np.shape(out))[-d:] != x.shape[-d:]:
+            return None
+    except Exception:               # the layer's own error: the checks say it
+        return None
+    expected = _OPS[kind](x, w, group, mode=p)
+
+    def padded_layer(before: int) -> Callable:
+        def layer(a, wa):
+            if np.shape(wa)[-1] % 2:                # an odd kernel: its own "same" is ours
+                return fn(a, wa)
+            values = np.asarray(to_numpy(a))
+            widths = [(0, 0)] * (values.ndim - d) + [(before, 1 - before)] * d
+            return fn(np.pad(values, widths) if like is None else _like(np.pad(values, widths),
+                                                                          a), wa)
+        layer._padded_to_same = True
+        return layer
+
+    errors = {}
+    for before in (1, 0):
+        try:
+            got = _as_output(padded_layer(before)(given(x), w_given), expected, group)
+            errors[before] = relative_error(got, expected)
+        except Exception:           # the layer's own error: the checks say it
+            errors[before] = float("inf")
+    # torch's and TensorFlow's side (the extra zero after) unless the other fits clearly better
+    before = 0 if errors[0] < 0.5 * errors[1] else 1
+    low, high = p - before, p - 1 + before
+    note = (f"your layer keeps the input's size with an even kernel (torch's and TensorFlow's "
+            f"padding=\"same\": {low} zeros before and {high} after on each axis); it was "
+            f"checked as groupconv's mode=\"same\" ({p} on each side, n + 1 outputs about the "
+            f"kernel's centre), given one more row of zeros {'before' if before else 'after'} "
+            f"the input on each axis")
+    return padded_layer(before), note
 
 
 def _runs(probe: Callable[[np.ndarray], Any], x: np.ndarray) -> bool:
