@@ -155,7 +155,8 @@ RIGHT = {
             (lambda a, b: [float(v) for v in p4_product(a, b)], p4_inverse),    # whole floats
             (lambda a, b: tuple(Fraction(v) for v in p4_product(a, b)), p4_inverse),  # exact
             (lambda a, b: tuple(sympy.Integer(v) for v in p4_product(a, b)), p4_inverse)],
-    "1.3": [(d4_table,), (lambda: [[Fraction(v) for v in row] for row in d4_table()],)],
+    "1.3": [(d4_table,), (lambda: [[Fraction(v) for v in row] for row in d4_table()],),
+            (lambda: np.array(d4_table()).astype(np.uint8),)],    # indices: never negative
     "2.1": [(my_lifting,),
             (lambda x, w: my_lifting(x.astype(np.float32), w.astype(np.float32)),),
             # turning the input the other way and the result back is the same correlation
@@ -363,6 +364,16 @@ def _sorts_centres(responses, centres):
 def _bfloat16(x, w):
     ml_dtypes = pytest.importorskip("ml_dtypes")     # JAX's bfloat16, in the test extra
     return my_lifting(x, w).astype(ml_dtypes.bfloat16)
+
+
+def _bank_for_three_only(w):
+    """Right where k = 3: the kernel size written into the code."""
+    c_out, c_in, k = w.shape[0], w.shape[1], 3
+    bank = np.zeros((c_out, 4, c_in, 4) + w.shape[-2:])
+    for r in range(4):
+        for s in range(4):
+            bank[:, r, :, s, :k, :k] = turn(w[:, :, (s - r) % 4, :k, :k], r)
+    return bank.reshape(c_out * 4, c_in * 4, *w.shape[-2:])
 
 
 WRONG = [
@@ -612,7 +623,7 @@ WRONG = [
     ("4.1", "only N divisible by 4", (lambda n: [0, 90, 180, 270] if n % 4 == 0 else [0],),
      "misses 180"),
     ("4.1", "radians", (lambda n: [np.deg2rad(a) for a in exact_angles(n)],),
-     "does not map"),
+     "right angles in radians: give them in degrees"),
     ("4.1", "an angle twice", (lambda n: exact_angles(n) + [0],), "twice"),
     ("4.1", "angles from floating-point degrees",
      (lambda n: [float(np.degrees(2 * np.pi * k / n)) for k in range(n)
@@ -730,6 +741,16 @@ WRONG = [
     ("4.2", "height used for width", (_height_for_width,), "height for a width"),
     ("4.2", "centres sorted in place", (_sorts_centres,), "changed its input centres"),
     ("2.1", "bfloat16", (_bfloat16,), "bfloat16 values"),
+    # from a student's review: messages that pointed elsewhere
+    ("2.3", "a bank for 3 x 3 kernels only", (_bank_for_three_only,),
+     r"right for w of shape \(5, 3, 4, 3, 3\).*assume a kernel size \(k = 3\)"),
+    ("4.2", "argmax over a flattened slice", (lambda resp, cs: [
+        int(np.argmax(resp[:, int(np.floor(r + 0.5))])) for r, c in cs],),
+     "an index into a flattened array"),
+    ("4.1", "quarter turns", (lambda n: [a // 90 for a in exact_angles(n)],),
+     "counts quarter turns"),
+    ("2.1", "one window short", (lambda x, w: my_lifting(x, w)[..., :-1, :-1],),
+     r"one output position too few along each axis.*H - k \+ 1"),
 ]
 
 

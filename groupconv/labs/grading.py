@@ -497,9 +497,11 @@ def _check_layer_says(report: LayerReport) -> str:
     return "" if text is None else f"\n  check_layer says: {text}"
 
 
-def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False) -> np.ndarray:
+def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False,
+           signed: bool = True) -> np.ndarray:
     """A real array from the student's result, or a WrongAnswer that says what came; with
-    ``precise``, a floating dtype coarser than float32 (float16) is refused by name."""
+    ``precise``, a floating dtype coarser than float32 (float16) is refused by name; with
+    ``signed``, unsigned integers (where the answer holds negative values: -1 would wrap)."""
     try:
         out = np.asarray(value)
     except Exception:  # an object NumPy cannot read
@@ -523,7 +525,7 @@ def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False) -> np.n
                        f"of dtype {out.dtype}")
     if np.iscomplexobj(out):
         raise ex.wrong(f"{shown} returned complex numbers: the result is real")
-    if out.dtype.kind == "u":
+    if signed and out.dtype.kind == "u":
         raise ex.wrong(f"{shown} returned unsigned integers ({out.dtype}), which cannot hold a "
                        f"negative value (-1 becomes {np.iinfo(out.dtype).max}): use a signed "
                        f"dtype")
@@ -766,7 +768,7 @@ def grade_d4_table(d4_table: Callable[[], Any]) -> Passed:
     """
     ex = _Exercise("1.3", "d4_table", own_work=True)
     _callable(d4_table, ex)
-    table = _array(ex.call(d4_table, shown="d4_table()"), ex, "d4_table()")
+    table = _array(ex.call(d4_table, shown="d4_table()"), ex, "d4_table()", signed=False)
     if table.shape != (8, 8):
         raise ex.wrong(f"d4_table() must return an 8 x 8 array of element indices, got shape "
                        f"{table.shape}")
@@ -877,6 +879,16 @@ def _shape_diagnosis(shape: tuple, expected: dict[str, int], c_in: int, mode_siz
                         f"exercise asks for 'valid' (the window stays inside the image)")
         if shape[3:] == want[3:][::-1]:
             return f"{lines}: rows and columns are swapped"
+        offsets = {g - w for g, w in zip(shape[3:], want[3:])}
+        if len(offsets) == 1 and abs(next(iter(offsets))) == 1:
+            few = "too few" if offsets == {-1} else "too many"
+            return (f"{lines}: one output position {few} along each axis: a 'valid' "
+                    f"correlation has H - k + 1 positions along the rows (range(H - k + 1)), "
+                    f"W - k + 1 along the columns")
+        if len(shape) == len(want) and len(offsets) == 1:
+            return (f"{lines}: your output's rows and columns are {shape[3:]}; a 'valid' "
+                    f"correlation of an (H, W) image with a k x k kernel has (H - k + 1, "
+                    f"W - k + 1)")
     return lines
 
 
@@ -1307,6 +1319,11 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
                            f"code assume a kernel size or a number of channels?")
         return Passed("2.3", f"one planar correlation with your bank is the group correlation "
                              f"(check_layer: reference error {report.reference_error:.1e})")
+    if _close(bank, expected, tolerance):     # right on the grader's w, not on check_layer's
+        raise ex.wrong(f"your bank is right for w of shape {w.shape} (and for a new random w "
+                       f"of that shape), but not on check_layer's draws, of other kernel sizes "
+                       f"and channel counts: does your code assume a kernel size (k = {k}) or "
+                       f"a number of channels?{_check_layer_says(report)}")
     if _relative(bank, expected) < 1e-2:
         raise ex.wrong(f"your bank is close to the right one (relative error "
                        f"{_relative(bank, expected):.2g}), but {_rounding_hint(tolerance)}")
@@ -1544,6 +1561,13 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
             raise ex.wrong(f"{shown} = {value!r} lists an angle twice")
         expected = [a for a in (0, 90, 180, 270) if a * n % 360 == 0]
         step = f"360 / {n} = {360 / n:g}"
+        if len(expected) > 1 and len(got) == len(expected):        # other units than degrees
+            if np.allclose(got, np.radians(expected)):
+                raise ex.wrong(f"{shown} = {value!r} are the right angles in radians: give "
+                               f"them in degrees")
+            if got == [a // 90 for a in expected]:
+                raise ex.wrong(f"{shown} = {value!r} counts quarter turns: give the angles "
+                               f"in degrees")
         for a in got:
             if not 0 <= a < 360:
                 raise ex.wrong(f"{shown} includes {a:g}: the angles lie in [0, 360) (360 is 0)")
@@ -1644,9 +1668,11 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         got = [int(v) for v in got]
         if any(not 0 <= v < n_scales for v in got):
             v = next(v for v in got if not 0 <= v < n_scales)
-            why = ("is it an index into the flattened array? take the maximum over the scale "
-                   "axis only" if v >= responses_[0].size else
-                   "is it the scale s = 2^i, or i + 1, rather than the index i?")
+            powers = [2**i for i in range(n_scales)]
+            why = ("is it the scale s = 2^i, or i + 1, rather than the index i?"
+                   if v in powers or v == n_scales else
+                   "is it an index into a flattened array (np.argmax without axis= flattens "
+                   "what it is given)? take the maximum over the scale axis only")
             raise ex.wrong(f"{shown} returned {v}, but there are only {n_scales} scales, "
                            f"indices 0..{n_scales - 1}: {why}")
         right = [g in b for g, b in zip(got, best)]
