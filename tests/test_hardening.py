@@ -646,7 +646,7 @@ def test_fit_and_the_optimisers_check_everything_before_the_first_step():
     with pytest.raises(ValueError,
                        match=r"validation_data\[0\] of shape \(4, 1, 5, 5\) does not fit"):
         nn.fit(net, x, y, validation_data=(x[:, :, 0], y), progress=False)
-    with pytest.raises(TypeError, match="progress must be True or False"):
+    with pytest.raises(TypeError, match="progress must be True, False or None"):
         nn.fit(net, x, y, progress="yes")
     assert net.epochs_trained == 0
     with pytest.raises(TypeError, match="params must be a model's params"):

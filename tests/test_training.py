@@ -361,6 +361,9 @@ def test_fit_names_the_argument_it_refuses():
         (dict(callbacks=[1]), TypeError, "callbacks must be callables"),
         (dict(augment=3), TypeError, "augment must be a callable"),
         (dict(optimizer="adam"), TypeError, "optimizer must have a step"),
+        (dict(optimizer=nn.Adam), TypeError, r"e.g. nn.Adam\(model.params\), got the class"),
+        (dict(callbacks=[lambda record: None]), TypeError,
+         r"callbacks\[0\] is called as callback\(record, model\).*it takes \(record\)"),
         (dict(epochs=0), ValueError, "fit: epochs must be an int in 1"),
         (dict(batch_size=2.5), TypeError, "fit: batch_size must be an int in 1"),
         (dict(seed=-1), ValueError, "fit: seed must be a non-negative int"),
@@ -369,6 +372,13 @@ def test_fit_names_the_argument_it_refuses():
         args = dict(x=x, y=y) | change
         with pytest.raises(error, match=message):
             nn.fit(net, args.pop("x"), args.pop("y"), progress=False, **args)
+    assert net.epochs_trained == 1          # (the list's fit) no refused call trained an epoch
+    seen = []
+    nn.fit(net, x, y, callbacks=lambda record, model: seen.append(record["epoch"]),
+           progress=False)                  # one callable alone
+    assert seen == [2]
+    with pytest.raises(ValueError, match="n_classes must be an int >= 2, got 1"):
+        nn.p4cnn(width=1, n_classes=1)
 
 
 def test_progress_bars_only_on_a_terminal(monkeypatch, capsys):

@@ -76,7 +76,7 @@ def _blocks(dropout: float, per: str, after: Sequence[int] | None, blocks: int
 
 def _counts(width: Any, n_classes: Any, in_channels: Any) -> tuple[int, int, int]:
     """A network builder's width, classes and input channels, checked by their own names."""
-    return (integer(width, "width"), integer(n_classes, "n_classes"),
+    return (integer(width, "width"), integer(n_classes, "n_classes", 2),
             integer(in_channels, "in_channels"))
 
 
@@ -96,12 +96,14 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
     width : int
         Channels per orientation of every hidden layer.
     n_classes : int, default 10
-        Output channels: the logits.
+        Output channels: the logits (at least 2).
     in_channels : int, default 1
         Channels of the input images (B, in_channels, n, n).
     input_size : int, default 28
-        The side n of the input images: even and at least 28 (``network_sizes``), so that the
-        2x2 pooling is exact and the logits are exactly invariant.
+        The side n of the images the network is built for: even and at least 28
+        (``network_sizes``), so that the 2x2 pooling is exact and the logits are exactly
+        invariant. Checked here; the network itself runs on any images of even sides of at
+        least 28 (it ends with a global pool), square or not (rotations then turn the shape).
     rng : numpy.random.Generator or int or None, default 0
         The initialisation's random numbers.
     dtype : numpy dtype, default numpy.float32

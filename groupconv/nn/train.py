@@ -25,6 +25,7 @@ large, say) stops training with a ValueError that names the epoch and step.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
 import sys
 import time
@@ -36,7 +37,7 @@ from array_api_compat import (
     array_namespace, device, is_dask_array, is_jax_array, is_torch_array,
 )
 
-from ..arguments import flag, integer
+from ..arguments import integer
 from ..arguments import number as real_number
 from ..fast.backend import indices, to_numpy
 from ..fast.validation import as_float
@@ -421,7 +422,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         With ``model.epochs_trained``, the batch order of every epoch.
     validation_data : (x_val, y_val), optional
         Evaluated after every epoch (evaluation mode): "val_loss" and "val_accuracy".
-    callbacks : sequence of callables
+    callbacks : callable or sequence of callables
         Each is called as ``callback(record, model)`` after every epoch, with that epoch's
         record; a callback that returns True stops training (early stopping, say), None or
         False goes on; anything else is a TypeError.
@@ -469,14 +470,27 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         validation_data = (x_val, _check_y(validation_data[1], x_val, what,
                                            "validation_data[1]"))
     if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, (list, tuple)):
-        callbacks = [callbacks]
+        callbacks = [callbacks]                                  # one callable alone
     for i, callback in enumerate(callbacks):
         if not callable(callback):
             raise TypeError(f"fit: callbacks must be callables (record, model) -> stop?, got "
                             f"{type(callback).__name__} at position {i}")
+        try:
+            signature = inspect.signature(callback)
+        except (TypeError, ValueError):   # a builtin without one: called as it is
+            continue
+        try:
+            signature.bind({}, model)
+        except TypeError:
+            raise TypeError(f"fit: callbacks[{i}] is called as callback(record, model) after "
+                            f"every epoch; it takes {signature}") from None
     if augment is not None and not callable(augment):
         raise TypeError(f"fit: augment must be a callable (batch, rng) -> batch, got "
                         f"{type(augment).__name__}")
+    if isinstance(optimizer, type):
+        raise TypeError(f"fit: optimizer must be an optimiser made from the model's parameters, "
+                        f"e.g. nn.{optimizer.__name__}(model.params), got the class "
+                        f"{optimizer.__name__}")
     if optimizer is not None and not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"fit: optimizer must have a step(grads) method (SGD, Adam), got "
                         f"{type(optimizer).__name__}")
@@ -486,7 +500,10 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                          "another model, or from a copy): make it from this model's, e.g. "
                          "nn.Adam(model.params)")
     if progress is not None:
-        progress = flag(progress, "fit: progress")
+        if not isinstance(progress, (bool, np.bool_)):
+            raise TypeError(f"fit: progress must be True, False or None (a bar only on a "
+                            f"terminal or in Jupyter), got {progress!r}")
+        progress = bool(progress)
         if progress and importlib.util.find_spec("tqdm") is None:
             raise ValueError("fit: progress=True shows tqdm's bar, and tqdm is not installed "
                              "(pip install tqdm, or the examples extra)")
