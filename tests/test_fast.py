@@ -184,7 +184,7 @@ def test_transform_is_the_exact_L_of_a_function_on_the_group(group):
 def test_transform_checks():
     with pytest.raises(ValueError, match="zero translation"):
         transform(np.zeros((1, 3, 3)), P4.element(r=1, u=1))
-    with pytest.raises(ValueError, match=r"expected an array of shape \(\.\.\., C, 4, H, W\)"):
+    with pytest.raises(ValueError, match=r"transform: x must have shape \(\.\.\., C, 4, H, W\)"):
         transform(np.zeros((1, 8, 3, 3)), P4.element(r=1), Space.on_group(P4))
     with pytest.raises(ValueError, match="the space is"):
         transform(np.zeros((1, 4, 3, 3)), P4.element(r=1), Space.on_group(P4M))

@@ -837,7 +837,7 @@ def test_layers_refuse_what_is_not_a_batch_of_real_numbers():
 
 
 def test_builders_and_optimisers_name_their_own_arguments():
-    with pytest.raises(ValueError, match="n_classes must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="n_classes must be an int >= 2, got 0"):
         nn.p4cnn(width=2, n_classes=0)
     with pytest.raises(TypeError, match="width must be a positive int, got 1.5"):
         nn.p4cnn(width=1.5)
@@ -1271,3 +1271,37 @@ def test_backward_names_a_dy_from_another_library():
         layer.backward(cache, np.ones(tuple(y.shape)))
     with pytest.raises(TypeError, match="saved is None: pass what forward returned"):
         layer.backward(None, y)
+
+
+def test_names_lists_and_wrong_kinds_are_read_or_named():
+    """From a review of bad inputs: what came through raw, or was refused while its
+    neighbours accept it."""
+    from groupconv.groups import Space, lattice_of
+    from groupconv.interop import to_numpy
+    assert lattice_of("p6") == "hexagonal" and lattice_of("P432") == "cubic"
+    with pytest.raises(TypeError, match="lattice_of: group must be a group or a group's name"):
+        lattice_of(None)
+    for bad in (None, "abc"):
+        with pytest.raises(TypeError, match="to_numpy: a must be an array"):
+            to_numpy(bad)
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    r = P4.element(r=1)
+    assert np.array_equal(groupconv.transform(x.tolist(), r), groupconv.transform(x, r))
+    with pytest.raises(ValueError, match=r"transform: x must have shape \(\.\.\., C, H, W\)"):
+        groupconv.transform(np.ones((5, 5)), r)
+    with pytest.raises(TypeError, match="transform: h must be a group element"):
+        groupconv.transform(x, 1)
+    planes = np.ones((1, 2, 4, 3, 3)).tolist()
+    from groupconv.fast import project
+    assert np.array_equal(project(planes, Space.on_group(P4)), np.ones((1, 2, 3, 3)))
+    with pytest.raises(TypeError, match=r"Sequential takes a list of Layers, got ReLU: "
+                                        r"Sequential\(\[ReLU"):
+        nn.Sequential(nn.ReLU())
+    with pytest.raises(TypeError, match="Sequential takes a list of Layers, got NoneType"):
+        nn.Sequential(None)
+    with pytest.raises(ValueError, match="channels is 3, but .* takes 2 input channels"):
+        groupconv.check_equivariance(nn.LiftingConv("p4", 2, 2, 3, rng=0), channels=3)
+    with pytest.raises(ValueError, match="group-correlation weights: use kind='correlation'"):
+        groupconv.filter_bank(np.ones((3, 2, 4, 3, 3)), "p4", "lifting")
+    with pytest.raises(ValueError, match=r"data on the plane\? it reads as \(B, C, \*spatial\)"):
+        nn.SubgroupPool("max", space=Space.on_group(SE2(8)))(np.ones((2, 3, 8, 8)))

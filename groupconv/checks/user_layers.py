@@ -200,6 +200,10 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
            ) -> EquivarianceReport:
     if isinstance(fn, Layer):
         layer = fn
+        if channels is not None and layer.input_channels is not None and \
+                channels != layer.input_channels:
+            raise ValueError(f"check_equivariance: channels is {channels}, but {layer!r} takes "
+                             f"{layer.input_channels} input channels: leave channels out")
         channels = channels or layer.input_channels
         fn = (lambda a: layer(a))
     if x is None:         # an odd side and an even one: each parity of centre checked

@@ -64,8 +64,8 @@ def sample_of(h: Element, group: AffineGroup | None = None) -> tuple[AffineGroup
     of its point group (``group`` then names G)."""
     if isinstance(h, Element) and isinstance(h.group, AffineGroup):
         if np.any(h.group.translation_of(h)):
-            raise ValueError(f"array-level transformations act about the array centre: expected "
-                             f"an element with zero translation, got {h}")
+            raise ValueError(f"h: array-level transformations act about the array centre: "
+                             f"expected an element with zero translation, got {h}")
         s = int(h.group.point_index(h))
         if not 0 <= s < h.group.samples:
             raise ValueError(f"{h} is not one of the {h.group.samples} point samples of "
@@ -78,7 +78,8 @@ def sample_of(h: Element, group: AffineGroup | None = None) -> tuple[AffineGroup
                              f"on_group), got " + ("none" if group is None else
                                                     f"a space of {group.name}"))
         return group, int(h.group.index(np.array(h.params)))
-    raise TypeError(f"expected a group element, got {type(h).__name__}")
+    raise TypeError(f"h must be a group element (G.element(...), one at a time), got "
+                    f"{type(h).__name__}")
 
 
 def transform(x: Any, h: Element, space: Space | None = None, *,
@@ -118,7 +119,12 @@ def transform(x: Any, h: Element, space: Space | None = None, *,
     if space is not None and not isinstance(space, Space):
         raise TypeError(f"space must be a groupconv Space (Space.on_plane(G), "
                         f"Space.on_group(G)), got {space!r}")
-    group, s = sample_of(h, None if space is None else space.group)
+    try:
+        group, s = sample_of(h, None if space is None else space.group)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"transform: {error}") from None
+    if isinstance(x, (list, tuple)):             # nested lists, as the correlations take them
+        x = np.asarray(x)
     if space is None:
         space = Space.on_plane(group)
     if space.group != group:
@@ -129,7 +135,7 @@ def transform(x: Any, h: Element, space: Space | None = None, *,
     _check_real(xp, x, "transform")
     core = space.core
     if x.ndim < core + 1 or (space.point_axis and x.shape[-core] != group.samples):
-        raise ValueError(f"expected an array of shape {space.layout()}, got shape "
+        raise ValueError(f"transform: x must have shape {space.layout()}, got shape "
                          f"{tuple(x.shape)}")
     exact = s in set(group.exact_samples().tolist())
     if not exact and not interpolate:
@@ -245,6 +251,8 @@ def project(x: Any, space: Space, reduction: str = "max") -> Any:
     """Projection over the point axis (orientations, mirrors, scales) of an array in ``space``:
     max, mean or sum over S. The result lives on the plane (or is invariant, without spatial
     axes) and does not change under the point axis's permutations."""
+    if isinstance(x, (list, tuple)):             # nested lists, as the correlations take them
+        x = np.asarray(x)
     xp = namespace(x, op="project")
     reductions = {"max": xp.max, "mean": xp.mean, "sum": xp.sum}
     choice(reduction, "reduction", tuple(reductions))
@@ -255,6 +263,6 @@ def project(x: Any, space: Space, reduction: str = "max") -> Any:
     if not space.point_axis:
         raise ValueError(f"project needs a space with a point axis, got {space!r}")
     if x.ndim < space.core + 1 or x.shape[x.ndim - space.core] != space.samples:
-        raise ValueError(f"expected an array of shape {space.layout()}, got "
+        raise ValueError(f"project: x must have shape {space.layout()}, got "
                          f"{tuple(x.shape)}")
     return reductions[reduction](x, axis=x.ndim - space.core)

@@ -39,7 +39,7 @@ def namespace(*arrays: Any, op: str = "groupconv"):
 
 def to_numpy(a: Any) -> np.ndarray:
     """A NumPy copy of an array from any supported library (the GPU's copied to the host);
-    anything else (nested lists, scalars) as NumPy reads it."""
+    nested lists and numbers as NumPy reads them; a TypeError for anything else."""
     if is_numpy_array(a):
         return a
     if is_cupy_array(a):
@@ -47,6 +47,9 @@ def to_numpy(a: Any) -> np.ndarray:
     if hasattr(a, "compute") and not hasattr(a, "__dlpack__"):   # a lazy (Dask) array
         return np.asarray(a.compute())
     if not hasattr(a, "__dlpack__"):
+        if a is None or isinstance(a, (str, bytes)):
+            raise TypeError(f"to_numpy: a must be an array of any library, a nested list or a "
+                            f"number, got {type(a).__name__}")
         return np.asarray(a)
     if is_torch_array(a):       # a tensor that requires grad does not export; one on a GPU
         a = a.detach().cpu()    # must come to the host first

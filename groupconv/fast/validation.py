@@ -70,7 +70,7 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
     ndim = 2 + d + (extent is not None)
     shape = tuple(w.shape)
     if len(shape) != ndim or (extent is not None and shape[2] != extent):
-        hint = _weights_hint(shape, bank)
+        hint = _weights_hint(shape, bank, op)
         raise ValueError(f"{op}: weights on {bank.group.name} must have shape {expected}, "
                          f"got shape {shape}{hint}")
     if len(set(shape[-d:])) != 1:
@@ -86,20 +86,25 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
     return w
 
 
-def _weights_hint(shape: tuple[int, ...], bank: Bank) -> str:
+def _weights_hint(shape: tuple[int, ...], bank: Bank, op: str = "") -> str:
     """" (...)": what weights of the wrong number of axes read as: the other operation's
     (lifting (C_out, C_in, *k^e) or group (C_out, C_in, S, *k^e) weights, cubic filters in their
     last e axes) on the group's dimension d, else on a dimension e = d -+ 1."""
     d, extent = bank.group.dim, bank.weight_extent
-    samples = (bank.group.samples, bank.group.weight_samples)
+    bank_op = op.split(":")[0].strip() == "filter_bank"
+
+    def use(kind: str, function: str) -> str:
+        return f"kind={kind!r}" if bank_op else function
 
     def cube(e: int) -> bool:
         return len(set(shape[-e:])) == 1
 
-    if extent is None and len(shape) == 3 + d and cube(d) and shape[2] in samples:
-        return " (these look like group-correlation weights: use group_correlation)"
+    if extent is None and len(shape) == 3 + d and cube(d) and \
+            shape[2] == bank.group.weight_samples:
+        return (f" (these look like group-correlation weights: use "
+                f"{use('correlation', 'group_correlation')})")
     if extent is not None and len(shape) == 2 + d and cube(d):
-        return " (these look like lifting weights: use lifting_correlation)"
+        return f" (these look like lifting weights: use {use('lifting', 'lifting_correlation')})"
     for e in (d - 1, d + 1):
         if e not in _GROUPS_OF:
             continue

@@ -576,7 +576,9 @@ class Element:
         Parameters
         ----------
         points : array_like, shape (..., d)
-            Points of Z^d (R^d for a sampled group), coordinates in axis order.
+            Points in axis order: integers are points of Z^d (and stay integers); floats are
+            points of R^d, on which the same affine map acts (a sampled group's translations
+            are real).
 
         Returns
         -------

@@ -121,7 +121,14 @@ del _name, _group
 def lattice_of(group: SemidirectProduct) -> str:
     """The array layout on which ``group``'s point transformations act exactly about the
     centre: "line", "square" or "cubic" (signed permutations, by d), or "hexagonal" (axial
-    coordinates); otherwise a ValueError (no array layout is exact for the group)."""
+    coordinates); otherwise a ValueError (no array layout is exact for the group). ``group``
+    may be a name ``get_group`` reads."""
+    if isinstance(group, str):
+        from .lattice import get_group
+        group = get_group(group)
+    if not hasattr(group, "name"):
+        raise TypeError(f"lattice_of: group must be a group or a group's name, got "
+                        f"{type(group).__name__}")
     lattice = getattr(group, "lattice", None)
     if lattice is None:
         matrices = getattr(group, "point_matrices", lambda: "none")()

@@ -122,6 +122,10 @@ def _short_hint(shape: tuple[int, ...], space: Space, channels: int | None) -> s
         f"{space.dim - 1}D arrays use a group on Z^{space.dim - 1}")
     if one:
         return " (one example? a batch of one is x[None]" + (f"; or {fewer})" if fewer else ")")
+    if point and channels is None:     # a layer that does not know its channels (a pool)
+        plane = (f"data on the plane? it reads as (B, C, *spatial), without the point axis of "
+                 f"{space.samples} samples this layer reads")
+        return f" ({fewer}; or {plane})" if fewer else f" ({plane})"
     if channels == 1:
         return " (no channel axis? x[:, None] adds it)"
     return f" ({fewer})" if fewer else ""
@@ -430,6 +434,10 @@ class Sequential(Layer):
     def __init__(self, layers: Iterable[Layer], *, name: str | None = None,
                  input_sizes: InputSizes | None = None):
         super().__init__()
+        if isinstance(layers, Layer) or not isinstance(layers, Iterable):
+            raise TypeError(f"Sequential takes a list of Layers, got {type(layers).__name__}"
+                            + (f": Sequential([{type(layers).__name__}(...)])"
+                               if isinstance(layers, Layer) else ""))
         self.layers = list(layers)
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
