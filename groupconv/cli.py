@@ -238,7 +238,7 @@ def _conformance_check(args: argparse.Namespace) -> int:
         except ValueError as error:
             return usage(str(error))
     start = time.perf_counter()
-    results = testing.check_cases(factory, cases, exact=args.exact)
+    results = testing.check_cases(factory, cases, exact=args.exact, convention=convention)
     seconds = time.perf_counter() - start
     for result in results:
         if not result.passed:

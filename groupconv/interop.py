@@ -162,7 +162,8 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
     Parameters
     ----------
     convention : str or sequence of int
-        A name in ``CONVENTIONS`` or an explicit order: S distinct indices 0..S-1, σ itself.
+        A name in ``CONVENTIONS`` or an explicit order: S distinct indices 0..S-1, σ itself
+        (or written as the command line takes it, "0,3,2,1").
     group : AffineGroup or str
         Any registered group (any dimension, lattice or sampled).
 
@@ -180,9 +181,17 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
     [0, 5, 4, 3, 2, 1]
     >>> interop.element_order([0, 3, 2, 1], "pmm").tolist()
     [0, 3, 2, 1]
+    >>> interop.element_order("0,3,2,1", "p4").tolist()
+    [0, 3, 2, 1]
     """
     group = get_group(group)
     s = group.samples
+    if isinstance(convention, str) and "," in convention:     # "0,3,2,1", as the CLI takes it
+        try:
+            convention = [int(v) for v in convention.split(",")]
+        except ValueError:
+            raise ValueError(f"convention must be a name or indices such as '0,3,2,1', got "
+                             f"{convention!r}") from None
     if isinstance(convention, str):
         if convention == "groupconv":
             return np.arange(s, dtype=np.int64)

@@ -87,6 +87,37 @@ def test_check_fails_a_layer_that_reads_two_input_channels_whatever_it_is_given(
     assert {c.arrays["x"].shape[1] for c in conformance.load(kinds=["correlation"])} == {2, 3}
 
 
+def test_a_declared_convention_turns_the_order_found_into_the_one_to_declare(
+        tmp_path, monkeypatch, capsys):
+    """From a library author's review: with --convention, the diagnoses spoke of groupconv's
+    order of the converted layer, whose order passed back failed."""
+    truth = "0,3,2,1,6,5,4,7"      # escnn's p4m order with every rotation the other way
+    name = _module(tmp_path, monkeypatch, "escnn_turned", WRONG.format(body=(
+        f"return lambda x: groupconv.conformance.reference(x, case['w'], 'p4m', 'lifting', "
+        f"padding=case.padding, stride=case.stride, dilation=case.dilation, "
+        f"bias=case.arrays.get('b'))[:, :, [{truth}]]")))
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4m", "--kinds",
+                        "lifting", "--convention", "escnn")
+    plain = [line for line in out.splitlines() if line.startswith("FAIL") and not any(
+        v in line.split(":")[0] for v in ("-s2", "-d2", "-bias", "-k1-"))]
+    assert code == 1 and plain
+    assert all(f"your layer's element order is {truth}: declare that instead (--convention "
+               f"{truth})" in line for line in plain), plain
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4m", "--kinds",
+                        "lifting", "--convention", truth)
+    assert code == 0, out
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4m", "--kinds",
+                        "lifting", "--convention", truth.replace("6,5,4", "4,5,6"))
+    assert "your layer is in groupconv's own element order" not in out
+    own = _module(tmp_path, monkeypatch, "own_order", WRONG.format(body=(
+        "return lambda x: groupconv.lifting_correlation(x, case['w'], 'p6', "
+        "mode=case.padding)")))
+    code, out, _ = _run(capsys, "--check", f"{own}:factory", "--groups", "p6", "--kinds",
+                        "lifting", "--convention", "hexaconv")
+    assert code == 1 and "your layer is in groupconv's own element order, not in the " \
+        "declared convention hexaconv: drop the convention" in out
+
+
 def test_check_fails_a_layer_right_on_square_outputs_only(tmp_path, monkeypatch, capsys):
     name = _module(tmp_path, monkeypatch, "uva_layer", WRONG.format(body="""
     def layer(x):        # the UvA tutorial's view(..., W, H)

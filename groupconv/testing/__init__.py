@@ -50,7 +50,9 @@ from ..conformance import CORRELATIONS, Case, load, reference
 from ..fast.backend import to_numpy
 from ..nn import SpatialPool
 from ..groups import Kind, Space, domain_mask, get_group
-from ..interop import LAYOUTS, element_order, fields_from_groupconv, fields_to_groupconv
+from ..interop import (
+    CONVENTIONS, LAYOUTS, element_order, fields_from_groupconv, fields_to_groupconv,
+)
 
 __all__ = ["CaseResult", "adapt", "in_convention", "torch_layer", "check_case", "check_cases",
            "assert_layer_matches"]
@@ -344,7 +346,8 @@ def _allowed(case: Case, dtype: Any, exact: bool) -> float:
 
 
 def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
-               diagnose: bool = True) -> CaseResult:
+               diagnose: bool = True, convention: str | Sequence[int] | None = None
+               ) -> CaseResult:
     """Run ``layer`` on the case's x and compare its output (and, where it returns a vjp,
     dx and the parameters' gradients for the case's dy) with the case's.
 
@@ -359,6 +362,10 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     diagnose : bool
         On a mismatch, look for the mistake that explains it (the probes call ``layer``
         again).
+    convention : str or sequence of int, optional
+        The element order ``layer`` was adapted from (``adapt(..., convention=...)``): an
+        element order the diagnosis finds is then said in that convention's terms too, the
+        order to pass instead.
 
     Returns
     -------
@@ -449,7 +456,8 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     passed = all(e <= tol for e in errors.values())
     diagnosis = None
     if not passed:
-        diagnosis = _diagnose(layer, case, got, errors, tol, gradients if vjp else {}) \
+        diagnosis = _diagnose(layer, case, got, errors, tol, gradients if vjp else {},
+                              convention) \
             if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
                                        if v > tol)
     return CaseResult(case, passed, errors, tol, diagnosis)
@@ -514,7 +522,8 @@ def _error(got: Any, expected: np.ndarray, exact: bool) -> float:
 
 # ------------------------------------------------------------------ diagnosing a case
 def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
-              gradients: dict[str, np.ndarray]) -> str:
+              gradients: dict[str, np.ndarray],
+              convention: str | Sequence[int] | None = None) -> str:
     """The mistake that explains a failing case, as far as one case can tell."""
     if errors["y"] <= tol:
         wrong = [k for k, v in errors.items() if not v <= tol]     # NaN too
@@ -523,7 +532,7 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
     if not _is_array(got):
         return f"your layer returned {type(got).__name__}, not an array"
     if case.kind in CORRELATIONS:
-        return _correlation_note(layer, case, np.asarray(got, np.float64), tol)
+        return _correlation_note(layer, case, np.asarray(got, np.float64), tol, convention)
     return _layer_note(case, np.asarray(got, np.float64), tol)
 
 
@@ -556,7 +565,8 @@ def _only_y(layer):
     return probe
 
 
-def _correlation_note(layer, case: Case, got: np.ndarray, tol: float) -> str:
+def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
+                      convention: str | Sequence[int] | None = None) -> str:
     group = get_group(case.group)
     tol = max(tol, 1e-9)
     if case.stride > 1 or case.dilation > 1 or case.bias:
@@ -566,9 +576,44 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float) -> str:
     square = _square_only(layer, case, tol)
     if square:
         findings.sentences.insert(0, square)
+    declared = _in_convention(findings.orders, convention, group)
+    if declared:
+        findings.sentences = [declared + "; what groupconv sees once your layer is converted: "
+                              + _joined([], findings.sentences)]
     return _joined(findings.shape, findings.sentences) or findings.unexplained(
         f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the known "
         f"mistakes: check the formula")
+
+
+def _in_convention(orders: Mapping[str, Sequence[int]], convention, group) -> str:
+    """An element order found on a layer converted from ``convention`` (whose element j is
+    groupconv's c[j]), said as the convention to declare instead: the layer's element j is
+    then groupconv's σ[c[j]] (σ the order found). "" without a convention or an order."""
+    if convention is None or not orders:
+        return ""
+    c = element_order(convention, group)
+    if np.array_equal(c, np.arange(len(c))):
+        return ""
+    sigma = np.asarray(orders.get("output", next(iter(orders.values()))), dtype=np.int64)
+    order = sigma[c]
+    named = convention if isinstance(convention, str) else ",".join(map(str, c))
+    if np.array_equal(order, np.arange(len(order))):
+        return (f"your layer is in groupconv's own element order, not in the declared "
+                f"convention {named}: drop the convention")
+    known = [name for name in CONVENTIONS if _order_of(name, group) is not None and
+             np.array_equal(_order_of(name, group), order)]
+    also = f" ({known[0]}'s order)" if known else ""
+    return (f"in the terms of the declared convention {named}, your layer's element order is "
+            f"{','.join(map(str, order))}{also}: declare that instead "
+            f"(--convention {known[0] if known else ','.join(map(str, order))})")
+
+
+def _order_of(name: str, group) -> np.ndarray | None:
+    """The element order of a named convention on ``group``, or None where none is recorded."""
+    try:
+        return element_order(name, group)
+    except ValueError:
+        return None
 
 
 def _joined(shape: list[str], sentences: list[str]) -> str:
@@ -713,7 +758,8 @@ def _layer_note(case: Case, got: np.ndarray, tol: float) -> str:
 def check_cases(factory: Callable[[Case], Callable[[Any], Any]],
                 cases: Iterable[Case] | None = None, *, groups: Sequence[str] | None = None,
                 kinds: Sequence[str] | None = None, exact: bool = False,
-                diagnose: bool = True) -> list[CaseResult]:
+                diagnose: bool = True, convention: str | Sequence[int] | None = None
+                ) -> list[CaseResult]:
     """Build a layer for every case with ``factory`` and check it (``check_case``).
 
     Parameters
@@ -725,7 +771,7 @@ def check_cases(factory: Callable[[Case], Callable[[Any], Any]],
         Default: the shipped set (``groupconv.conformance.load``).
     groups, kinds : sequence of str, optional
         Keep these groups and kinds only.
-    exact, diagnose
+    exact, diagnose, convention
         As in ``check_case``.
 
     Returns
@@ -770,7 +816,8 @@ def check_cases(factory: Callable[[Case], Callable[[Any], Any]],
             results.append(CaseResult(case, False, {}, 0.0, f"the factory returned "
                                       f"{type(layer).__name__}, not a function of x"))
             continue
-        results.append(check_case(layer, case, exact=exact, diagnose=diagnose))
+        results.append(check_case(layer, case, exact=exact, diagnose=diagnose,
+                                  convention=convention))
     return results
 
 
