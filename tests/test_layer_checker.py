@@ -885,3 +885,57 @@ def test_check_layer_names_the_output_samples_a_layer_gets_wrong():
     assert not report.passed and "none of the known mistakes: check the formula; it agrees " \
         "on 23 of the 24 output samples and differs on 1 (s = 7: rotation by 180° about " \
         "(0, 1, -1))" in report.diagnosis, report.diagnosis
+
+
+def test_check_layer_names_a_padding_split_unevenly():
+    """From a library author's review: padding (p + 1, p - 1) gives the right size, shifted:
+    "check the formula", and on p4m a wrong "equivariant under 2 of the 8 elements only"."""
+    def shifted(x, w):
+        p = w.shape[-1] // 2
+        x = np.pad(x, [(0, 0)] * 3 + [(p + 1, p - 1)] * 2)
+        return group_correlation(x, w, "p4m", mode="valid")
+    report = groupconv.check_layer(shifted, "p4m", "correlation", mode="same")
+    assert not report.passed and "agrees with the padding split unevenly, 2 before and 0 " \
+        "after on each axis where groupconv pads 1 on each side" in report.diagnosis, report
+
+
+@pytest.mark.parametrize("wrap", [True, False])
+def test_a_case_names_an_even_kernel_turned_about_a_tap(wrap):
+    """From a library author's review: a kernel turned about pixel k // 2 (right for odd k)
+    was named by check_layer's k + 1 draw but not by a case of even k."""
+    from groupconv.checks.diagnoses import _turn_about_tap
+    group = groupconv.get_group("p4m")
+    case = next(c for c in conformance.load(groups=["p4m"], kinds=["lifting"]) if c.k == 2)
+
+    def layer(x):
+        bank = np.stack([_turn_about_tap(case["w"], group, s, wrap) for s in range(8)], axis=1)
+        flat = bank.reshape((-1,) + bank.shape[2:])
+        y = lifting_correlation(x, flat, "z2", mode=case.padding)[:, :, 0]
+        return y.reshape((y.shape[0], -1, 8) + y.shape[2:])
+    result = testing.check_case(layer, case)
+    how = "wrapping around" if wrap else "taps turned off the grid lost"
+    assert not result.passed and f"agrees with kernels turned about the tap k // 2 = 1 ({how})" \
+        in result.diagnosis, result.diagnosis
+
+
+def test_a_g_convolutions_bank_mistake_is_named():
+    """From a library author's review: mistakes named on the correlation (planes not shifted)
+    were "none of the known mistakes" on the G-convolution."""
+    from groupconv.checks.diagnoses import _bank
+    from groupconv.fast.banks import _inversion_indices
+    group = groupconv.get_group("p4m")
+    case = next(c for c in conformance.load(groups=["p4m"], kinds=["convolution"]) if c.k == 3)
+    w = case["w"]
+    flipped = w.reshape(w.shape[:2] + (-1,))[..., _inversion_indices(group, 3).reshape(-1)
+                                             ].reshape(w.shape)
+    unshifted = np.broadcast_to(np.arange(8), (8, 8))
+    bank = _bank(flipped, group, unshifted)            # (C_out, S, C_in, S_in, k, k)
+
+    def layer(x):
+        flat_x = x.reshape((x.shape[0], -1) + x.shape[-2:])
+        y = lifting_correlation(flat_x, bank.reshape((-1, bank.shape[2] * 8, 3, 3)), "z2",
+                                mode=case.padding)[:, :, 0]
+        return y.reshape((y.shape[0], -1, 8) + y.shape[2:])
+    result = testing.check_case(layer, case)
+    assert not result.passed and "agrees with planes not shifted" in result.diagnosis and \
+        "that the G-convolution correlates with" in result.diagnosis, result.diagnosis

@@ -25,6 +25,7 @@ Three stages:
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,12 +34,13 @@ import numpy as np
 
 from ..fast.action import transform
 from ..fast.backend import to_numpy
-from ..fast.banks import LatticeBank
+from ..fast.banks import LatticeBank, _inversion_indices
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..fast.engine import correlate
 from ..groups import (
     AffineGroup, Kind, PointGroup, SemidirectProduct, Space, describe, domain_mask, get_group,
 )
+from ..groups.core import exact_inverse
 from ..interop import ELEMENT_ORDER
 from .equivariance import relative_error
 
@@ -194,18 +196,38 @@ def _turn(kernels: np.ndarray, group: SemidirectProduct, s: int) -> np.ndarray:
     return np.asarray(transform(kernels, group.point_elements()[s], Space.on_plane(group)))
 
 
+def _turn_about_tap(kernels: np.ndarray, group: SemidirectProduct, s: int,
+                    wrap: bool = True) -> np.ndarray:
+    """L_{h_s} of kernels (..., *k^d) about the tap k // 2 on every axis: the centre of an odd
+    kernel, half a tap off that of an even one (whose centre is (k - 1) / 2); taps turned off
+    the grid wrap around, or (``wrap`` False) are lost, their places zero."""
+    d, k = group.dim, kernels.shape[-1]
+    inverse = exact_inverse(np.asarray(group.stabiliser.matrices)[s])
+    taps = np.indices((k,) * d).reshape(d, -1)
+    source = inverse @ (taps - k // 2) + k // 2
+    inside = np.all((source >= 0) & (source < k), axis=0)
+    flat = kernels.reshape(kernels.shape[:kernels.ndim - d] + (k**d,))
+    out = flat[..., np.ravel_multi_index(tuple(source % k), (k,) * d)]
+    if not wrap:
+        out = np.where(inside, out, 0.0)
+    return out.reshape(kernels.shape)
+
+
 def _bank(w: np.ndarray, group: SemidirectProduct, wiring: np.ndarray | None,
-          turned: bool = True, parts: np.ndarray | None = None) -> np.ndarray:
+          turned: bool = True, parts: np.ndarray | None = None,
+          turn: Callable[[np.ndarray, SemidirectProduct, int], np.ndarray] | None = None
+          ) -> np.ndarray:
     """bank[o, s, c, t] = L_{h_s} w[o, c, wiring[s, t]] (GrouPy's layout (C_out, S, C_in,
     S_in, *k^d)); lifting weights (wiring None): S_in = 1; ``turned`` False leaves the kernels
-    as they are; ``parts`` turns sample s's kernels by element parts[s] instead."""
+    as they are; ``parts`` turns sample s's kernels by element parts[s] instead; ``turn``
+    turns them another way than L_h about their centre."""
     planes = w[:, :, None] if wiring is None else w
     table = np.zeros((group.samples, 1), dtype=np.int64) if wiring is None else wiring
     out = []
     for s in range(group.samples):
         picked = planes[:, :, table[s]]                      # (C_out, C_in, S_in, *k^d)
-        turn = s if parts is None else int(parts[s])
-        out.append(_turn(picked, group, turn) if turned else picked)
+        element = s if parts is None else int(parts[s])
+        out.append((turn or _turn)(picked, group, element) if turned else picked)
     return np.stack(out, axis=1)
 
 
@@ -303,6 +325,14 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
                     f"{c} (or its weights)", lambda c=c: op(_without(x, c), w, group, mode=p)))
     if isinstance(group, SemidirectProduct):
         out += _lattice_candidates(x, w, group, kind, p, ref)
+    for a in (1, -1) if p >= 1 else ():       # the right size, padded more on one side
+
+        def uneven(a=a):
+            widths = [(0, 0)] * (x.ndim - d) + [(p + a, p - a)] * d
+            return op(np.pad(x, widths), w, group, mode=0)
+        out.append((f"agrees with the padding split unevenly, {p + a} before and {p - a} after "
+                    f"on each axis where groupconv pads {p} on each side: your output has the "
+                    f"right size, shifted by one", uneven))
     # volumes read with their axes in another order (in 2D, (W, H) is a conjugation by the
     # diagonal mirror, named with the element orders)
     names = "DHW"
@@ -396,13 +426,13 @@ def _each_alone(probe: Callable[[Any], Any], fix: Callable[[np.ndarray], np.ndar
     return True
 
 
-def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref: np.ndarray
-                        ) -> list[tuple[str, Callable[[], np.ndarray]]]:
-    op = _OPS[kind]
+def _bank_candidates(x, w, group: SemidirectProduct, lifting: bool, p: int
+                     ) -> list[tuple[str, Callable[[], np.ndarray]]]:
+    """The mistakes made in building a correlation's bank from w: lifting weights, or a group
+    correlation's (the G-convolution's own, once turned into the filter it correlates with)."""
     s_count = group.samples
     out = []
-    lifting = kind is Kind.LIFTING
-    banked = kind is not Kind.CONVOLUTION      # the mistakes built from a correlation's bank
+    banked = True
     right = None if lifting else np.asarray(group.relative(np.arange(s_count)[:, None],
                                                            np.arange(s_count)[None, :]))
     if s_count > 1 and banked:
@@ -410,6 +440,15 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
                     "filter as it is (apply L_h, the rotation or mirror, to the kernel for each "
                     "output sample h)",
                     lambda: _apply_bank(x, _bank(w, group, right, turned=False), group, p)))
+    k = w.shape[-1]
+    for wrap in (True, False) if s_count > 1 and banked and k % 2 == 0 else ():
+        how = "wrapping around" if wrap else "taps turned off the grid lost"
+        out.append((f"agrees with kernels turned about the tap k // 2 = {k // 2} ({how}), not "
+                    f"about their centre (k - 1) / 2 = {(k - 1) / 2:g}: right for odd k only, "
+                    f"where the centre is a tap",
+                    lambda wrap=wrap: _apply_bank(x, _bank(
+                        w, group, right, turn=lambda a, g, e: _turn_about_tap(a, g, e, wrap)),
+                        group, p)))
     if not lifting and s_count > 1 and banked:
         inverse = right.T                                       # idx(h_t^-1 h_s)
         out.append(("agrees with the filter's point axis read at h_t^-1 h_s (r - s) where "
@@ -447,6 +486,24 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
         out.append((f"agrees with the mirrors left out: output sample h uses the kernel turned "
                     f"by h's rotation alone (h with {names}), not by h itself",
                     lambda: _apply_bank(x, _bank(w, group, right, parts=proper), group, p)))
+    return out
+
+
+def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref: np.ndarray
+                        ) -> list[tuple[str, Callable[[], np.ndarray]]]:
+    op = _OPS[kind]
+    s_count = group.samples
+    out = []
+    if kind is Kind.CONVOLUTION:   # the G-convolution correlates with psi~(g) = psi(g^-1)
+        size = math.prod(w.shape[2:])
+        flipped = w.reshape(w.shape[:2] + (size,))[..., _inversion_indices(
+            group, w.shape[-1]).reshape(-1)].reshape(w.shape)
+        out += [(f"{sentence} (in the filter psi~(g) = psi(g^-1) that the G-convolution "
+                 f"correlates with)", candidate)
+                for sentence, candidate in _bank_candidates(x, flipped, group, False, p)]
+    else:
+        out += _bank_candidates(x, w, group, kind is Kind.LIFTING, p)
+    stab = group.stabiliser
     if s_count > 1:
         def image_turned():
             # out[s] = L_{h_s}^-1 of the correct plane s, spatially
