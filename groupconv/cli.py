@@ -11,6 +11,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from . import __version__
 from .checks import verify
@@ -139,10 +140,13 @@ def _conformance(args: argparse.Namespace) -> int:
     if given:
         return _refuse("conformance", f"{_named(given, 'goes', 'go')} with --check (checking a "
                        f"layer), not with --out (writing vectors)")
+    groups = _groups_named(args.groups)
+    if isinstance(groups, str):
+        return _refuse("conformance", groups)
     start = time.perf_counter()
     try:
         with _output_folder(args.out) as out:
-            manifest = conformance.write(out, groups=args.groups or list(WALLPAPER),
+            manifest = conformance.write(out, groups=groups or list(WALLPAPER),
                                          seed=args.seed,
                                          kinds=args.kinds or conformance.CORRELATIONS,
                                          variants=args.variants or ())
@@ -156,32 +160,20 @@ def _conformance(args: argparse.Namespace) -> int:
     return 0
 
 
-def _conformance_check(args: argparse.Namespace) -> int:
-    """``--check MODULE:FACTORY``: every case through the user's layer; one line per failing
-    case; exit 0 if all agree, 1 if one does not, 2 on a usage error."""
+def _import_module(module_name: str) -> Any:
+    """The module a command line names (MODULE, looked up in the current folder and the
+    installed packages, or FILE.py, which imports the modules beside it as ``python FILE.py``
+    would), or a sentence saying why it cannot be imported."""
     import importlib
     import importlib.util
     import os
 
-    from . import conformance, testing
-
-    def usage(message: str) -> int:
-        print(f"groupconv conformance --check: {message}", file=sys.stderr)
-        return 2
-
-    if args.variants is not None:
-        return usage("--variants chooses the cases --out writes; --check runs the cases "
-                     "there are (the shipped set, or --cases DIR written with --variants)")
-    module_name, _, factory_name = args.check.rpartition(":")
-    if not module_name or not factory_name:
-        return usage(f"expected MODULE:FACTORY or FILE.py:FACTORY (e.g. my_layers:factory), "
-                     f"got {args.check!r}")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
         if module_name.endswith(".py"):         # a file, by its path
             if not os.path.isfile(module_name):
-                return usage(f"no file {module_name!r} (from {os.getcwd()})")
+                return f"no file {module_name!r} (from {os.getcwd()})"
             name = f"_groupconv_check_{os.path.basename(module_name)[:-3]}"
             # the file's own folder first, as `python FILE` has it: its sibling modules import
             folder = os.path.dirname(os.path.abspath(module_name))
@@ -203,12 +195,63 @@ def _conformance_check(args: argparse.Namespace) -> int:
                 missing and missing.split(".")[0] != module_name.split(".")[0]:
             # found, but what it imports is not installed
             beside = ", nor a module in the file's folder" if module_name.endswith(".py") else ""
-            return usage(f"{module_name!r} imports {missing!r}, which is not installed here"
-                         f"{beside} (pip install {missing.split('.')[0]}): {error}")
+            return (f"{module_name!r} imports {missing!r}, which is not installed here"
+                    f"{beside} (pip install {missing.split('.')[0]}): {error}")
         where = (f" (a module is looked up in the current folder, {os.getcwd()}, and the "
                  f"installed packages; from elsewhere give its file, PATH.py:FACTORY)"
                  if isinstance(error, ModuleNotFoundError) else "")
-        return usage(f"cannot import {module_name!r}: {type(error).__name__}: {error}{where}")
+        return f"cannot import {module_name!r}: {type(error).__name__}: {error}{where}"
+    return module
+
+
+def _groups_named(names: list[str] | None) -> list[str] | str | None:
+    """``--groups`` with every MODULE:NAME (or FILE.py:NAME) a user's group imported and
+    registered, so that it is named like the others; a sentence where one cannot be."""
+    from .groups import AffineGroup, register
+
+    if names is None:
+        return None
+    out = []
+    for name in names:
+        module_name, _, attribute = name.rpartition(":")
+        if not module_name:
+            out.append(name)
+            continue
+        module = _import_module(module_name)
+        if isinstance(module, str):
+            return module
+        group = getattr(module, attribute, None)
+        if not isinstance(group, AffineGroup):
+            return (f"--groups {name}: {module_name} has no group {attribute!r} (a "
+                    f"SemidirectProduct, SE2 or ScaleTranslation), got "
+                    f"{type(group).__name__}")
+        try:
+            register(group)
+        except ValueError as error:
+            return f"--groups {name}: {error}"
+        out.append(group.name)
+    return out
+
+
+def _conformance_check(args: argparse.Namespace) -> int:
+    """``--check MODULE:FACTORY``: every case through the user's layer; one line per failing
+    case; exit 0 if all agree, 1 if one does not, 2 on a usage error."""
+    from . import conformance, testing
+
+    def usage(message: str) -> int:
+        print(f"groupconv conformance --check: {message}", file=sys.stderr)
+        return 2
+
+    if args.variants is not None:
+        return usage("--variants chooses the cases --out writes; --check runs the cases "
+                     "there are (the shipped set, or --cases DIR written with --variants)")
+    module_name, _, factory_name = args.check.rpartition(":")
+    if not module_name or not factory_name:
+        return usage(f"expected MODULE:FACTORY or FILE.py:FACTORY (e.g. my_layers:factory), "
+                     f"got {args.check!r}")
+    module = _import_module(module_name)
+    if isinstance(module, str):
+        return usage(module)
     factory = getattr(module, factory_name, None)
     if not callable(factory):
         return usage(f"{module_name} has no function {factory_name!r}")
@@ -219,12 +262,18 @@ def _conformance_check(args: argparse.Namespace) -> int:
         except ValueError:
             return usage(f"--convention takes a name or indices such as 0,3,2,1, got "
                          f"{args.convention!r}")
+    groups = _groups_named(args.groups)
+    if isinstance(groups, str):
+        return usage(groups)
     try:
-        cases = conformance.load(args.cases, groups=args.groups, kinds=args.kinds)
+        cases = conformance.load(args.cases, groups=groups, kinds=args.kinds)
     except ValueError as error:
         return usage(str(error))
     if not cases:
-        return usage("no case matches --groups and --kinds")
+        return usage("no case matches --groups and --kinds" + (
+            "" if args.cases else " (the shipped set holds the wallpaper groups, P4/mmm and "
+            "P432: write cases of others with groupconv conformance --out DIR --groups ..., "
+            "and check them with --cases DIR)"))
     if args.layout is not None or convention is not None:
         build = factory
 
@@ -360,8 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--check", metavar="MODULE:FACTORY",
                         help="check the layers FACTORY(case) builds against the cases")
     p.add_argument("--groups", nargs="+", default=None,
-                   help="registered group names (default: the 13 symmorphic wallpaper groups "
-                        "for --out, every shipped group for --check)")
+                   help="registered group names, or MODULE:NAME for a group your module "
+                        "defines (default: the 13 symmorphic wallpaper groups for --out, every "
+                        "shipped group for --check)")
     p.add_argument("--kinds", nargs="+", default=None, metavar="KIND",
                    help="lifting, correlation, convolution, subgroup_pool, spatial_pool, "
                         "batchnorm (default: the correlations for --out, all for --check)")

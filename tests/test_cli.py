@@ -82,7 +82,6 @@ def test_verify_json_every_registered_group(capsys):
     assert {r["kind"] for r in sampled} == {"numeric", "measured", "symbolic"}
     assert {r["claim"] for r in sampled if r["kind"] == "symbolic"} == \
         {"symbolic_sampled_law", "symbolic_point_law"}
-    assert len(report["rows"]) == 597
     for group in ("P4M", "P6", "P31M"):
         row = next(r for r in report["rows"] if r["claim"] == "group_convolution_equivariance"
                    and r["group"] == group)

@@ -118,6 +118,31 @@ def test_a_declared_convention_turns_the_order_found_into_the_one_to_declare(
         "declared convention hexaconv: drop the convention" in out
 
 
+def test_cases_of_a_users_own_group_from_the_command_line(tmp_path, monkeypatch, capsys):
+    """From a library author's review: --out could not write vectors for their own group (the
+    command line had no way to register it); --groups MODULE:NAME imports it."""
+    name = _module(tmp_path, monkeypatch, "line_group", """
+import groupconv
+from groupconv.groups import PointGroup, SemidirectProduct
+
+LINE = SemidirectProduct(PointGroup("C2line", {"m": [[-1]]}), name="line_mirror_cli")
+
+def factory(case):
+    return lambda x: groupconv.conformance.reference(x, case['w'], case.group, case.kind,
+                                                     padding=case.padding)
+""")
+    code, out, err = _run(capsys, "--out", str(tmp_path / "cases"), "--groups", f"{name}:LINE",
+                          "--kinds", "lifting", "correlation")
+    assert code == 0 and "cases and manifest.json written" in out, err
+    code, out, err = _run(capsys, "--check", f"{name}:factory", "--cases",
+                          str(tmp_path / "cases"), "--groups", f"{name}:LINE")
+    assert code == 0 and "30 of 30 cases agree" in out, (out, err)
+    code, _, err = _run(capsys, "--out", str(tmp_path / "more"), "--groups", f"{name}:factory")
+    assert code == 2 and "has no group 'factory'" in err
+    code, _, err = _run(capsys, "--check", f"{name}:factory", "--groups", "se2_8")
+    assert code == 2 and "write cases of others with groupconv conformance --out DIR" in err
+
+
 def test_check_fails_a_layer_right_on_square_outputs_only(tmp_path, monkeypatch, capsys):
     name = _module(tmp_path, monkeypatch, "uva_layer", WRONG.format(body="""
     def layer(x):        # the UvA tutorial's view(..., W, H)
