@@ -640,3 +640,24 @@ def test_a_hexagonal_layer_may_leave_anything_outside_the_hexagon():
             return y + 7.0 * ~groupconv.groups.domain_mask(
                 groupconv.get_group("p6"), y.shape[-2:])
         assert testing.check_case(layer, case).passed, case.id
+
+
+def test_a_conversion_done_twice_is_named(tmp_path, monkeypatch, capsys):
+    """From a library author's review: the adapter's error was put on the layer, and a torch
+    module passed as it is failed with torch's own TypeError from conv2d."""
+    name = _module(tmp_path, monkeypatch, "converted", WRONG.format(body=(
+        "return groupconv.testing.adapt(lambda x: groupconv.lifting_correlation(x, case['w'], "
+        "'p4', mode=case.padding), case, layout='flat_cs')")))
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4", "--kinds",
+                        "lifting", "--layout", "flat_cs")
+    assert code == 1 and "is it converted twice, by --layout or --convention and by the " \
+        "factory's own adapt or torch_layer?" in out
+
+
+@pytest.mark.torch
+def test_a_bare_torch_module_is_named():
+    torch = pytest.importorskip("torch")
+    case = conformance.load(groups=["p4"], kinds=["lifting"])[3]
+    result = testing.check_case(torch.nn.Conv2d(case.c_in, 4 * case.c_out, case.k), case)
+    assert not result.passed and "wrap it with groupconv.testing.torch_layer(module, case" in \
+        result.diagnosis

@@ -36,6 +36,8 @@ function).
 
 from __future__ import annotations
 
+import pathlib
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -387,11 +389,16 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
         raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
     exact, diagnose = flag(exact, "exact"), flag(diagnose, "diagnose")
     x = case["x"]
+    if type(layer).__module__.split(".")[0] == "torch" and hasattr(layer, "parameters"):
+        return CaseResult(case, False, {}, 0.0, "your layer is a torch module, called on NumPy "
+                          "arrays with its own parameters: wrap it with groupconv.testing."
+                          "torch_layer(module, case, layout=...), which loads the case's "
+                          "parameters into it and converts arrays and layouts")
     try:
         result = layer(x)
     except Exception as error:           # the layer's own error: a failing case, said so
         return CaseResult(case, False, {}, 0.0, f"your layer raised {type(error).__name__}: "
-                          f"{error}")
+                          f"{error}{_conversion_hint(error)}")
     if _changed(x, case.arrays["x"]):
         return CaseResult(case, False, {}, 0.0, _IN_PLACE.format("x"))
     if isinstance(result, tuple) and (len(result) != 2 or not callable(result[1])):
@@ -461,6 +468,18 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
                                        if v > tol)
     return CaseResult(case, passed, errors, tol, diagnosis)
+
+
+def _conversion_hint(error: BaseException) -> str:
+    """" (...)" where the error was raised in groupconv's own conversion of layouts or element
+    orders (``adapt``, ``torch_layer``), not in the layer: a conversion done twice?"""
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames and pathlib.Path(frames[-1].filename).name == "interop.py" and \
+            pathlib.Path(frames[-1].filename).parent.name == "groupconv":
+        return (" (raised by groupconv's conversion of layouts or element orders around your "
+                "layer, not by the layer: is it converted twice, by --layout or --convention "
+                "and by the factory's own adapt or torch_layer?)")
+    return ""
 
 
 def _second_call(layer, x: np.ndarray, got: Any, tol: float, case: Case) -> str | None:
