@@ -939,3 +939,19 @@ def test_a_g_convolutions_bank_mistake_is_named():
     result = testing.check_case(layer, case)
     assert not result.passed and "agrees with planes not shifted" in result.diagnosis and \
         "that the G-convolution correlates with" in result.diagnosis, result.diagnosis
+
+
+@pytest.mark.parametrize("group", ["p4m", "P432"])
+def test_images_transposed_but_not_the_kernels_is_said_in_words(group):
+    """From a library author's review: a layer that swaps H and W of its input (and back) but
+    not of its kernels was told only an element order multiplied by a mirror."""
+    d = groupconv.get_group(group).dim
+
+    def swapped(x, w):
+        return np.swapaxes(lifting_correlation(np.swapaxes(x, -1, -2), w, group), -1, -2)
+    report = groupconv.check_layer(swapped, group, "lifting", size=7 if d == 3 else 9)
+    names = "H, W" if d == 2 else "D, H, W"
+    order = "W, H" if d == 2 else "D, W, H"
+    assert not report.passed and f"the input and the output read with their spatial axes in " \
+        f"the order ({order}), the kernels as ({names}): your layer transposes the images' " \
+        f"axes (and back) but not the kernels'" in report.diagnosis, report

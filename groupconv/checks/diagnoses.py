@@ -24,6 +24,7 @@ Three stages:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -333,19 +334,19 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
         out.append((f"agrees with the padding split unevenly, {p + a} before and {p - a} after "
                     f"on each axis where groupconv pads {p} on each side: your output has the "
                     f"right size, shifted by one", uneven))
-    # volumes read with their axes in another order (in 2D, (W, H) is a conjugation by the
-    # diagonal mirror, named with the element orders)
-    names = "DHW"
-    for order in itertools.permutations(range(d)) if d == 3 else ():
+    # arrays read with their axes in another order: every array (volumes), or the images but
+    # not the kernels (a transpose of the images and back)
+    names = "DHW"[3 - d:]
+    for order in itertools.permutations(range(d)) if d >= 2 else ():
         if order == tuple(range(d)):
             continue
 
-        def read_in(order=order):   # every array read with its spatial axes in this order
+        def read_in(order=order, kernels=True):   # arrays read with their axes in this order
             def moved(a):
                 lead = a.ndim - d
                 return np.transpose(a, tuple(range(lead)) + tuple(lead + i for i in order))
             back = np.argsort(order)
-            y = op(moved(x), moved(w), group, mode=p)
+            y = op(moved(x), moved(w) if kernels else w, group, mode=p)
             return np.transpose(y, tuple(range(y.ndim - d)) +
                                 tuple(y.ndim - d + int(i) for i in back))
         axes = ", ".join(names[i] for i in order)
@@ -356,9 +357,14 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
             if {m.tobytes() for m in turn @ mats @ turn.T} != {m.tobytes() for m in mats}:
                 other = (f" (so its {group.name} acts about other axes than groupconv's, "
                          f"whose arrays are ({', '.join(names)}))")
-        out.append((f"agrees with every array read with its spatial axes in the order ({axes}): "
-                    f"your layer takes the input, the kernels and the output as ({axes}) for "
-                    f"({', '.join(names)}){other}", read_in))
+        if d == 3:    # (in 2D, a conjugation by the diagonal mirror: an element order, named)
+            out.append((f"agrees with every array read with its spatial axes in the order "
+                        f"({axes}): your layer takes the input, the kernels and the output as "
+                        f"({axes}) for ({', '.join(names)}){other}", read_in))
+        out.append((f"agrees with the input and the output read with their spatial axes in the "
+                    f"order ({axes}), the kernels as ({', '.join(names)}): your layer transposes "
+                    f"the images' axes (and back) but not the kernels'",
+                    functools.partial(read_in, order, False)))
     return out
 
 
