@@ -955,3 +955,23 @@ def test_images_transposed_but_not_the_kernels_is_said_in_words(group):
     assert not report.passed and f"the input and the output read with their spatial axes in " \
         f"the order ({order}), the kernels as ({names}): your layer transposes the images' " \
         f"axes (and back) but not the kernels'" in report.diagnosis, report
+
+
+def test_a_sampled_groups_measured_rows_say_what_they_cannot_tell():
+    """From a library author's review: on SE2(8) check_equivariance gave numbers only, and a
+    layer that leaves its odd orientations unturned measured like a right one; check_layer
+    compares such a layer with groupconv's own exactly."""
+    group = groupconv.get_group("SE2(8)")
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((2, 1, 5, 5))
+
+    def unturned(x, weights=w):
+        y = lifting_correlation(x, weights, group, mode="same")
+        y[:, :, 1::2] = y[:, :, 0::2]
+        return y
+    report = groupconv.check_equivariance(unturned, group, channels=1)
+    assert report.measured and any("approximate by nature" in n and "check_layer(fn, group, "
+                                   "kind)" in n for n in report.notes), report
+    assert not groupconv.check_layer(unturned, group, "lifting", mode="same", k=5).passed
+    assert groupconv.check_layer(lambda x, weights: lifting_correlation(
+        x, weights, group, mode="same"), group, "lifting", mode="same", k=5).passed

@@ -141,6 +141,13 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
             report.measured[repr(h)] = _disk_error(moved, expected, output_space, radius)
     if translations and input_space.spatial and group.lattice != "hexagonal":
         _translation(fn, x, y, input_space, output_space, report)
+    if report.measured:
+        report.notes.append(
+            "the measured rows are approximate by nature (the input, the output and a layer's "
+            "kernels moved by bilinear interpolation): on white noise they are large for a "
+            "right layer too, and cannot tell a small mistake from interpolation; a layer whose "
+            "weights you can pass is compared with groupconv's own, sample by sample, by "
+            "check_layer(fn, group, kind)")
     return report
 
 
