@@ -319,8 +319,11 @@ def test_checkers_name_what_they_cannot_take():
     with pytest.raises(ValueError, match=r"needs an input \(\.\.\., C, H, W\) with equal spatial "
                                          r"sides, got shape \(5,\)"):
         check_equivariance(layer, x=np.zeros(5))
-    with pytest.raises(TypeError, match=r"x must be an array in \(\.\.\., C, H, W\), got list"):
-        check_equivariance(layer, x=[[1.0]])
+    with pytest.raises(ValueError, match=r"needs an input \(\.\.\., C, H, W\) with equal "
+                                         r"spatial sides, got shape \(1, 1\)"):
+        check_equivariance(layer, x=[[1.0]])          # a list read as an array, as elsewhere
+    with pytest.raises(TypeError, match=r"x must be an array in \(\.\.\., C, H, W\), got str"):
+        check_equivariance(layer, x="x")
     with pytest.raises(TypeError, match="check_layer: weights must be real numbers.*complex"):
         check_layer(lambda x, w: groupconv.lifting_correlation(x, w, "p4"), "p4", "lifting",
                     weights=np.ones((1, 1, 3, 3), complex))
@@ -353,7 +356,7 @@ def test_module_constants_are_read_only_and_huge_hexagons_refused():
     for constant in (R, M, hexagonal.BASIS):
         with pytest.raises(ValueError, match="read-only"):
             constant[0, 0] = 5
-    with pytest.raises(ValueError, match=r"odd side \(a centre cell\) of at most 2\^14"):
+    with pytest.raises(ValueError, match=r"hexagon_mask: size must be an odd int in 1\.\.2\^14"):
         hexagon_mask(2**63 - 1)
 
 

@@ -111,7 +111,7 @@ def test_hexagon_masks():
     assert hexagon_mask(3).sum() == 7 and hexagon_mask(5).sum() == 19
     assert hexagon_mask(1).sum() == 1 and hexagon_mask(9).sum() == 3 * 4 * 5 + 1
     assert not hexagon_mask(3)[0, 0] and not hexagon_mask(3)[2, 2] and hexagon_mask(3)[0, 2]
-    with pytest.raises(ValueError, match="odd side"):
+    with pytest.raises(ValueError, match="size must be an odd int"):
         hexagon_mask(4)
     with pytest.raises(ValueError, match="square in axial coordinates"):
         domain_mask(get_group("p6"), (5, 7))
@@ -322,7 +322,7 @@ def test_conversion_from_and_to_square_pixels():
     cells = np.arange(81.0).reshape(9, 9)
     back = from_image(to_image(cells, 161, spacing=16.0, fill=0.0), 9, spacing=16.0)
     assert np.array_equal(back[hexagon_mask(9)], cells[hexagon_mask(9)])   # centres read back
-    with pytest.raises(ValueError, match="odd side"):
+    with pytest.raises(ValueError, match="size must be an odd int"):
         from_image(np.zeros((8, 8)), 4)
 
 

@@ -244,6 +244,8 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         report.notes += [n for n in other.notes if n.split(" (error")[0] not in said]
         report.notes += [note] if note else []
         return report
+    if isinstance(x, (list, tuple)):          # nested lists, as the correlations take them
+        x = np.asarray(x)
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
     else:

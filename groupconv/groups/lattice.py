@@ -224,8 +224,9 @@ def register(group: AffineGroup, *names: str) -> AffineGroup:
         A lattice group (``SemidirectProduct``) or a sampled group (``SE2``,
         ``ScaleTranslation``).
     *names : str
-        More names for it (any case; each a Python identifier once lower-cased, or a
-        crystallographer's name such as "P4/mmm" or "Pm-3m").
+        More names for it (any case; each starting with a letter and holding letters, digits,
+        spaces and _ - / ( ) . , =: a Python identifier, a crystallographer's name such as
+        "P4/mmm" or "Pm-3m", or a sampled group's, "SE2(8, disk=False)").
 
     Returns
     -------

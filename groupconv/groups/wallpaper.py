@@ -142,10 +142,12 @@ def hexagon_mask(size: int) -> np.ndarray:
     """The valid cells of a hexagonal array of side ``size`` (odd) in axial coordinates: (u, v)
     about the centre with max(|u|, |v|, |u + v|) <= size // 2; 3 r (r + 1) + 1 cells for
     r = size // 2 (7 for size 3, 19 for size 5). Read-only bool array (size, size)."""
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1 \
-            or size % 2 == 0 or size > 2**14:
-        raise ValueError(f"a hexagonal array has an odd side (a centre cell) of at most 2^14, "
-                         f"got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise TypeError(f"hexagon_mask: size must be an odd int (a hexagonal array has a centre "
+                        f"cell), got {size!r}")
+    if size < 1 or size % 2 == 0 or size > 2**14:
+        raise ValueError(f"hexagon_mask: size must be an odd int in 1..2^14 (a hexagonal array "
+                         f"has a centre cell), got {size!r}")
     return _hexagon(int(size))
 
 
