@@ -791,6 +791,18 @@ def test_check_layer_checks_an_even_kernels_size_preserving_same_as_groupconvs(k
     assert not wrong.passed and wrong.notes, wrong
     assert not groupconv.check_layer(_size_preserving_p4_lifting(False), "p4", "lifting",
                                      mode=k // 2, k=k).passed       # (a padding of k // 2 asked)
+    right = _size_preserving_p4_lifting(False)
+
+    def drops_first(x, w):         # a review's: the input's first row and column lost
+        return right(np.pad(x[..., 1:, 1:], [(0, 0), (0, 0), (1, 0), (1, 0)]), w)
+
+    def zeroes_input(x, w):        # and one that writes into its input
+        y = right(x, w)
+        x *= 0
+        return y
+    assert not groupconv.check_layer(drops_first, "p4", "lifting", mode="same", k=k).passed
+    changed = groupconv.check_layer(zeroes_input, "p4", "lifting", mode="same", k=k)
+    assert not changed.passed and "changes its input x in place" in changed.diagnosis
 
 
 def test_a_case_asking_padding_k_half_names_torchs_same():
@@ -899,19 +911,42 @@ def test_check_layer_names_a_padding_split_unevenly():
         "after on each axis where groupconv pads 1 on each side" in report.diagnosis, report
 
 
+def _turned_by_hand(w, matrix, centre, wrap=True):
+    """w (..., k, k) turned by an integer matrix about the tap (centre, centre), written out:
+    out[i] = w[A^-1 (i - c) + c], wrapping around or (wrap False) zero off the grid."""
+    k = w.shape[-1]
+    inverse = np.rint(np.linalg.inv(matrix)).astype(int)
+    out = np.zeros_like(w)
+    for i in range(k):
+        for j in range(k):
+            a, b = inverse @ np.array([i - centre, j - centre]) + centre
+            if wrap:
+                a, b = a % k, b % k
+            elif not (0 <= a < k and 0 <= b < k):
+                continue
+            out[..., i, j] = w[..., a, b]
+    return out
+
+
+def _planar(x, kernels):
+    """sum_c x[b, c] correlated with kernels[o, c] (valid), written as a sliding-window sum."""
+    k = kernels.shape[-1]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(-2, -1))
+    return np.einsum("bchwij,ocij->bohw", windows, kernels)
+
+
 @pytest.mark.parametrize("wrap", [True, False])
 def test_a_case_names_an_even_kernel_turned_about_a_tap(wrap):
     """From a library author's review: a kernel turned about pixel k // 2 (right for odd k)
     was named by check_layer's k + 1 draw but not by a case of even k."""
-    from groupconv.checks.diagnoses import _turn_about_tap
     group = groupconv.get_group("p4m")
-    case = next(c for c in conformance.load(groups=["p4m"], kinds=["lifting"]) if c.k == 2)
+    case = next(c for c in conformance.load(groups=["p4m"], kinds=["lifting"])
+                if c.k == 2 and c.padding == 0)
+    matrices = np.asarray(group.stabiliser.matrices)
 
     def layer(x):
-        bank = np.stack([_turn_about_tap(case["w"], group, s, wrap) for s in range(8)], axis=1)
-        flat = bank.reshape((-1,) + bank.shape[2:])
-        y = lifting_correlation(x, flat, "z2", mode=case.padding)[:, :, 0]
-        return y.reshape((y.shape[0], -1, 8) + y.shape[2:])
+        return np.stack([_planar(x, _turned_by_hand(case["w"], m, 1, wrap)) for m in matrices],
+                        axis=2)
     result = testing.check_case(layer, case)
     how = "wrapping around" if wrap else "taps turned off the grid lost"
     assert not result.passed and f"agrees with kernels turned about the tap k // 2 = 1 ({how})" \
@@ -920,22 +955,27 @@ def test_a_case_names_an_even_kernel_turned_about_a_tap(wrap):
 
 def test_a_g_convolutions_bank_mistake_is_named():
     """From a library author's review: mistakes named on the correlation (planes not shifted)
-    were "none of the known mistakes" on the G-convolution."""
-    from groupconv.checks.diagnoses import _bank
-    from groupconv.fast.banks import _inversion_indices
+    were "none of the known mistakes" on the G-convolution. This one, written out: output
+    sample s correlates input plane t with psi~[t] turned by h_s, psi~(t, y) =
+    psi(t^-1, -A_t^-1 y), where the G-convolution reads psi~[h_s^-1 h_t]."""
     group = groupconv.get_group("p4m")
-    case = next(c for c in conformance.load(groups=["p4m"], kinds=["convolution"]) if c.k == 3)
-    w = case["w"]
-    flipped = w.reshape(w.shape[:2] + (-1,))[..., _inversion_indices(group, 3).reshape(-1)
-                                             ].reshape(w.shape)
-    unshifted = np.broadcast_to(np.arange(8), (8, 8))
-    bank = _bank(flipped, group, unshifted)            # (C_out, S, C_in, S_in, k, k)
+    case = next(c for c in conformance.load(groups=["p4m"], kinds=["convolution"])
+                if c.k == 3 and c.padding == 0)
+    w, matrices = case["w"], np.asarray(group.stabiliser.matrices)
+    index = {m.tobytes(): i for i, m in enumerate(matrices)}
+    inverse = [index[np.rint(np.linalg.inv(m)).astype(matrices.dtype).tobytes()]
+               for m in matrices]
+    tilde = np.stack([_turned_by_hand(w[:, :, inverse[t]], -matrices[t], 1)
+                      for t in range(8)], axis=2)       # psi(t^-1, -A_t^-1 y)
 
     def layer(x):
-        flat_x = x.reshape((x.shape[0], -1) + x.shape[-2:])
-        y = lifting_correlation(flat_x, bank.reshape((-1, bank.shape[2] * 8, 3, 3)), "z2",
-                                mode=case.padding)[:, :, 0]
-        return y.reshape((y.shape[0], -1, 8) + y.shape[2:])
+        return np.stack([sum(_planar(x[:, :, t], _turned_by_hand(tilde[:, :, t], matrices[s], 1))
+                             for t in range(8)) for s in range(8)], axis=2)
+    right = lambda x: np.stack([sum(_planar(x[:, :, t], _turned_by_hand(      # noqa: E731
+        tilde[:, :, index[(np.rint(np.linalg.inv(matrices[s])).astype(matrices.dtype)
+                           @ matrices[t]).tobytes()]], matrices[s], 1)) for t in range(8))
+        for s in range(8)], axis=2)
+    assert testing.check_case(right, case).passed          # the hand-written form is right
     result = testing.check_case(layer, case)
     assert not result.passed and "agrees with planes not shifted" in result.diagnosis and \
         "that the G-convolution correlates with" in result.diagnosis, result.diagnosis

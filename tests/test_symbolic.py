@@ -70,6 +70,11 @@ def test_sampled_groups_are_the_exact_groups_with_rounded_matrices(group):
     assert symbolic.matrix_rounding(group) <= symbolic.ROUNDING_EPS
 
 
+def test_every_se2_n_the_proofs_run_on_is_within_the_rounding_bound():
+    worst = max(symbolic.matrix_rounding(SE2(n)) for n in range(1, MAX + 1))
+    assert 1 < worst <= symbolic.ROUNDING_EPS          # (4.8 eps, N = 14 and 28)
+
+
 def test_the_matrices_of_a_power_of_two_scale_are_exact():
     assert symbolic.matrix_rounding(ScaleTranslation(2.0, n_scales=5, scale_extent=2)) == 0
 
@@ -98,6 +103,39 @@ class _Squared(SE2):
         product = super()._compose(a, b)
         product[..., 1] = product[..., 1] + b[..., 1] * b[..., 1]
         return product
+
+
+class _Unreduced(SE2):
+    def _compose(self, a, b):                      # r1 + r2 without mod N: not an element
+        product = super()._compose(a, b)
+        product[..., 0] = a[..., 0] + b[..., 0]
+        return product
+
+
+class _HalfScale(ScaleTranslation):
+    def _compose(self, a, b):                      # a point part between the scales
+        product = super()._compose(a, b)
+        product[..., 0] = product[..., 0] + 0.5
+        return product
+
+
+def test_the_sampled_proofs_fail_on_point_parts_that_are_not_the_groups():
+    """From a review: r1 + r2 without mod N passed both proofs (the proof reduced it), and a
+    point part between the scales escaped verify as a traceback."""
+    assert not symbolic.point_law(_Unreduced(8)).holds
+    assert not symbolic.sampled_law(_Unreduced(8)).holds
+    half = _HalfScale(2.0)
+    assert not symbolic.point_law(half).holds and not symbolic.sampled_law(half).holds
+    rows, why = verify._proof_rows(half, None)
+    assert not why and {r.claim: r.passed for r in rows}["symbolic_point_law"] is False
+
+
+def test_the_rounding_row_reads_the_matrices_the_banks_use():
+    """The scale group's banks read point_matrices; the law reads scale(): both are compared."""
+    group = ScaleTranslation(1.5, n_scales=3, scale_extent=2)
+    assert symbolic.matrix_rounding(group) <= symbolic.ROUNDING_EPS
+    group._matrices = np.array([np.eye(2) / 1.5**i for i in range(3)])     # base^-i
+    assert symbolic.matrix_rounding(group) > 1e14
 
 
 def test_the_sampled_proofs_fail_on_wrong_laws():

@@ -143,6 +143,25 @@ def factory(case):
     assert code == 2 and "write cases of others with groupconv conformance --out DIR" in err
 
 
+def test_a_layer_in_the_convention_on_some_axes_only_is_not_told_another_convention():
+    """From a review: a p4m layer right in escnn's order on its input and weights, its output
+    left in groupconv's, was told "drop the convention", which breaks its input."""
+    case = next(c for c in conformance.load(groups=["p4m"], kinds=["correlation"])
+                if c.k == 3 and c.stride == c.dilation == 1 and not c.bias)
+    sigma = interop.element_order("escnn", "p4m")
+    theirs = testing.in_convention(case, "escnn")
+
+    def layer(x):                 # x and its weights in escnn's order; the output not converted
+        w = np.empty_like(theirs["w"])
+        w[:, :, sigma] = theirs["w"]
+        return groupconv.group_correlation(interop.fields_to_groupconv(x, "escnn", "p4m"), w,
+                                           "p4m", mode=case.padding)
+    result = testing.check_case(testing.adapt(layer, case, convention="escnn"), case,
+                                convention="escnn")
+    assert not result.passed
+    assert "drop the convention" not in result.diagnosis and "declare" not in result.diagnosis
+
+
 def test_check_fails_a_layer_right_on_square_outputs_only(tmp_path, monkeypatch, capsys):
     name = _module(tmp_path, monkeypatch, "uva_layer", WRONG.format(body="""
     def layer(x):        # the UvA tutorial's view(..., W, H)
@@ -652,6 +671,11 @@ def test_a_conversion_done_twice_is_named(tmp_path, monkeypatch, capsys):
                         "lifting", "--layout", "flat_cs")
     assert code == 1 and "is it converted twice, by --layout or --convention and by the " \
         "factory's own adapt or torch_layer?" in out
+    case = conformance.load(groups=["p4"], kinds=["lifting"])[3]     # the layer's own misuse
+    result = testing.check_case(lambda x: interop.fields_to_groupconv(
+        x, "groupconv", "p4", layout="flat_cs"), case)
+    assert "your layer raised ValueError" in result.diagnosis
+    assert "converted twice" not in result.diagnosis
 
 
 @pytest.mark.torch
@@ -661,3 +685,9 @@ def test_a_bare_torch_module_is_named():
     result = testing.check_case(torch.nn.Conv2d(case.c_in, 4 * case.c_out, case.k), case)
     assert not result.passed and "wrap it with groupconv.testing.torch_layer(module, case" in \
         result.diagnosis
+
+    class Mine(torch.nn.Module):               # a user's own module, defined outside torch
+        def forward(self, x):
+            return x
+    assert "wrap it with groupconv.testing.torch_layer" in \
+        testing.check_case(Mine(), case).diagnosis

@@ -807,9 +807,10 @@ def _size_preserving_same(fn, x: np.ndarray, w: np.ndarray, group: AffineGroup, 
                           p: int, like: Any, w_given: Any) -> tuple[Callable, str] | None:
     """An even kernel's size-preserving "same" (torch's and TensorFlow's padding="same": p - 1
     zeros on one side, p on the other, n outputs), as groupconv's "same" (p on each side,
-    n + 1 outputs, about the kernel's centre): the layer given one more row of zeros on the
-    side it pads less, on every spatial axis (whichever side matches better), and a note; None
-    where its output does not keep the input's size."""
+    n + 1 outputs, about the kernel's centre): the layer's own n outputs on the caller's array,
+    completed by the extra row along each axis of a call given one more row of zeros on the side
+    it pads less (whichever side matches better), and a note; None where its output does not
+    keep the input's size."""
     d = group.dim
 
     def given(a: np.ndarray) -> Any:
@@ -827,10 +828,19 @@ def _size_preserving_same(fn, x: np.ndarray, w: np.ndarray, group: AffineGroup, 
         def layer(a, wa):
             if np.shape(wa)[-1] % 2:                # an odd kernel: its own "same" is ours
                 return fn(a, wa)
+            own = fn(a, wa)       # on the caller's own array: its values and in-place changes
             values = np.asarray(to_numpy(a))
             widths = [(0, 0)] * (values.ndim - d) + [(before, 1 - before)] * d
-            return fn(np.pad(values, widths) if like is None else _like(np.pad(values, widths),
-                                                                          a), wa)
+            padded = np.pad(values, widths)
+            full = np.array(to_numpy(fn(padded if like is None else _like(padded, a), wa)),
+                            dtype=np.float64)
+            mine = np.asarray(to_numpy(own), dtype=np.float64)
+            inner = (Ellipsis,) + tuple(slice(before, before + n) for n in values.shape[-d:])
+            if full.shape[:full.ndim - d] != mine.shape[:mine.ndim - d] or \
+                    full[inner].shape != mine.shape:
+                return own                          # another shape: the checks say it
+            full[inner] = mine    # the extra row alone from the padded call: every other
+            return full           # value the layer computed on the data as it is
         layer._padded_to_same = True
         return layer
 
@@ -847,8 +857,8 @@ def _size_preserving_same(fn, x: np.ndarray, w: np.ndarray, group: AffineGroup, 
     note = (f"your layer keeps the input's size with an even kernel (torch's and TensorFlow's "
             f"padding=\"same\": {low} zeros before and {high} after on each axis); it was "
             f"checked as groupconv's mode=\"same\" ({p} on each side, n + 1 outputs about the "
-            f"kernel's centre), given one more row of zeros {'before' if before else 'after'} "
-            f"the input on each axis")
+            f"kernel's centre): its own outputs, and the extra row along each axis from a call "
+            f"given one more row of zeros {'before' if before else 'after'} the input")
     return padded_layer(before), note
 
 

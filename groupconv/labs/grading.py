@@ -208,7 +208,6 @@ def _watching() -> Iterator[_Watch]:
 
 
 @functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=4096)       # (realpath reads the file system: once per file)
 def _in_package(filename: str) -> bool:
     """Whether code of this file is groupconv's, under any path that leads there (a symlink,
     a second import under another name)."""

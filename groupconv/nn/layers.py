@@ -249,6 +249,11 @@ class SpatialPool(Layer):
         return f"SpatialPool(size={self.size}, stride={self.stride}, kind={self.kind!r}{exact})"
 
 
+class NotFinite(ValueError):
+    """A layer's training input holds values that are not finite (what ``fit`` reads as a
+    diverged step, its data having been checked)."""
+
+
 class BatchNorm(Layer):
     """Batch normalisation per G-channel: one mean and variance per channel c, shared over the
     batch, the stabiliser and the spatial axes (as in the paper), so that the orientations of a
@@ -315,7 +320,7 @@ class BatchNorm(Layer):
             centred = flat - mean[:, None]
             var = _channel_dot(xp, centred, centred) / n
             if not bool(xp.all(xp.isfinite(mean)) and xp.all(xp.isfinite(var))):
-                raise ValueError(f"BatchNorm({channels}) in training mode: x holds NaN or inf, "
+                raise NotFinite(f"BatchNorm({channels}) in training mode: x holds NaN or inf, "
                                  f"or values whose variance overflows {x.dtype} (its running "
                                  f"statistics are left as they were)")
             m = self.momentum     # assigned, not written in place: JAX arrays are immutable

@@ -42,6 +42,7 @@ from ..arguments import number as real_number
 from ..fast.backend import indices, to_numpy
 from ..fast.validation import as_float
 from .base import Layer, Parameters, Sequential, _in_dtype, moved, same_place
+from .layers import NotFinite
 
 __all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
            "accuracy"]
@@ -544,9 +545,13 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             # the forward and the optimiser assign new arrays: these stay, to undo a step
             kept, before = model.buffer_values(), dict(model.params)
             moments = _optimizer_state(optimizer)
-            logits, cache = model.forward(xb, training=True)
-            loss, dlogits = softmax_cross_entropy(logits, yb)
-            bad = None if math.isfinite(loss) else f"the loss is {loss}"
+            try:
+                logits, cache = model.forward(xb, training=True)
+            except NotFinite as error:   # (the data was checked: the parameters diverged)
+                logits, bad = None, f"{error}"
+            else:
+                loss, dlogits = softmax_cross_entropy(logits, yb)
+                bad = None if math.isfinite(loss) else f"the loss is {loss}"
             bad = bad or _non_finite(model.buffer_values(), "running statistic ")
             if bad is None:
                 _, grads = model.backward(cache, dlogits, input_grad=False)

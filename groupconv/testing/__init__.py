@@ -37,6 +37,7 @@ function).
 from __future__ import annotations
 
 import pathlib
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -389,7 +390,8 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
         raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
     exact, diagnose = flag(exact, "exact"), flag(diagnose, "diagnose")
     x = case["x"]
-    if type(layer).__module__.split(".")[0] == "torch" and hasattr(layer, "parameters"):
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(layer, torch.nn.Module):
         return CaseResult(case, False, {}, 0.0, "your layer is a torch module, called on NumPy "
                           "arrays with its own parameters: wrap it with groupconv.testing."
                           "torch_layer(module, case, layout=...), which loads the case's "
@@ -474,8 +476,20 @@ def _conversion_hint(error: BaseException) -> str:
     """" (...)" where the error was raised in groupconv's own conversion of layouts or element
     orders (``adapt``, ``torch_layer``), not in the layer: a conversion done twice?"""
     frames = traceback.extract_tb(error.__traceback__)
-    if frames and pathlib.Path(frames[-1].filename).name == "interop.py" and \
-            pathlib.Path(frames[-1].filename).parent.name == "groupconv":
+    here = pathlib.Path(__file__)
+
+    def converting(frame: traceback.FrameSummary) -> bool:
+        return pathlib.Path(frame.filename) == here and frame.name in ("_to_theirs", "_to_ours")
+
+    def interop(frame: traceback.FrameSummary) -> bool:
+        path = pathlib.Path(frame.filename)
+        return path.name == "interop.py" and path.parent == here.parent.parent
+
+    # raised in interop, called by this module's conversion (not by the user's layer)
+    inner = len(frames)
+    while inner and interop(frames[inner - 1]):
+        inner -= 1
+    if inner < len(frames) and inner and converting(frames[inner - 1]):
         return (" (raised by groupconv's conversion of layouts or element orders around your "
                 "layer, not by the layer: is it converted twice, by --layout or --convention "
                 "and by the factory's own adapt or torch_layer?)")
@@ -595,7 +609,8 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
     square = _square_only(layer, case, tol)
     if square:
         findings.sentences.insert(0, square)
-    declared = _in_convention(findings.orders, convention, group)
+    declared = _in_convention(findings.orders, convention, group,
+                              Kind.parse(case.kind).reads_group)
     if declared:
         findings.sentences = [declared + "; what groupconv sees once your layer is converted: "
                               + _joined([], findings.sentences)]
@@ -604,17 +619,22 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
         f"mistakes: check the formula")
 
 
-def _in_convention(orders: Mapping[str, Sequence[int]], convention, group) -> str:
+def _in_convention(orders: Mapping[str, Sequence[int]], convention, group,
+                   reads_group: bool) -> str:
     """An element order found on a layer converted from ``convention`` (whose element j is
     groupconv's c[j]), said as the convention to declare instead: the layer's element j is
     then groupconv's σ[c[j]] (σ the order found). "" without a convention or an order."""
     if convention is None or not orders:
         return ""
     c = element_order(convention, group)
-    if np.array_equal(c, np.arange(len(c))):
+    found = [np.asarray(order, dtype=np.int64) for order in orders.values()]
+    # one order for the whole layer: its output's, and on G its input's too (a layer right in
+    # the convention on some axes only is told what each axis reads, not another convention)
+    if np.array_equal(c, np.arange(len(c))) or "output" not in orders or \
+            (reads_group and "input" not in orders) or \
+            any(not np.array_equal(f, found[0]) for f in found):
         return ""
-    sigma = np.asarray(orders.get("output", next(iter(orders.values()))), dtype=np.int64)
-    order = sigma[c]
+    order = found[0][c]
     named = convention if isinstance(convention, str) else ",".join(map(str, c))
     if np.array_equal(order, np.arange(len(order))):
         return (f"your layer is in groupconv's own element order, not in the declared "
