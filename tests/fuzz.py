@@ -442,7 +442,9 @@ TARGETS: list[tuple] = [
         Value((0, 99), True), Value((), True), Value(["a"], True)])),
      keywords(side=name(["left", "right"], ["lft"]))),
     ("lattice_of", groups_module.lattice_of,
-     (choice([P4, P4M, groups_module.P6], [Value(C4, True), Value("p4", True)]),), {}),
+     (choice([P4, P4M, groups_module.P6], [Value(C4, True), Value("p4", False),
+                                            Value("no such group", True), Value(None, True)]),),
+     {}),
     ("hexagon_mask", groups_module.hexagon_mask, (choice([1, 3, 5, 7], [
         Value(2, True), Value(0, True), Value(2**63 - 1, True, huge=True), Value(2.0, True),
         Value(10**6 + 1, True, huge=True)]),), {}),
