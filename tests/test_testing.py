@@ -662,8 +662,7 @@ def test_a_hexagonal_layer_may_leave_anything_outside_the_hexagon():
 
 
 def test_a_conversion_done_twice_is_named(tmp_path, monkeypatch, capsys):
-    """From a library author's review: the adapter's error was put on the layer, and a torch
-    module passed as it is failed with torch's own TypeError from conv2d."""
+    """From a library author's review: the adapter's error was put on the layer."""
     name = _module(tmp_path, monkeypatch, "converted", WRONG.format(body=(
         "return groupconv.testing.adapt(lambda x: groupconv.lifting_correlation(x, case['w'], "
         "'p4', mode=case.padding), case, layout='flat_cs')")))

@@ -438,16 +438,15 @@ def _bank_candidates(x, w, group: SemidirectProduct, lifting: bool, p: int
     correlation's (the G-convolution's own, once turned into the filter it correlates with)."""
     s_count = group.samples
     out = []
-    banked = True
     right = None if lifting else np.asarray(group.relative(np.arange(s_count)[:, None],
                                                            np.arange(s_count)[None, :]))
-    if s_count > 1 and banked:
+    if s_count > 1:
         out.append(("agrees with kernels that are not turned: every output sample uses the "
                     "filter as it is (apply L_h, the rotation or mirror, to the kernel for each "
                     "output sample h)",
                     lambda: _apply_bank(x, _bank(w, group, right, turned=False), group, p)))
     k = w.shape[-1]
-    for wrap in (True, False) if s_count > 1 and banked and k % 2 == 0 else ():
+    for wrap in (True, False) if s_count > 1 and k % 2 == 0 else ():
         how = "wrapping around" if wrap else "taps turned off the grid lost"
         out.append((f"agrees with kernels turned about the tap k // 2 = {k // 2} ({how}), not "
                     f"about their centre (k - 1) / 2 = {(k - 1) / 2:g}: right for odd k only, "
@@ -455,7 +454,7 @@ def _bank_candidates(x, w, group: SemidirectProduct, lifting: bool, p: int
                     lambda wrap=wrap: _apply_bank(x, _bank(
                         w, group, right, turn=lambda a, g, e: _turn_about_tap(a, g, e, wrap)),
                         group, p)))
-    if not lifting and s_count > 1 and banked:
+    if not lifting and s_count > 1:
         inverse = right.T                                       # idx(h_t^-1 h_s)
         out.append(("agrees with the filter's point axis read at h_t^-1 h_s (r - s) where "
                     "h_s^-1 h_t (s - r) is meant: output sample s reads the filter plane of "
@@ -486,7 +485,7 @@ def _bank_candidates(x, w, group: SemidirectProduct, lifting: bool, p: int
                         (1, s_count, 1, s_count) + (1,) * group.dim), group, p)))
     stab = group.stabiliser
     proper = _proper_parts(stab)
-    if proper is not None and proper.any() and banked:      # (pm's: the kernels not turned, above)
+    if proper is not None and proper.any():      # (pm's: the kernels not turned, above)
         names = ", ".join(f"{n} = 0" for n in stab.param_names
                           if _determinant(stab, n) < 0)
         out.append((f"agrees with the mirrors left out: output sample h uses the kernel turned "

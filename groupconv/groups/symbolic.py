@@ -150,25 +150,28 @@ class _Affine:
     nonlinear: int         # how many expressions were not affine in the symbols
 
 
-def _coefficients(expressions: np.ndarray, arguments: list[sp.Matrix]
+def _coefficients(expressions: np.ndarray, arguments: list[sp.Matrix], real: bool = False
                   ) -> tuple[tuple[np.ndarray, ...], np.ndarray, int]:
-    """Integer coefficients of affine expressions (..., d) in the symbols of each argument."""
+    """Integer coefficients of affine expressions (..., d) in the symbols of each argument (or,
+    ``real``, their float coefficients, exactly as the library computed them: a sampled
+    group's law); and how many terms were not affine with such coefficients."""
     shape = expressions.shape
     d = shape[-1]
-    linear = [np.zeros(shape + (d,), dtype=np.int64) for _ in arguments]
-    constant = np.zeros(shape, dtype=np.int64)
+    kind, dtype = (float, np.float64) if real else (int, np.int64)
+    linear = [np.zeros(shape + (d,), dtype=dtype) for _ in arguments]
+    constant = np.zeros(shape, dtype=dtype)
     position = {s: (n, j) for n, arg in enumerate(arguments) for j, s in enumerate(arg)}
     nonlinear = 0
     for index in np.ndindex(shape):
         expr = sp.expand(sp.sympify(expressions[index]))
         for term, coefficient in expr.as_coefficients_dict().items():
-            if not coefficient.is_integer:
+            if not (coefficient.is_number if real else coefficient.is_integer):
                 nonlinear += 1
             elif term == 1:
-                constant[index] = int(coefficient)
+                constant[index] = kind(coefficient)
             elif term in position:
                 n, j = position[term]
-                linear[n][index + (j,)] = int(coefficient)
+                linear[n][index + (j,)] = kind(coefficient)
             else:
                 nonlinear += 1
     return tuple(linear), constant, nonlinear
@@ -449,31 +452,6 @@ def _element_matrix(group, p: int) -> np.ndarray:
     return group._matrix(np.array([float(p), 0.0, 0.0]))[:2, :2]
 
 
-def _float_coefficients(expressions: np.ndarray, arguments: list[sp.Matrix]
-                        ) -> tuple[tuple[np.ndarray, ...], np.ndarray, int]:
-    """Real coefficients of affine expressions (..., d) in the symbols of each argument (the
-    float coefficients of a sampled group's law, exactly as the library computed them)."""
-    shape = expressions.shape
-    d = shape[-1]
-    linear = [np.zeros(shape + (d,)) for _ in arguments]
-    constant = np.zeros(shape)
-    position = {s: (n, j) for n, arg in enumerate(arguments) for j, s in enumerate(arg)}
-    nonlinear = 0
-    for index in np.ndindex(shape):
-        for term, coefficient in sp.expand(sp.sympify(expressions[index])
-                                           ).as_coefficients_dict().items():
-            if not coefficient.is_number:
-                nonlinear += 1
-            elif term == 1:
-                constant[index] = float(coefficient)
-            elif term in position:
-                n, j = position[term]
-                linear[n][index + (j,)] = float(coefficient)
-            else:
-                nonlinear += 1
-    return tuple(linear), constant, nonlinear
-
-
 def sampled_law(group: SE2 | ScaleTranslation) -> Proof:
     """The library's law of a sampled group, run on symbols, is the semidirect law with its own
     matrices: (p1, t1)(p2, t2) = (p1 p2, t1 + A_p1 t2) and (p, t)^-1 = (p^-1, -A_{p^-1} t),
@@ -506,9 +484,9 @@ def sampled_law(group: SE2 | ScaleTranslation) -> Proof:
     i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     product = group._compose(_sampled_parts(group, points[i], t1),
                              _sampled_parts(group, points[j], t2))
-    (P, Q), c, bad = _float_coefficients(product[..., 1:], [t1, t2])
+    (P, Q), c, bad = _coefficients(product[..., 1:], [t1, t2], real=True)
     inverse_rows = group._inverse(_sampled_parts(group, points, t1))
-    (V,), cv, bad_inverse = _float_coefficients(inverse_rows[..., 1:], [t1])
+    (V,), cv, bad_inverse = _coefficients(inverse_rows[..., 1:], [t1], real=True)
     eye = np.eye(2)
     residuals = []
     outside = np.array([1.0])      # the residual of a point part that is not the group's

@@ -639,8 +639,8 @@ def _in_convention(orders: Mapping[str, Sequence[int]], convention, group,
     if np.array_equal(order, np.arange(len(order))):
         return (f"your layer is in groupconv's own element order, not in the declared "
                 f"convention {named}: drop the convention")
-    known = [name for name in CONVENTIONS if _order_of(name, group) is not None and
-             np.array_equal(_order_of(name, group), order)]
+    known = [name for name in CONVENTIONS
+             if np.array_equal(_order_of(name, group), order)]     # (None: recorded for none)
     also = f" ({known[0]}'s order)" if known else ""
     return (f"in the terms of the declared convention {named}, your layer's element order is "
             f"{','.join(map(str, order))}{also}: declare that instead "
