@@ -310,6 +310,10 @@ def _labs(args: argparse.Namespace) -> int:
     try:
         written = labs.write(args.out, solutions=args.solutions, install=args.install,
                              overwrite=args.force)
+    except FileExistsError as error:        # said in the command line's words
+        print(f"groupconv labs: {str(error).replace('pass overwrite=True (--force)', 'pass --force')}",
+              file=sys.stderr)
+        return 2
     except (OSError, ValueError, TypeError) as error:
         print(f"groupconv labs: {error}", file=sys.stderr)
         return 2

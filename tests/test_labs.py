@@ -215,4 +215,5 @@ def test_groupconv_labs_command(tmp_path, capsys):
     assert main(["labs", "--out", str(tmp_path / "s"), "--solutions"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("groupconv labs: ") and len(err.strip().splitlines()) == 1
+    assert err.strip().endswith("pass --force") and "overwrite=True" not in err
     assert main(["labs", "--out", str(tmp_path / "s"), "--solutions", "--force"]) == 0

@@ -13,7 +13,7 @@ call into groupconv: the grader would otherwise grade the library, not the stude
 
 Tolerances: values are compared relative to the largest value of the reference, to 1e-5 for
 a float32 result and 1e-10 for a float64 one (check_layer is told so: by itself it would hold a
-float16 layer to 1e-2). A right answer computed in float32 rounds sums of at most 108 products
+float16 layer to 1e-2). A right answer computed in float32 rounds sums of at most 128 products
 to about 1e-7 of their size, in float64 to about 1e-16; every convention error moves values by
 their own size (order 1), and a float64 result rounded to a few decimals by about 1e-5; a
 float16 or bfloat16 answer is refused by name (it rounds to 1e-3). See ``TOLERANCE``.
@@ -61,7 +61,7 @@ __all__ = ["EXERCISES", "Passed", "SOLUTION_FRAGMENTS", "TOLERANCE", "WrongAnswe
 
 #: Relative agreement (max |got - expected| / max |expected|) a computed answer in float32
 #: needs (a float64 one: ``TOLERANCES["float64"]``, 1e-10). float32 rounds the lab's sums (at
-#: most 108 products) to about 1e-7 relative; a wrong convention differs by order 1.
+#: most 128 products) to about 1e-7 relative; a wrong convention differs by order 1.
 #: check_layer's float32 tolerance, passed to it explicitly (its own choice for a float16
 #: layer, 1e-2, would let rounding hide a mistake).
 TOLERANCE = TOLERANCES["float32"]
@@ -1247,7 +1247,7 @@ def _bank_variant(w: np.ndarray, index: Callable[[int, int], int | None],
 
 def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     """Exercise 2.3: ``p4_bank(w)``, the expanded filter bank of a p4 group-correlation kernel
-    w (C_out, C_in, 4, k, k), as planar kernels (C_out 4, C_in 4, k, k) (output channel
+    w (C_out, C_in, 4, k, k), as planar kernels (4 C_out, 4 C_in, k, k) (output channel
     o * 4 + r, input channel c * 4 + s), so that one planar correlation of the input with its
     rotation axis folded into the channels computes the group correlation; graded by
     ``check_layer`` through that one correlation, and block by block.

@@ -295,7 +295,7 @@ for proof in symbolic.all_proofs(P4M):
 # unchanged but mirrors swap.
 # <!-- END ANSWER -->
 #
-# **Question 1.4.** `check_group_law` tried 200 random translations; sympy proved the law for
+# **Question 1.4.** `check_group_law` tried 200 random pairs of elements; sympy proved the law for
 # all of them. What does each establish, and why are there only finitely many cases for sympy?
 #
 # <!-- BEGIN ANSWER -->

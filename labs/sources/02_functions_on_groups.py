@@ -110,7 +110,8 @@ def corr2d(x, k):
 # holds the values at the elements g = (r, t), one per translation t.
 #
 # *Hint.* For g = (r, t), the formula correlates f with L_g ψ. Which kernel is that, for the
-# whole plane r at once? Section 1 shows what L_g does to an image.
+# whole plane r at once? Section 1 shows what L_g does to an image; a kernel turns about its
+# centre (k - 1) / 2, between taps for even k, as `np.rot90` turns it.
 
 # %%
 def my_lifting(x, w):
@@ -139,7 +140,7 @@ def flipped(x, w):
 print(groupconv.check_layer(flipped, "p4", "lifting"))
 
 # %% [markdown]
-# Equivariant to rounding, yet wrong by 100%: only the reference comparison catches it, and
+# Equivariant to rounding, yet wrong by about as much as the values themselves: only the reference comparison catches it, and
 # the diagnosis names the convention. Turning the kernels the other way is caught by both:
 
 # %%
@@ -210,7 +211,7 @@ grade("2.2", lambda x, w: my_group_correlation(x.astype(np.float32), w.astype(np
 # ordinary multi-channel correlation, which a deep-learning library computes quickly.
 #
 # **Exercise 2.3.** Write `p4_bank(w)`: for w (C_out, C_in, 4, k, k), the planar kernels
-# (C_out 4, C_in 4, k, k) such that `folded(x, w)` below is your group correlation. Output
+# (4·C_out, 4·C_in, k, k) such that `folded(x, w)` below is your group correlation. Output
 # channel o * 4 + r is output channel o at rotation r; input channel c * 4 + s is input channel
 # c at rotation s (what `x.reshape(B, C_in * 4, H, W)` gives). With NumPy: the grader refuses
 # calls into groupconv (`filter_bank` would be the answer).
@@ -258,7 +259,7 @@ print("p4_bank(w) equals groupconv.filter_bank(w, 'p4'):",
 #
 # The output of a group correlation rotates with its input, orientation axis included. Taking
 # the maximum over the orientation axis (projection over the rotations) gives an image that
-# simply rotates; averaging that over space as well gives numbers that do not change at all.
+# simply rotates; averaging that over space as well gives numbers that do not change when the input turns.
 
 # %%
 rng = np.random.default_rng(2)
@@ -292,16 +293,16 @@ print(groupconv.check_equivariance(invariant, "p4", output_space="invariant", tr
 # ## Questions for your report
 #
 # **Question 2.1.** Prove that the group correlation is equivariant:
-# ((L_u f) ⋆ ψ)(g) = (L_u (f ⋆ ψ))(g) for every u in p4. Which properties of a group does the
+# ((L_a f) ⋆ ψ)(g) = (L_a (f ⋆ ψ))(g) for every a in p4. Which properties of a group does the
 # proof use?
 #
 # <!-- BEGIN ANSWER -->
-# ((L_u f) ⋆ ψ)(g) = Σ_h f(u⁻¹ h) ψ(g⁻¹ h). Substitute h = u h': as h runs over the
-# group, so does h' (left multiplication by u is a bijection: inverses exist). Then
-# g⁻¹ u h' = (u⁻¹ g)⁻¹ h' (associativity and (a b)⁻¹ = b⁻¹ a⁻¹), so the sum is
-# Σ_h' f(h') ψ((u⁻¹ g)⁻¹ h') = (f ⋆ ψ)(u⁻¹ g) = (L_u (f ⋆ ψ))(g). The proof uses
+# ((L_a f) ⋆ ψ)(g) = Σ_h f(a⁻¹ h) ψ(g⁻¹ h). Substitute h = a h': as h runs over the
+# group, so does h' (left multiplication by a is a bijection: inverses exist). Then
+# g⁻¹ a h' = (a⁻¹ g)⁻¹ h' (associativity and (x y)⁻¹ = y⁻¹ x⁻¹), so the sum is
+# Σ_h' f(h') ψ((a⁻¹ g)⁻¹ h') = (f ⋆ ψ)(a⁻¹ g) = (L_a (f ⋆ ψ))(g). The proof uses
 # associativity, inverses, and that the sum over the group does not change when its terms are
-# permuted by h -> u h (for finite support, a finite sum; for images, the sum over Z²).
+# permuted by h -> a h (for finite support, a finite sum; for images, the sum over Z²).
 # <!-- END ANSWER -->
 #
 # **Question 2.2.** `check_layer` found the flipped-kernel layer perfectly equivariant and still

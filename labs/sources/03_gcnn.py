@@ -192,8 +192,8 @@ ax.legend(loc="upper center", ncols=2, fontsize=8, frameon=False)
 plt.show()
 
 # %% [markdown]
-# The P4CNN's accuracy on digits turned by multiples of 90° equals its upright accuracy
-# exactly: its logits are invariant. The Z2CNN has only seen upright digits and fails on
+# The P4CNN's accuracy on digits turned by multiples of 90° equals its upright accuracy: its
+# logits are invariant (up to float32 rounding; a near-tie between two classes could flip). The Z2CNN has only seen upright digits and fails on
 # turned ones. Neither is invariant to other angles, though the P4CNN degrades less.
 
 # %%
@@ -270,7 +270,7 @@ plt.show()
 
 # %% [markdown]
 # At 90° the four planes turn and move one place along the orientation axis (plane s at 90°
-# is plane s - 1 at 0°, turned): exactly, as the next cell checks. At 45° no permutation of
+# is plane s - 1 at 0°, turned): up to float32 rounding, as the next cell checks. At 45° no permutation of
 # planes can match, since the pixel grid does not map onto itself: the input is interpolated,
 # and the 3x3 kernels see a differently sampled digit.
 #
@@ -278,7 +278,7 @@ plt.show()
 #
 # Compare the projected map (max over orientations) of the turned digit with the 0° map turned
 # by the same angle (relative L2 difference), once over the whole 26 x 26 map and once inside
-# the disk inscribed in it. A 45° turn sends the corners of a square frame outside it: whatever
+# a disk one pixel within the inscribed one (radius 12). A 45° turn sends the corners of a square frame outside it: whatever
 # a digit has in its corners is cut off, and the turned reference map has nothing there either.
 # The disk is the part that every rotation maps into the frame.
 
@@ -322,7 +322,7 @@ print(f"\nshare of the test digits' ink outside the inscribed disk: {outside:.1%
 # quarter turn permutes pixels and the lifting and group correlations commute with it), and
 # the projection over rotations followed by the global mean is invariant; so its logits, and
 # therefore its predictions, are the same for a digit and the digit turned by 90°, whatever
-# the weights. The Z2CNN's kernels were learnt on upright digits and do not turn with the
+# the weights (to float32 rounding, which could flip a near-tie). The Z2CNN's kernels were learnt on upright digits and do not turn with the
 # input, so a turned digit is a new pattern to it. At other angles the grid does not map onto
 # itself: the turned image is interpolated and p4 contains no such rotation, so nothing
 # guarantees equal logits, only similar ones.

@@ -136,7 +136,7 @@ print("at 45°, network by network:",
 # permuted in exactly the same way (errors of about 1e-16). Everywhere else the error is of the
 # order of the interpolation's, and being one of the group's own angles does not help: at 45°,
 # an angle of SE(2)_8 and SE(2)_16, the kernels are *interpolated copies* and the input turned
-# by 45° is interpolated too, so N = 8 is at its largest error there, not its smallest. On
+# by 45° is interpolated too, so on average over the networks N = 8 is at its largest error there, not its smallest. On
 # average over networks, larger N lowers the error at every angle between the quarter turns,
 # but the spread between random networks is as large as the differences between N (compare
 # the networks one by one at 45°): a single network per N cannot rank them.
@@ -248,9 +248,10 @@ grade("4.2", best_scales, responses=responses, centres=centres)
 # it maps integer points to integer points?
 #
 # <!-- BEGIN ANSWER -->
-# Scaling by 2 maps the grid into itself but not onto it: the image of Z² is 2Z², every other
-# point. Upscaling an image leaves three of every four pixels to be filled (by
-# interpolation); downscaling merges four pixels into one, and the information in them is
-# lost, so the inverse cannot be exact. An exact group action needs a bijection of the grid,
-# which only the signed permutations of the axes (the rotations by 90° and the mirrors) give.
+# Scaling by 2 maps the grid into itself but not onto it: the image of Z² is 2Z², one point in
+# four (every other point along each axis). Upscaling an image leaves three of every four
+# pixels to be filled (by interpolation); downscaling merges four pixels into one, and the
+# information in them is lost, so the inverse cannot be exact. An exact action on the pixels
+# needs a bijection of the grid; among the rotations and scalings about a point, only the
+# signed permutations of the axes (the rotations by 90° and the mirrors) give one.
 # <!-- END ANSWER -->
