@@ -240,9 +240,13 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
     mask = bank.domain_mask(tuple(x.shape[x.ndim - d:]))
     if mask is not None:        # the hexagon of the whole array, not of a block
         x = da.where(mask, x, 0)
+    given = {axis: x.chunks[axis] for axis in spatial}
     if p:
         x = da.pad(x, [(0, 0)] * (x.ndim - d) + [(p, p)] * d)
-    x = x.rechunk({axis: _halo_chunks(x.chunks[axis], size) for axis in spatial})
+    # the padded axis chunked as the input was, its last chunk taking the 2p zeros: output chunk
+    # j then starts where input chunk j does ("same" with odd K: the input's chunks exactly)
+    x = x.rechunk({axis: _halo_chunks(given[axis][:-1] + (given[axis][-1] + 2 * p,), size)
+                   for axis in spatial})
     expanded = bank.expand(w)
 
     def block(xb: np.ndarray) -> np.ndarray:
@@ -268,10 +272,12 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
 
 def _halo_chunks(chunks: tuple[int, ...], size: int) -> tuple[int, ...]:
     """Chunks along a spatial axis that every halo of size - 1 fits in, the last one at least
-    ``size`` long (so that it has an output): short chunks merged into their neighbours."""
+    ``size`` long (so that it has an output): a chunk shorter than size - 1 takes the chunks
+    after it until it is that long (only so many: the blocks stay as small as they can), and a
+    last one too short joins the one before."""
     merged: list[int] = []
     for c in chunks:
-        if merged and (merged[-1] < size - 1 or c < size - 1):
+        if merged and merged[-1] < size - 1:
             merged[-1] += c
         else:
             merged.append(c)
