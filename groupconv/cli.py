@@ -255,13 +255,7 @@ def _conformance_check(args: argparse.Namespace) -> int:
     factory = getattr(module, factory_name, None)
     if not callable(factory):
         return usage(f"{module_name} has no function {factory_name!r}")
-    convention = args.convention
-    if convention is not None and "," in convention:
-        try:
-            convention = [int(v) for v in convention.split(",")]
-        except ValueError:
-            return usage(f"--convention takes a name or indices such as 0,3,2,1, got "
-                         f"{args.convention!r}")
+    convention = args.convention        # a name, or indices as "0,3,2,1" (element_order)
     groups = _groups_named(args.groups)
     if isinstance(groups, str):
         return usage(groups)

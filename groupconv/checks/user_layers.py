@@ -34,7 +34,7 @@ import numpy as np
 from ..arguments import choice, described, flag, informative, integer
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
-from ..fast.validation import as_float, real_numpy
+from ..fast.validation import as_array, as_float, real_numpy
 from ..groups import AffineGroup, Kind, SemidirectProduct, Space, domain_mask, get_group
 from ..modes import padding_of
 from ..nn.base import Layer
@@ -244,8 +244,7 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         report.notes += [n for n in other.notes if n.split(" (error")[0] not in said]
         report.notes += [note] if note else []
         return report
-    if isinstance(x, (list, tuple)):          # nested lists, as the correlations take them
-        x = np.asarray(x)
+    x = as_array(x)
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
     else:

@@ -43,7 +43,7 @@ from ..groups import (
 )
 from .backend import namespace, on_device
 from .interpolation import image_tables
-from .validation import as_float
+from .validation import as_array, as_float
 
 __all__ = ["transform", "transform_indices", "sample_of", "project"]
 
@@ -123,8 +123,7 @@ def transform(x: Any, h: Element, space: Space | None = None, *,
         group, s = sample_of(h, None if space is None else space.group)
     except (TypeError, ValueError) as error:
         raise type(error)(f"transform: {error}") from None
-    if isinstance(x, (list, tuple)):             # nested lists, as the correlations take them
-        x = np.asarray(x)
+    x = as_array(x)
     if space is None:
         space = Space.on_plane(group)
     if space.group != group:
@@ -251,8 +250,7 @@ def project(x: Any, space: Space, reduction: str = "max") -> Any:
     """Projection over the point axis (orientations, mirrors, scales) of an array in ``space``:
     max, mean or sum over S. The result lives on the plane (or is invariant, without spatial
     axes) and does not change under the point axis's permutations."""
-    if isinstance(x, (list, tuple)):             # nested lists, as the correlations take them
-        x = np.asarray(x)
+    x = as_array(x)
     xp = namespace(x, op="project")
     reductions = {"max": xp.max, "mean": xp.mean, "sum": xp.sum}
     choice(reduction, "reduction", tuple(reductions))

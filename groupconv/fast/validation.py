@@ -22,7 +22,13 @@ from .backend import namespace, to_numpy
 if TYPE_CHECKING:
     from .banks import Bank
 
-__all__ = ["as_float", "real_numpy", "check_weights", "check_inputs"]
+__all__ = ["as_array", "as_float", "real_numpy", "check_weights", "check_inputs"]
+
+
+def as_array(a: Any) -> Any:
+    """Nested lists (and tuples) as a NumPy array, as the correlations read them; anything
+    else as it is (an array of any library keeps its dtype and library)."""
+    return np.asarray(a) if isinstance(a, (list, tuple)) else a
 
 
 def as_float(a: Any, what: str) -> Any:

@@ -528,7 +528,7 @@ def _ring_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     shift = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n      # z^e from z^f z^(e-f)
     circulant = b[..., shift, :]                                     # (..., 2, 2, N, N, 2)
 
-    def part(x: np.ndarray, c: np.ndarray) -> np.ndarray:       # sum_k sum_f c[k, c, e, f] x[r, k, f]
+    def part(x: np.ndarray, c: np.ndarray) -> np.ndarray:    # sum_k,f c[k, c, e, f] x[r, k, f]
         return (c[..., None, :, :, :, :] @ x[..., :, :, None, :, None])[..., 0].sum(axis=-3)
 
     real = part(a[..., 0], circulant[..., 0]) - part(a[..., 1], circulant[..., 1])
@@ -556,29 +556,25 @@ def point_law(group: SE2 | ScaleTranslation) -> Proof:
                 for p1, p2 in pairs]
     inverses = [_point_part(group, group._inverse(np.array([float(p), 0.0, 0.0]))[0])
                 for p in points]
-    # each case: (p, q, r), R_p R_q = R_r, r None for the identity (p p^-1); a point part the
-    # law gave that is not the group's fails its case (residual 1)
+    # each case (p, q, r): R_p R_q = R_r, with p p^-1 = 0, the identity; a point part the law
+    # gave that is not the group's (None) fails its case with residual 1
     cases = [(p1, p2, r) for (p1, p2), r in zip(pairs, products)] + \
-        [(p, q, None) for p, q in zip(points, inverses)]
-    valid = [q is not None and (r is not None or k >= len(pairs))
-             for k, (_, q, r) in enumerate(cases)]
+        [(p, q, 0) for p, q in zip(points, inverses)]
+    valid = [q is not None and r is not None for _, q, r in cases]
     residuals: list = [np.array([1])] * len(cases)
     if isinstance(group, SE2):
-        n = group.n
-        ring = np.stack([_rotation_ring(n, p) for p in range(n)])     # 2 R_p
-        unit = np.zeros((2, 2, n, 2), dtype=np.int64)
-        unit[0, 0, 0, 0] = unit[1, 1, 0, 0] = 4                       # 4 I
+        ring = np.stack([_rotation_ring(group.n, p) for p in range(group.n)])     # 2 R_p
         kept = [case for case, ok in zip(cases, valid) if ok]
         if kept:
             first = ring[[p for p, _, _ in kept]]
             second = ring[[q for _, q, _ in kept]]
-            expected = np.stack([unit if r is None else 2 * ring[r] for _, _, r in kept])
+            expected = 2 * ring[[r for _, _, r in kept]]          # (2 R_p)(2 R_q) = 2 (2 R_r)
             computed = iter((_ring_product(first, second) - expected).reshape(len(kept), -1))
             residuals = [next(computed) if ok else res for ok, res in zip(valid, residuals)]
     else:
         base = sp.Rational(group.base)
-        residuals = [sp.Matrix([base**p * base**q - (1 if r is None else base**r)]) if ok
-                     else res for (p, q, r), ok, res in zip(cases, valid, residuals)]
+        residuals = [sp.Matrix([base**p * base**q - base**r]) if ok else res
+                     for (p, q, r), ok, res in zip(cases, valid, residuals)]
     return Proof("point_law", group.name,
                  "R_p1 R_p2 = R_{p1 p2}, R_p R_{p^-1} = I (exact matrices)",
                  len(cases), residuals)

@@ -885,7 +885,7 @@ def _shape_diagnosis(shape: tuple, expected: dict[str, int], c_in: int, mode_siz
             return (f"{lines}: one output position {few} along each axis: a 'valid' "
                     f"correlation has H - k + 1 positions along the rows (range(H - k + 1)), "
                     f"W - k + 1 along the columns")
-        if len(shape) == len(want) and len(offsets) == 1:
+        if len(offsets) == 1:
             return (f"{lines}: your output's rows and columns are {shape[3:]}; a 'valid' "
                     f"correlation of an (H, W) image with a k x k kernel has (H - k + 1, "
                     f"W - k + 1)")

@@ -548,7 +548,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             try:
                 logits, cache = model.forward(xb, training=True)
             except NotFinite as error:   # (the data was checked: the parameters diverged)
-                logits, bad = None, f"{error}"
+                bad = f"{error}"
             else:
                 loss, dlogits = softmax_cross_entropy(logits, yb)
                 bad = None if math.isfinite(loss) else f"the loss is {loss}"
