@@ -181,6 +181,26 @@ def test_check_equivariance_refuses_what_it_cannot_read():
         nn.Sequential([nn.GroupConv(P4, 1, 1, 3), nn.GroupConv(P4M, 1, 1, 3)])
 
 
+def test_sequential_refuses_channel_counts_that_do_not_chain_when_built():
+    """Channels are checked through layers that keep them (ReLU, BatchNorm, pooling), at any
+    depth, before a call; a Flatten ends what is known, and a right network builds."""
+    with pytest.raises(ValueError, match=r"layer 3, BankConv.*c_in=6.*reads 6 channels but "
+                                         r"layer 2, BatchNorm\(8\), writes 8"):
+        nn.Sequential([nn.LiftingConv(P4, 1, 8, 3), nn.ReLU(), nn.BatchNorm(8),
+                       nn.GroupConv(P4, 6, 4, 3)])
+    with pytest.raises(ValueError, match=r"(?s)layer 1, BatchNorm\(5\), reads 5 channels but layer "
+                                         r"0, Sequential.*writes 4"):
+        nn.Sequential([nn.Sequential([nn.LiftingConv(P4, 1, 4, 3), nn.SubgroupPool()]),
+                       nn.BatchNorm(5)])
+    with pytest.raises(ValueError, match=r"Linear\(7, 3\), reads 7 channels .*writes 8"):
+        nn.Sequential([nn.LiftingConv(P4, 1, 8, 3), nn.SubgroupPool(), nn.GlobalPool(),
+                       nn.Linear(7, 3)])
+    net = nn.Sequential([nn.LiftingConv(P4, 1, 8, 3), nn.SubgroupPool(), nn.GlobalPool(),
+                         nn.Flatten(), nn.Linear(8, 3)])
+    assert net.output_channels_for(None) == 3
+    assert net(np.ones((2, 1, 5, 5), np.float32)).shape == (2, 3)
+
+
 @pytest.mark.parametrize("group", [P4, P4M], ids=["P4", "P4M"])
 def test_batch_statistics_normalise_a_batch_and_its_rotated_copy_alike(group):
     x = rand(2, 3, group.samples, 8, 8)

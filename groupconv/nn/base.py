@@ -197,6 +197,15 @@ class Layer:
         """The number of input channels the layer needs, or None for any."""
         return None
 
+    #: Whether the layer writes as many channels as it reads (activations, normalisation,
+    #: pooling, dropout); a layer that does not say is taken to write an unknown number.
+    keeps_channels: bool = False
+
+    def output_channels_for(self, channels: int | None) -> int | None:
+        """The number of channels written when reading ``channels`` (None: not known before
+        a call)."""
+        return channels if self.keeps_channels else None
+
     def output_space_for(self, space: Space) -> Space | None:
         """The space written when reading ``space`` (the same space, for a layer that does not
         change it; None where the output transforms in no way the library names)."""
@@ -464,6 +473,7 @@ class Sequential(Layer):
                              f"({', '.join(f'{d} from layer {i}' for d, i in dtypes.items())}): "
                              f"a network computes in one dtype; pass the same dtype= to each")
         self._bind_spaces()
+        self._check_channels()
         if input_sizes is not None and (self.input_space is None or not self.input_space.spatial
                                         or self.input_channels is None):
             raise ValueError("input_sizes need a first layer that states its input space and "
@@ -490,6 +500,23 @@ class Sequential(Layer):
                                      f"layer {i - 1} writes {space!r}")
                 layer.bind(space)
             space = layer.output_space
+
+    def _check_channels(self) -> None:
+        """A ValueError where a layer needs another number of channels than the layer before
+        it writes (found when the network is built, not at its first call)."""
+        channels = None
+        for i, layer in enumerate(self.layers):
+            needs = layer.input_channels
+            if channels is not None and needs is not None and needs != channels:
+                raise ValueError(f"layer {i}, {layer!r}, reads {needs} channels but layer "
+                                 f"{i - 1}, {self.layers[i - 1]!r}, writes {channels}")
+            channels = layer.output_channels_for(needs if needs is not None else channels)
+
+    def output_channels_for(self, channels: int | None) -> int | None:
+        for layer in self.layers:
+            needs = layer.input_channels
+            channels = layer.output_channels_for(needs if needs is not None else channels)
+        return channels
 
     @property
     def input_space(self) -> Space | None:

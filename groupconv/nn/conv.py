@@ -89,6 +89,9 @@ class BankConv(Layer):
     def input_channels(self) -> int:
         return self.c_in
 
+    def output_channels_for(self, channels: int | None) -> int:
+        return self.c_out
+
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """y = correlate(x, expand(w), p) + b, and the cache ``backward`` needs."""
         x = checked_input(self, x, training)

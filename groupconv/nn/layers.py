@@ -46,6 +46,8 @@ class ReLU(Layer):
     """max(x, 0), pointwise: equivariant to every permutation of pixels and orientations, so
     exactly equivariant under L_h."""
 
+    keeps_channels = True
+
     def forward(self, x, training=False):
         x = checked_input(self, x, training)
         y = array_namespace(x).maximum(x, 0.0)
@@ -62,6 +64,8 @@ class ReLU(Layer):
 
 class SiLU(Layer):
     """x * sigmoid(x), a smooth pointwise nonlinearity: exactly equivariant, like ReLU."""
+
+    keeps_channels = True
 
     def forward(self, x, training=False):
         x = checked_input(self, x, training)
@@ -85,6 +89,8 @@ class SubgroupPool(Layer):
     Invariant to the point group's permutation of the point axis, so the output transforms like
     a function on Z^d: layer(L_h x) = L_h layer(x) spatially, exactly.
     """
+
+    keeps_channels = True
 
     def __init__(self, reduction: str = "max", *, space: Space | None = None):
         choice(reduction, "SubgroupPool reduction", _REDUCTIONS)
@@ -136,6 +142,8 @@ class SpatialPool(Layer):
     for the hypercubic lattices: on hexagonal arrays (p3 ... p6m) a window is not a hexagon,
     and pooling is not equivariant there.
     """
+
+    keeps_channels = True
 
     def __init__(self, size: int = 2, stride: int | None = None, kind: str = "max", *,
                  exact: bool = False, space: Space | None = None):
@@ -268,6 +276,8 @@ class BatchNorm(Layer):
     permute the entries each statistic averages over, and in training mode a batch and its
     rotated copy have the same statistics.
     """
+
+    keeps_channels = True
 
     buffers = ("running_mean", "running_var")
 
@@ -414,6 +424,8 @@ class GlobalPool(Layer):
     point axis is still permuted (follow with ``SubgroupPool`` or precede by it).
     """
 
+    keeps_channels = True
+
     def __init__(self, kind: str = "mean", *, space: Space | None = None):
         choice(kind, "GlobalPool kind", ("mean", "max"))
         self.kind = kind
@@ -502,6 +514,13 @@ class Linear(Layer):
     def output_space_for(self, space: Space) -> Space | None:
         return space if not (space.point_axis or space.spatial) else None
 
+    @property
+    def input_channels(self) -> int:
+        return int(self.params["weight"].shape[1])
+
+    def output_channels_for(self, channels: int | None) -> int:
+        return int(self.params["weight"].shape[0])
+
     def forward(self, x, training=False):
         x = checked_input(self, x, training)
         if not self.follows(x):
@@ -540,6 +559,8 @@ class Dropout(Layer):
     the data's own library and on its device (NumPy, CuPy, PyTorch, JAX; other libraries get
     NumPy's draws).
     """
+
+    keeps_channels = True
 
     def __init__(self, p: float = 0.5, *, per: str = "channel",
                  rng: np.random.Generator | int | None = None):
