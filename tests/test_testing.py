@@ -413,7 +413,12 @@ def test_malformed_results_fail_their_case_with_what_came():
             "vjp gives None": (lambda x: (right(x), lambda dy: None), "your vjp returned "
                                                                          "NoneType"),
             "vjp gives a dict": (lambda x: (right(x), lambda dy: {"w": dy}), "your vjp returned "
-                                                                             "dict")}
+                                                                             "dict"),
+            # a right output as nested lists is refused, as check_layer refuses it
+            "nested lists": (lambda x: right(x).tolist(), "your layer returned a nested list of "
+                                                          "shape (2, 2, 4, 3, 4), not an array"),
+            "dx as lists": (lambda x: (right(x), lambda dy: dy.tolist()), "your vjp returned a "
+                                                                          "nested list")}
     for name, (layer, expected) in said.items():
         result = testing.check_case(layer, case)
         assert not result.passed and expected in result.diagnosis, (name, result.diagnosis)

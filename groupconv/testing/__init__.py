@@ -413,8 +413,7 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             return CaseResult(case, False, {"y": float("inf")}, 0.0, f"your layer {wrong}")
     dtype = getattr(y, "dtype", np.float64)
     tol = _allowed(case, dtype, exact)
-    got = _on_domain(np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64), case) \
-        if _is_array(y) else y
+    got = _on_domain(np.asarray(to_numpy(y), np.float64), case) if _is_array(y) else y
     errors = {"y": _error(got, case["y"], exact and case.exact)}
     if _is_array(got) and not np.all(np.isfinite(got)):
         bad = int(np.count_nonzero(~np.isfinite(got)))
@@ -505,8 +504,7 @@ def _second_call(layer, x: np.ndarray, got: Any, tol: float, case: Case) -> str 
     try:
         result = layer(x.copy())
         y = result[0] if isinstance(result, tuple) else result
-        again = _on_domain(np.asarray(to_numpy(y) if hasattr(y, "shape") else y, np.float64),
-                           case)
+        again = _on_domain(np.asarray(to_numpy(y), np.float64), case)
     except Exception as error:       # the layer's own error, on its second call
         return (f"your layer raised {type(error).__name__} when called a second time on the "
                 f"same input ({error}): does it keep state between calls?")
@@ -540,7 +538,8 @@ def _not_real(y: Any) -> str | None:
 
 
 def _is_array(a: Any) -> bool:
-    return hasattr(a, "shape") or isinstance(a, (list, np.ndarray))
+    """An array of any library (a nested list is not: a layer returns arrays)."""
+    return hasattr(a, "shape") and hasattr(a, "dtype")
 
 
 def _error(got: Any, expected: np.ndarray, exact: bool) -> float:
@@ -563,7 +562,8 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
         return "the output agrees, the gradients do not: " + "; ".join(
             _gradient_note(k, errors[k], gradients.get(k), case[k]) for k in wrong)
     if not _is_array(got):
-        return f"your layer returned {type(got).__name__}, not an array"
+        return f"your layer returned {described(got)}, not an array: return y as an array " \
+            f"of any library"
     if case.kind in CORRELATIONS:
         return _correlation_note(layer, case, np.asarray(got, np.float64), tol, convention)
     return _layer_note(case, np.asarray(got, np.float64), tol)
