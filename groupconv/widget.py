@@ -188,6 +188,7 @@ _CSS = """
 .p4w-cell { margin: 0; text-align: center; }
 .p4w-cell canvas { image-rendering: pixelated; border: 1px solid #bbb; display: block; }
 .p4w-input { cursor: grab; touch-action: none; }
+.p4w-input:focus-visible { outline: 3px solid #1f6feb; outline-offset: 2px; }
 .p4w-cell figcaption { font-size: 12px; color: #555; }
 .p4w-status { margin: 6px 0; }
 """
@@ -255,7 +256,8 @@ body {{ margin: 16px; }}
 <h1 style="font: 600 18px system-ui, sans-serif">A p4 feature map under translations and
 rotations</h1>
 <p style="font: 13px system-ui, sans-serif; max-width: 46em">Drag the image in the middle to move
-it, click it to turn it by 90° counter-clockwise. Around it: the four orientation planes of its
+it, click it to turn it by 90° counter-clockwise (or give it focus with Tab: the arrow keys move
+it, Enter, Space or R turns it, Escape resets). Around it: the four orientation planes of its
 p4 feature map (an edge filter, lifted to p4). Moving the input moves every plane alike; turning
 it turns every plane and moves it one place along e → r → r² → r³ → e. Every frame was computed by
 groupconv ({len(data["frames"])} frames, drags in steps of {frames.step} pixels).</p>

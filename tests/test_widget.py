@@ -235,6 +235,23 @@ def test_the_widget_moves_and_turns_the_feature_map_in_a_browser(view, tmp_path)
             page.mouse.click(cx, cy, button="right")
             page.wait_for_timeout(100)
             assert root.get_attribute("data-state") == "0,0,0"
+            # the keyboard: the input is in the tab order (just before reset); arrows move it by
+            # a step, Enter and R turn it, Escape resets; the status line is announced
+            page.get_by_role("button", name="reset").focus()
+            page.keyboard.press("Shift+Tab")
+            assert page.evaluate("document.activeElement.dataset.tile") == "input"
+            assert page.locator(".p4w-status").get_attribute("aria-live") == "polite"
+            page.keyboard.press("ArrowRight")
+            assert np.array_equal(drawn("0,0,2"), moved)
+            page.keyboard.press("ArrowUp")
+            assert np.array_equal(drawn("0,-2,2"), np.roll(moved, -2, axis=1))
+            page.keyboard.press("Enter")
+            keyed = drawn("1,-2,-2")                 # (1, 0) (0, (-2, 2)) = (1, (-2, -2))
+            assert np.array_equal(keyed[0], np.rot90(np.roll(moved[0], -2, axis=0)))
+            page.keyboard.press("r")
+            drawn("2,2,-2")
+            page.keyboard.press("Escape")
+            assert np.array_equal(drawn("0,0,0"), start)
             if view == "anywidget view":
                 # a state set from Python is followed, and the next click starts from it
                 page.evaluate('window.pythonSets("1,0,2")')

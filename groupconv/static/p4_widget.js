@@ -2,7 +2,9 @@
 // four orientation planes of its p4 feature map around it (e top, r left, r^2 bottom, r^3
 // right, as in Cohen & Welling's Figure 1). Drag the input to translate it, click it to turn it
 // by a quarter turn counter-clockwise about the window's centre (the origin: an image moved
-// away from it moves as it turns). The state is the group element g = (r, u, v) acting on the
+// away from it moves as it turns). From the keyboard: the input takes focus (Tab), the arrow
+// keys move it by one step, Enter, Space or R turns it, Escape or Home resets; the status line
+// is announced to screen readers. The state is the group element g = (r, u, v) acting on the
 // image (u = row, v = column); the pictures come from a source:
 //   - the static page: frames precomputed by groupconv, looked up by "r,u,v";
 //   - Jupyter (anywidget): the state is sent to Python, which computes the frame with groupconv;
@@ -33,8 +35,19 @@ function mount(el, config, request, initial = [0, 0, 0]) {
     canvas.style.height = `${side}px`;
     canvas.className = t === 0 ? "p4w-input" : "p4w-plane";
     canvas.dataset.tile = t === 0 ? "input" : LABELS[t - 1];
+    if (t === 0) {
+      canvas.tabIndex = 0;
+      canvas.setAttribute("role", "application");
+      canvas.setAttribute("aria-roledescription", "movable image");
+      canvas.setAttribute("aria-label", "input image: arrow keys move it, Enter, Space or R " +
+                          "turns it by 90 degrees counter-clockwise, Escape resets");
+    } else {
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", `orientation plane ${LABELS[t - 1]} of the feature map`);
+    }
     const caption = document.createElement("figcaption");
-    caption.textContent = t === 0 ? "input: drag to move, click to turn" : `plane ${LABELS[t - 1]}`;
+    caption.textContent = t === 0 ? "input: drag or arrow keys to move, click or Enter to turn"
+      : `plane ${LABELS[t - 1]}`;
     cell.append(canvas, caption);
     const [row, col] = t === 0 ? [2, 2] : PLACES[t - 1];
     cell.style.gridRow = String(row);
@@ -44,6 +57,7 @@ function mount(el, config, request, initial = [0, 0, 0]) {
   }
   const status = document.createElement("p");
   status.className = "p4w-status";
+  status.setAttribute("aria-live", "polite");
   const reset = document.createElement("button");
   reset.type = "button";
   reset.textContent = "reset";
@@ -105,6 +119,26 @@ function mount(el, config, request, initial = [0, 0, 0]) {
     press = null;
   });
   input.addEventListener("pointercancel", () => { press = null; });
+  // the keyboard: arrows move by one step (rows u down, columns v right), Enter, Space or R
+  // turn, Escape or Home reset
+  const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  input.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const [r, u, v] = state;
+    if (event.key in MOVES) {
+      const [du, dv] = MOVES[event.key];
+      const next = [r, clamp(u + step * du), clamp(v + step * dv)];
+      if (next[1] !== u || next[2] !== v) go(next);
+    } else if (event.key === "Enter" || event.key === " " || event.key === "r" ||
+               event.key === "R") {
+      go([(r + 1) % 4, -v, u]);
+    } else if (event.key === "Escape" || event.key === "Home") {
+      go([0, 0, 0]);
+    } else {
+      return;
+    }
+    event.preventDefault();          // no page scroll, no second action
+  });
   input.addEventListener("contextmenu", (event) => event.preventDefault());
   reset.addEventListener("click", () => go([0, 0, 0]));
   go(initial);
