@@ -122,16 +122,16 @@ _ANCHORS = [((0.0, 0.5), (1.0, 1.0)), ((0.5, 0.0), (0.0, 0.5)), ((1.0, 0.5), (0.
 
 
 def _cross(fig: Figure, spec, patches: np.ndarray, centre: np.ndarray, title: str,
-           labels: list[str], rings: int = 1) -> list:
+           labels: list[str], limit: float, rings: int = 1) -> tuple:
     """Orientation patches around the input in the middle, with arrows showing where each patch
     goes when the input turns by r: e -> r -> r^2 -> r^3 -> e. With ``rings`` = 2 the mirrored
     orientations (4..7) sit on an outer ring, where r moves them the other way,
-    m -> mr^3 -> mr^2 -> mr -> m (R^-1 M R^j = M R^(j+1)). Returns the patches' axes (in index
-    order), the centre's axes and the title's Text."""
+    m -> mr^3 -> mr^2 -> mr -> m (R^-1 M R^j = M R^(j+1)). The colours saturate at +-``limit``.
+    Returns the patches' axes (in index order), the centre's axes, the title's Text and the
+    cross's grid."""
     n = 3 if rings == 1 else 5
     grid = spec.subgridspec(n, n, wspace=0.06, hspace=0.16)
     off = rings - 1
-    limit = 0.6 * np.abs(patches).max() or 1.0   # clip the strongest edges: contrast
     axes = []
     for t in range(len(patches)):
         row, col = _CROSS[t % 4]
@@ -155,8 +155,28 @@ def _cross(fig: Figure, spec, patches: np.ndarray, centre: np.ndarray, title: st
         outer = axes[4:]
         for t, (start, end) in enumerate(_ANCHORS):   # the same places, the other way round
             _arrow(fig, outer[(t + 1) % 4], outer[t], end, start, color="tab:purple", bend=0.25)
-    return axes, middle, text
+    return axes, middle, text, grid
 
+
+def _limit(maps: list[np.ndarray], clip: Any) -> float:
+    """Where the colours saturate: ``clip`` (in (0, 1]) times the largest |value| (a clip
+    below 1 gives the weaker responses contrast)."""
+    clip = number(clip, "clip", 0.0, 1.0, open_low=True)
+    return clip * max(float(np.abs(m).max()) for m in maps) or 1.0
+
+
+def _legend(fig: Figure, patch, kernel: np.ndarray, grid, place: tuple[int, int],
+            clip: float, margin: float) -> None:
+    """The filter drawn in an empty corner (``place``) of the first cross's ``grid``, and the
+    colour bar of every patch (the responses' scale; ``patch`` is one of them) in a right
+    margin of ``margin`` (a fraction of the width) kept free of the layout."""
+    ax = fig.add_subplot(grid[place])
+    top = float(np.abs(kernel).max()) or 1.0
+    _show(ax, kernel, "filter ψ", cmap="RdBu_r", vmin=-top, vmax=top)
+    saturate = "" if clip == 1 else f"\n(saturates at {clip:.0%} of the largest)"
+    fig.get_layout_engine().set(rect=(0, 0, 1 - margin, 1))
+    cax = fig.add_axes((1 - 0.8 * margin, 0.3, 0.15 * margin, 0.4))
+    fig.colorbar(patch.images[0], cax=cax, label=f"response{saturate}")
 
 def _p4_maps(image: np.ndarray, group, kernel: np.ndarray | None = None) -> np.ndarray:
     """First-layer feature map of ``kernel``, by default the edge filter: (S, H, W), 'same'
@@ -180,34 +200,48 @@ def _kernel(kernel: Any, image: np.ndarray) -> np.ndarray | None:
 
 
 def p4_feature_map(image: np.ndarray | None = None, size: int = 48,
-                   kernel: np.ndarray | None = None) -> Figure:
+                   kernel: np.ndarray | None = None, clip: float = 0.6) -> Figure:
     """The p4 feature map of a dark-to-light edge filter (or ``kernel``, a square 2D filter),
     for the input rotated by 0, 90, 180 and 270 degrees: each orientation patch rotates and
-    moves one place along the arrows (Cohen & Welling 2016, Figure 1)."""
+    moves one place along the arrows (Cohen & Welling 2016, Figure 1). The filter is drawn in
+    the first cross's corner; one colour bar gives the responses' scale, whose colours saturate
+    at ``clip`` times the largest |response| (1: none saturate)."""
     image = _image(image, size)
     kernel = _kernel(kernel, image)
-    fig = Figure(figsize=(10.5, 11), layout="constrained")
+    turns = [np.rot90(image, q) for q in range(4)]
+    maps = [_p4_maps(turned, P4, kernel) for turned in turns]
+    limit = _limit(maps, clip)
+    fig = Figure(figsize=(11.5, 11), layout="constrained")
     specs = fig.add_gridspec(2, 2, wspace=0.04, hspace=0.1)
+    patches, grids = [], []
     for q in range(4):
-        turned = np.rot90(image, q)
-        _cross(fig, specs[q // 2, q % 2], _p4_maps(turned, P4, kernel), turned,
-               f"input turned\nby {_ROTATION_LABELS[q]}", _POINT_LABELS[:4])
-    fig.suptitle("A p4 feature map (edge filter) under rotations of the input: each patch\n"
+        axes, _, _, grid = _cross(fig, specs[q // 2, q % 2], maps[q], turns[q],
+                                  f"input turned\nby {_ROTATION_LABELS[q]}", _POINT_LABELS[:4],
+                                  limit)
+        patches += axes
+        grids.append(grid)
+    _legend(fig, patches[0], EDGE if kernel is None else kernel, grids[0], (2, 0), float(clip),
+            0.09)
+    name = "edge filter" if kernel is None else "the given filter"
+    fig.suptitle(f"A p4 feature map ({name}) under rotations of the input: each patch\n"
                  "rotates and moves one place along the arrows e → r → r² → r³ → e",
                  fontsize=11)
     return fig
 
 
 def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None = None,
-                             size: int = 48, fps: int = 2, dpi: int = 80) -> pathlib.Path:
-    """An animated GIF (Pillow): the cross of p4_feature_map while the input rotates by
-    0, 90, 180, 270 degrees and then translates; under a translation every patch moves alike."""
+                             size: int = 48, fps: int = 2, dpi: int = 80,
+                             kernel: np.ndarray | None = None) -> pathlib.Path:
+    """An animated GIF (Pillow): the cross of p4_feature_map (of the edge filter, or
+    ``kernel``) while the input rotates by 0, 90, 180, 270 degrees and then translates; under
+    a translation every patch moves alike."""
     from matplotlib.animation import FuncAnimation, PillowWriter
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fps, dpi = integer(fps, "fps", 1, 60), integer(dpi, "dpi", 10, 600)
     path = output_file(path, "path", (".gif",))    # before the frames are computed
     base = _image(image, size)
+    kernel = _kernel(kernel, base)
     pad = 6
     canvas = np.pad(base, pad, mode="edge")
     frames = [("turned by " + _ROTATION_LABELS[q], np.rot90(base, q)) for q in range(4)]
@@ -216,16 +250,15 @@ def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None 
         frames.append((f"moved by ({du}, {dv})", shifted))
     fig = Figure(figsize=(4.6, 4.9), layout="constrained")
     FigureCanvasAgg(fig)
-    axes, centre, text = _cross(fig, fig.add_gridspec(1, 1)[0], _p4_maps(frames[0][1], P4),
-                                frames[0][1], "input\n" + frames[0][0], _POINT_LABELS[:4])
-    limit = max(np.abs(_p4_maps(f, P4)).max() for _, f in frames)
+    maps = [_p4_maps(f, P4, kernel) for _, f in frames]
+    limit = max(float(np.abs(m).max()) for m in maps) or 1.0
+    axes, centre, text, _ = _cross(fig, fig.add_gridspec(1, 1)[0], maps[0], frames[0][1],
+                                   "input\n" + frames[0][0], _POINT_LABELS[:4], limit)
 
     def draw(i):
         label, frame = frames[i]
-        maps = _p4_maps(frame, P4)
         for t, ax in enumerate(axes):
-            ax.images[0].set_data(maps[t])
-            ax.images[0].set_clim(-limit, limit)
+            ax.images[0].set_data(maps[i][t])
         centre.images[0].set_data(frame)
         text.set_text("input\n" + label)
         return []
@@ -241,25 +274,33 @@ def p4_feature_map_animation(path: str | pathlib.Path, image: np.ndarray | None 
 
 
 def p4m_feature_map(image: np.ndarray | None = None, size: int = 40,
-                    kernel: np.ndarray | None = None) -> Figure:
+                    kernel: np.ndarray | None = None, clip: float = 0.6) -> Figure:
     """The p4m feature map of a chiral edge filter (``EDGE_CHIRAL``: its eight planes all
     differ): rotations on the inner ring, mirrored orientations (index 4m + r, m = 1) on the
     outer ring; for the identity, a rotation by 90 degrees and the mirror (up-down flip) of the
-    input. ``kernel``: another square 2D filter (a mirror-symmetric one repeats planes)."""
+    input. ``kernel``: another square 2D filter (a mirror-symmetric one repeats planes);
+    ``clip`` as in ``p4_feature_map``."""
     image = _image(image, size)
     kernel = _kernel(kernel, image)
-    fig = Figure(figsize=(18, 7.8), layout="constrained")
-    specs = fig.add_gridspec(1, 3, wspace=0.12)
+    fig = Figure(figsize=(19.5, 7.8), layout="constrained")
+    specs = fig.add_gridspec(1, 3, wspace=0.3)
     cases = [("input", image), ("input turned\nby 90° (r)", np.rot90(image)),
              ("input mirrored\n(m: up-down)", image[::-1, :])]
+    maps = [_p4_maps(x, P4M, kernel) for _, x in cases]
+    limit = _limit(maps, clip)
+    patches, grids = [], []
     for i, (title, x) in enumerate(cases):
-        _, middle, _ = _cross(fig, specs[0, i], _p4_maps(x, P4M, kernel), x, title,
-                              _POINT_LABELS, rings=2)
+        axes, middle, _, grid = _cross(fig, specs[0, i], maps[i], x, title, _POINT_LABELS,
+                                       limit, rings=2)
+        patches += axes
+        grids.append(grid)
         # the mirror line of m (u -> -u): the horizontal line through the centre
         centre = (x.shape[0] - 1) / 2
         middle.axhline(centre, color="magenta", lw=2.2, ls="--")
         middle.text(x.shape[1] - 1, centre - 0.8, "m", color="magenta", fontsize=11,
                     ha="right", va="bottom")
+    _legend(fig, patches[0], EDGE_CHIRAL if kernel is None else kernel, grids[0], (4, 0),
+            float(clip), 0.055)
     fig.suptitle("A p4m feature map: rotated orientations on the inner ring, mirrored ones on "
                  "the outer ring. Turning the input by r turns every patch and moves it along "
                  "the arrows\n(the mirrored ring the other way); mirroring the input about the "
@@ -687,7 +728,8 @@ def wallpaper_gallery() -> Figure:
 _CHIRAL = [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 1, 0), (2, 1, 0)]
 
 
-def _voxels(ax, volume: np.ndarray, title: str | None = None, color: str = "tab:blue") -> None:
+def _voxels(ax, volume: np.ndarray, title: str | None = None, color: str = "tab:blue",
+            fontsize: float = 7) -> None:
     """A binary volume (D, H, W) as cubes, depth u drawn upwards: (x, y, z) = (v, w, u), a
     rotation of the coordinates (a cyclic permutation), so that matplotlib's right-handed axes
     show every turn in its own sense (a mirror here would show each turn the other way)."""
@@ -696,7 +738,7 @@ def _voxels(ax, volume: np.ndarray, title: str | None = None, color: str = "tab:
     ax.set_axis_off()
     ax.set_box_aspect((1, 1, 1))
     if title:
-        ax.set_title(title, fontsize=7, pad=0)
+        ax.set_title(title, fontsize=fontsize, pad=0)
 
 
 def _axes_triad(ax, n: int) -> None:
@@ -711,6 +753,15 @@ def _axes_triad(ax, n: int) -> None:
                 fontsize=8, color="0.25")
 
 
+def _cropped(volume: np.ndarray, side: int) -> np.ndarray:
+    """The cube of ``side`` voxels about the volume's filled voxels (so that a small shape in
+    a large box is drawn large; the same side for every drawing keeps their scale)."""
+    filled = np.argwhere(volume > 0.5)
+    low = np.clip((filled.min(axis=0) + filled.max(axis=0) + 1 - side) // 2, 0,
+                  np.array(volume.shape) - side)
+    return volume[tuple(slice(a, a + side) for a in low)]
+
+
 def _chiral_volume(size: int) -> np.ndarray:
     volume = np.zeros((size,) * 3)
     offset = (size - 3) // 2
@@ -719,23 +770,33 @@ def _chiral_volume(size: int) -> np.ndarray:
     return volume
 
 
-def cubic_filter() -> Figure:
-    """A chiral 3 x 3 x 3 filter turned by each of the cube's 24 rotations: the 24 slices of
-    its P432 filter bank (``filter_bank``), in the order of P432's elements, each labelled with
-    its axis and angle (``groups.describe``)."""
-    group = get_group("P432")
-    bank = filter_bank(_chiral_volume(3)[None, None], group)[0, :, 0, 0]   # (24, 3, 3, 3)
+def cubic_filter(group: Any = "P432") -> Figure:
+    """A chiral 3 x 3 x 3 filter transformed by each element of the point group of ``group``
+    (a group on Z^3; default P432, the cube's 24 rotations): the slices of its filter bank
+    (``filter_bank``), in the order of the group's elements, each labelled with its axis and
+    angle, or its mirror (``groups.describe``)."""
+    group = get_group(group)
+    if group.dim != 3 or group.lattice != "cubic":
+        raise ValueError(f"group must be a group on Z^3 (P432, Pm-3m, P4/mmm, ...), got "
+                         f"{group.name}, on {group.lattice}")
+    n = group.samples
+    bank = filter_bank(_chiral_volume(3)[None, None], group)[0, :, 0, 0]   # (n, 3, 3, 3)
     labels = describe(group.stabiliser)
-    fig = Figure(figsize=(12, 8.8), layout="constrained")
-    for s in range(group.samples):
-        ax = fig.add_subplot(4, 6, s + 1, projection="3d")
-        label = labels[s].replace("rotation by ", "").replace(" about ", "\nabout ")
+    columns = 6 if n <= 24 else 8
+    rows = -(-n // columns)
+    fig = Figure(figsize=(2 * columns, 2.2 * rows + 0.4), layout="constrained")
+    for s in range(n):
+        ax = fig.add_subplot(rows, columns, s + 1, projection="3d")
+        label = labels[s].replace("rotation by ", "").replace(" about ", "\nabout ") \
+            .replace("rotoinversion by ", "rotoinv. ").replace("mirror ⊥", "mirror\n⊥")
         _voxels(ax, bank[s], f"{s}: {label}", color=_PALETTE[s % len(_PALETTE)])
         if s == 0:
             _axes_triad(ax, 3)
-    fig.suptitle("A 3D filter and the cube's 24 rotations of it (the P432 filter bank): every "
-                 "rotation is exact on the voxel grid\n(axes (u, v, w) = (depth, row, column), "
-                 "u drawn upwards, as in the first panel)", fontsize=11)
+    what = "the cube's 24 rotations of it" if group.name == "P432" else \
+        f"the {n} elements of {group.name}'s point group acting on it"
+    fig.suptitle(f"A 3D filter and {what} (the {group.name} filter bank): every element acts "
+                 "exactly on the voxel grid\n(axes (u, v, w) = (depth, row, column), u drawn "
+                 "upwards, as in the first panel)", fontsize=11)
     return fig
 
 
@@ -767,26 +828,32 @@ def cubic_feature_map(size: int = 9) -> Figure:
     grid = fig.add_gridspec(2, 5)
     cmap = matplotlib.colormaps["viridis"]
     limits = (min(a.min() for a in slices), max(a.max() for a in slices))
+    where = f"w = {size // 2}" + (", the centre" if size % 2 else "")
+    side = min(size, 5)                                   # the shape's 3 voxels and a margin
     for row, (vol, strength, colours, title) in enumerate((
             (volume, strengths[0], np.arange(group.samples), "the input volume"),
             (turned, strengths[1], source, "the input turned by g (90° about w)"))):
         ax = fig.add_subplot(grid[row, 0], projection="3d")
-        _voxels(ax, vol, title)
-        _axes_triad(ax, size)
+        _voxels(ax, _cropped(vol, side), title, fontsize=9)
+        _axes_triad(ax, side)
         ax = fig.add_subplot(grid[row, 1:4])
-        ax.bar(np.arange(group.samples), strength, color=cmap(colours / (group.samples - 1)))
+        bars = ax.bar(np.arange(group.samples), strength,
+                      color=cmap(colours / (group.samples - 1)))
+        if row:      # each bar names the upright channel it equals
+            ax.bar_label(bars, labels=[str(int(c)) for c in colours], fontsize=7, padding=1)
+            ax.margins(y=0.12)
         ax.set_xticks(np.arange(group.samples))
         ax.set_xlabel("orientation channel t (P432's element index)")
         ax.set_ylabel("max over the volume")
-        ax.set_title("channel t, coloured by the upright channel it equals: idx(g⁻¹ h_t)"
-                     if row else "channel t, coloured by t", fontsize=10)
+        ax.set_title("channel t, coloured and labelled by the upright channel it equals: "
+                     "idx(g⁻¹ h_t)" if row else "channel t, coloured by t", fontsize=10)
         ax = fig.add_subplot(grid[row, 4])
         ax.imshow(slices[row], cmap="viridis", vmin=limits[0], vmax=limits[1])
         ax.set_xlabel("v")
         ax.set_ylabel("u")
-        ax.set_title("channel 0 (the identity's),\nslice w = centre" if not row else
+        ax.set_title(f"channel 0 (the identity's),\nslice {where}" if not row else
                      f"channel {int(np.flatnonzero(source == 0)[0])} = upright channel 0,\n"
-                     f"turned by g (slice w = centre)", fontsize=9)
+                     f"turned by g (slice {where})", fontsize=9)
     fig.suptitle("A P432 feature map: turning the input volume turns every channel and permutes "
                  "the 24 orientation channels (the colours move with them)", fontsize=11)
     return fig

@@ -238,8 +238,7 @@ def page_html(frames: P4Frames | None = None, *, scale: int = 5) -> str:
                          f"on the page (size {frames.size}, step {frames.step}), more than "
                          f"{MAX_PAGE_FRAMES} frames or {MAX_PAGE_PIXELS:,} pixels in all: give "
                          f"a larger step or a smaller size")
-    if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 32:
-        raise ValueError(f"scale must be an int in 1..32, got {scale!r}")
+    scale = integer(scale, "scale", 1, 32)
     data = _page_data(frames, scale)
     script = _static_script()
     return f"""<!DOCTYPE html>
@@ -367,8 +366,7 @@ def p4_widget(image: Any = None, kernel: Any = None, *, size: int = 33, scale: i
     >>> w = p4_widget()                          # doctest: +SKIP
     >>> w.state = [1, 0, 2]                      # doctest: +SKIP
     """
-    if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 32:
-        raise ValueError(f"scale must be an int in 1..32, got {scale!r}")
+    scale = integer(scale, "scale", 1, 32)
     frames = P4Frames(image, kernel, size=size)
     try:
         cls = _widget_class()

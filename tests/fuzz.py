@@ -622,6 +622,12 @@ TARGETS: list[tuple] = [
      0.02),
     ("viz.cubic_feature_map", lambda size: _figure(viz.cubic_feature_map, size),
      (integer(3, 5),), {}, 0.02),
+    ("viz.cubic_filter", lambda group: _figure(viz.cubic_filter, group),
+     (choice(["P432", "P4/mmm"], [Value("p4", True), Value("z1", True), Value(3, True)]),),
+     {}, 0.02),
+    ("viz.p4_feature_map clip", lambda clip: _figure(viz.p4_feature_map, None, 8, None, clip),
+     (choice([0.6, 1, 0.1], [Value(0, True), Value(1.5, True), Value("0.6", True)]),), {},
+     0.02),
     ("viz.p4_feature_map_animation", _animation,
      (integer(8, 10, bounded=False), integer(1, 4), integer(10, 20)), {}, 0.01),
     # only=None is valid (every figure): the common hostile values but None
@@ -650,7 +656,8 @@ COVERED = [
     interop.fields_to_groupconv, interop.fields_from_groupconv, interop.weights_from_bank,
     interop.bank_from_weights, viz.p4_feature_map, viz.p4m_feature_map, viz.boundary_effect,
     viz.p6_feature_map, viz.se2_pipeline, viz.equivariance_vs_angle, viz.scale_translation,
-    viz.p6_filter, viz.cubic_feature_map, viz.p4_feature_map_animation, viz.save_all,
+    viz.p6_filter, viz.cubic_feature_map, viz.cubic_filter, viz.p4_feature_map_animation,
+    viz.save_all,
 ]
 
 

@@ -138,6 +138,65 @@ def test_a_feature_map_figure_draws_the_authors_own_filter():
             viz.p4_feature_map(SMALL, kernel=bad)
 
 
+def test_the_feature_map_figures_show_their_filter_and_a_colour_scale():
+    """From a figure author's review: the title said "edge filter" whatever filter was drawn,
+    the filter was not shown, and no colour bar said what the colours meant (a filter that
+    does not sum to zero saturated every patch alike, at a fixed 60% clip)."""
+    kernel = np.ones((5, 5)) * np.arange(5)
+    for make, default in ((viz.p4_feature_map, viz.EDGE), (viz.p4m_feature_map,
+                                                             viz.EDGE_CHIRAL)):
+        for given, clip in ((None, 0.6), (kernel, 1.0), (kernel, 0.25)):
+            fig = make(SMALL, kernel=given, clip=clip)
+            shown = [ax for ax in fig.axes if ax.get_title() == "filter ψ"]
+            assert len(shown) == 1
+            assert np.array_equal(shown[0].images[0].get_array(),
+                                  default if given is None else kernel)
+            bar = fig.axes[-1]
+            assert bar.get_ylabel().startswith("response")
+            group = P4M if make is viz.p4m_feature_map else groupconv.get_group("p4")
+            largest = np.abs(viz._p4_maps(SMALL, group, given)).max()
+            low, high = fig.axes[0].images[0].get_clim()
+            assert (low, high) == pytest.approx((-clip * largest, clip * largest))
+            title = fig.get_suptitle()
+            if make is viz.p4_feature_map:
+                assert ("edge filter" in title) == (given is None), title
+    for bad, error in ((0, ValueError), (1.5, ValueError), ("0.6", TypeError)):
+        with pytest.raises(error, match="clip must be"):
+            viz.p4_feature_map(SMALL, clip=bad)
+
+
+def test_the_cube_filter_figure_draws_any_group_on_z3():
+    """Each panel is one slice of the group's filter bank, labelled with its element."""
+    drawn = []
+    original = viz._voxels
+
+    def record(ax, volume, title=None, **style):
+        drawn.append((volume, title))
+        original(ax, volume, title, **style)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(viz, "_voxels", record)
+        fig = viz.cubic_filter("Pm-3m")
+    group = get_group("Pm-3m")
+    bank = groupconv.filter_bank(viz._chiral_volume(3)[None, None], group)[0, :, 0, 0]
+    assert len(drawn) == len(fig.axes) == 48
+    assert all(np.array_equal(v, bank[s]) for s, (v, _) in enumerate(drawn))
+    assert drawn[47][1].startswith("47: mirror")
+    with pytest.raises(ValueError, match="group must be a group on Z\\^3.*got P4"):
+        viz.cubic_filter("p4")
+
+
+def test_the_cube_feature_map_labels_each_bar_with_its_upright_channel():
+    fig = viz.cubic_feature_map(size=8)
+    group = get_group("P432")
+    g = 11
+    labels = [t.get_text() for t in fig.axes[4].texts]
+    assert labels == [str(int(c)) for c in group.relative(g, np.arange(24))]
+    # an even box has no centre: the slice is named by its index
+    assert fig.axes[2].get_title().endswith("slice w = 4") and "centre" not in \
+        fig.axes[5].get_title()
+
+
 def test_the_arrows_are_clear_of_the_patches_and_their_titles():
     """From a figure author's review: p6's arrows ran under the patches (their heads hidden),
     and the p4 cross's arrows landed on the patches' titles (top centre)."""
