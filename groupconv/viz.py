@@ -386,9 +386,9 @@ def se2_pipeline(image: np.ndarray | None = None, size: int = 64, n: int = 8) ->
               f"k at {angles[r]}", cmap="RdBu_r", vmin=-klim, vmax=klim)
     corners = []   # (upper-left, upper-right) slice of each stage, for the arrows
     for col, (maps, title) in enumerate([(lifted, "lifting with the rotated kernels:\n"
-                                          "(k ⋆ f)(x, θ), a stack of orientations"),
-                                         (grouped, "group correlation over x and θ\n"
-                                          "(periodic in θ)")], start=1):
+                                          "(f ⋆ k)(x, θ), a stack of orientations"),
+                                         (grouped, "ReLU, then group correlation over x\n"
+                                          "and θ (periodic in θ)")], start=1):
         col = 2 * col                                  # columns 2 and 4
         heading = fig.add_subplot(outer[2, col])
         heading.axis("off")
