@@ -63,6 +63,12 @@ def flag(value: Any, name: str) -> bool:
     return bool(value)
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 spatial axis", "2 spatial axes": ``n`` and the noun in its number (``plural``: the
+    noun's plural where adding "s" does not make it)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def did_you_mean(value: Any, choices: Sequence[str]) -> str:
     """"; did you mean 'p4'?" for a string close to some of ``choices``, else ""."""
     if not isinstance(value, str):

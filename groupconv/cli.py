@@ -71,9 +71,15 @@ def _verify(args: argparse.Namespace) -> int:
         return _refuse("verify", "--quick is one trial per claim: give --quick or --trials, "
                        "not both")
     trials = 1 if args.quick else 5 if args.trials is None else args.trials
+    only = args.only
+    if only is not None and ":" in only:      # MODULE:NAME, a user's group: import, register
+        named = _groups_named([only])
+        if isinstance(named, str):
+            return _refuse("verify", named.replace("--groups", "--only", 1))
+        only = named[0]
     try:
         rows, seconds = verify.timed_run(    # a line per claim on stderr while it runs
-            seed=args.seed, trials=trials, only=args.only,
+            seed=args.seed, trials=trials, only=only,
             progress=lambda line: print(f"verify: {line}", file=sys.stderr, flush=True))
     except ValueError as error:
         return _refuse("verify", str(error))
@@ -380,7 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quick", action="store_true", help="one trial per claim and group")
     p.add_argument("--only", default=None, metavar="GROUP|CLAIM",
-                   help="the rows of one group (e.g. p4m) or one claim (e.g. fast_equals_literal)")
+                   help="the rows of one group (e.g. p4m; a group of your own as MODULE:NAME "
+                        "or FILE.py:NAME, imported and registered) or one claim (e.g. "
+                        "fast_equals_literal)")
     p.add_argument("--self-test", action="store_true",
                    help="run every claim against known-wrong variants of the library and show "
                         "which claims catch each; exits 1 if one goes uncaught")
@@ -414,7 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="lifting, correlation, convolution, subgroup_pool, spatial_pool, "
                         "batchnorm (default: the correlations for --out, all for --check)")
     p.add_argument("--variants", nargs="+", default=None, metavar="VARIANT",
-                   help="--out: stride, dilation, bias, all (at k = 3, padding 1)")
+                   help="--out: cases with stride 2, dilation 2, a bias, or all three at "
+                        "once ('all' is the one case combining them; name each to get every "
+                        "one), at k = 3 (k = 2 in 3D), padding 1")
     p.add_argument("--seed", type=_seed, default=0, help="--out: random seed (default 0)")
     p.add_argument("--cases", default=None, metavar="DIR",
                    help="--check: the cases of DIR (written by --out) instead of the shipped "

@@ -54,6 +54,13 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
                     "L_g f = f o g", "psi(g h) for psi(g^-1 h)",
                     "kernel rotated the other way in the bank", "flipped engine tap"):
         assert "[P422]" in by_variant[variant], variant
+    # ... and on the line's mirror group, those that can act there (it has no rotation, and
+    # its point group is abelian with every element its own inverse)
+    for variant in ("swapped semidirect law (t2 + h2 t1)", "L_g f = f o g",
+                    "psi(g h) for psi(g^-1 h)", "flipped engine tap",
+                    "L_g on G moving the pixels only", "wrong 'same' padding",
+                    "wrong adjoint padding", "dropped channel sum"):
+        assert "[Z1m]" in by_variant[variant], variant
     for name in ("group_axioms", "inverse_of_product", "L_homomorphism", "L_translation",
                  "substitution", "two_forms_agree", "lifting_equivariance",
                  "group_correlation_equivariance", "group_convolution_equivariance",

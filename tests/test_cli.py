@@ -49,6 +49,22 @@ def test_verify_says_what_it_has_done_while_it_runs(capsys):
     assert len(err) == sum(1 for line in err if line.startswith("verify: "))
 
 
+def test_verify_only_takes_a_users_group_by_module_and_name(tmp_path, monkeypatch, capsys):
+    """From a 1D user's review: --only refused MODULE:NAME, which conformance's --groups takes;
+    the group is imported and registered, and its rows run."""
+    (tmp_path / "my_line_groups.py").write_text(
+        "from groupconv.groups import PointGroup, SemidirectProduct\n"
+        "LINE = SemidirectProduct(PointGroup('C2line', {'m': [[-1]]}), name='line_verify_cli')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert cli.main(["verify", "--quick", "--only", "my_line_groups:LINE"]) == 0
+    out = capsys.readouterr().out
+    assert "line_verify_cli" in out and "fast_equals_literal" in out and "P4" not in out
+    assert cli.main(["verify", "--only", "my_line_groups:NOPE"]) == 2
+    assert "--only my_line_groups:NOPE: my_line_groups has no group 'NOPE'" in \
+        capsys.readouterr().err
+
+
 def test_conformance_check_names_a_missing_import_of_the_users_file(tmp_path, capsys):
     """The file is found, but it imports what is not installed: that is what to say (it said
     the module was looked up in the current folder, and to give the file's path)."""
@@ -69,7 +85,7 @@ def test_verify_json_every_registered_group(capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["failed"] == 0 and report["passed"] == len(report["rows"])
     groups = {r["group"] for r in report["rows"]}
-    assert {"Z1", "Z2", "Z3", "P2", "PM", "CM", "PMM", "CMM", "P4", "P4M", "P3", "P3M1", "P31M",
+    assert {"Z1", "Z1m", "Z2", "Z3", "P2", "PM", "CM", "PMM", "CMM", "P4", "P4M", "P3", "P3M1", "P31M",
             "P6", "P6M", "SE2(8)", "Scale(2, n=3, m=2)"} <= groups
     for group in groups:
         named = groupconv.get_group(next(n for n, g in groupconv.groups.registered().items()

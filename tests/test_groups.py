@@ -103,6 +103,8 @@ def test_element_array_by_keyword_and_attributes():
     assert np.array_equal(A.r, [[0, 1, 2], [0, 1, 2]]) and np.all(A.u == 5)
     assert A[1, 2] == P4.element(r=2, u=5, v=2)
     assert len(A.ravel()) == 6 and len(A.tolist()) == 2
+    # a 0-d array lists as its element, as NumPy's 0-d tolist gives a scalar
+    assert P4.from_parts(1, (2, 3)).tolist() == P4.element(r=1, u=2, v=3)
 
 
 # ---------------------------------------------------------------- point groups

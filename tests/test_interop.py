@@ -346,6 +346,32 @@ def test_the_shipped_set_covers_every_group_kind_and_padding():
                 (group, kind)
 
 
+def test_line_cases_have_outputs_of_both_parities_and_fail_a_mirror_about_the_middle():
+    """From a 1D user's review: every line case had an input of k + 2 samples, so every output
+    had odd length, and a layer that mirrors about the middle sample n // 2 (right on odd
+    lengths only) passed them all."""
+    from groupconv import testing
+
+    cases = [c for c in conformance.cases(["z1m"], ks=(1, 2, 3), kinds=["lifting"])]
+    assert {c["y"].shape[-1] % 2 for c in cases} == {0, 1}
+
+    def about_middle(a):                 # L_m about sample n // 2: a[(2 (n // 2) - i) % n]
+        n = a.shape[-1]
+        return a[..., (2 * (n // 2) - np.arange(n)) % n]
+
+    def factory(case):
+        def layer(x):
+            plane_e = lifting_correlation(x, case["w"], "z1m", mode=case.padding)[:, :, 0]
+            mirrored = lifting_correlation(x[..., ::-1], case["w"], "z1m",
+                                           mode=case.padding)[:, :, 0]
+            return np.stack([plane_e, about_middle(mirrored)], axis=2)
+        return layer
+
+    results = testing.check_cases(factory, cases=cases)
+    assert all(r.passed == (r.case["y"].shape[-1] % 2 == 1) for r in results), \
+        [(r.case.id, r.passed) for r in results]
+
+
 def test_the_shipped_vectors_are_exact_and_never_test_the_identity():
     """Integers (or integers over a power of two, for the means) in every exact case; h a
     point sample other than the identity wherever the group has one."""

@@ -577,7 +577,17 @@ def test_check_equivariance_shifts_a_pooled_output_within_a_wide_border():
     assert groupconv.check_equivariance(net).errors["translation by 1"] < 1e-12
     strided = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0, dtype=np.float64),
                              nn.SpatialPool(2), nn.GlobalPool()])   # not invariant by a pixel
-    assert groupconv.check_equivariance(strided).errors["translation by 1"] > 1e-3
+    report = groupconv.check_equivariance(strided)
+    assert report.errors["translation by 1"] > 1e-3
+    # and the report says why (from a 1D user's review: the pool alone got a note, a network
+    # ending in an invariant output none): a shift by the pool's stride leaves it unchanged
+    assert any(n.startswith("a shift by 2 pixels leaves the output unchanged") and
+               "invariant to shifts by multiples of 2 only" in n for n in report.notes), report
+    assert groupconv.check_equivariance(net).notes == []
+    line = nn.Sequential([nn.LiftingConv("z1m", 1, 2, 3, rng=0, dtype=np.float64),
+                          nn.ReLU(), nn.SpatialPool(4), nn.GlobalPool()])
+    assert "a shift by 4 pixels leaves" in " ".join(
+        groupconv.check_equivariance(line, size=16).notes)
     with pytest.raises(ValueError, match="raised ValueError on the drawn input .* pass "
                                          "channels= .* size= or x="):
         groupconv.check_equivariance(nn.p4cnn(2, rng=0))
@@ -786,6 +796,9 @@ def test_check_layer_checks_an_even_kernels_size_preserving_same_as_groupconvs(k
     assert report.passed and report.diagnosis is None
     assert report.notes and f"{k // 2 - 1} zeros before and {k // 2} after" in report.notes[0]
     assert "note: your layer keeps the input's size" in repr(report)
+    # the equivariance measured is the completed output's, and the note says the layer's own
+    # outputs are not equivariant (from a 1D user's review: the figure read as the layer's)
+    assert "own n outputs are not equivariant" in report.notes[0]
     wrong = groupconv.check_layer(_size_preserving_p4_lifting(True), "p4", "lifting",
                                   mode="same", k=k)
     assert not wrong.passed and wrong.notes, wrong

@@ -71,6 +71,27 @@ def test_check_fails_clockwise_kernels_and_names_them(tmp_path, monkeypatch, cap
     assert "ignores the stride" in out and "does not add the bias" in out
 
 
+def test_a_layer_that_ignores_stride_and_dilation_is_told_so_on_the_combined_case():
+    """From a 1D user's review: the case with stride, dilation and bias at once said only that
+    the output's sides differ "where padding 1 gives (3,)" (the stride and the dilation give
+    that size, not the padding)."""
+    for group in ("z1", "p4"):
+        case = next(c for c in conformance.load(groups=group, kinds="lifting")
+                    if c.stride == 2 and c.dilation == 2) if group == "p4" else \
+            next(c for c in conformance.cases(["z1"], kinds=["lifting"], variants=["all"])
+                 if c.stride == 2)
+
+        def plain(x, case=case):      # padding and bias right, stride and dilation left out
+            y = groupconv.lifting_correlation(x, case["w"], case.group, mode=case.padding)
+            b = case["b"]
+            return y + b.reshape(b.shape + (1,) * (y.ndim - 2))
+
+        result = testing.check_case(plain, case)
+        assert not result.passed
+        assert result.diagnosis.startswith("your layer ignores the stride and the dilation"), \
+            (group, result.diagnosis)
+
+
 def test_check_fails_a_layer_that_reads_two_input_channels_whatever_it_is_given(
         tmp_path, monkeypatch, capsys):
     """Every shipped correlation case had 2 input channels: this layer passed them all."""
@@ -139,6 +160,12 @@ def factory(case):
     assert code == 0 and "30 of 30 cases agree" in out, (out, err)
     code, _, err = _run(capsys, "--out", str(tmp_path / "more"), "--groups", f"{name}:factory")
     assert code == 2 and "has no group 'factory'" in err
+    # cases of a group this process has not registered: the error says how to register it
+    manifest = tmp_path / "cases" / "manifest.json"
+    manifest.write_text(manifest.read_text().replace("line_mirror_cli", "line_never_registered"))
+    code, _, err = _run(capsys, "--check", f"{name}:factory", "--cases", str(tmp_path / "cases"))
+    assert code == 2 and "register it first (groupconv.register), or on the command line " \
+        "name it with --groups MODULE:NAME" in err, err
     code, _, err = _run(capsys, "--check", f"{name}:factory", "--groups", "se2_8")
     assert code == 2 and "write cases of others with groupconv conformance --out DIR" in err
 

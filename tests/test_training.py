@@ -279,6 +279,14 @@ def test_load_refuses_files_that_do_not_match(tmp_path):
     np.savez(tmp_path / "huge.npz", **arrays)
     with pytest.raises(ValueError, match="is not one groupconv.nn builds"):
         nn.load(tmp_path / "huge.npz")
+    # a network on a group this process has not registered (a user's own, in a fresh process):
+    # the error says to register it before load
+    text = str(arrays["architecture"]).replace('"P4"', '"line_not_registered_here"')
+    arrays["architecture"] = np.array(text)
+    np.savez(tmp_path / "unknown.npz", **arrays)
+    with pytest.raises(ValueError, match=r"on a group not registered here .*register the group "
+                                         r"\(groupconv.register\) before load"):
+        nn.load(tmp_path / "unknown.npz")
 
 
 def test_data_that_is_not_finite_is_refused_before_it_reaches_the_statistics():

@@ -459,9 +459,10 @@ def _trial_convention(group, rng):
     return rotation_convention(group, rng.standard_normal((2, n, n)))
 
 
-# The documented elements (docs/wallpaper.md, docs/cubic.md), written out here apart from the
-# groups' code: each registered point group's generators in order, (matrix, order); element
-# index a_1 ... a_n in mixed radix (the last generator fastest) is g_1^a_1 ... g_n^a_n.
+# The documented elements (docs/conventions.md for the line, docs/wallpaper.md, docs/cubic.md),
+# written out here apart from the groups' code: each registered point group's generators in
+# order, (matrix, order); element index a_1 ... a_n in mixed radix (the last generator fastest)
+# is g_1^a_1 ... g_n^a_n.
 _I2, _M, _S = -np.eye(2, dtype=int), np.array([[-1, 0], [0, 1]]), np.array([[0, 1], [1, 0]])
 _R, _R3, _R6 = np.array([[0, -1], [1, 0]]), np.array([[-1, -1], [1, 0]]), \
     np.array([[0, -1], [1, 1]])
@@ -475,7 +476,7 @@ _s3, _m3 = np.diag([-1, 1, 1]), np.diag([1, -1, 1])
 _x3, _y3 = np.diag([1, -1, -1]), np.diag([-1, 1, -1])
 _d3 = np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0]])
 DOCUMENTED_GENERATORS: dict[str, tuple[tuple[np.ndarray, int], ...]] = {
-    "z1": (), "z2": (), "z3": (),
+    "z1": (), "z1m": ((-np.eye(1, dtype=int), 2),), "z2": (), "z3": (),
     "p2": ((_I2, 2),), "pm": ((_M, 2),), "cm": ((_S, 2),), "pmm": ((_M, 2), (_I2, 2)),
     "cmm": ((_S, 2), (_I2, 2)), "p4": ((_R, 4),), "p4m": ((_M, 2), (_R, 4)),
     "p3": ((_R3, 3),), "p3m1": ((_S, 2), (_R3, 3)), "p31m": ((_M31, 2), (_R3, 3)),

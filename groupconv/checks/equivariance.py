@@ -224,6 +224,32 @@ def _translation(fn, x, y, input_space: Space, output_space: Space,
         except Exception:   # the layer's own error: it takes x's size only
             pass
     report.errors["translation by 1"] = error
+    if error > _BROKEN:
+        _subsampled_invariance(fn, host, x, d, report)
+
+
+def _subsampled_invariance(fn, host: np.ndarray, x: Any, d: int,
+                           report: EquivarianceReport) -> None:
+    """A note where an output without space changes under a one-pixel shift but not under a
+    shift by s = 2, 4 or 8 (inside a zero border as wide as x): the layer subsamples by s
+    (strided pooling, a stride) and is invariant to shifts by multiples of s only."""
+    wide = np.pad(host, [(0, 0)] * (host.ndim - d) + [(n, n) for n in host.shape[-d:]])
+    try:
+        base = to_numpy(fn(_like(wide, x)))
+        for s in (2, 4, 8):
+            if s > min(host.shape[-d:]):
+                return
+            moved = to_numpy(fn(_like(np.roll(wide, (s,) * d, axis=tuple(range(-d, 0))), x)))
+            error = relative_error(moved, base)
+            if error <= _EXACT:
+                report.notes.append(
+                    f"a shift by {s} pixels leaves the output unchanged (error {error:.1e}): "
+                    f"the layer subsamples by {s} (strided pooling, a stride) and is invariant "
+                    f"to shifts by multiples of {s} only; the one-pixel shift's error is what "
+                    f"subsampling does")
+                return
+    except Exception:       # the layer's own error: it takes x's size only
+        return
 
 
 def _like(a: np.ndarray, like: Any) -> Any:

@@ -51,7 +51,8 @@ from ..fast.correlate import (
     backward, forward, group_convolution, group_correlation, lifting_correlation,
 )
 from ..groups import (
-    WALLPAPER, AffineGroup, Kind, SemidirectProduct, Space, domain_mask, get_group, registered,
+    WALLPAPER, AffineGroup, Kind, SemidirectProduct, Space, UnknownGroup, domain_mask, get_group,
+    registered,
 )
 from ..modes import padding_of
 from ..nn import BatchNorm, SpatialPool, SubgroupPool
@@ -392,12 +393,16 @@ def _groupy_bank(w: np.ndarray, group: AffineGroup, kind: Kind) -> np.ndarray:
 
 def _spatial(group: AffineGroup, k: int, extra: int = 0, turn: int = 0) -> tuple[int, ...]:
     """A case's input sides for an expanded kernel of side k: k + 2, k + 3 (non-square) on the
-    line and the square lattice, k + 1, k + 2, k + 3 in 3D, moved round by ``turn`` places
-    (the padding: k + 3, k + 2 for odd ones in 2D, so that the set holds inputs taller than
-    wide as well as wider than tall); square of odd side on the hexagonal lattice."""
+    square lattice, k + 1, k + 2, k + 3 in 3D, moved round by ``turn`` places (the padding:
+    k + 3, k + 2 for odd ones in 2D, so that the set holds inputs taller than wide as well as
+    wider than tall); on the line k + 2 for an even ``turn``, k + 3 for an odd one (so that
+    outputs of both parities occur: n + 2p - k + 1 is odd, then even); square of odd side on
+    the hexagonal lattice."""
     if group.lattice == "hexagonal":
         n = k + 2 + extra
         return (n + (n % 2 == 0),) * 2
+    if group.dim == 1:
+        return (k + extra + 2 + turn % 2,)
     first = k + extra + (1 if group.dim == 3 else 2)
     sides = [first + a for a in range(group.dim)]
     turn %= group.dim
@@ -743,6 +748,10 @@ def _check_entry(entry: Any, number: int, folder: pathlib.Path) -> None:
                          f"{entry['file']!r}")
     try:
         get_group(entry["group"])
+    except UnknownGroup as error:
+        raise ValueError(f"{where}: {error}; a group of your own: register it first "
+                         f"(groupconv.register), or on the command line name it with --groups "
+                         f"MODULE:NAME, which imports and registers it") from error
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where}: {error}") from error
     if entry["kind"] not in KINDS:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..arguments import not_masked
+from ..arguments import counted, not_masked
 from .backend import namespace, to_numpy
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:
 
 
 #: Groups to name for arrays of each dimension.
-_GROUPS_OF = {1: "z1", 2: "z2, p4, p4m, ...", 3: "z3, P432, Pm-3m, P4/mmm, ..."}
+_GROUPS_OF = {1: "z1, z1m", 2: "z2, p4, p4m, ...", 3: "z3, P432, Pm-3m, P4/mmm, ..."}
 
 
 def _other_dimension(x: Any, c_in: int, space: Any) -> str:
@@ -158,8 +158,9 @@ def _other_dimension(x: Any, c_in: int, space: Any) -> str:
         core = other + 1 + bool(space.point_axis)
         if other in _GROUPS_OF and x.ndim > core and x.shape[-core] == c_in and \
                 (not space.point_axis or x.shape[-core + 1] == space.samples):
-            return (f"; it reads as an array with {other} spatial axes, but {space.group.name} "
-                    f"acts on Z^{space.dim} ({space.dim} spatial axes): for {other}D arrays use "
+            axes = [counted(n, "spatial axis", "spatial axes") for n in (other, space.dim)]
+            return (f"; it reads as an array with {axes[0]}, but {space.group.name} "
+                    f"acts on Z^{space.dim} ({axes[1]}): for {other}D arrays use "
                     f"a group on Z^{other} ({_GROUPS_OF[other]})")
     return ""
 

@@ -20,7 +20,8 @@ from .finite import (
     cayley_table, coinvariants, cosets, describe, labels, regular_representation, subgroups,
 )
 from .lattice import (
-    LATTICES, P4, P4M, TRANSLATIONS, Z1, Z2, Z3, SemidirectProduct, get_group, register, registered,
+    LATTICES, P4, P4M, TRANSLATIONS, Z1, Z1M, Z2, Z3, SemidirectProduct, UnknownGroup, get_group,
+    register, registered,
 )
 from .point import C1, C2, C4, D4, M, R, PointGroup
 from .sampled import SE2, ScaleTranslation
@@ -32,8 +33,8 @@ from .wallpaper import (
 
 __all__ = [
     "Group", "AffineGroup", "Element", "ElementArray", "PointGroup", "SemidirectProduct",
-    "C1", "C2", "C4", "D4", "R", "M", "Z1", "Z2", "Z3", "TRANSLATIONS", "P4", "P4M", "get_group",
-    "register", "registered",
+    "C1", "C2", "C4", "D4", "R", "M", "Z1", "Z1M", "Z2", "Z3", "TRANSLATIONS", "P4", "P4M", "get_group",
+    "register", "registered", "UnknownGroup",
     "LATTICES", "SE2", "ScaleTranslation", "Space", "Kind",
     "cayley_table", "labels", "describe", "subgroups", "cosets",
     "regular_representation", "coinvariants",

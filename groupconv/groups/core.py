@@ -590,6 +590,9 @@ class Element:
         >>> from groupconv import P4
         >>> P4.element(r=1, u=0, v=2).act([1, 0]).tolist()    # R (1, 0) + (0, 2)
         [0, 3]
+        >>> from groupconv.groups import Z1M
+        >>> Z1M.element(m=1, u=3).act(2).tolist()            # on the line, a number is (u,)
+        [1]
         """
         return self.group._act(self._array(), _as_points(points, self.group.dim))
 
@@ -745,7 +748,10 @@ class ElementArray:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def tolist(self) -> list:
+    def tolist(self) -> list | Element:
+        """Nested lists of Elements (of a 0-d array: its Element, as NumPy gives a scalar)."""
+        if self.ndim == 0:
+            return self[()]
         return [self[i] if self.ndim == 1 else self[i].tolist() for i in range(len(self))]
 
     def __repr__(self) -> str:
@@ -755,6 +761,8 @@ class ElementArray:
 
 def _as_points(points: Any, dim: int) -> np.ndarray:
     arr = real_array(points, f"points (integers on Z^{dim}, floats on R^{dim})")
+    if arr.ndim == 0 and dim == 1:      # a point of the line as a number: (u,)
+        arr = arr[None]
     if arr.ndim == 0 or arr.shape[-1] != dim:
         raise ValueError(f"points must have shape (..., {dim}), got shape {arr.shape}")
     if np.issubdtype(arr.dtype, np.integer):

@@ -36,8 +36,8 @@ from ..arguments import did_you_mean
 from .core import AffineGroup, Element, ElementArray
 from .point import C1, C4, D4, PointGroup
 
-__all__ = ["SemidirectProduct", "Z1", "Z2", "Z3", "P4", "P4M", "TRANSLATIONS", "get_group",
-           "register", "registered", "LATTICES"]
+__all__ = ["SemidirectProduct", "Z1", "Z1M", "Z2", "Z3", "P4", "P4M", "TRANSLATIONS", "get_group",
+           "register", "registered", "UnknownGroup", "LATTICES"]
 
 #: The names of the hypercubic lattice Z^d, whose cells signed permutations map onto themselves.
 LATTICES = {1: "line", 2: "square", 3: "cubic"}
@@ -199,6 +199,9 @@ def _lattice(matrices: np.ndarray) -> str | None:
 
 #: Translations of the line Z, elements (u,).
 Z1 = SemidirectProduct(PointGroup("C1", {}, dim=1), name="Z1")
+#: Translations and the mirror of the line (the infinite dihedral group, Z x| {1, m}),
+#: elements (m, u) = T(u) M^m with M = [-1]: x -> -x.
+Z1M = SemidirectProduct(PointGroup("D1line", {"m": [[-1]]}), name="Z1m")
 #: Translations of Z^2, elements (u, v).
 Z2 = SemidirectProduct(C1, name="Z2")
 #: Translations of Z^3, elements (u, v, w).
@@ -294,6 +297,11 @@ _OTHER_NAMES = {
 }
 
 
+class UnknownGroup(ValueError):
+    """A group name that no group is registered under (a user's own group is registered with
+    ``register``; the command line's ``--groups MODULE:NAME`` does it)."""
+
+
 def get_group(group: str | AffineGroup) -> AffineGroup:
     """The group of a registered name (any case: ``"z2"``, ``"p4"``, ``"p4m"``, ``"P432"``,
     ``"se2_8"``, and any that ``register`` added), of a sampled group's ``name``
@@ -329,8 +337,8 @@ def get_group(group: str | AffineGroup) -> AffineGroup:
             return found
         hint = _OTHER_NAMES.get(" ".join(group.lower().replace("-", " ").split()), "") or \
             did_you_mean(group, list(_REGISTRY))
-        raise ValueError(f"group must be a registered name or a group, got {group!r}{hint} "
-                         f"(the names: {', '.join(sorted(_REGISTRY))})")
+        raise UnknownGroup(f"group must be a registered name or a group, got {group!r}{hint} "
+                           f"(the names: {', '.join(sorted(_REGISTRY))})")
     raise TypeError(f"group must be a registered name (str) or a group, got "
                     f"{type(group).__name__}")
 
@@ -338,3 +346,4 @@ def get_group(group: str | AffineGroup) -> AffineGroup:
 for _group in (Z1, Z2, Z3, P4, P4M):
     register(_group)
 del _group
+register(Z1M, "dinf")

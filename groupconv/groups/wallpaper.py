@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arguments import counted
 from ..caching import cached_arrays
 from .core import AffineGroup
 from .lattice import P4, P4M, Z2, SemidirectProduct, get_group, register
@@ -166,7 +167,8 @@ def domain_mask(group: AffineGroup, shape: tuple[int, ...]) -> np.ndarray | None
     group = get_group(group)
     if not isinstance(shape, (tuple, list)) or len(shape) != group.dim or any(
             isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in shape):
-        raise ValueError(f"shape must be {group.dim} positive ints (the spatial sides), got "
+        raise ValueError(f"shape must be {counted(group.dim, 'positive int')} (the spatial "
+                         f"sides), got "
                          f"{shape!r}")
     if group.lattice != "hexagonal":
         return None

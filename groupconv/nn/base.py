@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, device, is_dask_array, is_jax_array
 
-from ..arguments import flag, integer
+from ..arguments import counted, flag, integer
 from ..fast.backend import to_numpy
 from ..fast.validation import as_float
 from ..groups import AffineGroup, Space, get_group, registered
@@ -118,7 +118,8 @@ def _short_hint(shape: tuple[int, ...], space: Space, channels: int | None) -> s
         one, batched = channels in (None, shape[0]), shape[1] == channels
     fewer = "" if space.dim == 1 or not batched else (
         f"{space.dim - 1}D arrays? it reads as (B, C, {'S, ' if point else ''}...) with "
-        f"{space.dim - 1} spatial axes, but {space.group.name} acts on Z^{space.dim}: for "
+        f"{counted(space.dim - 1, 'spatial axis', 'spatial axes')}, but {space.group.name} "
+        f"acts on Z^{space.dim}: for "
         f"{space.dim - 1}D arrays use a group on Z^{space.dim - 1}")
     if one:
         return " (one example? a batch of one is x[None]" + (f"; or {fewer})" if fewer else ")")

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..fast.backend import to_numpy
 from ..fast.banks import bank_for
-from ..groups import get_group
+from ..groups import UnknownGroup, get_group
 from .base import InputSizes, Layer, Sequential, space_from_config
 from .conv import BankConv
 from .layers import (
@@ -115,6 +115,10 @@ def load(path: str | os.PathLike) -> Layer:
     header, stored, where = _read(path, "load")
     try:
         model = from_config(header["model"])
+    except UnknownGroup as error:
+        raise ValueError(f"load: {where} holds a network on a group not registered here "
+                         f"({error}): register the group (groupconv.register) before load, as "
+                         f"it was when the network was saved") from error
     except (KeyError, TypeError, ValueError, AttributeError, IndexError,
             RecursionError, MemoryError) as error:
         raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "

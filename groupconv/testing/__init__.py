@@ -671,6 +671,8 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
     settings += [("your layer ignores the stride", 1, case.dilation, bias)] * (case.stride > 1)
     settings += [("your layer ignores the dilation", case.stride, 1, bias)] * \
         (case.dilation > 1)
+    settings += [("your layer ignores the stride and the dilation", 1, 1, bias)] * \
+        (case.stride > 1 and case.dilation > 1)
     settings += [("your layer does not add the bias", case.stride, case.dilation, None)] * \
         case.bias
     settings += [("your bias is laid out (S, C): a vector of C_out S values made with "
