@@ -27,6 +27,17 @@ def test_every_known_wrong_variant_is_caught(self_test_results):
         {r["variant"]: r["missed_by"] for r in self_test_results if r["missed_by"]}
 
 
+def test_an_exact_claim_fails_a_difference_far_above_rounding(monkeypatch):
+    """Exact claims allow float64 rounding of short sums, not a relative difference of 1e-10
+    (from a mutation review: a tolerance widened to 1e-9 passed every test)."""
+    for error, passes in ((1e-14, True), (1e-10, False)):
+        planted = claims.Claim("planted", "x = y", claims.every_group,
+                               lambda group, rng, error=error: error)
+        monkeypatch.setattr("groupconv.checks.verify.CLAIMS", (planted,))
+        rows = verify.run(trials=1, symbolic_proofs=False, groups=["p4"])
+        assert [r.passed for r in rows] == [passes], error
+
+
 @pytest.mark.slow
 def test_the_library_is_itself_again_after_the_self_test(self_test_results):
     rows = verify.run(trials=1, symbolic_proofs=False, groups=["p4m"])

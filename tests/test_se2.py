@@ -162,3 +162,22 @@ def test_bank_adjoint(kind):
     w = rng.standard_normal(bank.weight_shape(3, 2, 5))
     db = rng.standard_normal(bank.expand(w).shape)
     assert abs(np.sum(bank.expand(w) * db) - np.sum(w * bank.adjoint(db, w.shape))) <= 1e-10
+
+
+def test_an_interpolated_turn_reads_no_pixel_it_gives_no_weight():
+    """From a mutation review: taps that fall outside the array point at pixel 0 with weight 0;
+    read as they are, one NaN in that corner spread NaN to every border pixel of a 45° turn.
+    A NaN reaches exactly the outputs that give its pixel a weight."""
+    from groupconv.fast import transform
+    from groupconv.groups import Space
+
+    group = SE2(8)
+    turn = group.element(r=1, u=0.0, v=0.0)
+    for pixel in ((0, 0), (0, 8), (4, 4), (2, 6)):
+        x = np.zeros((1, 9, 9))
+        x[(0,) + pixel] = np.nan
+        got = np.isnan(transform(x, turn, Space.on_plane(group), interpolate=True))
+        one = np.zeros((1, 9, 9))
+        one[(0,) + pixel] = 1.0
+        weights = transform(one, turn, Space.on_plane(group), interpolate=True)
+        assert np.array_equal(got, weights != 0), pixel

@@ -304,7 +304,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("wrong 'same' padding", _wrong_same_padding,
             ("mode_sizes", "array_equivariance")),
     Variant("wrong adjoint padding", _wrong_adjoint_padding,
-            ("adjoint_identity", "finite_difference_gradient")),
+            ("adjoint_identity", "finite_difference_gradient", "input_gradient_is_convolution")),
     Variant("ReLU backward of the wrong sign", _relu_backward_sign,
             ("finite_difference_gradient",)),
     Variant("SE(2) literal sum reading R(+theta)", _se2_literal_plus_theta,
