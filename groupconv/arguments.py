@@ -10,6 +10,7 @@ argument, says what was expected and shows what came.
     float_dtype(dtype, "dtype")        a real floating NumPy dtype (float16, float32, float64)
     generator(rng, "rng")              a NumPy Generator from a seed, a Generator or None
     described(value)                   what came, in a few words, for a message
+    counted(n, "axis", "axes")         "1 axis", "2 axes": a count and its noun, for a message
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["integer", "number", "flag", "choice", "did_you_mean", "real_array", "float_dtype",
-           "generator", "described", "output_file"]
+           "generator", "described", "counted", "output_file"]
 
 
 def integer(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
@@ -170,10 +171,10 @@ def described(value: Any, _depth: int = 0) -> str:
             except ValueError:             # ragged: item by item
                 pass
         if _depth >= 2:
-            return f"a {kind} of {len(value)} items"
+            return f"a {kind} of {counted(len(value), 'item')}"
         items = ", ".join(described(v, _depth + 1) for v in value[:4]) + \
             (", ..." if len(value) > 4 else "")
-        return f"a {kind} of {len(value)} items ({items})"
+        return f"a {kind} of {counted(len(value), 'item')} ({items})"
     shape = getattr(value, "shape", None)
     return type(value).__name__ + ("" if shape is None else f" of shape {tuple(shape)}")
 

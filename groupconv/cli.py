@@ -166,7 +166,7 @@ def _conformance(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_module(module_name: str) -> Any:
+def _import_module(module_name: str, what: str = "FACTORY") -> Any:
     """The module a command line names (MODULE, looked up in the current folder and the
     installed packages, or FILE.py, which imports the modules beside it as ``python FILE.py``
     would), or a sentence saying why it cannot be imported."""
@@ -204,7 +204,7 @@ def _import_module(module_name: str) -> Any:
             return (f"{module_name!r} imports {missing!r}, which is not installed here"
                     f"{beside} (pip install {missing.split('.')[0]}): {error}")
         where = (f" (a module is looked up in the current folder, {os.getcwd()}, and the "
-                 f"installed packages; from elsewhere give its file, PATH.py:FACTORY)"
+                 f"installed packages; from elsewhere give its file, PATH.py:{what})"
                  if isinstance(error, ModuleNotFoundError) else "")
         return f"cannot import {module_name!r}: {type(error).__name__}: {error}{where}"
     return module
@@ -223,9 +223,9 @@ def _groups_named(names: list[str] | None) -> list[str] | str | None:
         if not module_name:
             out.append(name)
             continue
-        module = _import_module(module_name)
+        module = _import_module(module_name, "NAME")
         if isinstance(module, str):
-            return module
+            return f"--groups {name}: {module}"
         group = getattr(module, attribute, None)
         if not isinstance(group, AffineGroup):
             return (f"--groups {name}: {module_name} has no group {attribute!r} (a "

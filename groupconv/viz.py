@@ -37,7 +37,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch
 
-from .arguments import did_you_mean, integer, number, output_file
+from .arguments import counted, did_you_mean, integer, number, output_file
 from .checks import equivariance as eq
 from .fast.action import project, transform
 from .fast.banks import filter_bank
@@ -64,6 +64,12 @@ EDGE = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
 EDGE_CHIRAL = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [0.0, 2.0, 2.0]])
 _POINT_LABELS = ["e", "r", "r²", "r³", "m", "mr", "mr²", "mr³"]   # index 4m + r = M^m R^r
 _ROTATION_LABELS = ["0°", "90°", "180°", "270°"]
+
+
+def _acting(label: str) -> str:
+    """"L_h ψ" for an element's label (e, r², mr³, ...), set by matplotlib's math text."""
+    power = label.translate(str.maketrans({"²": "^2", "³": "^3", "⁴": "^4", "⁵": "^5"}))
+    return rf"$L_{{{power}}}\,\psi$"
 
 
 #: The sides of the photograph a figure draws (at least a figure's 8 x 8; at most the
@@ -177,6 +183,7 @@ def _legend(fig: Figure, patch, kernel: np.ndarray, grid, place: tuple[int, int]
     fig.get_layout_engine().set(rect=(0, 0, 1 - margin, 1))
     cax = fig.add_axes((1 - 0.8 * margin, 0.3, 0.15 * margin, 0.4))
     fig.colorbar(patch.images[0], cax=cax, label=f"response{saturate}")
+
 
 def _p4_maps(image: np.ndarray, group, kernel: np.ndarray | None = None) -> np.ndarray:
     """First-layer feature map of ``kernel``, by default the edge filter: (S, H, W), 'same'
@@ -328,10 +335,10 @@ def _filter_figure(group) -> Figure:
             if row == 0:
                 ax.set_title(f"slice {_POINT_LABELS[t]}", fontsize=9)
             if t == 0:
-                ax.set_ylabel(f"L_{_POINT_LABELS[row]} ψ", fontsize=10)
+                ax.set_ylabel(_acting(_POINT_LABELS[row]), fontsize=10)
     moves = "turns or flips" if group.stabiliser.order > 4 else "turns"
     fig.suptitle(f"A {group.name.lower()} filter ψ (top row: one value per slice) and its\n"
-                 f"transformations L_h ψ: every slice {moves}, and the\n"
+                 rf"transformations $L_h\,\psi$: every slice {moves}, and the" "\n"
                  "slices change places (the filter bank)", fontsize=10)
     return fig
 
@@ -659,10 +666,10 @@ def p6_filter(seed: int = 3) -> Figure:
         for t in range(6):
             _hexagons(ax, bank[s, t], (t * step, -s * step), cmap="RdBu_r",
                       clim=(-limit, limit))
-        ax.text(-2.4, -s * step, f"L_{_SIXTHS[s]} ψ" if s else "ψ", ha="right", va="center",
-                fontsize=12)
+        ax.text(-2.4, -s * step, _acting(_SIXTHS[s]) if s else r"$\psi$", ha="right",
+                va="center", fontsize=12)
     for t in range(6):
-        ax.text(t * step, 2.3, f"orientation {t}", ha="center", fontsize=10)
+        ax.text(t * step, 2.3, f"slice {_SIXTHS[t]}", ha="center", fontsize=10)
     ax.set_xlim(-5.5, 5 * step + 2)
     ax.set_ylim(-5 * step - 2, 3.2)
     ax.set_aspect("equal")
@@ -778,7 +785,8 @@ def cubic_filter(group: Any = "P432") -> Figure:
     group = get_group(group)
     if group.dim != 3 or group.lattice != "cubic":
         raise ValueError(f"group must be a group on Z^3 (P432, Pm-3m, P4/mmm, ...), got "
-                         f"{group.name}, on {group.lattice}")
+                         f"{group.name}, " + (f"on {group.lattice}" if group.lattice else
+                                              "a sampled group"))
     n = group.samples
     bank = filter_bank(_chiral_volume(3)[None, None], group)[0, :, 0, 0]   # (n, 3, 3, 3)
     labels = describe(group.stabiliser)
@@ -793,7 +801,7 @@ def cubic_filter(group: Any = "P432") -> Figure:
         if s == 0:
             _axes_triad(ax, 3)
     what = "the cube's 24 rotations of it" if group.name == "P432" else \
-        f"the {n} elements of {group.name}'s point group acting on it"
+        f"the {counted(n, 'element')} of {group.name}'s point group acting on it"
     fig.suptitle(f"A 3D filter and {what} (the {group.name} filter bank): every element acts "
                  "exactly on the voxel grid\n(axes (u, v, w) = (depth, row, column), u drawn "
                  "upwards, as in the first panel)", fontsize=11)

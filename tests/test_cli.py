@@ -85,8 +85,8 @@ def test_verify_json_every_registered_group(capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["failed"] == 0 and report["passed"] == len(report["rows"])
     groups = {r["group"] for r in report["rows"]}
-    assert {"Z1", "Z1m", "Z2", "Z3", "P2", "PM", "CM", "PMM", "CMM", "P4", "P4M", "P3", "P3M1", "P31M",
-            "P6", "P6M", "SE2(8)", "Scale(2, n=3, m=2)"} <= groups
+    assert {"Z1", "Z1m", "Z2", "Z3", "P2", "PM", "CM", "PMM", "CMM", "P4", "P4M", "P3", "P3M1",
+            "P31M", "P6", "P6M", "SE2(8)", "Scale(2, n=3, m=2)"} <= groups
     for group in groups:
         named = groupconv.get_group(next(n for n, g in groupconv.groups.registered().items()
                                          if g.name == group))

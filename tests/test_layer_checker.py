@@ -797,8 +797,17 @@ def test_check_layer_checks_an_even_kernels_size_preserving_same_as_groupconvs(k
     assert report.notes and f"{k // 2 - 1} zeros before and {k // 2} after" in report.notes[0]
     assert "note: your layer keeps the input's size" in repr(report)
     # the equivariance measured is the completed output's, and the note says the layer's own
-    # outputs are not equivariant (from a 1D user's review: the figure read as the layer's)
+    # outputs are not equivariant (from a 1D user's review: the figure read as the layer's);
+    # on the translations alone they are, and the note does not say otherwise
     assert "own n outputs are not equivariant" in report.notes[0]
+
+    def plain(x, w):
+        k = w.shape[-1]
+        padded = np.pad(x, [(0, 0), (0, 0)] + [((k - 1) // 2, k // 2)] * 2)
+        return lifting_correlation(padded, w, "z2")
+    translations = groupconv.check_layer(plain, "z2", "lifting", mode="same", k=k)
+    assert translations.passed and translations.notes and \
+        "not equivariant" not in translations.notes[0]
     wrong = groupconv.check_layer(_size_preserving_p4_lifting(True), "p4", "lifting",
                                   mode="same", k=k)
     assert not wrong.passed and wrong.notes, wrong

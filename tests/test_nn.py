@@ -182,23 +182,42 @@ def test_check_equivariance_refuses_what_it_cannot_read():
 
 
 def test_sequential_refuses_channel_counts_that_do_not_chain_when_built():
-    """Channels are checked through layers that keep them (ReLU, BatchNorm, pooling), at any
-    depth, before a call; a Flatten ends what is known, and a right network builds."""
+    """Channels are checked through layers that keep them (ReLU, BatchNorm, pooling, dropout),
+    at any depth, before a call, naming the layer that set the count; a Flatten ends what is
+    known; a linear layer after arrays with a point axis or space is told what to put before
+    it; a right network builds, and so does one with a user's layer that changes channels."""
     with pytest.raises(ValueError, match=r"layer 3, BankConv.*c_in=6.*reads 6 channels but "
-                                         r"layer 2, BatchNorm\(8\), writes 8"):
+                                         r"layer 2, BatchNorm\(8\), writes 8$"):
         nn.Sequential([nn.LiftingConv(P4, 1, 8, 3), nn.ReLU(), nn.BatchNorm(8),
                        nn.GroupConv(P4, 6, 4, 3)])
-    with pytest.raises(ValueError, match=r"(?s)layer 1, BatchNorm\(5\), reads 5 channels but layer "
-                                         r"0, Sequential.*writes 4"):
+    with pytest.raises(ValueError, match=r"layer 1, BatchNorm\(5\), reads 5 channels but layer "
+                                         r"0\.0, BankConv.*c_out=4.*, writes 4 \(the layers "
+                                         r"between keep the count\)"):
         nn.Sequential([nn.Sequential([nn.LiftingConv(P4, 1, 4, 3), nn.SubgroupPool()]),
                        nn.BatchNorm(5)])
+    # a nested network that starts with a layer keeping the count (from a review of this check)
+    for inner in ([nn.ReLU(), nn.BatchNorm(5)], [nn.Dropout(0.1), nn.GroupConv(P4, 5, 2, 3)]):
+        with pytest.raises(ValueError, match=r"layer 1\.1, .*reads 5 channels but layer 0, "
+                                             r"BankConv.*writes 4"):
+            nn.Sequential([nn.LiftingConv(P4, 1, 4, 3), nn.Sequential(inner)])
     with pytest.raises(ValueError, match=r"Linear\(7, 3\), reads 7 channels .*writes 8"):
         nn.Sequential([nn.LiftingConv(P4, 1, 8, 3), nn.SubgroupPool(), nn.GlobalPool(),
                        nn.Linear(7, 3)])
+    with pytest.raises(ValueError, match=r"layer 2, Linear\(16, 3\), reads vectors \(B, F\), "
+                                         r"but .* put a SubgroupPool \(over the point axis\) "
+                                         r"before it, or a Flatten"):
+        nn.Sequential([nn.LiftingConv(P4, 1, 4, 3), nn.GlobalPool(), nn.Linear(16, 3)])
     net = nn.Sequential([nn.LiftingConv(P4, 1, 8, 3), nn.SubgroupPool(), nn.GlobalPool(),
                          nn.Flatten(), nn.Linear(8, 3)])
     assert net.output_channels_for(None) == 3
     assert net(np.ones((2, 1, 5, 5), np.float32)).shape == (2, 3)
+
+    class CReLU(nn.ReLU):            # a subclass that doubles the channels, and does not say
+        def forward(self, x, training=False):
+            return np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], axis=1), None
+
+    net = nn.Sequential([nn.LiftingConv(P4, 1, 4, 3), CReLU(), nn.GroupConv(P4, 8, 2, 3)])
+    assert net(np.ones((1, 1, 7, 7), np.float32)).shape == (1, 2, 4, 3, 3)
 
 
 @pytest.mark.parametrize("group", [P4, P4M], ids=["P4", "P4M"])

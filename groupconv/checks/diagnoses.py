@@ -414,9 +414,9 @@ def _first_images(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | N
     if not right[0] or all(right):
         return None
     wrong = [b for b, ok in enumerate(right) if not ok]
-    return (f"agrees on image 0 of the batch but not on image{'s' * (len(wrong) > 1)} "
-            f"{', '.join(map(str, wrong))}: does your layer handle a batch (B > 1) image by "
-            f"image?")
+    return (f"agrees on image 0 of the batch but not on "
+            f"{'image' if len(wrong) == 1 else 'images'} {', '.join(map(str, wrong))}: does "
+            f"your layer handle a batch (B > 1) image by image?")
 
 
 def _each_alone(probe: Callable[[Any], Any], fix: Callable[[np.ndarray], np.ndarray],

@@ -326,9 +326,10 @@ VARIANTS: tuple[Variant, ...] = (
 )
 
 
-#: The groups the variants are run on: the paper's, a group of the cube (P422, 8 rotations: the
-#: smallest with turns about two axes) and the two sampled groups (every variant breaks one of
-#: their laws or layers; the other groups share the code, and ``groupconv verify`` checks them).
+#: The groups the variants are run on: the line's mirror group (Z1m: the variants that can act
+#: in 1D), the paper's, a group of the cube (P422, 8 rotations: the smallest with turns about
+#: two axes) and the two sampled groups (every variant breaks one of their laws or layers; the
+#: other groups share the code, and ``groupconv verify`` checks them).
 GROUPS = ("z1m", "z2", "p4", "p4m", "P422", "se2_8", "scale")
 
 

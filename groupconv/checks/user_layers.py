@@ -857,10 +857,10 @@ def _size_preserving_same(fn, x: np.ndarray, w: np.ndarray, group: AffineGroup, 
             f"padding=\"same\": {low} zeros before and {high} after on each axis); it was "
             f"checked as groupconv's mode=\"same\" ({p} on each side, n + 1 outputs about the "
             f"kernel's centre): its own outputs, and the extra row along each axis from a call "
-            f"given one more row of zeros {'before' if before else 'after'} the input. The "
-            f"equivariance error above is that of the completed output: the layer's own n "
-            f"outputs are not equivariant (a turn or mirror about the centre moves the row it "
-            f"leaves out to the other side)")
+            f"given one more row of zeros {'before' if before else 'after'} the input" + (
+                ". The equivariance error above is that of the completed output: the layer's "
+                "own n outputs are not equivariant (a turn or mirror about the centre moves "
+                "the row it leaves out to the other side)" if group.samples > 1 else ""))
     return padded_layer(before), note
 
 

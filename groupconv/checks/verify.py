@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..arguments import did_you_mean
+from ..arguments import counted, did_you_mean
 from ..groups import (
     SE2, AffineGroup, ScaleTranslation, SemidirectProduct, get_group, registered, symbolic,
 )
@@ -108,7 +108,7 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
 
     def done(what: str, count: int, failed: int) -> None:
         if progress is not None and count:
-            progress(f"{what}: {count} row{'s' * (count != 1)}"
+            progress(f"{what}: {counted(count, 'row')}"
                      f"{f', {failed} FAILED' if failed else ''} "
                      f"({time.perf_counter() - start:.1f} s)")
 

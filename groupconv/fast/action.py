@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import choice, flag
+from ..arguments import choice, counted, flag
 from ..caching import cached_arrays
 from ..feature_maps import FeatureMap, L
 from ..groups import (
@@ -229,7 +229,7 @@ def _interpolated(xp, x, group: AffineGroup, s: int, space: Space, lead: tuple,
     """L_{h_s} by bilinear interpolation of every slice (2D), and the point axis by the law."""
     if len(shape) != 2:
         raise ValueError(f"interpolated transformations are written for the plane, got "
-                         f"{len(shape)} spatial axes")
+                         f"{counted(len(shape), 'spatial axis', 'spatial axes')}")
     indices, weights = image_tables(group.point_matrices()[s], shape)
     samples = space.samples
     flat = xp.reshape(x, lead + (samples, math.prod(shape)))

@@ -33,8 +33,8 @@ from .wallpaper import (
 
 __all__ = [
     "Group", "AffineGroup", "Element", "ElementArray", "PointGroup", "SemidirectProduct",
-    "C1", "C2", "C4", "D4", "R", "M", "Z1", "Z1M", "Z2", "Z3", "TRANSLATIONS", "P4", "P4M", "get_group",
-    "register", "registered", "UnknownGroup",
+    "C1", "C2", "C4", "D4", "R", "M", "Z1", "Z1M", "Z2", "Z3", "TRANSLATIONS", "P4", "P4M",
+    "get_group", "register", "registered", "UnknownGroup",
     "LATTICES", "SE2", "ScaleTranslation", "Space", "Kind",
     "cayley_table", "labels", "describe", "subgroups", "cosets",
     "regular_representation", "coinvariants",

@@ -59,11 +59,11 @@ class SemidirectProduct(AffineGroup):
     Examples
     --------
     >>> from groupconv.groups import PointGroup, SemidirectProduct
-    >>> line = SemidirectProduct(PointGroup("C2line", {"m": [[-1]]}), name="linem")
-    >>> line.dim, line.samples, line.param_names
-    (1, 2, ('m', 'u'))
-    >>> line.element(m=1, u=3).act([1]).tolist()
-    [2]
+    >>> diagonal = SemidirectProduct(PointGroup("D1diag", {"d": [[0, 1], [1, 0]]}), name="diag")
+    >>> diagonal.dim, diagonal.samples, diagonal.param_names
+    (2, 2, ('d', 'u', 'v'))
+    >>> diagonal.element(d=1, u=3, v=0).act([1, 2]).tolist()    # (v, u) + (3, 0)
+    [5, 1]
     """
 
     def __init__(self, stabiliser: PointGroup, name: str | None = None):
@@ -199,7 +199,7 @@ def _lattice(matrices: np.ndarray) -> str | None:
 
 #: Translations of the line Z, elements (u,).
 Z1 = SemidirectProduct(PointGroup("C1", {}, dim=1), name="Z1")
-#: Translations and the mirror of the line (the infinite dihedral group, Z x| {1, m}),
+#: Translations and the mirror of the line (Z x| {1, m}, the infinite dihedral group),
 #: elements (m, u) = T(u) M^m with M = [-1]: x -> -x.
 Z1M = SemidirectProduct(PointGroup("D1line", {"m": [[-1]]}), name="Z1m")
 #: Translations of Z^2, elements (u, v).
@@ -240,8 +240,9 @@ def register(group: AffineGroup, *names: str) -> AffineGroup:
     Examples
     --------
     >>> from groupconv.groups import PointGroup, SemidirectProduct, get_group, register
-    >>> g = register(SemidirectProduct(PointGroup("C2line", {"m": [[-1]]}), name="linem_doc"))
-    >>> get_group("LINEM_DOC") is g
+    >>> g = register(SemidirectProduct(PointGroup("D1diag", {"d": [[0, 1], [1, 0]]}),
+    ...                                name="diag_doc"))
+    >>> get_group("DIAG_DOC") is g
     True
     """
     if not isinstance(group, AffineGroup):
@@ -294,6 +295,8 @@ _OTHER_NAMES = {
           "3D D4 (the square prism's rotations): 'P422'",
     "se2": "; the sampled rotation group SE(2)_N: e.g. 'SE2(8)'",
     "se(2)": "; the sampled rotation group SE(2)_N: e.g. 'SE2(8)'",
+    "dinf": "; the line with its mirror (Z x| {1, m}, the infinite dihedral group): 'z1m'",
+    "line": "; the line's translations: 'z1'; with its mirror u -> -u: 'z1m'",
 }
 
 
@@ -315,6 +318,14 @@ def get_group(group: str | AffineGroup) -> AffineGroup:
     Returns
     -------
     AffineGroup
+
+    Raises
+    ------
+    UnknownGroup
+        A ValueError, for a name no group is registered under (the message names the
+        registered ones, and the group meant where the name is another library's or a word).
+    TypeError
+        For anything but a str or a group.
 
     Examples
     --------
@@ -346,4 +357,4 @@ def get_group(group: str | AffineGroup) -> AffineGroup:
 for _group in (Z1, Z2, Z3, P4, P4M):
     register(_group)
 del _group
-register(Z1M, "dinf")
+register(Z1M)

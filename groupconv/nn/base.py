@@ -199,13 +199,16 @@ class Layer:
         return None
 
     #: Whether the layer writes as many channels as it reads (activations, normalisation,
-    #: pooling, dropout); a layer that does not say is taken to write an unknown number.
+    #: pooling, dropout). Read from the class that sets it only: a subclass that does not say
+    #: again (it may change the channels) is taken to write an unknown number.
     keeps_channels: bool = False
+    #: Whether the layer reads vectors (B, F) (a linear layer), not (B, C, [S,] *spatial).
+    reads_vectors: bool = False
 
     def output_channels_for(self, channels: int | None) -> int | None:
         """The number of channels written when reading ``channels`` (None: not known before
         a call)."""
-        return channels if self.keeps_channels else None
+        return channels if type(self).__dict__.get("keeps_channels", False) else None
 
     def output_space_for(self, space: Space) -> Space | None:
         """The space written when reading ``space`` (the same space, for a layer that does not
@@ -503,15 +506,30 @@ class Sequential(Layer):
             space = layer.output_space
 
     def _check_channels(self) -> None:
-        """A ValueError where a layer needs another number of channels than the layer before
-        it writes (found when the network is built, not at its first call)."""
-        channels = None
-        for i, layer in enumerate(self.layers):
+        """A ValueError where a layer, at any depth, needs another number of channels than the
+        layers before it write (found when the network is built, not at its first call), or
+        reads vectors where they write arrays with a point axis or spatial axes."""
+        channels, source, previous = None, "", ""
+        for path, layer in self._leaves():
+            where = ".".join(map(str, path))
+            space = layer.input_space
+            if layer.reads_vectors and space is not None and (space.point_axis or
+                                                              space.spatial):
+                pools = " and ".join(["a SubgroupPool (over the point axis)"] * space.point_axis
+                                     + ["a GlobalPool (over space)"] * space.spatial)
+                raise ValueError(f"layer {where}, {layer!r}, reads vectors (B, F), but the "
+                                 f"layers before it write {space!r}, "
+                                 f"arrays {space.layout('C')}: put {pools} before it, "
+                                 f"or a Flatten")
             needs = layer.input_channels
             if channels is not None and needs is not None and needs != channels:
-                raise ValueError(f"layer {i}, {layer!r}, reads {needs} channels but layer "
-                                 f"{i - 1}, {self.layers[i - 1]!r}, writes {channels}")
-            channels = layer.output_channels_for(needs if needs is not None else channels)
+                between = "" if source == previous else " (the layers between keep the count)"
+                raise ValueError(f"layer {where}, {layer!r}, reads {needs} channels but layer "
+                                 f"{source} writes {channels}{between}")
+            written = layer.output_channels_for(needs if needs is not None else channels)
+            if needs is not None or written != channels:    # this layer sets the count
+                source = f"{where}, {layer!r},"
+            channels, previous = written, f"{where}, {layer!r},"
 
     def output_channels_for(self, channels: int | None) -> int | None:
         for layer in self.layers:

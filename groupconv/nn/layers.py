@@ -498,6 +498,8 @@ class Flatten(Layer):
 class Linear(Layer):
     """y = x W^T + b on (B, F_in) -> (B, F_out). Invariant inputs give invariant outputs."""
 
+    reads_vectors = True
+
     def __init__(self, f_in: int, f_out: int, *, rng: np.random.Generator | int | None = None,
                  dtype: Any = np.float32):
         super().__init__()

@@ -40,7 +40,7 @@ function mount(el, config, request, initial = [0, 0, 0]) {
       canvas.setAttribute("role", "application");
       canvas.setAttribute("aria-roledescription", "movable image");
       canvas.setAttribute("aria-label", "input image: arrow keys move it, Enter, Space or R " +
-                          "turns it by 90 degrees counter-clockwise, Escape resets");
+                          "turns it by 90 degrees counter-clockwise, Escape or Home resets");
     } else {
       canvas.setAttribute("role", "img");
       canvas.setAttribute("aria-label", `orientation plane ${LABELS[t - 1]} of the feature map`);
