@@ -311,8 +311,8 @@ def _labs(args: argparse.Namespace) -> int:
         written = labs.write(args.out, solutions=args.solutions, install=args.install,
                              overwrite=args.force)
     except FileExistsError as error:        # said in the command line's words
-        print(f"groupconv labs: {str(error).replace('pass overwrite=True (--force)', 'pass --force')}",
-              file=sys.stderr)
+        said = str(error).replace("pass overwrite=True (--force)", "pass --force")
+        print(f"groupconv labs: {said}", file=sys.stderr)
         return 2
     except (OSError, ValueError, TypeError) as error:
         print(f"groupconv labs: {error}", file=sys.stderr)
