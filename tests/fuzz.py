@@ -527,6 +527,9 @@ TARGETS: list[tuple] = [
                                                                   Value(3, True)])), {}, 0.3),
     ("nn.voxel_gcnn", lambda group, size: nn.voxel_gcnn(group, 1, input_size=size).n_parameters,
      (choice(["z3", "P422"], [Value("p4", True)]), choice([5, 6], [Value(4, True)])), {}, 0.3),
+    ("nn.line_gcnn", lambda group, size: nn.line_gcnn(group, 1, input_size=size).n_parameters,
+     (choice(["z1", "z1m"], [Value("p4", True), Value("P432", True)]),
+      choice([5, 12, 64], [Value(4, True), Value(12.0, True), Value(2**21, True)])), {}, 0.3),
     ("nn.network_sizes", nn.network_sizes, (choice([28, 30, 64], [
         Value(27, True), Value(28.0, True), Value(-4, True), Value(8, True)]),), {}),
     ("nn.softmax_cross_entropy", nn.softmax_cross_entropy,
@@ -651,7 +654,7 @@ COVERED = [
     nn.LiftingConv, nn.GroupConv, nn.BankConv, nn.ReLU, nn.SiLU, nn.SubgroupPool,
     nn.SpatialPool, nn.BatchNorm, nn.GlobalPool, nn.Flatten, nn.Linear, nn.Dropout,
     nn.Sequential, nn.InputSizes, nn.gcnn, nn.z2cnn, nn.p4cnn, nn.p4mcnn, nn.hexagonal_gcnn,
-    nn.p6cnn, nn.p6mcnn, nn.voxel_gcnn, nn.fit, nn.predict, nn.evaluate, nn.accuracy,
+    nn.p6cnn, nn.p6mcnn, nn.voxel_gcnn, nn.line_gcnn, nn.fit, nn.predict, nn.evaluate, nn.accuracy,
     nn.SGD, nn.Adam, nn.minibatches, nn.check_gradients, nn.save, nn.load, nn.load_optimizer,
     interop.fields_to_groupconv, interop.fields_from_groupconv, interop.weights_from_bank,
     interop.bank_from_weights, viz.p4_feature_map, viz.p4m_feature_map, viz.boundary_effect,

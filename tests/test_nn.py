@@ -414,3 +414,27 @@ def test_spatial_pool_gives_a_tied_maximum_s_gradient_to_its_first_tap_only(size
     ya, cache = avg.forward(x)
     assert np.allclose(ya, windows.mean(axis=(-2, -1)), rtol=0, atol=1e-15)
     assert np.isclose(avg.backward(cache, dy)[0].sum(), dy.sum(), rtol=1e-12)
+
+
+def test_a_network_on_the_line_is_exactly_invariant_to_the_mirror():
+    """line_gcnn on z1m: its pools (2 wide on even lengths, 3 on odd ones) keep every window's
+    mirror image, so the logits are invariant to reversing the signal, to rounding, on every
+    length it takes; the plain 1D CNN (z1) is not; lengths whose pools would not be exact are
+    refused by name."""
+    net = nn.line_gcnn("z1m", 2, input_size=100, dtype=np.float64, rng=0)
+    assert [type(layer).__name__ for layer in net.layers].count("SpatialPool") == 3
+    assert str(net.input_sizes) == "n = 100 + 8 j (j = 0, 1, 2, ...)"
+    rng = np.random.default_rng(3)
+    net.forward(rng.standard_normal((4, 1, 100)), training=True)    # running statistics move
+    for n in (100, 116):
+        x = rng.standard_normal((2, 1, n))
+        y = net(x)
+        assert np.abs(net(x[..., ::-1]) - y).max() <= 1e-12 * np.abs(y).max()
+    plain = nn.line_gcnn("z1", 4, input_size=100, dtype=np.float64, rng=0)
+    assert np.abs(plain(x[..., ::-1]) - plain(x)).max() > 1e-3 * np.abs(plain(x)).max()
+    with pytest.raises(ValueError, match=r"takes inputs \(B, 1, n\) with n = 100 \+ 8 j"):
+        net(np.zeros((1, 1, 102)))
+    with pytest.raises(ValueError, match="line_gcnn builds networks on the line"):
+        nn.line_gcnn("p4", 2)
+    with pytest.raises(ValueError, match="use line_gcnn on the line"):
+        nn.gcnn("z1m", 2)

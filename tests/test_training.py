@@ -195,6 +195,7 @@ SCALE = ScaleTranslation(2**0.5, n_scales=3, scale_extent=2)
     (lambda: nn.z2cnn(width=3, dropout=0.3, dropout_per="element",
                       dropout_after=(1, 3, 4, 5, 6)), (28, 28)),
     (lambda: nn.voxel_gcnn("P432", 2, input_size=7), (7, 7, 7)),
+    (lambda: nn.line_gcnn("z1m", 2, input_size=24, n_classes=3), (24,)),
     (lambda: nn.p6cnn(width=2, n_classes=3), (15, 15)),
     (lambda: nn.Sequential([nn.LiftingConv(SE2(12), 1, 2, 5, mode="same", rng=0),
                             nn.BatchNorm(2), nn.SiLU(), nn.SubgroupPool("mean"),
@@ -203,7 +204,7 @@ SCALE = ScaleTranslation(2**0.5, n_scales=3, scale_extent=2)
                             nn.GroupConv(SCALE, 2, 2, 3, mode="same", rng=1),
                             nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Flatten(),
                             nn.Linear(2, 3)]), (11, 11)),
-], ids=["p4cnn", "z2cnn", "voxel", "p6cnn", "se2", "scale-sqrt2"])
+], ids=["p4cnn", "z2cnn", "voxel", "line", "p6cnn", "se2", "scale-sqrt2"])
 def test_save_and_load_rebuild_the_network(builder, size, tmp_path):
     """Every kind of group, a sampled one with an irrational base (its name must give back the
     very group, not one with a rounded base) too."""

@@ -12,7 +12,8 @@ from .layers import (
     BatchNorm, Dropout, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
 )
 from .networks import (
-    gcnn, hexagonal_gcnn, network_sizes, p4cnn, p4mcnn, p6cnn, p6mcnn, voxel_gcnn, z2cnn,
+    gcnn, hexagonal_gcnn, line_gcnn, network_sizes, p4cnn, p4mcnn, p6cnn, p6mcnn, voxel_gcnn,
+    z2cnn,
 )
 from .saving import load, load_optimizer, save
 from .train import (
@@ -24,7 +25,7 @@ __all__ = [
     "ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Flatten", "Linear",
     "Dropout",
     "gcnn", "z2cnn", "p4cnn", "p4mcnn", "hexagonal_gcnn", "p6cnn", "p6mcnn", "voxel_gcnn",
-    "network_sizes",
+    "line_gcnn", "network_sizes",
     "check_gradients",
     "softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
     "accuracy", "save", "load", "load_optimizer",

@@ -29,7 +29,7 @@ from .conv import GroupConv, LiftingConv
 from .layers import BatchNorm, Dropout, GlobalPool, Linear, ReLU, SpatialPool, SubgroupPool
 
 __all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes", "hexagonal_gcnn", "p6cnn",
-           "p6mcnn", "voxel_gcnn"]
+           "p6mcnn", "voxel_gcnn", "line_gcnn"]
 
 
 def network_sizes(input_size: int) -> list[int]:
@@ -135,7 +135,8 @@ def gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 10,
     group = get_group(group)
     if group.lattice != "square":
         other = {"hexagonal": "use hexagonal_gcnn (p6cnn, p6mcnn) on the hexagonal lattice",
-                 "cubic": "use voxel_gcnn on the cubic lattice Z^3"}.get(
+                 "cubic": "use voxel_gcnn on the cubic lattice Z^3",
+                 "line": "use line_gcnn on the line Z"}.get(
             group.lattice, "give a group of the square lattice (z2, p4, p4m, ...)")
         raise ValueError(f"gcnn builds the paper's networks on the square lattice (2x2 pooling), "
                          f"got {group.name}; {other}")
@@ -347,3 +348,87 @@ def voxel_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 8
     convolutions = (input_size - size) // 2      # "valid" 3 x 3 x 3 layers: any n >= 2 L + 1
     return Sequential(layers, name=f"voxel G-CNN on {group.name}",
                       input_sizes=InputSizes(2 * convolutions + 1))
+
+
+def _line_stages(n: int) -> tuple[list[str], int]:
+    """The stages of ``line_gcnn`` for signals of n samples: "conv" (3 taps, "valid": n - 2),
+    and after every two convolutions a pool that halves n and stays exactly equivariant to the
+    mirror about the centre: 2 wide for even n, 3 wide for odd n (both stride 2:
+    (n - size) % 2 == 0), until at most 3 samples are left. Returns the stages and that size."""
+    stages, n, since = ["conv"], n - 2, 1
+    while n > 3:
+        if since >= 2 and n >= 8:
+            stages.append("pool2" if n % 2 == 0 else "pool3")
+            n, since = (n - 2) // 2 + 1 if n % 2 == 0 else (n - 3) // 2 + 1, 0
+        else:
+            stages.append("conv")
+            n, since = n - 2, since + 1
+    return stages, n
+
+
+def line_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int = 2,
+              in_channels: int = 1, input_size: int = 64,
+              rng: np.random.Generator | int | None = 0, dtype=np.float32,
+              dropout: float = 0.0) -> Sequential:
+    """A G-CNN on signals (B, C, L) for a group on the line (z1: a plain 1D CNN; z1m: with the
+    mirror u -> -u): correlations of 3 taps ("valid"), batch normalisation and ReLU after each,
+    and after every two of them a pool of stride 2 that halves the signal (2 wide on an even
+    length, 3 wide on an odd one, so that each window has its mirror image), until at most 3
+    samples are left; then the projection over the point group (max), the mean over the signal
+    and a linear layer to the classes.
+
+    Parameters
+    ----------
+    group : SemidirectProduct or str
+        A group on the line: "z1" or "z1m".
+    width : int
+        Channels per point sample.
+    n_classes, in_channels : int
+        The classes (at least 2) and the input's channels.
+    input_size : int, default 64
+        The signal length the network is built for (at least 5); it takes lengths
+        input_size + 2^p j, p its number of pools, on which every pool stays exact.
+    rng, dtype, dropout
+        As in ``gcnn``.
+
+    Returns
+    -------
+    Sequential
+        Its logits are exactly invariant to the mirror of the signal about its centre (for
+        z1m): every layer is exactly equivariant, and the pools are invariant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> net = nn.line_gcnn("z1m", 3, input_size=40)
+    >>> x = np.random.default_rng(0).standard_normal((2, 1, 40)).astype(np.float32)
+    >>> net(x).shape
+    (2, 2)
+    >>> bool(np.allclose(net(x), net(x[..., ::-1]), atol=1e-5))
+    True
+    """
+    group = get_group(group)
+    if group.dim != 1 or group.lattice != "line":
+        raise ValueError(f"line_gcnn builds networks on the line Z (z1, z1m), got {group.name}")
+    input_size = integer(input_size, "input_size", 5, 2**20)
+    width, n_classes, in_channels = _counts(width, n_classes, in_channels)
+    rng = generator(rng, "rng")
+    stages, _ = _line_stages(input_size)
+    opts = dict(rng=rng, dtype=dtype, bias=False)  # batch normalisation follows: no bias
+    make = _blocks(dropout, "channel", None, stages.count("conv"))
+
+    def block(conv):
+        return make(conv, width, dtype, rng)
+
+    layers = block(LiftingConv(group, in_channels, width, 3, **opts))
+    for stage in stages[1:]:
+        if stage == "conv":
+            layers += block(GroupConv(group, width, width, 3, **opts))
+        else:
+            layers.append(SpatialPool(2 if stage == "pool2" else 3, stride=2, exact=True))
+    layers += [SubgroupPool("max"), GlobalPool("mean"), Linear(width, n_classes, rng=rng,
+                                                               dtype=dtype)]
+    pools = len(stages) - stages.count("conv")
+    return Sequential(layers, name=f"line G-CNN on {group.name}",
+                      input_sizes=InputSizes(input_size, 2**pools))
