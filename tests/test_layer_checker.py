@@ -707,7 +707,7 @@ def test_check_layer_names_a_padding_other_than_zeros(group, pad):
         "something other than zeros" in report.diagnosis, report.diagnosis
 
 
-def _cube_correlation(turn_inverse=False, wrong_side=False):
+def _cube_correlation(turn_inverse=False, wrong_side=False, product=False):
     """A P432 group correlation by hand: output sample s turns the kernels by h_s and reads
     filter plane idx(h_s^-1 h_t) for input plane t; two mistakes that an abelian group (p4)
     cannot show: kernels turned by h_s^-1, and the product taken as h_t h_s^-1."""
@@ -718,8 +718,8 @@ def _cube_correlation(turn_inverse=False, wrong_side=False):
     def fn(x, w):
         planes = []
         for s in range(24):
-            wiring = [cayley[t, inverse[s]] if wrong_side else cayley[inverse[s], t]
-                      for t in range(24)]
+            wiring = [cayley[t, inverse[s]] if wrong_side else cayley[s, t] if product else
+                      cayley[inverse[s], t] for t in range(24)]
             turn = elements[int(inverse[s]) if turn_inverse else s]
             kernels = groupconv.transform(w[:, :, wiring], turn, groupconv.Space.on_plane(group))
             flat = np.asarray(kernels).reshape(w.shape[0], -1, *w.shape[-3:])
@@ -742,6 +742,39 @@ def test_check_layer_names_the_mistakes_of_a_group_that_is_not_abelian():
         report.diagnosis, report.diagnosis
     report = check(_cube_correlation(wrong_side=True))
     assert not report.passed and "read at h_t h_s^-1 where h_s^-1 h_t is meant" in \
+        report.diagnosis, report.diagnosis
+    # from a second 3D author's review: the group axis permuted by g h (h_s h_t), the inverse
+    # of h_s left out, was "a table with a wrong entry?"
+    report = check(_cube_correlation(product=True))
+    assert not report.passed and "read at h_s h_t where h_s^-1 h_t is meant" in \
+        report.diagnosis, report.diagnosis
+
+
+def test_check_layer_names_mirrors_left_out_as_det_h_h_and_an_output_reshaped_the_wrong_way():
+    """From a 3D author's review: a D4h lifting whose kernels turn by the rotation det(h) h
+    (the D4 x {1, -I} route of leaving the mirrors out) and an output (B, C, S) reshaped as
+    (S, C) and swapped back were "none of the known mistakes"."""
+    group = groupconv.get_group("P4/mmm")
+    matrices = np.asarray(group.point_matrices())
+    elements = group.point_elements()
+    rotation = [next(j for j, b in enumerate(matrices)
+                     if np.array_equal(b, round(np.linalg.det(a)) * a)) for a in matrices]
+
+    def det_h(x, w):
+        planes = [lifting_correlation(x, groupconv.transform(
+            w, elements[rotation[s]], groupconv.Space.on_plane(group)), "z3", mode="same")
+            for s in range(group.samples)]
+        return np.concatenate(planes, axis=2)
+    report = groupconv.check_layer(det_h, group, "lifting", mode="same", size=5)
+    assert not report.passed and "mirrors left out as det(h) h" in report.diagnosis, \
+        report.diagnosis
+
+    def reshaped(x, w):
+        y = lifting_correlation(x, w, group, mode="same")
+        return np.ascontiguousarray(y.reshape(y.shape[0], y.shape[2], y.shape[1],
+                                              *y.shape[3:]).swapaxes(1, 2))
+    report = groupconv.check_layer(reshaped, group, "lifting", mode="same", size=5)
+    assert not report.passed and "reshaped as (S, C) and the axes then swapped" in \
         report.diagnosis, report.diagnosis
 
 

@@ -248,6 +248,19 @@ def _proper_parts(stab: PointGroup) -> np.ndarray | None:
     return stab.index(params)
 
 
+def _rotation_parts(group: SemidirectProduct) -> np.ndarray | None:
+    """For each element h, the index of det(h) h (the rotation that the "mirrors left out" of
+    a group holding the inversion -I gives: every improper element replaced by its product
+    with -I); None where some det(h) h is not in the group, or where that is no other map."""
+    matrices = np.asarray(group.point_matrices())
+    flat = {m.tobytes(): i for i, m in enumerate(matrices)}
+    found = [flat.get((np.rint(np.linalg.det(m)).astype(m.dtype) * m).tobytes())
+             for m in matrices]
+    if any(i is None for i in found) or found == list(range(len(found))):
+        return None
+    return np.asarray(found)
+
+
 def _apply_bank(x: np.ndarray, bank: np.ndarray, group: AffineGroup, padding: int
                 ) -> np.ndarray:
     """The correlation of x (B, C_in, [S_in,] *n) with a bank (C_out, S, C_in, S_in, *k^d)."""
@@ -299,6 +312,11 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
     out.append(("agrees with the output's channels laid out (S, C) instead of (C, S): your "
                 "output is (B, S, C, ...) in memory, reshaped as (B, C, S, ...)",
                 lambda: np.swapaxes(ref, 1, 2).reshape(ref.shape)))
+    if ref.shape[1] != ref.shape[2]:
+        out.append(("agrees with the output's (C, S) data reshaped as (S, C) and the axes then "
+                    "swapped: your layer writes y.reshape(B, S, C, ...).swapaxes(1, 2), where "
+                    "the output already is (B, C, S, ...)",
+                    lambda: _sc(ref, 1)))
     if kind.reads_group and x.shape[1] > 1:
         out.append(("agrees with the input read as laid out (S, C) instead of (C, S): your "
                     "layer reshapes (B, C·S, ...) as (B, S, C, ...)",
@@ -474,6 +492,11 @@ def _bank_candidates(x, w, group: SemidirectProduct, lifting: bool, p: int
         # idx(h_t h_s^-1): the product the other way round, another wiring where H is not
         # abelian
         wrong_side = table[np.arange(s_count)[None, :], inv[:, None]]
+        if np.any(table != right):       # idx(h_s h_t): the inverse of h_s left out
+            out.append(("agrees with the filter's point axis read at h_s h_t where h_s^-1 h_t "
+                        "is meant: output sample s reads the filter plane of s t, not s^-1 t "
+                        "(the inverse of h_s is missing)",
+                        lambda: _apply_bank(x, _bank(w, group, table), group, p)))
         if np.any(wrong_side != right):
             out.append(("agrees with the filter's point axis read at h_t h_s^-1 where "
                         "h_s^-1 h_t is meant: the product is taken in the wrong order (the "
@@ -491,6 +514,12 @@ def _bank_candidates(x, w, group: SemidirectProduct, lifting: bool, p: int
         out.append((f"agrees with the mirrors left out: output sample h uses the kernel turned "
                     f"by h's rotation alone (h with {names}), not by h itself",
                     lambda: _apply_bank(x, _bank(w, group, right, parts=proper), group, p)))
+    rotations = _rotation_parts(group) if proper is not None else None
+    if rotations is not None and (proper is None or np.any(rotations != proper)):
+        out.append(("agrees with the mirrors left out as det(h) h: output sample h uses the "
+                    "kernel turned by the rotation det(h) h (each mirror or rotoinversion "
+                    "times the inversion -I), not by h itself",
+                    lambda: _apply_bank(x, _bank(w, group, right, parts=rotations), group, p)))
     return out
 
 

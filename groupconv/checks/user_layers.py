@@ -853,10 +853,14 @@ def _size_preserving_same(fn, x: np.ndarray, w: np.ndarray, group: AffineGroup, 
     # torch's and TensorFlow's side (the extra zero after) unless the other fits clearly better
     before = 0 if errors[0] < 0.5 * errors[1] else 1
     low, high = p - before, p - 1 + before
-    note = (f"your layer keeps the input's size with an even kernel (torch's and TensorFlow's "
-            f"padding=\"same\": {low} zeros before and {high} after on each axis); it was "
-            f"checked as groupconv's mode=\"same\" ({p} on each side, n + 1 outputs about the "
-            f"kernel's centre): its own outputs, and the extra row along each axis from a call "
+    # the split named only where it fits (a wrong layer, or one that pads each axis its own
+    # way, fits neither)
+    split = f"{low} zeros before and {high} after on each axis" \
+        if min(errors.values()) <= 1e-6 else f"{p - 1} zeros on one side and {p} on the other"
+    note = (f"your layer keeps the input's size with an even kernel (as torch's and "
+            f"TensorFlow's padding=\"same\" does: {split}); it was checked as groupconv's "
+            f"mode=\"same\" ({p} on each side, n + 1 outputs about the kernel's centre): its "
+            f"own outputs, and the extra row along each axis from a call "
             f"given one more row of zeros {'before' if before else 'after'} the input" + (
                 ". The equivariance error above is that of the completed output: the layer's "
                 "own n outputs are not equivariant (a turn or mirror about the centre moves "

@@ -140,6 +140,11 @@ class Case:
         not alter the case)."""
         return self.arrays[key].copy()
 
+    def __contains__(self, key: object) -> bool:
+        """Whether the case holds an array ``key`` ("b" only where it has a bias, "dy" where
+        it has gradients)."""
+        return key in self.arrays
+
     @property
     def c_in(self) -> int:
         """The input channels."""
