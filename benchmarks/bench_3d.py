@@ -8,7 +8,8 @@ jax.lax.conv_general_dilated on the same bank.
 Cases: the cube's rotation group O (P432, 24 orientations) and the square prism's D4h (P4/mmm,
 16), G-channels 4 -> 4, volumes 14^3, k = 3, "valid", batch 8 and 1. Times are medians of
 ``--repeats`` calls after a warm-up and a 0.3 s pause (each library's threads idle before the
-next one's turn; JAX through groupconv and lax alone alternate call by call within one block);
+next one's turn; JAX runs after every NumPy and torch case, in a pass of its own, and JAX
+through groupconv and lax alone alternate call by call within one block);
 ratios are the other library's time over ours (above 1: groupconv is faster).
 """
 
@@ -51,46 +52,59 @@ def main() -> None:
     print(f"{'case':<22} {'dtype':<8} {'numpy ms':>9} {'conv3d ms':>10} {'conv3d/np':>10} "
           f"{'torch-gc ms':>12} {'conv3d/tgc':>11} {'jax-gc ms':>10} {'lax ms':>8} "
           f"{'lax/jgc':>8}")
-    for dtype in map(np.dtype, args.dtype):
-        for name, group_name, batch, c_in, c_out, side, k in CASES:
-            group = get_group(group_name)
-            rng = np.random.default_rng(0)
-            x = rng.standard_normal((batch, c_in, group.samples) + (side,) * 3).astype(dtype)
-            w = rng.standard_normal((c_out, c_in, group.samples) + (k,) * 3).astype(dtype)
-            ws = Workspace()
-            row = {"numpy": median_time(lambda: group_correlation(x, w, group, workspace=ws),
-                                        args.repeats)}
-            bank = LatticeBank(group, Kind.CORRELATION).expand_groupy(w)
-            bank = bank.reshape(c_out * group.samples, c_in * group.samples, k, k, k)
-            flat = x.reshape(batch, c_in * group.samples, side, side, side)
-            if torch is not None:
-                xt, bt = torch.from_numpy(flat.copy()), torch.from_numpy(bank.copy())
-                row["conv3d"] = median_time(lambda: torch.nn.functional.conv3d(xt, bt),
-                                            args.repeats)
-                x6, w6 = torch.from_numpy(x), torch.from_numpy(w)
-                row["torch_gc"] = median_time(lambda: group_correlation(x6, w6, group),
-                                              args.repeats)
-            if jax is not None:
-                xj, wj = jax.numpy.asarray(x), jax.numpy.asarray(w)
-                ours = jax.jit(lambda a, b: group_correlation(a, b, group))
-                lax = jax.jit(lambda a, b: jax.lax.conv_general_dilated(
-                    a, b, (1, 1, 1), "VALID", dimension_numbers=("NCDHW", "OIDHW", "NCDHW")))
-                fj, bj = jax.numpy.asarray(flat), jax.numpy.asarray(bank)
-                row.update(interleaved_times(   # one library: its calls in turn, one drift
-                    {"jax_gc": lambda: ours(xj, wj).block_until_ready(),
-                     "lax": lambda: lax(fj, bj).block_until_ready()}, args.repeats))
+    cases = [(dtype, case) for dtype in map(np.dtype, args.dtype) for case in CASES]
+    rows: dict[tuple, dict[str, float]] = {}
+    # NumPy and torch first, every case; JAX in a pass of its own after them (XLA's threads,
+    # busy just before, slowed the next case's NumPy calls by up to 40% in one process)
+    for dtype, case in cases:
+        name, group_name, batch, c_in, c_out, side, k = case
+        group, x, w, bank, flat = _inputs(dtype, case)
+        ws = Workspace()
+        row = rows[dtype, name] = {"numpy": median_time(
+            lambda: group_correlation(x, w, group, workspace=ws), args.repeats)}
+        if torch is not None:
+            xt, bt = torch.from_numpy(flat.copy()), torch.from_numpy(bank.copy())
+            row["conv3d"] = median_time(lambda: torch.nn.functional.conv3d(xt, bt),
+                                        args.repeats)
+            x6, w6 = torch.from_numpy(x), torch.from_numpy(w)
+            row["torch_gc"] = median_time(lambda: group_correlation(x6, w6, group),
+                                          args.repeats)
+    for dtype, case in cases if jax is not None else ():
+        group, x, w, bank, flat = _inputs(dtype, case)
+        xj, wj = jax.numpy.asarray(x), jax.numpy.asarray(w)
+        ours = jax.jit(lambda a, b, group=group: group_correlation(a, b, group))
+        lax = jax.jit(lambda a, b: jax.lax.conv_general_dilated(
+            a, b, (1, 1, 1), "VALID", dimension_numbers=("NCDHW", "OIDHW", "NCDHW")))
+        fj, bj = jax.numpy.asarray(flat), jax.numpy.asarray(bank)
+        rows[dtype, case[0]].update(interleaved_times(   # one library: its calls in turn
+            {"jax_gc": lambda: ours(xj, wj).block_until_ready(),
+             "lax": lambda: lax(fj, bj).block_until_ready()}, args.repeats))
+    for dtype, (name, *_) in cases:
+        row = rows[dtype, name]
 
-            def ms(key):
-                return f"{row[key] * 1e3:.2f}" if key in row else "-"
+        def ms(key):
+            return f"{row[key] * 1e3:.2f}" if key in row else "-"
 
-            def ratio(a, b):
-                return f"{row[b] / row[a]:.2f}x" if a in row and b in row else "-"
+        def ratio(a, b):
+            return f"{row[b] / row[a]:.2f}x" if a in row and b in row else "-"
 
-            print(f"{name:<22} {dtype.name:<8} {ms('numpy'):>9} {ms('conv3d'):>10} "
-                  f"{ratio('numpy', 'conv3d'):>10} {ms('torch_gc'):>12} "
-                  f"{ratio('torch_gc', 'conv3d'):>11} {ms('jax_gc'):>10} {ms('lax'):>8} "
-                  f"{ratio('jax_gc', 'lax'):>8}")
+        print(f"{name:<22} {dtype.name:<8} {ms('numpy'):>9} {ms('conv3d'):>10} "
+              f"{ratio('numpy', 'conv3d'):>10} {ms('torch_gc'):>12} "
+              f"{ratio('torch_gc', 'conv3d'):>11} {ms('jax_gc'):>10} {ms('lax'):>8} "
+              f"{ratio('jax_gc', 'lax'):>8}")
 
+
+def _inputs(dtype: np.dtype, case: tuple) -> tuple:
+    """A case's group, x, w, and the expanded bank and flat input the other libraries take."""
+    _, group_name, batch, c_in, c_out, side, k = case
+    group = get_group(group_name)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, c_in, group.samples) + (side,) * 3).astype(dtype)
+    w = rng.standard_normal((c_out, c_in, group.samples) + (k,) * 3).astype(dtype)
+    bank = LatticeBank(group, Kind.CORRELATION).expand_groupy(w)
+    bank = bank.reshape(c_out * group.samples, c_in * group.samples, k, k, k)
+    flat = x.reshape(batch, c_in * group.samples, side, side, side)
+    return group, x, w, bank, flat
 
 if __name__ == "__main__":
     main()
