@@ -965,6 +965,14 @@ def test_check_layer_names_a_padding_split_unevenly():
     assert not report.passed and "agrees with the padding split unevenly, 2 before and 0 " \
         "after on each axis where groupconv pads 1 on each side" in report.diagnosis, report
 
+    def full_shifted(x, w):        # from a 3D author's review: "full" padded (0, 2p), unnamed
+        p = w.shape[-1] - 1
+        return lifting_correlation(np.pad(x, [(0, 0)] * 2 + [(0, 2 * p)] * 3), w, "P432")
+    report = groupconv.check_layer(full_shifted, "P432", "lifting", mode="full", k=3, size=5)
+    assert not report.passed and "split unevenly, 0 before and 4 after on each axis where " \
+        "groupconv pads 2 on each side: your output has the right size, shifted by two" in \
+        report.diagnosis, report.diagnosis
+
 
 def _turned_by_hand(w, matrix, centre, wrap=True):
     """w (..., k, k) turned by an integer matrix about the tap (centre, centre), written out:

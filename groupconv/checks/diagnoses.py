@@ -344,14 +344,14 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
                     f"{c} (or its weights)", lambda c=c: op(_without(x, c), w, group, mode=p)))
     if isinstance(group, SemidirectProduct):
         out += _lattice_candidates(x, w, group, kind, p, ref)
-    for a in (1, -1) if p >= 1 else ():       # the right size, padded more on one side
-
+    for a in (a for a in (1, -1, 2, -2) if abs(a) <= p):   # the right size, padded more on
+        #                                                      one side: shifted by 1 or 2
         def uneven(a=a):
             widths = [(0, 0)] * (x.ndim - d) + [(p + a, p - a)] * d
             return op(np.pad(x, widths), w, group, mode=0)
         out.append((f"agrees with the padding split unevenly, {p + a} before and {p - a} after "
                     f"on each axis where groupconv pads {p} on each side: your output has the "
-                    f"right size, shifted by one", uneven))
+                    f"right size, shifted by {'one' if abs(a) == 1 else 'two'}", uneven))
     # arrays read with their axes in another order: every array (volumes), or the images but
     # not the kernels (a transpose of the images and back)
     names = "DHW"[3 - d:]
