@@ -688,10 +688,31 @@ _MOTIF = np.array([[0.10, 0.06], [0.34, 0.06], [0.34, 0.13], [0.18, 0.13], [0.18
 _SQUARE_BASIS = np.array([[0.0, 1.0], [-1.0, 0.0]])
 
 
+def _mirror_lines(group, reach: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The mirror lines of a wallpaper group, in lattice coordinates: (a point x0, a direction
+    d) for each. A reflection A of H and a translation t give the element T(t) A, a reflection
+    (not a glide) where it fixes a point, (I - A) x = t: t on the line (I - A) Z^2, t = j p
+    with p primitive there, and the line through x0 = t / 2 along A's fixed direction. Lines
+    with |j| <= ``reach``: through the lattice points, and halfway between them where p allows
+    (pm's u = 1/2; cm has glides there, not mirrors)."""
+    lines = []
+    for a in np.asarray(group.stabiliser.matrices):
+        if round(np.linalg.det(a)) != -1:
+            continue
+        moved = np.eye(2, dtype=int) - a
+        column = moved[:, np.argmax(np.abs(moved).sum(axis=0))]
+        p = column // np.gcd.reduce(column)
+        fixed = np.eye(2, dtype=int) + a
+        d = fixed[:, np.argmax(np.abs(fixed).sum(axis=0))]
+        lines += [(j * p / 2, d.astype(float)) for j in range(-reach, reach + 1)]
+    return lines
+
+
 def wallpaper_gallery() -> Figure:
     """The 13 symmorphic wallpaper groups: the point group H acting on an asymmetric motif
     (one colour per element of H), tiled over the lattice (dots), in the lattice's plane
-    geometry (square; hexagonal with e2 at 60 degrees)."""
+    geometry (square; hexagonal with e2 at 60 degrees), with the group's mirror lines dashed
+    (``_mirror_lines``: pm's lie halfway between lattice points too, cm's only through them)."""
     from matplotlib import colormaps
     from matplotlib.collections import PolyCollection
 
@@ -714,6 +735,9 @@ def wallpaper_gallery() -> Figure:
                                          cmap=cmap, clim=(-0.5, 19.5), edgecolors="black",
                                          linewidths=0.3))
         ax.plot(points[keep, 0], points[keep, 1], "k.", ms=3)
+        for x0, d in _mirror_lines(group):
+            start = basis @ x0
+            ax.axline(start, start + basis @ d, color="tab:red", lw=0.8, ls="--", zorder=3)
         ax.set_xlim(-1.5, 1.5)
         ax.set_ylim(-1.5, 1.5)
         ax.set_aspect("equal")
@@ -724,7 +748,8 @@ def wallpaper_gallery() -> Figure:
     for ax in axes.flat[len(WALLPAPER):]:
         ax.axis("off")
     fig.suptitle("The 13 symmorphic wallpaper groups Z² ⋊ H: an asymmetric motif under every "
-                 "element of H (one colour each), repeated at every lattice point",
+                 "element of H (one colour each), repeated at every lattice point; mirror "
+                 "lines dashed",
                  fontsize=13)
     return fig
 

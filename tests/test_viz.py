@@ -249,6 +249,32 @@ def test_wallpaper_gallery_has_every_group_with_its_point_group_order():
         assert len(set(colours.tolist())) == order and f"|H| = {order}" in ax.get_title()
 
 
+def test_the_gallery_draws_the_mirror_lines_where_the_group_has_them():
+    """From a figure author's review: the docs say pm and cm (pmm and cmm, p3m1 and p31m)
+    differ in how their mirrors sit, and no mirror was drawn. Each line drawn is fixed
+    pointwise by an element T(t) A of the group (A a reflection of H, t a lattice vector); pm's
+    lie halfway between lattice points too, cm's only through them (glides lie between)."""
+    from groupconv.groups import WALLPAPER
+
+    fig = viz.wallpaper_gallery()
+    for ax, (name, group) in zip(fig.axes, WALLPAPER.items()):
+        lines = viz._mirror_lines(group)
+        reflections = [a for a in np.asarray(group.stabiliser.matrices)
+                       if round(np.linalg.det(a)) == -1]
+        assert bool(lines) == bool(reflections), name
+        assert sum(line.get_linestyle() == "--" for line in ax.lines) == len(lines), name
+        for x0, d in lines:
+            t = 2 * x0
+            assert np.array_equal(t, np.round(t)), name          # a lattice translation
+            assert any(np.allclose(a @ d, d) and np.allclose(a @ x0 + t, x0)
+                       for a in reflections), (name, x0, d)
+    # pm's mirrors (u -> -u) sit at u = j / 2; cm's (u <-> v) at u - v = j, through lattice
+    # points only
+    pm = {float(x0[0]) for x0, _ in viz._mirror_lines(WALLPAPER["pm"])}
+    cm = {float(x0[0] - x0[1]) for x0, _ in viz._mirror_lines(WALLPAPER["cm"])}
+    assert 0.5 in pm and all(o.is_integer() for o in cm), (pm, cm)
+
+
 def test_boundary_effect_exact_side_is_zero():
     fig = viz.boundary_effect(SMALL[:12, :12])
     cropped, exact = (np.asarray(ax.images[0].get_array()) for ax in fig.axes[1:3])
