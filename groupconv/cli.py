@@ -73,9 +73,9 @@ def _verify(args: argparse.Namespace) -> int:
     trials = 1 if args.quick else 5 if args.trials is None else args.trials
     only = args.only
     if only is not None and ":" in only:      # MODULE:NAME, a user's group: import, register
-        named = _groups_named([only])
+        named = _groups_named([only], "--only")
         if isinstance(named, str):
-            return _refuse("verify", named.replace("--groups", "--only", 1))
+            return _refuse("verify", named)
         only = named[0]
     try:
         rows, seconds = verify.timed_run(    # a line per claim on stderr while it runs
@@ -210,9 +210,11 @@ def _import_module(module_name: str, what: str = "FACTORY") -> Any:
     return module
 
 
-def _groups_named(names: list[str] | None) -> list[str] | str | None:
-    """``--groups`` with every MODULE:NAME (or FILE.py:NAME) a user's group imported and
-    registered, so that it is named like the others; a sentence where one cannot be."""
+def _groups_named(names: list[str] | None, option: str = "--groups"
+                  ) -> list[str] | str | None:
+    """``--groups`` (or ``option``) with every MODULE:NAME (or FILE.py:NAME) a user's group
+    imported and registered, so that it is named like the others; a sentence where one cannot
+    be."""
     from .groups import AffineGroup, register
 
     if names is None:
@@ -225,16 +227,16 @@ def _groups_named(names: list[str] | None) -> list[str] | str | None:
             continue
         module = _import_module(module_name, "NAME")
         if isinstance(module, str):
-            return f"--groups {name}: {module}"
+            return f"{option} {name}: {module}"
         group = getattr(module, attribute, None)
         if not isinstance(group, AffineGroup):
-            return (f"--groups {name}: {module_name} has no group {attribute!r} (a "
+            return (f"{option} {name}: {module_name} has no group {attribute!r} (a "
                     f"SemidirectProduct, SE2 or ScaleTranslation), got "
                     f"{type(group).__name__}")
         try:
             register(group)
         except ValueError as error:
-            return f"--groups {name}: {error}"
+            return f"{option} {name}: {error}"
         out.append(group.name)
     return out
 

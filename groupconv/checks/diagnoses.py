@@ -252,13 +252,13 @@ def _rotation_parts(group: SemidirectProduct) -> np.ndarray | None:
     """For each element h, the index of det(h) h (the rotation that the "mirrors left out" of
     a group holding the inversion -I gives: every improper element replaced by its product
     with -I); None where some det(h) h is not in the group, or where that is no other map."""
-    matrices = np.asarray(group.point_matrices())
-    flat = {m.tobytes(): i for i, m in enumerate(matrices)}
-    found = [flat.get((np.rint(np.linalg.det(m)).astype(m.dtype) * m).tobytes())
-             for m in matrices]
-    if any(i is None for i in found) or found == list(range(len(found))):
+    stab = group.stabiliser
+    try:
+        found = np.array([stab.index_of_matrix(round(np.linalg.det(m)) * m)
+                          for m in stab.matrices])
+    except ValueError:          # some det(h) h is not in the group (no inversion)
         return None
-    return np.asarray(found)
+    return None if np.array_equal(found, np.arange(stab.order)) else found
 
 
 def _apply_bank(x: np.ndarray, bank: np.ndarray, group: AffineGroup, padding: int

@@ -359,7 +359,7 @@ def _line_stages(n: int) -> tuple[list[str], int]:
     while n > 3:
         if since >= 2 and n >= 8:
             stages.append("pool2" if n % 2 == 0 else "pool3")
-            n, since = (n - 2) // 2 + 1 if n % 2 == 0 else (n - 3) // 2 + 1, 0
+            n, since = n // 2, 0      # (n - 2) // 2 + 1 or (n - 3) // 2 + 1 windows
         else:
             stages.append("conv")
             n, since = n - 2, since + 1
