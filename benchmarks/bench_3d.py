@@ -7,10 +7,11 @@ jax.lax.conv_general_dilated on the same bank.
 
 Cases: the cube's rotation group O (P432, 24 orientations) and the square prism's D4h (P4/mmm,
 16), G-channels 4 -> 4, volumes 14^3, k = 3, "valid", batch 8 and 1. Times are medians of
-``--repeats`` calls after a warm-up and a 0.3 s pause (each library's threads idle before the
-next one's turn; JAX runs after every NumPy and torch case, in a pass of its own, and JAX
-through groupconv and lax alone alternate call by call within one block);
-ratios are the other library's time over ours (above 1: groupconv is faster).
+``--repeats`` calls after a warm-up. NumPy through groupconv, torch's conv3d and torch through
+groupconv take turns call by call, each call after a 0.2 s rest (the previous library's threads
+idle), so that a drift of the host's speed touches every side of a ratio alike; JAX runs after
+every NumPy and torch case, in a pass of its own, JAX through groupconv and lax alone in turn.
+Ratios are the other library's time over ours (above 1: groupconv is faster).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import argparse
 import numpy as np
 
 from groupconv import group_correlation
-from groupconv.bench import interleaved_times, machine, median_time
+from groupconv.bench import LIBRARY_PAUSE, interleaved_times, machine
 from groupconv.fast.banks import LatticeBank
 from groupconv.fast.engine import Workspace
 from groupconv.groups import Kind, get_group
@@ -60,15 +61,14 @@ def main() -> None:
         name, group_name, batch, c_in, c_out, side, k = case
         group, x, w, bank, flat = _inputs(dtype, case)
         ws = Workspace()
-        row = rows[dtype, name] = {"numpy": median_time(
-            lambda: group_correlation(x, w, group, workspace=ws), args.repeats)}
+        calls = {"numpy": lambda: group_correlation(x, w, group, workspace=ws)}
         if torch is not None:
             xt, bt = torch.from_numpy(flat.copy()), torch.from_numpy(bank.copy())
-            row["conv3d"] = median_time(lambda: torch.nn.functional.conv3d(xt, bt),
-                                        args.repeats)
             x6, w6 = torch.from_numpy(x), torch.from_numpy(w)
-            row["torch_gc"] = median_time(lambda: group_correlation(x6, w6, group),
-                                          args.repeats)
+            calls["conv3d"] = lambda: torch.nn.functional.conv3d(xt, bt)
+            calls["torch_gc"] = lambda: group_correlation(x6, w6, group)
+        # side by side: the libraries take turns call by call, each call after a rest
+        rows[dtype, name] = interleaved_times(calls, args.repeats, pause=LIBRARY_PAUSE)
     for dtype, case in cases if jax is not None else ():
         group, x, w, bank, flat = _inputs(dtype, case)
         xj, wj = jax.numpy.asarray(x), jax.numpy.asarray(w)

@@ -16,10 +16,11 @@ faster), JAX through groupconv over lax alone, and Dask's time over NumPy's. A c
 where its library is not installed; JAX's times need no torch.
 
 Where CuPy finds a CUDA GPU, ``gpu_table`` times CuPy against torch/cuDNN (TF32 off) on it.
-Each library's thread pool keeps spinning for a while after a call and slows the next library
-down, so every timed block starts after a 0.3 s pause and the libraries take turns; JAX through
-groupconv and lax alone are one library, so their calls alternate within one block
-(``interleaved_times``), and a drift of the machine's speed cannot show as a ratio.
+The calls take turns (``interleaved_times``): NumPy and torch call by call, each call after a
+0.2 s rest (``LIBRARY_PAUSE``: each library's thread pool keeps spinning for a while after a
+call and slows the next library down); JAX through groupconv and lax alone, one library, call
+by call without rests. A drift of the machine's speed touches both sides of a ratio alike, where
+separate blocks of calls seconds apart showed it as a ratio (on a shared host, up to 2x).
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ from .fast.correlate import group_correlation, lifting_correlation
 from .fast.engine import Workspace
 from .groups import P4, P4M, Kind, SemidirectProduct
 
-__all__ = ["CASES", "GPU_CASES", "TIMES", "RATIOS", "median_time", "interleaved_times", "make",
-           "throughput_table", "gpu_table", "cpu_model", "machine", "main"]
+__all__ = ["CASES", "GPU_CASES", "TIMES", "RATIOS", "LIBRARY_PAUSE", "median_time",
+           "interleaved_times", "make", "throughput_table", "gpu_table", "cpu_model", "machine",
+           "main"]
 
 #: (name, group, lifting, batch, C_in, C_out, H, k)
 CASES: tuple[tuple[str, SemidirectProduct, bool, int, int, int, int, int], ...] = (
@@ -73,21 +75,33 @@ def median_time(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
-def interleaved_times(fns: dict[Any, Callable[[], Any]], repeats: int) -> dict[Any, float]:
-    """Median wall time of each of ``fns`` (functions of one library), called in turn in each of
-    ``repeats`` rounds after a pause and a warm-up: a drift of the machine's speed during the
-    rounds touches all of them alike, so their ratios hold where separate runs would not."""
+def interleaved_times(fns: dict[Any, Callable[[], Any]], repeats: int,
+                      pause: float = 0.0) -> dict[Any, float]:
+    """Median wall time of each of ``fns``, called in turn in each of ``repeats`` rounds after a
+    pause and a warm-up: a drift of the machine's speed during the rounds touches all of them
+    alike, so their ratios hold where separate blocks of calls would not. ``pause`` (seconds)
+    before every call lets the previous library's threads go idle (their spinning slows the
+    next one): set it where ``fns`` belong to different libraries."""
     repeats = integer(repeats, "repeats")
+    if isinstance(pause, bool) or not isinstance(pause, (int, float)) or not 0 <= pause <= 10:
+        raise ValueError(f"pause must be a number of seconds in [0, 10], got {pause!r}")
     time.sleep(0.3)
     for fn in fns.values():
         fn()
     times: dict[Any, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
+            if pause:
+                time.sleep(pause)
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
+
+
+#: Seconds of rest before each call when libraries take turns call by call: longer than
+#: OpenBLAS's threads spin after a call (2^28 cycles, about 0.1 s) and torch's.
+LIBRARY_PAUSE = 0.2
 
 
 def make(group: SemidirectProduct, lifting: bool, batch: int, c_in: int, c_out: int, h: int,
@@ -170,13 +184,15 @@ def throughput_table(dtypes: tuple = (np.float32, np.float64), repeats: int = 5,
             x, w = make(group, lifting, batch, c_in, c_out, h, k, dtype)
             op = _op(lifting)
             ws = Workspace()
-            row = {"case": name, "dtype": np.dtype(dtype).name,
-                   "numpy_ws": median_time(lambda: op(x, w, group, workspace=ws), repeats),
-                   "numpy": median_time(lambda: op(x, w, group), repeats)}
+            calls = {"numpy_ws": lambda: op(x, w, group, workspace=ws),
+                     "numpy": lambda: op(x, w, group)}
             if torch is not None:
-                row["torch"] = median_time(_torch_reference(torch, group, lifting, x, w), repeats)
                 xt, wt = torch.from_numpy(x), torch.from_numpy(w)
-                row["torch_gc"] = median_time(lambda: op(xt, wt, group), repeats)
+                calls["torch"] = _torch_reference(torch, group, lifting, x, w)
+                calls["torch_gc"] = lambda: op(xt, wt, group)
+            # NumPy and torch in turn, call by call, each after a rest: side by side
+            row = {"case": name, "dtype": np.dtype(dtype).name,
+                   **interleaved_times(calls, repeats, pause=LIBRARY_PAUSE)}
             if jax is not None and (dtype == np.float32 or jax.config.jax_enable_x64):
                 run = jax.jit(lambda a, b: op(a, b, group))
                 xj, wj = jax.numpy.asarray(x), jax.numpy.asarray(w)
