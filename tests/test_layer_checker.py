@@ -949,9 +949,50 @@ def test_check_layer_names_the_output_samples_a_layer_gets_wrong():
         y[:, :, 7] = lifting_correlation(x, np.flip(w, -1), "P432")[:, :, 7]
         return y
     report = groupconv.check_layer(one_rotation_wrong, "P432", "lifting", size=7)
+    # the kernel of s = 7 is R_7 F w (F the flip of the last axis): R_7 F is the rotoinversion
+    # by 90° about (1, 0, 0) (R_7 (x, y, z) = (-x, -z, -y))
     assert not report.passed and "none of the known mistakes: check the formula; it agrees " \
         "on 23 of the 24 output samples and differs on 1 (s = 7: rotation by 180° about " \
-        "(0, 1, -1))" in report.diagnosis, report.diagnosis
+        "(0, 1, -1), your kernels moved there by the rotoinversion by 90° about (1, 0, 0) " \
+        "instead)" in report.diagnosis, report.diagnosis
+
+
+def _one_sample_by(group, s, kernel_of):
+    """A lifting layer right on every output sample but s, whose kernels are kernel_of(w)."""
+    def fn(x, w):
+        y = lifting_correlation(x, w, group, mode="same")
+        y[:, :, s] = lifting_correlation(x, kernel_of(w), "z3", mode="same")[:, :, 0]
+        return y
+    return fn
+
+
+def test_check_layer_says_what_a_wrong_table_entry_did():
+    """From a 3D author's review: Oh's inversion implemented as a half turn, and a rotation
+    matrix computed in floating point and truncated to integers, were both "a table with a
+    wrong entry?"; the sample is now said to be computed as another element, or with kernels
+    that no symmetry of the cube gives."""
+    group = groupconv.get_group("Pm-3m")
+    labels = groupconv.groups.describe(group.stabiliser)
+    inversion, half_turn = labels.index("inversion"), \
+        labels.index("rotation by 180° about (0, 0, 1)")
+    turned = _one_sample_by(group, inversion, lambda w: np.flip(w, (-3, -2)))  # x, y -> -x, -y
+    report = groupconv.check_layer(turned, group, "lifting", mode="same", size=5)
+    assert not report.passed and f"differs on 1 (s = {inversion}: inversion, computed as " \
+        f"element {half_turn} (rotation by 180° about (0, 0, 1)))" in report.diagnosis, \
+        report.diagnosis
+
+    def truncated(w):    # R_7's matrix with its 1s rounded down to 0: the taps pile up
+        matrix = np.trunc(np.asarray(group.point_matrices()[7]) * (1 - 1e-9)).astype(int)
+        out = np.zeros_like(w)
+        for tap in np.ndindex(*w.shape[-3:]):
+            moved = matrix @ (np.array(tap) - 1) + 1
+            out[(Ellipsis,) + tuple(moved)] += w[(Ellipsis,) + tap]
+        return out
+    report = groupconv.check_layer(_one_sample_by(group, 7, truncated), group, "lifting",
+                                   mode="same", size=5)
+    assert not report.passed and "(s = 7: rotation by 180° about (0, 1, -1), your kernels " \
+        "there are w moved by none of the lattice's 48 symmetries (taps merged or lost" in \
+        report.diagnosis, report.diagnosis
 
 
 def test_check_layer_names_a_padding_split_unevenly():

@@ -904,10 +904,12 @@ def _border_only(got: np.ndarray, ref: np.ndarray, padding: int, d: int,
 
 
 def _planes_that_differ(got: np.ndarray, ref: np.ndarray, group: AffineGroup,
-                        tolerance: float) -> str | None:
+                        tolerance: float, effective: np.ndarray | None = None,
+                        w: np.ndarray | None = None, kind: Kind | None = None) -> str | None:
     """A sentence naming the output samples s where the layer differs, while it agrees on
     the others (each the kernel moved by one element h_s: a wrong element in a table), or
-    None."""
+    None. With the layer's ``effective`` bank (``_extract``), the weights and the kind, each
+    such sample is explained where it can be (``_sample_explained``)."""
     if got.shape != ref.shape or ref.ndim < 3 or ref.shape[2] != group.samples or \
             group.samples < 2 or not isinstance(group, SemidirectProduct):
         return None
@@ -917,11 +919,58 @@ def _planes_that_differ(got: np.ndarray, ref: np.ndarray, group: AffineGroup,
     if not wrong or len(wrong) == ref.shape[2]:
         return None
     said = describe(group.stabiliser)
-    shown = "; ".join(f"s = {s}: {said[s]}" for s in wrong[:4]) + \
-        ("; ..." if len(wrong) > 4 else "")
+    why = [_sample_explained(effective, w, group, kind, s) if effective is not None else ""
+           for s in wrong[:4]]
+    shown = "; ".join(f"s = {s}: {said[s]}{f', {reason}' if reason else ''}"
+                      for s, reason in zip(wrong, why)) + ("; ..." if len(wrong) > 4 else "")
+    tail = "" if all(why) else (": the kernels moved by those elements (a table of the point "
+                                "group's elements with a wrong entry?)")
     return (f"agrees on {ref.shape[2] - len(wrong)} of the {ref.shape[2]} output samples and "
-            f"differs on {len(wrong)} ({shown}): the kernels moved by those elements (a table "
-            f"of the point group's elements with a wrong entry?)")
+            f"differs on {len(wrong)} ({shown}){tail}")
+
+
+def _sample_explained(effective: np.ndarray, w: np.ndarray, group: SemidirectProduct,
+                      kind: Kind, s: int) -> str:
+    """What the layer does at output sample s, from its effective bank (C_out, S, C_in, S_in,
+    *k^d): every kernel of the sample identified as a weight slice moved by one symmetry M of
+    the lattice, read at the input samples of one element h: said as "computed as element j"
+    (M and the wiring both h_j's), "its kernels moved by M" (the wiring h_s's), or that no
+    symmetry moves the weights onto its kernels (a matrix that is not a signed permutation);
+    "" where none of these fits."""
+    symmetric = _symmetries(group)
+    full, stab = symmetric.stabiliser, group.stabiliser
+    weights = LatticeBank(group, Kind.CONVOLUTION).expand_groupy(w)[:, 0] \
+        if kind is Kind.CONVOLUTION else w
+    reads = kind.reads_group
+    planes = weights if reads else weights[:, :, None]           # (C_out, C_in, J, *k^d)
+    table = np.stack([np.asarray(transform(planes, e, Space.on_plane(symmetric)))
+                      for e in symmetric.point_elements()])      # (Q, C_out, C_in, J, *k)
+    j = planes.shape[2]
+    rows = np.moveaxis(table, 3, 1).reshape(full.order * j, -1)
+    blocks = np.moveaxis(effective[:, s], 2, 0).reshape(effective.shape[3], -1)
+    hit = _identify(blocks, rows)
+    if hit is None or (hit < 0).any():
+        if hit is None and not reads:
+            return (f"your kernels there are w moved by none of the lattice's {full.order} "
+                    f"symmetries (taps merged or lost: a matrix that is not a signed "
+                    f"permutation, such as a rotation matrix computed in floating point and "
+                    f"truncated to integers?)")
+        return ""
+    moved, read = set((hit // j).tolist()), (hit % j).tolist()
+    if len(moved) != 1:
+        return ""
+    q = moved.pop()
+    labels = describe(full)
+    inverse = stab.inverse_table
+
+    def wiring(e: int) -> list[int]:
+        return [int(stab.cayley[inverse[e], t]) for t in range(j)] if reads else [0]
+    for e in range(stab.order):
+        if e != s and full.index_of_matrix(stab.matrices[e]) == q and read == wiring(e):
+            return f"computed as element {e} ({describe(stab)[e]})"
+    if read == wiring(s):
+        return f"your kernels moved there by the {labels[q]} instead"
+    return ""
 
 
 def _output_order(got: np.ndarray, ref: np.ndarray, tolerance: float) -> list[int] | None:
@@ -1033,7 +1082,15 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
             if border is not None:
                 findings.add(border + suffix)
             else:
-                findings.where = _planes_that_differ(fixed, ref, group, tolerance)
+                effective = _extract(probe, fix, group, kind, w.shape[-1], w.shape[1],
+                                     w.shape[0], padding) \
+                    if probe is not None and isinstance(group, SemidirectProduct) and \
+                    group.lattice is not None and w.shape[-1] >= 2 else None
+                if effective is not None and relative_error(fixed, _apply_bank(
+                        x, effective, group, padding)) > max(tolerance, 1e-6) * 10:
+                    effective = None          # the layer is not a correlation with one bank
+                findings.where = _planes_that_differ(fixed, ref, group, tolerance, effective,
+                                                     w, kind)
         if probe is not None and isinstance(group, SemidirectProduct):
             for model in _search(probe, fix, x, fixed, w, group, kind, padding, tolerance):
                 sentence = _describe_model(model, group)
