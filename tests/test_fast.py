@@ -277,9 +277,15 @@ def test_bad_input():
         lifting_correlation(np.ones((2, 5)), w, LINE)
     with pytest.raises(ValueError, match="true G-convolution is not defined"):
         group_convolution(np.ones((1, 8, 5, 5)), np.ones((1, 1, 8, 3, 3)), SE2(8))
-    with pytest.raises(TypeError, match="one array library"):
+    with pytest.raises(TypeError, match=r"one array library .*, got x array_api_strict\..*, "
+                                        r"w numpy.ndarray$"):
         import array_api_strict as xps
         lifting_correlation(xps.asarray(x), w, "p4")
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(TypeError, match=r"got x numpy.ndarray, w dask.array.core.Array \(Dask "
+                                        r"weights go with a Dask x only: give w as a NumPy "
+                                        r"array, w.compute\(\), or x as a Dask array\)"):
+        lifting_correlation(np.ones((1, 1, 6, 6)), da.from_array(np.ones((2, 1, 3, 3))), "p4")
 
 
 def test_top_level_names():

@@ -27,14 +27,21 @@ __all__ = ["namespace", "to_numpy", "from_numpy", "on_device", "indices"]
 _ON_DEVICE: dict[tuple, Any] = {}
 
 
-def namespace(*arrays: Any, op: str = "groupconv"):
-    """The common array API namespace of the arrays, with a clear error when there is none."""
+def namespace(*arrays: Any, op: str = "groupconv", names: tuple[str, ...] = ()):
+    """The common array API namespace of the arrays, with a clear error when there is none
+    (each array said by its name in ``names``, where given)."""
     try:
         return array_namespace(*arrays)
     except TypeError:
-        kinds = ", ".join(sorted({f"{type(a).__module__}.{type(a).__name__}" for a in arrays}))
+        kinds = [f"{type(a).__module__}.{type(a).__name__}" for a in arrays]
+        said = ", ".join(f"{name} {kind}" for name, kind in zip(names, kinds)) \
+            if len(names) == len(arrays) else ", ".join(sorted(set(kinds)))
+        hint = ""
+        if len(names) == 2 and kinds[1].startswith("dask.") and not kinds[0].startswith("dask."):
+            hint = (f" (Dask weights go with a Dask {names[0]} only: give {names[1]} as a "
+                    f"NumPy array, {names[1]}.compute(), or {names[0]} as a Dask array)")
         raise TypeError(f"{op}: expected arrays of one array library (NumPy, CuPy, PyTorch, "
-                        f"JAX, Dask or another array API library), got {kinds}") from None
+                        f"JAX, Dask or another array API library), got {said}{hint}") from None
 
 
 def to_numpy(a: Any) -> np.ndarray:

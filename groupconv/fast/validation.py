@@ -127,7 +127,7 @@ def check_inputs(x: Any, w: Any, bank: Bank, op: str) -> tuple[Any, Any, Any]:
     checked against the bank, both in their common floating dtype, in one array library."""
     x = as_float(x, f"{op}: input")
     w = check_weights(w, bank, op)
-    xp = namespace(x, w, op=op)
+    xp = namespace(x, w, op=op, names=("x", "w"))
     dtype = xp.result_type(x.dtype, w.dtype)
     x = x if x.dtype == dtype else xp.astype(x, dtype)
     w = w if w.dtype == dtype else xp.astype(w, dtype)
