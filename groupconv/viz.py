@@ -688,6 +688,32 @@ _MOTIF = np.array([[0.10, 0.06], [0.34, 0.06], [0.34, 0.13], [0.18, 0.13], [0.18
 _SQUARE_BASIS = np.array([[0.0, 1.0], [-1.0, 0.0]])
 
 
+def _placed_motif(planes: list[np.ndarray], reach: float = 0.45, gap: float = 0.85
+                  ) -> np.ndarray:
+    """``_MOTIF`` placed for a point group given by its orthogonal maps of the plane, so that
+    no two of its images overlap: centred in the direction c whose images h c lie furthest
+    apart (the middle of a fundamental wedge, an angle alpha from the nearest image), at the
+    distance r from the lattice point and of the radius rho = gap r sin(alpha / 2) that keep it
+    within ``reach`` of its point (r + rho = reach: lattice points are 1 apart) and clear of
+    its images (a mirror line, halfway to an image, passes between them), turned to point
+    outwards."""
+    centred = _MOTIF - (_MOTIF.max(axis=0) + _MOTIF.min(axis=0)) / 2
+    radius = float(np.linalg.norm(centred, axis=1).max())
+    others = [a for a in planes if not np.allclose(a, np.eye(2))]
+    best, alpha = np.pi / 4, np.pi
+    if others:
+        alpha = -1.0
+        for theta in np.linspace(0, 2 * np.pi, 720, endpoint=False):
+            c = np.array([np.cos(theta), np.sin(theta)])
+            nearest = min(float(np.arccos(np.clip(c @ (a @ c), -1, 1))) for a in others)
+            if nearest > alpha + 1e-9:
+                best, alpha = theta, nearest
+    r = reach / (1 + gap * np.sin(alpha / 2))
+    rho = gap * r * np.sin(alpha / 2)
+    turn = np.array([[np.cos(best), -np.sin(best)], [np.sin(best), np.cos(best)]])
+    return (centred * (rho / radius)) @ turn.T + r * np.array([np.cos(best), np.sin(best)])
+
+
 def _mirror_lines(group, reach: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
     """The mirror lines of a wallpaper group, in lattice coordinates: (a point x0, a direction
     d) for each. A reflection A of H and a translation t give the element T(t) A, a reflection
@@ -725,9 +751,11 @@ def wallpaper_gallery() -> Figure:
         span = range(-3, 4)
         points = np.array([basis @ (u, v) for u in span for v in span])
         keep = np.all(np.abs(points) <= 1.9, axis=1)
-        for h_index, h in enumerate(group.stabiliser.matrices):
-            plane = basis @ h @ np.linalg.inv(basis)        # an orthogonal map of the plane
-            image = _MOTIF @ plane.T
+        planes = [basis @ h @ np.linalg.inv(basis)          # orthogonal maps of the plane
+                  for h in group.stabiliser.matrices]
+        motif = _placed_motif(planes)
+        for h_index, plane in enumerate(planes):
+            image = motif @ plane.T
             for p in points[keep]:
                 shapes.append(image + p)
                 colours.append(h_index)

@@ -249,6 +249,23 @@ def test_wallpaper_gallery_has_every_group_with_its_point_group_order():
         assert len(set(colours.tolist())) == order and f"|H| = {order}" in ax.get_title()
 
 
+def test_the_gallery_motifs_never_overlap():
+    """From a figure author's review: in p6m, p3m1 and p31m (and cmm) the motif's images under
+    the point group overlapped one another. No two polygons drawn intersect (matplotlib's
+    path intersection, filled, on every pair whose vertices come near enough)."""
+    fig = viz.wallpaper_gallery()
+    for ax in fig.axes[:13]:
+        paths = ax.collections[0].get_paths()
+        centres = np.array([p.vertices.mean(axis=0) for p in paths])
+        radii = np.array([np.linalg.norm(p.vertices - c, axis=1).max()
+                          for p, c in zip(paths, centres)])
+        near = np.linalg.norm(centres[:, None] - centres[None], axis=-1) < \
+            radii[:, None] + radii[None]
+        for i, j in zip(*np.nonzero(np.triu(near, 1))):
+            assert not paths[i].intersects_path(paths[j], filled=True), (ax.get_title(), i, j)
+        assert radii.min() > 0.05, ax.get_title()          # and each is still large enough
+
+
 def test_the_gallery_draws_the_mirror_lines_where_the_group_has_them():
     """From a figure author's review: the docs say pm and cm (pmm and cmm, p3m1 and p31m)
     differ in how their mirrors sit, and no mirror was drawn. Each line drawn is fixed
