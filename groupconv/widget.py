@@ -186,7 +186,8 @@ _CSS = """
 .p4w { font: 13px/1.4 system-ui, sans-serif; color: #222; }
 .p4w-grid { display: grid; gap: 6px 10px; justify-content: start; }
 .p4w-cell { margin: 0; text-align: center; }
-.p4w-cell canvas { image-rendering: pixelated; border: 1px solid #bbb; display: block; }
+.p4w-cell canvas { image-rendering: pixelated; border: 1px solid #bbb; display: block;
+                   box-sizing: border-box; }
 .p4w-input { cursor: grab; touch-action: none; }
 .p4w-input:focus-visible { outline: 3px solid #1f6feb; outline-offset: 2px; }
 .p4w-cell figcaption { font-size: 12px; color: #555; }

@@ -153,6 +153,34 @@ anywidgetView.render({{model, el: document.getElementById("w")}});
 
 
 @pytest.mark.slow
+def test_the_widget_fits_a_narrow_page_and_drags_at_its_drawn_scale(tmp_path):
+    """From a figure author's review: below 560 px the page scrolled sideways. The tiles now
+    shrink with the page, and a drag moves the image by the pixels it crosses as drawn."""
+    sync_api, chromium = _browser()
+    frames = P4Frames(step=2)
+    path = write_page(tmp_path / "p4_widget.html", frames, scale=8)     # 3 x 264 px wide
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        try:
+            page = browser.new_page(viewport={"width": 420, "height": 900})
+            page.goto(path.as_uri())
+            page.wait_for_selector('.p4w[data-drawn="0,0,0"]', timeout=20_000)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 420
+            box = page.locator("canvas.p4w-input").bounding_box()
+            shown = (box["width"] - 2) / frames.size       # less its 1 px border on each side
+            assert shown < 8                                # shrunk to fit
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(cx, cy)
+            page.mouse.down()
+            for dx in (5, 4 * shown):                       # 4 image pixels as drawn
+                page.mouse.move(cx + dx, cy)
+            page.mouse.up()
+            page.wait_for_selector('.p4w[data-drawn="0,0,4"]', timeout=20_000)
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("view", ["docs page", "anywidget view"])
 def test_the_widget_moves_and_turns_the_feature_map_in_a_browser(view, tmp_path):
     from groupconv import widget

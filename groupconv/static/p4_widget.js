@@ -23,7 +23,8 @@ function mount(el, config, request, initial = [0, 0, 0]) {
   const grid = document.createElement("div");
   grid.className = "p4w-grid";
   const side = size * scale;
-  grid.style.gridTemplateColumns = `repeat(3, ${side}px)`;
+  // columns of at most `side` pixels that shrink with a narrow page (no sideways scrolling)
+  grid.style.gridTemplateColumns = `repeat(3, minmax(0, ${side}px))`;
   const canvases = [];
   for (let t = 0; t < 5; t++) {
     const cell = document.createElement("figure");
@@ -31,8 +32,9 @@ function mount(el, config, request, initial = [0, 0, 0]) {
     const canvas = document.createElement("canvas");
     canvas.width = size;
     canvas.height = size;
-    canvas.style.width = `${side}px`;
-    canvas.style.height = `${side}px`;
+    canvas.style.width = "100%";
+    canvas.style.maxWidth = `${side}px`;
+    canvas.style.aspectRatio = "1 / 1";
     canvas.className = t === 0 ? "p4w-input" : "p4w-plane";
     canvas.dataset.tile = t === 0 ? "input" : LABELS[t - 1];
     if (t === 0) {
@@ -98,7 +100,10 @@ function mount(el, config, request, initial = [0, 0, 0]) {
   let press = null;
   input.addEventListener("pointerdown", (event) => {
     if (event.button !== 0) return;     // the primary button only (no turn on a right-click)
-    press = { x: event.clientX, y: event.clientY, u: state[1], v: state[2], moved: false };
+    // screen pixels per image pixel as drawn now (fewer than `scale` on a narrow page)
+    const shown = input.clientWidth / size || scale;
+    press = { x: event.clientX, y: event.clientY, u: state[1], v: state[2], moved: false,
+              shown };
     input.setPointerCapture(event.pointerId);
     event.preventDefault();
   });
@@ -107,8 +112,8 @@ function mount(el, config, request, initial = [0, 0, 0]) {
     const dx = event.clientX - press.x, dy = event.clientY - press.y;
     if (Math.abs(dx) > 3 || Math.abs(dy) > 3) press.moved = true;
     if (!press.moved) return;
-    const u = clamp(press.u + step * Math.round(dy / (scale * step)));
-    const v = clamp(press.v + step * Math.round(dx / (scale * step)));
+    const u = clamp(press.u + step * Math.round(dy / (press.shown * step)));
+    const v = clamp(press.v + step * Math.round(dx / (press.shown * step)));
     if (u !== state[1] || v !== state[2]) go([state[0], u, v]);
   });
   input.addEventListener("pointerup", () => {
