@@ -7,7 +7,7 @@ argument, says what was expected and shows what came.
     flag(training, "training")         True or False
     choice(name, "reduction", names)   one of a few names, with "did you mean" for typos
     real_array(values, "values")       a NumPy array of real numbers (integer or floating)
-    float_dtype(dtype, "dtype")        a real floating NumPy dtype (float16, float32, float64)
+    float_dtype(dtype, "dtype")        float32 or float64, as a NumPy dtype
     generator(rng, "rng")              a NumPy Generator from a seed, a Generator or None
     described(value)                   what came, in a few words, for a message
     counted(n, "axis", "axes")         "1 axis", "2 axes": a count and its noun, for a message
@@ -130,16 +130,23 @@ def informative(values: np.ndarray, name: str, *, zeros: bool = False) -> None:
 
 
 def float_dtype(value: Any, name: str) -> np.dtype:
-    """``value`` as a real floating NumPy dtype: parameters of integer, bool or complex dtypes
-    would round their random draws away, or hold values the layers do not compute with."""
+    """``value`` as float32 or float64, the dtypes a layer computes in: parameters of integer,
+    bool or complex dtypes would round their random draws away, or hold values the layers do
+    not compute with; float16 ones would be computed in float32 (the correlations' rule) while
+    updated in float16."""
     try:
         dtype = np.dtype(value)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a floating dtype (float16, float32, float64), got "
+        raise TypeError(f"{name} must be a floating dtype (float32, float64), got "
                         f"{value!r}") from None
     if dtype.kind != "f":
-        raise ValueError(f"{name} must be a real floating dtype (float16, float32, float64), "
+        raise ValueError(f"{name} must be a real floating dtype (float32, float64), "
                          f"got {dtype.name}")
+    if dtype not in (np.float32, np.float64):
+        why = "a float16 input is computed in float32, so float16 parameters would be " \
+            "updated in a precision the layers do not compute in" if dtype.itemsize < 4 else \
+            "no path computes in more than float64"
+        raise ValueError(f"{name} must be float32 or float64, got {dtype.name} ({why})")
     return dtype
 
 

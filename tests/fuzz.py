@@ -279,12 +279,14 @@ def _optimiser(kind, lr, grad):
     return params["w"]
 
 
-def _save_and_load(width):
+def _save_and_load(width, architecture, into_width):
     with tempfile.TemporaryDirectory() as folder:
         path = f"{folder}/net.npz"
         net = nn.p4cnn(width=width)
-        nn.save(net, path, optimizer=nn.SGD(net.params))
-        loaded = nn.load(path)
+        nn.save(net, path, optimizer=nn.SGD(net.params), architecture=architecture)
+        into = into_width if into_width is None or isinstance(into_width, str) else \
+            nn.p4cnn(width=into_width)
+        loaded = nn.load(path, into=into)
         return loaded.n_parameters, nn.load_optimizer(path, loaded).lr
 
 
@@ -563,7 +565,9 @@ TARGETS: list[tuple] = [
      (choice([np.ones((1, 1, 4, 4))], [Value(np.ones((1, 1, 4, 4), np.float32), True),
                                        Value([[1.0]], True)]),
       real(1e-7, 1e-4), integer(1, 5)), {}),
-    ("nn.save/load", _save_and_load, (integer(1, 2),), {}, 0.3),
+    ("nn.save/load", _save_and_load, (integer(1, 2), flag(),
+                                      choice([None, 1, 2], [Value("net", True)], common=False)),
+     {}, 0.3),
     # ------------------------------------------------------------------ checks
     ("check_layer", _check_layer, (name(KINDS, ["corr"]), integer(3, 7, bounded=False),
                                    integer(1, 3)), {}),

@@ -233,8 +233,9 @@ def test_a_loaded_network_draws_its_dropout_masks_where_the_saved_one_left_off(t
     nn.fit(net, x, y, epochs=1, batch_size=4, progress=False)
     nn.save(net, tmp_path / "net.npz")
     resumed = [nn.load(tmp_path / "net.npz") for _ in range(2)]
-    for model in [net] + resumed:
-        nn.fit(model, x, y, epochs=1, batch_size=4, progress=False)
+    for model in [net] + resumed:       # each with a fresh optimiser: alike, and said so
+        with pytest.warns(UserWarning, match="a fresh Adam starts its moments from zero"):
+            nn.fit(model, x, y, epochs=1, batch_size=4, progress=False)
     for model in resumed:
         assert all(np.array_equal(model.params[k], net.params[k]) for k in net.params)
 
@@ -383,8 +384,12 @@ def test_fit_names_the_argument_it_refuses():
             nn.fit(net, args.pop("x"), args.pop("y"), progress=False, **args)
     assert net.epochs_trained == 1          # (the list's fit) no refused call trained an epoch
     seen = []
-    nn.fit(net, x, y, callbacks=lambda record, model: seen.append(record["epoch"]),
-           progress=False)                  # one callable alone
+    # a second call without an optimiser starts a fresh Adam: said, as a loop of fit(epochs=1)
+    # would otherwise train differently from one fit(epochs=k) without a word
+    with pytest.warns(UserWarning, match="has trained 1 epoch, and no optimizer was given: a "
+                                         "fresh Adam starts its moments from zero"):
+        nn.fit(net, x, y, callbacks=lambda record, model: seen.append(record["epoch"]),
+               progress=False)              # one callable alone
     assert seen == [2]
     with pytest.raises(ValueError, match="n_classes must be an int >= 2, got 1"):
         nn.p4cnn(width=1, n_classes=1)
@@ -404,13 +409,14 @@ def test_progress_bars_only_on_a_terminal(monkeypatch, capsys):
             return True
 
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    opt = nn.Adam(net.params)
     for stream, shown in ((Log(), False), (Terminal(), True)):
         monkeypatch.setattr(sys, "stderr", stream)
-        nn.fit(net, x, y, batch_size=2)
+        nn.fit(net, x, y, batch_size=2, optimizer=opt)
         assert ("epoch" in stream.getvalue()) is shown, type(stream).__name__
     log = Log()
     monkeypatch.setattr(sys, "stderr", log)
-    nn.fit(net, x, y, batch_size=2, progress=True)      # asked for: shown anywhere
+    nn.fit(net, x, y, batch_size=2, progress=True, optimizer=opt)   # asked for: shown anywhere
     assert "epoch" in log.getvalue()
 
 
@@ -578,3 +584,113 @@ def test_a_layer_refuses_a_workspace_bound_that_is_not_a_positive_int():
         nn.GroupConv("p4", 1, 1, 3, max_workspace="big")
     with pytest.raises(ValueError, match="max_workspace .* must be a positive int"):
         nn.GroupConv("p4", 1, 1, 3, max_workspace=-1)
+
+
+# ------------------------------------------------------------------ a researcher's review
+def _vector_head(rng=0):
+    """A network with batch normalisation of vectors (after a global pool): it cannot train on
+    a batch of one."""
+    return nn.Sequential([nn.LiftingConv("p4", 1, 4, 3, rng=rng), nn.SubgroupPool("max"),
+                          nn.GlobalPool("mean"), nn.Linear(4, 8, rng=rng), nn.BatchNorm(8),
+                          nn.ReLU(), nn.Linear(8, 3, rng=rng)])
+
+
+def test_save_refuses_what_load_would_rebuild_as_something_else(tmp_path):
+    """A ReLU of the user's that triples its output was saved as "ReLU" and loaded as
+    groupconv's ReLU, silently computing something else; so was a Sequential subclass with its
+    own forward. save refuses both, and a layer of the user's own, and points to the weights
+    alone, which load puts into a network the user builds."""
+    class Tripled(nn.ReLU):
+        def forward(self, x, training=False):
+            y, cache = super().forward(x, training)
+            return 3 * y, cache
+
+    class Square(nn.Layer):
+        def forward(self, x, training=False):
+            return x * x, x
+
+        def backward(self, cache, dy, input_grad=True):
+            return 2 * cache * dy, {}
+
+    def net(middle, rng=0):
+        return nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=rng), middle,
+                              nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+                              nn.Linear(2, 3, rng=rng)])
+
+    hint = r"nn.save\(model, path, architecture=False\), and load them into the network you " \
+        r"build: nn.load\(path, into=model\)"
+    with pytest.raises(TypeError, match=r"save: layer 1, .*Tripled, would be loaded as "
+                                        r"groupconv's ReLU .*" + hint):
+        nn.save(net(Tripled()), tmp_path / "a.npz")
+
+    class Mine(nn.Sequential):
+        pass
+    with pytest.raises(TypeError, match=r"save: .*Mine, would be loaded as groupconv's "
+                                        r"Sequential"):
+        nn.save(Mine([nn.ReLU()]), tmp_path / "b.npz")
+    with pytest.raises(TypeError, match=r"save: the network's architecture cannot be recorded "
+                                        r"\(Square does not record its architecture.*" + hint):
+        nn.save(net(Square()), tmp_path / "c.npz")
+    assert not list(tmp_path.iterdir())                          # nothing written
+    mine = net(Square())
+    x, y = _data(n=6, size=9)
+    nn.fit(mine, x, y % 3, batch_size=3, progress=False)
+    nn.save(mine, tmp_path / "c.npz", architecture=False)
+    with pytest.raises(ValueError, match=r"without an architecture .* nn.load\(path, "
+                                         r"into=model\)"):
+        nn.load(tmp_path / "c.npz")
+    again = nn.load(tmp_path / "c.npz", into=net(Square(), rng=1))
+    assert np.array_equal(again(x), mine(x)) and again.epochs_trained == 1
+    with pytest.raises(ValueError, match="do not match the network given as into"):
+        nn.load(tmp_path / "c.npz", into=nn.p4cnn(width=2))
+    with pytest.raises(TypeError, match="into must be a groupconv.nn Layer"):
+        nn.load(tmp_path / "c.npz", into="net")
+    with pytest.raises(TypeError, match="architecture must be True or False"):
+        nn.save(mine, tmp_path / "d.npz", architecture="no")
+
+
+def test_fit_refuses_a_last_batch_of_one_before_the_first_step():
+    """Batch normalisation of vectors cannot train on one example: fit stopped with it after
+    five steps of its first epoch, the model half trained. Now refused before any step, with
+    the batch size named; a batch size that leaves no batch of one trains."""
+    x, y = _data(n=41, size=12)
+    y = y % 3
+    net = _vector_head()
+    before = {name: np.array(value) for name, value in net.params.items()}
+    with pytest.raises(ValueError, match=r"with batch_size 8, the last batch of each epoch "
+                                         r"\(N = 41 = 5 x 8 \+ 1\) holds one example, and the "
+                                         r"model cannot train on one: layer 4, BatchNorm\(8\)"):
+        nn.fit(net, x, y, batch_size=8, progress=False)
+    assert net.epochs_trained == 0 and all(np.array_equal(before[n], v)
+                                           for n, v in net.params.items())
+    assert all(np.array_equal(v, w) for v, w in zip(net.buffer_values().values(),
+                                                    _vector_head().buffer_values().values()))
+    with pytest.raises(ValueError, match="with batch_size 1, every batch holds one example"):
+        nn.fit(net, x, y, batch_size=1, progress=False)
+    assert len(nn.fit(net, x, y, batch_size=6, progress=False)) == 1    # 41 = 6 x 6 + 5
+    nn.fit(nn.p4cnn(width=2), *_data(n=5), batch_size=4, progress=False,
+           optimizer=None)          # batch norm over space: a batch of one trains
+
+
+def test_fit_names_augments_nan_and_the_reason_a_shape_does_not_fit():
+    """NaN put in by augment was blamed on the learning rate; fit's shape error dropped the
+    layer's own reason."""
+    x, y = _data(n=8, size=12)
+    net = _vector_head()
+    with pytest.raises(ValueError, match=r"fit: augment's batch holds values that are not "
+                                         r"finite \(NaN or inf\), in example 0 first"):
+        nn.fit(net, x, y % 3, batch_size=4, progress=False, augment=lambda b, rng: b * np.nan)
+    with pytest.raises(ValueError, match=r"x of shape \(8, 1, 12, 12\) does not fit the model: "
+                                         r"it takes \(B, 1, n, n\) .* \(on its first example: "
+                                         r"P4CNN takes inputs"):
+        nn.fit(nn.p4cnn(width=2), x, y, progress=False)
+
+
+def test_layers_refuse_parameters_they_do_not_compute_in():
+    """float16 parameters were accepted and updated in float16 while every layer computed in
+    float32."""
+    for builder in (lambda d: nn.p4cnn(width=2, dtype=d), lambda d: nn.Linear(2, 2, dtype=d),
+                    lambda d: nn.BatchNorm(2, dtype=d)):
+        with pytest.raises(ValueError, match="dtype must be float32 or float64, got float16 "
+                                             r"\(a float16 input is computed in float32"):
+            builder(np.float16)

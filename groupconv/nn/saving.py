@@ -39,7 +39,8 @@ __all__ = ["save", "load", "load_optimizer", "from_config", "FORMAT"]
 FORMAT = "groupconv.nn/1"
 
 
-def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None = None) -> None:
+def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None = None,
+         architecture: bool = True) -> None:
     """Write ``model``'s parameters, buffers and architecture to the .npz file ``path``, and
     ``optimizer``'s state if given.
 
@@ -52,6 +53,11 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
     optimizer : SGD or Adam, optional
         The optimiser training ``model`` (made from its ``params``): its settings, step count
         and moments are saved too, for ``load_optimizer``.
+    architecture : bool
+        Record the architecture, so that ``load(path)`` rebuilds the network: every layer must
+        be one of groupconv.nn's own classes (a subclass of yours, or a layer of your own, is
+        refused: load would rebuild something else). False: the parameters and buffers alone,
+        for ``load(path, into=model)`` into a network you build yourself.
 
     Examples
     --------
@@ -68,7 +74,9 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
     """
     if not isinstance(model, Layer):
         raise TypeError(f"save: model must be a groupconv.nn Layer, got {type(model).__name__}")
-    header = {"format": FORMAT, "model": model.config(),
+    if not isinstance(architecture, bool):
+        raise TypeError(f"save: architecture must be True or False, got {architecture!r}")
+    header = {"format": FORMAT, "model": _architecture(model) if architecture else None,
               "epochs_trained": int(model.epochs_trained)}
     arrays = {f"param/{name}": to_numpy(value) for name, value in model.params.items()}
     arrays.update({f"buffer/{name}": to_numpy(value)
@@ -98,23 +106,46 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
                          f"{'' if not error.filename else f' ({error.filename})'}") from error
 
 
-def load(path: str | os.PathLike) -> Layer:
+def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
     """The network ``save`` wrote to ``path``, rebuilt from its architecture, with its
-    parameters and buffers (NumPy arrays).
+    parameters and buffers (NumPy arrays); or, with ``into``, those loaded into a network
+    built by the caller.
 
     Parameters
     ----------
     path : str or path-like
         A file written by ``save``.
+    into : Layer, optional
+        A network with the saved parameters' and buffers' names, shapes and dtypes (a network
+        with layers of your own, saved with ``architecture=False``): they are replaced by the
+        saved ones, and it is returned.
 
     Returns
     -------
     Layer
         The network; ``epochs_trained`` as saved.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "weights.npz"
+    >>> nn.save(nn.p4cnn(width=2, rng=0), path, architecture=False)
+    >>> net = nn.load(path, into=nn.p4cnn(width=2, rng=1))
+    >>> bool(np.array_equal(net.params["0.weight"], nn.p4cnn(width=2, rng=0).params["0.weight"]))
+    True
     """
     header, stored, where = _read(path, "load")
+    if into is not None and not isinstance(into, Layer):
+        raise TypeError(f"load: into must be a groupconv.nn Layer (the network to load the "
+                        f"weights into), got {type(into).__name__}")
+    if into is None and "model" in header and header["model"] is None:
+        raise ValueError(f"load: {where} holds parameters and buffers without an architecture "
+                         f"(saved with architecture=False): build the network and load them "
+                         f"into it, nn.load(path, into=model)")
     try:
-        model = from_config(header["model"])
+        model = into if into is not None else from_config(header["model"])
     except UnknownGroup as error:
         raise ValueError(f"load: {where} holds a network on a group not registered here "
                          f"({error}): register the group (groupconv.register) before load, as "
@@ -130,7 +161,8 @@ def load(path: str | os.PathLike) -> Layer:
     stored = {key: value for key, value in stored.items() if not key.startswith("optimizer/")}
     expected = {f"param/{name}": value for name, value in model.params.items()}
     expected.update({f"buffer/{name}": value for name, value in model.buffer_values().items()})
-    _match(stored, expected, where, "load", "its architecture")
+    _match(stored, expected, where, "load", "its architecture" if into is None else
+           "the network given as into")
     for key, value in stored.items():
         if key.endswith("running_var") and np.any(value < 0):      # (a float array now)
             raise ValueError(f"load: {key} in {where} holds a negative variance, "
@@ -216,6 +248,33 @@ def load_optimizer(path: str | os.PathLike, model: Layer) -> SGD | Adam:
                              f"{tuple(like.shape)} (floats)")
         slots[slot][name] = value
     return optimizer
+
+
+def _architecture(model: Layer) -> dict[str, Any]:
+    """``model.config()``, checked to rebuild the same classes: ``from_config`` rebuilds
+    groupconv.nn's own layers only, so a subclass (a ReLU of yours that scales its output) or
+    a layer of your own would come back as something else."""
+    hint = ("save its parameters and buffers alone, nn.save(model, path, architecture=False), "
+            "and load them into the network you build: nn.load(path, into=model)")
+    try:
+        config = model.config()
+        rebuilt = from_config(config)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"save: the network's architecture cannot be recorded ({error}); "
+                        f"{hint}") from error
+
+    def pairs(a: Layer, b: Layer, where: str):
+        yield a, b, where
+        if isinstance(a, Sequential) and isinstance(b, Sequential):
+            for i, (u, v) in enumerate(zip(a.layers, b.layers)):
+                yield from pairs(u, v, f"{where}layer {i}, " if where else f"layer {i}, ")
+    for ours, again, where in pairs(model, rebuilt, ""):
+        if type(ours) is not type(again):
+            raise TypeError(f"save: {where}{type(ours).__module__}.{type(ours).__qualname__}, "
+                            f"would be loaded as groupconv's {type(again).__name__} (its "
+                            f"config() names that type), which may compute something else; "
+                            f"{hint}")
+    return config
 
 
 def _read(path: Any, op: str) -> tuple[dict[str, Any], dict[str, np.ndarray], str]:

@@ -24,11 +24,13 @@ large, say) stops training with a ValueError that names the epoch and step.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import inspect
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -42,7 +44,7 @@ from ..arguments import number as real_number
 from ..fast.backend import indices, to_numpy
 from ..fast.validation import as_float
 from .base import Layer, Parameters, Sequential, _in_dtype, moved, same_place
-from .layers import NotFinite
+from .layers import BatchNorm, NotFinite
 
 __all__ = ["softmax_cross_entropy", "SGD", "Adam", "minibatches", "fit", "predict", "evaluate",
            "accuracy"]
@@ -380,7 +382,28 @@ def _fitting(model: Layer, x: Any, what: str, x_name: str) -> Any:
     except ValueError as error:
         takes = model.describe_input() if isinstance(model, Sequential) else None
         raise ValueError(f"{what}: {x_name} of shape {tuple(x.shape)} does not fit the model"
-                         + (f": it takes {takes}" if takes else f" ({error})")) from error
+                         + (f": it takes {takes}" if takes else "")
+                         + f" (on its first example: {error})") from error
+
+
+def _check_last_batch(model: Layer, x: Any, n: int, batch_size: int) -> None:
+    """Where some batch holds one example (n % batch_size == 1, or batch_size == 1), that the
+    model trains on one: batch normalisation of vectors (after a global pool) cannot, and it
+    would stop training midway. Tried on a copy of the model (training mode changes running
+    statistics), where the model has a BatchNorm."""
+    if n % batch_size != 1 and batch_size != 1:
+        return
+    layers = [layer for _, layer in model._leaves()] if isinstance(model, Sequential) \
+        else [model]
+    if not any(isinstance(layer, BatchNorm) for layer in layers):
+        return
+    try:
+        copy.deepcopy(model).forward(_in_dtype(x[:1, ...], model.dtype), training=True)
+    except ValueError as error:
+        last = "every batch" if batch_size == 1 else \
+            f"the last batch of each epoch (N = {n} = {n // batch_size} x {batch_size} + 1)"
+        raise ValueError(f"fit: with batch_size {batch_size}, {last} holds one example, and "
+                         f"the model cannot train on one: {error}") from error
 
 
 def _check_fits(model: Layer, x: Any, y: Any, what: str, x_name: str, y_name: str) -> None:
@@ -514,6 +537,13 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     _check_fits(model, x, y, what, "x", "y")
     if validation_data is not None:
         _check_fits(model, *validation_data, what, "validation_data[0]", "validation_data[1]")
+    _check_last_batch(model, x, x.shape[0], batch_size)
+    if optimizer is None and model.epochs_trained > 0:
+        trained = model.epochs_trained
+        warnings.warn(f"fit: the model has trained {trained} epoch{'s' * (trained != 1)}, and no "
+                      f"optimizer was given: a fresh Adam starts its moments from zero. To "
+                      f"continue one optimiser across calls, make it and pass it each time: "
+                      f"opt = nn.Adam(model.params); fit(..., optimizer=opt)", stacklevel=2)
     optimizer = optimizer or Adam(model.params)
     history = []
     steps = 0
@@ -541,7 +571,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                                     f"(and on the device) of x, {type(x).__module__}."
                                     f"{type(x).__name__}, got {type(xb).__module__}."
                                     f"{type(xb).__name__}")
-                xb = _in_dtype(as_float(xb, "fit: augment's batch"), model.dtype)
+                xb = _in_dtype(_check_x(as_float(xb, "fit: augment's batch"), what,
+                                        "augment's batch"), model.dtype)
             # the forward and the optimiser assign new arrays: these stay, to undo a step
             kept, before = model.buffer_values(), dict(model.params)
             moments = _optimizer_state(optimizer)
