@@ -694,3 +694,13 @@ def test_layers_refuse_parameters_they_do_not_compute_in():
         with pytest.raises(ValueError, match="dtype must be float32 or float64, got float16 "
                                              r"\(a float16 input is computed in float32"):
             builder(np.float16)
+
+
+def test_softmax_cross_entropy_takes_labels_as_a_list_as_fit_does():
+    logits = np.log(np.array([[1.0, 1.0, 2.0], [1.0, 3.0, 0.5]]))
+    loss, grad = nn.softmax_cross_entropy(logits, [2, 1])
+    assert abs(loss - (np.log(2) + np.log(1.5)) / 2) < 1e-12      # -mean(log(1/2), log(2/3))
+    assert np.array_equal(grad, nn.softmax_cross_entropy(logits, np.array([2, 1]))[1])
+    with pytest.raises(ValueError, match=r"labels must hold one label per example of logits, "
+                                         r"\(2,\), got shape \(1,\)"):
+        nn.softmax_cross_entropy(logits, [0])

@@ -67,7 +67,8 @@ def _check_labels(xp, labels: Any, n: int, classes: int, what: str) -> None:
 def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[float, Any]:
     """L = -(1/B) sum_b log softmax(logits_b)[label_b], and dL/dlogits = (softmax - onehot) / B.
 
-    logits (B, K) real floats; labels (B,) integers in 0..K-1."""
+    logits (B, K) real floats; labels (B,) integers in 0..K-1 (an array, or a list as fit
+    takes them)."""
     xp = array_namespace(logits)
     if not xp.isdtype(logits.dtype, "real floating"):
         raise TypeError(f"softmax_cross_entropy: logits must be real floats, got "
@@ -75,6 +76,8 @@ def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[float, Any]:
     if logits.ndim != 2 or logits.shape[0] < 1 or logits.shape[1] < 1:
         raise ValueError(f"softmax_cross_entropy: expected logits (B, K) with B, K >= 1, got "
                          f"shape {tuple(logits.shape)}")
+    if isinstance(labels, (list, tuple, range)):
+        labels = _check_y(labels, logits, "softmax_cross_entropy", "labels", "logits")
     if hasattr(labels, "shape"):
         try:
             array_namespace(logits, labels)
@@ -333,7 +336,7 @@ def _check_x(x: Any, what: str, name: str = "x") -> Any:
     return x
 
 
-def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
+def _check_y(y: Any, x: Any, what: str, name: str = "y", of: str = "x") -> Any:
     """The labels in x's library: an integer array (or a list of ints) of one label per
     example, or a TypeError / ValueError naming them."""
     if y is None:
@@ -352,7 +355,7 @@ def _check_y(y: Any, x: Any, what: str, name: str = "y") -> Any:
         one_hot = "; one-hot rows? pass the class indices, y.argmax(1)" if y.ndim == 2 else ""
         raise TypeError(f"{what}: {name} (the labels) must be integers, got {y.dtype}{one_hot}")
     if tuple(y.shape) != (x.shape[0],):
-        raise ValueError(f"{what}: {name} must hold one label per example of x, "
+        raise ValueError(f"{what}: {name} must hold one label per example of {of}, "
                          f"({x.shape[0]},), got shape {tuple(y.shape)}")
     if same_place(y, x):
         # torch's unsigned ints beyond uint8 lack min / max: class indices as int64
