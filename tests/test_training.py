@@ -704,3 +704,11 @@ def test_softmax_cross_entropy_takes_labels_as_a_list_as_fit_does():
     with pytest.raises(ValueError, match=r"labels must hold one label per example of logits, "
                                          r"\(2,\), got shape \(1,\)"):
         nn.softmax_cross_entropy(logits, [0])
+
+
+def test_a_feature_map_of_another_group_is_named_as_one():
+    """A p4m feature map (8 samples) into a p4 layer was told only the shape it expects."""
+    with pytest.raises(ValueError, match=r"got shape \(1, 2, 8, 9, 9\) \(a point axis of 8 "
+                                         r"samples, not 4: a feature map of another group, "
+                                         r"such as .*P4M"):
+        nn.GroupConv("p4", 2, 3, 3)(np.zeros((1, 2, 8, 9, 9), np.float32))

@@ -132,6 +132,18 @@ def _short_hint(shape: tuple[int, ...], space: Space, channels: int | None) -> s
     return f" ({fewer})" if fewer else ""
 
 
+def _other_group_hint(samples: int, space: Space) -> str:
+    """" (...)": the registered groups on the same Z^d whose point axis has ``samples``
+    samples, for a feature map of another group (a p4m map, 8 samples, into a p4 layer)."""
+    names = sorted({group.name for group in registered().values()
+                    if group.dim == space.dim and getattr(group, "samples", None) == samples})
+    if not names:
+        return ""
+    listed = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+    return (f" (a point axis of {samples} samples, not {space.samples}: a feature map of "
+            f"another group, such as {listed}?)")
+
+
 def checked_input(layer: Layer, x: Any, training: Any) -> Any:
     """A layer's forward arguments: x as real floats (the rule of ``groupconv.fast.validation``)
     and ``training`` a bool, or a TypeError naming the layer."""
@@ -252,8 +264,11 @@ class Layer:
         if x.ndim != space.core + 2 or (space.point_axis and x.shape[2] != space.samples):
             channels = self.input_channels
             layout = space.layout("C" if channels is None else channels).removeprefix("(..., ")
+            hint = _short_hint(tuple(x.shape), space, channels)
+            if not hint and space.point_axis and x.ndim == space.core + 2:
+                hint = _other_group_hint(x.shape[2], space)
             raise ValueError(f"{self!r} expects (B, {layout} ({space!r}), got shape "
-                             f"{tuple(x.shape)}{_short_hint(tuple(x.shape), space, channels)}")
+                             f"{tuple(x.shape)}{hint}")
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Any]:
         """The output y, and the cache ``backward`` needs."""
