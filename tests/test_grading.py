@@ -9,6 +9,7 @@ listed with a pattern its message must match."""
 
 from __future__ import annotations
 
+import itertools
 import pathlib
 import re
 from decimal import Decimal
@@ -126,6 +127,22 @@ def p4_bank(w, index=lambda r, s: (s - r) % 4, turn_by=lambda r: r):
     return bank
 
 
+def _int32_angles(n):
+    a = np.arange(0, 360, 90, dtype=np.int32)
+    return a[a * n % 360 == 0].tolist()          # n becomes int32 too: 270 n overflows
+
+
+def _float32_product(a, b):
+    t = np.array(a[1:], np.float32) + c4_matrix(a[0]).astype(np.float32) @ \
+        np.array(b[1:], np.float32)
+    return (a[0] + b[0]) % 4, int(t[0]), int(t[1])
+
+
+def _float32_inverse(a):
+    t = -(c4_matrix(-a[0]).astype(np.float32) @ np.array(a[1:], np.float32))
+    return (-a[0]) % 4, int(t[0]), int(t[1])
+
+
 def small_p4_network(layers=None):
     return nn.Sequential(layers if layers is not None else [
         nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
@@ -174,10 +191,10 @@ RIGHT = {
             (lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4,
                                           *w.shape[-2:]).astype(np.float32),)],
     "3.1": [(small_p4_network,),
-            (lambda: small_p4_network([                # "same" padding, a mean over H
+            (lambda: small_p4_network([                # "same" padding
                 nn.LiftingConv("p4", 1, 6, 3, mode="same", rng=0), nn.ReLU(),
                 nn.GroupConv("p4", 6, 6, 3, mode="same", rng=1), nn.ReLU(),
-                nn.SubgroupPool("mean"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+                nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
             (lambda: nn.Sequential([                                       # blocks, nested
                 nn.Sequential([nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU()]),
                 nn.Sequential([nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU()]),
@@ -751,6 +768,43 @@ WRONG = [
      "counts quarter turns"),
     ("2.1", "one window short", (lambda x, w: my_lifting(x, w)[..., :-1, :-1],),
      r"one output position too few along each axis.*H - k \+ 1"),
+    # from a second student's review: an endless iterator hung the kernel, and messages that
+    # pointed elsewhere
+    ("4.1", "an endless map", (lambda n: map(int, itertools.repeat(0)),),
+     r"returned an iterator of more than 1000000 items \(an endless one\?\)"),
+    ("4.1", "int32 arithmetic", (_int32_angles,),
+     r"270 x 8000004 = 2,160,001,080 is more than 2\^31 - 1.*32-bit integers overflows"),
+    ("2.1", "an output of integers", (lambda x, w: my_lifting(x, w).astype(np.int64),),
+     r"returned int64 values for real-valued inputs: an output array of integers truncates"),
+    ("2.3", "a bank of integers", (lambda w: p4_bank(w).astype(np.int64),),
+     r"returned int64 values for real-valued inputs"),
+    ("1.1", "booleans", (lambda r: np.abs(c4_matrix(r)).astype(bool),), "returned booleans"),
+    ("1.2", "float32 arithmetic", (_float32_product, _float32_inverse),
+     r"right for translations up to 1,000,000, but .* a narrow number type loses digits"),
+    ("2.2", "kernels turned r + 1 times",
+     (lambda x, w: my_group_correlation(x, w, turn_by=lambda r: r + 1),),
+     "turned one quarter turn too many or too few"),
+    ("2.2", "output planes rolled by one",
+     (lambda x, w: np.roll(my_group_correlation(x, w), 1, axis=2),),
+     "the output planes are rolled by one"),
+    ("2.2", "w read as (O, S, C)",
+     (lambda x, w: my_group_correlation(x, np.swapaxes(w, 1, 2).reshape(w.shape)),),
+     "input-channel and rotation axes swapped"),
+    ("2.2", "r - s and clockwise",
+     (lambda x, w: my_group_correlation(x, w, index=lambda r, s: (r - s) % 4,
+                                        turn_by=lambda r: -r),), "two mistakes at once"),
+    ("3.1", "a mean projection", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
+        nn.ReLU(), nn.SubgroupPool("mean"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+     r"projection over the rotations takes the mean.*SubgroupPool\(\"max\"\)"),
+    ("3.1", "a G-convolution", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
+        nn.GroupConv("p4", 6, 6, 3, kind="convolution", rng=1), nn.ReLU(),
+        nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+     "is a G-convolution; the exercise's p4 group layer is the G-correlation"),
+    ("4.2", "an index counted from the end", (lambda resp, cs: [
+        int(np.argmax(resp[::-1, int(round(r)), int(round(c))])) - len(resp) for r, c in cs],),
+     "a negative index counts from the end of the scale axis"),
 ]
 
 

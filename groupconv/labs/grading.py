@@ -37,6 +37,7 @@ import multiprocessing.process
 import os
 import pathlib
 import re
+import reprlib
 import subprocess
 import sys
 import sysconfig
@@ -55,7 +56,7 @@ from ..checks.user_layers import (
 )
 from ..fast.banks import filter_bank
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
-from ..groups import C4, D4, P4
+from ..groups import C4, D4, P4, Kind
 
 __all__ = ["EXERCISES", "Passed", "SOLUTION_FRAGMENTS", "TOLERANCE", "WrongAnswer", "grade"]
 
@@ -340,8 +341,13 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
         return {k: _plain(v, ex, shown, depth + 1) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
         return type(value)(_plain(v, ex, shown, depth + 1) for v in value)
-    if type(value).__module__ == "builtins" and isinstance(value, Iterable):   # range, views
-        return [_plain(v, ex, shown, depth + 1) for v in value]
+    if isinstance(value, Iterator) or (type(value).__module__ == "builtins" and
+                                       isinstance(value, Iterable)):   # generators, range
+        items = list(itertools.islice(iter(value), _MOST_ITEMS + 1))
+        if len(items) > _MOST_ITEMS:
+            raise ex.wrong(f"{shown} returned an iterator of more than {_MOST_ITEMS} items "
+                           f"(an endless one?)")
+        return [_plain(v, ex, shown, depth + 1) for v in items]
     if hasattr(value, "__array__"):                  # torch, JAX, ...: a NumPy copy
         try:
             if callable(getattr(value, "detach", None)):  # torch: may require grad; its
@@ -352,13 +358,17 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
             raise ex.wrong(f"{shown} returned {dtype} values, which NumPy cannot read "
                            f"({error}): compute in float32 or float64") from None
         return _plain(read, ex, shown, depth + 1)
-    if isinstance(value, Iterator):
-        items = list(itertools.islice(value, _MOST_ITEMS + 1))
-        if len(items) > _MOST_ITEMS:
-            raise ex.wrong(f"{shown} returned an iterator of more than {_MOST_ITEMS} items")
-        return [_plain(v, ex, shown, depth + 1) for v in items]
     raise ex.wrong(f"{shown} returned {type(value).__name__}: return numbers, tuples, lists or "
                    f"NumPy arrays")
+
+
+def _brief(value: Any) -> str:
+    """repr(value) cut to a readable length: a list of 1.5 million angles is shown by its
+    first dozen (reprlib)."""
+    brief = reprlib.Repr()
+    brief.maxlist = brief.maxtuple = brief.maxset = brief.maxfrozenset = 12
+    brief.maxdict, brief.maxlevel, brief.maxstring, brief.maxother = 8, 3, 80, 80
+    return brief.repr(value)
 
 
 def _is_number(value: Any) -> bool:
@@ -500,8 +510,10 @@ def _check_layer_says(report: LayerReport) -> str:
 def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False,
            signed: bool = True) -> np.ndarray:
     """A real array from the student's result, or a WrongAnswer that says what came; with
-    ``precise``, a floating dtype coarser than float32 (float16) is refused by name; with
-    ``signed``, unsigned integers (where the answer holds negative values: -1 would wrap)."""
+    ``precise`` (the result of real-valued inputs), a floating dtype coarser than float32
+    (float16) is refused by name, and so are integers (an output array made with dtype=int
+    truncates every value written into it); with ``signed``, unsigned integers (where the
+    answer holds negative values: -1 would wrap)."""
     try:
         out = np.asarray(value)
     except Exception:  # an object NumPy cannot read
@@ -525,6 +537,14 @@ def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False,
                        f"of dtype {out.dtype}")
     if np.iscomplexobj(out):
         raise ex.wrong(f"{shown} returned complex numbers: the result is real")
+    if precise and out.dtype.kind in "iub":
+        raise ex.wrong(f"{shown} returned {out.dtype} values for real-valued inputs: an output "
+                       f"array of integers truncates every value written into it (np.zeros("
+                       f"shape, dtype=int)?); make it of floats, np.zeros(shape) or of x's "
+                       f"dtype")
+    if signed and out.dtype == np.bool_:
+        raise ex.wrong(f"{shown} returned booleans, which cannot hold a negative value (nor "
+                       f"anything but 0 and 1): use a signed integer or a float dtype")
     if signed and out.dtype.kind == "u":
         raise ex.wrong(f"{shown} returned unsigned integers ({out.dtype}), which cannot hold a "
                        f"negative value (-1 becomes {np.iinfo(out.dtype).max}): use a signed "
@@ -607,17 +627,17 @@ def _tuple(value: Any, ex: _Exercise, shown: str) -> tuple[int, ...]:
     items = list(value) if isinstance(value, (tuple, list, np.ndarray)) else None
     if items is None or not all(_is_number(v) for v in items):
         raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
-                       f"{value!r}")
+                       f"{_brief(value)}")
     try:
         a = np.asarray([float(v) for v in items], dtype=np.float64).reshape(-1)
     except (TypeError, ValueError, OverflowError):
         raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
-                       f"{value!r}") from None
+                       f"{_brief(value)}") from None
     if a.size != 3:
         raise ex.wrong(f"{shown} must return a tuple (r, u, v) of three integers, got "
-                       f"{value!r}")
+                       f"{_brief(value)}")
     if not np.all(np.isfinite(a)) or not np.array_equal(a, np.round(a)):
-        raise ex.wrong(f"{shown} returned {value!r}: the parameters are exact integers")
+        raise ex.wrong(f"{shown} returned {_brief(value)}: the parameters are exact integers")
     return tuple(int(v) for v in a)
 
 
@@ -699,6 +719,11 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
     pairs += [((ra, *rng.integers(-far, far + 1, 2).tolist()),
                (rb, *rng.integers(-far, far + 1, 2).tolist()))
               for ra in range(4) for rb in range(4)]
+    # and further still, where float32 (exact to 2^24) and int32 (to 2^31 - 1) are not
+    wide = [10**8, 3 * 10**9, 10**10]
+    pairs += [((ra, int(rng.choice([-1, 1])) * t, int(rng.integers(-far, far + 1))),
+               (rb, int(rng.integers(-far, far + 1)), int(rng.choice([-1, 1])) * t + 1))
+              for ra in range(4) for rb in range(4) for t in wide[(ra + rb) % 3:][:1]]
 
     def product(a: tuple, b: tuple) -> Any:
         return ex.call(p4_product, a, b, shown=f"p4_product({a}, {b})")
@@ -726,6 +751,17 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
         raise WrongAnswer(f"{lines[0]}\n- {call} = {g}: the rotation part is not reduced: "
                           f"p4's rotation parameter r is 0, 1, 2 or 3 (quarter turns modulo 4); "
                           f"{len(unreduced)} of the results tried are outside that range.")
+    def is_wide(*elements: tuple) -> bool:
+        return any(max(abs(e[1]), abs(e[2])) > far for e in elements)
+    if all(is_wide(a, b) for a, b, _ in wrong_products) and \
+            all(is_wide(a) for a, _ in wrong_inverses):
+        call, g = (f"p4_product{wrong_products[0][:2]}", wrong_products[0][2]) \
+            if wrong_products else (f"p4_inverse({wrong_inverses[0][0]})", wrong_inverses[0][1])
+        raise WrongAnswer(f"{lines[0]}\n- right for translations up to {far:,}, but {call} = "
+                          f"{g} is wrong: at 10^8 and beyond, a narrow number type loses "
+                          f"digits (float32 keeps integers exactly up to 2^24 = 16,777,216, "
+                          f"int32 up to 2^31 - 1 = 2,147,483,647): compute with Python ints "
+                          f"or int64.")
     if wrong_products:
         a, b, g = wrong_products[0]
         lines.append(f"- p4_product is wrong for {len(wrong_products)} of {len(pairs)} pairs "
@@ -1000,6 +1036,19 @@ _GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int
     ("the output planes come in reverse order (plane r holds the output for rotation -r): "
      "the kernels turn clockwise and their planes shift the other way", lambda r, s: (s + r) % 4,
      lambda r: -r),
+    ("the kernels are turned one quarter turn too many or too few (plane r should be turned "
+     "by r quarter turns, not r + 1 or r - 1)", lambda r, s: (s - r) % 4, lambda r: r + 1),
+    ("the kernels are turned one quarter turn too many or too few (plane r should be turned "
+     "by r quarter turns, not r + 1 or r - 1)", lambda r, s: (s - r) % 4, lambda r: r - 1),
+    ("the output planes are rolled by one along the rotation axis (plane r holds the output "
+     "for rotation r - 1 or r + 1): check the index you write each output plane to",
+     lambda r, s: (s - r + 1) % 4, lambda r: r - 1),
+    ("the output planes are rolled by one along the rotation axis (plane r holds the output "
+     "for rotation r - 1 or r + 1): check the index you write each output plane to",
+     lambda r, s: (s - r - 1) % 4, lambda r: r + 1),
+    ("the kernel's rotation axis is indexed with r - s, and the kernels turn clockwise: two "
+     "mistakes at once (work out the rotation part of g^-1 h; np.rot90 turns counter-clockwise "
+     "for a positive count)", lambda r, s: (r - s) % 4, lambda r: -r),
     ("there is no sum over the input's rotations: only the term s = r is there",
      lambda r, s: 0 if s == r else None, lambda r: r),
     ("there is no sum over the input's rotations: only the term s = 0 is there",
@@ -1166,6 +1215,12 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
         if found is None and _close(got, group_convolution(x, w, P4)):
             found = ("this is the G-convolution, sum_h f(h) psi(h^-1 g): the layer asks for "
                      "the G-correlation, sum_h f(h) psi(g^-1 h)")
+        if found is None and _close(got, group_correlation(
+                x, np.swapaxes(w, 1, 2).reshape(w.shape), P4)):
+            found = ("w is read with its input-channel and rotation axes swapped (w of shape "
+                     "(output channel, input channel, rotation, row, column) indexed as "
+                     "(output channel, rotation, input channel)): w[o, c, s] is kernel plane s "
+                     "of input channel c")
         if found is None and _close(got, lifting_correlation(x.sum(axis=2), w.sum(axis=2), P4)):
             found = ("the rotation axes of input and kernel are summed away before correlating: "
                      "the sum over s pairs each input plane with one kernel plane")
@@ -1504,6 +1559,18 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
     if layers[spatial[0]].kind != "mean":
         raise ex.wrong(f"your global pooling over space takes the {layers[spatial[0]].kind}; the "
                        f"exercise asks for a global mean over space")
+    if layers[pools[0]].reduction != "max":
+        raise ex.wrong(f"your projection over the rotations takes the "
+                       f"{layers[pools[0]].reduction}; the exercise's projection is the max "
+                       f"over H, SubgroupPool(\"max\"), as in the paper's networks (a "
+                       f"{layers[pools[0]].reduction} is invariant too, but another function)")
+    convolution = next((layer for layer in layers if isinstance(layer, nn.BankConv)
+                        and layer.bank.kind is Kind.CONVOLUTION), None)
+    if convolution is not None:
+        raise ex.wrong(f"your group layer {convolution!r} is a G-convolution; the exercise's "
+                       f"p4 group layer is the G-correlation, GroupConv's default (kind="
+                       f"\"correlation\"), as in the paper: both are equivariant, but they are "
+                       f"different layers")
     return Passed("3.1", f"lifting layer, group layer, nonlinearities, pooling over H and "
                          f"space, linear to 10; logits invariant to quarter turns (error "
                          f"{report.max_error:.1e})")
@@ -1542,7 +1609,7 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
         shown = f"exact_angles({n})"
         value = ex.call(exact_angles, n, shown=shown)
         if isinstance(value, (set, frozenset)):
-            raise ex.wrong(f"{shown} returned a set, {value!r}: a set has no order (that it "
+            raise ex.wrong(f"{shown} returned a set, {_brief(value)}: a set has no order (that it "
                            f"iterates in increasing order is an accident of small integers); "
                            f"return the angles as a list, in increasing order")
         try:
@@ -1551,22 +1618,22 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
             entries = None
         if entries is None or not all(_is_number(a) for a in entries):
             raise ex.wrong(f"{shown} must return a list of angles in degrees (numbers), got "
-                           f"{value!r}")
+                           f"{_brief(value)}")
         try:
             got = [float(a) for a in entries]
         except OverflowError:
-            raise ex.wrong(f"{shown} returned a number too large for an angle: {value!r}"
+            raise ex.wrong(f"{shown} returned a number too large for an angle: {_brief(value)}"
                            ) from None
         if len(set(got)) != len(got):
-            raise ex.wrong(f"{shown} = {value!r} lists an angle twice")
+            raise ex.wrong(f"{shown} = {_brief(value)} lists an angle twice")
         expected = [a for a in (0, 90, 180, 270) if a * n % 360 == 0]
         step = f"360 / {n} = {360 / n:g}"
         if len(expected) > 1 and len(got) == len(expected):        # other units than degrees
             if np.allclose(got, np.radians(expected)):
-                raise ex.wrong(f"{shown} = {value!r} are the right angles in radians: give "
+                raise ex.wrong(f"{shown} = {_brief(value)} are the right angles in radians: give "
                                f"them in degrees")
             if got == [a // 90 for a in expected]:
-                raise ex.wrong(f"{shown} = {value!r} counts quarter turns: give the angles "
+                raise ex.wrong(f"{shown} = {_brief(value)} counts quarter turns: give the angles "
                                f"in degrees")
         for a in got:
             if not 0 <= a < 360:
@@ -1582,14 +1649,19 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                 raise ex.wrong(f"{shown} includes {a:g}, but {a:g} degrees is not one of "
                                f"SE(2)_{n}'s angles (multiples of {step} degrees)")
         if got != sorted(got):
-            raise ex.wrong(f"{shown} = {value!r}: the angles go in increasing order")
+            raise ex.wrong(f"{shown} = {_brief(value)}: the angles go in increasing order")
         for a in expected:
             if a not in got:
                 floats = "" if 360 % n == 0 or all(float(a).is_integer() for a in got) and \
                     not any(isinstance(a, (float, np.floating)) for a in entries) else (
                     f" ({step} is not exact in floating point: an angle computed as k * "
                     f"(360 / {n}) can miss {a} by rounding; compare with integers)")
-                if not floats and 360 % n:
+                if a * n > 2**31 - 1:
+                    floats = (f" ({a} x {n} = {a * n:,} is more than 2^31 - 1 = 2,147,483,647:"
+                              f" a product of 32-bit integers overflows there (dtype=np.int32, "
+                              f"or NumPy's default integer on Windows before NumPy 2); compute "
+                              f"with Python ints or int64)")
+                elif not floats and 360 % n:
                     floats = f" ({step} degrees need not be a whole number)"
                 raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
@@ -1652,7 +1724,7 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable) or \
                 not all(_is_number(v) for v in value):
             raise ex.wrong(f"{shown} must return a list of scale indices (numbers), got "
-                           f"{value!r}")
+                           f"{_brief(value)}")
         try:
             got = [float(v) for v in value]
         except OverflowError:
@@ -1661,15 +1733,17 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
             raise ex.wrong(f"best_scales returned {len(got)} answers for {len(centres_)} "
                            f"centres: one scale index per centre")
         if not all(np.isfinite(got)):
-            raise ex.wrong(f"{shown} returned {value!r}: every centre needs a scale index "
+            raise ex.wrong(f"{shown} returned {_brief(value)}: every centre needs a scale index "
                            f"(NaN or infinity is none)")
         if any(v != int(v) for v in got):
-            raise ex.wrong(f"{shown} returned {value!r}: a scale index is an integer")
+            raise ex.wrong(f"{shown} returned {_brief(value)}: a scale index is an integer")
         got = [int(v) for v in got]
         if any(not 0 <= v < n_scales for v in got):
             v = next(v for v in got if not 0 <= v < n_scales)
             powers = [2**i for i in range(n_scales)]
-            why = ("is it the scale s = 2^i, or i + 1, rather than the index i?"
+            why = ("a negative index counts from the end of the scale axis: give the index "
+                   f"counted from its start, 0..{n_scales - 1}" if v < 0 else
+                   "is it the scale s = 2^i, or i + 1, rather than the index i?"
                    if v in powers or v == n_scales else
                    "is it an index into a flattened array (np.argmax without axis= flattens "
                    "what it is given)? take the maximum over the scale axis only")

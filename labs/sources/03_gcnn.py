@@ -125,8 +125,8 @@ plt.show()
 # layer learns from the one before it which space it reads.
 #
 # **Exercise 3.1.** Build a network for 28 x 28 digits: a p4 lifting layer (1 -> 6 channels,
-# 3x3), a ReLU, a p4 group layer (6 -> 6, 3x3), a ReLU, the projection over rotations, a
-# global mean over space and a linear layer to 10 classes. The grader checks the architecture
+# 3x3), a ReLU, a p4 group layer (a G-correlation, 6 -> 6, 3x3), a ReLU, the projection over
+# rotations (the max over H), a global mean over space and a linear layer to 10 classes. The grader checks the architecture
 # layer by layer, then measures with `check_equivariance` how much the logits change when the
 # input turns.
 #
