@@ -403,7 +403,7 @@ def _check_last_batch(model: Layer, x: Any, n: int, batch_size: int) -> None:
     try:
         copy.deepcopy(model).forward(_in_dtype(x[:1, ...], model.dtype), training=True)
     except ValueError as error:
-        last = "every batch" if batch_size == 1 else \
+        last = "every batch" if batch_size == 1 or n == 1 else \
             f"the last batch of each epoch (N = {n} = {n // batch_size} x {batch_size} + 1)"
         raise ValueError(f"fit: with batch_size {batch_size}, {last} holds one example, and "
                          f"the model cannot train on one: {error}") from error
