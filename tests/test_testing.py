@@ -122,8 +122,9 @@ def test_a_declared_convention_turns_the_order_found_into_the_one_to_declare(
     plain = [line for line in out.splitlines() if line.startswith("FAIL") and not any(
         v in line.split(":")[0] for v in ("-s2", "-d2", "-bias", "-k1-"))]
     assert code == 1 and plain
-    assert all(f"your layer's element order is {truth}: declare that instead (--convention "
-               f"{truth})" in line for line in plain), plain
+    assert all(f"your layer's element order is {truth}: declare that instead (convention="
+               f"'{truth}' in Python, --convention {truth} on the command line)" in line
+               for line in plain), plain
     code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4m", "--kinds",
                         "lifting", "--convention", truth)
     assert code == 0, out
@@ -722,3 +723,59 @@ def test_a_bare_torch_module_is_named():
             return x
     assert "wrap it with groupconv.testing.torch_layer" in \
         testing.check_case(Mine(), case).diagnosis
+
+
+# ------------------------------------------------------------------ a 2D library author's review
+def _reference_of(case, **change):
+    """groupconv's output for the case, with some of its settings changed."""
+    settings = dict(padding=case.padding, stride=case.stride, dilation=case.dilation,
+                    bias=case.arrays.get("b")) | change
+    return conformance.reference(case["x"], case["w"], case.group, case.kind, **settings)
+
+
+def test_adapt_records_its_convention_for_the_diagnosis():
+    """A layer declared clockwise through adapt(..., convention=) that turns counter-clockwise
+    (groupconv's order) was told "your kernels turn clockwise", the wrong way round: the
+    diagnosis now reads the convention adapt recorded, and says to drop it."""
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"])
+                if c.stride == 1 and c.dilation == 1 and not c.bias and c.k == 3)
+    layer = testing.adapt(lambda x: _reference_of(case), case, convention=[0, 3, 2, 1])
+    assert layer.convention == [0, 3, 2, 1]
+    result = testing.check_case(layer, case)
+    assert not result.passed and result.diagnosis == (
+        "your layer is in groupconv's own element order, not in the declared convention "
+        "0,3,2,1: drop the convention"), result.diagnosis
+    strided = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"])
+                   if c.stride == 2 and c.dilation == 1 and not c.bias)
+    result = testing.check_case(testing.adapt(lambda x: _reference_of(strided), strided,
+                                              convention=[0, 3, 2, 1]), strided)
+    assert result.diagnosis.startswith("(said of your layer once converted from the declared "
+                                       "convention 0,3,2,1, in groupconv's terms)")
+
+
+def test_the_oracle_names_half_precision_a_one_axis_padding_shift_and_a_stride_offset():
+    """Named by check_layer but "check the formula" through the cases: a layer computing in
+    float16; 'same' padding split unevenly along one axis only; a stride whose samples start
+    at 1."""
+    cases = conformance.load(groups=["p4"], kinds=["lifting"])
+    plain = next(c for c in cases if c.padding == 1 and c.k == 3 and c.stride == 1
+                 and c.dilation == 1 and not c.bias)
+    half = testing.check_case(lambda x: _reference_of(plain).astype(np.float16)
+                              .astype(np.float64), plain)
+    assert half.diagnosis.startswith("every value your layer returns is a float16 number: it "
+                                     "computes in float16 but returns float64"), half.diagnosis
+
+    def shifted(x):
+        padded = np.pad(x, [(0, 0), (0, 0), (1, 1), (0, 2)])
+        return conformance.reference(padded, plain["w"], "p4", "lifting", padding=0)
+    result = testing.check_case(shifted, plain)
+    assert "padding split unevenly along W only, 0 before and 2 after" in result.diagnosis, \
+        result.diagnosis
+    strided = next(c for c in cases if c.stride == 2 and c.dilation == 1 and not c.bias)
+
+    def offset(x):
+        full = _reference_of(strided, stride=1)
+        return full[..., 1::2, 1::2]
+    result = testing.check_case(offset, strided)
+    assert "keeps one output in 2 starting at 1, not at 0" in result.diagnosis, \
+        result.diagnosis

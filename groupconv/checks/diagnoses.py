@@ -76,6 +76,8 @@ class Findings:
     shape: list[str] = field(default_factory=list)
     orders: dict[str, list[int]] = field(default_factory=dict)
     where: str | None = None
+    #: whether ``orders`` alone explain the output (no (S, C) layout, no kernel transformation)
+    orders_alone: bool = False
 
     def unexplained(self, lead: str) -> str:
         """``lead`` ("agrees with none of the known mistakes"), and where the output differs
@@ -352,6 +354,15 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
         out.append((f"agrees with the padding split unevenly, {p + a} before and {p - a} after "
                     f"on each axis where groupconv pads {p} on each side: your output has the "
                     f"right size, shifted by {'one' if abs(a) == 1 else 'two'}", uneven))
+        for axis in range(d) if d > 1 else ():                # ... or along one axis only
+            def uneven_on(a=a, axis=axis):
+                widths = [(0, 0)] * (x.ndim - d) + [(p, p)] * d
+                widths[x.ndim - d + axis] = (p + a, p - a)
+                return op(np.pad(x, widths), w, group, mode=0)
+            out.append((f"agrees with the padding split unevenly along {'DHW'[3 - d + axis]} "
+                        f"only, {p + a} before and {p - a} after where groupconv pads {p} on "
+                        f"each side: your output has the right size, shifted by "
+                        f"{'one' if abs(a) == 1 else 'two'} along that axis", uneven_on))
     # arrays read with their axes in another order: every array (volumes), or the images but
     # not the kernels (a transpose of the images and back)
     names = "DHW"[3 - d:]
@@ -1076,7 +1087,8 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         sigma = _output_order(fixed, ref, tolerance)
         if sigma is not None:
             findings.add(_output_order_sentence(sigma, group) + suffix)
-            findings.orders = findings.orders or {"output": sigma}
+            if not findings.orders:
+                findings.orders, findings.orders_alone = {"output": sigma}, True
         elif findings.where is None:
             border = _border_only(fixed, ref, padding, group.dim, tolerance)
             if border is not None:
@@ -1097,6 +1109,8 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
                 if sentence:
                     findings.add(sentence + suffix)
                     if not findings.orders:
+                        findings.orders_alone = model.f is None and \
+                            all(layout == "CS" for layout in model.layouts)
                         findings.orders = {axis: order for axis, order in
                                            (("output", model.out), ("input", model.inp),
                                             ("weights", model.wts)) if order is not None}

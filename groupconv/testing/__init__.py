@@ -48,7 +48,7 @@ import numpy as np
 from ..arguments import described, flag
 from ..checks.diagnoses import axes_mixed, explain
 from ..checks.equivariance import relative_error
-from ..checks.user_layers import _parity_sentence, tolerance_for
+from ..checks.user_layers import _parity_sentence, _precision_note, tolerance_for
 from ..conformance import CORRELATIONS, Case, load, reference
 from ..fast.backend import to_numpy
 from ..nn import SpatialPool
@@ -215,6 +215,7 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
             dx, grads = back if isinstance(back, tuple) else (back, {})
             return _to_ours(dx, points_in, layout, convention, group), weights_to_ours(grads)
         return _to_ours(y, points_out, layout, convention, group), our_vjp
+    wrapped.convention = convention           # what check_case says a found order in
     return wrapped
 
 
@@ -330,6 +331,7 @@ def torch_layer(module: Any, case: Case,
             return _to_ours(dx, points_in, layout, convention, group), out
 
         return _to_ours(yt.detach().cpu().numpy(), points_out, layout, convention, group), vjp
+    layer.convention = convention             # what check_case says a found order in
     return layer
 
 
@@ -366,9 +368,9 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
         On a mismatch, look for the mistake that explains it (the probes call ``layer``
         again).
     convention : str or sequence of int, optional
-        The element order ``layer`` was adapted from (``adapt(..., convention=...)``): an
-        element order the diagnosis finds is then said in that convention's terms too, the
-        order to pass instead.
+        The element order ``layer`` was adapted from: an element order the diagnosis finds is
+        then said in that convention's terms, the order to pass instead. Default: the one
+        ``adapt`` or ``torch_layer`` recorded on the layer they made.
 
     Returns
     -------
@@ -464,8 +466,10 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     passed = all(e <= tol for e in errors.values())
     diagnosis = None
     if not passed:
+        declared = convention if convention is not None else \
+            getattr(layer, "convention", None)
         diagnosis = _diagnose(layer, case, got, errors, tol, gradients if vjp else {},
-                              convention) \
+                              declared) \
             if diagnose else ", ".join(f"{k} differs by {v:.1e}" for k, v in errors.items()
                                        if v > tol)
     return CaseResult(case, passed, errors, tol, diagnosis)
@@ -564,6 +568,11 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
     if not _is_array(got):
         return f"your layer returned {described(got)}, not an array: return y as an array " \
             f"of any library"
+    values = np.asarray(to_numpy(got))
+    coarse = _precision_note(values.astype(np.float64), errors["y"], tol, values.dtype) \
+        if values.dtype.kind == "f" else None
+    if coarse is not None:        # (as check_layer says it)
+        return coarse
     if case.kind in CORRELATIONS:
         return _correlation_note(layer, case, np.asarray(got, np.float64), tol, convention)
     return _layer_note(case, np.asarray(got, np.float64), tol)
@@ -603,7 +612,7 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
     group = get_group(case.group)
     tol = max(tol, 1e-9)
     if case.stride > 1 or case.dilation > 1 or case.bias:
-        return _variant_note(case, group, got, tol)
+        return _framed(_variant_note(case, group, got, tol), convention, group)
     findings = explain(got, _only_y(layer), case["x"], case["w"], group, case.kind,
                        case.padding, tolerance=tol)
     square = _square_only(layer, case, tol)
@@ -611,12 +620,30 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
         findings.sentences.insert(0, square)
     declared = _in_convention(findings.orders, convention, group,
                               Kind.parse(case.kind).reads_group)
-    if declared:
+    if declared and findings.orders_alone:
+        # the order explains the whole layer: groupconv's sentences about the converted layer
+        # ("your kernels turn clockwise") would describe your code the wrong way round
+        findings.sentences = [declared]
+    elif declared:
         findings.sentences = [declared + "; what groupconv sees once your layer is converted: "
                               + _joined([], findings.sentences)]
-    return _joined(findings.shape, findings.sentences) or findings.unexplained(
+    note = _joined(findings.shape, findings.sentences) or findings.unexplained(
         f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the known "
         f"mistakes: check the formula")
+    return note if declared else _framed(note, convention, group)
+
+
+def _framed(note: str, convention, group) -> str:
+    """``note`` said of the converted layer where a convention was declared: its sentences
+    ("your kernels turn clockwise") are in groupconv's terms, of your layer once converted."""
+    if convention is None:
+        return note
+    c = element_order(convention, group)
+    if np.array_equal(c, np.arange(len(c))):
+        return note
+    named = convention if isinstance(convention, str) else ",".join(map(str, c))
+    return (f"(said of your layer once converted from the declared convention {named}, in "
+            f"groupconv's terms) {note}")
 
 
 def _in_convention(orders: Mapping[str, Sequence[int]], convention, group,
@@ -642,9 +669,10 @@ def _in_convention(orders: Mapping[str, Sequence[int]], convention, group,
     known = [name for name in CONVENTIONS
              if np.array_equal(_order_of(name, group), order)]     # (None: recorded for none)
     also = f" ({known[0]}'s order)" if known else ""
+    instead = known[0] if known else ",".join(map(str, order))
     return (f"in the terms of the declared convention {named}, your layer's element order is "
-            f"{','.join(map(str, order))}{also}: declare that instead "
-            f"(--convention {known[0] if known else ','.join(map(str, order))})")
+            f"{','.join(map(str, order))}{also}: declare that instead (convention="
+            f"{instead!r} in Python, --convention {instead} on the command line)")
 
 
 def _order_of(name: str, group) -> np.ndarray | None:
@@ -669,6 +697,9 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
     bias = "per channel" if case.bias else None
     settings = [("", case.stride, case.dilation, bias)]
     settings += [("your layer ignores the stride", 1, case.dilation, bias)] * (case.stride > 1)
+    settings += [(f"your layer keeps one output in {case.stride} starting at {start}, not at 0 "
+                  f"(out[i] = full[{case.stride} i + {start}])", (case.stride, start),
+                  case.dilation, bias) for start in range(1, case.stride)]
     settings += [("your layer ignores the dilation", case.stride, 1, bias)] * \
         (case.dilation > 1)
     settings += [("your layer ignores the stride and the dilation", 1, 1, bias)] * \
@@ -686,7 +717,8 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
             b = np.tile(b, group.samples).reshape(b.shape[0], group.samples)
 
         def after(a, stride=stride, b=b):
-            a = a[(Ellipsis,) + (slice(None, None, stride),) * d]
+            step, start = stride if isinstance(stride, tuple) else (stride, 0)
+            a = a[(Ellipsis,) + (slice(start, None, step),) * d]
             return a if b is None else a + b.reshape(b.shape + (1,) * (a.ndim - 1 - b.ndim))
         w = case["w"]
         dilated = np.zeros(w.shape[:-d] + (dilation * (case.k - 1) + 1,) * d)
