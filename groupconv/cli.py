@@ -336,7 +336,8 @@ def _add_labs(sub) -> None:
                    help="the solution notebooks (from the repository's labs/ folder)")
     p.add_argument("--install", default=None, metavar="REQUIREMENT",
                    help="what the notebooks' first cell installs on a hosted notebook where "
-                        "groupconv is missing (default: groupconv[labs]); e.g. a wheel's URL")
+                        "groupconv is missing, e.g. a wheel's URL (default: none; groupconv is "
+                        "not on PyPI, and a notebook without one says it is missing)")
     p.add_argument("--force", action="store_true", help="overwrite notebooks already there")
     p.set_defaults(run=_labs)
 

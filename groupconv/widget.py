@@ -345,8 +345,8 @@ def _widget_class() -> type:
 
 def p4_widget(image: Any = None, kernel: Any = None, *, size: int = 33, scale: int = 8) -> Any:
     """The live widget in Jupyter: drag the input to move it, click it to turn it; Python
-    computes each new frame with groupconv (needs ``anywidget``: ``pip install
-    "groupconv[labs]"``).
+    computes each new frame with groupconv (needs ``anywidget``: ``pip install anywidget``, or
+    the labs extra, ``pip install ".[labs]"`` in a clone).
 
     Parameters
     ----------
@@ -372,6 +372,6 @@ def p4_widget(image: Any = None, kernel: Any = None, *, size: int = 33, scale: i
     try:
         cls = _widget_class()
     except ImportError as error:
-        raise ImportError(f"p4_widget needs anywidget ({error}): pip install anywidget, or "
-                          f"pip install \"groupconv[labs]\"") from error
+        raise ImportError(f"p4_widget needs anywidget ({error}): pip install anywidget (or "
+                          f"the labs extra, pip install \".[labs]\" in a clone)") from error
     return cls(frames, scale)

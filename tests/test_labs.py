@@ -217,3 +217,28 @@ def test_groupconv_labs_command(tmp_path, capsys):
     assert err.startswith("groupconv labs: ") and len(err.strip().splitlines()) == 1
     assert err.strip().endswith("pass --force") and "overwrite=True" not in err
     assert main(["labs", "--out", str(tmp_path / "s"), "--solutions", "--force"]) == 0
+
+
+def test_the_setup_cell_installs_groupconv_only_from_the_build_it_names(tmp_path, monkeypatch):
+    """From a newcomer's review: the first cell installed "groupconv[labs]" from PyPI, where
+    no groupconv is published (and a name there could be anyone's): without --install a
+    notebook where groupconv is missing now says so; with it, the named build is installed."""
+    import importlib.util
+    import subprocess
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("groupconv", "mlxtend") else
+                        real(name, *a))
+    ran = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: ran.append(args[5:]))
+
+    def setup(folder, **options):
+        notebook = nbformat.read(write(tmp_path / folder, **options)[0], as_version=4)
+        exec(next(c.source for c in notebook.cells if c.cell_type == "code"), {})
+    with pytest.raises(RuntimeError, match="groupconv is not installed here, and this notebook "
+                                           "names no build of it to install"):
+        setup("plain")
+    assert ran == []
+    setup("course", install="https://example.org/groupconv-0.1.0-py3-none-any.whl")
+    assert ran == [["mlxtend", "https://example.org/groupconv-0.1.0-py3-none-any.whl"]]

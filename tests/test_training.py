@@ -681,9 +681,16 @@ def test_fit_names_augments_nan_and_the_reason_a_shape_does_not_fit():
                                          r"finite \(NaN or inf\), in example 0 first"):
         nn.fit(net, x, y % 3, batch_size=4, progress=False, augment=lambda b, rng: b * np.nan)
     with pytest.raises(ValueError, match=r"x of shape \(8, 1, 12, 12\) does not fit the model: "
-                                         r"it takes \(B, 1, n, n\) .* \(on its first example: "
+                                         r"it takes \(B, 1, n, n\) .* \(on its first examples: "
                                          r"P4CNN takes inputs"):
         nn.fit(nn.p4cnn(width=2), x, y, progress=False)
+    # from a newcomer's review: images without their channel axis were told "one example? a
+    # batch of one is x[None]" (the probe held one example); three channels, nothing
+    digits = np.zeros((4, 28, 28), np.float32)
+    with pytest.raises(ValueError, match=r"no channel axis\? x\[:, None\] adds it"):
+        nn.fit(nn.p4cnn(width=2), digits, y[:4], progress=False)
+    with pytest.raises(ValueError, match=r"\(3 channels: build the network with in_channels=3"):
+        nn.fit(nn.p4cnn(width=2), np.zeros((4, 3, 28, 28)), y[:4], progress=False)
 
 
 def test_layers_refuse_parameters_they_do_not_compute_in():

@@ -20,6 +20,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from .. import modes, nn
+from ..arguments import counted
 from ..fast import action, banks, correlate, engine, interpolation
 from ..fast.banks import OperatorBank
 from ..feature_maps import L, _box_corner_points, _grid, _tabulate, box_of
@@ -353,7 +354,7 @@ def run(seed: int = 0, progress: Callable[[str], None] | None = None) -> list[di
         results.append({"variant": variant.name, "caught_by": caught,
                         "missed_by": [claim for claim in variant.must if claim not in names]})
         if progress is not None:
-            progress(f"{variant.name:<44} caught by {len(caught):>2} claims "
+            progress(f"{variant.name:<44} caught by {counted(len(caught), 'row'):>8} "
                      f"({time.perf_counter() - start:.1f} s)")
     with contextlib.suppress(Exception):   # the right library again, for whatever runs next
         _clear_caches()

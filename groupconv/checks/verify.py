@@ -220,7 +220,10 @@ def format_table(rows: list[Row], seconds: float, seed: int) -> str:
             lines.append(f"    {r.note}")
     failed = sum(not r.passed for r in rows)
     lines.append("-" * len(head))
-    lines.append(f"{len(rows)} claims checked, {len(rows) - failed} passed, {failed} failed "
+    claims = counted(len({r.claim for r in rows}), "claim")
+    groups = counted(len({r.group for r in rows}), "group")
+    lines.append(f"{len(rows)} rows checked ({claims} on {groups}), {len(rows) - failed} "
+                 f"passed, {failed} failed "
                  f"(seed {seed}, tolerance {TOLERANCE:g} relative where exact, "
                  f"{_FINITE_DIFFERENCES:g} for central differences; a claim that "
                  f"two sides differ passes when they differ by more than 1e-3; measured rows "

@@ -19,9 +19,9 @@ __all__ = ["NAMES", "notebook_paths", "write"]
 NAMES = ("01_groups", "02_functions_on_groups", "03_gcnn", "04_lecture_groups")
 
 _HERE = pathlib.Path(__file__).resolve().parent
-#: What the first cell of a student notebook installs on a hosted notebook, as written.
-DEFAULT_INSTALL = "groupconv[labs]"
-_INSTALL_LINE = f'PACKAGE = "{DEFAULT_INSTALL}"'
+#: The line of a student notebook's first cell that names the build of groupconv to install on
+#: a hosted notebook: none as written (groupconv is not on PyPI: a name there could be anyone's)
+_INSTALL_LINE = "PACKAGE = None"
 
 
 def notebook_paths(solutions: bool = False) -> list[pathlib.Path]:
@@ -63,7 +63,8 @@ def write(out: str | os.PathLike, solutions: bool = False, *, install: str | Non
     install : str, optional
         What the notebooks' first cell installs on a hosted notebook (Colab, a JupyterHub)
         where groupconv is missing: a pip requirement such as a wheel's URL or
-        ``"groupconv[labs] @ git+https://..."`` (default ``"groupconv[labs]"``).
+        ``"groupconv[labs] @ git+https://..."``. Default: none; such a notebook then says that
+        groupconv is missing (it is not on PyPI) and installs only the other packages.
     overwrite : bool
         Replace notebooks already in ``out`` (default: refuse, so that a student's work is
         never overwritten).

@@ -636,6 +636,10 @@ class Sequential(Layer):
         if not fits:
             got = f"shape {shape}" if hasattr(x, "shape") else type(x).__name__
             hint = _short_hint(shape, space, self.input_channels)
+            if not hint and len(shape) == axes and shape[1] != self.input_channels and \
+                    self.name and not space.point_axis:
+                hint = (f" ({shape[1]} channels: build the network with in_channels="
+                        f"{shape[1]}, as nn.gcnn and the other builders take it)")
             raise ValueError(f"{self.name or 'the network'} takes inputs "
                              f"{self.describe_input()}: got {got}{hint}")
 

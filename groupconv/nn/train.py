@@ -379,14 +379,16 @@ def _non_finite(arrays: Any, what: str = "") -> str | None:
 
 def _fitting(model: Layer, x: Any, what: str, x_name: str) -> Any:
     """The model's output for the first example of x (evaluation mode: no state changes), or
-    a ValueError naming x, its shape and the inputs the model takes."""
+    a ValueError naming x, its shape and the inputs the model takes (the layer's reason said
+    of the first two examples: of one alone, a missing channel axis reads as a batch of one)."""
     try:
-        return model(x[:1, ...])      # (a network casts to its parameters' dtype itself)
+        model(x[:2, ...])             # (a network casts to its parameters' dtype itself)
+        return model(x[:1, ...])
     except ValueError as error:
         takes = model.describe_input() if isinstance(model, Sequential) else None
         raise ValueError(f"{what}: {x_name} of shape {tuple(x.shape)} does not fit the model"
                          + (f": it takes {takes}" if takes else "")
-                         + f" (on its first example: {error})") from error
+                         + f" (on its first examples: {error})") from error
 
 
 def _check_last_batch(model: Layer, x: Any, n: int, batch_size: int) -> None:

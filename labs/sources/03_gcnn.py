@@ -24,9 +24,15 @@ import importlib.util
 import subprocess
 import sys
 
-PACKAGE = "groupconv[labs]"
-NEEDED = {"groupconv": PACKAGE, "scipy": "scipy", "sklearn": "scikit-learn",
-          "anywidget": "anywidget", "mlxtend": "mlxtend"}
+PACKAGE = None  # groupconv's build to install; `groupconv labs --install URL` names it
+NEEDED = {"scipy": "scipy", "sklearn": "scikit-learn", "anywidget": "anywidget",
+          "mlxtend": "mlxtend"}
+if importlib.util.find_spec("groupconv") is None:
+    if PACKAGE is None:
+        raise RuntimeError("groupconv is not installed here, and this notebook names no build "
+                           "of it to install: install it (pip install '.[labs]' in a clone of "
+                           "its repository), or use the notebooks your course hands out")
+    NEEDED["groupconv"] = PACKAGE
 missing = [spec for module, spec in NEEDED.items() if importlib.util.find_spec(module) is None]
 if missing:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
