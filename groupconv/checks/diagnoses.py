@@ -962,10 +962,12 @@ def _sample_explained(effective: np.ndarray, w: np.ndarray, group: SemidirectPro
     hit = _identify(blocks, rows)
     if hit is None or (hit < 0).any():
         if hit is None and not reads:
+            why = ("turned about tap k // 2 rather than the kernel's centre, which an even k "
+                   "has between taps, so that taps leave the window?" if w.shape[-1] % 2 == 0
+                   else "a matrix that is not a signed permutation, such as a rotation matrix "
+                   "computed in floating point and truncated to integers?")
             return (f"your kernels there are w moved by none of the lattice's {full.order} "
-                    f"symmetries (taps merged or lost: a matrix that is not a signed "
-                    f"permutation, such as a rotation matrix computed in floating point and "
-                    f"truncated to integers?)")
+                    f"symmetries (taps lost or merged: {why})")
         return ""
     moved, read = set((hit // j).tolist()), (hit % j).tolist()
     if len(moved) != 1:
