@@ -991,7 +991,8 @@ def test_check_layer_says_what_a_wrong_table_entry_did():
     report = groupconv.check_layer(_one_sample_by(group, 7, truncated), group, "lifting",
                                    mode="same", size=5)
     assert not report.passed and "(s = 7: rotation by 180° about (0, 1, -1), your kernels " \
-        "there are w moved by none of the lattice's 48 symmetries (taps merged or lost" in \
+        "there are w moved by none of the lattice's 48 symmetries (taps lost or merged: a matrix " \
+        "that is not a signed permutation" in \
         report.diagnosis, report.diagnosis
 
 
