@@ -16,10 +16,11 @@ faster), JAX through groupconv over lax alone, and Dask's time over NumPy's. A c
 where its library is not installed; JAX's times need no torch.
 
 Where CuPy finds a CUDA GPU, ``gpu_table`` times CuPy against torch/cuDNN (TF32 off) on it.
-The calls take turns (``interleaved_times``): NumPy and torch call by call, each call after a
+The calls take turns (``interleaved_times``): NumPy and torch call by call, each turn after a
 0.2 s rest (``LIBRARY_PAUSE``: each library's thread pool keeps spinning for a while after a
-call and slows the next library down); JAX through groupconv and lax alone, one library, call
-by call without rests. A drift of the machine's speed touches both sides of a ratio alike, where
+call and slows the next library down) and one untimed call (threads woken, memory warm, as in
+a run of calls); JAX through groupconv and lax alone, one library, call by call without
+rests. A drift of the machine's speed touches both sides of a ratio alike, where
 separate blocks of calls seconds apart showed it as a ratio (on a shared host, up to 2x).
 """
 
@@ -80,8 +81,10 @@ def interleaved_times(fns: dict[Any, Callable[[], Any]], repeats: int,
     """Median wall time of each of ``fns``, called in turn in each of ``repeats`` rounds after a
     pause and a warm-up: a drift of the machine's speed during the rounds touches all of them
     alike, so their ratios hold where separate blocks of calls would not. ``pause`` (seconds)
-    before every call lets the previous library's threads go idle (their spinning slows the
-    next one): set it where ``fns`` belong to different libraries."""
+    before every turn lets the previous library's threads go idle (their spinning slows the
+    next one): set it where ``fns`` belong to different libraries; each turn then makes one
+    untimed call before the timed one, so that the library's own threads, woken from their
+    sleep, and its memory are as warm as in a run of calls."""
     repeats = integer(repeats, "repeats")
     if isinstance(pause, bool) or not isinstance(pause, (int, float)) or not 0 <= pause <= 10:
         raise ValueError(f"pause must be a number of seconds in [0, 10], got {pause!r}")
@@ -93,6 +96,7 @@ def interleaved_times(fns: dict[Any, Callable[[], Any]], repeats: int,
         for name, fn in fns.items():
             if pause:
                 time.sleep(pause)
+                fn()
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
