@@ -4,6 +4,7 @@ progress bar's manners."""
 
 import io
 import json
+import re
 import sys
 import warnings
 
@@ -410,10 +411,23 @@ def test_progress_bars_only_on_a_terminal(monkeypatch, capsys):
 
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     opt = nn.Adam(net.params)
-    for stream, shown in ((Log(), False), (Terminal(), True)):
+    for stream, bar in ((Log(), False), (Terminal(), True)):
         monkeypatch.setattr(sys, "stderr", stream)
-        nn.fit(net, x, y, batch_size=2, optimizer=opt)
-        assert ("epoch" in stream.getvalue()) is shown, type(stream).__name__
+        nn.fit(net, x, y, batch_size=2, optimizer=opt, validation_data=(x, y))
+        assert ("\r" in stream.getvalue()) is bar, type(stream).__name__
+    # a log file gets one plain line an epoch (a researcher's review: it got nothing at all)
+    log = Log()
+    monkeypatch.setattr(sys, "stderr", log)
+    nn.fit(net, x, y, epochs=2, batch_size=2, optimizer=opt, validation_data=(x, y))
+    lines = log.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 3", "epoch 4"], lines
+    assert all(re.fullmatch(r"epoch \d: loss \d+\.\d{4}, accuracy [01]\.\d{3}, val_loss "
+                            r"\d+\.\d{4}, val_accuracy [01]\.\d{3}, \d+\.\d\d s", line)
+               for line in lines), lines
+    quiet = Log()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    nn.fit(net, x, y, batch_size=2, optimizer=opt, progress=False)
+    assert quiet.getvalue() == ""
     log = Log()
     monkeypatch.setattr(sys, "stderr", log)
     nn.fit(net, x, y, batch_size=2, progress=True, optimizer=opt)   # asked for: shown anywhere

@@ -18,7 +18,7 @@ order from ``numpy.random.default_rng([seed, e])``, so two calls of one epoch ea
 batches of one call of two epochs (pass the same optimiser to continue its state too).
 
 The progress bar (tqdm's, extra ``examples``) shows only on a terminal or in Jupyter
-(``progress=None``), never in log files. A loss that stops being finite (a learning rate too
+(``progress=None``), never in log files, which get one plain line per epoch instead. A loss that stops being finite (a learning rate too
 large, say) stops training with a ValueError that names the epoch and step.
 """
 
@@ -305,6 +305,14 @@ def _progress(iterable, total: int, enabled: bool | None, description: str):
     return tqdm(iterable, total=total, desc=description, leave=True)
 
 
+def _epoch_line(record: dict[str, float]) -> str:
+    """"epoch 3: loss 0.4120, accuracy 0.881, val_loss ..., 12.3 s": a history record as one
+    line of a log."""
+    said = [f"{key} {record[key]:.4f}" if "loss" in key else f"{key} {record[key]:.3f}"
+            for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in record]
+    return f"epoch {record['epoch']}: {', '.join(said)}, {record['seconds']:.2f} s"
+
+
 def _check_model(model: Any, what: str) -> None:
     if not isinstance(model, Layer):
         raise TypeError(f"{what}: model must be a groupconv.nn Layer, got "
@@ -459,7 +467,9 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         ``augment(x_batch, rng)`` -> a batch of the same shape, applied to every training
         batch; ``rng`` is the epoch's NumPy Generator (so augmentations are seeded too).
     progress : bool or None
-        A progress bar per epoch: None shows it only on a terminal or in Jupyter.
+        A progress bar per epoch (True), nothing (False), or None: the bar on a terminal or in
+        Jupyter, and elsewhere (a log file) one line per epoch on stderr, without carriage
+        returns.
     max_steps : int, optional
         Stop after this many steps in all (smoke tests). An epoch cut short still counts in
         ``epochs_trained``, so that the next call draws the next epoch's batch order.
@@ -621,6 +631,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
             scores = _scores(model, *validation_data, 128)   # checked before the first epoch
             record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
         history.append(record)
+        if progress is None and not _interactive():        # a log: one plain line an epoch
+            print(_epoch_line(record), file=sys.stderr, flush=True)
         stop = [_stop(callback(dict(record), model), i) for i, callback in enumerate(callbacks)]
         if any(stop) or (max_steps is not None and steps >= max_steps):
             break
