@@ -325,6 +325,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("nearest-pixel L_h in the checks (not bilinear)", _nearest_pixel_tables,
             ("interpolated_transform",)),
 )
+#: The width of the variants' column in the self-test's table.
+_WIDTH = max(len(v.name) for v in VARIANTS)
 
 
 #: The groups the variants are run on: the line's mirror group (Z1m: the variants that can act
@@ -354,7 +356,7 @@ def run(seed: int = 0, progress: Callable[[str], None] | None = None) -> list[di
         results.append({"variant": variant.name, "caught_by": caught,
                         "missed_by": [claim for claim in variant.must if claim not in names]})
         if progress is not None:
-            progress(f"{variant.name:<44} caught by {counted(len(caught), 'row'):>8} "
+            progress(f"{variant.name:<{_WIDTH}} caught by {counted(len(caught), 'row'):>8} "
                      f"({time.perf_counter() - start:.1f} s)")
     with contextlib.suppress(Exception):   # the right library again, for whatever runs next
         _clear_caches()
@@ -363,12 +365,13 @@ def run(seed: int = 0, progress: Callable[[str], None] | None = None) -> list[di
 
 def format_table(results: list[dict], seconds: float) -> str:
     """One line per variant: its name and the claims that caught it."""
-    lines = [f"{'variant':<44} caught by", "-" * 100]
+    lines = [f"{'variant':<{_WIDTH}} caught by", "-" * 100]
     for r in results:
         caught = ", ".join(r["caught_by"]) or "NOTHING: the checks missed it"
-        lines.append(f"{r['variant']:<44} {caught if len(caught) <= 160 else caught[:157] + '...'}")
+        shown = caught if len(caught) <= 160 else caught[:157] + "..."
+        lines.append(f"{r['variant']:<{_WIDTH}} {shown}")
         if r["missed_by"]:
-            lines.append(f"{'':<44} NOT caught by {', '.join(r['missed_by'])}, which must catch "
+            lines.append(f"{'':<{_WIDTH}} NOT caught by {', '.join(r['missed_by'])}, which must catch "
                          f"it")
     survived = sum(not passed(r) for r in results)
     lines.append("-" * 100)
