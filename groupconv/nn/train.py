@@ -386,12 +386,12 @@ def _non_finite(arrays: Any, what: str = "") -> str | None:
 
 
 def _fitting(model: Layer, x: Any, what: str, x_name: str) -> Any:
-    """The model's output for the first example of x (evaluation mode: no state changes), or
-    a ValueError naming x, its shape and the inputs the model takes (the layer's reason said
-    of the first two examples: of one alone, a missing channel axis reads as a batch of one)."""
+    """The model's output for the first two examples of x (evaluation mode: no state
+    changes), or a ValueError naming x, its shape and the inputs the model takes, with the
+    layer's reason (two examples: of one alone, a missing channel axis reads as a batch of
+    one)."""
     try:
-        model(x[:2, ...])             # (a network casts to its parameters' dtype itself)
-        return model(x[:1, ...])
+        return model(x[:2, ...])      # (a network casts to its parameters' dtype itself)
     except ValueError as error:
         takes = model.describe_input() if isinstance(model, Sequential) else None
         raise ValueError(f"{what}: {x_name} of shape {tuple(x.shape)} does not fit the model"
