@@ -802,28 +802,56 @@ def _wirings(b: np.ndarray, out: list[int], stab: PointGroup
     return found
 
 
-def _search(probe, fix, x: np.ndarray, got: np.ndarray, w: np.ndarray,
-            group: SemidirectProduct, kind: Kind, p: int, tolerance: float) -> list[_Model]:
-    """The systematic search of stage 3 (see the module docstring)."""
+def _probed_bank(probe, fix, x: np.ndarray, got: np.ndarray, w: np.ndarray,
+                 group: AffineGroup, kind: Kind, p: int, tolerance: float
+                 ) -> np.ndarray | None:
+    """The layer's effective bank (``_extract``) where the layer is the correlation with it on
+    the test input (a lattice group, kernels of side 2 or more), else None."""
     k = w.shape[-1]
-    if k < 2 or group.lattice is None:
-        return []
-    weights = LatticeBank(group, Kind.CONVOLUTION).expand_groupy(w)[:, 0] \
-        if kind is Kind.CONVOLUTION else w                     # a convolution: w~'s correlation
-    c_out, c_in = w.shape[0], w.shape[1]
-    effective = _extract(probe, fix, group, kind, k, c_in, c_out, p)
+    if probe is None or not isinstance(group, SemidirectProduct) or group.lattice is None or \
+            k < 2:
+        return None
+    effective = _extract(probe, fix, group, kind, k, w.shape[1], w.shape[0], p)
+    if effective is None or \
+            relative_error(got, _apply_bank(x, effective, group, p)) > max(tolerance, 1e-6) * 10:
+        return None
+    return effective
+
+
+def _slices(w: np.ndarray, group: SemidirectProduct, kind: Kind) -> tuple[np.ndarray, int]:
+    """Every weight slice under every symmetry of the lattice, as rows (Q J, C_out C_in k^d)
+    (row q J + b: slice b moved by symmetry q), and J (1 for a lifting)."""
+    symmetric = _symmetries(group)
+    planes = w if kind.reads_group else w[:, :, None]            # (C_out, C_in, J, *k^d)
+    table = np.stack([np.asarray(transform(planes, e, Space.on_plane(symmetric)))
+                      for e in symmetric.point_elements()])      # (Q, C_out, C_in, J, *k)
+    j = planes.shape[2]
+    return np.moveaxis(table, 3, 1).reshape(table.shape[0] * j, -1), j
+
+
+def _kernel_weights(w: np.ndarray, group: SemidirectProduct, kind: Kind) -> np.ndarray:
+    """The weights a layer's kernels are slices of: w, or for a convolution the weights w~ of
+    the correlation it equals."""
+    return LatticeBank(group, Kind.CONVOLUTION).expand_groupy(w)[:, 0] \
+        if kind is Kind.CONVOLUTION else w
+
+
+def _search(effective: np.ndarray | None, w: np.ndarray, group: SemidirectProduct,
+            kind: Kind) -> list[_Model]:
+    """The systematic search of stage 3 (see the module docstring), on the layer's probed
+    bank (``_probed_bank``; None: nothing to search)."""
     if effective is None:
         return []
-    # the layer is the correlation with this bank on the test input, or nothing here applies
-    if relative_error(got, _apply_bank(x, effective, group, p)) > max(tolerance, 1e-6) * 10:
-        return []
-    symmetric = _symmetries(group)
-    full = symmetric.stabiliser
+    weights = _kernel_weights(w, group, kind)
+    c_out, c_in = w.shape[0], w.shape[1]
+    full = _symmetries(group).stabiliser
     reads = kind.reads_group
     s = group.samples
     models = []
     layouts_in = ("CS", "SC") if reads and c_in > 1 else ("CS",)
     layouts_w = ("CS", "SC") if reads and c_in > 1 else ("CS",)
+    tables = {lw: _slices(weights if lw == "CS" else _sc(weights, 1), group, kind)
+              for lw in layouts_w}
     for lo in ("CS", "SC") if c_out > 1 else ("CS",):
         for li in layouts_in:
             for lw in layouts_w:
@@ -832,12 +860,7 @@ def _search(probe, fix, x: np.ndarray, got: np.ndarray, w: np.ndarray,
                     u = _sc(u, 0)
                 if li == "SC":
                     u = _sc(u, 2)
-                wu = weights if lw == "CS" else _sc(weights, 1)
-                planes = wu[:, :, None] if not reads else wu     # (C_out, C_in, J, *k^d)
-                table = np.stack([np.asarray(transform(planes, e, Space.on_plane(symmetric)))
-                                  for e in symmetric.point_elements()])  # (Q, O, C, J, *k)
-                j = planes.shape[2]
-                rows = np.moveaxis(table, 3, 1).reshape(full.order * j, -1)
+                rows, j = tables[lw]
                 s_in = u.shape[3]
                 blocks = np.moveaxis(u, (1, 3), (0, 1)).reshape(s * s_in, -1)
                 hit = _identify(blocks, rows)
@@ -948,16 +971,9 @@ def _sample_explained(effective: np.ndarray, w: np.ndarray, group: SemidirectPro
     (M and the wiring both h_j's), "its kernels moved by M" (the wiring h_s's), or that no
     symmetry moves the weights onto its kernels (a matrix that is not a signed permutation);
     "" where none of these fits."""
-    symmetric = _symmetries(group)
-    full, stab = symmetric.stabiliser, group.stabiliser
-    weights = LatticeBank(group, Kind.CONVOLUTION).expand_groupy(w)[:, 0] \
-        if kind is Kind.CONVOLUTION else w
+    full, stab = _symmetries(group).stabiliser, group.stabiliser
     reads = kind.reads_group
-    planes = weights if reads else weights[:, :, None]           # (C_out, C_in, J, *k^d)
-    table = np.stack([np.asarray(transform(planes, e, Space.on_plane(symmetric)))
-                      for e in symmetric.point_elements()])      # (Q, C_out, C_in, J, *k)
-    j = planes.shape[2]
-    rows = np.moveaxis(table, 3, 1).reshape(full.order * j, -1)
+    rows, j = _slices(_kernel_weights(w, group, kind), group, kind)
     blocks = np.moveaxis(effective[:, s], 2, 0).reshape(effective.shape[3], -1)
     hit = _identify(blocks, rows)
     if hit is None or (hit < 0).any():
@@ -1091,22 +1107,16 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
             findings.add(_output_order_sentence(sigma, group) + suffix)
             if not findings.orders:
                 findings.orders, findings.orders_alone = {"output": sigma}, True
-        elif findings.where is None:
+        effective = _probed_bank(probe, fix, x, fixed, w, group, kind, padding, tolerance)
+        if sigma is None and findings.where is None:
             border = _border_only(fixed, ref, padding, group.dim, tolerance)
             if border is not None:
                 findings.add(border + suffix)
             else:
-                effective = _extract(probe, fix, group, kind, w.shape[-1], w.shape[1],
-                                     w.shape[0], padding) \
-                    if probe is not None and isinstance(group, SemidirectProduct) and \
-                    group.lattice is not None and w.shape[-1] >= 2 else None
-                if effective is not None and relative_error(fixed, _apply_bank(
-                        x, effective, group, padding)) > max(tolerance, 1e-6) * 10:
-                    effective = None          # the layer is not a correlation with one bank
                 findings.where = _planes_that_differ(fixed, ref, group, tolerance, effective,
                                                      w, kind)
-        if probe is not None and isinstance(group, SemidirectProduct):
-            for model in _search(probe, fix, x, fixed, w, group, kind, padding, tolerance):
+        if effective is not None:
+            for model in _search(effective, w, group, kind):
                 sentence = _describe_model(model, group)
                 if sentence:
                     findings.add(sentence + suffix)
