@@ -633,17 +633,25 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
     return note if declared else _framed(note, convention, group)
 
 
+def _declared(convention, group) -> tuple[np.ndarray, str] | None:
+    """A declared convention other than groupconv's own: its element order c (its element j is
+    groupconv's c[j]) and its name as the user gave it; None for none or groupconv's."""
+    if convention is None:
+        return None
+    c = element_order(convention, group)
+    if np.array_equal(c, np.arange(len(c))):
+        return None
+    return c, convention if isinstance(convention, str) else ",".join(map(str, c))
+
+
 def _framed(note: str, convention, group) -> str:
     """``note`` said of the converted layer where a convention was declared: its sentences
     ("your kernels turn clockwise") are in groupconv's terms, of your layer once converted."""
-    if convention is None:
+    declared = _declared(convention, group)
+    if declared is None:
         return note
-    c = element_order(convention, group)
-    if np.array_equal(c, np.arange(len(c))):
-        return note
-    named = convention if isinstance(convention, str) else ",".join(map(str, c))
-    return (f"(said of your layer once converted from the declared convention {named}, in "
-            f"groupconv's terms) {note}")
+    return (f"(said of your layer once converted from the declared convention {declared[1]}, "
+            f"in groupconv's terms) {note}")
 
 
 def _in_convention(orders: Mapping[str, Sequence[int]], convention, group,
@@ -651,18 +659,17 @@ def _in_convention(orders: Mapping[str, Sequence[int]], convention, group,
     """An element order found on a layer converted from ``convention`` (whose element j is
     groupconv's c[j]), said as the convention to declare instead: the layer's element j is
     then groupconv's σ[c[j]] (σ the order found). "" without a convention or an order."""
-    if convention is None or not orders:
+    declared = _declared(convention, group)
+    if declared is None or not orders:
         return ""
-    c = element_order(convention, group)
+    c, named = declared
     found = [np.asarray(order, dtype=np.int64) for order in orders.values()]
     # one order for the whole layer: its output's, and on G its input's too (a layer right in
     # the convention on some axes only is told what each axis reads, not another convention)
-    if np.array_equal(c, np.arange(len(c))) or "output" not in orders or \
-            (reads_group and "input" not in orders) or \
+    if "output" not in orders or (reads_group and "input" not in orders) or \
             any(not np.array_equal(f, found[0]) for f in found):
         return ""
     order = found[0][c]
-    named = convention if isinstance(convention, str) else ",".join(map(str, c))
     if np.array_equal(order, np.arange(len(order))):
         return (f"your layer is in groupconv's own element order, not in the declared "
                 f"convention {named}: drop the convention")
