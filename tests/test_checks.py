@@ -298,6 +298,20 @@ def test_fast_equals_literal_sees_the_engines_chunks(monkeypatch):
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((1, 2, 7, 6)), rng.standard_normal((2, 2, 3, 3))
     assert claims.fast_equals_literal(P4, x, w, claims.Kind.LIFTING, "same") < 1e-12
+    chunks = engine._stacked_chunks
+
+    def stale_stacked(xp, ws, x, k, p, *args):      # later chunks: a stale first position
+        for i, (b0, nb, cols) in enumerate(chunks(xp, ws, x, k, p, *args)):
+            if i:
+                cols[:, :, :1] = 1.0
+            yield b0, nb, cols
+
+    monkeypatch.setattr(engine, "STACKED_TARGET_COLUMNS", 1)      # one image per chunk
+    monkeypatch.setattr(engine, "_stacked_chunks", stale_stacked)
+    assert engine._strategy(np.zeros((6, 2, 7, 6)), 8, 3, 1, 2**28) == "stacked"
+    assert claims.fast_equals_literal(P4, x, w, claims.Kind.LIFTING, "same") > 1e-3
+    monkeypatch.setattr(engine, "_stacked_chunks", chunks)
+    monkeypatch.setattr(engine, "_STACKED_MAX_K", 0)      # the images-innermost chunks next
     right = engine._put_images_last
 
     def transposed(xp, dst, src):             # the spatial axes swapped beyond four images

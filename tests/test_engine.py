@@ -30,12 +30,20 @@ def naive(x, w, p):
 STRATEGIES = {
     # force one strategy by moving the thresholds that choose between them
     "im2col": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=10**9,
-                   _TWO_STEPS_RATIO=10**9),
+                   _TWO_STEPS_RATIO=10**9, _STACKED_MAX_K=0),
     # its taps stacked in two steps: the other axes' taps, then the first axis's as row ranges
     "im2col-two-steps": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9,
-                             _DIRECT_MIN_POSITIONS=10**9, _TWO_STEPS_RATIO=0),
+                             _DIRECT_MIN_POSITIONS=10**9, _TWO_STEPS_RATIO=0, _STACKED_MAX_K=0),
     # im2col written straight into the output, one image or a slab of one per chunk
-    "im2col-direct": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=0),
+    "im2col-direct": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=0,
+                          _STACKED_MAX_K=0),
+    # images outermost, one stacked GEMM per chunk of images into the output (the workspace
+    # bound of one byte falls back to "im2col"); chunks of one image or of all of them
+    "stacked": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9, _DIRECT_MIN_POSITIONS=10**9,
+                    _STACKED_MAX_K=10**9),
+    "stacked-small-chunks": dict(_IM2COL_MAX_K=10**9, _MAX_GROWTH=10**9,
+                                 _DIRECT_MIN_POSITIONS=10**9, _STACKED_MAX_K=10**9,
+                                 STACKED_TARGET_COLUMNS=1),
     "rows": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_ROWS_WASTE=10**9, _MAX_GROWTH=10**9),
     # "rows" on slabs of k - 1 output rows (images larger than the chunks' columns)
     "rows-slabs": dict(_IM2COL_MAX_K=0, _MAX_WASTE=10**9, _MAX_ROWS_WASTE=10**9,
@@ -84,7 +92,16 @@ def test_every_strategy_is_the_naive_correlation(strategy, d, batch, c_in, o, k,
 
 def test_the_strategies_are_chosen_by_shape():
     x_thin, x_wide = np.zeros((2, 3, 32, 32)), np.zeros((2, 64, 32, 32))
-    assert engine._strategy(x_thin, 8, 3, 0, 2**28) == "im2col"      # 27 <= 160: lifting
+    # 27 <= 80 stacked taps: a lifting layer, images outermost; im2col where one image's 27
+    # taps (and the products of the weight gradient) pass the workspace bound
+    assert engine._strategy(x_thin, 8, 3, 0, 2**28) == "stacked"
+    assert engine._strategy(x_thin, 8, 3, 0, 2**28, forward=False) == "stacked"
+    assert engine._strategy(x_thin, 8, 3, 0, 8 * (3 * 32 * 32 + 27 * (30 * 30 + 8)) - 1) \
+        == "im2col"
+    assert engine._strategy(np.zeros((2, 10, 32, 32)), 8, 3, 0, 2**28) == "im2col"  # 90 taps
+    assert engine._strategy(np.zeros((2, 1, 64, 64)), 8, 3, 1, 2**28) == "direct"  # 66^2
+    assert engine._strategy(np.zeros((2, 1, 64, 64)), 8, 3, 1, 2**28, forward=False) == \
+        "stacked"
     assert engine._strategy(x_wide, 8, 3, 0, 2**28) == "rows"        # wide, 32x32
     assert engine._strategy(np.zeros((2, 64, 4, 4)), 8, 3, 0, 2**28) == "im2col"  # small map
     assert engine._strategy(np.zeros((2, 64, 2, 2)), 8, 4, 3, 2**28) == "scatter"  # 5x5 from 2x2

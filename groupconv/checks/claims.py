@@ -716,15 +716,16 @@ def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> 
 
 
 #: The engine's arrangements of its GEMMs and a shape that takes each, by dimension:
-#: (strategy, input channels, side, k, padding); "direct" is "im2col" written straight into
-#: the output (NumPy, images of ``engine._DIRECT_MIN_POSITIONS`` padded positions or more).
-#: Checked against the engine's own choice on every trial, so that a shape that stops taking
-#: its path fails here.
-_ENGINE_PATHS = {1: (("im2col", 2, 9, 3, 1), ("direct", 1, 2100, 3, 1), ("scatter", 1, 3, 3, 2)),
-                 2: (("im2col", 2, 7, 3, 1), ("direct", 1, 46, 3, 1), ("rows", 24, 14, 3, 0),
-                     ("scatter", 2, 4, 3, 2)),
-                 3: (("im2col", 2, 3, 3, 0), ("direct", 1, 11, 3, 1), ("rows", 8, 6, 3, 1),
-                     ("scatter", 2, 3, 3, 2))}
+#: (strategy, input channels, side, k, padding); "direct" and "stacked" write "im2col"'s GEMM
+#: straight into the output (NumPy: one image of ``engine._DIRECT_MIN_POSITIONS`` padded
+#: positions or more; a chunk of smaller images with few taps). Checked against the engine's
+#: own choice on every trial, so that a shape that stops taking its path fails here.
+_ENGINE_PATHS = {1: (("im2col", 30, 9, 3, 1), ("stacked", 2, 9, 3, 1), ("direct", 1, 2100, 3, 1),
+                     ("scatter", 1, 3, 3, 2)),
+                 2: (("im2col", 10, 7, 3, 1), ("stacked", 2, 7, 3, 1), ("direct", 1, 46, 3, 1),
+                     ("rows", 24, 14, 3, 0), ("scatter", 2, 4, 3, 2)),
+                 3: (("im2col", 4, 3, 3, 0), ("stacked", 2, 3, 3, 0), ("direct", 1, 11, 3, 1),
+                     ("rows", 8, 6, 3, 1), ("scatter", 2, 3, 3, 2))}
 
 
 def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
@@ -736,10 +737,7 @@ def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
     smallest chunks (a workspace bound of one byte); inf if the shape takes another path."""
     d = x.ndim - 2
     k = w.shape[1]
-    taken = engine._strategy(x, w.shape[0], k, p, engine.DEFAULT_MAX_WORKSPACE)
-    direct = taken == "im2col" and \
-        engine._padded_positions(x, k, p) >= engine._DIRECT_MIN_POSITIONS
-    if ("direct" if direct else taken) != strategy:
+    if engine._strategy(x, w.shape[0], k, p, engine.DEFAULT_MAX_WORKSPACE) != strategy:
         return float("inf")
     padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p)] * d)
     windows = np.lib.stride_tricks.sliding_window_view(padded, (k,) * d,

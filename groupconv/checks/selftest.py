@@ -165,6 +165,16 @@ def _rows_taps_reversed():
     return _patched(mock.patch.object(engine, "_rows_weights", reversed_taps))
 
 
+def _stacked_channels_before_taps():
+    right = engine._stacked_chunks
+
+    def chunks(xp, ws, x, *args):   # "stacked": its rows read (c, a) against w's (a, c)
+        for b0, nb, cols in right(xp, ws, x, *args):
+            rows = xp.reshape(cols, (nb, -1, x.shape[1], cols.shape[-1]))
+            yield b0, nb, xp.reshape(xp.permute_dims(rows, (0, 2, 1, 3)), cols.shape)
+    return _patched(mock.patch.object(engine, "_stacked_chunks", chunks))
+
+
 def _mean_pool_backward_unscaled():
     right = nn.SubgroupPool.backward
 
@@ -296,6 +306,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("translations negated in the matrices", _translations_negated_in_the_matrix,
             ("matrix_and_action",)),
     Variant("engine 'rows' with the first axis's taps reversed", _rows_taps_reversed,
+            ("engine_paths",)),
+    Variant("engine 'stacked' with channels before taps", _stacked_channels_before_taps,
             ("engine_paths",)),
     Variant("mean over the point axis, backward without 1 / S", _mean_pool_backward_unscaled,
             ("finite_difference_gradient",)),

@@ -21,7 +21,11 @@ large GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
 - ``"scatter"``: when the output is much larger than the input (the heavy padding of an
   adjoint), the transposed correlation: GEMMs over the input positions only (all taps at once
   on small maps, tap by tap on larger ones), added into place, so that no product with a
-  padding zero is computed.
+  padding zero is computed;
+- ``"stacked"`` (NumPy, few stacked taps: k^d C <= ``_STACKED_MAX_K``, a lifting layer): the
+  images stay outermost, as x lays them out, and one stacked GEMM per chunk of images writes
+  (images, O, positions), a view of the output, and the weight gradient reads dy as it is:
+  where K is small the permutation of the output would cost as much as the products.
 
 Work is done in chunks of whole images, or of slabs along the first spatial axis, of about
 ``TARGET_COLUMNS`` output positions (more on a GPU, where each chunk is a kernel launch), and the
@@ -29,10 +33,11 @@ temporary arrays never exceed ``max_workspace`` bytes. They live in a ``Workspac
 (a layer) keeps and passes again, so that repeated calls reuse the same memory instead of paying
 for fresh pages every time. A call without one uses its thread's pooled workspace, which is kept
 between calls while it holds at most ``POOL_LIMIT`` bytes; ``release_memory()`` frees it. On
-NumPy, "im2col" on images of ``_DIRECT_MIN_POSITIONS`` padded positions or more takes one image
-(or a slab of one) per chunk, of up to ``DIRECT_TARGET_COLUMNS`` positions, and its GEMM writes
-straight into the output: (O, positions) of one image is a 2D view of (B, O, *spatial'), so no
-permutation is copied.
+NumPy, "im2col" on images of ``_DIRECT_MIN_POSITIONS`` padded positions or more (``"direct"``)
+takes one image (or a slab of one) per chunk, of up to ``DIRECT_TARGET_COLUMNS`` positions, and
+its GEMM writes straight into the output: (O, positions) of one image is a 2D view of
+(B, O, *spatial'), so no permutation is copied; on smaller images with few taps, "stacked" does
+the same for a chunk of images.
 
 Written against the Python array API standard (through array-api-compat): NumPy, CuPy and
 array-api-strict arrays run this code; PyTorch and JAX arrays go to their library's own
@@ -77,6 +82,12 @@ POOL_LIMIT = 256 * 2**20
 _POOL = threading.local()
 
 _IM2COL_MAX_K = 160  # stack all k^d taps while k^d C stays below this (measured: bench_layers)
+#: "stacked" (images outermost, no permutation of the output) while k^d C is at most this
+#: (measured in float32 against "im2col" on 1D, 2D and 3D batches: 1.2 to 5 times as fast up to
+#: K = 27, about even at 72 to 81, slower from 144; benchmarks/README.md)
+_STACKED_MAX_K = 80
+#: Output positions per chunk of "stacked" (measured: 4096 to 65536 within 15%, larger better)
+STACKED_TARGET_COLUMNS = 32768
 _MAX_WASTE = 1.5     # ... or, in a 2D forward, when the padded grid has 1.5x the output positions
 #: ... and elsewhere (3D, weight gradients) when the first axis has 1.75x as many padded rows as
 #: output rows: measured in float32, "rows" faster down to 5 -> 3 rows (1.67x) in 3D (4% to 30%
@@ -204,14 +215,13 @@ def correlate(x: Any, w: Any, mode: str | int = "valid", *,
         return out
     ws = _pooled(workspace)
     strategy = _strategy(x, o, k, p, max_workspace)
-    if strategy == "scatter":
-        _scatter(xp, ws, x, w, p, out, max_workspace)
+    if strategy in ("scatter", "stacked"):
+        (_scatter if strategy == "scatter" else _stacked)(xp, ws, x, w, p, out, max_workspace)
         _trim_pool()
         return out
-    extra = _im2col_extra(k, d, c_in) + o if strategy == "im2col" else \
+    direct = strategy == "direct"
+    extra = _im2col_extra(k, d, c_in) + o if strategy in ("im2col", "direct") else \
         k ** (d - 1) * c_in + k * o
-    direct = strategy == "im2col" and is_numpy_namespace(xp) and \
-        _padded_positions(x, k, p) >= _DIRECT_MIN_POSITIONS
     w_rows = _rows_weights(xp, w) if strategy == "rows" else None
     for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, extra, max_workspace, direct=direct,
                                             min_slabs=_rows_min_slabs(strategy, k)):
@@ -262,8 +272,11 @@ def weight_gradient(x: Any, dy: Any, k: int, mode: str | int = "valid", *,
     if native is not None:
         return native.weight_gradient(x, dy, k, p)
     ws = _pooled(workspace)
-    strategy = "rows" if _strategy(x, o, k, p, max_workspace, forward=False) == "rows" \
-        else "im2col"
+    strategy = _strategy(x, o, k, p, max_workspace, forward=False)
+    if strategy == "stacked":
+        grad = _stacked_weight_gradient(xp, ws, x, dy, k, p, max_workspace)
+        _trim_pool()
+        return grad
     grad = xp.zeros((o, k, k ** (d - 1) * c_in), dtype=x.dtype, device=device(x))
     extra = _im2col_extra(k, d, c_in) + o if strategy == "im2col" else k ** (d - 1) * c_in + o
     for b0, nb, r0, rows, block in _blocks(xp, ws, x, k, p, extra, max_workspace,
@@ -415,6 +428,62 @@ def _rows_block(xp, ws: Workspace, block, w_rows, k: int, chunk: tuple[int, ...]
     return xp.reshape(y, (o,) + chunk + (nb,))
 
 
+def _stacked_chunks(xp, ws: Workspace, x, k: int, p: int, o: int, max_workspace: int):
+    """Chunks of whole images in x's own layout, images outermost, (images, C, *padded), each
+    with its taps stacked, cols[b, a, c, i] = x_pad[b, c, i + a]: (images, k^d C, N). Yields
+    (first image, images, cols); chunks hold about ``STACKED_TARGET_COLUMNS`` output positions
+    and at most ``max_workspace`` bytes."""
+    batch, c_in = x.shape[0], x.shape[1]
+    spatial = tuple(x.shape[2:])
+    d = len(spatial)
+    out_shape = tuple(output_size(n, k, p) for n in spatial)
+    outputs = math.prod(out_shape)
+    nb = max(1, min(batch, int(max_workspace) // _stacked_bytes(x, o, k, p),
+                    STACKED_TARGET_COLUMNS // max(outputs, 1)))
+    inner = tuple(slice(p, p + n) for n in spatial)
+    for b0, nbc in _even_split(batch, nb):
+        if p:
+            block = ws.buffer(xp, "block", (nbc, c_in) + tuple(n + 2 * p for n in spatial),
+                              x.dtype, x)
+            block[...] = 0
+            block[(slice(None), slice(None)) + inner] = x[b0:b0 + nbc, ...]
+        else:
+            block = x[b0:b0 + nbc, ...]
+        cols = ws.buffer(xp, "cols", (nbc,) + (k,) * d + (c_in,) + out_shape, x.dtype, x)
+        for taps in itertools.product(range(k), repeat=d):
+            window = tuple(slice(a, a + m) for a, m in zip(taps, out_shape))
+            cols[(slice(None),) + taps + (Ellipsis,)] = block[(slice(None), slice(None)) +
+                                                             window]
+        yield b0, nbc, xp.reshape(cols, (nbc, k**d * c_in, outputs))
+
+
+def _stacked(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
+    """Few stacked taps (k^d C small: lifting) on small images: for a chunk of images, one
+    stacked GEMM (O, k^d C) @ (images, k^d C, N) written straight into out (images, O, N), so
+    that no output is permuted (it would cost as much as the products themselves)."""
+    o, k = w.shape[0], w.shape[1]
+    w_flat = xp.reshape(w, (o, -1))
+    outputs = math.prod(out.shape[2:])
+    for b0, nb, cols in _stacked_chunks(xp, ws, x, k, p, o, max_workspace):
+        _matmul_into(xp, w_flat, cols,
+                     xp.reshape(out[b0:b0 + nb, ...], (nb, o, outputs), copy=False))
+
+
+def _stacked_weight_gradient(xp, ws: Workspace, x, dy, k: int, p: int, max_workspace: int):
+    """The weight gradient of "stacked": dw = sum_b dy[b] (O, N) @ cols[b]^T (N, k^d C), one
+    stacked GEMM per chunk of images, on dy as it is laid out."""
+    d = x.ndim - 2
+    o = dy.shape[1]
+    grad = xp.zeros((o, k**d * x.shape[1]), dtype=x.dtype, device=device(x))
+    outputs = math.prod(dy.shape[2:])
+    for b0, nb, cols in _stacked_chunks(xp, ws, x, k, p, o, max_workspace):
+        prod = ws.buffer(xp, "products", (nb, o, cols.shape[1]), x.dtype, x)
+        _matmul_into(xp, xp.reshape(dy[b0:b0 + nb, ...], (nb, o, outputs)),
+                     xp.matrix_transpose(cols), prod)
+        grad += xp.sum(prod, axis=0)
+    return xp.reshape(grad, (o,) + (k,) * d + (x.shape[1],))
+
+
 def _scatter(xp, ws: Workspace, x, w, p: int, out, max_workspace: int) -> None:
     """Outputs larger than inputs (heavy padding: the adjoint of a "valid" layer): the
     transposed correlation over the input positions only,
@@ -476,7 +545,21 @@ def _strategy(x, o: int, k: int, p: int, max_workspace: int, forward: bool = Tru
     in one dimension, for a 2D forward where the padded grid has 1.5 times the output's
     positions or more (small maps), and elsewhere where the first axis has 1.75 times as many
     padded rows as output rows (the products "rows" forms in vain); "rows" otherwise.
-    ``forward=False``: the weight gradient, which has no "scatter" form."""
+    On NumPy, "im2col" becomes "direct" (a forward on images of ``_DIRECT_MIN_POSITIONS``
+    padded positions or more) or else "stacked" (few stacked taps, ``_STACKED_MAX_K``, while
+    one image fits the workspace). ``forward=False``: the weight gradient, which has neither a
+    "scatter" nor a "direct" form."""
+    base = _arrangement(x, o, k, p, max_workspace, forward)
+    if base != "im2col" or not is_numpy_namespace(array_namespace(x)):
+        return base
+    if forward and _padded_positions(x, k, p) >= _DIRECT_MIN_POSITIONS:
+        return "direct"
+    stacked = k ** (x.ndim - 2) * x.shape[1] <= _STACKED_MAX_K
+    return "stacked" if stacked and _stacked_bytes(x, o, k, p) <= max_workspace else base
+
+
+def _arrangement(x, o: int, k: int, p: int, max_workspace: int, forward: bool) -> str:
+    """``_strategy``'s choice between "scatter", "im2col" and "rows", on any library."""
     c_in = x.shape[1]
     spatial = tuple(x.shape[2:])
     d = len(spatial)
@@ -491,6 +574,17 @@ def _strategy(x, o: int, k: int, p: int, max_workspace: int, forward: bool = Tru
         grid = (out[0] + k - 1) * (spatial[1] + 2 * p) / max(outputs, 1)
         return "im2col" if grid >= _MAX_WASTE else "rows"
     return "im2col" if (out[0] + k - 1) / out[0] >= _MAX_ROWS_WASTE else "rows"
+
+
+def _stacked_bytes(x, o: int, k: int, p: int) -> int:
+    """Workspace of one image in the "stacked" strategy: its padded copy, its k^d C taps at
+    every output position, and (the weight gradient) its (O, k^d C) products."""
+    c_in, spatial = x.shape[1], tuple(x.shape[2:])
+    d = len(spatial)
+    itemsize = array_namespace(x).finfo(x.dtype).bits // 8
+    padded = math.prod(n + 2 * p for n in spatial)
+    outputs = math.prod(output_size(n, k, p) for n in spatial)
+    return itemsize * (c_in * padded + k**d * c_in * (outputs + o))
 
 
 def _rows_min_slabs(strategy: str, k: int) -> int:
