@@ -295,11 +295,11 @@ def _check_gradients(x, eps, entries):
                                     eps=eps, max_entries=entries).values())
 
 
-def _check_layer(kind, size, k):
+def _check_layer(kind, size, k, convention):
     ops = {"lifting": groupconv.lifting_correlation, "correlation": groupconv.group_correlation,
            "convolution": groupconv.group_convolution}
     return groupconv.check_layer(lambda x, w: ops[kind](x, w, "p4"), "p4", kind, size=size,
-                                 k=k).reference_error
+                                 k=k, convention=convention).reference_error
 
 
 def _check_equivariance(size, channels, translations):
@@ -570,7 +570,10 @@ TARGETS: list[tuple] = [
      {}, 0.3),
     # ------------------------------------------------------------------ checks
     ("check_layer", _check_layer, (name(KINDS, ["corr"]), integer(3, 7, bounded=False),
-                                   integer(1, 3)), {}),
+                                   integer(1, 3),
+                                   choice([None, "groupy", "escnn", [0, 3, 2, 1]],
+                                          [Value("escnm", True), Value([0, 1, 1, 2], True),
+                                           Value([0, 1], True), Value(3, True)])), {}),
     ("check_equivariance", _check_equivariance,
      (choice([None, 5, 7], [Value(0, True), Value(10**6, True, huge=True), Value(2.5, True)],
              common=False),

@@ -294,6 +294,45 @@ def test_check_layer_on_group_kinds_and_torch_layers():
     assert right.diagnosis is None and right.reference_error <= 1e-12
 
 
+def _in_order(op, sigma):
+    """op (groupconv's correlation on G) written in the element order sigma: x, w and y."""
+    back = np.argsort(sigma)
+    return lambda x, w: op(x[:, :, back], w[:, :, back])[:, :, sigma]
+
+
+def test_check_layer_takes_a_layer_in_a_declared_convention():
+    """fn written in escnn's order passes with convention="escnn" (its input, weights and
+    output converted), fails without it; an order found is then said in the declared
+    convention's terms, and other mistakes as said of the converted layer."""
+    sigma = interop.element_order("escnn", "p4m")
+    right = _in_order(lambda x, w: group_correlation(x, w, "p4m", mode="same"), sigma)
+    report = groupconv.check_layer(right, "p4m", "correlation", mode="same", convention="escnn")
+    assert report.passed and report.reference_error <= 1e-12
+    assert not groupconv.check_layer(right, "p4m", "correlation", mode="same").passed
+    # a lifting layer in escnn's order declared as another order: the order to declare
+    lifting = lambda x, w: lifting_correlation(x, w, "p4m")[:, :, sigma]     # noqa: E731
+    other = [0, 3, 2, 1, 4, 7, 6, 5]
+    report = groupconv.check_layer(lifting, "p4m", "lifting", convention=other)
+    assert "in the terms of the declared convention 0,3,2,1,4,7,6,5, your layer's element " \
+        "order is 0,1,2,3,6,5,4,7 (escnn's order): declare that instead" in report.diagnosis
+    found = report.element_order["output"]          # the order to pass back: escnn's
+    assert found == list(sigma)
+    assert groupconv.check_layer(lifting, "p4m", "lifting", convention=found).passed
+    # groupconv's own order declared as escnn's: drop the convention
+    own = groupconv.check_layer(lambda x, w: lifting_correlation(x, w, "p4m"), "p4m", "lifting",
+                                convention="escnn")
+    assert "your layer is in groupconv's own element order, not in the declared convention " \
+        "escnn: drop the convention" in own.diagnosis
+    # right order, kernels flipped: said of the converted layer, no order to declare
+    flipped = _in_order(lambda x, w: group_correlation(x, w[..., ::-1, :], "p4m"), sigma)
+    report = groupconv.check_layer(flipped, "p4m", "correlation", convention="escnn")
+    assert report.diagnosis.startswith("(said of your layer once converted from the declared "
+                                       "convention escnn, in groupconv's terms)")
+    assert "declare" not in report.diagnosis.split(")", 1)[1]
+    with pytest.raises(ValueError, match="convention must be one of"):
+        groupconv.check_layer(right, "p4m", "correlation", convention="escnm")
+
+
 def test_check_equivariance_acts_on_d4_as_d4():
     w = np.random.default_rng(2).standard_normal((2, 2, 3, 3))
     report = groupconv.check_equivariance(lambda x: lifting_correlation(x, w, "p4m"), "p4m")

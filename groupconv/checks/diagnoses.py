@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,10 +42,11 @@ from ..groups import (
     AffineGroup, Kind, PointGroup, SemidirectProduct, Space, describe, domain_mask, get_group,
 )
 from ..groups.core import exact_inverse
-from ..interop import ELEMENT_ORDER
+from ..interop import CONVENTIONS, ELEMENT_ORDER, element_order
 from .equivariance import relative_error
 
-__all__ = ["Findings", "axes_mixed", "explain", "name_order"]
+__all__ = ["Findings", "axes_mixed", "explain", "name_order", "declared_convention", "framed",
+           "order_to_declare", "said_in_convention", "joined_sentences"]
 
 _OPS = {Kind.LIFTING: lifting_correlation, Kind.CORRELATION: group_correlation,
         Kind.CONVOLUTION: group_convolution}
@@ -1127,3 +1128,88 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
                                            (("output", model.out), ("input", model.inp),
                                             ("weights", model.wts)) if order is not None}
     return findings
+
+
+# ------------------------------------------------------------------ declared conventions
+def declared_convention(convention, group) -> tuple[np.ndarray, str] | None:
+    """A declared convention other than groupconv's own: its element order c (its element j is
+    groupconv's c[j]) and its name as the user gave it; None for none or groupconv's."""
+    if convention is None:
+        return None
+    c = element_order(convention, group)
+    if np.array_equal(c, np.arange(len(c))):
+        return None
+    return c, convention if isinstance(convention, str) else ",".join(map(str, c))
+
+
+def framed(note: str, convention, group) -> str:
+    """``note`` said of the converted layer where a convention was declared: its sentences
+    ("your kernels turn clockwise") are in groupconv's terms, of your layer once converted."""
+    declared = declared_convention(convention, group)
+    if declared is None:
+        return note
+    return (f"(said of your layer once converted from the declared convention {declared[1]}, "
+            f"in groupconv's terms) {note}")
+
+
+def order_to_declare(orders: Mapping[str, Sequence[int]], convention, group,
+                     reads_group: bool) -> str:
+    """An element order found on a layer converted from ``convention`` (whose element j is
+    groupconv's c[j]), said as the convention to declare instead: the layer's element j is
+    then groupconv's σ[c[j]] (σ the order found). "" without a convention or an order."""
+    declared = declared_convention(convention, group)
+    if declared is None or not orders:
+        return ""
+    c, named = declared
+    found = [np.asarray(order, dtype=np.int64) for order in orders.values()]
+    # one order for the whole layer: its output's, and on G its input's too (a layer right in
+    # the convention on some axes only is told what each axis reads, not another convention)
+    if "output" not in orders or (reads_group and "input" not in orders) or \
+            any(not np.array_equal(f, found[0]) for f in found):
+        return ""
+    if np.array_equal(found[0], np.arange(len(c))):
+        return ""                          # the declared order is the layer's: nothing to say
+    order = found[0][c]
+    if np.array_equal(order, np.arange(len(order))):
+        return (f"your layer is in groupconv's own element order, not in the declared "
+                f"convention {named}: drop the convention")
+    known = [name for name in CONVENTIONS
+             if np.array_equal(_order_of(name, group), order)]     # (None: recorded for none)
+    also = f" ({known[0]}'s order)" if known else ""
+    instead = known[0] if known else ",".join(map(str, order))
+    return (f"in the terms of the declared convention {named}, your layer's element order is "
+            f"{','.join(map(str, order))}{also}: declare that instead (convention="
+            f"{instead!r} in Python, --convention {instead} on the command line)")
+
+
+def _order_of(name: str, group) -> np.ndarray | None:
+    """The element order of a named convention on ``group``, or None where none is recorded."""
+    try:
+        return element_order(name, group)
+    except ValueError:
+        return None
+
+
+def said_in_convention(findings: Findings, convention, group, reads_group: bool) -> bool:
+    """``findings`` on a layer converted from a declared ``convention``, said in its terms where
+    they hold an element order: the convention to declare instead, alone where that order
+    explains the whole layer (groupconv's sentences about the converted layer, "your kernels
+    turn clockwise", would describe the user's code the wrong way round), else followed by
+    what groupconv sees. Whether it did: where not, frame the note with ``framed``."""
+    declared = order_to_declare(findings.orders, convention, group, reads_group)
+    if not declared:
+        return False
+    if findings.orders_alone or not findings.sentences:
+        findings.sentences = [declared]
+    else:
+        findings.sentences = [declared + "; what groupconv sees once your layer is converted: "
+                              + joined_sentences(findings.sentences)]
+    return True
+
+
+def joined_sentences(sentences: Sequence[str]) -> str:
+    """One sentence, or several numbered: "2 explanations fit: (1) ...; (2) ..."."""
+    if len(sentences) == 1:
+        return sentences[0]
+    return f"{len(sentences)} explanations fit: " + "; ".join(
+        f"({i}) {s}" for i, s in enumerate(sentences, 1))

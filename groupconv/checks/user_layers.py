@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -30,6 +30,7 @@ import math
 import re
 
 import numpy as np
+from array_api_compat import array_namespace, device
 
 from ..arguments import choice, described, flag, informative, integer
 from ..fast.backend import to_numpy
@@ -38,7 +39,9 @@ from ..fast.validation import as_array, as_float, real_numpy
 from ..groups import AffineGroup, Kind, SemidirectProduct, Space, domain_mask, get_group
 from ..modes import padding_of
 from ..nn.base import Layer
-from .diagnoses import Findings, axes_mixed, explain
+from .diagnoses import (
+    Findings, axes_mixed, declared_convention, explain, framed, said_in_convention,
+)
 from .equivariance import (_BROKEN, _EXACT, EquivarianceReport, equivariance_errors,
                           relative_error)
 
@@ -317,7 +320,8 @@ class LayerReport:
     error within it of groupconv's), ``diagnosis`` (None when it passes; otherwise every
     explanation found, or what the shapes say), ``explanations`` (the same, one per entry) and
     ``element_order`` (the orders found: "input", "output", "weights" -> σ, their element j is
-    groupconv's σ[j], to pass back as ``convention`` to ``groupconv.interop``); ``notes``
+    groupconv's σ[j], to pass back as ``convention`` to ``groupconv.interop``; with a declared
+    convention, the orders to declare instead); ``notes``
     (how the layer was compared, where that is not plain: an even kernel's size-preserving
     "same")."""
 
@@ -398,7 +402,8 @@ def _parity_sentence(right: tuple[int, ...], wrong: tuple[int, ...]) -> str:
 def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: str, *,
                 weights: Any = None, mode: str | int = "valid", x: Any = None,
                 channels: tuple[int, int] = (2, 3), k: int = 3, size: int = 9,
-                seed: int = 0, tolerance: float | None = None) -> LayerReport:
+                seed: int = 0, tolerance: float | None = None,
+                convention: str | Sequence[int] | None = None) -> LayerReport:
     """Does fn(x, w) compute groupconv's ``kind`` on ``group`` with padding ``mode``, and if
     not, which mistake explains the difference?
 
@@ -439,6 +444,11 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         The random draws.
     tolerance : float, optional
         The agreement threshold (default: ``tolerance_for`` the output's dtype).
+    convention : str or sequence of int, optional
+        The element order fn works in (``groupconv.interop.element_order``: "escnn",
+        "groupy", ... or σ itself): fn receives x and the weights with their point axis in
+        that order, and returns y in it; an element order found is then said as the
+        convention to declare instead, and other explanations as said of the converted layer.
 
     Returns
     -------
@@ -454,6 +464,17 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     >>> report.passed, "turn clockwise" in report.diagnosis
     (False, True)
     """
+    return _checked_layer(fn, group, kind, weights=weights, mode=mode, x=x, channels=channels,
+                          k=k, size=size, seed=seed, tolerance=tolerance, convention=convention,
+                          ordered=False)
+
+
+def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: str, *,
+                   weights: Any, mode: str | int, x: Any, channels: tuple[int, int], k: int,
+                   size: int, seed: int, tolerance: float | None,
+                   convention: str | Sequence[int] | None, ordered: bool) -> LayerReport:
+    """``check_layer``; ``ordered``: fn is already in groupconv's element order (a layer of
+    this check), whatever ``convention`` the report is said in."""
     group = get_group(group)
     parsed = Kind.parse(kind)
     kind = parsed.value
@@ -471,6 +492,9 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                             f"weights; fn takes {signature}: wrap a layer that holds its own "
                             f"weights as lambda x, w: ... (see the docstring), or use "
                             f"check_equivariance") from None
+    declared = declared_convention(convention, group)   # a bad convention refused here
+    if declared is not None and not ordered:
+        fn = _in_order(fn, declared[0], parsed.reads_group)
     if not isinstance(channels, (tuple, list)) or len(channels) != 2:
         raise TypeError(f"channels must be a pair (C_in, C_out), got {channels!r}")
     c_in, c_out = (integer(c, f"channels[{i}]") for i, c in enumerate(channels))
@@ -534,9 +558,9 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                                        kind, p, library_x, weights_given)
         if padded is not None:      # checked as groupconv's "same", with the row it leaves out
             layer, note = padded
-            report = check_layer(layer, group, kind, weights=weights, mode=mode, x=x,
-                                 channels=channels, k=k, size=size, seed=seed,
-                                 tolerance=tolerance)
+            report = _checked_layer(layer, group, kind, weights=weights, mode=mode, x=x,
+                                    channels=channels, k=k, size=size, seed=seed,
+                                    tolerance=tolerance, convention=convention, ordered=True)
             report.notes.append(note)
             return report
     changed: list[str] = []         # the arguments the layer changed in place
@@ -754,8 +778,33 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     subgroup = _subgroup_sentence(equivariance_report, max(tol, 1e-9))
     if subgroup is not None and not findings.sentences:
         notes.append(subgroup)
+    orders = findings.orders
+    if declared is not None:            # the orders to declare: the layer's element j is σ[c[j]]
+        orders = {axis: [int(j) for j in np.asarray(order)[declared[0]]]
+                  for axis, order in orders.items()}
+        if not said_in_convention(findings, convention, group, parsed.reads_group):
+            lead.insert(0, framed("", convention, group).strip())
     return LayerReport(group.name, kind, error, equivariance, _compose(findings, lead, notes),
-                       list(findings.sentences), findings.orders, tol, allowed)
+                       list(findings.sentences), orders, tol, allowed)
+
+
+def _in_order(fn: Callable[[Any, Any], Any], c: np.ndarray, reads_group: bool
+              ) -> Callable[[Any, Any], Any]:
+    """fn, written in an element order c (its element j is groupconv's c[j]), seen in
+    groupconv's: x on G and the weights' point axis put in c's order (f_c[:, :, j] =
+    f[:, :, c[j]]) before the call, the output's point axis put back after it."""
+    back = np.argsort(c)
+
+    def ordered(a: Any, order: np.ndarray) -> Any:
+        if not hasattr(a, "shape") or len(a.shape) < 3 or a.shape[2] != len(order):
+            return a                       # (another shape: compared, and named, as it is)
+        xp = array_namespace(a)
+        return xp.take(a, xp.asarray(order, device=device(a)), axis=2)
+
+    def converted(x: Any, w: Any) -> Any:
+        return ordered(fn(ordered(x, c) if reads_group else x,
+                          ordered(w, c) if reads_group else w), back)
+    return converted
 
 
 #: The precisions an error's size can point to: (name, its relative rounding, whether a
@@ -945,7 +994,6 @@ def _like(a: np.ndarray, like: Any) -> Any:
     """a in the array library of ``like`` (a user's input given in another library)."""
     if isinstance(like, np.ndarray):
         return a
-    from array_api_compat import array_namespace
 
     xp = array_namespace(like)
     return xp.asarray(a, dtype=like.dtype)

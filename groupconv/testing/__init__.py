@@ -46,7 +46,9 @@ from typing import Any
 import numpy as np
 
 from ..arguments import described, flag
-from ..checks.diagnoses import axes_mixed, explain
+from ..checks.diagnoses import (
+    axes_mixed, explain, framed, joined_sentences, said_in_convention,
+)
 from ..checks.equivariance import relative_error
 from ..checks.user_layers import _parity_sentence, _precision_note, tolerance_for
 from ..conformance import CORRELATIONS, Case, load, reference
@@ -54,7 +56,7 @@ from ..fast.backend import to_numpy
 from ..nn import SpatialPool
 from ..groups import Kind, Space, domain_mask, get_group
 from ..interop import (
-    CONVENTIONS, LAYOUTS, element_order, fields_from_groupconv, fields_to_groupconv,
+    LAYOUTS, element_order, fields_from_groupconv, fields_to_groupconv,
 )
 
 __all__ = ["CaseResult", "adapt", "in_convention", "torch_layer", "check_case", "check_cases",
@@ -612,89 +614,22 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
     group = get_group(case.group)
     tol = max(tol, 1e-9)
     if case.stride > 1 or case.dilation > 1 or case.bias:
-        return _framed(_variant_note(case, group, got, tol), convention, group)
+        return framed(_variant_note(case, group, got, tol), convention, group)
     findings = explain(got, _only_y(layer), case["x"], case["w"], group, case.kind,
                        case.padding, tolerance=tol)
     square = _square_only(layer, case, tol)
     if square:
         findings.sentences.insert(0, square)
-    declared = _in_convention(findings.orders, convention, group,
-                              Kind.parse(case.kind).reads_group)
-    if declared and findings.orders_alone:
-        # the order explains the whole layer: groupconv's sentences about the converted layer
-        # ("your kernels turn clockwise") would describe your code the wrong way round
-        findings.sentences = [declared]
-    elif declared:
-        findings.sentences = [declared + "; what groupconv sees once your layer is converted: "
-                              + _joined([], findings.sentences)]
+    declared = said_in_convention(findings, convention, group,
+                                  Kind.parse(case.kind).reads_group)
     note = _joined(findings.shape, findings.sentences) or findings.unexplained(
         f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the known "
         f"mistakes: check the formula")
-    return note if declared else _framed(note, convention, group)
-
-
-def _declared(convention, group) -> tuple[np.ndarray, str] | None:
-    """A declared convention other than groupconv's own: its element order c (its element j is
-    groupconv's c[j]) and its name as the user gave it; None for none or groupconv's."""
-    if convention is None:
-        return None
-    c = element_order(convention, group)
-    if np.array_equal(c, np.arange(len(c))):
-        return None
-    return c, convention if isinstance(convention, str) else ",".join(map(str, c))
-
-
-def _framed(note: str, convention, group) -> str:
-    """``note`` said of the converted layer where a convention was declared: its sentences
-    ("your kernels turn clockwise") are in groupconv's terms, of your layer once converted."""
-    declared = _declared(convention, group)
-    if declared is None:
-        return note
-    return (f"(said of your layer once converted from the declared convention {declared[1]}, "
-            f"in groupconv's terms) {note}")
-
-
-def _in_convention(orders: Mapping[str, Sequence[int]], convention, group,
-                   reads_group: bool) -> str:
-    """An element order found on a layer converted from ``convention`` (whose element j is
-    groupconv's c[j]), said as the convention to declare instead: the layer's element j is
-    then groupconv's σ[c[j]] (σ the order found). "" without a convention or an order."""
-    declared = _declared(convention, group)
-    if declared is None or not orders:
-        return ""
-    c, named = declared
-    found = [np.asarray(order, dtype=np.int64) for order in orders.values()]
-    # one order for the whole layer: its output's, and on G its input's too (a layer right in
-    # the convention on some axes only is told what each axis reads, not another convention)
-    if "output" not in orders or (reads_group and "input" not in orders) or \
-            any(not np.array_equal(f, found[0]) for f in found):
-        return ""
-    order = found[0][c]
-    if np.array_equal(order, np.arange(len(order))):
-        return (f"your layer is in groupconv's own element order, not in the declared "
-                f"convention {named}: drop the convention")
-    known = [name for name in CONVENTIONS
-             if np.array_equal(_order_of(name, group), order)]     # (None: recorded for none)
-    also = f" ({known[0]}'s order)" if known else ""
-    instead = known[0] if known else ",".join(map(str, order))
-    return (f"in the terms of the declared convention {named}, your layer's element order is "
-            f"{','.join(map(str, order))}{also}: declare that instead (convention="
-            f"{instead!r} in Python, --convention {instead} on the command line)")
-
-
-def _order_of(name: str, group) -> np.ndarray | None:
-    """The element order of a named convention on ``group``, or None where none is recorded."""
-    try:
-        return element_order(name, group)
-    except ValueError:
-        return None
+    return note if declared else framed(note, convention, group)
 
 
 def _joined(shape: list[str], sentences: list[str]) -> str:
-    if len(sentences) > 1:
-        sentences = [f"{len(sentences)} explanations fit: " + "; ".join(
-            f"({i}) {s}" for i, s in enumerate(sentences, 1))]
-    return " / ".join(list(shape) + list(sentences))
+    return " / ".join(list(shape) + ([joined_sentences(sentences)] if sentences else []))
 
 
 def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
