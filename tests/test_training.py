@@ -168,6 +168,28 @@ def test_callbacks_see_each_record_and_can_stop_training():
     assert seen == [(1, 1), (2, 2)] and len(history) == 2
 
 
+def test_the_records_of_the_epochs_before_an_error_are_on_the_exception():
+    """From a researcher's review: a callback that raised (a full disk at a checkpoint) lost
+    the history of every epoch before it, fit never returning."""
+    x, y = _data(n=6)
+
+    def fails_at_three(record, model):
+        if record["epoch"] == 3:
+            raise OSError("no space left on device")
+
+    with pytest.raises(OSError, match="no space") as caught:
+        nn.fit(nn.p4cnn(width=1), x, y, epochs=5, batch_size=3, progress=False,
+               callbacks=[fails_at_three])
+    assert [r["epoch"] for r in caught.value.history] == [1, 2, 3]
+    assert all({"loss", "accuracy", "seconds"} <= set(r) for r in caught.value.history)
+    if sys.version_info >= (3, 11):
+        assert "3 epochs completed before this error" in caught.value.__notes__[0]
+    with pytest.raises(OSError) as caught:          # before any epoch: nothing to attach
+        nn.fit(nn.p4cnn(width=1), x, y, epochs=1, batch_size=3, progress=False,
+               augment=lambda batch, rng: (_ for _ in ()).throw(OSError("augment")))
+    assert not hasattr(caught.value, "history")
+
+
 def test_augment_gets_every_training_batch_and_a_seeded_generator():
     x, y = _data(n=6)
     draws = []

@@ -24,6 +24,7 @@ large, say) stops training with a ValueError that names the epoch and step.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import inspect
@@ -39,7 +40,7 @@ from array_api_compat import (
     array_namespace, device, is_dask_array, is_jax_array, is_torch_array,
 )
 
-from ..arguments import integer
+from ..arguments import counted, integer
 from ..arguments import number as real_number
 from ..fast.backend import indices, to_numpy
 from ..fast.validation import as_float
@@ -479,7 +480,9 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     list of dict
         One record per epoch: "epoch" (counted over the model's life), "loss" and "accuracy"
         (means over the epoch's examples, in training mode), "seconds" (the epoch's training
-        time), and with ``validation_data`` "val_loss" and "val_accuracy".
+        time), and with ``validation_data`` "val_loss" and "val_accuracy". Where training
+        stops with an exception (a callback's, a diverged step, KeyboardInterrupt) after some
+        epochs, their records are on that exception's ``history``.
 
     Examples
     --------
@@ -560,7 +563,28 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                       f"continue one optimiser across calls, make it and pass it each time: "
                       f"opt = nn.Adam(model.params); fit(..., optimizer=opt)", stacklevel=2)
     optimizer = optimizer or Adam(model.params)
-    history = []
+    history: list[dict[str, float]] = []
+    try:
+        _train(model, x, y, xp, epochs, batch_size, optimizer, seed, validation_data,
+               callbacks, augment, progress, max_steps, history)
+    except BaseException as error:     # a callback's error, a diverged step, Ctrl-C
+        if history:                    # the epochs completed are not lost with the return
+            with contextlib.suppress(AttributeError):     # (an exception without a __dict__)
+                error.history = history
+            if hasattr(error, "add_note"):   # (Python 3.11 on)
+                error.add_note(f"fit: {counted(len(history), 'epoch')} completed before this "
+                               f"error; their records are on the exception's .history")
+        raise
+    return history
+
+
+def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
+           optimizer: Any, seed: int, validation_data: tuple[Any, Any] | None,
+           callbacks: Sequence[Callable], augment: Callable | None, progress: bool | None,
+           max_steps: int | None, history: list[dict[str, float]]) -> None:
+    """``fit``'s epochs on checked arguments, each record appended to ``history`` as its epoch
+    ends."""
+    what = "fit"
     steps = 0
     for epoch in range(epochs):
         number = model.epochs_trained + 1
@@ -636,7 +660,6 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         stop = [_stop(callback(dict(record), model), i) for i, callback in enumerate(callbacks)]
         if any(stop) or (max_steps is not None and steps >= max_steps):
             break
-    return history
 
 
 def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
