@@ -380,6 +380,27 @@ def test_the_interpolated_transform_claim_holds_on_many_draws(seed):
     assert rows and all(r.passed for r in rows), [(r.group, r.note) for r in rows]
 
 
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_engine_paths_runs_stacked_in_several_chunks(monkeypatch, d):
+    """From a review: the claim ran "stacked" in one chunk only (its other bound, one byte,
+    takes "im2col"), so a bug in every chunk after the first passed it."""
+    from groupconv.fast import engine
+    chunks = engine._stacked_chunks
+
+    def later_chunks_wrong(xp, ws, x, k, p, *args):
+        for i, (b0, nb, cols) in enumerate(chunks(xp, ws, x, k, p, *args)):
+            yield b0, nb, cols * (2.0 if i else 1.0)
+
+    strategy, channels, side, k, p = next(path for path in claims._ENGINE_PATHS[d]
+                                          if path[0] == "stacked")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, channels) + (side,) * d)
+    w = rng.standard_normal((3,) + (k,) * d + (channels,))
+    assert claims.engine_paths(x, w, p, strategy, rng) < 1e-12
+    monkeypatch.setattr(engine, "_stacked_chunks", later_chunks_wrong)
+    assert claims.engine_paths(x, w, p, strategy, rng) > 0.1
+
+
 def test_a_failing_row_says_the_draw_that_failed():
     """From a proof-checker's review: fast_equals_literal draws a kind, k and mode per trial,
     and a failing row did not say which; a trial that showed nothing (inf) gave no note."""

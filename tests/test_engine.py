@@ -81,6 +81,8 @@ def test_every_strategy_is_the_naive_correlation(strategy, d, batch, c_in, o, k,
     # float64 rounding of sums of at most 4 * 64 products of normal numbers
     assert np.allclose(got, naive(x, w, p), rtol=0, atol=1e-12 * k**d * c_in * 10)
     dy = rng.standard_normal(got.shape)
+    if seed % 2:                       # laid out otherwise: read as it is, or copied first
+        dy = np.asfortranarray(dy)
     dw = weight_gradient(x, dy, k, mode, max_workspace=budget)
     letters, taps = "ijk"[:d], "uvt"[:d]
     expected_dw = np.einsum(f"bo{letters},bc{letters}{taps}->o{taps}c", dy, windows(x, k, p))
@@ -96,8 +98,8 @@ def test_the_strategies_are_chosen_by_shape():
     # taps (and the products of the weight gradient) pass the workspace bound
     assert engine._strategy(x_thin, 8, 3, 0, 2**28) == "stacked"
     assert engine._strategy(x_thin, 8, 3, 0, 2**28, forward=False) == "stacked"
-    assert engine._strategy(x_thin, 8, 3, 0, 8 * (3 * 32 * 32 + 27 * (30 * 30 + 8)) - 1) \
-        == "im2col"
+    assert engine._strategy(x_thin, 8, 3, 0, 8 * (3 * 32 * 32 + 27 * (30 * 30 + 8) +
+                                                  8 * 30 * 30) - 1) == "im2col"
     assert engine._strategy(np.zeros((2, 10, 32, 32)), 8, 3, 0, 2**28) == "im2col"  # 90 taps
     assert engine._strategy(np.zeros((2, 1, 64, 64)), 8, 3, 1, 2**28) == "direct"  # 66^2
     assert engine._strategy(np.zeros((2, 1, 64, 64)), 8, 3, 1, 2**28, forward=False) == \

@@ -333,6 +333,32 @@ def test_check_layer_takes_a_layer_in_a_declared_convention():
         groupconv.check_layer(right, "p4m", "correlation", convention="escnm")
 
 
+def test_check_layer_under_a_convention_names_convolutions_orders_and_in_place_changes():
+    """From a review: a G-convolution recorded no element order (its layer in groupconv's own
+    order, declared escnn, was told to convert with escnn), and a layer that zeroed its input
+    in place passed under a convention (it changed the converted copy)."""
+    sigma = interop.element_order("escnn", "p4m")
+    own = groupconv.check_layer(lambda x, w: group_convolution(x, w, "p4m"), "p4m",
+                                "convolution", convention="escnn")
+    assert "drop the convention" in own.diagnosis
+    theirs = _in_order(lambda x, w: group_convolution(x, w, "p4m"), sigma)
+    found = groupconv.check_layer(theirs, "p4m", "convolution").element_order
+    assert found == {axis: list(sigma) for axis in ("output", "input", "weights")}
+    assert groupconv.check_layer(theirs, "p4m", "convolution",
+                                 convention=found["output"]).passed
+
+    def zeroes(name):
+        def layer(x, w):
+            y = right(x, w)
+            (x if name == "x" else w)[...] = 0.0
+            return y
+        return layer
+    right = _in_order(lambda x, w: group_correlation(x, w, "p4m"), sigma)
+    for name in ("x", "w"):
+        report = groupconv.check_layer(zeroes(name), "p4m", "correlation", convention="escnn")
+        assert f"your layer changes its input {name} in place" in report.diagnosis
+
+
 def test_check_equivariance_acts_on_d4_as_d4():
     w = np.random.default_rng(2).standard_normal((2, 2, 3, 3))
     report = groupconv.check_equivariance(lambda x: lifting_correlation(x, w, "p4m"), "p4m")

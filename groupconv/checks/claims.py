@@ -733,8 +733,9 @@ def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
     """y[b, o, i] = sum_{c, a} x_pad[b, c, i + a] w[o, a, c] and its weight gradient
     dw[o, a, c] = sum_{b, i} dy[b, o, i] x_pad[b, c, i + a], written out here with sliding
     windows, against the engine on a shape that takes ``strategy`` (the layers of the other
-    claims are too small to reach every arrangement of its GEMMs), in one call and in the
-    smallest chunks (a workspace bound of one byte); inf if the shape takes another path."""
+    claims are too small to reach every arrangement of its GEMMs), in one call, in chunks of
+    one image's "stacked" workspace and in the smallest chunks (a workspace bound of one
+    byte); inf if the shape takes another path."""
     d = x.ndim - 2
     k = w.shape[1]
     if engine._strategy(x, w.shape[0], k, p, engine.DEFAULT_MAX_WORKSPACE) != strategy:
@@ -751,7 +752,9 @@ def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
     scale, dw_scale = _array_scale(x, w), float(np.abs(dy).max() * np.abs(x).max() *
                                                 dy[:, 0].size) or 1.0
     errors = []
-    for bound in (engine.DEFAULT_MAX_WORKSPACE, 1):
+    # one call; chunks of one image where it is "stacked" (more than one chunk: a bound of one
+    # byte takes "im2col" instead); and the smallest chunks
+    for bound in (engine.DEFAULT_MAX_WORKSPACE, engine._stacked_bytes(x, w.shape[0], k, p), 1):
         y = engine.correlate(x, w, p, max_workspace=bound)
         dw = engine.weight_gradient(x, dy, k, p, max_workspace=bound)
         errors += [float(np.abs(y - expected).max()) / scale,

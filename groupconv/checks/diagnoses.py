@@ -535,6 +535,14 @@ def _bank_candidates(x, w, group: SemidirectProduct, lifting: bool, p: int
     return out
 
 
+def _ordered(candidate: Callable[[], np.ndarray], orders: dict[str, list[int]]
+             ) -> Callable[[], np.ndarray]:
+    """A candidate explained by element orders alone ("output", "input", "weights" -> σ):
+    ``explain`` records them with its sentence (``Findings.orders``)."""
+    candidate.orders = orders
+    return candidate
+
+
 def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref: np.ndarray
                         ) -> list[tuple[str, Callable[[], np.ndarray]]]:
     op = _OPS[kind]
@@ -570,16 +578,20 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
             xs = x[:, :, sigma] if kind.reads_group else x
             ws = w[:, :, sigma] if kind.reads_group else w
             return op(xs, ws, group, mode=p)[:, :, np.argsort(sigma)]
+        axes = ("output", "input", "weights") if kind.reads_group else ("output",)
         out.append((f"agrees in {convention}'s element order {sigma.tolist()} (their element j "
                     f"is groupconv's σ[j]): convert with groupconv.interop, "
-                    f"convention={convention!r}", in_order))
+                    f"convention={convention!r}",
+                    _ordered(in_order, {axis: sigma.tolist() for axis in axes})))
         if kind.reads_group:
             def in_order_weights_ours(sigma=sigma):
                 return op(x[:, :, sigma], w, group, mode=p)[:, :, np.argsort(sigma)]
             out.append((f"agrees with the input and output in {convention}'s element order "
                         f"{sigma.tolist()} but the weights in groupconv's: convert the "
                         f"weights too (groupconv.interop, convention={convention!r})",
-                        in_order_weights_ours))
+                        _ordered(in_order_weights_ours, {
+                            "output": sigma.tolist(), "input": sigma.tolist(),
+                            "weights": list(range(s_count))})))
     gens = {name: stab.element(**{name: 1}).matrix()[:group.dim, :group.dim]
             for name in stab.param_names}
     if "r" in gens and group.dim == 2:
@@ -1090,6 +1102,9 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
             try:
                 if relative_error(fixed, after(candidate())) <= tolerance:
                     findings.add(sentence + suffix)
+                    orders = getattr(candidate, "orders", None)
+                    if orders is not None and not findings.orders:
+                        findings.orders, findings.orders_alone = dict(orders), True
             except ValueError:
                 continue
         batch = _first_images(fixed, ref, tolerance)
@@ -1153,10 +1168,11 @@ def framed(note: str, convention, group) -> str:
 
 
 def order_to_declare(orders: Mapping[str, Sequence[int]], convention, group,
-                     reads_group: bool) -> str:
+                     reads_group: bool, command_line: bool = True) -> str:
     """An element order found on a layer converted from ``convention`` (whose element j is
     groupconv's c[j]), said as the convention to declare instead: the layer's element j is
-    then groupconv's σ[c[j]] (σ the order found). "" without a convention or an order."""
+    then groupconv's σ[c[j]] (σ the order found). "" without a convention or an order.
+    ``command_line``: name the flag of ``groupconv conformance --check`` too."""
     declared = declared_convention(convention, group)
     if declared is None or not orders:
         return ""
@@ -1177,9 +1193,10 @@ def order_to_declare(orders: Mapping[str, Sequence[int]], convention, group,
              if np.array_equal(_order_of(name, group), order)]     # (None: recorded for none)
     also = f" ({known[0]}'s order)" if known else ""
     instead = known[0] if known else ",".join(map(str, order))
+    flag = f" in Python, --convention {instead} on the command line" if command_line else ""
     return (f"in the terms of the declared convention {named}, your layer's element order is "
             f"{','.join(map(str, order))}{also}: declare that instead (convention="
-            f"{instead!r} in Python, --convention {instead} on the command line)")
+            f"{instead!r}{flag})")
 
 
 def _order_of(name: str, group) -> np.ndarray | None:
@@ -1190,13 +1207,14 @@ def _order_of(name: str, group) -> np.ndarray | None:
         return None
 
 
-def said_in_convention(findings: Findings, convention, group, reads_group: bool) -> bool:
+def said_in_convention(findings: Findings, convention, group, reads_group: bool,
+                       command_line: bool = True) -> bool:
     """``findings`` on a layer converted from a declared ``convention``, said in its terms where
     they hold an element order: the convention to declare instead, alone where that order
     explains the whole layer (groupconv's sentences about the converted layer, "your kernels
     turn clockwise", would describe the user's code the wrong way round), else followed by
     what groupconv sees. Whether it did: where not, frame the note with ``framed``."""
-    declared = order_to_declare(findings.orders, convention, group, reads_group)
+    declared = order_to_declare(findings.orders, convention, group, reads_group, command_line)
     if not declared:
         return False
     if findings.orders_alone or not findings.sentences:

@@ -30,7 +30,7 @@ import math
 import re
 
 import numpy as np
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace, device, is_writeable_array
 
 from ..arguments import choice, described, flag, informative, integer
 from ..fast.backend import to_numpy
@@ -782,7 +782,8 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
     if declared is not None:            # the orders to declare: the layer's element j is σ[c[j]]
         orders = {axis: [int(j) for j in np.asarray(order)[declared[0]]]
                   for axis, order in orders.items()}
-        if not said_in_convention(findings, convention, group, parsed.reads_group):
+        if not said_in_convention(findings, convention, group, parsed.reads_group,
+                                  command_line=False):
             lead.insert(0, framed("", convention, group).strip())
     return LayerReport(group.name, kind, error, equivariance, _compose(findings, lead, notes),
                        list(findings.sentences), orders, tol, allowed)
@@ -792,7 +793,8 @@ def _in_order(fn: Callable[[Any, Any], Any], c: np.ndarray, reads_group: bool
               ) -> Callable[[Any, Any], Any]:
     """fn, written in an element order c (its element j is groupconv's c[j]), seen in
     groupconv's: x on G and the weights' point axis put in c's order (f_c[:, :, j] =
-    f[:, :, c[j]]) before the call, the output's point axis put back after it."""
+    f[:, :, c[j]]) before the call, the output's point axis put back after it; a change fn
+    makes to its arguments in place is made to the caller's, where the check sees it."""
     back = np.argsort(c)
 
     def ordered(a: Any, order: np.ndarray) -> Any:
@@ -802,8 +804,15 @@ def _in_order(fn: Callable[[Any, Any], Any], c: np.ndarray, reads_group: bool
         return xp.take(a, xp.asarray(order, device=device(a)), axis=2)
 
     def converted(x: Any, w: Any) -> Any:
-        return ordered(fn(ordered(x, c) if reads_group else x,
-                          ordered(w, c) if reads_group else w), back)
+        given = [(x, ordered(x, c) if reads_group else x),
+                 (w, ordered(w, c) if reads_group else w)]
+        y = fn(given[0][1], given[1][1])
+        for mine, theirs in given:   # fn's changes to its arguments, made on the caller's too
+            if theirs is not mine and is_writeable_array(mine):
+                back_in_order = ordered(theirs, back)
+                if not np.array_equal(to_numpy(back_in_order), to_numpy(mine), equal_nan=True):
+                    mine[...] = back_in_order
+        return ordered(y, back)
     return converted
 
 

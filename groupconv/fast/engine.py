@@ -22,10 +22,11 @@ large GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
   adjoint), the transposed correlation: GEMMs over the input positions only (all taps at once
   on small maps, tap by tap on larger ones), added into place, so that no product with a
   padding zero is computed;
-- ``"stacked"`` (NumPy, few stacked taps: k^d C <= ``_STACKED_MAX_K``, a lifting layer): the
-  images stay outermost, as x lays them out, and one stacked GEMM per chunk of images writes
-  (images, O, positions), a view of the output, and the weight gradient reads dy as it is:
-  where K is small the permutation of the output would cost as much as the products.
+- ``"stacked"`` (NumPy, few stacked taps: k^d C <= ``_STACKED_MAX_K``, a lifting layer, while
+  one image fits the workspace): the images stay outermost, as x lays them out, and one stacked
+  GEMM per chunk of images writes (images, O, positions), a view of the output, and the weight
+  gradient reads dy as it is: where K is small the permutation of the output would cost as
+  much as the products.
 
 Work is done in chunks of whole images, or of slabs along the first spatial axis, of about
 ``TARGET_COLUMNS`` output positions (more on a GPU, where each chunk is a kernel launch), and the
@@ -478,8 +479,12 @@ def _stacked_weight_gradient(xp, ws: Workspace, x, dy, k: int, p: int, max_works
     outputs = math.prod(dy.shape[2:])
     for b0, nb, cols in _stacked_chunks(xp, ws, x, k, p, o, max_workspace):
         prod = ws.buffer(xp, "products", (nb, o, cols.shape[1]), x.dtype, x)
-        _matmul_into(xp, xp.reshape(dy[b0:b0 + nb, ...], (nb, o, outputs)),
-                     xp.matrix_transpose(cols), prod)
+        dyc = dy[b0:b0 + nb, ...]
+        if not dyc.flags.c_contiguous:      # (NumPy: "stacked" runs there only) in the budget
+            flat = ws.buffer(xp, "dy", tuple(dyc.shape), x.dtype, x)
+            flat[...] = dyc
+            dyc = flat
+        _matmul_into(xp, xp.reshape(dyc, (nb, o, outputs)), xp.matrix_transpose(cols), prod)
         grad += xp.sum(prod, axis=0)
     return xp.reshape(grad, (o,) + (k,) * d + (x.shape[1],))
 
@@ -578,13 +583,14 @@ def _arrangement(x, o: int, k: int, p: int, max_workspace: int, forward: bool) -
 
 def _stacked_bytes(x, o: int, k: int, p: int) -> int:
     """Workspace of one image in the "stacked" strategy: its padded copy, its k^d C taps at
-    every output position, and (the weight gradient) its (O, k^d C) products."""
+    every output position, and (the weight gradient) its (O, k^d C) products and a copy of its
+    dy (O, N) where dy is not contiguous."""
     c_in, spatial = x.shape[1], tuple(x.shape[2:])
     d = len(spatial)
     itemsize = array_namespace(x).finfo(x.dtype).bits // 8
     padded = math.prod(n + 2 * p for n in spatial)
     outputs = math.prod(output_size(n, k, p) for n in spatial)
-    return itemsize * (c_in * padded + k**d * c_in * (outputs + o))
+    return itemsize * (c_in * padded + k**d * c_in * (outputs + o) + o * outputs)
 
 
 def _rows_min_slabs(strategy: str, k: int) -> int:
