@@ -9,7 +9,7 @@ C_in S input channels). Layouts are declared, as jax.lax's dimension numbers are
 (B, O, *spatial'). A chunk of images is laid out (C, *spatial_padded, images) and flattened, so
 that moving the window by a tap (a_1, ..., a_d) is moving a flat view by sum_i a_i stride_i: the
 taps become column blocks of one matrix, copied in long contiguous runs, and the work is a few
-large GEMMs. Three ways of arranging them, chosen by the shapes (``_strategy``):
+large GEMMs. Four ways of arranging them, chosen by the shapes (``_strategy``):
 
 - ``"im2col"``: all k^d taps stacked, one GEMM with K = k^d C (few input channels: lifting;
   small maps, where padded rows would be mostly waste; d = 1);
@@ -84,8 +84,9 @@ _POOL = threading.local()
 
 _IM2COL_MAX_K = 160  # stack all k^d taps while k^d C stays below this (measured: bench_layers)
 #: "stacked" (images outermost, no permutation of the output) while k^d C is at most this
-#: (measured in float32 against "im2col" on 1D, 2D and 3D batches: 1.2 to 5 times as fast up to
-#: K = 27, about even at 72 to 81, slower from 144; benchmarks/README.md)
+#: (measured in float32 against "im2col", benchmarks/bench_engine.py: 1.1 to 2.8 times as fast
+#: up to K = 27 in 1D and 2D, even in 3D; 0.75 to 1.3 times the time at K = 72 to 81; slower
+#: from 144)
 _STACKED_MAX_K = 80
 #: Output positions per chunk of "stacked" (measured: 4096 to 65536 within 15%, larger better)
 STACKED_TARGET_COLUMNS = 32768
