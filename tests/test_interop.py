@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import groupconv
-from groupconv import conformance, interop
+from groupconv import conformance, interop, nn
 from groupconv.groups import describe
 from groupconv.fast.correlate import group_convolution, group_correlation, lifting_correlation
 
@@ -357,6 +357,29 @@ def test_check_layer_under_a_convention_names_convolutions_orders_and_in_place_c
     for name in ("x", "w"):
         report = groupconv.check_layer(zeroes(name), "p4m", "correlation", convention="escnn")
         assert f"your layer changes its input {name} in place" in report.diagnosis
+
+
+def test_check_equivariance_reads_a_declared_convention():
+    """From a JAX author's review: a right p4m layer in escnn's order failed
+    check_equivariance (its point axis read in groupconv's order), with no way to say so."""
+    sigma = interop.element_order("escnn", "p4m")
+    rng = np.random.default_rng(0)
+    w, wg = rng.standard_normal((2, 2, 3, 3)), rng.standard_normal((2, 2, 8, 3, 3))
+    lifting = lambda x: lifting_correlation(x, w, "p4m")[:, :, sigma]          # noqa: E731
+    assert groupconv.check_equivariance(lifting, "p4m").max_error > 0.1
+    assert groupconv.check_equivariance(lifting, "p4m", convention="escnn").max_error < 1e-12
+    grouped = _in_order(lambda x, v: group_correlation(x, v, "p4m"), sigma)
+    report = groupconv.check_equivariance(lambda x: grouped(x, wg[:, :, sigma]), "p4m",
+                                          input_space="group", convention="escnn")
+    assert report.max_error < 1e-12
+    invariant = groupconv.check_equivariance(          # no point axis out: nothing to reorder
+        lambda x: grouped(x, wg[:, :, sigma]).max(axis=(2, 3, 4)), "p4m", input_space="group",
+        output_space="invariant", convention="escnn")
+    assert invariant.max_error < 1e-12
+    with pytest.raises(ValueError, match="convention must be one of"):
+        groupconv.check_equivariance(lifting, "p4m", convention="escnm")
+    with pytest.raises(TypeError, match="convention only for a plain callable"):
+        groupconv.check_equivariance(nn.LiftingConv("p4m", 1, 1, 3, rng=0), convention="escnn")
 
 
 def test_check_equivariance_acts_on_d4_as_d4():

@@ -101,7 +101,8 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
                        *, input_space: Space | str | None = None,
                        output_space: Space | str | None = None, x: Any = None,
                        channels: int | None = None, size: int | None = None,
-                       translations: bool = True, seed: int = 0) -> EquivarianceReport:
+                       translations: bool = True, seed: int = 0,
+                       convention: str | Sequence[int] | None = None) -> EquivarianceReport:
     """fn(L_h x) = L_h fn(x) for every point sample h of the group, about the array centre (on
     an input of equal sides), and for a one-pixel translation within a zero border; without
     ``x`` or ``size``, on two inputs, of an odd side and an even one (the centre on a pixel, and
@@ -127,6 +128,10 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
         Check the one-pixel translation too (not on the hexagonal lattice).
     seed : int
         The default input's random draws.
+    convention : str or sequence of int, optional
+        For a plain callable written in another element order (``groupconv.interop``:
+        "escnn", ... or σ): its input and output on G are read with their point axis in that
+        order.
 
     Returns
     -------
@@ -149,9 +154,10 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
     translations = flag(translations, "translations")
     seed = integer(seed, "seed", 0)
     if isinstance(fn, Layer):
-        if input_space is not None or output_space is not None:
-            raise TypeError("a groupconv layer states its own spaces: give input_space and "
-                            "output_space only for a plain callable")
+        if input_space is not None or output_space is not None or convention is not None:
+            raise TypeError("a groupconv layer states its own spaces, in groupconv's element "
+                            "order: give input_space, output_space and convention only for a "
+                            "plain callable")
         if fn.input_space is None:
             if group is None:
                 raise ValueError(f"{fn!r} acts on any space: give the group to check it on, "
@@ -176,6 +182,14 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
         if space.group != group:
             raise ValueError(f"{name} is {space!r}, a space of {space.group.name}, but the "
                              f"group checked is {group.name}")
+    declared = declared_convention(convention, group)
+    if declared is not None:
+        c, back, plain = declared[0], np.argsort(declared[0]), fn
+
+        def fn(a):                   # (the point axis in the convention's order, and back)
+            a = _point_axis_in(a, c) if space_in.point_axis else a
+            y = plain(a)
+            return _point_axis_in(y, back) if space_out.point_axis else y
     return _check(fn, space_in, space_out, x, channels, size, translations, seed)
 
 
@@ -789,6 +803,15 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                        list(findings.sentences), orders, tol, allowed)
 
 
+def _point_axis_in(a: Any, order: np.ndarray) -> Any:
+    """a (B, C, S, ...) with its point axis in ``order``: a[:, :, order], in a's library; a of
+    another shape as it is (compared, and named, as it is)."""
+    if not hasattr(a, "shape") or len(a.shape) < 3 or a.shape[2] != len(order):
+        return a
+    xp = array_namespace(a)
+    return xp.take(a, xp.asarray(order, device=device(a)), axis=2)
+
+
 def _in_order(fn: Callable[[Any, Any], Any], c: np.ndarray, reads_group: bool
               ) -> Callable[[Any, Any], Any]:
     """fn, written in an element order c (its element j is groupconv's c[j]), seen in
@@ -796,12 +819,7 @@ def _in_order(fn: Callable[[Any, Any], Any], c: np.ndarray, reads_group: bool
     f[:, :, c[j]]) before the call, the output's point axis put back after it; a change fn
     makes to its arguments in place is made to the caller's, where the check sees it."""
     back = np.argsort(c)
-
-    def ordered(a: Any, order: np.ndarray) -> Any:
-        if not hasattr(a, "shape") or len(a.shape) < 3 or a.shape[2] != len(order):
-            return a                       # (another shape: compared, and named, as it is)
-        xp = array_namespace(a)
-        return xp.take(a, xp.asarray(order, device=device(a)), axis=2)
+    ordered = _point_axis_in
 
     def converted(x: Any, w: Any) -> Any:
         given = [(x, ordered(x, c) if reads_group else x),
