@@ -931,6 +931,25 @@ def test_check_layer_tries_portrait_mixed_parity_zeros_new_weights_and_three_ima
     assert groupconv.check_layer(_first_two_channels, "p4", "lifting", weights=w).passed
 
 
+@pytest.mark.parametrize("fn, said", [(_cached_by_shape, "new weights of the same shape"),
+                                      (lambda: _nan_on_zeros, "exact zeros"),
+                                      (lambda: _two_images, "a batch of three")])
+def test_check_layer_with_x_given_draws_what_keeps_its_shape(fn, said):
+    """From a JAX author's review: x given (the one way to hand a layer JAX arrays) turned off
+    every further draw, so a layer keeping its bank between calls passed; those that keep x's
+    shape run, and the notes say what was not drawn."""
+    x = np.random.default_rng(1).standard_normal((2, 2, 9, 11))
+    report = groupconv.check_layer(fn(), "p4", "lifting", x=x)
+    assert not report.passed and said in report.diagnosis, report.diagnosis
+    right = groupconv.check_layer(_p4_lifting, "p4", "lifting", x=x)
+    assert right.passed and right.notes == ["with x given, not drawn: inputs of other sides, "
+                                            "one more channel"]
+    w = np.random.default_rng(2).standard_normal((3, 2, 3, 3))
+    given = groupconv.check_layer(_cached_by_shape(), "p4", "lifting", x=x, weights=w)
+    assert given.passed and "new weights (a cache keyed on the shapes would pass)" in \
+        given.notes[0]
+
+
 def test_check_layer_names_a_layer_whose_images_depend_on_each_other():
     """Right on every image alone, wrong in a batch (a statistic over the batch): named."""
     def batch_centred(x, w):

@@ -649,25 +649,30 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
         of mixed parity (size + d - 1, ..., size: H > W, one side odd, one even), then with
         exact zeros (half the values, and all of image 1: what a ReLU passes on), then with
         new weights of the same shape (unless weights are given), then on three images, then
-        (unless weights are given) with one more input and output channel: a layer right only
-        where H <= W, or where every side has one parity, or on inputs without zeros, or that
-        keeps its bank from one call to the next (a cache keyed on the shapes), or written for
-        two images, or that reads two input channels whatever it is given, must not pass (a
+        (unless x or weights are given) with one more input and output channel: a layer right
+        only where H <= W, or where every side has one parity, or on inputs without zeros, or
+        that keeps its bank from one call to the next (a cache keyed on the shapes), or written
+        for two images, or that reads two input channels whatever it is given, must not pass (a
         layer that refuses the other channel counts, one of fixed channels, is not failed for
-        it)."""
-        if not report.passed or x is not None or group.lattice == "hexagonal":
+        it). With ``x`` given, the draws that keep its shape (its zeros, new weights, one image
+        more); what was not drawn is said in the notes."""
+        if not report.passed or group.lattice == "hexagonal":
             return report
-        sides = tuple(size + d - 1 - a for a in range(d))
-        plain = rng.standard_normal((2, w.shape[1]) + ((group.samples,) if on_group else ())
-                                    + sides)
+        if x is None:
+            sides = tuple(size + d - 1 - a for a in range(d))
+            plain = rng.standard_normal((2, w.shape[1]) + ((group.samples,) if on_group else ())
+                                        + sides)
+        else:
+            plain = square if square is not None else rect
         zeros = np.maximum(plain, 0.0)
-        zeros[1] = 0.0
-        trials = [(plain, w, f"{OTHER_DRAWS[0]} a {sides} input (sides in decreasing order, "
-                             f"of mixed parity): does your layer assume H <= W, or one "
-                             f"parity for every side?"),
-                  (zeros, w, f"{OTHER_DRAWS[1]} (half its values, and all of image 1: what a "
-                             f"ReLU passes on): does it divide by a value, or take its "
-                             f"logarithm or sign?")]
+        zeros[1:2] = 0.0
+        trials = [] if x is not None else [
+            (plain, w, f"{OTHER_DRAWS[0]} a {sides} input (sides in decreasing order, of "
+                       f"mixed parity): does your layer assume H <= W, or one parity for "
+                       f"every side?")]
+        trials.append((zeros, w, f"{OTHER_DRAWS[1]} (half its values, and all of image 1: what "
+                                 f"a ReLU passes on): does it divide by a value, or take its "
+                                 f"logarithm or sign?"))
         if weights is None:
             trials.append((zeros, rng.standard_normal(w.shape),
                            f"{OTHER_DRAWS[2]}: does your layer keep its filter bank or its "
@@ -675,7 +680,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                            f"shapes)?"))
         trials.append((np.concatenate([plain, plain[:1]]), w,
                        f"{OTHER_DRAWS[3]}: does your layer assume a batch size?"))
-        if weights is None:     # a layer of fixed channels may refuse these; not a failure
+        if weights is None and x is None:   # a layer of fixed channels may refuse these
             trials.append((rng.standard_normal(plain.shape[:1] + (w.shape[1] + 1,) +
                                                plain.shape[2:]),
                            rng.standard_normal((w.shape[0] + 1, w.shape[1] + 1) + w.shape[2:]),
@@ -684,7 +689,9 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
         for a, wa, sentence in trials:
             expected, got = _OPS[kind](a, wa, group, mode=p), None
             try:
-                got = _as_output(fn(a.copy(), wa.copy()), expected, group)
+                got = _as_output(fn(*((a.copy(), wa.copy()) if library_x is None else
+                                      (_like(a, library_x), _like(wa, library_x)))),
+                                 expected, group)
                 error = relative_error(got, expected)
             except Exception as failure:      # the layer's own error, on this input only
                 if sentence.startswith(OTHER_DRAWS[4]):
@@ -699,6 +706,13 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                 return LayerReport(group.name, kind, error, report.equivariance_error,
                                    sentence, [sentence], {}, report.tolerance,
                                    report.reference_equivariance_error)
+        skipped = (["inputs of other sides"] if x is not None else []) + \
+            (["new weights (a cache keyed on the shapes would pass)"] if weights is not None
+             else []) + (["one more channel"] if x is not None or weights is not None else [])
+        if skipped:
+            given = " and ".join(name for name, value in (("x", x), ("weights", weights))
+                                 if value is not None)
+            report.notes.append(f"with {given} given, not drawn: {', '.join(skipped)}")
         return report
 
     main = rect if rect is not None else square
