@@ -401,6 +401,16 @@ def test_engine_paths_runs_stacked_in_several_chunks(monkeypatch, d):
     assert claims.engine_paths(x, w, p, strategy, rng) > 0.1
 
 
+def test_a_claim_draws_the_same_alone_as_in_the_full_run():
+    """Each claim and group has draws of its own: --only reproduces the full run's row, and a
+    claim added before another leaves its draws alone (one stream for all had shifted them)."""
+    full = {(r.claim, r.group): r.max_error
+            for r in verify.run(3, 1, groups=["p4", "z2"], symbolic_proofs=False)}
+    for only in ("fast_equals_literal", "array_equivariance", "finite_difference_gradient"):
+        alone = verify.run(3, 1, groups=["p4", "z2"], only=only, symbolic_proofs=False)
+        assert alone and all(r.max_error == full[r.claim, r.group] for r in alone), only
+
+
 def test_a_failing_row_says_the_draw_that_failed():
     """From a proof-checker's review: fast_equals_literal draws a kind, k and mode per trial,
     and a failing row did not say which; a trial that showed nothing (inf) gave no note."""

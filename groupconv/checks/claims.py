@@ -537,9 +537,13 @@ def _array_scale(x: np.ndarray, w: np.ndarray) -> float:
 
 
 def _random_layer(group: AffineGroup, rng: np.random.Generator, kind: Kind, k: int,
-                  size: tuple[int, ...], channels: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Random x in the kind's input space and weights of the kind, float64."""
+                  size: tuple[int, ...], channels: int = 2, mixed: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Random x in the kind's input space and weights of the kind, float64; ``mixed``: exactly
+    ``channels`` input channels (a layer that mixes them up shows) and one output channel,
+    else 1 to ``channels`` of each."""
     c_in, c_out = (int(n) for n in rng.integers(1, channels + 1, 2))
+    c_in, c_out = (channels, 1) if mixed else (c_in, c_out)
     x_axis = (group.samples,) if kind.reads_group else ()
     w_axis = (group.weight_samples,) if kind.reads_group else ()
     x = rng.standard_normal((1, c_in) + x_axis + size)
@@ -601,13 +605,76 @@ def _trial_fast_literal(group, rng):
         k = _draw_k(group, rng)                              # odd and even (hypercubic)
         size = group.kernel_size(k)
         mode = ["valid", "same", "full", int(rng.integers(0, size))][int(rng.integers(4))]
-        channels = 1 if group.dim == 3 or sampled_group(group) else 2
-        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k), channels)
+        # two input channels always in 3D and on the sampled groups, whose literal sums cost
+        # the most (channels mixed up show; elsewhere one or two are drawn)
+        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k), 2,
+                             mixed=group.dim == 3 or sampled_group(group))
         error = fast_equals_literal(group, x, w, kind, mode)
         if not error <= worst:
             worst, drawn = error, (f"the {kind.value}, k = {k}, mode {mode!r}, x of shape "
                                    f"{x.shape}, w of shape {w.shape}")
     return worst, drawn
+
+
+def fast_float32(group: AffineGroup, x: np.ndarray, w: np.ndarray, kind: Kind,
+                 mode: str | int) -> float:
+    """The fast path on float32 x and w against the literal sums of the same values in
+    float64: float32 rounding alone (a path taken for float32 only shows here; every other
+    claim computes in float64)."""
+    op = _ARRAY_OPS[kind]
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    fast = op(x32, w32, group, mode=mode)
+    slow = op(x32.astype(np.float64), w32.astype(np.float64), group, mode=mode,
+              method="literal")
+    if fast.dtype != np.float32 or not np.any(slow):
+        return float("inf")
+    return float(np.abs(fast - slow).max()) / _array_scale(x, w)
+
+
+def _trial_fast_float32(group, rng):
+    """One kind, k and mode drawn per trial, on the smallest inputs (the literal sums are the
+    cost; the other array claims vary the shapes)."""
+    kinds = _kinds_of(group)
+    kind = kinds[int(rng.integers(len(kinds)))]
+    k = _draw_k(group, rng)
+    mode = ["valid", "same", "full"][int(rng.integers(3))]
+    x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k, spread=1), 2)
+    return fast_float32(group, x, w, kind, mode)
+
+
+def layer_equivariance(group: AffineGroup, rng: np.random.Generator) -> float:
+    """Each of the library's layers, every parameter and statistic drawn (biases, gamma, beta,
+    running mean and variance), commutes with L_h at every exact h about the array centre
+    (``equivariance_errors``, the one routine): the lifting and group correlation with their
+    bias, batch normalisation in evaluation mode, ReLU, SiLU, pooling over the point axis
+    (max, mean), 2 x 2 spatial pooling (max, average; not on the hexagonal lattice, on sides
+    it pools exactly) and global pooling (mean, max). The largest relative error, float64."""
+    d = group.dim
+    on_g = Space.on_group(group)
+    hexagonal = _hexagonal(group)
+    side = max(8 if d < 3 else 6, group.kernel_size(3) + 2)
+    side += (side % 2 == 0) if hexagonal else side % 2       # odd on hexagons, else even
+    x_plane = rng.standard_normal((2, 2) + (side,) * d)
+    x_group = rng.standard_normal((2, 2, group.samples) + (side,) * d)
+    lifting = nn.LiftingConv(group, 2, 2, 3, mode="same", dtype=np.float64, rng=rng)
+    grouped = nn.GroupConv(group, 2, 2, 3, mode="same", dtype=np.float64, rng=rng)
+    for conv in (lifting, grouped):
+        conv.params["bias"] = rng.standard_normal(2)
+    norm = nn.BatchNorm(2, dtype=np.float64)
+    norm.params["gamma"], norm.params["beta"] = rng.standard_normal(2), rng.standard_normal(2)
+    norm.running_mean, norm.running_var = rng.standard_normal(2), rng.uniform(0.5, 2.0, 2)
+    layers = [(lifting, x_plane), (grouped, x_group)] + [
+        (layer.bind(on_g), x_group) for layer in
+        [norm, nn.ReLU(), nn.SiLU(), nn.SubgroupPool("max"), nn.SubgroupPool("mean"),
+         nn.GlobalPool("mean"), nn.GlobalPool("max")] +
+        ([] if hexagonal else [nn.SpatialPool(2, kind="max"), nn.SpatialPool(2, kind="avg")])]
+    worst = 0.0
+    for layer, x in layers:
+        report = equivariance_errors(lambda a, layer=layer: layer.forward(a, False)[0], x,
+                                     layer.input_space, layer.output_space, measured=False,
+                                     translations=False)
+        worst = max(worst, report.max_error)
+    return worst
 
 
 def array_equivariance(group: AffineGroup, x: np.ndarray, w: np.ndarray, kind: Kind,
@@ -626,10 +693,13 @@ def array_equivariance(group: AffineGroup, x: np.ndarray, w: np.ndarray, kind: K
 
 
 def _trial_array_equivariance(group, rng):
+    """Each kind, with k drawn and the modes taken in turn from a drawn one (three kinds: each
+    mode once a trial)."""
     worst = 0.0
-    for kind in _kinds_of(group):
+    first = int(rng.integers(3))
+    for i, kind in enumerate(_kinds_of(group)):
         k = _draw_k(group, rng)
-        mode = ["valid", "same", "full"][int(rng.integers(3))]
+        mode = ["valid", "same", "full"][(first + i) % 3]
         x, w = _random_layer(group, rng, kind, k,
                              _draw_size(group, rng, k, 4 if group.dim < 3 else 2, equal=True))
         worst = max(worst, array_equivariance(group, x, w, kind, mode))
@@ -687,7 +757,8 @@ def _trial_input_gradient(group, rng):
 
 def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> float:
     """Backward passes of two small networks against central differences (float64, eps 1e-6,
-    six random entries of the input and of each parameter): relative error O(1e-9). Between
+    six random entries of the input and of each parameter), in training mode and, for the
+    first, in evaluation mode (three entries each): relative error O(1e-9). Between
     them every kind of layer and every reduction: lifting, ReLU or SiLU, group correlation,
     batch normalisation, pooling over the point axis (max; mean), spatial pooling (max;
     average), a mean or a maximum over space, a linear layer. On
@@ -712,6 +783,10 @@ def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> 
             nn.GlobalPool(space), nn.Linear(2, 3, rng=rng, dtype=np.float64)])
         worst = max(worst, *nn.check_gradients(net, x, max_entries=6,
                                                seed=int(rng.integers(2**31))).values())
+        if isinstance(nonlinearity, nn.ReLU):   # one network in evaluation mode too, on the
+            worst = max(worst, *nn.check_gradients(   # statistics its training forward left
+                net, x, training=False, max_entries=3,
+                seed=int(rng.integers(2**31))).values())
     return worst
 
 
@@ -953,6 +1028,11 @@ CLAIMS: tuple[Claim, ...] = (
           _trial_fast_literal, level="array"),
     Claim("array_equivariance", "layer(L_h x) = L_h layer(x), every exact h, each kind", ARR,
           _trial_array_equivariance, level="array"),
+    Claim("layer_equivariance", "nn layers, biases and statistics drawn: L_h commutes", ARR,
+          layer_equivariance, level="array"),
+    # float32 rounding of sums of at most 2 x 48 x 2^3 products (Pm-3m's, k = 2) of normals
+    Claim("fast_float32", "fast path in float32 = literal sums, to float32 rounding", ARR,
+          _trial_fast_float32, tolerance=1e-4, level="array"),
     Claim("adjoint_identity", "<x * psi, dy> = <x, dx> = <psi, dw>", ARR, _trial_adjoint,
           level="array"),
     Claim("engine_paths", "engine = sum over taps, every GEMM arrangement, y and dw",

@@ -24,7 +24,7 @@ from ..arguments import counted
 from ..fast import action, banks, correlate, engine, interpolation
 from ..fast.banks import OperatorBank
 from ..feature_maps import L, _box_corner_points, _grid, _tabulate, box_of
-from ..groups import SE2, ScaleTranslation, SemidirectProduct, get_group, symbolic
+from ..groups import SE2, Kind, ScaleTranslation, SemidirectProduct, get_group, symbolic
 from ..groups.sampled import scaled_kernel_size
 from ..literal import lattice, sampled
 from . import claims, verify
@@ -175,6 +175,55 @@ def _stacked_channels_before_taps():
     return _patched(mock.patch.object(engine, "_stacked_chunks", chunks))
 
 
+def _bias_per_flat_channel():
+    right = nn.BankConv.forward
+
+    def forward(self, x, training=False):   # b[(o S + s) mod C] for output o, sample s
+        y, saved = right(self, x, training)
+        if "bias" not in self.params:
+            return y, saved
+        b = np.asarray(self.params["bias"])
+        c, s = b.shape[0], y.shape[2]
+        flat = b[(np.arange(c)[:, None] * s + np.arange(s)) % c]
+        spatial = (1,) * (y.ndim - 3)
+        return y - b.reshape((c, 1) + spatial) + flat.reshape((c, s) + spatial), saved
+    return _patched(mock.patch.object(nn.BankConv, "forward", forward))
+
+
+def _batch_norm_evaluation_gamma_doubled():
+    right = nn.BatchNorm.backward
+
+    def backward(self, cache, dy, input_grad=True):   # training mode right, evaluation not
+        dx, grads = right(self, cache, dy, input_grad)
+        return dx, (grads if cache[2] else {**grads, "gamma": 2 * grads["gamma"]})
+    return _patched(mock.patch.object(nn.BatchNorm, "backward", backward))
+
+
+def _engine_tap_flipped_in_float32():
+    right = engine.correlate
+
+    def flipped(x, w, mode="valid", **options):   # float64 right, float32 with a flipped tap
+        if x.dtype == np.float32:
+            w = np.flip(w, axis=1)
+        return right(x, w, mode, **options)
+    return _patched(mock.patch.object(engine, "correlate", flipped))
+
+
+def _lifting_input_channels_reversed():
+    def reversing(cls):                            # w[:, ::-1]: channel c read as C - 1 - c
+        expand, adjoint = cls.expand, cls.adjoint
+
+        def expand_reversed(self, w):
+            return expand(self, w[:, ::-1] if self.kind is Kind.LIFTING else w)
+
+        def adjoint_reversed(self, dbank, weight_shape):   # the adjoint agrees with it
+            dw = adjoint(self, dbank, weight_shape)
+            return dw[:, ::-1] if self.kind is Kind.LIFTING else dw
+        return (mock.patch.object(cls, "expand", expand_reversed),
+                mock.patch.object(cls, "adjoint", adjoint_reversed))
+    return _patched(*reversing(banks.LatticeBank), *reversing(OperatorBank))
+
+
 def _mean_pool_backward_unscaled():
     right = nn.SubgroupPool.backward
 
@@ -309,6 +358,14 @@ VARIANTS: tuple[Variant, ...] = (
             ("engine_paths",)),
     Variant("engine 'stacked' with channels before taps", _stacked_channels_before_taps,
             ("engine_paths",)),
+    Variant("bias per flattened channel, b[(o S + s) mod C]", _bias_per_flat_channel,
+            ("layer_equivariance",)),
+    Variant("batch norm's gamma gradient doubled in evaluation mode",
+            _batch_norm_evaluation_gamma_doubled, ("finite_difference_gradient",)),
+    Variant("engine tap flipped for float32 only", _engine_tap_flipped_in_float32,
+            ("fast_float32",)),
+    Variant("lifting bank reading input channel C - 1 - c (adjoint too)",
+            _lifting_input_channels_reversed, ("fast_equals_literal",)),
     Variant("mean over the point axis, backward without 1 / S", _mean_pool_backward_unscaled,
             ("finite_difference_gradient",)),
     Variant("planar convolution that correlates", _planar_convolution_correlates,
