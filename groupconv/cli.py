@@ -380,9 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("verify", help="check every claim of the theory on random inputs",
                        description="Check group laws, L_g and the equivariance of lifting, "
-                       "group correlation and group convolution on fresh random inputs, and "
-                       "the symbolic proofs of the group laws. Exits 1 if a claim fails, 2 on "
-                       "a usage error.")
+                       "group correlation and group convolution, the fast path against the "
+                       "literal sums, the layers and their gradients, on random inputs drawn "
+                       "from --seed (others with another seed), and the symbolic proofs of the "
+                       "group laws. Exits 1 if a claim fails, 2 on a usage error.")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     p.add_argument("--trials", type=_positive, default=None,
                    help="random trials per claim and group (default 5)")
