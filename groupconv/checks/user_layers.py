@@ -833,18 +833,17 @@ def _in_order(fn: Callable[[Any, Any], Any], c: np.ndarray, reads_group: bool
     f[:, :, c[j]]) before the call, the output's point axis put back after it; a change fn
     makes to its arguments in place is made to the caller's, where the check sees it."""
     back = np.argsort(c)
-    ordered = _point_axis_in
 
     def converted(x: Any, w: Any) -> Any:
-        given = [(x, ordered(x, c) if reads_group else x),
-                 (w, ordered(w, c) if reads_group else w)]
+        given = [(x, _point_axis_in(x, c) if reads_group else x),
+                 (w, _point_axis_in(w, c) if reads_group else w)]
         y = fn(given[0][1], given[1][1])
         for mine, theirs in given:   # fn's changes to its arguments, made on the caller's too
             if theirs is not mine and is_writeable_array(mine):
-                back_in_order = ordered(theirs, back)
+                back_in_order = _point_axis_in(theirs, back)
                 if not np.array_equal(to_numpy(back_in_order), to_numpy(mine), equal_nan=True):
                     mine[...] = back_in_order
-        return ordered(y, back)
+        return _point_axis_in(y, back)
     return converted
 
 
