@@ -17,8 +17,10 @@ import tracemalloc
 import numpy as np
 
 from groupconv import P4, P4M, Workspace, group_correlation, lifting_correlation
-from groupconv.bench import (CASES, gpu_table, interleaved_times, machine, make, median_time,
-                             throughput_table)
+from groupconv.bench import (CASES, LIBRARY_PAUSE, gpu_table, interleaved_times, machine, make,
+                             median_time, throughput_table)
+from groupconv.fast.banks import LatticeBank
+from groupconv.groups import Kind
 
 
 def literal_time(repeats: int) -> None:
@@ -34,6 +36,48 @@ def literal_time(repeats: int) -> None:
     print(f"\nliteral, {name.strip()}, float64: {part:.1f} s for 1 image x 2 output "
           f"channels, x {batch * c_out // 2} = {whole:.0f} s for the whole case; "
           f"fast {fast * 1e3:.2f} ms: fast is {whole / fast:,.0f}x faster")
+
+
+def gemm_ceiling(repeats: int) -> None:
+    """The bound OpenBLAS puts on each float32 case: the least work of any arrangement of the
+    engine is one product (O, k^2 C) @ (k^2 C, B H' W') of the expanded bank, every output's
+    products and nothing else. Timed as one np.matmul into a kept array, in turn with
+    groupconv's call and torch's conv2d on the identical bank; the ratio torch / GEMM is the
+    most groupconv's throughput against torch could be with no copy at all."""
+    try:
+        import torch
+    except ImportError:
+        print("\nGEMM ceiling: not measured (torch is not installed)")
+        return
+    print("\nGEMM ceiling, float32: one np.matmul of the expanded bank against every output "
+          "position's taps (GFLOP/s on the products of a valid correlation)")
+    print(f"{'case':<31} {'GFLOP':>6} {'groupconv':>10} {'GEMM':>10} {'conv2d':>10} "
+          f"{'ceiling':>8} {'ours':>6}")
+    for name, group, lifting, batch, c_in, c_out, h, k in CASES:
+        x, w = make(group, lifting, batch, c_in, c_out, h, k, np.float32)
+        bank = LatticeBank(group, Kind.LIFTING if lifting else Kind.CORRELATION) \
+            .expand_groupy(w)
+        rows, cols = bank.shape[0] * bank.shape[1], int(np.prod(bank.shape[2:]))
+        positions = batch * (h - k + 1) ** 2
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((rows, cols)).astype(np.float32)
+        b = rng.standard_normal((cols, positions)).astype(np.float32)
+        product = np.empty((rows, positions), np.float32)
+        op = lifting_correlation if lifting else group_correlation
+        x2d = torch.from_numpy(np.ascontiguousarray(
+            x.reshape(batch, -1, h, h)))
+        bank2d = torch.from_numpy(np.ascontiguousarray(bank.reshape(rows, -1, k, k)))
+        ws = Workspace()
+        times = interleaved_times({
+            "groupconv": lambda: op(x, w, group, workspace=ws),
+            "gemm": lambda: np.matmul(a, b, out=product),
+            "torch": lambda: torch.nn.functional.conv2d(x2d, bank2d)},
+            repeats, pause=LIBRARY_PAUSE)
+        flop = 2 * rows * cols * positions
+        rate = {key: flop / t / 1e9 for key, t in times.items()}
+        print(f"{name:<31} {flop / 1e9:6.2f} {rate['groupconv']:10.0f} {rate['gemm']:10.0f} "
+              f"{rate['torch']:10.0f} {times['torch'] / times['gemm']:7.2f}x "
+              f"{times['torch'] / times['groupconv']:5.2f}x")
 
 
 def memory(dtype) -> None:
@@ -84,6 +128,7 @@ def main() -> None:
     print(machine())
     dtypes = (np.float32,) if args.quick else (np.float32, np.float64)
     throughput_table(dtypes, repeats)
+    gemm_ceiling(repeats)
     if not (args.quick or args.no_literal):
         literal_time(repeats)
     print()

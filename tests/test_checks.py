@@ -179,7 +179,7 @@ def test_a_row_passes_only_if_every_trial_passes(monkeypatch):
                          lambda group, rng: next(errors))
     monkeypatch.setattr(verify, "CLAIMS", (flaky,))
     (row,) = verify.run(trials=3, symbolic_proofs=False, groups=["p4"])
-    assert not row.passed and row.max_error == 1.0
+    assert not row.passed and row.worst == 1.0
 
 
 def test_a_trial_that_raises_fails_its_row(monkeypatch):
@@ -205,7 +205,39 @@ def test_the_differing_claim_says_what_was_shown():
     rows = verify.run(trials=1, symbolic_proofs=False, groups=["z2"],
                       only="cropped_correlation_breaks")
     table = verify.format_table(rows, 0.0, 0)
-    assert "pass: differs" in table and rows[0].max_error > 1e-3
+    assert "pass: differs" in table and rows[0].worst > 1e-3
+
+
+def test_a_differing_claim_shows_its_smallest_difference(monkeypatch):
+    """The column is the worst case: for a claim that two sides differ, the smallest
+    difference (the trial closest to failing), not the largest."""
+    differences = iter([0.5, 0.01, 0.2])
+    apart = claims.Claim("apart", "f != g", claims.every_group,
+                         lambda group, rng: next(differences), expect_equal=False)
+    monkeypatch.setattr(verify, "CLAIMS", (apart,))
+    (row,) = verify.run(trials=3, symbolic_proofs=False, groups=["p4"])
+    assert row.passed and row.worst == 0.01
+    table = verify.format_table([row], 0.0, 0)
+    assert "worst" in table.splitlines()[0] and "1.0e-02" in table
+    assert "smallest difference" in table.splitlines()[-1]
+
+
+def test_the_table_prints_every_equation_whole():
+    """An equation longer than its column goes on under it, cut at spaces only."""
+    long = " ".join(f"term_{i} +" for i in range(12)) + " end"
+    rows = [verify.Row("long_claim", long, "P4", 1, 0.0, True, "numeric"),
+            verify.Row("short_claim", "a = a", "P4", 1, 0.0, True, "numeric")]
+    lines = verify.format_table(rows, 0.0, 0).splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("long_claim"))
+    column = lines[0].index("equation")
+    parts = [lines[first][column:column + verify._EQUATION_WIDTH].rstrip()]
+    i = first + 1
+    while not lines[i].startswith("short_claim"):
+        assert lines[i][:column].strip() == ""       # continuation lines: the equation only
+        parts.append(lines[i][column:].rstrip())
+        i += 1
+    assert len(parts) > 1 and " ".join(parts) == long
+    assert "..." not in "\n".join(lines)
 
 
 # ---------------------------------------------------------- untested branches, by hand
@@ -404,11 +436,11 @@ def test_engine_paths_runs_stacked_in_several_chunks(monkeypatch, d):
 def test_a_claim_draws_the_same_alone_as_in_the_full_run():
     """Each claim and group has draws of its own: --only reproduces the full run's row, and a
     claim added before another leaves its draws alone (one stream for all had shifted them)."""
-    full = {(r.claim, r.group): r.max_error
+    full = {(r.claim, r.group): r.worst
             for r in verify.run(3, 1, groups=["p4", "z2"], symbolic_proofs=False)}
     for only in ("fast_equals_literal", "array_equivariance", "finite_difference_gradient"):
         alone = verify.run(3, 1, groups=["p4", "z2"], only=only, symbolic_proofs=False)
-        assert alone and all(r.max_error == full[r.claim, r.group] for r in alone), only
+        assert alone and all(r.worst == full[r.claim, r.group] for r in alone), only
 
 
 def test_a_failing_row_says_the_draw_that_failed():

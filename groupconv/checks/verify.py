@@ -12,6 +12,7 @@ that the checks can fail.
 
 from __future__ import annotations
 
+import textwrap
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -34,7 +35,7 @@ class Row:
     equation: str
     group: str
     trials: int        # random trials run (a symbolic proof runs once)
-    max_error: float
+    worst: float       # the worst trial's: its error, or its difference where expect_equal is False
     passed: bool
     kind: str          # "numeric", "measured" or "symbolic"
     expect_equal: bool = True
@@ -200,7 +201,7 @@ def _result(r: Row) -> tuple[str, str]:
     """(error column, result column) of a row."""
     if r.kind == "symbolic":
         return ("exact" if r.passed else "residual"), ("pass" if r.passed else "FAIL")
-    err = f"{r.max_error:.1e}"
+    err = f"{r.worst:.1e}"
     if not r.expect_equal:   # the claim is that the two sides differ: say what was shown
         return err, "pass: differs" if r.passed else "FAIL: equal"
     if r.kind == "measured":   # approximate by nature: a measured value under a stated bound
@@ -208,17 +209,24 @@ def _result(r: Row) -> tuple[str, str]:
     return err, "pass" if r.passed else "FAIL"
 
 
+#: The equation column of the table (the claims' equations fit it; longer proofs' wrap)
+_EQUATION_WIDTH = 56
+
+
 def format_table(rows: list[Row], seconds: float, seed: int) -> str:
     """The table printed by ``groupconv verify``, one row per claim and group."""
     width = max([5] + [len(r.group) for r in rows])
-    head = (f"{'claim':<34} {'equation':<52} {'group':<{width}} {'cases':>5} "
-            f"{'max error':>10}  result")
+    wide = _EQUATION_WIDTH
+    head = (f"{'claim':<34} {'equation':<{wide}} {'group':<{width}} {'cases':>5} "
+            f"{'worst':>10}  result")
     lines = [head, "-" * len(head)]
     for r in rows:
         err, mark = _result(r)
-        equation = r.equation if len(r.equation) <= 52 else r.equation[:49] + "..."
-        lines.append(f"{r.claim:<34} {equation:<52} {r.group:<{width}} {r.cases:>5} "
+        # an equation longer than its column goes on under it, whole (never cut)
+        first, *rest = textwrap.wrap(r.equation, wide, break_on_hyphens=False) or [""]
+        lines.append(f"{r.claim:<34} {first:<{wide}} {r.group:<{width}} {r.cases:>5} "
                      f"{err:>10}  {mark}")
+        lines.extend(f"{'':<34} {part}" for part in rest)
         if r.note:
             lines.append(f"    {r.note}")
     failed = sum(not r.passed for r in rows)
@@ -227,7 +235,9 @@ def format_table(rows: list[Row], seconds: float, seed: int) -> str:
     groups = counted(len({r.group for r in rows}), "group")
     lines.append(f"{len(rows)} rows checked ({claims} on {groups}), {len(rows) - failed} "
                  f"passed, {failed} failed "
-                 f"(seed {seed}, tolerance {TOLERANCE:g} relative where exact, "
+                 f"(seed {seed}; worst: the largest error of the cases, or the smallest "
+                 f"difference where the claim is that two sides differ; "
+                 f"tolerance {TOLERANCE:g} relative where exact, "
                  f"{_FINITE_DIFFERENCES:g} for central differences, {_FLOAT32:g} for "
                  f"float32; a claim that "
                  f"two sides differ passes when they differ by more than 1e-3; measured rows "
