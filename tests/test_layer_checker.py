@@ -345,6 +345,32 @@ def test_check_equivariance_keeps_the_side_a_layer_takes():
                                         ).max_error > 0.1
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_check_equivariance_gives_a_verdict_for_the_output_dtype(dtype):
+    """passed: every exact element within the output dtype's tolerance (or the one given); a
+    layer off by one pixel fails, and a float32 layer's rounding passes float32's tolerance
+    only."""
+    w = np.random.default_rng(0).standard_normal((2, 2, 3, 3)).astype(dtype)
+
+    def right(x):
+        return groupconv.lifting_correlation(np.asarray(x, dtype), w, "p4m", mode="same")
+
+    report = groupconv.check_equivariance(right, "p4m")
+    assert report.passed and report.dtype == np.dtype(dtype).name
+    assert report.tolerance == tolerance_for(dtype)
+    assert ("passed" in repr(report).splitlines()[0]) and "FAILED" not in repr(report)
+    if dtype == np.float32:       # its rounding, judged by float64's tolerance, fails
+        assert report.max_error > 1e-10
+        assert not groupconv.check_equivariance(right, "p4m", tolerance=1e-10).passed
+    wrong = groupconv.check_equivariance(lambda x: np.roll(right(x), 1, axis=-1), "p4m")
+    assert not wrong.passed and "FAILED" in repr(wrong).splitlines()[0]
+    nan = groupconv.check_equivariance(lambda x: right(x) * np.nan, "p4m")
+    assert not nan.passed                              # NaN is never within a tolerance
+    for bad in (-1e-3, 1.0, "1e-3", True, float("nan")):
+        with pytest.raises((TypeError, ValueError), match="tolerance"):
+            groupconv.check_equivariance(right, "p4m", tolerance=bad)
+
+
 def test_the_mistakes_of_a_1d_layer_are_named():
     """On the line: a flipped kernel is a convolution and a kernel reflected through its centre
     (the line's one symmetry); an output whose point axis is reversed is named as an order."""

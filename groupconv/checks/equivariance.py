@@ -41,8 +41,10 @@ __all__ = ["EquivarianceReport", "equivariance_errors", "relative_error", "relat
 class EquivarianceReport:
     """fn(L_h x) against L_h fn(x): ``errors`` per exact element (relative, max norm; rounding
     only when fn is equivariant), ``measured`` per element that acts by interpolation (relative
-    L2 in the inscribed disk: approximate by nature), and ``notes``: what the errors' pattern
-    says (a layer that subsamples, say)."""
+    L2 in the inscribed disk: approximate by nature), ``notes``: what the errors' pattern
+    says (a layer that subsamples, say), and ``passed``: every exact element's error within
+    ``tolerance`` (``check_equivariance`` sets it for the output's dtype: rounding, with a
+    margin)."""
 
     group: str
     input_space: Space | None = None
@@ -50,6 +52,14 @@ class EquivarianceReport:
     errors: dict[str, float] = field(default_factory=dict)
     measured: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    tolerance: float = 1e-10
+    dtype: str = "float64"        # of fn's output
+
+    @property
+    def passed(self) -> bool:
+        """Every exact element's error within ``tolerance`` (NaN fails). The measured elements
+        are approximate by nature and not judged."""
+        return all(error <= self.tolerance for error in self.errors.values())
 
     @property
     def max_error(self) -> float:
@@ -61,8 +71,10 @@ class EquivarianceReport:
     def __repr__(self) -> str:
         spaces = "" if self.input_space is None else \
             f" ({self.input_space!r} -> {self.output_space!r})"
+        verdict = "passed" if self.passed else "FAILED"
         lines = [f"equivariance on {self.group}{spaces}: max error {self.max_error:.1e} at the "
-                 f"exact elements", f"  {'element':<40} {'error':>9}"]
+                 f"exact elements: {verdict} (tolerance {self.tolerance:.0e}, {self.dtype})",
+                 f"  {'element':<40} {'error':>9}"]
         lines += [f"  {name:<40} {err:9.1e}" for name, err in self.errors.items()]
         if self.measured:
             lines.append("  measured (interpolated; relative L2 in the inscribed disk):")
@@ -119,7 +131,8 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
         raise ValueError(f"check_equivariance: fn's output must have shape "
                          f"{output_space.layout()} (output_space {output_space!r}), got shape "
                          f"{tuple(y.shape)}")
-    report = EquivarianceReport(group.name, input_space, output_space)
+    report = EquivarianceReport(group.name, input_space, output_space,
+                                dtype=str(y.dtype).rsplit(".", 1)[-1])
     exact = set(group.exact_samples().tolist())
     for s, h in enumerate(group.point_elements()):
         if s in exact:
