@@ -259,9 +259,9 @@ def _forward(index: int, x, training):
     return layer.forward(x, training)[0]
 
 
-def _train(x, y, epochs, batch_size):
+def _train(x, y, epochs, batch_size, lr_schedule):
     return nn.fit(nn.Sequential([nn.Flatten(), nn.Linear(4, 3)]), x, y, epochs=epochs,
-                  batch_size=batch_size, progress=False)
+                  batch_size=batch_size, lr_schedule=lr_schedule, progress=False)
 
 
 def _tiny():
@@ -542,7 +542,9 @@ TARGETS: list[tuple] = [
      (array(lambda rng: (4, 2, 2), any_shape=True), choice([np.array([0, 1, 2, 1])], [
          Value(np.array([0, 1, 2, 1, 0, 1]), True), Value(np.array([0, 1]), True),
          Value(np.array([0, 1, 7, 1]), True), Value(np.array([-1, 1, 2, 1]), True)]),
-      integer(1, 2), integer(1, 4)), {}),
+      integer(1, 2), integer(1, 4), choice([None, lambda epoch: 0.01 / (1 + epoch)], [
+          Value(lambda epoch: 0.0, True), Value(lambda epoch: float("nan"), True),
+          Value(lambda epoch: "0.01", True), Value(0.01, True)])), {}),
     ("nn.predict", lambda x, b: nn.predict(_tiny(), x, b),
      (array(lambda rng: (3, 2, 2), any_shape=True), integer(1, 4)), {}),
     ("nn.evaluate/accuracy", lambda f, x, y, b: f(_tiny(), x, y, b),

@@ -155,6 +155,61 @@ def test_seeding_continues_across_calls():
     assert not all(np.array_equal(once.params[n], restarted.params[n]) for n in once.params)
 
 
+def test_a_learning_rate_schedule_counts_epochs_over_the_model_s_life():
+    """lr_schedule(e) is the rate of the epoch after e completed ones, set before it: two calls
+    of one epoch train exactly as one call of two, and as the rates set by hand."""
+    x, y = _data(seed=2)
+    rates = {0: 0.01, 1: 0.002}
+
+    def trained(calls, schedule=True):
+        net = nn.z2cnn(width=3, dtype=np.float64)
+        opt = nn.Adam(net.params)
+        history = []
+        for epochs in calls:
+            if not schedule:
+                opt.lr = rates[net.epochs_trained]
+            history += nn.fit(net, x, y, epochs=epochs, batch_size=5, optimizer=opt,
+                              progress=False, lr_schedule=rates.get if schedule else None)
+        return net, history
+
+    (once, history), (twice, _), (by_hand, _) = trained([2]), trained([1, 1]), \
+        trained([1, 1], schedule=False)
+    assert [r["lr"] for r in history] == [0.01, 0.002]
+    for name in once.params:
+        assert np.array_equal(once.params[name], twice.params[name]), name
+        assert np.array_equal(once.params[name], by_hand.params[name]), name
+    net = nn.z2cnn(width=3, dtype=np.float64)        # the schedule changes the training
+    nn.fit(net, x, y, epochs=2, batch_size=5, optimizer=nn.Adam(net.params, lr=0.01),
+           progress=False)
+    assert not all(np.array_equal(once.params[n], net.params[n]) for n in once.params)
+
+
+@pytest.mark.parametrize("schedule, error, match", [
+    (0.01, TypeError, "lr_schedule must be a callable"),
+    (lambda epoch: "0.01", TypeError, r"lr_schedule\(0\) must return a number"),
+    (lambda epoch: 0.0, ValueError, r"lr_schedule\(0\) must return a learning rate > 0"),
+    (lambda epoch: float("nan"), ValueError, "> 0, got nan"),
+])
+def test_a_wrong_learning_rate_schedule_is_refused_by_name(schedule, error, match):
+    x, y = _data(n=6)
+    with pytest.raises(error, match=match):
+        nn.fit(nn.p4cnn(width=1), x, y, epochs=1, batch_size=3, progress=False,
+               lr_schedule=schedule)
+
+
+def test_a_schedule_needs_an_optimizer_with_a_learning_rate():
+    class Plain:                              # any object with step(grads) trains ...
+        def step(self, grads):
+            pass
+
+    x, y = _data(n=6)
+    assert "lr" not in nn.fit(nn.p4cnn(width=1), x, y, batch_size=3, progress=False,
+                              optimizer=Plain())[0]
+    with pytest.raises(TypeError, match="Plain has no numeric lr"):   # ... but has no lr
+        nn.fit(nn.p4cnn(width=1), x, y, batch_size=3, progress=False, optimizer=Plain(),
+               lr_schedule=lambda epoch: 0.1)
+
+
 def test_callbacks_see_each_record_and_can_stop_training():
     x, y = _data(n=6)
     seen = []

@@ -442,6 +442,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         validation_data: tuple[Any, Any] | None = None,
         callbacks: Sequence[Callable[[dict, Layer], Any]] = (),
         augment: Callable[[Any, np.random.Generator], Any] | None = None,
+        lr_schedule: Callable[[int], float] | None = None,
         progress: bool | None = None, max_steps: int | None = None) -> list[dict[str, float]]:
     """Train ``model`` with softmax cross-entropy on (x, y).
 
@@ -467,6 +468,12 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     augment : callable, optional
         ``augment(x_batch, rng)`` -> a batch of the same shape, applied to every training
         batch; ``rng`` is the epoch's NumPy Generator (so augmentations are seeded too).
+    lr_schedule : callable, optional
+        ``lr_schedule(epoch)`` -> the learning rate (> 0) of the epoch after ``epoch``
+        completed ones, counted over the model's life as ``epochs_trained`` (0 first), so that
+        a training resumed by another call goes on where it stopped: set as the optimizer's
+        ``lr`` before every epoch. E.g. a cosine decay over 100 epochs,
+        ``lambda e: 1e-3 * (1 + math.cos(math.pi * e / 100)) / 2 + 1e-6``.
     progress : bool or None
         A progress bar per epoch (True), nothing (False), or None: the bar on a terminal or in
         Jupyter, and elsewhere (a log file) one line per epoch on stderr, without carriage
@@ -480,7 +487,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     list of dict
         One record per epoch: "epoch" (counted over the model's life), "loss" and "accuracy"
         (means over the epoch's examples, in training mode), "seconds" (the epoch's training
-        time), and with ``validation_data`` "val_loss" and "val_accuracy". Where training
+        time), "lr" (the optimizer's learning rate in the epoch, where it has one), and with
+        ``validation_data`` "val_loss" and "val_accuracy". Where training
         stops with an exception (a callback's, a diverged step, KeyboardInterrupt) after some
         epochs, their records are on that exception's ``history``.
 
@@ -493,7 +501,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     >>> net = nn.p4cnn(width=2)
     >>> history = nn.fit(net, x, y, epochs=2, batch_size=4, validation_data=(x, y))
     >>> [record["epoch"] for record in history], sorted(history[-1])
-    ([1, 2], ['accuracy', 'epoch', 'loss', 'seconds', 'val_accuracy', 'val_loss'])
+    ([1, 2], ['accuracy', 'epoch', 'loss', 'lr', 'seconds', 'val_accuracy', 'val_loss'])
     """
     what = "fit"
     _check_model(model, what)
@@ -529,6 +537,9 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     if augment is not None and not callable(augment):
         raise TypeError(f"fit: augment must be a callable (batch, rng) -> batch, got "
                         f"{type(augment).__name__}")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"fit: lr_schedule must be a callable epoch -> learning rate, got "
+                        f"{type(lr_schedule).__name__}")
     if isinstance(optimizer, type):
         raise TypeError(f"fit: optimizer must be an optimiser made from the model's parameters, "
                         f"e.g. nn.{optimizer.__name__}(model.params), got the class "
@@ -563,10 +574,14 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                       f"continue one optimiser across calls, make it and pass it each time: "
                       f"opt = nn.Adam(model.params); fit(..., optimizer=opt)", stacklevel=2)
     optimizer = optimizer or Adam(model.params)
+    if lr_schedule is not None and not isinstance(getattr(optimizer, "lr", None),
+                                                  (int, float, np.floating)):
+        raise TypeError(f"fit: lr_schedule sets the optimizer's lr before every epoch, and "
+                        f"{type(optimizer).__name__} has no numeric lr attribute")
     history: list[dict[str, float]] = []
     try:
         _train(model, x, y, xp, epochs, batch_size, optimizer, seed, validation_data,
-               callbacks, augment, progress, max_steps, history)
+               callbacks, augment, lr_schedule, progress, max_steps, history)
     except BaseException as error:     # a callback's error, a diverged step, Ctrl-C
         if history:                    # the epochs completed are not lost with the return
             with contextlib.suppress(AttributeError):     # (an exception without a __dict__)
@@ -580,7 +595,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
 
 def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
            optimizer: Any, seed: int, validation_data: tuple[Any, Any] | None,
-           callbacks: Sequence[Callable], augment: Callable | None, progress: bool | None,
+           callbacks: Sequence[Callable], augment: Callable | None,
+           lr_schedule: Callable[[int], float] | None, progress: bool | None,
            max_steps: int | None, history: list[dict[str, float]]) -> None:
     """``fit``'s epochs on checked arguments, each record appended to ``history`` as its epoch
     ends."""
@@ -588,6 +604,8 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
     steps = 0
     for epoch in range(epochs):
         number = model.epochs_trained + 1
+        if lr_schedule is not None:
+            optimizer.lr = _scheduled(lr_schedule, number - 1)
         rng = np.random.default_rng([int(seed), number - 1])
         start = time.perf_counter()
         losses, correct, seen = [], 0, 0
@@ -651,6 +669,8 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
         model.epochs_trained = number
         record = {"epoch": number, "loss": sum(losses) / seen, "accuracy": correct / seen,
                   "seconds": time.perf_counter() - start}
+        if isinstance(getattr(optimizer, "lr", None), (int, float, np.floating)):
+            record["lr"] = float(optimizer.lr)
         if validation_data is not None:
             scores = _scores(model, *validation_data, 128)   # checked before the first epoch
             record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
@@ -660,6 +680,19 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
         stop = [_stop(callback(dict(record), model), i) for i, callback in enumerate(callbacks)]
         if any(stop) or (max_steps is not None and steps >= max_steps):
             break
+
+
+def _scheduled(lr_schedule: Callable[[int], float], epoch: int) -> float:
+    """The learning rate ``lr_schedule`` gives after ``epoch`` completed epochs, or an error
+    naming it."""
+    lr = lr_schedule(epoch)
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.floating)):
+        raise TypeError(f"fit: lr_schedule({epoch}) must return a number (the learning rate), "
+                        f"got {type(lr).__name__}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"fit: lr_schedule({epoch}) must return a learning rate > 0, got "
+                         f"{lr!r}")
+    return float(lr)
 
 
 def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
