@@ -357,6 +357,94 @@ def test_a_torch_parameter_that_gets_no_gradient_fails():
     assert not result.passed and "gets no gradient" in result.diagnosis
 
 
+# ------------------------------------------------------------------ JAX
+@pytest.fixture
+def jax64():
+    jax = pytest.importorskip("jax")
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", previous)
+
+
+def _jax_p4(jax, case, turn=1, bias_used=True):
+    """A p4 layer as a JAX author writes it, flax-style: variables {"params": {"conv":
+    {"kernel", "bias"}}}, flat channels (B, C·4, H, W), its own filter transform (rot90 by
+    turn r, the point axis rolled) and lax's convolution: the JAX twin of the torch example."""
+    jnp = jax.numpy
+    lifting = case.kind == "lifting"
+
+    def apply(variables, x):
+        conv = variables["params"]["conv"]
+        banks = []
+        for r in range(4):
+            w = jnp.rot90(conv["kernel"], turn * r, axes=(-2, -1))
+            if not lifting:
+                w = jnp.roll(w, r, axis=2)
+            banks.append(w.reshape(w.shape[0], -1, *w.shape[-2:]))
+        bank = jnp.stack(banks, axis=1).reshape(-1, banks[0].shape[1], *banks[0].shape[-2:])
+        y = jax.lax.conv_general_dilated(
+            x, bank, (case.stride,) * 2, [(case.padding, case.padding)] * 2,
+            rhs_dilation=(case.dilation,) * 2, dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        if "bias" in conv and bias_used:
+            y = y + jnp.repeat(conv["bias"], 4)[None, :, None, None]
+        return y
+
+    shape = (case.c_out, case.c_in) + (() if lifting else (4,)) + (case.k, case.k)
+    conv = {"kernel": np.zeros(shape)}
+    if case.bias:
+        conv["bias"] = np.zeros(case.c_out)
+    return apply, {"params": {"conv": conv}}
+
+
+def test_a_jax_function_through_jax_layer_and_vjp(jax64):
+    """The p4 lifting and correlation cases, one of each kind with a stride, a dilation, a
+    bias, and neither, their gradients by jax.vjp under jit, the flax-style nested parameters
+    found by their names."""
+    cases = {}
+    for case in conformance.load(groups=["p4"], kinds=["lifting", "correlation"]):
+        trait = "stride" if case.stride > 1 else "dilation" if case.dilation > 1 else \
+            "bias" if case.bias else "plain"
+        cases.setdefault((case.kind, trait), case)
+    results = [testing.check_case(testing.jax_layer(*_jax_p4(jax64, case), case,
+                                                    layout="flat_cs"), case)
+               for case in cases.values()]
+    assert len(results) == 8 and all(r.passed for r in results), results
+    assert all(set(r.errors) >= {"y", "dx", "dw"} for r in results)
+    assert any("db" in r.errors for r in results)
+
+
+def test_jax_layer_fails_a_wrong_jax_layer_and_names_its_mistake(jax64):
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.k == 3)
+    turned = testing.check_case(testing.jax_layer(*_jax_p4(jax64, case, turn=-1), case,
+                                                  layout="flat_cs"), case)
+    assert not turned.passed and "clockwise" in turned.diagnosis, turned.diagnosis
+    biased = next(c for c in conformance.load(groups=["p4"], kinds=["correlation"]) if c.bias)
+    dropped = testing.check_case(testing.jax_layer(
+        *_jax_p4(jax64, biased, bias_used=False), biased, layout="flat_cs"), biased)
+    assert not dropped.passed and dropped.errors["y"] > 1e-3
+
+
+def test_jax_layer_loads_by_the_names_given_and_refuses_what_does_not_fit(jax64):
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.k == 3)
+    apply, variables = _jax_p4(jax64, case)
+    named = testing.jax_layer(apply, variables, case, {"params.conv.kernel": "w"},
+                              layout="flat_cs", jit=False)
+    assert testing.check_case(named, case).passed
+    with pytest.raises(ValueError, match="no parameter 'params.conv.weight'"):
+        testing.jax_layer(apply, variables, case, {"params.conv.weight": "w"})
+    with pytest.raises(ValueError, match="has shape"):
+        testing.jax_layer(apply, {"params": {"conv": {"kernel": np.zeros((2, 3))}}}, case)
+    two = {"a": {"kernel": variables["params"]["conv"]["kernel"]},
+           "b": {"kernel": variables["params"]["conv"]["kernel"]}}
+    with pytest.raises(ValueError, match="could each load the case's 'w'"):
+        testing.jax_layer(apply, two, case)
+    with pytest.raises(TypeError, match="params must be a mapping"):
+        testing.jax_layer(apply, [1, 2], case)
+    with pytest.raises(TypeError, match="apply must be a callable"):
+        testing.jax_layer("apply", variables, case)
+
+
 def test_a_vjp_that_leaves_a_parameter_out_or_an_output_of_strings_fails():
     case = next(c for c in conformance.load(groups="p4", kinds="lifting") if c.bias)
 

@@ -36,6 +36,7 @@ function).
 
 from __future__ import annotations
 
+import math
 import pathlib
 import sys
 import traceback
@@ -59,8 +60,8 @@ from ..interop import (
     LAYOUTS, element_order, fields_from_groupconv, fields_to_groupconv,
 )
 
-__all__ = ["CaseResult", "adapt", "in_convention", "torch_layer", "check_case", "check_cases",
-           "assert_layer_matches"]
+__all__ = ["CaseResult", "adapt", "in_convention", "torch_layer", "jax_layer", "check_case",
+           "check_cases", "assert_layer_matches"]
 
 #: Gradient keys: the layer's name for a parameter's gradient -> the case's array.
 _GRADIENTS = {"w": "dw", "b": "db", "gamma": "dgamma", "beta": "dbeta"}
@@ -221,6 +222,60 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
     return wrapped
 
 
+#: A layer's parameter names that load a case's array by default, by the case's key (batch
+#: normalisation's "gamma" and "beta" on its cases; the weights and bias elsewhere): the names
+#: of torch ("weight", "bias"), flax ("kernel", "scale") and the case's own.
+_DEFAULT_NAMES = {"w": ("weight", "kernel", "w"), "b": ("bias", "b"),
+                  "gamma": ("weight", "scale", "gamma"), "beta": ("bias", "beta")}
+
+
+def _default_spec(case: Case, names: Iterable[str], library: str) -> dict[str, str]:
+    """The layer's parameters (dotted names) that load the case's arrays by default: those
+    whose last part is one of ``_DEFAULT_NAMES``' for a key the case has (one each)."""
+    keys = ("gamma", "beta") if case.kind == "batchnorm" else ("w", "b")
+    spec = {}
+    for key in (k for k in keys if k in case.arrays):
+        found = [name for name in names if name.rsplit(".", 1)[-1] in _DEFAULT_NAMES[key]]
+        if len(found) > 1:
+            raise ValueError(f"params: the {library} parameters {found} could each load the "
+                             f"case's {key!r}: name the one that does, params={{name: "
+                             f"{key!r}}}")
+        spec.update({found[0]: key} if found else {})
+    return spec
+
+
+def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]],
+          spec: Mapping[str, str | tuple[str, Callable, Callable]], library: str
+          ) -> dict[str, tuple[str, np.ndarray, Callable[[np.ndarray], np.ndarray]]]:
+    """For each parameter of the layer that ``spec`` names (its name -> the case's key, or
+    (key, to_theirs, to_ours)): (the key, the case's array in the parameter's shape and the
+    layer's element order, and the function that takes the parameter's gradient back to the
+    case's array): the loading of ``torch_layer`` and ``jax_layer``."""
+    plan = {}
+    for name, item in spec.items():
+        key, to_theirs, to_ours = (item, None, None) if isinstance(item, str) else item
+        if name not in shapes:
+            raise ValueError(f"params: the {library} layer has no parameter {name!r}; it has "
+                             f"{sorted(shapes)}")
+        if key not in case.arrays:
+            raise ValueError(f"params: the case has no array {key!r}; it has "
+                             f"{sorted(case.arrays)}")
+        ours = case[key]
+        point_weights = key == "w" and _point_weights(case)
+        value = ours[:, :, sigma] if point_weights else ours
+        value = np.asarray(to_theirs(value) if to_theirs else value)
+        if value.size != math.prod(shapes[name]):
+            raise ValueError(f"params: parameter {name!r} has shape {tuple(shapes[name])} "
+                             f"({math.prod(shapes[name])} values); the case's {key!r} has "
+                             f"shape {ours.shape} ({ours.size})")
+
+        def back(g, to_ours=to_ours, point_weights=point_weights, shape=ours.shape):
+            g = to_ours(g) if to_ours else g.reshape(shape)
+            return _point_axis_back(g, sigma) if point_weights else g
+        plan[name] = (key, np.ascontiguousarray(value).reshape(tuple(shapes[name])), back)
+    return plan
+
+
 def torch_layer(module: Any, case: Case,
                 params: Mapping[str, str | tuple[str, Callable, Callable]] | None = None, *,
                 layout: str = "split", convention: str | Sequence[int] = "groupconv",
@@ -273,32 +328,11 @@ def torch_layer(module: Any, case: Case,
     group = get_group(case.group)
     sigma = element_order(convention, group)
     named = dict(module.named_parameters())
-    if params is None:
-        pairs = (("weight", "gamma"), ("bias", "beta")) if case.kind == "batchnorm" else \
-            (("weight", "w"), ("bias", "b"))
-        params = {name: key for name, key in pairs if name in named and key in case.arrays}
-    loaded = {}
-    for name, spec in params.items():
-        key, to_theirs, to_ours = (spec, None, None) if isinstance(spec, str) else spec
-        if name not in named:
-            raise ValueError(f"params: the module has no parameter {name!r}; it has "
-                             f"{sorted(named)}")
-        if key not in case.arrays:
-            raise ValueError(f"params: the case has no array {key!r}; it has "
-                             f"{sorted(case.arrays)}")
-        ours = case[key]
-        point_weights = key == "w" and _point_weights(case)
-        value = ours[:, :, sigma] if point_weights else ours
-        value = to_theirs(value) if to_theirs else value
-        target = named[name]
-        if value.size != target.numel():
-            raise ValueError(f"params: parameter {name!r} has shape {tuple(target.shape)} "
-                             f"({target.numel()} values); the case's {key!r} has shape "
-                             f"{ours.shape} ({ours.size})")
+    plan = _plan(case, sigma, {name: tuple(p.shape) for name, p in named.items()},
+                 _default_spec(case, named, "torch") if params is None else params, "torch")
+    for name, (_, value, _) in plan.items():
         with torch.no_grad():
-            target.copy_(torch.as_tensor(np.ascontiguousarray(value).reshape(
-                tuple(target.shape)), dtype=target.dtype))
-        loaded[name] = (key, to_ours, point_weights, ours.shape)
+            named[name].copy_(torch.as_tensor(value, dtype=named[name].dtype))
     first = next(iter(named.values()), None)
     dtype = dtype or (first.dtype if first is not None else torch.float32)
     device = first.device if first is not None else "cpu"
@@ -314,25 +348,135 @@ def torch_layer(module: Any, case: Case,
             dyt = torch.as_tensor(np.ascontiguousarray(_to_theirs(
                 np.asarray(dy), points_out, layout, convention, group)), dtype=yt.dtype,
                 device=yt.device)
-            wanted = [xt] + [named[name] for name in loaded]
-            grads = torch.autograd.grad(yt, wanted, grad_outputs=dyt, retain_graph=True,
-                                        allow_unused=True)
+            grads = torch.autograd.grad(yt, [xt] + [named[name] for name in plan],
+                                        grad_outputs=dyt, retain_graph=True, allow_unused=True)
             out = {}
-            for (name, (key, to_ours, point_weights, shape)), g in zip(loaded.items(),
-                                                                         grads[1:]):
+            for (name, (key, _, back)), g in zip(plan.items(), grads[1:]):
                 if g is None:          # detached, or not used: it would never train
                     raise RuntimeError(f"the module's parameter {name!r} gets no gradient "
                                        f"(detached, or not used in forward)")
-                g = g.detach().cpu().numpy()
-                g = to_ours(g) if to_ours else g.reshape(shape)
-                if point_weights:
-                    g = _point_axis_back(g, sigma)
-                out[key] = g
+                out[key] = back(g.detach().cpu().numpy())
             dx = grads[0]
             dx = np.zeros(np.shape(theirs)) if dx is None else dx.detach().cpu().numpy()
             return _to_ours(dx, points_in, layout, convention, group), out
 
         return _to_ours(yt.detach().cpu().numpy(), points_out, layout, convention, group), vjp
+    layer.convention = convention             # what check_case says a found order in
+    return layer
+
+
+def _leaves(tree: Mapping, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """(dotted path, leaf) of nested mappings (flax's {"params": {"conv": {"kernel": ...}}})."""
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def _replaced(tree: Mapping, values: Mapping[str, Any], prefix: str = "") -> dict:
+    """The nested mappings as dicts, the leaves at the paths of ``values`` replaced."""
+    return {key: _replaced(value, values, f"{prefix}{key}.") if isinstance(value, Mapping)
+            else values.get(f"{prefix}{key}", value) for key, value in tree.items()}
+
+
+def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
+              names: Mapping[str, str | tuple[str, Callable, Callable]] | None = None, *,
+              layout: str = "split", convention: str | Sequence[int] = "groupconv",
+              dtype: Any = None, jit: bool = True) -> Callable[[np.ndarray], Any]:
+    """A JAX function ``apply(params, x) -> y`` as a layer for ``case``: the case's parameters
+    loaded into a copy of ``params``, its output and its gradients (``jax.vjp``, under
+    ``jax.jit``) in groupconv's layout. The JAX counterpart of ``torch_layer``: flax's
+    ``module.apply`` with its variables, haiku's transformed ``apply``, or a function of your
+    own.
+
+    Parameters
+    ----------
+    apply : callable
+        (params, x) -> y, x and y in ``layout`` and ``convention``; a pure function of JAX
+        arrays (flax's batch norm in training mode: ``lambda v, x: module.apply(v, x,
+        mutable=["batch_stats"])[0]``).
+    params : mapping
+        The parameters as ``apply`` takes them (nested mappings of arrays, such as flax's
+        variables): their shapes and the leaves not loaded from the case.
+    case : Case
+        The case.
+    names : mapping, optional
+        The parameters' dotted paths through ``params`` ("params.conv.kernel") -> the case's
+        array ("w", "b", "gamma", "beta"), loaded by reshaping after the weights' point axis is
+        put in ``convention``'s order; or -> (key, to_theirs, to_ours), two functions of NumPy
+        arrays for another layout (flax's kernels are (*k^d, C_in, C_out): ``("w", lambda w:
+        np.moveaxis(w.reshape(w.shape[0], -1, k, k), (0, 1), (-1, -2)), ...)``). Default:
+        the leaves named "kernel", "weight" or "w" -> "w" and "bias" or "b" -> "b" ("scale" or
+        "weight" -> "gamma" and "bias" -> "beta" for batch normalisation), those the case has.
+    layout, convention
+        As in ``adapt``: the layer's layout of inputs and outputs and its element order.
+    dtype : optional
+        The dtype to compute in (default: the first loaded parameter's, else float32; float64
+        needs ``jax.config.update("jax_enable_x64", True)``).
+    jit : bool
+        Compile the forward and the backward with ``jax.jit`` (False: eagerly, to debug).
+
+    Returns
+    -------
+    callable
+        x -> (y, vjp), in groupconv's layout.
+
+    Examples
+    --------
+    >>> import pytest
+    >>> jax = pytest.importorskip("jax")
+    >>> import groupconv
+    >>> from groupconv import conformance, testing
+    >>> case = conformance.load(groups=["p4"], kinds=["lifting"])[0]
+    >>> def apply(params, x):          # groupconv's own correlation, on JAX arrays
+    ...     return groupconv.lifting_correlation(x, params["w"], "p4", mode=case.padding)
+    >>> layer = testing.jax_layer(apply, {"w": case["w"]}, case)
+    >>> testing.check_case(layer, case).passed
+    True
+    """
+    import jax
+    import jax.numpy as jnp
+
+    if not callable(apply):
+        raise TypeError(f"apply must be a callable (params, x) -> y, got "
+                        f"{type(apply).__name__}")
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of the layer's parameters (nested mappings "
+                        f"of arrays), got {type(params).__name__}")
+    if not isinstance(case, Case):
+        raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
+    _check_layout(layout)
+    jit = flag(jit, "jit")
+    group = get_group(case.group)
+    sigma = element_order(convention, group)
+    leaves = dict(_leaves(params))
+    shapes = {name: tuple(np.shape(leaf)) for name, leaf in leaves.items()}
+    plan = _plan(case, sigma, shapes,
+                 _default_spec(case, leaves, "JAX") if names is None else names, "JAX")
+    first = next(iter(plan), None)
+    dtype = dtype or (jnp.asarray(leaves[first]).dtype if first is not None else jnp.float32)
+    tree = _replaced(params, {name: jnp.asarray(value, dtype=dtype)
+                              for name, (_, value, _) in plan.items()})
+    points_in, points_out = _spaces(case)
+
+    def pullback(p, a, d):
+        return jax.vjp(apply, p, a)[1](d)
+    forward, backward = (jax.jit(apply), jax.jit(pullback)) if jit else (apply, pullback)
+
+    def layer(x):
+        theirs = jnp.asarray(_to_theirs(np.asarray(x), points_in, layout, convention, group),
+                             dtype=dtype)
+        y = forward(tree, theirs)
+
+        def vjp(dy):
+            grads, dx = backward(tree, theirs, jnp.asarray(_to_theirs(
+                np.asarray(dy), points_out, layout, convention, group), dtype=y.dtype))
+            flat = dict(_leaves(grads))
+            out = {key: back(np.asarray(flat[name])) for name, (key, _, back) in plan.items()}
+            return _to_ours(np.asarray(dx), points_in, layout, convention, group), out
+
+        return _to_ours(np.asarray(y), points_out, layout, convention, group), vjp
     layer.convention = convention             # what check_case says a found order in
     return layer
 
