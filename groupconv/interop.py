@@ -36,8 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from array_api_compat import array_namespace, device
+
 from .arguments import did_you_mean, real_array
-from .fast.backend import to_numpy
+from .fast.backend import namespace, to_numpy
 from .fast.banks import LatticeBank, bank_for
 from .fast.validation import check_weights
 from .groups import AffineGroup, Kind, SemidirectProduct, get_group
@@ -222,12 +224,31 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
     return sigma.astype(np.int64)
 
 
-def _array(a: Any, what: str, ndim: int, layout: str) -> np.ndarray:
-    arr = real_array(to_numpy(a) if hasattr(a, "shape") else a, what)
+def _array(a: Any, what: str, ndim: int, layout: str) -> Any:
+    """An array of real numbers with ``ndim`` axes, in its own library (its values untouched,
+    so that a JAX tracer passes under jit); lists as NumPy arrays."""
+    if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, np.ndarray):
+        xp = namespace(a, op=what)
+        try:
+            real = xp.isdtype(a.dtype, ("real floating", "integral"))
+        except (TypeError, ValueError):
+            real = False
+        if not real:
+            raise TypeError(f"{what} must be real numbers (a floating or integer dtype), got "
+                            f"{a.dtype}")
+        arr = a
+    else:
+        arr = real_array(a, what)
     if arr.ndim != ndim:
         raise ValueError(f"{what} in the layout {layout!r} must have {ndim} axes, got shape "
-                         f"{arr.shape}")
+                         f"{tuple(arr.shape)}")
     return arr
+
+
+def _taken(a: Any, order: np.ndarray, axis: int) -> Any:
+    """a[..., order, ...] along ``axis``, in a's library: a gather, which JAX traces."""
+    xp = array_namespace(a)
+    return xp.take(a, xp.asarray(order, device=device(a)), axis=axis)
 
 
 def _layout(layout: str) -> str:
@@ -256,8 +277,8 @@ def fields_to_groupconv(x: Any, convention: str | Sequence[int],
 
     Returns
     -------
-    numpy.ndarray
-        (B, C, S, *n).
+    array
+        (B, C, S, *n), in x's array library (NumPy for lists; under ``jax.jit`` too).
 
     Examples
     --------
@@ -279,17 +300,16 @@ def fields_to_groupconv(x: Any, convention: str | Sequence[int],
                              f"*n), got shape {x.shape}")
         fields = x
     else:
+        xp = array_namespace(x)
         if layout.startswith("last"):
-            x = np.moveaxis(x, -1, 1)
+            x = xp.moveaxis(x, -1, 1)
         if x.shape[1] % s:
             raise ValueError(f"a regular field on {group.name} has C·{s} channels, got "
-                             f"{x.shape[1]} (shape {x.shape} in the layout {layout!r})")
-        c = x.shape[1] // s
-        fields = x.reshape((x.shape[0], c, s) + x.shape[2:]) if layout.endswith("cs") else \
-            np.swapaxes(x.reshape((x.shape[0], s, c) + x.shape[2:]), 1, 2)
-    out = np.empty_like(fields)
-    out[:, :, sigma] = fields
-    return out
+                             f"{x.shape[1]} (shape {tuple(x.shape)} in the layout {layout!r})")
+        c, rest = x.shape[1] // s, tuple(x.shape[2:])
+        fields = xp.reshape(x, (x.shape[0], c, s) + rest) if layout.endswith("cs") else \
+            xp.moveaxis(xp.reshape(x, (x.shape[0], s, c) + rest), 1, 2)
+    return _taken(fields, np.argsort(sigma), 2)      # ours[:, :, σ[j]] = theirs[:, :, j]
 
 
 def fields_from_groupconv(y: Any, convention: str | Sequence[int],
@@ -306,8 +326,8 @@ def fields_from_groupconv(y: Any, convention: str | Sequence[int],
 
     Returns
     -------
-    numpy.ndarray
-        The fields in ``layout``.
+    array
+        The fields in ``layout``, in y's array library.
 
     Examples
     --------
@@ -324,14 +344,15 @@ def fields_from_groupconv(y: Any, convention: str | Sequence[int],
     y = _array(y, "fields", 3 + d, "split")
     if y.shape[2] != s:
         raise ValueError(f"fields on {group.name} have S = {s}: (B, C, {s}, *n), got shape "
-                         f"{y.shape}")
-    theirs = y[:, :, sigma]
+                         f"{tuple(y.shape)}")
+    xp = array_namespace(y)
+    theirs = _taken(y, sigma, 2)
     if layout == "split":
         return theirs
     if layout.endswith("sc"):
-        theirs = np.swapaxes(theirs, 1, 2)
-    flat = theirs.reshape((y.shape[0], -1) + y.shape[3:])
-    return np.moveaxis(flat, 1, -1) if layout.startswith("last") else flat
+        theirs = xp.moveaxis(theirs, 1, 2)
+    flat = xp.reshape(theirs, (y.shape[0], -1) + tuple(y.shape[3:]))
+    return xp.moveaxis(flat, 1, -1) if layout.startswith("last") else flat
 
 
 def _kind(kind: str) -> Kind:
@@ -360,7 +381,8 @@ def bank_from_weights(w: Any, convention: str | Sequence[int], group: AffineGrou
 
     Returns
     -------
-    numpy.ndarray
+    array
+        In w's array library (integers as float64; under ``jax.jit`` too).
 
     Examples
     --------
@@ -376,19 +398,19 @@ def bank_from_weights(w: Any, convention: str | Sequence[int], group: AffineGrou
     d, s = group.dim, len(sigma)
     w = _array(w, "weights", 2 + d + (parsed is Kind.CORRELATION), "weights")
     bank = bank_for(group, parsed)
-    w = check_weights(w if w.dtype.kind == "f" else w.astype(np.float64), bank,
-                      "bank_from_weights")
-    expanded = np.asarray(to_numpy(bank.expand(w)))
+    w = check_weights(w, bank, "bank_from_weights")      # (integers become float64)
+    xp = array_namespace(w)
+    expanded = bank.expand(w)
     c_out, c_in = w.shape[0], w.shape[1]
     s_in = bank.input_space.samples
     size = expanded.shape[1]
     # engine layout (C_out S, *K^d, C_in S_in) -> (C_out, S, C_in, S_in, *K^d)
-    grouped = np.moveaxis(expanded.reshape((c_out, s) + (size,) * d + (c_in, s_in)),
+    grouped = xp.moveaxis(xp.reshape(expanded, (c_out, s) + (size,) * d + (c_in, s_in)),
                           (-2, -1), (2, 3))
-    grouped = grouped[:, sigma]
+    grouped = _taken(grouped, sigma, 1)
     if parsed is Kind.CORRELATION:
-        grouped = grouped[:, :, :, sigma]
-    return grouped.reshape((c_out * s, c_in * s_in) + (size,) * d)
+        grouped = _taken(grouped, sigma, 3)
+    return xp.reshape(grouped, (c_out * s, c_in * s_in) + (size,) * d)
 
 
 def weights_from_bank(bank: Any, convention: str | Sequence[int],
@@ -435,7 +457,7 @@ def weights_from_bank(bank: Any, convention: str | Sequence[int],
                          f"{group.name}'s bank is interpolated (give a lattice group)")
     sigma = element_order(convention, group)
     d, s = group.dim, len(sigma)
-    bank = _array(bank, "bank", 2 + d, "bank")
+    bank = _array(to_numpy(bank) if hasattr(bank, "shape") else bank, "bank", 2 + d, "bank")
     lifting = parsed is Kind.LIFTING
     s_in = 1 if lifting else s
     k = bank.shape[-1]

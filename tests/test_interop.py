@@ -641,3 +641,32 @@ def test_write_accepts_any_registered_group():
                               stride=2)
     with pytest.raises(ValueError, match="holds no manifest.json"):
         conformance.load("/nonexistent")
+
+
+@pytest.mark.parametrize("layout", interop.LAYOUTS)
+def test_the_converters_compute_in_the_array_library_given_and_under_jit(layout):
+    """fields and banks stay torch tensors or JAX arrays, and trace under jax.jit, with the
+    values of the NumPy conversion; a bool field is refused in any library."""
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    rng = np.random.default_rng(3)
+    shape = {"split": (2, 3, 8, 5, 5), "flat_cs": (2, 24, 5, 5), "flat_sc": (2, 24, 5, 5),
+             "last_cs": (2, 5, 5, 24), "last_sc": (2, 5, 5, 24)}[layout]
+    x = rng.standard_normal(shape).astype(np.float32)
+    ours = interop.fields_to_groupconv(x, "escnn", "p4m", layout=layout)
+    as_torch = interop.fields_to_groupconv(torch.from_numpy(x), "escnn", "p4m", layout=layout)
+    assert isinstance(as_torch, torch.Tensor) and np.array_equal(as_torch.numpy(), ours)
+
+    @jax.jit
+    def there_and_back(a):
+        return interop.fields_from_groupconv(
+            interop.fields_to_groupconv(a, "escnn", "p4m", layout=layout), "escnn", "p4m",
+            layout=layout)
+    assert np.array_equal(np.asarray(there_and_back(jax.numpy.asarray(x))), x)
+    w = rng.standard_normal((3, 2, 8, 3, 3)).astype(np.float32)
+    bank = interop.bank_from_weights(w, "escnn", "p4m", "correlation")
+    traced = jax.jit(lambda a: interop.bank_from_weights(a, "escnn", "p4m", "correlation"))
+    assert np.array_equal(np.asarray(traced(jax.numpy.asarray(w))), bank)   # a gather: exact
+    with pytest.raises(TypeError, match="real numbers"):
+        interop.fields_to_groupconv(torch.zeros(shape, dtype=torch.bool), "escnn", "p4m",
+                                    layout=layout)
