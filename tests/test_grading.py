@@ -393,9 +393,52 @@ def _bank_for_three_only(w):
     return bank.reshape(c_out * 4, c_in * 4, *w.shape[-2:])
 
 
+def _c4_truncated(r):
+    """cos and sin of r quarter turns, truncated to integers: right up to |r| = 10^6 + 3."""
+    c, s = np.cos(r * np.pi / 2), np.sin(r * np.pi / 2)
+    return np.array([[c, -s], [s, c]]).astype(int)
+
+
+def _p4_product_truncated(a, b):
+    """b's translation turned with float cos and sin, truncated by int()."""
+    c, s = np.cos(a[0] * np.pi / 2), np.sin(a[0] * np.pi / 2)
+    return ((a[0] + b[0]) % 4, int(a[1] + c * b[1] - s * b[2]), int(a[2] + s * b[1] + c * b[2]))
+
+
+def _lifting_strided(x, w):
+    """Windows by as_strided with the strides of a C-contiguous array of x's shape: right on
+    contiguous arrays only."""
+    b, c, h, wd = x.shape
+    k = w.shape[-1]
+    item = x.itemsize
+    strides = (c * h * wd * item, h * wd * item, wd * item, item, wd * item, item)
+    windows = np.lib.stride_tricks.as_strided(x, (b, c, h - k + 1, wd - k + 1, k, k), strides)
+    return np.stack([np.einsum("bcijpq,ocpq->boij", windows, turn(w, r)) for r in range(4)], 2)
+
+
+def _exact_angles_isclose(n):
+    """Membership of 90 k among the group's float angles, with np.isclose's tolerance."""
+    angles = np.arange(n) * (360 / n)
+    return [a for a in (0, 90, 180, 270) if np.isclose(angles, a).any()]
+
+
 WRONG = [
     # 1.1 the matrices of C4
     ("1.1", "clockwise", (lambda r: np.linalg.matrix_power(R.T, r % 4),), "clockwise"),
+    ("1.1", "cos and sin truncated", (_c4_truncated,), r"c4_matrix\(100000000\).*modulo 4 "
+     r"with integers first"),
+    ("1.2", "float cos and sin truncated", (_p4_product_truncated, p4_inverse),
+     "off by one in a translation entry.*exact integer matrices"),
+    ("2.1", "windows from the shape's strides", (_lifting_strided,),
+     r"not on views with other strides"),
+    ("2.2", "input channel 0 alone", (lambda x, w: my_group_correlation(x[:, :1], w[:, :1]),),
+     "reads input channel 0 alone"),
+    ("2.2", "output planes reversed", (lambda x, w: my_group_correlation(x, w)[:, :, ::-1],),
+     r"rotation planes are in the order \[3, 2, 1, 0\]"),
+    ("2.3", "built (o, c, r, s)", (lambda w: p4_bank(w).transpose(0, 2, 1, 3, 4, 5).reshape(
+        w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]),), r"laid out as \(o, c, r, s\)"),
+    ("4.1", "np.isclose", (_exact_angles_isclose,), "np.isclose"),
+    ("4.2", "a set", (lambda resp, cs: set(best_scales(resp, cs)),), "returned a set"),
     ("1.1", "identity", (lambda r: np.eye(2, dtype=int),), r"sends \(1, 0\) to \(1, 0\)"),
     ("1.1", "cos and sin, not rounded",
      (lambda r: np.array([[np.cos(r * np.pi / 2), -np.sin(r * np.pi / 2)],
@@ -449,7 +492,8 @@ WRONG = [
                                                                       np.argsort(p))]])(
         np.array([2 * (i % 4) + i // 4 for i in range(8)])),), "ordered 2 r \\+ m"),
     ("1.3", "zeros", (lambda: np.zeros((8, 8), int),), "repeats an element"),
-    ("1.3", "indices from 1", (lambda: d4_table() + 1,), "indices 0..7"),
+    ("1.3", "indices from 1", (lambda: d4_table() + 1,),
+     "run from 1 to 8: the indices count from 0"),
     ("1.3", "matrices instead of indices", (lambda: np.array(_d4_matrices()),),
      "8 x 8 array of element indices"),
     ("1.3", "the library's table",
@@ -824,6 +868,45 @@ def test_wrong_answers_fail_with_a_helpful_message(exercise, name, answer, patte
     assert re.search(pattern, message), message
     for giveaway in GIVEAWAYS:
         assert not re.search(giveaway, message), (giveaway, message)
+
+
+def test_grade_says_how_many_functions_an_exercise_takes():
+    with pytest.raises(TypeError, match=r"exercise 1.2 takes 2 functions, p4_product and "
+                                        r"p4_inverse: .*got 1 argument"):
+        grade("1.2", p4_product)
+    with pytest.raises(TypeError, match="as separate arguments, not one tuple"):
+        grade("1.2", (p4_product, p4_inverse))
+    with pytest.raises(TypeError, match="exercise 2.1 takes 1 function, my_lifting: .*got 2"):
+        grade("2.1", my_lifting, my_lifting)
+
+
+def _buffered_group_correlation(x, w):
+    """A right answer whose output is np.zeros(shape): float64 whatever the inputs' dtype."""
+    out = np.zeros((x.shape[0], w.shape[0], 4, x.shape[-2] - w.shape[-2] + 1,
+                    x.shape[-1] - w.shape[-1] + 1))
+    out[...] = my_group_correlation(x, w)
+    return out
+
+
+def test_float32_inputs_are_held_to_float32_rounding_whatever_the_output_dtype():
+    """grade(..., dtype=np.float32) gives the answer float32 inputs: a right answer that
+    returns float64 (an np.zeros buffer) passes, as lab 2's cell says; graded on float64
+    inputs through a cast of its own it fails float64's 1e-10, as the grader cannot see the
+    cast."""
+    assert "every input float32" in str(grade("2.2", _buffered_group_correlation,
+                                              dtype=np.float32))
+    assert "every input float32" in str(grade("2.1", my_lifting, dtype=np.float32))
+    with pytest.raises(WrongAnswer, match="further off than float64 rounding"):
+        grade("2.2", lambda x, w: _buffered_group_correlation(x.astype(np.float32),
+                                                              w.astype(np.float32)))
+    with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
+        grade("2.2", my_group_correlation, dtype=np.float16)
+
+
+def test_a_result_finer_than_float64_is_held_to_float64_rounding():
+    """A long double result rounded to 5 decimals is no float32 result: refused."""
+    with pytest.raises(WrongAnswer, match="further off than float64 rounding"):
+        grade("2.1", lambda x, w: np.round(my_lifting(x, w), 5).astype(np.longdouble))
 
 
 def test_check_layer_is_relayed_without_its_solution_fragments():

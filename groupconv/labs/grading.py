@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import counted
 from ..checks.diagnoses import constant_factor
 from ..checks.user_groups import check_group_law
 from ..checks.user_layers import (
@@ -447,6 +448,16 @@ def _callable(fn: Any, ex: _Exercise) -> None:
                         f"{type(fn).__name__}")
 
 
+def _in_dtype(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """a itself in its dtype; else its values in ``dtype``, laid out with a's strides (a view
+    stays a view with the same memory order)."""
+    if a.dtype == dtype:
+        return a
+    out = np.empty_like(a, dtype=dtype)       # (empty_like keeps the order of a's strides)
+    out[...] = a
+    return out
+
+
 def _close(a: np.ndarray, b: np.ndarray, tolerance: float = TOLERANCE) -> bool:
     """a and b agree to ``tolerance`` relative to b's largest value (same shape)."""
     if a.shape != b.shape:
@@ -455,12 +466,15 @@ def _close(a: np.ndarray, b: np.ndarray, tolerance: float = TOLERANCE) -> bool:
     return bool(np.abs(a - b).max(initial=0.0) <= tolerance * scale)
 
 
-def _tolerance_of(value: Any) -> float:
+def _tolerance_of(value: Any, inputs: Any = np.float64) -> float:
     """The agreement an answer's result must reach: float64's rounding (``TOLERANCES``) for
-    float64 values (Python floats, lists of them), float32's for float32 (and coarser, which
-    ``_array(precise=True)`` refuses by name)."""
+    values of float64 or finer (Python floats, lists of them, long doubles, exact numbers)
+    computed from float64 ``inputs``, float32's for float32 (and coarser, which
+    ``_array(precise=True)`` refuses by name) or from float32 inputs."""
     dtype = np.asarray(value).dtype
-    return TOLERANCES["float64"] if dtype == np.float64 else TOLERANCE
+    fine = dtype == object or (dtype.kind == "f" and
+                               np.finfo(dtype).eps <= np.finfo(np.float64).eps)
+    return TOLERANCES["float64"] if fine and np.dtype(inputs) == np.float64 else TOLERANCE
 
 
 def _rounding_hint(tolerance: float) -> str:
@@ -482,9 +496,18 @@ def _gives_away(text: str) -> bool:
 
 
 def _for_students(text: str) -> str:
-    """check_layer's sentence less its pointers to the library's converters (an exercise is
-    solved by fixing the code, not by converting its result)."""
-    return re.sub(r": groupconv\.interop converts with convention=\[[0-9, ]*\]", "", text)
+    """check_layer's sentence in the lab's terms: less its pointers to the library's
+    converters (an exercise is solved by fixing the code, not by converting its result) and to
+    tables the student has not written, an order of elements said as the planes it swaps."""
+    text = re.sub(r": groupconv\.interop converts with convention=\[[0-9, ]*\]", "", text)
+    text = text.replace(": the kernels moved by those elements (a table of the point group's "
+                        "elements with a wrong entry?)", ": check how your code moves the "
+                        "kernel for those rotations")
+    text = re.sub(r"your (output|input)'s point axis is in the order (\[[0-9, ]*\])(?: \([^)]*"
+                  r"(?:\([^)]*\))?[^)]*\))? \(their element j is groupconv's σ\[j\]\)",
+                  r"your \1's rotation planes are in the order \2: your plane j holds what "
+                  r"belongs to rotation \2[j]", text)
+    return text.replace("point axis", "rotation axis")
 
 
 def _relayed(report: LayerReport) -> str | None:
@@ -583,7 +606,9 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
     ex = _Exercise("1.1", "c4_matrix", own_work=True)
     _callable(c4_matrix, ex)
     got = {}
-    for r in [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, 12, 37, 101, -9, -38, 10**6 + 3]:
+    # (10^8: cos and sin truncated to integers go wrong there; rounded to the nearest, not)
+    for r in [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, 12, 37, 101, -9, -38, 10**6 + 3,
+              10**8, -(10**8) - 1]:
         shown = f"c4_matrix({r})"
         m = _array(ex.call(c4_matrix, r, shown=shown), ex, shown)
         if m.shape != (2, 2):
@@ -596,7 +621,7 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
     expected = {r: C4.element(r=r % 4).matrix()[:2, :2] for r in got}
     if all(np.array_equal(got[r], expected[r]) for r in got):
         return Passed("1.1", "c4_matrix(r) is R^r for r = -4..8 and larger |r| (up to "
-                             "10^6 + 3), exactly, and agrees with groupconv's C4")
+                             "10^8 + 1), exactly, and agrees with groupconv's C4")
     quarter = expected[1]
     if np.array_equal(got[1], quarter.T):
         raise ex.wrong(f"c4_matrix(1) {_points(got[1])}: that is a clockwise quarter turn; the "
@@ -615,9 +640,13 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
                            f"turns are one quarter turn, repeated")
     for r in sorted(got, key=abs):
         if not np.array_equal(got[r], expected[r]):
+            floats = "" if abs(r) < 10**8 else (
+                "; right for every |r| up to 10^6 + 3: for large r, cos and sin of r pi / 2 in "
+                "floating point are off by more (int() truncates 0.99999999 to 0), so reduce r "
+                "modulo 4 with integers first")
             raise ex.wrong(f"c4_matrix({r}) differs from c4_matrix({r % 4}), but {r} quarter "
                            f"turns are the same rotation as {r % 4}: r is defined modulo 4 "
-                           f"(and a negative r turns clockwise)")
+                           f"(and a negative r turns clockwise){floats}")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -771,8 +800,16 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
                 lines.append(f"  It agrees with a known mistake: {why}.")
                 break
         else:
-            lines.append("  Compose the two elements as maps of the plane, x -> R^r x + t: "
-                         "apply b, then a, and read off the rotation and the translation.")
+            off = [tuple(x - y for x, y in zip(g, _law(a, b))) for a, b, g in wrong_products]
+            if all(d[0] == 0 and max(abs(d[1]), abs(d[2])) == 1 for d in off):
+                lines.append("  Every wrong product is off by one in a translation entry, "
+                             "with the rotation right: that is floating point truncated "
+                             "(int(2.9999999999999996) is 2): cos and sin of multiples of pi / "
+                             "2 are not exact floats; turn with exact integer matrices.")
+            else:
+                lines.append("  Compose the two elements as maps of the plane, x -> R^r x + "
+                             "t: apply b, then a, and read off the rotation and the "
+                             "translation.")
     if wrong_inverses:
         a, g = wrong_inverses[0]
         e = _law(a, g)
@@ -808,6 +845,9 @@ def grade_d4_table(d4_table: Callable[[], Any]) -> Passed:
     if table.shape != (8, 8):
         raise ex.wrong(f"d4_table() must return an 8 x 8 array of element indices, got shape "
                        f"{table.shape}")
+    if np.array_equal(table, np.round(table)) and table.min() == 1 and table.max() == 8:
+        raise ex.wrong("your entries run from 1 to 8: the indices count from 0, 0..7 (4 m + r "
+                       "for M^m R^r: the identity is 0)")
     if not np.array_equal(table, np.round(table)) or table.min() < 0 or table.max() > 7:
         raise ex.wrong("the entries must be the indices 0..7 of the products (4 m + r for "
                        "M^m R^r), not the matrices or other numbers")
@@ -1073,9 +1113,14 @@ def _scaled(got: np.ndarray, reference: np.ndarray, c_in: int, on_group: bool) -
             f"of products, with no factor")
 
 
-def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passed:
+def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
+                       dtype: Any = np.float64) -> Passed:
     ex = _Exercise(number, name, own_work=True)
     _callable(fn, ex)
+    if dtype not in (np.float32, np.float64, "float32", "float64"):
+        raise ValueError(f"grade: dtype must be np.float32 or np.float64 (the inputs the "
+                         f"grader gives {name}), got {dtype!r}")
+    dtype = np.dtype(dtype)
     rng = np.random.default_rng(int(number.replace(".", "")))
     b, c_in, c_out, k, h, w_ = 2, 3, 5, 3, 9, 11
     on_group = kind != "lifting"
@@ -1089,11 +1134,13 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
     precision: list[float] = []   # the tolerance of the first result's dtype (_tolerance_of)
 
     def answer(x: np.ndarray, w: np.ndarray, shown: str = f"{name}(x, w)") -> np.ndarray:
-        """The student's result as a float64 array, or a WrongAnswer."""
-        raw = ex.call(fn, x, w, shown=shown, names=("x", "w"))
+        """The student's result on x and w in ``dtype`` (views stay views: their values
+        copied into a view of the same strides), as a float64 array, or a WrongAnswer."""
+        raw = ex.call(fn, _in_dtype(x, dtype), _in_dtype(w, dtype), shown=shown,
+                      names=("x", "w"))
         out = _array(raw, ex, f"{name}(x, w)", precise=True)
         if not precision:
-            precision.append(_tolerance_of(raw))
+            precision.append(_tolerance_of(raw, dtype))
         return out
 
     try:
@@ -1103,7 +1150,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
                                                                       WrongAnswer):
             raise
         try:   # does it work on a square input? then the rows and columns are the trouble
-            ex.call(fn, x[..., :h].copy(), w.copy(), shown=shown, names=("x", "w"))
+            ex.call(fn, x[..., :h].astype(dtype), w.astype(dtype), shown=shown,
+                    names=("x", "w"))
         except WrongAnswer:
             raise failure from failure.__cause__
         raise ex.wrong(f"works on square images but raised {type(failure.__cause__).__name__} "
@@ -1171,10 +1219,25 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
             raise ex.wrong(f"right on inputs of up to {w_} x {w_} pixels, but not on a 28 x 28 "
                            f"one (x of shape {x28.shape}, w of shape {w28.shape}): does your "
                            f"code assume a largest image size (a fixed FFT or buffer size)?")
+        # views, as a student passes when checking by hand: a transposed x and a slice of w
+        # (positive strides: torch.from_numpy takes them, as it does not negative ones)
+        xv = np.swapaxes(rng.standard_normal((b, c_in) + s_axis + (w_, h)), -1, -2)
+        wv = rng.standard_normal((c_out, c_in) + s_axis + (k, 2 * k))[..., ::2]
+        gotv = answer(xv, wv, f"{name}(x, w) with x = a.swapaxes(-1, -2) and w = b[..., ::2], "
+                              f"views whose strides are not those of their shape")
+        if not _close(gotv, op(xv, wv, P4), tolerance):
+            raise ex.wrong("right on C-contiguous arrays, but not on views with other strides "
+                           "(x.swapaxes(-1, -2), w[..., ::2]: what a slice or a transpose "
+                           "returns): does your code compute strides from the shape "
+                           "(np.lib.stride_tricks.as_strided with C-order strides) or read the "
+                           "memory behind the array? Take the array's own .strides, or call "
+                           "np.ascontiguousarray first")
+        said = "" if dtype == np.float64 else ", every input float32"
         return Passed(number, f"agrees with groupconv's {title} on p4 (check_layer: "
                               f"reference error {report.reference_error:.1e}, equivariance "
                               f"error {report.equivariance_error:.1e}; and on {h} x {w_} "
-                              f"and {w_} x {h} inputs, 28 x 28 ones and 4x4 kernels)")
+                              f"and {w_} x {h} inputs, 28 x 28 ones, 4x4 kernels and "
+                              f"views{said})")
     if report.passed:
         raise ex.wrong(f"right on check_layer's {h} x {h} and {h} x {h + 1} inputs, but not on a "
                        f"{h} x {w_} input: does your code assume the input's size?")
@@ -1226,6 +1289,11 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
                      "the sum over s pairs each input plane with one kernel plane")
         described = lambda r2: f"the output for rotation {r2}"  # noqa: E731
     if found is None:
+        found = next((f"your layer reads input channel {c} alone: the correlation sums over "
+                      f"every input channel c (and the kernel's w[o, c] for each)"
+                      for c in range(c_in) if _close(got, op(x[:, c:c + 1], w[:, c:c + 1], P4))),
+                     None)
+    if found is None:
         found = _scaled(got, reference, c_in, on_group)
     if found is None and all(any(_close(got[:, :, r], _turned(reference[:, :, r], q))
                                  for q in range(4)) for r in range(4)):
@@ -1249,10 +1317,12 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str) -> Passe
     raise ex.wrong(f"{head}.\n  {detail}.{_check_layer_says(report)}")
 
 
-def grade_lifting(my_lifting: Callable[[np.ndarray, np.ndarray], Any]) -> Passed:
+def grade_lifting(my_lifting: Callable[[np.ndarray, np.ndarray], Any], *,
+                  dtype: Any = np.float64) -> Passed:
     """Exercise 2.1: ``my_lifting(x, w)``, the lifting correlation on p4, x (B, C_in, H, W),
     w (C_out, C_in, k, k) -> (B, C_out, 4, H - k + 1, W - k + 1), graded by ``check_layer``
-    and on a non-square input, with a diagnosis of the usual mistakes.
+    and on a non-square input, with a diagnosis of the usual mistakes. ``dtype=np.float32``
+    gives it float32 inputs, and holds its result to float32's rounding.
 
     Examples
     --------
@@ -1263,14 +1333,15 @@ def grade_lifting(my_lifting: Callable[[np.ndarray, np.ndarray], Any]) -> Passed
     ...
     groupconv.labs.grading.WrongAnswer: Exercise 2.1 (my_lifting): your output has shape (2, 4, 5, 7, 9); expected (2, 5, 4, 7, 9), (batch, output channel, rotation, row, column): your axes are in the order (batch, rotation, output channel, row, column); put them in the order (batch, output channel, rotation, row, column)
     """
-    return _grade_correlation(my_lifting, "2.1", "my_lifting", "lifting")
+    return _grade_correlation(my_lifting, "2.1", "my_lifting", "lifting", dtype)
 
 
-def grade_group_correlation(my_group_correlation: Callable[[np.ndarray, np.ndarray], Any]
-                            ) -> Passed:
+def grade_group_correlation(my_group_correlation: Callable[[np.ndarray, np.ndarray], Any],
+                            *, dtype: Any = np.float64) -> Passed:
     """Exercise 2.2: ``my_group_correlation(x, w)``, the group correlation on p4, x (B, C_in, 4,
     H, W), w (C_out, C_in, 4, k, k) -> (B, C_out, 4, H - k + 1, W - k + 1); float32 answers pass
-    (``TOLERANCE``).
+    (``TOLERANCE``), and ``dtype=np.float32`` gives it float32 inputs (its result, of any
+    dtype, held to float32's rounding).
 
     Examples
     --------
@@ -1282,7 +1353,7 @@ def grade_group_correlation(my_group_correlation: Callable[[np.ndarray, np.ndarr
     groupconv.labs.grading.WrongAnswer: Exercise 2.2 (my_group_correlation): your output has shape (2, 5, 4, 4, 7, 9); expected (2, 5, 4, 7, 9), (batch, output channel, rotation, row, column): there is an extra axis of length 4, the input's rotations: a group correlation sums over the input's rotations s as well as over its channels
     """
     return _grade_correlation(my_group_correlation, "2.2", "my_group_correlation",
-                              "correlation")
+                              "correlation", dtype)
 
 
 # ------------------------------------------------------------------ 2.3 folding into channels
@@ -1372,6 +1443,16 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
         if not _close(bank2, np.asarray(filter_bank(w2, P4)).reshape(8, 4, 2, 2), tolerance):
             raise ex.wrong(f"right for w of shape {w.shape}, but not for {w2.shape}: does your "
                            f"code assume a kernel size or a number of channels?")
+        wv = rng.standard_normal((c_out, c_in, 4, k, 2 * k))[..., ::2]    # a view
+        shownv = "p4_bank(w) for w = a[..., ::2], a view whose strides are not its shape's"
+        bankv = _array(ex.call(p4_bank, wv, shown=shownv, names=("w",)), ex, shownv,
+                       precise=True)
+        if not _close(bankv, np.asarray(filter_bank(wv, P4)).reshape(want), tolerance):
+            raise ex.wrong("right on C-contiguous arrays, but not on a view with other strides "
+                           "(w[..., ::2]: what a slice returns): does "
+                           "your code compute strides from the shape or read the memory behind "
+                           "the array? Take the array's own .strides, or call "
+                           "np.ascontiguousarray first")
         return Passed("2.3", f"one planar correlation with your bank is the group correlation "
                              f"(check_layer: reference error {report.reference_error:.1e})")
     if _close(bank, expected, tolerance):     # right on the grader's w, not on check_layer's
@@ -1400,6 +1481,16 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
                            f"input is c * 4 + s (x.reshape(B, C_in * 4, H, W) keeps each "
                            f"channel's four rotations together), and likewise o * 4 + r for "
                            f"the output")
+    sizes = {"o": c_out, "r": 4, "c": c_in, "s": 4}
+    for order in itertools.permutations("orcs"):    # the right kernels, folded in another order
+        unfolded = bank.reshape(tuple(sizes[a] for a in order) + (k, k))
+        if order != tuple("orcs") and _close(np.transpose(unfolded, tuple(
+                order.index(a) for a in "orcs") + (4, 5)), right):
+            raise ex.wrong(f"your kernels are right, but laid out as ({', '.join(order)}) "
+                           f"when the bank is reshaped to {want}: the axes must be (o, r, c, s) "
+                           f"before the reshape (output channel o * 4 + r, input channel "
+                           f"c * 4 + s); transpose them first (a np.stack along another axis, "
+                           f"or a reshape without a transpose, keeps the order it built)")
     found = next((why for why, index, turn in _GROUP_MISTAKES
                   if _close(blocks, _bank_variant(w, index, turn))), None)
     if found is None and _close(blocks, np.asarray(filter_bank(np.flip(w, (-2, -1)), P4)
@@ -1590,7 +1681,8 @@ def _flat_layers(net: Any) -> list:
 def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     """Exercise 4.1: ``exact_angles(n)``, the angles in [0, 360) degrees at which SE(2)_N can
     be exactly equivariant on a square grid: multiples of 90 that are also multiples of 360/n;
-    checked for n = 1..400, 720, 1000, 3600, 4096, 5040 and 8,000,004, in increasing order.
+    checked for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to 1,000,003 and 8,000,004,
+    in increasing order.
 
     Examples
     --------
@@ -1602,9 +1694,11 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     """
     ex = _Exercise("4.1", "exact_angles", own_work=True)
     _callable(exact_angles, ex)
-    # floats go wrong at 76, 78; 32-bit integers overflow 270 n from n = 7,953,644 (and an
-    # answer that loops over the n steps still takes about a second there)
-    ns = list(range(1, 401)) + [720, 1000, 3600, 4096, 5040, 8_000_004]
+    # floats go wrong at 76, 78; a tolerance (np.isclose) from about n = 33,000, for n not a
+    # multiple of 4; 32-bit integers overflow 270 n from n = 7,953,644 (and an answer that
+    # loops over the n steps still takes about a second there)
+    ns = list(range(1, 401)) + [720, 1000, 3600, 4096, 5040, 1_000_001, 1_000_002, 1_000_003,
+                                8_000_004]
     for n in ns:
         shown = f"exact_angles({n})"
         value = ex.call(exact_angles, n, shown=shown)
@@ -1646,27 +1740,32 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                 raise ex.wrong(f"{shown} includes {a:g}, which does not map the square pixel "
                                f"grid onto itself (only multiples of 90 degrees do)")
             if a not in expected:
+                nearest = fractions.Fraction(round(a * n / 360) * 360, n)
+                close = "" if n <= 400 else (
+                    f" (its nearest angle, {float(nearest):.6f}, is {float(abs(nearest - a)):.1e}"
+                    f" degrees away: a comparison with a tolerance, such as np.isclose, takes it "
+                    f"for {a:g}; decide with integers: is {a:g} x {n} a multiple of 360?)")
                 raise ex.wrong(f"{shown} includes {a:g}, but {a:g} degrees is not one of "
-                               f"SE(2)_{n}'s angles (multiples of {step} degrees)")
+                               f"SE(2)_{n}'s angles (multiples of {step} degrees){close}")
         if got != sorted(got):
             raise ex.wrong(f"{shown} = {_brief(value)}: the angles go in increasing order")
         for a in expected:
             if a not in got:
-                floats = "" if 360 % n == 0 or all(float(a).is_integer() for a in got) and \
-                    not any(isinstance(a, (float, np.floating)) for a in entries) else (
+                floats = "" if 360 % n == 0 or a == 0 else (
                     f" ({step} is not exact in floating point: an angle computed as k * "
-                    f"(360 / {n}) can miss {a} by rounding; compare with integers)")
+                    f"(360 / {n}), or a test of a / (360 / {n}) or np.linspace's angles "
+                    f"against {a}, can miss {a} by rounding; decide with integers: {a} is a "
+                    f"whole number of steps exactly when {a} x {n} is a multiple of 360)")
                 if a * n > 2**31 - 1:
                     floats = (f" ({a} x {n} = {a * n:,} is more than 2^31 - 1 = 2,147,483,647:"
                               f" a product of 32-bit integers overflows there (dtype=np.int32, "
                               f"or NumPy's default integer on Windows before NumPy 2); compute "
                               f"with Python ints or int64)")
-                elif not floats and 360 % n:
-                    floats = f" ({step} degrees need not be a whole number)"
                 raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
                                f"SE(2)_{n}'s angles{floats}")
-    return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096, 5040 and 8,000,004")
+    return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to "
+                         "1,000,003 and 8,000,004")
 
 
 def _scene(rng: np.random.Generator, n_scales: int, size: tuple[int, int], count: int
@@ -1721,6 +1820,10 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         value = ex.call(best_scales, responses_.copy(), list(centres_), shown=shown,
                         names=("responses", "centres"))
         best = _best(responses_, centres_)
+        if isinstance(value, (set, frozenset)):
+            raise ex.wrong(f"{shown} returned a set, {_brief(value)}: a set has no order and "
+                           f"keeps each index once, but the answer is one index per centre, "
+                           f"in the centres' order; return a list")
         if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable) or \
                 not all(_is_number(v) for v in value):
             raise ex.wrong(f"{shown} must return a list of scale indices (numbers), got "
@@ -1812,7 +1915,7 @@ def grade(exercise: str, *answer: Any, **data: Any) -> Passed:
     >>> import numpy as np
     >>> from groupconv.labs import grade
     >>> grade("4.1", lambda n: [a for a in range(0, 360, 90) if a * n % 360 == 0])
-    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096, 5040 and 8,000,004
+    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to 1,000,003 and 8,000,004
     """
     if not isinstance(exercise, str):
         raise TypeError(f"exercise must be a string, one of {', '.join(map(repr, EXERCISES))}, "
@@ -1820,4 +1923,15 @@ def grade(exercise: str, *answer: Any, **data: Any) -> Passed:
     if exercise not in EXERCISES:
         raise ValueError(f"exercise must be one of {', '.join(map(repr, EXERCISES))}, got "
                          f"{exercise!r}")
-    return EXERCISES[exercise](*answer, **data)
+    grader = EXERCISES[exercise]
+    names = [p.name for p in inspect.signature(grader).parameters.values()
+             if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
+    if len(answer) != len(names):
+        together = len(answer) == 1 and isinstance(answer[0], (tuple, list)) and \
+            len(answer[0]) == len(names)
+        call = f"grade({exercise!r}, {', '.join(names)})"
+        raise TypeError(f"grade: exercise {exercise} takes {counted(len(names), 'function')}, "
+                        f"{' and '.join(names)}: {call}" + (
+                            ", as separate arguments, not one tuple" if together else
+                            f"; got {counted(len(answer), 'argument')}"))
+    return grader(*answer, **data)
