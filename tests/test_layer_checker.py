@@ -371,6 +371,67 @@ def test_check_equivariance_gives_a_verdict_for_the_output_dtype(dtype):
             groupconv.check_equivariance(right, "p4m", tolerance=bad)
 
 
+def _float32_only_bug(x, w):
+    """Right in float64; in float32 two output orientations swapped."""
+    y = groupconv.lifting_correlation(x, w, "p4m")
+    return y[:, :, [0, 2, 1, 3, 4, 5, 6, 7]] if x.dtype == np.float32 else y
+
+
+def test_check_layer_reaches_a_float32_path():
+    """With dtype=np.float32, or a float32 x, fn receives float32 arrays (a given x used to
+    arrive as float64), so that a mistake on its float32 path alone is caught."""
+    assert groupconv.check_layer(_float32_only_bug, "p4m", "lifting").passed
+    drawn = groupconv.check_layer(_float32_only_bug, "p4m", "lifting", dtype=np.float32)
+    assert not drawn.passed and drawn.tolerance == 1e-5
+    rng = np.random.default_rng(0)
+    x, w = (rng.standard_normal(shape).astype(np.float32)
+            for shape in ((2, 2, 9, 9), (3, 2, 3, 3)))
+    assert not groupconv.check_layer(_float32_only_bug, "p4m", "lifting", x=x,
+                                     weights=w).passed
+    with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
+        groupconv.check_layer(_float32_only_bug, "p4m", "lifting", dtype=np.float16)
+    with pytest.raises(ValueError, match="give one of them"):
+        groupconv.check_layer(_float32_only_bug, "p4m", "lifting", dtype=np.float32, x=x)
+
+
+def test_another_output_shape_with_the_other_kernel_parity_is_said():
+    """The draw of side k + 1: a "valid" layer whose output there has another shape than
+    groupconv's fails, with the padding its shape implies (it used to pass in silence); a
+    "same" layer padding an even kernel otherwise passes with a note (a convention)."""
+    def valid_padded_to_odd(x, w):       # an even kernel padded to odd side
+        if w.shape[-1] % 2 == 0:
+            w = np.pad(w, [(0, 0)] * 2 + [(0, 1)] * 2)
+        return groupconv.lifting_correlation(x, w, "p4")
+
+    report = groupconv.check_layer(valid_padded_to_odd, "p4", "lifting")
+    assert not report.passed and "with drawn kernels of side 4 your output has shape" in \
+        report.diagnosis, report
+    assert "as if padded by -0.5" in report.diagnosis
+
+    def same_k_minus_1(x, w):
+        return groupconv.lifting_correlation(x, w, "p4", mode=(w.shape[-1] - 1) // 2)
+
+    report = groupconv.check_layer(same_k_minus_1, "p4", "lifting", mode="same")
+    assert report.passed and any("as if padded by 1 on each side, where groupconv's padding "
+                                 "for k = 4 is 2" in n and "not compared" in n
+                                 for n in report.notes), report
+    assert not groupconv.check_layer(same_k_minus_1, "p4", "lifting", mode="same", k=4).passed
+
+
+def test_check_equivariance_notes_a_layer_in_another_element_order():
+    w = np.random.default_rng(0).standard_normal((2, 2, 3, 3))
+    order = [0, 3, 2, 1, 4, 7, 6, 5]             # every element inverted: an order, not a bug
+
+    def other_order(x):
+        return groupconv.lifting_correlation(x, w, "p4m")[:, :, order]
+
+    report = groupconv.check_equivariance(other_order, "p4m")
+    assert not report.passed and any("another element order" in n for n in report.notes)
+    shifted = groupconv.check_equivariance(lambda x: np.roll(other_order(x), 1, axis=-1),
+                                           "p4m")
+    assert not any("another element order" in n for n in shifted.notes)
+
+
 def test_the_mistakes_of_a_1d_layer_are_named():
     """On the line: a flipped kernel is a convolution and a kernel reflected through its centre
     (the line's one symmetry); an output whose point axis is reversed is named as an order."""

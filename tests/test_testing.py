@@ -168,7 +168,7 @@ def factory(case):
     assert code == 2 and "register it first (groupconv.register), or on the command line " \
         "name it with --groups MODULE:NAME" in err, err
     code, _, err = _run(capsys, "--check", f"{name}:factory", "--groups", "se2_8")
-    assert code == 2 and "write cases of others with groupconv conformance --out DIR" in err
+    assert code == 2 and "with groupconv conformance --out DIR --groups" in err
 
 
 def test_a_layer_in_the_convention_on_some_axes_only_is_not_told_another_convention():
@@ -564,6 +564,59 @@ def test_a_layer_that_writes_into_its_inputs_fails_and_leaves_the_case_intact():
         result = testing.check_case(layer, case)
         assert not result.passed and f"changes its input {name} in place" in result.diagnosis
     assert np.array_equal(case["x"], x0)
+
+
+@pytest.mark.parametrize("convention", ["groupconv", [0, 3, 2, 1]])
+def test_a_write_into_the_input_shows_through_adapt(convention):
+    """A layer on G wrapped by adapt receives a converted copy of x and dy: a write into that
+    copy is carried back, so that check_case names it (it used to pass)."""
+    case = next(c for c in conformance.load(groups="p4", kinds="correlation") if c.k == 3)
+    sigma = interop.element_order(convention, "p4")
+    w = testing.in_convention(case, convention)["w"]
+
+    def layer(x):                     # right, in the convention, but x zeroed in place
+        ours = interop.fields_to_groupconv(x, convention, "p4", layout="split")
+        y = groupconv.group_correlation(ours, case["w"], "p4", mode=case.padding)
+        x[...] = 0
+        return interop.fields_from_groupconv(y, convention, "p4", layout="split")
+
+    def vjp_layer(x):                 # right, but its vjp zeroes dy in place
+        y = layer(x.copy())
+
+        def vjp(dy):
+            dy[...] = 0
+            return np.zeros_like(x), {"w": np.zeros_like(w)}
+        return y, vjp
+
+    for fn, name in ((layer, "x"), (vjp_layer, "dy")):
+        result = testing.check_case(testing.adapt(fn, case, layout="split",
+                                                  convention=convention), case)
+        assert not result.passed and f"changes its input {name} in place" in \
+            result.diagnosis, (sigma, result)
+
+
+@pytest.mark.torch
+def test_a_torch_module_writing_into_its_input_data_is_named():
+    torch = pytest.importorskip("torch")
+    case = next(c for c in conformance.load(groups="p4", kinds="subgroup_pool"))
+
+    class ZeroesInput(torch.nn.Module):
+        def forward(self, x):
+            y = x.amax(dim=2)
+            x.data.zero_()
+            return y
+
+    result = testing.check_case(testing.torch_layer(ZeroesInput(), case), case)
+    assert not result.passed and "changes its input x in place" in result.diagnosis
+
+
+def test_groups_without_cases_are_named_not_left_out():
+    with pytest.raises(ValueError, match=r"holds no case of Pm-3m .*--out DIR --groups Pm-3m"):
+        conformance.load(groups=["P432", "Pm-3m"])
+    with pytest.raises(ValueError, match=r"no case of P6 among the kinds \['subgroup_pool'\]"):
+        conformance.load(groups=["p4", "p6"], kinds=["subgroup_pool"])
+    assert {c.group for c in conformance.load(groups=["p4", "p4m"], kinds=["lifting"])} == \
+        {"P4", "P4M"}
 
 
 def test_a_bias_laid_out_s_c_is_named():

@@ -134,11 +134,14 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
     report = EquivarianceReport(group.name, input_space, output_space,
                                 dtype=str(y.dtype).rsplit(".", 1)[-1])
     exact = set(group.exact_samples().tolist())
+    permuted = output_space.point_axis      # each element right up to a permutation of S?
     for s, h in enumerate(group.point_elements()):
         if s in exact:
             moved = _on_domain(fn(transform(x, h, input_space)), output_space) \
                 if output_space.spatial else fn(transform(x, h, input_space))
-            report.errors[repr(h)] = relative_error(moved, transform(y, h, output_space))
+            expected = transform(y, h, output_space)
+            report.errors[repr(h)] = relative_error(moved, expected)
+            permuted = permuted and _slices_permuted(moved, expected, output_space)
         elif measured:
             moved = fn(transform(x, h, input_space, interpolate=True))
             expected = transform(y, h, output_space, interpolate=True)
@@ -152,6 +155,11 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
                 moved = np.take(to_numpy(moved), [middle], axis=axis)
                 expected = np.take(to_numpy(expected), [middle], axis=axis)
             report.measured[repr(h)] = _disk_error(moved, expected, output_space, radius)
+    if permuted and not all(e <= _EXACT for e in report.errors.values()):
+        report.notes.append(
+            "under every exact element the output holds the right values with its point axis "
+            "permuted: a layer written in another element order? Declare it (convention="
+            "\"escnn\", or σ), or let check_layer(fn, group, kind) find the order")
     if translations and input_space.spatial and group.lattice != "hexagonal":
         _translation(fn, x, y, input_space, output_space, report)
     if report.measured:
@@ -162,6 +170,22 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
             "weights you can pass is compared with groupconv's own, sample by sample, by "
             "check_layer(fn, group, kind)")
     return report
+
+
+def _slices_permuted(moved: Any, expected: Any, space: Space) -> bool:
+    """Whether the point axis of ``moved`` is a permutation of ``expected``'s, slice for slice
+    (each slice equal, to ``_EXACT``, to exactly one of the other's)."""
+    a, b = np.asarray(to_numpy(moved), np.float64), np.asarray(to_numpy(expected), np.float64)
+    if a.shape != b.shape or not np.all(np.isfinite(a)) or not np.all(np.isfinite(b)):
+        return False
+    axis = a.ndim - space.core
+    a = np.moveaxis(a, axis, 0).reshape(a.shape[axis], -1)
+    b = np.moveaxis(b, axis, 0).reshape(b.shape[axis], -1)
+    scale = float(np.abs(b).max(initial=0.0)) or 1.0
+    # |a_i - b_j|^2 for every pair by one product; equal slices: within _EXACT of the scale
+    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
+    close = np.sqrt(np.maximum(squared, 0.0)) <= _EXACT * scale * np.sqrt(a.shape[1])
+    return bool(np.all(close.sum(1) == 1) and np.all(close.sum(0) == 1))
 
 
 def _disk_error(moved: Any, expected: Any, space: Space, radius: float | None) -> float:

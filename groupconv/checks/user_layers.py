@@ -295,6 +295,35 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
     return equivariance_errors(fn, x, space_in, space_out, translations=translations)
 
 
+def _other_shape(report: LayerReport, k: int, got: tuple[int, ...], expected: tuple[int, ...],
+                 x_shape: tuple[int, ...], p: int, convention: bool) -> LayerReport:
+    """A report that passed with kernels of one side, and the output shape its layer gives
+    with drawn kernels of side ``k`` (groupconv's padding p): the padding that shape implies,
+    n' = n + 2 p - k + 1, said per axis. Failed; or, where ``convention`` ("same" with an even
+    k: libraries pad it in several ways), the report as it was with that said in a note."""
+    sides = len(expected) - 3
+    implied = []
+    if len(got) == len(expected):
+        for n, m in zip(x_shape[-sides:], got[-sides:]):
+            twice = m - n + k - 1
+            implied.append(f"{twice // 2}" if twice % 2 == 0 else f"{twice / 2:g}")
+    implied = implied[:1] if len(set(implied)) == 1 else implied
+    said = (f": as if padded by {', '.join(implied)} on each side, where groupconv's padding "
+            f"for k = {k} is {p} (a padding computed for odd kernels only, (k - 1) // 2 for "
+            f"k // 2, or an even kernel padded to odd side?)") if implied else ""
+    sentence = (f"agrees with kernels of side {k - 1}, but with drawn kernels of side {k} your "
+                f"output has shape {tuple(got)}, groupconv's {tuple(expected)} on the same "
+                f"{tuple(x_shape[-sides:])} input{said}")
+    if convention:
+        report.notes.append(f"{sentence}; for an even kernel \"same\" is a convention (groupconv "
+                            f"pads k // 2 on each side, n + 1 outputs): not compared; "
+                            f"check_layer(..., k={k}) compares it")
+        return report
+    return LayerReport(report.group, report.kind, float("inf"), report.equivariance_error,
+                       sentence, [sentence], {}, report.tolerance,
+                       report.reference_equivariance_error)
+
+
 def _sides_note(reports: dict[int, EquivarianceReport]) -> str | None:
     """A note where every element of the point group holds on one side and not on the other:
     the pattern of a layer that subsamples."""
@@ -438,12 +467,14 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
                 weights: Any = None, mode: str | int = "valid", x: Any = None,
                 channels: tuple[int, int] = (2, 3), k: int = 3, size: int = 9,
                 seed: int = 0, tolerance: float | None = None,
-                convention: str | Sequence[int] | None = None) -> LayerReport:
+                convention: str | Sequence[int] | None = None,
+                dtype: Any = None) -> LayerReport:
     """Does fn(x, w) compute groupconv's ``kind`` on ``group`` with padding ``mode``, and if
     not, which mistake explains the difference?
 
     fn runs on random x (non-square on the square and cubic lattices, so that a layer that
-    mixes up H and W is caught) and w (unless ``weights`` is given), in float64, and its output
+    mixes up H and W is caught) and w (unless ``weights`` is given), in float64 (or ``dtype``,
+    or the dtype of the x given), and its output
     is compared with groupconv's, then on a square input too (so that a layer that treats
     square inputs apart is caught), whose sides have the other parity (so that a layer right
     only where the centre lies on a pixel, or only between pixels, is caught: in 1D the two
@@ -484,6 +515,10 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         "groupy", ... or σ itself): fn receives x and the weights with their point axis in
         that order, and returns y in it; an element order found is then said as the
         convention to declare instead, and other explanations as said of the converted layer.
+    dtype : optional
+        np.float32 or np.float64 (default): the dtype of the drawn inputs and weights fn
+        receives (a layer's float32 path is checked with float32; a given x keeps its own
+        dtype, and so do given weights).
 
     Returns
     -------
@@ -499,17 +534,25 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     >>> report.passed, "turn clockwise" in report.diagnosis
     (False, True)
     """
+    if dtype is not None:
+        if x is not None:
+            raise ValueError("check_layer: dtype is the drawn inputs' dtype; the x given keeps "
+                             "its own: give one of them")
+        if dtype not in (np.float32, np.float64, "float32", "float64"):
+            raise ValueError(f"check_layer: dtype must be np.float32 or np.float64, got "
+                             f"{dtype!r}")
     return _checked_layer(fn, group, kind, weights=weights, mode=mode, x=x, channels=channels,
                           k=k, size=size, seed=seed, tolerance=tolerance, convention=convention,
-                          ordered=False)
+                          ordered=False, dtype=None if dtype is None else np.dtype(dtype))
 
 
 def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: str, *,
                    weights: Any, mode: str | int, x: Any, channels: tuple[int, int], k: int,
                    size: int, seed: int, tolerance: float | None,
-                   convention: str | Sequence[int] | None, ordered: bool) -> LayerReport:
+                   convention: str | Sequence[int] | None, ordered: bool,
+                   dtype: np.dtype | None = None) -> LayerReport:
     """``check_layer``; ``ordered``: fn is already in groupconv's element order (a layer of
-    this check), whatever ``convention`` the report is said in."""
+    this check), whatever ``convention`` the report is said in; ``dtype``: of the draws."""
     group = get_group(group)
     parsed = Kind.parse(kind)
     kind = parsed.value
@@ -554,7 +597,8 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
     k = w.shape[-1]
     p = padding_of(mode, group.kernel_size(k))
     size = max(size, group.kernel_size(k) + 2)    # room for the expanded kernel (scales)
-    library_x = x
+    # the library and dtype fn's arguments come in: x's, or NumPy arrays of ``dtype``
+    library_x = x if x is not None or dtype is None else np.empty(0, dtype)
     if x is None:
         sides = max((size + 1,) * d, tuple(size + 2 * a for a in range(d)), key=math.prod)
         _drawn((2, w.shape[1]) + ((group.samples,) if on_group else ()) + sides, "the input")
@@ -595,7 +639,8 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
             layer, note = padded
             report = _checked_layer(layer, group, kind, weights=weights, mode=mode, x=x,
                                     channels=channels, k=k, size=size, seed=seed,
-                                    tolerance=tolerance, convention=convention, ordered=True)
+                                    tolerance=tolerance, convention=convention, ordered=True,
+                                    dtype=dtype)
             report.notes.append(note)
             return report
     changed: list[str] = []         # the arguments the layer changed in place
@@ -644,7 +689,8 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
             # under that padding, split either way; another shape still is left alone
             splits = {(k // 2, (k + 1) // 2), ((k + 1) // 2, k // 2)}
             if mode != "same" or np.shape(got2)[-d:] != x2.shape[-d:]:
-                return report
+                return _other_shape(report, k + 1, np.shape(got2), expected.shape, x2.shape,
+                                    padding_of(mode, k + 1), mode == "same" and k % 2 == 1)
             errors = {}
             for lo, hi in sorted(splits):
                 spread = np.pad(x2, [(0, 0)] * (x2.ndim - d) + [(lo, hi)] * d)
@@ -1052,9 +1098,10 @@ def _as_output(got: Any, reference: np.ndarray, group: AffineGroup) -> Any:
 
 
 def _like(a: np.ndarray, like: Any) -> Any:
-    """a in the array library of ``like`` (a user's input given in another library)."""
-    if isinstance(like, np.ndarray):
-        return a
+    """a in the array library and floating dtype of ``like`` (a user's input: a float32 x
+    keeps the layer on its float32 path)."""
+    if isinstance(like, np.ndarray):          # (a copy: fn may write into what it is given)
+        return a.astype(like.dtype if np.issubdtype(like.dtype, np.floating) else a.dtype)
 
     xp = array_namespace(like)
     return xp.asarray(a, dtype=like.dtype)

@@ -682,7 +682,9 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
     path : str or pathlib.Path, optional
         A folder written by ``write`` (default ``SHIPPED``).
     groups : sequence of str, optional
-        Keep the cases of these groups only (any registered name, any case).
+        Keep the cases of these groups only (any registered name, any case); a group the
+        folder holds no case of (among ``kinds``) is a ValueError that names it, never left
+        out in silence.
     kinds : sequence of str, optional
         Keep the cases of these kinds only (``KINDS``).
 
@@ -736,6 +738,19 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
                           entry.get("stride", 1), entry.get("dilation", 1),
                           entry.get("bias", False), entry.get("options", {}),
                           entry.get("tolerance", 0.0)))
+    if groups is not None:
+        held = {get_group(case.group).name for case in found}
+        missing = [name for name in dict.fromkeys(_group_named(g).name for g in groups)
+                   if name not in held]
+        if missing:
+            source = "the shipped set" if path is None else repr(str(folder))
+            among = "" if kinds is None else f" among the kinds {list(kinds)}"
+            everything = sorted({get_group(entry["group"]).name for entry in entries})
+            raise ValueError(f"{source} holds no case of {', '.join(missing)}{among} (its "
+                             f"groups: {', '.join(everything)}): write cases of "
+                             f"{'them' if len(missing) > 1 else 'it'} with groupconv "
+                             f"conformance --out DIR --groups {' '.join(missing)}, and read "
+                             f"that folder (--cases DIR, load(DIR))")
     return found
 
 

@@ -118,6 +118,21 @@ def _point_axis_back(a: np.ndarray, sigma: Sequence[int]) -> np.ndarray:
     return back
 
 
+def _written_back(ours: Any, given: Any, kept: np.ndarray,
+                  to_ours: Callable[[np.ndarray], np.ndarray]) -> None:
+    """A change a layer made in place to ``given``, the converted copy of the caller's array
+    ``ours`` (``kept`` as it was before the call), carried back into ``ours``, where
+    ``check_case`` looks for it: a conversion's copy must not hide a write into the input."""
+    now = np.asarray(to_numpy(given))
+    if np.array_equal(now, kept, equal_nan=True) or not isinstance(ours, np.ndarray) or \
+            not ours.flags.writeable:
+        return
+    try:
+        ours[...] = to_ours(now)
+    except (ValueError, TypeError):    # resized in place: no longer convertible, still changed
+        ours[...] = np.nan
+
+
 def in_convention(case: Case, convention: str | Sequence[int]) -> Case:
     """The case as a layer in another element order loads it: the weights' point axis (``w``
     of the correlations on G, a function on the group like x and y) in ``convention``'s order,
@@ -208,13 +223,21 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
         return {**grads, "w": _point_axis_back(g, sigma)}
 
     def wrapped(x):
-        result = layer(_to_theirs(np.asarray(x), points_in, layout, convention, group))
+        theirs = _to_theirs(np.asarray(x), points_in, layout, convention, group)
+        kept = np.array(theirs, copy=True)
+        result = layer(theirs)
+        _written_back(x, theirs, kept, lambda a: _to_ours(a, points_in, layout, convention,
+                                                          group))
         if not isinstance(result, tuple):
             return _to_ours(result, points_out, layout, convention, group)
         y, vjp = result
 
         def our_vjp(dy):
-            back = vjp(_to_theirs(np.asarray(dy), points_out, layout, convention, group))
+            dy_theirs = _to_theirs(np.asarray(dy), points_out, layout, convention, group)
+            kept_dy = np.array(dy_theirs, copy=True)
+            back = vjp(dy_theirs)
+            _written_back(dy, dy_theirs, kept_dy, lambda a: _to_ours(
+                a, points_out, layout, convention, group))
             dx, grads = back if isinstance(back, tuple) else (back, {})
             return _to_ours(dx, points_in, layout, convention, group), weights_to_ours(grads)
         return _to_ours(y, points_out, layout, convention, group), our_vjp
@@ -342,14 +365,20 @@ def torch_layer(module: Any, case: Case,
         theirs = _to_theirs(np.asarray(x), points_in, layout, convention, group)
         xt = torch.tensor(np.ascontiguousarray(theirs), dtype=dtype, device=device,
                           requires_grad=True)
+        kept = xt.detach().cpu().numpy().copy()
         yt = module(xt)
+        _written_back(x, xt.detach(), kept, lambda a: _to_ours(a, points_in, layout,
+                                                               convention, group))
 
         def vjp(dy):
             dyt = torch.as_tensor(np.ascontiguousarray(_to_theirs(
                 np.asarray(dy), points_out, layout, convention, group)), dtype=yt.dtype,
                 device=yt.device)
+            kept_dy = dyt.detach().cpu().numpy().copy()
             grads = torch.autograd.grad(yt, [xt] + [named[name] for name in plan],
                                         grad_outputs=dyt, retain_graph=True, allow_unused=True)
+            _written_back(dy, dyt, kept_dy, lambda a: _to_ours(a, points_out, layout,
+                                                               convention, group))
             out = {}
             for (name, (key, _, back)), g in zip(plan.items(), grads[1:]):
                 if g is None:          # detached, or not used: it would never train
