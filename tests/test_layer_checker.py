@@ -432,6 +432,22 @@ def test_check_equivariance_notes_a_layer_in_another_element_order():
     assert not any("another element order" in n for n in shifted.notes)
 
 
+def test_an_order_found_under_a_declared_convention_is_related_to_it():
+    """A layer in escnn's order whose kernels turn the inverse way: the order to declare is
+    escnn's with every element inverted, said so, with the advice to fix transposed matrices
+    rather than relabel (a layer on G would still fail)."""
+    inverted = [groupconv.P4M.point_index(h.inverse()) for h in groupconv.P4M.point_elements()]
+
+    def inverse_action(x, w):
+        y = groupconv.lifting_correlation(x, w, "p4m")[:, :, inverted]
+        return groupconv.interop.fields_from_groupconv(y, "escnn", "p4m", layout="split")
+
+    report = groupconv.check_layer(inverse_action, "p4m", "lifting", convention="escnn")
+    assert not report.passed
+    assert "the declared order with every element inverted" in report.diagnosis, report
+    assert "transposed matrices (the inverse action), fix that" in report.diagnosis
+
+
 def test_the_mistakes_of_a_1d_layer_are_named():
     """On the line: a flipped kernel is a convolution and a kernel reflected through its centre
     (the line's one symmetry); an output whose point axis is reversed is named as an order."""

@@ -1191,12 +1191,20 @@ def order_to_declare(orders: Mapping[str, Sequence[int]], convention, group,
                 f"convention {named}: drop the convention")
     known = [name for name in CONVENTIONS
              if np.array_equal(_order_of(name, group), order)]     # (None: recorded for none)
+    # how it relates to the declared order: every element inverted (matrices transposed), ...
+    relation = name_order(found[0], group) if isinstance(group, SemidirectProduct) else ""
+    relation = "" if relation.endswith("'s order") else relation
     also = f" ({known[0]}'s order)" if known else ""
+    also += f", the declared order with {relation}" if relation else ""
+    inverted = relation.startswith("every element inverted")
     instead = known[0] if known else ",".join(map(str, order))
     flag = f" in Python, --convention {instead} on the command line" if command_line else ""
+    advice = (": if your layer turns its kernels by transposed matrices (the inverse action), "
+              "fix that, since a layer on G is no relabelling away from right; if it only labels "
+              "its elements so, declare that order instead" if inverted else
+              ": declare that instead")
     return (f"in the terms of the declared convention {named}, your layer's element order is "
-            f"{','.join(map(str, order))}{also}: declare that instead (convention="
-            f"{instead!r}{flag})")
+            f"{','.join(map(str, order))}{also}{advice} (convention={instead!r}{flag})")
 
 
 def _order_of(name: str, group) -> np.ndarray | None:
