@@ -631,6 +631,22 @@ def test_a_bias_laid_out_s_c_is_named():
     assert not result.passed and "np.tile(b, S)" in result.diagnosis
 
 
+def test_a_bias_tiled_in_a_declared_order_is_named():
+    """The same mistake by a layer in escnn's order, adapted: its tiling is over its own point
+    axis, which the diagnosis follows."""
+    case = next(c for c in conformance.load(groups="p4m", kinds="lifting")
+                if c.bias and c.stride == c.dilation == 1)
+
+    def tiled(x):                    # escnn's order in, escnn's order out, bias tiled there
+        y = groupconv.lifting_correlation(x, case["w"], "p4m", mode=case.padding)
+        y = interop.fields_from_groupconv(y, "escnn", "p4m", layout="split")
+        return y + np.tile(case["b"], 8).reshape(y.shape[1], 8)[None, :, :, None, None]
+
+    result = testing.check_case(testing.adapt(tiled, case, layout="split",
+                                              convention="escnn"), case)
+    assert not result.passed and "np.tile(b, S)" in result.diagnosis, result
+
+
 def test_assert_layer_matches_carries_the_diagnosis():
     case = next(c for c in conformance.load(groups=["p4m"], kinds=["correlation"]) if c.k == 3)
     right = lambda x: groupconv.group_correlation(x, case["w"], "p4m", mode=case.padding)

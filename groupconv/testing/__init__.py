@@ -787,7 +787,7 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
     group = get_group(case.group)
     tol = max(tol, 1e-9)
     if case.stride > 1 or case.dilation > 1 or case.bias:
-        return framed(_variant_note(case, group, got, tol), convention, group)
+        return framed(_variant_note(case, group, got, tol, convention), convention, group)
     findings = explain(got, _only_y(layer), case["x"], case["w"], group, case.kind,
                        case.padding, tolerance=tol)
     square = _square_only(layer, case, tol)
@@ -805,9 +805,11 @@ def _joined(shape: list[str], sentences: list[str]) -> str:
     return " / ".join(list(shape) + ([joined_sentences(sentences)] if sentences else []))
 
 
-def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
+def _variant_note(case: Case, group, got: np.ndarray, tol: float,
+                  convention: str | Sequence[int] | None = None) -> str:
     """A case with a stride, a dilation or a bias: the usual mistakes under the case's
-    settings, and under each setting a layer may have ignored."""
+    settings, and under each setting a layer may have ignored (a bias tiled over the point
+    axis in the layer's own element order, where it declares one)."""
     d = group.dim
     bias = "per channel" if case.bias else None
     settings = [("", case.stride, case.dilation, bias)]
@@ -828,8 +830,10 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float) -> str:
     first = None
     for prefix, stride, dilation, bias in settings:
         b = None if bias is None else case["b"]
-        if bias == "tiled":             # (C, S) entry [c, s] of np.tile(b, S)
+        if bias == "tiled":             # (C, S) entry [c, s] of np.tile(b, S), in its order
             b = np.tile(b, group.samples).reshape(b.shape[0], group.samples)
+            if convention is not None:   # theirs[:, j] is ours[:, σ[j]]
+                b = b[:, np.argsort(element_order(convention, group))]
 
         def after(a, stride=stride, b=b):
             step, start = stride if isinstance(stride, tuple) else (stride, 0)
