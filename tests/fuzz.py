@@ -295,16 +295,17 @@ def _check_gradients(x, eps, entries):
                                     eps=eps, max_entries=entries).values())
 
 
-def _check_layer(kind, size, k, convention):
+def _check_layer(kind, size, k, convention, dtype):
     ops = {"lifting": groupconv.lifting_correlation, "correlation": groupconv.group_correlation,
            "convolution": groupconv.group_convolution}
     return groupconv.check_layer(lambda x, w: ops[kind](x, w, "p4"), "p4", kind, size=size,
-                                 k=k, convention=convention).reference_error
+                                 k=k, convention=convention, dtype=dtype).reference_error
 
 
-def _check_equivariance(size, channels, translations):
+def _check_equivariance(size, channels, translations, tolerance):
     return groupconv.check_equivariance(nn.ReLU(), "p4", size=size, channels=channels,
-                                        translations=translations).max_error
+                                        translations=translations,
+                                        tolerance=tolerance).max_error
 
 
 def _group_law(group, trials):
@@ -575,11 +576,18 @@ TARGETS: list[tuple] = [
                                    integer(1, 3),
                                    choice([None, "groupy", "escnn", [0, 3, 2, 1]],
                                           [Value("escnm", True), Value([0, 1, 1, 2], True),
-                                           Value([0, 1], True), Value(3, True)])), {}),
+                                           Value([0, 1], True), Value(3, True)],
+                                          common=False),       # (None is a convention here)
+                                   choice([None, np.float32, "float64"],
+                                          [Value(np.float16, True), Value("float", True),
+                                           Value([32], True), Value(np.zeros(2), True)],
+                                          common=False)), {}),
     ("check_equivariance", _check_equivariance,
      (choice([None, 5, 7], [Value(0, True), Value(10**6, True, huge=True), Value(2.5, True)],
              common=False),
-      choice([None, 1, 2], [Value(0, True), Value(-1, True)], common=False), flag()), {}),
+      choice([None, 1, 2], [Value(0, True), Value(-1, True)], common=False), flag(),
+      choice([None, 1e-6], [Value(-1e-3, True), Value("1e-3", True), Value(1.0, True),
+                            Value(float("nan"), True)], common=False)), {}),
     ("check_equivariance x", lambda x: groupconv.check_equivariance(
         nn.LiftingConv("p4", 2, 1, 3, rng=0), x=x).max_error,
      (array(lambda rng: (1, 2, 7, 7), common=False),), {}),

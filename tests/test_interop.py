@@ -643,6 +643,7 @@ def test_write_accepts_any_registered_group():
         conformance.load("/nonexistent")
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("layout", interop.LAYOUTS)
 def test_the_converters_compute_in_the_array_library_given_and_under_jit(layout):
     """fields and banks stay torch tensors or JAX arrays, and trace under jax.jit, with the

@@ -538,7 +538,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         if x is not None:
             raise ValueError("check_layer: dtype is the drawn inputs' dtype; the x given keeps "
                              "its own: give one of them")
-        if dtype not in (np.float32, np.float64, "float32", "float64"):
+        if not isinstance(dtype, (str, type, np.dtype)) or \
+                dtype not in (np.float32, np.float64, "float32", "float64"):
             raise ValueError(f"check_layer: dtype must be np.float32 or np.float64, got "
                              f"{dtype!r}")
     return _checked_layer(fn, group, kind, weights=weights, mode=mode, x=x, channels=channels,

@@ -1117,7 +1117,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                        dtype: Any = np.float64) -> Passed:
     ex = _Exercise(number, name, own_work=True)
     _callable(fn, ex)
-    if dtype not in (np.float32, np.float64, "float32", "float64"):
+    if not isinstance(dtype, (str, type, np.dtype)) or \
+            dtype not in (np.float32, np.float64, "float32", "float64"):
         raise ValueError(f"grade: dtype must be np.float32 or np.float64 (the inputs the "
                          f"grader gives {name}), got {dtype!r}")
     dtype = np.dtype(dtype)
