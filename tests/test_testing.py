@@ -122,8 +122,8 @@ def test_a_declared_convention_turns_the_order_found_into_the_one_to_declare(
     plain = [line for line in out.splitlines() if line.startswith("FAIL") and not any(
         v in line.split(":")[0] for v in ("-s2", "-d2", "-bias", "-k1-"))]
     assert code == 1 and plain
-    assert all(f"your layer's element order is {truth}: declare that instead (convention="
-               f"'{truth}' in Python, --convention {truth} on the command line)" in line
+    assert all(f"your layer's element order is {truth}" in line and f"(convention='{truth}' "
+               f"in Python, --convention {truth} on the command line)" in line
                for line in plain), plain
     code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4m", "--kinds",
                         "lifting", "--convention", truth)
