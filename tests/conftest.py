@@ -45,3 +45,13 @@ def executed_labs():
         return nb, build.execute(nb, timeout=900)
 
     return run
+
+
+@pytest.fixture
+def jax64():
+    """JAX with 64-bit floats on for one test (its configuration restored after)."""
+    jax = pytest.importorskip("jax")
+    previous = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", previous)

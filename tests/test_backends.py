@@ -170,15 +170,6 @@ def test_torch_runs_the_lecture_groups():
 
 
 # ------------------------------------------------------------------------ JAX
-@pytest.fixture
-def jax64():
-    jax = pytest.importorskip("jax")
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    yield jax
-    jax.config.update("jax_enable_x64", previous)
-
-
 @pytest.mark.parametrize("kind", list(OPS))
 @pytest.mark.parametrize("group", [Z2, P4, P4M], ids=["Z2", "P4", "P4M"])
 def test_jax_jit_equals_numpy(jax64, kind, group):

@@ -358,15 +358,6 @@ def test_a_torch_parameter_that_gets_no_gradient_fails():
 
 
 # ------------------------------------------------------------------ JAX
-@pytest.fixture
-def jax64():
-    jax = pytest.importorskip("jax")
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    yield jax
-    jax.config.update("jax_enable_x64", previous)
-
-
 def _jax_p4(jax, case, turn=1, bias_used=True):
     """A p4 layer as a JAX author writes it, flax-style: variables {"params": {"conv":
     {"kernel", "bias"}}}, flat channels (B, C·4, H, W), its own filter transform (rot90 by
@@ -439,6 +430,10 @@ def test_jax_layer_loads_by_the_names_given_and_refuses_what_does_not_fit(jax64)
            "b": {"kernel": variables["params"]["conv"]["kernel"]}}
     with pytest.raises(ValueError, match="could each load the case's 'w'"):
         testing.jax_layer(apply, two, case)
+    own = {"kernel": variables["params"]["conv"]["kernel"], "head": {"kernel": np.zeros(3)}}
+    layer = testing.jax_layer(lambda p, x: apply({"params": {"conv": p}}, x), own, case,
+                              layout="flat_cs")       # the layer's own kernel, not its head's
+    assert testing.check_case(layer, case).passed
     with pytest.raises(TypeError, match="params must be a mapping"):
         testing.jax_layer(apply, [1, 2], case)
     with pytest.raises(TypeError, match="apply must be a callable"):

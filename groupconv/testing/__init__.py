@@ -254,11 +254,14 @@ _DEFAULT_NAMES = {"w": ("weight", "kernel", "w"), "b": ("bias", "b"),
 
 def _default_spec(case: Case, names: Iterable[str], library: str) -> dict[str, str]:
     """The layer's parameters (dotted names) that load the case's arrays by default: those
-    whose last part is one of ``_DEFAULT_NAMES``' for a key the case has (one each)."""
+    whose last part is one of ``_DEFAULT_NAMES``' for a key the case has (one each; a name of
+    the module's own, without a dot, before those of its submodules)."""
     keys = ("gamma", "beta") if case.kind == "batchnorm" else ("w", "b")
     spec = {}
     for key in (k for k in keys if k in case.arrays):
         found = [name for name in names if name.rsplit(".", 1)[-1] in _DEFAULT_NAMES[key]]
+        top = [name for name in found if "." not in name]     # the module's own, first
+        found = top if len(top) == 1 else found
         if len(found) > 1:
             raise ValueError(f"params: the {library} parameters {found} could each load the "
                              f"case's {key!r}: name the one that does, params={{name: "
