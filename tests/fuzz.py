@@ -545,7 +545,8 @@ TARGETS: list[tuple] = [
          Value(np.array([0, 1, 7, 1]), True), Value(np.array([-1, 1, 2, 1]), True)]),
       integer(1, 2), integer(1, 4), choice([None, lambda epoch: 0.01 / (1 + epoch)], [
           Value(lambda epoch: 0.0, True), Value(lambda epoch: float("nan"), True),
-          Value(lambda epoch: "0.01", True), Value(0.01, True)])), {}),
+          Value(lambda epoch: "0.01", True), Value(0.01, True)],
+          common=False)), {}),                      # (None is no schedule: allowed)
     ("nn.predict", lambda x, b: nn.predict(_tiny(), x, b),
      (array(lambda rng: (3, 2, 2), any_shape=True), integer(1, 4)), {}),
     ("nn.evaluate/accuracy", lambda f, x, y, b: f(_tiny(), x, y, b),
