@@ -143,9 +143,9 @@ def float_dtype(value: Any, name: str) -> np.dtype:
         raise ValueError(f"{name} must be a real floating dtype (float32, float64), "
                          f"got {dtype.name}")
     if dtype not in (np.float32, np.float64):
-        why = "a float16 input is computed in float32, so float16 parameters would be " \
-            "updated in a precision the layers do not compute in" if dtype.itemsize < 4 else \
-            "no path computes in more than float64"
+        why = "a float16 input is computed in float32 (the correlations' rule): float16 " \
+            "parameters or draws would hold values no layer computes with" \
+            if dtype.itemsize < 4 else "no path computes in more than float64"
         raise ValueError(f"{name} must be float32 or float64, got {dtype.name} ({why})")
     return dtype
 

@@ -580,7 +580,7 @@ TARGETS: list[tuple] = [
                                            Value([0, 1], True), Value(3, True)],
                                           common=False),       # (None is a convention here)
                                    choice([None, np.float32, "float64"],
-                                          [Value(np.float16, True), Value("float", True),
+                                          [Value(np.float16, True), Value("complex64", True),
                                            Value([32], True), Value(np.zeros(2), True)],
                                           common=False)), {}),
     ("check_equivariance", _check_equivariance,

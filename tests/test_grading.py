@@ -899,7 +899,7 @@ def test_float32_inputs_are_held_to_float32_rounding_whatever_the_output_dtype()
     with pytest.raises(WrongAnswer, match="further off than float64 rounding"):
         grade("2.2", lambda x, w: _buffered_group_correlation(x.astype(np.float32),
                                                               w.astype(np.float32)))
-    with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
+    with pytest.raises(ValueError, match=r"dtype \(of the inputs the grader gives my_group_correlation\) must be float32 or float64"):
         grade("2.2", my_group_correlation, dtype=np.float16)
 
 

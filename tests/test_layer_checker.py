@@ -388,7 +388,7 @@ def test_check_layer_reaches_a_float32_path():
             for shape in ((2, 2, 9, 9), (3, 2, 3, 3)))
     assert not groupconv.check_layer(_float32_only_bug, "p4m", "lifting", x=x,
                                      weights=w).passed
-    with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
+    with pytest.raises(ValueError, match="check_layer: dtype must be float32 or float64"):
         groupconv.check_layer(_float32_only_bug, "p4m", "lifting", dtype=np.float16)
     with pytest.raises(ValueError, match="give one of them"):
         groupconv.check_layer(_float32_only_bug, "p4m", "lifting", dtype=np.float32, x=x)

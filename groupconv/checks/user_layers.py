@@ -32,7 +32,7 @@ import re
 import numpy as np
 from array_api_compat import array_namespace, device, is_writeable_array
 
-from ..arguments import choice, described, flag, informative, integer, number
+from ..arguments import choice, described, flag, float_dtype, informative, integer, number
 from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..fast.validation import as_array, as_float, real_numpy
@@ -538,13 +538,10 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
         if x is not None:
             raise ValueError("check_layer: dtype is the drawn inputs' dtype; the x given keeps "
                              "its own: give one of them")
-        if not isinstance(dtype, (str, type, np.dtype)) or \
-                dtype not in (np.float32, np.float64, "float32", "float64"):
-            raise ValueError(f"check_layer: dtype must be np.float32 or np.float64, got "
-                             f"{dtype!r}")
+        dtype = float_dtype(dtype, "check_layer: dtype")
     return _checked_layer(fn, group, kind, weights=weights, mode=mode, x=x, channels=channels,
                           k=k, size=size, seed=seed, tolerance=tolerance, convention=convention,
-                          ordered=False, dtype=None if dtype is None else np.dtype(dtype))
+                          ordered=False, dtype=dtype)
 
 
 def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: str, *,

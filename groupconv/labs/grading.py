@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import counted
+from ..arguments import counted, float_dtype
 from ..checks.diagnoses import constant_factor
 from ..checks.user_groups import check_group_law
 from ..checks.user_layers import (
@@ -1117,11 +1117,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                        dtype: Any = np.float64) -> Passed:
     ex = _Exercise(number, name, own_work=True)
     _callable(fn, ex)
-    if not isinstance(dtype, (str, type, np.dtype)) or \
-            dtype not in (np.float32, np.float64, "float32", "float64"):
-        raise ValueError(f"grade: dtype must be np.float32 or np.float64 (the inputs the "
-                         f"grader gives {name}), got {dtype!r}")
-    dtype = np.dtype(dtype)
+    dtype = float_dtype(dtype, f"grade: dtype (of the inputs the grader gives {name})")
     rng = np.random.default_rng(int(number.replace(".", "")))
     b, c_in, c_out, k, h, w_ = 2, 3, 5, 3, 9, 11
     on_group = kind != "lifting"
@@ -1466,32 +1462,28 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
                        f"{_relative(bank, expected):.2g}), but {_rounding_hint(tolerance)}")
     blocks = bank.reshape(c_out, 4, c_in, 4, k, k)
     right = expected.reshape(c_out, 4, c_in, 4, k, k)
-    if _close(blocks.transpose(0, 3, 2, 1, 4, 5), right):
-        raise ex.wrong("block [o, r, c, s] holds what belongs at [o, s, c, r]: the output "
-                       "rotation r is the first of the two (output channel o * 4 + r), the "
-                       "input rotation s the second")
-    out_other = bank.reshape(4, c_out, c_in, 4, k, k).transpose(1, 0, 2, 3, 4, 5)
-    in_other = bank.reshape(c_out, 4, 4, c_in, k, k).transpose(0, 1, 3, 2, 4, 5)
-    both_other = bank.reshape(4, c_out, 4, c_in, k, k).transpose(1, 0, 3, 2, 4, 5)
-    for folded, which in ((both_other, "output and input channels are folded as r * C_out + o "
-                                       "and s * C_in + c"),
-                          (out_other, "output channels are folded as r * C_out + o"),
-                          (in_other, "input channels are folded as s * C_in + c")):
-        if _close(folded, right):
-            raise ex.wrong(f"your kernels are right but the {which}; the layout of the folded "
-                           f"input is c * 4 + s (x.reshape(B, C_in * 4, H, W) keeps each "
-                           f"channel's four rotations together), and likewise o * 4 + r for "
-                           f"the output")
+    folded = ("your kernels are right but the {}; the layout of the folded input is c * 4 + s "
+              "(x.reshape(B, C_in * 4, H, W) keeps each channel's four rotations together), "
+              "and likewise o * 4 + r for the output")
+    named = {   # the usual slips, in their own words; any other order said as the order
+        ("o", "s", "c", "r"): "block [o, r, c, s] holds what belongs at [o, s, c, r]: the "
+                              "output rotation r is the first of the two (output channel "
+                              "o * 4 + r), the input rotation s the second",
+        ("r", "o", "s", "c"): folded.format("output and input channels are folded as "
+                                            "r * C_out + o and s * C_in + c"),
+        ("r", "o", "c", "s"): folded.format("output channels are folded as r * C_out + o"),
+        ("o", "r", "s", "c"): folded.format("input channels are folded as s * C_in + c")}
     sizes = {"o": c_out, "r": 4, "c": c_in, "s": 4}
     for order in itertools.permutations("orcs"):    # the right kernels, folded in another order
         unfolded = bank.reshape(tuple(sizes[a] for a in order) + (k, k))
         if order != tuple("orcs") and _close(np.transpose(unfolded, tuple(
                 order.index(a) for a in "orcs") + (4, 5)), right):
-            raise ex.wrong(f"your kernels are right, but laid out as ({', '.join(order)}) "
-                           f"when the bank is reshaped to {want}: the axes must be (o, r, c, s) "
-                           f"before the reshape (output channel o * 4 + r, input channel "
-                           f"c * 4 + s); transpose them first (a np.stack along another axis, "
-                           f"or a reshape without a transpose, keeps the order it built)")
+            raise ex.wrong(named.get(order) or (
+                f"your kernels are right, but laid out as ({', '.join(order)}) when the bank "
+                f"is reshaped to {want}: the axes must be (o, r, c, s) before the reshape "
+                f"(output channel o * 4 + r, input channel c * 4 + s); transpose them first "
+                f"(a np.stack along another axis, or a reshape without a transpose, keeps the "
+                f"order it built)"))
     found = next((why for why, index, turn in _GROUP_MISTAKES
                   if _close(blocks, _bank_variant(w, index, turn))), None)
     if found is None and _close(blocks, np.asarray(filter_bank(np.flip(w, (-2, -1)), P4)
