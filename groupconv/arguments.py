@@ -90,17 +90,25 @@ def choice(value: Any, name: str, choices: Sequence[str]) -> str:
     return value
 
 
-def not_masked(value: Any, name: str) -> None:
-    """A TypeError for a NumPy masked array: reading it as an array would drop its mask."""
+def plain_array(value: Any, name: str) -> None:
+    """A TypeError for the arrays whose meaning a dense array would lose, or that cannot be
+    reshaped: a masked array (its mask would be ignored), np.matrix (always 2D, so its axes
+    are not the layout's), a sparse torch tensor."""
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(f"{name} is a masked array, whose mask would be ignored: fill the "
                         f"masked values first (value.filled(0)), or pass value.data")
+    if isinstance(value, np.matrix):
+        raise TypeError(f"{name} is an np.matrix, which is always 2D: pass an ndarray, "
+                        f"np.asarray(value), reshaped to the layout it stands for")
+    if str(getattr(value, "layout", "")).startswith("torch.sparse"):
+        raise TypeError(f"{name} is a sparse torch tensor ({value.layout}): pass a dense one, "
+                        f"value.to_dense()")
 
 
 def real_array(value: Any, name: str) -> np.ndarray:
     """``value`` as a NumPy array of real numbers, as it came: an integer or floating dtype
     (bools, complex numbers, strings and objects refused)."""
-    not_masked(value, name)
+    plain_array(value, name)
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError):

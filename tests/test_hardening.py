@@ -238,6 +238,10 @@ def test_gradient_checks_check_their_arguments_and_restore_running_statistics():
         nn.check_gradients(layer, x, eps=0.0)
     with pytest.raises(TypeError, match="x must be a float64 NumPy array.*got NoneType"):
         nn.check_gradients(layer, None)
+    da = pytest.importorskip("dask.array")        # from a review: "..., got float64"
+    with pytest.raises(TypeError, match="x must be a float64 NumPy array.*got dask Array of "
+                                        "float64"):
+        nn.check_gradients(layer, da.from_array(x))
     # training-mode forwards replace batch normalisation's statistics: they come back after
     net = nn.Sequential([layer, nn.BatchNorm(1, dtype=np.float64)])
     before = {name: np.array(value) for name, value in net.buffer_values().items()}
@@ -316,12 +320,23 @@ def test_checkers_name_what_they_cannot_take():
     with pytest.raises(ValueError, match="C4.*maps neither square nor hexagonal arrays"):
         lattice_of(C4)
     layer = nn.LiftingConv("p4", 1, 1, 3, dtype=np.float64, rng=0)
-    with pytest.raises(ValueError, match=r"needs an input \(\.\.\., C, H, W\) with equal spatial "
-                                         r"sides, got shape \(5,\)"):
+    with pytest.raises(ValueError, match=r"needs an input \(\.\.\., C, H, W\), got shape "
+                                         r"\(5,\)"):
         check_equivariance(layer, x=np.zeros(5))
-    with pytest.raises(ValueError, match=r"needs an input \(\.\.\., C, H, W\) with equal "
-                                         r"spatial sides, got shape \(1, 1\)"):
+    with pytest.raises(ValueError, match=r"needs an input \(\.\.\., C, H, W\), got shape "
+                                         r"\(1, 1\)"):
         check_equivariance(layer, x=[[1.0]])          # a list read as an array, as elsewhere
+    hexagonal = nn.LiftingConv("p6", 1, 1, 3, dtype=np.float64, rng=0)
+    with pytest.raises(ValueError, match=r"with equal spatial sides \(a hexagon\), got shape "
+                                         r"\(1, 1, 7, 9\)"):
+        check_equivariance(hexagonal, x=np.zeros((1, 1, 7, 9)))
+    # from a review: any other box is checked, a quarter turn swapping two of its sides
+    x = np.zeros((2, 1, 4, 6, 7))
+    x[..., 1:-1, 1:-1, 1:-1] = np.random.default_rng(0).standard_normal((2, 1, 2, 4, 5))
+    for group in ("P4/mmm", "P432"):
+        box = nn.LiftingConv(group, 1, 2, 3, mode="same", dtype=np.float64, rng=0)
+        assert check_equivariance(box, x=x).passed
+        assert not check_equivariance(lambda a: box(a)[..., ::-1], group, x=x).passed
     with pytest.raises(TypeError, match=r"x must be an array in \(\.\.\., C, H, W\), got str"):
         check_equivariance(layer, x="x")
     with pytest.raises(TypeError, match="check_layer: weights must be real numbers.*complex"):
@@ -802,6 +817,25 @@ def test_masked_arrays_are_refused_not_unmasked():
                  lambda: P4.array(r=np.ma.masked_array([1, 2]))):
         with pytest.raises(TypeError, match="masked array, whose mask would be ignored"):
             call()
+    # from a review: an np.matrix (always 2D) met an IndexError or an unnamed ValueError
+    matrix = np.matrix(np.arange(9.0))
+    z1m = groupconv.get_group("z1m")
+    for call, name in ((lambda: groupconv.lifting_correlation(matrix, np.ones((2, 1, 3)), "z1m"),
+                        "lifting_correlation: input"),
+                       (lambda: groupconv.lifting_correlation(matrix, np.ones((2, 1, 3)), "z1m",
+                                                              method="literal"),
+                        "lifting_correlation: input"),
+                       (lambda: groupconv.transform(matrix, z1m.element(m=1)), "transform: x")):
+        with pytest.raises(TypeError, match=f"{name} is an np.matrix, which is always 2D"):
+            call()
+
+
+@pytest.mark.torch
+def test_sparse_torch_tensors_are_refused_by_name():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="input is a sparse torch tensor .*to_dense"):
+        groupconv.lifting_correlation(torch.ones(1, 1, 5).to_sparse(), torch.ones(2, 1, 3),
+                                      "z1m")
 
 
 def test_indices_outside_the_samples_are_refused_not_wrapped():

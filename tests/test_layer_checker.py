@@ -691,9 +691,11 @@ def test_check_equivariance_shifts_a_pooled_output_within_a_wide_border():
                           nn.ReLU(), nn.SpatialPool(4), nn.GlobalPool()])
     assert "a shift by 4 pixels leaves" in " ".join(
         groupconv.check_equivariance(line, size=16).notes)
+    exact_pool = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0),
+                                nn.SpatialPool(2, exact=True)])      # refuses side 11
     with pytest.raises(ValueError, match="raised ValueError on the drawn input .* pass "
                                          "channels= .* size= or x="):
-        groupconv.check_equivariance(nn.p4cnn(2, rng=0))
+        groupconv.check_equivariance(exact_pool)
 
     def three_channels(x):                # what torch says of a wrong channel count
         if x.shape[1] != 3:
@@ -731,6 +733,46 @@ def test_check_equivariance_says_when_a_layer_subsamples(group):
     assert groupconv.check_equivariance(lambda x: lifting_correlation(x, w, group),
                                         group).notes == []
     assert groupconv.check_equivariance(cropped, group).notes == []
+
+
+def test_check_equivariance_draws_inputs_that_can_show_a_mistake():
+    """From a review of the dimension contract: size=5 drew one random pixel (a two-pixel
+    border on each side), fixed by every rotation, so a position-dependent function passed;
+    a correct stack of three "same" layers failed the one-pixel shift, its receptive field
+    wider than the border; the paper's networks, which state their input sizes, could not be
+    checked without size=; a strided pool on side 8 failed with no word why."""
+    from groupconv import nn
+    for group in ("p4", "P432", "z1m"):
+        space = groupconv.Space.on_plane(groupconv.get_group(group))
+        ramp = groupconv.check_equivariance(lambda x: x * (np.arange(x.shape[-1]) - 0.3),
+                                            group, input_space=space, output_space=space,
+                                            size=5, translations=False)
+        assert not ramp.passed and ramp.max_error > 0.1, (group, ramp)
+        crop = groupconv.check_equivariance(lambda x: x[..., :2], group, input_space=space,
+                                            output_space=space, size=5)
+        assert not crop.passed, (group, crop)
+        same = [nn.LiftingConv(group, 1, 2, 3, rng=0, mode="same", dtype=np.float64)]
+        for i in range(3):
+            same += [nn.ReLU(), nn.GroupConv(group, 2, 2, 3, rng=i + 1, mode="same",
+                                             dtype=np.float64)]
+        report = groupconv.check_equivariance(nn.Sequential(same))
+        assert report.passed and report.errors["translation by 1"] < 1e-12, report
+        assert any("holds away from the array's edges" in n for n in report.notes), report
+        strided = nn.Sequential([nn.LiftingConv(group, 1, 2, 3, rng=0, dtype=np.float64),
+                                 nn.SpatialPool(2, exact=True)])
+        report = groupconv.check_equivariance(strided, size=8)
+        assert "a shift by 2 pixels moves the output by one sample" in " ".join(report.notes)
+    # a position-dependent stack is not excused by the wider border
+    shifty = nn.Sequential([nn.LiftingConv("z1m", 1, 2, 3, rng=0, mode="same",
+                                           dtype=np.float64)])
+    report = groupconv.check_equivariance(
+        lambda x: shifty(x) * np.linspace(1, 2, x.shape[-1]), "z1m", channels=1)
+    assert not report.passed and report.errors["translation by 1"] > 1e-3
+    assert not any("away from the array's edges" in n for n in report.notes)
+    for net in (nn.line_gcnn("z1m", 1), nn.p4cnn(2, rng=0, dtype=np.float64)):
+        report = groupconv.check_equivariance(net)       # sides the network takes
+        rotations = [e for name, e in report.errors.items() if name != "translation by 1"]
+        assert max(rotations) < 1e-10, report
 
 
 def test_the_new_probes_keep_correct_layers_passing():

@@ -45,6 +45,18 @@ def test_quarter_turns_are_exact_integers():
     assert repr(g) == "SE2(8)(r=2, u=1.0, v=0.0)"
 
 
+def test_sampled_groups_are_read_by_name_with_or_without_spaces():
+    """From a review: "SE2(8,disk=False)" and "SE2( 8 )" were unknown groups."""
+    from groupconv import ScaleTranslation, get_group
+    for name, group in (("SE2( 8 )", SE2(8)), ("se2(8,disk=False)", SE2(8, disk=False)),
+                        ("scale(2,n=3,m=2)", ScaleTranslation(2.0, n_scales=3, scale_extent=2)),
+                        (" Scale( 2, n=3 , m=2 )", ScaleTranslation(2.0, n_scales=3,
+                                                                    scale_extent=2))):
+        assert get_group(name) == group, name
+    with pytest.raises(ValueError, match="registered name"):
+        get_group("se2(8, disk=True)")
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="positive integer number of orientations"):
         SE2(0)

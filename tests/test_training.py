@@ -302,6 +302,33 @@ def test_save_and_load_rebuild_the_network(builder, size, tmp_path):
     assert np.array_equal(again(x), net(x))
 
 
+def test_load_refuses_a_group_name_registered_for_another_group(tmp_path, monkeypatch):
+    """From a review of the dimension contract: a file recorded its groups by name alone, so a
+    name registered elsewhere for the same rotations in another order (or for another group)
+    rebuilt the network on that group, and load answered with other outputs in silence."""
+    from groupconv.groups import PointGroup, SemidirectProduct, lattice
+    turn = [[0, 0, 1], [1, 0, 0], [0, 1, 0]]
+    group = SemidirectProduct(PointGroup("C3diag", {"c": turn}), name="c3diag_save")
+    monkeypatch.setitem(lattice._REGISTRY, "c3diag_save", group)    # registered for this test
+    net = nn.Sequential([nn.LiftingConv("c3diag_save", 1, 2, 3, rng=0),
+                         nn.GroupConv("c3diag_save", 2, 2, 3, rng=1)])
+    path = tmp_path / "net.npz"
+    nn.save(net, path)
+    x = np.random.default_rng(0).standard_normal((1, 1, 7, 7, 7)).astype(np.float32)
+    assert np.array_equal(nn.load(path)(x), net(x))       # the same registration: loads
+    backwards = SemidirectProduct(PointGroup("C3diag", {"c": np.array(turn).T.tolist()}),
+                                  name="c3diag_save")     # c^-1 generates: another order
+    mirrors = SemidirectProduct(PointGroup("C2", {"m": np.diag([-1, 1, 1]).tolist()}),
+                                name="c3diag_save")
+    for other, how in ((backwards, "the same point elements in another order"),
+                       (mirrors, "other point elements")):
+        monkeypatch.setitem(lattice._REGISTRY, "c3diag_save", other)   # as another process
+        with pytest.raises(ValueError, match=f"'c3diag_save' registered here has {how}"):
+            nn.load(path)
+    monkeypatch.setitem(lattice._REGISTRY, "c3diag_save", group)
+    assert np.array_equal(nn.load(path)(x), net(x))
+
+
 def test_a_loaded_network_draws_its_dropout_masks_where_the_saved_one_left_off(tmp_path):
     """Dropout's generator is saved with the network (gcnn's Dropouts share one, and share it
     again after load): training on after load is training on in memory, bit for bit."""

@@ -760,18 +760,23 @@ def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> 
     six random entries of the input and of each parameter), in training mode and, for the
     first, in evaluation mode (three entries each): relative error O(1e-9). Between
     them every kind of layer and every reduction: lifting, ReLU or SiLU, group correlation,
-    batch normalisation, pooling over the point axis (max; mean), spatial pooling (max;
-    average), a mean or a maximum over space, a linear layer. On
-    the hexagonal lattice and for the sampled groups the group layer's kernel is 3 x 3 and
-    there is no 2 x 2 spatial pooling (2 x 2 cells are not hexagons)."""
+    batch normalisation, pooling over the point axis (max; mean), spatial pooling (max, 2 x 2;
+    average over overlapping 3 x 3 windows of stride 2), a mean or a maximum over space, a
+    linear layer; on an input of unequal sides (sides 5 x 7, 4 x 5 x 6), where a layer could
+    count a side for another. On the hexagonal lattice and for the sampled groups the group
+    layer's kernel is 3 x 3, the input square and there is no spatial pooling (2 x 2 cells are
+    not hexagons). Central differences cannot see a tie, where a maximum has no derivative:
+    the max poolings' backward is also checked on inputs of 0s and 1s (``tied_maxima``)."""
     square = not (_hexagonal(group) or sampled_group(group))
     d = group.dim
     k2 = 2 if square else 3
-    side = {1: 6, 2: 5, 3: 4}[d] if square else group.kernel_size(3) + 2
-    x = rng.standard_normal((2, 1) + (side,) * d)
+    sides = {1: (6,), 2: (5, 7), 3: (4, 5, 6)}[d] if square else \
+        (group.kernel_size(3) + 2,) * d
+    x = rng.standard_normal((2, 1) + sides)
     worst = 0.0
-    for nonlinearity, point, spatial, space in ((nn.ReLU(), "max", "max", "mean"),
-                                                (nn.SiLU(), "mean", "avg", "max")):
+    for nonlinearity, point, spatial, space in ((nn.ReLU(), "max", nn.SpatialPool(2), "mean"),
+                                                (nn.SiLU(), "mean",
+                                                 nn.SpatialPool(3, stride=2, kind="avg"), "max")):
         net = nn.Sequential([
             nn.LiftingConv(group, 1, 2, 3 if d < 3 else 2, mode="same", dtype=np.float64,
                            rng=rng),
@@ -779,7 +784,7 @@ def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> 
             nn.GroupConv(group, 2, 2, k2, mode="valid" if square else "same",
                          dtype=np.float64, rng=rng),
             nn.BatchNorm(2, dtype=np.float64),
-            nn.SubgroupPool(point)] + [nn.SpatialPool(2, kind=spatial)] * square + [
+            nn.SubgroupPool(point)] + [spatial] * square + [
             nn.GlobalPool(space), nn.Linear(2, 3, rng=rng, dtype=np.float64)])
         worst = max(worst, *nn.check_gradients(net, x, max_entries=6,
                                                seed=int(rng.integers(2**31))).values())
@@ -787,6 +792,27 @@ def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> 
             worst = max(worst, *nn.check_gradients(   # statistics its training forward left
                 net, x, training=False, max_entries=3,
                 seed=int(rng.integers(2**31))).values())
+    return max(worst, tied_maxima(group, rng))
+
+
+def tied_maxima(group: AffineGroup, rng: np.random.Generator) -> float:
+    """Each window of a max pooling passes its dy to one of its maxima, ties included: on an
+    input of 0s and 1s (many ties), the backward of the maximum over the point axis, over
+    space and over 2 x 2 windows puts each dy on exactly one input. The larger of the relative
+    difference of sum(dx) and sum(dy) and the number of nonzero dx entries beyond one per
+    window (0 when it holds)."""
+    square = not (_hexagonal(group) or sampled_group(group))
+    side = 4 if square else group.kernel_size(3)
+    x = rng.integers(0, 2, (2, 2, group.samples) + (side,) * group.dim).astype(np.float64)
+    on_group = Space.on_group(group)
+    worst = 0.0
+    for layer in [nn.SubgroupPool("max"), nn.GlobalPool("max")] + [nn.SpatialPool(2)] * square:
+        layer.bind(on_group)
+        y, cache = layer.forward(x, True)
+        dy = rng.uniform(1.0, 2.0, np.shape(y))
+        dx = np.asarray(layer.backward(cache, dy)[0])
+        worst = max(worst, abs(float(dx.sum() - dy.sum())) / float(dy.sum()),
+                    float(max(0, np.count_nonzero(dx) - dy.size)))
     return worst
 
 
@@ -794,13 +820,14 @@ def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> 
 #: (strategy, input channels, side, k, padding); "direct" and "stacked" write "im2col"'s GEMM
 #: straight into the output (NumPy: one image of ``engine._DIRECT_MIN_POSITIONS`` padded
 #: positions or more; a chunk of smaller images with few taps). Checked against the engine's
-#: own choice on every trial, so that a shape that stops taking its path fails here.
+#: own choice on every trial, so that a shape that stops taking its path fails here. "scatter"
+#: twice: "full" padding and a smaller one (k = 5, p = 3), where windows run past one end only.
 _ENGINE_PATHS = {1: (("im2col", 30, 9, 3, 1), ("stacked", 2, 9, 3, 1), ("direct", 1, 2100, 3, 1),
-                     ("scatter", 1, 3, 3, 2)),
+                     ("scatter", 1, 3, 3, 2), ("scatter", 1, 3, 5, 3)),
                  2: (("im2col", 10, 7, 3, 1), ("stacked", 2, 7, 3, 1), ("direct", 1, 46, 3, 1),
-                     ("rows", 24, 14, 3, 0), ("scatter", 2, 4, 3, 2)),
+                     ("rows", 24, 14, 3, 0), ("scatter", 2, 4, 3, 2), ("scatter", 1, 3, 5, 3)),
                  3: (("im2col", 4, 3, 3, 0), ("stacked", 2, 3, 3, 0), ("direct", 1, 11, 3, 1),
-                     ("rows", 8, 6, 3, 1), ("scatter", 2, 3, 3, 2))}
+                     ("rows", 8, 6, 3, 1), ("scatter", 2, 3, 3, 2), ("scatter", 1, 3, 5, 3))}
 
 
 def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
@@ -901,8 +928,10 @@ def interpolated_transform(group: AffineGroup, x: np.ndarray, s: int) -> float:
     """The L_h by which the checks move images, for the point sample s of a sampled group, read
     pixel by pixel: (L_h f)(p) = f~(A_s^-1 (p - c) + c), c the array's centre and f~ the
     bilinear extension (0 beyond the array), with A_s^-1 = R(-theta_s) (SE(2)_N) or 1 / s_s
-    (scales) written out here; on the group of SE(2)_N the orientations also move,
-    (L_h f)(t, p) = f~(t - s mod N, ...). The largest error relative to the largest |f|."""
+    (scales) written out here; on the group the point axis moves too: the orientations of
+    SE(2)_N cyclically, (L_h f)(t, p) = f~(t - s mod N, ...), the scales along a truncated
+    axis, (L_h f)(t, p) = f~(t - s, ...) where 0 <= t - s < n and 0 elsewhere (values fall off
+    its ends). The largest error relative to the largest |f|."""
     if isinstance(group, SE2):
         cos, sin = exact_cos_sin(2 * np.pi * s / group.n)
         inverse = np.array([[cos, sin], [-sin, cos]])
@@ -915,12 +944,14 @@ def interpolated_transform(group: AffineGroup, x: np.ndarray, s: int) -> float:
                        for j in range(shape[1])] for i in range(shape[0])])
     errors = [np.abs(transform(x, h, Kind.LIFTING.input_space(group), interpolate=True)[0, 0]
                      - plane).max()]
-    if isinstance(group, SE2):
-        on_group = np.broadcast_to(x[:, :, None], (1, 1, group.n) + shape) * \
-            np.arange(1.0, group.n + 1)[:, None, None]          # orientation t holds (t + 1) f
-        turned = transform(on_group, h, Space.on_group(group), interpolate=True)[0, 0]
-        errors += [np.abs(turned[t] - ((t - s) % group.n + 1) * plane).max()
-                   for t in range(group.n)]
+    n = group.samples
+    on_group = np.broadcast_to(x[:, :, None], (1, 1, n) + shape) * \
+        np.arange(1.0, n + 1)[:, None, None]                    # sample t holds (t + 1) f
+    moved = transform(on_group, h, Space.on_group(group), interpolate=True)[0, 0]
+    for t in range(n):
+        source = (t - s) % n if isinstance(group, SE2) else t - s
+        expected = (source + 1) * plane if 0 <= source < n else np.zeros(shape)
+        errors.append(np.abs(moved[t] - expected).max())
     return float(max(errors)) / (float(np.abs(x).max()) or 1.0)
 
 

@@ -75,8 +75,10 @@ def parse_space(space: Space | str, group: AffineGroup, what: str) -> Space:
 
 
 def _default_input(space: Space, channels: int, size: int | None, seed: int) -> np.ndarray:
-    """Random values with a zero border of two pixels (so a one-pixel shift wraps nothing);
-    on the hexagonal lattice, square of odd side."""
+    """Random values with a zero border (so a one-pixel shift wraps nothing) of two pixels,
+    or one where two would leave fewer than three random ones along an axis (side 5 or 6; a
+    single random pixel at the centre is fixed by every rotation, and shows nothing); sides
+    under 5 are random throughout. On the hexagonal lattice, square of odd side."""
     rng = np.random.default_rng(seed)
     d = space.dim
     n = size or _SIZE.get(d, 1)
@@ -84,9 +86,21 @@ def _default_input(space: Space, channels: int, size: int | None, seed: int) -> 
         n += 1
     lead = (2, channels) + ((space.samples,) if space.point_axis else ())
     x = np.zeros(_drawn(lead + (n,) * d, "the input"))
-    inner = tuple(slice(2, -2) if n > 4 else slice(None) for _ in range(d))
+    border = min(2, (n - 3) // 2) if n >= 5 else 0
+    inner = tuple(slice(border, n - border) for _ in range(d))
     x[(Ellipsis,) + inner] = rng.standard_normal(x[(Ellipsis,) + inner].shape)
     return x
+
+
+def _default_sides(layer: Layer | None, dim: int) -> tuple[int, int]:
+    """The two sides of the drawn inputs: ``_SIZE``'s side and the next (odd and even), or, for
+    a network that states its ``input_sizes``, the first two of those from that side on."""
+    n = _SIZE.get(dim, 1)
+    sizes = getattr(layer, "input_sizes", None)
+    if sizes is None:
+        return n, n + 1
+    first = sizes.least + max(0, -(-(n - sizes.least) // sizes.step)) * sizes.step
+    return first, first + sizes.step
 
 
 def _drawn(shape: tuple[int, ...], what: str) -> tuple[int, ...]:
@@ -105,7 +119,8 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
                        convention: str | Sequence[int] | None = None,
                        tolerance: float | None = None) -> EquivarianceReport:
     """fn(L_h x) = L_h fn(x) for every point sample h of the group, about the array centre (on
-    an input of equal sides), and for a one-pixel translation within a zero border; without
+    an input of any sides: a quarter turn swaps two of them; on the hexagonal lattice, of
+    equal sides), and for a one-pixel translation within a zero border; without
     ``x`` or ``size``, on two inputs, of an odd side and an even one (the centre on a pixel, and
     between pixels).
 
@@ -124,7 +139,8 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
         The input (default: random, with a zero border; in its library, fn computes there).
     channels, size : int, optional
         The default input's channels and side (default: two inputs, of sides 15 and 16 in 1D,
-        11 and 12 in 2D, 7 and 8 in 3D; on the hexagonal lattice one, of odd side).
+        11 and 12 in 2D, 7 and 8 in 3D, or, for a network that states its ``input_sizes``, the
+        first two of those from there on; on the hexagonal lattice one, of odd side).
     translations : bool
         Check the one-pixel translation too (not on the hexagonal lattice).
     seed : int
@@ -244,8 +260,10 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
                              f"{layer.input_channels} input channels: leave channels out")
         channels = channels or layer.input_channels
         fn = (lambda a: layer(a))
+    else:
+        layer = None
     if x is None:         # an odd side and an even one: each parity of centre checked
-        n = size or _SIZE.get(space_in.dim, 1)
+        n, second = (size, size + 1) if size else _default_sides(layer, space_in.dim)
         channels = 2 if channels is None else channels
         default = _default_input(space_in, channels, n, seed)
         refused: list[Exception] = []     # the layer's own errors, not the checker's
@@ -269,12 +287,12 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         if size is not None or not space_in.spatial or space_in.group.lattice == "hexagonal":
             return report
         try:
-            other = _check(fn, space_in, space_out, _default_input(space_in, channels, n + 1,
+            other = _check(fn, space_in, space_out, _default_input(space_in, channels, second,
                                                                    seed),
                            None, None, translations, seed)
         except ValueError:    # a side the layer refuses (exact pooling): the one side it took
             return report
-        note = _sides_note({n: report, n + 1: other})
+        note = _sides_note({n: report, second: other})
         for table, more in ((report.errors, other.errors), (report.measured, other.measured)):
             for name, value in more.items():      # the larger error of each element (NaN kept)
                 table[name] = float(np.max([table.get(name, 0.0), value]))
@@ -287,10 +305,12 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         raise TypeError(f"x must be an array in {space_in.layout()}, got {type(x).__name__}")
     else:
         x = as_float(x, "check_equivariance: x")     # real numbers, in x's own library
-    if np.ndim(x) < space_in.core + 1 or (space_in.spatial and
+    hexagonal = space_in.spatial and space_in.group.lattice == "hexagonal"
+    if np.ndim(x) < space_in.core + 1 or (hexagonal and
                                            len(set(x.shape[x.ndim - space_in.dim:])) != 1):
-        raise ValueError(f"check_equivariance needs an input {space_in.layout()} with equal "
-                         f"spatial sides, got shape {tuple(x.shape)}")
+        raise ValueError(f"check_equivariance needs an input {space_in.layout()}"
+                         f"{' with equal spatial sides (a hexagon)' if hexagonal else ''}, got "
+                         f"shape {tuple(x.shape)}")
     informative(np.asarray(to_numpy(x)), "check_equivariance: x")
     return equivariance_errors(fn, x, space_in, space_out, translations=translations)
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import choice, counted, flag
+from ..arguments import choice, counted, flag, plain_array
 from ..caching import cached_arrays
 from ..feature_maps import FeatureMap, L
 from ..groups import (
@@ -49,7 +49,9 @@ __all__ = ["transform", "transform_indices", "sample_of", "project"]
 
 
 def _check_real(xp, x: Any, op: str) -> None:
-    """Feature maps are real: float, integer or boolean arrays; a TypeError otherwise."""
+    """Feature maps are real: float, integer or boolean arrays (not a masked array or an
+    np.matrix); a TypeError otherwise."""
+    plain_array(x, f"{op}: x")
     try:
         real = xp.isdtype(x.dtype, ("real floating", "integral", "bool"))
     except (TypeError, ValueError):

@@ -5,7 +5,8 @@ its arguments here and nowhere else. The dtype rule, for every group:
 
 - float32 and float64 are kept; float16 and bfloat16 are computed (and returned) in float32,
   where BLAS works;
-- integer and boolean arrays become float64 (exact for integers up to 2^53);
+- integer and boolean arrays become float64 (exact for integers up to 2^53; JAX without x64
+  makes them float32, exact up to 2^24);
 - input and weights are brought to their common floating type;
 - anything else (complex, object, strings) is a TypeError.
 """
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..arguments import counted, not_masked
+from ..arguments import counted, plain_array
 from .backend import namespace, to_numpy
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def as_array(a: Any) -> Any:
 
 def as_float(a: Any, what: str) -> Any:
     """``a`` as float32 or float64 by the module's rule, in its own array library."""
-    not_masked(a, what)
+    plain_array(a, what)
     if isinstance(a, (list, tuple, int, float)):
         try:
             a = np.asarray(a)

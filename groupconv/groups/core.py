@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import integer, not_masked, real_array
+from ..arguments import integer, plain_array, real_array
 
 __all__ = ["Group", "AffineGroup", "Element", "ElementArray", "as_int_array", "exact_inverse",
            "MAX_COORDINATE", "MAX_DIM", "TRANSLATION_NAMES"]
@@ -51,7 +51,7 @@ def as_int_array(values: Any, what: str) -> np.ndarray:
     Floats are refused even when they hold whole numbers: the group laws are exact integer laws.
     Integers that int64 cannot hold (Python ints, uint64) are refused, not wrapped.
     """
-    not_masked(values, what)
+    plain_array(values, what)
     try:
         arr = np.asarray(values)
     except (OverflowError, ValueError):
@@ -69,9 +69,11 @@ def as_int_array(values: Any, what: str) -> np.ndarray:
 
 def check_coordinates(values: np.ndarray, what: str) -> np.ndarray:
     """``values`` (integers), or a ValueError if some |value| exceeds ``MAX_COORDINATE``."""
-    if values.size and np.abs(values).max() > MAX_COORDINATE:
+    # compared, not np.abs()'d: |-2^63| wraps to -2^63 in int64 and would pass
+    outside = (values < -MAX_COORDINATE) | (values > MAX_COORDINATE)
+    if values.size and outside.any():
         raise ValueError(f"{what} must lie in -2^40..2^40 (exact integer arithmetic), got "
-                         f"{values.ravel()[np.argmax(np.abs(values).ravel())]}")
+                         f"{values.ravel()[np.argmax(outside.ravel())]}")
     return values
 
 

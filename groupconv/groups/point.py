@@ -179,7 +179,7 @@ def _parse_generators(name: str, generators: Mapping[str, Any], dim: int | None
             raise ValueError(f"generator {key!r} of {name} must be {dim} x {dim} (dim = {dim}), "
                              f"got shape {mat.shape}")
         dim = d
-        if np.abs(mat).max() > _MAX_ENTRY:
+        if ((mat < -_MAX_ENTRY) | (mat > _MAX_ENTRY)).any():     # |-2^63| wraps in int64
             raise ValueError(f"generator {key!r} of {name} has an entry beyond 2^20: "
                              f"{mat.tolist()}; a finite point group's matrices are small")
         if abs(_det(mat)) != 1:

@@ -282,14 +282,16 @@ class ScaleTranslation(_Sampled):
 
 #: SE(2) with 8 orientations (kernels on the disk) and the scale group with base 2, three scales
 #: and filters over two of them: the sampled groups ``groupconv verify`` checks by default.
-_SE2_NAME = re.compile(r"se2\((\d{1,9})(, disk=false)?\)")     # (more digits: no group)
-_SCALE_NAME = re.compile(r"scale\(([0-9.e+-]{1,30}), n=(\d{1,9}), m=(\d{1,9})\)")
+#: (read without spaces; more digits: no group)
+_SE2_NAME = re.compile(r"se2\((\d{1,9})(,disk=false)?\)")
+_SCALE_NAME = re.compile(r"scale\(([0-9.e+-]{1,30}),n=(\d{1,9}),m=(\d{1,9})\)")
 
 
 def from_name(name: str) -> AffineGroup | None:
     """The sampled group whose ``name`` is ``name`` (any case): "SE2(12)",
-    "SE2(8, disk=False)", "Scale(2, n=3, m=2)"; None for other names."""
-    text = name.strip().lower()
+    "SE2(8, disk=False)", "Scale(2, n=3, m=2)", with or without spaces; None for other
+    names."""
+    text = "".join(name.lower().split())
     if match := _SE2_NAME.fullmatch(text):
         return SE2(int(match[1]), disk=match[2] is None)
     if match := _SCALE_NAME.fullmatch(text):

@@ -67,9 +67,9 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
                         f"{type(layer).__name__}")
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"check_gradients: x must be a float64 NumPy array (gradient checks "
-                        f"need float64), got {getattr(x, 'dtype', type(x).__name__)}")
+                        f"need float64), got {_kind(x)}")
     informative(x, "check_gradients: x", zeros=True)
-    odd = {name: getattr(p, "dtype", type(p).__name__) for name, p in layer.params.items()
+    odd = {name: _kind(p) for name, p in layer.params.items()
            if not isinstance(p, np.ndarray) or p.dtype != np.float64}
     if odd:
         raise TypeError(f"check_gradients: the layer's parameters must be float64 NumPy arrays "
@@ -176,3 +176,12 @@ def _state(layer: Layer) -> dict[str, np.ndarray]:
 def _restore(layer: Layer, state: dict[str, np.ndarray]) -> None:
     for name, value in state.items():
         layer.set_buffer(name, value)
+
+
+def _kind(a: Any) -> str:
+    """What an array is, for a message: "float32" for a NumPy array, "dask Array of float64"
+    for another library's."""
+    dtype = getattr(a, "dtype", None)
+    if isinstance(a, np.ndarray) or dtype is None:
+        return str(dtype) if dtype is not None else type(a).__name__
+    return f"{type(a).__module__.split('.')[0]} {type(a).__name__} of {dtype}"

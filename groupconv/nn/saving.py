@@ -5,8 +5,9 @@
 
 The file holds every parameter ("param/<name>") and buffer ("buffer/<name>", such as batch
 normalisation's running statistics) as a NumPy array, and the architecture as JSON text (each
-layer's ``config()``: its type and constructor arguments, groups by name), with the number of
-epochs trained (so that ``fit`` continues its seeding after a load). Nothing is pickled: the file
+layer's ``config()``: its type and constructor arguments, groups by name, with each group's
+point elements' matrices, so that a name registered for another group is refused on load),
+with the number of epochs trained (so that ``fit`` continues its seeding after a load). Nothing is pickled: the file
 loads with ``numpy.load(..., allow_pickle=False)`` and rebuilds the network from groupconv's own
 layer types. Arrays come back in NumPy; ``fit``, ``predict`` and calling the network move them
 to the data's library. ``save(model, path, optimizer=opt)`` also keeps the optimiser (its
@@ -76,8 +77,10 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
         raise TypeError(f"save: model must be a groupconv.nn Layer, got {type(model).__name__}")
     if not isinstance(architecture, bool):
         raise TypeError(f"save: architecture must be True or False, got {architecture!r}")
-    header = {"format": FORMAT, "model": _architecture(model) if architecture else None,
-              "epochs_trained": int(model.epochs_trained)}
+    config = _architecture(model) if architecture else None
+    header = {"format": FORMAT, "model": config, "epochs_trained": int(model.epochs_trained),
+              "groups": {name: _group_record(get_group(name))
+                         for name in sorted(_group_names(config))}}
     arrays = {f"param/{name}": to_numpy(value) for name, value in model.params.items()}
     arrays.update({f"buffer/{name}": to_numpy(value)
                    for name, value in model.buffer_values().items()})
@@ -145,6 +148,8 @@ def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
                          f"(saved with architecture=False): build the network and load them "
                          f"into it, nn.load(path, into=model)")
     try:
+        if into is None:
+            _check_groups(header, where)
         model = into if into is not None else from_config(header["model"])
     except UnknownGroup as error:
         raise ValueError(f"load: {where} holds a network on a group not registered here "
@@ -275,6 +280,51 @@ def _architecture(model: Layer) -> dict[str, Any]:
                             f"config() names that type), which may compute something else; "
                             f"{hint}")
     return config
+
+
+def _group_names(config: Any) -> set[str]:
+    """The names of the groups an architecture names (its convolutions' and spaces')."""
+    if isinstance(config, dict):
+        return set().union(*(({value} if key == "group" and isinstance(value, str) else
+                              _group_names(value)) for key, value in config.items()))
+    if isinstance(config, list):
+        return set().union(*(_group_names(value) for value in config))
+    return set()
+
+
+def _group_record(group: Any) -> dict[str, Any]:
+    """What a group's name stands for: its lattice and its point elements' matrices, in the
+    order of the point axis (the translations are the lattice's)."""
+    return {"lattice": group.lattice,
+            "points": np.asarray(group.point_elements().matrix(), float).tolist()}
+
+
+def _check_groups(header: dict[str, Any], where: str) -> None:
+    """The groups the file records against those registered here under the same names: a
+    name registered for other matrices, or another order of them, would rebuild the network
+    on another group, and its weights would mean something else (integer matrices compared
+    exactly; the sampled groups' real ones to 1e-9, since cos and sin may round otherwise
+    elsewhere)."""
+    recorded = header.get("groups", {})
+    if not isinstance(recorded, dict):
+        raise ValueError(f"load: the groups recorded in {where} are not readable: {recorded!r}")
+    for name, record in recorded.items():
+        here = _group_record(get_group(name))
+        if not isinstance(record, dict) or set(record) != set(here):
+            raise ValueError(f"load: the group {name!r} recorded in {where} is not readable: "
+                             f"{record!r}")
+        saved, ours = np.asarray(record["points"], float), np.asarray(here["points"])
+        if record["lattice"] != here["lattice"] or saved.shape != ours.shape or \
+                not np.allclose(saved, ours, rtol=0, atol=1e-9):
+            same = saved.shape == ours.shape and sorted(np.round(saved, 9).reshape(
+                len(saved), -1).tolist()) == sorted(np.round(ours, 9).reshape(len(ours), -1)
+                                                   .tolist())
+            how = ("the same point elements in another order" if same and
+                   record["lattice"] == here["lattice"] else "other point elements")
+            raise ValueError(f"load: the group {name!r} registered here has {how} than the one "
+                             f"{where} was saved with (its point elements' matrices are "
+                             f"recorded in the file): the weights would act on another group. "
+                             f"Register {name!r} as it was when the network was saved")
 
 
 def _read(path: Any, op: str) -> tuple[dict[str, Any], dict[str, np.ndarray], str]:
