@@ -233,6 +233,18 @@ def _mean_pool_backward_unscaled():
     return _patched(mock.patch.object(nn.SubgroupPool, "backward", backward))
 
 
+def _global_mean_backward_square():
+    right = nn.GlobalPool.backward
+
+    def backward(self, cache, dy, input_grad=True):  # 1 / n^d, n the last side: square only
+        dx, grads = right(self, cache, dy, input_grad)
+        if self.kind != "mean":
+            return dx, grads
+        sides = cache[0][len(cache[0]) - self._bound().dim:]
+        return dx * (np.prod(sides) / sides[-1] ** len(sides)), grads
+    return _patched(mock.patch.object(nn.GlobalPool, "backward", backward))
+
+
 def _planar_convolution_correlates():
     return _patched(mock.patch.object(lattice, "planar_convolution", lattice.planar_correlation),
                     mock.patch.object(claims, "planar_convolution", lattice.planar_correlation))
@@ -323,6 +335,12 @@ def _operator_adjoint_without_transpose():
     return _patched(mock.patch.object(OperatorBank, "adjoint", adjoint))
 
 
+def _scales_not_emptied():
+    def take(xp, flat, src, axis, like):          # sample 0 where a scale falls off the axis
+        return xp.take(flat, action.on_device(np.where(src < 0, 0, src), like), axis=axis)
+    return _patched(mock.patch.object(action, "_take", take))
+
+
 def _nearest_pixel_tables():
     def tables(inverse_key, shape):               # the nearest pixel, not the bilinear four
         points = interpolation._sample_points(np.array(inverse_key).reshape(2, 2), shape, shape)
@@ -368,6 +386,8 @@ VARIANTS: tuple[Variant, ...] = (
             _lifting_input_channels_reversed, ("fast_equals_literal",)),
     Variant("mean over the point axis, backward without 1 / S", _mean_pool_backward_unscaled,
             ("finite_difference_gradient",)),
+    Variant("mean over space, backward by 1 / n^d with n the last side",
+            _global_mean_backward_square, ("finite_difference_gradient",)),
     Variant("planar convolution that correlates", _planar_convolution_correlates,
             ("planar_convolution_value",)),
     Variant("L_g on G moving the pixels only", _l_moves_space_only, ("L_definition",)),
@@ -393,6 +413,8 @@ VARIANTS: tuple[Variant, ...] = (
             ("adjoint_identity",)),
     Variant("nearest-pixel L_h in the checks (not bilinear)", _nearest_pixel_tables,
             ("interpolated_transform",)),
+    Variant("the scales' L_h reading sample 0 where a scale falls off the axis",
+            _scales_not_emptied, ("interpolated_transform",)),
 )
 #: The width of the variants' column in the self-test's table.
 _WIDTH = max(len(v.name) for v in VARIANTS)
