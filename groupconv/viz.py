@@ -385,7 +385,7 @@ def se2_pipeline(image: np.ndarray | None = None, size: int = 64, n: int = 8) ->
     outer = fig.add_gridspec(5, 7, height_ratios=[1, 1, 0.5, 1.6, 1.6],
                              width_ratios=[1, 0.2, 1.7, 0.2, 1.7, 0.2, 1], wspace=0.0,
                              hspace=0.3, left=0.01, right=0.99, top=0.9, bottom=0.02)
-    angles = [f"{360 * r // n}°" for r in range(n)]
+    angles = [f"{round(360 * r / n, 1):g}°" for r in range(n)]     # 22.5°, not 22°
     klim = np.abs(rotated).max()
     kernels = outer[0:2, 2].subgridspec(2, n // 2, wspace=0.05, hspace=0.35)
     for r in range(n):
@@ -428,6 +428,8 @@ def boundary_effect(image: np.ndarray | None = None, size: int = 32,
     literal sums (zero everywhere): translation equivariance holds exactly only when nothing
     is cut off."""
     image = _image(image, size)
+    if isinstance(shift, np.ndarray) and shift.shape == (2,):
+        shift = shift.tolist()
     if not isinstance(shift, (tuple, list)) or len(shift) != 2:
         raise TypeError(f"shift must be a pair of ints (u, v), got {shift!r}")
     shift = tuple(integer(t, f"shift[{i}]", -image.shape[0], image.shape[0])
@@ -446,10 +448,11 @@ def boundary_effect(image: np.ndarray | None = None, size: int = 32,
     fig = Figure(figsize=(10, 3.9), layout="constrained")
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.1]})
     _show(axes[0], image, "f (a fixed window)", cmap="gray")
-    vmax = np.abs(cropped).max()
-    _show(axes[1], np.abs(cropped), f"fixed window: max |error| = {np.abs(cropped).max():.3g}\n"
-          f"({np.abs(cropped).max() / scale_:.0%} of max |f ⋆ ψ|)", cmap="magma", vmin=0,
-          vmax=vmax)
+    worst = float(np.abs(cropped).max())
+    vmax = worst or 1.0                  # no error at all: both panels in the colour of 0
+    share = f"{worst / scale_:.0%} of max |f ⋆ ψ|" if scale_ else "f ⋆ ψ is 0"
+    _show(axes[1], np.abs(cropped), f"fixed window: max |error| = {worst:.3g}\n({share})",
+          cmap="magma", vmin=0, vmax=vmax)
     im = axes[2].imshow(np.abs(exact), cmap="magma", vmin=0, vmax=vmax)
     axes[2].set_xticks([])
     axes[2].set_yticks([])
@@ -457,7 +460,9 @@ def boundary_effect(image: np.ndarray | None = None, size: int = 32,
                       pad=2)
     fig.colorbar(im, ax=axes[2], shrink=0.8, label="|(L_t f) ⋆ ψ − L_t (f ⋆ ψ)|")
     fig.suptitle(f"Translation by t = {shift}: cropped correlation is not equivariant at the "
-                 "border; with exact supports it is, everywhere", fontsize=11)
+                 "border; with exact supports it is, everywhere" if worst else
+                 f"Translation by t = {shift}: nothing of f ⋆ ψ crosses the window's border "
+                 "here, so the cropped correlation is equivariant too", fontsize=11)
     return fig
 
 
@@ -469,7 +474,7 @@ def equivariance_vs_angle(image: np.ndarray | None = None, size: int = 48,
     step = integer(step, "step (degrees)", 1, 360)
     if not isinstance(ns, (tuple, list)) or not 1 <= len(ns) <= 8:
         raise TypeError(f"ns must be a tuple of 1 to 8 numbers of orientations, got {ns!r}")
-    ns = tuple(integer(n, "ns[i]", 1, 64) for n in ns)
+    ns = tuple(integer(n, f"ns[{i}]", 1, 64) for i, n in enumerate(ns))
     image = _image(image, size)
     angles = np.arange(0, 361, step)
     radius = image.shape[0] / 2 - 3 * 2 - 2    # the networks' receptive field stays inside
@@ -518,7 +523,8 @@ def scale_translation(size: int = 72, radii: tuple[float, ...] = (2.0, 4.0, 8.0)
     n_scales = integer(n_scales, "n_scales", 1, 6)
     if not isinstance(radii, (tuple, list)) or not 1 <= len(radii) <= 8:
         raise TypeError(f"radii must be a tuple of 1 to 8 disc radii, got {radii!r}")
-    radii = tuple(number(r, "radii[i]", 0, size / 2, open_low=True) for r in radii)
+    radii = tuple(number(r, f"radii[{i}]", 0, size / 2, open_low=True)
+                  for i, r in enumerate(radii))
     image, _ = _circles(size, list(radii))
     k = 5
     c = np.arange(k) - k // 2

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import os
 import pathlib
 from functools import cache
@@ -101,9 +102,10 @@ class P4Frames:
         if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.shape[0] % 2 == 0:
             raise ValueError(f"kernel must be a square 2D array of odd side, got shape "
                              f"{kernel.shape}")
-        if not (np.all(np.abs(image) <= 1e150) and np.all(np.abs(kernel) <= 1e150)):   # NaN too
-            raise ValueError("image and kernel must hold finite values, at most 1e150 in size "
-                             "(their products must not overflow)")
+        for name, values in (("image", image), ("kernel", kernel)):
+            if not np.all(np.abs(values) <= 1e150):                               # NaN too
+                raise ValueError(f"{name} must hold finite values, at most 1e150 in size (the "
+                                 f"products of image and kernel must not overflow)")
         size, step = integer(size, "size", 1, MAX_SIZE), integer(step, "step", 1, MAX_SIZE)
         if size % 2 == 0:
             raise ValueError(f"size must be odd (the window is centred on a pixel), got {size}")
@@ -115,9 +117,12 @@ class P4Frames:
         extent = max(max(n - 1 - n // 2, n // 2) for n in image.shape)
         room = half - extent - kernel.shape[0] // 2 - 1
         if room < 0:
+            least = 2 * (extent + kernel.shape[0] // 2 + 1) + 1
             raise ValueError(f"the image ({image.shape[0]} x {image.shape[1]}) and the kernel "
-                             f"leave no room to move in a window of {size} x {size}: give a "
-                             f"larger size")
+                             f"leave no room to move in a window of {size} x {size}: "
+                             + (f"give a size of at least {least}" if least <= MAX_SIZE else
+                                f"they need a window of {least}, above the largest, {MAX_SIZE}:"
+                                f" give a smaller image"))
         self.reach = room - room % step
         if 0 < room < step:       # (no room at all: a page that only turns the image)
             raise ValueError(f"step {step} is larger than the room the window leaves to move "
@@ -235,12 +240,22 @@ def page_html(frames: P4Frames | None = None, *, scale: int = 5) -> str:
     count = 4 * len(range(-frames.reach, frames.reach + 1, frames.step)) ** 2
     pixels = count * 5 * frames.size**2       # each frame: the input and its 4 orientations
     if count > MAX_PAGE_FRAMES or pixels > MAX_PAGE_PIXELS:
+        # the fewest frames of a window that moves: 3 x 3 positions (the largest step), 4 turns
+        fewest = 4 * (3 if frames.reach else 1) ** 2
+        if fewest * 5 * frames.size**2 > MAX_PAGE_PIXELS:
+            largest = math.isqrt(MAX_PAGE_PIXELS // (5 * fewest))
+            advice = f"no step fits a window of {frames.size}: give a size of at most " \
+                     f"{largest - 1 + largest % 2}"
+        else:
+            advice = "give a larger step or a smaller size"
         raise ValueError(f"frames would put {count} frames of {5 * frames.size**2:,} pixels "
                          f"on the page (size {frames.size}, step {frames.step}), more than "
-                         f"{MAX_PAGE_FRAMES} frames or {MAX_PAGE_PIXELS:,} pixels in all: give "
-                         f"a larger step or a smaller size")
+                         f"{MAX_PAGE_FRAMES} frames or {MAX_PAGE_PIXELS:,} pixels in all: "
+                         f"{advice}")
     scale = integer(scale, "scale", 1, 32)
     data = _page_data(frames, scale)
+    filter_words = "an edge filter" if np.array_equal(frames.kernel, EDGE) else \
+        f"the {frames.kernel.shape[0]} x {frames.kernel.shape[1]} filter given"
     script = _static_script()
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -258,7 +273,7 @@ rotations</h1>
 <p style="font: 13px system-ui, sans-serif; max-width: 46em">Drag the image in the middle to move
 it, click it to turn it by 90° counter-clockwise (or give it focus with Tab: the arrow keys
 move it, Enter, Space or R turns it, Escape or Home resets). Around it: the four orientation
-planes of its p4 feature map (an edge filter, lifted to p4). Moving the input moves every plane
+planes of its p4 feature map ({filter_words}, lifted to p4). Moving the input moves every plane
 alike; turning it turns every plane and moves it one place along e → r → r² → r³ → e. Every
 frame was computed by groupconv ({len(data["frames"])} frames, drags in steps of {frames.step} pixels).</p>
 <div id="p4-widget"></div>

@@ -403,3 +403,19 @@ def test_the_animation_checks_its_path_before_it_draws(tmp_path):
 def test_the_angle_figure_claims_exactness_at_90_degrees_only_where_n_allows_it():
     title = viz.equivariance_vs_angle(ns=(3, 6), step=90).axes[0].get_title()
     assert "where 4 divides N" in title and "larger N" not in title
+
+
+def test_figures_say_what_they_show_from_a_figure_authors_review():
+    """Angles of 360 / N were rounded down in the labels (22° for 22.5°); a translation that
+    cuts nothing off was titled "not equivariant at the border", its zero error drawn in two
+    colours; an index was named "ns[i]"; a shift given as an array was refused."""
+    titles = [a.get_title() for a in viz.se2_pipeline(n=16).axes]
+    assert "k at 22.5°" in titles and "k at 22°" not in titles
+    letter = np.zeros((40, 40))
+    letter[8:32, 12:16] = letter[8:12, 12:28] = letter[18:22, 12:24] = 1
+    fig = viz.boundary_effect(letter, shift=np.array([-4, 6]))
+    assert "nothing of f ⋆ ψ crosses the window's border" in fig._suptitle.get_text()
+    assert [im.get_clim() for im in fig.axes[1].images + fig.axes[2].images] == [(0, 1.0)] * 2
+    assert "not equivariant at the border" in viz.boundary_effect()._suptitle.get_text()
+    with pytest.raises(ValueError, match=r"ns\[1\]"):
+        viz.equivariance_vs_angle(ns=(4, 0))

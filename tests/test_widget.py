@@ -64,8 +64,22 @@ def test_frames_refuse_bad_input():
     with pytest.raises(ValueError, match=r"step 7 is larger than the room .* \(6 pixels"):
         P4Frames(step=7)                               # a drag could not move the image
     assert P4Frames(size=21).reach == 0                # no room at all: a page that only turns
-    with pytest.raises(ValueError, match="must hold finite values"):
+    with pytest.raises(ValueError, match="kernel must hold finite values"):
         P4Frames(kernel=np.full((3, 3), np.inf))
+    with pytest.raises(ValueError, match="image must hold finite values"):
+        P4Frames(np.full((3, 3), np.nan))
+    # from a figure author's review: advice that could be followed
+    with pytest.raises(ValueError, match="no step fits a window of 901: give a size of at "
+                                         "most 863"):
+        page_html(P4Frames(np.ones((3, 3)), size=901, step=440))
+    with pytest.raises(ValueError, match="a window of 2005, above the largest, 1023: give a "
+                                         "smaller image"):
+        P4Frames(np.ones((2000, 5)))
+    with pytest.raises(ValueError, match="give a size of at least 35"):
+        P4Frames(np.ones((30, 30)))
+    assert "(an edge filter, lifted to p4)" in page_html(P4Frames(step=6))
+    assert "(the 3 x 3 filter given, lifted to p4)" in page_html(P4Frames(kernel=np.eye(3),
+                                                                          step=6))
     for path, message in (("/proc/x.html", "path: cannot write"), (".", "must name a file")):
         with pytest.raises(ValueError, match=message):
             write_page(path)
