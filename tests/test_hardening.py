@@ -830,6 +830,21 @@ def test_masked_arrays_are_refused_not_unmasked():
             call()
 
 
+def test_an_output_larger_than_memory_is_refused_before_it_is_allocated():
+    """From a review: a 47 GiB output met a MemoryError from inside array_api_compat (and,
+    where memory is overcommitted, an allocation that succeeds and swaps). 71,526 GiB here:
+    more than any machine's memory."""
+    from groupconv.fast.backend import physical_memory
+    if physical_memory() is None:
+        pytest.skip("the system does not say how much memory it has")
+    x = np.broadcast_to(np.float32(1), (1, 1, 200, 200, 200))         # no memory of its own
+    with pytest.raises(ValueError, match=r"lifting_correlation: the output would have shape "
+                                         r"\(1, 100000, 24, 200, 200, 200\), 71,525\.6 GiB, "
+                                         r"more than this machine's memory .* Dask array"):
+        groupconv.lifting_correlation(x, np.ones((100000, 1, 3, 3, 3), np.float32), "P432",
+                                      mode="same")
+
+
 @pytest.mark.torch
 def test_sparse_torch_tensors_are_refused_by_name():
     torch = pytest.importorskip("torch")

@@ -12,6 +12,7 @@ with no host-to-device copy per call.
 
 from __future__ import annotations
 
+import os
 import weakref
 from typing import Any
 
@@ -20,7 +21,7 @@ from array_api_compat import (
     array_namespace, device, is_cupy_array, is_jax_array, is_numpy_array, is_torch_array,
 )
 
-__all__ = ["namespace", "to_numpy", "from_numpy", "on_device", "indices"]
+__all__ = ["namespace", "to_numpy", "from_numpy", "on_device", "indices", "physical_memory"]
 
 #: Copies of cached NumPy tables in other libraries and on other devices, keyed by the table's
 #: identity, the library, the device and the dtype; an entry goes when its table is freed.
@@ -117,3 +118,11 @@ def on_device(table: np.ndarray, like: Any, dtype: Any = None) -> Any:
         _ON_DEVICE[key] = found
         weakref.finalize(table, _ON_DEVICE.pop, key, None)
     return found
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes, where the system says (POSIX sysconf), else None."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):       # Windows; an unknown name
+        return None

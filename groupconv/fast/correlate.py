@@ -30,7 +30,7 @@ import math
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, is_dask_array
+from array_api_compat import array_namespace, is_dask_array, is_numpy_namespace
 
 from ..arguments import choice
 from ..groups import AffineGroup, Kind, SemidirectProduct, get_group
@@ -38,7 +38,7 @@ from ..literal import arrays as literal_arrays
 from ..literal import sampled as literal_sampled
 from ..modes import check_size, padding_of
 from . import engine
-from .backend import from_numpy, on_device, to_numpy
+from .backend import from_numpy, on_device, physical_memory, to_numpy
 from .banks import Bank, bank_for
 from .engine import DEFAULT_MAX_WORKSPACE, Workspace
 from .validation import as_float, check_inputs
@@ -131,6 +131,7 @@ def _forward(xp, x, w, bank: Bank, padding: int, max_workspace, workspace, op):
     core = bank.input_space.core + 1
     lead = tuple(x.shape[:x.ndim - core])
     spatial = tuple(x.shape[x.ndim - d:])
+    _fits_memory(xp, lead + (w.shape[0], bank.output_space.samples) + out_shape, x.dtype, op)
     flat = _on_domain(xp.reshape(x, (math.prod(lead), w.shape[1] * bank.input_space.samples)
                                  + spatial), bank)
     expanded = bank.expand(w)
@@ -139,6 +140,21 @@ def _forward(xp, x, w, bank: Bank, padding: int, max_workspace, workspace, op):
     y = xp.reshape(_on_domain(y, bank), lead + (w.shape[0], bank.output_space.samples)
                    + out_shape)
     return y, (flat, expanded, tuple(x.shape), tuple(w.shape), padding)
+
+
+def _fits_memory(xp, shape: tuple[int, ...], dtype: Any, op: str) -> None:
+    """A ValueError, before anything is allocated, for a NumPy output larger than this
+    machine's memory (where the system says how much it has): an allocation would fail deep
+    inside, or, where memory is overcommitted, succeed and leave the machine swapping."""
+    if not is_numpy_namespace(xp):
+        return
+    memory = physical_memory()
+    size = math.prod(shape) * np.dtype(dtype).itemsize
+    if memory is not None and size > memory:
+        raise ValueError(f"{op}: the output would have shape {shape}, {size / 2**30:,.1f} GiB, "
+                         f"more than this machine's memory ({memory / 2**30:,.1f} GiB): give "
+                         f"a smaller input or fewer channels, or x as a Dask array (chunked: "
+                         f"computed chunk by chunk, the output written to disk)")
 
 
 def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
