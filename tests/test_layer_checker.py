@@ -1284,3 +1284,15 @@ def test_a_sampled_groups_measured_rows_say_what_they_cannot_tell():
     assert not groupconv.check_layer(unturned, group, "lifting", mode="same", k=5).passed
     assert groupconv.check_layer(lambda x, weights: lifting_correlation(
         x, weights, group, mode="same"), group, "lifting", mode="same", k=5).passed
+
+
+def test_check_layer_draws_a_whole_image_of_zeros():
+    """From a mutation review: a layer that divides each image by its own largest value is
+    right wherever an image holds a nonzero value, and NaN on an image of zeros; the draw
+    "with exact zeros" promises one whole zero image, and a test pins that it keeps it."""
+    def normalised(x, w):
+        s = np.abs(x).max(axis=(1, 2, 3), keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return lifting_correlation(x / s, w, "p4") * s[:, :, None]
+    report = groupconv.check_layer(normalised, "p4", "lifting")
+    assert not report.passed and "all of image 1" in report.diagnosis, report

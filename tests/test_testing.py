@@ -931,3 +931,91 @@ def test_the_oracle_names_half_precision_a_one_axis_padding_shift_and_a_stride_o
     result = testing.check_case(offset, strided)
     assert "keeps one output in 2 starting at 1, not at 0" in result.diagnosis, \
         result.diagnosis
+
+
+# ------------------------------------------------------------------ a mutation review's holes
+# Each test below fails on one planted bug in the oracle that the suite let through (the
+# review of 2026-12-06): an element order applied the wrong way round, a second call compared
+# on image 0 only, exact=True compared with a tolerance, a manifest's tolerance unbounded.
+
+def _layer_in_order(case, order, w_fix, dw_fix):
+    """A p4 group correlation written in the element order ``order`` (its input, output and
+    weights' point axis in that order), with the weights read by ``w_fix`` and the gradient
+    returned by ``dw_fix``."""
+    w_ours = w_fix(testing.in_convention(case, order)["w"])
+
+    def layer(x_theirs):
+        x = interop.fields_to_groupconv(x_theirs, order, "p4", layout="split")
+        y = groupconv.group_correlation(x, w_ours, "p4", mode=case.padding)
+
+        def vjp(dy_theirs):
+            dy = interop.fields_to_groupconv(dy_theirs, order, "p4", layout="split")
+            g = conformance.vjp(x, w_ours, dy, "p4", "correlation", padding=case.padding)
+            return (interop.fields_from_groupconv(g["dx"], order, "p4", layout="split"),
+                    {"w": dw_fix(g["dw"])})
+        return interop.fields_from_groupconv(y, order, "p4", layout="split"), vjp
+    return testing.adapt(layer, case, layout="split", convention=order)
+
+
+def test_an_element_order_that_is_not_its_own_inverse_is_applied_the_right_way_round():
+    """[1, 2, 3, 0] is a 4-cycle: sigma and argsort(sigma) differ, so the direction of the
+    weights' conversion (in_convention) and of their gradient's (back to groupconv's order)
+    is pinned; with [0, 3, 2, 1] or escnn's order both directions agree."""
+    order = [1, 2, 3, 0]
+    sigma = interop.element_order(order, "p4")
+    assert list(sigma) != list(np.argsort(sigma))
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["correlation"])
+                if c.stride == 1 and c.dilation == 1 and not c.bias)
+    theirs = testing.in_convention(case, order)["w"]
+    for i in range(4):              # theirs[..., i] is groupconv's sample sigma[i]
+        assert np.array_equal(theirs[:, :, i], case["w"][:, :, sigma[i]])
+    inverse = np.argsort(sigma)
+    right = testing.check_case(_layer_in_order(case, order, lambda w: w[:, :, inverse],
+                                               lambda g: g[:, :, sigma]), case, diagnose=False)
+    assert right.passed, right
+    wrong_dw = testing.check_case(_layer_in_order(case, order, lambda w: w[:, :, inverse],
+                                                  lambda g: g[:, :, inverse]), case,
+                                  diagnose=False)
+    assert not wrong_dw.passed and wrong_dw.errors["dw"] > 0.1, wrong_dw
+    wrong_w = testing.check_case(_layer_in_order(case, order, lambda w: w[:, :, sigma],
+                                                 lambda g: g[:, :, sigma]), case, diagnose=False)
+    assert not wrong_w.passed and wrong_w.errors["y"] > 0.1, wrong_w
+
+
+def test_a_second_call_is_compared_on_every_image():
+    """A layer that reuses its output buffer and clears image 0 only: right on the first
+    call, wrong on images 1.. from the second."""
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"])
+                if c["x"].shape[0] > 1)
+    buffer = []
+
+    def layer(x):
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+        if not buffer:
+            buffer.append(np.zeros_like(y))
+        buffer[0][0] = 0.0
+        buffer[0] += y
+        return buffer[0].copy()
+    result = testing.check_case(layer, case)
+    assert not result.passed and "second time" in str(result), result
+
+
+def test_exact_means_bit_for_bit():
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.exact)
+
+    def nearly(x):
+        return groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding) * (1 + 1e-11)
+    result = testing.check_case(nearly, case, exact=True, diagnose=False)
+    assert not result.passed and 5e-12 < result.errors["y"] < 1e-10, result
+    assert testing.check_case(nearly, case, diagnose=False).passed     # within the tolerance
+
+
+def test_a_manifest_tolerance_above_the_largest_is_refused(tmp_path):
+    import json
+    out = tmp_path / "cases"
+    conformance.write(out, groups=["p4"], kinds=["lifting"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["cases"][0]["tolerance"] = 10 * conformance.MAX_TOLERANCE
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match=r"tolerance must be a number in \[0, 0\.0001\]"):
+        conformance.load(out)
