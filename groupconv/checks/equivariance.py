@@ -273,11 +273,11 @@ def _translation(fn, x, y, input_space: Space, output_space: Space,
 def _away_from_edges(fn, x: Any, host: np.ndarray, y: Any, d: int, error: float,
                      report: EquivarianceReport) -> None:
     """The one-pixel shift again with x inside a zero border as wide as x, compared on the
-    outputs of x's own window only: where it holds there (to float32 rounding), the error within x's
-    border came from the output's edges, which stay where they are while the content moves (a
-    "same" padding met by a receptive field wider than the border, or values on the zero
-    border: a bias), and the report keeps this error with a note saying so. A layer that
-    refuses the wider input keeps the first error."""
+    outputs of x's own window only: where it holds there (to float32 rounding), the error
+    within x's border came from the output's edges, which stay where they are while the
+    content moves (a "same" padding met by a receptive field wider than the border, or values
+    on the zero border: a bias), and the report keeps this error with a note saying so. A
+    layer that refuses the wider input keeps the first error."""
     n = host.shape[-d:]
     wide = np.pad(host, [(0, 0)] * (host.ndim - d) + [(m, m) for m in n])
     try:

@@ -6,13 +6,14 @@
 The file holds every parameter ("param/<name>") and buffer ("buffer/<name>", such as batch
 normalisation's running statistics) as a NumPy array, and the architecture as JSON text (each
 layer's ``config()``: its type and constructor arguments, groups by name, with each group's
-point elements' matrices, so that a name registered for another group is refused on load),
-with the number of epochs trained (so that ``fit`` continues its seeding after a load). Nothing is pickled: the file
-loads with ``numpy.load(..., allow_pickle=False)`` and rebuilds the network from groupconv's own
-layer types. Arrays come back in NumPy; ``fit``, ``predict`` and calling the network move them
-to the data's library. ``save(model, path, optimizer=opt)`` also keeps the optimiser (its
-settings, step count and moments: "optimizer/<slot>/<name>"), which ``load_optimizer`` rebuilds
-for the loaded model, so that training resumes exactly where it stopped.
+point elements' matrices, so that a name registered for another group is refused on load), with
+the number of epochs trained (so that ``fit`` continues its seeding after a load). Nothing is
+pickled: the file loads with ``numpy.load(..., allow_pickle=False)`` and rebuilds the network
+from groupconv's own layer types. Arrays come back in NumPy; ``fit``, ``predict`` and calling
+the network move them to the data's library. ``save(model, path, optimizer=opt)`` also keeps the
+optimiser (its settings, step count and moments: "optimizer/<slot>/<name>"), which
+``load_optimizer`` rebuilds for the loaded model, so that training resumes exactly where it
+stopped.
 """
 
 from __future__ import annotations
