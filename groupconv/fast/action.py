@@ -49,8 +49,8 @@ __all__ = ["transform", "transform_indices", "sample_of", "project"]
 
 
 def _check_real(xp, x: Any, op: str) -> None:
-    """Feature maps are real: float, integer or boolean arrays (not a masked array or an
-    np.matrix); a TypeError otherwise."""
+    """Feature maps are real: float, integer or boolean arrays (dense: ``plain_array``); a
+    TypeError otherwise."""
     plain_array(x, f"{op}: x")
     try:
         real = xp.isdtype(x.dtype, ("real floating", "integral", "bool"))
