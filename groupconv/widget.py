@@ -288,7 +288,8 @@ staticPage(document.getElementById("p4-widget"), {json.dumps(data)});
 
 def write_page(path: str | os.PathLike, frames: P4Frames | None = None, *, scale: int = 5
                ) -> pathlib.Path:
-    """Write ``page_html`` to ``path`` (a file; its folder is made if missing).
+    """Write ``page_html`` to ``path`` (a file ending in .html or .htm; its folder is made if
+    missing).
 
     Examples
     --------
@@ -298,7 +299,7 @@ def write_page(path: str | os.PathLike, frames: P4Frames | None = None, *, scale
     ...     write_page(pathlib.Path(folder) / "p4.html", P4Frames(step=6)).stat().st_size > 0
     True
     """
-    path = output_file(path, "path")
+    path = output_file(path, "path", (".html", ".htm"))
     text = page_html(frames, scale=scale)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

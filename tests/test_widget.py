@@ -80,7 +80,8 @@ def test_frames_refuse_bad_input():
     assert "(an edge filter, lifted to p4)" in page_html(P4Frames(step=6))
     assert "(the 3 x 3 filter given, lifted to p4)" in page_html(P4Frames(kernel=np.eye(3),
                                                                           step=6))
-    for path, message in (("/proc/x.html", "path: cannot write"), (".", "must name a file")):
+    for path, message in (("/proc/x.html", "path: cannot write"), (".", "must name a file"),
+                          ("page.png", r"path must end in \.html or \.htm, got 'page\.png'")):
         with pytest.raises(ValueError, match=message):
             write_page(path)
 
