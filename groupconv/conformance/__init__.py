@@ -105,7 +105,7 @@ CONVENTIONS_TEXT = (
 SHIPPED_PLAN: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...],
                           tuple[str, ...]], ...] = (
     (tuple(WALLPAPER), CORRELATIONS, (1, 2, 3), ()),
-    (("P4/mmm", "P432"), CORRELATIONS, (2,), ()),
+    (("P4/mmm", "P432", "Pm-3m"), CORRELATIONS, (2,), ()),
     (("P432",), ("lifting", "correlation"), (3,), ()),
     (("z2", "p4", "p4m", "P4/mmm", "P432"), CORRELATIONS, (), VARIANTS),
     (("p4", "p4m", "P4/mmm", "P432"), LAYERS, (), ()),
