@@ -271,8 +271,8 @@ body {{ margin: 16px; }}
 <h1 style="font: 600 18px system-ui, sans-serif">A p4 feature map under translations and
 rotations</h1>
 <p style="font: 13px system-ui, sans-serif; max-width: 46em">Drag the image in the middle to move
-it, click it to turn it by 90° counter-clockwise (or give it focus with Tab: the arrow keys
-move it, Enter, Space or R turns it, Escape or Home resets). Around it: the four orientation
+it, click it to turn it by 90° counter-clockwise (or give it focus, with Tab or a click: the
+arrow keys move it, Enter, Space or R turns it, Escape or Home resets). Around it: the four orientation
 planes of its p4 feature map ({filter_words}, lifted to p4). Moving the input moves every plane
 alike; turning it turns every plane and moves it one place along e → r → r² → r³ → e. Every
 frame was computed by groupconv ({len(data["frames"])} frames, drags in steps of {frames.step} pixels).</p>

@@ -274,6 +274,14 @@ def test_the_widget_moves_and_turns_the_feature_map_in_a_browser(view, tmp_path)
             page.locator("canvas.p4w-input").scroll_into_view_if_needed()  # the button scrolled
             box = page.locator("canvas.p4w-input").bounding_box()
             cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            # a click gives the input the keyboard's focus, away from the reset button (from a
+            # figure author's review: the keys did nothing after a click); Escape then resets
+            assert page.evaluate("document.activeElement.dataset.tile") != "input"
+            page.mouse.click(cx, cy)
+            drawn("1,0,0")
+            assert page.evaluate("document.activeElement.dataset.tile") == "input"
+            page.keyboard.press("Escape")
+            drawn("0,0,0")
             # a right-click does not turn the image
             page.mouse.click(cx, cy, button="right")
             page.wait_for_timeout(100)

@@ -2,7 +2,8 @@
 // four orientation planes of its p4 feature map around it (e top, r left, r^2 bottom, r^3
 // right, as in Cohen & Welling's Figure 1). Drag the input to translate it, click it to turn it
 // by a quarter turn counter-clockwise about the window's centre (the origin: an image moved
-// away from it moves as it turns). From the keyboard: the input takes focus (Tab), the arrow
+// away from it moves as it turns). From the keyboard: the input takes focus (Tab, or a click
+// or a drag), the arrow
 // keys move it by one step, Enter, Space or R turns it, Escape or Home resets; the status line
 // is announced to screen readers. The state is the group element g = (r, u, v) acting on the
 // image (u = row, v = column); the pictures come from a source:
@@ -105,7 +106,8 @@ function mount(el, config, request, initial = [0, 0, 0]) {
     press = { x: event.clientX, y: event.clientY, u: state[1], v: state[2], moved: false,
               shown };
     input.setPointerCapture(event.pointerId);
-    event.preventDefault();
+    event.preventDefault();               // (which keeps the browser from focusing it: so here)
+    input.focus({ preventScroll: true });  // the keys work after a click or a drag
   });
   input.addEventListener("pointermove", (event) => {
     if (!press) return;
