@@ -448,7 +448,7 @@ def _callable(fn: Any, ex: _Exercise) -> None:
                         f"{type(fn).__name__}")
 
 
-def _in_dtype(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def _cast_keeping_strides(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """a itself in its dtype; else its values in ``dtype``, laid out with a's strides (a view
     stays a view with the same memory order)."""
     if a.dtype == dtype:
@@ -1133,8 +1133,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
     def answer(x: np.ndarray, w: np.ndarray, shown: str = f"{name}(x, w)") -> np.ndarray:
         """The student's result on x and w in ``dtype`` (views stay views: their values
         copied into a view of the same strides), as a float64 array, or a WrongAnswer."""
-        raw = ex.call(fn, _in_dtype(x, dtype), _in_dtype(w, dtype), shown=shown,
-                      names=("x", "w"))
+        raw = ex.call(fn, _cast_keeping_strides(x, dtype), _cast_keeping_strides(w, dtype),
+                      shown=shown, names=("x", "w"))
         out = _array(raw, ex, f"{name}(x, w)", precise=True)
         if not precision:
             precision.append(_tolerance_of(raw, dtype))
