@@ -498,7 +498,7 @@ TARGETS: list[tuple] = [
     ("nn.SpatialPool options", nn.SpatialPool,
      (integer(1, 3), choice([None, 1, 2], [Value(0, True), Value(2.5, True),
                                            Value(10**30, True, huge=True)], common=False),
-      name(["max", "avg"], ["mean", "av"])), keywords(exact=flag())),
+      name(["max", "mean"], ["avg", "men"])), keywords(exact=flag())),
     ("nn.BatchNorm", lambda c, eps, x: nn.BatchNorm(c, eps=eps)(x),
      (integer(2, 2, bounded=False), real(1e-6, 0.5), array(lifting_input, any_shape=True)), {}),
     ("nn.Linear", lambda i, o, x: nn.Linear(i, o)(x),

@@ -39,7 +39,7 @@ ON_P4 = Space.on_group(P4)
 @pytest.mark.parametrize("layer", [
     nn.ReLU(), nn.SiLU(), nn.SubgroupPool("max", space=ON_P4),
     nn.SubgroupPool("mean", space=ON_P4), nn.SubgroupPool("sum", space=ON_P4),
-    nn.SpatialPool(2, space=ON_P4), nn.SpatialPool(2, kind="avg", space=ON_P4),
+    nn.SpatialPool(2, space=ON_P4), nn.SpatialPool(2, kind="mean", space=ON_P4),
     nn.SpatialPool(3, stride=2, space=ON_P4), nn.BatchNorm(2, dtype=np.float64),
     nn.GlobalPool("mean", space=ON_P4), nn.GlobalPool("max", space=ON_P4), nn.Flatten(),
 ], ids=repr)
@@ -410,7 +410,7 @@ def test_spatial_pool_gives_a_tied_maximum_s_gradient_to_its_first_tap_only(size
     # overlapping windows add several dy into one tap, in another order: rounding only
     assert np.allclose(dx, expected, rtol=0, atol=1e-12)
     assert np.array_equal(dx != 0, expected != 0)
-    avg = nn.SpatialPool(size, stride, kind="avg", space=space)
+    avg = nn.SpatialPool(size, stride, kind="mean", space=space)
     ya, cache = avg.forward(x)
     assert np.allclose(ya, windows.mean(axis=(-2, -1)), rtol=0, atol=1e-15)
     assert np.isclose(avg.backward(cache, dy)[0].sum(), dy.sum(), rtol=1e-12)

@@ -647,7 +647,7 @@ def layer_equivariance(group: AffineGroup, rng: np.random.Generator) -> float:
     running mean and variance), commutes with L_h at every exact h about the array centre
     (``equivariance_errors``, the one routine): the lifting and group correlation with their
     bias, batch normalisation in evaluation mode, ReLU, SiLU, pooling over the point axis
-    (max, mean), 2 x 2 spatial pooling (max, average; not on the hexagonal lattice, on sides
+    (max, mean), 2 x 2 spatial pooling (max, mean; not on the hexagonal lattice, on sides
     it pools exactly) and global pooling (mean, max). The largest relative error, float64."""
     d = group.dim
     on_g = Space.on_group(group)
@@ -667,7 +667,7 @@ def layer_equivariance(group: AffineGroup, rng: np.random.Generator) -> float:
         (layer.bind(on_g), x_group) for layer in
         [norm, nn.ReLU(), nn.SiLU(), nn.SubgroupPool("max"), nn.SubgroupPool("mean"),
          nn.GlobalPool("mean"), nn.GlobalPool("max")] +
-        ([] if hexagonal else [nn.SpatialPool(2, kind="max"), nn.SpatialPool(2, kind="avg")])]
+        ([] if hexagonal else [nn.SpatialPool(2, kind="max"), nn.SpatialPool(2, kind="mean")])]
     worst = 0.0
     for layer, x in layers:
         report = equivariance_errors(lambda a, layer=layer: layer.forward(a, False)[0], x,
@@ -776,7 +776,7 @@ def finite_difference_gradient(group: AffineGroup, rng: np.random.Generator) -> 
     worst = 0.0
     for nonlinearity, point, spatial, space in ((nn.ReLU(), "max", nn.SpatialPool(2), "mean"),
                                                 (nn.SiLU(), "mean",
-                                                 nn.SpatialPool(3, stride=2, kind="avg"), "max")):
+                                                 nn.SpatialPool(3, stride=2, kind="mean"), "max")):
         net = nn.Sequential([
             nn.LiftingConv(group, 1, 2, 3 if d < 3 else 2, mode="same", dtype=np.float64,
                            rng=rng),

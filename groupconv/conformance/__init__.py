@@ -508,7 +508,7 @@ def _layer_case(group: AffineGroup, kind: str, option: str, seed: int) -> Case:
     return Case(case_id, group.name, kind, 0, 0, arrays, options=options, tolerance=tolerance)
 
 
-_LAYER_OPTIONS = {"subgroup_pool": ("max", "mean"), "spatial_pool": ("max", "avg"),
+_LAYER_OPTIONS = {"subgroup_pool": ("max", "mean"), "spatial_pool": ("max", "mean"),
                   "batchnorm": ("train",)}
 
 

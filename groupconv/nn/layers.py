@@ -131,7 +131,7 @@ class SubgroupPool(Layer):
 
 
 class SpatialPool(Layer):
-    """Max or average pooling over the d spatial axes, window ``size``^d, ``stride``, no
+    """Max or mean pooling over the d spatial axes, window ``size``^d, ``stride``, no
     padding: n' = (n - size) // stride + 1 on every axis.
 
     Equivariant under rotations and mirrors about the array centre exactly when the pooling
@@ -148,7 +148,7 @@ class SpatialPool(Layer):
     def __init__(self, size: int = 2, stride: int | None = None, kind: str = "max", *,
                  exact: bool = False, space: Space | None = None):
         self.exact = flag(exact, "SpatialPool exact")
-        choice(kind, "SpatialPool kind", ("max", "avg"))
+        choice(kind, "SpatialPool kind", ("max", "mean"))
         stride = size if stride is None else stride
         size, stride = (integer(v, f"SpatialPool {n}", 1, 2**20)
                         for n, v in (("size", size), ("stride", stride)))
@@ -191,8 +191,8 @@ class SpatialPool(Layer):
         windows = list(self._windows(x))
         y = x[windows[0]]
         for index in windows[1:]:
-            y = y + x[index] if self.kind == "avg" else xp.maximum(y, x[index])
-        if self.kind == "avg":
+            y = y + x[index] if self.kind == "mean" else xp.maximum(y, x[index])
+        if self.kind == "mean":
             return y / len(windows), (tuple(x.shape), None, None)
         return y, (tuple(x.shape), x, y)
 

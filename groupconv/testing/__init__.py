@@ -911,7 +911,7 @@ def _layer_note(case: Case, got: np.ndarray, tol: float) -> str:
                    "(axis 2) is meant"] = x.max(axis=1) if case.options["reduction"] == "max" \
             else x.mean(axis=1)
     elif case.kind == "spatial_pool":
-        other = "avg" if case.options["reduction"] == "max" else "max"
+        other = "mean" if case.options["reduction"] == "max" else "max"
         pool = SpatialPool(case.options["size"], case.options["stride"], other,
                            space=Space.on_group(get_group(case.group)))
         candidates[f"agrees with {other} pooling where the case asks for "
