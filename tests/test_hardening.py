@@ -138,8 +138,8 @@ def test_one_dtype_rule_for_every_group(fast):
 
 @pytest.mark.parametrize("size", [29, 31, 33])
 def test_networks_refuse_sizes_where_invariance_is_not_exact(size):
-    with pytest.raises(ValueError, match=rf"P4CNN takes inputs \(B, 1, n, n\) with n even and at "
-                                         rf"least 28: got shape \(1, 1, {size}, {size}\)$"):
+    with pytest.raises(ValueError, match=rf"P4CNN takes inputs \(B, 1, H, W\) with each side even "
+                                         rf"and at least 28: got shape \(1, 1, {size}, {size}\)$"):
         nn.p4cnn(width=4)(np.zeros((1, 1, size, size), np.float32))
     # the same layers in a network that does not know its sizes: the pooling layer refuses,
     # and the message says what the input became there
@@ -418,9 +418,9 @@ def test_figures_refuse_an_output_folder_they_cannot_make(tmp_path):
 def test_a_network_says_which_inputs_it_takes():
     net = nn.p4cnn(width=2)
     x = np.zeros((1, 1, 28, 28), np.float32)
-    with pytest.raises(ValueError, match=r"^P4CNN takes inputs \(B, 1, n, n\) with n even and at "
-                                         r"least 28: got shape \(1, 28, 28\) \(one example\? "
-                                         r"a batch of one is x\[None\]\)$"):
+    with pytest.raises(ValueError, match=r"^P4CNN takes inputs \(B, 1, H, W\) with each side even "
+                                         r"and at least 28: got shape \(1, 28, 28\) \(one "
+                                         r"example\? a batch of one is x\[None\]\)$"):
         net(x[0])
     with pytest.raises(ValueError, match=r"^P4CNN takes .*: got shape \(1, 1, 27, 27\)$"):
         net(np.zeros((1, 1, 27, 27), np.float32))
@@ -429,9 +429,13 @@ def test_a_network_says_which_inputs_it_takes():
     with pytest.raises(ValueError, match=r"^P6CNN takes inputs \(B, 1, n, n\) with n odd and at "
                                          r"least 15: got shape \(1, 1, 13, 13\)$"):
         nn.p6cnn(width=2)(np.zeros((1, 1, 13, 13), np.float32))
-    with pytest.raises(ValueError, match=r"takes inputs \(B, 1, n, n, n\) with n at least 5"):
+    with pytest.raises(ValueError,
+                       match=r"takes inputs \(B, 1, D, H, W\) with each side at least 5"):
         nn.voxel_gcnn("P432", 2, input_size=7)(np.zeros((1, 1, 4, 4, 4), np.float32))
     assert net(np.zeros((1, 1, 30, 30), np.float32)).shape == (1, 10)
+    assert net(np.zeros((1, 1, 28, 34), np.float32)).shape == (1, 10)   # any box, as it says
+    with pytest.raises(ValueError, match=r"^P4CNN takes .*: got shape \(1, 1, 28, 29\)$"):
+        net(np.zeros((1, 1, 28, 29), np.float32))
     assert nn.p6cnn(width=2)(np.zeros((1, 1, 17, 17), np.float32)).shape == (1, 10)
 
 

@@ -422,11 +422,15 @@ class InputSizes:
         return n >= self.least and (n - self.least) % self.step == 0
 
     def __str__(self) -> str:
+        return self.describe("n")
+
+    def describe(self, side: str) -> str:
+        """The rule in words, of ``side`` (e.g. "n", "each side")."""
         if self.step == 1:
-            return f"n at least {self.least}"
+            return f"{side} at least {self.least}"
         if self.step == 2:
-            return f"n {'odd' if self.least % 2 else 'even'} and at least {self.least}"
-        return f"n = {self.least} + {self.step} j (j = 0, 1, 2, ...)"
+            return f"{side} {'odd' if self.least % 2 else 'even'} and at least {self.least}"
+        return f"{side} = {self.least} + {self.step} j (j = 0, 1, 2, ...)"
 
 
 class Sequential(Layer):
@@ -435,7 +439,7 @@ class Sequential(Layer):
 
     A network that knows the inputs it takes (its ``name`` and ``input_sizes``: the paper's
     networks do) checks them first, and refuses others in its own terms, e.g. "P4CNN takes
-    inputs (B, 1, n, n) with n even and at least 28: got shape (1, 27, 27)".
+    inputs (B, 1, H, W) with each side even and at least 28: got shape (1, 27, 27)".
 
     Parameters
     ----------
@@ -615,14 +619,19 @@ class Sequential(Layer):
         return config
 
     def describe_input(self) -> str | None:
-        """The inputs the network takes, e.g. "(B, 1, n, n) with n even and at least 28"
-        (None where its first layer does not say)."""
+        """The inputs the network takes, e.g. "(B, 1, H, W) with each side even and at least
+        28", or "(B, 1, n, n) ..." on the hexagonal lattice, whose arrays are square (None
+        where its first layer does not say)."""
         space, channels = self.input_space, self.input_channels
         if space is None or channels is None:
             return None
         axes = ["B", str(channels)] + ([str(space.samples)] if space.point_axis else [])
-        text = "(" + ", ".join(axes + ["n"] * space.dim) + ")"
-        return text if self.input_sizes is None else f"{text} with {self.input_sizes}"
+        square = space.dim == 1 or space.group.lattice == "hexagonal"
+        sides = ["n"] * space.dim if square else ["D", "H", "W"][3 - space.dim:]
+        text = "(" + ", ".join(axes + sides) + ")"
+        if self.input_sizes is None:
+            return text
+        return f"{text} with {self.input_sizes.describe('n' if square else 'each side')}"
 
     def _check_input(self, x: Any) -> None:
         """The input against ``input_sizes``, or a ValueError in the network's own terms."""
