@@ -799,7 +799,7 @@ def test_fit_names_augments_nan_and_the_reason_a_shape_does_not_fit():
                                          r"finite \(NaN or inf\), in example 0 first"):
         nn.fit(net, x, y % 3, batch_size=4, progress=False, augment=lambda b, rng: b * np.nan)
     with pytest.raises(ValueError, match=r"x of shape \(8, 1, 12, 12\) does not fit the model: "
-                                         r"it takes \(B, 1, n, n\) .* \(on its first examples: "
+                                         r"it takes \(B, 1, H, W\) .* \(on its first examples: "
                                          r"P4CNN takes inputs"):
         nn.fit(nn.p4cnn(width=2), x, y, progress=False)
     # from a newcomer's review: images without their channel axis were told "one example? a
