@@ -171,7 +171,11 @@ RIGHT = {
     "1.2": [(p4_product, p4_inverse),
             (lambda a, b: [float(v) for v in p4_product(a, b)], p4_inverse),    # whole floats
             (lambda a, b: tuple(Fraction(v) for v in p4_product(a, b)), p4_inverse),  # exact
-            (lambda a, b: tuple(sympy.Integer(v) for v in p4_product(a, b)), p4_inverse)],
+            (lambda a, b: tuple(sympy.Integer(v) for v in p4_product(a, b)), p4_inverse),
+            # sympy's integers in an object array, sympy's column vector and its Tuple
+            (lambda a, b: np.array([sympy.Integer(v) for v in p4_product(a, b)]),
+             lambda a: sympy.Matrix(p4_inverse(a))),
+            (lambda a, b: sympy.Tuple(*p4_product(a, b)), p4_inverse)],
     "1.3": [(d4_table,), (lambda: [[Fraction(v) for v in row] for row in d4_table()],),
             (lambda: np.array(d4_table()).astype(np.uint8),)],    # indices: never negative
     "2.1": [(my_lifting,),
@@ -208,9 +212,11 @@ RIGHT = {
                         if Fraction(a * n, 360).denominator == 1],),
             (lambda n: [int(a) for a in (lambda t: t[t % n == 0] // n)(        # every step
                 np.arange(n, dtype=np.int64) * 360) if a % 90 == 0],),
-            (lambda n: (Decimal(a) for a in exact_angles(n)),)],
+            (lambda n: (Decimal(a) for a in exact_angles(n)),),
+            (lambda n: np.array([sympy.Integer(a) for a in exact_angles(n)]),)],
     "4.2": [(best_scales,), (lambda resp, cs: np.array(best_scales(resp, cs)),),
             (lambda resp, cs: [np.array(i) for i in best_scales(resp, cs)],),     # 0-d arrays
+            (lambda resp, cs: np.array([sympy.Integer(i) for i in best_scales(resp, cs)]),),
             (lambda resp, cs: [int(np.argmax(resp[:, int(np.floor(r + 0.5)),
                                                   int(np.floor(c + 0.5))])) for r, c in cs],)],
 }
@@ -458,6 +464,15 @@ WRONG = [
     ("1.1", "forgot to return", (lambda r: None,), "forget to return"),
     # 1.2 p4's law
     ("1.2", "b a for a b", (_rot_product(order="ba"), p4_inverse), "other order"),
+    ("1.2", "a pure rotation is its own inverse",
+     (p4_product, lambda a: tuple(a) if a[1] == a[2] == 0 else p4_inverse(a)),
+     r"p4_inverse is wrong .* for a = \(1, 0, 0\)"),
+    ("1.2", "no modulo when b has no translation",
+     (lambda a, b: (a[0] + b[0], *a[1:]) if b[1] == b[2] == 0 else p4_product(a, b),
+      p4_inverse), "the rotation part is not reduced"),
+    ("1.2", "b a when b's first translation entry is 0",
+     (lambda a, b: p4_product(b, a) if b[1] == 0 else p4_product(a, b), p4_inverse),
+     "p4_product is wrong"),
     ("1.2", "b's own rotation", (_rot_product(rotate_by="b"), p4_inverse), "b's own rotation"),
     ("1.2", "rotation the wrong way", (_rot_product(turn_sign=-1), p4_inverse),
      "wrong way"),
@@ -629,6 +644,14 @@ WRONG = [
     ("3.1", "no p4 layer at all",
      (_net(nn.GlobalPool("mean", space=groupconv.Space.on_plane(groupconv.Z2)),
            nn.Linear(1, 10)),), "no p4 layer"),
+    ("3.1", "a batch norm before the lifting layer",
+     (_net(nn.BatchNorm(1), _lift(), nn.ReLU(), _group(), nn.ReLU(), nn.SubgroupPool("max"),
+           nn.GlobalPool("mean"), nn.Linear(6, 10)),),
+     r"layer 0, BatchNorm\(1\), comes before the lifting layer"),
+    ("3.1", "a nonlinearity before the lifting layer",
+     (_net(nn.SiLU(), _lift(), nn.ReLU(), _group(), nn.ReLU(), nn.SubgroupPool("max"),
+           nn.GlobalPool("mean"), nn.Linear(6, 10)),),
+     r"layer 0, SiLU\(\), comes before the lifting layer"),
     ("3.1", "no nonlinearities", (_net(_lift(), _group(), nn.SubgroupPool("max"),
                                        nn.GlobalPool("mean"), nn.Linear(6, 10)),),
      "no nonlinearity"),
@@ -677,6 +700,13 @@ WRONG = [
     ("4.1", "integer division", (lambda n: [a for a in range(0, 360, 90)
                                             if a % (360 // n) == 0],), "misses|includes"),
     ("4.1", "always the quarter turns", (lambda n: [0, 90, 180, 270],), "not one of"),
+    ("4.1", "long doubles that float64 rounds to the angle",
+     (lambda n: [k * (np.longdouble(360) / n) for k in
+                 (a * n // 360 for a in (0, 90, 180, 270) if a * n % 360 == 0)],),
+     "not exactly 180: floating-point arithmetic rounded it"),
+    ("4.1", "a Fraction a hair from 90",
+     (lambda n: [Fraction(a) + Fraction(int(a == 90), 10**30) for a in exact_angles(n)],),
+     "not exactly 90: floating-point arithmetic rounded it"),
     ("4.1", "360 included", (lambda n: [a for a in range(0, 361, 90) if a * n % 360 == 0],),
      r"\[0, 360\)"),
     ("4.1", "all the group's angles", (lambda n: [360 * k / n for k in range(n)],),
@@ -1143,3 +1173,27 @@ def test_a_torch_answer_whose_result_requires_grad_passes():
         return torch.stack([torch.nn.functional.conv2d(torch.tensor(x), torch.rot90(
             weights, r, dims=(-2, -1))) for r in range(4)], 2)
     assert isinstance(grade("2.1", lifting), Passed)
+
+
+def test_1_2_a_law_wrong_only_where_check_group_law_draws_is_named_without_a_crash():
+    """(An answer right on the grader's own pairs but not on check_group_law's draws, and one
+    that goes wrong after some calls.) Each gets a WrongAnswer that says what it found."""
+    from groupconv import check_group_law
+
+    asked = []                        # the pairs check_group_law asks on its own (its seed)
+    check_group_law(lambda a, b: asked.append((a, b)) or p4_product(a, b), p4_inverse, P4)
+    calls = []                        # every pair the grader asks, in order
+    grade("1.2", lambda a, b: calls.append((tuple(a), tuple(b))) or p4_product(a, b),
+          p4_inverse)
+    own = calls[:(len(calls) - len(asked)) // 2]       # its own pairs, before check_group_law's
+    only_drawn = next((a, b) for a, b in asked if (a, b) not in set(own) and
+                      p4_product(a, b) != p4_product(b, a))
+    with pytest.raises(WrongAnswer, match=r"right on the grader's \d+ pairs, but not on "
+                                          r"check_group_law's") as failure:
+        grade("1.2", lambda a, b: p4_product(b, a) if (tuple(a), tuple(b)) == only_drawn
+              else p4_product(a, b), p4_inverse)
+    assert "check_group_law says" in str(failure.value)
+    count = iter(range(10**6))
+    with pytest.raises(WrongAnswer, match=r"gave .* the first time and .* when called again"):
+        grade("1.2", lambda a, b: p4_product(b, a) if next(count) >= len(calls) - len(own)
+              else p4_product(a, b), p4_inverse)

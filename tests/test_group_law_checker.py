@@ -113,3 +113,23 @@ def test_an_unexplained_mistake_says_so():
     report = groupconv.check_group_law(lambda a, b: (0, 0, 0), inverse, "p4")
     assert report.diagnoses == ["the product agrees with none of the usual mistakes: compare "
                                 "the values below with the formula"]
+
+
+@pytest.mark.parametrize("name", ["p4", "p4m", "P432"])
+def test_a_law_wrong_only_without_translations_is_caught(name):
+    """(A shortcut for elements with no translation: a pure rotation taken as its own inverse,
+    or b's point part dropped when there is nothing to turn.) Every pair of point parts is
+    also checked with zero translations."""
+    product, inverse, split, join = _law(name)
+
+    def shortcut_inverse(a):
+        return tuple(a) if not any(split(a)[1]) else inverse(a)
+
+    def shortcut_product(a, b):
+        (h1, t1), (h2, t2) = split(a), split(b)
+        return join(h1, t1) if not any(t1) and not any(t2) else product(a, b)
+
+    report = groupconv.check_group_law(product, shortcut_inverse, name)
+    assert not report.ok and report.inverse_mismatches and not report.product_mismatches
+    wrong = groupconv.check_group_law(shortcut_product, inverse, name)
+    assert not wrong.ok and wrong.product_mismatches and not wrong.inverse_mismatches

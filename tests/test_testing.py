@@ -357,6 +357,68 @@ def test_a_torch_parameter_that_gets_no_gradient_fails():
     assert not result.passed and "gets no gradient" in result.diagnosis
 
 
+@pytest.mark.torch
+def test_torch_layer_names_what_it_cannot_load_run_or_convert():
+    """(Found by a review as an outside author: a weight of another name, or kept as a buffer,
+    left the module's random weights to be judged; a transposed weight of the same size was
+    reshaped; an output with no point axis was blamed on a double conversion; a tuple output
+    and a frozen weight gave torch's own errors.) Each is named."""
+    torch = pytest.importorskip("torch")
+    example = _example()
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.k == 3
+                and c.c_in != c.c_out and not c.bias and c.stride == c.dilation == 1)
+
+    class Renamed(torch.nn.Module):
+        def __init__(self, name, as_buffer=False, shape=None, out=None):
+            super().__init__()
+            value = torch.zeros(shape or (case.c_out, case.c_in, 3, 3), dtype=torch.float64)
+            if as_buffer:
+                self.register_buffer(name, value)
+            else:
+                setattr(self, name, torch.nn.Parameter(value))
+            self.name, self.out = name, out
+
+        def forward(self, x):
+            w = getattr(self, self.name)
+            bank = torch.stack([torch.rot90(w, r, dims=(-2, -1)) for r in range(4)], 1)
+            if self.out == "summed":
+                return sum(torch.nn.functional.conv2d(x, bank[:, r], padding=case.padding)
+                           for r in range(4))
+            y = torch.nn.functional.conv2d(x, bank.flatten(0, 1), padding=case.padding)
+            return (y, {}) if self.out == "tuple" else y
+
+    with pytest.raises(ValueError, match=r"none of the torch layer's parameters takes the "
+                                         r"case's weights 'w' \(it has \['filters'\]"):
+        testing.torch_layer(Renamed("filters"), case, layout="flat_cs")
+    with pytest.raises(ValueError, match=r"it has none; .* not buffers"):
+        testing.torch_layer(Renamed("weight", as_buffer=True), case, layout="flat_cs")
+    named = testing.torch_layer(Renamed("filters"), case, {"filters": "w"}, layout="flat_cs")
+    assert testing.check_case(named, case).passed
+    with pytest.raises(ValueError, match=r"as many values, but no reshape of one is the other"):
+        testing.torch_layer(Renamed("weight", shape=(case.c_in, case.c_out, 3, 3)), case,
+                            layout="flat_cs")
+    summed = testing.check_case(testing.torch_layer(Renamed("weight", out="summed"), case,
+                                                    layout="flat_cs"), case)
+    assert "has it no point axis, or does it sum over it?" in summed.diagnosis
+    assert "converted twice" not in summed.diagnosis
+    pair = testing.check_case(testing.torch_layer(Renamed("weight", out="tuple"), case,
+                                                  layout="flat_cs"), case)
+    assert "the module returned a tuple of 2 items" in pair.diagnosis
+    frozen = example.P4Conv(case.c_in, case.c_out, 3, lifting=True, padding=case.padding).double()
+    frozen.weight.requires_grad_(False)
+    result = testing.check_case(testing.torch_layer(frozen, case, layout="flat_cs"), case)
+    assert "parameter 'weight' does not require grad" in result.diagnosis
+
+
+def test_shapes_that_one_reshape_joins_and_those_it_does_not():
+    from groupconv.testing import _regrouped
+
+    assert _regrouped((3, 2, 4, 3, 3), (3, 8, 3, 3)) and _regrouped((6, 3), (2, 9))
+    assert _regrouped((3, 2, 3, 3), (3, 2, 3, 3)) and _regrouped((0, 5), (5, 0))
+    assert not _regrouped((3, 2, 3, 3), (2, 3, 3, 3))
+    assert not _regrouped((2, 3, 1, 1), (1, 1, 3, 2))      # flax's (k, k, C_in, C_out)
+
+
 # ------------------------------------------------------------------ JAX
 def _jax_p4(jax, case, turn=1, bias_used=True):
     """A p4 layer as a JAX author writes it, flax-style: variables {"params": {"conv":

@@ -156,9 +156,10 @@ def check_group_law(product: Callable[[tuple, tuple], Any], inverse: Callable[[t
     group : Group or str
         A point group (every pair of elements is checked) or a lattice group Z^d x| H (every
         pair of point parts, with translations drawn from [-9, 9]^d: ``trials`` pairs in all,
-        at least every pair of point parts once).
+        at least every pair of point parts once; and every pair of point parts again with no
+        translation, the inverse of each point part among them).
     trials : int
-        The number of pairs for a lattice group.
+        The number of pairs with drawn translations for a lattice group.
     seed : int
         The translations' random draws.
 
@@ -196,9 +197,14 @@ def check_group_law(product: Callable[[tuple, tuple], Any], inverse: Callable[[t
         count = max(trials, len(points) ** 2)
         pick = np.arange(count) % (len(points) ** 2)
         t = rng.integers(-9, 10, size=(count, 2, group.dim))
+        # and every pair of point parts with no translation (a pure rotation is the case a law
+        # written for "a translation and a turn" most often gets wrong: h^-1 = h on r = 2 only)
         pairs = [(np.concatenate([points[k // len(points)], t[i, 0]]),
                   np.concatenate([points[k % len(points)], t[i, 1]]))
                  for i, k in enumerate(pick)]
+        zero = np.zeros(group.dim, dtype=points.dtype)
+        pairs += [(np.concatenate([p, zero]), np.concatenate([q, zero]))
+                  for p in points for q in points]
     report = GroupLawReport(group.name)
     names = ", ".join(group.param_names) or "no parameters"
     wrong_products, wrong_inverses = [], []

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import sympy
 
 from ..arguments import counted, float_dtype
 from ..checks.diagnoses import constant_factor
@@ -331,6 +332,8 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
                            f"tuples, lists, matrices or NumPy arrays")
         return _plain(converted, ex, shown, depth + 1)
     if isinstance(value, np.ndarray):                # the base class: a copy of the values
+        if value.dtype == object:                    # sympy's Integers, say: each one read
+            return _plain(value.tolist(), ex, shown, depth + 1)
         return np.array(value) if value.ndim else value[()]
     if depth > 8:
         raise ex.wrong(f"{shown} returned values nested more than 8 deep")
@@ -379,11 +382,24 @@ def _is_number(value: Any) -> bool:
         value, (int, float, np.integer, np.floating, fractions.Fraction, decimal.Decimal))
 
 
+def _exact(value: Any) -> fractions.Fraction:
+    """A number's exact value (a long double's or a Decimal's digits beyond float64's
+    included); ValueError or OverflowError for NaN and infinities."""
+    if isinstance(value, (int, np.integer)):
+        return fractions.Fraction(int(value))
+    if isinstance(value, (fractions.Fraction, decimal.Decimal)):
+        return fractions.Fraction(value)
+    return fractions.Fraction(*value.as_integer_ratio())
+
+
 def _from_sympy(value: Any) -> Any:
-    """A sympy Matrix as nested lists, an Integer as an int, a Rational as a Fraction, another
+    """A sympy Matrix as nested lists (one with a single row or column, sympy's vector, as a
+    flat list), a Tuple as a tuple, an Integer as an int, a Rational as a Fraction, another
     real number as a float; anything else as it is."""
     if getattr(value, "is_Matrix", False):
-        return value.tolist()
+        return list(value) if 1 in value.shape else value.tolist()
+    if isinstance(value, sympy.Tuple):
+        return tuple(value)
     if getattr(value, "is_Integer", False):
         return int(value)
     if getattr(value, "is_Rational", False):
@@ -753,6 +769,11 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
     pairs += [((ra, int(rng.choice([-1, 1])) * t, int(rng.integers(-far, far + 1))),
                (rb, int(rng.integers(-far, far + 1)), int(rng.choice([-1, 1])) * t + 1))
               for ra in range(4) for rb in range(4) for t in [wide[(ra + rb) % 3]]]
+    # and pure rotations, alone and with a translation along one axis: the cases a shortcut
+    # for "no translation" gets wrong (a quarter turn is not its own inverse)
+    pairs += [((ra, 0, 0), (rb, 0, 0)) for ra in range(4) for rb in range(4)]
+    pairs += [((ra, int(rng.integers(1, 10)), 0), (rb, 0, int(rng.integers(-9, 0))))
+              for ra in range(4) for rb in range(4)]
 
     def product(a: tuple, b: tuple) -> Any:
         return ex.call(p4_product, a, b, shown=f"p4_product({a}, {b})")
@@ -768,10 +789,30 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
     wrong_products = [(a, b, g) for (a, b), g in zip(pairs, got_products) if g != _law(a, b)]
     wrong_inverses = [(a, g) for a, g in zip(elements, got_inverses)
                       if g != _inverse_variant(a)]
-    if report.ok and not wrong_products and not wrong_inverses:
-        return Passed("1.2", f"{report.products} products and {report.inverses} inverses agree "
-                             f"with groupconv's p4 (check_group_law)")
     lines = ["Exercise 1.2: your group law disagrees with p4's."]
+    # the same calls again: a law depends on its arguments only, not on the calls before
+    for (a, b), g in zip(pairs, got_products):
+        again = _tuple(product(a, b), ex, f"p4_product({a}, {b})")
+        if again != g:
+            raise WrongAnswer(f"{lines[0]}\n- p4_product({a}, {b}) gave {g} the first time and "
+                              f"{again} when called again: the product must depend on a and b "
+                              f"only (no state kept between calls).")
+    for a, g in zip(elements, got_inverses):
+        again = _tuple(inverse(a), inv, f"p4_inverse({a})")
+        if again != g:
+            raise WrongAnswer(f"{lines[0]}\n- p4_inverse({a}) gave {g} the first time and "
+                              f"{again} when called again: the inverse must depend on a only "
+                              f"(no state kept between calls).")
+    if report.ok and not wrong_products and not wrong_inverses:
+        return Passed("1.2", f"{len(pairs) + report.products} products and "
+                             f"{len(elements) + report.inverses} inverses agree with "
+                             f"groupconv's p4 (check_group_law and the grader's own)")
+    if not wrong_products and not wrong_inverses:     # only check_group_law's draws disagree
+        raise WrongAnswer(f"{lines[0]}\n- right on the grader's {len(pairs)} pairs, but not "
+                          f"on check_group_law's: look at the elements below (a zero in a "
+                          f"translation? a pure rotation?) and make the law hold for every "
+                          f"element, with no special case.\ncheck_group_law says: "
+                          + _law_says(report))
     unreduced = [(f"p4_product({a}, {b})", g) for (a, b), g in zip(pairs, got_products)
                  if not 0 <= g[0] < 4] + [(f"p4_inverse({a})", g) for a, g in
                                           zip(elements, got_inverses) if not 0 <= g[0] < 4]
@@ -1554,6 +1595,11 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
                        f"the input is an image: start with a lifting layer")
     if first.c_in != 1:
         raise ex.wrong(f"the lifting layer reads {first.c_in} channels; a grey digit has one")
+    if convs[0] > 0:
+        raise ex.wrong(f"layer 0, {layers[0]!r}, comes before the lifting layer: the exercise's "
+                       f"network starts by lifting the image (seven layers: lifting, ReLU, "
+                       f"group layer, ReLU, the projection over the rotations, a global mean "
+                       f"over space, linear)")
     if any(not layers[i].bank.kind.reads_group for i in convs[1:]):
         raise ex.wrong("a second lifting layer cannot follow the first: after lifting, the "
                        "layers read functions on p4")
@@ -1612,7 +1658,10 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
     if logits.shape != (3, 10):
         raise ex.wrong(f"your network maps digits (3, 1, 28, 28) to shape {logits.shape}; "
                        f"expected logits (3, 10)")
-    report = check_equivariance(net, x=x)
+    try:
+        report = check_equivariance(net, x=x)
+    except ValueError as error:          # a network whose spaces do not chain
+        raise ex.wrong(f"groupconv cannot check your network's invariance: {error}") from None
     # float32 layers: rounding of about 1e-7 per layer, relative; a broken invariance is O(1)
     if not report.max_error <= 1e-5:
         worst = max(report.errors, key=lambda name: report.errors[name])
@@ -1711,6 +1760,15 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
         except OverflowError:
             raise ex.wrong(f"{shown} returned a number too large for an angle: {_brief(value)}"
                            ) from None
+        for a, e in zip(entries, got):
+            try:
+                exact = _exact(a)
+            except (ValueError, OverflowError):      # NaN, inf: the tests below name them
+                continue
+            if exact != e and exact % 90 and not e % 90:     # float64 hides the rounding
+                raise ex.wrong(f"{shown} includes {a!r}, not exactly {e:g}: floating-point "
+                               f"arithmetic rounded it; the angles of the grid are exact, so "
+                               f"compute them with integers")
         if len(set(got)) != len(got):
             raise ex.wrong(f"{shown} = {_brief(value)} lists an angle twice")
         expected = [a for a in (0, 90, 180, 270) if a * n % 360 == 0]

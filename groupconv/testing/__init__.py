@@ -270,6 +270,15 @@ def _default_spec(case: Case, names: Iterable[str], library: str) -> dict[str, s
     return spec
 
 
+def _regrouped(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """Whether shapes a and b (of one size) split or merge neighbouring axes of one array in
+    the same order, as a reshape that keeps its meaning does: their running products, taken
+    together, each divide the next ((C, S·k) and (C·S, k) do; (2, 3) and (3, 2) do not)."""
+    marks = sorted({math.prod(a[:i]) for i in range(len(a) + 1)} |
+                   {math.prod(b[:i]) for i in range(len(b) + 1)})
+    return 0 in marks or all(q % p == 0 for p, q in zip(marks, marks[1:]))
+
+
 def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]],
           spec: Mapping[str, str | tuple[str, Callable, Callable]], library: str
           ) -> dict[str, tuple[str, np.ndarray, Callable[[np.ndarray], np.ndarray]]]:
@@ -277,6 +286,12 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
     (key, to_theirs, to_ours)): (the key, the case's array in the parameter's shape and the
     layer's element order, and the function that takes the parameter's gradient back to the
     case's array): the loading of ``torch_layer`` and ``jax_layer``."""
+    loaded = {item if isinstance(item, str) else item[0] for item in spec.values()}
+    if "w" in case.arrays and "w" not in loaded:       # its own random weights would be judged
+        raise ValueError(f"params: none of the {library} layer's parameters takes the case's "
+                         f"weights 'w' (it has {sorted(shapes) or 'none'}; by default one named "
+                         f"{' or '.join(_DEFAULT_NAMES['w'])}, and only parameters are loaded, "
+                         f"not buffers): name yours, params={{name: 'w'}}")
     plan = {}
     for name, item in spec.items():
         key, to_theirs, to_ours = (item, None, None) if isinstance(item, str) else item
@@ -294,6 +309,12 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
             raise ValueError(f"params: parameter {name!r} has shape {tuple(shapes[name])} "
                              f"({math.prod(shapes[name])} values); the case's {key!r} has "
                              f"shape {ours.shape} ({ours.size})")
+        if not _regrouped(value.shape, tuple(shapes[name])):
+            raise ValueError(f"params: parameter {name!r} has shape {tuple(shapes[name])}, the "
+                             f"case's {key!r} {value.shape}: as many values, but no reshape "
+                             f"of one is the other (axes in another order, such as flax's "
+                             f"(*k, C_in, C_out) or (C_in, C_out, *k)?): give the conversion, "
+                             f"{{{name!r}: ({key!r}, to_theirs, to_ours)}}")
 
         def back(g, to_ours=to_ours, point_weights=point_weights, shape=ours.shape):
             g = to_ours(g) if to_ours else g.reshape(shape)
@@ -318,10 +339,12 @@ def torch_layer(module: Any, case: Case,
     params : mapping, optional
         The module's parameter names (dotted, as ``named_parameters`` gives them) -> the case's
         array ("w", "b", "gamma", "beta"), loaded by reshaping (the same number of values in
-        the same order) after the weights' point axis is put in ``convention``'s order; or ->
+        the same order; a shape that is no reshape of the case's, axes in another order, is
+        refused) after the weights' point axis is put in ``convention``'s order; or ->
         (key, to_theirs, to_ours), two functions of NumPy arrays for another layout. Default:
         "weight" -> "w" and "bias" -> "b" (for batch normalisation "gamma" and "beta"), those
-        the module and the case both have.
+        the module and the case both have. A case with weights needs a parameter that takes
+        them (buffers are not loaded).
     layout, convention
         As in ``adapt``: the module's layout of inputs and outputs and its element order.
     dtype : torch.dtype, optional
@@ -364,12 +387,17 @@ def torch_layer(module: Any, case: Case,
     device = first.device if first is not None else "cpu"
     points_in, points_out = _spaces(case)
 
+    frozen = [name for name in plan if not named[name].requires_grad]
+
     def layer(x):
         theirs = _to_theirs(np.asarray(x), points_in, layout, convention, group)
         xt = torch.tensor(np.ascontiguousarray(theirs), dtype=dtype, device=device,
                           requires_grad=True)
         kept = xt.detach().cpu().numpy().copy()
         yt = module(xt)
+        if not isinstance(yt, torch.Tensor):
+            raise TypeError(f"the module returned {described(yt)}, not a tensor: wrap it so "
+                            f"that it returns the layer's output alone")
         _written_back(x, xt.detach(), kept, lambda a: _to_ours(a, points_in, layout,
                                                                convention, group))
 
@@ -378,6 +406,9 @@ def torch_layer(module: Any, case: Case,
                 np.asarray(dy), points_out, layout, convention, group)), dtype=yt.dtype,
                 device=yt.device)
             kept_dy = dyt.detach().cpu().numpy().copy()
+            if frozen:
+                raise RuntimeError(f"the module's parameter {frozen[0]!r} does not require "
+                                   f"grad (requires_grad=False): it would never train")
             grads = torch.autograd.grad(yt, [xt] + [named[name] for name in plan],
                                         grad_outputs=dyt, retain_graph=True, allow_unused=True)
             _written_back(dy, dyt, kept_dy, lambda a: _to_ours(a, points_out, layout,
@@ -392,9 +423,22 @@ def torch_layer(module: Any, case: Case,
             dx = np.zeros(np.shape(theirs)) if dx is None else dx.detach().cpu().numpy()
             return _to_ours(dx, points_in, layout, convention, group), out
 
-        return _to_ours(yt.detach().cpu().numpy(), points_out, layout, convention, group), vjp
+        return _output_to_ours(yt.detach().cpu().numpy(), points_out, layout, convention,
+                               group, "module"), vjp
     layer.convention = convention             # what check_case says a found order in
     return layer
+
+
+def _output_to_ours(y: np.ndarray, points: bool, layout: str,
+                    convention: str | Sequence[int], group: Any, what: str) -> np.ndarray:
+    """The wrapped layer's output in groupconv's layout, or a ValueError that says which
+    output did not fit the layout (not groupconv's conversion's own words)."""
+    try:
+        return _to_ours(y, points, layout, convention, group)
+    except ValueError as error:
+        point = " (has it no point axis, or does it sum over it?)" if points else ""
+        raise ValueError(f"the {what}'s output, of shape {tuple(np.shape(y))}, is not a field "
+                         f"in the layout {layout!r}{point}: {error}") from None
 
 
 def _leaves(tree: Mapping, prefix: str = "") -> Iterable[tuple[str, Any]]:
@@ -508,7 +552,8 @@ def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
             out = {key: back(np.asarray(flat[name])) for name, (key, _, back) in plan.items()}
             return _to_ours(np.asarray(dx), points_in, layout, convention, group), out
 
-        return _to_ours(np.asarray(y), points_out, layout, convention, group), vjp
+        return _output_to_ours(np.asarray(y), points_out, layout, convention, group,
+                               "function"), vjp
     layer.convention = convention             # what check_case says a found order in
     return layer
 
