@@ -49,6 +49,9 @@ def cell_centres(size: int, spacing: float = 1.0) -> np.ndarray:
     """(size, size, 2): the plane position (x, y) of every cell of a hexagonal array,
     spacing * (u e1 + v e2), centre at the origin (cells outside the hexagon included)."""
     r = _check_size(size) // 2
+    if 2 * size * size > MAX_VALUES:        # (size, size, 2) coordinates, refused up front
+        raise ValueError(f"cell_centres: size {size} gives {2 * size * size:,} coordinates, "
+                         f"more than {MAX_VALUES:,}: give a smaller size")
     spacing = number(spacing, "spacing", 0, np.inf, open_low=True)
     u, v = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
     return spacing * np.stack([u, v], axis=-1) @ BASIS.T

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import groupconv
-from groupconv import P4, P4M, SE2, Z2, ScaleTranslation, Space, filter_bank
+from groupconv import P4, P4M, SE2, Z2, ScaleTranslation, Space, filter_bank, nn
 from groupconv.fast.action import transform
 from groupconv.fast.correlate import group_convolution, group_correlation, lifting_correlation
 from groupconv.fast.engine import Workspace
@@ -135,6 +135,31 @@ def test_torch_correlates_and_never_convolves(d):
         dw = engine.weight_gradient(x, dy, 3, p)
         got_dw = engine.weight_gradient(torch.from_numpy(x), torch.from_numpy(dy), 3, p)
         assert np.abs(got_dw.numpy() - dw).max() <= 1e-12 * np.abs(dw).max()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("layer", [nn.LiftingConv("p4", 1, 2, 3, rng=0),
+                                   nn.LiftingConv("p4", 1, 2, 3, dtype=np.float64, rng=0),
+                                   nn.Linear(4, 3, rng=0), nn.BatchNorm(1)])
+def test_a_torch_backward_casts_dy_to_the_forward_dtype(layer):
+    """(Found by a review: torch refuses to mix dtypes, so a float64 or integer dy failed deep
+    inside a float32 layer's backward, where NumPy promoted.) dy is cast to the dtype the
+    forward computed in, on every library alike; the gradients are those of that dy."""
+    torch = pytest.importorskip("torch")
+    dtype = getattr(torch, str(layer.dtype))
+    x = torch.randn((2, 4) if isinstance(layer, nn.Linear) else (2, 1, 9, 9), dtype=dtype)
+    y, cache = layer.forward(x, training=True)
+    dy = torch.ones(y.shape, dtype=dtype)
+    want = layer.backward(cache, dy)
+    for other in (torch.float64, torch.float32, torch.int64):
+        dx, grads = layer.backward(cache, dy.to(other))
+        assert dx.dtype == dtype
+        torch.testing.assert_close(dx, want[0])      # (the same products: rounding only)
+        for key in want[1]:
+            torch.testing.assert_close(grads[key], want[1][key])
+    _, grads = layer.backward(cache, dy.to(torch.float64), input_grad=False)
+    for key in want[1]:
+        torch.testing.assert_close(grads[key], want[1][key])
 
 
 @pytest.mark.torch

@@ -1369,3 +1369,31 @@ def test_names_lists_and_wrong_kinds_are_read_or_named():
         groupconv.filter_bank(np.ones((3, 2, 4, 3, 3)), "p4", "lifting")
     with pytest.raises(ValueError, match=r"data on the plane\? it reads as \(B, C, \*spatial\)"):
         nn.SubgroupPool("max", space=Space.on_group(SE2(8)))(np.ones((2, 3, 8, 8)))
+
+
+def test_large_finite_values_and_sizes_are_answered_or_refused_up_front():
+    """(Found by a review: a scale of 1e155 or a radius of 1e200 overflowed when squared, a
+    hexagon mask of side 16383 took 10 GiB of int64 grids, cell_centres 12 GiB, an
+    ElementArray indexed by a string raised IndexError.)"""
+    from groupconv import C4
+    from groupconv.fast import interpolation
+    from groupconv.groups import hexagon_mask
+    from groupconv.hexagonal import MAX_VALUES, cell_centres
+
+    image = np.arange(9.0).reshape(3, 3)
+    assert np.array_equal(interpolation.scale_image(image, 1e155), np.full((3, 3), 4.0))
+    assert interpolation.disk(5, 1e200).all() and interpolation.disk(5, 1.0).sum() == 5
+    with pytest.raises(ValueError, match="matrix must be finite and invertible"):
+        interpolation.transform_image(image, [[1e155, 1e155], [1e155, 1e155]])
+    for n in (1, 3, 5, 9):             # the hexagon max(|u|, |v|, |u + v|) <= r, from bools
+        r = n // 2
+        u, v = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
+        assert np.array_equal(hexagon_mask(n),
+                              np.maximum(np.maximum(abs(u), abs(v)), abs(u + v)) <= r)
+    side = int(np.sqrt(MAX_VALUES / 2)) + 1
+    with pytest.raises(ValueError, match=r"cell_centres: size \d+ gives [\d,]+ coordinates, "
+                                         r"more than"):
+        cell_centres(side + 1 - side % 2)
+    for index in ("a", 1.5, np.float64(1.0)):
+        with pytest.raises(TypeError, match="an ElementArray is indexed by ints"):
+            C4.elements()[index]

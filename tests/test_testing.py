@@ -1082,3 +1082,79 @@ def test_a_manifest_tolerance_above_the_largest_is_refused(tmp_path):
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match=r"tolerance must be a number in \[0, 0\.0001\]"):
         conformance.load(out)
+
+
+def _edited(tmp_path, case_id, entry=None, arrays=None):
+    """A folder holding one shipped case, its manifest entry and its arrays edited by hand."""
+    import json
+    import shutil
+    manifest = json.loads((conformance.SHIPPED / "manifest.json").read_text())
+    found = dict(next(e for e in manifest["cases"] if e["id"] == case_id))
+    data = dict(np.load(conformance.SHIPPED / found["file"]))
+    found.update(entry or {})
+    data.update(arrays(data) if arrays else {})
+    folder = tmp_path / case_id
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    np.savez(folder / found["file"], **data)
+    (folder / "manifest.json").write_text(json.dumps({"cases": [found]}))
+    return folder
+
+
+@pytest.mark.parametrize("case_id, entry, arrays, message", [
+    ("p4-lifting-k3-p1", None, lambda a: {"y": a["y"] + 1j},
+     r"the case's 'y' must be a NumPy array of real numbers .*complex128"),
+    ("p4-lifting-k3-p1", None, lambda a: {"y": np.full(a["y"].shape, np.nan)},
+     r"the case's 'y' holds NaN or infinite values"),
+    ("p4-lifting-k3-p1", None, lambda a: {"x": a["x"][:0]}, r"non-empty \(B, C, \.\.\.\)"),
+    ("p4-lifting-k3-p1", {"bias": True}, None,
+     r"a lifting case with a bias holds x, y, w, b; it has no b"),
+    ("p4-subgroup_pool-max", {"options": {}}, None,
+     r"a subgroup_pool case's options need 'reduction', one of \('max', 'mean'\), got "
+     r"nothing"),
+    ("p4-spatial_pool-max", {"options": {"reduction": "max", "size": 0, "stride": 2}}, None,
+     r"options need 'size', an int >= 1, got 0"),
+    ("p4-batchnorm-train", {"options": {"training": True}}, None,
+     r"options need 'eps', a number in \(0, 1\), got nothing"),
+    ("p4-lifting-k3-p1", {"id": 3}, None, r"Case id must be a str, got int"),
+])
+def test_a_hand_edited_case_is_refused_on_load_by_name(tmp_path, case_id, entry, arrays,
+                                                       message):
+    """(Found by a review: a complex y loaded as its real part and a right layer agreed with
+    it; a y of NaNs, a bias without b or pooling options without a reduction blamed the layer
+    or raised KeyError in the diagnosis.) Each is refused when the folder is read."""
+    with pytest.raises(ValueError, match=r"case 0 of .*: .*" + message):
+        conformance.load(_edited(tmp_path, case_id, entry, arrays))
+
+
+def test_a_case_built_by_hand_checks_its_fields():
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.k == 3)
+    arrays = dict(case.arrays)
+    for field, value, message in [("tolerance", float("inf"), "tolerance must be a number"),
+                                  ("tolerance", float("nan"), "tolerance must be a number"),
+                                  ("k", -1, "k must be an int >= 0"),
+                                  ("kind", "lift", "kind must be one of"),
+                                  ("arrays", {}, "it has no x and no y and no w"),
+                                  ("arrays", {**arrays, "w": arrays["w"] > 0},
+                                   "'w' must be a NumPy array of real numbers")]:
+        settings = dict(id=case.id, group=case.group, kind=case.kind, k=case.k,
+                        padding=case.padding, arrays=arrays)
+        settings[field] = value
+        with pytest.raises(ValueError, match=message):
+            conformance.Case(**settings)
+    with pytest.raises(TypeError, match="load: path must be a folder's path"):
+        conformance.load(3)
+    with pytest.raises(TypeError, match="load: kinds must be a name or a sequence of names"):
+        conformance.load(kinds=3)
+
+
+def test_a_vjp_whose_gradient_has_another_shape_is_told_so():
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.k == 3)
+
+    def layer(x):
+        return conformance.reference(x, case["w"], case.group, case.kind,
+                                     padding=case.padding), lambda dy: dy
+    result = testing.check_case(layer, case)
+    assert not result.passed and result.errors["dx"] == float("inf")
+    assert f"your vjp's dx has shape {case['dy'].shape}; it must have the shape of x, " \
+           f"{case['x'].shape}" in result.diagnosis

@@ -837,3 +837,23 @@ def test_a_feature_map_of_another_group_is_named_as_one():
                                          r"samples, not 4: a feature map of another group, "
                                          r"such as .*P4M"):
         nn.GroupConv("p4", 2, 3, 3)(np.zeros((1, 2, 8, 9, 9), np.float32))
+
+
+def test_load_into_a_network_of_another_architecture_is_refused(tmp_path):
+    """(Found by a review: p4's weights loaded into a p4m network of the same shapes.) With an
+    architecture recorded, into must have the same one; its workspace and momentum aside."""
+    nn.save(nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0), nn.BatchNorm(2)]),
+            tmp_path / "p4.npz")
+    with pytest.raises(ValueError, match=r"holds another architecture than the network given "
+                                         r"as into \(model.layers\[0\].group: 'P4' saved, "
+                                         r"'P4M' given\)"):
+        nn.load(tmp_path / "p4.npz", into=nn.Sequential([nn.LiftingConv("p4m", 1, 2, 3),
+                                                         nn.BatchNorm(2)]))
+    with pytest.raises(ValueError, match=r"model.layers\[0\].mode: 'valid' saved, 'same'"):
+        nn.load(tmp_path / "p4.npz", into=nn.Sequential([
+            nn.LiftingConv("p4", 1, 2, 3, mode="same"), nn.BatchNorm(2)]))
+    into = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, max_workspace=2**20, rng=5),
+                          nn.BatchNorm(2, momentum=0.5)])
+    same = nn.load(tmp_path / "p4.npz", into=into)
+    assert np.array_equal(same.params["0.weight"],
+                          nn.LiftingConv("p4", 1, 2, 3, rng=0).params["weight"])

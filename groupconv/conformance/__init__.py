@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import pathlib
 import zipfile
 import zlib
@@ -134,6 +135,13 @@ class Case:
     bias: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
     tolerance: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str):
+            raise TypeError(f"Case id must be a str, got {type(self.id).__name__}")
+        _check_fields(self.group, self.kind, self.k, self.padding, self.stride, self.dilation,
+                      self.bias, self.options, self.tolerance)
+        _check_arrays(self.kind, self.bias, self.arrays)
 
     def __getitem__(self, key: str) -> np.ndarray:
         """A fresh copy of the case's array ``key`` (a layer that writes into its input does
@@ -698,6 +706,14 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
     >>> [c.id for c in conformance.load(groups=["p4"], kinds=["subgroup_pool"])]
     ['p4-subgroup_pool-max', 'p4-subgroup_pool-mean']
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load: path must be a folder's path (str or path-like), got "
+                        f"{type(path).__name__}")
+    for name, value in (("groups", groups), ("kinds", kinds)):
+        if value is not None and not isinstance(value, str) and (
+                not isinstance(value, Iterable) or isinstance(value, Mapping)):
+            raise TypeError(f"load: {name} must be a name or a sequence of names, got "
+                            f"{type(value).__name__}")
     folder = SHIPPED if path is None else pathlib.Path(path)
     if not (folder / "manifest.json").is_file():
         raise ValueError(f"{str(folder)!r} holds no manifest.json: name a folder written by "
@@ -724,20 +740,22 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
             continue
         try:
             with np.load(folder / entry["file"], allow_pickle=False) as data:
-                arrays = {key: data[key] if key == "h" else data[key].astype(np.float64)
-                          for key in data.files}
+                arrays = {key: data[key] for key in data.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(f"case {number} of {str(folder)!r}: {entry['file']!r} cannot be "
                              f"read ({type(error).__name__}: {error})") from error
-        lacking = [key for key in ("x", "y") if key not in arrays]
-        if lacking:
-            raise ValueError(f"case {number} of {str(folder)!r}: {entry['file']!r} has no "
-                             f"{' and no '.join(lacking)} (every case holds x and y)")
-        found.append(Case(entry.get("id", entry["file"].removesuffix(".npz")), entry["group"],
-                          entry["kind"], entry["k"], entry["padding"], arrays,
-                          entry.get("stride", 1), entry.get("dilation", 1),
-                          entry.get("bias", False), entry.get("options", {}),
-                          entry.get("tolerance", 0.0)))
+        try:               # real and finite first, then in float64 (h: element indices)
+            _check_arrays(entry["kind"], entry.get("bias", False), arrays)
+            found.append(Case(entry.get("id", entry["file"].removesuffix(".npz")),
+                              entry["group"], entry["kind"], entry["k"], entry["padding"],
+                              {key: a if key == "h" else a.astype(np.float64)
+                               for key, a in arrays.items()},
+                              entry.get("stride", 1), entry.get("dilation", 1),
+                              entry.get("bias", False), entry.get("options", {}),
+                              entry.get("tolerance", 0.0)))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"case {number} of {str(folder)!r}, {entry['file']!r}: "
+                             f"{error}") from None
     if groups is not None:
         held = {get_group(case.group).name for case in found}
         missing = [name for name in dict.fromkeys(_group_named(g).name for g in groups)
@@ -767,24 +785,86 @@ def _check_entry(entry: Any, number: int, folder: pathlib.Path) -> None:
         raise ValueError(f"{where}: file must be a file name in the folder, got "
                          f"{entry['file']!r}")
     try:
-        get_group(entry["group"])
+        _check_fields(entry["group"], entry["kind"], entry["k"], entry["padding"],
+                      entry.get("stride", 1), entry.get("dilation", 1),
+                      entry.get("bias", False), entry.get("options", {}),
+                      entry.get("tolerance", 0.0))
     except UnknownGroup as error:
         raise ValueError(f"{where}: {error}; a group of your own: register it first "
                          f"(groupconv.register), or on the command line name it with --groups "
                          f"MODULE:NAME, which imports and registers it") from error
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where}: {error}") from error
-    if entry["kind"] not in KINDS:
-        raise ValueError(f"{where}: kind must be one of {KINDS}, got {entry['kind']!r}")
-    for key, low in (("k", 0), ("padding", 0), ("stride", 1), ("dilation", 1)):
-        value = entry.get(key, low)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{where}: {key} must be an int >= {low}, got {value!r}")
-    tolerance = entry.get("tolerance", 0.0)
+
+
+#: The settings each layer's case holds in its options, and what each must be.
+_OPTIONS = {"subgroup_pool": {"reduction": ("max", "mean")},
+            "spatial_pool": {"reduction": ("max", "mean"), "size": int, "stride": int},
+            "batchnorm": {"eps": float, "training": bool}}
+
+
+def _check_fields(group: Any, kind: Any, k: Any, padding: Any, stride: Any, dilation: Any,
+                  bias: Any, options: Any, tolerance: Any) -> None:
+    """A case's settings as the schema has them (docs/conformance.md), or a ValueError that
+    names the one that is not: a tolerance of 1e300 would let any layer pass, a pooling case
+    without its reduction could not say what a layer got wrong."""
+    get_group(group)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    for key, value, low in (("k", k, 0), ("padding", padding, 0), ("stride", stride, 1),
+                            ("dilation", dilation, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{key} must be an int >= {low}, got {value!r}")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
             not 0 <= tolerance <= MAX_TOLERANCE:
-        raise ValueError(f"{where}: tolerance must be a number in [0, {MAX_TOLERANCE:g}] (a "
-                         f"relative rounding error), got {tolerance!r}")
-    if not isinstance(entry.get("bias", False), bool) or \
-            not isinstance(entry.get("options", {}), dict):
-        raise ValueError(f"{where}: bias must be true or false and options an object")
+        raise ValueError(f"tolerance must be a number in [0, {MAX_TOLERANCE:g}] (a relative "
+                         f"rounding error), got {tolerance!r}")
+    if not isinstance(bias, bool) or not isinstance(options, Mapping):
+        raise ValueError(f"bias must be true or false and options a mapping, got "
+                         f"{bias!r} and {options!r}")
+    for key, wanted in _OPTIONS.get(kind, {}).items():
+        value = options.get(key)
+        if isinstance(wanted, tuple):
+            right = value in wanted
+        elif wanted is bool:
+            right = isinstance(value, bool)
+        elif wanted is int:
+            right = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        else:
+            right = isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                0 < value < 1
+        if not right:
+            expected = f"one of {wanted}" if isinstance(wanted, tuple) else \
+                {bool: "true or false", int: "an int >= 1"}.get(wanted, "a number in (0, 1)")
+            raise ValueError(f"a {kind} case's options need {key!r}, {expected}, got "
+                             f"{'nothing' if key not in options else repr(value)}")
+
+
+def _check_arrays(kind: str, bias: bool, arrays: Any) -> None:
+    """A case's arrays as a layer is judged against them: x and y (and w for a correlation,
+    b with a bias, gamma and beta for batch normalisation), each real and finite, with one
+    batch; or a ValueError that names the array (an expected output of NaNs, or one made
+    complex and read as real, would judge a right layer wrong or a wrong one right)."""
+    if not isinstance(arrays, Mapping):
+        raise ValueError(f"arrays must be a mapping of names to arrays, got "
+                         f"{type(arrays).__name__}")
+    needed = ["x", "y"] + (["w"] if kind in CORRELATIONS else []) + \
+        (["b"] if bias else []) + (["gamma", "beta"] if kind == "batchnorm" else [])
+    lacking = [key for key in needed if key not in arrays]
+    if lacking:
+        raise ValueError(f"a {kind} case{' with a bias' * bias} holds {', '.join(needed)}; "
+                         f"it has no {' and no '.join(lacking)}")
+    for key, a in arrays.items():
+        if not isinstance(a, np.ndarray) or a.dtype.kind not in "fiu" or \
+                key == "h" and a.dtype.kind == "f":
+            what = a.dtype if isinstance(a, np.ndarray) else type(a).__name__
+            raise ValueError(f"the case's {key!r} must be a NumPy array of real numbers "
+                             f"({'integers' if key == 'h' else 'floats or integers'}), got "
+                             f"{what}")
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise ValueError(f"the case's {key!r} holds NaN or infinite values: a case is "
+                             f"finite")
+    x, y = arrays["x"], arrays["y"]
+    if x.ndim < 3 or y.ndim < 3 or 0 in x.shape or x.shape[0] != y.shape[0]:
+        raise ValueError(f"the case's x and y must be non-empty (B, C, ...) arrays of one "
+                         f"batch B, got shapes {x.shape} and {y.shape}")

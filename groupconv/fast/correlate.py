@@ -182,7 +182,8 @@ def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
 
 def check_dy(saved: tuple, dy: Any, bank: Bank, op: str = "backward") -> Any:
     """dy = dL/dy of the output ``forward`` computed (what it ``saved``): real floats of the
-    output's shape, or an error that names that shape."""
+    output's shape, in the dtype the forward computed in (torch mixes no dtypes), or an error
+    that names that shape."""
     if saved is None:
         raise TypeError(f"{op}: saved is None: pass what forward returned (a forward on Dask "
                         f"arrays is lazy and keeps nothing: no gradients through Dask; run the "
@@ -205,7 +206,8 @@ def check_dy(saved: tuple, dy: Any, bank: Bank, op: str = "backward") -> Any:
     if tuple(dy.shape) != shape:
         raise ValueError(f"{op}: dy must have the shape of the output {shape}, got shape "
                          f"{tuple(dy.shape)}")
-    return dy
+    flat = saved[0]
+    return dy if dy.dtype == flat.dtype else array_namespace(dy).astype(dy, flat.dtype)
 
 
 def _on_domain(a: Any, bank: Bank) -> Any:

@@ -57,7 +57,8 @@ def _linear_map(matrix: Any) -> np.ndarray:
         raise ValueError(f"matrix must be a 2 x 2 linear map, got shape {a.shape}")
     a = a.astype(np.float64)
     scale = max(1.0, float(np.abs(a).max())) if np.all(np.isfinite(a)) else np.inf
-    if not np.isfinite(scale) or not abs(np.linalg.det(a)) > 1e-12 * scale**2:
+    # det(a / scale) = det(a) / scale^2, without squaring an entry of 1e155 (an overflow)
+    if not np.isfinite(scale) or not abs(np.linalg.det(a / scale)) > 1e-12:
         raise ValueError(f"matrix must be finite and invertible, got {a.tolist()}")
     return a
 
@@ -65,7 +66,7 @@ def _linear_map(matrix: Any) -> np.ndarray:
 def disk(size: int, radius: float) -> np.ndarray:
     """The pixels of a size x size array within ``radius`` of its centre (boolean)."""
     size = _shape((size, size), "size")[0]
-    radius = number(radius, "radius", 0)
+    radius = min(number(radius, "radius", 0), float(size))   # beyond: every pixel (no 1e400)
     c = np.arange(size) - (size - 1) / 2
     return c[:, None] ** 2 + c[None, :] ** 2 <= radius**2 + 1e-9
 

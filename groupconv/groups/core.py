@@ -661,6 +661,12 @@ class ElementArray:
     def __getitem__(self, index: Any) -> Element | ElementArray:
         if not isinstance(index, tuple):
             index = (index,)
+        wrong = next((i for i in index if isinstance(i, (str, bytes, float, complex,
+                                                          np.floating, np.complexfloating))),
+                     None)
+        if wrong is not None:
+            raise TypeError(f"an ElementArray is indexed by ints, slices and integer or "
+                            f"boolean arrays, as NumPy's, got {wrong!r}")
         picked = self.params[index + (slice(None),)]
         if picked.ndim == 1:
             return Element(self.group, picked)

@@ -155,8 +155,8 @@ def hexagon_mask(size: int) -> np.ndarray:
 @cached_arrays(maxsize=64)
 def _hexagon(size: int) -> np.ndarray:
     r = size // 2
-    u, v = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
-    return np.maximum(np.maximum(np.abs(u), np.abs(v)), np.abs(u + v)) <= r
+    u = np.arange(-r, r + 1)        # |u|, |v| <= r on the array: the hexagon is |u + v| <= r,
+    return (u[None, :] >= -r - u[:, None]) & (u[None, :] <= r - u[:, None])  # bools only
 
 
 def domain_mask(group: AffineGroup, shape: tuple[int, ...]) -> np.ndarray | None:

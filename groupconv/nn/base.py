@@ -164,13 +164,14 @@ def checked_cache(layer: Layer, cache: Any, parts: int | None) -> Any:
 
 
 def checked_dy(layer: Layer, dy: Any, shape: tuple[int, ...]) -> Any:
-    """dy = dL/dy as real floats of the output's ``shape`` (no broadcasting), or an error naming
-    the layer and the shape it expected."""
+    """dy = dL/dy as real floats of the output's ``shape`` (no broadcasting), in the layer's
+    parameters' dtype as the forward computed (torch mixes no dtypes), or an error naming the
+    layer and the shape it expected."""
     dy = as_float(dy, f"{layer!r}: dy")
     if tuple(dy.shape) != tuple(shape):
         raise ValueError(f"{layer!r}: dy must have the shape of the layer's output "
                          f"{tuple(shape)}, got shape {tuple(dy.shape)}")
-    return dy
+    return _in_dtype(dy, layer.dtype)
 
 
 class Layer:

@@ -122,7 +122,8 @@ def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
     into : Layer, optional
         A network with the saved parameters' and buffers' names, shapes and dtypes (a network
         with layers of your own, saved with ``architecture=False``): they are replaced by the
-        saved ones, and it is returned.
+        saved ones, and it is returned. Where the file records an architecture, ``into``'s
+        must be the same (its workspace, momentum and dtype aside).
 
     Returns
     -------
@@ -160,6 +161,12 @@ def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
             RecursionError, MemoryError) as error:
         raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "
                          f"builds ({type(error).__name__}: {error})") from error
+    if into is not None and isinstance(header.get("model"), dict):
+        difference = _difference(header["model"], _config_or_none(into))
+        if difference is not None:
+            raise ValueError(f"load: {where} holds another architecture than the network "
+                             f"given as into ({difference}): its weights would mean something "
+                             f"else there")
     epochs = header.get("epochs_trained", 0)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"load: {where} records epochs_trained = {epochs!r}; a "
@@ -281,6 +288,38 @@ def _architecture(model: Layer) -> dict[str, Any]:
                             f"config() names that type), which may compute something else; "
                             f"{hint}")
     return config
+
+
+#: Settings of a layer's config that do not change what its weights mean (a dtype that
+#: differs is named by the parameters' check).
+_FREE_SETTINGS = frozenset({"max_workspace", "momentum", "dtype"})
+
+
+def _config_or_none(model: Layer) -> Any:
+    """``model.config()``, or None for a network with layers of the caller's own."""
+    try:
+        return model.config()
+    except (TypeError, ValueError, NotImplementedError):
+        return None
+
+
+def _difference(saved: Any, given: Any, where: str = "model") -> str | None:
+    """Where two architectures differ, "layers[0].group: 'P4' saved, 'P4M' given", ignoring
+    ``_FREE_SETTINGS``; None where they agree or ``given`` is None (not recorded)."""
+    if given is None:
+        return None
+    if isinstance(saved, dict) and isinstance(given, dict):
+        for key in sorted((saved.keys() | given.keys()) - _FREE_SETTINGS):
+            found = _difference(saved.get(key), given.get(key), f"{where}.{key}") \
+                if key in saved and key in given else \
+                f"{where}.{key}: {'saved only' if key in saved else 'given only'}"
+            if found is not None:
+                return found
+        return None
+    if isinstance(saved, list) and isinstance(given, list) and len(saved) == len(given):
+        return next((found for i, (a, b) in enumerate(zip(saved, given))
+                     if (found := _difference(a, b, f"{where}[{i}]")) is not None), None)
+    return None if saved == given else f"{where}: {saved!r} saved, {given!r} given"
 
 
 def _group_names(config: Any) -> set[str]:
