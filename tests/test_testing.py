@@ -1158,3 +1158,20 @@ def test_a_vjp_whose_gradient_has_another_shape_is_told_so():
     assert not result.passed and result.errors["dx"] == float("inf")
     assert f"your vjp's dx has shape {case['dy'].shape}; it must have the shape of x, " \
            f"{case['x'].shape}" in result.diagnosis
+
+
+def test_a_layer_that_reads_one_input_channel_of_three_is_named():
+    """(Found by a review: "input channel left out" was named with two input channels only;
+    with three, a layer with no sum over the input channels got "check the formula".)"""
+    cases = [c for c in conformance.load(groups=["p4"], kinds=["lifting", "correlation"])
+             if c.c_in == 3 and c.stride == c.dilation == 1 and not c.bias]
+    assert cases
+    for case in cases:
+        def first_only(x, case=case):
+            x = x.copy()
+            x[:, 1:] = 0.0
+            return conformance.reference(x, case["w"], case.group, case.kind,
+                                         padding=case.padding)
+        result = testing.check_case(first_only, case)
+        assert not result.passed
+        assert "your layer reads only input channel 0 of 3" in result.diagnosis, result

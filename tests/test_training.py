@@ -519,6 +519,9 @@ def test_progress_bars_only_on_a_terminal(monkeypatch, capsys):
         monkeypatch.setattr(sys, "stderr", stream)
         nn.fit(net, x, y, batch_size=2, optimizer=opt, validation_data=(x, y))
         assert ("\r" in stream.getvalue()) is bar, type(stream).__name__
+        if bar:      # the bar ends on the epoch's validation scores too (it had not)
+            assert re.search(r"val_acc=[01]\.\d{3}, val_loss=\d+\.\d{3}\]\s*$",
+                             stream.getvalue()), stream.getvalue()[-300:]
     # a log file gets one plain line an epoch (a researcher's review: it got nothing at all)
     log = Log()
     monkeypatch.setattr(sys, "stderr", log)
@@ -857,3 +860,44 @@ def test_load_into_a_network_of_another_architecture_is_refused(tmp_path):
     same = nn.load(tmp_path / "p4.npz", into=into)
     assert np.array_equal(same.params["0.weight"],
                           nn.LiftingConv("p4", 1, 2, 3, rng=0).params["weight"])
+
+
+@pytest.mark.parametrize("architecture", [True, False])
+def test_training_resumed_through_load_into_draws_the_dropout_masks_it_would_have(
+        tmp_path, architecture):
+    """(Found by a review: load(into=) refused a network of the same layers whose Dropout
+    generator had moved on, and architecture=False did not save the generators, so a resumed
+    run drew other masks; gcnn's Dropouts share one generator, which load must share again.)
+    One epoch, save, load into a fresh network, one more epoch: as two epochs in one call."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 10, 16)
+    settings = dict(batch_size=8, seed=3, progress=False)
+    whole = nn.gcnn("p4", 2, dropout=0.3, rng=1)
+    losses = [r["loss"] for r in nn.fit(whole, x, y, epochs=2,
+                                        optimizer=nn.SGD(whole.params, lr=0.05), **settings)]
+    first = nn.gcnn("p4", 2, dropout=0.3, rng=1)
+    optimizer = nn.SGD(first.params, lr=0.05)
+    nn.fit(first, x, y, epochs=1, optimizer=optimizer, **settings)
+    nn.save(first, tmp_path / "half.npz", optimizer=optimizer, architecture=architecture)
+    again = nn.load(tmp_path / "half.npz", into=nn.gcnn("p4", 2, dropout=0.3, rng=2))
+    second = nn.fit(again, x, y, epochs=1,
+                    optimizer=nn.load_optimizer(tmp_path / "half.npz", again), **settings)
+    assert second[0]["loss"] == pytest.approx(losses[1], rel=1e-6)   # (rounding only)
+    for key in whole.params:
+        np.testing.assert_allclose(again.params[key], whole.params[key], rtol=1e-5, atol=1e-6)
+    dropouts = [layer for layer in again.layers if isinstance(layer, nn.Dropout)]
+    assert len(dropouts) > 1 and len({id(layer.rng) for layer in dropouts}) == 1
+    nn.save(nn.Sequential([nn.LiftingConv("p4", 1, 2, 3), nn.Dropout(0.5)]),
+            tmp_path / "drop.npz", architecture=architecture)
+    with pytest.raises(ValueError, match=r"holds Dropout layers at \['1'\], the network at "
+                       r"\[\]" if not architecture else r"a Dropout saved, a ReLU given"):
+        nn.load(tmp_path / "drop.npz", into=nn.Sequential([nn.LiftingConv("p4", 1, 2, 3),
+                                                           nn.ReLU()]))
+
+
+def test_validation_labels_of_another_length_name_validation_data():
+    x, y = _data(n=8, size=28)
+    with pytest.raises(ValueError, match=r"validation_data\[1\] must hold one label per "
+                                         r"example of validation_data\[0\], \(4,\)"):
+        nn.fit(nn.p4cnn(width=2), x, y, validation_data=(x[:4], y[:3]), progress=False)

@@ -345,6 +345,10 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
     for c in range(x.shape[1] if x.shape[1] > 1 else 0):
         out.append((f"agrees with input channel {c} left out: your layer ignores input channel "
                     f"{c} (or its weights)", lambda c=c: op(_without(x, c), w, group, mode=p)))
+    for c in range(x.shape[1] if x.shape[1] > 2 else 0):     # (with two: one left out, above)
+        out.append((f"agrees with input channel {c} alone: your layer reads only input channel "
+                    f"{c} of {x.shape[1]} (no sum over the input channels?)",
+                    lambda c=c: op(_only(x, c), w, group, mode=p)))
     if isinstance(group, SemidirectProduct):
         out += _lattice_candidates(x, w, group, kind, p, ref)
     for a in (a for a in (1, -1, 2, -2) if abs(a) <= p):   # the right size, padded more on
@@ -402,6 +406,13 @@ def _without(x: np.ndarray, c: int) -> np.ndarray:
     """x with input channel c zeroed."""
     out = x.copy()
     out[:, c] = 0.0
+    return out
+
+
+def _only(x: np.ndarray, c: int) -> np.ndarray:
+    """x with every input channel but c zeroed."""
+    out = np.zeros_like(x)
+    out[:, c] = x[:, c]
     return out
 
 

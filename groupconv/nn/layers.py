@@ -598,25 +598,43 @@ class Dropout(Layer):
         saved one would have drawn next (NumPy's draws; the other libraries' generators are
         seeded from it afresh)."""
         return {"type": "Dropout", "p": self.p, "per": self.per,
-                "rng_state": _plain(self.rng.bit_generator.state)}
+                "rng_state": generator_state(self.rng)}
 
     @classmethod
     def from_config(cls, p: float, per: str, rng_state: dict | None = None) -> Dropout:
         """The layer ``config`` describes, its generator restored to ``rng_state``."""
         layer = cls(p, per=per)
         if rng_state is not None:
-            if not isinstance(rng_state, dict) or \
-                    not hasattr(np.random, str(rng_state.get("bit_generator"))):
-                raise ValueError(f"Dropout rng_state must be a NumPy bit generator's state, got "
-                                 f"{rng_state!r}")
-            bits = getattr(np.random, rng_state["bit_generator"])()
-            bits.state = rng_state
-            layer.rng = np.random.Generator(bits)
+            layer.set_generator(generator_from_state(rng_state))
         return layer
+
+    def set_generator(self, rng: np.random.Generator) -> None:
+        """Draw the masks from ``rng`` from now on (the other libraries' generators are seeded
+        from it afresh); layers given one generator share its stream."""
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"Dropout rng must be a numpy.random.Generator, got "
+                            f"{type(rng).__name__}")
+        self.rng, self._draws = rng, {}
 
     def __repr__(self) -> str:
         per = ", per='element'" if self.per == "element" else ""
         return f"Dropout(p={self.p}{per})"
+
+
+def generator_state(rng: np.random.Generator) -> dict[str, Any]:
+    """The state of a NumPy generator as JSON values (``generator_from_state`` takes it back)."""
+    return _plain(rng.bit_generator.state)
+
+
+def generator_from_state(state: Any) -> np.random.Generator:
+    """A NumPy generator in ``state`` (what ``generator_state`` gave): it draws next what the
+    saved one would have drawn."""
+    if not isinstance(state, dict) or not hasattr(np.random, str(state.get("bit_generator"))):
+        raise ValueError(f"Dropout rng_state must be a NumPy bit generator's state, got "
+                         f"{state!r}")
+    bits = getattr(np.random, state["bit_generator"])()
+    bits.state = state
+    return np.random.Generator(bits)
 
 
 def _plain(state: Any) -> Any:

@@ -32,6 +32,7 @@ from .base import InputSizes, Layer, Sequential, space_from_config
 from .conv import BankConv
 from .layers import (
     BatchNorm, Dropout, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
+    generator_from_state, generator_state,
 )
 from .train import SGD, Adam, _non_finite, _same_params
 
@@ -58,8 +59,9 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
     architecture : bool
         Record the architecture, so that ``load(path)`` rebuilds the network: every layer must
         be one of groupconv.nn's own classes (a subclass of yours, or a layer of your own, is
-        refused: load would rebuild something else). False: the parameters and buffers alone,
-        for ``load(path, into=model)`` into a network you build yourself.
+        refused: load would rebuild something else). False: the parameters, buffers and
+        Dropout generators alone, for ``load(path, into=model)`` into a network you build
+        yourself.
 
     Examples
     --------
@@ -81,7 +83,8 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
     config = _architecture(model) if architecture else None
     header = {"format": FORMAT, "model": config, "epochs_trained": int(model.epochs_trained),
               "groups": {name: _group_record(get_group(name))
-                         for name in sorted(_group_names(config))}}
+                         for name in sorted(_group_names(config))},
+              "generators": _generators(model)}
     arrays = {f"param/{name}": to_numpy(value) for name, value in model.params.items()}
     arrays.update({f"buffer/{name}": to_numpy(value)
                    for name, value in model.buffer_values().items()})
@@ -122,8 +125,9 @@ def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
     into : Layer, optional
         A network with the saved parameters' and buffers' names, shapes and dtypes (a network
         with layers of your own, saved with ``architecture=False``): they are replaced by the
-        saved ones, and it is returned. Where the file records an architecture, ``into``'s
-        must be the same (its workspace, momentum and dtype aside).
+        saved ones (its Dropouts' generators too, shared as they were), and it is returned.
+        Where the file records an architecture, ``into``'s must be the same (its workspace,
+        momentum, dtype and generators' states aside).
 
     Returns
     -------
@@ -185,8 +189,58 @@ def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
             model.params[name] = value
         else:
             model.set_buffer(name, value)
+    if into is not None:     # (a rebuilt network has them from its architecture's config)
+        _restore_generators(header.get("generators"), into, where)
     model.epochs_trained = epochs
     return model
+
+
+def _dropouts(model: Layer, path: str = "") -> Any:
+    """(path, layer) of every Dropout in ``model``, "3" or "1.0" by their places in the
+    Sequentials: their generators are state that training moves on."""
+    if isinstance(model, Dropout):
+        yield path, model
+    elif isinstance(model, Sequential):
+        for i, layer in enumerate(model.layers):
+            yield from _dropouts(layer, f"{path}.{i}" if path else str(i))
+
+
+def _generators(model: Layer) -> dict[str, Any]:
+    """The Dropouts' generators: their states ("states") and which one each Dropout draws
+    from ("layers": path -> index), so that layers sharing a generator share it again."""
+    states: list[dict[str, Any]] = []
+    index: dict[int, int] = {}
+    layers = {}
+    for path, layer in _dropouts(model):
+        if id(layer.rng) not in index:
+            index[id(layer.rng)] = len(states)
+            states.append(generator_state(layer.rng))
+        layers[path] = index[id(layer.rng)]
+    return {"states": states, "layers": layers}
+
+
+def _restore_generators(record: Any, model: Layer, where: str) -> None:
+    """The saved generators put into ``model``'s Dropouts, place by place, shared as they
+    were: training resumed after ``load`` draws the masks the saved run would have."""
+    if record is None:                  # (a file with no generators: its Dropouts' configs)
+        return
+    found = dict(_dropouts(model))
+    layers = record.get("layers") if isinstance(record, dict) else None
+    states = record.get("states") if isinstance(record, dict) else None
+    if not isinstance(layers, dict) or not isinstance(states, list) or \
+            not all(isinstance(i, int) and 0 <= i < len(states) for i in layers.values()):
+        raise ValueError(f"load: {where} records its Dropout generators as {record!r}, not as "
+                         f"save writes them")
+    if set(layers) != set(found):
+        raise ValueError(f"load: {where} holds Dropout layers at {sorted(layers)}, the "
+                         f"network at {sorted(found)}")
+    try:
+        generators = [generator_from_state(state) for state in states]
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"load: {where}: a Dropout generator cannot be restored ({error})"
+                         ) from None
+    for path, i in layers.items():
+        found[path].set_generator(generators[i])
 
 
 def load_optimizer(path: str | os.PathLike, model: Layer) -> SGD | Adam:
@@ -291,8 +345,8 @@ def _architecture(model: Layer) -> dict[str, Any]:
 
 
 #: Settings of a layer's config that do not change what its weights mean (a dtype that
-#: differs is named by the parameters' check).
-_FREE_SETTINGS = frozenset({"max_workspace", "momentum", "dtype"})
+#: differs is named by the parameters' check; a Dropout's generator is restored, not compared).
+_FREE_SETTINGS = frozenset({"max_workspace", "momentum", "dtype", "rng_state"})
 
 
 def _config_or_none(model: Layer) -> Any:
@@ -309,6 +363,8 @@ def _difference(saved: Any, given: Any, where: str = "model") -> str | None:
     if given is None:
         return None
     if isinstance(saved, dict) and isinstance(given, dict):
+        if saved.get("type") != given.get("type"):
+            return f"{where}: a {saved.get('type')} saved, a {given.get('type')} given"
         for key in sorted((saved.keys() | given.keys()) - _FREE_SETTINGS):
             found = _difference(saved.get(key), given.get(key), f"{where}.{key}") \
                 if key in saved and key in given else \
@@ -316,9 +372,12 @@ def _difference(saved: Any, given: Any, where: str = "model") -> str | None:
             if found is not None:
                 return found
         return None
-    if isinstance(saved, list) and isinstance(given, list) and len(saved) == len(given):
-        return next((found for i, (a, b) in enumerate(zip(saved, given))
-                     if (found := _difference(a, b, f"{where}[{i}]")) is not None), None)
+    if isinstance(saved, list) and isinstance(given, list):
+        first = next((found for i, (a, b) in enumerate(zip(saved, given))
+                      if (found := _difference(a, b, f"{where}[{i}]")) is not None), None)
+        if first is None and len(saved) != len(given):
+            first = f"{where}: {len(saved)} saved, {len(given)} given"
+        return first
     return None if saved == given else f"{where}: {saved!r} saved, {given!r} given"
 
 

@@ -296,14 +296,16 @@ def _interactive() -> bool:
     return bool(getattr(stream, "isatty", None) and stream.isatty())
 
 
-def _progress(iterable, total: int, enabled: bool | None, description: str):
+def _progress(total: int, enabled: bool | None, description: str) -> Any:
+    """A context of a tqdm bar of ``total`` steps, updated by hand (so that it stays open for
+    the epoch's validation scores), or of None where no bar shows."""
     if not (_interactive() if enabled is None else enabled):
-        return iterable
+        return contextlib.nullcontext()
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return iterable
-    return tqdm(iterable, total=total, desc=description, leave=True)
+        return contextlib.nullcontext()
+    return tqdm(total=total, desc=description, leave=True)
 
 
 def _epoch_line(record: dict[str, float]) -> str:
@@ -518,7 +520,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                             f"{type(validation_data).__name__}")
         x_val = moved(_check_x(validation_data[0], what, "validation_data[0]"), x)
         validation_data = (x_val, _check_y(validation_data[1], x_val, what,
-                                           "validation_data[1]"))
+                                           "validation_data[1]", "validation_data[0]"))
     if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, (list, tuple)):
         callbacks = [callbacks]                                  # one callable alone
     for i, callback in enumerate(callbacks):
@@ -610,70 +612,73 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
         start = time.perf_counter()
         losses, correct, seen = [], 0, 0
         batches = list(minibatches(x.shape[0], batch_size, rng))
-        bar = _progress(batches, len(batches), progress, f"epoch {number}")
-        model.to(x)                  # back with the data, should a callback have moved it
-        for index in bar:
-            picks = indices(index, x)
-            xb = _in_dtype(xp.take(x, picks, axis=0), model.dtype)
-            yb = xp.take(y, picks, axis=0)
-            if augment is not None:
-                shape = tuple(xb.shape)
-                xb = augment(xb, rng)
-                if not hasattr(xb, "shape") or tuple(xb.shape) != shape:
-                    got = tuple(xb.shape) if hasattr(xb, "shape") else type(xb).__name__
-                    raise ValueError(f"fit: augment must return a batch of the shape it was "
-                                     f"given, {shape}, got {got}")
-                if not same_place(xb, x):
-                    raise TypeError(f"fit: augment must return a batch in the array library "
-                                    f"(and on the device) of x, {type(x).__module__}."
-                                    f"{type(x).__name__}, got {type(xb).__module__}."
-                                    f"{type(xb).__name__}")
-                xb = _in_dtype(_check_x(as_float(xb, "fit: augment's batch"), what,
-                                        "augment's batch"), model.dtype)
-            # the forward and the optimiser assign new arrays: these stay, to undo a step
-            kept, before = model.buffer_values(), dict(model.params)
-            moments = _optimizer_state(optimizer)
-            try:
-                logits, cache = model.forward(xb, training=True)
-            except NotFinite as error:   # (the data was checked: the parameters diverged)
-                bad = f"{error}"
-            else:
-                loss, dlogits = softmax_cross_entropy(logits, yb)
-                bad = None if math.isfinite(loss) else f"the loss is {loss}"
-            bad = bad or _non_finite(model.buffer_values(), "running statistic ")
-            if bad is None:
-                _, grads = model.backward(cache, dlogits, input_grad=False)
-                bad = _non_finite(grads, "gradient of ")
-            if bad is None:
-                optimizer.step(grads)
-                bad = _non_finite(model.params, "parameter ")
-            if bad is not None:                        # the refused step leaves no trace
-                for name, value in kept.items():
-                    model.set_buffer(name, value)
-                for name, value in before.items():
-                    model.params[name] = value
-                _restore_optimizer(optimizer, moments)
-                raise ValueError(f"fit: {bad} at epoch {number}, step {steps + 1}: training "
-                                 f"diverged (try a smaller learning rate); the model and its "
-                                 f"optimiser keep their state from before that step")
-            losses.append(loss * len(index))
-            correct += _count(xp, _hits(xp, logits, yb))
-            seen += len(index)
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix(loss=f"{sum(losses) / seen:.3f}", acc=f"{correct / seen:.3f}")
-            steps += 1
-            if max_steps is not None and steps >= max_steps:
-                break
-        if hasattr(bar, "close"):
-            bar.close()
-        model.epochs_trained = number
-        record = {"epoch": number, "loss": sum(losses) / seen, "accuracy": correct / seen,
-                  "seconds": time.perf_counter() - start}
-        if isinstance(getattr(optimizer, "lr", None), (int, float, np.floating)):
-            record["lr"] = float(optimizer.lr)
-        if validation_data is not None:
-            scores = _scores(model, *validation_data, 128)   # checked before the first epoch
-            record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
+        with _progress(len(batches), progress, f"epoch {number}") as bar:
+            model.to(x)                  # back with the data, should a callback have moved it
+            for index in batches:
+                picks = indices(index, x)
+                xb = _in_dtype(xp.take(x, picks, axis=0), model.dtype)
+                yb = xp.take(y, picks, axis=0)
+                if augment is not None:
+                    shape = tuple(xb.shape)
+                    xb = augment(xb, rng)
+                    if not hasattr(xb, "shape") or tuple(xb.shape) != shape:
+                        got = tuple(xb.shape) if hasattr(xb, "shape") else type(xb).__name__
+                        raise ValueError(f"fit: augment must return a batch of the shape it was "
+                                         f"given, {shape}, got {got}")
+                    if not same_place(xb, x):
+                        raise TypeError(f"fit: augment must return a batch in the array library "
+                                        f"(and on the device) of x, {type(x).__module__}."
+                                        f"{type(x).__name__}, got {type(xb).__module__}."
+                                        f"{type(xb).__name__}")
+                    xb = _in_dtype(_check_x(as_float(xb, "fit: augment's batch"), what,
+                                            "augment's batch"), model.dtype)
+                # the forward and the optimiser assign new arrays: these stay, to undo a step
+                kept, before = model.buffer_values(), dict(model.params)
+                moments = _optimizer_state(optimizer)
+                try:
+                    logits, cache = model.forward(xb, training=True)
+                except NotFinite as error:   # (the data was checked: the parameters diverged)
+                    bad = f"{error}"
+                else:
+                    loss, dlogits = softmax_cross_entropy(logits, yb)
+                    bad = None if math.isfinite(loss) else f"the loss is {loss}"
+                bad = bad or _non_finite(model.buffer_values(), "running statistic ")
+                if bad is None:
+                    _, grads = model.backward(cache, dlogits, input_grad=False)
+                    bad = _non_finite(grads, "gradient of ")
+                if bad is None:
+                    optimizer.step(grads)
+                    bad = _non_finite(model.params, "parameter ")
+                if bad is not None:                        # the refused step leaves no trace
+                    for name, value in kept.items():
+                        model.set_buffer(name, value)
+                    for name, value in before.items():
+                        model.params[name] = value
+                    _restore_optimizer(optimizer, moments)
+                    raise ValueError(f"fit: {bad} at epoch {number}, step {steps + 1}: training "
+                                     f"diverged (try a smaller learning rate); the model and its "
+                                     f"optimiser keep their state from before that step")
+                losses.append(loss * len(index))
+                correct += _count(xp, _hits(xp, logits, yb))
+                seen += len(index)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{sum(losses) / seen:.3f}", acc=f"{correct / seen:.3f}")
+                steps += 1
+                if max_steps is not None and steps >= max_steps:
+                    break
+            model.epochs_trained = number
+            record = {"epoch": number, "loss": sum(losses) / seen, "accuracy": correct / seen,
+                      "seconds": time.perf_counter() - start}
+            if isinstance(getattr(optimizer, "lr", None), (int, float, np.floating)):
+                record["lr"] = float(optimizer.lr)
+            if validation_data is not None:
+                scores = _scores(model, *validation_data, 128)   # checked before the first epoch
+                record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
+                if bar is not None:
+                    bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['accuracy']:.3f}",
+                                    val_loss=f"{scores['loss']:.3f}",
+                                    val_acc=f"{scores['accuracy']:.3f}")
         history.append(record)
         if progress is None and not _interactive():        # a log: one plain line an epoch
             print(_epoch_line(record), file=sys.stderr, flush=True)
