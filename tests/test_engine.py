@@ -202,3 +202,31 @@ def test_a_workspace_keeps_a_buffer_per_dtype():
     assert got.dtype == np.float64
     # float64 rounding of sums of 27 products of normal numbers
     assert np.allclose(got, naive(x, w, 1), rtol=0, atol=1e-12)
+
+
+def test_a_layer_called_from_several_threads_computes_as_from_one():
+    """(Found by a review: threads sharing a layer's Workspace wrote over each other's
+    buffers, relative errors of order 1, in silence.) Each thread gets buffers of its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from groupconv import nn
+
+    for group, x_shape in (("p4m", (8, 2, 8, 24, 24)), ("P4/mmm", (8, 2, 16, 12, 12, 12))):
+        layer = nn.GroupConv(group, 2, 3, 3, mode="same", dtype=np.float64, rng=0)
+        x = np.random.default_rng(3).standard_normal(x_shape)
+        alone = [layer(x[i:i + 1]) for i in range(8)]
+        with ThreadPoolExecutor(4) as pool:
+            together = list(pool.map(lambda i: layer(x[i:i + 1]), range(8)))
+        for a, b in zip(alone, together):      # the same calls: rounding only, if any
+            assert np.abs(a - b).max() <= 1e-12 * np.abs(a).max()
+    ws = Workspace()              # a buffer of its own in each thread, reused within one
+    mine = ws.buffer(np, "t", (4,), np.float64, np.empty(0))
+    with ThreadPoolExecutor(1) as pool:
+        theirs = pool.submit(ws.buffer, np, "t", (4,), np.float64, np.empty(0)).result()
+    assert not np.shares_memory(mine, theirs)
+    assert np.shares_memory(mine, ws.buffer(np, "t", (4,), np.float64, np.empty(0)))
+    w = np.ones((3, 3, 3, 1))                                    # (O, k, k, C)
+    with ThreadPoolExecutor(2) as pool:
+        ys = list(pool.map(lambda n: correlate(np.full((1, 1, 20, 20), float(n)), w,
+                                               workspace=ws), range(6)))
+    assert all(np.all(y == 9.0 * n) for n, y in enumerate(ys))     # integers: exact

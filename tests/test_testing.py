@@ -1175,3 +1175,27 @@ def test_a_layer_that_reads_one_input_channel_of_three_is_named():
         result = testing.check_case(first_only, case)
         assert not result.passed
         assert "your layer reads only input channel 0 of 3" in result.diagnosis, result
+
+
+def test_cases_asked_of_a_group_that_has_none_are_refused_not_skipped():
+    """(Found by a review: layer cases of the sampled groups or the hexagonal lattice came back
+    as an empty list, in silence; SE(2)_N's default kernel sizes included 2, which its disk
+    refuses.)"""
+    for group, kind in (("se2_8", "batchnorm"), ("p6", "subgroup_pool"),
+                        ("scale", "spatial_pool"), ("se2_8", "convolution")):
+        with pytest.raises(ValueError, match=rf"no conformance case of the kinds \['{kind}'\] "):
+            list(conformance.cases([group], kinds=[kind]))
+    with pytest.raises(ValueError, match=r"with k in \[2\] on P6: on the hexagonal lattice k is "
+                                         r"odd"):
+        list(conformance.cases(["p6"], ks=[2], kinds=["lifting"]))
+    se2 = list(conformance.cases(["se2_8"], kinds=["lifting", "convolution"]))
+    assert se2 and {c.k for c in se2} == {1, 3, 4, 5}
+
+
+def test_filter_bank_names_a_sampled_group_before_asking_for_a_kind():
+    """(Found by a review: four-axis weights on SE(2)_8 were asked "say which, kind=..." and,
+    once given one, refused for the group.)"""
+    for w in (np.ones((2, 8, 3, 3)), np.ones((2, 2, 8, 3, 3))):
+        with pytest.raises(ValueError, match=r"SE2\(8\) is a sampled group, whose filters are "
+                                             r"moved by interpolation"):
+            groupconv.filter_bank(w, "se2_8")

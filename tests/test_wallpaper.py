@@ -207,6 +207,30 @@ def test_hexagonal_layers_ignore_the_cells_outside_the_hexagon():
         groupconv.lifting_correlation(np.ones((1, 2, 7, 8)), w, "p6")
 
 
+@pytest.mark.parametrize("name", ["p6", "p3m1"])
+def test_batch_norm_on_the_hexagonal_lattice_is_zero_outside_the_hexagon(name):
+    """(Found by a review: batch normalisation wrote beta - mean gamma / sigma on the cells
+    outside the hexagon, so the identity's transform changed its output.) Bound to a space on
+    the hexagonal lattice, it returns zero there, in training and evaluation, and its output
+    commutes with every point transformation exactly."""
+    group = get_group(name)
+    net = nn.Sequential([nn.LiftingConv(group, 1, 2, 3, mode="same", dtype=np.float64, rng=0),
+                         nn.BatchNorm(2, dtype=np.float64)])
+    x = np.random.default_rng(0).standard_normal((2, 1, 9, 9))
+    space = Space.on_group(group)
+    for training in (True, False):
+        y, cache = net.forward(x, training)
+        assert not np.any(y[..., ~hexagon_mask(9)])
+        for h in group.point_elements():
+            moved, _ = net.forward(transform(x, h), training)
+            turned = transform(y, h, space)
+            assert np.abs(moved - turned).max() <= 1e-12 * np.abs(y).max()   # rounding only
+        dx, _ = net.backward(cache, np.ones(y.shape))
+        assert dx.shape == x.shape
+    errors = nn.check_gradients(net.layers[1], net.layers[0](x), training=True)
+    assert max(errors.values()) < 1e-6, errors
+
+
 def test_hexagonal_gradients_match_finite_differences():
     group = get_group("p6m")
     net = nn.Sequential([nn.LiftingConv(group, 1, 2, 3, mode="same", dtype=np.float64, rng=0),

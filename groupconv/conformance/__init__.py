@@ -566,31 +566,49 @@ def cases(groups: Sequence[AffineGroup | str] = tuple(WALLPAPER),
                                            for k in ks)
     for name in [groups] if isinstance(groups, (str, AffineGroup)) else groups:
         group = get_group(name)
-        lattice = isinstance(group, SemidirectProduct)
-        hexagonal = group.lattice == "hexagonal"
-        for kind in (Kind.parse(k) for k in kinds if k in CORRELATIONS):
-            if kind is Kind.CONVOLUTION and not lattice:
+        count = 0
+        for case in _group_cases(group, wanted, seed, kinds, variants):
+            count += 1
+            yield case
+        if count == 0:                  # asked for, and nothing to give: said, not silent
+            sizes = "" if wanted is None else f" with k in {list(wanted)}"
+            raise ValueError(f"no conformance case of the kinds {list(kinds)}{sizes} on "
+                             f"{group.name}: on the hexagonal lattice k is odd, the convolution "
+                             f"and the variants need a lattice group, and the layers' cases "
+                             f"(pools, batch normalisation) a group with a point axis on the "
+                             f"line, the square or the cubic lattice")
+
+
+def _group_cases(group: AffineGroup, wanted: tuple[int, ...] | None, seed: int,
+                 kinds: Sequence[str], variants: Sequence[str]) -> Iterator[Case]:
+    """The cases of one group (``cases``)."""
+    lattice = isinstance(group, SemidirectProduct)
+    hexagonal = group.lattice == "hexagonal"
+    for kind in (Kind.parse(k) for k in kinds if k in CORRELATIONS):
+        if kind is Kind.CONVOLUTION and not lattice:
+            continue
+        default = (1, 2, 3) if group.dim == 3 else (1, 2, 3, 4, 5)
+        if getattr(group, "disk", False):      # (SE(2)_N's disk holds no pixel of a 2 x 2)
+            default = tuple(k for k in default if k != 2)
+        for k in default if wanted is None else wanted:
+            if k % 2 or not hexagonal:
+                for p in range(k):
+                    yield _correlation_case(group, kind, k, p, 1, 1, False, seed, "")
+        for variant in (variants if lattice else ()):
+            stride = 2 if variant in ("stride", "all") and not hexagonal else 1
+            dilation = 2 if variant in ("dilation", "all") else 1
+            bias = variant in ("bias", "all")
+            if variant == "stride" and hexagonal:
                 continue
-            default = (1, 2, 3) if group.dim == 3 else (1, 2, 3, 4, 5)
-            for k in default if wanted is None else wanted:
-                if k % 2 or not hexagonal:
-                    for p in range(k):
-                        yield _correlation_case(group, kind, k, p, 1, 1, False, seed, "")
-            for variant in (variants if lattice else ()):
-                stride = 2 if variant in ("stride", "all") and not hexagonal else 1
-                dilation = 2 if variant in ("dilation", "all") else 1
-                bias = variant in ("bias", "all")
-                if variant == "stride" and hexagonal:
-                    continue
-                suffix = "".join([f"-s{stride}" if stride > 1 else "",
-                                  f"-d{dilation}" if dilation > 1 else "",
-                                  "-bias" if bias else ""])
-                k = 2 if group.dim == 3 else 3
-                yield _correlation_case(group, kind, k, 1, stride, dilation, bias, seed, suffix)
-        for kind in (k for k in kinds if k in LAYERS):
-            if group.samples > 1 and group.lattice in ("line", "square", "cubic"):
-                for option in _LAYER_OPTIONS[kind]:
-                    yield _layer_case(group, kind, option, seed)
+            suffix = "".join([f"-s{stride}" if stride > 1 else "",
+                              f"-d{dilation}" if dilation > 1 else "",
+                              "-bias" if bias else ""])
+            k = 2 if group.dim == 3 else 3
+            yield _correlation_case(group, kind, k, 1, stride, dilation, bias, seed, suffix)
+    for kind in (k for k in kinds if k in LAYERS):
+        if group.samples > 1 and group.lattice in ("line", "square", "cubic"):
+            for option in _LAYER_OPTIONS[kind]:
+                yield _layer_case(group, kind, option, seed)
 
 
 def shipped(seed: int = 0) -> Iterator[Case]:

@@ -367,8 +367,9 @@ def filter_bank(w: Any, group: SemidirectProduct | str, kind: Kind | str | None 
     """
     w = as_float(w, "filter_bank: weights")
     group = get_group(group)
-    if kind is None:
-        if w.ndim == 2 + group.dim and w.shape[1] == group.samples > 1:
+    if kind is None:         # (a sampled group: refused below, whatever the kind)
+        if isinstance(group, SemidirectProduct) and w.ndim == 2 + group.dim and \
+                w.shape[1] == group.samples > 1:
             raise ValueError(f"filter_bank: weights of shape {tuple(w.shape)} on {group.name} "
                              f"read as lifting weights with C_in = {w.shape[1]} or as group "
                              f"weights (C_out, S = {group.samples}, k, ...) without their C_in "

@@ -119,8 +119,9 @@ _TWO_STEPS_RATIO = 2
 class Workspace:
     """Scratch memory for ``correlate``, reused from call to call.
 
-    Keep one per layer (or per thread) and pass it to every call: buffers grow to the largest
-    size needed and are then reused. Not thread-safe; it holds its memory until dropped.
+    Keep one per layer and pass it to every call: buffers grow to the largest size needed and
+    are then reused. Threads that share it get buffers of their own (a layer called from
+    several threads at once computes as called from one); it holds its memory until dropped.
 
     Examples
     --------
@@ -139,7 +140,7 @@ class Workspace:
     def buffer(self, xp, name: str, shape: tuple[int, ...], dtype, like) -> Any:
         """An array of ``shape`` backed by the buffer ``name`` (contents unspecified)."""
         size = math.prod(shape)
-        key = (name, str(dtype), str(device(like)), id(xp))
+        key = (name, str(dtype), str(device(like)), id(xp), threading.get_ident())
         flat = self._buffers.get(key)
         if flat is None or flat.shape[0] < size:
             flat = xp.zeros((size,), dtype=dtype, device=device(like))
