@@ -539,7 +539,9 @@ def cases(groups: Sequence[AffineGroup | str] = tuple(WALLPAPER),
     Parameters
     ----------
     groups : sequence of AffineGroup or str
-        Any registered groups (the sampled ones: lifting and correlation only).
+        Any registered groups (the sampled ones: lifting and correlation only; the layers'
+        cases on the line, the square and the cubic lattice only). A request that gives no
+        case at all is a ValueError that says why.
     ks : iterable of int, optional
         Kernel sizes of the plain correlation cases.
     seed : int
@@ -564,19 +566,20 @@ def cases(groups: Sequence[AffineGroup | str] = tuple(WALLPAPER),
         raise TypeError(f"ks must be kernel sizes (ints), got {ks!r}")
     wanted = None if ks is None else tuple(integer(k, "ks: a kernel size", 1, MAX_K)
                                            for k in ks)
-    for name in [groups] if isinstance(groups, (str, AffineGroup)) else groups:
-        group = get_group(name)
-        count = 0
+    named = [get_group(name) for name in
+             ([groups] if isinstance(groups, (str, AffineGroup)) else groups)]
+    count = 0
+    for group in named:
         for case in _group_cases(group, wanted, seed, kinds, variants):
             count += 1
             yield case
-        if count == 0:                  # asked for, and nothing to give: said, not silent
-            sizes = "" if wanted is None else f" with k in {list(wanted)}"
-            raise ValueError(f"no conformance case of the kinds {list(kinds)}{sizes} on "
-                             f"{group.name}: on the hexagonal lattice k is odd, the convolution "
-                             f"and the variants need a lattice group, and the layers' cases "
-                             f"(pools, batch normalisation) a group with a point axis on the "
-                             f"line, the square or the cubic lattice")
+    if count == 0 and named:            # asked for, and nothing to give: said, not silent
+        sizes = "" if wanted is None else f" with k in {list(wanted)}"
+        raise ValueError(f"no conformance case of the kinds {list(kinds)}{sizes} on "
+                         f"{', '.join(group.name for group in named)}: on the hexagonal lattice "
+                         f"k is odd, the convolution and the variants need a lattice group, and "
+                         f"the layers' cases (pools, batch normalisation) a group with a point "
+                         f"axis on the line, the square or the cubic lattice")
 
 
 def _group_cases(group: AffineGroup, wanted: tuple[int, ...] | None, seed: int,
