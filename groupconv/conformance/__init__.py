@@ -806,6 +806,7 @@ def _check_entry(entry: Any, number: int, folder: pathlib.Path) -> None:
         raise ValueError(f"{where}: file must be a file name in the folder, got "
                          f"{entry['file']!r}")
     try:
+        get_group(entry["group"])          # (a case built in code may name a group unregistered)
         _check_fields(entry["group"], entry["kind"], entry["k"], entry["padding"],
                       entry.get("stride", 1), entry.get("dilation", 1),
                       entry.get("bias", False), entry.get("options", {}),
@@ -829,7 +830,8 @@ def _check_fields(group: Any, kind: Any, k: Any, padding: Any, stride: Any, dila
     """A case's settings as the schema has them (docs/conformance.md), or a ValueError that
     names the one that is not: a tolerance of 1e300 would let any layer pass, a pooling case
     without its reduction could not say what a layer got wrong."""
-    get_group(group)
+    if not isinstance(group, str):
+        raise TypeError(f"group must be a group's name, got {type(group).__name__}")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     for key, value, low in (("k", k, 0), ("padding", padding, 0), ("stride", stride, 1),

@@ -3,7 +3,7 @@ import tempfile
 import numpy as np
 from groupconv import conformance
 x = np.array([[[[0.0, 128.0]]]])
-case = conformance.Case("edge", "Z2", "lifting", 1, 0, {"x": x, "y": x.copy()})
+case = conformance.Case("edge", "Z2", "lifting", 1, 0, {"x": x, "w": np.ones((1, 1, 1, 1)), "y": x.copy()})
 d = tempfile.mkdtemp()
 conformance.write(d, which=[case])
 back = conformance.load(d)[0]["x"]

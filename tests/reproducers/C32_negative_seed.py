@@ -3,7 +3,7 @@ import tempfile
 import numpy as np
 from groupconv import conformance
 x = np.ones((1, 1, 1, 1))
-case = conformance.Case("c", "Z2", "lifting", 1, 0, {"x": x, "y": x})
+case = conformance.Case("c", "Z2", "lifting", 1, 0, {"x": x, "w": np.ones((1, 1, 1, 1)), "y": x})
 try:
     m = conformance.write(tempfile.mkdtemp(), which=[case], seed=-1)
 except ValueError as e:
