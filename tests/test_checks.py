@@ -52,6 +52,10 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     by_variant = {r["variant"]: " ".join(r["caught_by"]) for r in self_test_results}
     assert "fast_equals_literal[SE2(8)]" in by_variant["SE(2) literal sum reading R(+theta)"]
     assert "[SE2(8)]" in by_variant["SE(2) bank turned by -theta"]
+    # (a mutation review: a bound of 5 for the measured claim let O(1) errors pass)
+    for variant in ("SE(2) bank turned by -theta",
+                    "SE(2) kernels not turned at the interpolated angles"):
+        assert "measured_equivariance[SE2(8)]" in by_variant[variant], by_variant[variant]
     assert "fast_equals_literal[Scale(2" in by_variant["scaled kernel truncated"]
     assert by_variant["SE(2) inverse that does not turn back"] == \
         "sampled_group_laws[SE2(8)] symbolic_sampled_law[SE2(8)]"

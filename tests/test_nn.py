@@ -438,3 +438,29 @@ def test_a_network_on_the_line_is_exactly_invariant_to_the_mirror():
         nn.line_gcnn("p4", 2)
     with pytest.raises(ValueError, match="use line_gcnn on the line"):
         nn.gcnn("z1m", 2)
+
+
+@pytest.mark.parametrize("p", [0.2, 0.7])
+def test_dropout_keeps_each_entry_with_probability_one_minus_p(p):
+    """(A mutation review: every test used p = 0.5, where keeping with probability p or 1 - p
+    is the same.) Kept: 1 - p of the entries (of the channels), scaled so the mean stays."""
+    x = np.ones((4, 50, 4, 10, 10))
+    for per, axes in (("element", None), ("channel", (2, 3, 4))):
+        y, _ = nn.Dropout(p, per=per, rng=0).forward(x, training=True)
+        kept = (y != 0) if axes is None else (y != 0).all(axis=axes)
+        n = kept.size                                   # draws: 80,000 or 200
+        # within 4 standard deviations of a binomial's (1 - p) and of the scaled mean's 1
+        assert abs(kept.mean() - (1 - p)) < 4 * np.sqrt(p * (1 - p) / n), (per, kept.mean())
+        assert abs(y.mean() - 1.0) < 4 * np.sqrt(p / ((1 - p) * n)), (per, y.mean())
+        assert np.allclose(y[y != 0], 1 / (1 - p))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_of_large_logits_is_finite(dtype):
+    """(A mutation review: without the shift by the largest logit, exp overflows: inf at
+    logits of 100 in float32, 1000 in float64.)"""
+    logits = np.array([[1000.0, 0.0, -5.0], [0.0, 800.0, 3.0]], dtype=dtype)
+    loss, grad = nn.softmax_cross_entropy(logits, np.array([0, 2]))
+    assert np.isfinite(loss) and abs(loss - (0 + 797.0) / 2) < 1e-3 * 800   # -log p = 797
+    assert np.all(np.isfinite(grad))
+    np.testing.assert_allclose(grad, np.array([[0, 0, 0], [0, 1, -1]]) / 2, atol=1e-6)

@@ -319,6 +319,17 @@ def _operators_turned_back():
     return _patched(mock.patch.object(interpolation, "transform_operator", turned))
 
 
+def _operators_unturned_off_grid():
+    right = interpolation.transform_operator
+
+    def unturned(matrix, k, out_k=None, mask=False):   # R(theta) off the grid read as 1
+        m = np.asarray(matrix, dtype=float)
+        if not np.array_equal(m, np.round(m)):
+            m = np.eye(2) * np.sqrt(abs(np.linalg.det(m)))
+        return right(m, k, out_k, mask)
+    return _patched(mock.patch.object(interpolation, "transform_operator", unturned))
+
+
 def _truncated_scaled_kernel():
     def kernel_size(self, k):                     # one ring short of the largest scale's reach
         return max(1, scaled_kernel_size(self.base, self.n_scales, k) - 2)
@@ -400,7 +411,9 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("SE(2) literal sum reading R(+theta)", _se2_literal_plus_theta,
             ("fast_equals_literal",)),
     Variant("SE(2) bank turned by -theta", _operators_turned_back,
-            ("fast_equals_literal", "se2_n4_is_p4")),
+            ("fast_equals_literal", "se2_n4_is_p4", "measured_equivariance")),
+    Variant("SE(2) kernels not turned at the interpolated angles", _operators_unturned_off_grid,
+            ("fast_equals_literal", "measured_equivariance")),
     Variant("SE(2) inverse that does not turn back", _se2_inverse_unturned,
             ("sampled_group_laws", "symbolic_sampled_law")),
     Variant("SE(2) point parts composed as r1 - r2", _se2_point_law_subtracts,
