@@ -1296,3 +1296,32 @@ def test_check_layer_draws_a_whole_image_of_zeros():
             return lifting_correlation(x / s, w, "p4") * s[:, :, None]
     report = groupconv.check_layer(normalised, "p4", "lifting")
     assert not report.passed and "all of image 1" in report.diagnosis, report
+
+
+def test_an_order_that_is_not_its_own_inverse_is_named_and_declared_the_right_way():
+    """(Found by a review: with escnn's P432 order c, whose inverse is not c, a layer in
+    groupconv's order declared escnn was told to declare c o c, which fails too; a layer in
+    the order c^-1 was called escnn's.) The order told is the layer's, and declaring it
+    passes."""
+    from groupconv import interop
+
+    c = np.asarray(interop.element_order("escnn", "P432"))
+    assert not np.array_equal(c[c], np.arange(24))
+
+    def in_order(order):         # a lifting layer whose element j is groupconv's order[j]
+        def layer(x, w):
+            return groupconv.lifting_correlation(x, w, "P432", mode="valid")[:, :, order]
+        return layer
+
+    settings = dict(size=5, channels=(1, 2), k=2)
+    right = groupconv.check_layer(in_order(np.arange(24)), "P432", "lifting",
+                                  convention="escnn", **settings)
+    assert not right.passed and "drop the convention" in right.diagnosis
+    for order in (c[c], np.argsort(c)):
+        told = groupconv.check_layer(in_order(order), "P432", "lifting", convention="escnn",
+                                     **settings)
+        assert f"your layer's element order is {','.join(map(str, order))}" in told.diagnosis
+        assert groupconv.check_layer(in_order(order), "P432", "lifting",
+                                     convention=[int(i) for i in order], **settings).passed
+    inverse = groupconv.check_layer(in_order(np.argsort(c)), "P432", "lifting", **settings)
+    assert "escnn" not in inverse.diagnosis, inverse.diagnosis

@@ -585,10 +585,14 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
             continue
         sigma = np.array(sigma)
 
+        # a layer in that order reads its sample j as groupconv's sigma[j] (ours: its
+        # argsort(sigma)[i]) and writes groupconv's sigma[j] as its j (a review: the inverse
+        # order was tried, the same only where sigma is its own inverse, not escnn's P432)
         def in_order(sigma=sigma):
-            xs = x[:, :, sigma] if kind.reads_group else x
-            ws = w[:, :, sigma] if kind.reads_group else w
-            return op(xs, ws, group, mode=p)[:, :, np.argsort(sigma)]
+            back = np.argsort(sigma)
+            xs = x[:, :, back] if kind.reads_group else x
+            ws = w[:, :, back] if kind.reads_group else w
+            return op(xs, ws, group, mode=p)[:, :, sigma]
         axes = ("output", "input", "weights") if kind.reads_group else ("output",)
         out.append((f"agrees in {convention}'s element order {sigma.tolist()} (their element j "
                     f"is groupconv's σ[j]): convert with groupconv.interop, "
@@ -596,7 +600,7 @@ def _lattice_candidates(x, w, group: SemidirectProduct, kind: Kind, p: int, ref:
                     _ordered(in_order, {axis: sigma.tolist() for axis in axes})))
         if kind.reads_group:
             def in_order_weights_ours(sigma=sigma):
-                return op(x[:, :, sigma], w, group, mode=p)[:, :, np.argsort(sigma)]
+                return op(x[:, :, np.argsort(sigma)], w, group, mode=p)[:, :, sigma]
             out.append((f"agrees with the input and output in {convention}'s element order "
                         f"{sigma.tolist()} but the weights in groupconv's: convert the "
                         f"weights too (groupconv.interop, convention={convention!r})",
