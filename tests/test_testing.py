@@ -404,6 +404,12 @@ def test_torch_layer_names_what_it_cannot_load_run_or_convert():
     pair = testing.check_case(testing.torch_layer(Renamed("weight", out="tuple"), case,
                                                   layout="flat_cs"), case)
     assert "the module returned a tuple of 2 items" in pair.diagnosis
+    biased = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.bias)
+    with pytest.raises(ValueError, match=r"none of the torch layer's parameters takes the "
+                                         r"case's bias 'b' \(it has \['weight'\].*without a "
+                                         r"bias on the cases without one"):
+        testing.torch_layer(example.P4Conv(biased.c_in, biased.c_out, biased.k, lifting=True),
+                            biased, layout="flat_cs")
     frozen = example.P4Conv(case.c_in, case.c_out, 3, lifting=True, padding=case.padding).double()
     frozen.weight.requires_grad_(False)
     result = testing.check_case(testing.torch_layer(frozen, case, layout="flat_cs"), case)

@@ -252,6 +252,10 @@ _DEFAULT_NAMES = {"w": ("weight", "kernel", "w"), "b": ("bias", "b"),
                   "gamma": ("weight", "scale", "gamma"), "beta": ("bias", "beta")}
 
 
+#: What each of the case's parameters is, in words.
+_ARRAY_NAMES = {"w": "weights", "b": "bias", "gamma": "scale", "beta": "shift"}
+
+
 def _default_spec(case: Case, names: Iterable[str], library: str) -> dict[str, str]:
     """The layer's parameters (dotted names) that load the case's arrays by default: those
     whose last part is one of ``_DEFAULT_NAMES``' for a key the case has (one each; a name of
@@ -287,11 +291,15 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
     layer's element order, and the function that takes the parameter's gradient back to the
     case's array): the loading of ``torch_layer`` and ``jax_layer``."""
     loaded = {item if isinstance(item, str) else item[0] for item in spec.values()}
-    if "w" in case.arrays and "w" not in loaded:       # its own random weights would be judged
+    for key in (k for k in _DEFAULT_NAMES if k in case.arrays and k not in loaded):
+        # (its own random weights would be judged; a layer without a bias told of its vjp)
         raise ValueError(f"params: none of the {library} layer's parameters takes the case's "
-                         f"weights 'w' (it has {sorted(shapes) or 'none'}; by default one named "
-                         f"{' or '.join(_DEFAULT_NAMES['w'])}, and only parameters are loaded, "
-                         f"not buffers): name yours, params={{name: 'w'}}")
+                         f"{_ARRAY_NAMES[key]} {key!r} (it has {sorted(shapes) or 'none'}; by "
+                         f"default one named {' or '.join(_DEFAULT_NAMES[key])}, and only "
+                         f"parameters are loaded, not buffers): name yours, "
+                         f"params={{name: {key!r}}}"
+                         + (", or test a layer without a bias on the cases without one"
+                            if key == "b" else ""))
     plan = {}
     for name, item in spec.items():
         key, to_theirs, to_ours = (item, None, None) if isinstance(item, str) else item
