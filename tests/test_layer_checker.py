@@ -1325,3 +1325,19 @@ def test_an_order_that_is_not_its_own_inverse_is_named_and_declared_the_right_wa
                                      convention=[int(i) for i in order], **settings).passed
     inverse = groupconv.check_layer(in_order(np.argsort(c)), "P432", "lifting", **settings)
     assert "escnn" not in inverse.diagnosis, inverse.diagnosis
+
+
+def test_check_equivariance_with_a_declared_order_does_not_advise_declaring_one():
+    """(Found by a review: a layer in groupconv's order declared escnn was told "a layer
+    written in another element order? Declare it".)"""
+    w = np.random.default_rng(0).standard_normal((1, 1, 2, 2, 2))
+
+    def fn(x):
+        return groupconv.lifting_correlation(x, w, "P432", mode="valid")
+    report = groupconv.check_equivariance(fn, "P432", input_space="plane",
+                                          output_space="group", convention="escnn",
+                                          channels=1, size=5)
+    assert not report.passed
+    assert any("the declared convention escnn may not be your layer's order" in note
+               for note in report.notes), report.notes
+    assert not any("Declare it" in note for note in report.notes)

@@ -111,6 +111,12 @@ def _on_domain(a: Any, space: Space) -> Any:
     return a
 
 
+#: What the note on a permuted point axis advises (``check_equivariance`` says another
+#: thing where an order was declared).
+PERMUTED_ADVICE = ("a layer written in another element order? Declare it (convention="
+                   "\"escnn\", or σ), or let check_layer(fn, group, kind) find the order")
+
+
 def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
                         output_space: Space, *, measured: bool = True,
                         translations: bool = True, radius: float | None = None
@@ -157,10 +163,8 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
                 expected = np.take(to_numpy(expected), [middle], axis=axis)
             report.measured[repr(h)] = _disk_error(moved, expected, output_space, radius)
     if permuted and not all(e <= _EXACT for e in report.errors.values()):
-        report.notes.append(
-            "under every exact element the output holds the right values with its point axis "
-            "permuted: a layer written in another element order? Declare it (convention="
-            "\"escnn\", or σ), or let check_layer(fn, group, kind) find the order")
+        report.notes.append("under every exact element the output holds the right values with "
+                            "its point axis permuted: " + PERMUTED_ADVICE)
     if translations and input_space.spatial and group.lattice != "hexagonal":
         _translation(fn, x, y, input_space, output_space, report)
     if report.measured:

@@ -42,8 +42,9 @@ from ..nn.base import Layer
 from .diagnoses import (
     Findings, axes_mixed, declared_convention, explain, framed, said_in_convention,
 )
-from .equivariance import (_BROKEN, _EXACT, EquivarianceReport, equivariance_errors,
-                          relative_error)
+from .equivariance import (
+    _BROKEN, _EXACT, PERMUTED_ADVICE, EquivarianceReport, equivariance_errors, relative_error,
+)
 
 __all__ = ["EquivarianceReport", "LayerReport", "TOLERANCES", "check_equivariance",
            "check_layer", "parse_space", "tolerance_for"]
@@ -226,7 +227,13 @@ def _check_equivariance(fn, group, input_space, output_space, x, channels, size,
             a = _point_axis_in(a, c) if space_in.point_axis else a
             y = plain(a)
             return _point_axis_in(y, back) if space_out.point_axis else y
-    return _check(fn, space_in, space_out, x, channels, size, translations, seed)
+    report = _check(fn, space_in, space_out, x, channels, size, translations, seed)
+    if declared is not None:        # the advice to declare an order, said to one who has
+        report.notes = [note.replace(PERMUTED_ADVICE, (
+            f"the declared convention {declared[1]} may not be your layer's order (drop it if "
+            f"the layer is in groupconv's), and check_layer(fn, group, kind, convention="
+            f"{declared[1]!r}) names the order to declare")) for note in report.notes]
+    return report
 
 
 def _generic_layer(layer: Layer, group: AffineGroup, x, channels, size, translations, seed
