@@ -181,7 +181,7 @@ def _legend(fig: Figure, patch, kernel: np.ndarray, grid, place: tuple[int, int]
     _show(ax, kernel, "filter ψ", cmap="RdBu_r", vmin=-top, vmax=top)
     saturate = "" if clip == 1 else f"\n(saturates at {clip:.0%} of the largest)"
     fig.get_layout_engine().set(rect=(0, 0, 1 - margin, 1))
-    cax = fig.add_axes((1 - 0.8 * margin, 0.3, 0.15 * margin, 0.4))
+    cax = fig.add_axes((1 - 0.9 * margin, 0.3, 0.15 * margin, 0.4))   # its label inside too
     fig.colorbar(patch.images[0], cax=cax, label=f"response{saturate}")
 
 
@@ -308,8 +308,10 @@ def p4m_feature_map(image: np.ndarray | None = None, size: int = 40,
                     ha="right", va="bottom")
     _legend(fig, patches[0], EDGE_CHIRAL if kernel is None else kernel, grids[0], (4, 0),
             float(clip), 0.055)
-    fig.suptitle("A p4m feature map: rotated orientations on the inner ring, mirrored ones on "
-                 "the outer ring. Turning the input by r turns every patch and moves it along "
+    name = "chiral edge filter" if kernel is None else "the given filter"
+    fig.suptitle(f"A p4m feature map ({name}): rotated orientations on the inner ring, mirrored "
+                 "ones on the outer ring. Turning the input by r turns every patch and moves it "
+                 "along "
                  "the arrows\n(the mirrored ring the other way); mirroring the input about the "
                  "dashed line m flips every patch and swaps the rings.", fontsize=11)
     return fig
@@ -380,7 +382,9 @@ def se2_pipeline(image: np.ndarray | None = None, size: int = 64, n: int = 8) ->
     projected = project(grouped, Space.on_group(group), "max")[0]
     grouped = grouped[0]
 
-    fig = Figure(figsize=(15.5, 6.6))   # explicit margins: nested grids with gaps for arrows
+    # explicit margins: nested grids with gaps for arrows; wider from 12 orientations on, whose
+    # panels' titles would otherwise overlap
+    fig = Figure(figsize=(15.5 * max(1.0, n / 12), 6.6))
     # columns: input, gap, lifting, gap, group correlation, gap, projection
     outer = fig.add_gridspec(5, 7, height_ratios=[1, 1, 0.5, 1.6, 1.6],
                              width_ratios=[1, 0.2, 1.7, 0.2, 1.7, 0.2, 1], wspace=0.0,
