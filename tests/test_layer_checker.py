@@ -1341,3 +1341,21 @@ def test_check_equivariance_with_a_declared_order_does_not_advise_declaring_one(
     assert any("the declared convention escnn may not be your layer's order" in note
                for note in report.notes), report.notes
     assert not any("Declare it" in note for note in report.notes)
+
+
+def test_a_sampled_layer_right_at_the_exact_samples_only_is_told_which_are_interpolated():
+    """(Found by a review: an SE(2)_8 layer with its own bilinear rotation, right at the
+    quarter turns, got "agrees with none of the known mistakes: check the formula" alone.)"""
+    group = groupconv.get_group("se2_8")
+
+    def own_interpolation(x, w):       # groupconv's at the quarter turns, another at 45 degrees
+        y = groupconv.lifting_correlation(x, w, group, mode="same")
+        unmasked = groupconv.lifting_correlation(x, w, groupconv.SE2(8, disk=False),
+                                                 mode="same")
+        y[:, :, 1::2] = unmasked[:, :, 1::2]
+        return y
+    report = groupconv.check_layer(own_interpolation, group, "lifting", mode="same", k=5,
+                                   size=11, channels=(1, 2))
+    assert not report.passed
+    assert "agrees on the 4 output samples groupconv computes exactly and differs on 4 of the 4 " \
+           "it computes by interpolation (1, 3, 5, 7)" in report.diagnosis, report.diagnosis
