@@ -869,7 +869,7 @@ def _check_arrays(kind: str, bias: bool, arrays: Any) -> None:
     batch; or a ValueError that names the array (an expected output of NaNs, or one made
     complex and read as real, would judge a right layer wrong or a wrong one right)."""
     if not isinstance(arrays, Mapping):
-        raise ValueError(f"arrays must be a mapping of names to arrays, got "
+        raise TypeError(f"arrays must be a mapping of names to arrays, got "
                          f"{type(arrays).__name__}")
     needed = ["x", "y"] + (["w"] if kind in CORRELATIONS else []) + \
         (["b"] if bias else []) + (["gamma", "beta"] if kind == "batchnorm" else [])
