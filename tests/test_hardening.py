@@ -970,8 +970,11 @@ def test_conformance_sets_refuse_what_gives_no_case(tmp_path):
                                ("3", TypeError, "ks must be kernel sizes")):
         with pytest.raises(error, match=pattern):
             conformance.write(tmp_path, ["p4"], ks=ks)
-    with pytest.raises(ValueError, match="no case to write"):
+    with pytest.raises(ValueError, match=r"no conformance case of the kinds .* with k in "
+                                         r"\[2\] on P6: on the hexagonal lattice k is odd"):
         conformance.write(tmp_path, ["p6"], ks=[2])
+    with pytest.raises(ValueError, match="no case to write: which is empty"):
+        conformance.write(tmp_path, which=[])
     with pytest.raises(TypeError, match="which must be conformance Cases"):
         conformance.write(tmp_path, which=[1, 2])
     assert len(conformance.write(tmp_path, "p4", ks=[1])["cases"]) == 3   # one group by name

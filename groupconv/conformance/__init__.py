@@ -683,11 +683,8 @@ def write(out: str | pathlib.Path, groups: Sequence[str] = tuple(WALLPAPER), see
     if not all(isinstance(case, Case) for case in found):
         raise TypeError(f"which must be conformance Cases, got "
                         f"{sorted({type(c).__name__ for c in found if not isinstance(c, Case)})}")
-    if not found:
-        raise ValueError("no case to write: these groups, kinds and kernel sizes give none "
-                         "(even kernels on the hexagonal lattice? the layer cases are written "
-                         "for groups with a point axis on the line, square and cubic lattices "
-                         "only)")
+    if not found:       # (groups that give no case: cases() says why)
+        raise ValueError("no case to write: which is empty, or no group was given")
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     for case in found:
