@@ -111,20 +111,21 @@ def _on_domain(a: Any, space: Space) -> Any:
     return a
 
 
-#: What the note on a permuted point axis advises (``check_equivariance`` says another
-#: thing where an order was declared).
+#: What the note on a permuted point axis advises by default (``check_equivariance`` says
+#: another thing where an order was declared).
 PERMUTED_ADVICE = ("a layer written in another element order? Declare it (convention="
                    "\"escnn\", or σ), or let check_layer(fn, group, kind) find the order")
 
 
 def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
                         output_space: Space, *, measured: bool = True,
-                        translations: bool = True, radius: float | None = None
-                        ) -> EquivarianceReport:
+                        translations: bool = True, radius: float | None = None,
+                        advice: str = PERMUTED_ADVICE) -> EquivarianceReport:
     """fn(L_h x) against L_h fn(x) for every point sample h of the input space's group (see
     the module docstring); ``measured``: the interpolated samples too; ``translations``: a
     one-pixel shift along every spatial axis, where x's last slices are zero; ``radius``: of the
-    disk the measured errors are taken in (default: inscribed, one pixel in)."""
+    disk the measured errors are taken in (default: inscribed, one pixel in); ``advice``: what
+    the note on an output right up to a permuted point axis advises."""
     group = input_space.group
     x = _on_domain(x, input_space)
     y = fn(x)
@@ -164,7 +165,7 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
             report.measured[repr(h)] = _disk_error(moved, expected, output_space, radius)
     if permuted and not all(e <= _EXACT for e in report.errors.values()):
         report.notes.append("under every exact element the output holds the right values with "
-                            "its point axis permuted: " + PERMUTED_ADVICE)
+                            "its point axis permuted: " + advice)
     if translations and input_space.spatial and group.lattice != "hexagonal":
         _translation(fn, x, y, input_space, output_space, report)
     if report.measured:

@@ -227,13 +227,11 @@ def _check_equivariance(fn, group, input_space, output_space, x, channels, size,
             a = _point_axis_in(a, c) if space_in.point_axis else a
             y = plain(a)
             return _point_axis_in(y, back) if space_out.point_axis else y
-    report = _check(fn, space_in, space_out, x, channels, size, translations, seed)
-    if declared is not None:        # the advice to declare an order, said to one who has
-        report.notes = [note.replace(PERMUTED_ADVICE, (
-            f"the declared convention {declared[1]} may not be your layer's order (drop it if "
-            f"the layer is in groupconv's), and check_layer(fn, group, kind, convention="
-            f"{declared[1]!r}) names the order to declare")) for note in report.notes]
-    return report
+    advice = PERMUTED_ADVICE if declared is None else (   # not "declare one", to one who has
+        f"the declared convention {declared[1]} may not be your layer's order (drop it if the "
+        f"layer is in groupconv's), and check_layer(fn, group, kind, convention="
+        f"{declared[1]!r}) names the order to declare")
+    return _check(fn, space_in, space_out, x, channels, size, translations, seed, advice)
 
 
 def _generic_layer(layer: Layer, group: AffineGroup, x, channels, size, translations, seed
@@ -257,8 +255,8 @@ def _generic_layer(layer: Layer, group: AffineGroup, x, channels, size, translat
     return report
 
 
-def _check(fn, space_in: Space, space_out: Space, x, channels, size, translations, seed
-           ) -> EquivarianceReport:
+def _check(fn, space_in: Space, space_out: Space, x, channels, size, translations, seed,
+           advice: str = PERMUTED_ADVICE) -> EquivarianceReport:
     if isinstance(fn, Layer):
         layer = fn
         if channels is not None and layer.input_channels is not None and \
@@ -283,7 +281,7 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
                 raise
         try:
             report = _check(watched, space_in, space_out, default, None, None, translations,
-                            seed)
+                            seed, advice)
         except Exception as error:   # a layer that takes other inputs: say how to give one
             if not any(error is e for e in refused):
                 raise
@@ -296,7 +294,7 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
         try:
             other = _check(fn, space_in, space_out, _default_input(space_in, channels, second,
                                                                    seed),
-                           None, None, translations, seed)
+                           None, None, translations, seed, advice)
         except ValueError:    # a side the layer refuses (exact pooling): the one side it took
             return report
         note = _sides_note({n: report, second: other})
@@ -319,7 +317,8 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
                          f"{' with equal spatial sides (a hexagon)' if hexagonal else ''}, got "
                          f"shape {tuple(x.shape)}")
     informative(np.asarray(to_numpy(x)), "check_equivariance: x")
-    return equivariance_errors(fn, x, space_in, space_out, translations=translations)
+    return equivariance_errors(fn, x, space_in, space_out, translations=translations,
+                               advice=advice)
 
 
 def _other_shape(report: LayerReport, k: int, got: tuple[int, ...], expected: tuple[int, ...],

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -195,7 +196,7 @@ def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
     return model
 
 
-def _dropouts(model: Layer, path: str = "") -> Any:
+def _dropouts(model: Layer, path: str = "") -> Iterator[tuple[str, Dropout]]:
     """(path, layer) of every Dropout in ``model``, "3" or "1.0" by their places in the
     Sequentials: their generators are state that training moves on."""
     if isinstance(model, Dropout):

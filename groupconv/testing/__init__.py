@@ -692,14 +692,14 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
         gradients = {"dx": dx, **{_GRADIENTS[key]: g for key, g in grads.items()}}
         gradients = {key: _on_domain(np.asarray(to_numpy(g), np.float64), case)
                      for key, g in gradients.items()}
-        shaped = next((key for key, g in gradients.items() if g.shape != case[key].shape),
-                      None)
+        shaped = next((key for key, g in gradients.items()
+                       if g.shape != case.arrays[key].shape), None)
         if shaped is not None:
             errors[shaped] = float("inf")
             return CaseResult(case, False, errors, tol, f"your vjp's {shaped} has shape "
                               f"{gradients[shaped].shape}; it must have the shape of "
                               f"{'x' if shaped == 'dx' else shaped[1:]}, "
-                              f"{case[shaped].shape}")
+                              f"{case.arrays[shaped].shape}")
         errors.update({key: _error(g, case[key], exact and case.exact)
                        for key, g in gradients.items()})
     passed = all(e <= tol for e in errors.values())
