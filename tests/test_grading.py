@@ -10,7 +10,9 @@ listed with a pattern its message must match."""
 from __future__ import annotations
 
 import itertools
+import math
 import pathlib
+import threading
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -158,11 +160,17 @@ def best_scales(responses, centres):
     return [int(np.argmax(responses[:, int(round(r)), int(round(c))])) for r, c in centres]
 
 
+def _steps_in_one_array(n):
+    if n > 10**9:
+        raise MemoryError(f"Unable to allocate {8 * n / 2**30:.1f} GiB for an array with shape "
+                          f"({n},) and data type int64")
+    steps = np.arange(n, dtype=np.int64) * 360
+    return [int(a) for a in steps[steps % n == 0] // n if a % 90 == 0]
+
+
 RIGHT = {
     "1.1": [(c4_matrix,),
             (lambda r: np.linalg.matrix_power(R, r),),                   # negative powers: exact
-            (lambda r: np.rint([[np.cos(r * np.pi / 2), -np.sin(r * np.pi / 2)],
-                                [np.sin(r * np.pi / 2), np.cos(r * np.pi / 2)]]).astype(int),),
             (lambda r: [[0, -1], [1, 0]] if r % 4 == 1 else
              np.linalg.matrix_power(R, r % 4).tolist(),),
             (lambda r: sympy.Matrix([[0, -1], [1, 0]]) ** (r % 4),),    # lab 1 uses sympy
@@ -210,8 +218,6 @@ RIGHT = {
     "4.1": [(exact_angles,), (lambda n: np.array(exact_angles(n)),),
             (lambda n: [Fraction(a) for a in range(0, 360, 90)                 # exact, too
                         if Fraction(a * n, 360).denominator == 1],),
-            (lambda n: [int(a) for a in (lambda t: t[t % n == 0] // n)(        # every step
-                np.arange(n, dtype=np.int64) * 360) if a % 90 == 0],),
             (lambda n: (Decimal(a) for a in exact_angles(n)),),
             (lambda n: np.array([sympy.Integer(a) for a in exact_angles(n)]),)],
     "4.2": [(best_scales,), (lambda resp, cs: np.array(best_scales(resp, cs)),),
@@ -879,6 +885,36 @@ WRONG = [
     ("4.2", "an index counted from the end", (lambda resp, cs: [
         int(np.argmax(resp[::-1, int(round(r)), int(round(c))])) - len(resp) for r, c in cs],),
      "a negative index counts from the end of the scale axis"),
+    # from a third student's review: mistakes that show only above the grader's largest input
+    ("2.1", "one image returned without its batch axis", (
+        lambda x, w: my_lifting(x, w)[0] if len(x) == 1 else my_lifting(x, w),),
+     r"returned shape \(2, 4, 26, 26\), where the output is \(1, 2, 4, 26, 26\) \(an axis "
+     r"of length 1 dropped"),
+    ("4.1", "math.isclose (a tolerance of 1e-9)", (lambda n: [
+        a for a in (0, 90, 180, 270) if math.isclose(a, round(a / (360 / n)) * (360 / n))],),
+     r"exact_angles\(4000000001\) includes 90.*a comparison with a tolerance"),
+    ("4.1", "n held as a float32", (lambda n: exact_angles(int(np.float32(n))),),
+     r"exact_angles\(16777217\) = \[0, 90, 180, 270\] is the answer for n = 16,777,216, the "
+     r"float32 nearest to 16,777,217: n, or a product or quotient of n, held as a float32"),
+    ("4.1", "n held as a float64", (lambda n: exact_angles(int(float(n))),),
+     r"exact_angles\(9007199254740993\) = \[0, 90, 180, 270\] is the answer for n = "
+     r"9,007,199,254,740,992, the float64 nearest"),
+    ("4.1", "a step's Fraction with denominators up to 10^6", (lambda n: [
+        a for a in (0, 90, 180, 270)
+        if a % Fraction(360 / n).limit_denominator() == 0],), r"exact_angles\(\d{7,}\)"),
+    ("1.1", "cos and sin rounded to the nearest (right up to 2^53, where r * pi / 2 loses r)",
+     (lambda r: np.rint([[np.cos(r * np.pi / 2), -np.sin(r * np.pi / 2)],
+                         [np.sin(r * np.pi / 2), np.cos(r * np.pi / 2)]]).astype(int),),
+     r"c4_matrix\(9007199254740993\) differs.*cos and sin of r pi / 2 in floating point"),
+    ("4.1", "every step of the group, as one NumPy array (too large for memory at 4 10^9: "
+            "the allocation's error raised here, where a test cannot allocate 30 GiB)",
+     (_steps_in_one_array,),
+     r"exact_angles\(4000000001\) raised MemoryError: .*decide from n without listing"),
+    ("1.1", "r reduced in floating point", (lambda r: c4_matrix(int(r - 4 * np.floor(r / 4))),),
+     r"c4_matrix\(9007199254740993\) differs.*r itself as a float .* is exact up to 2\^53"),
+    ("4.2", "responses clipped at zero", (lambda resp, cs: [
+        int(np.argmax(np.maximum(resp[:, int(np.floor(r + 0.5)), int(np.floor(c + 0.5))], 0)))
+        for r, c in cs],), r"all below zero.*np\.maximum\(responses, 0\)"),
 ]
 
 
@@ -908,6 +944,13 @@ def test_grade_says_how_many_functions_an_exercise_takes():
         grade("1.2", (p4_product, p4_inverse))
     with pytest.raises(TypeError, match="exercise 2.1 takes 1 function, my_lifting: .*got 2"):
         grade("2.1", my_lifting, my_lifting)
+    # a keyword the grader does not take (dtype= is 2.1's and 2.2's): named, not a TypeError
+    # from inside the grader
+    with pytest.raises(TypeError, match=r"exercise 2.3 takes no keyword argument, got dtype="):
+        grade("2.3", p4_bank, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"exercise 2.1 takes the keyword arguments dtype=, got "
+                                        r"dtyp="):
+        grade("2.1", my_lifting, dtyp=np.float32)
 
 
 def _buffered_group_correlation(x, w):
@@ -1173,6 +1216,75 @@ def test_a_torch_answer_whose_result_requires_grad_passes():
         return torch.stack([torch.nn.functional.conv2d(torch.tensor(x), torch.rot90(
             weights, r, dims=(-2, -1))) for r in range(4)], 2)
     assert isinstance(grade("2.1", lifting), Passed)
+
+
+def test_answers_that_run_past_their_time_are_stopped_and_told_why(monkeypatch):
+    """Right, but listing the n angles (4.1) or turning |r| times (1.1): stopped past
+    ``SECONDS`` (here 0.3 s) on the first large input, by the alarm in the main thread and by
+    the trace function in another thread; an answer's own ``except Exception``, or a bare
+    ``except:`` that goes on, does not hold it; the caller's timer and alarm handler are put
+    back."""
+    import signal
+    from groupconv.labs import grading
+    monkeypatch.setattr(grading, "SECONDS", 0.3)
+    small = {n: exact_angles(n) for n in range(1, 10**4)}
+
+    def listing(n):
+        try:
+            return [a for a in (0, 90, 180, 270) if a in {360 * k // n for k in range(n)
+                                                        if 360 * k % n == 0}]
+        except Exception:
+            return exact_angles(n)
+
+    def holding(n):              # a bare except, and then the same again
+        try:
+            return listing(n)
+        except:  # noqa: E722 (the student's)
+            return listing(n)
+
+    def listing_large_only(n, listing=listing):     # the grader's small n answered at once
+        return small[n] if n in small else exact_angles(n) if n < 10**7 else listing(n)
+
+    def turning(r):              # 1.1: right for every r, in |r| steps
+        m = np.eye(2, dtype=int)
+        for _ in range(abs(r) if abs(r) > 2**53 else r % 4):
+            m = R @ m
+        return m if r >= 0 or abs(r) <= 2**53 else np.linalg.inv(m).round().astype(int)
+
+    angles = (r"exact_angles\(16777217\) ran for more than 0.3 s: decide from n without "
+              r"listing SE\(2\)_16777217's 16,777,217 angles")
+    turns = (r"c4_matrix\(9007199254740993\) ran for more than 0.3 s: r quarter turns are the "
+             r"same rotation as r % 4")
+    has_timer = hasattr(signal, "setitimer")
+    if has_timer:
+        kept = signal.signal(signal.SIGALRM, signal.SIG_IGN)      # the caller's
+        signal.setitimer(signal.ITIMER_REAL, 500.0)
+    try:
+        for exercise, answer, pattern in (("4.1", listing_large_only, angles),
+                                          ("4.1", lambda n: listing_large_only(n, holding),
+                                           angles),
+                                          ("1.1", turning, turns)):
+            with pytest.raises(WrongAnswer, match=pattern):
+                grade(exercise, answer)
+            if has_timer:
+                assert signal.getsignal(signal.SIGALRM) is signal.SIG_IGN
+                assert 400 < signal.getitimer(signal.ITIMER_REAL)[0] <= 500
+    finally:
+        if has_timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, kept)
+    caught = []
+
+    def in_a_thread():
+        for answer in (listing_large_only, lambda n: listing_large_only(n, holding)):
+            try:
+                grade("4.1", answer)
+            except WrongAnswer as error:
+                caught.append(str(error))
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join(120)
+    assert len(caught) == 2 and all(re.search(angles, c) for c in caught), caught
 
 
 def test_1_2_a_law_wrong_only_where_check_group_law_draws_is_named_without_a_crash():

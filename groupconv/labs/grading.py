@@ -38,10 +38,12 @@ import os
 import pathlib
 import re
 import reprlib
+import signal
 import subprocess
 import sys
 import sysconfig
 import threading
+import time
 import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -242,6 +244,66 @@ def _is_property(frame: types.FrameType) -> bool:
     return isinstance(attribute, property) and getattr(attribute.fget, "__code__", None) is code
 
 
+#: Seconds a call of an answer may take where the grader gives a limit (4.1's large n; a
+#: right answer takes microseconds there, one that lists the n angles hours).
+SECONDS = 10.0
+
+
+class _TooSlow(BaseException):
+    """Raised inside an answer that ran past its time: not an Exception, so that an answer's
+    own ``except Exception`` does not swallow it."""
+
+
+class _TimeLimit:
+    """A context that raises ``_TooSlow`` inside its block once it has run ``seconds`` (None:
+    no limit), and again every quarter second after (a bare ``except:`` in an answer does not
+    hold it), and records that it did (``expired``). By SIGALRM where the platform has it and
+    this is the main thread (a loop without calls is stopped too; the caller's timer and
+    handler are put back after), else by a trace function that looks at the clock on every
+    line the block runs (the caller's trace function is put back after)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds, self.expired = seconds, False
+        self._undo: Callable[[], None] = lambda: None
+
+    def _expire(self) -> None:
+        self.expired = True
+        raise _TooSlow
+
+    def __enter__(self) -> _TimeLimit:
+        if self.seconds is None:
+            return self
+        if hasattr(signal, "setitimer") and \
+                threading.current_thread() is threading.main_thread():
+            handler = signal.signal(signal.SIGALRM, lambda signum, frame: self._expire())
+            began = time.monotonic()
+            delay, interval = signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.25)
+
+            def undo() -> None:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, signal.SIG_DFL if handler is None else handler)
+                if delay > 0:        # the caller's timer, less the time spent here
+                    signal.setitimer(signal.ITIMER_REAL,
+                                     max(delay - (time.monotonic() - began), 1e-3), interval)
+        else:
+            deadline = time.monotonic() + self.seconds
+
+            def line(frame: types.FrameType, event: str, arg: Any) -> Any:
+                if time.monotonic() > deadline:
+                    self._expire()
+                return line
+            previous = sys.gettrace()
+            sys.settrace(lambda frame, event, arg: line)
+
+            def undo() -> None:
+                sys.settrace(previous)
+        self._undo = undo
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._undo()
+
+
 @dataclass(frozen=True)
 class _Exercise:
     number: str
@@ -251,27 +313,42 @@ class _Exercise:
     def wrong(self, what: str) -> WrongAnswer:
         return WrongAnswer(f"Exercise {self.number} ({self.name}): {what}")
 
-    def call(self, fn: Callable, *args: Any, shown: str, names: tuple[str, ...] = ()) -> Any:
+    def call(self, fn: Callable, *args: Any, shown: str, names: tuple[str, ...] = (),
+             seconds: float | None = None, slow: str = "") -> Any:
         """fn(*args); an exception inside becomes a WrongAnswer that says which call raised
         (NotImplementedError, the unsolved exercise's hint, passes through unchanged), and so
         does an argument changed in place (``names``: the arguments' names, for the message):
-        the grader's own reference reads the same arrays after the call."""
+        the grader's own reference reads the same arrays after the call. ``seconds``: how long
+        the call may run, and ``slow``: what the WrongAnswer says past it."""
         kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else
                 copy.deepcopy(a) if isinstance(a, (list, dict)) else None for a in args]
         before = _snapshot()
-        with _watching() as seen:
-            try:
-                out = fn(*args)
-                if self.own_work:       # read it here: reading may compute (``_plain``)
-                    out = _plain(out, self, shown)
-            except (NotImplementedError, WrongAnswer):
-                raise
-            except SystemExit as error:  # sys.exit() in an answer ends the answer, not Python
-                raise self.wrong(f"{shown} called sys.exit() ({error})") from None
-            except Exception as error:  # the student's code failed: say where
-                if not seen.refused:
-                    raise self.wrong(f"{shown} raised {type(error).__name__}: {error}"
-                                     ) from error
+        limit = _TimeLimit(seconds)
+        too_slow = f"{shown} ran for more than {seconds or 0:g} s{slow}"
+        try:
+            with limit, _watching() as seen:
+                try:
+                    out = fn(*args)
+                    if self.own_work:       # read it here: reading may compute (``_plain``)
+                        out = _plain(out, self, shown)
+                except (NotImplementedError, WrongAnswer):
+                    if limit.expired:
+                        raise _TooSlow from None
+                    raise
+                except SystemExit as error:  # sys.exit() in an answer ends the answer
+                    raise self.wrong(f"{shown} called sys.exit() ({error})") from None
+                except Exception as error:  # the student's code failed: say where
+                    if limit.expired:       # (what it raised once its time ran out)
+                        raise _TooSlow from None
+                    if not seen.refused:
+                        why = slow if isinstance(error, MemoryError) else ""
+                        raise self.wrong(f"{shown} raised {type(error).__name__}: {error}{why}"
+                                         ) from error
+        except _TooSlow:
+            limit.expired = True
+        if limit.expired:       # (also where the answer caught _TooSlow and went on)
+            _restore(before)
+            raise self.wrong(too_slow)
         changed = _restore(before)
         if changed:
             raise self.wrong(f"your code changed {changed} (the change is undone): an answer "
@@ -622,11 +699,14 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
     ex = _Exercise("1.1", "c4_matrix", own_work=True)
     _callable(c4_matrix, ex)
     got = {}
-    # (10^8: cos and sin truncated to integers go wrong there; rounded to the nearest, not)
+    # (10^8: cos and sin truncated to integers go wrong there; rounded to the nearest, not;
+    # 2^53 + 1: r read as a float64, r / 4 in floating point)
     for r in [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, 12, 37, 101, -9, -38, 10**6 + 3,
-              10**8, -(10**8) - 1]:
+              10**8, -(10**8) - 1, 2**53 + 1, -(2**53) - 3]:
         shown = f"c4_matrix({r})"
-        m = _array(ex.call(c4_matrix, r, shown=shown), ex, shown)
+        m = _array(ex.call(c4_matrix, r, shown=shown, seconds=SECONDS if abs(r) > 2**53 else None,
+                           slow=": r quarter turns are the same rotation as r % 4; reduce r "
+                                "modulo 4 first rather than turning |r| times"), ex, shown)
         if m.shape != (2, 2):
             raise ex.wrong(f"{shown} must return a 2x2 matrix, got shape {m.shape}")
         if not np.array_equal(m, np.round(m)):
@@ -637,7 +717,7 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
     expected = {r: C4.element(r=r % 4).matrix()[:2, :2] for r in got}
     if all(np.array_equal(got[r], expected[r]) for r in got):
         return Passed("1.1", "c4_matrix(r) is R^r for r = -4..8 and larger |r| (up to "
-                             "10^8 + 1), exactly, and agrees with groupconv's C4")
+                             "2^53 + 3), exactly, and agrees with groupconv's C4")
     quarter = expected[1]
     if np.array_equal(got[1], quarter.T):
         raise ex.wrong(f"c4_matrix(1) {_points(got[1])}: that is a clockwise quarter turn; the "
@@ -656,10 +736,13 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
                            f"turns are one quarter turn, repeated")
     for r in sorted(got, key=abs):
         if not np.array_equal(got[r], expected[r]):
+            below = max((abs(q) for q in got if abs(q) < abs(r)), default=0)
             floats = "" if abs(r) < 10**8 else (
-                "; right for every |r| up to 10^6 + 3: for large r, cos and sin of r pi / 2 in "
-                "floating point are off by more (int() truncates 0.99999999 to 0), so reduce r "
-                "modulo 4 with integers first")
+                f"; right for every |r| up to {below:,}: for larger r, cos and sin of r pi / 2 "
+                f"in floating point are off by more (int() truncates 0.99999999 to 0)" + (
+                    ", and r itself as a float (float(r), r / 4, np.floor) is exact up to 2^53 "
+                    "only" if abs(r) > 2**53 else "") + ", so reduce r modulo 4 with integers "
+                "first")
             raise ex.wrong(f"c4_matrix({r}) differs from c4_matrix({r % 4}), but {r} quarter "
                            f"turns are the same rotation as {r % 4}: r is defined modulo 4 "
                            f"(and a negative r turns clockwise){floats}")
@@ -1253,7 +1336,13 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
         x28 = rng.standard_normal((1, 1) + s_axis + (28, 28))   # lab 3's digits' size
         w28 = rng.standard_normal((2, 1) + s_axis + (3, 3))
         got28 = answer(x28, w28, f"{name}(x, w) with x of shape {x28.shape}")
-        if not _close(got28, op(x28, w28, P4), tolerance):
+        expected28 = op(x28, w28, P4)
+        if got28.shape != expected28.shape and got28.size == expected28.size:
+            raise ex.wrong(f"{name}(x, w) with x of shape {x28.shape} (one image, one input "
+                           f"channel) and w of shape {w28.shape} returned shape {got28.shape}, "
+                           f"where the output is {expected28.shape} (an axis of length 1 "
+                           f"dropped: np.squeeze, or out[0] for one image?)")
+        if not _close(got28, expected28, tolerance):
             raise ex.wrong(f"right on inputs of up to {w_} x {w_} pixels, but not on a 28 x 28 "
                            f"one (x of shape {x28.shape}, w of shape {w28.shape}): does your "
                            f"code assume a largest image size (a fixed FFT or buffer size)?")
@@ -1720,11 +1809,27 @@ def _flat_layers(net: Any) -> list:
 
 
 # ------------------------------------------------------------------ 4.1, 4.2 the lecture groups
+def _exact_angles(n: int) -> list[int]:
+    """The angles of SE(2)_n that map the square grid onto itself (4.1's reference)."""
+    return [a for a in (0, 90, 180, 270) if a * n % 360 == 0]
+
+
+#: 4.1's answers by mistakes that show only for large n: n held as a float32 or a float64,
+#: the products a n in 32-bit integers (wrapped around).
+_ANGLE_MISTAKES: types.MappingProxyType[str, Callable[[int], list[int]]] = types.MappingProxyType({
+    "float32": lambda n: _exact_angles(int(np.float32(n))),
+    "float64": lambda n: _exact_angles(int(float(n))),
+    "int32": lambda n: [a for a in (0, 90, 180, 270)
+                        if ((a * n + 2**31) % 2**32 - 2**31) % 360 == 0],
+})
+
+
 def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     """Exercise 4.1: ``exact_angles(n)``, the angles in [0, 360) degrees at which SE(2)_N can
     be exactly equivariant on a square grid: multiples of 90 that are also multiples of 360/n;
-    checked for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to 1,000,003 and 8,000,004,
-    in increasing order.
+    checked for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to 1,000,003, 8,000,004,
+    2^24 + 1 to 2^24 + 4, 4,000,000,001 to 4,000,000,004 and 2^53 + 1 to 2^53 + 4, in
+    increasing order, each n above 10^7 within ``SECONDS``.
 
     Examples
     --------
@@ -1738,12 +1843,19 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     _callable(exact_angles, ex)
     # floats go wrong at 76, 78; a tolerance (np.isclose) from about n = 33,000, for n not a
     # multiple of 4; 32-bit integers overflow 270 n from n = 7,953,644 (and an answer that
-    # loops over the n steps still takes about a second there)
+    # loops over the n steps still takes about a second there); n held as a float32 from
+    # 2^24 + 1; math.isclose's 1e-9 from about 10^9; a step's Fraction limited to denominators
+    # of 10^6 (limit_denominator) is 0 at 4 10^9; n held as a float64 from 2^53 + 1. Each
+    # residue mod 4 in every range, so that each of the four answers is asked for
+    large = [m + i for m in (2**24, 4_000_000_000, 2**53) for i in range(1, 5)]
     ns = list(range(1, 401)) + [720, 1000, 3600, 4096, 5040, 1_000_001, 1_000_002, 1_000_003,
-                                8_000_004]
+                                8_000_004] + large
     for n in ns:
         shown = f"exact_angles({n})"
-        value = ex.call(exact_angles, n, shown=shown)
+        value = ex.call(exact_angles, n, shown=shown, seconds=SECONDS if n > 10**7 else None,
+                        slow=f": decide from n without listing SE(2)_{n}'s {n:,} angles (a "
+                             f"loop over the angles, or over k = 0..n - 1, takes time in "
+                             f"proportion to n)")
         if isinstance(value, (set, frozenset)):
             raise ex.wrong(f"{shown} returned a set, {_brief(value)}: a set has no order (that it "
                            f"iterates in increasing order is an accident of small integers); "
@@ -1771,8 +1883,20 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                                f"compute them with integers")
         if len(set(got)) != len(got):
             raise ex.wrong(f"{shown} = {_brief(value)} lists an angle twice")
-        expected = [a for a in (0, 90, 180, 270) if a * n % 360 == 0]
+        expected = _exact_angles(n)
         step = f"360 / {n} = {360 / n:g}"
+        # a mistake explains the answer where it gives it here and the right one at every
+        # n asked before (a coincidence otherwise: 4 10^9 is a float32, and a multiple of 4)
+        mistakes = {kind: mistake for kind, mistake in _ANGLE_MISTAKES.items()
+                    if got == mistake(n) != expected and
+                    all(mistake(m) == _exact_angles(m) for m in ns[:ns.index(n)])}
+        for kind, bits in (("float32", 24), ("float64", 53)):
+            if kind in mistakes:
+                raise ex.wrong(f"{shown} = {_brief(value)} is the answer for n = "
+                               f"{int(np.float32(n) if bits == 24 else float(n)):,}, the "
+                               f"{kind} nearest to {n:,}: n, or a product or quotient of n, "
+                               f"held as a {kind} (exact up to 2^{bits} only) loses its last "
+                               f"digits; compute with integers")
         if len(expected) > 1 and len(got) == len(expected):        # other units than degrees
             if np.allclose(got, np.radians(expected)):
                 raise ex.wrong(f"{shown} = {_brief(value)} are the right angles in radians: give "
@@ -1807,7 +1931,7 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                     f"(360 / {n}), or a test of a / (360 / {n}) or np.linspace's angles "
                     f"against {a}, can miss {a} by rounding; decide with integers: {a} is a "
                     f"whole number of steps exactly when {a} x {n} is a multiple of 360)")
-                if a * n > 2**31 - 1:
+                if "int32" in mistakes:
                     floats = (f" ({a} x {n} = {a * n:,} is more than 2^31 - 1 = 2,147,483,647:"
                               f" a product of 32-bit integers overflows there (dtype=np.int32, "
                               f"or NumPy's default integer on Windows before NumPy 2); compute "
@@ -1816,7 +1940,8 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
                                f"SE(2)_{n}'s angles{floats}")
     return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to "
-                         "1,000,003 and 8,000,004")
+                         "1,000,003, 8,000,004, 2^24 + 1 to 2^24 + 4, 4,000,000,001 to "
+                         "4,000,000,004 and 2^53 + 1 to 2^53 + 4")
 
 
 def _scene(rng: np.random.Generator, n_scales: int, size: tuple[int, int], count: int
@@ -1862,6 +1987,8 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
     rng = np.random.default_rng(42)
     scenes = [_scene(rng, n, size, count) for n, size, count in (
         (4, (17, 17), 5), (6, (23, 23), 8), (3, (15, 15), 4), (5, (13, 21), 6), (4, (22, 12), 6))]
+    negative, centres_ = _scene(rng, 5, (16, 16), 6)       # every response below zero
+    scenes.append((negative - 4.0 - np.abs(negative.max()), centres_))
     if responses is not None and centres is not None:
         responses = _array(responses, ex, "the lab's responses")
         scenes.append((responses, [tuple(map(float, c)) for c in np.reshape(centres, (-1, 2))]))
@@ -1917,6 +2044,11 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
                 [int(np.argmin(responses_[:, i, j])) for i, j in near],
             "the centre's coordinates are cut to integers, not rounded to the nearest pixel":
                 [int(np.argmax(responses_[:, int(r), int(c)])) for r, c in centres_],
+            "the responses here are all below zero, and the largest is the one nearest zero: "
+            "do you clip them at zero (a ReLU, np.maximum(responses, 0)) or start a running "
+            "maximum at 0?":
+                [int(np.argmax(np.maximum(responses_[:, i, j], 0))) for i, j in near]
+                if responses_.max() < 0 else None,
         }
         hint = next((why for why, guess in guesses.items() if guess == got),
                     "read the responses of all scales at the centre's nearest pixel")
@@ -1925,8 +2057,8 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
                      f"x {width}: do you use a height for a width?")
         raise ex.wrong(f"{shown}: for the centre {centres_[n]} you answer scale index "
                        f"{got[n]}, which is not the largest response there ({hint})")
-    return Passed("4.2", f"right on 5 scenes of random responses (3 square)"
-                         f"{' and on the lab' if len(scenes) > 5 else ''}")
+    return Passed("4.2", f"right on 6 scenes of random responses (4 square, one below zero "
+                         f"everywhere){' and on the lab' if len(scenes) > 6 else ''}")
 
 
 # ------------------------------------------------------------------ the table
@@ -1966,7 +2098,7 @@ def grade(exercise: str, *answer: Any, **data: Any) -> Passed:
     >>> import numpy as np
     >>> from groupconv.labs import grade
     >>> grade("4.1", lambda n: [a for a in range(0, 360, 90) if a * n % 360 == 0])
-    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to 1,000,003 and 8,000,004
+    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to 1,000,003, 8,000,004, 2^24 + 1 to 2^24 + 4, 4,000,000,001 to 4,000,000,004 and 2^53 + 1 to 2^53 + 4
     """
     if not isinstance(exercise, str):
         raise TypeError(f"exercise must be a string, one of {', '.join(map(repr, EXERCISES))}, "
@@ -1985,4 +2117,12 @@ def grade(exercise: str, *answer: Any, **data: Any) -> Passed:
                         f"{' and '.join(names)}: {call}" + (
                             ", as separate arguments, not one tuple" if together else
                             f"; got {counted(len(answer), 'argument')}"))
+    takes = [p.name for p in inspect.signature(grader).parameters.values()
+             if p.default is not p.empty]
+    unknown = sorted(set(data) - set(takes))
+    if unknown:
+        allowed = ", ".join(f"{t}=" for t in takes)
+        raise TypeError(f"grade: exercise {exercise} takes "
+                        f"{f'the keyword arguments {allowed}' if takes else 'no keyword argument'}"
+                        f", got {', '.join(f'{u}=' for u in unknown)}")
     return grader(*answer, **data)
