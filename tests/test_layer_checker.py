@@ -432,6 +432,46 @@ def test_check_equivariance_notes_a_layer_in_another_element_order():
     assert not any("another element order" in n for n in shifted.notes)
 
 
+def test_check_equivariance_notes_a_constant_that_depends_on_the_point_element():
+    """fn(0) must be fixed by every L_h (L_h 0 = 0): a bias per channel and element is named
+    from the zero input; a right bias, or a wrong layer with a right bias, gets no such note."""
+    rng = np.random.default_rng(1)
+    for group, dim in (("p4", 2), ("P432", 3)):
+        s = groupconv.get_group(group).stabiliser.order
+        w = rng.standard_normal((3, 2) + (3,) * dim)
+
+        def layer(x, bias, group=group, w=w, dim=dim):
+            return groupconv.lifting_correlation(x, w, group, mode="same") + \
+                bias.reshape(bias.shape + (1,) * dim)
+
+        per_element = groupconv.check_equivariance(
+            lambda x: layer(x, np.arange(3.0 * s).reshape(3, s)), group)
+        assert not per_element.passed
+        assert any("on a zero input the output is one constant per channel and point "
+                   "sample, and not fixed by L_h" in n and
+                   "a bias per channel and element?" in n for n in per_element.notes), per_element
+        per_channel = groupconv.check_equivariance(
+            lambda x: layer(x, np.broadcast_to(np.arange(3.0)[:, None], (3, s))), group)
+        assert per_channel.passed and not any("zero input" in n for n in per_channel.notes)
+        turned_wrong = groupconv.check_equivariance(
+            lambda x: np.flip(layer(x, np.broadcast_to(np.arange(3.0)[:, None], (3, s))),
+                              axis=-1), group)
+        assert not turned_wrong.passed
+        assert not any("zero input" in n for n in turned_wrong.notes), turned_wrong
+
+        def normalised_one_plane_mirrored(x, w=w, dim=dim, group=group):
+            """A review's: a wrong kernel at one sample, the input normalised first (so that
+            fn(0) is the response to a constant image, not a constant): no bias to blame."""
+            x = (x - 0.5) / 0.25
+            y = groupconv.lifting_correlation(x, w, group, mode="same")
+            y[:, :, 1] = groupconv.lifting_correlation(x, np.flip(w, -1), group,
+                                                       mode="same")[:, :, 1]
+            return y + np.arange(3.0).reshape((3, 1) + (1,) * dim)
+        mirrored = groupconv.check_equivariance(normalised_one_plane_mirrored, group)
+        assert not mirrored.passed
+        assert not any("zero input" in n for n in mirrored.notes), mirrored
+
+
 def test_an_order_found_under_a_declared_convention_is_related_to_it():
     """A layer in escnn's order whose kernels turn the inverse way: the order to declare is
     escnn's with every element inverted, said so, with the advice to fix transposed matrices
@@ -1010,8 +1050,13 @@ def test_a_case_asking_padding_k_half_names_torchs_same():
                 if c.k == 2 and c.padding == 1)
     result = testing.check_case(lambda x: _size_preserving_p4_lifting(False)(x, case["w"]),
                                 case)
-    assert not result.passed and "keeps the input's size, as torch's and TensorFlow's " \
-        "padding=\"same\" does with an even kernel" in result.diagnosis, result.diagnosis
+    assert not result.passed and "keeps the input's size, and its values are those of " \
+        "torch's and TensorFlow's padding=\"same\" with an even kernel" in result.diagnosis, \
+        result.diagnosis
+    # the same size, other values (a layer that pads before only): the size alone is said
+    shifted = testing.check_case(lambda x: np.roll(_size_preserving_p4_lifting(False)(
+        x, case["w"]), 1, axis=-1), case)
+    assert "keeps the input's size; groupconv's layout" in shifted.diagnosis, shifted.diagnosis
 
 
 def _p4_lifting(x, w):
@@ -1119,6 +1164,30 @@ def test_check_layer_names_the_output_samples_a_layer_gets_wrong():
         "on 23 of the 24 output samples and differs on 1 (s = 7: rotation by 180° about " \
         "(0, 1, -1), your kernels moved there by the rotoinversion by 90° about (1, 0, 0) " \
         "instead)" in report.diagnosis, report.diagnosis
+
+
+def test_check_layer_names_output_samples_that_repeat_others():
+    """A list of the cube's rotations with the first 12 given twice (a subgroup's elements
+    listed again, in the helper's case): the repeated samples are named; a layer whose
+    samples differ gets no such sentence."""
+    twice = list(range(12)) * 2
+    report = groupconv.check_layer(
+        lambda x, w: lifting_correlation(x, w, "P432")[:, :, twice], "P432", "lifting", size=5)
+    assert not report.passed and "only 12 of your 24 output samples are distinct where " \
+        "groupconv's differ (12 repeats 0, 13 repeats 1," in report.diagnosis, report.diagnosis
+    swapped = groupconv.check_layer(
+        lambda x, w: lifting_correlation(x, w, "p4")[:, :, [0, 1, 2, 1]], "p4", "lifting")
+    assert "(3 repeats 1)" in swapped.diagnosis, swapped.diagnosis
+    one_wrong = groupconv.check_layer(
+        _one_sample_by("P432", 7, lambda w: np.flip(w, -1)), "P432", "lifting", size=5)
+    assert not one_wrong.passed and "repeats" not in one_wrong.diagnosis, one_wrong.diagnosis
+
+    def two_planes_only(x, w):          # a review's: samples left at zero are not repeats
+        y = lifting_correlation(x, w, "p4")
+        y[:, :, 2:] = 0
+        return y
+    unset = groupconv.check_layer(two_planes_only, "p4", "lifting")
+    assert not unset.passed and "repeats" not in unset.diagnosis, unset.diagnosis
 
 
 def _one_sample_by(group, s, kernel_of):

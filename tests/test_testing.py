@@ -188,6 +188,14 @@ def test_a_layer_in_the_convention_on_some_axes_only_is_not_told_another_convent
                                 convention="escnn")
     assert not result.passed
     assert "drop the convention" not in result.diagnosis and "declare" not in result.diagnosis
+    # a convention that is none is refused, also where the case passes (it was read only by
+    # a diagnosis)
+    def right(x):
+        return groupconv.group_correlation(x, case["w"], "p4m", mode=case.padding)
+    assert testing.check_case(right, case).passed
+    for bad in ("bogus", 3, [0, 1]):
+        with pytest.raises(ValueError, match=r"convention must be one of"):
+            testing.check_case(right, case, convention=bad)
 
 
 def test_check_fails_a_layer_right_on_square_outputs_only(tmp_path, monkeypatch, capsys):
@@ -369,8 +377,9 @@ def test_torch_layer_names_what_it_cannot_load_run_or_convert():
                 and c.c_in != c.c_out and not c.bias and c.stride == c.dilation == 1)
 
     class Renamed(torch.nn.Module):
-        def __init__(self, name, as_buffer=False, shape=None, out=None):
+        def __init__(self, name, as_buffer=False, shape=None, out=None, padding=case.padding):
             super().__init__()
+            self.padding = padding
             value = torch.zeros(shape or (case.c_out, case.c_in, 3, 3), dtype=torch.float64)
             if as_buffer:
                 self.register_buffer(name, value)
@@ -382,9 +391,11 @@ def test_torch_layer_names_what_it_cannot_load_run_or_convert():
             w = getattr(self, self.name)
             bank = torch.stack([torch.rot90(w, r, dims=(-2, -1)) for r in range(4)], 1)
             if self.out == "summed":
-                return sum(torch.nn.functional.conv2d(x, bank[:, r], padding=case.padding)
+                return sum(torch.nn.functional.conv2d(x, bank[:, r], padding=self.padding)
                            for r in range(4))
-            y = torch.nn.functional.conv2d(x, bank.flatten(0, 1), padding=case.padding)
+            y = torch.nn.functional.conv2d(x, bank.flatten(0, 1), padding=self.padding)
+            if self.out == "last":                       # channels last, declared first
+                return y.permute(0, 2, 3, 1)
             return (y, {}) if self.out == "tuple" else y
 
     with pytest.raises(ValueError, match=r"none of the torch layer's parameters takes the "
@@ -401,6 +412,17 @@ def test_torch_layer_names_what_it_cannot_load_run_or_convert():
                                                     layout="flat_cs"), case)
     assert "has it no point axis, or does it sum over it?" in summed.diagnosis
     assert "converted twice" not in summed.diagnosis
+    last = testing.check_case(testing.torch_layer(Renamed("weight", out="last"), case,
+                                                  layout="flat_cs"), case)
+    assert "are its channels last? then pass layout='last_cs'" in last.diagnosis
+    assert "has it no point axis" not in last.diagnosis
+    # a spatial side that happens to be C·S (8 here) is no channels-last output: a review's
+    wide = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"])
+                if c.arrays["y"].shape[-1] == c.c_out * 4 and not c.bias)
+    summed_wide = testing.check_case(testing.torch_layer(
+        Renamed("weight", out="summed", padding=wide.padding), wide, layout="flat_cs"), wide)
+    assert "has it no point axis, or does it sum over it?" in summed_wide.diagnosis
+    assert "channels last" not in summed_wide.diagnosis
     pair = testing.check_case(testing.torch_layer(Renamed("weight", out="tuple"), case,
                                                   layout="flat_cs"), case)
     assert "the module returned a tuple of 2 items" in pair.diagnosis

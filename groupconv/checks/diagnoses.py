@@ -161,12 +161,18 @@ def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings:
             nth = {2: "second", 3: "third", 4: "fourth"}.get(stride)
             k = w.shape[-1]
             kept = got.shape[3:] == tuple(x.shape[x.ndim - d:]) and k % 2 == 0
+            # torch's and TensorFlow's "same" for an even k: k // 2 - 1 zeros before, k // 2
+            # after, groupconv's padding k // 2 less its first output along each axis
+            same = kept and relative_error(got, after(_OPS[kind](x, w, group, mode=k // 2))[
+                (Ellipsis,) + (slice(1, None),) * d]) <= 1e-6
             what = f" (every {nth} of them, from the first: a stride of {stride}?)" \
-                if stride else (f": your output keeps the input's size, as torch's and "
-                                f"TensorFlow's padding=\"same\" does with an even kernel "
-                                f"(k - 1 = {k - 1} zeros, {k // 2 - 1} before and {k // 2} "
-                                f"after); this pads {padding} on each side: give your layer "
-                                f"that padding (conv2d's padding={padding}); {expected}"
+                if stride else (f": your output keeps the input's size, and its values are "
+                                f"those of torch's and TensorFlow's padding=\"same\" with an "
+                                f"even kernel (k - 1 = {k - 1} zeros, {k // 2 - 1} before and "
+                                f"{k // 2} after); this pads {padding} on each side: give your "
+                                f"layer that padding (conv2d's padding={padding}, and no "
+                                f"cropping after it); {expected}"
+                                if same else f": your output keeps the input's size; {expected}"
                                 if kept else f"; {expected}")
             findings.shape.append(f"your output's spatial sides are {got.shape[3:]} where "
                                   f"padding {padding} gives {spatial}{what}")
@@ -999,7 +1005,27 @@ def _planes_that_differ(got: np.ndarray, ref: np.ndarray, group: AffineGroup,
     tail = "" if all(why) else (": the kernels moved by those elements (a table of the point "
                                 "group's elements with a wrong entry?)")
     return (f"agrees on {ref.shape[2] - len(wrong)} of the {ref.shape[2]} output samples and "
-            f"differs on {len(wrong)} ({shown}){tail}")
+            f"differs on {len(wrong)} ({shown}){tail}{_repeated_samples(got, ref, tolerance)}")
+
+
+def _repeated_samples(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str:
+    """"; ...": the output samples j equal to an earlier sample i where groupconv's two
+    differ (a list of elements with repeats), or ""."""
+    scale = max(float(np.abs(ref).max(initial=0.0)), 1e-300)
+
+    def same(a: np.ndarray, i: int, j: int) -> bool:
+        return bool(np.abs(a[:, :, i] - a[:, :, j]).max(initial=0.0) <= tolerance * scale)
+    repeats = [(j, i) for j in range(got.shape[2]) if np.any(got[:, :, j])   # (not unset)
+               for i in [next((i for i in range(j) if same(got, i, j)), None)]
+               if i is not None and not same(ref, i, j)]
+    if not repeats:
+        return ""
+    shown = ", ".join(f"{j} repeats {i}" for j, i in repeats[:6]) + \
+        (", ..." if len(repeats) > 6 else "")
+    return (f"; only {got.shape[2] - len(repeats)} of your {got.shape[2]} output samples are "
+            f"distinct where groupconv's differ ({shown}): your layer moves the "
+            f"kernels by fewer distinct elements than the point group has (an element listed "
+            f"twice, or a subgroup's elements listed again?)")
 
 
 def _sample_explained(effective: np.ndarray, w: np.ndarray, group: SemidirectProduct,

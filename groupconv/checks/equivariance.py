@@ -166,6 +166,8 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
     if permuted and not all(e <= _EXACT for e in report.errors.values()):
         report.notes.append("under every exact element the output holds the right values with "
                             "its point axis permuted: " + advice)
+    elif not permuted:
+        _zero_input(fn, x, input_space, output_space, report)
     if translations and input_space.spatial and group.lattice != "hexagonal":
         _translation(fn, x, y, input_space, output_space, report)
     if report.measured:
@@ -176,6 +178,43 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
             "weights you can pass is compared with groupconv's own, sample by sample, by "
             "check_layer(fn, group, kind)")
     return report
+
+
+def _zero_input(fn, x: Any, input_space: Space, output_space: Space,
+                report: EquivarianceReport) -> None:
+    """A note where a point element h breaks the equivariance and fn(0) is not fixed by L_h:
+    L_h 0 = 0, so an equivariant fn has L_h fn(0) = fn(0); a constant that differs between
+    the samples of the point axis (one bias per channel and element) breaks that, whatever
+    the weights. A layer that refuses a zero input gets no note."""
+    group = input_space.group
+    exact = set(group.exact_samples().tolist())
+    broken = [h for s, h in enumerate(group.point_elements())
+              if s in exact and not report.errors[repr(h)] <= _BROKEN]
+    if not broken:
+        return
+    if not (output_space.point_axis and output_space.spatial):
+        return
+    try:
+        y0 = fn(_like(np.zeros(np.shape(to_numpy(x))), x))
+        host = np.asarray(to_numpy(y0), np.float64)
+        # a constant per channel and point sample: where it differs between the samples, no
+        # kernel explains it (the layer's own response to a constant input may, near edges)
+        d = output_space.dim
+        planes = host.reshape(host.shape[:host.ndim - d] + (-1,))
+        if not np.any(host) or np.ptp(planes, axis=-1).max(initial=0.0) > \
+                _EXACT * np.abs(host).max():
+            return
+        moved = {repr(h): relative_error(transform(y0, h, output_space), y0) for h in broken}
+    except Exception:           # the layer's own error: it refuses a zero input
+        return
+    changed = [name for name, error in moved.items() if not error <= _EXACT]
+    if changed:
+        report.notes.append(
+            f"on a zero input the output is one constant per channel and point sample, and "
+            f"not fixed by L_h: L_h fn(0) differs from fn(0) at {changed[0]} (error "
+            f"{moved[changed[0]]:.1e}), where an equivariant layer has L_h fn(0) = fn(L_h 0) "
+            f"= fn(0): a bias per channel and element? (an equivariant bias has one value per "
+            f"channel, shared by its samples)")
 
 
 def _slices_permuted(moved: Any, expected: Any, space: Space) -> bool:

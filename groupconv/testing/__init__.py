@@ -314,9 +314,14 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
         value = ours[:, :, sigma] if point_weights else ours
         value = np.asarray(to_theirs(value) if to_theirs else value)
         if value.size != math.prod(shapes[name]):
+            size, s = math.prod(shapes[name]), case.arrays["y"].shape[2]
+            per_element = (f": one bias per channel and point element? An equivariant bias "
+                           f"has one value per channel, shared by the channel's {s} samples "
+                           f"(a bias that differs between them is not equivariant)"
+                           if key == "b" and s > 1 and size == ours.size * s else "")
             raise ValueError(f"params: parameter {name!r} has shape {tuple(shapes[name])} "
-                             f"({math.prod(shapes[name])} values); the case's {key!r} has "
-                             f"shape {ours.shape} ({ours.size})")
+                             f"({size} values); the case's {key!r} has "
+                             f"shape {ours.shape} ({ours.size}){per_element}")
         if not _regrouped(value.shape, tuple(shapes[name])):
             raise ValueError(f"params: parameter {name!r} has shape {tuple(shapes[name])}, the "
                              f"case's {key!r} {value.shape}: as many values, but no reshape "
@@ -432,20 +437,35 @@ def torch_layer(module: Any, case: Case,
             return _to_ours(dx, points_in, layout, convention, group), out
 
         return _output_to_ours(yt.detach().cpu().numpy(), points_out, layout, convention,
-                               group, "module"), vjp
+                               group, "module", case.arrays["y"].shape), vjp
     layer.convention = convention             # what check_case says a found order in
     return layer
 
 
 def _output_to_ours(y: np.ndarray, points: bool, layout: str,
-                    convention: str | Sequence[int], group: Any, what: str) -> np.ndarray:
+                    convention: str | Sequence[int], group: Any, what: str,
+                    expected: tuple[int, ...]) -> np.ndarray:
     """The wrapped layer's output in groupconv's layout, or a ValueError that says which
-    output did not fit the layout (not groupconv's conversion's own words)."""
+    output did not fit the layout (not groupconv's conversion's own words; an output that is
+    the ``expected`` (B, C, S, *n) with its C·S channels at the other end is asked whether it
+    has them there)."""
     try:
         return _to_ours(y, points, layout, convention, group)
     except ValueError as error:
+        shape = tuple(np.shape(y))
         point = " (has it no point axis, or does it sum over it?)" if points else ""
-        raise ValueError(f"the {what}'s output, of shape {tuple(np.shape(y))}, is not a field "
+        if points and layout != "split" and len(shape) == len(expected) - 1:
+            b, c, s, spatial = expected[0], expected[1], expected[2], tuple(expected[3:])
+            flat = (b, c * s) + spatial
+            last = (b,) + spatial + (c * s,)
+            other = "last" if layout.startswith("flat") and shape == last else \
+                "flat" if layout.startswith("last") and shape == flat else None
+            if other is not None:             # the channels sit at the other end
+                where = "last axis" if other == "last" else "axis 1"
+                point = (f" (its {where} has {c * s} = {c}·{s} values: are its channels "
+                         f"{'last' if other == 'last' else 'first'}? then pass "
+                         f"layout='{other}_cs' or '{other}_sc')")
+        raise ValueError(f"the {what}'s output, of shape {shape}, is not a field "
                          f"in the layout {layout!r}{point}: {error}") from None
 
 
@@ -561,7 +581,7 @@ def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
             return _to_ours(np.asarray(dx), points_in, layout, convention, group), out
 
         return _output_to_ours(np.asarray(y), points_out, layout, convention, group,
-                               "function"), vjp
+                               "function", case.arrays["y"].shape), vjp
     layer.convention = convention             # what check_case says a found order in
     return layer
 
@@ -622,6 +642,8 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
     if not isinstance(case, Case):
         raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
     exact, diagnose = flag(exact, "exact"), flag(diagnose, "diagnose")
+    if convention is not None:       # checked now, not only where a diagnosis reads it
+        element_order(convention, get_group(case.group))
     x = case["x"]
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(layer, torch.nn.Module):
