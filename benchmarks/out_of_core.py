@@ -89,6 +89,14 @@ def main() -> int:
     if args.chunk >= args.side:
         parser.error(f"--chunk must be smaller than --side (the check reads a window across "
                      f"chunk boundaries), got {args.chunk} and {args.side}")
+    if args.out is not None:     # the store is written over: never one that holds anything
+        folder = pathlib.Path(args.out)
+        if folder.exists() and not folder.is_dir():
+            parser.error(f"--out must be a folder, got the file {args.out}")
+        if (folder / "lifted.zarr").exists():
+            parser.error(f"--out: {folder / 'lifted.zarr'} exists; this script writes its "
+                         f"store there and would replace it: remove it, or give another "
+                         f"folder")
     import numpy as np
     import zarr
 

@@ -97,6 +97,10 @@ def plain_array(value: Any, name: str) -> None:
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(f"{name} is a masked array, whose mask would be ignored: fill the "
                         f"masked values first (value.filled(0)), or pass value.data")
+    if isinstance(getattr(value, "_meta", None), np.ma.MaskedArray):       # dask.array.ma
+        raise TypeError(f"{name} is a Dask array of masked chunks, whose masks would be "
+                        f"ignored: fill the masked values first (dask.array.ma.filled(value, "
+                        f"0))")
     if isinstance(value, np.matrix):
         raise TypeError(f"{name} is an np.matrix, which is always 2D: pass an ndarray, "
                         f"np.asarray(value), reshaped to the layout it stands for")

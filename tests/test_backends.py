@@ -208,6 +208,17 @@ def test_jax_jit_equals_numpy(jax64, kind, group):
         assert np.abs(np.asarray(got) - expected).max() <= 1e-12 * np.abs(expected).max()
 
 
+def test_the_literal_sums_refuse_a_jax_tracer(jax64):
+    """method='literal' computes in NumPy on concrete values: under jax.jit it is refused by
+    name (it was a ConcretizationTypeError from inside JAX); outside, it runs."""
+    x, w = jax64.numpy.ones((1, 1, 5, 5)), jax64.numpy.ones((1, 1, 3, 3))
+    literal = jax64.jit(lambda a, b: groupconv.lifting_correlation(a, b, "p4", method="literal"))
+    with pytest.raises(TypeError, match=r"method='literal' .* but x is a JAX tracer \(inside "
+                                        r"jax.jit, grad or vmap\): use method='fast'"):
+        literal(x, w)
+    assert float(groupconv.lifting_correlation(x, w, "p4", method="literal").max()) == 9.0
+
+
 def test_stateful_layers_refuse_a_traced_training_forward(jax64):
     """BatchNorm's running statistics and Dropout's generator are the layers' own state: a
     traced training forward stored tracers in them (the layer then failed on its next call;

@@ -277,3 +277,23 @@ def test_the_out_of_core_benchmark_writes_a_zarr_store_that_matches_across_chunk
                       result.stdout)
     # float32 sums, each chunk's GEMMs in their own order: equal to rounding (1e-7 relative)
     assert found is not None and float(found.group(1)) < 1e-5, result.stdout
+
+
+def test_the_out_of_core_benchmark_never_replaces_a_store(tmp_path):
+    """A review's: --out DIR replaced an existing DIR/lifted.zarr (and what it held); a file
+    given as --out was a NotADirectoryError. Both are refused before anything runs."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "out_of_core.py"
+    kept = tmp_path / "lifted.zarr" / "precious.txt"
+    kept.parent.mkdir()
+    kept.write_text("kept")
+    (tmp_path / "a_file").write_text("")
+    for out, said in ((tmp_path, "exists; this script writes its store there"),
+                      (tmp_path / "a_file", "--out must be a folder")):
+        run = subprocess.run([sys.executable, str(script), "--side", "8", "--chunk", "4",
+                              "--out", str(out)], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and said in run.stderr, run.stderr
+    assert kept.read_text() == "kept"

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import groupconv
 import groupconv.fast.engine as engine
 from groupconv.fast.engine import Workspace, adjoint_weights, correlate, weight_gradient
 
@@ -230,3 +231,24 @@ def test_a_layer_called_from_several_threads_computes_as_from_one():
         ys = list(pool.map(lambda n: correlate(np.full((1, 1, 20, 20), float(n)), w,
                                                workspace=ws), range(6)))
     assert all(np.all(y == 9.0 * n) for n, y in enumerate(ys))     # integers: exact
+
+
+def test_a_smaller_workspace_never_costs_more_memory():
+    """A review's: with heavy padding (a "full" 3D layer, a kernel larger than the volume) a
+    budget too small for "scatter" fell back to im2col, whose least chunk (one output slab and
+    its k^3 taps) was 33 times larger (383 MiB against 11.5; 46 GiB with k = 101): the
+    smaller budget now keeps "scatter" while im2col's least chunk is larger still."""
+    import tracemalloc
+    x = np.random.default_rng(0).standard_normal((1, 1, 10, 10, 10))
+    w = np.random.default_rng(1).standard_normal((1, 1, 21, 21, 21))
+    peaks, outputs = {}, {}
+    for budget in (2**24, 2**20, 2**14):
+        tracemalloc.start()
+        outputs[budget] = groupconv.lifting_correlation(x, w, "O", mode="full",
+                                                        max_workspace=budget)
+        peaks[budget] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peaks[2**20] <= 1.5 * peaks[2**24] and peaks[2**14] <= 1.5 * peaks[2**24], peaks
+    for budget in (2**20, 2**14):      # (different arrangements: rounding only)
+        np.testing.assert_allclose(outputs[budget], outputs[2**24], rtol=1e-12,
+                                   atol=1e-12 * np.abs(outputs[2**24]).max())

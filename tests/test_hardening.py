@@ -98,6 +98,53 @@ def test_engine_options_are_checked():
         groupconv.lifting_correlation(x, w, "p4", workspace={})
     with pytest.raises(TypeError, match="max_workspace must be a positive int"):
         groupconv.lifting_correlation(x, w, "p4", max_workspace=float("inf"))
+    for bad in (0, -1):                  # a bad value of the right type: a ValueError
+        with pytest.raises(ValueError, match=f"max_workspace must be a positive int .*got {bad}"):
+            groupconv.lifting_correlation(x, w, "p4", max_workspace=bad)
+
+
+def test_dask_input_is_refused_or_answered_as_numpy_is():
+    """A review's: a masked Dask array's mask was ignored (NumPy refuses a masked array); an
+    empty batch with padding failed inside map_overlap; a shape error named a stand-in's shape
+    (1, ...), not the caller's."""
+    da = pytest.importorskip("dask.array")
+    x = np.arange(250.0).reshape(2, 1, 5, 5, 5)
+    w = np.ones((1, 1, 3, 3, 3))
+    with pytest.raises(TypeError, match=r"lifting_correlation: input is a Dask array of masked "
+                                        r"chunks, whose masks would be ignored"):
+        groupconv.lifting_correlation(da.ma.masked_greater(da.from_array(x, chunks=3), 100),
+                                      w, "O", mode="same")
+    for shape, group, wshape in (((0, 2, 7), "z1m", (2, 2, 3)),
+                                 ((0, 2, 6, 6), "p4", (3, 2, 3, 3)),
+                                 ((0, 2, 5, 5, 5), "O", (1, 2, 3, 3, 3))):
+        empty = np.zeros(shape)
+        lazy = da.from_array(empty, chunks=2)
+        ww = np.ones(wshape)
+        expected = groupconv.lifting_correlation(empty, ww, group, mode="same")
+        got = groupconv.lifting_correlation(lazy, ww, group, mode="same").compute()
+        assert got.shape == expected.shape and np.array_equal(got, expected)
+    with pytest.raises(ValueError, match=r"got shape \(4, 1, 6, 7, 8\); it reads as an array "
+                                         r"with 3 spatial axes"):
+        groupconv.lifting_correlation(da.zeros((4, 1, 6, 7, 8), chunks=3), np.ones((2, 1, 3, 3)),
+                                      "p4")
+    with pytest.raises(ValueError, match=r"C_in = 1 from the weights .*got shape \(4, 3, 6, 7\)"):
+        groupconv.lifting_correlation(da.zeros((4, 3, 6, 7), chunks=3), np.ones((2, 1, 3, 3)),
+                                      "p4")
+
+
+@pytest.mark.torch
+def test_the_literal_sums_refuse_arrays_that_need_a_gradient():
+    """method='literal' computes in NumPy: a torch tensor that requires grad lost its gradient
+    silently; now refused by name (a JAX tracer too: test_backends)."""
+    torch = pytest.importorskip("torch")
+    x = torch.randn(1, 1, 4, 4, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(1, 1, 3, 3, dtype=torch.float64)
+    with pytest.raises(TypeError, match=r"method='literal' computes its sums in NumPy and gives "
+                                        r"no gradient, but x requires grad"):
+        groupconv.lifting_correlation(x, w, "p4", method="literal")
+    y = groupconv.lifting_correlation(x.detach(), w, "p4", method="literal")
+    with torch.no_grad():             # no gradient asked for: an nn.Parameter checked, say
+        assert torch.equal(y, groupconv.lifting_correlation(x, w, "p4", method="literal"))
 
 
 def test_cheap_arguments_are_checked_first_no_hang():
@@ -846,6 +893,32 @@ def test_an_output_larger_than_memory_is_refused_before_it_is_allocated():
                                          r"\(1, 100000, 24, 200, 200, 200\), 71,525\.6 GiB, "
                                          r"more than this machine's memory .* Dask array"):
         groupconv.lifting_correlation(x, np.ones((100000, 1, 3, 3, 3), np.float32), "P432",
+                                      mode="same")
+
+
+@pytest.mark.torch
+def test_a_torch_output_larger_than_memory_is_refused_before_it_is_allocated():
+    """A review's: on torch (CPU) the same output was a RuntimeError from torch's allocator."""
+    torch = pytest.importorskip("torch")
+    from groupconv.fast.backend import physical_memory
+    if physical_memory() is None:
+        pytest.skip("the system does not say how much memory it has")
+    x = torch.ones(1, 1, 1, 1, 1).expand(1, 1, 200, 200, 200)        # no memory of its own
+    with pytest.raises(ValueError, match=r"the output would have shape \(1, 100000, 24, 200, "
+                                         r"200, 200\), 71,525\.6 GiB, more than this machine"):
+        groupconv.lifting_correlation(x, torch.ones(100000, 1, 3, 3, 3), "P432", mode="same")
+
+
+def test_a_jax_output_larger_than_memory_is_refused_before_it_is_allocated():
+    """A review's: on JAX (CPU) the output was a lazy array that failed when computed."""
+    jnp = pytest.importorskip("jax.numpy")
+    from groupconv.fast.backend import physical_memory
+    if physical_memory() is None:
+        pytest.skip("the system does not say how much memory it has")
+    x = jnp.broadcast_to(jnp.float32(1), (1, 1, 200, 200, 200))
+    with pytest.raises(ValueError, match=r"the output would have shape \(1, 100000, 24, 200, "
+                                         r"200, 200\), 71,525\.6 GiB, more than this machine"):
+        groupconv.lifting_correlation(x, jnp.ones((100000, 1, 3, 3, 3), jnp.float32), "P432",
                                       mode="same")
 
 

@@ -901,3 +901,17 @@ def test_validation_labels_of_another_length_name_validation_data():
     with pytest.raises(ValueError, match=r"validation_data\[1\] must hold one label per "
                                          r"example of validation_data\[0\], \(4,\)"):
         nn.fit(nn.p4cnn(width=2), x, y, validation_data=(x[:4], y[:3]), progress=False)
+
+
+def test_an_epochs_minibatches_take_every_example_once():
+    """A mutation review's survivor: batches drawn with repeats (rng.integers for
+    rng.permutation) passed every test. Each epoch's batches together are a permutation of
+    range(n), in batches of batch_size (the last one smaller), and two epochs differ."""
+    rng = np.random.default_rng(0)
+    for n, batch_size in ((10, 3), (64, 64), (7, 10), (100, 7)):
+        epochs = [list(nn.minibatches(n, batch_size, rng)) for _ in range(2)]
+        for batches in epochs:
+            assert sorted(np.concatenate(batches).tolist()) == list(range(n))
+            assert [len(b) for b in batches[:-1]] == [batch_size] * (len(batches) - 1)
+        if n > 5:
+            assert not np.array_equal(np.concatenate(epochs[0]), np.concatenate(epochs[1]))

@@ -27,12 +27,14 @@ float64 internally, returned in the input's dtype and library).
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace, is_dask_array, is_numpy_namespace
+from array_api_compat import device as array_device
 
-from ..arguments import choice
+from ..arguments import choice, plain_array
 from ..groups import AffineGroup, Kind, SemidirectProduct, get_group
 from ..literal import arrays as literal_arrays
 from ..literal import sampled as literal_sampled
@@ -90,6 +92,17 @@ def correlate_literal(x: Any, w: Any, bank: Bank, mode: str | int, op: str = "co
         raise TypeError(f"{op}: method='literal' takes arrays in memory (NumPy, CuPy, PyTorch, "
                         f"JAX), not Dask arrays: the literal sums are for checking small cases; "
                         f"use method='fast' on Dask input")
+    jax, torch = sys.modules.get("jax"), sys.modules.get("torch")
+    for name, a in (("x", x), ("w", w)):
+        if getattr(a, "requires_grad", False) is True and torch is not None and \
+                torch.is_grad_enabled():                     # a torch tensor in autograd
+            raise TypeError(f"{op}: method='literal' computes its sums in NumPy and gives no "
+                            f"gradient, but {name} requires grad: use method='fast' for "
+                            f"autograd, or pass {name}.detach()")
+        if jax is not None and isinstance(a, jax.core.Tracer):
+            raise TypeError(f"{op}: method='literal' computes its sums in NumPy on concrete "
+                            f"values, but {name} is a JAX tracer (inside jax.jit, grad or "
+                            f"vmap): use method='fast' there")
     xp, x, w = check_inputs(x, w, bank, op)
     p = padding_for(mode, bank, w.shape[-1], op)
     space, d = bank.input_space, bank.group.dim
@@ -131,7 +144,8 @@ def _forward(xp, x, w, bank: Bank, padding: int, max_workspace, workspace, op):
     core = bank.input_space.core + 1
     lead = tuple(x.shape[:x.ndim - core])
     spatial = tuple(x.shape[x.ndim - d:])
-    _fits_memory(xp, lead + (w.shape[0], bank.output_space.samples) + out_shape, x.dtype, op)
+    _fits_memory(xp, lead + (w.shape[0], bank.output_space.samples) + out_shape, x.dtype, op,
+                 x)
     flat = _on_domain(xp.reshape(x, (math.prod(lead), w.shape[1] * bank.input_space.samples)
                                  + spatial), bank)
     expanded = bank.expand(w)
@@ -142,19 +156,30 @@ def _forward(xp, x, w, bank: Bank, padding: int, max_workspace, workspace, op):
     return y, (flat, expanded, tuple(x.shape), tuple(w.shape), padding)
 
 
-def _fits_memory(xp, shape: tuple[int, ...], dtype: Any, op: str) -> None:
-    """A ValueError, before anything is allocated, for a NumPy output larger than this
-    machine's memory (where the system says how much it has): an allocation would fail deep
-    inside, or, where memory is overcommitted, succeed and leave the machine swapping."""
-    if not is_numpy_namespace(xp):
+def _fits_memory(xp, shape: tuple[int, ...], dtype: Any, op: str, x: Any) -> None:
+    """A ValueError, before anything is allocated, for an output in this machine's memory
+    (NumPy, or torch and JAX on the CPU) larger than that memory (where the system says how
+    much it has): an allocation would fail deep inside, in the library's own words, or, where
+    memory is overcommitted, succeed and leave the machine swapping."""
+    if not (is_numpy_namespace(xp) or _on_cpu(x)):
         return
     memory = physical_memory()
-    size = math.prod(shape) * np.dtype(dtype).itemsize
+    size = math.prod(shape) * (xp.finfo(dtype).bits // 8)
     if memory is not None and size > memory:
         raise ValueError(f"{op}: the output would have shape {shape}, {size / 2**30:,.1f} GiB, "
                          f"more than this machine's memory ({memory / 2**30:,.1f} GiB): give "
                          f"a smaller input or fewer channels, or x as a Dask array (chunked: "
                          f"computed chunk by chunk, the output written to disk)")
+
+
+def _on_cpu(x: Any) -> bool:
+    """Whether a torch tensor or a JAX array lives in the host's memory (False for a traced
+    JAX value, whose device is not known, and for other libraries)."""
+    try:
+        where = array_device(x)
+    except Exception:       # a tracer under jax.jit, or a library without devices
+        return False
+    return getattr(where, "type", None) == "cpu" or getattr(where, "platform", None) == "cpu"
 
 
 def backward(saved: tuple, dy: Any, bank: Bank, *, input_grad: bool = True,
@@ -238,6 +263,7 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
         w = w.compute()
     w = to_numpy(w) if hasattr(w, "__array_namespace__") or hasattr(w, "__dlpack__") \
         else np.asarray(w)
+    plain_array(x, f"{op}: input")
     core = bank.input_space.core + 1
     if x.ndim < core:
         raise ValueError(f"{op}: input must have shape {bank.input_space.layout()}, "
@@ -248,10 +274,17 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
                          f"x.compute_chunk_sizes() first")
     # check shapes and dtypes on one image's worth of a stand-in, before building the graph
     stand_in = np.broadcast_to(np.zeros((), x.dtype), (1,) + tuple(x.shape[x.ndim - core:]))
-    _, probe, w = check_inputs(stand_in, w, bank, op)
+    try:
+        _, probe, w = check_inputs(stand_in, w, bank, op)
+    except ValueError:      # said again of x's own shape (a float64 view of zeros: no memory)
+        check_inputs(np.broadcast_to(np.zeros(()), tuple(x.shape)), w, bank, op)
+        raise
     p = padding_for(mode, bank, w.shape[-1], op)
     _check_engine_options(max_workspace, None, op)
     out_shape = _sizes(bank, x, w.shape[-1], p, op)
+    if 0 in x.shape:        # no value to read (map_overlap cannot chunk an empty array)
+        return da.zeros(tuple(x.shape[:x.ndim - core]) + (w.shape[0], bank.output_space.samples)
+                        + out_shape, dtype=probe.dtype, chunks=-1)
     d, size = bank.group.dim, bank.kernel_size(w.shape[-1])
     lead, spatial = x.ndim - core, tuple(range(x.ndim - d, x.ndim))
     x = x.astype(probe.dtype).rechunk({axis: -1 for axis in range(lead, x.ndim - d)})
@@ -307,9 +340,12 @@ def _halo_chunks(chunks: tuple[int, ...], size: int) -> tuple[int, ...]:
 
 def _check_engine_options(max_workspace: Any, workspace: Any, op: str) -> None:
     if isinstance(max_workspace, (bool, np.bool_)) or \
-            not isinstance(max_workspace, (int, np.integer)) or max_workspace < 1:
+            not isinstance(max_workspace, (int, np.integer)):
         raise TypeError(f"{op}: max_workspace must be a positive int (bytes), "
                         f"got {max_workspace!r}")
+    if max_workspace < 1:
+        raise ValueError(f"{op}: max_workspace must be a positive int (bytes), "
+                         f"got {max_workspace!r}")
     if workspace is not None and not isinstance(workspace, Workspace):
         raise TypeError(f"{op}: workspace must be a groupconv Workspace or None, "
                         f"got {type(workspace).__name__}")

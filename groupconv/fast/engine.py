@@ -572,15 +572,28 @@ def _arrangement(x, o: int, k: int, p: int, max_workspace: int, forward: bool) -
     d = len(spatial)
     out = [output_size(n, k, p) for n in spatial]
     positions, outputs = math.prod(spatial), math.prod(out)
-    if forward and outputs >= _MAX_GROWTH * positions and \
-            _scatter_bytes(x, o, k, outputs) <= max_workspace:
-        return "scatter"
+    if forward and outputs >= _MAX_GROWTH * positions:
+        scatter = _scatter_bytes(x, o, k, outputs)
+        # within the budget; or beyond it, where im2col's least chunk (one output slab and
+        # its k^d C taps) is larger still: a smaller budget must not cost more memory
+        if scatter <= max(max_workspace, _im2col_slab_bytes(x, o, k, p)):
+            return "scatter"
     if d == 1 or k**d * c_in <= _IM2COL_MAX_K:
         return "im2col"
     if d == 2 and forward:
         grid = (out[0] + k - 1) * (spatial[1] + 2 * p) / max(outputs, 1)
         return "im2col" if grid >= _MAX_WASTE else "rows"
     return "im2col" if (out[0] + k - 1) / out[0] >= _MAX_ROWS_WASTE else "rows"
+
+
+def _im2col_slab_bytes(x, o: int, k: int, p: int) -> int:
+    """Workspace of im2col's least chunk, one output slab of one image (``_blocks``): its
+    k input slabs, and its positions' taps and products."""
+    c_in, spatial = x.shape[1], tuple(x.shape[2:])
+    d = len(spatial)
+    itemsize = array_namespace(x).finfo(x.dtype).bits // 8
+    rest = math.prod(n + 2 * p for n in spatial[1:])
+    return itemsize * (c_in * k * rest + (_im2col_extra(k, d, c_in) + o) * rest)
 
 
 def _stacked_bytes(x, o: int, k: int, p: int) -> int:
