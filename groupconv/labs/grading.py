@@ -309,6 +309,9 @@ class _Exercise:
     number: str
     name: str            # the function the student writes
     own_work: bool       # calls into groupconv are refused
+    #: the watched modules' bindings when grading began, put back after every call (taken
+    #: once: a snapshot per call cost milliseconds where many modules are imported)
+    kept: dict = field(default_factory=lambda: _snapshot(), repr=False, compare=False)
 
     def wrong(self, what: str) -> WrongAnswer:
         return WrongAnswer(f"Exercise {self.number} ({self.name}): {what}")
@@ -322,7 +325,7 @@ class _Exercise:
         the call may run, and ``slow``: what the WrongAnswer says past it."""
         kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else
                 copy.deepcopy(a) if isinstance(a, (list, dict)) else None for a in args]
-        before = _snapshot()
+        before = self.kept
         limit = _TimeLimit(seconds)
         too_slow = f"{shown} ran for more than {seconds or 0:g} s{slow}"
         try:
@@ -490,7 +493,9 @@ def _watched_modules() -> list[types.ModuleType]:
     """The modules whose names an answer must not rebind: NumPy and its public submodules
     (``numpy.random``, ``numpy.lib.stride_tricks``, ...; the private ones keep caches of their
     own), builtins and groupconv's (the grader's among them)."""
-    return [m for name, m in list(sys.modules.items()) if isinstance(m, types.ModuleType) and
+    return [m for name, m in list(sys.modules.items())        # (startswith first: cheap)
+            if name.startswith(("numpy", "groupconv", "builtins")) and
+            isinstance(m, types.ModuleType) and
             (name == "builtins" or name.split(".")[0] == "groupconv" or
              (name.split(".")[0] == "numpy" and
               not any(part.startswith("_") for part in name.split("."))))]
