@@ -121,7 +121,7 @@ def _figures(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         with _output_folder(args.out) as out:
-            written = viz.save_all(out, only=args.only, dpi=args.dpi)
+            written = viz.save_all(out, only=args.only, dpi=args.dpi, fmt=args.format)
     except ValueError as error:
         return _refuse("figures", str(error))
     except OSError as error:
@@ -398,9 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "which claims catch each; exits 1 if one goes uncaught")
     p.set_defaults(run=_verify)
     p = sub.add_parser("figures", help="draw the figures of the paper and the lecture",
-                       description="Write every figure of groupconv.viz as a PNG (and the "
-                       "animated p4 feature map as a GIF), one progress line per figure.")
+                       description="Write every figure of groupconv.viz as a PNG, PDF or "
+                       "SVG (and the animated p4 feature map as a GIF), one progress line per "
+                       "figure.")
     p.add_argument("--out", default="figures", help="output folder (default: figures/)")
+    p.add_argument("--format", default="png", choices=("png", "pdf", "svg"),
+                   help="the still figures' file format (default png)")
     p.add_argument("--only", default=None, help="one figure by name")
     p.add_argument("--dpi", type=_dpi, default=100,
                    help="resolution, 10..600 dots per inch (default 100)")

@@ -34,6 +34,8 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch
 
@@ -436,8 +438,8 @@ def boundary_effect(image: np.ndarray | None = None, size: int = 32,
         shift = shift.tolist()
     if not isinstance(shift, (tuple, list)) or len(shift) != 2:
         raise TypeError(f"shift must be a pair of ints (u, v), got {shift!r}")
-    shift = tuple(integer(t, f"shift[{i}]", -image.shape[0], image.shape[0])
-                  for i, t in enumerate(shift))
+    side = image.shape[0] - 1           # a shift by the whole side leaves nothing to compare
+    shift = tuple(integer(t, f"shift[{i}]", -side, side) for i, t in enumerate(shift))
     f = FeatureMap(Z2, image[None])                       # support: the image's box
     psi = FeatureMap(Z2, EDGE[None], origin="centre")
     t = Z2.element(u=shift[0], v=shift[1])
@@ -498,9 +500,15 @@ def equivariance_vs_angle(image: np.ndarray | None = None, size: int = 48,
     ax.set_ylabel("relative L2 error in the central disk")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    # what the title may claim: exactness at 90° needs the quarter turn among the N samples
-    exact = "exact at multiples of 90°" if all(n % 4 == 0 for n in ns) else \
-        "exact at multiples of 90° where 4 divides N"
+    # what the title may claim: exactness at an angle needs that turn among the N samples and
+    # on the pixel grid (90° where 4 divides N, 180° where 2 does; only 0° for an odd N)
+    kinds = {"at multiples of 90°": [n for n in ns if n % 4 == 0],
+             "at multiples of 180°": [n for n in ns if n % 4 == 2],
+             "only at 0°": [n for n in ns if n % 2]}
+    found = {claim: sorted(set(of)) for claim, of in kinds.items() if of}
+    exact = "exact at multiples of 90°" if len(found) == 1 and kinds["at multiples of 90°"] \
+        else "exact " + "; ".join(f"{claim} for N = {', '.join(map(str, of))}"
+                                  for claim, of in found.items())
     ax.set_title(f"SE(2) networks with N orientations: {exact},\napproximate in between",
                  fontsize=10)
     return fig
@@ -617,20 +625,22 @@ def _hex_input(image: np.ndarray | None, size: int) -> np.ndarray:
     return from_image(_image(image, max(2 * size, _SIZES[0])), size)
 
 
-def p6_feature_map(image: np.ndarray | None = None, size: int = 21) -> Figure:
+def p6_feature_map(image: np.ndarray | None = None, size: int = 21,
+                   clip: float = 0.6) -> Figure:
     """The p6 feature map of a hexagonal edge filter, drawn as hexagonal cells: six orientation
     patches on a ring around the input, for the input turned by 0 and by 60 degrees (an exact
     permutation of cells): each patch turns by 60 degrees and moves one place along the ring,
     e -> r -> ... -> r^5 -> e (Cohen & Welling's Figure 1 on the hexagonal lattice). The input
     is the photograph resampled onto the hexagonal grid (approximate; everything after is
-    exact)."""
+    exact). One colour scale for every patch, saturating at ``clip`` times the largest
+    |response| (1: none saturate), shown in a colour bar."""
     from matplotlib.patches import FancyArrowPatch
 
     x = _hex_input(image, size)
     inputs = [x, transform(x[None], P6.element(r=1))[0]]
     maps = [lifting_correlation(v[None], HEX_EDGE[None, None], P6, mode="same")[0]
             for v in inputs]
-    limit = 0.6 * max(np.abs(m).max() for m in maps) or 1.0
+    limit = _limit(maps, clip)
     fig = Figure(figsize=(14, 7.4), layout="constrained")
     extent = (size - 1) / 2 * 1.05
     ring = 3.0 * extent       # a gap of one patch radius between neighbours, for the arrows
@@ -655,6 +665,9 @@ def p6_feature_map(image: np.ndarray | None = None, size: int = 21) -> Figure:
         ax.set_aspect("equal")
         ax.axis("off")
         ax.set_title(title, fontsize=12)
+    bar = ScalarMappable(Normalize(-limit, limit), "RdBu_r")
+    fig.colorbar(bar, ax=fig.axes, shrink=0.6, label=f"response (saturating at {clip:g} of the "
+                                                     f"largest |response|)")
     fig.suptitle("A p6 feature map on the hexagonal lattice (edge filter): when the input turns "
                  "by 60°, each orientation patch\nturns by 60° and moves one place along the "
                  "arrows e → r → ... → r⁵ → e, exactly", fontsize=12)
@@ -948,14 +961,25 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 }
 
 
+#: The formats ``save_all`` writes the still figures in.
+FORMATS = ("png", "pdf", "svg")
+#: Each format's metadata without the software's version or a date: files that do not change
+#: between runs or machines unless the figure does.
+_NO_STAMP = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None,
+                                                 "CreationDate": None},
+             "svg": {"Creator": None, "Date": None}}
+
+
 def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: int = 100,
-             progress: Callable[[str], None] = print) -> list[pathlib.Path]:
-    """Write every figure (or ``only`` one) into ``out`` as <name>.png, the animation as
-    <name>.gif; one progress line per figure."""
+             progress: Callable[[str], None] = print, fmt: str = "png") -> list[pathlib.Path]:
+    """Write every figure (or ``only`` one) into the folder ``out`` as <name>.<fmt> (png, pdf
+    or svg: ``FORMATS``), the animation as <name>.gif; one progress line per figure."""
     names = list(FIGURES) + ["p4_feature_map_animation"]
     if only is not None and only not in names:
         raise ValueError(f"unknown figure {only!r}{did_you_mean(only, names)}; the figures are: "
                          f"{', '.join(names)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
     dpi = integer(dpi, "dpi", 10, 600)
     if not callable(progress):
         raise TypeError(f"progress must be a function of one line (print, say), got "
@@ -963,6 +987,10 @@ def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: 
     out = pathlib.Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"the output folder {str(out)!r} is a file; name a folder")
+    if not out.exists() and out.suffix.lower().lstrip(".") in FORMATS + ("gif",):
+        raise ValueError(f"out names the folder the figures are written into, got {str(out)!r} "
+                         f"(a file name): give a folder, and the format as fmt (the command "
+                         f"line's --format)")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -974,8 +1002,8 @@ def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: 
     for name, make in FIGURES.items():
         if only in (None, name):
             start = time.perf_counter()
-            path = out / f"{name}.png"
-            make().savefig(path, dpi=dpi, metadata={"Software": None})
+            path = out / f"{name}.{fmt}"
+            make().savefig(path, dpi=dpi, metadata=_NO_STAMP[fmt])
             written.append(path)
             progress(f"{name:<24} {path}  ({time.perf_counter() - start:.1f} s)")
     if only in (None, "p4_feature_map_animation"):

@@ -31,8 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from .arguments import integer, output_file, real_array
+from .arguments import integer, output_file
 from .fast.correlate import lifting_correlation
+from .fast.validation import real_numpy
 from .feature_maps import FeatureMap, L
 from .groups import P4, Z2
 from .images import grace_hopper
@@ -95,10 +96,10 @@ class P4Frames:
                  step: int = 1):
         if image is None:   # grey levels 0..255: integer sums, so every frame is exact
             image = np.rint(grace_hopper(17) * 255)
-        image = real_array(image, "image").astype(np.float64)
+        image = real_numpy(image, "image")
         if image.ndim != 2 or min(image.shape) < 1:
             raise ValueError(f"image must be a 2D array, got shape {image.shape}")
-        kernel = EDGE if kernel is None else real_array(kernel, "kernel").astype(np.float64)
+        kernel = EDGE if kernel is None else real_numpy(kernel, "kernel")
         if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.shape[0] % 2 == 0:
             raise ValueError(f"kernel must be a square 2D array of odd side, got shape "
                              f"{kernel.shape}")
@@ -118,9 +119,13 @@ class P4Frames:
         room = half - extent - kernel.shape[0] // 2 - 1
         if room < 0:
             least = 2 * (extent + kernel.shape[0] // 2 + 1) + 1
+            moving = least + 2 * step
             raise ValueError(f"the image ({image.shape[0]} x {image.shape[1]}) and the kernel "
                              f"leave no room to move in a window of {size} x {size}: "
-                             + (f"give a size of at least {least}" if least <= MAX_SIZE else
+                             + (f"give a size of at least {moving} ({least} turns the image "
+                                f"but cannot move it)" if moving <= MAX_SIZE else
+                                f"give a size of {least} (which turns the image but cannot "
+                                f"move it)" if least <= MAX_SIZE else
                                 f"they need a window of {least}, above the largest, {MAX_SIZE}:"
                                 f" give a smaller image"))
         self.reach = room - room % step

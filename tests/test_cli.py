@@ -294,3 +294,16 @@ def test_benchmark_help_has_the_whole_description(script, monkeypatch, capsys):
     out = "".join(capsys.readouterr().out.split())    # argparse rewraps, also at hyphens
     doc = "".join(runpy.run_path(str(script))["__doc__"].split("\n\n")[0].split())
     assert doc in out and doc.endswith((".", ")"))
+
+
+def test_figures_in_a_vector_format_and_an_out_that_names_a_file(tmp_path, capsys):
+    """(A figure author's review: PNG only, and --out x.pdf made a folder named x.pdf.)"""
+    assert cli.main(["figures", "--only", "cayley_p4m", "--format", "svg",
+                     "--out", str(tmp_path / "svg")]) == 0
+    written = tmp_path / "svg" / "cayley_p4m.svg"
+    assert written.read_text().lstrip().startswith("<?xml")
+    capsys.readouterr()
+    assert cli.main(["figures", "--only", "cayley_p4m", "--out", str(tmp_path / "x.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert "out names the folder" in err and "--format" in err
+    assert not (tmp_path / "x.pdf").exists()

@@ -312,6 +312,29 @@ def _hw_view(x, w):
     return y.reshape(*y.shape[:3], h - 2, width - 2)
 
 
+def _lifting_rot90_default_axes(x, w):
+    """np.rot90 with its default axes: turns a kernel's output and input channels."""
+    return np.stack([corr2d(x[:, None], np.rot90(w, r)[None]).sum(axis=2) for r in range(4)],
+                    axis=2)
+
+
+def _relabelled(table, i, j):
+    """A Cayley table with the elements at indices i and j swapped (rows, columns, entries)."""
+    p = np.arange(8)
+    p[[i, j]] = p[[j, i]]
+    return p[table[np.ix_(p, p)]]
+
+
+def _q8_table():
+    """The quaternion group's table, ±1, ±i, ±j, ±k at 0..7 (the other non-commutative group
+    of order 8), from its 2 x 2 complex matrices."""
+    one, i = np.eye(2), np.array([[1j, 0], [0, -1j]])
+    j, k = np.array([[0, 1], [-1, 0]]), np.array([[0, 1j], [1j, 0]])
+    units = [one, i, j, k, -one, -i, -j, -k]
+    return np.array([[next(c for c, u in enumerate(units) if np.allclose(a @ b, u))
+                      for b in units] for a in units])
+
+
 def _kept_by_shape(fn):
     """fn with its results kept between calls, keyed on the arguments' shapes: right once."""
     kept = {}
@@ -512,6 +535,11 @@ WRONG = [
     ("1.3", "order 2 r + m", (lambda: (lambda p: p[d4_table()[np.ix_(np.argsort(p),
                                                                       np.argsort(p))]])(
         np.array([2 * (i % 4) + i // 4 for i in range(8)])),), "ordered 2 r \\+ m"),
+    ("1.3", "M R and M R^2 at each other's index", (lambda: _relabelled(d4_table(), 5, 6),),
+     r"D4's with some elements at other indices.*\(1, 1\) is read at index 6"),
+    ("1.3", "C8's table (r + r' mod 8)", (lambda: np.add.outer(np.arange(8), np.arange(8)) % 8,),
+     "a commutative one"),
+    ("1.3", "the quaternions' table", (_q8_table,), r"group of order 8, but not D4.*6 of order 4"),
     ("1.3", "zeros", (lambda: np.zeros((8, 8), int),), "repeats an element"),
     ("1.3", "indices from 1", (lambda: d4_table() + 1,),
      "run from 1 to 8: the indices count from 0"),
@@ -555,6 +583,8 @@ WRONG = [
     ("2.1", "float16 inside, float64 returned",
      (lambda x, w: my_lifting(x.astype(np.float16), w.astype(np.float16)).astype(float),),
      "float16"),
+    ("2.1", "np.rot90 on its default axes (the channels)", (_lifting_rot90_default_axes,),
+     r"line \d+ of your code calls rot90 without axes.*output and input channels"),
     ("2.1", "rows and columns mixed up by a view", (_hw_view,),
      "rows and columns must keep their own sizes"),
     ("2.1", "summed over the output channels",
@@ -1305,7 +1335,31 @@ def test_1_2_a_law_wrong_only_where_check_group_law_draws_is_named_without_a_cra
         grade("1.2", lambda a, b: p4_product(b, a) if (tuple(a), tuple(b)) == only_drawn
               else p4_product(a, b), p4_inverse)
     assert "check_group_law says" in str(failure.value)
+
+    def raising(a, b):                  # an exception on a drawn pair only: named with its call
+        if (tuple(a), tuple(b)) == only_drawn:
+            raise ValueError("not written for this case")
+        return p4_product(a, b)
+
+    with pytest.raises(WrongAnswer, match=re.escape(f"p4_product({only_drawn[0]}, "
+                                                    f"{only_drawn[1]}) raised ValueError")):
+        grade("1.2", raising, p4_inverse)
     count = iter(range(10**6))
     with pytest.raises(WrongAnswer, match=r"gave .* the first time and .* when called again"):
         grade("1.2", lambda a, b: p4_product(b, a) if next(count) >= len(calls) - len(own)
               else p4_product(a, b), p4_inverse)
+
+
+def test_1_1_a_sympy_power_wrong_for_large_r_is_named_as_sympy():
+    """(sympy's Matrix ** r without a modulo: the message blamed floating-point cos and sin.)
+    Only where this sympy gets such a power wrong; a sympy that gets every one right passes."""
+    R = sympy.Matrix([[0, -1], [1, 0]])
+    asked = [10**8, -(10**8) - 1, 2**53 + 1, -(2**53) - 3]
+    if all(np.array_equal(np.array(R**r, dtype=np.int64),
+                          np.linalg.matrix_power(np.array([[0, -1], [1, 0]]), r % 4))
+           for r in asked):
+        assert isinstance(grade("1.1", lambda r: R**r), Passed)
+        return
+    with pytest.raises(WrongAnswer, match=r"sympy's Matrix power is not exact") as failure:
+        grade("1.1", lambda r: R**r)
+    assert "cos and sin" not in str(failure.value)

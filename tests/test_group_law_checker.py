@@ -133,3 +133,25 @@ def test_a_law_wrong_only_without_translations_is_caught(name):
     assert not report.ok and report.inverse_mismatches and not report.product_mismatches
     wrong = groupconv.check_group_law(shortcut_product, inverse, name)
     assert not wrong.ok and wrong.product_mismatches and not wrong.inverse_mismatches
+
+
+def test_an_exception_in_the_law_is_reported_with_its_arguments():
+    """(A law that raises on some elements: a traceback from inside the checker said nothing
+    of which element.) The call that raised is a disagreement, listed with its arguments."""
+    product, inverse, *_ = _law("p4")
+
+    def fragile(a, b):
+        if a[1] == 0 and b[1] == 0:
+            raise IndexError("no translation")
+        return product(a, b)
+
+    report = groupconv.check_group_law(fragile, inverse, "p4")
+    assert not report.ok and not report.inverse_mismatches
+    assert all(m.startswith("product((") and "raised IndexError: no translation" in m
+               for m in report.product_mismatches)
+    assert any("product raised an exception on" in d for d in report.diagnoses)
+    raising_inverse = groupconv.check_group_law(lambda a, b: ((a[0] + b[0]) % 4,),
+                                                lambda a: 1 // 0, groupconv.C4)
+    assert len(raising_inverse.inverse_mismatches) == 4
+    assert not raising_inverse.product_mismatches
+    assert "raised ZeroDivisionError" in repr(raising_inverse)

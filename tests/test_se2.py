@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groupconv import P4, SE2, group_correlation, lifting_correlation, nn
+from groupconv import (
+    P4, SE2, ScaleTranslation, group_correlation, lifting_correlation, nn,
+)
 from groupconv.checks import equivariance as eq
 from groupconv.fast.banks import bank_for
 from groupconv.fast.interpolation import kernel_operators, transform_operator
@@ -193,3 +195,44 @@ def test_an_interpolated_turn_reads_no_pixel_it_gives_no_weight():
         one[(0,) + pixel] = 1.0
         weights = transform(one, turn, Space.on_plane(group), interpolate=True)
         assert np.array_equal(got, weights != 0), pixel
+
+
+@pytest.mark.parametrize("group", [SE2(8), SE2(3), SE2(8, disk=False),
+                                   ScaleTranslation(2.0, n_scales=2)], ids=str)
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_an_inf_pixel_reaches_the_same_outputs_on_both_paths(group):
+    """(A review: one inf pixel made 200 outputs non-finite on the fast path of SE2(8) and 104
+    on the literal one, which skipped the K x K filter's zeros.) Every offset of the K x K grid
+    is a term of both sums, so 0 inf = NaN reaches the same outputs, in the lifting and the
+    group correlation."""
+    rng = np.random.default_rng(3)
+    for op, point in ((lifting_correlation, ()), (group_correlation, (group.samples,))):
+        x = rng.standard_normal((1, 1) + point + (11, 11))
+        x[..., 5, 4] = np.inf
+        w = rng.standard_normal((2, 1) + ((group.weight_samples,) if point else ()) + (5, 5))
+        fast = op(x, w, group, mode="same")
+        literal = op(x, w, group, mode="same", method="literal")
+        assert np.array_equal(np.isfinite(fast), np.isfinite(literal)), op.__name__
+        assert 0 < (~np.isfinite(fast)).sum() < fast.size
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_a_nan_weight_off_the_disk_is_not_read():
+    """(A review: a NaN in a corner of a disk kernel made all 648 outputs NaN on both paths,
+    the corner multiplied by zero rather than left out.) Weights off the disk are not read:
+    the output is the same as with a zero there, on both paths; a NaN on the disk is read."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 9, 9))
+    w = rng.standard_normal((2, 3, 5, 5))
+    corner = w.copy()
+    corner[0, 1, 0, 4] = np.nan
+    zero = w.copy()
+    zero[0, 1, 0, 4] = 0.0
+    for method in ("fast", "literal"):
+        got = lifting_correlation(x, corner, SE2(8), method=method)
+        assert np.isfinite(got).all(), method
+        np.testing.assert_allclose(got, lifting_correlation(x, zero, SE2(8), method=method),
+                                   rtol=0, atol=1e-12)
+    centre = w.copy()
+    centre[0, 1, 2, 2] = np.nan
+    assert np.isnan(lifting_correlation(x, centre, SE2(8))[:, 0]).all()

@@ -402,7 +402,10 @@ def test_the_animation_checks_its_path_before_it_draws(tmp_path):
 
 def test_the_angle_figure_claims_exactness_at_90_degrees_only_where_n_allows_it():
     title = viz.equivariance_vs_angle(ns=(3, 6), step=90).axes[0].get_title()
-    assert "where 4 divides N" in title and "larger N" not in title
+    assert "at multiples of 180° for N = 6; only at 0° for N = 3" in title, title
+    assert "90°" not in title                   # (a review: "where 4 divides N", none did)
+    title = viz.equivariance_vs_angle(ns=(4, 2), step=90).axes[0].get_title()
+    assert "at multiples of 90° for N = 4; at multiples of 180° for N = 2" in title, title
 
 
 def test_figures_say_what_they_show_from_a_figure_authors_review():
@@ -417,5 +420,7 @@ def test_figures_say_what_they_show_from_a_figure_authors_review():
     assert "nothing of f ⋆ ψ crosses the window's border" in fig._suptitle.get_text()
     assert [im.get_clim() for im in fig.axes[1].images + fig.axes[2].images] == [(0, 1.0)] * 2
     assert "not equivariant at the border" in viz.boundary_effect()._suptitle.get_text()
+    with pytest.raises(ValueError, match=r"shift\[0\] must be an int in -39\.\.39, got 40"):
+        viz.boundary_effect(letter, shift=(40, 0))     # (was titled "nothing crosses")
     with pytest.raises(ValueError, match=r"ns\[1\]"):
         viz.equivariance_vs_angle(ns=(4, 0))

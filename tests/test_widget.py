@@ -75,8 +75,16 @@ def test_frames_refuse_bad_input():
     with pytest.raises(ValueError, match="a window of 2005, above the largest, 1023: give a "
                                          "smaller image"):
         P4Frames(np.ones((2000, 5)))
-    with pytest.raises(ValueError, match="give a size of at least 35"):
-        P4Frames(np.ones((30, 30)))
+    with pytest.raises(ValueError, match=r"give a size of at least 37 \(35 turns the image but "
+                                         r"cannot move it\)"):
+        P4Frames(np.ones((30, 30)))                    # (a review: 35 was advised, reach 0)
+    assert P4Frames(np.ones((30, 30)), size=37).reach == 1
+    # read as viz reads them (a review: the widget refused booleans that viz took, and cast
+    # longdouble that viz refused)
+    assert P4Frames(np.eye(5, dtype=bool)).image.dtype == np.float64
+    if np.dtype(np.longdouble).itemsize > 8:          # (it is float64 on some platforms)
+        with pytest.raises(TypeError, match="image must be float16, float32 or float64"):
+            P4Frames(np.ones((5, 5), np.longdouble))
     assert "(an edge filter, lifted to p4)" in page_html(P4Frames(step=6))
     assert "(the 3 x 3 filter given, lifted to p4)" in page_html(P4Frames(kernel=np.eye(3),
                                                                           step=6))

@@ -168,7 +168,9 @@ def check_group_law(product: Callable[[tuple, tuple], Any], inverse: Callable[[t
     GroupLawReport
         ``ok`` (and ``passed``) True when all agree; ``product_mismatches`` and
         ``inverse_mismatches`` list the disagreements with the expected values, ``diagnoses``
-        the mistakes that explain them; its ``repr`` shows both kinds.
+        the mistakes that explain them; its ``repr`` shows both kinds. An exception raised
+        by ``product`` or ``inverse`` is a disagreement too, listed with the arguments of the
+        call that raised it.
 
     Examples
     --------
@@ -208,26 +210,45 @@ def check_group_law(product: Callable[[tuple, tuple], Any], inverse: Callable[[t
     report = GroupLawReport(group.name)
     names = ", ".join(group.param_names) or "no parameters"
     wrong_products, wrong_inverses = [], []
+    raised = {"product": 0, "inverse": 0}
     for a, b in pairs:
         a, b = tuple(a.tolist()), tuple(b.tolist())
         expected = (group.element(**dict(zip(group.param_names, a))) *
                     group.element(**dict(zip(group.param_names, b)))).params
-        got = _as_tuple(product(a, b), n, "product")
         report.products += 1
+        try:
+            answer = product(a, b)
+        except Exception as error:              # the user's code: reported with its arguments
+            raised["product"] += 1
+            report.product_mismatches.append(f"product({a}, {b}) raised "
+                                             f"{type(error).__name__}: {error}")
+            continue
+        got = _as_tuple(answer, n, "product")
         if got != expected:
             report.product_mismatches.append(f"product({a}, {b}) = {got}, expected {expected}"
                                              f"  ({names})")
             wrong_products.append((_parts(group, a) + _parts(group, b), got))
     for a in sorted({tuple(a.tolist()) for a, _ in pairs}):
         expected = group.element(**dict(zip(group.param_names, a))).inverse().params
-        got = _as_tuple(inverse(a), n, "inverse")
         report.inverses += 1
+        try:
+            answer = inverse(a)
+        except Exception as error:
+            raised["inverse"] += 1
+            report.inverse_mismatches.append(f"inverse({a}) raised "
+                                             f"{type(error).__name__}: {error}")
+            continue
+        got = _as_tuple(answer, n, "inverse")
         if got != expected:
             report.inverse_mismatches.append(f"inverse({a}) = {got}, expected {expected}"
                                              f"  ({names})")
             wrong_inverses.append((_parts(group, a), got))
-    for what, wrong, candidates in (("product", wrong_products, _WRONG_PRODUCTS),
-                                    ("inverse", wrong_inverses, _WRONG_INVERSES)):
+    for what, wrong, candidates, total in (
+            ("product", wrong_products, _WRONG_PRODUCTS, report.products),
+            ("inverse", wrong_inverses, _WRONG_INVERSES, report.inverses)):
+        if raised[what]:
+            report.diagnoses.append(f"the {what} raised an exception on {raised[what]} of "
+                                    f"{total} calls (shown below with their arguments)")
         if wrong:
             found = _explain(wrong, candidates, group)
             report.diagnoses += found or [f"the {what} agrees with none of the usual mistakes: "

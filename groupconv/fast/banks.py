@@ -266,7 +266,10 @@ class OperatorBank(Bank):
         size, d = self.kernel_size(k), self.group.dim
         _check_bank_size(self, c_out, c_in, k, size)
         flat = xp.reshape(w, (c_out, c_in, self.weight_extent or 1, k**d))
-        picked = xp.matmul(on_device(self._select, w, w.dtype), flat)  # (o, c, S_out S_in, k^d)
+        read = _read_weights(self.group, k)
+        if not read.all():      # weights no operator reads (the disk's corners): selected
+            flat = xp.where(on_device(read, w), flat, xp.zeros_like(flat))     # away (a NaN
+        picked = xp.matmul(on_device(self._select, w, w.dtype), flat)  # there is ignored too)
         picked = xp.reshape(picked, (c_out, c_in, s_out, s_in, k**d))
         picked = xp.reshape(xp.permute_dims(picked, (2, 0, 1, 3, 4)),
                             (s_out, c_out * c_in * s_in, k**d))
@@ -296,6 +299,13 @@ class OperatorBank(Bank):
     def wiring(self) -> np.ndarray:
         """j(s, t): the weight slice that feeds bank entry [s, t], -1 for none."""
         return _wiring(self.group, self.kind)
+
+
+@cached_arrays(maxsize=64)
+def _read_weights(group: AffineGroup, k: int) -> np.ndarray:
+    """Which of the k^d weights of a slice any operator U_s reads (k^d,) bool: all but the
+    corners outside the disk of ``SE2(N, disk=True)``."""
+    return np.any(kernel_operators(group, k) != 0, axis=(0, 1))
 
 
 @cached_arrays(maxsize=64)

@@ -180,8 +180,10 @@ def kernel_operators(group: AffineGroup, k: int) -> np.ndarray:
 
     A sample h_s = h_q h_s' with q an exact sample (a quarter turn) is operator s' followed by
     q's exact permutation, so that the exact samples commute with the bank exactly (SE(2)_N for
-    N divisible by 4); the identity's operator is an exact, zero-padded copy. Refused (a
-    ValueError) where they would take more than ``MAX_OPERATOR_BYTES``."""
+    N divisible by 4); the identity's operator is an exact, zero-padded copy (of the disk's
+    weights for ``SE2(N, disk=True)``) wherever K - k is even; an even k on the scale group's
+    odd K is read half a pixel off, about the grid's centre (bilinear averages of the weights).
+    Refused (a ValueError) where they would take more than ``MAX_OPERATOR_BYTES``."""
     if not isinstance(group, AffineGroup):
         raise TypeError(f"kernel_operators: group must be a group object (SE2(N), "
                         f"ScaleTranslation(...), a lattice group), got {type(group).__name__}")

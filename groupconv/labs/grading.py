@@ -25,6 +25,7 @@ h_t (s - r) is meant``); the graders relay only its explanations that state no s
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import decimal
@@ -42,6 +43,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import textwrap
 import threading
 import time
 import types
@@ -317,12 +319,14 @@ class _Exercise:
         return WrongAnswer(f"Exercise {self.number} ({self.name}): {what}")
 
     def call(self, fn: Callable, *args: Any, shown: str, names: tuple[str, ...] = (),
-             seconds: float | None = None, slow: str = "") -> Any:
+             seconds: float | None = None, slow: str = "",
+             returned: list[type] | None = None) -> Any:
         """fn(*args); an exception inside becomes a WrongAnswer that says which call raised
         (NotImplementedError, the unsolved exercise's hint, passes through unchanged), and so
         does an argument changed in place (``names``: the arguments' names, for the message):
         the grader's own reference reads the same arrays after the call. ``seconds``: how long
-        the call may run, and ``slow``: what the WrongAnswer says past it."""
+        the call may run, and ``slow``: what the WrongAnswer says past it. ``returned``: a
+        list that receives the type fn returned (before it is read as plain data)."""
         kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else
                 copy.deepcopy(a) if isinstance(a, (list, dict)) else None for a in args]
         before = self.kept
@@ -332,6 +336,8 @@ class _Exercise:
             with limit, _watching() as seen:
                 try:
                     out = fn(*args)
+                    if returned is not None:
+                        returned.append(type(out))
                     if self.own_work:       # read it here: reading may compute (``_plain``)
                         out = _plain(out, self, shown)
                 except (NotImplementedError, WrongAnswer):
@@ -703,15 +709,19 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
     """
     ex = _Exercise("1.1", "c4_matrix", own_work=True)
     _callable(c4_matrix, ex)
-    got = {}
+    got, from_sympy = {}, set()
     # (10^8: cos and sin truncated to integers go wrong there; rounded to the nearest, not;
     # 2^53 + 1: r read as a float64, r / 4 in floating point)
     for r in [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, 12, 37, 101, -9, -38, 10**6 + 3,
               10**8, -(10**8) - 1, 2**53 + 1, -(2**53) - 3]:
         shown = f"c4_matrix({r})"
+        returned: list[type] = []
         m = _array(ex.call(c4_matrix, r, shown=shown, seconds=SECONDS if abs(r) > 2**53 else None,
                            slow=": r quarter turns are the same rotation as r % 4; reduce r "
-                                "modulo 4 first rather than turning |r| times"), ex, shown)
+                                "modulo 4 first rather than turning |r| times",
+                           returned=returned), ex, shown)
+        if returned[0].__module__.split(".")[0] == "sympy":
+            from_sympy.add(r)
         if m.shape != (2, 2):
             raise ex.wrong(f"{shown} must return a 2x2 matrix, got shape {m.shape}")
         if not np.array_equal(m, np.round(m)):
@@ -743,6 +753,9 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
         if not np.array_equal(got[r], expected[r]):
             below = max((abs(q) for q in got if abs(q) < abs(r)), default=0)
             floats = "" if abs(r) < 10**8 else (
+                f"; right for every |r| up to {below:,}: sympy's Matrix power is not exact for "
+                f"every large r (sympy 1.14 gets r = -10^8 - 1 wrong), so reduce r modulo 4 with "
+                f"integers first") if r in from_sympy else "" if abs(r) < 10**8 else (
                 f"; right for every |r| up to {below:,}: for larger r, cos and sin of r pi / 2 "
                 f"in floating point are off by more (int() truncates 0.99999999 to 0)" + (
                     ", and r itself as a float (float(r), r / 4, np.floor) is exact up to 2^53 "
@@ -872,8 +885,22 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
     got_products = [_tuple(product(a, b), ex, f"p4_product({a}, {b})") for a, b in pairs]
     elements = sorted({a for a, _ in pairs})
     got_inverses = [_tuple(inverse(a), inv, f"p4_inverse({a})") for a in elements]
-    report = check_group_law(lambda a, b: _tuple(product(a, b), ex, f"p4_product({a}, {b})"),
-                             lambda a: _tuple(inverse(a), inv, f"p4_inverse({a})"), P4)
+    stopped: list[WrongAnswer] = []    # check_group_law reports exceptions; the grader's own
+
+    def kept(call: Callable[..., Any]) -> Callable[..., Any]:     # ... are raised as they are
+        def run(*args: Any) -> Any:
+            try:
+                return call(*args)
+            except WrongAnswer as error:
+                stopped.append(error)
+                raise
+        return run
+
+    report = check_group_law(
+        kept(lambda a, b: _tuple(product(a, b), ex, f"p4_product({a}, {b})")),
+        kept(lambda a: _tuple(inverse(a), inv, f"p4_inverse({a})")), P4)
+    if stopped:
+        raise stopped[0]
     wrong_products = [(a, b, g) for (a, b), g in zip(pairs, got_products) if g != _law(a, b)]
     wrong_inverses = [(a, g) for a, g in zip(elements, got_inverses)
                       if g != _inverse_variant(a)]
@@ -1021,12 +1048,65 @@ def grade_d4_table(d4_table: Callable[[], Any]) -> Passed:
     if np.array_equal(table, other):
         raise ex.wrong("your element 4 m + r is R^r M^m (the mirror first); the lab's is "
                        "M^m R^r, the rotation acting first (section 1)")
+    relabelled = _relabelling(table, expected, params)
+    if relabelled:
+        raise ex.wrong(relabelled)
     wrong = np.argwhere(table != expected)
     a, b = wrong[0]
     raise ex.wrong(f"{len(wrong)} of 64 entries disagree with D4, e.g. entry [{a}, {b}] "
                    f"(a = {params[a]}, b = {params[b]} as (m, r)); multiply the two matrices "
-                   f"and find which element's matrix the product is\ncheck_group_law says: "
-                   + _law_says(report))
+                   f"and find which element's matrix the product is{_not_d4(table)}"
+                   f"\ncheck_group_law says: " + _law_says(report))
+
+
+def _relabelling(table: np.ndarray, expected: np.ndarray, params: list[tuple]) -> str:
+    """For D4's table with its elements indexed in another order (a relabelling σ of the
+    indices, table[σ a, σ b] = σ (a b), searched over all 8! of them), a sentence naming the
+    elements out of place; else ""."""
+    sigma = np.array(list(itertools.permutations(range(8))))
+    same = (table[sigma[:, :, None], sigma[:, None, :]] ==
+            np.take_along_axis(sigma, expected.reshape(1, 64), axis=1).reshape(-1, 8, 8)
+            ).all(axis=(1, 2))
+    if not same.any():
+        return ""
+    found = sigma[same]        # several where D4's automorphisms apply: the fewest moved
+    best = found[np.argmax((found == np.arange(8)).sum(axis=1))]
+    moved = [i for i in range(8) if best[i] != i]
+    return (f"your table is D4's with some elements at other indices (the same group under "
+            f"other names): it is D4's exactly when " + ", ".join(
+                f"(m, r) = {params[i]} is read at index {int(best[i])}" for i in moved) +
+            f"; the lab's index of M^m R^r is 4 m + r (" +
+            ", ".join(str(i) for i in moved) + " here)")
+
+
+def _not_d4(table: np.ndarray) -> str:
+    """Why a wrong table (a Latin square) is not D4's, as a clause: no identity, not
+    associative (a triple shown), commutative, or another group of order 8 (the elements'
+    orders); "" where none applies."""
+    e = next((i for i in range(8) if np.array_equal(table[i], np.arange(8)) and
+              np.array_equal(table[:, i], np.arange(8))), None)
+    if e is None:
+        return ("; no element of your table acts as the identity (row and column equal to the "
+                "indices 0..7), and index 0 is the identity: entries [0, b] and [b, 0] are b")
+    left = table[table[:, :, None], np.arange(8)[None, None, :]]      # (a b) c
+    right = table[np.arange(8)[:, None, None], table[None, :, :]]     # a (b c)
+    if (left != right).any():
+        a, b, c = (int(v) for v in np.argwhere(left != right)[0])
+        return (f"; your table is not associative: ({a} {b}) {c} = {left[a, b, c]} but "
+                f"{a} ({b} {c}) = {right[a, b, c]}, where products of matrices always agree")
+    if np.array_equal(table, table.T):
+        return ("; your table is a group, but a commutative one (a b = b a for every pair): "
+                "D4 is not (M R = R^3 M): are the products computed in an order that does not "
+                "matter, e.g. as sums of the parameters?")
+    orders = []
+    for a in range(8):
+        power, n = a, 1
+        while power != e:
+            power, n = table[power, a], n + 1
+        orders.append(n)
+    counts = ", ".join(f"{orders.count(n)} of order {n}" for n in sorted(set(orders)))
+    return (f"; your table is a group of order 8, but not D4: its elements have orders "
+            f"{counts}, D4's 1 of order 1, 5 of order 2 and 2 of order 4")
 
 
 def _rm_product(a: tuple, b: tuple) -> tuple[int, int]:
@@ -1242,6 +1322,26 @@ def _scaled(got: np.ndarray, reference: np.ndarray, c_in: int, on_group: bool) -
             f"of products, with no factor")
 
 
+def _rot90_hint(fn: Callable) -> str:
+    """A sentence for an answer whose source calls ``rot90`` with neither ``axes`` nor a third
+    argument (NumPy then turns the array's first two axes: a kernel's channels, not its rows
+    and columns), else "" (also where the source cannot be read). The call is named by its
+    line, not shown: the solution's own line would be a giveaway."""
+    try:
+        lines, first = inspect.getsourcelines(fn)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and len(node.args) < 3 and \
+                not any(k.arg in ("axes", None) for k in node.keywords) and \
+                (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "rot90":
+            return (f" (line {max(first, 1) + node.lineno - 1} of your code calls rot90 without "
+                    f"axes: NumPy then turns the array's first two axes, here a kernel's output "
+                    f"and input channels, not its rows and columns; see rot90's axes argument)")
+    return ""
+
+
 def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                        dtype: Any = np.float64) -> Passed:
     ex = _Exercise(number, name, own_work=True)
@@ -1279,6 +1379,9 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
             ex.call(fn, x[..., :h].astype(dtype), w.astype(dtype), shown=shown,
                     names=("x", "w"))
         except WrongAnswer:
+            hint = _rot90_hint(fn)
+            if hint:
+                raise WrongAnswer(f"{failure}{hint}") from failure.__cause__
             raise failure from failure.__cause__
         raise ex.wrong(f"works on square images but raised {type(failure.__cause__).__name__} "
                        f"on a {h} x {w_} one ({failure.__cause__}): turning an image or a "

@@ -14,8 +14,11 @@ of the fast path):
 where k~(p) = sum_{a, b} k[a, b] max(0, 1 - |p_0 - a|) max(0, 1 - |p_1 - b|), p in array
 coordinates. The turned SE(2) kernel is read on the k x k grid of the kernel; with ``mask``
 (``SE2(N, disk=True)``) it lives on the disk of radius (k - 1) / 2: both y and the kernel are
-restricted to it. A scaled kernel is summed over its whole support, however far it reaches
-(the array level must hold it on its K x K grid). Slow on purpose; NumPy, float64.
+restricted to it (weights off the disk are not read). A scaled kernel is summed over its whole
+support, however far it reaches (the array level must hold it on its K x K grid). Every offset
+of the K x K grid is a term, a zero of the kernel too: an inf or NaN pixel spreads to every
+output whose K x K window holds it (0 inf is NaN), as in any correlation with that K x K
+filter. Slow on purpose; NumPy, float64.
 """
 
 from __future__ import annotations
@@ -74,8 +77,8 @@ def se2_correlation(x: np.ndarray, w: np.ndarray, n: int, p: int, *, lifting: bo
         if mask:
             if y @ y > radius2:
                 return 0.0
-            c = np.arange(k) - centre
-            psi = psi * (c[:, None] ** 2 + c[None, :] ** 2 <= radius2)
+            c = np.arange(k) - centre      # weights off the disk are not read (not even a NaN)
+            psi = np.where(c[:, None] ** 2 + c[None, :] ** 2 <= radius2, psi, 0.0)
         cos, sin = exact_cos_sin(2 * np.pi * s / n)
         return bilinear_value(psi, np.array([[cos, sin], [-sin, cos]]) @ y + centre)
 
@@ -129,7 +132,8 @@ def _direct_sum(x: np.ndarray, w: np.ndarray, n_out: int, p: int, size: int, rea
                         for b in range(2 * reach + 1):
                             y = np.array([a - reach, b - reach]) + half
                             value = kernel(w[o, c, j], s, y)
-                            if value:
+                            if value or max(abs(y)) <= (size - 1) / 2:    # the K x K grid's
+                                # zeros are terms of the sum (0 inf is NaN, as IEEE says)
                                 out[:, o, s] += value * xp[:, c, t, first + a:first + a + ho,
                                                            first + b:first + b + wo]
     return out
