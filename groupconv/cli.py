@@ -296,7 +296,25 @@ def _conformance_check(args: argparse.Namespace) -> int:
             print(f"FAIL {result.case.id}: {' / '.join(result.diagnosis.splitlines())}")
     passed = sum(r.passed for r in results)
     print(f"{passed} of {len(results)} cases agree with groupconv ({seconds:.1f} s)")
+    if passed < len(results):
+        print(_by_kind(results, args.kinds is None))
     return 0 if passed == len(results) else 1
+
+
+def _by_kind(results: list, all_kinds: bool) -> str:
+    """The cases that agree, by kind and group ("lifting: p4 10/10, z2 0/6"), and, where every
+    kind was checked, how to check only those a layer implements."""
+    counts: dict[str, dict[str, list[int]]] = {}
+    for result in results:
+        seen = counts.setdefault(result.case.kind, {}).setdefault(result.case.group, [0, 0])
+        seen[0] += bool(result.passed)
+        seen[1] += 1
+    lines = ["agreeing, by kind and group:"] + [
+        f"  {kind}: " + ", ".join(f"{group} {n}/{total}" for group, (n, total) in groups.items())
+        for kind, groups in counts.items()]
+    if all_kinds and len(counts) > 1:
+        lines.append("  (a layer of some kinds only: --kinds and --groups check those alone)")
+    return "\n".join(lines)
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -636,6 +636,9 @@ def test_write_accepts_any_registered_group():
     assert len(line) == 6 and "h" not in line[0] and "w" in line[0]   # (`in` raised KeyError)
     with pytest.raises(ValueError, match="kinds must be a list of"):
         list(conformance.cases(["p4"], kinds=["pooling"]))
+    with pytest.raises(ValueError, match=r"got \['lifting', 'corelation'\]; did you mean "
+                                         r"'correlation'\?"):
+        list(conformance.cases(["p4"], kinds=["lifting", "corelation"]))
     with pytest.raises(ValueError, match="stride must be 1 there"):
         conformance.reference(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), "p6", "lifting",
                               stride=2)

@@ -63,6 +63,8 @@ def test_check_fails_clockwise_kernels_and_names_them(tmp_path, monkeypatch, cap
     code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4", "--kinds",
                         "lifting")
     lines = out.splitlines()
+    assert lines[-2:] == ["agreeing, by kind and group:", "  lifting: P4 1/10"], lines[-2:]
+    lines = lines[:-2]
     assert code == 1 and lines[-1].startswith("1 of 10 cases agree")   # k = 1 cannot tell
     plain = [line for line in lines[:-1] if not any(v in line.split(":")[0]
                                                     for v in ("-s2", "-d2", "-bias"))]
@@ -304,6 +306,13 @@ def test_convention_gives_the_factory_its_weights_in_that_order(tmp_path, monkey
     assert code == 0 and "10 of 10 cases agree" in out, out
     code, out, _ = _run(capsys, *argv)
     assert code == 1 and "FAIL" in out
+    assert out.endswith("agreeing, by kind and group:\n  correlation: P4 1/10\n"), out
+    # every kind and group asked (a newcomer's review: 290 FAIL lines and no summary)
+    code, out, _ = _run(capsys, "--check", "elsewhere/clockwise_everywhere.py:factory",
+                        "--groups", "p4", "z2")
+    summary = out[out.index("agreeing, by kind and group:"):]
+    assert code == 1 and "  lifting: Z2 " in summary and "  correlation: Z2 0/10, P4 1/10" in summary
+    assert "--kinds and --groups check those alone" in summary, summary
 
 
 # ------------------------------------------------------------------ groupconv.testing

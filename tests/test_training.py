@@ -812,6 +812,14 @@ def test_fit_names_augments_nan_and_the_reason_a_shape_does_not_fit():
         nn.fit(nn.p4cnn(width=2), digits, y[:4], progress=False)
     with pytest.raises(ValueError, match=r"\(3 channels: build the network with in_channels=3"):
         nn.fit(nn.p4cnn(width=2), np.zeros((4, 3, 28, 28)), y[:4], progress=False)
+    # (a second newcomer's review: channels-last images were told to rebuild the network with
+    # in_channels=28; a nested list was refused by the network, taken by the correlations)
+    with pytest.raises(ValueError, match=r"channels last\? .* x\.transpose\(0, 3, 1, 2\) in "
+                                         r"NumPy, x\.permute\(0, 3, 1, 2\) in torch"):
+        nn.fit(nn.p4cnn(width=2), np.zeros((4, 28, 28, 1)), y[:4], progress=False)
+    net = nn.p4cnn(width=2)
+    images = np.random.default_rng(1).standard_normal((2, 1, 28, 28)).astype(np.float32)
+    np.testing.assert_allclose(net(images.tolist()), net(images), rtol=1e-6, atol=1e-6)
 
 
 def test_layers_refuse_parameters_they_do_not_compute_in():

@@ -46,7 +46,7 @@ import numpy as np
 from ..fast.action import transform
 from ..fast.backend import to_numpy
 from ..fast.validation import real_numpy
-from ..arguments import flag, integer
+from ..arguments import did_you_mean, flag, integer
 from ..fast.banks import MAX_BANK_ENTRIES, LatticeBank, bank_for
 from ..fast.correlate import (
     backward, forward, group_convolution, group_correlation, lifting_correlation,
@@ -523,7 +523,10 @@ _LAYER_OPTIONS = {"subgroup_pool": ("max", "mean"), "spatial_pool": ("max", "mea
 def _check_names(kinds: Sequence[str], variants: Sequence[str]) -> None:
     for what, values, allowed in (("kinds", kinds, KINDS), ("variants", variants, VARIANTS)):
         if isinstance(values, str) or not all(v in allowed for v in values):
-            raise ValueError(f"{what} must be a list of {allowed}, got {values!r}")
+            wrong = next((v for v in values if v not in allowed), None) \
+                if not isinstance(values, str) else values
+            raise ValueError(f"{what} must be a list of {allowed}, got {values!r}"
+                             f"{did_you_mean(wrong, allowed)}")
 
 
 def cases(groups: Sequence[AffineGroup | str] = tuple(WALLPAPER),

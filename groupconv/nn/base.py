@@ -647,6 +647,11 @@ class Sequential(Layer):
             got = f"shape {shape}" if hasattr(x, "shape") else type(x).__name__
             hint = _short_hint(shape, space, self.input_channels)
             if not hint and len(shape) == axes and shape[1] != self.input_channels and \
+                    shape[-1] == self.input_channels and not space.point_axis:
+                order = ", ".join(["0", str(axes - 1)] + [str(a) for a in range(1, axes - 1)])
+                hint = (f" (channels last? the channels come before the spatial axes: "
+                        f"x.transpose({order}) in NumPy, x.permute({order}) in torch)")
+            if not hint and len(shape) == axes and shape[1] != self.input_channels and \
                     self.name and not space.point_axis:
                 hint = (f" ({shape[1]} channels: build the network with in_channels="
                         f"{shape[1]}, as nn.gcnn and the other builders take it)")
@@ -660,10 +665,10 @@ class Sequential(Layer):
         """The layers in order; the input is cast to the parameters' dtype first (a network
         computes in one dtype: float64 data through float32 weights computes in float32)."""
         flag(training, f"{self.name or 'Sequential'}: training")
+        what = f"{self.name or 'Sequential'}: input"
+        x = as_float(x, what)          # (a nested list too, as the correlations take it)
         if self.input_sizes is not None:
             self._check_input(x)
-        what = f"{self.name or 'Sequential'}: input"
-        x = as_float(x, what)
         if not self.follows(x):
             self.to(x)
         x = _in_dtype(x, self.dtype)
