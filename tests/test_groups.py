@@ -333,3 +333,28 @@ def test_exact_inverse_is_exact_in_every_dimension():
         assert np.array_equal(m @ exact_inverse(m), np.eye(len(m), dtype=np.int64))
     with pytest.raises(ValueError, match="determinant 2"):
         exact_inverse([[2, 0], [0, 1]])
+
+
+def test_groups_with_other_elements_or_names_are_other_groups():
+    """(A mutation review: a point group's key without its matrices made D1, D1' and C2 one
+    group, and the caches keyed on groups then gave one group's tables to another: every
+    check ran one group at a time.) Groups are equal only with the same elements and name."""
+    from groupconv.fast import transform
+    from groupconv.groups import PointGroup, SemidirectProduct, registered
+    from groupconv.groups.wallpaper import C2, D1, D1c
+
+    assert len({D1, D1c, C2}) == 3 and D1 != D1c and D1 != C2
+    groups = list({id(g): g for g in registered().values()}.values())   # each object once
+    points = list({id(g.stabiliser): g.stabiliser for g in groups
+                   if isinstance(g, SemidirectProduct)}.values())
+    for found in (groups, points):
+        for i, g in enumerate(found):
+            assert all(g != h for h in found[i + 1:]), g
+    assert SemidirectProduct(C2, name="a") != SemidirectProduct(C2, name="b")
+    x = np.arange(12.0).reshape(1, 3, 4)[:, :, :3]
+    rows = SemidirectProduct(PointGroup("mirror", {"m": [[-1, 0], [0, 1]]}))
+    swap = SemidirectProduct(PointGroup("mirror", {"m": [[0, 1], [1, 0]]}))
+    assert rows != swap
+    for _ in range(2):                    # each after the other, in both orders, one process
+        assert np.array_equal(transform(x, rows.element(m=1)), x[:, ::-1])
+        assert np.array_equal(transform(x, swap.element(m=1)), x.swapaxes(-1, -2))
