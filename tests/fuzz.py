@@ -329,9 +329,10 @@ def _animation(size, fps, dpi):
                                             dpi=dpi).stat().st_size > 0
 
 
-def _save_all(only, dpi):
+def _save_all(only, dpi, fmt):
     with tempfile.TemporaryDirectory() as folder:
-        return len(viz.save_all(folder, only=only, dpi=dpi, progress=lambda line: None))
+        return len(viz.save_all(folder, only=only, dpi=dpi, progress=lambda line: None,
+                                fmt=fmt))
 
 
 def keywords(**slots: Slot) -> dict[str, Slot]:
@@ -655,7 +656,9 @@ TARGETS: list[tuple] = [
     ("viz.save_all", _save_all, (choice(["cayley_p4m"], [Value("cayley", True), Value(3, True)]
                                         + [Value(v, True) for v in HOSTILE_COMMON[1:]],
                                         common=False),
-                                 integer(10, 20)), {}, 0.01),
+                                 integer(10, 20),
+                                 choice(["png", "svg", "pdf"], [Value("jpg", True),
+                                                                Value("PNG", True)])), {}, 0.01),
 ]
 
 

@@ -160,6 +160,15 @@ def best_scales(responses, centres):
     return [int(np.argmax(responses[:, int(round(r)), int(round(c))])) for r, c in centres]
 
 
+def _first_kept():
+    """best_scales that keeps the first responses of each shape (a student's cache)."""
+    kept = {}
+
+    def answer(responses, centres):
+        return best_scales(kept.setdefault(responses.shape, responses), centres)
+    return answer
+
+
 def _steps_in_one_array(n):
     if n > 10**9:
         raise MemoryError(f"Unable to allocate {8 * n / 2**30:.1f} GiB for an array with shape "
@@ -214,7 +223,11 @@ RIGHT = {
             (lambda: small_p4_network([      # relu after a max over H: the same function
                 nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
                 nn.GroupConv("p4", 6, 6, 3, rng=1), nn.SubgroupPool("max"), nn.ReLU(),
-                nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),)],
+                nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+            (lambda: small_p4_network([      # a Flatten of the pooled (B, C): the same too
+                nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
+                nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU(), nn.SubgroupPool("max"),
+                nn.GlobalPool("mean"), nn.Flatten(), nn.Linear(6, 10, rng=2)]),)],
     "4.1": [(exact_angles,), (lambda n: np.array(exact_angles(n)),),
             (lambda n: [Fraction(a) for a in range(0, 360, 90)                 # exact, too
                         if Fraction(a * n, 360).denominator == 1],),
@@ -468,12 +481,21 @@ WRONG = [
      r"not on views with other strides"),
     ("2.2", "input channel 0 alone", (lambda x, w: my_group_correlation(x[:, :1], w[:, :1]),),
      "reads input channel 0 alone"),
+    ("2.2", "computed (O, B, ...), reshaped to (B, O, ...)", (lambda x, w: np.reshape(
+        np.swapaxes(my_group_correlation(x, w), 0, 1), (x.shape[0], w.shape[0], 4) +
+        my_group_correlation(x, w).shape[3:]),), r"computed as \(C, B, \.\.\.\) and then "
+     r"reshaped to \(B, C, \.\.\.\)"),
+    ("2.2", "wrong with one input channel only", (lambda x, w: my_group_correlation(x, w) * (
+        1 if x.shape[1] > 1 else 2),), r"not for one image of one input channel at the same "
+     r"size"),
     ("2.2", "output planes reversed", (lambda x, w: my_group_correlation(x, w)[:, :, ::-1],),
      r"rotation planes are in the order \[3, 2, 1, 0\]"),
     ("2.3", "built (o, c, r, s)", (lambda w: p4_bank(w).transpose(0, 2, 1, 3, 4, 5).reshape(
         w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]),), r"laid out as \(o, c, r, s\)"),
     ("4.1", "np.isclose", (_exact_angles_isclose,), "np.isclose"),
     ("4.2", "a set", (lambda resp, cs: set(best_scales(resp, cs)),), "returned a set"),
+    ("4.2", "the first responses kept for later calls of their shape", (_first_kept(),),
+     "right on the first scene, but not on new responses of the same shape"),
     ("1.1", "identity", (lambda r: np.eye(2, dtype=int),), r"sends \(1, 0\) to \(1, 0\)"),
     ("1.1", "cos and sin, not rounded",
      (lambda r: np.array([[np.cos(r * np.pi / 2), -np.sin(r * np.pi / 2)],
@@ -541,6 +563,9 @@ WRONG = [
      "a commutative one"),
     ("1.3", "the quaternions' table", (_q8_table,), r"group of order 8, but not D4.*6 of order 4"),
     ("1.3", "zeros", (lambda: np.zeros((8, 8), int),), "repeats an element"),
+    ("1.3", "a row one entry short", (lambda: d4_table().tolist()[:7] + [
+        d4_table().tolist()[7][:7]],), r"rows differ in length \(row 7 has 7 entries, the "
+     r"others 8\)"),
     ("1.3", "indices from 1", (lambda: d4_table() + 1,),
      "run from 1 to 8: the indices count from 0"),
     ("1.3", "matrices instead of indices", (lambda: np.array(_d4_matrices()),),
@@ -584,7 +609,7 @@ WRONG = [
      (lambda x, w: my_lifting(x.astype(np.float16), w.astype(np.float16)).astype(float),),
      "float16"),
     ("2.1", "np.rot90 on its default axes (the channels)", (_lifting_rot90_default_axes,),
-     r"line \d+ of your code calls rot90 without axes.*output and input channels"),
+     r"turned a 4D array with np.rot90 on its default axes \(0, 1\).*not the rows and columns"),
     ("2.1", "rows and columns mixed up by a view", (_hw_view,),
      "rows and columns must keep their own sizes"),
     ("2.1", "summed over the output channels",
@@ -1341,9 +1366,20 @@ def test_1_2_a_law_wrong_only_where_check_group_law_draws_is_named_without_a_cra
             raise ValueError("not written for this case")
         return p4_product(a, b)
 
-    with pytest.raises(WrongAnswer, match=re.escape(f"p4_product({only_drawn[0]}, "
-                                                    f"{only_drawn[1]}) raised ValueError")):
+    with pytest.raises(WrongAnswer, match="^" + re.escape(
+            f"Exercise 1.2 (p4_product): p4_product({only_drawn[0]}, {only_drawn[1]}) raised "
+            f"ValueError")):
         grade("1.2", raising, p4_inverse)
+
+    def library_once(a, b):           # the library called on a drawn pair only: named so, not
+        if (tuple(a), tuple(b)) == only_drawn:        # "right on the grader's pairs"
+            return (P4.element(r=a[0], u=a[1], v=a[2]) * P4.element(r=b[0], u=b[1], v=b[2])
+                    ).params
+        return p4_product(a, b)
+
+    with pytest.raises(WrongAnswer, match=r"^Exercise 1\.2 \(p4_product\): your code calls "
+                                          r"groupconv"):
+        grade("1.2", library_once, p4_inverse)
     count = iter(range(10**6))
     with pytest.raises(WrongAnswer, match=r"gave .* the first time and .* when called again"):
         grade("1.2", lambda a, b: p4_product(b, a) if next(count) >= len(calls) - len(own)

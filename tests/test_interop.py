@@ -639,6 +639,10 @@ def test_write_accepts_any_registered_group():
     with pytest.raises(ValueError, match=r"got \['lifting', 'corelation'\]; did you mean "
                                          r"'correlation'\?"):
         list(conformance.cases(["p4"], kinds=["lifting", "corelation"]))
+    with pytest.raises(ValueError, match=r"got the string 'lifting': \['lifting'\]"):
+        list(conformance.cases(["p4"], kinds="lifting"))
+    with pytest.raises(TypeError, match="kinds must be a list of .* got 5"):
+        list(conformance.cases(["p4"], kinds=5))
     with pytest.raises(ValueError, match="stride must be 1 there"):
         conformance.reference(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), "p6", "lifting",
                               stride=2)

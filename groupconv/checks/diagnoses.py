@@ -466,6 +466,19 @@ def _first_images(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | N
             f"your layer handle a batch (B > 1) image by image?")
 
 
+def _batch_channels_reshaped(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
+    """A sentence if the output is groupconv's computed with the channels before the batch,
+    (C, B, ...), then reshaped (not transposed) to (B, C, ...)."""
+    if got.shape != ref.shape or got.ndim < 2 or min(got.shape[:2]) < 2:
+        return None
+    moved = np.reshape(np.swapaxes(ref, 0, 1), ref.shape)
+    if relative_error(got, moved) > tolerance:
+        return None
+    return ("agrees with groupconv's output computed as (C, B, ...) and then reshaped to (B, "
+            "C, ...): your layer puts the output channels before the batch, and a reshape does "
+            "not move axes (a transpose or np.moveaxis does)")
+
+
 def _each_alone(probe: Callable[[Any], Any], fix: Callable[[np.ndarray], np.ndarray],
                 x: np.ndarray, ref: np.ndarray, tolerance: float) -> bool:
     """Whether the layer agrees on every image of x given alone (a batch of one)."""
@@ -1159,7 +1172,8 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
                         findings.orders, findings.orders_alone = dict(orders), True
             except ValueError:
                 continue
-        batch = _first_images(fixed, ref, tolerance)
+        batch = _first_images(fixed, ref, tolerance) or \
+            _batch_channels_reshaped(fixed, ref, tolerance)
         if batch is not None:
             findings.add(batch + suffix)
         elif probe is not None and x.shape[0] > 1 and _each_alone(probe, fix, x, ref,

@@ -522,9 +522,14 @@ _LAYER_OPTIONS = {"subgroup_pool": ("max", "mean"), "spatial_pool": ("max", "mea
 
 def _check_names(kinds: Sequence[str], variants: Sequence[str]) -> None:
     for what, values, allowed in (("kinds", kinds, KINDS), ("variants", variants, VARIANTS)):
-        if isinstance(values, str) or not all(v in allowed for v in values):
-            wrong = next((v for v in values if v not in allowed), None) \
-                if not isinstance(values, str) else values
+        if isinstance(values, str):
+            hint = f": [{values!r}]" if values in allowed else did_you_mean(values, allowed)
+            raise ValueError(f"{what} must be a list of {allowed}, got the string "
+                             f"{values!r}{hint}")
+        if not isinstance(values, Iterable):
+            raise TypeError(f"{what} must be a list of {allowed}, got {values!r}")
+        if not all(v in allowed for v in values):
+            wrong = next(v for v in values if v not in allowed)
             raise ValueError(f"{what} must be a list of {allowed}, got {values!r}"
                              f"{did_you_mean(wrong, allowed)}")
 

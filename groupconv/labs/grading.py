@@ -25,7 +25,6 @@ h_t (s - r) is meant``); the graders relay only its explanations that state no s
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import copy
 import decimal
@@ -43,7 +42,6 @@ import signal
 import subprocess
 import sys
 import sysconfig
-import textwrap
 import threading
 import time
 import types
@@ -132,9 +130,26 @@ class _Watch:
 
     called: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    #: the number of axes of the first array np.rot90 turned on its default axes (0, 1) where
+    #: it has more than two (a kernel's channels turned, not its rows and columns), else 0
+    rot90_channels: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.called or self.refused)
+
+    def said(self) -> str:
+        """What the answer did that explains an exception it raised, as a clause ("" if
+        nothing)."""
+        if not self.rot90_channels:
+            return ""
+        return (f" (your code turned a {self.rot90_channels}D array with np.rot90 on its "
+                f"default axes (0, 1): its first two axes, in the lab's layouts the batch or "
+                f"output channels and the input channels, not the rows and columns, which "
+                f"come last; see rot90's axes argument)")
+
+
+#: The code NumPy runs for np.rot90 (behind its array-function dispatcher).
+_ROT90 = getattr(np.rot90, "_implementation", np.rot90).__code__
 
 
 #: The methods that show an object as text: a debug print runs them, and they give only a string
@@ -162,6 +177,11 @@ def _watching() -> Iterator[_Watch]:
 
     def profile(frame: types.FrameType, event: str, arg: Any) -> None:
         if seen or frame.f_code is watch:
+            return
+        if event == "call" and frame.f_code is _ROT90 and not seen.rot90_channels:
+            turned, axes = frame.f_locals.get("m"), frame.f_locals.get("axes")
+            if getattr(turned, "ndim", 0) > 2 and tuple(axes) == (0, 1):
+                seen.rot90_channels = turned.ndim
             return
         if event == "c_call":
             refused = _lookup(_BUILTINS_REFUSED, arg)
@@ -352,7 +372,7 @@ class _Exercise:
                     if not seen.refused:
                         why = slow if isinstance(error, MemoryError) else ""
                         raise self.wrong(f"{shown} raised {type(error).__name__}: {error}{why}"
-                                         ) from error
+                                         f"{seen.said()}") from error
         except _TooSlow:
             limit.expired = True
         if limit.expired:       # (also where the answer caught _TooSlow and went on)
@@ -634,6 +654,20 @@ def _check_layer_says(report: LayerReport) -> str:
     return "" if text is None else f"\n  check_layer says: {text}"
 
 
+def _ragged(value: Any) -> str:
+    """For nested lists or tuples whose rows differ in length, which row first ("" else)."""
+    if not isinstance(value, (list, tuple)) or not value or \
+            not all(isinstance(row, (list, tuple)) for row in value):
+        return ""
+    lengths = [len(row) for row in value]
+    if len(set(lengths)) == 1:
+        return _ragged([item for row in value for item in row])
+    common = max(set(lengths), key=lengths.count)
+    i = next(i for i, n in enumerate(lengths) if n != common)
+    return (f"its rows differ in length (row {i} has {lengths[i]} entries, the others "
+            f"{common})")
+
+
 def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False,
            signed: bool = True) -> np.ndarray:
     """A real array from the student's result, or a WrongAnswer that says what came; with
@@ -644,7 +678,9 @@ def _array(value: Any, ex: _Exercise, shown: str, precise: bool = False,
     try:
         out = np.asarray(value)
     except Exception:  # an object NumPy cannot read
-        raise ex.wrong(f"{shown} must return an array, got {type(value).__name__}") from None
+        ragged = _ragged(value)
+        raise ex.wrong(f"{shown} must return an array, got {type(value).__name__}"
+                       + (f": {ragged}" if ragged else "")) from None
     if value is None:
         raise ex.wrong(f"{shown} returned None: did you forget to return the result?")
     if out.dtype == object:     # exact numbers (Fractions, Decimals, sympy's) read as floats
@@ -754,8 +790,8 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
             below = max((abs(q) for q in got if abs(q) < abs(r)), default=0)
             floats = "" if abs(r) < 10**8 else (
                 f"; right for every |r| up to {below:,}: sympy's Matrix power is not exact for "
-                f"every large r (sympy 1.14 gets r = -10^8 - 1 wrong), so reduce r modulo 4 with "
-                f"integers first") if r in from_sympy else "" if abs(r) < 10**8 else (
+                f"every large r (it is wrong for this one), so reduce r modulo 4 with integers "
+                f"first") if r in from_sympy else "" if abs(r) < 10**8 else (
                 f"; right for every |r| up to {below:,}: for larger r, cos and sin of r pi / 2 "
                 f"in floating point are off by more (int() truncates 0.99999999 to 0)" + (
                     ", and r itself as a float (float(r), r / 4, np.floor) is exact up to 2^53 "
@@ -1073,7 +1109,7 @@ def _relabelling(table: np.ndarray, expected: np.ndarray, params: list[tuple]) -
     best = found[np.argmax((found == np.arange(8)).sum(axis=1))]
     moved = [i for i in range(8) if best[i] != i]
     return (f"your table is D4's with some elements at other indices (the same group under "
-            f"other names): it is D4's exactly when " + ", ".join(
+            f"other names): for example, it is D4's when " + ", ".join(
                 f"(m, r) = {params[i]} is read at index {int(best[i])}" for i in moved) +
             f"; the lab's index of M^m R^r is 4 m + r (" +
             ", ".join(str(i) for i in moved) + " here)")
@@ -1322,26 +1358,6 @@ def _scaled(got: np.ndarray, reference: np.ndarray, c_in: int, on_group: bool) -
             f"of products, with no factor")
 
 
-def _rot90_hint(fn: Callable) -> str:
-    """A sentence for an answer whose source calls ``rot90`` with neither ``axes`` nor a third
-    argument (NumPy then turns the array's first two axes: a kernel's channels, not its rows
-    and columns), else "" (also where the source cannot be read). The call is named by its
-    line, not shown: the solution's own line would be a giveaway."""
-    try:
-        lines, first = inspect.getsourcelines(fn)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError):
-        return ""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and len(node.args) < 3 and \
-                not any(k.arg in ("axes", None) for k in node.keywords) and \
-                (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "rot90":
-            return (f" (line {max(first, 1) + node.lineno - 1} of your code calls rot90 without "
-                    f"axes: NumPy then turns the array's first two axes, here a kernel's output "
-                    f"and input channels, not its rows and columns; see rot90's axes argument)")
-    return ""
-
-
 def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                        dtype: Any = np.float64) -> Passed:
     ex = _Exercise(number, name, own_work=True)
@@ -1379,9 +1395,6 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
             ex.call(fn, x[..., :h].astype(dtype), w.astype(dtype), shown=shown,
                     names=("x", "w"))
         except WrongAnswer:
-            hint = _rot90_hint(fn)
-            if hint:
-                raise WrongAnswer(f"{failure}{hint}") from failure.__cause__
             raise failure from failure.__cause__
         raise ex.wrong(f"works on square images but raised {type(failure.__cause__).__name__} "
                        f"on a {h} x {w_} one ({failure.__cause__}): turning an image or a "
@@ -1441,6 +1454,16 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                            f"but not for 4x4 kernels, 2 -> 1 channels and 3 images (x of shape "
                            f"{x4.shape}, w of shape {w4.shape}): does your code assume a kernel "
                            f"size, a number of channels or a batch size?")
+        x1 = rng.standard_normal((1, 1) + s_axis + (h, w_))     # one image of one channel
+        w1 = rng.standard_normal((2, 1) + s_axis + (k, k))
+        got1 = answer(x1, w1, f"{name}(x, w) with x of shape {x1.shape} and w of shape "
+                              f"{w1.shape}")
+        expected1 = op(x1, w1, P4)
+        if got1.shape == expected1.shape and not _close(got1, expected1, tolerance):
+            raise ex.wrong(f"right for {b} images of {c_in} input channels, but not for one "
+                           f"image of one input channel at the same size (x of shape "
+                           f"{x1.shape}, w of shape {w1.shape}): does your code treat an "
+                           f"axis of length 1 apart (a squeeze, a branch on the channel count)?")
         x28 = rng.standard_normal((1, 1) + s_axis + (28, 28))   # lab 3's digits' size
         w28 = rng.standard_normal((2, 1) + s_axis + (3, 3))
         got28 = answer(x28, w28, f"{name}(x, w) with x of shape {x28.shape}")
@@ -1471,8 +1494,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
         return Passed(number, f"agrees with groupconv's {title} on p4 (check_layer: "
                               f"reference error {report.reference_error:.1e}, equivariance "
                               f"error {report.equivariance_error:.1e}; and on {h} x {w_} "
-                              f"and {w_} x {h} inputs, 28 x 28 ones, 4x4 kernels and "
-                              f"views{said})")
+                              f"and {w_} x {h} inputs, one image of one channel, 28 x 28 "
+                              f"ones, 4x4 kernels and views{said})")
     if report.passed:
         raise ex.wrong(f"right on check_layer's {h} x {h} and {h} x {h + 1} inputs, but not on a "
                        f"{h} x {w_} input: does your code assume the input's size?")
@@ -1871,10 +1894,11 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
         raise ex.wrong(f"the logits change when the digit {how} (error "
                        f"{report.errors[worst]:.2g}): {why}\n  check_equivariance says: "
                        f"{report!r}")
-    # the network the exercise asks for, and no other: (a ReLU may follow a max over H, the
-    # same function)
-    extra = next((layer for layer in layers if not isinstance(
-        layer, (nn.BankConv, nn.ReLU, nn.SubgroupPool, nn.GlobalPool, nn.Linear))), None)
+    # the network the exercise asks for, and no other: (a ReLU may follow a max over H, and
+    # a Flatten the global pooling, whose (B, C) it leaves as it is: the same function)
+    extra = next((layer for i, layer in enumerate(layers) if not isinstance(
+        layer, (nn.BankConv, nn.ReLU, nn.SubgroupPool, nn.GlobalPool, nn.Linear)) and not (
+            isinstance(layer, nn.Flatten) and i > max(pools[0], spatial[0]))), None)
     if extra is not None:
         raise ex.wrong(f"your network has a {type(extra).__name__} layer; the exercise asks for "
                        f"seven layers: lifting, ReLU, group layer, ReLU, the projection over "
@@ -2097,10 +2121,13 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         (4, (17, 17), 5), (6, (23, 23), 8), (3, (15, 15), 4), (5, (13, 21), 6), (4, (22, 12), 6))]
     negative, centres_ = _scene(rng, 5, (16, 16), 6)       # every response below zero
     scenes.append((negative - 4.0 - np.abs(negative.max()), centres_))
+    # the first scene's shape again, drawn afresh (no table of seeded draws): an answer that
+    # keeps responses or answers from one call to the next reads the old ones
+    scenes.insert(1, _scene(np.random.default_rng(), 4, (17, 17), 5))
     if responses is not None and centres is not None:
         responses = _array(responses, ex, "the lab's responses")
         scenes.append((responses, [tuple(map(float, c)) for c in np.reshape(centres, (-1, 2))]))
-    for responses_, centres_ in scenes:
+    for scene, (responses_, centres_) in enumerate(scenes):
         n_scales = responses_.shape[0]
         shown = f"best_scales(responses of shape {responses_.shape}, {len(centres_)} centres)"
         value = ex.call(best_scales, responses_.copy(), list(centres_), shown=shown,
@@ -2160,13 +2187,18 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         }
         hint = next((why for why, guess in guesses.items() if guess == got),
                     "read the responses of all scales at the centre's nearest pixel")
+        if scene == 1:        # right on the first scene, not on a fresh one of its shape
+            hint = ("right on the first scene, but not on new responses of the same shape: "
+                    "does your code keep responses, pixels or answers from one call to the "
+                    "next, or read a global (the notebook's responses) instead of its argument?")
         if height != width and all(s.shape[1] == s.shape[2] for s, _ in scenes[:3]):
             hint += (f"; your answers were right on the square scenes, and this one is {height} "
                      f"x {width}: do you use a height for a width?")
         raise ex.wrong(f"{shown}: for the centre {centres_[n]} you answer scale index "
                        f"{got[n]}, which is not the largest response there ({hint})")
-    return Passed("4.2", f"right on 6 scenes of random responses (4 square, one below zero "
-                         f"everywhere){' and on the lab' if len(scenes) > 6 else ''}")
+    lab = " and on the lab" if len(scenes) > 7 else ""
+    return Passed("4.2", f"right on 7 scenes of random responses (5 square, one below zero "
+                         f"everywhere, one drawn afresh){lab}")
 
 
 # ------------------------------------------------------------------ the table
