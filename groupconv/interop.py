@@ -45,7 +45,7 @@ from .fast.validation import check_weights
 from .groups import AffineGroup, Kind, SemidirectProduct, get_group
 
 __all__ = ["CONVENTIONS", "ELEMENT_ORDER", "GENERATORS", "LAYOUTS", "DEFAULT_TOLERANCE",
-           "ESCNN_OCTAHEDRAL_AXES", "element_order", "fields_to_groupconv",
+           "ESCNN_OCTAHEDRAL_AXES", "element_order", "order_of_matrices", "fields_to_groupconv",
            "fields_from_groupconv", "weights_from_bank", "bank_from_weights"]
 
 #: The named conventions (element orders); any permutation of 0..S-1 is one too.
@@ -222,6 +222,73 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
                          f"permutation of 0..{s - 1} (S = {s} for {group.name}), got "
                          f"{convention!r}")
     return sigma.astype(np.int64)
+
+
+def order_of_matrices(matrices: Any, group: AffineGroup | str, frame: Any = None
+                      ) -> np.ndarray:
+    """σ for a library whose element j acts by the matrix ``matrices[j]`` on its own
+    coordinates: σ[j] is the index of groupconv's element P M_j P^-1, where the frame P maps
+    the library's coordinates to groupconv's (array axes, (depth, row, column) in 3D).
+
+    Parameters
+    ----------
+    matrices : array, (S, d, d)
+        The library's point elements, in its order, as matrices (rounded to integers: from
+        scipy's rotations, say).
+    group : AffineGroup or str
+        A lattice group on Z^d whose point group holds them.
+    frame : array (d, d), optional
+        P: column i is where the library's axis i lies in groupconv's axes (a signed
+        permutation; default the identity). (x, y, z) = (W, H, D) is ``[[0, 0, 1], [0, 1, 0],
+        [1, 0, 0]]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        σ, int64 of length S, to pass as ``convention=``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import interop
+    >>> quarter = np.array([[0, -1], [1, 0]])          # a library's R, and R^3, R^2, e
+    >>> mats = [np.linalg.matrix_power(quarter, r) for r in (1, 3, 2, 0)]
+    >>> interop.order_of_matrices(mats, "p4").tolist()
+    [1, 3, 2, 0]
+    """
+    group = get_group(group)
+    if not isinstance(group, SemidirectProduct):
+        raise TypeError(f"order_of_matrices: group must be a lattice group (its point group's "
+                        f"matrices are exact), got {group.name}")
+    point, d = group.stabiliser, group.dim
+    raw = np.asarray(real_array(matrices, "order_of_matrices: matrices"), dtype=np.float64)
+    if raw.shape != (point.order, d, d):
+        raise ValueError(f"order_of_matrices: matrices must have shape ({point.order}, {d}, "
+                         f"{d}) for {group.name}, got {raw.shape}")
+    frame_ = np.eye(d) if frame is None else np.asarray(
+        real_array(frame, "order_of_matrices: frame"), dtype=np.float64)
+    if frame_.shape != (d, d) or not np.array_equal(np.abs(frame_) @ np.abs(frame_).T,
+                                                    np.eye(d)):
+        raise ValueError(f"order_of_matrices: frame must be a {d} x {d} signed permutation "
+                         f"matrix, got {frame_.tolist()}")
+    sigma = []
+    for j, m in enumerate(raw):
+        ours = frame_ @ m @ frame_.T                     # P^-1 = P^T for a signed permutation
+        if not np.allclose(ours, np.round(ours), atol=1e-6):
+            raise ValueError(f"order_of_matrices: matrices[{j}] is not an integer matrix in "
+                             f"groupconv's frame: {np.round(ours, 6).tolist()}")
+        exact = np.round(ours).astype(np.int64)
+        try:
+            sigma.append(point.index_of_matrix(exact))
+        except ValueError:
+            raise ValueError(f"order_of_matrices: matrices[{j}], {exact.tolist()} in "
+                             f"groupconv's frame, is not an element of {point.name} (a "
+                             f"reflection for a rotation, or another frame?)") from None
+    if len(set(sigma)) != len(sigma):
+        j = next(i for i, v in enumerate(sigma) if sigma.index(v) != i)
+        raise ValueError(f"order_of_matrices: matrices[{j}] repeats matrices"
+                         f"[{sigma.index(sigma[j])}]: an order names each element once")
+    return np.array(sigma, dtype=np.int64)
 
 
 def _array(a: Any, what: str, ndim: int, layout: str) -> Any:

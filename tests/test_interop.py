@@ -637,7 +637,7 @@ def test_write_accepts_any_registered_group():
     with pytest.raises(ValueError, match="kinds must be a list of"):
         list(conformance.cases(["p4"], kinds=["pooling"]))
     with pytest.raises(ValueError, match=r"got \['lifting', 'corelation'\]; did you mean "
-                                         r"'correlation'\?"):
+                                         r"'correlation'"):
         list(conformance.cases(["p4"], kinds=["lifting", "corelation"]))
     with pytest.raises(ValueError, match=r"got the string 'lifting': \['lifting'\]"):
         list(conformance.cases(["p4"], kinds="lifting"))
@@ -678,3 +678,45 @@ def test_the_converters_compute_in_the_array_library_given_and_under_jit(layout)
     with pytest.raises(TypeError, match="real numbers"):
         interop.fields_to_groupconv(torch.zeros(shape, dtype=torch.bool), "escnn", "p4m",
                                     layout=layout)
+
+
+def test_an_order_from_another_librarys_matrices_checks_its_layer():
+    """(A 3D library author's review: no documented way from one's own rotation matrices to
+    σ.) A lifting layer written here from scipy's 24 rotations, acting on (x, y, z) =
+    (W, H, D) with scipy's element order, passes check_layer with the order that
+    order_of_matrices gives, and fails without it."""
+    Rotation = pytest.importorskip("scipy.spatial.transform").Rotation
+    import groupconv
+
+    mats = np.round(Rotation.create_group("O").as_matrix()).astype(int)
+    frame = [[0, 0, 1], [0, 1, 0], [1, 0, 0]]           # x -> column, y -> row, z -> depth
+
+    def turned(kernel, m):         # k(M^-1 p), p = (x, y, z) about the kernel's centre
+        k = kernel.shape[-1]
+        c = (k - 1) / 2
+        out = np.empty_like(kernel)
+        for d, h, w in np.ndindex(k, k, k):
+            x, y, z = np.rint(np.linalg.inv(m) @ np.array([w - c, h - c, d - c]) + c
+                              ).astype(int)
+            out[..., d, h, w] = kernel[..., z, y, x]
+        return out
+
+    def scipy_ordered_lifting(x, w):
+        x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
+        windows = np.lib.stride_tricks.sliding_window_view(x, w.shape[-3:], axis=(2, 3, 4))
+        return np.stack([np.einsum("bcdhwijk,ocijk->bodhw", windows, turned(w, m))
+                         for m in mats], axis=2)
+
+    sigma = groupconv.interop.order_of_matrices(mats, "P432", frame=frame)
+    assert sorted(sigma.tolist()) == list(range(24)) and sigma.tolist() != list(range(24))
+    kw = dict(k=2, size=4)
+    assert groupconv.check_layer(scipy_ordered_lifting, "P432", "lifting",
+                                 convention=sigma, **kw).passed
+    assert not groupconv.check_layer(scipy_ordered_lifting, "P432", "lifting", **kw).passed
+    unframed = groupconv.interop.order_of_matrices(mats, "P432")      # (x, y, z) read as (D,
+    assert not groupconv.check_layer(scipy_ordered_lifting, "P432", "lifting",  # H, W)
+                                     convention=unframed, **kw).passed
+    with pytest.raises(ValueError, match=r"matrices\[0\], .* is not an element of O"):
+        groupconv.interop.order_of_matrices(-mats, "P432", frame=frame)
+    with pytest.raises(ValueError, match="frame must be a 3 x 3 signed permutation"):
+        groupconv.interop.order_of_matrices(mats, "P432", frame=np.ones((3, 3)))

@@ -170,6 +170,9 @@ CASES = [
     ("p4", "lifting", uva_lifting, "agrees on square inputs only"),
     ("p4", "lifting", lambda x, w: np.swapaxes(lifting_correlation(x, w, "p4"), -1, -2),
      "spatial axes are swapped (W, H)"),
+    # (a 3D library author's review: only the shapes were shown)
+    ("P432", "lifting", lambda x, w: np.swapaxes(lifting_correlation(x, w, "P432"), -1, -3),
+     "spatial axes are in the order (W, H, D)"),
 ]
 
 
@@ -1428,3 +1431,31 @@ def test_a_sampled_layer_right_at_the_exact_samples_only_is_told_which_are_inter
     assert not report.passed
     assert "agrees on the 4 output samples groupconv computes exactly and differs on 4 of the 4 " \
            "it computes by interpolation (1, 3, 5, 7)" in report.diagnosis, report.diagnosis
+
+
+def test_a_layer_that_computes_float32_inputs_in_float64_passes():
+    """(A 3D library author: groupconv's own correlation, given float32 x and upcasting it,
+    failed at 2.6e-8 against 1e-10: the layer read float32-rounded weights drawn in float64,
+    the reference the unrounded ones.) Draws are held to the dtype the layer is given them in,
+    so the reference reads the numbers the layer reads; float32 arithmetic returned as float64
+    is still named."""
+    import groupconv
+
+    def upcast(x, w):
+        return groupconv.lifting_correlation(np.asarray(x, np.float64),
+                                             np.asarray(w, np.float64), "P432")
+
+    x = np.random.default_rng(0).normal(size=(1, 2, 5, 7, 6)).astype(np.float32)
+    report = groupconv.check_layer(upcast, "P432", "lifting", x=x, k=2)
+    assert report.passed and report.tolerance == 1e-10, report
+    for kind, op in (("lifting", groupconv.lifting_correlation),
+                     ("correlation", groupconv.group_correlation)):
+        report = groupconv.check_layer(
+            lambda x, w: op(np.asarray(x, np.float64), np.asarray(w, np.float64), "p4"),
+            "p4", kind, dtype=np.float32)
+        assert report.passed and report.tolerance == 1e-10, report
+    in_float32 = groupconv.check_layer(
+        lambda x, w: groupconv.lifting_correlation(x, w, "p4").astype(np.float64), "p4",
+        "lifting", dtype=np.float32)
+    assert not in_float32.passed
+    assert "computes in float32 but returns float64" in in_float32.explanations[0]

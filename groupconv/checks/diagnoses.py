@@ -137,10 +137,17 @@ def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings:
         else:
             findings.shape.append(f"your output has {got.ndim} axes where {ref.ndim} are "
                                   f"expected; {expected}")
-    elif got.ndim == ref.ndim and got.shape[:3] == (b, c, s) and d == 2 and \
-            got.shape[3:] == spatial[::-1] and spatial[0] != spatial[1]:
-        findings.shape.append(f"your output's spatial axes are swapped (W, H); {expected}")
-        fixes.append(("once its spatial axes are swapped back", lambda a: np.swapaxes(a, -1, -2)))
+    elif got.ndim == ref.ndim and got.shape[:3] == (b, c, s) and d >= 2 and \
+            sorted(got.shape[3:]) == sorted(spatial) and got.shape[3:] != spatial and \
+            len(set(spatial)) == d:
+        names = ("D", "H", "W")[3 - d:]     # the spatial axes' order, read off their sides
+        order = tuple(spatial.index(n) for n in got.shape[3:])
+        said = ", ".join(names[i] for i in order)
+        findings.shape.append(f"your output's spatial axes are "
+                              f"{'swapped' if d == 2 else 'in the order'} ({said}); {expected}")
+        back = tuple(range(3)) + tuple(3 + order.index(i) for i in range(d))
+        fixes.append((f"once its spatial axes are put back in order",
+                      lambda a: np.transpose(a, back)))
     elif got.ndim == ref.ndim and got.shape[:3] == (b, c, s):
         steps = {g - r for g, r in zip(got.shape[3:], spatial)}
         if len(steps) == 1 and (steps.pop() % 2 == 0):

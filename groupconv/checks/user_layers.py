@@ -605,7 +605,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                                   not isinstance(tolerance, (int, float)) or
                                   not 0 <= tolerance < 1):
         raise ValueError(f"tolerance must be a number in [0, 1), got {tolerance!r}")
-    rng = np.random.default_rng(seed)
+    rng = _Draws(seed, dtype if x is None else getattr(x, "dtype", None))
     d = group.dim
     on_group = parsed.reads_group
     if x is not None and weights is None and hasattr(x, "shape") and len(x.shape) > 1:
@@ -1119,6 +1119,26 @@ def _as_output(got: Any, reference: np.ndarray, group: AffineGroup) -> Any:
     if group.lattice == "hexagonal" and out.shape == reference.shape:
         out = np.where(domain_mask(group, out.shape[-2:]), out, 0.0)
     return out
+
+
+class _Draws:
+    """Standard normal draws (float64 arrays) held to the values of the dtype the layer is
+    given them in (x's, or the ``dtype`` asked for): groupconv's reference then reads the very
+    numbers the layer reads (a float32 layer that computes in float64 is held to float64's
+    tolerance against them, not against draws it never saw)."""
+
+    def __init__(self, seed: int, dtype: Any) -> None:
+        self._rng = np.random.default_rng(seed)
+        try:
+            named = np.dtype(str(dtype).rsplit(".", 1)[-1]) if dtype is not None else None
+        except TypeError:       # a dtype NumPy has no name for (bfloat16): draws as they are
+            named = None
+        self._dtype = named if named is not None and named.kind == "f" and \
+            named.itemsize < 8 else None
+
+    def standard_normal(self, shape: tuple[int, ...]) -> np.ndarray:
+        a = self._rng.standard_normal(shape)
+        return a if self._dtype is None else a.astype(self._dtype).astype(np.float64)
 
 
 def _like(a: np.ndarray, like: Any) -> Any:
