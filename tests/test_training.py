@@ -923,3 +923,31 @@ def test_an_epochs_minibatches_take_every_example_once():
             assert [len(b) for b in batches[:-1]] == [batch_size] * (len(batches) - 1)
         if n > 5:
             assert not np.array_equal(np.concatenate(epochs[0]), np.concatenate(epochs[1]))
+
+
+def test_adam_keeps_its_moments_in_the_parameters_dtype_and_save_replaces_a_file_whole(
+        tmp_path, monkeypatch):
+    """(A researcher's review: float64 gradients left float64 moments on float32 parameters,
+    which save wrote so; save wrote straight onto an existing checkpoint, so a crash midway
+    lost it.)"""
+    params = {"w": np.ones(5, np.float32)}
+    adam = nn.Adam(params)
+    adam.step({"w": np.ones(5)})
+    assert adam.m["w"].dtype == adam.v["w"].dtype == np.float32 == adam.params["w"].dtype
+    net = nn.Sequential([nn.Linear(3, 2, rng=0)])
+    path = tmp_path / "net.npz"
+    nn.save(net, path)
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(ValueError, match="save: cannot write .*No space left on device"):
+        nn.save(nn.Sequential([nn.Linear(3, 2, rng=1)]), path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == \
+        ["net.npz"]
+    monkeypatch.undo()
+    nn.save(nn.Sequential([nn.Linear(3, 2, rng=1)]), tmp_path / "net")     # ".npz" appended
+    loaded = nn.load(path)
+    assert not all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)

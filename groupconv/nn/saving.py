@@ -53,7 +53,8 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
     model : Layer
         A network (``Sequential``) or a layer of ``groupconv.nn``, in any array library.
     path : str or path-like
-        The file (``numpy.savez`` appends ".npz" when the name lacks it).
+        The file (".npz" is appended when the name lacks it, as ``numpy.savez`` does); an
+        existing one is replaced whole, once the new one is written.
     optimizer : SGD or Adam, optional
         The optimiser training ``model`` (made from its ``params``): its settings, step count
         and moments are saved too, for ``load_optimizer``.
@@ -105,11 +106,19 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
         raise ValueError(f"save: {bad} (training diverged?); load would refuse the file")
     arrays["architecture"] = np.array(json.dumps(header))
     path = _path(path, "save")
-    if os.path.isdir(path):
+    target = os.fspath(path) if os.fspath(path).endswith(".npz") else f"{os.fspath(path)}.npz"
+    if os.path.isdir(path) or os.path.isdir(target):
         raise ValueError(f"save: path {os.fspath(path)!r} is a folder; name a file in it")
+    # written beside the target (open() keeps the user's umask), then moved onto it: a crash
+    # mid-write leaves an existing file as it was
+    temporary = f"{target}.{os.getpid()}.partial"
     try:
-        np.savez(path, **arrays)
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(temporary, target)
     except OSError as error:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
         raise ValueError(f"save: cannot write {os.fspath(path)!r}: {error.strerror or error}"
                          f"{'' if not error.filename else f' ({error.filename})'}") from error
 
@@ -259,7 +268,8 @@ def load_optimizer(path: str | os.PathLike, model: Layer) -> SGD | Adam:
     -------
     SGD or Adam
         Bound to ``model.params``: ``fit(model, ..., optimizer=it)`` trains on exactly as the
-        saved run would have.
+        saved run would have (on NumPy data, or without Dropout: a torch, CuPy or JAX dropout
+        generator is seeded afresh from the restored NumPy one).
 
     Examples
     --------
