@@ -297,3 +297,13 @@ def test_the_out_of_core_benchmark_never_replaces_a_store(tmp_path):
                               "--out", str(out)], capture_output=True, text=True, timeout=120)
         assert run.returncode == 2 and said in run.stderr, run.stderr
     assert kept.read_text() == "kept"
+
+
+def test_a_2d_image_given_to_a_cubic_group_is_asked_about():
+    """(A review: a 2D image with a 3D kernel read as a volume of one slice, and the message
+    spoke of sizes only.)"""
+    with pytest.raises(ValueError, match=r"got 1x9x9 \(a 2D array read as one slice\? P432 "
+                                         r"acts on Z\^3: for 2D data use a group on Z\^2\)"):
+        groupconv.lifting_correlation(np.zeros((1, 1, 9, 9)), np.ones((4, 1, 3, 3, 3)), "P432")
+    with pytest.raises(ValueError, match=r"got 2x2x9$"):         # no slice: no question
+        groupconv.lifting_correlation(np.zeros((1, 2, 2, 9)), np.ones((4, 1, 3, 3, 3)), "P432")

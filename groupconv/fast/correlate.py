@@ -63,10 +63,15 @@ def padding_for(mode: str | int, bank: Bank, k: int, op: str = "correlate") -> i
 
 def _sizes(bank: Bank, x: Any, k: int, p: int, op: str) -> tuple[int, ...]:
     """The output's spatial shape, with the error naming the operation."""
+    d = bank.group.dim
+    spatial = tuple(x.shape[x.ndim - d:])
     try:
-        return check_size(tuple(x.shape[x.ndim - bank.group.dim:]), bank.kernel_size(k), p)
+        return check_size(spatial, bank.kernel_size(k), p)
     except ValueError as error:
-        raise ValueError(f"{op}: {error}") from None
+        flat = d > 1 and spatial[0] == 1 and min(spatial[1:]) >= bank.kernel_size(k) - 2 * p
+        hint = (f" (a {d - 1}D array read as one slice? {bank.group.name} acts on Z^{d}: for "
+                f"{d - 1}D data use a group on Z^{d - 1})" if flat else "")
+        raise ValueError(f"{op}: {error}{hint}") from None
 
 
 def correlate(x: Any, w: Any, bank: Bank, mode: str | int = "valid", *,
