@@ -464,3 +464,65 @@ def test_cross_entropy_of_large_logits_is_finite(dtype):
     assert np.isfinite(loss) and abs(loss - (0 + 797.0) / 2) < 1e-3 * 800   # -log p = 797
     assert np.all(np.isfinite(grad))
     np.testing.assert_allclose(grad, np.array([[0, 0, 0], [0, 1, -1]]) / 2, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["p6", "p3m1"])
+def test_every_gradient_entry_on_the_hexagonal_lattice(name):
+    """(A mutation review: the hexagon's mask in the bank's adjoint, in the bias gradient and in
+    batch normalisation's backward were caught by verify alone, which samples six entries.)
+    Every entry of every gradient of a small network, cells outside the hexagons included,
+    against central differences."""
+    group = groupconv.get_group(name)
+    rng = np.random.default_rng(5)
+    net = nn.Sequential([
+        nn.LiftingConv(group, 1, 2, 3, mode="same", dtype=np.float64, rng=rng), nn.ReLU(),
+        nn.GroupConv(group, 2, 2, 3, mode="same", dtype=np.float64, rng=rng),
+        nn.BatchNorm(2, dtype=np.float64), nn.SubgroupPool("max"), nn.GlobalPool("mean"),
+        nn.Linear(2, 3, rng=rng, dtype=np.float64)])
+    x = rng.standard_normal((2, 1, 7, 7))
+    for training in (True, False):
+        errors = nn.check_gradients(net, x, training=training, max_entries=10**4)
+        assert max(errors.values()) <= GRAD_TOL, errors
+
+
+def test_batch_norm_keeps_the_unbiased_variance_and_its_cache():
+    """(A mutation review: the running variance's n / (n - 1) and a backward that wrote into
+    its own cache, so that a second backward on it gave another dγ, survived the tests.)"""
+    bn = nn.BatchNorm(2, momentum=1.0, dtype=np.float64)
+    x = rand(3, 2, 4, 5, 5, seed=7)
+    y, cache = bn.forward(x, training=True)
+    per_channel = np.moveaxis(x, 1, 0).reshape(2, -1)
+    np.testing.assert_allclose(bn.running_var, per_channel.var(axis=1, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean, per_channel.mean(axis=1), rtol=1e-12)
+    dy = rand(*y.shape, seed=8)
+    for layer, inputs in ((bn, x), (nn.ReLU(), x), (nn.SiLU(), x),
+                          (nn.SpatialPool(3, stride=2, space=ON_P4), x),
+                          (nn.SubgroupPool("max", space=ON_P4), x),
+                          (nn.GroupConv(P4, 2, 2, 3, dtype=np.float64, rng=0), x)):
+        out, kept = layer.forward(inputs, training=True)
+        grad = rand(*out.shape, seed=9)
+        first = layer.backward(kept, grad)
+        second = layer.backward(kept, grad)          # the same cache, read again
+        assert np.array_equal(first[0], second[0]), layer
+        assert all(np.array_equal(first[1][k], second[1][k]) for k in first[1]), layer
+
+
+def test_optimisers_neither_alias_the_gradients_nor_change_the_parameters_in_place():
+    """(A mutation review: SGD's velocity could be the caller's gradient array, and Adam could
+    subtract from the parameter array in place, changing a snapshot the caller kept.)"""
+    for make in (lambda p: nn.SGD(p, lr=1.0, momentum=0.5), lambda p: nn.Adam(p, lr=0.1)):
+        params = {"w": np.ones(3)}
+        snapshot = params["w"]
+        optimizer = make(params)
+        grad = np.ones(3)
+        optimizer.step({"w": grad})
+        assert np.array_equal(snapshot, np.ones(3)), optimizer   # the old array as it was
+        for values in optimizer.state().values():
+            assert not np.shares_memory(values["w"], grad), optimizer
+    params = {"w": np.zeros(3)}
+    sgd = nn.SGD(params, lr=1.0, momentum=0.5)
+    grad = np.ones(3)
+    sgd.step({"w": grad})
+    grad[...] = 0                                   # the caller reuses its buffer
+    sgd.step({"w": grad})
+    np.testing.assert_array_equal(params["w"], -1.5 * np.ones(3))
