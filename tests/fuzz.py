@@ -335,6 +335,17 @@ def _save_all(only, dpi, fmt):
                                 fmt=fmt))
 
 
+def _point_matrices(rng: np.random.Generator) -> Value:
+    """p4m's eight point matrices in a drawn order (another library's); hostile: a matrix
+    repeated, one out of the group (a shear), too few, non-integers, NaN."""
+    mats = groups_module.get_group("p4m").stabiliser.matrices
+    return _pick(rng, lambda: mats[rng.permutation(len(mats))].tolist(), [
+        Value(np.repeat(mats[:1], 8, axis=0), True),
+        Value(np.concatenate([mats[:7], [[[1, 1], [0, 1]]]]), True),
+        Value(mats[:7], True), Value(mats + 0.25, True), Value(np.full((8, 2, 2), np.nan), True),
+        Value(mats.astype(np.float32))])
+
+
 def keywords(**slots: Slot) -> dict[str, Slot]:
     return slots
 
@@ -609,6 +620,11 @@ TARGETS: list[tuple] = [
               fill=choice([np.nan, 0.0, 1], [Value("a", True), Value(1j, True)]))),
     ("interop.element_order", interop.element_order,
      (name(list(interop.CONVENTIONS), ["escn"]), choice(["p4", "p4m"], BAD_GROUPS)), {}),
+    ("interop.order_of_matrices", interop.order_of_matrices,
+     (_point_matrices, choice(["p4m"], BAD_GROUPS + [Value("p4", True)])),
+     keywords(frame=choice([None, [[0, 1], [1, 0]], [[-1, 0], [0, 1]]],
+                           [Value([[1, 1], [0, 1]], True), Value(np.eye(3), True),
+                            Value([[0.5, 0], [0, 2]], True)], common=False))),
     ("interop fields", lambda x, convention: interop.fields_from_groupconv(
         interop.fields_to_groupconv(x, convention, "p4"), convention, "p4"),
      (array(lambda rng: (1, 8, 3, 3)), name(list(interop.CONVENTIONS), ["GrouPy"])), {}),
