@@ -236,7 +236,8 @@ def order_of_matrices(matrices: Any, group: AffineGroup | str, frame: Any = None
         The library's point elements, in its order, as matrices (rounded to integers: from
         scipy's rotations, say).
     group : AffineGroup or str
-        A lattice group on Z^d whose point group holds them.
+        A lattice group on Z^d whose point group holds them (on the hexagonal lattice, as
+        integer matrices in its lattice basis, not Cartesian cos and sin).
     frame : array (d, d), optional
         P: column i is where the library's axis i lies in groupconv's axes (a signed
         permutation; default the identity). (x, y, z) = (W, H, D) is ``[[0, 0, 1], [0, 1, 0],
@@ -267,6 +268,8 @@ def order_of_matrices(matrices: Any, group: AffineGroup | str, frame: Any = None
                          f"{d}) for {group.name}, got {raw.shape}")
     frame_ = np.eye(d) if frame is None else np.asarray(
         real_array(frame, "order_of_matrices: frame"), dtype=np.float64)
+    if frame_.shape == (d, d) and np.allclose(frame_, np.round(frame_), atol=1e-6):
+        frame_ = np.round(frame_)                      # (computed in floats: 6e-17 is 0)
     if frame_.shape != (d, d) or not np.array_equal(np.abs(frame_) @ np.abs(frame_).T,
                                                     np.eye(d)):
         raise ValueError(f"order_of_matrices: frame must be a {d} x {d} signed permutation "
@@ -275,8 +278,10 @@ def order_of_matrices(matrices: Any, group: AffineGroup | str, frame: Any = None
     for j, m in enumerate(raw):
         ours = frame_ @ m @ frame_.T                     # P^-1 = P^T for a signed permutation
         if not np.allclose(ours, np.round(ours), atol=1e-6):
+            basis = " (on the hexagonal lattice, give them in its lattice basis)" \
+                if group.lattice == "hexagonal" else ""
             raise ValueError(f"order_of_matrices: matrices[{j}] is not an integer matrix in "
-                             f"groupconv's frame: {np.round(ours, 6).tolist()}")
+                             f"groupconv's frame: {np.round(ours, 6).tolist()}{basis}")
         exact = np.round(ours).astype(np.int64)
         try:
             sigma.append(point.index_of_matrix(exact))

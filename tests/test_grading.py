@@ -609,7 +609,11 @@ WRONG = [
      (lambda x, w: my_lifting(x.astype(np.float16), w.astype(np.float16)).astype(float),),
      "float16"),
     ("2.1", "np.rot90 on its default axes (the channels)", (_lifting_rot90_default_axes,),
-     r"turned a 4D array with np.rot90 on its default axes \(0, 1\).*not the rows and columns"),
+     r"turned a 4D array with np.rot90 on axes \(0, 1\), its default.*not the rows and "
+     r"columns"),
+    ("2.1", "np.rot90 with axes=2 (an int)", (lambda x, w: np.stack([corr2d(
+        x[:, None], np.rot90(w, r, axes=2)[None]).sum(axis=2) for r in range(4)], axis=2),),
+     r"^Exercise 2\.1 \(my_lifting\): my_lifting\(x, w\) .* raised TypeError"),
     ("2.1", "rows and columns mixed up by a view", (_hw_view,),
      "rows and columns must keep their own sizes"),
     ("2.1", "summed over the output channels",

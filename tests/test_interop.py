@@ -720,3 +720,14 @@ def test_an_order_from_another_librarys_matrices_checks_its_layer():
         groupconv.interop.order_of_matrices(-mats, "P432", frame=frame)
     with pytest.raises(ValueError, match="frame must be a 3 x 3 signed permutation"):
         groupconv.interop.order_of_matrices(mats, "P432", frame=np.ones((3, 3)))
+    # a frame that is not its own transpose: P M P^T, not P^T M P (a review found the symmetric
+    # frame above blind to the two)
+    cyclic = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]])
+    ours = groupconv.get_group("P432").stabiliser.matrices
+    theirs = np.einsum("ji,sjk,kl->sil", cyclic, ours, cyclic)          # P^T M P
+    assert groupconv.interop.order_of_matrices(theirs, "P432", frame=cyclic).tolist() == \
+        list(range(24))
+    assert groupconv.interop.order_of_matrices(theirs, "P432", frame=cyclic.T).tolist() != \
+        list(range(24))
+    assert groupconv.interop.order_of_matrices(            # a frame computed in floats
+        theirs, "P432", frame=cyclic + 1e-12).tolist() == list(range(24))

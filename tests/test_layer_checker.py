@@ -173,6 +173,14 @@ CASES = [
     # (a 3D library author's review: only the shapes were shown)
     ("P432", "lifting", lambda x, w: np.swapaxes(lifting_correlation(x, w, "P432"), -1, -3),
      "spatial axes are in the order (W, H, D)"),
+    ("P432", "lifting", lambda x, w: np.moveaxis(lifting_correlation(x, w, "P432"), -3, -1),
+     "spatial axes are in the order (H, W, D); groupconv's layout is (B, C, S, D, H, W) = "
+     "(2, 3, 24, 3, 5, 7), yours is (2, 3, 24, 5, 7, 3)\n  agrees once its spatial axes are "
+     "put back in order"),
+    ("P432", "lifting", lambda x, w: np.moveaxis(lifting_correlation(x, w, "P432"), -1, -3),
+     "spatial axes are in the order (W, D, H); groupconv's layout is (B, C, S, D, H, W) = "
+     "(2, 3, 24, 3, 5, 7), yours is (2, 3, 24, 7, 3, 5)\n  agrees once its spatial axes are "
+     "put back in order"),
 ]
 
 
@@ -1459,3 +1467,21 @@ def test_a_layer_that_computes_float32_inputs_in_float64_passes():
         "lifting", dtype=np.float32)
     assert not in_float32.passed
     assert "computes in float32 but returns float64" in in_float32.explanations[0]
+    # an x given as nested lists is read as NumPy (it raised inside, "list is not a supported
+    # array type")
+    plain = x[:, :, 0].astype(np.float64).tolist()
+    assert groupconv.check_layer(lambda x, w: groupconv.lifting_correlation(x, w, "p4"), "p4",
+                                 "lifting", x=plain).passed
+
+
+@pytest.mark.torch
+def test_bfloat16_draws_are_rounded_through_the_layers_library():
+    """(A review: bfloat16, which NumPy has no dtype for, left the draws unrounded: a layer
+    upcasting torch's bfloat16 failed at 2e-3 against 1e-10.)"""
+    torch = pytest.importorskip("torch")
+    import groupconv
+
+    x = torch.tensor(np.random.default_rng(0).normal(size=(2, 2, 6, 7)), dtype=torch.bfloat16)
+    report = groupconv.check_layer(lambda x, w: groupconv.lifting_correlation(
+        x.to(torch.float64), w.to(torch.float64), "p4"), "p4", "lifting", x=x)
+    assert report.passed and report.tolerance == 1e-10, report

@@ -939,7 +939,12 @@ def test_adam_keeps_its_moments_in_the_parameters_dtype_and_save_replaces_a_file
     nn.save(net, path)
     before = path.read_bytes()
 
-    def crash(*args, **kwargs):
+    def crash(file, *args, **kwargs):            # half a file written, then the disk fills
+        if hasattr(file, "write"):
+            file.write(b"PK\x03\x04 half")
+        else:
+            with open(file, "wb") as handle:
+                handle.write(b"PK\x03\x04 half")
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "savez", crash)
@@ -947,7 +952,17 @@ def test_adam_keeps_its_moments_in_the_parameters_dtype_and_save_replaces_a_file
         nn.save(nn.Sequential([nn.Linear(3, 2, rng=1)]), path)
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == \
         ["net.npz"]
+    monkeypatch.setattr(np, "savez", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        nn.save(nn.Sequential([nn.Linear(3, 2, rng=1)]), path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.npz"]      # nothing left over
     monkeypatch.undo()
+    path.chmod(0o600)                             # a private checkpoint, reached by a link
+    (tmp_path / "latest.npz").symlink_to(path)
+    nn.save(nn.Sequential([nn.Linear(3, 2, rng=2)]), tmp_path / "latest.npz")
+    assert (tmp_path / "latest.npz").is_symlink() and path.stat().st_mode & 0o777 == 0o600
+    assert path.read_bytes() != before
+    (tmp_path / "latest.npz").unlink()
     nn.save(nn.Sequential([nn.Linear(3, 2, rng=1)]), tmp_path / "net")     # ".npz" appended
     loaded = nn.load(path)
     assert not all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)

@@ -146,7 +146,7 @@ def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings:
         findings.shape.append(f"your output's spatial axes are "
                               f"{'swapped' if d == 2 else 'in the order'} ({said}); {expected}")
         back = tuple(range(3)) + tuple(3 + order.index(i) for i in range(d))
-        fixes.append((f"once its spatial axes are put back in order",
+        fixes.append(("once its spatial axes are put back in order",
                       lambda a: np.transpose(a, back)))
     elif got.ndim == ref.ndim and got.shape[:3] == (b, c, s):
         steps = {g - r for g, r in zip(got.shape[3:], spatial)}

@@ -605,7 +605,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                                   not isinstance(tolerance, (int, float)) or
                                   not 0 <= tolerance < 1):
         raise ValueError(f"tolerance must be a number in [0, 1), got {tolerance!r}")
-    rng = _Draws(seed, dtype if x is None else getattr(x, "dtype", None))
+    rng = _Draws(seed, x if x is not None else None if dtype is None else np.empty(0, dtype))
     d = group.dim
     on_group = parsed.reads_group
     if x is not None and weights is None and hasattr(x, "shape") and len(x.shape) > 1:
@@ -622,7 +622,8 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
     p = padding_of(mode, group.kernel_size(k))
     size = max(size, group.kernel_size(k) + 2)    # room for the expanded kernel (scales)
     # the library and dtype fn's arguments come in: x's, or NumPy arrays of ``dtype``
-    library_x = x if x is not None or dtype is None else np.empty(0, dtype)
+    library_x = (x if hasattr(x, "dtype") else None) if x is not None else \
+        None if dtype is None else np.empty(0, dtype)      # (an x given as a list: NumPy)
     if x is None:
         sides = max((size + 1,) * d, tuple(size + 2 * a for a in range(d)), key=math.prod)
         _drawn((2, w.shape[1]) + ((group.samples,) if on_group else ()) + sides, "the input")
@@ -1122,23 +1123,29 @@ def _as_output(got: Any, reference: np.ndarray, group: AffineGroup) -> Any:
 
 
 class _Draws:
-    """Standard normal draws (float64 arrays) held to the values of the dtype the layer is
-    given them in (x's, or the ``dtype`` asked for): groupconv's reference then reads the very
-    numbers the layer reads (a float32 layer that computes in float64 is held to float64's
-    tolerance against them, not against draws it never saw)."""
+    """Standard normal draws (float64 arrays) held to the values the layer is given them as:
+    rounded through ``like``'s library and dtype (x's, or an array of the ``dtype`` asked for),
+    so that groupconv's reference reads the very numbers the layer reads (a float32 layer that
+    computes in float64 is held to float64's tolerance against them, not against draws it never
+    saw); float64, or no ``like``: as drawn."""
 
-    def __init__(self, seed: int, dtype: Any) -> None:
+    def __init__(self, seed: int, like: Any) -> None:
         self._rng = np.random.default_rng(seed)
+        dtype = getattr(like, "dtype", None)
         try:
-            named = np.dtype(str(dtype).rsplit(".", 1)[-1]) if dtype is not None else None
-        except TypeError:       # a dtype NumPy has no name for (bfloat16): draws as they are
-            named = None
-        self._dtype = named if named is not None and named.kind == "f" and \
-            named.itemsize < 8 else None
+            wide = like is None or (isinstance(like, np.ndarray) and like.dtype.kind != "f") \
+                or array_namespace(like).finfo(dtype).bits >= 64
+        except (TypeError, ValueError):      # not a floating dtype: the draws as they are
+            wide = True
+        self._like = None if wide else like
 
     def standard_normal(self, shape: tuple[int, ...]) -> np.ndarray:
         a = self._rng.standard_normal(shape)
-        return a if self._dtype is None else a.astype(self._dtype).astype(np.float64)
+        if self._like is None:
+            return a
+        xp = array_namespace(self._like)     # via float32, which holds bfloat16 and float16
+        rounded = xp.astype(_like(a, self._like), xp.float32)
+        return np.asarray(to_numpy(rounded), dtype=np.float64)
 
 
 def _like(a: np.ndarray, like: Any) -> Any:

@@ -142,8 +142,8 @@ class _Watch:
         nothing)."""
         if not self.rot90_channels:
             return ""
-        return (f" (your code turned a {self.rot90_channels}D array with np.rot90 on its "
-                f"default axes (0, 1): its first two axes, in the lab's layouts the batch or "
+        return (f" (your code turned a {self.rot90_channels}D array with np.rot90 on axes "
+                f"(0, 1), its default: its first two axes, in the lab's layouts the batch or "
                 f"output channels and the input channels, not the rows and columns, which "
                 f"come last; see rot90's axes argument)")
 
@@ -180,7 +180,11 @@ def _watching() -> Iterator[_Watch]:
             return
         if event == "call" and frame.f_code is _ROT90 and not seen.rot90_channels:
             turned, axes = frame.f_locals.get("m"), frame.f_locals.get("axes")
-            if getattr(turned, "ndim", 0) > 2 and tuple(axes) == (0, 1):
+            try:            # (axes=2, say: NumPy's own error follows, not the watch's)
+                first_two = tuple(axes) == (0, 1)
+            except TypeError:
+                first_two = False
+            if getattr(turned, "ndim", 0) > 2 and first_two:
                 seen.rot90_channels = turned.ndim
             return
         if event == "c_call":

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import threading
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -109,18 +111,25 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
     target = os.fspath(path) if os.fspath(path).endswith(".npz") else f"{os.fspath(path)}.npz"
     if os.path.isdir(path) or os.path.isdir(target):
         raise ValueError(f"save: path {os.fspath(path)!r} is a folder; name a file in it")
-    # written beside the target (open() keeps the user's umask), then moved onto it: a crash
-    # mid-write leaves an existing file as it was
-    temporary = f"{target}.{os.getpid()}.partial"
+    # written beside the target (through a link, to the file it names), then moved onto it:
+    # a crash mid-write leaves an existing file as it was, and a replaced file keeps its mode
+    target = os.path.realpath(target)
+    temporary = f"{target}.{os.getpid()}-{threading.get_ident()}.partial"
     try:
         with open(temporary, "wb") as handle:
             np.savez(handle, **arrays)
+        if os.path.exists(target):
+            shutil.copymode(target, temporary)
         os.replace(temporary, target)
-    except OSError as error:
+    except BaseException as error:
         if os.path.exists(temporary):
             os.unlink(temporary)
+        if not isinstance(error, OSError):
+            raise
+        where = "" if not error.filename or error.filename == temporary else \
+            f" ({error.filename})"
         raise ValueError(f"save: cannot write {os.fspath(path)!r}: {error.strerror or error}"
-                         f"{'' if not error.filename else f' ({error.filename})'}") from error
+                         f"{where}") from error
 
 
 def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
