@@ -207,7 +207,7 @@ class Adam:
             m = (1 - b1) * g if name not in self.m else b1 * moved(self.m[name], p) + (1 - b1) * g
             v = (1 - b2) * g * g if name not in self.v else \
                 b2 * moved(self.v[name], p) + (1 - b2) * g * g
-            m, v = xp.astype(m, p.dtype), xp.astype(v, p.dtype)    # kept in the parameter's
+            m, v = (xp.astype(a, p.dtype, copy=False) for a in (m, v))   # in the parameter's
             self.m[name], self.v[name] = m, v                       # dtype, as SGD's velocity
             update = (self.lr / (1 - b1 ** self.t)) * m / \
                 (xp.sqrt(v / (1 - b2 ** self.t)) + self.eps)
