@@ -1112,11 +1112,10 @@ def _relabelling(table: np.ndarray, expected: np.ndarray, params: list[tuple]) -
     found = sigma[same]        # several where D4's automorphisms apply: the fewest moved
     best = found[np.argmax((found == np.arange(8)).sum(axis=1))]
     moved = [i for i in range(8) if best[i] != i]
+    reads = ", ".join(f"(m, r) = {params[i]} is read at index {int(best[i])}" for i in moved)
     return (f"your table is D4's with some elements at other indices (the same group under "
-            f"other names): for example, it is D4's when " + ", ".join(
-                f"(m, r) = {params[i]} is read at index {int(best[i])}" for i in moved) +
-            f"; the lab's index of M^m R^r is 4 m + r (" +
-            ", ".join(str(i) for i in moved) + " here)")
+            f"other names): for example, it is D4's when {reads}; the lab's index of M^m R^r "
+            f"is 4 m + r ({', '.join(str(i) for i in moved)} here)")
 
 
 def _not_d4(table: np.ndarray) -> str:
