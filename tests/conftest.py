@@ -9,11 +9,14 @@ import pathlib
 import pytest
 from hypothesis import HealthCheck, settings
 
+# the default draws the same examples on every run (a suite that passes passes again on any
+# machine); "thorough" explores afresh: GROUPCONV_HYPOTHESIS_PROFILE=thorough pytest
 settings.register_profile(
-    "default", deadline=None, max_examples=25, print_blob=True,
+    "default", deadline=None, max_examples=25, print_blob=True, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=300)
+settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=300,
+                          derandomize=False)
 settings.load_profile(os.environ.get("GROUPCONV_HYPOTHESIS_PROFILE", "default"))
 
 

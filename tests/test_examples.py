@@ -18,10 +18,14 @@ def load(name):
 
 
 def test_rotated_digits_smoke(tmp_path, capsys):
-    rows = load("rotated_digits").main(["--smoke", "--out", str(tmp_path / "plot.png")])
+    example = load("rotated_digits")
+    rows = example.main(["--smoke", "--out", str(tmp_path / "plot.png")])
     z2, p4 = rows
     assert (z2["network"], p4["network"]) == ("Z2CNN", "P4CNN")
-    assert p4["rot90"] == p4["upright"]          # invariant logits: the same predictions
+    # invariant logits, to float32 rounding (a turn sums in another order): the same
+    # predictions, but for a near tie that rounding may flip on another CPU's kernels
+    one_image = 1 / len(example.uva_data(None, 0)[0][3])
+    assert abs(p4["rot90"] - p4["upright"]) <= one_image + 1e-12
     assert (tmp_path / "plot.png").stat().st_size > 0
     assert "P4CNN" in capsys.readouterr().out
 

@@ -284,6 +284,28 @@ def test_the_lab_scene_of_4_2():
               responses=responses, centres=[(4.2, 5.4), (1.9, 2.1)])
 
 
+def test_the_fresh_scene_of_4_2_changes_the_best_scale_at_every_centre():
+    # the grader draws it unseeded: an answer keeping the first scene's responses or answers
+    # must be wrong at every centre of every draw, not at most of them
+    from groupconv.labs.grading import _best, _fresh_scene, _scene
+    first = _scene(np.random.default_rng(42), 4, (17, 17), 5)
+    for _ in range(200):
+        fresh, centres = _fresh_scene(*first)
+        assert fresh.shape == first[0].shape and centres == first[1]
+        assert all(not a & b for a, b in zip(_best(fresh, centres), _best(*first)))
+
+
+def test_4_2_names_clipping_wherever_a_centre_is_below_zero():
+    # the unseeded fresh scene has all-negative centres now and then: the clipped answer must
+    # be told about clipping there too, not that it keeps old responses (CI saw that)
+    def clipped(resp, cs):
+        return [int(np.argmax(np.maximum(resp[:, int(np.floor(r + 0.5)), int(np.floor(c + 0.5))],
+                                         0))) for r, c in cs]
+    for _ in range(40):
+        with pytest.raises(WrongAnswer, match=r"all below zero.*np\.maximum\(responses, 0\)"):
+            grade("4.2", clipped)
+
+
 # ------------------------------------------------------------------ the wrong answers
 def _rot_product(turn_sign=1, order="ab", rotate_by="a", reduce=True):
     def product(a, b):
@@ -1295,11 +1317,14 @@ def test_answers_that_run_past_their_time_are_stopped_and_told_why(monkeypatch):
         except Exception:
             return exact_angles(n)
 
+    finished = []                # listings that ran to the end after the time ran out
+
     def holding(n):              # a bare except, and then the same again
         try:
             return listing(n)
         except:  # noqa: E722 (the student's)
-            return listing(n)
+            finished.append(listing(n))
+            return finished[-1]
 
     def listing_large_only(n, listing=listing):     # the grader's small n answered at once
         return small[n] if n in small else exact_angles(n) if n < 10**7 else listing(n)
@@ -1344,6 +1369,7 @@ def test_answers_that_run_past_their_time_are_stopped_and_told_why(monkeypatch):
     thread.start()
     thread.join(120)
     assert len(caught) == 2 and all(re.search(angles, c) for c in caught), caught
+    assert not finished, "a bare except: held the time limit off; the listing ran to its end"
 
 
 def test_1_2_a_law_wrong_only_where_check_group_law_draws_is_named_without_a_crash():

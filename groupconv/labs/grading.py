@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import ctypes
 import decimal
 import fractions
 import functools
@@ -280,13 +281,19 @@ class _TooSlow(BaseException):
     own ``except Exception`` does not swallow it."""
 
 
+def _settle() -> None:
+    """Nothing: a call, where Python raises an exception pending for this thread."""
+
+
 class _TimeLimit:
     """A context that raises ``_TooSlow`` inside its block once it has run ``seconds`` (None:
     no limit), and again every quarter second after (a bare ``except:`` in an answer does not
-    hold it), and records that it did (``expired``). By SIGALRM where the platform has it and
-    this is the main thread (a loop without calls is stopped too; the caller's timer and
-    handler are put back after), else by a trace function that looks at the clock on every
-    line the block runs (the caller's trace function is put back after)."""
+    hold it), and records that it did (``expired``); a loop without calls is stopped too. By
+    SIGALRM where the platform has it and this is the main thread (the caller's timer and
+    handler are put back after), else by a clock thread that sets ``_TooSlow`` as this
+    thread's pending exception (a trace function cannot: an exception raised in it, or
+    arriving there, switches tracing off for good). ``close`` stops the clock, again where
+    ``_TooSlow`` arrived before ``__exit__`` could."""
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds, self.expired = seconds, False
@@ -312,22 +319,41 @@ class _TimeLimit:
                     signal.setitimer(signal.ITIMER_REAL,
                                      max(delay - (time.monotonic() - began), 1e-3), interval)
         else:
-            deadline = time.monotonic() + self.seconds
+            target, seconds = ctypes.c_ulong(threading.get_ident()), self.seconds
+            running, stopped = threading.Event(), threading.Event()
 
-            def line(frame: types.FrameType, event: str, arg: Any) -> Any:
-                if time.monotonic() > deadline:
-                    self._expire()
-                return line
-            previous = sys.gettrace()
-            sys.settrace(lambda frame, event, arg: line)
+            def clock() -> None:
+                running.set()        # (before the grader's watch begins: not the answer's call)
+                if stopped.wait(seconds):
+                    return
+                while not stopped.is_set():
+                    self.expired = True
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(target,
+                                                               ctypes.py_object(_TooSlow))
+                    stopped.wait(0.25)
+            thread = threading.Thread(target=clock, name="grading clock", daemon=True)
+            thread.start()
+            running.wait()
 
             def undo() -> None:
-                sys.settrace(previous)
+                stopped.set()
+                thread.join()
         self._undo = undo
         return self
 
+    def close(self) -> None:
+        """Stop the clock and put back what it replaced (once: later calls do nothing)."""
+        while True:
+            try:
+                self._undo()
+                self._undo = _settle
+                _settle()       # a _TooSlow sent just before the stop arrives at this call
+                return
+            except _TooSlow:    # arrived while stopping: the clock is stopped on the next try
+                self.expired = True
+
     def __exit__(self, *exc: Any) -> None:
-        self._undo()
+        self.close()
 
 
 @dataclass(frozen=True)
@@ -379,6 +405,8 @@ class _Exercise:
                                          f"{seen.said()}") from error
         except _TooSlow:
             limit.expired = True
+        finally:
+            limit.close()       # where _TooSlow came before __exit__ could stop the clock
         if limit.expired:       # (also where the answer caught _TooSlow and went on)
             _restore(before)
             raise self.wrong(too_slow)
@@ -2091,6 +2119,19 @@ def _scene(rng: np.random.Generator, n_scales: int, size: tuple[int, int], count
     return responses, centres
 
 
+def _fresh_scene(responses: np.ndarray, centres: list[tuple[float, float]]
+                 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """New responses of the first scene's shape at its centres, drawn afresh (no table of
+    seeded draws), whose best scale differs from the first scene's at every centre: an answer
+    that keeps responses or answers from one call to the next is wrong at each of them."""
+    fresh = np.random.default_rng().standard_normal(responses.shape)
+    pixels = {(int(np.floor(r + 0.5)), int(np.floor(c + 0.5))) for r, c in centres}
+    for i, j in pixels:     # turning the scales by one moves a unique maximum to a new index
+        if np.argmax(fresh[:, i, j]) == np.argmax(responses[:, i, j]):
+            fresh[:, i, j] = np.roll(fresh[:, i, j], 1)
+    return fresh, list(centres)
+
+
 def _best(responses: np.ndarray, centres: list[tuple[float, float]]) -> list[set[int]]:
     """For each centre, the scale indices largest at its nearest pixel (at either pixel where
     a coordinate's fraction is .5). Computed after the answer: it holds the answer."""
@@ -2124,9 +2165,7 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         (4, (17, 17), 5), (6, (23, 23), 8), (3, (15, 15), 4), (5, (13, 21), 6), (4, (22, 12), 6))]
     negative, centres_ = _scene(rng, 5, (16, 16), 6)       # every response below zero
     scenes.append((negative - 4.0 - np.abs(negative.max()), centres_))
-    # the first scene's shape again, drawn afresh (no table of seeded draws): an answer that
-    # keeps responses or answers from one call to the next reads the old ones
-    scenes.insert(1, _scene(np.random.default_rng(), 4, (17, 17), 5))
+    scenes.insert(1, _fresh_scene(*scenes[0]))
     if responses is not None and centres is not None:
         responses = _array(responses, ex, "the lab's responses")
         scenes.append((responses, [tuple(map(float, c)) for c in np.reshape(centres, (-1, 2))]))
@@ -2175,25 +2214,31 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         near = [(int(np.floor(r + 0.5)), int(np.floor(c + 0.5))) for r, c in centres_]
         height, width = responses_.shape[1:]
         swapped = all(j < height and i < width for i, j in near)   # (column, row) in range
+        stale = ("right on the first scene, but not on new responses of the same shape: "
+                 "does your code keep responses, pixels or answers from one call to the "
+                 "next, or read a global (the notebook's responses) instead of its argument?")
+        # the mistakes an answer can make, most telling first: the fresh twin's answers read
+        # from the first scene, then clipping where the wrong centre is below zero everywhere
+        first = [int(np.argmax(scenes[0][0][:, i, j])) for i, j in near] if scene == 1 else None
+        clipped = responses_[:, near[n][0], near[n][1]].max() < 0
         guesses = {
+            stale: first,
+            "the responses there are all below zero, and the largest is the one nearest zero: "
+            "do you clip them at zero (a ReLU, np.maximum(responses, 0)) or start a running "
+            "maximum at 0?":
+                [int(np.argmax(np.maximum(responses_[:, i, j], 0))) for i, j in near]
+                if clipped else None,
             "a centre is (row, column): index the response by row first":
                 [int(np.argmax(responses_[:, j, i])) for i, j in near] if swapped else None,
             "that is where the response is smallest":
                 [int(np.argmin(responses_[:, i, j])) for i, j in near],
             "the centre's coordinates are cut to integers, not rounded to the nearest pixel":
                 [int(np.argmax(responses_[:, int(r), int(c)])) for r, c in centres_],
-            "the responses here are all below zero, and the largest is the one nearest zero: "
-            "do you clip them at zero (a ReLU, np.maximum(responses, 0)) or start a running "
-            "maximum at 0?":
-                [int(np.argmax(np.maximum(responses_[:, i, j], 0))) for i, j in near]
-                if responses_.max() < 0 else None,
         }
-        hint = next((why for why, guess in guesses.items() if guess == got),
-                    "read the responses of all scales at the centre's nearest pixel")
-        if scene == 1:        # right on the first scene, not on a fresh one of its shape
-            hint = ("right on the first scene, but not on new responses of the same shape: "
-                    "does your code keep responses, pixels or answers from one call to the "
-                    "next, or read a global (the notebook's responses) instead of its argument?")
+        hint = next((why for why, guess in guesses.items() if guess == got), None)
+        if hint is None and scene == 1:   # right on the first scene, wrong on its fresh twin
+            hint = stale
+        hint = hint or "read the responses of all scales at the centre's nearest pixel"
         if height != width and all(s.shape[1] == s.shape[2] for s, _ in scenes[:3]):
             hint += (f"; your answers were right on the square scenes, and this one is {height} "
                      f"x {width}: do you use a height for a width?")
