@@ -169,6 +169,17 @@ def _first_kept():
     return answer
 
 
+def _pixels_kept():
+    """best_scales that rounds the first call's centres once and reads those pixels after."""
+    kept = []
+
+    def answer(responses, centres):
+        kept.extend([] if kept else [(int(np.floor(r + 0.5)), int(np.floor(c + 0.5)))
+                                     for r, c in centres])
+        return [int(np.argmax(responses[:, i, j])) for i, j in kept]
+    return answer
+
+
 def _steps_in_one_array(n):
     if n > 10**9:
         raise MemoryError(f"Unable to allocate {8 * n / 2**30:.1f} GiB for an array with shape "
@@ -516,6 +527,8 @@ WRONG = [
         w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]),), r"laid out as \(o, c, r, s\)"),
     ("4.1", "np.isclose", (_exact_angles_isclose,), "np.isclose"),
     ("4.2", "a set", (lambda resp, cs: set(best_scales(resp, cs)),), "returned a set"),
+    ("4.2", "the first centres' pixels kept for later calls", (_pixels_kept(),),
+     r"returned 5 answers for 8 centres.*earlier call.*keep centres, pixels"),
     ("4.2", "the first responses kept for later calls of their shape", (_first_kept(),),
      "right on the first scene, but not on new responses of the same shape"),
     ("1.1", "identity", (lambda r: np.eye(2, dtype=int),), r"sends \(1, 0\) to \(1, 0\)"),
@@ -1302,7 +1315,7 @@ def test_a_torch_answer_whose_result_requires_grad_passes():
 def test_answers_that_run_past_their_time_are_stopped_and_told_why(monkeypatch):
     """Right, but listing the n angles (4.1) or turning |r| times (1.1): stopped past
     ``SECONDS`` (here 0.3 s) on the first large input, by the alarm in the main thread and by
-    the trace function in another thread; an answer's own ``except Exception``, or a bare
+    the clock thread in another thread; an answer's own ``except Exception``, or a bare
     ``except:`` that goes on, does not hold it; the caller's timer and alarm handler are put
     back."""
     import signal

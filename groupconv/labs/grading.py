@@ -293,7 +293,8 @@ class _TimeLimit:
     handler are put back after), else by a clock thread that sets ``_TooSlow`` as this
     thread's pending exception (a trace function cannot: an exception raised in it, or
     arriving there, switches tracing off for good). ``close`` stops the clock, again where
-    ``_TooSlow`` arrived before ``__exit__`` could."""
+    ``_TooSlow`` arrived before ``__exit__`` could; the clock and ``close`` share plain flags,
+    no lock (a ``_TooSlow`` arriving while a lock is held would leave it held).""" 
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds, self.expired = seconds, False
@@ -319,25 +320,33 @@ class _TimeLimit:
                     signal.setitimer(signal.ITIMER_REAL,
                                      max(delay - (time.monotonic() - began), 1e-3), interval)
         else:
-            target, seconds = ctypes.c_ulong(threading.get_ident()), self.seconds
-            running, stopped = threading.Event(), threading.Event()
+            target, deadline = ctypes.c_ulong(threading.get_ident()), time.monotonic() + \
+                self.seconds
+            # plain flags, no lock: a _TooSlow arriving while a lock is held leaves it held
+            started, stop, sending = [False], [False], [False]
 
             def clock() -> None:
-                running.set()        # (before the grader's watch begins: not the answer's call)
-                if stopped.wait(seconds):
-                    return
-                while not stopped.is_set():
-                    self.expired = True
-                    ctypes.pythonapi.PyThreadState_SetAsyncExc(target,
-                                                               ctypes.py_object(_TooSlow))
-                    stopped.wait(0.25)
-            thread = threading.Thread(target=clock, name="grading clock", daemon=True)
-            thread.start()
-            running.wait()
+                started[0] = True    # (before the grader's watch begins: not the answer's call)
+                due = deadline
+                while not stop[0]:
+                    if time.monotonic() >= due:
+                        sending[0] = True
+                        if not stop[0]:
+                            self.expired = True
+                            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                                target, ctypes.py_object(_TooSlow))
+                        sending[0], due = False, time.monotonic() + 0.25
+                    time.sleep(0.01)
 
             def undo() -> None:
-                stopped.set()
-                thread.join()
+                stop[0] = True
+                while sending[0]:    # a _TooSlow on its way arrives in close's _settle()
+                    time.sleep(0)
+            self._undo = undo        # before the clock starts: close stops it whatever comes
+            threading.Thread(target=clock, name="grading clock", daemon=True).start()
+            while not started[0]:
+                time.sleep(0.0005)
+            return self
         self._undo = undo
         return self
 
@@ -2188,8 +2197,12 @@ def grade_best_scales(best_scales: Callable[[np.ndarray, list], Any],
         except OverflowError:
             raise ex.wrong(f"{shown} returned a number too large for a scale index") from None
         if len(got) != len(centres_):
+            earlier = any(len(c) == len(got) for _, c in scenes[:scene])
             raise ex.wrong(f"best_scales returned {len(got)} answers for {len(centres_)} "
-                           f"centres: one scale index per centre")
+                           f"centres: one scale index per centre" + (
+                               f" ({len(got)} is how many centres an earlier call had: does "
+                               f"your code keep centres, pixels or answers from one call to "
+                               f"the next?)" if earlier else ""))
         if not all(np.isfinite(got)):
             raise ex.wrong(f"{shown} returned {_brief(value)}: every centre needs a scale index "
                            f"(NaN or infinity is none)")
