@@ -294,7 +294,7 @@ class _TimeLimit:
     thread's pending exception (a trace function cannot: an exception raised in it, or
     arriving there, switches tracing off for good). ``close`` stops the clock, again where
     ``_TooSlow`` arrived before ``__exit__`` could; the clock and ``close`` share plain flags,
-    no lock (a ``_TooSlow`` arriving while a lock is held would leave it held).""" 
+    no lock (a ``_TooSlow`` arriving while a lock is held would leave it held)."""
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds, self.expired = seconds, False
