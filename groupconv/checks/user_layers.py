@@ -605,7 +605,10 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                                   not isinstance(tolerance, (int, float)) or
                                   not 0 <= tolerance < 1):
         raise ValueError(f"tolerance must be a number in [0, 1), got {tolerance!r}")
-    rng = _Draws(seed, x if x is not None else None if dtype is None else np.empty(0, dtype))
+    # the library and dtype fn's arguments come in: x's, or NumPy arrays of ``dtype``
+    library_x = (x if hasattr(x, "dtype") else None) if x is not None else \
+        None if dtype is None else np.empty(0, dtype)      # (an x given as a list: NumPy)
+    rng = _Draws(seed, library_x)
     d = group.dim
     on_group = parsed.reads_group
     if x is not None and weights is None and hasattr(x, "shape") and len(x.shape) > 1:
@@ -621,9 +624,6 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
     k = w.shape[-1]
     p = padding_of(mode, group.kernel_size(k))
     size = max(size, group.kernel_size(k) + 2)    # room for the expanded kernel (scales)
-    # the library and dtype fn's arguments come in: x's, or NumPy arrays of ``dtype``
-    library_x = (x if hasattr(x, "dtype") else None) if x is not None else \
-        None if dtype is None else np.empty(0, dtype)      # (an x given as a list: NumPy)
     if x is None:
         sides = max((size + 1,) * d, tuple(size + 2 * a for a in range(d)), key=math.prod)
         _drawn((2, w.shape[1]) + ((group.samples,) if on_group else ()) + sides, "the input")
