@@ -153,7 +153,7 @@ def _conformance(args: argparse.Namespace) -> int:
     try:
         with _output_folder(args.out) as out:
             manifest = conformance.write(out, groups=groups or list(WALLPAPER),
-                                         seed=args.seed,
+                                         seed=0 if args.seed is None else args.seed,
                                          kinds=args.kinds or conformance.CORRELATIONS,
                                          variants=args.variants or ())
     except ValueError as error:
@@ -250,9 +250,11 @@ def _conformance_check(args: argparse.Namespace) -> int:
         print(f"groupconv conformance --check: {message}", file=sys.stderr)
         return 2
 
-    if args.variants is not None:
-        return usage("--variants chooses the cases --out writes; --check runs the cases "
-                     "there are (the shipped set, or --cases DIR written with --variants)")
+    given = _given(("--variants", args.variants), ("--seed", args.seed))
+    if given:
+        return usage(f"{_named(given, 'chooses', 'choose')} the cases --out writes; --check "
+                     f"runs the cases there are (the shipped set, or --cases DIR written with "
+                     f"--variants and --seed)")
     module_name, _, factory_name = args.check.rpartition(":")
     if not module_name or not factory_name:
         return usage(f"expected MODULE:FACTORY or FILE.py:FACTORY (e.g. my_layers:factory), "
@@ -261,8 +263,11 @@ def _conformance_check(args: argparse.Namespace) -> int:
     if isinstance(module, str):
         return usage(module)
     factory = getattr(module, factory_name, None)
-    if not callable(factory):
+    if factory is None:
         return usage(f"{module_name} has no function {factory_name!r}")
+    if not callable(factory):
+        return usage(f"{module_name}.{factory_name} is {type(factory).__name__}, not a function "
+                     f"(FACTORY(case) must build the layer of a case)")
     convention = args.convention        # a name, or indices as "0,3,2,1" (element_order)
     groups = _groups_named(args.groups)
     if isinstance(groups, str):
@@ -381,6 +386,18 @@ def _dpi(text: str) -> int:
     return value
 
 
+class _Once(argparse.Action):
+    """An option that takes one value and may be given once (argparse keeps the last of
+    several without a word: ``--only p4 --only p4m`` would run p4m's rows alone)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if getattr(namespace, self.dest) is not None:
+            parser.error(f"{option_string} given twice ({getattr(namespace, self.dest)!r}, "
+                         f"{values!r}): it takes one value")
+        setattr(namespace, self.dest, values)
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -407,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="random trials per claim and group (default 5)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quick", action="store_true", help="one trial per claim and group")
-    p.add_argument("--only", default=None, metavar="GROUP|CLAIM",
+    p.add_argument("--only", default=None, action=_Once, metavar="GROUP|CLAIM",
                    help="the rows of one group (e.g. p4m; a group of your own as MODULE:NAME "
                         "or FILE.py:NAME, imported and registered) or one claim (e.g. "
                         "fast_equals_literal)")
@@ -422,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="figures", help="output folder (default: figures/)")
     p.add_argument("--format", default="png", choices=("png", "pdf", "svg"),
                    help="the still figures' file format (default png)")
-    p.add_argument("--only", default=None, help="one figure by name")
+    p.add_argument("--only", default=None, action=_Once, help="one figure by name")
     p.add_argument("--dpi", type=_dpi, default=100,
                    help="resolution, 10..600 dots per inch (default 100)")
     p.set_defaults(run=_figures)
@@ -437,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "diagnosis; exits 0 if all agree, 1 if one does not, 2 on a usage error.")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="output folder")
-    target.add_argument("--check", metavar="MODULE:FACTORY",
+    target.add_argument("--check", action=_Once, metavar="MODULE:FACTORY",
                         help="check the layers FACTORY(case) builds against the cases")
     p.add_argument("--groups", nargs="+", default=None,
                    help="registered group names, or MODULE:NAME for a group your module "
@@ -450,7 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="--out: cases with stride 2, dilation 2, a bias, or all three at "
                         "once ('all' is the one case combining them; name each to get every "
                         "one), at k = 3 (k = 2 in 3D), padding 1")
-    p.add_argument("--seed", type=_seed, default=0, help="--out: random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=None, help="--out: random seed (default 0)")
     p.add_argument("--cases", default=None, metavar="DIR",
                    help="--check: the cases of DIR (written by --out) instead of the shipped "
                         "set")

@@ -119,6 +119,18 @@ def test_verify_rejects_bad_arguments(capsys):
     assert "expected a positive integer up to 10^6, got 0" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv", [["verify", "--only", "p4", "--only", "p4m"],
+                                  ["figures", "--only", "a", "--only", "b"],
+                                  ["conformance", "--check", "m:f", "--check", "m:g"]])
+def test_an_option_of_one_value_given_twice_is_refused(argv, capsys):
+    """argparse would keep the last value and drop the first without a word."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert f"{argv[1]} given twice ({argv[2]!r}, {argv[4]!r}): it takes one value" in \
+        capsys.readouterr().err
+
+
 def test_python_dash_m_groupconv_runs_the_command_line():
     result = subprocess.run([sys.executable, "-m", "groupconv", "verify", "--quick", "--only",
                              "p4"], capture_output=True, text=True)

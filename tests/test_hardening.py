@@ -1473,3 +1473,54 @@ def test_large_finite_values_and_sizes_are_answered_or_refused_up_front():
     for index in ("a", 1.5, np.float64(1.0)):
         with pytest.raises(TypeError, match="an ElementArray is indexed by ints"):
             C4.elements()[index]
+
+
+def test_a_parameter_is_replaced_only_by_an_array_of_its_shape_and_dtype(tmp_path):
+    """params[name] = new was taken as it came: a 5x5 kernel in a k = 3 layer was used as it
+    was (a 5x5 output from a 9x9 input) and saved under a config that load then refused."""
+    net = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0), nn.ReLU()])
+    layer = net.layers[0]
+    for params, name in ((net.params, "0.weight"), (layer.params, "weight")):
+        with pytest.raises(ValueError, match=re.escape(
+                f"params[{name!r}] must be an array of shape (2, 1, 3, 3) and dtype float32 (the "
+                f"layer's architecture and dtype: build a new layer for others), got shape "
+                f"(2, 1, 5, 5) and dtype float32")):
+            params[name] = np.ones((2, 1, 5, 5), np.float32)
+        with pytest.raises(ValueError, match="got shape \\(2, 1, 3, 3\\) and dtype float64"):
+            params[name] = np.ones((2, 1, 3, 3))
+        with pytest.raises(TypeError, match="must be an array of shape .* got list"):
+            params[name] = np.ones((2, 1, 3, 3), np.float32).tolist()
+        with pytest.raises(TypeError, match="cannot be removed"):
+            del params[name]
+    assert net(np.ones((1, 1, 9, 9), np.float32)).shape == (1, 2, 4, 7, 7)
+    new = np.full((2, 1, 3, 3), 0.5, np.float32)
+    net.params["0.weight"] = new                     # as the optimisers do
+    assert layer.params["weight"] is new
+    nn.save(net, tmp_path / "net.npz")
+    assert np.array_equal(nn.load(tmp_path / "net.npz").params["0.weight"], new)
+
+
+def test_size_errors_name_what_the_user_gave():
+    """A small even input is too small (it was said to be odd); a sampled group's kernel size
+    is the k given, spread by the group; a point axis of the wrong length is named as such;
+    the hexagonal helpers name their own argument."""
+    from groupconv import hexagonal
+    for n in (2, 4, 6, 26):
+        with pytest.raises(ValueError, match=f"input size {n} is too small for 7 layers"):
+            nn.network_sizes(n)
+    with pytest.raises(ValueError, match="exact only when .* got n = 29"):
+        nn.network_sizes(29)
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"needs an input of at least 11x11 pixels, got 9x9 "
+                                         r"\(Scale\(2, n=3, m=2\) spreads the k = 2 kernel over "
+                                         r"11 pixels a side"):
+        groupconv.lifting_correlation(rng.standard_normal((1, 3, 9, 9)),
+                                      rng.standard_normal((4, 3, 2, 2)), "scale")
+    with pytest.raises(ValueError, match=r"the point axis has 3 entries: Scale\(2, n=3, m=2\)'s "
+                                         r"filters on the group have 2\)"):
+        groupconv.group_correlation(rng.standard_normal((1, 3, 3, 9, 9)),
+                                    rng.standard_normal((4, 3, 3, 3, 3)), "scale")
+    with pytest.raises(ValueError, match=r"^to_image: values \(\.\.\., n, n\): n must be an odd"):
+        hexagonal.to_image(np.ones((8, 8)), 20)
+    with pytest.raises(ValueError, match="^from_image: size must be an odd int"):
+        hexagonal.from_image(np.ones((20, 20)), 8)

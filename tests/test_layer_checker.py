@@ -546,6 +546,30 @@ def test_the_precision_a_layer_computes_in_is_said_only_where_its_values_show_it
     assert not report.passed and "rounding" not in report.diagnosis, report.diagnosis
 
 
+def test_whole_numbers_and_inputs_cast_down_are_named_not_read_as_a_precision():
+    """Whole numbers are bfloat16 numbers too (up to 256): a layer that rounds its output is
+    asked about rounding, not told it computes in bfloat16; a layer whose output is the exact
+    correlation of inputs cast to float16 or float32 (x, w or both) is told so, not "none of
+    the known mistakes"."""
+    for rounded in (lambda x, w: np.round(lifting_correlation(x, w, "p4")),
+                    lambda x, w: np.round(lifting_correlation(x, w, "p4")).astype(np.int64)):
+        report = groupconv.check_layer(rounded, "p4", "lifting")
+        assert not report.passed and "every value your layer returns is the expected one " \
+            "rounded to a whole number" in report.diagnosis and "bfloat16" not in \
+            report.diagnosis, report.diagnosis
+    for dtype, which, cast in (
+            ("float16", "x and the weights", lambda x, w: (x.astype(np.float16),
+                                                           w.astype(np.float16))),
+            ("float16", "x", lambda x, w: (x.astype(np.float16).astype(np.float64), w)),
+            ("float32", "the weights", lambda x, w: (x, w.astype(np.float32)
+                                                     .astype(np.float64)))):
+        report = groupconv.check_layer(
+            lambda x, w, cast=cast: lifting_correlation(*cast(x, w), "p4").astype(np.float64),
+            "p4", "lifting")
+        assert not report.passed and f"the correlation of {which} rounded to {dtype}" in \
+            report.diagnosis, (dtype, which, report.diagnosis)
+
+
 def test_a_layer_that_changes_its_inputs_in_place_never_passes():
     """The reference is computed on the caller's arrays: a layer that writes into x or w
     (before or after computing its output) fails, and is told so; in any library."""

@@ -243,7 +243,10 @@ def test_check_usage_errors_exit_2(tmp_path, monkeypatch, capsys):
                           (["--check", f"{name}:factory", "--cases", str(tmp_path)],
                            "holds no manifest.json"),
                           (["--check", f"{name}:factory", "--variants", "bias"],
-                           "--variants chooses the cases --out writes")):
+                           "--variants chooses the cases --out writes"),
+                          (["--check", f"{name}:factory", "--seed", "3"],
+                           "--seed chooses the cases --out writes"),
+                          (["--check", f"{name}:np"], f"{name}.np is module, not a function")):
         code, _, err = _run(capsys, *argv)
         assert code == 2 and message in err, (argv, err)
     code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p2", "--kinds",

@@ -890,7 +890,9 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
             findings.sentences += [f"{s} (on {shape} inputs; on others your layer also "
                                    f"{mixed.split(' (')[0]})" for s in on_square.sentences]
             findings.orders = findings.orders or on_square.orders
-    note = _precision_note(got_np, error, tol, out_dtype)
+    note = _precision_note(got_np, reference, error, tol, out_dtype) or \
+        _rounded_inputs_note(got_np, error, tol, lambda a, b: _OPS[kind](a, b, group, mode=p),
+                             main, w)
     if note is not None and not findings.sentences and not findings.shape:
         findings.add(note)                 # the explanation, not "none of the known mistakes"
     elif note is not None:
@@ -953,18 +955,48 @@ _PRECISIONS = (
 )
 
 
-def _precision_note(got: Any, error: float, tol: float, out_dtype: Any) -> str | None:
+def _precision_note(got: Any, reference: np.ndarray, error: float, tol: float, out_dtype: Any
+                    ) -> str | None:
     """The precision the layer computes in, where the error has the size of its rounding and
     every value the layer returned is a number of that precision (an error of that size alone
-    has other causes too: then nothing is said)."""
+    has other causes too: then nothing is said); or that it rounds to whole numbers."""
     if not isinstance(got, np.ndarray) or not np.isfinite(error):
         return None
+    if got.shape == reference.shape and np.array_equal(np.round(got), got) and \
+            not np.array_equal(np.round(reference), reference) and \
+            np.max(np.abs(got - reference)) <= 0.5 + 1e-9 * np.max(np.abs(reference)):
+        # (whole numbers are bfloat16 numbers too, up to 256: checked first)
+        return (f"every value your layer returns is the expected one rounded to a whole "
+                f"number (np.round, an integer dtype, integer arithmetic?) (error "
+                f"{error:.1e})")
     for name, rounding, holds in _PRECISIONS:
         with np.errstate(over="ignore"):
             if tol < rounding and error <= rounding and holds(got):
                 return (f"every value your layer returns is a {name} number: it computes in "
                         f"{name} but returns {out_dtype} (the error {error:.1e} is {name} "
                         f"rounding)")
+    return None
+
+
+def _rounded_inputs_note(got: Any, error: float, tol: float, op: Callable, x: np.ndarray,
+                         w: np.ndarray) -> str | None:
+    """Where the error has the size of a precision's rounding and the layer's output is the
+    exact correlation of its inputs rounded to that precision (x, w or both), a sentence that
+    says so; else None."""
+    if not isinstance(got, np.ndarray) or not np.isfinite(error):
+        return None
+    for name, dtype in (("float16", np.float16), ("float32", np.float32)):
+        rounding = TOLERANCES[name]
+        if not tol < rounding or not error <= rounding:
+            continue
+        with np.errstate(over="ignore"):
+            rx, rw = x.astype(dtype).astype(np.float64), w.astype(dtype).astype(np.float64)
+        for which, a, b in (("x and the weights", rx, rw), ("x", rx, w), ("the weights", x, rw)):
+            again = op(a, b)
+            if got.shape == again.shape and relative_error(got, again) <= error / 100:
+                return (f"your layer's output is the correlation of {which} rounded to "
+                        f"{name} (error {error:.1e}, {name}'s rounding): it casts its inputs "
+                        f"down; compute in the inputs' dtype")
     return None
 
 

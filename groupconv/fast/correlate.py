@@ -71,6 +71,10 @@ def _sizes(bank: Bank, x: Any, k: int, p: int, op: str) -> tuple[int, ...]:
         flat = d > 1 and spatial[0] == 1 and min(spatial[1:]) >= bank.kernel_size(k) - 2 * p
         hint = (f" (a {d - 1}D array read as one slice? {bank.group.name} acts on Z^{d}: for "
                 f"{d - 1}D data use a group on Z^{d - 1})" if flat else "")
+        size = bank.kernel_size(k)
+        if size != k:       # a sampled group: its operators spread the kernel
+            hint += (f" ({bank.group.name} spreads the k = {k} kernel over {size} pixels a "
+                     f"side, its largest transformed copy)")
         raise ValueError(f"{op}: {error}{hint}") from None
 
 

@@ -112,6 +112,9 @@ def _weights_hint(shape: tuple[int, ...], bank: Bank, op: str = "") -> str:
                 f"{use('correlation', 'group_correlation')})")
     if extent is not None and len(shape) == 2 + d and cube(d):
         return f" (these look like lifting weights: use {use('lifting', 'lifting_correlation')})"
+    if extent is not None and len(shape) == 3 + d and cube(d):
+        return (f" (the point axis has {shape[2]} entries: {bank.group.name}'s filters on the "
+                f"group have {extent})")
     for e in (d - 1, d + 1):
         if e not in _GROUPS_OF:
             continue

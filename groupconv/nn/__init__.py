@@ -5,7 +5,7 @@ Built on the fast path only: convolutions go through ``groupconv.fast.correlate`
 banks from ``groupconv.fast.banks``.
 """
 
-from .base import InputSizes, Layer, Parameters, Sequential
+from .base import InputSizes, Layer, LayerParameters, Parameters, Sequential
 from .conv import BankConv, GroupConv, LiftingConv
 from .gradcheck import check_gradients
 from .layers import (
@@ -21,7 +21,8 @@ from .train import (
 )
 
 __all__ = [
-    "Layer", "Sequential", "Parameters", "InputSizes", "BankConv", "LiftingConv", "GroupConv",
+    "Layer", "Sequential", "Parameters", "LayerParameters", "InputSizes", "BankConv",
+    "LiftingConv", "GroupConv",
     "ReLU", "SiLU", "SubgroupPool", "SpatialPool", "BatchNorm", "GlobalPool", "Flatten", "Linear",
     "Dropout",
     "gcnn", "z2cnn", "p4cnn", "p4mcnn", "hexagonal_gcnn", "p6cnn", "p6mcnn", "voxel_gcnn",

@@ -43,8 +43,8 @@ from ..fast.backend import to_numpy
 from ..fast.validation import as_float
 from ..groups import AffineGroup, Space, get_group, registered
 
-__all__ = ["Layer", "Sequential", "Parameters", "InputSizes", "moved", "same_place",
-           "checked_input", "checked_dy"]
+__all__ = ["Layer", "Sequential", "Parameters", "LayerParameters", "InputSizes", "moved",
+           "same_place", "checked_input", "checked_dy"]
 
 
 #: The most weights a layer is built with (2^28: 1 GiB in float32): more is a mistake in the
@@ -185,7 +185,7 @@ class Layer:
     epochs_trained: int = 0
 
     def __init__(self, space: Space | None = None) -> None:
-        self.params: dict[str, Any] = {}
+        self.params: LayerParameters = LayerParameters(self)
         self.space: Space | None = None
         if space is not None:
             self.bind(space)
@@ -360,6 +360,75 @@ class Layer:
         return f"{type(self).__name__}()"
 
 
+def _replacement(owner: Any, shown: str, old: Any, value: Any) -> Any:
+    """``value`` where it may replace the parameter ``old``: an array (any library) of old's
+    shape and dtype (the layer's architecture and dtype hold it: a kernel of another size would
+    be used as it is and saved under a config that no longer describes it), else an error that
+    names ``shown``."""
+    shape, dtype = tuple(old.shape), dtype_name(old.dtype)
+    want = f"an array of shape {shape} and dtype {dtype}"
+    if not hasattr(value, "shape") or not hasattr(value, "dtype"):
+        raise TypeError(f"{owner!r}: {shown} must be {want}, got {type(value).__name__}")
+    if tuple(value.shape) != shape or dtype_name(value.dtype) != dtype:
+        raise ValueError(f"{owner!r}: {shown} must be {want} (the layer's architecture and "
+                         f"dtype: build a new layer for others), got shape "
+                         f"{tuple(value.shape)} and dtype {dtype_name(value.dtype)}")
+    return value
+
+
+class LayerParameters(MutableMapping):
+    """A layer's parameters by name: a dict whose entries, once made (by the layer's
+    constructor), are replaced only by arrays of the same shape and dtype, in any library (as
+    the optimisers and ``Layer.to`` do), and are never removed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> layer = nn.LiftingConv("p4", 1, 2, 3, rng=0)
+    >>> layer.params["weight"] = np.zeros((2, 1, 3, 3), np.float32)       # same shape: kept
+    >>> layer.params["weight"] = np.zeros((2, 1, 5, 5), np.float32)
+    Traceback (most recent call last):
+    ...
+    ValueError: BankConv(LatticeBank(P4, lifting), c_in=1, c_out=2, k=3, mode='valid'): params['weight'] must be an array of shape (2, 1, 3, 3) and dtype float32 (the layer's architecture and dtype: build a new layer for others), got shape (2, 1, 5, 5) and dtype float32
+    """
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+        self._arrays: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        return self._arrays[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.replace(name, value, f"params[{name!r}]")
+
+    def replace(self, name: str, value: Any, shown: str) -> None:
+        """Set parameter ``name`` (a new one: any array; an existing one: checked), naming it
+        ``shown`` in an error."""
+        old = self._arrays.get(name)
+        if old is None:
+            if not hasattr(value, "shape") or not hasattr(value, "dtype"):
+                raise TypeError(f"{self._owner!r}: {shown} must be an array, got "
+                                f"{type(value).__name__}")
+            self._arrays[name] = value
+        else:
+            self._arrays[name] = _replacement(self._owner, shown, old, value)
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError(f"{self._owner!r}: the parameters of a layer cannot be removed (its "
+                        f"forward reads {name!r})")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __repr__(self) -> str:
+        return f"LayerParameters({', '.join(self)})"
+
+
 class Parameters(MutableMapping):
     """The parameters of a ``Sequential``, named "<index>.<name>": a live view of its layers'
     own dicts, so that assigning an entry (as the optimisers do: ``params[name] = new``, which
@@ -381,7 +450,11 @@ class Parameters(MutableMapping):
 
     def __setitem__(self, key: str, value: Any) -> None:
         layer, name = self._split(key)
-        layer.params[name] = value
+        params = layer.params
+        if isinstance(params, LayerParameters):
+            params.replace(name, value, f"params[{key!r}]")
+        else:       # a layer of the user's own, with a plain dict
+            params[name] = value
 
     def __delitem__(self, key: str) -> None:
         raise TypeError("the parameters of a network cannot be removed")

@@ -35,17 +35,17 @@ __all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes", "hexagonal_gcnn"
 def network_sizes(input_size: int) -> list[int]:
     """Spatial size after: conv1, conv2, pool, conv3..conv6, conv7 (4x4)."""
     input_size = integer(input_size, "input_size")
+    if input_size < 28:
+        raise ValueError(f"input size {input_size} is too small for 7 layers (at least 28)")
     sizes = [input_size - 2, input_size - 4]
     pool = SpatialPool(2)
-    if sizes[-1] < 2 or not pool.exact_for(sizes[-1], sizes[-1]):
+    if not pool.exact_for(sizes[-1], sizes[-1]):
         raise ValueError(f"input size {input_size}: the 2x2 pooling after layer 2 is exact only "
                          f"when (n - 4 - 2) % 2 == 0, i.e. n even; got n = {input_size}")
     sizes.append(sizes[-1] // 2)
     for _ in range(4):
         sizes.append(sizes[-1] - 2)
     sizes.append(sizes[-1] - 3)
-    if sizes[-1] < 1:
-        raise ValueError(f"input size {input_size} is too small for 7 layers (at least 28)")
     return sizes
 
 

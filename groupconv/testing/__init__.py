@@ -830,8 +830,8 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
         return f"your layer returned {described(got)}, not an array: return y as an array " \
             f"of any library"
     values = np.asarray(to_numpy(got))
-    coarse = _precision_note(values.astype(np.float64), errors["y"], tol, values.dtype) \
-        if values.dtype.kind == "f" else None
+    coarse = _precision_note(values.astype(np.float64), np.asarray(case["y"], np.float64),
+                             errors["y"], tol, values.dtype) if values.dtype.kind == "f" else None
     if coarse is not None:        # (as check_layer says it)
         return coarse
     if case.kind in CORRELATIONS:
