@@ -28,7 +28,7 @@ def test_verify_table(capsys):
     assert "lifting_equivariance" in out and "symbolic_associativity" in out
     assert "P4M" not in out
     summary = out.strip().splitlines()[-1]
-    assert summary.startswith("27 rows checked (27 claims on 1 group), 27 passed, 0 failed "
+    assert summary.startswith("29 rows checked (29 claims on 1 group), 29 passed, 0 failed "
                               "(seed 3")
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import nn
 from ..fast.action import transform
-from ..fast import engine
+from ..fast import banks, engine
 from ..fast.banks import bank_for
 from ..fast.correlate import group_convolution as convolution_array
 from ..fast.correlate import group_correlation as correlation_array
@@ -830,6 +830,23 @@ _ENGINE_PATHS = {1: (("im2col", 30, 9, 3, 1), ("stacked", 2, 9, 3, 1), ("direct"
                      ("rows", 8, 6, 3, 1), ("scatter", 2, 3, 3, 2), ("scatter", 1, 3, 5, 3))}
 
 
+def _windows(x: np.ndarray, k: int, p: int) -> np.ndarray:
+    """x (B, C, *n) zero-padded by p, as its k^d windows (B, C, *n', *k^d)."""
+    d = x.ndim - 2
+    padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p)] * d)
+    return np.lib.stride_tricks.sliding_window_view(padded, (k,) * d,
+                                                    axis=tuple(range(2, d + 2)))
+
+
+def _summed_over_taps(windows: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """y[b, o, i] = sum_{c, a} x_pad[b, c, i + a] w[o, a, c], of the windows of x_pad and w
+    (O, *k^d, C): one standard correlation, written out."""
+    d = w.ndim - 2
+    taps = tuple(range(d + 2, 2 * d + 2))
+    return np.moveaxis(np.tensordot(windows, np.moveaxis(w, -1, 1),
+                                    axes=((1,) + taps, tuple(range(1, d + 2)))), -1, 1)
+
+
 def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
                  rng: np.random.Generator) -> float:
     """y[b, o, i] = sum_{c, a} x_pad[b, c, i + a] w[o, a, c] and its weight gradient
@@ -842,12 +859,9 @@ def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
     k = w.shape[1]
     if engine._strategy(x, w.shape[0], k, p, engine.DEFAULT_MAX_WORKSPACE) != strategy:
         return float("inf")
-    padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p)] * d)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (k,) * d,
-                                                       axis=tuple(range(2, d + 2)))
-    taps, space = tuple(range(d + 2, 2 * d + 2)), tuple(range(2, d + 2))
-    expected = np.moveaxis(np.tensordot(windows, np.moveaxis(w, -1, 1),
-                                        axes=((1,) + taps, tuple(range(1, d + 2)))), -1, 1)
+    windows = _windows(x, k, p)
+    space = tuple(range(2, d + 2))
+    expected = _summed_over_taps(windows, w)
     dy = rng.standard_normal(expected.shape)
     dw_expected = np.moveaxis(np.tensordot(dy, windows, axes=((0,) + space, (0,) + space)),
                               1, -1)
@@ -865,12 +879,129 @@ def engine_paths(x: np.ndarray, w: np.ndarray, p: int, strategy: str,
 
 
 def _trial_engine_paths(group, rng):
+    """Each arrangement on a batch of as many images as a chunk copies one by one
+    (``engine._FILL_PER_IMAGE``), or one more (one permuted copy), in turn."""
     worst = 0.0
-    for strategy, channels, side, k, p in _ENGINE_PATHS[group.dim]:
-        x = rng.standard_normal((2, channels) + (side,) * group.dim)
+    for i, (strategy, channels, side, k, p) in enumerate(_ENGINE_PATHS[group.dim]):
+        batch = engine._FILL_PER_IMAGE + i % 2
+        x = rng.standard_normal((batch, channels) + (side,) * group.dim)
         w = rng.standard_normal((int(rng.integers(2, 5)),) + (k,) * group.dim + (channels,))
         worst = max(worst, engine_paths(x, w, p, strategy, rng))
     return worst
+
+
+def filter_bank_layout(group: SemidirectProduct, x: np.ndarray, w: np.ndarray, kind: Kind,
+                       p: int) -> float:
+    """GrouPy's layout of the bank, ``filter_bank``: (C_out, S, C_in, S_in, *k^d), entry
+    [o, s, c, t] = (L_{h_s} psi_oc)[t], read as one plain correlation of x's C_in S_in
+    channels with C_out S filters (as a port hands it to its library's conv) and summed over
+    sliding windows here, equals the literal sums (on the hexagonal lattice, of x zero outside
+    the hexagon, and zero outside it). Relative to the largest output value."""
+    bank = banks.filter_bank(w, group, kind.value)
+    c_out, s, c_in, s_in = bank.shape[:4]
+    d, k = group.dim, bank.shape[-1]
+    mask = domain_mask(group, tuple(x.shape[-d:]))
+    x_in = x if mask is None else np.where(mask, x, 0.0)
+    plain = np.moveaxis(bank.reshape((c_out * s, c_in * s_in) + (k,) * d), 1, -1)
+    y = _summed_over_taps(_windows(x_in.reshape((x.shape[0], c_in * s_in) + x.shape[-d:]),
+                                   k, p), plain)
+    y = y.reshape((x.shape[0], c_out, s) + y.shape[2:])
+    out_mask = domain_mask(group, tuple(y.shape[-d:]))
+    y = y if out_mask is None else np.where(out_mask, y, 0.0)
+    slow = _ARRAY_OPS[kind](x, w, group, mode=p, method="literal")
+    if y.shape != slow.shape or not np.any(slow):
+        return float("inf")
+    return float(np.abs(y - slow).max()) / _array_scale(x, w)
+
+
+def _trial_filter_bank(group, rng):
+    """Each kind (in 3D, where the literal sums cost the most, one drawn), two input channels
+    (a bank that mixes them up with the point axis shows)."""
+    kinds = _kinds_of(group)
+    kinds = (kinds[int(rng.integers(len(kinds)))],) if group.dim == 3 else kinds
+    worst = 0.0
+    for kind in kinds:
+        k = _draw_k(group, rng)
+        x, w = _random_layer(group, rng, kind, k, _draw_size(group, rng, k, 1), 2, mixed=True)
+        worst = max(worst, filter_bank_layout(group, x, w, kind,
+                                              int(rng.integers(0, group.kernel_size(k)))))
+    return worst
+
+
+def layer_formulas(group: AffineGroup, rng: np.random.Generator) -> float:
+    """Batch normalisation, dropout and the pooling over the point axis against their
+    formulas, written out here on x (B, C, S, *n) (zero outside the hexagon on the hexagonal
+    lattice), statistics per channel over the batch, the point axis and space:
+
+    - training: y = (x - mean) / sqrt(var + eps) gamma + beta, running_mean <- (1 - m)
+      running_mean + m mean, running_var <- (1 - m) running_var + m var n / (n - 1);
+      evaluation: the same map with the running statistics;
+    - dropout in training: each channel (per="channel"; all its samples and pixels) or entry
+      (per="element") either 0 or x / (1 - p), its backward the same mask on dy; evaluation:
+      x itself;
+    - the point axis's max (backward: dy to the maximum), mean (dy / S) and sum (dy).
+
+    The largest relative error."""
+    d, on_g = group.dim, Space.on_group(group)
+    hexagonal = _hexagonal(group)
+    side = max(5, group.kernel_size(1)) | 1 if hexagonal else 4
+    x = rng.standard_normal((3, 2, group.samples) + (side,) * d)
+    mask = domain_mask(group, (side,) * d)
+    x = x if mask is None else np.where(mask, x, 0.0)
+
+    def error(got, expected) -> float:
+        return float(np.abs(np.asarray(got) - expected).max()) / (float(np.abs(expected).max())
+                                                                   or 1.0)
+    errors = []
+    momentum, eps = float(rng.uniform(0.05, 0.5)), float(rng.uniform(1e-3, 1e-1))
+    norm = nn.BatchNorm(2, eps=eps, momentum=momentum, dtype=np.float64).bind(on_g)
+    gamma, beta = rng.standard_normal(2), rng.standard_normal(2)
+    norm.params["gamma"], norm.params["beta"] = gamma.copy(), beta.copy()
+    mean0, var0 = rng.standard_normal(2), rng.uniform(0.5, 2.0, 2)
+    norm.running_mean, norm.running_var = mean0.copy(), var0.copy()
+    column = (1, 2) + (1,) * (d + 1)
+    n = x.size // 2
+    mean = x.sum(axis=tuple(a for a in range(x.ndim) if a != 1)) / n
+    var = ((x - mean.reshape(column)) ** 2).sum(axis=tuple(a for a in range(x.ndim) if a != 1)
+                                                ) / n
+
+    def normalised(m, v):
+        y = (x - m.reshape(column)) / np.sqrt(v.reshape(column) + eps) * gamma.reshape(column) \
+            + beta.reshape(column)
+        return y if mask is None else np.where(mask, y, 0.0)
+    errors.append(error(norm.forward(x, True)[0], normalised(mean, var)))
+    running = ((1 - momentum) * mean0 + momentum * mean,
+               (1 - momentum) * var0 + momentum * var * n / (n - 1))
+    errors += [error(norm.running_mean, running[0]), error(norm.running_var, running[1])]
+    errors.append(error(norm.forward(x, False)[0], normalised(*running)))
+    for per, drawn in (("channel", 2), ("element", x.ndim)):
+        p = float(rng.uniform(0.2, 0.8))
+        drop = nn.Dropout(p, per=per, rng=int(rng.integers(2**31))).bind(on_g)
+        y, cache = drop.forward(x, True)
+        dy = rng.standard_normal(x.shape)
+        dx = drop.backward(cache, dy)[0]
+        y, dx = np.asarray(y), np.asarray(dx)
+        # each unit (a channel, or an entry) kept: y = x / (1 - p) throughout; else 0 (where
+        # x is 0, outside the hexagon, dx tells)
+        units = x.shape[:drawn]
+        shown = (y != 0) | ((x == 0) & (dx != 0))
+        kept = shown.reshape(units + (-1,)).any(axis=-1)
+        keep = kept.reshape(units + (1,) * (x.ndim - drawn))
+        errors += [error(y, np.where(keep, x / (1 - p), 0.0)),
+                   error(dx, np.where(keep, dy / (1 - p), 0.0)),
+                   error(drop.forward(x, False)[0], x)]
+    for reduction, reduce, spread in (
+            ("max", x.max(axis=2), lambda g: np.where(   # (ties: to the first maximum)
+                np.arange(group.samples).reshape((-1,) + (1,) * d) ==
+                np.argmax(x, axis=2)[:, :, None], g[:, :, None], 0.0)),
+            ("mean", x.mean(axis=2), lambda g: np.repeat(g[:, :, None] / group.samples,
+                                                         group.samples, axis=2)),
+            ("sum", x.sum(axis=2), lambda g: np.repeat(g[:, :, None], group.samples, axis=2))):
+        pool = nn.SubgroupPool(reduction).bind(on_g)
+        y, cache = pool.forward(x, True)
+        dy = rng.standard_normal(np.shape(y))
+        errors += [error(y, reduce), error(pool.backward(cache, dy)[0], spread(dy))]
+    return max(errors)
 
 
 def se2_n4_is_p4(x: np.ndarray, w: np.ndarray, wg: np.ndarray) -> float:
@@ -1081,6 +1212,10 @@ CLAIMS: tuple[Claim, ...] = (
           level="array"),
     Claim("engine_paths", "engine = sum over taps, every GEMM arrangement, y and dw",
           planar_group, _trial_engine_paths, level="array"),
+    Claim("filter_bank_layout", "filter_bank read as one conv = literal sums",
+          LAT, _trial_filter_bank, level="array"),
+    Claim("layer_formulas", "batch norm, dropout, point pools = formulas, gradients",
+          ARR, layer_formulas, level="array"),
     Claim("input_gradient_is_convolution", "d<x * psi, dy>/dx = dy ∗ psi", array_lattice,
           _trial_input_gradient, level="array"),
     # central differences: O(eps^2) truncation and O(u / eps) rounding, about 1e-9 relative

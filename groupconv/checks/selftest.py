@@ -199,6 +199,63 @@ def _batch_norm_evaluation_gamma_doubled():
     return _patched(mock.patch.object(nn.BatchNorm, "backward", backward))
 
 
+def _batch_norm_running_variance_biased():
+    right = nn.BatchNorm.forward
+
+    def forward(self, x, training=False):         # running_var fed var, not var n / (n - 1)
+        before = self.running_var
+        y, cache = right(self, x, training)
+        if training:
+            n = x.size // x.shape[1]
+            kept = (1 - self.momentum) * before
+            self.running_var = kept + (self.running_var - kept) * (n - 1) / n
+        return y, cache
+    return _patched(mock.patch.object(nn.BatchNorm, "forward", forward))
+
+
+def _dropout_channels_drawn_per_entry():
+    right = nn.Dropout.forward
+
+    def forward(self, x, training=False):         # per="channel" drawing a mask per entry
+        per, self.per = self.per, "element"
+        try:
+            return right(self, x, training)
+        finally:
+            self.per = per
+    return _patched(mock.patch.object(nn.Dropout, "forward", forward))
+
+
+def _sum_pool_backward_averaged():
+    right = nn.SubgroupPool.backward
+
+    def backward(self, cache, dy, input_grad=True):   # the sum's backward divided by S
+        dx, grads = right(self, cache, dy, input_grad)
+        return (dx / cache[0][2] if self.reduction == "sum" else dx), grads
+    return _patched(mock.patch.object(nn.SubgroupPool, "backward", backward))
+
+
+def _images_copied_out_of_turn():
+    def put(xp, dst, src):                        # one by one, the fourth image read as the third
+        if src.shape[0] <= engine._FILL_PER_IMAGE:
+            for i in range(src.shape[0]):
+                dst[..., i] = src[min(i, 2), ...]
+        else:
+            dst[...] = xp.permute_dims(src, tuple(range(1, src.ndim)) + (0,))
+    return _patched(mock.patch.object(engine, "_put_images_last", put))
+
+
+def _groupy_bank_channels_and_samples_swapped():
+    right = banks._gather_indices
+
+    def gather(group, k, kind, c_in, layout):    # GrouPy's layout read (S_out, S_in, C_in)
+        idx = right(group, k, kind, c_in, layout)
+        if layout != "groupy":
+            return idx
+        full = idx.reshape((group.samples, c_in, -1) + (k,) * group.dim)
+        return np.ascontiguousarray(np.swapaxes(full, 1, 2)).reshape(-1)
+    return _patched(mock.patch.object(banks, "_gather_indices", gather))
+
+
 def _engine_tap_flipped_in_float32():
     right = engine.correlate
 
@@ -391,6 +448,16 @@ VARIANTS: tuple[Variant, ...] = (
             ("layer_equivariance",)),
     Variant("batch norm's gamma gradient doubled in evaluation mode",
             _batch_norm_evaluation_gamma_doubled, ("finite_difference_gradient",)),
+    Variant("batch norm's running variance without n / (n - 1)",
+            _batch_norm_running_variance_biased, ("layer_formulas",)),
+    Variant("dropout per channel drawing a mask per entry", _dropout_channels_drawn_per_entry,
+            ("layer_formulas",)),
+    Variant("sum over the point axis, backward by 1 / S", _sum_pool_backward_averaged,
+            ("layer_formulas",)),
+    Variant("engine chunk: the fourth image copied from the third", _images_copied_out_of_turn,
+            ("engine_paths",)),
+    Variant("GrouPy's bank with C_in and S_in swapped", _groupy_bank_channels_and_samples_swapped,
+            ("filter_bank_layout",)),
     Variant("engine tap flipped for float32 only", _engine_tap_flipped_in_float32,
             ("fast_float32",)),
     Variant("lifting bank reading input channel C - 1 - c (adjoint too)",
