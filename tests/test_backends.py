@@ -402,3 +402,46 @@ def test_dask_chunked_along_space_equals_the_whole_array(name, shape, k, mode):
     expected_g = group_correlation(y, wg, group, mode=mode)
     assert np.allclose(lazy_g.compute(), expected_g, rtol=0,
                        atol=1e-12 * np.abs(expected_g).max())
+
+
+def test_dask_blocks_hold_the_weights_not_the_bank_and_free_their_scratch():
+    """From a 3D user's review: the expanded bank ((C S)^2 k^3 values; 15.6 MiB for Pm-3m with
+    8 channels, against 0.3 MiB of weights) was built once and put in the graph, and every
+    Dask thread kept up to POOL_LIMIT of scratch memory after the computation."""
+    da = pytest.importorskip("dask.array")
+    cloudpickle = pytest.importorskip("cloudpickle")
+    from groupconv.fast import engine
+
+    rng = np.random.default_rng(0)
+    group = groupconv.get_group("Pm-3m")
+    w = rng.standard_normal((8, 8, 48, 3, 3, 3))
+    x = da.from_array(rng.standard_normal((1, 8, 48, 8, 8, 8)), chunks=(1, 8, 48, 5, 8, 8))
+    lazy = group_correlation(x, w, group)
+    graph = len(cloudpickle.dumps(dict(lazy.__dask_graph__())))
+    assert graph < 2 * w.nbytes + x.nbytes + 2**20 < 8 * 48 * w.nbytes, graph
+    groupconv.release_memory()
+    got = lazy.compute(scheduler="synchronous")        # blocks in this thread
+    assert groupconv.release_memory() == 0              # its pool untouched
+    assert np.allclose(got, group_correlation(x.compute(), w, group), rtol=0,
+                       atol=1e-12 * np.abs(got).max())
+    assert engine.POOL_LIMIT > 0
+
+
+def test_dask_blocks_too_large_for_memory_are_refused_or_warned_of(monkeypatch):
+    """One block is computed in memory (Dask's default chunks can make a volume one block):
+    larger than the machine, refused when the graph is built; more than an eighth of it,
+    a warning that says to rechunk."""
+    da = pytest.importorskip("dask.array")
+    from groupconv.fast import correlate
+
+    w = np.ones((4, 1, 3, 3, 3))
+    monkeypatch.setattr(correlate, "physical_memory", lambda: 2**30)
+    with pytest.warns(UserWarning, match=r"an output block would have shape \(1, 4, 24, 62, "
+                                         r"62, 62\), 0\.2 GiB, and this machine has 1\.0 GiB "
+                                         r"\(Dask computes about one block per thread"):
+        lifting_correlation(da.zeros((1, 1, 64, 64, 64), chunks=-1), w, "P432")
+    with pytest.raises(ValueError, match=r"1\.4 GiB, and this machine has 1\.0 GiB: rechunk "
+                                         r"x smaller"):
+        lifting_correlation(da.zeros((1, 1, 128, 128, 128), chunks=-1), w, "P432")
+    small = lifting_correlation(da.zeros((1, 1, 128, 128, 128), chunks=32), w, "P432")
+    assert max(small.chunks[-1]) <= 32                  # chunked: neither

@@ -307,19 +307,23 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
     # j then starts where input chunk j does ("same" with odd K: the input's chunks exactly)
     x = x.rechunk({axis: _halo_chunks(given[axis][:-1] + (given[axis][-1] + 2 * p,), size)
                    for axis in spatial})
-    expanded = bank.expand(w)
 
     def block(xb: np.ndarray) -> np.ndarray:
+        # the bank expanded here, from the weights (the graph holds w, not the bank, which is
+        # (C S)^2 / C^2 times larger), into scratch memory of this block's own, freed with it
+        # (the threads' pools would keep up to POOL_LIMIT each after the computation)
         b_lead = tuple(xb.shape[:lead])
         flat = np.reshape(xb, (math.prod(b_lead), w.shape[1] * bank.input_space.samples)
                           + tuple(xb.shape[xb.ndim - d:]))
-        y = engine.correlate(flat, expanded, 0, max_workspace=max_workspace)
+        y = engine.correlate(flat, bank.expand(w), 0, max_workspace=max_workspace,
+                             workspace=Workspace())
         return np.reshape(y, b_lead + (w.shape[0], bank.output_space.samples)
                           + tuple(y.shape[2:]))
 
     # a block's output: its own positions; the last along an axis lacks the K - 1 of no halo
     chunks = x.chunks[:lead] + ((w.shape[0],), (bank.output_space.samples,)) + \
         tuple(c[:-1] + (c[-1] - size + 1,) for c in (x.chunks[a] for a in spatial))
+    _blocks_fit_memory(tuple(max(c) for c in chunks), probe.dtype, op)
     depth = {axis: (0, size - 1) for axis in spatial}
     depth.update({axis: 0 for axis in range(x.ndim - d)})
     y = da.map_overlap(block, x, depth=depth, boundary="none", trim=False, chunks=chunks,
@@ -328,6 +332,32 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
                        meta=np.empty((0,) * (lead + 2 + len(out_shape)), probe.dtype))
     out_mask = bank.domain_mask(out_shape)
     return y if out_mask is None else da.where(out_mask, y, 0)
+
+
+#: The share of this machine's memory one output block of a Dask input may take before a
+#: warning: Dask computes a block per thread at once, each with its input, halo and scratch.
+BLOCK_MEMORY_SHARE = 1 / 8
+
+
+def _blocks_fit_memory(shape: tuple[int, ...], dtype: Any, op: str) -> None:
+    """For a Dask input: a ValueError where one output block (of ``shape``, the largest) is
+    larger than this machine's memory, and a warning where it takes more than
+    ``BLOCK_MEMORY_SHARE`` of it (chunks too large for out-of-core work: Dask's default
+    chunks of a volume can be one block)."""
+    import warnings
+
+    memory = physical_memory()
+    size = math.prod(shape) * np.dtype(dtype).itemsize
+    if memory is None or size <= BLOCK_MEMORY_SHARE * memory:
+        return
+    said = (f"{op}: with the chunks of x, an output block would have shape {shape}, "
+            f"{size / 2**30:,.1f} GiB, and this machine has {memory / 2**30:,.1f} GiB")
+    advice = ("rechunk x smaller along its batch or spatial axes (x.rechunk(...)): each block "
+              "is computed in memory, a few at once")
+    if size > memory:
+        raise ValueError(f"{said}: {advice}")
+    warnings.warn(f"{said} (Dask computes about one block per thread at once): {advice}",
+                  UserWarning, stacklevel=6)
 
 
 def _halo_chunks(chunks: tuple[int, ...], size: int) -> tuple[int, ...]:
