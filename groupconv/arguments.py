@@ -11,6 +11,7 @@ argument, says what was expected and shows what came.
     generator(rng, "rng")              a NumPy Generator from a seed, a Generator or None
     described(value)                   what came, in a few words, for a message
     counted(n, "axis", "axes")         "1 axis", "2 axes": a count and its noun, for a message
+    warn(message)                      a warning that names the first line outside groupconv
 """
 
 from __future__ import annotations
@@ -26,7 +27,21 @@ from typing import Any
 import numpy as np
 
 __all__ = ["integer", "number", "flag", "choice", "did_you_mean", "real_array", "float_dtype",
-           "generator", "described", "counted", "output_file"]
+           "generator", "described", "counted", "output_file", "warn"]
+
+#: The package's folder: frames of files under it are groupconv's own.
+_PACKAGE = str(pathlib.Path(__file__).resolve().parent)
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn(message)``, attributed to the first caller outside groupconv (however
+    deep inside the library, through layers and networks, the warning was found)."""
+    import sys
+
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def integer(value: Any, name: str, low: int = 1, high: int | None = None) -> int:

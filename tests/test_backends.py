@@ -445,3 +445,13 @@ def test_dask_blocks_too_large_for_memory_are_refused_or_warned_of(monkeypatch):
         lifting_correlation(da.zeros((1, 1, 128, 128, 128), chunks=-1), w, "P432")
     small = lifting_correlation(da.zeros((1, 1, 128, 128, 128), chunks=32), w, "P432")
     assert max(small.chunks[-1]) <= 32                  # chunked: neither
+    # the warning names the caller's line, however deep in groupconv it was found
+    monkeypatch.setattr(correlate, "physical_memory", lambda: 2**29)
+    layer = nn.LiftingConv("P432", 1, 4, 3, rng=0)
+    net = nn.Sequential([nn.LiftingConv("P432", 1, 4, 3, rng=0), nn.ReLU()])
+    x = da.zeros((1, 1, 64, 64, 64), chunks=-1, dtype=np.float32)
+    for call in (lambda: lifting_correlation(x, w, "P432"), lambda: layer(x),
+                 lambda: layer.forward(x, False), lambda: net(x)):
+        with pytest.warns(UserWarning, match="an output block would have shape") as seen:
+            call()
+        assert [r.filename for r in seen] == [__file__]

@@ -1492,6 +1492,31 @@ def test_a_parameter_is_replaced_only_by_an_array_of_its_shape_and_dtype(tmp_pat
             params[name] = np.ones((2, 1, 3, 3), np.float32).tolist()
         with pytest.raises(TypeError, match="cannot be removed"):
             del params[name]
+    # a name the constructor did not make (a bias on a layer built without one, a typo), or
+    # the whole mapping replaced: refused the same way (from a review of the first version)
+    bare = nn.LiftingConv("p4", 1, 2, 3, bias=False, rng=0)
+    for name in ("bias", "wieght"):
+        with pytest.raises(ValueError, match=f"has no parameter {name!r} \\(its parameters: "
+                                             f"weight\\): its parameters are fixed"):
+            bare.params[name] = np.zeros(2, np.float32)
+    with pytest.raises(ValueError, match=r"params\['weight'\] must be an array of shape "
+                                         r"\(2, 1, 3, 3\)"):
+        bare.params = {"weight": np.zeros((2, 1, 5, 5), np.float32)}
+    with pytest.raises(ValueError, match=r"params must keep the names \['weight'\]"):
+        bare.params = {"weight": np.zeros((2, 1, 3, 3), np.float32), "bias": np.zeros(2)}
+    bare.params = {"weight": np.ones((2, 1, 3, 3), np.float32)}      # the same names: checked
+    assert bare.params["weight"].sum() == 18 and bare.config()["bias"] is False
+
+    class Scaled(nn.Layer):            # a user's layer: names added by its own code, any time
+        def __init__(self):
+            super().__init__()
+            self.params = {"scale": np.ones(1)}
+
+    scaled = Scaled()
+    scaled.params["shift"] = np.zeros(1)
+    assert sorted(scaled.params) == ["scale", "shift"]
+    with pytest.raises(ValueError, match="must be an array of shape \\(1,\\)"):
+        scaled.params["scale"] = np.ones(2)
     assert net(np.ones((1, 1, 9, 9), np.float32)).shape == (1, 2, 4, 7, 7)
     new = np.full((2, 1, 3, 3), 0.5, np.float32)
     net.params["0.weight"] = new                     # as the optimisers do

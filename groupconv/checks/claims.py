@@ -976,17 +976,15 @@ def layer_formulas(group: AffineGroup, rng: np.random.Generator) -> float:
     errors.append(error(norm.forward(x, False)[0], normalised(*running)))
     for per, drawn in (("channel", 2), ("element", x.ndim)):
         p = float(rng.uniform(0.2, 0.8))
-        drop = nn.Dropout(p, per=per, rng=int(rng.integers(2**31))).bind(on_g)
+        seed = int(rng.integers(2**31))
+        drop = nn.Dropout(p, per=per, rng=seed).bind(on_g)
         y, cache = drop.forward(x, True)
         dy = rng.standard_normal(x.shape)
         dx = drop.backward(cache, dy)[0]
-        y, dx = np.asarray(y), np.asarray(dx)
-        # each unit (a channel, or an entry) kept: y = x / (1 - p) throughout; else 0 (where
-        # x is 0, outside the hexagon, dx tells)
+        # the documented draw: unit u (a channel, or an entry) kept where rng.random(units) >= p
         units = x.shape[:drawn]
-        shown = (y != 0) | ((x == 0) & (dx != 0))
-        kept = shown.reshape(units + (-1,)).any(axis=-1)
-        keep = kept.reshape(units + (1,) * (x.ndim - drawn))
+        keep = (np.random.default_rng(seed).random(units) >= p).reshape(
+            units + (1,) * (x.ndim - drawn))
         errors += [error(y, np.where(keep, x / (1 - p), 0.0)),
                    error(dx, np.where(keep, dy / (1 - p), 0.0)),
                    error(drop.forward(x, False)[0], x)]

@@ -120,9 +120,22 @@ def on_device(table: np.ndarray, like: Any, dtype: Any = None) -> Any:
     return found
 
 
+#: Where Linux states a container's memory limit (cgroup v2, v1), in bytes.
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
 def physical_memory() -> int | None:
-    """This machine's memory in bytes, where the system says (POSIX sysconf), else None."""
+    """The memory this process may use, in bytes: the machine's (POSIX sysconf), or a
+    container's limit where Linux sets a smaller one (cgroups); None where the system does
+    not say."""
     try:
-        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+        memory = int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (AttributeError, OSError, ValueError):       # Windows; an unknown name
         return None
+    for path in _CGROUP_LIMITS:
+        try:
+            with open(path) as file:
+                memory = min(memory, int(file.read().strip()))     # "max": no limit
+        except (OSError, ValueError):
+            pass
+    return memory

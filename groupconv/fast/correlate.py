@@ -34,7 +34,7 @@ import numpy as np
 from array_api_compat import array_namespace, is_dask_array, is_numpy_namespace
 from array_api_compat import device as array_device
 
-from ..arguments import choice, plain_array
+from ..arguments import choice, plain_array, warn
 from ..groups import AffineGroup, Kind, SemidirectProduct, get_group
 from ..literal import arrays as literal_arrays
 from ..literal import sampled as literal_sampled
@@ -344,8 +344,6 @@ def _blocks_fit_memory(shape: tuple[int, ...], dtype: Any, op: str) -> None:
     larger than this machine's memory, and a warning where it takes more than
     ``BLOCK_MEMORY_SHARE`` of it (chunks too large for out-of-core work: Dask's default
     chunks of a volume can be one block)."""
-    import warnings
-
     memory = physical_memory()
     size = math.prod(shape) * np.dtype(dtype).itemsize
     if memory is None or size <= BLOCK_MEMORY_SHARE * memory:
@@ -356,8 +354,7 @@ def _blocks_fit_memory(shape: tuple[int, ...], dtype: Any, op: str) -> None:
               "is computed in memory, a few at once")
     if size > memory:
         raise ValueError(f"{said}: {advice}")
-    warnings.warn(f"{said} (Dask computes about one block per thread at once): {advice}",
-                  UserWarning, stacklevel=6)
+    warn(f"{said} (Dask computes about one block per thread at once): {advice}")
 
 
 def _halo_chunks(chunks: tuple[int, ...], size: int) -> tuple[int, ...]:

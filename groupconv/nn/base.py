@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,10 +185,41 @@ class Layer:
     epochs_trained: int = 0
 
     def __init__(self, space: Space | None = None) -> None:
-        self.params: LayerParameters = LayerParameters(self)
+        self.params = LayerParameters(self)
         self.space: Space | None = None
         if space is not None:
             self.bind(space)
+
+    @property
+    def params(self) -> MutableMapping:
+        """The parameters by name (``LayerParameters``; a ``Sequential``'s: ``Parameters``)."""
+        return self._params
+
+    @params.setter
+    def params(self, value: Any) -> None:
+        """A new mapping: taken as it is while the layer's parameters are not yet fixed (its
+        constructor fixes them: ``LayerParameters.freeze``); after that, only the same names,
+        each replaced by an array of its shape and dtype."""
+        if isinstance(value, Parameters) or (isinstance(value, LayerParameters)
+                                             and value._owner is self):
+            self._params = value
+            return
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{self!r}: params must be a mapping of names to arrays, got "
+                            f"{type(value).__name__}")
+        current = self.__dict__.get("_params")
+        if isinstance(current, LayerParameters) and current.frozen:
+            if set(value) != set(current):
+                raise ValueError(f"{self!r}: params must keep the names "
+                                 f"{sorted(current)} (the layer's architecture), got "
+                                 f"{sorted(value)}")
+            for name, array in value.items():
+                current[name] = array
+            return
+        fresh = LayerParameters(self)
+        for name, array in value.items():
+            fresh[name] = array
+        self._params = fresh
 
     # ------------------------------------------------------------- spaces
     @property
@@ -377,9 +408,11 @@ def _replacement(owner: Any, shown: str, old: Any, value: Any) -> Any:
 
 
 class LayerParameters(MutableMapping):
-    """A layer's parameters by name: a dict whose entries, once made (by the layer's
-    constructor), are replaced only by arrays of the same shape and dtype, in any library (as
-    the optimisers and ``Layer.to`` do), and are never removed.
+    """A layer's parameters by name: a dict whose entries, once made, are replaced only by
+    arrays of the same shape and dtype, in any library (as the optimisers and ``Layer.to`` do),
+    and are never removed; once its layer's constructor has made them all (``freeze``), no
+    name is added either (a new "bias" on a layer built without one, or a misspelt name,
+    would be a parameter its config does not describe).
 
     Examples
     --------
@@ -396,6 +429,12 @@ class LayerParameters(MutableMapping):
     def __init__(self, owner: Any) -> None:
         self._owner = owner
         self._arrays: dict[str, Any] = {}
+        self.frozen = False
+
+    def freeze(self) -> None:
+        """Fix the names: from now on no parameter is added (a layer's constructor calls it
+        once it has made them all)."""
+        self.frozen = True
 
     def __getitem__(self, name: str) -> Any:
         return self._arrays[name]
@@ -407,6 +446,10 @@ class LayerParameters(MutableMapping):
         """Set parameter ``name`` (a new one: any array; an existing one: checked), naming it
         ``shown`` in an error."""
         old = self._arrays.get(name)
+        if old is None and self.frozen:
+            raise ValueError(f"{self._owner!r} has no parameter {name!r} (its parameters: "
+                             f"{', '.join(self._arrays) or 'none'}): its parameters are fixed "
+                             f"by its constructor; build a new layer for others")
         if old is None:
             if not hasattr(value, "shape") or not hasattr(value, "dtype"):
                 raise TypeError(f"{self._owner!r}: {shown} must be an array, got "

@@ -77,6 +77,7 @@ class BankConv(Layer):
         self.params["weight"] = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
         if bias:
             self.params["bias"] = np.zeros(c_out, dtype=dtype)
+        self.params.freeze()
         self.max_workspace = integer(max_workspace, f"{type(self).__name__} max_workspace (bytes)",
                                      1)
         self.workspace = Workspace()   # this layer's own scratch memory, reused between calls

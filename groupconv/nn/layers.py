@@ -296,6 +296,7 @@ class BatchNorm(Layer):
         dtype = float_dtype(dtype, "dtype")
         self.params["gamma"] = np.ones(channels, dtype=dtype)
         self.params["beta"] = np.zeros(channels, dtype=dtype)
+        self.params.freeze()
         self.running_mean = np.zeros(channels, dtype=dtype)
         self.running_var = np.ones(channels, dtype=dtype)
         self.eps, self.momentum = float(eps), float(momentum)
@@ -530,6 +531,7 @@ class Linear(Layer):
         self.params["weight"] = (rng.standard_normal((f_out, f_in))
                                  * np.sqrt(1.0 / f_in)).astype(dtype)
         self.params["bias"] = np.zeros(f_out, dtype=dtype)
+        self.params.freeze()
 
     def output_space_for(self, space: Space) -> Space | None:
         return space if not (space.point_axis or space.spatial) else None
@@ -577,7 +579,8 @@ class Dropout(Layer):
     Welling's released code does) is equivariant in distribution only: the mask of a rotated
     input is not the rotated mask. The random draws come from the layer's own ``rng``, made in
     the data's own library and on its device (NumPy, CuPy, PyTorch, JAX; other libraries get
-    NumPy's draws).
+    NumPy's draws). On NumPy a call keeps unit u where ``rng.random(units)[u] >= p``, units
+    (B, C) per channel or x's shape per element (``groupconv verify`` replays it).
     """
 
     keeps_channels = True
