@@ -1549,3 +1549,20 @@ def test_size_errors_name_what_the_user_gave():
         hexagonal.to_image(np.ones((8, 8)), 20)
     with pytest.raises(ValueError, match="^from_image: size must be an odd int"):
         hexagonal.from_image(np.ones((20, 20)), 8)
+
+
+def test_physical_memory_is_a_containers_limit_where_one_is_set(tmp_path, monkeypatch):
+    """The output-size checks compare with the memory this process may use: in a container,
+    its cgroup limit, not the host's memory (from a review: they could never fire there)."""
+    from groupconv.fast import backend
+
+    host = backend.physical_memory()
+    if host is None:
+        pytest.skip("the system does not say how much memory it has")
+    limit, unlimited = tmp_path / "memory.max", tmp_path / "unlimited"
+    limit.write_text("1073741824\n")
+    unlimited.write_text("max\n")
+    monkeypatch.setattr(backend, "_CGROUP_LIMITS", (str(unlimited), str(tmp_path / "absent")))
+    assert backend.physical_memory() == host
+    monkeypatch.setattr(backend, "_CGROUP_LIMITS", (str(limit),))
+    assert backend.physical_memory() == min(host, 2**30)
