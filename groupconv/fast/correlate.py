@@ -324,6 +324,12 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
     chunks = x.chunks[:lead] + ((w.shape[0],), (bank.output_space.samples,)) + \
         tuple(c[:-1] + (c[-1] - size + 1,) for c in (x.chunks[a] for a in spatial))
     _blocks_fit_memory(tuple(max(c) for c in chunks), probe.dtype, op)
+    blocks = math.prod(len(c) for c in chunks)
+    if blocks > MANY_BLOCKS:
+        warn(f"{op}: the chunks of x make {blocks:,} blocks (chunks of "
+             f"{'x'.join(str(max(given[a])) for a in spatial)} voxels along space): each is "
+             f"a task of its own, and the graph alone takes long to build and schedule; give "
+             f"larger chunks (x.rechunk(...): tens of voxels a side, at least K - 1 = {size - 1})")
     depth = {axis: (0, size - 1) for axis in spatial}
     depth.update({axis: 0 for axis in range(x.ndim - d)})
     y = da.map_overlap(block, x, depth=depth, boundary="none", trim=False, chunks=chunks,
@@ -334,6 +340,9 @@ def _dask(x: Any, w: Any, bank: Bank, mode: str | int, max_workspace: int, op: s
     return y if out_mask is None else da.where(out_mask, y, 0)
 
 
+#: Blocks of a Dask input beyond which a warning says to give larger chunks (a graph of 2.6
+#: million blocks, of 96^3 in chunks of 2, took 35 s to build before any was computed).
+MANY_BLOCKS = 100_000
 #: The share of this machine's memory one output block of a Dask input may take before a
 #: warning: Dask computes a block per thread at once, each with its input, halo and scratch.
 BLOCK_MEMORY_SHARE = 1 / 8
