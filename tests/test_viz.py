@@ -48,6 +48,13 @@ def test_every_figure_runs_on_a_small_input(name, tmp_path):
     assert len(fig.axes) >= 1
     fig.savefig(tmp_path / f"{name}.png", dpi=30)
     assert (tmp_path / f"{name}.png").stat().st_size > 0
+    # resized for a page (docs/figures.md): the saved image has the new size, and the
+    # constrained layout fits it
+    fig.set_size_inches(7, 4)
+    fig.savefig(tmp_path / "resized.png", dpi=20)
+    assert matplotlib.image.imread(tmp_path / "resized.png").shape[:2] == (80, 140)
+    engine = fig.get_layout_engine()
+    assert (engine is not None) == (name != "se2_pipeline")
 
 
 def test_p4_feature_map_shows_each_patch_turning_one_place_along():
