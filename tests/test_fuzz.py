@@ -38,6 +38,7 @@ EXEMPT = {
     "Group": "abstract", "AffineGroup": "abstract", "Bank": "abstract", "Layer": "abstract",
     "Element": "made by a group's element()", "ElementArray": "made by a group's array()",
     "Parameters": "made by a Sequential", "CayleyTable": "made by cayley_table",
+    "LayerParameters": "made by a layer (test_hardening: what it takes and refuses)",
     "Workspace": "no arguments", "release_memory": "no arguments", "registered": "no arguments",
     "p4_filter": "no arguments", "p4m_filter": "no arguments", "cayley_p4m": "no arguments",
     "wallpaper_gallery": "no arguments",
