@@ -14,7 +14,9 @@ from groupconv.feature_maps import FeatureMap, relative_error
 
 @pytest.fixture(scope="module")
 def self_test_results():
-    return selftest.run()
+    # each variant against the claims that must catch it (what the test asserts): a third of
+    # the full run's time, which every other claim adds (groupconv verify --self-test runs it)
+    return selftest.run(must_only=True)
 
 
 @pytest.mark.slow

@@ -1566,3 +1566,19 @@ def test_physical_memory_is_a_containers_limit_where_one_is_set(tmp_path, monkey
     assert backend.physical_memory() == host
     monkeypatch.setattr(backend, "_CGROUP_LIMITS", (str(limit),))
     assert backend.physical_memory() == min(host, 2**30)
+
+
+def test_the_memory_is_not_asked_for_small_outputs(monkeypatch):
+    """Reading a container's limit costs a file read (30 us): every forward of a small layer
+    paid it, and verify's gradient checks took a third longer; outputs of at most 64 MiB fit
+    any machine that runs NumPy."""
+    from groupconv.fast import correlate
+
+    def asked():
+        raise AssertionError("physical_memory read for a small output")
+
+    monkeypatch.setattr(correlate, "physical_memory", asked)
+    x = np.ones((2, 1, 9, 9))
+    assert groupconv.lifting_correlation(x, np.ones((2, 1, 3, 3)), "p4").shape == (2, 2, 4, 7, 7)
+    with pytest.raises(AssertionError, match="read for a small output"):   # a large one asks
+        groupconv.lifting_correlation(np.ones((1, 1, 1100, 1100)), np.ones((8, 1, 3, 3)), "p4")
