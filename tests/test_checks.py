@@ -49,7 +49,8 @@ def test_the_library_is_itself_again_after_the_self_test(self_test_results):
 @pytest.mark.slow
 def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     """Claims that the variants exercise: each of them fails on some known-wrong library; the
-    variants of the sampled groups are caught on those groups."""
+    variants of the sampled groups are caught on those groups (the fixture runs each variant
+    against the claims that must catch it: the claims named here are in those)."""
     caught = {name.split("[")[0] for r in self_test_results for name in r["caught_by"]}
     by_variant = {r["variant"]: " ".join(r["caught_by"]) for r in self_test_results}
     assert "fast_equals_literal[SE2(8)]" in by_variant["SE(2) literal sum reading R(+theta)"]
