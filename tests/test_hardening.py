@@ -1504,6 +1504,11 @@ def test_a_parameter_is_replaced_only_by_an_array_of_its_shape_and_dtype(tmp_pat
         bare.params = {"weight": np.zeros((2, 1, 5, 5), np.float32)}
     with pytest.raises(ValueError, match=r"params must keep the names \['weight'\]"):
         bare.params = {"weight": np.zeros((2, 1, 3, 3), np.float32), "bias": np.zeros(2)}
+    conv = nn.LiftingConv("p4", 1, 2, 3, rng=0)
+    before = conv.params["bias"]
+    with pytest.raises(ValueError, match=r"params\['weight'\] must be"):   # none changed
+        conv.params = {"bias": np.ones(2, np.float32), "weight": np.zeros((2, 1, 5, 5))}
+    assert conv.params["bias"] is before
     bare.params = {"weight": np.ones((2, 1, 3, 3), np.float32)}      # the same names: checked
     assert bare.params["weight"].sum() == 18 and bare.config()["bias"] is False
 

@@ -213,7 +213,9 @@ class Layer:
                 raise ValueError(f"{self!r}: params must keep the names "
                                  f"{sorted(current)} (the layer's architecture), got "
                                  f"{sorted(value)}")
-            for name, array in value.items():
+            checked = {name: _replacement(self, f"params[{name!r}]", current[name], array)
+                       for name, array in value.items()}      # all, before any is changed
+            for name, array in checked.items():
                 current[name] = array
             return
         fresh = LayerParameters(self)
@@ -496,7 +498,7 @@ class Parameters(MutableMapping):
         params = layer.params
         if isinstance(params, LayerParameters):
             params.replace(name, value, f"params[{key!r}]")
-        else:       # a layer of the user's own, with a plain dict
+        else:       # a layer whose params property is a mapping of its own
             params[name] = value
 
     def __delitem__(self, key: str) -> None:
