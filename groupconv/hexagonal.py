@@ -21,7 +21,7 @@ import numpy as np
 from .arguments import integer, number
 from .fast.interpolation import bilinear_weights
 from .fast.validation import real_numpy
-from .groups import hexagon_mask
+from .groups.wallpaper import hexagon_mask, hexagon_side
 
 __all__ = ["BASIS", "cell_centres", "from_image", "to_image"]
 
@@ -48,7 +48,7 @@ def _check_work(lead: tuple[int, ...], cells: int, op: str) -> None:
 def cell_centres(size: int, spacing: float = 1.0) -> np.ndarray:
     """(size, size, 2): the plane position (x, y) of every cell of a hexagonal array,
     spacing * (u e1 + v e2), centre at the origin (cells outside the hexagon included)."""
-    r = _check_size(size, "cell_centres: size") // 2
+    r = hexagon_side(size, "cell_centres: size") // 2
     if 2 * size * size > MAX_VALUES:        # (size, size, 2) coordinates, refused up front
         raise ValueError(f"cell_centres: size {size} gives {2 * size * size:,} coordinates, "
                          f"more than {MAX_VALUES:,}: give a smaller size")
@@ -68,7 +68,7 @@ def from_image(image: np.ndarray, size: int, spacing: float | None = None) -> np
                          f"shape {image.shape}")
     h, w = image.shape[-2:]
     _check_work(image.shape[:-2], integer(size, "size", 1, 2**14) ** 2, "from_image")
-    r = _check_size(size, "from_image: size") // 2
+    r = hexagon_side(size, "from_image: size") // 2
     if spacing is None:
         spacing = (min(h, w) - 1) / 2 / max(r, 1)
     xy = cell_centres(size, spacing).reshape(-1, 2)
@@ -87,7 +87,7 @@ def to_image(values: np.ndarray, pixels: int, spacing: float | None = None,
     if values.ndim < 2 or values.shape[-2] != values.shape[-1]:
         raise ValueError(f"to_image takes hexagonal arrays (..., n, n), got shape {values.shape}")
     n = values.shape[-1]
-    r = _check_size(n, "to_image: values (..., n, n): n") // 2
+    r = hexagon_side(n, "to_image: values (..., n, n): n") // 2
     pixels = integer(pixels, "pixels", 1, MAX_PIXELS)
     _check_work(values.shape[:-2], pixels * pixels, "to_image")
     if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, (int, float, np.integer,
@@ -117,10 +117,4 @@ def _nearest_cell(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return rx.astype(int), rz.astype(int)
 
 
-def _check_size(size: int, what: str) -> int:
-    """An odd side of at most 2^14 (``hexagon_mask``'s rule), as an int; errors name ``what``."""
-    try:
-        hexagon_mask(size)
-    except (TypeError, ValueError) as error:
-        raise type(error)(str(error).replace("hexagon_mask: size", what, 1)) from None
-    return int(size)
+

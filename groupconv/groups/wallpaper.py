@@ -38,6 +38,8 @@ a hexagon about the centre (``hexagon_mask``: 7 cells at radius 1, 19 at radius 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..arguments import counted
@@ -143,13 +145,19 @@ def hexagon_mask(size: int) -> np.ndarray:
     """The valid cells of a hexagonal array of side ``size`` (odd) in axial coordinates: (u, v)
     about the centre with max(|u|, |v|, |u + v|) <= size // 2; 3 r (r + 1) + 1 cells for
     r = size // 2 (7 for size 3, 19 for size 5). Read-only bool array (size, size)."""
+    return _hexagon(hexagon_side(size, "hexagon_mask: size"))
+
+
+def hexagon_side(size: Any, what: str) -> int:
+    """``size`` as the side of a hexagonal array, an odd int in 1..2^14 (it has a centre
+    cell), or an error that names ``what``."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise TypeError(f"hexagon_mask: size must be an odd int (a hexagonal array has a centre "
-                        f"cell), got {size!r}")
+        raise TypeError(f"{what} must be an odd int (a hexagonal array has a centre cell), got "
+                        f"{size!r}")
     if size < 1 or size % 2 == 0 or size > 2**14:
-        raise ValueError(f"hexagon_mask: size must be an odd int in 1..2^14 (a hexagonal array "
-                         f"has a centre cell), got {size!r}")
-    return _hexagon(int(size))
+        raise ValueError(f"{what} must be an odd int in 1..2^14 (a hexagonal array has a "
+                         f"centre cell), got {size!r}")
+    return int(size)
 
 
 @cached_arrays(maxsize=64)

@@ -213,10 +213,9 @@ class Layer:
                 raise ValueError(f"{self!r}: params must keep the names "
                                  f"{sorted(current)} (the layer's architecture), got "
                                  f"{sorted(value)}")
-            checked = {name: _replacement(self, f"params[{name!r}]", current[name], array)
-                       for name, array in value.items()}      # all, before any is changed
-            for name, array in checked.items():
-                current[name] = array
+            current._arrays.update({   # every array checked before any is changed
+                name: _replacement(self, f"params[{name!r}]", current[name], array)
+                for name, array in value.items()})
             return
         fresh = LayerParameters(self)
         for name, array in value.items():
