@@ -223,10 +223,6 @@ RIGHT = {
             (lambda w: p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4,
                                           *w.shape[-2:]).astype(np.float32),)],
     "3.1": [(small_p4_network,),
-            (lambda: small_p4_network([                # "same" padding
-                nn.LiftingConv("p4", 1, 6, 3, mode="same", rng=0), nn.ReLU(),
-                nn.GroupConv("p4", 6, 6, 3, mode="same", rng=1), nn.ReLU(),
-                nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
             (lambda: nn.Sequential([                                       # blocks, nested
                 nn.Sequential([nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU()]),
                 nn.Sequential([nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU()]),
@@ -495,6 +491,16 @@ def _lifting_strided(x, w):
     strides = (c * h * wd * item, h * wd * item, wd * item, item, wd * item, item)
     windows = np.lib.stride_tricks.as_strided(x, (b, c, h - k + 1, wd - k + 1, k, k), strides)
     return np.stack([np.einsum("bcijpq,ocpq->boij", windows, turn(w, r)) for r in range(4)], 2)
+
+
+def _group_correlation_item8(x, w):
+    """x's strides taken as multiples of 8 bytes, a float64 answer's: right on float64 arrays
+    only (read from a buffer twice x's size, so that float32's wrong reads stay inside it)."""
+    x = np.ascontiguousarray(x)
+    buffer = np.zeros(2 * x.size, x.dtype)
+    buffer[:x.size] = x.ravel()
+    strides = tuple(s // x.itemsize * 8 for s in x.strides)
+    return my_group_correlation(np.lib.stride_tricks.as_strided(buffer, x.shape, strides), w)
 
 
 def _exact_angles_isclose(n):
@@ -971,6 +977,23 @@ WRONG = [
         nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
         nn.ReLU(), nn.SubgroupPool("mean"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
      r"projection over the rotations takes the mean.*SubgroupPool\(\"max\"\)"),
+    ("2.2", "strides of 8-byte items", (_group_correlation_item8,),
+     r"right on float64 arrays, but not on float32 ones.*8-byte items"),
+    ("3.1", "'same' padding", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, mode="same", rng=0), nn.ReLU(),
+        nn.GroupConv("p4", 6, 6, 3, mode="same", rng=1), nn.ReLU(),
+        nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+     r"layer 0, .*pads its input \(mode='same'\); the exercise's correlations are valid"),
+    ("3.1", "a group layer padded by one", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
+        nn.GroupConv("p4", 6, 6, 3, mode=1, rng=1), nn.ReLU(),
+        nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+     r"layer 2, .*pads its input \(mode=1\)"),
+    ("3.1", "no bias", (lambda: small_p4_network([
+        nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
+        nn.GroupConv("p4", 6, 6, 3, bias=False, rng=1), nn.ReLU(),
+        nn.SubgroupPool("max"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
+     r"layer 2, .*without a bias"),
     ("3.1", "a G-convolution", (lambda: small_p4_network([
         nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(),
         nn.GroupConv("p4", 6, 6, 3, kind="convolution", rng=1), nn.ReLU(),

@@ -1530,6 +1530,16 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                            "(np.lib.stride_tricks.as_strided with C-order strides) or read the "
                            "memory behind the array? Take the array's own .strides, or call "
                            "np.ascontiguousarray first")
+        if dtype == np.float64:   # lab 3's layers pass float32: an answer for any float dtype
+            x32, w32 = x.astype(np.float32), w.astype(np.float32)
+            shown32 = f"{name}(x, w) with x and w of dtype float32"
+            got32 = _array(ex.call(fn, x32, w32, shown=shown32, names=("x", "w")), ex,
+                           f"{name}(x, w)", precise=True)
+            if not _close(got32, op(x32, w32, P4), TOLERANCE):
+                raise ex.wrong(f"right on float64 arrays, but not on float32 ones ({shown32}, "
+                               f"the same values): does your code assume 8-byte items (strides "
+                               f"written as multiples of 8, a view of the memory as float64)? "
+                               f"Take the array's own .strides or .itemsize")
         said = "" if dtype == np.float64 else ", every input float32"
         return Passed(number, f"agrees with groupconv's {title} on p4 (check_layer: "
                               f"reference error {report.reference_error:.1e}, equivariance "
@@ -1965,6 +1975,15 @@ def grade_p4_network(small_p4_network: Callable[[], Any]) -> Passed:
                        f"p4 group layer is the G-correlation, GroupConv's default (kind="
                        f"\"correlation\"), as in the paper: both are equivariant, but they are "
                        f"different layers")
+    for i in convs:                     # the same function as the exercise's network
+        if layers[i].padding != 0:
+            raise ex.wrong(f"layer {i}, {layers[i]!r}, pads its input (mode={layers[i].mode!r}); "
+                           f"the exercise's correlations are valid, unpadded (the layers' "
+                           f"default): a padded network is equivariant too, but another "
+                           f"function of the digit")
+        if "bias" not in layers[i].params:
+            raise ex.wrong(f"layer {i}, {layers[i]!r}, was built without a bias; the exercise's "
+                           f"layers have one bias per output channel (the layers' default)")
     return Passed("3.1", f"lifting layer, group layer, nonlinearities, pooling over H and "
                          f"space, linear to 10; logits invariant to quarter turns (error "
                          f"{report.max_error:.1e})")

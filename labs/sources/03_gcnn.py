@@ -132,9 +132,10 @@ plt.show()
 #
 # **Exercise 3.1.** Build a network for 28 x 28 digits: a p4 lifting layer (1 -> 6 channels,
 # 3x3), a ReLU, a p4 group layer (a G-correlation, 6 -> 6, 3x3), a ReLU, the projection over
-# rotations (the max over H), a global mean over space and a linear layer to 10 classes. The grader checks the architecture
-# layer by layer, then measures with `check_equivariance` how much the logits change when the
-# input turns.
+# rotations (the max over H), a global mean over space and a linear layer to 10 classes; the
+# correlations valid (unpadded) and with a bias, the layers' defaults. The grader checks the
+# architecture layer by layer, then measures with `check_equivariance` how much the logits
+# change when the input turns.
 #
 # *Hint.* Think about which space each layer reads and writes: the plane, the group, or
 # neither; the logits must not depend on anything a quarter turn moves.
