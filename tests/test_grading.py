@@ -129,6 +129,11 @@ def p4_bank(w, index=lambda r, s: (s - r) % 4, turn_by=lambda r: r):
     return bank
 
 
+def folded_bank(w):
+    """p4_bank's blocks folded into planar kernels (C_out 4, C_in 4, k, k): 2.3's answer."""
+    return p4_bank(w).reshape(w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:])
+
+
 def _int32_angles(n):
     a = np.arange(0, 360, 90, dtype=np.int32)
     return a[a * n % 360 == 0].tolist()          # n becomes int32 too: 270 n overflows
@@ -501,6 +506,25 @@ def _group_correlation_item8(x, w):
     buffer[:x.size] = x.ravel()
     strides = tuple(s // x.itemsize * 8 for s in x.strides)
     return my_group_correlation(np.lib.stride_tricks.as_strided(buffer, x.shape, strides), w)
+
+
+def _buffered(answer):
+    """answer, writing its result into one array kept per shape (returned by every call)."""
+    kept = {}
+
+    def run(*args):
+        out = np.asarray(answer(*args))
+        buffer = kept.setdefault(out.shape, np.zeros(out.shape))
+        buffer[...] = out
+        return buffer
+    return run
+
+
+def _exact_angles_int64(n):
+    """The products a n in NumPy's int64: they wrap around past 2^63 - 1."""
+    with np.errstate(over="ignore"):
+        angles = np.array([0, 90, 180, 270], dtype=np.int64)
+        return angles[angles * np.int64(n) % 360 == 0].tolist()
 
 
 def _exact_angles_isclose(n):
@@ -921,11 +945,17 @@ WRONG = [
      "a second lifting layer"),
     # answers rounded (a float64 result is held to float64's rounding)
     ("2.1", "rounded to 4 decimals", (lambda x, w: np.round(my_lifting(x, w), 4),),
-     "float64 rounding.*did you round"),
+     "rounded to 4 decimals"),
     ("2.2", "rounded to 4 decimals", (lambda x, w: np.round(my_group_correlation(x, w), 4),),
-     "float64 rounding.*did you round"),
-    ("2.3", "rounded to 4 decimals", (lambda w: np.round(p4_bank(w).reshape(
-        w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]), 4),), "close to the right one"),
+     "rounded to 4 decimals"),
+    ("2.3", "rounded to 4 decimals", (lambda w: np.round(folded_bank(w), 4),),
+     "rounded to 4 decimals"),
+    ("2.1", "noise of 1e-6", (lambda x, w: my_lifting(x, w) * (
+        1 + 1e-6 * np.random.default_rng(0).standard_normal(my_lifting(x, w).shape)),),
+     "close, but further off than float64 rounding.*did you round"),
+    ("2.3", "noise of 1e-4", (lambda w: folded_bank(w) * (
+        1 + 1e-4 * np.random.default_rng(0).standard_normal(folded_bank(w).shape)),),
+     "close to the right one.*further off than float64 rounding"),
     ("2.1", "a mean over the input channels", (lambda x, w: my_lifting(x, w) / x.shape[1],),
      "divided by 3: a mean over the input channels"),
     ("2.2", "a mean over the rotations", (lambda x, w: my_group_correlation(x, w) / 4,),
@@ -977,6 +1007,34 @@ WRONG = [
         nn.LiftingConv("p4", 1, 6, 3, rng=0), nn.ReLU(), nn.GroupConv("p4", 6, 6, 3, rng=1),
         nn.ReLU(), nn.SubgroupPool("mean"), nn.GlobalPool("mean"), nn.Linear(6, 10, rng=2)]),),
      r"projection over the rotations takes the mean.*SubgroupPool\(\"max\"\)"),
+    ("2.1", "one buffer returned by every call", (_buffered(my_lifting),),
+     r"the array my_lifting\(x, w\) .* returned changed when your function was called again"),
+    ("2.3", "one buffer returned by every call", (_buffered(folded_bank),),
+     r"the array p4_bank\(w\) .* returned changed when your function was called again"),
+    ("2.1", "float32 rounded to 4 decimals", (lambda x, w: np.round(
+        my_lifting(x, w).astype(np.float32), 4),), r"multiple of 1e-4: your result is rounded "
+     r"to 4 decimals"),
+    ("2.2", "float32 rounded to 4 decimals", (lambda x, w: np.round(
+        my_group_correlation(x, w).astype(np.float32), 4),), r"rounded to 4 decimals"),
+    ("2.3", "rounded to 3 decimals", (lambda w: np.round(folded_bank(w), 3),),
+     r"rounded to 3 decimals"),
+    ("2.1", "plus 0.01", (lambda x, w: my_lifting(x, w) + 0.01,),
+     r"close, but your result is the right one plus 0.01 everywhere"),
+    ("2.2", "plus 0.01", (lambda x, w: my_group_correlation(x, w) + 0.01,),
+     r"close, but your result is the right one plus 0.01 everywhere"),
+    ("2.3", "plus 0.001", (lambda w: folded_bank(w) + 0.001,),
+     r"the right one plus 0.001 everywhere"),
+    ("2.3", "times 1.001", (lambda w: folded_bank(w) * 1.001,),
+     r"the right one times 1.001: a constant factor"),
+    ("2.1", "a ReLU on the output", (lambda x, w: np.maximum(my_lifting(x, w), 0),),
+     r"positive part \(a ReLU\) of the lifting correlation"),
+    ("2.2", "the absolute value", (lambda x, w: np.abs(my_group_correlation(x, w)),),
+     r"absolute value of the group correlation"),
+    ("2.3", "kernels transposed", (lambda w: np.swapaxes(p4_bank(w), -1, -2).reshape(
+        w.shape[0] * 4, w.shape[1] * 4, *w.shape[-2:]),), r"every kernel of your bank is the "
+     r"right one transposed"),
+    ("4.1", "int64 products", (_exact_angles_int64,), r"exact_angles\(1000000000000000002\) "
+     r"misses 180.*product of 64-bit integers overflows"),
     ("2.2", "strides of 8-byte items", (_group_correlation_item8,),
      r"right on float64 arrays, but not on float32 ones.*8-byte items"),
     ("3.1", "'same' padding", (lambda: small_p4_network([
@@ -1094,9 +1152,16 @@ def test_float32_inputs_are_held_to_float32_rounding_whatever_the_output_dtype()
 
 
 def test_a_result_finer_than_float64_is_held_to_float64_rounding():
-    """A long double result rounded to 5 decimals is no float32 result: refused."""
-    with pytest.raises(WrongAnswer, match="further off than float64 rounding"):
+    """A long double result rounded to 5 decimals is no float32 result: refused (named as
+    rounded), and so is one off by 1e-9 relative (held to float64's 1e-10, not float32's)."""
+    with pytest.raises(WrongAnswer, match="rounded to 5 decimals"):
         grade("2.1", lambda x, w: np.round(my_lifting(x, w), 5).astype(np.longdouble))
+    with pytest.raises(WrongAnswer, match="further off than float64 rounding"):
+        grade("2.1", lambda x, w: (my_lifting(x, w) * (1 + 1e-9 * np.sin(
+            np.arange(my_lifting(x, w).size)).reshape(my_lifting(x, w).shape))
+                                   ).astype(np.longdouble))
+    with pytest.raises(WrongAnswer, match=r"the right one times 1\.000000001: a constant"):
+        grade("2.1", lambda x, w: (my_lifting(x, w) * (1 + 1e-9)).astype(np.longdouble))
 
 
 def test_check_layer_is_relayed_without_its_solution_fragments():
@@ -1465,3 +1530,32 @@ def test_1_1_a_sympy_power_wrong_for_large_r_is_named_as_sympy():
     with pytest.raises(WrongAnswer, match=r"sympy's Matrix power is not exact") as failure:
         grade("1.1", lambda r: R**r)
     assert "cos and sin" not in str(failure.value)
+
+
+def test_every_call_of_an_answer_has_a_time_limit(monkeypatch):
+    """A loop that never ends in any exercise is stopped past ``ANSWER_SECONDS`` (here 0.3 s)
+    and named; 1.2's calls, each a few integer operations, past ``SECONDS`` (an inverse found
+    by searching the plane)."""
+    from groupconv.labs import grading
+    monkeypatch.setattr(grading, "ANSWER_SECONDS", 0.3)
+    monkeypatch.setattr(grading, "SECONDS", 0.3)
+
+    def endless(x, w):
+        while True:
+            pass
+
+    with pytest.raises(WrongAnswer, match=r"my_lifting\(x, w\) .* ran for more than 0.3 s: a "
+                                          r"right answer takes well under a second"):
+        grade("2.1", endless)
+
+    def searching(a):                      # the r that undoes a's turn, then t by search
+        r = (-a[0]) % 4
+        for n in itertools.count():
+            for u in range(-n, n + 1):
+                for v in range(-n, n + 1):
+                    if p4_product(a, (r, u, v)) == (0, 0, 0):
+                        return r, u, v
+
+    with pytest.raises(WrongAnswer, match=r"p4_inverse\(.*\) ran for more than 0.3 s: a "
+                                          r"product or an inverse in p4 is a few integer"):
+        grade("1.2", p4_product, searching)

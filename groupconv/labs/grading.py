@@ -271,9 +271,14 @@ def _is_property(frame: types.FrameType) -> bool:
     return isinstance(attribute, property) and getattr(attribute.fget, "__code__", None) is code
 
 
-#: Seconds a call of an answer may take where the grader gives a limit (4.1's large n; a
-#: right answer takes microseconds there, one that lists the n angles hours).
+#: Seconds a call of an answer may take where the grader gives a limit (4.1's large n, 1.1's
+#: large r, every call of 1.2: a right answer takes microseconds there, one that lists the n
+#: angles, turns |r| times or searches for an inverse hours).
 SECONDS = 10.0
+
+#: Seconds any other call of an answer may take: a right answer takes well under a second on
+#: the graders' inputs, a loop that never ends is stopped here.
+ANSWER_SECONDS = 60.0
 
 
 class _TooSlow(BaseException):
@@ -379,24 +384,28 @@ class _Exercise:
 
     def call(self, fn: Callable, *args: Any, shown: str, names: tuple[str, ...] = (),
              seconds: float | None = None, slow: str = "",
-             returned: list[type] | None = None) -> Any:
+             returned: list[Any] | None = None) -> Any:
         """fn(*args); an exception inside becomes a WrongAnswer that says which call raised
         (NotImplementedError, the unsolved exercise's hint, passes through unchanged), and so
         does an argument changed in place (``names``: the arguments' names, for the message):
         the grader's own reference reads the same arrays after the call. ``seconds``: how long
-        the call may run, and ``slow``: what the WrongAnswer says past it. ``returned``: a
-        list that receives the type fn returned (before it is read as plain data)."""
+        the call may run (None: ``ANSWER_SECONDS``), and ``slow``: what the WrongAnswer says
+        past it. ``returned``: a
+        list that receives what fn returned (before it is read as plain data)."""
         kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else
                 copy.deepcopy(a) if isinstance(a, (list, dict)) else None for a in args]
         before = self.kept
+        seconds = ANSWER_SECONDS if seconds is None else seconds
         limit = _TimeLimit(seconds)
-        too_slow = f"{shown} ran for more than {seconds or 0:g} s{slow}"
+        too_slow = f"{shown} ran for more than {seconds:g} s" + (slow or (
+            ": a right answer takes well under a second here; does a loop of yours never end, "
+            "or run over far more values than it needs?"))
         try:
             with limit, _watching() as seen:
                 try:
                     out = fn(*args)
                     if returned is not None:
-                        returned.append(type(out))
+                        returned.append(out)
                     if self.own_work:       # read it here: reading may compute (``_plain``)
                         out = _plain(out, self, shown)
                 except (NotImplementedError, WrongAnswer):
@@ -648,7 +657,58 @@ def _rounding_hint(tolerance: float) -> str:
         return ("further off than float64 rounding (1e-10 of the largest value): did you round "
                 "the result, or compute in lower precision (float16, float32) and convert back to "
                 "float64? (a float32 result is held to float32's 1e-5)")
-    return "further off than float32 rounding (1e-7): are you computing in float16, or rounding?"
+    return (f"further off than float32 rounding ({tolerance:g} of the largest value): are you "
+            f"computing in float16, or rounding?")
+
+
+def _decimals(value: Any) -> int | None:
+    """The d of a float array rounded to d decimals (np.round(y, d): every entry a multiple of
+    10^-d, to 4 spacings of its dtype), else None; d at most 8 (finer decimal grids hold
+    every float16 value: a coarser dtype, which ``_array`` names) and only as fine as the
+    entries can tell: an unrounded entry falls that near the grid by chance with odds 8
+    spacing / 10^-d, and the odds that all do must be below 1e-12."""
+    a = np.asarray(value)
+    if a.dtype.kind != "f" or not np.all(np.isfinite(a)):
+        return None
+    spacing = np.spacing(np.abs(a)).astype(np.float64).ravel()
+    a = a.astype(np.float64).ravel()
+    for d in range(0, 9):
+        odds = np.minimum(1.0, 8 * spacing[a != 0] / 10.0**-d)
+        if not np.sum(np.log(odds)) < np.log(1e-12):
+            return None
+        if np.all(np.abs(a - np.round(a, d)) <= 4 * spacing):
+            return d
+    return None
+
+
+def _rounded_says(value: Any, shown: str) -> str | None:
+    """What a result rounded to a few decimals says (``_decimals``), or None."""
+    d = _decimals(value)
+    if d is None:
+        return None
+    return (f"every entry of {shown} is a multiple of 1e-{d}: your result is rounded to {d} "
+            f"decimals (np.round, or a format with {d} digits?); return it unrounded")
+
+
+def _factor(factor: float) -> str:
+    """A factor with the digits that tell it from 1 (1.000000001, not 1)."""
+    digits = 4 if factor == 1 else max(4, 2 - int(np.floor(np.log10(abs(factor - 1)))))
+    return f"{factor:.{digits}g}"
+
+
+def _near_miss(got: np.ndarray, reference: np.ndarray, tolerance: float) -> str:
+    """Why a result within 1e-2 of the right one is not it: a constant factor, a constant
+    added, else the rounding of its dtype (``_rounding_hint``)."""
+    factor = constant_factor(got, reference, tolerance)
+    if factor is not None:
+        return (f"your result is the right one times {_factor(factor)}: a constant factor (a scale "
+                f"or a normalisation the exercise does not have)")
+    offset = got - reference
+    scale = np.abs(reference).max(initial=0.0) or 1.0
+    if np.ptp(offset) <= tolerance * scale and abs(float(offset.mean())) > tolerance * scale:
+        return (f"your result is the right one plus {float(offset.mean()):.6g} everywhere: a "
+                f"constant added (a bias or an offset the exercise does not have)")
+    return _rounding_hint(tolerance)
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:
@@ -792,12 +852,12 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
     for r in [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, 12, 37, 101, -9, -38, 10**6 + 3,
               10**8, -(10**8) - 1, 2**53 + 1, -(2**53) - 3]:
         shown = f"c4_matrix({r})"
-        returned: list[type] = []
-        m = _array(ex.call(c4_matrix, r, shown=shown, seconds=SECONDS if abs(r) > 2**53 else None,
+        returned: list[Any] = []
+        m = _array(ex.call(c4_matrix, r, shown=shown, seconds=SECONDS if abs(r) >= 10**8 else None,
                            slow=": r quarter turns are the same rotation as r % 4; reduce r "
                                 "modulo 4 first rather than turning |r| times",
                            returned=returned), ex, shown)
-        if returned[0].__module__.split(".")[0] == "sympy":
+        if type(returned[0]).__module__.split(".")[0] == "sympy":
             from_sympy.add(r)
         if m.shape != (2, 2):
             raise ex.wrong(f"{shown} must return a 2x2 matrix, got shape {m.shape}")
@@ -953,11 +1013,16 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
     pairs += [((ra, int(rng.integers(1, 10)), 0), (rb, 0, int(rng.integers(-9, 0))))
               for ra in range(4) for rb in range(4)]
 
+    slow = (": a product or an inverse in p4 is a few integer operations (a search over "
+            "elements, or a loop over the translation's steps, takes time in proportion to "
+            "their size)")
+
     def product(a: tuple, b: tuple) -> Any:
-        return ex.call(p4_product, a, b, shown=f"p4_product({a}, {b})")
+        return ex.call(p4_product, a, b, shown=f"p4_product({a}, {b})", seconds=SECONDS,
+                       slow=slow)
 
     def inverse(a: tuple) -> Any:
-        return inv.call(p4_inverse, a, shown=f"p4_inverse({a})")
+        return inv.call(p4_inverse, a, shown=f"p4_inverse({a})", seconds=SECONDS, slow=slow)
 
     got_products = [_tuple(product(a, b), ex, f"p4_product({a}, {b})") for a, b in pairs]
     elements = sorted({a for a, _ in pairs})
@@ -1394,8 +1459,19 @@ def _scaled(got: np.ndarray, reference: np.ndarray, c_in: int, on_group: bool) -
     if meant is not None:
         return (f"your output is the right one divided by {round(1 / factor)}: a mean over "
                 f"{meant} where the correlation sums")
-    return (f"your output is the right one times {factor:.4g}: the correlation is a plain sum "
+    return (f"your output is the right one times {_factor(factor)}: the correlation is a plain sum "
             f"of products, with no factor")
+
+
+def _same_as_returned(results: list[tuple[Any, np.ndarray, str]], ex: _Exercise) -> None:
+    """A WrongAnswer if an array an answer returned has changed since (the same buffer
+    returned by every call, and written again by the next one)."""
+    for raw, copied, shown in results:
+        if isinstance(raw, np.ndarray) and not np.array_equal(raw.astype(np.float64), copied):
+            raise ex.wrong(f"the array {shown} returned changed when your function was called "
+                           f"again: it returns the same array every call (a global or cached "
+                           f"buffer), so a result kept in a variable is overwritten by the next "
+                           f"call; return a new array each time")
 
 
 def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
@@ -1413,16 +1489,20 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
              f"(batch, input channel{', rotation' if on_group else ''}, row, column) and w of "
              f"shape {w.shape} (output channel, input channel{', rotation' if on_group else ''}"
              f", row, column)")
-    precision: list[float] = []   # the tolerance of the first result's dtype (_tolerance_of)
+    first: list[Any] = []   # the first result's tolerance (_tolerance_of of its dtype), and
+    #                         the result as plain data, in its own dtype
+    results: list[tuple[Any, np.ndarray, str]] = []   # what each call returned, and its copy
 
     def answer(x: np.ndarray, w: np.ndarray, shown: str = f"{name}(x, w)") -> np.ndarray:
         """The student's result on x and w in ``dtype`` (views stay views: their values
         copied into a view of the same strides), as a float64 array, or a WrongAnswer."""
+        returned: list[Any] = []
         raw = ex.call(fn, _cast_keeping_strides(x, dtype), _cast_keeping_strides(w, dtype),
-                      shown=shown, names=("x", "w"))
+                      shown=shown, names=("x", "w"), returned=returned)
         out = _array(raw, ex, f"{name}(x, w)", precise=True)
-        if not precision:
-            precision.append(_tolerance_of(raw, dtype))
+        if not first:
+            first.extend((_tolerance_of(raw, dtype), raw))
+        results.append((returned[0], out, shown))
         return out
 
     try:
@@ -1441,7 +1521,10 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                        f"result that is not square changes its shape; which array does the "
                        f"formula turn, and does a reshape or a view use (W, H) for (H, W)?"
                        ) from failure.__cause__
-    tolerance = precision[0]
+    tolerance = first[0]
+    rounded = _rounded_says(first[1], f"{name}(x, w)")
+    if rounded is not None:
+        raise ex.wrong(rounded)
     op = lifting_correlation if kind == "lifting" else group_correlation
     title = "lifting correlation" if kind == "lifting" else "group correlation"
     reference = op(x, w, P4)
@@ -1540,6 +1623,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                                f"the same values): does your code assume 8-byte items (strides "
                                f"written as multiples of 8, a view of the memory as float64)? "
                                f"Take the array's own .strides or .itemsize")
+        _same_as_returned(results, ex)
         said = "" if dtype == np.float64 else ", every input float32"
         return Passed(number, f"agrees with groupconv's {title} on p4 (check_layer: "
                               f"reference error {report.reference_error:.1e}, equivariance "
@@ -1567,7 +1651,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
             f"{error:.2g} against groupconv on random inputs; equivariance error "
             f"{report.equivariance_error:.1e})")
     if error < 1e-2:
-        raise ex.wrong(f"{head}: close, but {_rounding_hint(tolerance)}")
+        raise ex.wrong(f"{head}: close, but "
+                       f"{_scaled(got, reference, c_in, on_group) or _near_miss(got, reference, tolerance)}")
     found = None
     if kind == "lifting":
         for why, variant in _LIFTING_MISTAKES:
@@ -1603,6 +1688,12 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                      None)
     if found is None:
         found = _scaled(got, reference, c_in, on_group)
+    if found is None:
+        found = next((f"your output is the {what} of the {title}: the exercise's layer is the "
+                      f"{title} alone (a nonlinearity is a layer of its own, after it)"
+                      for what, f in (("positive part (a ReLU)", lambda y: np.maximum(y, 0.0)),
+                                      ("absolute value", np.abs), ("square", np.square))
+                      if _close(got, f(reference), tolerance)), None)
     if found is None and all(any(_close(got[:, :, r], _turned(reference[:, :, r], q))
                                  for q in range(4)) for r in range(4)):
         found = ("each plane is the right one turned about its centre: the formula turns only "
@@ -1701,7 +1792,8 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     c_out, c_in, k = 5, 3, 3
     w = rng.standard_normal((c_out, c_in, 4, k, k))
     shown = f"p4_bank(w) for w of shape {w.shape}"
-    raw = ex.call(p4_bank, w, shown=shown, names=("w",))
+    returned: list[Any] = []
+    raw = ex.call(p4_bank, w, shown=shown, names=("w",), returned=returned)
     bank = _array(raw, ex, shown, precise=True)
     tolerance = _tolerance_of(raw)
     want = (c_out * 4, c_in * 4, k, k)
@@ -1715,6 +1807,9 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
         else:
             why = f"expected {want}"
         raise ex.wrong(f"{shown} has shape {bank.shape}: {why}")
+    rounded = _rounded_says(raw, shown)
+    if rounded is not None:
+        raise ex.wrong(rounded)
     expected = np.asarray(filter_bank(w, P4)).reshape(want)
     if _close(bank, expected, tolerance):  # right once: and for a new w of the same shape?
         w1 = np.random.default_rng().standard_normal(w.shape)
@@ -1761,6 +1856,7 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
                            "your code compute strides from the shape or read the memory behind "
                            "the array? Take the array's own .strides, or call "
                            "np.ascontiguousarray first")
+        _same_as_returned([(returned[0], bank, shown)], ex)
         return Passed("2.3", f"one planar correlation with your bank is the group correlation "
                              f"(check_layer: reference error {report.reference_error:.1e})")
     if _close(bank, expected, tolerance):     # right on the grader's w, not on check_layer's
@@ -1770,7 +1866,8 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
                        f"a number of channels?{_check_layer_says(report)}")
     if _relative(bank, expected) < 1e-2:
         raise ex.wrong(f"your bank is close to the right one (relative error "
-                       f"{_relative(bank, expected):.2g}), but {_rounding_hint(tolerance)}")
+                       f"{_relative(bank, expected):.2g}), but "
+                       f"{_near_miss(bank, expected, tolerance)}")
     blocks = bank.reshape(c_out, 4, c_in, 4, k, k)
     right = expected.reshape(c_out, 4, c_in, 4, k, k)
     folded = ("your kernels are right but the {}; the layout of the folded input is c * 4 + s "
@@ -1800,6 +1897,9 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
     if found is None and _close(blocks, np.asarray(filter_bank(np.flip(w, (-2, -1)), P4)
                                                    ).reshape(blocks.shape)):
         found = _FLIPPED
+    if found is None and _close(blocks, np.swapaxes(right, -1, -2)):
+        found = ("every kernel of your bank is the right one transposed (its rows and columns "
+                 "swapped): a transpose, or an index [j, i] for [i, j]")
     said = f"\n  Diagnosis: {found}." if found is not None else _check_layer_says(report)
     for o, r, c, s in np.ndindex(c_out, 4, c_in, 4):
         block = blocks[o, r, c, s]
@@ -2006,12 +2106,14 @@ def _exact_angles(n: int) -> list[int]:
 
 
 #: 4.1's answers by mistakes that show only for large n: n held as a float32 or a float64,
-#: the products a n in 32-bit integers (wrapped around).
+#: the products a n in 32-bit or 64-bit integers (wrapped around).
 _ANGLE_MISTAKES: types.MappingProxyType[str, Callable[[int], list[int]]] = types.MappingProxyType({
     "float32": lambda n: _exact_angles(int(np.float32(n))),
     "float64": lambda n: _exact_angles(int(float(n))),
     "int32": lambda n: [a for a in (0, 90, 180, 270)
                         if ((a * n + 2**31) % 2**32 - 2**31) % 360 == 0],
+    "int64": lambda n: [a for a in (0, 90, 180, 270)
+                        if ((a * n + 2**63) % 2**64 - 2**63) % 360 == 0],
 })
 
 
@@ -2036,9 +2138,10 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
     # multiple of 4; 32-bit integers overflow 270 n from n = 7,953,644 (and an answer that
     # loops over the n steps still takes about a second there); n held as a float32 from
     # 2^24 + 1; math.isclose's 1e-9 from about 10^9; a step's Fraction limited to denominators
-    # of 10^6 (limit_denominator) is 0 at 4 10^9; n held as a float64 from 2^53 + 1. Each
+    # of 10^6 (limit_denominator) is 0 at 4 10^9; n held as a float64 from 2^53 + 1; 64-bit
+    # integers overflow 270 n from n = 34,162,250,019,896,203 (10^18: 90 n, too). Each
     # residue mod 4 in every range, so that each of the four answers is asked for
-    large = [m + i for m in (2**24, 4_000_000_000, 2**53) for i in range(1, 5)]
+    large = [m + i for m in (2**24, 4_000_000_000, 2**53, 10**18) for i in range(1, 5)]
     ns = list(range(1, 401)) + [720, 1000, 3600, 4096, 5040, 1_000_001, 1_000_002, 1_000_003,
                                 8_000_004] + large
     for n in ns:
@@ -2112,7 +2215,8 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                     f" degrees away: a comparison with a tolerance, such as np.isclose, takes it "
                     f"for {a:g}; decide with integers: is {a:g} x {n} a multiple of 360?)")
                 raise ex.wrong(f"{shown} includes {a:g}, but {a:g} degrees is not one of "
-                               f"SE(2)_{n}'s angles (multiples of {step} degrees){close}")
+                               f"SE(2)_{n}'s angles (multiples of {step} degrees){close}"
+                               f"{_overflow_says(a, n, mistakes)}")
         if got != sorted(got):
             raise ex.wrong(f"{shown} = {_brief(value)}: the angles go in increasing order")
         for a in expected:
@@ -2122,17 +2226,26 @@ def grade_exact_angles(exact_angles: Callable[[int], Any]) -> Passed:
                     f"(360 / {n}), or a test of a / (360 / {n}) or np.linspace's angles "
                     f"against {a}, can miss {a} by rounding; decide with integers: {a} is a "
                     f"whole number of steps exactly when {a} x {n} is a multiple of 360)")
-                if "int32" in mistakes:
-                    floats = (f" ({a} x {n} = {a * n:,} is more than 2^31 - 1 = 2,147,483,647:"
-                              f" a product of 32-bit integers overflows there (dtype=np.int32, "
-                              f"or NumPy's default integer on Windows before NumPy 2); compute "
-                              f"with Python ints or int64)")
+                floats = _overflow_says(a, n, mistakes) or floats
                 raise ex.wrong(f"{shown} misses {a}: {a} degrees maps the grid onto itself and "
                                f"is {a * n // 360} step(s) of {step} degrees, one of "
                                f"SE(2)_{n}'s angles{floats}")
     return Passed("4.1", "right for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to "
                          "1,000,003, 8,000,004, 2^24 + 1 to 2^24 + 4, 4,000,000,001 to "
-                         "4,000,000,004 and 2^53 + 1 to 2^53 + 4")
+                         "4,000,000,004, 2^53 + 1 to 2^53 + 4 and 10^18 + 1 to 10^18 + 4")
+
+
+def _overflow_says(a: int, n: int, mistakes: dict) -> str:
+    """Where 4.1's answer is the one of products a n wrapped around in 32-bit or 64-bit
+    integers (``_ANGLE_MISTAKES``), a sentence that says so, else ""."""
+    bits = next((b for b in (32, 64) if f"int{b}" in mistakes), None)
+    if bits is None:
+        return ""
+    return (f" ({a} x {n} = {a * n:,} is more than 2^{bits - 1} - 1 = {2**(bits - 1) - 1:,}: a "
+            f"product of {bits}-bit integers overflows there (dtype=np.int{bits}"
+            f"{', or NumPy integer arrays' if bits == 64 else ''}"
+            f"{', or NumPy default integer on Windows before NumPy 2' if bits == 32 else ''}); "
+            f"compute with Python ints, which do not overflow)")
 
 
 def _scene(rng: np.random.Generator, n_scales: int, size: tuple[int, int], count: int
@@ -2318,7 +2431,7 @@ def grade(exercise: str, *answer: Any, **data: Any) -> Passed:
     >>> import numpy as np
     >>> from groupconv.labs import grade
     >>> grade("4.1", lambda n: [a for a in range(0, 360, 90) if a * n % 360 == 0])
-    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to 1,000,003, 8,000,004, 2^24 + 1 to 2^24 + 4, 4,000,000,001 to 4,000,000,004 and 2^53 + 1 to 2^53 + 4
+    Exercise 4.1 passed: right for n = 1..400, 720, 1000, 3600, 4096, 5040, 1,000,001 to 1,000,003, 8,000,004, 2^24 + 1 to 2^24 + 4, 4,000,000,001 to 4,000,000,004, 2^53 + 1 to 2^53 + 4 and 10^18 + 1 to 10^18 + 4
     """
     if not isinstance(exercise, str):
         raise TypeError(f"exercise must be a string, one of {', '.join(map(repr, EXERCISES))}, "

@@ -78,7 +78,7 @@ plt.show()
 # pixel grid onto itself *and* is one of the group's angles. Write `exact_angles(n)`: the
 # angles in [0, 360) degrees, in increasing order, that are both, for SE(2)_n, computed exactly
 # (with integers or Fractions: 360 / n is not exact in floating point) and without groupconv
-# (the grader refuses calls into it). The grader tries n up to 2^53 + 4: decide from n, without
+# (the grader refuses calls into it). The grader tries n up to 10^18 + 4: decide from n, without
 # listing the group's n angles (an answer that lists them is stopped after 10 s).
 #
 # *Hint.* Which angles map a square grid onto itself? Then ask of each whether it is a whole
