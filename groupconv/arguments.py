@@ -86,11 +86,14 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def did_you_mean(value: Any, choices: Sequence[str]) -> str:
-    """"; did you mean 'p4'?" for a string close to some of ``choices``, else ""."""
+    """"; did you mean 'p4'?" for a string close to some of ``choices``, or the start of some
+    (up to three: 'p4m' for 'p4m_filter'), else ""."""
     if not isinstance(value, str):
         return ""
     close = difflib.get_close_matches(value.lower(), [c.lower() for c in choices], n=3,
                                       cutoff=0.5)
+    starts = [c.lower() for c in choices if value and c.lower().startswith(value.lower())]
+    close += [c for c in starts if c not in close][:max(0, 3 - len(close))]
     picked = [c for c in choices if c.lower() in close]
     return f"; did you mean {' or '.join(repr(c) for c in picked)}?" if picked else ""
 

@@ -50,6 +50,21 @@ def test_verify_says_what_it_has_done_while_it_runs(capsys):
     assert len(err) == sum(1 for line in err if line.startswith("verify: "))
 
 
+def test_verify_says_how_far_a_slow_claim_has_come(monkeypatch, capsys):
+    """Within a claim, a line after a group once ``PROGRESS_EVERY`` seconds have passed (here
+    0: after every group but the last), so that a claim of minutes does not look like a
+    hang."""
+    from groupconv.checks import verify
+    monkeypatch.setattr(verify, "PROGRESS_EVERY", 0.0)
+    assert cli.main(["verify", "--quick", "--only", "group_axioms"]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "group_axioms" in line]
+    claim = next(c for c in verify.CLAIMS if c.name == "group_axioms")
+    n = sum(map(claim.applies_to, verify.default_groups()))
+    assert [re.sub(r" \([0-9.]+ s\)$", "", line) for line in err] == [
+        f"verify: group_axioms: {i} row{'s' * (i > 1)} of {n} so far" for i in range(1, n)] + [
+        f"verify: group_axioms: {n} rows"]
+
+
 def test_verify_only_takes_a_users_group_by_module_and_name(tmp_path, monkeypatch, capsys):
     """From a 1D user's review: --only refused MODULE:NAME, which conformance's --groups takes;
     the group is imported and registered, and its rows run."""

@@ -366,6 +366,9 @@ def test_cli_figures(tmp_path, capsys):
     assert [p.name for p in tmp_path.glob("p4_feature*")] == ["p4_feature_map_animation.gif"]
     assert cli.main(["figures", "--out", str(tmp_path), "--only", "nope"]) == 2
     assert "unknown figure 'nope'" in capsys.readouterr().err
+    assert cli.main(["figures", "--out", str(tmp_path), "--only", "p4m"]) == 2
+    assert "unknown figure 'p4m'; did you mean 'p4m_feature_map' or 'p4m_filter'?" in \
+        capsys.readouterr().err
 
 
 def test_bad_images():

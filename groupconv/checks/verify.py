@@ -67,6 +67,10 @@ def _selected(name: str, group: AffineGroup, only: str | None) -> bool:
         return False
 
 
+#: Seconds between progress lines within one claim (its rows so far, after a group): the
+#: slowest claims take a minute on two idle cores, several on a busy machine.
+PROGRESS_EVERY = 10.0
+
 #: The symbolic proofs by the names their rows carry ("symbolic_closure", ...), and the
 #: sampled groups' row of their matrices' rounding, which runs with them.
 _PROOFS = [f"symbolic_{check.__name__}" for check in (
@@ -105,14 +109,18 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
     defaults to every registered group (``groupconv.groups.register``); ``only`` keeps the rows
     of one claim or one group (by any of its names, any case; a group get_group can build, such
     as "SE2(12)" or "Scale(1.5, n=4, m=2)", is checked alone); ``progress`` is called with a
-    line after each claim and each group's proofs."""
-    start = time.perf_counter()
+    line after each claim and each group's proofs, and within a claim after a group where
+    ``PROGRESS_EVERY`` seconds have passed since the last line."""
+    start = last = time.perf_counter()
 
-    def done(what: str, count: int, failed: int) -> None:
+    def done(what: str, count: int, failed: int, of: int | None = None) -> None:
+        nonlocal last
         if progress is not None and count:
-            progress(f"{what}: {counted(count, 'row')}"
+            so_far = "" if of is None else f" of {of} so far"
+            progress(f"{what}: {counted(count, 'row')}{so_far}"
                      f"{f', {failed} FAILED' if failed else ''} "
                      f"({time.perf_counter() - start:.1f} s)")
+            last = time.perf_counter()
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"trials must be a positive int, got {trials!r}")
@@ -127,9 +135,8 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
     rows = []
     for claim in CLAIMS:
         first = len(rows)
-        for group in chosen:
-            if not claim.applies_to(group) or not _selected(claim.name, group, only):
-                continue
+        groups_of = [g for g in chosen if claim.applies_to(g) and _selected(claim.name, g, only)]
+        for group in groups_of:
             # draws of their own for each claim and group: the same in a run of one (--only)
             # as in the full run, and untouched by the claims before it
             rng = np.random.default_rng([seed, zlib.crc32(f"{claim.name}/{group.name}".encode())])
@@ -154,6 +161,10 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
                             all(claim.passes(e) for e in errors),
                             "measured" if claim.level == "measured" else "numeric",
                             claim.expect_equal, note))
+            if len(rows) - first < len(groups_of) and \
+                    time.perf_counter() - last >= PROGRESS_EVERY:   # a slow claim goes on
+                done(claim.name, len(rows) - first, sum(not r.passed for r in rows[first:]),
+                     of=len(groups_of))
         done(claim.name, len(rows) - first, sum(not r.passed for r in rows[first:]))
     if symbolic_proofs:
         for group in chosen:
