@@ -94,6 +94,27 @@ def test_a_layer_that_ignores_stride_and_dilation_is_told_so_on_the_combined_cas
             (group, result.diagnosis)
 
 
+def test_a_strided_layer_off_by_a_constant_is_not_told_it_ignores_its_stride():
+    """From an oracle user's review: groupconv's own strided output plus 1e-7 of its largest
+    value was told "your layer ignores the stride" (the stride-1 hypothesis's shape finding,
+    "agrees with every second output", refutes it), and 1 + 1e-7 times it "1 times"."""
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"])
+                if c.stride == 2 and c.dilation == 1 and not c.bias)
+
+    def strided(x, eps, scaled):
+        y = conformance.reference(x, case["w"], case.group, case.kind, padding=case.padding,
+                                  stride=case.stride)
+        return y * (1 + eps) if scaled else y + eps * np.abs(y).max()
+
+    shifted = testing.check_case(lambda x: strided(x, 1e-7, False), case)
+    assert not shifted.passed and "stride" not in shifted.diagnosis
+    assert re.match(r"your output is groupconv's plus [-0-9.e]+ everywhere \(1\.0e-07 of its "
+                    r"largest value\): a constant added", shifted.diagnosis), shifted.diagnosis
+    scaled = testing.check_case(lambda x: strided(x, 1e-7, True), case)
+    assert scaled.diagnosis.startswith("your output is 1.0000001 times groupconv's"), \
+        scaled.diagnosis
+
+
 def test_check_fails_a_layer_that_reads_two_input_channels_whatever_it_is_given(
         tmp_path, monkeypatch, capsys):
     """Every shipped correlation case had 2 input channels: this layer passed them all."""

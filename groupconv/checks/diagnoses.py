@@ -451,13 +451,33 @@ def constant_factor(got: np.ndarray, ref: np.ndarray, tolerance: float) -> float
     return factor
 
 
+def factor_text(factor: float) -> str:
+    """A factor with the digits that tell it from 1 (1.0000001, not 1)."""
+    digits = 6 if factor == 1 else max(6, 2 - int(np.floor(np.log10(abs(factor - 1)))))
+    return f"{factor:.{digits}g}"
+
+
 def _scaled(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
     """A sentence if the output is groupconv's times a constant other than 1."""
     factor = constant_factor(got, ref, tolerance)
     if factor is None:
         return None
-    return (f"your output is {factor:.6g} times groupconv's: a constant factor (a mean for a "
-            f"sum, a normalisation, a scaled initialisation read as the weights, a sign)")
+    return (f"your output is {factor_text(factor)} times groupconv's: a constant factor (a mean "
+            f"for a sum, a normalisation, a scaled initialisation read as the weights, a sign)")
+
+
+def _offset(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
+    """A sentence if the output is groupconv's plus a constant (not a tolerance's worth)."""
+    if got.shape != ref.shape or not got.size:
+        return None
+    difference = got - ref
+    scale = float(np.abs(ref).max()) or 1.0
+    mean = float(difference.mean())
+    if float(np.ptp(difference)) > tolerance * scale or abs(mean) <= tolerance * scale:
+        return None
+    return (f"your output is groupconv's plus {mean:.3g} everywhere ({abs(mean) / scale:.1e} "
+            f"of its largest value): a constant added (a bias or an offset the case does not "
+            f"have)")
 
 
 def _first_images(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
@@ -1188,7 +1208,7 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
             findings.add("agrees on each image alone, but not in a batch: your layer's output "
                          "for one image depends on the others (statistics over the batch, as "
                          "batch normalisation in training mode?)" + suffix)
-        scaled = _scaled(fixed, ref, tolerance)
+        scaled = _scaled(fixed, ref, tolerance) or _offset(fixed, ref, tolerance)
         if scaled is not None:
             findings.add(scaled + suffix)
         sigma = _output_order(fixed, ref, tolerance)

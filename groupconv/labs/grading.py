@@ -54,7 +54,7 @@ import numpy as np
 import sympy
 
 from ..arguments import counted, float_dtype
-from ..checks.diagnoses import constant_factor
+from ..checks.diagnoses import constant_factor, factor_text
 from ..checks.user_groups import check_group_law
 from ..checks.user_layers import (
     OTHER_DRAWS, TOLERANCES, LayerReport, check_equivariance, check_layer,
@@ -690,19 +690,13 @@ def _rounded_says(value: Any, shown: str) -> str | None:
             f"decimals (np.round, or a format with {d} digits?); return it unrounded")
 
 
-def _factor(factor: float) -> str:
-    """A factor with the digits that tell it from 1 (1.000000001, not 1)."""
-    digits = 4 if factor == 1 else max(4, 2 - int(np.floor(np.log10(abs(factor - 1)))))
-    return f"{factor:.{digits}g}"
-
-
 def _near_miss(got: np.ndarray, reference: np.ndarray, tolerance: float) -> str:
     """Why a result within 1e-2 of the right one is not it: a constant factor, a constant
     added, else the rounding of its dtype (``_rounding_hint``)."""
     factor = constant_factor(got, reference, tolerance)
     if factor is not None:
-        return (f"your result is the right one times {_factor(factor)}: a constant factor (a scale "
-                f"or a normalisation the exercise does not have)")
+        return (f"your result is the right one times {factor_text(factor)}: a constant factor "
+                f"(a scale or a normalisation the exercise does not have)")
     offset = got - reference
     scale = np.abs(reference).max(initial=0.0) or 1.0
     if np.ptp(offset) <= tolerance * scale and abs(float(offset.mean())) > tolerance * scale:
@@ -1459,8 +1453,8 @@ def _scaled(got: np.ndarray, reference: np.ndarray, c_in: int, on_group: bool) -
     if meant is not None:
         return (f"your output is the right one divided by {round(1 / factor)}: a mean over "
                 f"{meant} where the correlation sums")
-    return (f"your output is the right one times {_factor(factor)}: the correlation is a plain sum "
-            f"of products, with no factor")
+    return (f"your output is the right one times {factor_text(factor)}: the correlation is a "
+            f"plain sum of products, with no factor")
 
 
 def _same_as_returned(results: list[tuple[Any, np.ndarray, str]], ex: _Exercise) -> None:

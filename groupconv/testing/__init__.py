@@ -933,7 +933,9 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float,
         if first is None:
             first = findings
         sentences = [s for s in findings.sentences if s != "agrees"]
-        if prefix and findings.sentences:
+        # (a setting that the output's shape refutes explains nothing: a strided layer's output
+        # is every second one of the stride-1 output, not a layer that ignores its stride)
+        if prefix and findings.sentences and not findings.shape:
             return prefix + (f"; with that, {_joined([], sentences)}" if sentences else "")
         if not prefix and sentences:
             return _joined(findings.shape, sentences)
