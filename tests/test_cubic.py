@@ -47,6 +47,40 @@ def test_the_papers_names_and_determinants():
     assert sorted(dets["P4/mmm"].tolist()) == [-1] * 8 + [1] * 8
 
 
+def _parity(perm):
+    return 1 if sum(perm[i] > perm[j] for i in range(3) for j in range(i + 1, 3)) % 2 == 0 else -1
+
+
+#: Each group's point matrices as a property of the signed permutation matrices (g e_j =
+#: signs[j] e_perm[j]; the first axis u, depth, the D4 groups' axis), from the crystallographic
+#: definitions, apart from the group's generators
+POINT_GROUPS = {
+    "z3": lambda m, det, parity: np.array_equal(m, np.eye(3)),
+    "P222": lambda m, det, parity: det == 1 and np.array_equal(np.abs(m), np.eye(3)),
+    "P422": lambda m, det, parity: det == 1 and abs(m[0, 0]) == 1,
+    "P4/mmm": lambda m, det, parity: abs(m[0, 0]) == 1,
+    "P23": lambda m, det, parity: det == 1 and parity == 1,
+    "P-43m": lambda m, det, parity: det * parity == 1,   # T and the mirrors that swap two axes
+    "P432": lambda m, det, parity: det == 1,
+    "Pm-3m": lambda m, det, parity: True,
+}
+
+
+@pytest.mark.parametrize("name", list(ORDERS))
+def test_each_cubic_group_is_its_crystallographic_point_group(name):
+    """From a mutation round: D4 generated with a mirror (C4v) and Td with a mirror of the
+    cube (Th) kept their orders and group laws, and the tests passed."""
+    signed = []
+    for perm in itertools.permutations(range(3)):
+        for signs in itertools.product((1, -1), repeat=3):
+            m = np.zeros((3, 3), dtype=int)
+            m[list(perm), range(3)] = signs
+            signed.append((m, round(np.linalg.det(m)), _parity(perm)))
+    expected = {m.tobytes() for m, det, parity in signed if POINT_GROUPS[name](m, det, parity)}
+    got = {np.asarray(m, dtype=int).tobytes() for m in get_group(name).point_matrices()}
+    assert len(expected) == ORDERS[name] and got == expected
+
+
 def test_element_labels_say_axis_and_angle():
     labels = describe(get_group("P432").stabiliser)
     assert labels[:4] == ["identity", "rotation by 90° about (1, 0, 0)",

@@ -966,3 +966,41 @@ def test_adam_keeps_its_moments_in_the_parameters_dtype_and_save_replaces_a_file
     nn.save(nn.Sequential([nn.Linear(3, 2, rng=1)]), tmp_path / "net")     # ".npz" appended
     loaded = nn.load(path)
     assert not all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)
+
+
+class _CountingOptimizer:
+    """An optimiser that leaves the parameters as they are and counts its steps."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def step(self, grads):
+        self.steps += 1
+
+
+def test_an_epochs_loss_and_accuracy_are_means_over_examples_with_a_short_last_batch():
+    """From a mutation round: the short last batch counted as a full one (loss times
+    batch_size) and nothing noticed. With parameters that do not move and no batch norm or
+    dropout, the epoch's loss and accuracy are evaluate's on the same examples."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((10, 1, 4, 4))
+    y = rng.integers(0, 3, 10)
+    net = nn.Sequential([nn.Flatten(), nn.Linear(16, 3, rng=1, dtype=np.float64)])
+    record = nn.fit(net, x, y, epochs=1, batch_size=4, optimizer=_CountingOptimizer(),
+                    progress=False)[0]
+    scores = nn.evaluate(net, x, y)
+    assert record["loss"] == pytest.approx(scores["loss"], rel=1e-12)
+    assert record["accuracy"] == pytest.approx(scores["accuracy"], rel=1e-12)
+
+
+@pytest.mark.parametrize("max_steps", [2, 3, 5])
+def test_max_steps_is_the_number_of_optimiser_steps(max_steps):
+    """From a mutation round: a break at steps > max_steps took one step too many unseen
+    (three batches an epoch: max_steps within the first epoch, at its end and past it)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((12, 1, 4, 4)), rng.integers(0, 3, 12)
+    net = nn.Sequential([nn.Flatten(), nn.Linear(16, 3, rng=1, dtype=np.float64)])
+    optimizer = _CountingOptimizer()
+    history = nn.fit(net, x, y, epochs=4, batch_size=4, optimizer=optimizer, progress=False,
+                     max_steps=max_steps)
+    assert optimizer.steps == max_steps and len(history) == -(-max_steps // 3)
