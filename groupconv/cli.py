@@ -281,9 +281,8 @@ def _conformance_check(args: argparse.Namespace) -> int:
             "" if args.cases else " (the shipped set holds the wallpaper groups, P4/mmm and "
             "P432: write cases of others with groupconv conformance --out DIR --groups ..., "
             "and check them with --cases DIR)"))
+    build = factory                     # the user's factory, as given
     if args.layout is not None or convention is not None:
-        build = factory
-
         def factory(case):      # the layer in its element order loads its weights in it
             conv = convention or "groupconv"
             return testing.adapt(build(testing.in_convention(case, conv)), case,
@@ -303,7 +302,44 @@ def _conformance_check(args: argparse.Namespace) -> int:
     print(f"{passed} of {len(results)} cases agree with groupconv ({seconds:.1f} s)")
     if passed < len(results):
         print(_by_kind(results, args.kinds is None))
+        hint = _layout_hint(build, [r.case for r in results if not r.passed],
+                            args.layout or "split", convention or "groupconv", args.exact)
+        if hint:
+            print(hint)
     return 0 if passed == len(results) else 1
+
+
+#: The failing cases a layout hint tries (each layout): the first of them, for time
+_LAYOUT_PROBES = 8
+
+
+def _layout_hint(build, failing: list, declared: str, convention, exact: bool) -> str:
+    """A line naming the layout in which the first failing cases (whose x or y has a point
+    axis) all agree, where the run read the layer in another one; "" where none does."""
+    from . import interop, testing
+
+    probes = [case for case in failing if case.kind in ("lifting", "correlation",
+                                                        "convolution")][:_LAYOUT_PROBES]
+    for layout in interop.LAYOUTS:
+        if layout == declared or not probes:
+            continue
+        try:
+            if all(testing.check_case(testing.adapt(
+                    build(testing.in_convention(case, convention)), case, layout=layout,
+                    convention=convention), case, exact=exact, diagnose=False).passed
+                   for case in probes):
+                return (f"the failing cases agree when your layer is read in the layout "
+                        f"{layout!r}, {_LAYOUT_WORDS[layout]}, not {declared!r}: give "
+                        f"--layout {layout}")
+        except Exception:        # noqa: BLE001 - a layer that fails in that layout too
+            continue
+    return ""
+
+
+_LAYOUT_WORDS = {"split": "(B, C, S, ...)", "flat_cs": "(B, C S, ...), each channel's S "
+                 "samples together", "flat_sc": "(B, S C, ...), each sample's C channels "
+                 "together", "last_cs": "(B, ..., C S), channels last", "last_sc": "(B, ..., "
+                 "S C), channels last"}
 
 
 def _by_kind(results: list, all_kinds: bool) -> str:

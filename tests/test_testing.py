@@ -94,6 +94,42 @@ def test_a_layer_that_ignores_stride_and_dilation_is_told_so_on_the_combined_cas
             (group, result.diagnosis)
 
 
+FLAT_SC = '''
+import numpy as np
+from groupconv import conformance
+
+def factory(case):             # x and y (B, S C, H, W): each sample's channels together
+    def layer(x):
+        if case.kind != "lifting":
+            x = x.reshape(x.shape[0], 4, -1, *x.shape[-2:]).swapaxes(1, 2)
+        y = conformance.reference(x, case["w"], case.group, case.kind, padding=case.padding,
+                                  stride=case.stride, dilation=case.dilation)
+        if case.bias:
+            y = y + case["b"].reshape(-1, 1, 1, 1)
+        return y.swapaxes(1, 2).reshape(y.shape[0], -1, *y.shape[-2:])
+    return layer
+'''
+
+
+@pytest.mark.parametrize("declared", [None, "flat_cs", "last_sc"])
+def test_check_names_the_layout_a_layer_takes_where_another_was_given(
+        tmp_path, monkeypatch, capsys, declared):
+    """From an oracle user's review: a layer of (B, S C, H, W) read as another layout was told
+    "your layer writes y.reshape(B, S, C, ...).swapaxes(1, 2)" or "check the formula", never
+    to declare its layout."""
+    name = _module(tmp_path, monkeypatch, "flat_sc_layer", FLAT_SC)
+    layout = () if declared is None else ("--layout", declared)
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4", "--kinds",
+                        "lifting", "correlation", *layout)
+    assert code == 1 and out.splitlines()[-1] == (
+        f"the failing cases agree when your layer is read in the layout 'flat_sc', (B, S C, "
+        f"...), each sample's C channels together, not '{declared or 'split'}': give --layout "
+        f"flat_sc")
+    code, out, _ = _run(capsys, "--check", f"{name}:factory", "--groups", "p4", "--kinds",
+                        "lifting", "correlation", "--layout", "flat_sc")
+    assert code == 0, out
+
+
 def test_a_strided_layer_off_by_a_constant_is_not_told_it_ignores_its_stride():
     """From an oracle user's review: groupconv's own strided output plus 1e-7 of its largest
     value was told "your layer ignores the stride" (the stride-1 hypothesis's shape finding,
@@ -374,6 +410,12 @@ def test_a_torch_module_through_torch_layer_and_autograd():
     module = example.P4Conv(case.c_in, case.c_out, 3, lifting=False, padding=case.padding)
     result = testing.check_case(testing.torch_layer(module, case, layout="flat_cs"), case)
     assert result.passed and result.tolerance == 1e-5
+    # and in float16 and bfloat16 (NumPy has no bfloat16: an oracle user's bfloat16 module
+    # raised inside torch_layer, and the layer was blamed), held to their rounding
+    for dtype, tolerance in ((torch.float16, 1e-2), (torch.bfloat16, 5e-2)):
+        result = testing.check_case(testing.torch_layer(module.to(dtype), case,
+                                                        layout="flat_cs"), case)
+        assert result.passed and result.tolerance == tolerance, (dtype, result.diagnosis)
     with pytest.raises(ValueError, match="has shape"):
         testing.torch_layer(torch.nn.Conv2d(8, 12, 3), case, {"weight": "w"})
 
@@ -1260,3 +1302,13 @@ def test_filter_bank_names_a_sampled_group_before_asking_for_a_kind():
         with pytest.raises(ValueError, match=r"SE2\(8\) is a sampled group, whose filters are "
                                              r"moved by interpolation"):
             groupconv.filter_bank(w, "se2_8")
+
+
+def test_convention_none_is_groupconvs_own_order():
+    """From an oracle user's review: convention=None was refused ("must be one of ...")."""
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["correlation"]) if c.k == 3)
+
+    def layer(x):
+        return groupconv.group_correlation(x, case["w"], "p4", mode=case.padding)
+
+    assert testing.check_case(testing.adapt(layer, case, convention=None), case).passed

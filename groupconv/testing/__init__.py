@@ -173,7 +173,7 @@ def _check_layout(layout: str) -> None:
 
 
 def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
-          convention: str | Sequence[int] = "groupconv") -> Callable[[np.ndarray], Any]:
+          convention: str | Sequence[int] | None = "groupconv") -> Callable[[np.ndarray], Any]:
     """A layer in another layout and element order, as a function of groupconv's x.
 
     Parameters
@@ -188,8 +188,9 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
     layout : str
         One of ``groupconv.interop.LAYOUTS``: "split" (B, C, S, *n), "flat_cs" (B, C·S, *n),
         "flat_sc" (B, S·C, *n), "last_cs" / "last_sc" (channels last, NHWC).
-    convention : str or sequence of int
-        The element order of the point axis (``groupconv.interop.element_order``).
+    convention : str, sequence of int or None
+        The element order of the point axis (``groupconv.interop.element_order``; None:
+        groupconv's own, the default).
 
     Returns
     -------
@@ -209,6 +210,7 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
     True
     """
     _check_layout(layout)
+    convention = "groupconv" if convention is None else convention
     group = get_group(case.group)
     sigma = element_order(convention, group)  # refuse a bad convention now, not per call
     points_in, points_out = _spaces(case)
@@ -338,7 +340,7 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
 
 def torch_layer(module: Any, case: Case,
                 params: Mapping[str, str | tuple[str, Callable, Callable]] | None = None, *,
-                layout: str = "split", convention: str | Sequence[int] = "groupconv",
+                layout: str = "split", convention: str | Sequence[int] | None = "groupconv",
                 dtype: Any = None) -> Callable[[np.ndarray], Any]:
     """A torch module as a layer for ``case``: the case's parameters loaded into it, its
     output and its autograd gradients in groupconv's layout.
@@ -387,6 +389,7 @@ def torch_layer(module: Any, case: Case,
     if not isinstance(case, Case):
         raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
     _check_layout(layout)
+    convention = "groupconv" if convention is None else convention
     group = get_group(case.group)
     sigma = element_order(convention, group)
     named = dict(module.named_parameters())
@@ -406,7 +409,7 @@ def torch_layer(module: Any, case: Case,
         theirs = _to_theirs(np.asarray(x), points_in, layout, convention, group)
         xt = torch.tensor(np.ascontiguousarray(theirs), dtype=dtype, device=device,
                           requires_grad=True)
-        kept = xt.detach().cpu().numpy().copy()
+        kept = to_numpy(xt).copy()   # (bfloat16 as float32: NumPy has none)
         yt = module(xt)
         if not isinstance(yt, torch.Tensor):
             raise TypeError(f"the module returned {described(yt)}, not a tensor: wrap it so "
@@ -418,7 +421,7 @@ def torch_layer(module: Any, case: Case,
             dyt = torch.as_tensor(np.ascontiguousarray(_to_theirs(
                 np.asarray(dy), points_out, layout, convention, group)), dtype=yt.dtype,
                 device=yt.device)
-            kept_dy = dyt.detach().cpu().numpy().copy()
+            kept_dy = to_numpy(dyt).copy()
             if frozen:
                 raise RuntimeError(f"the module's parameter {frozen[0]!r} does not require "
                                    f"grad (requires_grad=False): it would never train")
@@ -431,13 +434,16 @@ def torch_layer(module: Any, case: Case,
                 if g is None:          # detached, or not used: it would never train
                     raise RuntimeError(f"the module's parameter {name!r} gets no gradient "
                                        f"(detached, or not used in forward)")
-                out[key] = back(g.detach().cpu().numpy())
+                out[key] = back(to_numpy(g))
             dx = grads[0]
-            dx = np.zeros(np.shape(theirs)) if dx is None else dx.detach().cpu().numpy()
+            dx = np.zeros(np.shape(theirs)) if dx is None else to_numpy(dx)
             return _to_ours(dx, points_in, layout, convention, group), out
 
-        return _output_to_ours(yt.detach().cpu().numpy(), points_out, layout, convention,
-                               group, "module", case.arrays["y"].shape), vjp
+        y = _output_to_ours(to_numpy(yt), points_out, layout, convention, group, "module",
+                            case.arrays["y"].shape)
+        if yt.dtype == torch.bfloat16:   # back to bfloat16 (exact): check_case's tolerance
+            y = torch.from_numpy(np.ascontiguousarray(y)).to(torch.bfloat16)
+        return y, vjp
     layer.convention = convention             # what check_case says a found order in
     return layer
 
@@ -486,7 +492,7 @@ def _replaced(tree: Mapping, values: Mapping[str, Any], prefix: str = "") -> dic
 
 def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
               names: Mapping[str, str | tuple[str, Callable, Callable]] | None = None, *,
-              layout: str = "split", convention: str | Sequence[int] = "groupconv",
+              layout: str = "split", convention: str | Sequence[int] | None = "groupconv",
               dtype: Any = None, jit: bool = True) -> Callable[[np.ndarray], Any]:
     """A JAX function ``apply(params, x) -> y`` as a layer for ``case``: the case's parameters
     loaded into a copy of ``params``, its output and its gradients (``jax.vjp``, under
@@ -552,6 +558,7 @@ def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
         raise TypeError(f"case must be a groupconv.conformance.Case, got {type(case).__name__}")
     _check_layout(layout)
     jit = flag(jit, "jit")
+    convention = "groupconv" if convention is None else convention
     group = get_group(case.group)
     sigma = element_order(convention, group)
     leaves = dict(_leaves(params))
