@@ -439,6 +439,24 @@ def test_a_torch_parameter_that_gets_no_gradient_fails():
     result = testing.check_case(testing.torch_layer(module, case, layout="flat_cs"), case)
     assert not result.passed and "gets no gradient" in result.diagnosis
 
+    class PartlyDetached(example.P4Conv):   # a share of each weight cut from the graph
+        def forward(self, x, inner=False):
+            if inner:
+                return super().forward(x)
+            share = torch.linspace(0.2, 0.9, self.weight.numel(), dtype=self.weight.dtype)
+            share = share.reshape(self.weight.shape)
+            mixed = self.weight * share + (self.weight * (1 - share)).detach()
+            return torch.func.functional_call(self, {"weight": mixed}, (x,), {"inner": True})
+
+    module = PartlyDetached(case.c_in, case.c_out, 3, lifting=False,
+                            padding=case.padding).double()
+    for layer in (testing.torch_layer(module, case, layout="flat_cs"),
+                  testing.adapt(testing.torch_layer(module, case, layout="flat_cs"), case)):
+        result = testing.check_case(layer, case)     # (an oracle user's review: "the backward
+        assert not result.passed and re.search(      # pass is not the adjoint")
+            r"the gradients do not: dw differs by .*: torch's autograd took the gradients, .* "
+            r"cut from the graph \(a detach\(\)", result.diagnosis), result.diagnosis
+
 
 @pytest.mark.torch
 def test_torch_layer_names_what_it_cannot_load_run_or_convert():
@@ -837,6 +855,19 @@ def test_gradients_and_layers_are_diagnosed():
     assert not result.passed and result.errors["y"] == 0
     assert "the output agrees, the gradients do not: dx is 2 times the expected" in \
         result.diagnosis
+
+    def dw_of_channel_0_unwritten(x):
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+
+        def vjp(dy):
+            grads = conformance.vjp(x, case["w"], dy, "p4", "lifting", padding=case.padding)
+            dw = grads["dw"].copy()
+            dw[0] = 0
+            return grads["dx"], {"w": dw}
+        return y, vjp
+    assert re.search(r"dw is exactly zero in \d+ of its \d+ entries where the expected is not, "
+                     r"and right elsewhere", testing.check_case(dw_of_channel_0_unwritten,
+                                                                 case).diagnosis)
     def first_dx_only(x):
         y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
 
@@ -871,6 +902,21 @@ def test_gradients_and_layers_are_diagnosed():
         return norm["gamma"].reshape(shape) * (x - mean) / np.sqrt(var + 1e-5) + \
             norm["beta"].reshape(shape)
     assert "per channel and point sample" in testing.check_case(per_sample, norm).diagnosis
+    # from an oracle user's review: three more, each "none of the usual mistakes" or a shape
+    eps, shape = norm.options["eps"], (1, -1, 1, 1, 1)
+    gamma, beta = norm["gamma"].reshape(shape), norm["beta"].reshape(shape)
+
+    def normalised(x, axes, outside=False):
+        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        return gamma * (x - mean) / (np.sqrt(var) + eps if outside else np.sqrt(var + eps)) + \
+            beta
+
+    assert "instance normalisation" in testing.check_case(
+        lambda x: normalised(x, (2, 3, 4)), norm).diagnosis
+    assert "eps added outside the square root" in testing.check_case(
+        lambda x: normalised(x, (0, 2, 3, 4), outside=True), norm).diagnosis
+    assert testing.check_case(lambda x: x.max(axis=1), pool).diagnosis.startswith(
+        "agrees with a pool over the channels (axis 1) where the point axis (axis 2) is meant")
     raising = testing.check_case(lambda x: 1 / 0, case)
     assert not raising.passed and "ZeroDivisionError" in raising.diagnosis
     assert "factory raised KeyError" in testing.check_cases(lambda c: {}["x"], [case])[0].diagnosis

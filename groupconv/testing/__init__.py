@@ -48,7 +48,7 @@ import numpy as np
 
 from ..arguments import described, flag
 from ..checks.diagnoses import (
-    axes_mixed, explain, framed, joined_sentences, said_in_convention,
+    axes_mixed, explain, factor_text, framed, joined_sentences, said_in_convention,
 )
 from ..checks.equivariance import relative_error
 from ..checks.user_layers import _parity_sentence, _precision_note, tolerance_for
@@ -244,6 +244,7 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
             return _to_ours(dx, points_in, layout, convention, group), weights_to_ours(grads)
         return _to_ours(y, points_out, layout, convention, group), our_vjp
     wrapped.convention = convention           # what check_case says a found order in
+    wrapped.autograd = getattr(layer, "autograd", None)    # torch_layer's, jax_layer's
     return wrapped
 
 
@@ -445,6 +446,7 @@ def torch_layer(module: Any, case: Case,
             y = torch.from_numpy(np.ascontiguousarray(y)).to(torch.bfloat16)
         return y, vjp
     layer.convention = convention             # what check_case says a found order in
+    layer.autograd = "torch"                  # (its gradients are autograd's: said so)
     return layer
 
 
@@ -590,6 +592,7 @@ def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
         return _output_to_ours(np.asarray(y), points_out, layout, convention, group,
                                "function", case.arrays["y"].shape), vjp
     layer.convention = convention             # what check_case says a found order in
+    layer.autograd = "JAX"                    # (its gradients are jax.vjp's: said so)
     return layer
 
 
@@ -831,8 +834,15 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
     """The mistake that explains a failing case, as far as one case can tell."""
     if errors["y"] <= tol:
         wrong = [k for k, v in errors.items() if not v <= tol]     # NaN too
-        return "the output agrees, the gradients do not: " + "; ".join(
-            _gradient_note(k, errors[k], gradients.get(k), case[k]) for k in wrong)
+        notes = "; ".join(_gradient_note(k, errors[k], gradients.get(k), case[k])
+                          for k in wrong)
+        if getattr(layer, "autograd", None) and notes.endswith(_NOT_ADJOINT):
+            notes = notes[:-len(_NOT_ADJOINT)] + (
+                f"{getattr(layer, 'autograd')}'s autograd took the gradients, the adjoint of "
+                f"the forward it recorded: a part of the computation is cut from the graph "
+                f"(a detach(), torch.no_grad(), .data, jax.lax.stop_gradient, or a copy of "
+                f"the weights made before the loaded parameter reaches it)")
+        return "the output agrees, the gradients do not: " + notes
     if not _is_array(got):
         return f"your layer returned {described(got)}, not an array: return y as an array " \
             f"of any library"
@@ -856,7 +866,15 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
     if got is not None and got.shape == expected.shape and np.abs(expected).max() > 0:
         factor = float(np.sum(got * expected) / np.sum(expected * expected))
         if relative_error(got, factor * expected) <= 1e-6:
-            return f"{key} is {factor:.4g} times the expected (a wrong factor or sign)"
+            return (f"{key} is {factor_text(factor)} times the expected (a wrong factor or "
+                    f"sign)")
+        zero = (got == 0) & (expected != 0)
+        if zero.any() and relative_error(np.where(zero, expected, got), expected) <= 1e-6:
+            return (f"{key} is exactly zero in {np.count_nonzero(zero)} of its {got.size} "
+                    f"entries where the expected is not, and right elsewhere: a part of the "
+                    f"input or weights cut from the computation's graph (under autograd, a "
+                    f"detach(), torch.no_grad(), .data or jax.lax.stop_gradient on it), or a "
+                    f"gradient left unwritten")
     if key == "dx" and got is not None and got.shape == expected.shape and got.shape[0] > 1:
         first = relative_error(got[:1], expected[:1]) <= 1e-6
         if first and relative_error(got[1:], expected[1:]) > 1e-6:
@@ -864,8 +882,10 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
                     f"backward handle a batch (B > 1) image by image?")
     shape = "" if got is None or got.shape == expected.shape else \
         f" (shape {got.shape}, expected {expected.shape})"
-    return f"{key} differs by {error:.1e}{shape}: the backward pass is not the adjoint of " \
-           f"the forward"
+    return f"{key} differs by {error:.1e}{shape}: {_NOT_ADJOINT}"
+
+
+_NOT_ADJOINT = "the backward pass is not the adjoint of the forward"
 
 
 def _only_y(layer):
@@ -1020,14 +1040,24 @@ def _layer_note(case: Case, got: np.ndarray, tol: float) -> str:
                  per_sample, 0, eps),
                 ("agrees with the unbiased variance (n - 1) where batch normalisation divides "
                  "by n", per_channel, 1, eps),
-                ("agrees without eps in the square root", per_channel, 0, 0.0)):
+                ("agrees without eps in the square root", per_channel, 0, 0.0),
+                ("agrees with statistics per image (over its point axis and space, not over "
+                 "the batch): instance normalisation, where batch normalisation shares them "
+                 "over the batch", tuple(range(2, x.ndim)), 0, eps)):
             mean = x.mean(axis=axes, keepdims=True)
             var = x.var(axis=axes, keepdims=True, ddof=ddof)
             candidates[sentence] = gamma * (x - mean) / np.sqrt(var + epsilon) + beta
+        mean, var = x.mean(axis=per_channel, keepdims=True), x.var(axis=per_channel,
+                                                                    keepdims=True)
+        candidates["agrees with eps added outside the square root, (x - mean) / (sqrt(var) + "
+                   "eps), where it is inside: sqrt(var + eps)"] = \
+            gamma * (x - mean) / (np.sqrt(var) + eps) + beta
         candidates["agrees with the running statistics (evaluation mode) where the case asks "
                    "for the batch's (training mode)"] = gamma * x / np.sqrt(1 + eps) + beta
     found = [s for s, c in candidates.items() if got.shape == c.shape and
              relative_error(got, c) <= tol]
+    if found:
+        return "; ".join(found)
     if got.shape != case["y"].shape:
         ceil = ""
         if case.kind == "spatial_pool":
@@ -1037,8 +1067,8 @@ def _layer_note(case: Case, got: np.ndarray, tol: float) -> str:
                 ceil = (" (a last window that does not fit is kept: ceil_mode; groupconv drops "
                         "it, as torch's default ceil_mode=False does)")
         return f"your output has shape {got.shape} where the case's is {case['y'].shape}{ceil}"
-    return "; ".join(found) or f"differs by {relative_error(got, case['y']):.1e} and agrees " \
-                               f"with none of the usual mistakes of this layer"
+    return f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the usual " \
+           f"mistakes of this layer"
 
 
 # ------------------------------------------------------------------ many cases
