@@ -12,17 +12,19 @@ argument, says what was expected and shows what came.
     described(value)                   what came, in a few words, for a message
     counted(n, "axis", "axes")         "1 axis", "2 axes": a count and its noun, for a message
     warn(message)                      a warning that names the first line outside groupconv
+    @other_names(padding="mode")       a keyword of torch's, refused with the one to give
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 import pathlib
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -238,3 +240,34 @@ def output_file(value: Any, name: str, suffixes: Sequence[str] = ()) -> pathlib.
                          f"to ({str(folder)!r} is " + ("not a folder)" if not folder.is_dir()
                                                        else "not writable)"))
     return path
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: What to give instead of torch's keyword arguments (``other_names``)
+OTHER_NAMES = {
+    "padding": "groupconv's is mode: 'valid', 'same', 'full' or a padding (an int)",
+    "in_channels": "groupconv's is c_in", "out_channels": "groupconv's is c_out",
+    "kernel_size": "groupconv's is k",
+    "stride": "groupconv's correlations have no stride: keep every s-th output, "
+              "y[..., ::s, ::s]",
+    "dilation": "groupconv's correlations have no dilation: a dilated kernel is the kernel "
+                "with zeros between its taps",
+}
+
+
+def other_names(*names: str) -> Callable[[_F], _F]:
+    """A decorator: the function, given one of ``names`` (torch's keywords, ``OTHER_NAMES``)
+    as a keyword it does not take, raises a TypeError that says what to give instead (not
+    Python's bare "unexpected keyword argument")."""
+    def decorate(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if kwargs:
+                given = next((name for name in names if name in kwargs), None)
+                if given is not None:
+                    raise TypeError(f"{fn.__qualname__}() got an unexpected keyword argument "
+                                    f"{given!r} (torch's name): {OTHER_NAMES[given]}")
+            return fn(*args, **kwargs)
+        return checked  # type: ignore[return-value]
+    return decorate

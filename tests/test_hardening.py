@@ -1587,3 +1587,34 @@ def test_the_memory_is_not_asked_for_small_outputs(monkeypatch):
     assert groupconv.lifting_correlation(x, np.ones((2, 1, 3, 3)), "p4").shape == (2, 2, 4, 7, 7)
     with pytest.raises(AssertionError, match="read for a small output"):   # a large one asks
         groupconv.lifting_correlation(np.ones((1, 1, 1100, 1100)), np.ones((8, 1, 3, 3)), "p4")
+
+
+def test_torch_names_are_answered_with_groupconvs():
+    """From a newcomer's first hour: padding=, in_channels= and net.train() gave Python's bare
+    "unexpected keyword argument" and "no attribute"; each now says what to give instead."""
+    x, w = np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3))
+    with pytest.raises(TypeError, match=r"lifting_correlation\(\) got an unexpected keyword "
+                                        r"argument 'padding' \(torch's name\): groupconv's is "
+                                        r"mode"):
+        groupconv.lifting_correlation(x, w, "p4", padding=1)
+    with pytest.raises(TypeError, match=r"'stride' \(torch's name\): groupconv's correlations "
+                                        r"have no stride"):
+        groupconv.group_correlation(np.zeros((1, 1, 4, 5, 5)), np.zeros((1, 1, 4, 3, 3)), "p4",
+                                    stride=2)
+    with pytest.raises(TypeError, match=r"LiftingConv\(\) .* 'in_channels' .* groupconv's is "
+                                        r"c_in"):
+        nn.LiftingConv("p4", in_channels=1, out_channels=2, kernel_size=3)
+    with pytest.raises(TypeError, match=r"GroupConv\(\) .* 'kernel_size' .* groupconv's is k"):
+        nn.GroupConv("p4", 1, 2, kernel_size=3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
+        nn.GroupConv("p4", 1, 2, 3, foo=1)          # any other name: Python's own error
+    net = nn.p4cnn(width=2)
+    with pytest.raises(AttributeError, match=r"Sequential has no attribute 'train' \(torch's "
+                                             r"train\(\): .*forward\(x, training=True\)"):
+        net.train()
+    with pytest.raises(AttributeError, match=r"'state_dict' \(torch's state_dict\(\): "
+                                             r"nn.save"):
+        nn.ReLU().state_dict()
+    with pytest.raises(AttributeError, match=r"^ReLU has no attribute 'weights'$"):
+        nn.ReLU().weights
+    assert not hasattr(net, "parameters") and getattr(net, "eval", None) is None

@@ -34,7 +34,7 @@ import numpy as np
 from array_api_compat import array_namespace, is_dask_array, is_numpy_namespace
 from array_api_compat import device as array_device
 
-from ..arguments import choice, plain_array, warn
+from ..arguments import choice, other_names, plain_array, warn
 from ..groups import AffineGroup, Kind, SemidirectProduct, get_group
 from ..literal import arrays as literal_arrays
 from ..literal import sampled as literal_sampled
@@ -403,6 +403,7 @@ def _check_engine_options(max_workspace: Any, workspace: Any, op: str) -> None:
 
 
 # ------------------------------------------------------------------ public edge
+@other_names("padding", "stride", "dilation")
 def lifting_correlation(x: Any, w: Any, group: AffineGroup | str, *, mode: str | int = "valid",
                         method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
                         workspace: Workspace | None = None) -> Any:
@@ -457,6 +458,7 @@ def lifting_correlation(x: Any, w: Any, group: AffineGroup | str, *, mode: str |
                    "lifting_correlation")
 
 
+@other_names("padding", "stride", "dilation")
 def group_correlation(x: Any, w: Any, group: AffineGroup | str, *, mode: str | int = "valid",
                       method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
                       workspace: Workspace | None = None) -> Any:
@@ -489,6 +491,7 @@ def group_correlation(x: Any, w: Any, group: AffineGroup | str, *, mode: str | i
                    "group_correlation")
 
 
+@other_names("padding", "stride", "dilation")
 def group_convolution(x: Any, w: Any, group: AffineGroup | str, *, mode: str | int = "valid",
                       method: str = "fast", max_workspace: int = DEFAULT_MAX_WORKSPACE,
                       workspace: Workspace | None = None) -> Any:

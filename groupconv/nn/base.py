@@ -174,6 +174,23 @@ def checked_dy(layer: Layer, dy: Any, shape: tuple[int, ...]) -> Any:
     return _in_dtype(dy, layer.dtype)
 
 
+#: torch.nn.Module's methods a layer does not have, and what to do instead
+TORCH_METHODS = {
+    "train": "groupconv's layers keep no mode; forward(x, training=True) computes in training "
+             "mode (batch statistics, dropout), calling the layer in evaluation mode, and "
+             "nn.fit trains",
+    "eval": "groupconv's layers keep no mode; calling the layer computes in evaluation mode",
+    "parameters": "layer.params is a dict of the arrays by name",
+    "named_parameters": "layer.params is a dict of the arrays by name",
+    "state_dict": "nn.save(model, path) writes the parameters and buffers, nn.load(path) "
+                  "rebuilds the model",
+    "load_state_dict": "nn.load(path) rebuilds a saved model (nn.save)",
+    "zero_grad": "the gradients are returned, not kept: layer.backward(cache, dy) returns "
+                 "(dx, grads)",
+    "cuda": "layer.to(x) moves the layer to x's array library and device",
+}
+
+
 class Layer:
     """A differentiable map with parameters ``params`` (a dict of arrays, possibly empty) and
     ``buffers`` (names of other arrays that move with it, such as running statistics), that
@@ -189,6 +206,13 @@ class Layer:
         self.space: Space | None = None
         if space is not None:
             self.bind(space)
+
+    def __getattr__(self, name: str) -> Any:
+        """An AttributeError, which for a torch module's method says groupconv's way
+        (``TORCH_METHODS``); called only where normal lookup found nothing."""
+        said = TORCH_METHODS.get(name)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}" + (
+            f" (torch's {name}(): {said})" if said else ""))
 
     @property
     def params(self) -> MutableMapping:

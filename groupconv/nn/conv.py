@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_writeable_array
 
-from ..arguments import flag, float_dtype, generator, integer
+from ..arguments import flag, float_dtype, generator, integer, other_names
 from ..fast.backend import on_device
 from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, check_dy, forward, padding_for
@@ -152,6 +152,8 @@ class BankConv(Layer):
                 f"mode={self.mode!r})")
 
 
+@other_names("padding", "in_channels", "out_channels", "kernel_size", "stride",
+             "dilation")
 def LiftingConv(group: AffineGroup | str, c_in: int, c_out: int, k: int, *,
                 mode: str | int = "valid", bias: bool = True,
                 rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
@@ -201,6 +203,8 @@ def LiftingConv(group: AffineGroup | str, c_in: int, c_out: int, k: int, *,
                     rng=rng, dtype=dtype, max_workspace=max_workspace)
 
 
+@other_names("padding", "in_channels", "out_channels", "kernel_size", "stride",
+             "dilation")
 def GroupConv(group: AffineGroup | str, c_in: int, c_out: int, k: int, *,
               mode: str | int = "valid", bias: bool = True,
               rng: np.random.Generator | int | None = None, dtype: Any = np.float32,
