@@ -523,7 +523,7 @@ def test_each_conformance_case_is_reproducible_on_its_own():
     fresh = list(conformance.cases(["p6", "cm"], ks=(3,))) + \
         list(conformance.cases(["P432"], ks=(2,), kinds=["correlation"])) + \
         list(conformance.cases(["p4m"], ks=(), kinds=conformance.KINDS, variants=["all"]))
-    assert len(fresh) == 2 * 3 * 3 + 2 + 3 + 5
+    assert len(fresh) == 2 * 3 * 3 + 2 + 3 + 6     # (p4m: 1 "all", 2 + 2 pools, 2 norms)
     for case in fresh:
         assert set(case.arrays) == set(shipped[case.id].arrays), case.id
         for key in case.arrays:
@@ -586,8 +586,8 @@ def test_stride_dilation_and_bias_are_what_torch_computes(case):
                          ids=lambda c: c.id)
 def test_the_layer_cases_are_what_torch_computes(case):
     """Pooling over the point axis, spatial pooling and batch normalisation over G-channels
-    (statistics per channel over the batch, the point axis and space), forwards and
-    backwards, by torch."""
+    (statistics per channel over the batch, the point axis and space; in evaluation mode the
+    running ones), forwards and backwards, by torch."""
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
     d = groupconv.get_group(case.group).dim
@@ -605,7 +605,10 @@ def test_the_layer_cases_are_what_torch_computes(case):
         gamma = torch.tensor(case["gamma"], requires_grad=True)
         beta = torch.tensor(case["beta"], requires_grad=True)
         grads = {"dgamma": gamma, "dbeta": beta}
-        y = F.batch_norm(x, None, None, gamma, beta, training=True, eps=case.options["eps"])
+        training = case.options["training"]   # evaluation mode: the case's running statistics
+        running = (None, None) if training else (torch.tensor(case["running_mean"]),
+                                                 torch.tensor(case["running_var"]))
+        y = F.batch_norm(x, *running, gamma, beta, training=training, eps=case.options["eps"])
     y.backward(torch.from_numpy(case["dy"]))
     def close(a, b):            # torch picks its own algorithms: rounding-level, not bits
         return np.abs(a - b).max() <= max(case.tolerance, 1e-12) * np.abs(b).max()

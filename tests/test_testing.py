@@ -1358,3 +1358,51 @@ def test_convention_none_is_groupconvs_own_order():
         return groupconv.group_correlation(x, case["w"], "p4", mode=case.padding)
 
     assert testing.check_case(testing.adapt(layer, case, convention=None), case).passed
+
+
+def test_batch_norm_in_evaluation_mode_is_checked_with_the_running_statistics():
+    """From an oracle user's review: every batch norm case was in training mode, so a G-batch
+    norm with no running statistics (the batch's in evaluation mode too) passed them all."""
+    norm = next(c for c in conformance.load(groups=["p4"], kinds=["batchnorm"])
+                if not c.options["training"])
+    shape = (1, -1, 1, 1, 1)
+
+    def layer(x, mean=None, var=None):
+        mean = x.mean(axis=(0, 2, 3, 4), keepdims=True) if mean is None else mean
+        var = x.var(axis=(0, 2, 3, 4), keepdims=True) if var is None else var
+        return norm["gamma"].reshape(shape) * (x - mean) / np.sqrt(
+            var + norm.options["eps"]) + norm["beta"].reshape(shape)
+
+    assert testing.check_case(lambda x: layer(x, norm["running_mean"].reshape(shape),
+                                              norm["running_var"].reshape(shape)), norm).passed
+    batch = testing.check_case(layer, norm)
+    assert not batch.passed and batch.diagnosis.startswith(
+        "agrees with the batch's statistics (training mode) where the case asks for the "
+        "running ones"), batch.diagnosis
+    defaults = testing.check_case(lambda x: layer(x, 0.0, 1.0), norm)
+    assert "running statistics' defaults (mean 0, variance 1)" in defaults.diagnosis
+
+
+@pytest.mark.torch
+def test_a_torch_batch_norm_is_loaded_and_put_in_the_cases_mode():
+    """torch_layer loads the running statistics into the module's buffers and puts it in the
+    case's mode; a batch norm over the C S flattened channels keeps statistics per element,
+    refused by name."""
+    torch = pytest.importorskip("torch")
+    for norm in conformance.load(groups=["p4", "p4m"], kinds=["batchnorm"]):
+        module = torch.nn.BatchNorm3d(norm.c_in, eps=norm.options["eps"]).double().eval()
+        result = testing.check_case(testing.torch_layer(module, norm), norm)
+        assert result.passed and module.training == norm.options["training"], norm.id
+    norm = next(c for c in conformance.load(groups=["p4"], kinds=["batchnorm"])
+                if not c.options["training"])
+    flat = torch.nn.BatchNorm2d(norm.c_in * 4, eps=norm.options["eps"]).double()
+    with pytest.raises(ValueError, match=r"'running_mean' has shape \(12,\).*running statistics "
+                                         r"per channel and point element\? A G-channel shares "
+                                         r"one mean and one variance over its 4 samples"):
+        testing.torch_layer(flat, norm, {"weight": ("gamma", lambda g: np.repeat(g, 4), None),
+                                         "bias": ("beta", lambda b: np.repeat(b, 4), None)},
+                            layout="flat_cs")
+    for bad, said in (([("weight", "gamma")], r"params must be a mapping .* got a nested list"),
+                      ({"weight": 5}, r"params: 'weight' must map to one of the case's keys")):
+        with pytest.raises(TypeError, match=said):        # (were a ValueError of dict's own,
+            testing.torch_layer(flat, norm, bad)          # and an int not subscriptable)

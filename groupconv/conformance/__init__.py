@@ -141,7 +141,7 @@ class Case:
             raise TypeError(f"Case id must be a str, got {type(self.id).__name__}")
         _check_fields(self.group, self.kind, self.k, self.padding, self.stride, self.dilation,
                       self.bias, self.options, self.tolerance)
-        _check_arrays(self.kind, self.bias, self.arrays)
+        _check_arrays(self.kind, self.bias, self.arrays, self.options.get("training"))
 
     def __getitem__(self, key: str) -> np.ndarray:
         """A fresh copy of the case's array ``key`` (a layer that writes into its input does
@@ -490,7 +490,10 @@ def _layer_case(group: AffineGroup, kind: str, option: str, seed: int) -> Case:
         layer = BatchNorm(shape[1], dtype=np.float64)
         layer.params["gamma"][...] = rng.choice([-3, -2, -1, 1, 2, 3], size=shape[1])
         layer.params["beta"][...] = _integers(rng, (shape[1],))
-        options = {"eps": layer.eps, "training": True}
+        if option == "eval":   # running statistics, one per channel, as training leaves them
+            layer.set_buffer("running_mean", _integers(rng, (shape[1],)).astype(np.float64))
+            layer.set_buffer("running_var", rng.choice([0.5, 2.0, 4.0, 9.0], size=shape[1]))
+        options = {"eps": layer.eps, "training": option == "train"}
         tolerance = BATCHNORM_TOLERANCE
     x = _distinct(rng, shape) if option == "max" else _integers(rng, shape)
     # a mean over S samples, S not a power of two (the cube's 24): exact where every sum over
@@ -498,26 +501,32 @@ def _layer_case(group: AffineGroup, kind: str, option: str, seed: int) -> Case:
     whole = group.samples if option == "mean" and group.samples & (group.samples - 1) else 1
     if whole > 1:
         x[:, :, -1] -= np.sum(x, axis=2) % whole
-    y, cache = layer.forward(x, training=True)
+    training = options.get("training", True)
+    running = {name: getattr(layer, name).copy() for name in layer.buffers}
+    y, cache = layer.forward(x, training=training)
     dy = _integers(rng, y.shape) * whole
     dx, grads = layer.backward(cache, dy)
     arrays = {"x": x, "y": np.asarray(y), "dy": dy, "dx": np.asarray(dx)}
     if kind == "batchnorm":
         arrays.update(gamma=layer.params["gamma"].copy(), beta=layer.params["beta"].copy(),
                       dgamma=grads["gamma"], dbeta=grads["beta"])
+        if not training:
+            arrays.update(running)
 
     def forward_only(inputs):
         fresh = BatchNorm(shape[1], dtype=np.float64) if kind == "batchnorm" else layer
         if kind == "batchnorm":
             fresh.params.update(gamma=arrays["gamma"], beta=arrays["beta"])
-        return np.asarray(fresh.forward(inputs, training=True)[0])
+            for name, value in running.items():
+                fresh.set_buffer(name, value)
+        return np.asarray(fresh.forward(inputs, training=training)[0])
 
     _with_element(arrays, group, space, rng, forward_only)
     return Case(case_id, group.name, kind, 0, 0, arrays, options=options, tolerance=tolerance)
 
 
 _LAYER_OPTIONS = {"subgroup_pool": ("max", "mean"), "spatial_pool": ("max", "mean"),
-                  "batchnorm": ("train",)}
+                  "batchnorm": ("train", "eval")}
 
 
 def _check_names(kinds: Sequence[str], variants: Sequence[str]) -> None:
@@ -771,7 +780,8 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
             raise ValueError(f"case {number} of {str(folder)!r}: {entry['file']!r} cannot be "
                              f"read ({type(error).__name__}: {error})") from error
         try:               # real and finite first, then in float64 (h: element indices)
-            _check_arrays(entry["kind"], entry.get("bias", False), arrays)
+            _check_arrays(entry["kind"], entry.get("bias", False), arrays,
+                          entry.get("options", {}).get("training"))   # (checked: a mapping)
             found.append(Case(entry.get("id", entry["file"].removesuffix(".npz")),
                               entry["group"], entry["kind"], entry["k"], entry["padding"],
                               {key: a if key == "h" else a.astype(np.float64)
@@ -868,16 +878,18 @@ def _check_fields(group: Any, kind: Any, k: Any, padding: Any, stride: Any, dila
                              f"{'nothing' if key not in options else repr(value)}")
 
 
-def _check_arrays(kind: str, bias: bool, arrays: Any) -> None:
+def _check_arrays(kind: str, bias: bool, arrays: Any, training: Any = None) -> None:
     """A case's arrays as a layer is judged against them: x and y (and w for a correlation,
-    b with a bias, gamma and beta for batch normalisation), each real and finite, with one
+    b with a bias, gamma and beta for batch normalisation, and its running_mean and
+    running_var in evaluation mode, ``training`` False), each real and finite, with one
     batch; or a ValueError that names the array (an expected output of NaNs, or one made
     complex and read as real, would judge a right layer wrong or a wrong one right)."""
     if not isinstance(arrays, Mapping):
         raise TypeError(f"arrays must be a mapping of names to arrays, got "
                          f"{type(arrays).__name__}")
     needed = ["x", "y"] + (["w"] if kind in CORRELATIONS else []) + \
-        (["b"] if bias else []) + (["gamma", "beta"] if kind == "batchnorm" else [])
+        (["b"] if bias else []) + (["gamma", "beta"] if kind == "batchnorm" else []) + \
+        (["running_mean", "running_var"] if kind == "batchnorm" and training is False else [])
     lacking = [key for key in needed if key not in arrays]
     if lacking:
         raise ValueError(f"a {kind} case{' with a bias' * bias} holds {', '.join(needed)}; "

@@ -252,20 +252,42 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
 #: normalisation's "gamma" and "beta" on its cases; the weights and bias elsewhere): the names
 #: of torch ("weight", "bias"), flax ("kernel", "scale") and the case's own.
 _DEFAULT_NAMES = {"w": ("weight", "kernel", "w"), "b": ("bias", "b"),
-                  "gamma": ("weight", "scale", "gamma"), "beta": ("bias", "beta")}
+                  "gamma": ("weight", "scale", "gamma"), "beta": ("bias", "beta"),
+                  "running_mean": ("running_mean", "mean"),
+                  "running_var": ("running_var", "var")}
+
+#: The case's arrays that are statistics, not parameters: loaded (torch's buffers, flax's
+#: batch_stats), never trained (no gradient of theirs is compared)
+_STATISTICS = ("running_mean", "running_var")
 
 
 #: What each of the case's parameters is, in words.
-_ARRAY_NAMES = {"w": "weights", "b": "bias", "gamma": "scale", "beta": "shift"}
+_ARRAY_NAMES = {"w": "weights", "b": "bias", "gamma": "scale", "beta": "shift",
+                "running_mean": "running mean", "running_var": "running variance"}
 
 
-def _default_spec(case: Case, names: Iterable[str], library: str) -> dict[str, str]:
-    """The layer's parameters (dotted names) that load the case's arrays by default: those
-    whose last part is one of ``_DEFAULT_NAMES``' for a key the case has (one each; a name of
-    the module's own, without a dot, before those of its submodules)."""
-    keys = ("gamma", "beta") if case.kind == "batchnorm" else ("w", "b")
-    spec = {}
-    for key in (k for k in keys if k in case.arrays):
+def _default_spec(case: Case, names: Iterable[str], library: str,
+                  given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The layer's parameters (dotted names) that load the case's arrays: ``given`` (name ->
+    key or (key, to_theirs, to_ours)), and for each key the case has that it does not load,
+    by default the name whose last part is one of ``_DEFAULT_NAMES``' (one each; a name of the
+    module's own, without a dot, before those of its submodules; none named in ``given``)."""
+    if given is not None and not isinstance(given, Mapping):
+        raise TypeError(f"params must be a mapping of the layer's parameter names to the "
+                        f"case's keys ('w', 'b', ...) or (key, to_theirs, to_ours), got "
+                        f"{described(given)}")
+    given = dict(given or {})
+    for name, item in given.items():
+        if not (isinstance(item, str) or isinstance(item, tuple) and len(item) == 3 and
+                isinstance(item[0], str) and all(f is None or callable(f) for f in item[1:])):
+            raise TypeError(f"params: {name!r} must map to one of the case's keys ('w', 'b', "
+                            f"...) or to (key, to_theirs, to_ours), two functions or None, got "
+                            f"{described(item)}")
+    loaded = {item if isinstance(item, str) else item[0] for item in given.values()}
+    names = [name for name in names if name not in given]
+    keys = ("gamma", "beta") + _STATISTICS if case.kind == "batchnorm" else ("w", "b")
+    spec: dict[str, Any] = dict(given)
+    for key in (k for k in keys if k in case.arrays and k not in loaded):
         found = [name for name in names if name.rsplit(".", 1)[-1] in _DEFAULT_NAMES[key]]
         top = [name for name in found if "." not in name]     # the module's own, first
         found = top if len(top) == 1 else found
@@ -296,13 +318,19 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
     loaded = {item if isinstance(item, str) else item[0] for item in spec.values()}
     for key in (k for k in _DEFAULT_NAMES if k in case.arrays and k not in loaded):
         # (its own random weights would be judged; a layer without a bias told of its vjp)
-        raise ValueError(f"params: none of the {library} layer's parameters takes the case's "
-                         f"{_ARRAY_NAMES[key]} {key!r} (it has {sorted(shapes) or 'none'}; by "
-                         f"default one named {' or '.join(_DEFAULT_NAMES[key])}, and only "
-                         f"parameters are loaded, not buffers): name yours, "
-                         f"params={{name: {key!r}}}"
+        statistic = key in _STATISTICS
+        raise ValueError(f"params: none of the {library} layer's "
+                         f"{'parameters and buffers' if statistic else 'parameters'} "
+                         f"takes the case's {_ARRAY_NAMES[key]} {key!r} (it has "
+                         f"{sorted(shapes) or 'none'}; by default one named "
+                         f"{' or '.join(_DEFAULT_NAMES[key])}"
+                         f"{'' if statistic else ', and only parameters are loaded, not buffers'}"
+                         f"): name yours, params={{name: {key!r}}}"
                          + (", or test a layer without a bias on the cases without one"
-                            if key == "b" else ""))
+                            if key == "b" else "")
+                         + (" (the case is in evaluation mode: its layer normalises with these "
+                            "running statistics, not the batch's)" if key in _STATISTICS
+                            else ""))
     plan = {}
     for name, item in spec.items():
         key, to_theirs, to_ours = (item, None, None) if isinstance(item, str) else item
@@ -321,7 +349,11 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
             per_element = (f": one bias per channel and point element? An equivariant bias "
                            f"has one value per channel, shared by the channel's {s} samples "
                            f"(a bias that differs between them is not equivariant)"
-                           if key == "b" and s > 1 and size == ours.size * s else "")
+                           if key == "b" and s > 1 and size == ours.size * s else
+                           f": running statistics per channel and point element? A G-channel "
+                           f"shares one mean and one variance over its {s} samples "
+                           f"(statistics that differ between them are not equivariant)"
+                           if key in _STATISTICS and s > 1 and size == ours.size * s else "")
             raise ValueError(f"params: parameter {name!r} has shape {tuple(shapes[name])} "
                              f"({size} values); the case's {key!r} has "
                              f"shape {ours.shape} ({ours.size}){per_element}")
@@ -349,7 +381,8 @@ def torch_layer(module: Any, case: Case,
     Parameters
     ----------
     module : torch.nn.Module
-        The layer under test (put in training mode, for batch normalisation's statistics).
+        The layer under test (on a batch normalisation case put in the case's mode,
+        ``module.train(case.options["training"])``).
     case : Case
         The case.
     params : mapping, optional
@@ -358,9 +391,10 @@ def torch_layer(module: Any, case: Case,
         the same order; a shape that is no reshape of the case's, axes in another order, is
         refused) after the weights' point axis is put in ``convention``'s order; or ->
         (key, to_theirs, to_ours), two functions of NumPy arrays for another layout. Default:
-        "weight" -> "w" and "bias" -> "b" (for batch normalisation "gamma" and "beta"), those
-        the module and the case both have. A case with weights needs a parameter that takes
-        them (buffers are not loaded).
+        "weight" -> "w" and "bias" -> "b" (for batch normalisation "gamma" and "beta", and in
+        evaluation mode its buffers "running_mean" and "running_var"), those the module and
+        the case both have. A case with weights needs a parameter that takes them (buffers
+        are loaded for the running statistics only).
     layout, convention
         As in ``adapt``: the module's layout of inputs and outputs and its element order.
     dtype : torch.dtype, optional
@@ -394,17 +428,22 @@ def torch_layer(module: Any, case: Case,
     group = get_group(case.group)
     sigma = element_order(convention, group)
     named = dict(module.named_parameters())
-    plan = _plan(case, sigma, {name: tuple(p.shape) for name, p in named.items()},
-                 _default_spec(case, named, "torch") if params is None else params, "torch")
+    # (batch normalisation's running statistics are buffers: loaded, not trained)
+    loadable = {**named, **dict(module.named_buffers())} if case.kind == "batchnorm" else named
+    plan = _plan(case, sigma, {name: tuple(p.shape) for name, p in loadable.items()},
+                 _default_spec(case, loadable, "torch", params), "torch")
     for name, (_, value, _) in plan.items():
         with torch.no_grad():
-            named[name].copy_(torch.as_tensor(value, dtype=named[name].dtype))
+            loadable[name].copy_(torch.as_tensor(value, dtype=loadable[name].dtype))
+    trained = {name: item for name, item in plan.items() if item[0] not in _STATISTICS}
+    if case.kind == "batchnorm":        # the case's mode: the batch's or the running statistics
+        module.train(case.options["training"])
     first = next(iter(named.values()), None)
     dtype = dtype or (first.dtype if first is not None else torch.float32)
     device = first.device if first is not None else "cpu"
     points_in, points_out = _spaces(case)
 
-    frozen = [name for name in plan if not named[name].requires_grad]
+    frozen = [name for name in trained if not named[name].requires_grad]
 
     def layer(x):
         theirs = _to_theirs(np.asarray(x), points_in, layout, convention, group)
@@ -426,12 +465,12 @@ def torch_layer(module: Any, case: Case,
             if frozen:
                 raise RuntimeError(f"the module's parameter {frozen[0]!r} does not require "
                                    f"grad (requires_grad=False): it would never train")
-            grads = torch.autograd.grad(yt, [xt] + [named[name] for name in plan],
+            grads = torch.autograd.grad(yt, [xt] + [named[name] for name in trained],
                                         grad_outputs=dyt, retain_graph=True, allow_unused=True)
             _written_back(dy, dyt, kept_dy, lambda a: _to_ours(a, points_out, layout,
                                                                convention, group))
             out = {}
-            for (name, (key, _, back)), g in zip(plan.items(), grads[1:]):
+            for (name, (key, _, back)), g in zip(trained.items(), grads[1:]):
                 if g is None:          # detached, or not used: it would never train
                     raise RuntimeError(f"the module's parameter {name!r} gets no gradient "
                                        f"(detached, or not used in forward)")
@@ -566,7 +605,7 @@ def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
     leaves = dict(_leaves(params))
     shapes = {name: tuple(np.shape(leaf)) for name, leaf in leaves.items()}
     plan = _plan(case, sigma, shapes,
-                 _default_spec(case, leaves, "JAX") if names is None else names, "JAX")
+                 _default_spec(case, leaves, "JAX", names), "JAX")
     first = next(iter(plan), None)
     dtype = dtype or (jnp.asarray(leaves[first]).dtype if first is not None else jnp.float32)
     tree = _replaced(params, {name: jnp.asarray(value, dtype=dtype)
@@ -586,7 +625,8 @@ def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
             grads, dx = backward(tree, theirs, jnp.asarray(_to_theirs(
                 np.asarray(dy), points_out, layout, convention, group), dtype=y.dtype))
             flat = dict(_leaves(grads))
-            out = {key: back(np.asarray(flat[name])) for name, (key, _, back) in plan.items()}
+            out = {key: back(np.asarray(flat[name])) for name, (key, _, back) in plan.items()
+                   if key not in _STATISTICS}           # (statistics are not trained)
             return _to_ours(np.asarray(dx), points_in, layout, convention, group), out
 
         return _output_to_ours(np.asarray(y), points_out, layout, convention, group,
@@ -1029,31 +1069,47 @@ def _layer_note(case: Case, got: np.ndarray, tol: float) -> str:
         candidates[f"agrees with {other} pooling where the case asks for "
                    f"{case.options['reduction']}"] = np.asarray(pool(x))
     elif case.kind == "batchnorm":
-        gamma = case["gamma"].reshape((1, -1) + (1,) * (x.ndim - 2))
-        beta = case["beta"].reshape((1, -1) + (1,) * (x.ndim - 2))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        gamma, beta = case["gamma"].reshape(shape), case["beta"].reshape(shape)
         eps = case.options["eps"]
         per_channel = (0,) + tuple(range(2, x.ndim))
-        per_sample = (0,) + tuple(range(3, x.ndim))
-        for sentence, axes, ddof, epsilon in (
-                ("agrees with statistics per channel and point sample (over the batch and "
-                 "space): a G-channel shares one mean and variance over its point axis",
-                 per_sample, 0, eps),
-                ("agrees with the unbiased variance (n - 1) where batch normalisation divides "
-                 "by n", per_channel, 1, eps),
-                ("agrees without eps in the square root", per_channel, 0, 0.0),
-                ("agrees with statistics per image (over its point axis and space, not over "
-                 "the batch): instance normalisation, where batch normalisation shares them "
-                 "over the batch", tuple(range(2, x.ndim)), 0, eps)):
-            mean = x.mean(axis=axes, keepdims=True)
-            var = x.var(axis=axes, keepdims=True, ddof=ddof)
-            candidates[sentence] = gamma * (x - mean) / np.sqrt(var + epsilon) + beta
-        mean, var = x.mean(axis=per_channel, keepdims=True), x.var(axis=per_channel,
-                                                                    keepdims=True)
-        candidates["agrees with eps added outside the square root, (x - mean) / (sqrt(var) + "
-                   "eps), where it is inside: sqrt(var + eps)"] = \
-            gamma * (x - mean) / (np.sqrt(var) + eps) + beta
-        candidates["agrees with the running statistics (evaluation mode) where the case asks "
-                   "for the batch's (training mode)"] = gamma * x / np.sqrt(1 + eps) + beta
+
+        def normalised(axes, ddof=0, epsilon=eps, outside=False, stats=None):
+            mean, var = stats or (x.mean(axis=axes, keepdims=True),
+                                  x.var(axis=axes, keepdims=True, ddof=ddof))
+            scale = np.sqrt(var) + epsilon if outside else np.sqrt(var + epsilon)
+            return gamma * (x - mean) / scale + beta
+
+        defaults = gamma * x / np.sqrt(1 + eps) + beta   # running statistics 0 and 1
+        if case.options["training"]:
+            candidates = {
+                "agrees with statistics per channel and point sample (over the batch and "
+                "space): a G-channel shares one mean and variance over its point axis":
+                    normalised((0,) + tuple(range(3, x.ndim))),
+                "agrees with the unbiased variance (n - 1) where batch normalisation divides "
+                "by n": normalised(per_channel, ddof=1),
+                "agrees without eps in the square root": normalised(per_channel, epsilon=0.0),
+                "agrees with statistics per image (over its point axis and space, not over "
+                "the batch): instance normalisation, where batch normalisation shares them "
+                "over the batch": normalised(tuple(range(2, x.ndim))),
+                "agrees with eps added outside the square root, (x - mean) / (sqrt(var) + "
+                "eps), where it is inside: sqrt(var + eps)": normalised(per_channel,
+                                                                        outside=True),
+                "agrees with the running statistics (evaluation mode) where the case asks "
+                "for the batch's (training mode)": defaults}
+        else:
+            running = (case["running_mean"].reshape(shape), case["running_var"].reshape(shape))
+            candidates = {
+                "agrees with the batch's statistics (training mode) where the case asks for "
+                "the running ones (evaluation mode: the layer normalises with the "
+                "running_mean and running_var it was given)": normalised(per_channel),
+                "agrees without eps in the square root": normalised((), epsilon=0.0,
+                                                                    stats=running),
+                "agrees with eps added outside the square root, (x - mean) / (sqrt(var) + "
+                "eps), where it is inside: sqrt(var + eps)": normalised((), outside=True,
+                                                                        stats=running),
+                "agrees with the running statistics' defaults (mean 0, variance 1) where the "
+                "case gives its own: are they loaded?": defaults}
     found = [s for s, c in candidates.items() if got.shape == c.shape and
              relative_error(got, c) <= tol]
     if found:

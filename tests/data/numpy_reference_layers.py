@@ -29,9 +29,12 @@ def factory(case):
     else:
         module = nn.BatchNorm(case.c_in, eps=case.options["eps"], dtype=np.float64)
         module.params.update(gamma=case["gamma"], beta=case["beta"])
+        if not case.options["training"]:          # evaluation mode: the running statistics
+            module.set_buffer("running_mean", case["running_mean"])
+            module.set_buffer("running_var", case["running_var"])
 
     def layer(x):
-        y, cache = module.forward(x, training=True)
+        y, cache = module.forward(x, training=case.options.get("training", True))
 
         def vjp(dy):
             dx, grads = module.backward(cache, dy)
