@@ -92,11 +92,11 @@ def did_you_mean(value: Any, choices: Sequence[str]) -> str:
     (up to three: 'p4m' for 'p4m_filter'), else ""."""
     if not isinstance(value, str):
         return ""
-    close = difflib.get_close_matches(value.lower(), [c.lower() for c in choices], n=3,
-                                      cutoff=0.5)
-    starts = [c.lower() for c in choices if value and c.lower().startswith(value.lower())]
-    close += [c for c in starts if c not in close][:max(0, 3 - len(close))]
-    picked = [c for c in choices if c.lower() in close]
+    lowered = {c.lower(): c for c in choices}
+    starts = [c for c in lowered if value and c.startswith(value.lower())]
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=3, cutoff=0.5)
+    near = [c for c in lowered if c in close and c not in starts]   # (in the choices' order)
+    picked = [lowered[c] for c in starts + near][:3]
     return f"; did you mean {' or '.join(repr(c) for c in picked)}?" if picked else ""
 
 

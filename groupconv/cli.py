@@ -10,7 +10,7 @@ import pathlib
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import __version__
@@ -313,26 +313,33 @@ def _conformance_check(args: argparse.Namespace) -> int:
 _LAYOUT_PROBES = 8
 
 
-def _layout_hint(build, failing: list, declared: str, convention, exact: bool) -> str:
+def _layout_hint(build: Callable[[Any], Any], failing: list, declared: str,
+                 convention: str | Sequence[int], exact: bool) -> str:
     """A line naming the layout in which the first failing cases (whose x or y has a point
-    axis) all agree, where the run read the layer in another one; "" where none does."""
+    axis) all agree, where the run read the layer in another one; "" where none does, and for
+    a factory whose layers convert layouts themselves (made by torch_layer, jax_layer or
+    adapt: they take groupconv's layout, and another read of them says nothing)."""
     from . import interop, testing
 
     probes = [case for case in failing if case.kind in ("lifting", "correlation",
                                                         "convolution")][:_LAYOUT_PROBES]
-    for layout in interop.LAYOUTS:
-        if layout == declared or not probes:
-            continue
+
+    def agrees(case, layout: str) -> bool:
         try:
-            if all(testing.check_case(testing.adapt(
-                    build(testing.in_convention(case, convention)), case, layout=layout,
-                    convention=convention), case, exact=exact, diagnose=False).passed
-                   for case in probes):
-                return (f"the failing cases agree when your layer is read in the layout "
-                        f"{layout!r}, {_LAYOUT_WORDS[layout]}, not {declared!r}: give "
-                        f"--layout {layout}")
+            made = build(testing.in_convention(case, convention))
+            if hasattr(made, "convention"):          # (converts its layout itself)
+                return False
+            return testing.check_case(testing.adapt(made, case, layout=layout,
+                                                    convention=convention),
+                                      case, exact=exact, diagnose=False).passed
         except Exception:        # noqa: BLE001 - a layer that fails in that layout too
-            continue
+            return False
+
+    for layout in interop.LAYOUTS:
+        if layout != declared and probes and all(agrees(case, layout) for case in probes):
+            return (f"the failing cases agree when your layer is read in the layout "
+                    f"{layout!r}, {_LAYOUT_WORDS[layout]}, not {declared!r}: give --layout "
+                    f"{layout}")
     return ""
 
 

@@ -1012,8 +1012,13 @@ WRONG = [
     ("2.3", "one buffer returned by every call", (_buffered(folded_bank),),
      r"the array p4_bank\(w\) .* returned changed when your function was called again"),
     ("2.1", "float32 rounded to 4 decimals", (lambda x, w: np.round(
-        my_lifting(x, w).astype(np.float32), 4),), r"multiple of 1e-4: your result is rounded "
-     r"to 4 decimals"),
+        my_lifting(x, w).astype(np.float32), 4),), r"multiple of 1e-4: your result is the right "
+     r"one rounded to 4 decimals"),
+    ("2.1", "whole numbers of the wrong shape", (lambda x, w: np.ones((2, 5, 7, 9)),),
+     r"your output has shape \(2, 5, 7, 9\); expected \(2, 5, 4, 7, 9\)"),
+    ("2.1", "rounded to whole numbers", (lambda x, w: np.round(my_lifting(x, w)),),
+     r"every entry of my_lifting\(x, w\) is a whole number: your result is the right one "
+     r"rounded to whole numbers"),
     ("2.2", "float32 rounded to 4 decimals", (lambda x, w: np.round(
         my_group_correlation(x, w).astype(np.float32), 4),), r"rounded to 4 decimals"),
     ("2.3", "rounded to 3 decimals", (lambda w: np.round(folded_bank(w), 3),),

@@ -413,9 +413,10 @@ def test_a_torch_module_through_torch_layer_and_autograd():
     # and in float16 and bfloat16 (NumPy has no bfloat16: an oracle user's bfloat16 module
     # raised inside torch_layer, and the layer was blamed), held to their rounding
     for dtype, tolerance in ((torch.float16, 1e-2), (torch.bfloat16, 5e-2)):
-        result = testing.check_case(testing.torch_layer(module.to(dtype), case,
-                                                        layout="flat_cs"), case)
-        assert result.passed and result.tolerance == tolerance, (dtype, result.diagnosis)
+        made = testing.torch_layer(module.to(dtype), case, layout="flat_cs")
+        for layer in (made, testing.adapt(made, case)):     # (adapt kept bfloat16 too)
+            result = testing.check_case(layer, case)
+            assert result.passed and result.tolerance == tolerance, (dtype, result.diagnosis)
     with pytest.raises(ValueError, match="has shape"):
         testing.torch_layer(torch.nn.Conv2d(8, 12, 3), case, {"weight": "w"})
 
@@ -868,6 +869,15 @@ def test_gradients_and_layers_are_diagnosed():
     assert re.search(r"dw is exactly zero in \d+ of its \d+ entries where the expected is not, "
                      r"and right elsewhere", testing.check_case(dw_of_channel_0_unwritten,
                                                                  case).diagnosis)
+
+    def no_dw(x):        # (was "dw is 0 times the expected (a wrong factor or sign)")
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+        return y, lambda dy: (conformance.vjp(x, case["w"], dy, "p4", "lifting",
+                                              padding=case.padding)["dx"],
+                              {"w": np.zeros(case["w"].shape)})
+    assert "dw is exactly zero everywhere: a part of the input or weights cut" in \
+        testing.check_case(no_dw, case).diagnosis
+
     def first_dx_only(x):
         y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
 

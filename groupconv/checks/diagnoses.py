@@ -466,16 +466,28 @@ def _scaled(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
             f"for a sum, a normalisation, a scaled initialisation read as the weights, a sign)")
 
 
-def _offset(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
-    """A sentence if the output is groupconv's plus a constant (not a tolerance's worth)."""
+def constant_offset(got: np.ndarray, ref: np.ndarray, tolerance: float) -> float | None:
+    """c where got = ref + c within ``tolerance`` (relative to ref's largest value) for a
+    constant c beyond it (the mean difference), else None (NaN or infinite values too)."""
     if got.shape != ref.shape or not got.size:
         return None
     difference = got - ref
+    if not np.all(np.isfinite(difference)):
+        return None
     scale = float(np.abs(ref).max()) or 1.0
     mean = float(difference.mean())
     if float(np.ptp(difference)) > tolerance * scale or abs(mean) <= tolerance * scale:
         return None
-    return (f"your output is groupconv's plus {mean:.3g} everywhere ({abs(mean) / scale:.1e} "
+    return mean
+
+
+def _offset(got: np.ndarray, ref: np.ndarray, tolerance: float) -> str | None:
+    """A sentence if the output is groupconv's plus a constant (not a tolerance's worth)."""
+    offset = constant_offset(got, ref, tolerance)
+    if offset is None:
+        return None
+    scale = float(np.abs(ref).max()) or 1.0
+    return (f"your output is groupconv's plus {offset:.6g} everywhere ({abs(offset) / scale:.1e} "
             f"of its largest value): a constant added (a bias or an offset the case does not "
             f"have)")
 

@@ -54,7 +54,7 @@ import numpy as np
 import sympy
 
 from ..arguments import counted, float_dtype
-from ..checks.diagnoses import constant_factor, factor_text
+from ..checks.diagnoses import constant_factor, constant_offset, factor_text
 from ..checks.user_groups import check_group_law
 from ..checks.user_layers import (
     OTHER_DRAWS, TOLERANCES, LayerReport, check_equivariance, check_layer,
@@ -390,8 +390,8 @@ class _Exercise:
         does an argument changed in place (``names``: the arguments' names, for the message):
         the grader's own reference reads the same arrays after the call. ``seconds``: how long
         the call may run (None: ``ANSWER_SECONDS``), and ``slow``: what the WrongAnswer says
-        past it. ``returned``: a
-        list that receives what fn returned (before it is read as plain data)."""
+        past it. ``returned``: a list that receives what fn returned (before it is read as
+        plain data)."""
         kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else
                 copy.deepcopy(a) if isinstance(a, (list, dict)) else None for a in args]
         before = self.kept
@@ -663,10 +663,10 @@ def _rounding_hint(tolerance: float) -> str:
 
 def _decimals(value: Any) -> int | None:
     """The d of a float array rounded to d decimals (np.round(y, d): every entry a multiple of
-    10^-d, to 4 spacings of its dtype), else None; d at most 8 (finer decimal grids hold
-    every float16 value: a coarser dtype, which ``_array`` names) and only as fine as the
-    entries can tell: an unrounded entry falls that near the grid by chance with odds 8
-    spacing / 10^-d, and the odds that all do must be below 1e-12."""
+    10^-d, to 4 spacings of its dtype), else None; d at most 8 (a result rounded to more
+    places is within the graders' tolerances) and only as fine as the entries can tell: an
+    unrounded entry falls that near the grid by chance with odds 8 spacing / 10^-d, and the
+    odds that all do must be below 1e-12."""
     a = np.asarray(value)
     if a.dtype.kind != "f" or not np.all(np.isfinite(a)):
         return None
@@ -681,27 +681,32 @@ def _decimals(value: Any) -> int | None:
     return None
 
 
-def _rounded_says(value: Any, shown: str) -> str | None:
-    """What a result rounded to a few decimals says (``_decimals``), or None."""
+def _rounded_says(value: Any, reference: np.ndarray, shown: str) -> str | None:
+    """What a result that is the right one rounded to a few decimals says (``_decimals``, and
+    within half a step of ``reference``, float32's rounding allowed), or None."""
     d = _decimals(value)
-    if d is None:
+    got = np.asarray(value, dtype=np.float64)
+    if d is None or got.shape != reference.shape or np.abs(got - reference).max(initial=0.0) > \
+            0.5 * 10.0**-d + TOLERANCE * np.abs(reference).max(initial=0.0):
         return None
-    return (f"every entry of {shown} is a multiple of 1e-{d}: your result is rounded to {d} "
-            f"decimals (np.round, or a format with {d} digits?); return it unrounded")
+    grid = "a whole number" if d == 0 else f"a multiple of 1e-{d}"
+    places = "whole numbers" if d == 0 else f"{d} decimals"
+    return (f"every entry of {shown} is {grid}: your result is the right one rounded to "
+            f"{places} (np.round, or a format with few digits?); return it unrounded")
 
 
 def _near_miss(got: np.ndarray, reference: np.ndarray, tolerance: float) -> str:
     """Why a result within 1e-2 of the right one is not it: a constant factor, a constant
-    added, else the rounding of its dtype (``_rounding_hint``)."""
+    added (``constant_factor``, ``constant_offset``), else the rounding of its dtype
+    (``_rounding_hint``)."""
     factor = constant_factor(got, reference, tolerance)
     if factor is not None:
         return (f"your result is the right one times {factor_text(factor)}: a constant factor "
                 f"(a scale or a normalisation the exercise does not have)")
-    offset = got - reference
-    scale = np.abs(reference).max(initial=0.0) or 1.0
-    if np.ptp(offset) <= tolerance * scale and abs(float(offset.mean())) > tolerance * scale:
-        return (f"your result is the right one plus {float(offset.mean()):.6g} everywhere: a "
-                f"constant added (a bias or an offset the exercise does not have)")
+    offset = constant_offset(got, reference, tolerance)
+    if offset is not None:
+        return (f"your result is the right one plus {offset:.6g} everywhere: a constant added "
+                f"(a bias or an offset the exercise does not have)")
     return _rounding_hint(tolerance)
 
 
@@ -1483,8 +1488,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
              f"(batch, input channel{', rotation' if on_group else ''}, row, column) and w of "
              f"shape {w.shape} (output channel, input channel{', rotation' if on_group else ''}"
              f", row, column)")
-    first: list[Any] = []   # the first result's tolerance (_tolerance_of of its dtype), and
-    #                         the result as plain data, in its own dtype
+    first: dict[str, Any] = {}   # the first result's "tolerance" (_tolerance_of its dtype) and
+    #                              the "result" itself as plain data, in its own dtype
     results: list[tuple[Any, np.ndarray, str]] = []   # what each call returned, and its copy
 
     def answer(x: np.ndarray, w: np.ndarray, shown: str = f"{name}(x, w)") -> np.ndarray:
@@ -1495,7 +1500,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                       shown=shown, names=("x", "w"), returned=returned)
         out = _array(raw, ex, f"{name}(x, w)", precise=True)
         if not first:
-            first.extend((_tolerance_of(raw, dtype), raw))
+            first.update(tolerance=_tolerance_of(raw, dtype), result=raw)
         results.append((returned[0], out, shown))
         return out
 
@@ -1515,10 +1520,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                        f"result that is not square changes its shape; which array does the "
                        f"formula turn, and does a reshape or a view use (W, H) for (H, W)?"
                        ) from failure.__cause__
-    tolerance = first[0]
-    rounded = _rounded_says(first[1], f"{name}(x, w)")
-    if rounded is not None:
-        raise ex.wrong(rounded)
+    tolerance = first["tolerance"]
     op = lifting_correlation if kind == "lifting" else group_correlation
     title = "lifting correlation" if kind == "lifting" else "group correlation"
     reference = op(x, w, P4)
@@ -1526,6 +1528,9 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
     if got.shape != reference.shape:
         sizes = {"same": (h, w_), "full": (h + k - 1, w_ + k - 1)}
         raise ex.wrong(_shape_diagnosis(got.shape, expected, c_in, sizes))
+    rounded = _rounded_says(first["result"], reference, f"{name}(x, w)")
+    if rounded is not None:
+        raise ex.wrong(rounded)
     if _close(got, reference, tolerance):   # right once: and for new values of the same
         fresh = np.random.default_rng()     # shapes? (drawn afresh: no table of seeded draws)
         x2, w2 = fresh.standard_normal(x.shape), fresh.standard_normal(w.shape)
@@ -1645,8 +1650,8 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
             f"{error:.2g} against groupconv on random inputs; equivariance error "
             f"{report.equivariance_error:.1e})")
     if error < 1e-2:
-        raise ex.wrong(f"{head}: close, but "
-                       f"{_scaled(got, reference, c_in, on_group) or _near_miss(got, reference, tolerance)}")
+        why = _scaled(got, reference, c_in, on_group) or _near_miss(got, reference, tolerance)
+        raise ex.wrong(f"{head}: close, but {why}")
     found = None
     if kind == "lifting":
         for why, variant in _LIFTING_MISTAKES:
@@ -1801,10 +1806,10 @@ def grade_p4_bank(p4_bank: Callable[[np.ndarray], Any]) -> Passed:
         else:
             why = f"expected {want}"
         raise ex.wrong(f"{shown} has shape {bank.shape}: {why}")
-    rounded = _rounded_says(raw, shown)
+    expected = np.asarray(filter_bank(w, P4)).reshape(want)
+    rounded = _rounded_says(raw, expected, shown)
     if rounded is not None:
         raise ex.wrong(rounded)
-    expected = np.asarray(filter_bank(w, P4)).reshape(want)
     if _close(bank, expected, tolerance):  # right once: and for a new w of the same shape?
         w1 = np.random.default_rng().standard_normal(w.shape)
         bank1 = _array(ex.call(p4_bank, w1, shown=shown, names=("w",)), ex, shown, precise=True)

@@ -53,7 +53,7 @@ from ..checks.diagnoses import (
 from ..checks.equivariance import relative_error
 from ..checks.user_layers import _parity_sentence, _precision_note, tolerance_for
 from ..conformance import CORRELATIONS, Case, load, reference
-from ..fast.backend import to_numpy
+from ..fast.backend import is_torch_array, to_numpy
 from ..nn import SpatialPool
 from ..groups import Kind, Space, domain_mask, get_group
 from ..interop import (
@@ -103,6 +103,18 @@ def _to_ours(a: Any, points: bool, layout: str, convention, group) -> np.ndarray
     if points:
         return fields_to_groupconv(a, convention, group, layout=layout)
     return np.moveaxis(a, -1, 1) if layout.startswith("last") else a
+
+
+def _in_bfloat16_as(out: np.ndarray, like: Any) -> Any:
+    """``out`` (converted from ``like``) back in bfloat16 where ``like`` was (exactly: NumPy
+    reads bfloat16 as float32), so that check_case holds it to bfloat16's tolerance; else
+    ``out``."""
+    if "bfloat16" not in str(getattr(like, "dtype", "")):
+        return out
+    if is_torch_array(like):
+        import torch
+        return torch.from_numpy(np.ascontiguousarray(out)).to(torch.bfloat16)
+    return np.asarray(out).astype(like.dtype)          # ml_dtypes' (JAX's) bfloat16
 
 
 def _point_weights(case: Case) -> bool:
@@ -231,7 +243,8 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
         _written_back(x, theirs, kept, lambda a: _to_ours(a, points_in, layout, convention,
                                                           group))
         if not isinstance(result, tuple):
-            return _to_ours(result, points_out, layout, convention, group)
+            return _in_bfloat16_as(_to_ours(result, points_out, layout, convention, group),
+                                   result)
         y, vjp = result
 
         def our_vjp(dy):
@@ -242,7 +255,7 @@ def adapt(layer: Callable[[Any], Any], case: Case, *, layout: str = "split",
                 a, points_out, layout, convention, group))
             dx, grads = back if isinstance(back, tuple) else (back, {})
             return _to_ours(dx, points_in, layout, convention, group), weights_to_ours(grads)
-        return _to_ours(y, points_out, layout, convention, group), our_vjp
+        return _in_bfloat16_as(_to_ours(y, points_out, layout, convention, group), y), our_vjp
     wrapped.convention = convention           # what check_case says a found order in
     wrapped.autograd = getattr(layer, "autograd", None)    # torch_layer's, jax_layer's
     return wrapped
@@ -479,11 +492,9 @@ def torch_layer(module: Any, case: Case,
             dx = np.zeros(np.shape(theirs)) if dx is None else to_numpy(dx)
             return _to_ours(dx, points_in, layout, convention, group), out
 
-        y = _output_to_ours(to_numpy(yt), points_out, layout, convention, group, "module",
-                            case.arrays["y"].shape)
-        if yt.dtype == torch.bfloat16:   # back to bfloat16 (exact): check_case's tolerance
-            y = torch.from_numpy(np.ascontiguousarray(y)).to(torch.bfloat16)
-        return y, vjp
+        return _in_bfloat16_as(_output_to_ours(to_numpy(yt), points_out, layout, convention,
+                                               group, "module", case.arrays["y"].shape),
+                               yt), vjp
     layer.convention = convention             # what check_case says a found order in
     layer.autograd = "torch"                  # (its gradients are autograd's: said so)
     return layer
@@ -874,15 +885,18 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
     """The mistake that explains a failing case, as far as one case can tell."""
     if errors["y"] <= tol:
         wrong = [k for k, v in errors.items() if not v <= tol]     # NaN too
-        notes = "; ".join(_gradient_note(k, errors[k], gradients.get(k), case[k])
-                          for k in wrong)
-        if getattr(layer, "autograd", None) and notes.endswith(_NOT_ADJOINT):
-            notes = notes[:-len(_NOT_ADJOINT)] + (
-                f"{getattr(layer, 'autograd')}'s autograd took the gradients, the adjoint of "
-                f"the forward it recorded: a part of the computation is cut from the graph "
-                f"(a detach(), torch.no_grad(), .data, jax.lax.stop_gradient, or a copy of "
-                f"the weights made before the loaded parameter reaches it)")
-        return "the output agrees, the gradients do not: " + notes
+        notes = [_gradient_note(k, errors[k], gradients.get(k), case[k]) for k in wrong]
+        library = getattr(layer, "autograd", None)
+        if library and any(note.endswith(_NOT_ADJOINT) for note in notes):
+            # (the same cause for each gradient: said once, after the last)
+            notes = [note.removesuffix(f": {_NOT_ADJOINT}") for note in notes]
+            notes[-1] += (f": {library}'s autograd took the gradients, the adjoint of the "
+                          f"forward it recorded, so a part of the computation is likely cut "
+                          f"from the graph (a detach(), torch.no_grad(), .data, "
+                          f"jax.lax.stop_gradient, a copy of the weights made before the loaded "
+                          f"parameter reaches it), or a backward of your own is wrong (an "
+                          f"autograd.Function, jax.custom_vjp, or the to_ours of params=)")
+        return "the output agrees, the gradients do not: " + "; ".join(notes)
     if not _is_array(got):
         return f"your layer returned {described(got)}, not an array: return y as an array " \
             f"of any library"
@@ -904,17 +918,18 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
         return (f"{key} holds {np.count_nonzero(~np.isfinite(got))} NaN or infinite values of "
                 f"{got.size}, where every expected value is finite")
     if got is not None and got.shape == expected.shape and np.abs(expected).max() > 0:
+        zero = (got == 0) & (expected != 0)
+        if zero.any() and relative_error(np.where(zero, expected, got), expected) <= 1e-6:
+            where = "everywhere" if not np.any(got) else \
+                f"in {np.count_nonzero(zero)} of its {got.size} entries where the expected " \
+                f"is not, and right elsewhere"
+            return (f"{key} is exactly zero {where}: a part of the input or weights cut from "
+                    f"the computation's graph (under autograd, a detach(), torch.no_grad(), "
+                    f".data or jax.lax.stop_gradient on it), or a gradient left unwritten")
         factor = float(np.sum(got * expected) / np.sum(expected * expected))
         if relative_error(got, factor * expected) <= 1e-6:
             return (f"{key} is {factor_text(factor)} times the expected (a wrong factor or "
                     f"sign)")
-        zero = (got == 0) & (expected != 0)
-        if zero.any() and relative_error(np.where(zero, expected, got), expected) <= 1e-6:
-            return (f"{key} is exactly zero in {np.count_nonzero(zero)} of its {got.size} "
-                    f"entries where the expected is not, and right elsewhere: a part of the "
-                    f"input or weights cut from the computation's graph (under autograd, a "
-                    f"detach(), torch.no_grad(), .data or jax.lax.stop_gradient on it), or a "
-                    f"gradient left unwritten")
     if key == "dx" and got is not None and got.shape == expected.shape and got.shape[0] > 1:
         first = relative_error(got[:1], expected[:1]) <= 1e-6
         if first and relative_error(got[1:], expected[1:]) > 1e-6:
