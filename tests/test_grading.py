@@ -9,6 +9,8 @@ listed with a pattern its message must match."""
 
 from __future__ import annotations
 
+import array
+import collections
 import itertools
 import math
 import pathlib
@@ -195,6 +197,7 @@ def _steps_in_one_array(n):
 
 RIGHT = {
     "1.1": [(c4_matrix,),
+            (lambda r: sympy.Array(np.linalg.matrix_power(R, r % 4).tolist()),),  # (refused)
             (lambda r: np.linalg.matrix_power(R, r),),                   # negative powers: exact
             (lambda r: [[0, -1], [1, 0]] if r % 4 == 1 else
              np.linalg.matrix_power(R, r % 4).tolist(),),
@@ -241,6 +244,8 @@ RIGHT = {
                 nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU(), nn.SubgroupPool("max"),
                 nn.GlobalPool("mean"), nn.Flatten(), nn.Linear(6, 10, rng=2)]),)],
     "4.1": [(exact_angles,), (lambda n: np.array(exact_angles(n)),),
+            (lambda n: collections.deque(exact_angles(n)),),       # (refused: deque, array)
+            (lambda n: array.array("q", exact_angles(n)),),
             (lambda n: [Fraction(a) for a in range(0, 360, 90)                 # exact, too
                         if Fraction(a * n, 360).denominator == 1],),
             (lambda n: (Decimal(a) for a in exact_angles(n)),),
@@ -516,6 +521,19 @@ def _buffered(answer):
         out = np.asarray(answer(*args))
         buffer = kept.setdefault(out.shape, np.zeros(out.shape))
         buffer[...] = out
+        return buffer
+    return run
+
+
+def _torch_buffered(answer):
+    """answer, writing its result into one torch tensor kept per shape."""
+    kept = {}
+
+    def run(*args):
+        import torch
+        out = torch.from_numpy(np.asarray(answer(*args), dtype=np.float64))
+        buffer = kept.setdefault(tuple(out.shape), torch.zeros(out.shape, dtype=torch.float64))
+        buffer.copy_(out)
         return buffer
     return run
 
@@ -1009,6 +1027,11 @@ WRONG = [
      r"projection over the rotations takes the mean.*SubgroupPool\(\"max\"\)"),
     ("2.1", "one buffer returned by every call", (_buffered(my_lifting),),
      r"the array my_lifting\(x, w\) .* returned changed when your function was called again"),
+    ("2.1", "one torch buffer returned by every call", (_torch_buffered(my_lifting),),
+     r"the array my_lifting\(x, w\) .* returned changed when your function was called again"),
+    ("4.2", "a rounding threshold of .45", (lambda resp, cs: [int(np.argmax(resp[
+        :, math.floor(r + 0.45), math.floor(c + 0.45)])) for r, c in cs],),
+     r"for the centre \(.*\) you answer scale index \d, which is not the largest response"),
     ("2.3", "one buffer returned by every call", (_buffered(folded_bank),),
      r"the array p4_bank\(w\) .* returned changed when your function was called again"),
     ("2.1", "float32 rounded to 4 decimals", (lambda x, w: np.round(
@@ -1564,3 +1587,20 @@ def test_every_call_of_an_answer_has_a_time_limit(monkeypatch):
     with pytest.raises(WrongAnswer, match=r"p4_inverse\(.*\) ran for more than 0.3 s: a "
                                           r"product or an inverse in p4 is a few integer"):
         grade("1.2", p4_product, searching)
+
+
+def test_library_code_is_told_from_an_answers_by_its_folder():
+    """From a student's review: JAX installed with pip --user, in Debian's dist-packages or on
+    PYTHONPATH reads frames when it traces, and was refused as the answer's own code; a file
+    beside the package (groupconv_answers/) was taken for groupconv."""
+    from groupconv.labs import grading
+    for folder in ("site-packages", "dist-packages"):
+        assert grading._library(f"/usr/lib/python3/{folder}/jax/_src/api.py")
+    assert not grading._library("/home/student/lab2.py")
+    package = str(grading._PACKAGE)
+    assert grading._in_package(f"{package}/labs/grading.py")
+    assert not grading._in_package(f"{package}_answers/lab4.py")
+    source = "def exact_angles(n):\n    return [a for a in range(0, 360, 90) if a * n % 360 == 0]"
+    namespace = {}
+    exec(compile(source, f"{package}_answers/lab4.py", "exec"), namespace)
+    assert isinstance(grade("4.1", namespace["exact_angles"]), Passed)

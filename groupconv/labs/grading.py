@@ -25,6 +25,8 @@ h_t (s - r) is meant``); the graders relay only its explanations that state no s
 
 from __future__ import annotations
 
+import array
+import collections
 import contextlib
 import copy
 import ctypes
@@ -59,6 +61,7 @@ from ..checks.user_groups import check_group_law
 from ..checks.user_layers import (
     OTHER_DRAWS, TOLERANCES, LayerReport, check_equivariance, check_layer,
 )
+from ..fast.backend import is_torch_array, to_numpy
 from ..fast.banks import filter_bank
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..groups import C4, D4, P4, Kind
@@ -82,9 +85,12 @@ SOLUTION_FRAGMENTS = (r"matrix_power", r"np\.rot90\(w", r"\(s - r\) % 4", r"s - 
 
 _PACKAGE = pathlib.Path(__file__).resolve().parents[1]
 #: Where the installed libraries and Python's own modules live: code there may read frames
-#: (namedtuple, logging); an answer's own code may not.
+#: (namedtuple, logging); an answer's own code may not. Also any folder named site-packages or
+#: dist-packages (pip --user, a venv on the system's packages, Debian's, PYTHONPATH: JAX there
+#: reads frames when it traces).
 _LIBRARIES = tuple(sorted({str(pathlib.Path(sysconfig.get_paths()[key]).resolve())
                            for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
+_PACKAGE_FOLDERS = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
 #: Calls that would switch the grader's watch off or read its frames or objects (its locals
 #: hold the reference results): refused where an answer's own code makes them (a library may:
 #: sympy's import reads a frame).
@@ -243,13 +249,13 @@ def _watching() -> Iterator[_Watch]:
 def _in_package(filename: str) -> bool:
     """Whether code of this file is groupconv's, under any path that leads there (a symlink,
     a second import under another name)."""
-    return os.path.realpath(filename).startswith(str(_PACKAGE))
+    return os.path.realpath(filename).startswith(str(_PACKAGE) + os.sep)
 
 
 @functools.lru_cache(maxsize=4096)
 def _library(filename: str) -> bool:
     """Whether code of this file is Python's own or an installed library's (not an answer's)."""
-    return filename.startswith(_LIBRARIES)
+    return filename.startswith(_LIBRARIES) or any(f in filename for f in _PACKAGE_FOLDERS)
 
 
 def _lookup(table: dict, key: Any) -> Any:
@@ -493,7 +499,7 @@ def _plain(value: Any, ex: _Exercise, shown: str, depth: int = 0) -> Any:
         return np.array(value) if value.ndim else value[()]
     if depth > 8:
         raise ex.wrong(f"{shown} returned values nested more than 8 deep")
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, collections.deque, array.array)):
         return type(value)(_plain(v, ex, shown, depth + 1) for v in value) \
             if type(value) in (list, tuple) else [_plain(v, ex, shown, depth + 1)
                                                    for v in value]
@@ -554,6 +560,8 @@ def _from_sympy(value: Any) -> Any:
     real number as a float; anything else as it is."""
     if getattr(value, "is_Matrix", False):
         return list(value) if 1 in value.shape else value.tolist()
+    if isinstance(value, sympy.NDimArray):          # sympy.Array: nested lists
+        return value.tolist()
     if isinstance(value, sympy.Tuple):
         return tuple(value)
     if getattr(value, "is_Integer", False):
@@ -1466,7 +1474,10 @@ def _same_as_returned(results: list[tuple[Any, np.ndarray, str]], ex: _Exercise)
     """A WrongAnswer if an array an answer returned has changed since (the same buffer
     returned by every call, and written again by the next one)."""
     for raw, copied, shown in results:
-        if isinstance(raw, np.ndarray) and not np.array_equal(raw.astype(np.float64), copied):
+        if not (isinstance(raw, np.ndarray) or is_torch_array(raw)):   # (JAX's: immutable)
+            continue
+        now = np.asarray(to_numpy(raw), dtype=np.float64)
+        if not np.array_equal(now, copied):
             raise ex.wrong(f"the array {shown} returned changed when your function was called "
                            f"again: it returns the same array every call (a global or cached "
                            f"buffer), so a result kept in a variable is overwritten by the next "
@@ -1615,8 +1626,10 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
         if dtype == np.float64:   # lab 3's layers pass float32: an answer for any float dtype
             x32, w32 = x.astype(np.float32), w.astype(np.float32)
             shown32 = f"{name}(x, w) with x and w of dtype float32"
-            got32 = _array(ex.call(fn, x32, w32, shown=shown32, names=("x", "w")), ex,
-                           f"{name}(x, w)", precise=True)
+            returned: list[Any] = []
+            got32 = _array(ex.call(fn, x32, w32, shown=shown32, names=("x", "w"),
+                                   returned=returned), ex, f"{name}(x, w)", precise=True)
+            results.append((returned[0], got32, shown32))
             if not _close(got32, op(x32, w32, P4), TOLERANCE):
                 raise ex.wrong(f"right on float64 arrays, but not on float32 ones ({shown32}, "
                                f"the same values): does your code assume 8-byte items (strides "
@@ -2249,12 +2262,14 @@ def _overflow_says(a: int, n: int, mistakes: dict) -> str:
 
 def _scene(rng: np.random.Generator, n_scales: int, size: tuple[int, int], count: int
            ) -> tuple[np.ndarray, list[tuple[float, float]]]:
-    """Random responses (scale, H, W) with centres whose fraction is never .5."""
+    """Random responses (scale, H, W) with centres whose fraction is never .5 (but .48 and
+    .52 on both sides of it: a rounding threshold other than .5 goes wrong there)."""
     responses = rng.standard_normal((n_scales,) + size)
     centres = []
     for _ in range(count):
         i, j = (int(v) for v in rng.integers(2, np.array(size) - 2))
-        di, dj = rng.choice([-0.3, 0.0, 0.2, 0.4]), rng.choice([-0.4, 0.0, 0.3])
+        di = rng.choice([-0.3, 0.0, 0.2, 0.4, 0.48, -0.52])
+        dj = rng.choice([-0.4, 0.0, 0.3, 0.52, -0.48])
         centres.append((float(i + di), float(j + dj)))
     return responses, centres
 
