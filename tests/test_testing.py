@@ -1416,3 +1416,21 @@ def test_a_torch_batch_norm_is_loaded_and_put_in_the_cases_mode():
                       ({"weight": 5}, r"params: 'weight' must map to one of the case's keys")):
         with pytest.raises(TypeError, match=said):        # (were a ValueError of dict's own,
             testing.torch_layer(flat, norm, bad)          # and an int not subscriptable)
+
+
+def test_the_3d_layer_cases_tell_the_volumes_axes_apart():
+    """From a 3D user's review: every 3D pooling and batch norm case had D == H, and a layer
+    that viewed its (D, H, W) volumes as (H, D, W) passed them all."""
+    from groupconv.groups import Space
+    for case in conformance.load(groups=["P432", "P4/mmm"], kinds=["spatial_pool"]):
+        assert len(set(case.arrays["x"].shape[-3:])) == 3, case.id
+        pool = groupconv.nn.SpatialPool(case.options["size"], case.options["stride"],
+                                        case.options["reduction"],
+                                        space=Space.on_group(groupconv.get_group(case.group)))
+
+        def viewed(x, pool=pool, case=case):     # a reshape where a transposition was meant
+            b, c, s, d, h, w = x.shape
+            return np.asarray(pool(x.reshape(b, c, s, h, d, w))).reshape(case.arrays["y"].shape)
+
+        assert not testing.check_case(viewed, case).passed, case.id
+        assert testing.check_case(lambda x, pool=pool: np.asarray(pool(x)), case).passed

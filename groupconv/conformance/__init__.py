@@ -475,7 +475,8 @@ def _layer_case(group: AffineGroup, kind: str, option: str, seed: int) -> Case:
     case_id = f"{_slug(group.name)}-{kind}-{option}"
     rng = _rng(seed, case_id)
     space = Space.on_group(group)
-    size = (4, 6) if group.dim == 2 else (4,) * (group.dim - 1) + (6,)
+    size = {1: (6,), 2: (4, 6), 3: (2, 4, 6)}[group.dim]   # (sides that differ: axes mixed
+    #                                                         up show)
     if kind == "spatial_pool":      # odd sides: a window that does not fit is dropped (floor)
         size = tuple(n + 1 for n in size)
     shape = (_batch(group), 3, group.samples) + size
