@@ -1434,3 +1434,21 @@ def test_the_3d_layer_cases_tell_the_volumes_axes_apart():
 
         assert not testing.check_case(viewed, case).passed, case.id
         assert testing.check_case(lambda x, pool=pool: np.asarray(pool(x)), case).passed
+
+
+def test_a_bias_on_some_point_samples_only_is_named():
+    """From a 3D user's review: a bias added on the identity's samples only was blamed on the
+    kernels ("agrees on 1 of the 24 output samples ... a table of the point group's elements
+    with a wrong entry?")."""
+    for case in [c for c in conformance.load(groups=["p4", "P432"], kinds=["lifting"])
+                 if c.bias]:
+        def on_identity(x, case=case):
+            y = conformance.reference(x, case["w"], case.group, case.kind, padding=case.padding,
+                                      stride=case.stride, dilation=case.dilation)
+            b = np.zeros(y.shape[1:3])
+            b[:, 0] = case["b"]
+            return y + b.reshape(b.shape + (1,) * (y.ndim - 3))
+
+        result = testing.check_case(on_identity, case)
+        assert not result.passed and result.diagnosis.startswith(
+            "your layer adds a bias that differs between the point samples"), result.diagnosis

@@ -979,6 +979,9 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float,
     settings, and under each setting a layer may have ignored (a bias tiled over the point
     axis in the layer's own element order, where it declares one)."""
     d = group.dim
+    per_sample = _bias_per_sample(case, got, tol, convention) if case.bias else None
+    if per_sample is not None:
+        return per_sample
     bias = "per channel" if case.bias else None
     settings = [("", case.stride, case.dilation, bias)]
     settings += [("your layer ignores the stride", 1, case.dilation, bias)] * (case.stride > 1)
@@ -1026,6 +1029,33 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float,
         f"mistakes (with this case's stride, dilation and bias; the layer is not probed here, "
         f"so a mistake in how its kernels are turned or its elements ordered is named by the "
         f"cases without a stride, a dilation or a bias)")
+
+
+def _bias_per_sample(case: Case, got: np.ndarray, tol: float,
+                     convention: str | Sequence[int] | None = None) -> str | None:
+    """A sentence where the layer's output is the case's without its bias, plus a constant per
+    channel and point sample that differs between the samples (a bias per element; not the
+    (S, C) layout, np.tile(b, S), in the layer's element order: ``_variant_note`` names it)."""
+    plain = reference(case["x"], case["w"], case.group, case.kind, padding=case.padding,
+                      stride=case.stride, dilation=case.dilation)
+    if got.shape != plain.shape or got.ndim < 4:
+        return None
+    added = (got - plain).reshape(got.shape[:3] + (-1,))
+    per = added[0, :, :, 0]                               # (C_out, S): the value added
+    scale = float(np.abs(case["y"]).max()) or 1.0
+    tiled = np.tile(case["b"], per.shape[1]).reshape(per.shape)   # (the (S, C) layout: said
+    if convention is not None:
+        tiled = tiled[:, np.argsort(element_order(convention, get_group(case.group)))]
+    if np.abs(added - per[None, :, :, None]).max() > tol * scale or \
+            np.abs(per - per[:, :1]).max() <= tol * scale or \
+            np.abs(per - tiled).max() <= tol * scale:     # by _variant_note's settings)
+        return None
+    c = int(np.argmax(np.ptp(per, axis=1)))
+    shown = ", ".join(f"{v:.3g}" for v in per[c, :6]) + (", ..." if per.shape[1] > 6 else "")
+    return (f"your layer adds a bias that differs between the point samples (on channel {c}: "
+            f"{shown}, where the case's bias is {case['b'][c]:.3g} on every sample): an "
+            f"equivariant bias has one value per channel, shared by the channel's "
+            f"{per.shape[1]} samples (one that differs between them is not equivariant)")
 
 
 def _square_only(layer, case: Case, tol: float) -> str | None:
