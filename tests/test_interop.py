@@ -314,7 +314,10 @@ def test_check_layer_takes_a_layer_in_a_declared_convention():
     other = [0, 3, 2, 1, 4, 7, 6, 5]
     report = groupconv.check_layer(lifting, "p4m", "lifting", convention=other)
     assert "in the terms of the declared convention 0,3,2,1,4,7,6,5, your layer's element " \
-        "order is 0,1,2,3,6,5,4,7 (escnn's order): declare that instead" in report.diagnosis
+        "order is 0,1,2,3,6,5,4,7 (escnn's order): declare that instead, if it is how your " \
+        "layer labels the elements (a lifting layer's output cannot tell a labelling from " \
+        "kernels moved by other elements" in report.diagnosis   # (a 3D user's review: it could
+    #                                                              not, and the advice misled)
     found = report.element_order["output"]          # the order to pass back: escnn's
     assert found == list(sigma)
     assert groupconv.check_layer(lifting, "p4m", "lifting", convention=found).passed

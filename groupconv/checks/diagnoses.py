@@ -1307,7 +1307,11 @@ def order_to_declare(orders: Mapping[str, Sequence[int]], convention, group,
     advice = (": if your layer turns its kernels by transposed matrices (the inverse action), "
               "fix that, since a layer on G is no relabelling away from right; if it only labels "
               "its elements so, declare that order instead" if inverted else
-              ": declare that instead")
+              ": declare that instead" if reads_group else
+              ": declare that instead, if it is how your layer labels the elements (a lifting "
+              "layer's output cannot tell a labelling from kernels moved by other elements "
+              "than meant: check your group correlation with the same order; where it fails "
+              "there, fix how the kernels are moved)")
     return (f"in the terms of the declared convention {named}, your layer's element order is "
             f"{','.join(map(str, order))}{also}{advice} (convention={instead!r}{flag})")
 
