@@ -11,7 +11,8 @@ case, so that a library's whole conformance test is one short function:
 
 ``groupconv_cases(groups=None, kinds=None)`` narrows the cases (default: every shipped one);
 the option ``--groupconv-cases DIR`` runs the cases of a folder written by
-``groupconv conformance --out DIR`` instead of the shipped set. Each case's id names the test.
+``groupconv conformance --out DIR`` instead of the shipped set (those of the marker's groups
+that the folder holds; none: the test is skipped). Each case's id names the test.
 """
 
 from __future__ import annotations
@@ -49,5 +50,12 @@ def pytest_generate_tests(metafunc: Any) -> None:
     if unknown or (marker and marker.args):
         raise TypeError(f"groupconv_cases takes the keywords groups= and kinds=, got "
                         f"{marker.args} {sorted(unknown)}")
-    cases = load(metafunc.config.getoption("--groupconv-cases"), **options)
+    folder = metafunc.config.getoption("--groupconv-cases")
+    groups = options.pop("groups", None)
+    if folder is None or groups is None:
+        cases = load(folder, groups=groups, **options)
+    else:     # a folder of some of the marker's groups: theirs run, the others are not there
+        from ..groups import get_group
+        wanted = {get_group(g).name for g in ([groups] if isinstance(groups, str) else groups)}
+        cases = [c for c in load(folder, **options) if get_group(c.group).name in wanted]
     metafunc.parametrize("groupconv_case", cases, ids=[c.id for c in cases])
