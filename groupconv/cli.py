@@ -361,7 +361,8 @@ def _by_kind(results: list, all_kinds: bool) -> str:
         f"  {kind}: " + ", ".join(f"{group} {n}/{total}" for group, (n, total) in groups.items())
         for kind, groups in counts.items()]
     if all_kinds and len(counts) > 1:
-        lines.append("  (a layer of some kinds only: --kinds and --groups check those alone)")
+        lines.append("  (if your layer is of some kinds only: --kinds and --groups check those "
+                     "alone)")
     return "\n".join(lines)
 
 

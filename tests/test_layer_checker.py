@@ -1195,7 +1195,7 @@ def test_check_layer_names_the_output_samples_a_layer_gets_wrong():
     report = groupconv.check_layer(one_rotation_wrong, "P432", "lifting", size=7)
     # the kernel of s = 7 is R_7 F w (F the flip of the last axis): R_7 F is the rotoinversion
     # by 90° about (1, 0, 0) (R_7 (x, y, z) = (-x, -z, -y))
-    assert not report.passed and "none of the known mistakes: check the formula; it agrees " \
+    assert not report.passed and "none of the known mistakes; it agrees " \
         "on 23 of the 24 output samples and differs on 1 (s = 7: rotation by 180° about " \
         "(0, 1, -1), your kernels moved there by the rotoinversion by 90° about (1, 0, 0) " \
         "instead)" in report.diagnosis, report.diagnosis

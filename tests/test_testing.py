@@ -5,6 +5,7 @@ pytest plugin installed with the package, and the docstring examples of the modu
 other libraries."""
 
 import importlib
+import itertools
 import re
 import sys
 from importlib.metadata import entry_points
@@ -1458,3 +1459,35 @@ def test_a_bias_on_some_point_samples_only_is_named():
         result = testing.check_case(on_identity, case)
         assert not result.passed and result.diagnosis.startswith(
             "your layer adds a bias that differs between the point samples"), result.diagnosis
+
+
+def test_a_g_convolution_whose_inverted_filter_turns_the_wrong_way_is_named():
+    """From a 3D user's own first mistake: psi(-h z, h^-1) for psi(-h^-1 z, h^-1) in the
+    inverted filter; every convolution case said "check the formula". Written here apart from
+    the diagnosis's own construction: each plane's kernel turned by index arithmetic."""
+    for case in [c for c in conformance.load(groups=["p4", "P432"], kinds=["convolution"])
+                 if c.k > 1 and c.stride == 1 and not c.bias]:
+        group = groupconv.get_group(case.group)
+        mats = np.asarray(group.point_matrices(), dtype=np.int64)
+        inverse = [next(j for j, n in enumerate(mats) if np.array_equal(m @ n, np.eye(len(m))))
+                   for m in mats]
+        w, k, d = case["w"], case.k, group.dim
+        centre = (k - 1) / 2
+        taps = np.array(list(itertools.product(range(k), repeat=d)))
+
+        def moved(kernel, m):        # (L_m kernel)(z) = kernel(m^-1 z) about the centre
+            out = np.zeros_like(kernel)
+            for a in taps:
+                source = np.rint(np.linalg.inv(m) @ (a - centre) + centre).astype(int)
+                out[(Ellipsis,) + tuple(a)] = kernel[(Ellipsis,) + tuple(source)]
+            return out
+
+        wrong = np.stack([moved(w[:, :, inverse[t]], -mats[inverse[t]])      # L_{-h^-1}:
+                          for t in range(len(mats))], axis=2)                # psi(-h z)
+
+        def layer(x, wrong=wrong, case=case):
+            return groupconv.group_correlation(x, wrong, case.group, mode=case.padding)
+
+        result = testing.check_case(layer, case)
+        assert not result.passed and "inverted filter turned the wrong way" in \
+            result.diagnosis, (case.id, result.diagnosis)

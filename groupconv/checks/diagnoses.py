@@ -80,10 +80,10 @@ class Findings:
     #: whether ``orders`` alone explain the output (no (S, C) layout, no kernel transformation)
     orders_alone: bool = False
 
-    def unexplained(self, lead: str) -> str:
+    def unexplained(self, lead: str, advice: str = ": check the formula") -> str:
         """``lead`` ("agrees with none of the known mistakes"), and where the output differs
-        when that is known."""
-        return f"{lead}; it {self.where}" if self.where else lead
+        when that is known, else ``advice``."""
+        return f"{lead}; it {self.where}" if self.where else lead + advice
 
     def add(self, sentence: str) -> None:
         if sentence not in self.sentences:
@@ -307,6 +307,18 @@ def _cs(a: np.ndarray, axis: int) -> np.ndarray:
     return np.swapaxes(a, axis, axis + 1).reshape(a.shape)
 
 
+def _inverted_turned_back(w: np.ndarray, group: SemidirectProduct) -> np.ndarray:
+    """The G-convolution's inverted filter psi~(z, h) = psi(-h^-1 z, h^-1) with its planes
+    turned by h^-1 instead of h: psi(-h z, h^-1), flip(L_{h^-1} w[h^-1]) at each h (the
+    G-convolution of w is the G-correlation with flip(L_h w[h^-1]))."""
+    d = group.dim
+    mats = np.asarray(group.point_matrices())
+    index = {np.round(m).astype(np.int64).tobytes(): i for i, m in enumerate(mats)}
+    inverse = [index[np.round(np.linalg.inv(m)).astype(np.int64).tobytes()] for m in mats]
+    return np.stack([np.flip(_turn(w[:, :, inverse[t]], group, inverse[t]),
+                             axis=tuple(range(-d, 0))) for t in range(len(mats))], axis=2)
+
+
 # ------------------------------------------------------------------ 2. named mistakes
 def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p: int
                 ) -> list[tuple[str, Callable[[], np.ndarray]]]:
@@ -320,6 +332,13 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
     elif kind is Kind.CONVOLUTION:
         out.append(("agrees with a G-correlation: your layer correlates where it should "
                     "convolve", lambda: group_correlation(x, w, group, mode=p)))
+        if isinstance(group, SemidirectProduct):
+            out.append(("agrees with the G-convolution's inverted filter turned the wrong way: "
+                        "psi(g^-1) at g = (z, h) is psi(-h^-1 z, h^-1), and your layer takes "
+                        "psi(-h z, h^-1) (each plane of the inverted filter turned by h^-1 "
+                        "where h is meant)",
+                        lambda: group_correlation(x, _inverted_turned_back(w, group), group,
+                                                  mode=p)))
     elif kind is Kind.LIFTING:
         out.append(("agrees with a convolution (flipped kernels): your layer convolves where "
                     "it should correlate",

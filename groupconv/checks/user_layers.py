@@ -455,8 +455,7 @@ def _compose(findings: Findings, lead: list[str], notes: list[str]) -> str:
         lines.append(f"{len(findings.sentences)} explanations fit (equivalent on this input): "
                      + "; ".join(f"({i}) {s}" for i, s in enumerate(findings.sentences, 1)))
     elif not findings.shape:
-        lines.append(findings.unexplained("agrees with none of the known mistakes: check the "
-                                          "formula"))
+        lines.append(findings.unexplained("agrees with none of the known mistakes"))
     return "\n  ".join(lead + lines + notes)
 
 

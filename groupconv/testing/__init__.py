@@ -965,7 +965,7 @@ def _correlation_note(layer, case: Case, got: np.ndarray, tol: float,
                                   Kind.parse(case.kind).reads_group)
     note = _joined(findings.shape, findings.sentences) or findings.unexplained(
         f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the known "
-        f"mistakes: check the formula")
+        f"mistakes")
     return note if declared else framed(note, convention, group)
 
 
@@ -1028,7 +1028,7 @@ def _variant_note(case: Case, group, got: np.ndarray, tol: float,
         f"differs by {relative_error(got, case['y']):.1e} and agrees with none of the usual "
         f"mistakes (with this case's stride, dilation and bias; the layer is not probed here, "
         f"so a mistake in how its kernels are turned or its elements ordered is named by the "
-        f"cases without a stride, a dilation or a bias)")
+        f"cases without a stride, a dilation or a bias)", advice="")
 
 
 def _bias_per_sample(case: Case, got: np.ndarray, tol: float,
