@@ -1027,8 +1027,6 @@ WRONG = [
      r"projection over the rotations takes the mean.*SubgroupPool\(\"max\"\)"),
     ("2.1", "one buffer returned by every call", (_buffered(my_lifting),),
      r"the array my_lifting\(x, w\) .* returned changed when your function was called again"),
-    ("2.1", "one torch buffer returned by every call", (_torch_buffered(my_lifting),),
-     r"the array my_lifting\(x, w\) .* returned changed when your function was called again"),
     ("4.2", "a rounding threshold of .45", (lambda resp, cs: [int(np.argmax(resp[
         :, math.floor(r + 0.45), math.floor(c + 0.45)])) for r, c in cs],),
      r"for the centre \(.*\) you answer scale index \d, which is not the largest response"),
@@ -1604,3 +1602,12 @@ def test_library_code_is_told_from_an_answers_by_its_folder():
     namespace = {}
     exec(compile(source, f"{package}_answers/lab4.py", "exec"), namespace)
     assert isinstance(grade("4.1", namespace["exact_angles"]), Passed)
+
+
+@pytest.mark.torch
+def test_a_torch_buffer_returned_by_every_call_is_refused():
+    """From a student's review: the returned-buffer check read NumPy arrays only."""
+    pytest.importorskip("torch")
+    with pytest.raises(WrongAnswer, match=r"the array my_lifting\(x, w\) .* returned changed "
+                                          r"when your function was called again"):
+        grade("2.1", _torch_buffered(my_lifting))
