@@ -12,7 +12,7 @@ argument, says what was expected and shows what came.
     described(value)                   what came, in a few words, for a message
     counted(n, "axis", "axes")         "1 axis", "2 axes": a count and its noun, for a message
     warn(message)                      a warning that names the first line outside groupconv
-    @other_names(padding="mode")       a keyword of torch's, refused with the one to give
+    @other_names("padding", ...)       torch's keywords, refused with what to give instead
 """
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ def _steps_in_one_array(n):
 
 RIGHT = {
     "1.1": [(c4_matrix,),
-            (lambda r: sympy.Array(np.linalg.matrix_power(R, r % 4).tolist()),),  # (refused)
+            (lambda r: sympy.Array(np.linalg.matrix_power(R, r % 4).tolist()),),  # (were refused)
             (lambda r: np.linalg.matrix_power(R, r),),                   # negative powers: exact
             (lambda r: [[0, -1], [1, 0]] if r % 4 == 1 else
              np.linalg.matrix_power(R, r % 4).tolist(),),
@@ -244,7 +244,7 @@ RIGHT = {
                 nn.GroupConv("p4", 6, 6, 3, rng=1), nn.ReLU(), nn.SubgroupPool("max"),
                 nn.GlobalPool("mean"), nn.Flatten(), nn.Linear(6, 10, rng=2)]),)],
     "4.1": [(exact_angles,), (lambda n: np.array(exact_angles(n)),),
-            (lambda n: collections.deque(exact_angles(n)),),       # (refused: deque, array)
+            (lambda n: collections.deque(exact_angles(n)),),       # (were refused, and array)
             (lambda n: array.array("q", exact_angles(n)),),
             (lambda n: [Fraction(a) for a in range(0, 360, 90)                 # exact, too
                         if Fraction(a * n, 360).denominator == 1],),

@@ -1615,6 +1615,14 @@ def test_torch_names_are_answered_with_groupconvs():
     with pytest.raises(AttributeError, match=r"'state_dict' \(torch's state_dict\(\): "
                                              r"nn.save"):
         nn.ReLU().state_dict()
-    with pytest.raises(AttributeError, match=r"^ReLU has no attribute 'weights'$"):
+    with pytest.raises(AttributeError, match=r"'ReLU' object has no attribute 'weights'$"):
         nn.ReLU().weights
+
+    class Misspelt(nn.ReLU):          # a property whose getter fails names its own miss
+        @property
+        def thing(self):
+            return self.misspelt
+
+    with pytest.raises(AttributeError, match="'misspelt'"):
+        Misspelt().thing
     assert not hasattr(net, "parameters") and getattr(net, "eval", None) is None

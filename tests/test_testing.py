@@ -972,9 +972,18 @@ def test_wrong(groupconv_case):
     # a folder of some of the marker's groups (a 3D user's review: collection stopped with
     # "holds no case of p31m"): those it holds run
     conformance.write(pytester.path / "p6_only", ["p6"], ks=[1, 3], kinds=["lifting"])
+    pytester.makepyfile(test_ids='''
+import pytest
+
+
+@pytest.mark.groupconv_cases(groups=["p4_mmm", "P6"], kinds=["lifting"])   # (the ids' names
+def test_named(groupconv_case):                                             # too)
+    assert groupconv_case.group == "P6"
+''')
     result = pytester.runpytest("-q", "-p", "no:cacheprovider", "test_library.py",
-                                "--groupconv-cases", str(pytester.path / "p6_only"))
-    result.assert_outcomes(passed=4 + 1, failed=3)       # (k = 1 cannot tell the order)
+                                "test_ids.py", "--groupconv-cases",
+                                str(pytester.path / "p6_only"))
+    result.assert_outcomes(passed=4 + 1 + 4, failed=3)   # (k = 1 cannot tell the order)
 
 
 

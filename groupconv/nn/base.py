@@ -208,11 +208,14 @@ class Layer:
             self.bind(space)
 
     def __getattr__(self, name: str) -> Any:
-        """An AttributeError, which for a torch module's method says groupconv's way
-        (``TORCH_METHODS``); called only where normal lookup found nothing."""
+        """For a torch module's method, an AttributeError that says groupconv's way
+        (``TORCH_METHODS``); called only where normal lookup found nothing (else Python's own
+        error again: a property's getter that raised names its own missing attribute)."""
         said = TORCH_METHODS.get(name)
-        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}" + (
-            f" (torch's {name}(): {said})" if said else ""))
+        if said is None:
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r} (torch's "
+                             f"{name}(): {said})")
 
     @property
     def params(self) -> MutableMapping:

@@ -51,11 +51,17 @@ def pytest_generate_tests(metafunc: Any) -> None:
         raise TypeError(f"groupconv_cases takes the keywords groups= and kinds=, got "
                         f"{marker.args} {sorted(unknown)}")
     folder = metafunc.config.getoption("--groupconv-cases")
-    groups = options.pop("groups", None)
-    if folder is None or groups is None:
-        cases = load(folder, groups=groups, **options)
-    else:     # a folder of some of the marker's groups: theirs run, the others are not there
-        from ..groups import get_group
-        wanted = {get_group(g).name for g in ([groups] if isinstance(groups, str) else groups)}
-        cases = [c for c in load(folder, **options) if get_group(c.group).name in wanted]
+    groups = options.get("groups")
+    try:
+        cases = load(folder, **options)
+    except ValueError:
+        if folder is None or groups is None:
+            raise
+        # a folder of some of the marker's groups: theirs run, the others are not there
+        # (the names as load reads them: any group's name, or its case ids' "p4_mmm")
+        from ..conformance import _group_named
+        wanted = {_group_named(g).name for g in ([groups] if isinstance(groups, str)
+                                                 else groups)}
+        cases = [c for c in load(folder, kinds=options.get("kinds"))
+                 if _group_named(c.group).name in wanted]
     metafunc.parametrize("groupconv_case", cases, ids=[c.id for c in cases])
