@@ -277,7 +277,9 @@ def _conformance_check(args: argparse.Namespace) -> int:
     except ValueError as error:
         return usage(str(error))
     if not cases:
-        return usage("no case matches --groups and --kinds" + (
+        given = " and ".join(f"--{name} {' '.join(value)}" for name, value in
+                             (("groups", args.groups), ("kinds", args.kinds)) if value)
+        return usage(f"no case matches {given or 'the folder'}" + (
             "" if args.cases else " (the shipped set holds the wallpaper groups, P4/mmm and "
             "P432: write cases of others with groupconv conformance --out DIR --groups ..., "
             "and check them with --cases DIR)"))

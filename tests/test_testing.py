@@ -1422,12 +1422,30 @@ def test_a_torch_batch_norm_is_loaded_and_put_in_the_cases_mode():
     norm = next(c for c in conformance.load(groups=["p4"], kinds=["batchnorm"])
                 if not c.options["training"])
     flat = torch.nn.BatchNorm2d(norm.c_in * 4, eps=norm.options["eps"]).double()
-    with pytest.raises(ValueError, match=r"'running_mean' has shape \(12,\).*running statistics "
-                                         r"per channel and point element\? A G-channel shares "
-                                         r"one mean and one variance over its 4 samples"):
+    with pytest.raises(ValueError, match=r"'running_mean' has shape \(12,\).*one running "
+                                         r"mean value per channel and point element\? An "
+                                         r"equivariant layer has one per channel, shared by "
+                                         r"the channel's 4 samples"):
         testing.torch_layer(flat, norm, {"weight": ("gamma", lambda g: np.repeat(g, 4), None),
                                          "bias": ("beta", lambda b: np.repeat(b, 4), None)},
                             layout="flat_cs")
+    with pytest.raises(ValueError, match=r"'weight' has shape \(12,\).*one scale value per "
+                                         r"channel and point element\?"):    # (gamma too)
+        testing.torch_layer(flat, norm, layout="flat_cs")
+
+    class FixedScale(torch.nn.Module):        # (a fuzz's reproducer: a KeyError from inside)
+        def __init__(self, c):
+            super().__init__()
+            self.register_buffer("weight", torch.ones(c, dtype=torch.float64))
+            self.bias = torch.nn.Parameter(torch.zeros(c, dtype=torch.float64))
+            self.register_buffer("running_mean", torch.zeros(c, dtype=torch.float64))
+            self.register_buffer("running_var", torch.ones(c, dtype=torch.float64))
+
+    with pytest.raises(ValueError, match=r"the module's 'weight', which takes the case's scale "
+                                         r"'gamma', is a buffer, not a parameter"):
+        testing.torch_layer(FixedScale(norm.c_in), norm)
+    with pytest.raises(ValueError, match=r"params: the case has no array 'w'"):   # (was "none
+        testing.torch_layer(module, norm, {"weight": "w"})               # takes 'gamma'")
     for bad, said in (([("weight", "gamma")], r"params must be a mapping .* got a nested list"),
                       ({"weight": 5}, r"params: 'weight' must map to one of the case's keys")):
         with pytest.raises(TypeError, match=said):        # (were a ValueError of dict's own,
@@ -1500,3 +1518,32 @@ def test_a_g_convolution_whose_inverted_filter_turns_the_wrong_way_is_named():
         result = testing.check_case(layer, case)
         assert not result.passed and "inverted filter turned the wrong way" in \
             result.diagnosis, (case.id, result.diagnosis)
+
+
+def test_inputs_a_fuzz_found_are_said_as_given(tmp_path, capsys):
+    """From a fuzz of the new surfaces: a generator of kinds was read twice (load returned no
+    case, or said the shipped set held none of p4's); --cases DIR --kinds correlation without
+    --groups said "no case matches --groups and --kinds"."""
+    assert len(conformance.load(groups=["p4"], kinds=iter(["lifting"]))) == \
+        len(conformance.load(groups=["p4"], kinds=["lifting"])) > 0
+    with pytest.raises(TypeError, match="check_cases: groups must be a name or a sequence"):
+        testing.check_cases(lambda case: None, groups=5)
+    conformance.write(tmp_path / "lifting_only", ["p4"], ks=[1], kinds=["lifting"])
+    (tmp_path / "any_layer.py").write_text("def factory(case):\n    return lambda x: x\n")
+    code, _, err = _run(capsys, "--check", f"{tmp_path / 'any_layer.py'}:factory", "--cases",
+                        str(tmp_path / "lifting_only"), "--kinds", "correlation")
+    assert code == 2 and "no case matches --kinds correlation" in err, err
+
+
+def test_a_jax_layer_with_integer_parameters_computes_in_a_float():
+    """(A fuzz: integer weights made jax_layer compute in int32, and its float0 gradient
+    failed inside the conversion, blamed on the layer's vjp.)"""
+    pytest.importorskip("jax")
+    case = conformance.load(groups=["p4"], kinds=["lifting"])[0]
+
+    def apply(params, x):
+        return groupconv.lifting_correlation(x, params["w"], "p4", mode=case.padding)
+
+    result = testing.check_case(testing.jax_layer(apply, {"w": case["w"].astype(np.int32)},
+                                                  case), case)
+    assert result.passed, result.diagnosis

@@ -716,6 +716,20 @@ def write(out: str | pathlib.Path, groups: Sequence[str] = tuple(WALLPAPER), see
     return manifest
 
 
+def names_given(value: Any, name: str) -> list[str] | None:
+    """``groups=`` or ``kinds=`` as a list: one name as [name], any iterable of names read once
+    (a generator is used up by a second read), None as None; a TypeError naming ``name``
+    else."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, Iterable) or isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a name or a sequence of names, got "
+                        f"{type(value).__name__}")
+    return list(value)
+
+
 def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None = None,
          kinds: Sequence[str] | None = None) -> list[Case]:
     """The cases of a conformance folder (default: the set shipped with groupconv), ready for
@@ -745,17 +759,11 @@ def load(path: str | pathlib.Path | None = None, *, groups: Sequence[str] | None
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"load: path must be a folder's path (str or path-like), got "
                         f"{type(path).__name__}")
-    for name, value in (("groups", groups), ("kinds", kinds)):
-        if value is not None and not isinstance(value, str) and (
-                not isinstance(value, Iterable) or isinstance(value, Mapping)):
-            raise TypeError(f"load: {name} must be a name or a sequence of names, got "
-                            f"{type(value).__name__}")
+    groups, kinds = names_given(groups, "load: groups"), names_given(kinds, "load: kinds")
     folder = SHIPPED if path is None else pathlib.Path(path)
     if not (folder / "manifest.json").is_file():
         raise ValueError(f"{str(folder)!r} holds no manifest.json: name a folder written by "
                          f"groupconv conformance --out")
-    groups = [groups] if isinstance(groups, str) else groups     # one name: that group
-    kinds = [kinds] if isinstance(kinds, str) else kinds
     wanted_groups = None if groups is None else {_group_named(g).name for g in groups}
     if kinds is not None:
         _check_names(kinds, ())

@@ -52,7 +52,7 @@ from ..checks.diagnoses import (
 )
 from ..checks.equivariance import relative_error
 from ..checks.user_layers import _parity_sentence, _precision_note, tolerance_for
-from ..conformance import CORRELATIONS, Case, load, reference
+from ..conformance import CORRELATIONS, Case, load, names_given, reference
 from ..fast.backend import is_torch_array, to_numpy
 from ..nn import SpatialPool
 from ..groups import Kind, Space, domain_mask, get_group
@@ -329,15 +329,19 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
     layer's element order, and the function that takes the parameter's gradient back to the
     case's array): the loading of ``torch_layer`` and ``jax_layer``."""
     loaded = {item if isinstance(item, str) else item[0] for item in spec.values()}
+    unknown = sorted(key for key in loaded if key not in case.arrays)
+    if unknown:          # (said first: the arrays it was meant to load are then missed too)
+        raise ValueError(f"params: the case has no array {unknown[0]!r}; it has "
+                         f"{sorted(case.arrays)}")
     for key in (k for k in _DEFAULT_NAMES if k in case.arrays and k not in loaded):
         # (its own random weights would be judged; a layer without a bias told of its vjp)
-        statistic = key in _STATISTICS
+        buffers = case.kind == "batchnorm"        # (torch_layer loads its buffers there)
         raise ValueError(f"params: none of the {library} layer's "
-                         f"{'parameters and buffers' if statistic else 'parameters'} "
+                         f"{'parameters and buffers' if buffers else 'parameters'} "
                          f"takes the case's {_ARRAY_NAMES[key]} {key!r} (it has "
                          f"{sorted(shapes) or 'none'}; by default one named "
                          f"{' or '.join(_DEFAULT_NAMES[key])}"
-                         f"{'' if statistic else ', and only parameters are loaded, not buffers'}"
+                         f"{'' if buffers else ', and only parameters are loaded, not buffers'}"
                          f"): name yours, params={{name: {key!r}}}"
                          + (", or test a layer without a bias on the cases without one"
                             if key == "b" else "")
@@ -359,17 +363,16 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
         value = np.asarray(to_theirs(value) if to_theirs else value)
         if value.size != math.prod(shapes[name]):
             size, s = math.prod(shapes[name]), case.arrays["y"].shape[2]
-            per_element = (f": one bias per channel and point element? An equivariant bias "
-                           f"has one value per channel, shared by the channel's {s} samples "
-                           f"(a bias that differs between them is not equivariant)"
-                           if key == "b" and s > 1 and size == ours.size * s else
-                           f": running statistics per channel and point element? A G-channel "
-                           f"shares one mean and one variance over its {s} samples "
-                           f"(statistics that differ between them are not equivariant)"
-                           if key in _STATISTICS and s > 1 and size == ours.size * s else "")
+            per_element = (f": one {_ARRAY_NAMES[key]} value per channel and point element? "
+                           f"An equivariant layer has one per channel, shared by the channel's "
+                           f"{s} samples (values that differ between them are not "
+                           f"equivariant)" if key in ("b", "gamma", "beta") + _STATISTICS and
+                           s > 1 and size == ours.size * s else "")
+            converted = "" if value.shape == ours.shape else \
+                f", {value.shape} ({value.size}) once converted by to_theirs"
             raise ValueError(f"params: parameter {name!r} has shape {tuple(shapes[name])} "
                              f"({size} values); the case's {key!r} has "
-                             f"shape {ours.shape} ({ours.size}){per_element}")
+                             f"shape {ours.shape} ({ours.size}){converted}{per_element}")
         if not _regrouped(value.shape, tuple(shapes[name])):
             raise ValueError(f"params: parameter {name!r} has shape {tuple(shapes[name])}, the "
                              f"case's {key!r} {value.shape}: as many values, but no reshape "
@@ -449,6 +452,12 @@ def torch_layer(module: Any, case: Case,
         with torch.no_grad():
             loadable[name].copy_(torch.as_tensor(value, dtype=loadable[name].dtype))
     trained = {name: item for name, item in plan.items() if item[0] not in _STATISTICS}
+    buffer = next((name for name in trained if name not in named), None)
+    if buffer is not None:
+        raise ValueError(f"params: the module's {buffer!r}, which takes the case's "
+                         f"{_ARRAY_NAMES[trained[buffer][0]]} {trained[buffer][0]!r}, is a "
+                         f"buffer, not a parameter: it would never train (a parameter: "
+                         f"torch.nn.Parameter)")
     if case.kind == "batchnorm":        # the case's mode: the batch's or the running statistics
         module.train(case.options["training"])
     first = next(iter(named.values()), None)
@@ -574,8 +583,9 @@ def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
     layout, convention
         As in ``adapt``: the layer's layout of inputs and outputs and its element order.
     dtype : optional
-        The dtype to compute in (default: the first loaded parameter's, else float32; float64
-        needs ``jax.config.update("jax_enable_x64", True)``).
+        The dtype to compute in (default: the first loaded parameter's where it is a float,
+        else JAX's default float, float32, or float64 after
+        ``jax.config.update("jax_enable_x64", True)``, which float64 needs).
     jit : bool
         Compile the forward and the backward with ``jax.jit`` (False: eagerly, to debug).
 
@@ -618,7 +628,10 @@ def jax_layer(apply: Callable[[Any, Any], Any], params: Mapping, case: Case,
     plan = _plan(case, sigma, shapes,
                  _default_spec(case, leaves, "JAX", names), "JAX")
     first = next(iter(plan), None)
-    dtype = dtype or (jnp.asarray(leaves[first]).dtype if first is not None else jnp.float32)
+    found = jnp.asarray(leaves[first]).dtype if first is not None else None
+    # (integer parameters compute in JAX's default float: a gradient of integers is float0)
+    dtype = dtype or (found if found is not None and jnp.issubdtype(found, jnp.floating)
+                      else jnp.result_type(float))
     tree = _replaced(params, {name: jnp.asarray(value, dtype=dtype)
                               for name, (_, value, _) in plan.items()})
     points_in, points_out = _spaces(case)
@@ -1209,8 +1222,8 @@ def check_cases(factory: Callable[[Case], Callable[[Any], Any]],
     """
     if not callable(factory):
         raise TypeError(f"factory must be a function of a case, got {type(factory).__name__}")
-    groups = [groups] if isinstance(groups, str) else groups     # one name: that group
-    kinds = [kinds] if isinstance(kinds, str) else kinds
+    groups = names_given(groups, "check_cases: groups")
+    kinds = names_given(kinds, "check_cases: kinds")
     if cases is None:
         cases = load(groups=groups, kinds=kinds)
     else:
