@@ -99,7 +99,9 @@ def _self_test(args: argparse.Namespace) -> int:
     from .checks import selftest
 
     start = time.perf_counter()
-    progress = None if args.json else (lambda line: print(line, flush=True))
+    # (with --json the lines go to stderr: stdout holds the JSON alone, printed at the end)
+    progress = (lambda line: print(line, file=sys.stderr if args.json else sys.stdout,
+                                   flush=True))
     try:
         results = selftest.run(seed=args.seed, progress=progress)
     except ValueError as error:          # the library fails its claims before any variant

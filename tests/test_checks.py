@@ -135,7 +135,9 @@ def test_self_test_cli_json_and_exit_codes(monkeypatch, capsys):
     monkeypatch.setattr(selftest, "VARIANTS", (caught,))
     monkeypatch.setattr(selftest, "GROUPS", ("p4",))    # (the command, not the groups, tested)
     assert cli.main(["verify", "--self-test", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    out = capsys.readouterr()
+    report = json.loads(out.out)       # (the progress lines on stderr: a review found --json
+    assert "wrong inverse" in out.err  # printing nothing for minutes)
     assert report["variants"][0]["variant"] == "wrong inverse"
     assert "inverses[P4]" in " ".join(report["variants"][0]["caught_by"]) or \
         report["variants"][0]["caught_by"]

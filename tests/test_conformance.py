@@ -8,7 +8,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from groupconv import P4, P4M, filter_bank, group_correlation, lifting_correlation
+from groupconv import P4, P4M, conformance, filter_bank, group_correlation, lifting_correlation
 from groupconv.fast.banks import bank_index_map
 
 REF = np.load(pathlib.Path(__file__).parent / "data" / "reference.npz", allow_pickle=False)
@@ -56,3 +56,18 @@ def test_layer_outputs(name, method):
                             method=method)
     expected = REF[f"c_{name}_group_output"]
     assert np.allclose(out, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
+def test_a_batch_norm_case_has_one_statistic_per_channel_and_no_negative_variance():
+    """(A fuzz: load took a hand-edited running_mean of shape (3, 4) and a negative
+    running_var.)"""
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["batchnorm"])
+                if not c.options["training"])
+    for key, value, said in (("running_mean", np.zeros((3, 4)), r"'running_mean' must have one "
+                              r"value per channel of x, shape \(3,\), got \(3, 4\)"),
+                             ("running_var", -np.ones(3), "negative values"),
+                             ("gamma", np.ones(2), r"'gamma' must have one value per channel")):
+        with pytest.raises(ValueError, match=said):
+            conformance.Case(case.id, case.group, case.kind, 0, 0,
+                             {**case.arrays, key: value}, options=case.options,
+                             tolerance=case.tolerance)

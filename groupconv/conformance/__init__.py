@@ -917,3 +917,11 @@ def _check_arrays(kind: str, bias: bool, arrays: Any, training: Any = None) -> N
     if x.ndim < 3 or y.ndim < 3 or 0 in x.shape or x.shape[0] != y.shape[0]:
         raise ValueError(f"the case's x and y must be non-empty (B, C, ...) arrays of one "
                          f"batch B, got shapes {x.shape} and {y.shape}")
+    if kind == "batchnorm":          # one value per channel; a variance is not negative
+        for key in ("gamma", "beta", "running_mean", "running_var"):
+            if key in arrays and arrays[key].shape != (x.shape[1],):
+                raise ValueError(f"the case's {key!r} must have one value per channel of x, "
+                                 f"shape ({x.shape[1]},), got {arrays[key].shape}")
+        if "running_var" in arrays and np.any(arrays["running_var"] < 0):
+            raise ValueError("the case's 'running_var' holds negative values: a variance is "
+                             "not negative")
