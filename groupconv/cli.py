@@ -281,7 +281,7 @@ def _conformance_check(args: argparse.Namespace) -> int:
     if not cases:
         given = " and ".join(f"--{name} {' '.join(value)}" for name, value in
                              (("groups", args.groups), ("kinds", args.kinds)) if value)
-        return usage(f"no case matches {given or 'the folder'}" + (
+        return usage((f"no case matches {given}" if given else "the folder holds no case") + (
             "" if args.cases else " (the shipped set holds the wallpaper groups, P4/mmm and "
             "P432: write cases of others with groupconv conformance --out DIR --groups ..., "
             "and check them with --cases DIR)"))

@@ -66,7 +66,10 @@ def test_a_batch_norm_case_has_one_statistic_per_channel_and_no_negative_varianc
     for key, value, said in (("running_mean", np.zeros((3, 4)), r"'running_mean' must have one "
                               r"value per channel of x, shape \(3,\), got \(3, 4\)"),
                              ("running_var", -np.ones(3), "negative values"),
-                             ("gamma", np.ones(2), r"'gamma' must have one value per channel")):
+                             ("gamma", np.ones(2), r"'gamma' must have one value per channel"),
+                             ("dgamma", np.ones((3, 4)), r"'dgamma' must have the shape of "
+                              r"'gamma', \(3,\)"),
+                             ("dx", np.ones((2, 3)), r"'dx' must have the shape of 'x'")):
         with pytest.raises(ValueError, match=said):
             conformance.Case(case.id, case.group, case.kind, 0, 0,
                              {**case.arrays, key: value}, options=case.options,

@@ -925,3 +925,8 @@ def _check_arrays(kind: str, bias: bool, arrays: Any, training: Any = None) -> N
         if "running_var" in arrays and np.any(arrays["running_var"] < 0):
             raise ValueError("the case's 'running_var' holds negative values: a variance is "
                              "not negative")
+    for grad, key in (("dx", "x"), ("dy", "y"), ("dw", "w"), ("db", "b"), ("dgamma", "gamma"),
+                      ("dbeta", "beta")):   # a gradient has its array's shape
+        if grad in arrays and key in arrays and arrays[grad].shape != arrays[key].shape:
+            raise ValueError(f"the case's {grad!r} must have the shape of {key!r}, "
+                             f"{arrays[key].shape}, got {arrays[grad].shape}")

@@ -335,13 +335,14 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
                          f"{sorted(case.arrays)}")
     for key in (k for k in _DEFAULT_NAMES if k in case.arrays and k not in loaded):
         # (its own random weights would be judged; a layer without a bias told of its vjp)
-        buffers = case.kind == "batchnorm"        # (torch_layer loads its buffers there)
+        torch = library == "torch"        # (torch_layer loads buffers on batch norm cases)
+        buffers = torch and case.kind == "batchnorm"
+        not_buffers = ", and only parameters are loaded, not buffers" * (torch and not buffers)
         raise ValueError(f"params: none of the {library} layer's "
                          f"{'parameters and buffers' if buffers else 'parameters'} "
                          f"takes the case's {_ARRAY_NAMES[key]} {key!r} (it has "
                          f"{sorted(shapes) or 'none'}; by default one named "
-                         f"{' or '.join(_DEFAULT_NAMES[key])}"
-                         f"{'' if buffers else ', and only parameters are loaded, not buffers'}"
+                         f"{' or '.join(_DEFAULT_NAMES[key])}{not_buffers}"
                          f"): name yours, params={{name: {key!r}}}"
                          + (", or test a layer without a bias on the cases without one"
                             if key == "b" else "")
@@ -448,16 +449,16 @@ def torch_layer(module: Any, case: Case,
     loadable = {**named, **dict(module.named_buffers())} if case.kind == "batchnorm" else named
     plan = _plan(case, sigma, {name: tuple(p.shape) for name, p in loadable.items()},
                  _default_spec(case, loadable, "torch", params), "torch")
-    for name, (_, value, _) in plan.items():
-        with torch.no_grad():
-            loadable[name].copy_(torch.as_tensor(value, dtype=loadable[name].dtype))
     trained = {name: item for name, item in plan.items() if item[0] not in _STATISTICS}
     buffer = next((name for name in trained if name not in named), None)
-    if buffer is not None:
+    if buffer is not None:                 # (refused before anything is loaded into it)
         raise ValueError(f"params: the module's {buffer!r}, which takes the case's "
                          f"{_ARRAY_NAMES[trained[buffer][0]]} {trained[buffer][0]!r}, is a "
                          f"buffer, not a parameter: it would never train (a parameter: "
                          f"torch.nn.Parameter)")
+    for name, (_, value, _) in plan.items():
+        with torch.no_grad():
+            loadable[name].copy_(torch.as_tensor(value, dtype=loadable[name].dtype))
     if case.kind == "batchnorm":        # the case's mode: the batch's or the running statistics
         module.train(case.options["training"])
     first = next(iter(named.values()), None)
