@@ -311,12 +311,9 @@ def _inverted_turned_back(w: np.ndarray, group: SemidirectProduct) -> np.ndarray
     """The G-convolution's inverted filter psi~(z, h) = psi(-h^-1 z, h^-1) with its planes
     turned by h^-1 instead of h: psi(-h z, h^-1), flip(L_{h^-1} w[h^-1]) at each h (the
     G-convolution of w is the G-correlation with flip(L_h w[h^-1]))."""
-    d = group.dim
-    mats = np.asarray(group.point_matrices())
-    index = {np.round(m).astype(np.int64).tobytes(): i for i, m in enumerate(mats)}
-    inverse = [index[np.round(np.linalg.inv(m)).astype(np.int64).tobytes()] for m in mats]
-    return np.stack([np.flip(_turn(w[:, :, inverse[t]], group, inverse[t]),
-                             axis=tuple(range(-d, 0))) for t in range(len(mats))], axis=2)
+    inverse = np.asarray(group.stabiliser.inverse_table)      # h_t^-1 by index
+    return np.stack([np.flip(_turn(w[:, :, s], group, s), axis=tuple(range(-group.dim, 0)))
+                     for s in inverse], axis=2)
 
 
 # ------------------------------------------------------------------ 2. named mistakes

@@ -59,9 +59,8 @@ def pytest_generate_tests(metafunc: Any) -> None:
             raise
         # a folder of some of the marker's groups: theirs run, the others are not there
         # (the names as load reads them: any group's name, or its case ids' "p4_mmm")
-        from ..conformance import _group_named
-        wanted = {_group_named(g).name for g in ([groups] if isinstance(groups, str)
-                                                 else groups)}
+        from ..conformance import _group_named, names_given
+        wanted = {_group_named(g).name for g in names_given(groups, "groupconv_cases: groups")}
         cases = [c for c in load(folder, kinds=options.get("kinds"))
                  if _group_named(c.group).name in wanted]
     metafunc.parametrize("groupconv_case", cases, ids=[c.id for c in cases])
