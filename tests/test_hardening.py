@@ -749,7 +749,14 @@ def test_load_says_what_is_wrong_with_a_file_and_save_where_it_cannot_write(tmp_
         tmp_path / "plain.npy": r"holds one array \(\.npy\)",
         variant("badjson.npz", architecture=np.array("{nope")): "architecture .* not readable",
         variant("nomodel.npz", architecture=np.array(json.dumps(
-            {k: v for k, v in header.items() if k != "model"}))): "KeyError: 'model'",
+            {k: v for k, v in header.items() if k != "model"}))): "holds no architecture",
+        variant("nogroups.npz", architecture=np.array(json.dumps(
+            {k: v for k, v in header.items() if k != "groups"}))): "no readable record of its "
+                                                                   "groups",
+        variant("othergroups.npz", architecture=np.array(json.dumps(
+            {**header, "groups": {}}))): r"records the matrices of the groups \[\], and its "
+                                         r"architecture names \['P432'\]",
+        variant("number.npz", architecture=np.array("3")): "not a JSON header",
         variant("extra.npz", architecture=np.array(json.dumps(
             {**header, "model": {**header["model"], "evil": 1}}))): "unexpected keyword",
         variant("epochs.npz", architecture=np.array(json.dumps(

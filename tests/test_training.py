@@ -87,6 +87,66 @@ def test_the_paper_network_trains_on_jax_arrays_like_numpy(numpy_run):
     _assert_same_training(numpy_run, run)
 
 
+def test_the_paper_network_trains_on_dask_data_read_batch_by_batch(numpy_run):
+    """Dask data (a dataset larger than memory, from Zarr say) is read batch by batch into its
+    chunks' library: fit, its validation, evaluate and accuracy give NumPy's numbers; predict
+    stays lazy; an example holding NaN is named as it is read."""
+    da = pytest.importorskip("dask.array")
+    run = _train(lambda a: da.from_array(a, chunks=3))
+    assert isinstance(run[3].params["0.weight"], np.ndarray)
+    _assert_same_training(numpy_run, run)
+    x, y = _data(n=8)
+    net = run[3]
+    lazy = da.from_array(x, chunks=5)
+    assert nn.evaluate(net, lazy, da.from_array(y, chunks=3)) == nn.evaluate(net, x, y)
+    assert nn.accuracy(net, lazy, y, batch_size=3) == nn.accuracy(net, x, y, batch_size=3)
+    assert isinstance(nn.predict(net, lazy), da.Array)
+    x[6, 0, 2, 2] = np.nan
+    for call in (lambda: nn.fit(net, da.from_array(x, chunks=3), y, batch_size=4,
+                                optimizer=nn.Adam(net.params), progress=False),
+                 lambda: nn.evaluate(net, da.from_array(x, chunks=3), y)):
+        with pytest.raises(ValueError, match="x holds values that are not finite .* example 6"):
+            call()
+
+
+def test_an_error_inside_a_step_leaves_the_model_and_optimiser_as_before_it():
+    """A layer that raises in its backward (a layer of yours, say, or Ctrl-C): the forward's
+    update of the running statistics and the optimiser's state are undone, as for a
+    diverged step."""
+    x, y = _data(n=8)
+    net = nn.p4cnn(width=2, dtype=np.float64)
+    opt = nn.Adam(net.params)
+    nn.fit(net, x, y, batch_size=4, optimizer=opt, progress=False)
+    buffers = {k: np.array(v) for k, v in net.buffer_values().items()}
+    params = {k: np.array(v) for k, v in net.params.items()}
+    moments, t = {k: np.array(v) for k, v in opt.m.items()}, opt.t
+
+    class Stop(Exception):
+        pass
+
+    def backward(*args, **kwargs):
+        raise Stop("a layer's own error")
+
+    net.layers[-1].backward = backward
+    with pytest.raises(Stop):
+        nn.fit(net, x, y, batch_size=4, optimizer=opt, progress=False)
+    assert opt.t == t and all(np.array_equal(opt.m[k], moments[k]) for k in moments)
+    assert all(np.array_equal(v, buffers[k]) for k, v in net.buffer_values().items())
+    assert all(np.array_equal(v, params[k]) for k, v in net.params.items())
+
+
+def test_data_of_a_library_groupconv_does_not_compute_in_is_named():
+    """A Zarr array (it has a shape and a dtype, and no array namespace): the argument, what
+    it is, and how to read it."""
+    zarr = pytest.importorskip("zarr")
+    x, y = _data(n=4)
+    for call, name in ((lambda z: nn.fit(nn.p4cnn(width=2), z, y), "fit: x"),
+                       (lambda z: nn.predict(nn.p4cnn(width=2), z), "predict: x")):
+        with pytest.raises(TypeError, match=rf"{name} must be an array of NumPy.*got a zarr\..*"
+                                            r"dask\.array\.from_zarr\(x\)"):
+            call(zarr.array(x))
+
+
 def test_float32_jax_trains_and_evaluates_without_warnings():
     """JAX without x64 (its default) truncates int64 and float64 with a warning: fit,
     evaluate and accuracy ask for neither."""
@@ -652,6 +712,38 @@ def test_resuming_from_a_checkpoint_with_its_optimizer_is_training_on(tmp_path):
         nn.save(first, tmp_path / "other.npz", optimizer=nn.Adam(nn.p4cnn(width=2).params))
     with pytest.raises(ValueError, match=r"optimizer/velocity/0\.weight has shape"):
         nn.load_optimizer(tmp_path / "ck.npz", nn.p4cnn(width=3))
+
+
+def test_an_optimiser_file_is_checked_as_a_model_file_is(tmp_path):
+    """load_optimizer refuses what would resume another run: a moment missing (it would
+    restart from zero under a step count past it), a negative second moment, a moment of
+    another dtype than its parameter; an optimiser saved before its first step holds none."""
+    x, y = _data(n=8)
+    net = nn.p4cnn(width=2, rng=0)
+    fresh = nn.Adam(net.params)
+    nn.save(net, tmp_path / "fresh.npz", optimizer=fresh)
+    assert nn.load_optimizer(tmp_path / "fresh.npz", nn.load(tmp_path / "fresh.npz")).t == 0
+    opt = nn.Adam(net.params)
+    nn.fit(net, x, y, batch_size=4, optimizer=opt, progress=False)
+    nn.save(net, tmp_path / "ck.npz", optimizer=opt)
+    with np.load(tmp_path / "ck.npz") as data:
+        arrays = dict(data)
+    with np.load(tmp_path / "fresh.npz") as data:
+        fresh_arrays = dict(data)
+    m, v = "optimizer/m/0.weight", "optimizer/v/4.beta"
+    edits = {
+        "missing.npz": ({k: a for k, a in arrays.items() if k != m},
+                        r"holds no 'm' of Adam for \['0\.weight'\], and after its first step"),
+        "negative.npz": ({**arrays, v: -arrays[v] - 1}, r"optimizer/v/4\.beta .* holds negative"),
+        "float64.npz": ({**arrays, m: arrays[m].astype(np.float64)},
+                        r"dtype float64; the parameter 0\.weight .* dtype float32"),
+        "early.npz": ({**fresh_arrays, m: arrays[m]},
+                      r"holds Adam's 'm' for \['0\.weight'\], and before its first step"),
+    }
+    for name, (edited, message) in edits.items():
+        np.savez(tmp_path / name, **edited)
+        with pytest.raises(ValueError, match=message):
+            nn.load_optimizer(tmp_path / name, nn.load(tmp_path / name))
 
 
 def test_labels_reach_any_library_as_class_indices():

@@ -31,7 +31,7 @@ import numpy as np
 from ..fast.backend import to_numpy
 from ..fast.banks import bank_for
 from ..groups import UnknownGroup, get_group
-from .base import InputSizes, Layer, Sequential, space_from_config
+from .base import InputSizes, Layer, Sequential, dtype_name, space_from_config
 from .conv import BankConv
 from .layers import (
     BatchNorm, Dropout, Flatten, GlobalPool, Linear, ReLU, SiLU, SpatialPool, SubgroupPool,
@@ -172,14 +172,21 @@ def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
         raise ValueError(f"load: {where} holds parameters and buffers without an architecture "
                          f"(saved with architecture=False): build the network and load them "
                          f"into it, nn.load(path, into=model)")
+    if into is None and not isinstance(header.get("model"), dict):
+        raise ValueError(f"load: the header of {where} holds no architecture (its 'model': "
+                         f"{header.get('model', 'missing')!r:.60})")
     try:
         if into is None:
-            _check_groups(header, where)
-        model = into if into is not None else from_config(header["model"])
+            _check_groups(header, where)     # (its own errors say what is wrong)
+            model = from_config(header["model"])
+        else:
+            model = into
     except UnknownGroup as error:
         raise ValueError(f"load: {where} holds a network on a group not registered here "
                          f"({error}): register the group (groupconv.register) before load, as "
                          f"it was when the network was saved") from error
+    except GroupRecordError:
+        raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError,
             RecursionError, MemoryError) as error:
         raise ValueError(f"load: the architecture of {where} is not one groupconv.nn "
@@ -329,11 +336,29 @@ def load_optimizer(path: str | os.PathLike, model: Layer) -> SGD | Adam:
             raise ValueError(f"load_optimizer: {key} in {where} matches no state of {kind} "
                              f"for this model (its parameters: {list(params)})")
         like = params[name]
-        if tuple(value.shape) != tuple(like.shape) or value.dtype.kind != "f":
+        dtype = np.dtype(dtype_name(like.dtype))
+        if tuple(value.shape) != tuple(like.shape) or value.dtype != dtype:
             raise ValueError(f"load_optimizer: {key} has shape {value.shape} and dtype "
                              f"{value.dtype}; the parameter {name} has shape "
-                             f"{tuple(like.shape)} (floats)")
+                             f"{tuple(like.shape)} and dtype {dtype} (its moments are kept "
+                             f"in its dtype)")
+        if slot == "v" and bool(np.any(value < 0)):
+            raise ValueError(f"load_optimizer: {key} in {where} holds negative values; Adam's "
+                             f"second moments (running means of squared gradients) are >= 0")
         slots[slot][name] = value
+    # every step updates every parameter's moments: a slot holds all of them or, before the
+    # first step, none (a missing one would restart from zero under a step count past it)
+    stepped = t > 0 if kind == "Adam" else bool(found)
+    for slot, values in slots.items():
+        wrong = sorted(set(params) - set(values)) if stepped else sorted(values)
+        if wrong:
+            names = f"{wrong[:3]}{' ...' if len(wrong) > 3 else ''}"
+            raise ValueError(
+                f"load_optimizer: {where} holds " + (
+                    f"no {slot!r} of {kind} for {names}, and after its first step (t = {t}) "
+                    f"{kind} keeps one for every parameter" if stepped else
+                    f"{kind}'s {slot!r} for {names}, and before its first step (t = 0) {kind} "
+                    f"keeps none"))
     return optimizer
 
 
@@ -418,20 +443,32 @@ def _group_record(group: Any) -> dict[str, Any]:
             "points": np.asarray(group.point_elements().matrix(), float).tolist()}
 
 
+class GroupRecordError(ValueError):
+    """A file's record of its groups is missing, unreadable or differs from the groups
+    registered here under those names (``load`` passes its message on as it is)."""
+
+
 def _check_groups(header: dict[str, Any], where: str) -> None:
     """The groups the file records against those registered here under the same names: a
     name registered for other matrices, or another order of them, would rebuild the network
     on another group, and its weights would mean something else (integer matrices compared
     exactly; the sampled groups' real ones to 1e-9, since cos and sin may round otherwise
     elsewhere)."""
-    recorded = header.get("groups", {})
+    recorded = header.get("groups")
     if not isinstance(recorded, dict):
-        raise ValueError(f"load: the groups recorded in {where} are not readable: {recorded!r}")
+        raise GroupRecordError(f"load: {where} holds no readable record of its groups (the "
+                               f"header's 'groups': {recorded!r:.60})")
+    named = _group_names(header.get("model"))
+    if set(recorded) != named:
+        raise GroupRecordError(f"load: {where} records the matrices of the groups "
+                               f"{sorted(recorded)}, and its architecture names "
+                               f"{sorted(named)}: save records every group the network is "
+                               f"on, to check that each name stands for the same group here")
     for name, record in recorded.items():
         here = _group_record(get_group(name))
         if not isinstance(record, dict) or set(record) != set(here):
-            raise ValueError(f"load: the group {name!r} recorded in {where} is not readable: "
-                             f"{record!r}")
+            raise GroupRecordError(f"load: the group {name!r} recorded in {where} is not "
+                                   f"readable: {record!r:.80}")
         saved, ours = np.asarray(record["points"], float), np.asarray(here["points"])
         if record["lattice"] != here["lattice"] or saved.shape != ours.shape or \
                 not np.allclose(saved, ours, rtol=0, atol=1e-9):
@@ -440,10 +477,11 @@ def _check_groups(header: dict[str, Any], where: str) -> None:
                                                    .tolist())
             how = ("the same point elements in another order" if same and
                    record["lattice"] == here["lattice"] else "other point elements")
-            raise ValueError(f"load: the group {name!r} registered here has {how} than the one "
-                             f"{where} was saved with (its point elements' matrices are "
-                             f"recorded in the file): the weights would act on another group. "
-                             f"Register {name!r} as it was when the network was saved")
+            raise GroupRecordError(
+                f"load: the group {name!r} registered here has {how} than the one {where} was "
+                f"saved with (its point elements' matrices are recorded in the file): the "
+                f"weights would act on another group. Register {name!r} as it was when the "
+                f"network was saved")
 
 
 def _read(path: Any, op: str) -> tuple[dict[str, Any], dict[str, np.ndarray], str]:
@@ -474,10 +512,13 @@ def _read(path: Any, op: str) -> tuple[dict[str, Any], dict[str, np.ndarray], st
         except (ValueError, zipfile.BadZipFile, RecursionError) as error:
             raise ValueError(f"{op}: the architecture of {where} is not readable: {error}") \
                 from error
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            found = header.get("format") if isinstance(header, dict) else header
-            raise ValueError(f"{op}: {where} has format {found!r}; this groupconv reads "
-                             f"{FORMAT!r}")
+        if not isinstance(header, dict):
+            raise ValueError(f"{op}: the architecture of {where} is not a JSON header (an "
+                             f"object with its format, model and groups), got "
+                             f"{type(header).__name__} {header!r:.60}")
+        if header.get("format") != FORMAT:
+            raise ValueError(f"{op}: {where} has format {header.get('format')!r}; this "
+                             f"groupconv reads {FORMAT!r}")
         try:
             stored = {name: data[name] for name in data.files if name != "architecture"}
         except (ValueError, zipfile.BadZipFile, EOFError) as error:

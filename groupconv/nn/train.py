@@ -328,7 +328,15 @@ def _check_x(x: Any, what: str, name: str = "x") -> Any:
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"{what}: {name} must be an array (NumPy, CuPy, PyTorch, JAX, ...), got "
                         f"{type(x).__name__}")
-    xp = array_namespace(x)
+    try:
+        xp = array_namespace(x)
+    except TypeError:
+        kind = f"{type(x).__module__}.{type(x).__name__}"
+        read = (f"read it batch by batch with dask.array.from_zarr({name}), or into memory "
+                f"with np.asarray({name})" if kind.startswith("zarr") else
+                f"np.asarray({name}) reads it into memory")
+        raise TypeError(f"{what}: {name} must be an array of NumPy, CuPy, PyTorch, JAX, Dask or "
+                        f"another array-API library, got a {kind}: {read}") from None
     if not xp.isdtype(x.dtype, ("real floating", "integral", "bool")):
         raise TypeError(f"{what}: {name} must be real numbers (a floating, integer or bool "
                         f"dtype; a network computes in its parameters' dtype), got {x.dtype}")
@@ -346,6 +354,28 @@ def _check_x(x: Any, what: str, name: str = "x") -> Any:
     if is_torch_array(x):     # data, not a graph: a tensor that requires grad would grow one
         x = x.detach()        # across every step (groupconv computes its own gradients)
     return x
+
+
+def _rows(x: Any, index: Any, what: str, name: str = "x") -> Any:
+    """The examples ``index`` (a slice, or NumPy integers) of x, in memory: a Dask array's are
+    read now, into its chunks' library, and checked finite (Dask data is read batch by batch,
+    never whole)."""
+    if not is_dask_array(x):
+        if isinstance(index, slice):
+            return x[index, ...]
+        return array_namespace(x).take(x, indices(index, x), axis=0)
+    rows = x[index].compute()
+    xp = array_namespace(rows)
+    if xp.isdtype(rows.dtype, "real floating"):
+        finite = xp.all(xp.reshape(xp.isfinite(rows), (rows.shape[0], -1)), axis=1)
+        if not bool(xp.all(finite)):
+            first = int(xp.argmax(xp.astype(xp.logical_not(finite), xp.int32)))
+            example = range(x.shape[0])[index][first] if isinstance(index, slice) else \
+                int(index[first])
+            raise ValueError(f"{what}: {name} holds values that are not finite (NaN or inf), in "
+                             f"example {example} (a Dask array's examples are checked as they "
+                             f"are read)")
+    return rows
 
 
 def _check_y(y: Any, x: Any, what: str, name: str = "y", of: str = "x") -> Any:
@@ -394,8 +424,8 @@ def _fitting(model: Layer, x: Any, what: str, x_name: str) -> Any:
     changes), or a ValueError naming x, its shape and the inputs the model takes, with the
     layer's reason (two examples: of one alone, a missing channel axis reads as a batch of
     one)."""
-    try:
-        return model(x[:2, ...])      # (a network casts to its parameters' dtype itself)
+    try:     # (a network casts to its parameters' dtype itself)
+        return model(_rows(x, slice(0, 2), what, x_name))
     except ValueError as error:
         takes = model.describe_input() if isinstance(model, Sequential) else None
         raise ValueError(f"{what}: {x_name} of shape {tuple(x.shape)} does not fit the model"
@@ -415,7 +445,8 @@ def _check_last_batch(model: Layer, x: Any, n: int, batch_size: int) -> None:
     if not any(isinstance(layer, BatchNorm) for layer in layers):
         return
     try:
-        copy.deepcopy(model).forward(_in_dtype(x[:1, ...], model.dtype), training=True)
+        copy.deepcopy(model).forward(_in_dtype(_rows(x, slice(0, 1), "fit"), model.dtype),
+                                     training=True)
     except ValueError as error:
         last = "every batch" if batch_size == 1 or n == 1 else \
             f"the last batch of each epoch (N = {n} = {n // batch_size} x {batch_size} + 1)"
@@ -455,7 +486,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         A network whose output is (B, classes) logits.
     x, y : arrays
         x (N, ...) real numbers and y (N,) integer labels (an array or a list), in any array
-        library: the model moves there, and x is cast to the parameters' dtype.
+        library: the model moves there, and x is cast to the parameters' dtype. Dask data is
+        read batch by batch, into its chunks' library.
     epochs, batch_size : int
         Epochs of this call, and examples per step.
     optimizer : SGD, Adam or any object with ``step(grads)``
@@ -519,7 +551,8 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError(f"fit: validation_data must be a pair (x_val, y_val), got "
                             f"{type(validation_data).__name__}")
-        x_val = moved(_check_x(validation_data[0], what, "validation_data[0]"), x)
+        x_val = _check_x(validation_data[0], what, "validation_data[0]")
+        x_val = x_val if is_dask_array(x_val) else moved(x_val, x)    # (Dask: read by batch)
         validation_data = (x_val, _check_y(validation_data[1], x_val, what,
                                            "validation_data[1]", "validation_data[0]"))
     if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, (list, tuple)):
@@ -563,7 +596,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         if progress and importlib.util.find_spec("tqdm") is None:
             raise ValueError("fit: progress=True shows tqdm's bar, and tqdm is not installed "
                              "(pip install tqdm, or the examples extra)")
-    xp = array_namespace(x)
+    xp = array_namespace(_rows(x, slice(0, 1), what))    # (Dask data: its chunks' library)
     model.to(x)
     # the data against the model before any step: shapes, and labels in range of the logits
     _check_fits(model, x, y, what, "x", "y")
@@ -615,17 +648,19 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
         batches = list(minibatches(x.shape[0], batch_size, rng))
         with _progress(len(batches), progress, f"epoch {number}") as bar:
             model.to(x)                  # back with the data, should a callback have moved it
-            for index in batches:
-                picks = indices(index, x)
-                xb = _in_dtype(xp.take(x, picks, axis=0), model.dtype)
-                yb = xp.take(y, picks, axis=0)
+            for step, index in enumerate(batches, 1):
+                xb = _in_dtype(_rows(x, index, what), model.dtype)
+                yb = xp.take(y, indices(index, y), axis=0)
                 if augment is not None:
                     shape = tuple(xb.shape)
                     xb = augment(xb, rng)
-                    if not hasattr(xb, "shape") or tuple(xb.shape) != shape:
-                        got = tuple(xb.shape) if hasattr(xb, "shape") else type(xb).__name__
+                    if not hasattr(xb, "shape"):
+                        raise TypeError(f"fit: augment must return an array (a batch of the "
+                                        f"shape it was given, {shape}), got "
+                                        f"{type(xb).__name__}")
+                    if tuple(xb.shape) != shape:
                         raise ValueError(f"fit: augment must return a batch of the shape it was "
-                                         f"given, {shape}, got {got}")
+                                         f"given, {shape}, got {tuple(xb.shape)}")
                     if not same_place(xb, x):
                         raise TypeError(f"fit: augment must return a batch in the array library "
                                         f"(and on the device) of x, {type(x).__module__}."
@@ -634,31 +669,18 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
                     xb = _in_dtype(_check_x(as_float(xb, "fit: augment's batch"), what,
                                             "augment's batch"), model.dtype)
                 # the forward and the optimiser assign new arrays: these stay, to undo a step
-                kept, before = model.buffer_values(), dict(model.params)
-                moments = _optimizer_state(optimizer)
+                kept = model.buffer_values(), dict(model.params), _optimizer_state(optimizer)
                 try:
-                    logits, cache = model.forward(xb, training=True)
-                except NotFinite as error:   # (the data was checked: the parameters diverged)
-                    bad = f"{error}"
-                else:
-                    loss, dlogits = softmax_cross_entropy(logits, yb)
-                    bad = None if math.isfinite(loss) else f"the loss is {loss}"
-                bad = bad or _non_finite(model.buffer_values(), "running statistic ")
-                if bad is None:
-                    _, grads = model.backward(cache, dlogits, input_grad=False)
-                    bad = _non_finite(grads, "gradient of ")
-                if bad is None:
-                    optimizer.step(grads)
-                    bad = _non_finite(model.params, "parameter ")
+                    logits, loss, bad = _step(model, optimizer, xb, yb)
+                except BaseException:       # a layer's or the optimiser's error, Ctrl-C
+                    _undo(model, optimizer, kept)
+                    raise
                 if bad is not None:                        # the refused step leaves no trace
-                    for name, value in kept.items():
-                        model.set_buffer(name, value)
-                    for name, value in before.items():
-                        model.params[name] = value
-                    _restore_optimizer(optimizer, moments)
-                    raise ValueError(f"fit: {bad} at epoch {number}, step {steps + 1}: training "
-                                     f"diverged (try a smaller learning rate); the model and its "
-                                     f"optimiser keep their state from before that step")
+                    _undo(model, optimizer, kept)
+                    raise ValueError(f"fit: {bad} at epoch {number}, step {step} of "
+                                     f"{len(batches)}: training diverged (try a smaller "
+                                     f"learning rate); the model and its optimiser keep their "
+                                     f"state from before that step")
                 losses.append(loss * len(index))
                 correct += _count(xp, _hits(xp, logits, yb))
                 seen += len(index)
@@ -674,7 +696,7 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
             if isinstance(getattr(optimizer, "lr", None), (int, float, np.floating)):
                 record["lr"] = float(optimizer.lr)
             if validation_data is not None:
-                scores = _scores(model, *validation_data, 128)   # checked before the first epoch
+                scores = _scores(model, *validation_data, 128, "fit: validation_data")
                 record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
                 if bar is not None:
                     bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['accuracy']:.3f}",
@@ -686,6 +708,38 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
         stop = [_stop(callback(dict(record), model), i) for i, callback in enumerate(callbacks)]
         if any(stop) or (max_steps is not None and steps >= max_steps):
             break
+
+
+def _step(model: Layer, optimizer: Any, xb: Any, yb: Any) -> tuple[Any, float, str | None]:
+    """One training step: the logits, the loss, and None, or what is not finite after it
+    (the step is then to be undone)."""
+    logits, loss = None, math.nan
+    try:
+        logits, cache = model.forward(xb, training=True)
+    except NotFinite as error:   # (the data was checked: the parameters diverged)
+        bad = f"{error}"
+    else:
+        loss, dlogits = softmax_cross_entropy(logits, yb)
+        bad = None if math.isfinite(loss) else f"the loss is {loss}"
+    bad = bad or _non_finite(model.buffer_values(), "running statistic ")
+    if bad is None:
+        _, grads = model.backward(cache, dlogits, input_grad=False)
+        bad = _non_finite(grads, "gradient of ")
+    if bad is None:
+        optimizer.step(grads)
+        bad = _non_finite(model.params, "parameter ")
+    return logits, loss, bad
+
+
+def _undo(model: Layer, optimizer: Any, kept: tuple[dict, dict, Any]) -> None:
+    """Put back the buffers, parameters and optimiser state kept before a step (the forward
+    and the optimiser assign new arrays, never write into these)."""
+    buffers, params, moments = kept
+    for name, value in buffers.items():
+        model.set_buffer(name, value)
+    for name, value in params.items():
+        model.params[name] = value
+    _restore_optimizer(optimizer, moments)
 
 
 def _scheduled(lr_schedule: Callable[[int], float], epoch: int) -> float:
@@ -724,18 +778,23 @@ def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
     return _predict(model, x, integer(batch_size, "predict: batch_size", 1, 10**7))
 
 
-def _predict(model: Layer, x: Any, batch_size: int) -> Any:
-    """``predict`` on arguments already checked."""
-    xp = array_namespace(x)
+def _predict(model: Layer, x: Any, batch_size: int, what: str | None = None) -> Any:
+    """``predict`` on arguments already checked: lazy on Dask data, or, with ``what`` (the
+    caller's name), in memory, each batch read and checked in turn."""
     model.to(x)
     n = x.shape[0]
-    return xp.concat([model(_in_dtype(x[i:min(i + batch_size, n), ...], model.dtype))
-                      for i in range(0, n, batch_size)])
+    batches = [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+    if what is None:
+        logits = [model(_in_dtype(x[index, ...], model.dtype)) for index in batches]
+    else:
+        logits = [model(_in_dtype(_rows(x, index, what), model.dtype)) for index in batches]
+    return array_namespace(logits[0]).concat(logits)
 
 
-def _scores(model: Layer, x: Any, y: Any, batch_size: int) -> dict[str, float]:
+def _scores(model: Layer, x: Any, y: Any, batch_size: int,
+            what: str = "evaluate") -> dict[str, float]:
     """``evaluate`` on arguments already checked (``fit``'s validation data, every epoch)."""
-    logits = _predict(model, x, batch_size)
+    logits = _predict(model, x, batch_size, what)
     loss, _ = softmax_cross_entropy(logits, y)
     xp = array_namespace(logits)
     return {"loss": loss, "accuracy": _count(xp, _hits(xp, logits, y)) / y.shape[0]}
@@ -793,5 +852,5 @@ def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
     x = _check_x(x, "accuracy")
     y = _check_y(y, x, "accuracy")
     _check_fits(model, x, y, "accuracy", "x", "y")
-    return _scores(model, x, y, integer(batch_size, "accuracy: batch_size", 1, 10**7))[
-        "accuracy"]
+    return _scores(model, x, y, integer(batch_size, "accuracy: batch_size", 1, 10**7),
+                   "accuracy")["accuracy"]
