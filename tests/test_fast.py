@@ -265,9 +265,11 @@ def test_bad_input():
         group_correlation(np.ones((2, 4, 5, 5)), np.ones((3, 2, 8, 3, 3)), "p4m")
     with pytest.raises(ValueError, match="look like group-correlation weights"):
         lifting_correlation(x, np.ones((3, 2, 4, 3, 3)), "p4")
-    with pytest.raises(ValueError, match="filters must be k\\^2 cubes of equal sides, got 3x2"):
+    with pytest.raises(ValueError, match=r"lifting_correlation: the weights' filters \(their "
+                                         r"last 2 axes\) must be k\^2 cubes of equal sides, "
+                                         r"got weights of shape \(3, 2, 3, 2\), filters 3x2"):
         lifting_correlation(x, np.ones((3, 2, 3, 2)), "p4")
-    with pytest.raises(ValueError, match=r"got 4x3x3 \(the first, 4, reads like a point axis"):
+    with pytest.raises(ValueError, match=r"filters 4x3x3 \(the first, 4, reads like a point axis"):
         lifting_correlation(np.ones((1, 2, 6, 6, 6)), np.ones((3, 2, 4, 3, 3)), "p222")
     with pytest.raises(ValueError, match=r"give the space, transform\(x, h, Space.on_plane"):
         transform(np.ones((1, 3, 3)), P4.stabiliser.element(r=1))   # h of the point group C4

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groupconv import ScaleTranslation, group_correlation, lifting_correlation, nn
+from groupconv import ScaleTranslation, group_correlation, lifting_correlation, nn, transform
 from groupconv.checks import equivariance as eq
 from groupconv.checks.claims import scale_dilation
 from groupconv.fast.banks import bank_for
@@ -109,6 +109,9 @@ def test_layer_gradients_and_adjoint(base):
 def test_bad_input():
     with pytest.raises(ValueError, match="base must be a finite number > 1"):
         ScaleTranslation(1.0)
+    with pytest.raises(ValueError, match=r"^transform: h: .* is not one of the 3 point samples of Scale"):
+        transform(np.zeros((1, 1, 3, 8, 8)), ScaleTranslation(2.0).element(i=5),
+                  interpolate=True)
     with pytest.raises(TypeError, match="parameter i must be an int, got 0.5"):
         ScaleTranslation().element(i=0.5)
     with pytest.raises(ValueError, match=r"scale_extent must be an int in 1\.\.3"):

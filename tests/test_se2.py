@@ -60,8 +60,12 @@ def test_sampled_groups_are_read_by_name_with_or_without_spaces():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="positive integer number of orientations"):
+    with pytest.raises(ValueError, match=r"SE2: n \(the number of orientations\) must be a "
+                                         r"positive integer at most \d+, got 0"):
         SE2(0)
+    with pytest.raises(TypeError, match=r"SE2: n \(the number of orientations\) must be a "
+                                        r"positive integer, got 4\.0"):
+        SE2(4.0)
     with pytest.raises(ValueError, match=r"r must be an integer in 0\.\.7, got 8"):
         SE2(8).element(r=8)
     with pytest.raises(TypeError, match="parameter r must be an int, got 0.5"):

@@ -68,9 +68,12 @@ def sample_of(h: Element, group: AffineGroup | None = None) -> tuple[AffineGroup
         if np.any(h.group.translation_of(h)):
             raise ValueError(f"h: array-level transformations act about the array centre: "
                              f"expected an element with zero translation, got {h}")
-        s = int(h.group.point_index(h))
+        try:
+            s = int(h.group.point_index(h))
+        except ValueError:
+            s = -1
         if not 0 <= s < h.group.samples:
-            raise ValueError(f"{h} is not one of the {h.group.samples} point samples of "
+            raise ValueError(f"h: {h} is not one of the {h.group.samples} point samples of "
                              f"{h.group.name}: an array holds only those")
         return h.group, s
     if isinstance(h, Element) and isinstance(h.group, PointGroup):

@@ -86,10 +86,15 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
                 shape[-d] in (bank.group.samples, bank.group.weight_samples):
             hint = (f" (the first, {shape[-d]}, reads like a point axis: group-correlation "
                     f"weights, or weights of a {d - 1}D group?)")
-        raise ValueError(f"{op}: filters must be k^{d} cubes of equal sides, got "
+        raise ValueError(f"{op}: the weights' filters (their last {d} axes) must be k^{d} "
+                         f"cubes of equal sides, got weights of shape {shape}, filters "
                          f"{'x'.join(map(str, shape[-d:]))}{hint}")
     if 0 in shape:
         raise ValueError(f"{op}: weights must not be empty, got shape {shape}")
+    if bank.group.lattice == "hexagonal" and shape[-1] % 2 == 0:
+        raise ValueError(f"{op}: filters on {bank.group.name} (hexagonal lattice) are hexagons "
+                         f"about a centre cell, so k must be odd; got weights of shape {shape} "
+                         f"(k = {shape[-1]})")
     return w
 
 

@@ -109,10 +109,11 @@ class SE2(_Sampled):
 
     def __init__(self, n: int, *, disk: bool = True):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"SE2 needs a positive integer number of orientations, got {n!r}")
+            raise TypeError(f"SE2: n (the number of orientations) must be a positive integer, "
+                            f"got {n!r}")
         if not 1 <= n <= MAX_ORIENTATIONS:
-            raise ValueError(f"SE2 needs a positive integer number of orientations, at most "
-                             f"{MAX_ORIENTATIONS}, got {n}")
+            raise ValueError(f"SE2: n (the number of orientations) must be a positive integer "
+                             f"at most {MAX_ORIENTATIONS}, got {n}")
         if not isinstance(disk, (bool, np.bool_)):
             raise TypeError(f"disk must be True or False, got {disk!r}")
         self.n = int(n)

@@ -70,7 +70,7 @@ class BankConv(Layer):
         self.padding = padding_for(mode, bank, k, type(self).__name__)
         if bank.group.lattice == "hexagonal" and k % 2 == 0:
             raise ValueError(f"kernels on {bank.group.name} (hexagonal lattice) are hexagons "
-                             f"about a centre cell: k must be odd, got k = {k}")
+                             f"about a centre cell, so k must be odd; got k = {k}")
         self.mode = mode
         rng = generator(rng, "rng")
         fan_in = c_in * bank.input_space.samples * k ** bank.group.dim
