@@ -433,7 +433,8 @@ def lifting_correlation(x: Any, w: Any, group: AffineGroup | str, *, mode: str |
         ``groupconv.literal``: the ground truth, slow, float64 inside, returned in x's dtype
         and library).
     max_workspace : int
-        Bytes of scratch memory the engine may use.
+        Bytes of scratch memory the engine may use, or, where that is less, what its smallest
+        chunk needs (one output slab and its k input slabs: a smaller value is no error).
     workspace : Workspace, optional
         Keep one between calls to reuse the engine's memory.
 

@@ -30,7 +30,8 @@ large GEMMs. Four ways of arranging them, chosen by the shapes (``_strategy``):
 
 Work is done in chunks of whole images, or of slabs along the first spatial axis, of about
 ``TARGET_COLUMNS`` output positions (more on a GPU, where each chunk is a kernel launch), and the
-temporary arrays never exceed ``max_workspace`` bytes. They live in a ``Workspace`` that a caller
+temporary arrays never exceed ``max_workspace`` bytes, or what the smallest chunk (one output
+slab and its k input slabs) needs where that is more. They live in a ``Workspace`` that a caller
 (a layer) keeps and passes again, so that repeated calls reuse the same memory instead of paying
 for fresh pages every time. A call without one uses its thread's pooled workspace, which is kept
 between calls while it holds at most ``POOL_LIMIT`` bytes; ``release_memory()`` frees it. On
