@@ -47,6 +47,22 @@ def test_fast_equals_literal(base, n, k):
     assert np.abs(fast - literal).max() <= 1e-12 * np.abs(wg).sum() * np.abs(xg).max() * 4
 
 
+@pytest.mark.parametrize("n, m", [(3, 2), (4, 1), (4, 3), (2, 2)])
+def test_relative_is_the_scale_of_h_s_inverse_h_t(n, m):
+    """relative(s, t), the point sample of h_s^-1 h_t, read from the group law (composing
+    elements), not from the formula t - s: -1 where it is no sample of the n scales (whatever
+    the filters' extent m; bounding it by m passed the other tests)."""
+    group = ScaleTranslation(2.0, n_scales=n, scale_extent=m)
+    for s in range(n):
+        for t in range(n):
+            g = group.element(i=s).inverse() * group.element(i=t)
+            try:
+                expected = int(group.point_index(g))
+            except ValueError:        # a scale beyond the samples
+                expected = -1
+            assert int(group.relative(s, t)) == expected, (s, t)
+
+
 def test_the_scale_axis_is_truncated_not_periodic():
     """At the largest scale the group correlation reads only the scales that exist: making the
     input at the smallest scale anything changes nothing there (no wrap-around)."""

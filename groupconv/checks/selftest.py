@@ -320,6 +320,22 @@ def _l_moves_space_only():
         "groupconv.feature_maps", "groupconv.checks.claims", "groupconv.fast.action")))
 
 
+def _l_box_not_turned():
+    def shifted_box(g, f):                        # the box moved by g's translation, not turned
+        if f.group.samples > 1:
+            g = f.group.embed(g)
+        t = np.asarray(g.group.translation_of(g), dtype=np.int64)
+        box = (tuple(int(a) for a in np.add(f.box[0], t)),
+               tuple(int(b) for b in np.add(f.box[1], t)))
+        x, g_inv = _grid(box), g.inverse()
+        if f.group.samples == 1:
+            return _tabulate(f.group, box, f(g_inv.act(x))[:, None])
+        h = np.arange(f.group.samples).reshape((-1,) + (1,) * f.group.dim)
+        return _tabulate(f.group, box, f(g_inv * f.group.from_parts(h, x[None])))
+    return _patched(*(mock.patch(f"{module}.L", shifted_box) for module in (
+        "groupconv.feature_maps", "groupconv.checks.claims", "groupconv.fast.action")))
+
+
 def _wrong_same_padding():
     return _patched(mock.patch.dict(modes.PADDING, {"same": lambda k: (k + 1) // 2}))
 
@@ -409,6 +425,17 @@ def _scales_not_emptied():
     return _patched(mock.patch.object(action, "_take", take))
 
 
+def _scales_normalised_on_the_group():
+    original = action._interpolated
+
+    def normalised(xp, x, group, s, space, lead, shape):   # 1 / s^2, as the kernels have
+        out = original(xp, x, group, s, space, lead, shape)
+        if space.point_axis and isinstance(group, ScaleTranslation):
+            return out / float(group.base) ** (2 * s)
+        return out
+    return _patched(mock.patch.object(action, "_interpolated", normalised))
+
+
 def _nearest_pixel_tables():
     def tables(inverse_key, shape):               # the nearest pixel, not the bilinear four
         points = interpolation._sample_points(np.array(inverse_key).reshape(2, 2), shape, shape)
@@ -472,6 +499,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("planar convolution that correlates", _planar_convolution_correlates,
             ("planar_convolution_value",)),
     Variant("L_g on G moving the pixels only", _l_moves_space_only, ("L_definition",)),
+    Variant("L_g tabulated on the box moved, not turned (values fall outside it)",
+            _l_box_not_turned, ("L_definition",)),
     Variant("wrong 'same' padding", _wrong_same_padding,
             ("mode_sizes", "array_equivariance", "scale_dilation")),
     Variant("wrong adjoint padding", _wrong_adjoint_padding,
@@ -498,6 +527,8 @@ VARIANTS: tuple[Variant, ...] = (
             ("interpolated_transform",)),
     Variant("the scales' L_h reading sample 0 where a scale falls off the axis",
             _scales_not_emptied, ("interpolated_transform",)),
+    Variant("the scales' L_h on the group scaling its values by 1 / s^2, as kernels are",
+            _scales_normalised_on_the_group, ("interpolated_transform",)),
 )
 #: The width of the variants' column in the self-test's table.
 _WIDTH = max(len(v.name) for v in VARIANTS)
