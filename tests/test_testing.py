@@ -543,7 +543,7 @@ def test_shapes_that_one_reshape_joins_and_those_it_does_not():
 
 
 # ------------------------------------------------------------------ JAX
-def _jax_p4(jax, case, turn=1, bias_used=True):
+def _jax_p4(jax, case, turn=1, bias_used=True, bfloat16=False):
     """A p4 layer as a JAX author writes it, flax-style: variables {"params": {"conv":
     {"kernel", "bias"}}}, flat channels (B, C·4, H, W), its own filter transform (rot90 by
     turn r, the point axis rolled) and lax's convolution: the JAX twin of the torch example."""
@@ -559,9 +559,14 @@ def _jax_p4(jax, case, turn=1, bias_used=True):
                 w = jnp.roll(w, r, axis=2)
             banks.append(w.reshape(w.shape[0], -1, *w.shape[-2:]))
         bank = jnp.stack(banks, axis=1).reshape(-1, banks[0].shape[1], *banks[0].shape[-2:])
+        low = {}
+        if bfloat16:        # products of bfloat16 inputs, summed in float32
+            x, bank = x.astype(jnp.bfloat16), bank.astype(jnp.bfloat16)
+            low = {"preferred_element_type": jnp.float32}
         y = jax.lax.conv_general_dilated(
             x, bank, (case.stride,) * 2, [(case.padding, case.padding)] * 2,
-            rhs_dilation=(case.dilation,) * 2, dimension_numbers=("NCHW", "OIHW", "NCHW"))
+            rhs_dilation=(case.dilation,) * 2, dimension_numbers=("NCHW", "OIHW", "NCHW"),
+            **low)
         if "bias" in conv and bias_used:
             y = y + jnp.repeat(conv["bias"], 4)[None, :, None, None]
         return y
@@ -599,6 +604,48 @@ def test_jax_layer_fails_a_wrong_jax_layer_and_names_its_mistake(jax64):
     dropped = testing.check_case(testing.jax_layer(
         *_jax_p4(jax64, biased, bias_used=False), biased, layout="flat_cs"), biased)
     assert not dropped.passed and dropped.errors["y"] > 1e-3
+
+
+def test_a_backward_in_bfloat16_is_named_as_such_not_as_a_cut_graph(jax64):
+    """From a flax author's review: bfloat16 products summed in float32 give the cases'
+    small whole numbers exactly, so only the gradients differ, and the note said a part was
+    cut from the graph. It names the precision now."""
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["correlation"]) if c.k == 3)
+    result = testing.check_case(testing.jax_layer(*_jax_p4(jax64, case, bfloat16=True), case,
+                                                  layout="flat_cs"), case)
+    assert not result.passed and result.errors["y"] == 0.0
+    assert "dx: every value is a bfloat16 number" in result.diagnosis, result.diagnosis
+    assert "cut from the graph" not in result.diagnosis
+
+
+def test_a_failing_conversion_and_a_layer_that_takes_another_layout_are_said_so(jax64):
+    """A to_ours given in params= that fails is the conversion's error, not "your vjp
+    raised"; a layer whose error speaks of shapes is asked whether it takes another layout."""
+    case = next(c for c in conformance.load(groups=["p4"], kinds=["lifting"]) if c.k == 3)
+    apply, variables = _jax_p4(jax64, case)
+
+    def bad_to_ours(g):
+        return g.reshape(5, 7)
+
+    layer = testing.jax_layer(apply, variables, case,
+                              {"params.conv.kernel": ("w", lambda a: a, bad_to_ours)},
+                              layout="flat_cs")
+    said = testing.check_case(layer, case).diagnosis
+    assert said.startswith("params: the to_ours of 'params.conv.kernel' raised ValueError"), said
+    wrong = testing.jax_layer(apply, variables, case,
+                              {"params.conv.kernel": ("w", lambda a: a, lambda g: g[:1])},
+                              layout="flat_cs")
+    said = testing.check_case(wrong, case).diagnosis
+    assert "to_ours of 'params.conv.kernel' returned shape" in said, said
+
+    def channels_last(x):
+        if x.shape[-1] != case.c_in:
+            raise ValueError(f"expected input of shape (B, H, W, {case.c_in}), got {x.shape}")
+        return x
+
+    said = testing.check_case(channels_last, case).diagnosis
+    assert "your layer raised ValueError" in said and "does it take another layout?" in said
+    assert "'last_cs'" in said
 
 
 def test_jax_layer_loads_by_the_names_given_and_refuses_what_does_not_fit(jax64):

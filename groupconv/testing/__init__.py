@@ -51,7 +51,7 @@ from ..checks.diagnoses import (
     axes_mixed, explain, factor_text, framed, joined_sentences, said_in_convention,
 )
 from ..checks.equivariance import relative_error
-from ..checks.user_layers import _parity_sentence, _precision_note, tolerance_for
+from ..checks.user_layers import _PRECISIONS, _parity_sentence, _precision_note, tolerance_for
 from ..conformance import CORRELATIONS, Case, load, names_given, reference
 from ..fast.backend import is_torch_array, to_numpy
 from ..nn import SpatialPool
@@ -381,11 +381,30 @@ def _plan(case: Case, sigma: Sequence[int], shapes: Mapping[str, tuple[int, ...]
                              f"(*k, C_in, C_out) or (C_in, C_out, *k)?): give the conversion, "
                              f"{{{name!r}: ({key!r}, to_theirs, to_ours)}}")
 
-        def back(g, to_ours=to_ours, point_weights=point_weights, shape=ours.shape):
-            g = to_ours(g) if to_ours else g.reshape(shape)
+        def back(g, to_ours=to_ours, point_weights=point_weights, shape=ours.shape,
+                 name=name, key=key):
+            if to_ours is None:
+                g = g.reshape(shape)
+            else:
+                try:
+                    g = np.asarray(to_ours(g))
+                except Exception as error:
+                    raise _ConversionError(
+                        f"params: the to_ours of {name!r} raised {type(error).__name__}: {error} "
+                        f"(given {name!r}'s gradient, shape {tuple(g.shape)}, it returns the "
+                        f"case's {key!r}, shape {shape})") from error
+                if tuple(g.shape) != tuple(shape):
+                    raise _ConversionError(
+                        f"params: the to_ours of {name!r} returned shape {tuple(g.shape)}; "
+                        f"the case's {key!r} has shape {shape}")
             return _point_axis_back(g, sigma) if point_weights else g
         plan[name] = (key, np.ascontiguousarray(value).reshape(tuple(shapes[name])), back)
     return plan
+
+
+class _ConversionError(ValueError):
+    """A conversion given in ``params=`` (its ``to_ours``) failed: the checking's own plumbing,
+    said as such, not as the layer's error."""
 
 
 def torch_layer(module: Any, case: Case,
@@ -730,7 +749,7 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
         result = layer(x)
     except Exception as error:           # the layer's own error: a failing case, said so
         return CaseResult(case, False, {}, 0.0, f"your layer raised {type(error).__name__}: "
-                          f"{error}{_conversion_hint(error)}")
+                          f"{error}{_conversion_hint(error) or _layout_hint(error)}")
     if _changed(x, case.arrays["x"]):
         return CaseResult(case, False, {}, 0.0, _IN_PLACE.format("x"))
     if isinstance(result, tuple) and (len(result) != 2 or not callable(result[1])):
@@ -761,8 +780,9 @@ def check_case(layer: Callable[[Any], Any], case: Case, *, exact: bool = False,
             back = vjp(dy)
         except Exception as error:       # the layer's own error: a failing case, said so
             errors["dx"] = float("inf")
-            return CaseResult(case, False, errors, tol, f"your vjp raised "
-                              f"{type(error).__name__}: {error}")
+            said = f"{error}" if isinstance(error, _ConversionError) else \
+                f"your vjp raised {type(error).__name__}: {error}"
+            return CaseResult(case, False, errors, tol, said)
         if _changed(dy, case.arrays["dy"]) or _changed(x, case.arrays["x"]):
             errors["dx"] = float("inf")
             which = "dy" if _changed(dy, case.arrays["dy"]) else "x"
@@ -835,6 +855,22 @@ def _conversion_hint(error: BaseException) -> str:
     return ""
 
 
+def _layout_hint(error: BaseException) -> str:
+    """" (...)" where the layer's error speaks of shapes: it may read another layout than the
+    one it was given (channels last, the point axis first)."""
+    said = f"{type(error).__name__} {error}".lower()
+    if "shape" not in said and "size" not in said and "dimension" not in said:
+        return ""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = pathlib.Path(__file__).parent.parent
+    if frames and pathlib.Path(frames[-1].filename).is_relative_to(ours):
+        return ""        # groupconv's own conversion raised it, and said what it knows
+    return (" (a shape your layer did not expect: does it take another layout? torch_layer, "
+            "jax_layer and adapt take layout=, one of " + ", ".join(map(repr, LAYOUTS)) +
+            " ('last_cs': channels last, as flax's); groupconv conformance --check names the "
+            "layout in which the failing cases agree)")
+
+
 def _second_call(layer, x: np.ndarray, got: Any, tol: float, case: Case) -> str | None:
     """A sentence when the layer, called again on the same x, gives another output (weights
     changed in place, state kept between calls, randomness), or None; compared where the
@@ -899,7 +935,7 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
     """The mistake that explains a failing case, as far as one case can tell."""
     if errors["y"] <= tol:
         wrong = [k for k, v in errors.items() if not v <= tol]     # NaN too
-        notes = [_gradient_note(k, errors[k], gradients.get(k), case[k]) for k in wrong]
+        notes = [_gradient_note(k, errors[k], gradients.get(k), case[k], tol) for k in wrong]
         library = getattr(layer, "autograd", None)
         if library and any(note.endswith(_NOT_ADJOINT) for note in notes):
             # (the same cause for each gradient: said once, after the last)
@@ -924,10 +960,10 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
     return _layer_note(case, np.asarray(got, np.float64), tol)
 
 
-def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.ndarray
-                   ) -> str:
-    """How a gradient differs: NaN or infinite values, a constant factor, or not the adjoint
-    at all."""
+def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.ndarray,
+                   tol: float) -> str:
+    """How a gradient differs: NaN or infinite values, a constant factor, the rounding of a
+    lower precision, or not the adjoint at all."""
     if got is not None and np.issubdtype(got.dtype, np.number) and not np.all(np.isfinite(got)):
         return (f"{key} holds {np.count_nonzero(~np.isfinite(got))} NaN or infinite values of "
                 f"{got.size}, where every expected value is finite")
@@ -944,6 +980,19 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
         if relative_error(got, factor * expected) <= 1e-6:
             return (f"{key} is {factor_text(factor)} times the expected (a wrong factor or "
                     f"sign)")
+    if got is not None and got.shape == expected.shape and np.issubdtype(got.dtype, np.floating) \
+            and tol < tolerance_for("float16") and error <= tolerance_for("bfloat16"):
+        held = got.astype(np.float64)
+        for name, rounding, holds in _PRECISIONS:
+            with np.errstate(over="ignore"):
+                if tol < rounding and error <= rounding and holds(held):
+                    return (f"{key}: every value is a {name} number (error {error:.1e}, {name}'s "
+                            f"rounding): the backward computes in {name} (x, dy or the "
+                            f"weights cast to it?)")
+        return (f"{key} differs by {error:.1e}, the size of float16's or bfloat16's rounding: "
+                f"likely a backward computing in low precision (x, dy or the weights cast "
+                f"down), which the forward hides where the case's values are small whole "
+                f"numbers")
     if key == "dx" and got is not None and got.shape == expected.shape and got.shape[0] > 1:
         first = relative_error(got[:1], expected[:1]) <= 1e-6
         if first and relative_error(got[1:], expected[1:]) > 1e-6:
