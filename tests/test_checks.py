@@ -2,6 +2,7 @@
 claim (``groupconv verify --self-test``), every claim can fail, a row passes only if every
 trial passes, and the trials draw what they claim to draw."""
 
+import contextlib
 import json
 
 import numpy as np
@@ -27,6 +28,33 @@ def test_every_known_wrong_variant_is_caught(self_test_results):
     # and by every claim that must catch it (a claim weakened until it cannot fail shows here)
     assert all(selftest.passed(r) for r in self_test_results), \
         {r["variant"]: r["missed_by"] for r in self_test_results if r["missed_by"]}
+
+
+def test_the_self_test_names_a_claim_that_must_catch_a_variant_and_does_not(monkeypatch):
+    """The self-test's own verdict (from a mutation round: missed_by left empty passed every
+    test): a variant caught by one claim but missed by another it names as a must is not
+    passed, and the miss is named; caught by both, it passes."""
+    def rows(failing):
+        return [verify.Row(name, "", "P4", 1, 1.0 if name in failing else 0.0,
+                           name not in failing, "numeric") for name in ("a", "b")]
+
+    calls = iter([rows(()), rows(("a",)), rows(("a", "b"))])
+    monkeypatch.setattr(verify, "run", lambda **options: next(calls))
+    monkeypatch.setattr(selftest, "VARIANTS", (
+        selftest.Variant("half caught", contextlib.nullcontext, ("a", "b")),
+        selftest.Variant("caught by both", contextlib.nullcontext, ("a", "b"))))
+    half, both = selftest.run()
+    assert half["caught_by"] == ["a[P4]"] and half["missed_by"] == ["b"]
+    assert not selftest.passed(half) and selftest.passed(both)
+
+
+def test_a_layer_report_with_a_reference_error_above_its_tolerance_fails():
+    """Even without a diagnosis (from a mutation round: passed read the diagnosis and the
+    equivariance only, and every test passed, since a diagnosis always came with the error)."""
+    from groupconv.checks.user_layers import LayerReport
+
+    assert LayerReport("P4", "lifting", 0.0, 0.0, None).passed
+    assert not LayerReport("P4", "lifting", 1e-3, 0.0, None).passed
 
 
 def test_an_exact_claim_fails_a_difference_far_above_rounding(monkeypatch):
