@@ -936,6 +936,17 @@ def test_gradients_and_layers_are_diagnosed():
     assert "dx agrees on image 0 of the batch" in testing.check_case(first_dx_only,
                                                                      case).diagnosis
 
+    def slightly_off_after_image_0(x):   # an error of 1%: no low precision (a review's case)
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+
+        def vjp(dy):
+            dx = conformance.vjp(x, case["w"], dy, "p4", "lifting", padding=case.padding)["dx"]
+            dx[1:] *= 1.01
+            return dx, {}
+        return y, vjp
+    said = testing.check_case(slightly_off_after_image_0, case).diagnosis
+    assert "dx agrees on image 0 of the batch" in said and "precision" not in said, said
+
     def nan_dw(x):                # a vjp whose weight gradient is NaN: named, not left blank
         y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
         return y, lambda dy: (conformance.vjp(x, case["w"], dy, "p4", "lifting",

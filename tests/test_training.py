@@ -109,6 +109,41 @@ def test_the_paper_network_trains_on_dask_data_read_batch_by_batch(numpy_run):
             call()
 
 
+def test_dask_data_is_named_as_it_is_read_and_read_where_the_model_trains():
+    """From a review of the Dask reading: a NaN found mid-epoch names the epoch and step; in
+    the first examples it is no shape mismatch; in validation data it is validation_data[0],
+    with the epoch trained before it on the exception's history; chunks of many examples
+    are warned of (each step reads every chunk it touches); unknown chunk sizes are named;
+    torch data with Dask validation data keeps the model on torch."""
+    torch = pytest.importorskip("torch")
+    da = pytest.importorskip("dask.array")
+    x, y = _data(n=24)
+    bad = x.copy()
+    bad[11, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"example 11 .*, read at epoch 1, step \d of 6: the "
+                                         r"model and its optimiser keep the steps before it"), \
+            pytest.warns(UserWarning, match="an epoch reads about 3 times the data"):
+        nn.fit(nn.p4cnn(width=2), da.from_array(bad, chunks=4), y, batch_size=4,
+               progress=False)
+    first = x.copy()
+    first[0, 0, 0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"^evaluate: x holds values that are not finite .* "
+                                         r"example 0"):
+        nn.evaluate(nn.p4cnn(width=2), da.from_array(first, chunks=4), y)
+    with pytest.raises(ValueError, match=r"^fit: validation_data\[0\] holds values that are "
+                                         r"not finite .* example 11") as info:
+        nn.fit(nn.p4cnn(width=2), x, y, batch_size=8, progress=False,
+               validation_data=(da.from_array(bad, chunks=24), y))
+    assert [record["epoch"] for record in info.value.history] == [1]
+    lazy = da.from_array(x, chunks=4)
+    with pytest.raises(ValueError, match=r"unknown chunk sizes .* x\.compute_chunk_sizes\(\)"):
+        nn.fit(nn.p4cnn(width=2), lazy[lazy[:, 0, 0, 0] > 0], y[:3])
+    net = nn.p4cnn(width=2)
+    nn.fit(net, torch.from_numpy(x), torch.from_numpy(y), batch_size=8, progress=False,
+           validation_data=(da.from_array(x, chunks=24), y))
+    assert isinstance(net.params["0.weight"], torch.Tensor)
+
+
 def test_an_error_inside_a_step_leaves_the_model_and_optimiser_as_before_it():
     """A layer that raises in its backward (a layer of yours, say, or Ctrl-C): the forward's
     update of the running statistics and the optimiser's state are undone, as for a

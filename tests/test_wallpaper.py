@@ -201,7 +201,7 @@ def test_hexagonal_layers_ignore_the_cells_outside_the_hexagon():
     w2[..., ~hexagon_mask(3)] = -50.0
     assert np.array_equal(groupconv.lifting_correlation(x2, w2, "p6", mode="same"), y)
     assert not np.any(y[..., outside])
-    with pytest.raises(ValueError, match=r"lifting_correlation: filters on P6 .* k must be odd; "
+    with pytest.raises(ValueError, match=r"lifting_correlation: kernels on P6 .* k must be odd; "
                                          r"got weights of shape \(3, 2, 2, 2\)"):
         groupconv.lifting_correlation(x, np.ones((3, 2, 2, 2)), "p6")
     with pytest.raises(ValueError, match="square in axial coordinates"):

@@ -39,6 +39,7 @@ from array_api_compat import array_namespace
 from ..arguments import integer
 from ..caching import cached_arrays
 from ..groups import AffineGroup, Kind, SemidirectProduct, domain_mask, get_group
+from ..groups.wallpaper import check_kernel_side
 from .action import transform_indices
 from .backend import on_device
 from .interpolation import kernel_operators
@@ -129,9 +130,7 @@ class LatticeBank(Bank):
         """w itself on the hypercubic lattices; on the hexagonal lattice w on the hexagon of its
         k x k cells (k odd) and zero elsewhere: the weights outside it are ignored."""
         k = w.shape[-1]
-        if self.group.lattice == "hexagonal" and k % 2 == 0:
-            raise ValueError(f"kernels on {self.group.name} (hexagonal lattice) are hexagons "
-                             f"about a centre cell: k must be odd, got k = {k}")
+        check_kernel_side(self.group, k, "the bank")
         mask = self.domain_mask((k,) * self.group.dim)
         if mask is None:
             return w

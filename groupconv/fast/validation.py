@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..arguments import counted, plain_array
+from ..groups.wallpaper import check_kernel_side
 from .backend import namespace, to_numpy
 
 if TYPE_CHECKING:
@@ -91,10 +92,7 @@ def check_weights(w: Any, bank: Bank, op: str) -> Any:
                          f"{'x'.join(map(str, shape[-d:]))}{hint}")
     if 0 in shape:
         raise ValueError(f"{op}: weights must not be empty, got shape {shape}")
-    if bank.group.lattice == "hexagonal" and shape[-1] % 2 == 0:
-        raise ValueError(f"{op}: filters on {bank.group.name} (hexagonal lattice) are hexagons "
-                         f"about a centre cell, so k must be odd; got weights of shape {shape} "
-                         f"(k = {shape[-1]})")
+    check_kernel_side(bank.group, shape[-1], op, f"weights of shape {shape} (k = {shape[-1]})")
     return w
 
 

@@ -167,6 +167,17 @@ def _hexagon(size: int) -> np.ndarray:
     return (u[None, :] >= -r - u[:, None]) & (u[None, :] <= r - u[:, None])  # bools only
 
 
+def check_kernel_side(group: AffineGroup, k: int, what: str | None = None,
+                      got: str | None = None) -> None:
+    """A ValueError where a k^d kernel cannot lie on ``group``'s lattice: on the hexagonal
+    lattice a kernel is the hexagon of its k x k array about a centre cell, so k is odd.
+    ``what`` prefixes the message (the caller's name), ``got`` says what came (else k)."""
+    if group.lattice == "hexagonal" and k % 2 == 0:
+        raise ValueError(f"{what + ': ' if what else ''}kernels on {group.name} (hexagonal "
+                         f"lattice) are hexagons about a centre cell, so k must be odd; got "
+                         f"{got or f'k = {k}'}")
+
+
 def domain_mask(group: AffineGroup, shape: tuple[int, ...]) -> np.ndarray | None:
     """The cells of an array with spatial ``shape`` on which ``group``'s point transformations
     act about the centre: None for every cell (the hypercubic lattices, the sampled groups),

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..feature_maps import FeatureMap, _grid
 from ..groups import TRANSLATIONS, Kind, SemidirectProduct, domain_mask
+from ..groups.wallpaper import check_kernel_side
 from ..modes import check_size
 from . import lattice
 
@@ -48,9 +49,7 @@ def array_correlation(x: np.ndarray, w: np.ndarray, group: SemidirectProduct, p:
         x, w = x[:, :, 0], w[:, :, 0]
     k = w.shape[-1]
     out_shape = check_size(x.shape[-d:], k, p)
-    if k % 2 == 0 and group.lattice == "hexagonal":
-        raise ValueError(f"kernels on {group.name} (hexagonal lattice) are hexagons about a "
-                         f"centre cell: k must be odd, got k = {k}")
+    check_kernel_side(group, k, "array_correlation")
     mask = domain_mask(group, (k,) * d)
     if mask is not None:    # a hexagonal kernel and input: zero outside their hexagons
         w = np.where(mask, w, 0.0)

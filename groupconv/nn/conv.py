@@ -33,6 +33,7 @@ from ..fast.banks import Bank, bank_for
 from ..fast.correlate import backward, check_dy, forward, padding_for
 from ..fast.engine import DEFAULT_MAX_WORKSPACE, Workspace
 from ..groups import AffineGroup, Kind, Space
+from ..groups.wallpaper import check_kernel_side
 from .base import MOST_WEIGHTS, Layer, _in_dtype, checked_input, dtype_name, group_name
 
 __all__ = ["BankConv", "LiftingConv", "GroupConv"]
@@ -68,9 +69,7 @@ class BankConv(Layer):
         self.bank = bank
         self.c_in, self.c_out, self.k = c_in, c_out, k
         self.padding = padding_for(mode, bank, k, type(self).__name__)
-        if bank.group.lattice == "hexagonal" and k % 2 == 0:
-            raise ValueError(f"kernels on {bank.group.name} (hexagonal lattice) are hexagons "
-                             f"about a centre cell, so k must be odd; got k = {k}")
+        check_kernel_side(bank.group, k)
         self.mode = mode
         rng = generator(rng, "rng")
         fan_in = c_in * bank.input_space.samples * k ** bank.group.dim

@@ -457,7 +457,9 @@ def _check_groups(header: dict[str, Any], where: str) -> None:
     recorded = header.get("groups")
     if not isinstance(recorded, dict):
         raise GroupRecordError(f"load: {where} holds no readable record of its groups (the "
-                               f"header's 'groups': {recorded!r:.60})")
+                               f"header's 'groups': {recorded!r:.60}; a file saved before "
+                               f"they were recorded? Build the network and load its weights "
+                               f"into it: nn.load(path, into=model))")
     named = _group_names(header.get("model"))
     if set(recorded) != named:
         raise GroupRecordError(f"load: {where} records the matrices of the groups "

@@ -340,6 +340,10 @@ def _check_x(x: Any, what: str, name: str = "x") -> Any:
     if not xp.isdtype(x.dtype, ("real floating", "integral", "bool")):
         raise TypeError(f"{what}: {name} must be real numbers (a floating, integer or bool "
                         f"dtype; a network computes in its parameters' dtype), got {x.dtype}")
+    if any(isinstance(n, float) and math.isnan(n) for n in x.shape):
+        raise ValueError(f"{what}: {name} is a Dask array of unknown chunk sizes (shape "
+                         f"{tuple(x.shape)}, from boolean indexing, say): call "
+                         f"{name}.compute_chunk_sizes() first")
     if x.ndim < 1 or x.shape[0] < 1:
         raise ValueError(f"{what}: {name} must hold at least one example, got shape "
                          f"{tuple(x.shape)}")
@@ -424,8 +428,9 @@ def _fitting(model: Layer, x: Any, what: str, x_name: str) -> Any:
     changes), or a ValueError naming x, its shape and the inputs the model takes, with the
     layer's reason (two examples: of one alone, a missing channel axis reads as a batch of
     one)."""
+    first = _rows(x, slice(0, 2), what, x_name)     # (Dask: its examples checked as read)
     try:     # (a network casts to its parameters' dtype itself)
-        return model(_rows(x, slice(0, 2), what, x_name))
+        return model(first)
     except ValueError as error:
         takes = model.describe_input() if isinstance(model, Sequential) else None
         raise ValueError(f"{what}: {x_name} of shape {tuple(x.shape)} does not fit the model"
@@ -596,13 +601,16 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         if progress and importlib.util.find_spec("tqdm") is None:
             raise ValueError("fit: progress=True shows tqdm's bar, and tqdm is not installed "
                              "(pip install tqdm, or the examples extra)")
-    xp = array_namespace(_rows(x, slice(0, 1), what))    # (Dask data: its chunks' library)
-    model.to(x)
+    home = _rows(x, slice(0, 1), what)    # where training runs (Dask data: its chunks' library)
+    model.to(home)
     # the data against the model before any step: shapes, and labels in range of the logits
     _check_fits(model, x, y, what, "x", "y")
     if validation_data is not None:
         _check_fits(model, *validation_data, what, "validation_data[0]", "validation_data[1]")
     _check_last_batch(model, x, x.shape[0], batch_size)
+    if is_dask_array(x):
+        _warn_reads(x, list(minibatches(x.shape[0], batch_size,
+                                        np.random.default_rng([seed, model.epochs_trained]))))
     if optimizer is None and model.epochs_trained > 0:
         trained = model.epochs_trained
         warnings.warn(f"fit: the model has trained {trained} epoch{'s' * (trained != 1)}, and no "
@@ -616,7 +624,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                         f"{type(optimizer).__name__} has no numeric lr attribute")
     history: list[dict[str, float]] = []
     try:
-        _train(model, x, y, xp, epochs, batch_size, optimizer, seed, validation_data,
+        _train(model, x, y, home, epochs, batch_size, optimizer, seed, validation_data,
                callbacks, augment, lr_schedule, progress, max_steps, history)
     except BaseException as error:     # a callback's error, a diverged step, Ctrl-C
         if history:                    # the epochs completed are not lost with the return
@@ -629,14 +637,31 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     return history
 
 
-def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
+def _warn_reads(x: Any, batches: list[np.ndarray]) -> None:
+    """A warning where Dask data in chunks of many examples would be read several times an
+    epoch: each step reads every chunk its batch touches (measured on the first epoch's
+    batches)."""
+    ends = np.cumsum(x.chunks[0])
+    sizes = np.diff(ends, prepend=0)
+    read = sum(int(sizes[np.unique(np.searchsorted(ends, index, side="right"))].sum())
+               for index in batches)
+    if read > 2 * x.shape[0]:
+        warnings.warn(f"fit: x is a Dask array in chunks of up to {int(sizes.max())} examples, "
+                      f"and each step reads every chunk its batch touches: an epoch reads "
+                      f"about {read / x.shape[0]:.0f} times the data. Store it in chunks of one "
+                      f"example (or a few) along its first axis, or load it into memory",
+                      stacklevel=3)
+
+
+def _train(model: Layer, x: Any, y: Any, home: Any, epochs: int, batch_size: int,
            optimizer: Any, seed: int, validation_data: tuple[Any, Any] | None,
            callbacks: Sequence[Callable], augment: Callable | None,
            lr_schedule: Callable[[int], float] | None, progress: bool | None,
            max_steps: int | None, history: list[dict[str, float]]) -> None:
     """``fit``'s epochs on checked arguments, each record appended to ``history`` as its epoch
-    ends."""
+    ends. ``home``: an array where training runs (x's library, or a Dask array's chunks')."""
     what = "fit"
+    xp = array_namespace(home)
     steps = 0
     for epoch in range(epochs):
         number = model.epochs_trained + 1
@@ -647,9 +672,14 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
         losses, correct, seen = [], 0, 0
         batches = list(minibatches(x.shape[0], batch_size, rng))
         with _progress(len(batches), progress, f"epoch {number}") as bar:
-            model.to(x)                  # back with the data, should a callback have moved it
+            model.to(home)               # back with the data, should a callback have moved it
             for step, index in enumerate(batches, 1):
-                xb = _in_dtype(_rows(x, index, what), model.dtype)
+                try:
+                    xb = _in_dtype(_rows(x, index, what), model.dtype)
+                except ValueError as error:     # (Dask data, checked as it is read)
+                    raise ValueError(f"{error}, read at epoch {number}, step {step} of "
+                                     f"{len(batches)}: the model and its optimiser keep the "
+                                     f"steps before it") from None
                 yb = xp.take(y, indices(index, y), axis=0)
                 if augment is not None:
                     shape = tuple(xb.shape)
@@ -661,11 +691,11 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
                     if tuple(xb.shape) != shape:
                         raise ValueError(f"fit: augment must return a batch of the shape it was "
                                          f"given, {shape}, got {tuple(xb.shape)}")
-                    if not same_place(xb, x):
+                    if not same_place(xb, home):
                         raise TypeError(f"fit: augment must return a batch in the array library "
-                                        f"(and on the device) of x, {type(x).__module__}."
-                                        f"{type(x).__name__}, got {type(xb).__module__}."
-                                        f"{type(xb).__name__}")
+                                        f"(and on the device) of the batch it was given, "
+                                        f"{type(home).__module__}.{type(home).__name__}, got "
+                                        f"{type(xb).__module__}.{type(xb).__name__}")
                     xb = _in_dtype(_check_x(as_float(xb, "fit: augment's batch"), what,
                                             "augment's batch"), model.dtype)
                 # the forward and the optimiser assign new arrays: these stay, to undo a step
@@ -695,14 +725,15 @@ def _train(model: Layer, x: Any, y: Any, xp: Any, epochs: int, batch_size: int,
                       "seconds": time.perf_counter() - start}
             if isinstance(getattr(optimizer, "lr", None), (int, float, np.floating)):
                 record["lr"] = float(optimizer.lr)
+            history.append(record)      # (kept should the validation raise)
             if validation_data is not None:
-                scores = _scores(model, *validation_data, 128, "fit: validation_data")
+                scores = _scores(model, *validation_data, 128, "fit", "validation_data[0]",
+                                 place=home)
                 record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
                 if bar is not None:
                     bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['accuracy']:.3f}",
                                     val_loss=f"{scores['loss']:.3f}",
                                     val_acc=f"{scores['accuracy']:.3f}")
-        history.append(record)
         if progress is None and not _interactive():        # a log: one plain line an epoch
             print(_epoch_line(record), file=sys.stderr, flush=True)
         stop = [_stop(callback(dict(record), model), i) for i, callback in enumerate(callbacks)]
@@ -778,23 +809,29 @@ def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
     return _predict(model, x, integer(batch_size, "predict: batch_size", 1, 10**7))
 
 
-def _predict(model: Layer, x: Any, batch_size: int, what: str | None = None) -> Any:
+def _predict(model: Layer, x: Any, batch_size: int, what: str | None = None,
+             name: str = "x", place: Any = None) -> Any:
     """``predict`` on arguments already checked: lazy on Dask data, or, with ``what`` (the
-    caller's name), in memory, each batch read and checked in turn."""
-    model.to(x)
+    caller's name), in memory, each batch read and checked in turn, and moved to ``place``
+    (where the model is: fit's training data) if given."""
+    model.to(x if place is None else place)
     n = x.shape[0]
     batches = [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
     if what is None:
         logits = [model(_in_dtype(x[index, ...], model.dtype)) for index in batches]
     else:
-        logits = [model(_in_dtype(_rows(x, index, what), model.dtype)) for index in batches]
+        logits = [model(_in_dtype(_rows(x, index, what, name) if place is None else
+                                  moved(_rows(x, index, what, name), place), model.dtype))
+                  for index in batches]
     return array_namespace(logits[0]).concat(logits)
 
 
-def _scores(model: Layer, x: Any, y: Any, batch_size: int,
-            what: str = "evaluate") -> dict[str, float]:
+def _scores(model: Layer, x: Any, y: Any, batch_size: int, what: str = "evaluate",
+            name: str = "x", place: Any = None) -> dict[str, float]:
     """``evaluate`` on arguments already checked (``fit``'s validation data, every epoch)."""
-    logits = _predict(model, x, batch_size, what)
+    logits = _predict(model, x, batch_size, what, name, place)
+    if place is not None:
+        y = moved(y, place)
     loss, _ = softmax_cross_entropy(logits, y)
     xp = array_namespace(logits)
     return {"loss": loss, "accuracy": _count(xp, _hits(xp, logits, y)) / y.shape[0]}

@@ -936,6 +936,13 @@ def _diagnose(layer, case: Case, got: Any, errors: dict[str, float], tol: float,
     if errors["y"] <= tol:
         wrong = [k for k, v in errors.items() if not v <= tol]     # NaN too
         notes = [_gradient_note(k, errors[k], gradients.get(k), case[k], tol) for k in wrong]
+        if any(_LOW_PRECISION in note for note in notes):
+            # the others of that size: the same precision (their values need not be its
+            # numbers: a gradient summed in float32 from products of bfloat16 ones)
+            notes = [note if not note.endswith(_NOT_ADJOINT) or
+                     errors[k] > tolerance_for("bfloat16") else
+                     f"{k} differs by {errors[k]:.1e}, of the same size: likely the same low "
+                     f"precision" for k, note in zip(wrong, notes)]
         library = getattr(layer, "autograd", None)
         if library and any(note.endswith(_NOT_ADJOINT) for note in notes):
             # (the same cause for each gradient: said once, after the last)
@@ -980,8 +987,7 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
         if relative_error(got, factor * expected) <= 1e-6:
             return (f"{key} is {factor_text(factor)} times the expected (a wrong factor or "
                     f"sign)")
-    if got is not None and got.shape == expected.shape and np.issubdtype(got.dtype, np.floating) \
-            and tol < tolerance_for("float16") and error <= tolerance_for("bfloat16"):
+    if got is not None and got.shape == expected.shape and np.issubdtype(got.dtype, np.floating):
         held = got.astype(np.float64)
         for name, rounding, holds in _PRECISIONS:
             with np.errstate(over="ignore"):
@@ -989,10 +995,6 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
                     return (f"{key}: every value is a {name} number (error {error:.1e}, {name}'s "
                             f"rounding): the backward computes in {name} (x, dy or the "
                             f"weights cast to it?)")
-        return (f"{key} differs by {error:.1e}, the size of float16's or bfloat16's rounding: "
-                f"likely a backward computing in low precision (x, dy or the weights cast "
-                f"down), which the forward hides where the case's values are small whole "
-                f"numbers")
     if key == "dx" and got is not None and got.shape == expected.shape and got.shape[0] > 1:
         first = relative_error(got[:1], expected[:1]) <= 1e-6
         if first and relative_error(got[1:], expected[1:]) > 1e-6:
@@ -1004,6 +1006,7 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
 
 
 _NOT_ADJOINT = "the backward pass is not the adjoint of the forward"
+_LOW_PRECISION = "the backward computes in"
 
 
 def _only_y(layer):
