@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import __version__
+from .arguments import counted
 from .checks import verify
 from .groups import WALLPAPER
 
@@ -30,9 +31,22 @@ def _named(flags: list[str], one: str, many: str) -> str:
     return f"{', '.join(flags)} {one if len(flags) == 1 else many}"
 
 
+#: The library's argument names that stand for a command's options, as its messages begin.
+_OPTIONS = {"only": "--only", "layout": "--layout", "kinds": "--kinds", "group": "--groups",
+            "groups": "--groups", "out": "--out", "convention": "--convention",
+            "variants": "--variants", "cases": "--cases"}
+
+
+def _as_options(message: str) -> str:
+    """A library message that begins with an argument's name, begun with its option instead
+    ("layout must be ..." -> "--layout must be ...")."""
+    word, _, rest = message.partition(" ")
+    return f"{_OPTIONS[word]} {rest}" if word in _OPTIONS and rest else message
+
+
 def _refuse(command: str, message: str) -> int:
     """An error found while running: one line on stderr, exit status 2."""
-    print(f"groupconv {command}: {message}", file=sys.stderr)
+    print(f"groupconv {command}: {_as_options(message)}", file=sys.stderr)
     return 2
 
 
@@ -129,7 +143,8 @@ def _figures(args: argparse.Namespace) -> int:
     except OSError as error:
         return _refuse("figures", f"cannot write into {args.out!r}: "
                        f"{error.strerror or error}{_where(error, args.out)}")
-    print(f"{len(written)} files written to {args.out} in {time.perf_counter() - start:.1f} s")
+    print(f"{counted(len(written), 'file')} written to {args.out} in "
+          f"{time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -148,6 +163,9 @@ def _conformance(args: argparse.Namespace) -> int:
     if given:
         return _refuse("conformance", f"{_named(given, 'goes', 'go')} with --check (checking a "
                        f"layer), not with --out (writing vectors)")
+    if args.force is False and (pathlib.Path(args.out) / "manifest.json").exists():
+        return _refuse("conformance", f"{args.out} holds conformance vectors already "
+                       f"(manifest.json): give --force to write over them")
     groups = _groups_named(args.groups)
     if isinstance(groups, str):
         return _refuse("conformance", groups)
@@ -249,7 +267,7 @@ def _conformance_check(args: argparse.Namespace) -> int:
     from . import conformance, testing
 
     def usage(message: str) -> int:
-        print(f"groupconv conformance --check: {message}", file=sys.stderr)
+        print(f"groupconv conformance --check: {_as_options(message)}", file=sys.stderr)
         return 2
 
     given = _given(("--variants", args.variants), ("--seed", args.seed))
@@ -384,12 +402,10 @@ def _labs(args: argparse.Namespace) -> int:
         written = labs.write(args.out, solutions=args.solutions, install=args.install,
                              overwrite=args.force)
     except FileExistsError as error:        # said in the command line's words
-        said = str(error).replace("pass overwrite=True (--force)", "pass --force")
-        print(f"groupconv labs: {said}", file=sys.stderr)
-        return 2
+        return _refuse("labs", str(error).replace("pass overwrite=True (--force)",
+                                                  "pass --force"))
     except (OSError, ValueError, TypeError) as error:
-        print(f"groupconv labs: {error}", file=sys.stderr)
-        return 2
+        return _refuse("labs", str(error))
     kind = "solution" if args.solutions else "student"
     print(f"{len(written)} {kind} notebooks written to {args.out}: "
           f"{', '.join(p.name for p in written)}")
@@ -460,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="groupconv", description="Group-equivariant CNNs, exact and in NumPy.")
     parser.add_argument("--version", action="version", version=f"groupconv {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command")     # required: checked after the options
     p = sub.add_parser("verify", help="check every claim of the theory on random inputs",
                        description="Check group laws, L_g and the equivariance of lifting, "
                        "group correlation and group convolution, the fast path against the "
@@ -500,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "shipped case through FACTORY(case), a function of x (MODULE imported "
                        "from the current folder), print one line per failing case with its "
                        "diagnosis; exits 0 if all agree, 1 if one does not, 2 on a usage error.")
-    target = p.add_mutually_exclusive_group(required=True)
+    target = p.add_mutually_exclusive_group()      # one of them: checked after the options
     target.add_argument("--out", help="output folder")
     target.add_argument("--check", action=_Once, metavar="MODULE:FACTORY",
                         help="check the layers FACTORY(case) builds against the cases")
@@ -528,6 +544,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "escnn, e2cnn, hexaconv, or indices such as 0,3,2,1")
     p.add_argument("--exact", action="store_true",
                    help="--check: ask for bit-for-bit equality on the exact cases")
+    p.add_argument("--force", action="store_true",
+                   help="--out: write over the vectors of a folder that holds some")
     p.set_defaults(run=_conformance)
     p = sub.add_parser("bench", help="measure layer speed on this machine against PyTorch",
                        description="Time the fast path's layers (NumPy with and without a "
@@ -553,10 +571,19 @@ def main(argv: list[str] | None = None) -> int:
     nothing, a folder that cannot be written) prints one line and leaves nothing behind."""
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
-    if unknown:   # argparse would report these with the top-level usage
-        _command_parser(parser, args.command).error(
-            f"unrecognized arguments: {' '.join(unknown)}")
-    return args.run(args)
+    # unknown options first (argparse's own check of required ones would hide them)
+    command = parser if args.command is None else _command_parser(parser, args.command)
+    if unknown:
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command is None:
+        parser.error("a command is required: verify, figures, conformance, bench or labs")
+    if args.command == "conformance" and (args.out is None) == (args.check is None):
+        command.error("one of the arguments --out --check is required")
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:          # Ctrl-C: one line, and the shell's status for SIGINT
+        print(f"groupconv {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -334,3 +334,37 @@ def test_figures_in_a_vector_format_and_an_out_that_names_a_file(tmp_path, capsy
     err = capsys.readouterr().err
     assert "out names the folder" in err and "--format" in err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_unknown_options_come_before_missing_ones_and_options_are_named(capsys, tmp_path,
+                                                                        monkeypatch):
+    """From a review of the command line: an unknown option was hidden behind "the following
+    arguments are required"; a library message named 'layout' or 'out' where the command line
+    has --layout and --out; Ctrl-C printed a traceback; conformance --out wrote over vectors
+    without a word."""
+    for argv, said in ((["--bogus"], "unrecognized arguments: --bogus"),
+                       ([], "a command is required: verify, figures"),
+                       (["conformance", "--list"], "unrecognized arguments: --list"),
+                       (["conformance"], "one of the arguments --out --check is required")):
+        with pytest.raises(SystemExit) as info:
+            cli.main(argv)
+        assert info.value.code == 2 and said in capsys.readouterr().err, argv
+    factory = str(ROOT / "examples" / "conformance" / "my_p4_layer.py") + ":factory"
+    assert cli.main(["conformance", "--check", factory, "--layout", "bogus"]) == 2
+    assert "--check: --layout must be one of" in capsys.readouterr().err
+    (tmp_path / "a_file").write_text("")
+    assert cli.main(["labs", "--out", str(tmp_path / "a_file")]) == 2
+    assert "groupconv labs: --out must be a folder" in capsys.readouterr().err
+    out = str(tmp_path / "vectors")
+    assert cli.main(["conformance", "--out", out, "--groups", "p4", "--kinds", "lifting"]) == 0
+    assert cli.main(["conformance", "--out", out, "--groups", "p4", "--kinds", "lifting"]) == 2
+    assert "holds conformance vectors already" in capsys.readouterr().err
+    assert cli.main(["conformance", "--out", out, "--groups", "p4", "--kinds", "lifting",
+                     "--force"]) == 0
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_bench", interrupted)
+    assert cli.main(["bench"]) == 130
+    assert capsys.readouterr().err.strip() == "groupconv bench: interrupted"
