@@ -349,7 +349,7 @@ def test_unknown_options_come_before_missing_ones_and_options_are_named(capsys, 
         with pytest.raises(SystemExit) as info:
             cli.main(argv)
         assert info.value.code == 2 and said in capsys.readouterr().err, argv
-    factory = str(ROOT / "examples" / "conformance" / "my_p4_layer.py") + ":factory"
+    factory = str(ROOT / "tests" / "data" / "numpy_reference_layers.py") + ":factory"
     assert cli.main(["conformance", "--check", factory, "--layout", "bogus"]) == 2
     assert "--check: --layout must be one of" in capsys.readouterr().err
     (tmp_path / "a_file").write_text("")

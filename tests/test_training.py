@@ -113,9 +113,7 @@ def test_dask_data_is_named_as_it_is_read_and_read_where_the_model_trains():
     """From a review of the Dask reading: a NaN found mid-epoch names the epoch and step; in
     the first examples it is no shape mismatch; in validation data it is validation_data[0],
     with the epoch trained before it on the exception's history; chunks of many examples
-    are warned of (each step reads every chunk it touches); unknown chunk sizes are named;
-    torch data with Dask validation data keeps the model on torch."""
-    torch = pytest.importorskip("torch")
+    are warned of (each step reads every chunk it touches); unknown chunk sizes are named."""
     da = pytest.importorskip("dask.array")
     x, y = _data(n=24)
     bad = x.copy()
@@ -138,6 +136,14 @@ def test_dask_data_is_named_as_it_is_read_and_read_where_the_model_trains():
     lazy = da.from_array(x, chunks=4)
     with pytest.raises(ValueError, match=r"unknown chunk sizes .* x\.compute_chunk_sizes\(\)"):
         nn.fit(nn.p4cnn(width=2), lazy[lazy[:, 0, 0, 0] > 0], y[:3])
+
+
+@pytest.mark.torch
+def test_torch_data_with_dask_validation_data_keeps_the_model_on_torch():
+    """The validation batches go where the model trains (it was moved to NumPy every epoch)."""
+    torch = pytest.importorskip("torch")
+    da = pytest.importorskip("dask.array")
+    x, y = _data(n=24)
     net = nn.p4cnn(width=2)
     nn.fit(net, torch.from_numpy(x), torch.from_numpy(y), batch_size=8, progress=False,
            validation_data=(da.from_array(x, chunks=24), y))

@@ -185,7 +185,7 @@ def load(path: str | os.PathLike, *, into: Layer | None = None) -> Layer:
         raise ValueError(f"load: {where} holds a network on a group not registered here "
                          f"({error}): register the group (groupconv.register) before load, as "
                          f"it was when the network was saved") from error
-    except GroupRecordError:
+    except _GroupRecordError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError,
             RecursionError, MemoryError) as error:
@@ -443,7 +443,7 @@ def _group_record(group: Any) -> dict[str, Any]:
             "points": np.asarray(group.point_elements().matrix(), float).tolist()}
 
 
-class GroupRecordError(ValueError):
+class _GroupRecordError(ValueError):
     """A file's record of its groups is missing, unreadable or differs from the groups
     registered here under those names (``load`` passes its message on as it is)."""
 
@@ -456,20 +456,20 @@ def _check_groups(header: dict[str, Any], where: str) -> None:
     elsewhere)."""
     recorded = header.get("groups")
     if not isinstance(recorded, dict):
-        raise GroupRecordError(f"load: {where} holds no readable record of its groups (the "
+        raise _GroupRecordError(f"load: {where} holds no readable record of its groups (the "
                                f"header's 'groups': {recorded!r:.60}; a file saved before "
                                f"they were recorded? Build the network and load its weights "
                                f"into it: nn.load(path, into=model))")
     named = _group_names(header.get("model"))
     if set(recorded) != named:
-        raise GroupRecordError(f"load: {where} records the matrices of the groups "
+        raise _GroupRecordError(f"load: {where} records the matrices of the groups "
                                f"{sorted(recorded)}, and its architecture names "
                                f"{sorted(named)}: save records every group the network is "
                                f"on, to check that each name stands for the same group here")
     for name, record in recorded.items():
         here = _group_record(get_group(name))
         if not isinstance(record, dict) or set(record) != set(here):
-            raise GroupRecordError(f"load: the group {name!r} recorded in {where} is not "
+            raise _GroupRecordError(f"load: the group {name!r} recorded in {where} is not "
                                    f"readable: {record!r:.80}")
         saved, ours = np.asarray(record["points"], float), np.asarray(here["points"])
         if record["lattice"] != here["lattice"] or saved.shape != ours.shape or \
@@ -479,7 +479,7 @@ def _check_groups(header: dict[str, Any], where: str) -> None:
                                                    .tolist())
             how = ("the same point elements in another order" if same and
                    record["lattice"] == here["lattice"] else "other point elements")
-            raise GroupRecordError(
+            raise _GroupRecordError(
                 f"load: the group {name!r} registered here has {how} than the one {where} was "
                 f"saved with (its point elements' matrices are recorded in the file): the "
                 f"weights would act on another group. Register {name!r} as it was when the "
