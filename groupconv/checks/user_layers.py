@@ -968,12 +968,20 @@ def _precision_note(got: Any, reference: np.ndarray, error: float, tol: float, o
         return (f"every value your layer returns is the expected one rounded to a whole "
                 f"number (np.round, an integer dtype, integer arithmetic?) (error "
                 f"{error:.1e})")
+    name = _precision_held(got, error, tol)
+    if name is not None:
+        return (f"every value your layer returns is a {name} number: it computes in {name} but "
+                f"returns {out_dtype} (the error {error:.1e} is {name} rounding)")
+    return None
+
+
+def _precision_held(got: np.ndarray, error: float, tol: float) -> str | None:
+    """The lower precision (bfloat16, float16, float32) whose rounding the error has the size
+    of and whose numbers every value of ``got`` is, or None."""
     for name, rounding, holds in _PRECISIONS:
         with np.errstate(over="ignore"):
             if tol < rounding and error <= rounding and holds(got):
-                return (f"every value your layer returns is a {name} number: it computes in "
-                        f"{name} but returns {out_dtype} (the error {error:.1e} is {name} "
-                        f"rounding)")
+                return name
     return None
 
 

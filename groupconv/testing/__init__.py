@@ -51,7 +51,9 @@ from ..checks.diagnoses import (
     axes_mixed, explain, factor_text, framed, joined_sentences, said_in_convention,
 )
 from ..checks.equivariance import relative_error
-from ..checks.user_layers import _PRECISIONS, _parity_sentence, _precision_note, tolerance_for
+from ..checks.user_layers import (
+    _parity_sentence, _precision_held, _precision_note, tolerance_for,
+)
 from ..conformance import CORRELATIONS, Case, load, names_given, reference
 from ..fast.backend import is_torch_array, to_numpy
 from ..nn import SpatialPool
@@ -987,14 +989,11 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
         if relative_error(got, factor * expected) <= 1e-6:
             return (f"{key} is {factor_text(factor)} times the expected (a wrong factor or "
                     f"sign)")
-    if got is not None and got.shape == expected.shape and np.issubdtype(got.dtype, np.floating):
-        held = got.astype(np.float64)
-        for name, rounding, holds in _PRECISIONS:
-            with np.errstate(over="ignore"):
-                if tol < rounding and error <= rounding and holds(held):
-                    return (f"{key}: every value is a {name} number (error {error:.1e}, {name}'s "
-                            f"rounding): the backward computes in {name} (x, dy or the "
-                            f"weights cast to it?)")
+    name = _precision_held(got.astype(np.float64), error, tol) if got is not None and \
+        got.shape == expected.shape and np.issubdtype(got.dtype, np.floating) else None
+    if name is not None:
+        return (f"{key}: every value is a {name} number (error {error:.1e}, {name}'s rounding): "
+                f"the backward computes in {name} (x, dy or the weights cast to it?)")
     if key == "dx" and got is not None and got.shape == expected.shape and got.shape[0] > 1:
         first = relative_error(got[:1], expected[:1]) <= 1e-6
         if first and relative_error(got[1:], expected[1:]) > 1e-6:
