@@ -163,7 +163,7 @@ def _conformance(args: argparse.Namespace) -> int:
     if given:
         return _refuse("conformance", f"{_named(given, 'goes', 'go')} with --check (checking a "
                        f"layer), not with --out (writing vectors)")
-    if args.force is False and (pathlib.Path(args.out) / "manifest.json").exists():
+    if not args.force and (pathlib.Path(args.out) / "manifest.json").exists():
         return _refuse("conformance", f"{args.out} holds conformance vectors already "
                        f"(manifest.json): give --force to write over them")
     groups = _groups_named(args.groups)
@@ -270,6 +270,9 @@ def _conformance_check(args: argparse.Namespace) -> int:
         print(f"groupconv conformance --check: {_as_options(message)}", file=sys.stderr)
         return 2
 
+    if args.force:
+        return usage("--force goes with --out (writing over a folder's vectors), not with "
+                     "--check")
     given = _given(("--variants", args.variants), ("--seed", args.seed))
     if given:
         return usage(f"{_named(given, 'chooses', 'choose')} the cases --out writes; --check "
@@ -558,10 +561,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
-    """The parser of a subcommand (argparse keeps them in its subparsers action)."""
-    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return action.choices[command]
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The subcommands' parsers by name (argparse keeps them in its subparsers action)."""
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -572,11 +574,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     # unknown options first (argparse's own check of required ones would hide them)
-    command = parser if args.command is None else _command_parser(parser, args.command)
+    command = parser if args.command is None else _commands(parser)[args.command]
     if unknown:
         command.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command is None:
-        parser.error("a command is required: verify, figures, conformance, bench or labs")
+        parser.error(f"a command is required: {', '.join(_commands(parser))}")
     if args.command == "conformance" and (args.out is None) == (args.check is None):
         command.error("one of the arguments --out --check is required")
     try:

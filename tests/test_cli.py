@@ -352,6 +352,8 @@ def test_unknown_options_come_before_missing_ones_and_options_are_named(capsys, 
     factory = str(ROOT / "tests" / "data" / "numpy_reference_layers.py") + ":factory"
     assert cli.main(["conformance", "--check", factory, "--layout", "bogus"]) == 2
     assert "--check: --layout must be one of" in capsys.readouterr().err
+    assert cli.main(["conformance", "--check", factory, "--force"]) == 2
+    assert "--force goes with --out" in capsys.readouterr().err
     (tmp_path / "a_file").write_text("")
     assert cli.main(["labs", "--out", str(tmp_path / "a_file")]) == 2
     assert "groupconv labs: --out must be a folder" in capsys.readouterr().err

@@ -610,7 +610,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
     _check_last_batch(model, x, x.shape[0], batch_size)
     if is_dask_array(x):
         _warn_reads(x, list(minibatches(x.shape[0], batch_size,
-                                        np.random.default_rng([seed, model.epochs_trained]))))
+                                        _epoch_rng(seed, model.epochs_trained))))
     if optimizer is None and model.epochs_trained > 0:
         trained = model.epochs_trained
         warnings.warn(f"fit: the model has trained {trained} epoch{'s' * (trained != 1)}, and no "
@@ -635,6 +635,12 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
                                f"error; their records are on the exception's .history")
         raise
     return history
+
+
+def _epoch_rng(seed: int, epoch: int) -> np.random.Generator:
+    """The generator of the model's epoch ``epoch`` (0 first): its batch order and augment's
+    draws, the same whichever call of fit runs it."""
+    return np.random.default_rng([int(seed), int(epoch)])
 
 
 def _warn_reads(x: Any, batches: list[np.ndarray]) -> None:
@@ -667,7 +673,7 @@ def _train(model: Layer, x: Any, y: Any, home: Any, epochs: int, batch_size: int
         number = model.epochs_trained + 1
         if lr_schedule is not None:
             optimizer.lr = _scheduled(lr_schedule, number - 1)
-        rng = np.random.default_rng([int(seed), number - 1])
+        rng = _epoch_rng(seed, number - 1)
         start = time.perf_counter()
         losses, correct, seen = [], 0, 0
         batches = list(minibatches(x.shape[0], batch_size, rng))
