@@ -1011,7 +1011,9 @@ def grade_p4_law(p4_product: Callable[[tuple, tuple], Any],
               for ra in range(4) for rb in range(4)]
     # and further still, where float32 (exact to 2^24) and int32 (to 2^31 - 1) are not
     wide = [10**8, 3 * 10**9, 10**10]
-    pairs += [((ra, int(rng.choice([-1, 1])) * t, int(rng.integers(-far, far + 1))),
+    # (t + 1 and t - 1 are not float32 numbers: in a and in b, so that arithmetic in float32
+    # on either, and an inverse computed in float32, lose the last digit)
+    pairs += [((ra, int(rng.choice([-1, 1])) * t - 1, int(rng.integers(-far, far + 1))),
                (rb, int(rng.integers(-far, far + 1)), int(rng.choice([-1, 1])) * t + 1))
               for ra in range(4) for rb in range(4) for t in [wide[(ra + rb) % 3]]]
     # and pure rotations, alone and with a translation along one axis: the cases a shortcut
@@ -1373,8 +1375,9 @@ def _shifted(got: np.ndarray, ref: np.ndarray) -> tuple[int, int] | None:
 
 
 def _group_variant(x: np.ndarray, w: np.ndarray, index: Callable[[int, int], int | None],
-                   turn: Callable[[int], int], cache: dict) -> np.ndarray:
-    """out[:, :, r] = sum_s (x[:, :, s] correlated with w[:, :, index(r, s)] turned by turn(r)):
+                   turn: Callable[[int, int], int], cache: dict) -> np.ndarray:
+    """out[:, :, r] = sum_s (x[:, :, s] correlated with w[:, :, index(r, s)] turned by
+    turn(r, s)):
     the group correlation and the ways students get it wrong, built from groupconv's lifting
     correlation of one input plane with one kernel plane."""
     planes = []
@@ -1386,7 +1389,7 @@ def _group_variant(x: np.ndarray, w: np.ndarray, index: Callable[[int, int], int
                 continue
             if (s, j) not in cache:
                 cache[s, j] = lifting_correlation(x[:, :, s], w[:, :, j], P4)
-            total = total + cache[s, j][:, :, turn(r) % 4]
+            total = total + cache[s, j][:, :, turn(r, s) % 4]
         planes.append(total)
     return np.stack(planes, axis=2)
 
@@ -1412,44 +1415,51 @@ _FLIPPED = ("the kernels are flipped (turned by half a turn in the plane): that 
             "convolution in the plane, where the group correlation correlates (no flip; "
             "(L_g psi)(h) = psi(g^-1 h) only turns the kernel, and moves its rotation axis)")
 
-_GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int], int]]] = [
+_GROUP_MISTAKES: list[tuple[str, Callable[[int, int], int | None], Callable[[int, int], int]]] = [
     ("the kernel's rotation axis is indexed with the difference of the two rotations taken "
      "the wrong way round: work out the rotation part of g^-1 h for g = (r, t) and h = (s, y)",
-     lambda r, s: (r - s) % 4, lambda r: r),
+     lambda r, s: (r - s) % 4, lambda r, s: r),
     ("the kernel's rotation axis is not shifted: L_g moves a function on p4 along its "
-     "rotation axis as well as turning it (section 2)", lambda r, s: s, lambda r: r),
+     "rotation axis as well as turning it (section 2)", lambda r, s: s, lambda r, s: r),
     ("the kernel's rotation axis is shifted the wrong way (the two rotations added): work out "
      "the rotation part of g^-1 h for g = (r, t) and h = (s, y)", lambda r, s: (s + r) % 4,
-     lambda r: r),
+     lambda r, s: r),
     ("the kernel planes are shifted by one too many or too few: check the rotation part of "
-     "g^-1 h", lambda r, s: (s - r + 1) % 4, lambda r: r),
+     "g^-1 h", lambda r, s: (s - r + 1) % 4, lambda r, s: r),
     ("the kernel planes are shifted by one too many or too few: check the rotation part of "
-     "g^-1 h", lambda r, s: (s - r - 1) % 4, lambda r: r),
+     "g^-1 h", lambda r, s: (s - r - 1) % 4, lambda r, s: r),
     ("the kernel planes are shifted along the rotation axis but not turned: L_g turns each "
-     "plane too", lambda r, s: (s - r) % 4, lambda r: 0),
+     "plane too", lambda r, s: (s - r) % 4, lambda r, s: 0),
     ("the kernels are turned clockwise while their planes shift as for counter-clockwise: "
      "np.rot90 turns counter-clockwise for a positive count", lambda r, s: (s - r) % 4,
-     lambda r: -r),
+     lambda r, s: -r),
     ("the output planes come in reverse order (plane r holds the output for rotation -r): "
      "the kernels turn clockwise and their planes shift the other way", lambda r, s: (s + r) % 4,
-     lambda r: -r),
+     lambda r, s: -r),
     ("the kernels are turned one quarter turn too many or too few (plane r should be turned "
-     "by r quarter turns, not r + 1 or r - 1)", lambda r, s: (s - r) % 4, lambda r: r + 1),
+     "by r quarter turns, not r + 1 or r - 1)", lambda r, s: (s - r) % 4, lambda r, s: r + 1),
     ("the kernels are turned one quarter turn too many or too few (plane r should be turned "
-     "by r quarter turns, not r + 1 or r - 1)", lambda r, s: (s - r) % 4, lambda r: r - 1),
+     "by r quarter turns, not r + 1 or r - 1)", lambda r, s: (s - r) % 4, lambda r, s: r - 1),
     ("the output planes are rolled by one along the rotation axis (plane r holds the output "
      "for rotation r - 1 or r + 1): check the index you write each output plane to",
-     lambda r, s: (s - r + 1) % 4, lambda r: r - 1),
+     lambda r, s: (s - r + 1) % 4, lambda r, s: r - 1),
     ("the output planes are rolled by one along the rotation axis (plane r holds the output "
      "for rotation r - 1 or r + 1): check the index you write each output plane to",
-     lambda r, s: (s - r - 1) % 4, lambda r: r + 1),
+     lambda r, s: (s - r - 1) % 4, lambda r, s: r + 1),
     ("the kernel's rotation axis is indexed with r - s, and the kernels turn clockwise: two "
      "mistakes at once (work out the rotation part of g^-1 h; np.rot90 turns counter-clockwise "
-     "for a positive count)", lambda r, s: (r - s) % 4, lambda r: -r),
+     "for a positive count)", lambda r, s: (r - s) % 4, lambda r, s: -r),
+    ("the kernels are turned by the input's rotation s, where L_g turns them by the output's: "
+     "work out g^-1 h for g = (r, t) and h = (s, y), and which of the two turns the kernel",
+     lambda r, s: (s - r) % 4, lambda r, s: s),
+    ("the sum over the input's rotations leaves out s = 3 (range(3) stops at 2): it runs over "
+     "all four", lambda r, s: (s - r) % 4 if s != 3 else None, lambda r, s: r),
+    ("the sum over the input's rotations leaves out s = 0: it runs over all four",
+     lambda r, s: (s - r) % 4 if s != 0 else None, lambda r, s: r),
     ("there is no sum over the input's rotations: only the term s = r is there",
-     lambda r, s: 0 if s == r else None, lambda r: r),
+     lambda r, s: 0 if s == r else None, lambda r, s: r),
     ("there is no sum over the input's rotations: only the term s = 0 is there",
-     lambda r, s: (-r) % 4 if s == 0 else None, lambda r: r),
+     lambda r, s: (-r) % 4 if s == 0 else None, lambda r, s: r),
 ]
 
 
@@ -1597,19 +1607,24 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                            f"image of one input channel at the same size (x of shape "
                            f"{x1.shape}, w of shape {w1.shape}): does your code treat an "
                            f"axis of length 1 apart (a squeeze, a branch on the channel count)?")
-        x28 = rng.standard_normal((1, 1) + s_axis + (28, 28))   # lab 3's digits' size
-        w28 = rng.standard_normal((2, 1) + s_axis + (3, 3))
-        got28 = answer(x28, w28, f"{name}(x, w) with x of shape {x28.shape}")
-        expected28 = op(x28, w28, P4)
-        if got28.shape != expected28.shape and got28.size == expected28.size:
-            raise ex.wrong(f"{name}(x, w) with x of shape {x28.shape} (one image, one input "
-                           f"channel) and w of shape {w28.shape} returned shape {got28.shape}, "
-                           f"where the output is {expected28.shape} (an axis of length 1 "
-                           f"dropped: np.squeeze, or out[0] for one image?)")
-        if not _close(got28, expected28, tolerance):
-            raise ex.wrong(f"right on inputs of up to {w_} x {w_} pixels, but not on a 28 x 28 "
-                           f"one (x of shape {x28.shape}, w of shape {w28.shape}): does your "
-                           f"code assume a largest image size (a fixed FFT or buffer size)?")
+        largest = f"{w_} x {w_}"
+        for size in ((28, 28), (37, 41)):   # lab 3's digits' size; one past a 32-point FFT
+            x_big = rng.standard_normal((1, 1) + s_axis + size)
+            w_big = rng.standard_normal((2, 1) + s_axis + (3, 3))
+            got_big = answer(x_big, w_big, f"{name}(x, w) with x of shape {x_big.shape}")
+            expected_big = op(x_big, w_big, P4)
+            if got_big.shape != expected_big.shape and got_big.size == expected_big.size:
+                raise ex.wrong(f"{name}(x, w) with x of shape {x_big.shape} (one image, one "
+                               f"input channel) and w of shape {w_big.shape} returned shape "
+                               f"{got_big.shape}, where the output is {expected_big.shape} (an "
+                               f"axis of length 1 dropped: np.squeeze, or out[0] for one "
+                               f"image?)")
+            if not _close(got_big, expected_big, tolerance):
+                raise ex.wrong(f"right on inputs of up to {largest} pixels, but not on a "
+                               f"{size[0]} x {size[1]} one (x of shape {x_big.shape}, w of "
+                               f"shape {w_big.shape}): does your code assume a largest image "
+                               f"size (a fixed FFT or buffer size)?")
+            largest = f"{size[0]} x {size[1]}"
         # views, as a student passes when checking by hand: a transposed x and a slice of w
         # (positive strides: torch.from_numpy takes them, as it does not negative ones)
         xv = np.swapaxes(rng.standard_normal((b, c_in) + s_axis + (w_, h)), -1, -2)
@@ -1641,7 +1656,7 @@ def _grade_correlation(fn: Callable, number: str, name: str, kind: str,
                               f"reference error {report.reference_error:.1e}, equivariance "
                               f"error {report.equivariance_error:.1e}; and on {h} x {w_} "
                               f"and {w_} x {h} inputs, one image of one channel, 28 x 28 "
-                              f"ones, 4x4 kernels and views{said})")
+                              f"and 37 x 41 ones, 4x4 kernels and views{said})")
     if report.passed:
         raise ex.wrong(f"right on check_layer's {h} x {h} and {h} x {h + 1} inputs, but not on a "
                        f"{h} x {w_} input: does your code assume the input's size?")
@@ -1769,8 +1784,8 @@ def grade_group_correlation(my_group_correlation: Callable[[np.ndarray, np.ndarr
 
 # ------------------------------------------------------------------ 2.3 folding into channels
 def _bank_variant(w: np.ndarray, index: Callable[[int, int], int | None],
-                  turn: Callable[[int], int]) -> np.ndarray:
-    """bank[o, r, c, s] = w[o, c, index(r, s)] turned by turn(r) (zero where index is None):
+                  turn: Callable[[int, int], int]) -> np.ndarray:
+    """bank[o, r, c, s] = w[o, c, index(r, s)] turned by turn(r, s) (zero where index is None):
     the expanded bank and the ways students get it wrong (``_GROUP_MISTAKES``)."""
     c_out, c_in, _, k, _ = w.shape
     bank = np.zeros((c_out, 4, c_in, 4, k, k))
@@ -1778,7 +1793,7 @@ def _bank_variant(w: np.ndarray, index: Callable[[int, int], int | None],
         for s in range(4):
             j = index(r, s)
             if j is not None:
-                bank[:, r, :, s] = _turned(w[:, :, j], turn(r))
+                bank[:, r, :, s] = _turned(w[:, :, j], turn(r, s))
     return bank
 
 
