@@ -48,6 +48,35 @@ def test_the_self_test_names_a_claim_that_must_catch_a_variant_and_does_not(monk
     assert not selftest.passed(half) and selftest.passed(both)
 
 
+def test_a_claim_that_only_raised_does_not_catch_a_variant_it_must(monkeypatch):
+    """A must claim catches its variant by a comparison: a trial that raised (a shape the
+    variant broke) shows that the claim runs the code, not that it sees a wrong value (from a
+    review: the wrong adjoint padding was 'caught' by three claims, every row by an
+    exception)."""
+    def rows(raised):
+        return [verify.Row("a", "", "P4", 1, float("nan") if raised else 0.0, not raised,
+                           "numeric", raised=raised)]
+
+    calls = iter([rows(False), rows(True)])
+    monkeypatch.setattr(verify, "run", lambda **options: next(calls))
+    monkeypatch.setattr(selftest, "VARIANTS", (
+        selftest.Variant("crashes the claim", contextlib.nullcontext, ("a",)),))
+    (result,) = selftest.run()
+    assert result["caught_by"] == result["raised"] == ["a[P4]"]
+    assert result["missed_by"] == ["a"] and not selftest.passed(result)
+    assert "which must catch it by a comparison (rows that raised: a[P4])" in \
+        selftest.format_table([result], 1.0)
+
+
+def test_verify_marks_the_rows_whose_trials_raised(monkeypatch):
+    def broken(group, rng):
+        raise ValueError("a shape")
+    planted = claims.Claim("planted", "x = y", claims.every_group, broken)
+    monkeypatch.setattr("groupconv.checks.verify.CLAIMS", (planted,))
+    (row,) = verify.run(trials=1, symbolic_proofs=False, groups=["p4"])
+    assert row.raised and not row.passed and "ValueError: a shape" in row.note
+
+
 def test_a_layer_report_with_a_reference_error_above_its_tolerance_fails():
     """Even without a diagnosis (from a mutation round: passed read the diagnosis and the
     equivariance only, and every test passed, since a diagnosis always came with the error)."""
@@ -105,7 +134,7 @@ def test_the_numeric_claims_that_catch_a_variant(self_test_results):
     for variant in ("swapped semidirect law (t2 + h2 t1)", "L_g f = f o g",
                     "psi(g h) for psi(g^-1 h)", "flipped engine tap",
                     "L_g on G moving the pixels only", "wrong 'same' padding",
-                    "wrong adjoint padding", "dropped channel sum"):
+                    "adjoint with its taps not reversed", "dropped channel sum"):
         assert "[Z1m]" in by_variant[variant], variant
     for name in ("group_axioms", "inverse_of_product", "L_homomorphism", "L_translation",
                  "substitution", "two_forms_agree", "lifting_equivariance",

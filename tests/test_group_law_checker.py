@@ -155,3 +155,19 @@ def test_an_exception_in_the_law_is_reported_with_its_arguments():
     assert len(raising_inverse.inverse_mismatches) == 4
     assert not raising_inverse.product_mismatches
     assert "raised ZeroDivisionError" in repr(raising_inverse)
+
+
+@pytest.mark.parametrize("name", ["p4", "P432"])
+def test_a_law_that_wraps_far_from_the_origin_is_caught(name):
+    """Translations in 16-bit integers: right within [-2^15, 2^15), wrapped beyond (from a
+    review: every translation was drawn from [-9, 9], and a wrap at 32 passed)."""
+    product, inverse, *_ = _law(name)
+
+    def wrapped(a, b):
+        c = product(a, b)
+        k = get_group(name).stabiliser.n_params
+        return c[:k] + tuple((v + 2**15) % 2**16 - 2**15 for v in c[k:])
+
+    assert groupconv.check_group_law(product, inverse, name).ok
+    report = groupconv.check_group_law(wrapped, inverse, name)
+    assert not report.ok and report.product_mismatches

@@ -55,6 +55,50 @@ def test_a_broken_law_is_caught():
     assert symbolic.closure(P4M).holds
 
 
+class _MatrixOfTheInverse(SemidirectProduct):
+    """g.matrix() gives point part 1 the matrix of its inverse; the law is right."""
+
+    def _matrix(self, a):
+        out = super()._matrix(a)
+        i, _ = self._split(a)
+        d = self.dim
+        out[..., :d, :d] = self.stabiliser.matrices[
+            np.where(i == 1, self.stabiliser.inverse_table[1], i)]
+        return out
+
+
+class _InverseUnreduced(SemidirectProduct):
+    """The inverse's rotation parameter -r, not reduced modulo its order (-1 for 3)."""
+
+    def _inverse(self, a):
+        out = np.array(super()._inverse(a), dtype=object)
+        out[..., 0] = -a[..., 0]
+        return out
+
+
+@pytest.mark.parametrize("stabiliser", [P4.stabiliser, P4M.stabiliser], ids=["P4", "P4M"])
+def test_the_proofs_run_the_librarys_own_matrices(stabiliser):
+    """closure (and the paper's formula) read g.matrix(), not matrices rebuilt beside it: a
+    matrix code that gives one point part its inverse's matrix fails them, the law still
+    right."""
+    group = _MatrixOfTheInverse(stabiliser, name=stabiliser.name.replace("D4", "P4M")
+                                .replace("C4", "P4"))
+    assert symbolic.associativity(group).holds and symbolic.inverses(group).holds
+    assert not symbolic.closure(group).holds
+    assert not symbolic.matrix_formula(group).holds
+
+
+def test_a_point_parameter_out_of_its_range_fails_the_proofs():
+    """An inverse that returns r = -1 for 3: its index would wrap to the last element, the
+    right one on p4; it is counted against every proof of the law instead."""
+    group = _InverseUnreduced(P4.stabiliser, name="P4")
+    for proof in (symbolic.closure, symbolic.associativity, symbolic.identity,
+                  symbolic.inverses, symbolic.inverse_of_product):
+        assert not proof(group).holds
+    assert symbolic.law_coefficients(group)[1].invalid == 3     # r = 1, 2, 3 as -1, -2, -3
+    assert symbolic.law_coefficients(P4)[1].invalid == 0
+
+
 # ------------------------------------------------------------------ the sampled groups
 MAX = symbolic.MAX_SAMPLED_POINTS
 SAMPLED = [SE2(1), SE2(3), SE2(8), SE2(7, disk=False), SE2(MAX),

@@ -1151,8 +1151,11 @@ def mode_sizes(group: AffineGroup, k: int, n: int) -> float:
 
 
 def _trial_modes(group, rng):
+    # k and k + 1, an odd and an even kernel (odd only on the hexagonal lattice): "same" pads
+    # k // 2, which only an odd k tells from (k + 1) // 2 and only an even one from (k - 1) // 2
     k = _draw_k(group, rng, 5 if group.dim < 3 else 3)
-    return mode_sizes(group, k, _draw_size(group, rng, k, 4)[0])
+    sides = [k] if _hexagonal(group) else [k, 3 if isinstance(group, SE2) and k == 1 else k + 1]
+    return max(mode_sizes(group, side, _draw_size(group, rng, side, 4)[0]) for side in sides)
 
 
 def _is_p4(group: AffineGroup) -> bool:

@@ -21,7 +21,7 @@ from array_api_compat import array_namespace
 
 from .. import modes, nn
 from ..arguments import counted
-from ..fast import action, banks, correlate, engine, interpolation
+from ..fast import action, banks, engine, interpolation
 from ..fast.banks import OperatorBank
 from ..feature_maps import L, _box_corner_points, _grid, _tabulate, box_of
 from ..groups import SE2, Kind, ScaleTranslation, SemidirectProduct, get_group, symbolic
@@ -145,6 +145,18 @@ def _flipped_engine_tap():
     def flipped(x, w, mode="valid", **options):   # the taps of the first axis in reverse order
         return right(x, array_namespace(w).flip(w, axis=1), mode, **options)
     return _patched(mock.patch.object(engine, "correlate", flipped))
+
+
+def _matrix_of_the_inverse():
+    right = SemidirectProduct._matrix
+
+    def matrix(self, a):                          # point part 1 (R) drawn as its inverse's
+        out = right(self, a).copy()
+        i, d = self._split(a)[0], self.dim
+        out[..., :d, :d] = self.stabiliser.matrices[
+            np.where(i == 1, self.stabiliser.inverse_table[1 % self.stabiliser.order], i)]
+        return out
+    return _patched(mock.patch.object(SemidirectProduct, "_matrix", matrix))
 
 
 def _translations_negated_in_the_matrix():
@@ -340,8 +352,11 @@ def _wrong_same_padding():
     return _patched(mock.patch.dict(modes.PADDING, {"same": lambda k: (k + 1) // 2}))
 
 
-def _wrong_adjoint_padding():
-    return _patched(mock.patch.object(correlate, "adjoint_padding", lambda size, p: p))
+def _adjoint_taps_not_reversed():
+    def unreversed(w):      # (O, *k^d, C) -> (C, *k^d, O), the taps left in their order
+        d = w.ndim - 2
+        return array_namespace(w).permute_dims(w, (d + 1,) + tuple(range(1, d + 1)) + (0,))
+    return _patched(mock.patch.object(engine, "adjoint_weights", unreversed))
 
 
 def _relu_backward_sign():
@@ -409,6 +424,18 @@ def _truncated_scaled_kernel():
     return _patched(mock.patch.object(ScaleTranslation, "kernel_size", kernel_size))
 
 
+def _scale_kernels_normalised_by_s():
+    right = interpolation._kernel_operators
+
+    def operators(group, k):                      # k_s / s where the area's 1 / s^2 is meant
+        ops = right(group, k)
+        if not isinstance(group, ScaleTranslation):
+            return ops
+        area = np.abs(np.linalg.det(group.point_matrices()))
+        return _read_only(ops * np.sqrt(area)[:, None, None])
+    return _patched(mock.patch.object(interpolation, "_kernel_operators", operators))
+
+
 def _operator_adjoint_without_transpose():
     right = OperatorBank.adjoint
 
@@ -470,6 +497,8 @@ VARIANTS: tuple[Variant, ...] = (
             ("fast_equals_literal", "adjoint_identity", "array_equivariance")),
     Variant("translations negated in the matrices", _translations_negated_in_the_matrix,
             ("matrix_and_action",)),
+    Variant("g.matrix() giving point part 1 its inverse's matrix", _matrix_of_the_inverse,
+            ("symbolic_closure", "matrix_and_action")),
     Variant("engine 'rows' with the first axis's taps reversed", _rows_taps_reversed,
             ("engine_paths",)),
     Variant("engine 'stacked' with channels before taps", _stacked_channels_before_taps,
@@ -501,9 +530,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("L_g on G moving the pixels only", _l_moves_space_only, ("L_definition",)),
     Variant("L_g tabulated on the box moved, not turned (values fall outside it)",
             _l_box_not_turned, ("L_definition",)),
-    Variant("wrong 'same' padding", _wrong_same_padding,
-            ("mode_sizes", "array_equivariance", "scale_dilation")),
-    Variant("wrong adjoint padding", _wrong_adjoint_padding,
+    Variant("wrong 'same' padding", _wrong_same_padding, ("mode_sizes",)),
+    Variant("adjoint with its taps not reversed", _adjoint_taps_not_reversed,
             ("adjoint_identity", "finite_difference_gradient", "input_gradient_is_convolution")),
     Variant("ReLU backward of the wrong sign", _relu_backward_sign,
             ("finite_difference_gradient",)),
@@ -521,6 +549,8 @@ VARIANTS: tuple[Variant, ...] = (
             ("matrix_rounding",)),
     Variant("scaled kernel truncated", _truncated_scaled_kernel,
             ("fast_equals_literal",)),
+    Variant("scaled kernels normalised by 1 / s, not 1 / s^2", _scale_kernels_normalised_by_s,
+            ("fast_equals_literal", "scale_dilation")),
     Variant("operator bank adjoint with the wrong operators", _operator_adjoint_without_transpose,
             ("adjoint_identity", "finite_difference_gradient")),
     Variant("nearest-pixel L_h in the checks (not bilinear)", _nearest_pixel_tables,
@@ -544,7 +574,9 @@ GROUPS = ("z1m", "z2", "p4", "p4m", "P422", "se2_8", "scale")
 def run(seed: int = 0, progress: Callable[[str], None] | None = None,
         must_only: bool = False) -> list[dict]:
     """Every variant, with the claims that caught it and those of its ``must`` that did not:
-    [{"variant", "caught_by", "missed_by"}, ...]. The library as it is runs first: a claim it
+    [{"variant", "caught_by", "raised", "missed_by"}, ...] ("raised": the rows that failed by
+    an exception; a claim of ``must`` catches its variant only by a comparison that fails). The
+    library as it is runs first: a claim it
     fails would seem to catch every variant, so that is a ValueError. ``must_only``: each
     variant against its ``must`` claims alone (the rows they give are the full run's: each
     claim draws its own inputs), a fraction of the time; the full run also shows every other
@@ -563,9 +595,12 @@ def run(seed: int = 0, progress: Callable[[str], None] | None = None,
                 seed=seed, trials=1, groups=GROUPS, only=claim)] if must_only else \
                 verify.run(seed=seed, trials=1, groups=GROUPS)
         caught = sorted({f"{r.claim}[{r.group}]" for r in rows if not r.passed})
-        names = {name.split("[")[0] for name in caught}
+        # a claim must catch its variant by a comparison: a trial that raised (a shape the
+        # variant broke) shows that the claim runs the code, not that it can see a wrong value
+        compared = {r.claim for r in rows if not r.passed and not r.raised}
         results.append({"variant": variant.name, "caught_by": caught,
-                        "missed_by": [claim for claim in variant.must if claim not in names]})
+                        "raised": sorted({f"{r.claim}[{r.group}]" for r in rows if r.raised}),
+                        "missed_by": [claim for claim in variant.must if claim not in compared]})
         if progress is not None:
             progress(f"{variant.name:<{_WIDTH}} caught by {counted(len(caught), 'row'):>8} "
                      f"({time.perf_counter() - start:.1f} s)")
@@ -582,8 +617,9 @@ def format_table(results: list[dict], seconds: float) -> str:
         shown = caught if len(caught) <= 160 else caught[:157] + "..."
         lines.append(f"{r['variant']:<{_WIDTH}} {shown}")
         if r["missed_by"]:
+            raised = f" (rows that raised: {', '.join(r['raised'])})" if r.get("raised") else ""
             lines.append(f"{'':<{_WIDTH}} NOT caught by {', '.join(r['missed_by'])}, which must catch "
-                         f"it")
+                         f"it by a comparison{raised}")
     survived = sum(not passed(r) for r in results)
     lines.append("-" * 100)
     lines.append(f"{len(results)} known-wrong variants, {len(results) - survived} caught by "

@@ -41,6 +41,7 @@ class Row:
     expect_equal: bool = True
     note: str = ""     # what went wrong, where a trial raised
     cases: int = 0     # cases checked: the trials, or the symbolic cases of a proof
+    raised: bool = False   # a trial raised (it failed without a comparison)
 
     def __post_init__(self) -> None:
         self.cases = self.cases or self.trials
@@ -140,7 +141,7 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
             # draws of their own for each claim and group: the same in a run of one (--only)
             # as in the full run, and untouched by the claims before it
             rng = np.random.default_rng([seed, zlib.crc32(f"{claim.name}/{group.name}".encode())])
-            errors, note = [], ""
+            errors, note, raised = [], "", False
             for _ in range(trials):
                 try:
                     result = claim.trial(group, rng)
@@ -151,7 +152,7 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
                         note = f"worst on {drawn}"
                 except Exception as error:  # noqa: BLE001 - a claim that cannot run fails
                     errors.append(float("nan"))
-                    note = f"{type(error).__name__}: {error}"[:200]
+                    note, raised = f"{type(error).__name__}: {error}"[:200], True
             if not note and any(np.isinf(e) for e in errors) and claim.expect_equal:
                 note = ("a trial showed nothing to compare (inf: an output of zeros, or a shape "
                         "that no longer takes the path it is meant for)")
@@ -160,7 +161,7 @@ def run(seed: int = 0, trials: int = 5, symbolic_proofs: bool = True,
             rows.append(Row(claim.name, claim.equation, group.name, trials, float(worst),
                             all(claim.passes(e) for e in errors),
                             "measured" if claim.level == "measured" else "numeric",
-                            claim.expect_equal, note))
+                            claim.expect_equal, note, raised=raised))
             if len(rows) - first < len(groups_of) and \
                     time.perf_counter() - last >= PROGRESS_EVERY:   # a slow claim goes on
                 done(claim.name, len(rows) - first, sum(not r.passed for r in rows[first:]),

@@ -144,7 +144,9 @@ class SemidirectProduct(AffineGroup):
     def _matrix(self, a):
         i, t = self._split(a)
         d = self.dim
-        out = np.zeros(t.shape[:-1] + (d + 1, d + 1), dtype=np.int64)
+        # (sympy symbols as t: the proofs run this code, groupconv.groups.symbolic)
+        out = np.zeros(t.shape[:-1] + (d + 1, d + 1), dtype=object if t.dtype == object
+                       else np.int64)
         out[..., :d, :d] = self.stabiliser.matrices[i]
         out[..., :d, d] = t
         out[..., d, d] = 1

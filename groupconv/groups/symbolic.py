@@ -17,7 +17,8 @@ whose integer coefficient matrices sympy reads off (``law_coefficients``; a term
 affine fails every proof). Since the symbols are free, these coefficients are the law for all
 translations, and each claim becomes an identity of integer matrices checked for every case:
 
-    closure             A(a) A(b) = A(ab):      h_k = h_i h_j, P_ij = I, Q_ij = h_i, c_ij = 0
+    closure             A(a) A(b) = A(ab):      h_k = h_i h_j, P_ij = I, Q_ij = h_i, c_ij = 0,
+                                                and the library's matrix of (h_i, t) is A(h_i, t)
     associativity       (ab)c = a(bc):          both sides' coefficients, for every triple
     identity            ea = a = ae
     inverses            a^-1 a = e = a a^-1, and A(a^-1) = A(a)^-1
@@ -46,7 +47,8 @@ from .lattice import SemidirectProduct
 from .sampled import SE2, ScaleTranslation
 
 __all__ = [
-    "Proof", "SymbolicElement", "symbolic_element", "matrix", "compose", "inverse",
+    "Proof", "SymbolicElement", "symbolic_element", "matrix", "library_matrix", "compose",
+    "inverse",
     "law_coefficients", "closure", "associativity", "identity", "inverses",
     "inverse_of_product", "trigonometric_matrix", "matrix_formula", "closed_form_law",
     "all_proofs", "sampled_points", "sampled_law", "point_law", "matrix_rounding", "MAX_SAMPLED_POINTS",
@@ -115,6 +117,12 @@ def matrix(g: SymbolicElement) -> sp.Matrix:
     return top.col_join(sp.Matrix([[0] * d + [1]]))
 
 
+def library_matrix(g: SymbolicElement) -> sp.Matrix:
+    """The library's own matrix of g (``SemidirectProduct._matrix``, what ``g.matrix()`` and
+    ``g.act`` run) on the symbolic translation: A(h, t) if the library is right."""
+    return sp.Matrix(g.group._matrix(_params(g)).tolist())
+
+
 def _params(a: SymbolicElement) -> np.ndarray:
     """The element's parameter vector (point parameters, then the symbols), as objects."""
     point = a.group.stabiliser.params_of(a.index).tolist()
@@ -147,7 +155,8 @@ class _Affine:
     point: np.ndarray      # (...,) index of the result's point part
     linear: tuple          # integer matrices (..., d, d), one per symbolic argument
     constant: np.ndarray   # (..., d)
-    nonlinear: int         # how many expressions were not affine in the symbols
+    invalid: int           # expressions not affine in the symbols, and point parameters that
+    #                        are no whole number in their range (0..order - 1 of a generator)
 
 
 def _coefficients(expressions: np.ndarray, arguments: list[sp.Matrix], real: bool = False
@@ -193,12 +202,27 @@ def law_coefficients(group: SemidirectProduct) -> tuple[_Affine, _Affine]:
 
     product = group._compose(params(points[i], t1), params(points[j], t2))
     linear, constant, bad = _coefficients(product[..., k:], [t1, t2])
-    point = group.stabiliser.index(np.array(product[..., :k].tolist(), dtype=np.int64))
-    law = _Affine(point, linear, constant, bad)
+    point, outside = _point_index(group, product[..., :k])
+    law = _Affine(point, linear, constant, bad + outside)
     inv = group._inverse(params(points, t1))
     linear, constant, bad = _coefficients(inv[..., k:], [t1])
-    point = group.stabiliser.index(np.array(inv[..., :k].tolist(), dtype=np.int64))
-    return law, _Affine(point, linear, constant, bad)
+    point, outside = _point_index(group, inv[..., :k])
+    return law, _Affine(point, linear, constant, bad + outside)
+
+
+def _point_index(group: SemidirectProduct, params: np.ndarray) -> tuple[np.ndarray, int]:
+    """The index of point parameters (..., k) the law returned, and how many are no whole
+    number in their generator's range 0..order - 1 (those count against every proof; their
+    index is taken as 0: an index computed from -1 would wrap to the last element)."""
+    orders = group.stabiliser.generator_orders
+    valid = np.zeros(params.shape, dtype=bool)
+    values = np.zeros(params.shape, dtype=np.int64)
+    for index in np.ndindex(params.shape):
+        value = sp.sympify(params[index])
+        if value.is_integer and value.is_number and 0 <= int(value) < orders[index[-1]]:
+            valid[index], values[index] = True, int(value)
+    point = np.where(np.all(valid, axis=-1), group.stabiliser.index(values), 0)
+    return point, int(np.count_nonzero(~valid))
 
 
 Coefficients = tuple[_Affine, _Affine]
@@ -208,7 +232,7 @@ def _affine(group: SemidirectProduct, law: Coefficients | None) -> tuple:
     law, inv = law_coefficients(group) if law is None else law
     P, Q = law.linear
     return law.point, P, Q, law.constant, inv.point, inv.linear[0], inv.constant, \
-        law.nonlinear + inv.nonlinear
+        law.invalid + inv.invalid
 
 
 def _stack(*parts: np.ndarray) -> np.ndarray:
@@ -217,14 +241,16 @@ def _stack(*parts: np.ndarray) -> np.ndarray:
     return np.concatenate([np.asarray(p).reshape(lead + (-1,)) for p in parts], axis=1)
 
 
-def _rows(residual: np.ndarray, nonlinear: int) -> list:
+def _rows(residual: np.ndarray, invalid: int) -> list:
     rows = list(residual.reshape(len(residual), -1))
-    return rows + ([np.array([nonlinear])] if nonlinear else [])
+    return rows + ([np.array([invalid])] if invalid else [])
 
 
 def closure(group: SemidirectProduct, law: Coefficients | None = None) -> Proof:
     """A(a) A(b) = A(ab): the product of two element matrices is the matrix of an element,
-    and its parameters are those of the composition law.
+    and its parameters are those of the composition law; A is the library's own matrix
+    (``library_matrix``, what ``g.matrix()`` runs), equal to [[h, t], [0, 1]] for every point
+    part h and all t.
 
     Parameters
     ----------
@@ -243,8 +269,8 @@ def closure(group: SemidirectProduct, law: Coefficients | None = None) -> Proof:
     >>> from groupconv import P4
     >>> from groupconv.groups import symbolic
     >>> proof = symbolic.closure(P4)
-    >>> proof.holds, proof.cases
-    (True, 16)
+    >>> proof.holds, proof.cases          # 16 pairs of point parts, and the 4 matrices
+    (True, 20)
     """
     k, P, Q, c, *_, bad = _affine(group, law)
     h = group.stabiliser.matrices
@@ -253,10 +279,14 @@ def closure(group: SemidirectProduct, law: Coefficients | None = None) -> Proof:
     product = np.einsum("iab,jbc->ijac", h, h)
     residual = _stack((h[k] - product).reshape(n * n, -1), (P - eye).reshape(n * n, -1),
                       (Q - h[:, None]).reshape(n * n, -1), c.reshape(n * n, -1))
+    # ... where A is the library's own matrix (g.matrix()), for every point part and all t
+    built = [library_matrix(a) - matrix(a) for a in
+             (symbolic_element(group, i) for i in range(n))]
     a, b = symbolic_element(group, min(1, n - 1), "1"), symbolic_element(group, min(1, n - 1), "2")
-    example = sp.Eq(sp.MatMul(matrix(a), matrix(b)), matrix(a) * matrix(b), evaluate=False)
-    return Proof("closure", group.name, "A(a) A(b) = A(ab)", n * n, _rows(residual, bad),
-                 example)
+    example = sp.Eq(sp.MatMul(library_matrix(a), library_matrix(b)),
+                    library_matrix(a) * library_matrix(b), evaluate=False)
+    return Proof("closure", group.name, "A(a) A(b) = A(ab)", n * n + n,
+                 _rows(residual, bad) + built, example)
 
 
 def associativity(group: SemidirectProduct, law: Coefficients | None = None) -> Proof:
@@ -364,13 +394,14 @@ def trigonometric_matrix(m: int, r: int, u, v) -> sp.Matrix:
 
 
 def matrix_formula(group: SemidirectProduct) -> Proof:
-    """The integer matrices of P4 / P4M equal the paper's trigonometric formula."""
+    """The integer matrices of P4 / P4M (the library's own, ``library_matrix``) equal the
+    paper's trigonometric formula."""
     if not _has_closed_form(group):
         raise ValueError(f"the trigonometric formula is stated for P4 and P4M, not {group.name}")
     residuals = []
     for i in _points(group):
         a = symbolic_element(group, i)
-        residuals.append(matrix(a) - trigonometric_matrix(*_mr(group, i), *a.t))
+        residuals.append(library_matrix(a) - trigonometric_matrix(*_mr(group, i), *a.t))
     return Proof("matrix_formula", group.name,
                  "A(m, r, u, v) = [[(-1)^m cos, -(-1)^m sin, u], [sin, cos, v], [0, 0, 1]]",
                  len(residuals), residuals)
@@ -635,7 +666,7 @@ def all_proofs(group: SemidirectProduct) -> list[Proof]:
     >>> from groupconv import P4M
     >>> from groupconv.groups import symbolic
     >>> [(p.claim, p.cases, p.holds) for p in symbolic.all_proofs(P4M)][:3]
-    [('closure', 64, True), ('associativity', 512, True), ('identity', 16, True)]
+    [('closure', 72, True), ('associativity', 512, True), ('identity', 16, True)]
     """
     law = law_coefficients(group)
     proofs = [check(group, law) for check in (closure, associativity, identity, inverses,
