@@ -1509,3 +1509,87 @@ def test_bfloat16_draws_are_rounded_through_the_layers_library():
     report = groupconv.check_layer(lambda x, w: groupconv.lifting_correlation(
         x.to(torch.float64), w.to(torch.float64), "p4"), "p4", "lifting", x=x)
     assert report.passed and report.tolerance == 1e-10, report
+
+
+def _cube_correlation_wrong_at(s_wrong, wiring_of=None, kernels_of=None):
+    """A P432 group correlation right on every output sample but s_wrong, which reads the
+    filter's point axis in the order of wiring_of (an element), or turns its kernels by
+    kernels_of(w) (the planes read right)."""
+    group = groupconv.get_group("P432")
+    stab, elements = group.stabiliser, group.point_elements()
+    cayley, inverse = np.asarray(stab.cayley), np.asarray(stab.inverse_table)
+
+    def fn(x, w):
+        y = group_correlation(x, w, group, mode="same")
+        s = s_wrong
+        by = s if wiring_of is None else wiring_of
+        planes = w[:, :, [cayley[inverse[by], t] for t in range(24)]]
+        kernels = np.asarray(groupconv.transform(planes, elements[s], groupconv.Space.on_plane(
+            group))) if kernels_of is None else kernels_of(planes)
+        flat = kernels.reshape(w.shape[0], -1, *w.shape[-3:])
+        y[:, :, s] = lifting_correlation(x.reshape(x.shape[0], -1, *x.shape[-3:]), flat, "z3",
+                                         mode="same")[:, :, 0]
+        return y
+    return fn
+
+
+def test_check_layer_says_what_one_wrong_sample_of_a_group_correlation_does():
+    """From a 3D author's review: one sample whose kernels are turned right but read the
+    filter's point axis as another element does was "kernels moved by"; kernels that no
+    symmetry gives (taps piled up) were "a table with a wrong entry?" in a group correlation,
+    where a lifting layer named them."""
+    labels = groupconv.groups.describe(groupconv.get_group("P432").stabiliser)
+
+    def check(fn):
+        return groupconv.check_layer(fn, "P432", "correlation", mode="same", size=5,
+                                     channels=(1, 1))
+    report = check(_cube_correlation_wrong_at(9, wiring_of=10))
+    assert not report.passed and f"differs on 1 (s = 9: {labels[9]}, your kernels are turned " \
+        f"right there, but read the filter's point axis in another order as element 10 " \
+        f"({labels[10]}) reads them" in report.diagnosis, report.diagnosis
+
+    def piled(w):        # every tap moved to the centre's plane along the first axis
+        out = np.zeros_like(w)
+        out[..., 1, :, :] = w.sum(axis=-3)
+        return out
+    report = check(_cube_correlation_wrong_at(7, kernels_of=piled))
+    assert not report.passed and f"(s = 7: {labels[7]}, your kernels there are w moved by " \
+        f"none of the lattice's 48 symmetries (taps lost or merged" in report.diagnosis, \
+        report.diagnosis
+
+
+@pytest.mark.parametrize("group", ["p4", "P432"])
+def test_check_layer_names_a_channels_last_output(group):
+    """(B, *n, C, S), as a flax or TensorFlow layer writes it: said, and read back (from a 3D
+    author's review: only the two layouts were shown)."""
+    d = groupconv.get_group(group).dim
+
+    def channels_last(x, w):
+        y = lifting_correlation(x, w, group)
+        return np.moveaxis(y, (1, 2), (-2, -1))
+    report = groupconv.check_layer(channels_last, group, "lifting")
+    assert not report.passed and "your output is channels last, (B, " + \
+        ("H, W" if d == 2 else "D, H, W") + ", C, S)" in report.diagnosis and \
+        "agrees once its channel and point axes are moved after the batch axis" in \
+        report.diagnosis, report.diagnosis
+
+
+def test_check_layer_names_inputs_rounded_to_float16_through_float32():
+    """torch's .half() of a float64 tensor rounds through float32: a value near a tie rounds
+    the other way than NumPy's direct cast (from a 3D author's review: "check the formula" on
+    a group correlation)."""
+    def via_float32(x, w):
+        x, w = (a.astype(np.float32).astype(np.float16).astype(np.float64) for a in (x, w))
+        return group_correlation(x, w, "P432")
+    report = groupconv.check_layer(via_float32, "P432", "correlation")
+    assert not report.passed and "the correlation of x and the weights rounded to float16" in \
+        report.diagnosis, report.diagnosis
+
+
+def test_a_cropped_output_is_not_said_to_be_equivariant_under_a_subgroup():
+    """An output one voxel short: the crop breaks the symmetry by itself (from a 3D author's
+    review: "equivariant under 4 of the 24 point elements only")."""
+    report = groupconv.check_layer(lambda x, w: lifting_correlation(x, w, "P432")[..., :-1],
+                                   "P432", "lifting")
+    assert not report.passed and "spatial sides" in report.diagnosis and \
+        "equivariant under" not in report.diagnosis, report.diagnosis

@@ -202,9 +202,42 @@ def _shape_stage(got: np.ndarray, ref: np.ndarray, group: AffineGroup, findings:
                                   f"{group.name} has S = {s}; {expected}")
         else:
             findings.shape.append(expected)
+    elif got.ndim >= d + 2 and got.shape[0] == b and got.shape[1:1 + d] == spatial and \
+            got.shape[1 + d:] in ((c, s), (s, c), (c * s,)):
+        _channels_last(got.shape[1 + d:], (c, s), group, expected, findings, fixes)
     else:
         findings.shape.append(expected)
     return fixes
+
+
+def _channels_last(last: tuple[int, ...], cs: tuple[int, int], group: AffineGroup,
+                   expected: str, findings: Findings,
+                   fixes: list[tuple[str, Callable[[np.ndarray], np.ndarray]]]) -> None:
+    """An output (B, *spatial, ...) with the channels and the point axis last (NHWC, as flax
+    and TensorFlow lay them out): said, with the rearrangements that read it."""
+    c, s = cs
+    d = group.dim
+    names = ", ".join(("L",) if d == 1 else ("H", "W") if d == 2 else ("D", "H", "W"))
+    axes = (-2, -1), (1, 2)
+    if len(last) == 1:
+        findings.shape.append(f"your output is channels last with flat channels (B, {names}, "
+                              f"C·S); {expected}: groupconv.testing.adapt, torch_layer and "
+                              f"jax_layer read it with layout='last_cs' (or 'last_sc')")
+        fixes.append(("once its last axis is read as (C, S) and moved after the batch axis",
+                      lambda a: np.moveaxis(a.reshape(a.shape[:-1] + (c, s)), *axes)))
+        fixes.append(("once its last axis is read as (S, C) and moved after the batch axis",
+                      lambda a: np.moveaxis(a.reshape(a.shape[:-1] + (s, c)), (-1, -2), (1, 2))))
+        return
+    said = "C, S" if last == (c, s) else "S, C"
+    findings.shape.append(f"your output is channels last, (B, {names}, {said}); {expected}: "
+                          f"move the channel and point axes after the batch axis "
+                          "(np.moveaxis(y, (-2, -1), (1, 2)) for (C, S) last)")
+    if last == (c, s):
+        fixes.append(("once its channel and point axes are moved after the batch axis",
+                      lambda a: np.moveaxis(a, *axes)))
+    if last == (s, c):
+        fixes.append(("once its point and channel axes are moved after the batch axis, "
+                      "channels first", lambda a: np.moveaxis(a, (-1, -2), (1, 2))))
 
 
 # ------------------------------------------------------------------ banks and their outputs
@@ -1110,7 +1143,7 @@ def _sample_explained(effective: np.ndarray, w: np.ndarray, group: SemidirectPro
     blocks = np.moveaxis(effective[:, s], 2, 0).reshape(effective.shape[3], -1)
     hit = _identify(blocks, rows)
     if hit is None or (hit < 0).any():
-        if hit is None and not reads:
+        if hit is None:
             why = ("turned about tap k // 2 rather than the kernel's centre, which an even k "
                    "has between taps, so that taps leave the window?" if w.shape[-1] % 2 == 0
                    else "a matrix that is not a signed permutation, such as a rotation matrix "
@@ -1132,6 +1165,12 @@ def _sample_explained(effective: np.ndarray, w: np.ndarray, group: SemidirectPro
             return f"computed as element {e} ({describe(stab)[e]})"
     if read == wiring(s):
         return f"your kernels moved there by the {labels[q]} instead"
+    if reads and full.index_of_matrix(stab.matrices[s]) == q:      # turned right, read wrong
+        other = next((e for e in range(stab.order) if read == wiring(e)), None)
+        as_other = "" if other is None else \
+            f" as element {other} ({describe(stab)[other]}) reads them"
+        return (f"your kernels are turned right there, but read the filter's point axis in "
+                f"another order{as_other} (its row of the table idx(h_s^-1 h_t) wrong?)")
     return ""
 
 

@@ -897,8 +897,8 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
     elif note is not None:
         notes.append(note)
     subgroup = _subgroup_sentence(equivariance_report, max(tol, 1e-9))
-    if subgroup is not None and not findings.sentences:
-        notes.append(subgroup)
+    if subgroup is not None and not findings.sentences and not findings.shape:
+        notes.append(subgroup)     # (an output of another shape, cropped, breaks it alone)
     orders = findings.orders
     if declared is not None:            # the orders to declare: the layer's element j is σ[c[j]]
         orders = {axis: [int(j) for j in np.asarray(order)[declared[0]]]
@@ -996,15 +996,26 @@ def _rounded_inputs_note(got: Any, error: float, tol: float, op: Callable, x: np
         rounding = TOLERANCES[name]
         if not tol < rounding or not error <= rounding:
             continue
-        with np.errstate(over="ignore"):
-            rx, rw = x.astype(dtype).astype(np.float64), w.astype(dtype).astype(np.float64)
-        for which, a, b in (("x and the weights", rx, rw), ("x", rx, w), ("the weights", x, rw)):
-            again = op(a, b)
-            if got.shape == again.shape and relative_error(got, again) <= error / 100:
-                return (f"your layer's output is the correlation of {which} rounded to "
-                        f"{name} (error {error:.1e}, {name}'s rounding): it casts its inputs "
-                        f"down; compute in the inputs' dtype")
+        # rounded straight from float64 (NumPy), or through float32 first (torch's .half() of
+        # a float64 tensor: a value near a tie can round the other way)
+        for via in ((), (np.float32,)) if dtype == np.float16 else ((),):
+            with np.errstate(over="ignore"):
+                rx, rw = (_rounded(a, via + (dtype,)) for a in (x, w))
+            for which, a, b in (("x and the weights", rx, rw), ("x", rx, w),
+                                ("the weights", x, rw)):
+                again = op(a, b)
+                if got.shape == again.shape and relative_error(got, again) <= error / 100:
+                    return (f"your layer's output is the correlation of {which} rounded to "
+                            f"{name} (error {error:.1e}, {name}'s rounding): it casts its "
+                            f"inputs down; compute in the inputs' dtype")
     return None
+
+
+def _rounded(a: np.ndarray, dtypes: tuple) -> np.ndarray:
+    """a cast to each of ``dtypes`` in turn, and back to float64."""
+    for dtype in dtypes:
+        a = a.astype(dtype)
+    return a.astype(np.float64)
 
 
 def _stateless(report: LayerReport, allowed: float) -> LayerReport:

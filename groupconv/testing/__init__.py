@@ -974,8 +974,12 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
     """How a gradient differs: NaN or infinite values, a constant factor, the rounding of a
     lower precision, or not the adjoint at all."""
     if got is not None and np.issubdtype(got.dtype, np.number) and not np.all(np.isfinite(got)):
+        largest = float(np.abs(expected).max(initial=0.0))
+        overflow = "" if largest <= float(np.finfo(np.float16).max) else \
+            (f" (the expected values reach {largest:,.0f}, past float16's largest, 65,504: a "
+             f"step in float16 overflows)")
         return (f"{key} holds {np.count_nonzero(~np.isfinite(got))} NaN or infinite values of "
-                f"{got.size}, where every expected value is finite")
+                f"{got.size}, where every expected value is finite{overflow}")
     if got is not None and got.shape == expected.shape and np.abs(expected).max() > 0:
         zero = (got == 0) & (expected != 0)
         if zero.any() and relative_error(np.where(zero, expected, got), expected) <= 1e-6:
@@ -999,6 +1003,15 @@ def _gradient_note(key: str, error: float, got: np.ndarray | None, expected: np.
         if first and relative_error(got[1:], expected[1:]) > 1e-6:
             return (f"{key} agrees on image 0 of the batch but not on the others: does your "
                     f"backward handle a batch (B > 1) image by image?")
+    sized = next((name for name in ("float32", "float16", "bfloat16") if
+                  tol < tolerance_for(name) and error <= tolerance_for(name)), None)
+    if sized is not None and np.isfinite(error):
+        # (its values need not be that precision's numbers: rounded kernels' gradients are
+        # summed over the bank's copies of each weight in the wider type)
+        within, names = ("a 16-bit float's", "float16 or bfloat16") if sized == "float16" \
+            else (f"{sized}'s", sized)
+        return (f"{key} differs by {error:.1e}, within {within} rounding: likely the backward "
+                f"computes in {names} somewhere (the weights, their bank, x or dy cast to it)")
     shape = "" if got is None or got.shape == expected.shape else \
         f" (shape {got.shape}, expected {expected.shape})"
     return f"{key} differs by {error:.1e}{shape}: {_NOT_ADJOINT}"
