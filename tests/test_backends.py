@@ -137,6 +137,31 @@ def test_torch_correlates_and_never_convolves(d):
         assert np.abs(got_dw.numpy() - dw).max() <= 1e-12 * np.abs(dw).max()
 
 
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_jax_correlates_and_never_convolves(jax64, d):
+    """JAX's native path (conv_general_dilated, its dimension numbers in each d, and the weight
+    gradient through jax.vjp) against the generic engine, on kernels with no symmetry, every
+    padding, several input channels (from a mutation round: a 3D layout with H and D swapped,
+    a 1D padding off by one and a weight gradient reading the channels reversed passed every
+    test: the JAX tests were 2D and took gradients with jax.grad)."""
+    from groupconv.fast import engine
+    jnp = jax64.numpy
+
+    rng = np.random.default_rng(d)
+    x = rng.standard_normal((2, 3) + (5, 6, 4)[:d])
+    w = rng.standard_normal((2,) + (3,) * d + (3,))
+    for p in range(3):
+        expected = engine.correlate(x, w, p)
+        got = engine.correlate(jnp.asarray(x), jnp.asarray(w), p)
+        assert isinstance(got, jax64.Array) and got.shape == expected.shape
+        # float64 sums of at most 81 products, in two orders
+        assert np.abs(np.asarray(got) - expected).max() <= 1e-12 * np.abs(expected).max()
+        dy = rng.standard_normal(expected.shape)
+        dw = engine.weight_gradient(x, dy, 3, p)
+        got_dw = engine.weight_gradient(jnp.asarray(x), jnp.asarray(dy), 3, p)
+        assert np.abs(np.asarray(got_dw) - dw).max() <= 1e-12 * np.abs(dw).max()
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("layer", [nn.LiftingConv("p4", 1, 2, 3, rng=0),
                                    nn.LiftingConv("p4", 1, 2, 3, dtype=np.float64, rng=0),
