@@ -472,12 +472,6 @@ def _float32_first(a, b):
     return (a[0] + b[0]) % 4, int(t[0]), int(t[1])
 
 
-def _float32_inverse(a):
-    """The inverse's translation computed in float32."""
-    t = -(np.array(c4_matrix(-a[0]), np.float32) @ np.array(a[1:], np.float32))
-    return (-a[0]) % 4, int(t[0]), int(t[1])
-
-
 def _searched_inverse(a):
     """The inverse found by a search over translations in -10..10."""
     return next((r, u, v) for r in range(4) for u in range(-10, 11) for v in range(-10, 11)
@@ -1017,6 +1011,8 @@ WRONG = [
     ("2.2", "kernels turned by s", (_turned_by_s,), "turned by the input's rotation s"),
     ("2.2", "a sum over range(3)", (lambda x, w: my_group_correlation(
         x, w, index=lambda r, s: (s - r) % 4 if s < 3 else None),), "leaves out s = 3"),
+    ("2.2", "a sum over range(1, 4)", (lambda x, w: my_group_correlation(
+        x, w, index=lambda r, s: (s - r) % 4 if s > 0 else None),), "leaves out s = 0"),
     ("1.2", "an inverse in float32", (p4_product, _float32_inverse), "narrow number type"),
     ("1.2", "an inverse searched in a window", (p4_product, _searched_inverse),
      "raised StopIteration"),
@@ -1430,7 +1426,7 @@ def _patches_numpy_random(x, w, seeded=np.random.default_rng):
     ("1.1", _in_a_thread, "calls groupconv"),
     ("1.1", _watch_off, "calls sys.setprofile"),
     ("2.3", lambda w: __import__("groupconv.labs.grading").labs.grading._bank_variant(
-        w, lambda r, s: (s - r) % 4, lambda r: r).reshape(w.shape[0] * 4, w.shape[1] * 4, 3, 3),
+        w, lambda r, s: (s - r) % 4, lambda r, s: r).reshape(w.shape[0] * 4, w.shape[1] * 4, 3, 3),
      "calls groupconv \\(groupconv.labs.grading._bank_variant\\)"),
     ("4.2", _reads_the_graders_frames, "calls sys._getframe"),
     ("2.1", _patches_the_grader, "changed groupconv.labs.grading._close \\(the change is undone"),

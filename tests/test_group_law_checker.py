@@ -157,15 +157,19 @@ def test_an_exception_in_the_law_is_reported_with_its_arguments():
     assert "raised ZeroDivisionError" in repr(raising_inverse)
 
 
-@pytest.mark.parametrize("name", ["p4", "P432"])
+@pytest.mark.parametrize("name", ["p2", "pm", "p4", "P432"])
 def test_a_law_that_wraps_far_from_the_origin_is_caught(name):
-    """Translations in 16-bit integers: right within [-2^15, 2^15), wrapped beyond (from a
-    review: every translation was drawn from [-9, 9], and a wrap at 32 passed)."""
+    """Translations in 16-bit integers, on the branch where b's point part is not the identity
+    only: right within [-2^15, 2^15), wrapped beyond (from a review: every translation was
+    drawn from [-9, 9], and a wrap at 32 passed; then far draws fell on some pairs of point
+    parts only, and a p2 law that wrapped on its turned branch passed)."""
     product, inverse, *_ = _law(name)
+    k = get_group(name).stabiliser.n_params
 
     def wrapped(a, b):
         c = product(a, b)
-        k = get_group(name).stabiliser.n_params
+        if not any(b[:k]):
+            return c
         return c[:k] + tuple((v + 2**15) % 2**16 - 2**15 for v in c[k:])
 
     assert groupconv.check_group_law(product, inverse, name).ok

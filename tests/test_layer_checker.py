@@ -1593,3 +1593,131 @@ def test_a_cropped_output_is_not_said_to_be_equivariant_under_a_subgroup():
                                    "P432", "lifting")
     assert not report.passed and "spatial sides" in report.diagnosis and \
         "equivariant under" not in report.diagnosis, report.diagnosis
+
+
+def _p4m_bank_layer(bank):
+    """A p4m lifting layer by one conv2d-like correlation with a given bank (O S, C, k, k),
+    'same' padding, its output (B, O, S, H, W): a layer whose weights are its own."""
+    def fn(x):
+        flat = lifting_correlation(x, bank, "z2", mode=1)[:, :, 0]
+        return flat.reshape(flat.shape[0], -1, 8, *flat.shape[-2:])
+    return fn
+
+
+def test_a_float64_layer_accurate_to_float32_is_told_so_not_searched():
+    """From an escnn author's review: escnn samples its filters in float32, so its float64
+    layers agree to about 1e-7; at float64's tolerance both checks failed with false
+    explanations ("kernels moved by the rotation by 90° instead", "a subgroup")."""
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((2, 1, 3, 3))
+    bank = np.asarray(groupconv.filter_bank(w, "p4m")).reshape(16, 1, 3, 3)
+    fn = _p4m_bank_layer(bank * (1 + 1e-7 * rng.standard_normal(bank.shape)))
+    report = groupconv.check_layer(lambda x, w_: fn(x), "p4m", "lifting", mode=1, weights=w)
+    assert not report.passed and report.diagnosis.startswith(
+        "your layer agrees with groupconv to ") and "within float32's rounding" in \
+        report.diagnosis and "tolerance=1e-5" in report.diagnosis, report.diagnosis
+    assert groupconv.check_layer(lambda x, w_: fn(x), "p4m", "lifting", mode=1, weights=w,
+                                 tolerance=1e-5).passed
+    equivariance = groupconv.check_equivariance(fn, "p4m", channels=1)
+    assert not equivariance.passed and "within float32's rounding" in \
+        equivariance.notes[0], equivariance.notes
+    assert groupconv.check_equivariance(fn, "p4m", channels=1, tolerance=1e-5).passed
+
+
+def test_a_layer_that_ignores_its_weights_or_adds_a_bias_per_channel_is_named():
+    """From an escnn author's review: both were "check the formula"."""
+    rng = np.random.default_rng(1)
+    w0 = rng.standard_normal((3, 2, 3, 3))
+    report = groupconv.check_layer(lambda x, w: lifting_correlation(x, w0, "p4", mode=1),
+                                   "p4", "lifting", mode=1)
+    assert not report.passed and "does not change when the weights double: it ignores the " \
+        "weights given" in report.diagnosis, report.diagnosis
+    # weights given may be the layer's own: no such probe then
+    b = np.array([0.5, -1.0, 2.0])
+    biased = groupconv.check_layer(
+        lambda x, w: lifting_correlation(x, w0, "p4", mode=1) + b[:, None, None, None], "p4",
+        "lifting", mode=1, weights=w0)
+    assert not biased.passed and "plus a constant per output channel (a bias, [ 0.5 -1.   2. ])" \
+        in biased.diagnosis and "ignores" not in biased.diagnosis, biased.diagnosis
+
+
+def test_channels_mixed_at_one_element_are_not_said_to_lose_taps():
+    """Two output fields swapped at one element: every kernel is a weight kernel moved by a
+    symmetry, in another channel's place (from an escnn author's review: "taps lost or merged:
+    a matrix that is not a signed permutation")."""
+    def swapped(x, w):
+        y = lifting_correlation(x, w, "p4m", mode=1)
+        y[:, [0, 1], 5] = y[:, [1, 0], 5]
+        return y
+    report = groupconv.check_layer(swapped, "p4m", "lifting", mode=1)
+    assert not report.passed and "(s = 5: " in report.diagnosis and "the weights' kernels, " \
+        "each moved by a symmetry of the lattice, but not as this element moves them" in \
+        report.diagnosis and "taps lost" not in report.diagnosis, report.diagnosis
+
+
+def test_a_convention_is_not_applied_to_an_output_in_another_layout():
+    """A channels-last output in escnn's order, convention="escnn" declared: the convention
+    reorders the point axis of (B, C, S, ...) and could not be applied; the order found is the
+    layer's own (from an escnn author's review: "your layer is in groupconv's own element
+    order: drop the convention", which then failed)."""
+    c = groupconv.interop.element_order("escnn", "p4m")
+
+    def channels_last(x, w):
+        y = lifting_correlation(x, w, "p4m", mode=1)[:, :, c]      # escnn's element j
+        return np.moveaxis(y, (1, 2), (-2, -1))
+    report = groupconv.check_layer(channels_last, "p4m", "lifting", mode=1, convention="escnn")
+    assert not report.passed and "the declared convention escnn was not applied to its point " \
+        "axis" in report.diagnosis and "drop the convention" not in report.diagnosis, \
+        report.diagnosis
+    assert "escnn's element order" in report.diagnosis, report.diagnosis
+
+
+def test_check_equivariance_says_how_to_read_a_flat_or_channels_last_output():
+    """From an escnn author's review: escnn's (B, C·S, H, W) output was refused by its shape
+    alone."""
+    w = np.random.default_rng(2).standard_normal((2, 1, 3, 3))
+
+    def flat(x):
+        y = lifting_correlation(x, w, "p4m", mode=1)
+        return y.reshape(y.shape[0], -1, *y.shape[-2:])
+    with pytest.raises(ValueError, match=r"got shape \(2, 16, 11, 11\): the channels look flat "
+                                          r"\(C·S = 16, S = 8\): reshape them"):
+        groupconv.check_equivariance(flat, "p4m", channels=1)
+    with pytest.raises(ValueError, match=r"\(2, 11, 11, 2, 8\): channels last\? move the "
+                                          r"channel and point axes"):
+        groupconv.check_equivariance(
+            lambda x: np.moveaxis(lifting_correlation(x, w, "p4m", mode=1), (1, 2), (-2, -1)),
+            "p4m", channels=1)
+
+
+def test_the_plain_reasons_leave_factors_and_zeros_to_the_search():
+    """From a review of the change that added them: a layer that normalises its weights was
+    told it ignores them, one scaled by 1 + 1e-6 that its numbers were float32's, and one that
+    returns zeros that it ignores its weights; each is groupconv's times a constant (zeros:
+    none), which the search names."""
+    def normalised(x, w):
+        return lifting_correlation(x, w / np.linalg.norm(w), "p4")
+    said = groupconv.check_layer(normalised, "p4", "lifting").diagnosis
+    assert "times groupconv's: a constant factor" in said and "ignores" not in said, said
+    said = groupconv.check_layer(lambda x, w: lifting_correlation(x, w, "p4") * (1 + 1e-6),
+                                 "p4", "lifting").diagnosis
+    assert "1.000001 times groupconv's" in said and "float32" not in said, said
+    said = groupconv.check_layer(lambda x, w: np.zeros_like(lifting_correlation(x, w, "p4")),
+                                 "p4", "lifting").diagnosis
+    assert "ignores" not in said, said
+
+
+def test_a_convention_is_not_applied_to_a_channels_last_axis_of_s_pixels():
+    """A channels-last output whose last spatial side equals S: that axis is no point axis,
+    and the convention leaves it as it is (from a review: W = S was reordered as one)."""
+    c = groupconv.interop.element_order("escnn", "p4m")
+    x = np.random.default_rng(3).standard_normal((2, 2, 10, 10))
+
+    def channels_last(x, w):
+        y = lifting_correlation(x, w, "p4m")[:, :, c]
+        return np.moveaxis(y, (1, 2), (-2, -1))                    # (B, 8, 8, C, S)
+    report = groupconv.check_layer(channels_last, "p4m", "lifting", x=x, convention="escnn")
+    assert not report.passed and "was not applied to its point axis" in report.diagnosis and \
+        "agrees in escnn's element order [0, 1, 2, 3, 6, 5, 4, 7]" in report.diagnosis and \
+        "(once its channel and point axes are moved after the batch axis)" in \
+        report.diagnosis, report.diagnosis

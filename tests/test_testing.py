@@ -948,20 +948,32 @@ def test_gradients_and_layers_are_diagnosed():
     assert "dx agrees on image 0 of the batch" in said and "precision" not in said, said
 
     def dw_summed_from_float16(x):
-        """Rounded to float16 and summed in float64, as autograd gives the gradient of a bank
-        cast to float16 (w.half()): no float16 number itself (from a 3D author's review: it
-        was told 'a part cut from the graph')."""
+        """Parts rounded to float16 and summed in float64, as autograd gives the gradient of a
+        bank cast to float16 (w.half()) over the bank's copies of each weight: no float16
+        number itself (from a 3D author's review: it was told 'a part cut from the graph')."""
         y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
 
         def vjp(dy):
             grads = conformance.vjp(x, case["w"], dy, "p4", "lifting", padding=case.padding)
-            dw = grads["dw"] * (1 + 3e-4 * np.cos(np.arange(grads["dw"].size))).reshape(
-                grads["dw"].shape)
+            dw = sum(np.float16(grads["dw"] * part).astype(np.float64) for part in
+                     (0.1, 0.2, 0.3, 0.4))
             return grads["dx"], {"w": dw}
         return y, vjp
     said = testing.check_case(dw_summed_from_float16, case).diagnosis
     assert "dw differs by" in said and "within a 16-bit float's rounding: likely the " \
         "backward computes in float16 or bfloat16" in said and "graph" not in said, said
+
+    def one_dw_entry_negated(x):      # a wrong entry of a float64 gradient is no precision
+        y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)
+
+        def vjp(dy):
+            grads = conformance.vjp(x, case["w"], dy, "p4", "lifting", padding=case.padding)
+            dw = grads["dw"].copy()
+            dw.flat[np.argmin(np.abs(dw) + (dw == 0) * 1e300)] *= -1
+            return grads["dx"], {"w": dw}
+        return y, vjp
+    said = testing.check_case(one_dw_entry_negated, case).diagnosis
+    assert "rounding" not in said and "precision" not in said, said
 
     # values past float16's largest, where a float16 step gave inf: the overflow is named
     expected = np.array([[70000.0, -3.0], [2.0, 1.0]])
@@ -971,6 +983,8 @@ def test_gradients_and_layers_are_diagnosed():
         "expected values reach 70,000, past float16's largest, 65,504" in said, said
     assert "float16" not in testing._gradient_note("dx", float("inf"), np.full(4, np.nan),
                                                    np.ones(4), 0.0)
+    assert "float16" not in testing._gradient_note(          # a NaN, no overflow
+        "dx", float("inf"), np.where(expected > 65504, np.nan, expected), expected, 0.0)
 
     def nan_dw(x):                # a vjp whose weight gradient is NaN: named, not left blank
         y = groupconv.lifting_correlation(x, case["w"], "p4", mode=case.padding)

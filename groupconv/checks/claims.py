@@ -1151,10 +1151,12 @@ def mode_sizes(group: AffineGroup, k: int, n: int) -> float:
 
 
 def _trial_modes(group, rng):
-    # k and k + 1, an odd and an even kernel (odd only on the hexagonal lattice): "same" pads
-    # k // 2, which only an odd k tells from (k + 1) // 2 and only an even one from (k - 1) // 2
+    # k and k + 1, an odd and an even kernel (odd only on the hexagonal lattice; on SE(2)'s
+    # disk, which holds no 2 x 2 filter, 1 goes with 3): "same" pads k // 2, which only an odd
+    # k tells from (k + 1) // 2 and only an even one from (k - 1) // 2
     k = _draw_k(group, rng, 5 if group.dim < 3 else 3)
-    sides = [k] if _hexagonal(group) else [k, 3 if isinstance(group, SE2) and k == 1 else k + 1]
+    disk = isinstance(group, SE2) and group.disk
+    sides = [k] if _hexagonal(group) else [k, 3 if disk and k == 1 else k + 1]
     return max(mode_sizes(group, side, _draw_size(group, rng, side, 4)[0]) for side in sides)
 
 

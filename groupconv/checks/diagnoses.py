@@ -1143,6 +1143,11 @@ def _sample_explained(effective: np.ndarray, w: np.ndarray, group: SemidirectPro
     blocks = np.moveaxis(effective[:, s], 2, 0).reshape(effective.shape[3], -1)
     hit = _identify(blocks, rows)
     if hit is None or (hit < 0).any():
+        if hit is None and _kernels_found(effective[:, s], rows, w.shape[-1] ** group.dim):
+            return ("your kernels there are the weights' kernels, each moved by a symmetry of "
+                    "the lattice, but not as this element moves them together (output or input "
+                    "channels swapped or mixed at this element, or its kernels moved by "
+                    "different symmetries?)")
         if hit is None:
             why = ("turned about tap k // 2 rather than the kernel's centre, which an even k "
                    "has between taps, so that taps leave the window?" if w.shape[-1] % 2 == 0
@@ -1172,6 +1177,14 @@ def _sample_explained(effective: np.ndarray, w: np.ndarray, group: SemidirectPro
         return (f"your kernels are turned right there, but read the filter's point axis in "
                 f"another order{as_other} (its row of the table idx(h_s^-1 h_t) wrong?)")
     return ""
+
+
+def _kernels_found(kernels: np.ndarray, rows: np.ndarray, taps: int) -> bool:
+    """Whether every single kernel of one output sample (C_out, C_in, S_in, *k^d) is some
+    weight kernel moved by a symmetry (``rows``: every weight slice moved, ``_slices``), each
+    on its own: the kernels are right, their places among the channels are not."""
+    single = _identify(kernels.reshape(-1, taps), rows.reshape(-1, taps))
+    return single is not None
 
 
 def _output_order(got: np.ndarray, ref: np.ndarray, tolerance: float) -> list[int] | None:

@@ -135,9 +135,18 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
     core = output_space.core
     if y.ndim < core + 1 or (output_space.point_axis and
                              y.shape[y.ndim - core] != output_space.samples):
+        n = output_space.samples
+        hint = ""
+        flat = y.shape[y.ndim - core] if y.ndim >= core + 1 else 0
+        if output_space.point_axis and y.ndim == core + 1 and flat % n == 0 and flat:
+            hint = (f": the channels look flat (C·S = {flat}, S = {n}): reshape them, "
+                    f"y.reshape(B, -1, {n}, *spatial) where the channel is outer (C, S), or "
+                    f"y.reshape(B, {n}, -1, *spatial).swapaxes(1, 2) where the element is")
+        elif output_space.point_axis and y.ndim == core + 2 and y.shape[-1] == n:
+            hint = ": channels last? move the channel and point axes after the batch axis"
         raise ValueError(f"check_equivariance: fn's output must have shape "
                          f"{output_space.layout()} (output_space {output_space!r}), got shape "
-                         f"{tuple(y.shape)}")
+                         f"{tuple(y.shape)}{hint}")
     report = EquivarianceReport(group.name, input_space, output_space,
                                 dtype=str(y.dtype).rsplit(".", 1)[-1])
     exact = set(group.exact_samples().tolist())

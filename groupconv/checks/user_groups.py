@@ -32,8 +32,8 @@ __all__ = ["GroupLawReport", "check_group_law"]
 
 #: How many disagreements of each kind (products, inverses) a report shows.
 SHOWN = 4
-#: How far from the origin the translations of every fourth drawn pair reach (a law that
-#: wraps at 2^7 or 2^15, or searches a window, is right near the origin).
+#: How far from the origin the translations of the far pairs reach (a law that wraps at 2^7
+#: or 2^15, or searches a window, is right near the origin).
 FAR = 10**6
 
 
@@ -158,10 +158,10 @@ def check_group_law(product: Callable[[tuple, tuple], Any], inverse: Callable[[t
         a -> a^-1 on parameter tuples.
     group : Group or str
         A point group (every pair of elements is checked) or a lattice group Z^d x| H (every
-        pair of point parts, with translations drawn from [-9, 9]^d, every fourth pair's
-        from [-10^6, 10^6]^d (``FAR``): ``trials`` pairs in all, at least every pair of point
-        parts once; and every pair of point parts again with no translation, the inverse of
-        each point part among them).
+        pair of point parts, with translations drawn from [-9, 9]^d: ``trials`` pairs in all,
+        at least every pair of point parts once; every pair of point parts again with
+        translations from [-10^6, 10^6]^d (``FAR``), and again with no translation, the
+        inverse of each point part among them).
     trials : int
         The number of pairs with drawn translations for a lattice group.
     seed : int
@@ -202,10 +202,13 @@ def check_group_law(product: Callable[[tuple, tuple], Any], inverse: Callable[[t
         points = group.stabiliser.elements().params
         count = max(trials, len(points) ** 2)
         pick = np.arange(count) % (len(points) ** 2)
-        t = rng.integers(-9, 10, size=(count, 2, group.dim))
-        # every fourth pair far from the origin: a law that wraps or saturates (8- or 16-bit
-        # integers, a search over a window of translations) is right near it
-        t[::4] = rng.integers(-FAR, FAR + 1, size=t[::4].shape)
+        # and every pair of point parts once more far from the origin: a law that wraps or
+        # saturates (8- or 16-bit integers, a search over a window of translations) is right
+        # near it
+        far = len(points) ** 2
+        pick = np.concatenate([pick, np.arange(far)])
+        t = np.concatenate([rng.integers(-9, 10, size=(count, 2, group.dim)),
+                            rng.integers(-FAR, FAR + 1, size=(far, 2, group.dim))])
         # and every pair of point parts with no translation (a pure rotation is the case a law
         # written for "a translation and a turn" most often gets wrong: h^-1 = h on r = 2 only)
         pairs = [(np.concatenate([points[k // len(points)], t[i, 0]]),

@@ -40,7 +40,8 @@ from ..groups import AffineGroup, Kind, SemidirectProduct, Space, domain_mask, g
 from ..modes import padding_of
 from ..nn.base import Layer
 from .diagnoses import (
-    Findings, axes_mixed, declared_convention, explain, framed, said_in_convention,
+    Findings, axes_mixed, constant_factor, constant_offset, declared_convention, explain,
+    framed, said_in_convention,
 )
 from .equivariance import (
     _BROKEN, _EXACT, PERMUTED_ADVICE, EquivarianceReport, equivariance_errors, relative_error,
@@ -182,8 +183,19 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
 
 
 def _judged(report: EquivarianceReport, tolerance: float | None) -> EquivarianceReport:
-    """The report with the tolerance it is judged by: the one given, or its output dtype's."""
+    """The report with the tolerance it is judged by: the one given, or its output dtype's;
+    failed within float32's rounding at its dtype's, a first note that says so."""
     report.tolerance = tolerance_for(report.dtype) if tolerance is None else tolerance
+    float32 = TOLERANCES["float32"]
+    if tolerance is None and not report.passed and report.tolerance < float32 and \
+            report.max_error <= float32:
+        report.notes.insert(0, f"every exact element's error is within float32's rounding (at "
+                               f"most {report.max_error:.1e}), above the tolerance "
+                               f"{report.tolerance:g} of a {report.dtype} output: either some "
+                               f"of the layer's numbers are float32's ({_FLOAT32_SOMEWHERE}; "
+                               f"tolerance=1e-5 holds it to float32's rounding), or it "
+                               f"adds a small term that is not equivariant (check_layer "
+                               f"compares it with groupconv's correlation)")
     return report
 
 
@@ -521,7 +533,8 @@ def check_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind: s
     kind : str
         "lifting", "correlation" or "convolution".
     weights : array, optional
-        The weights (default: random).
+        The weights (default: random), in groupconv's element order whatever ``convention``
+        says (fn receives them converted).
     mode : str or int
         "valid", "same", "full" or the padding.
     x : array, optional
@@ -870,6 +883,12 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
     if error <= tol and not lead:
         return other_kernel(other_draws(_stateless(LayerReport(
             group.name, kind, error, equivariance, None, [], {}, tol), allowed)))
+    plain = _plain_reason(fn, got_np, reference, error, tol, main, w, library_x,
+                          lambda a, b: _OPS[kind](a, b, group, mode=p), group, out_dtype,
+                          weights is None)
+    if plain is not None and not lead:    # (a structural search would read noise or a bias)
+        return LayerReport(group.name, kind, error, equivariance, plain, [plain], {}, tol,
+                           allowed)
     findings = explain(got_np, probe, main, w, group, parsed, p, tolerance=max(tol, 1e-9))
     notes: list[str] = []
     if rect is not None and square is not None:
@@ -900,7 +919,14 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
     if subgroup is not None and not findings.sentences and not findings.shape:
         notes.append(subgroup)     # (an output of another shape, cropped, breaks it alone)
     orders = findings.orders
-    if declared is not None:            # the orders to declare: the layer's element j is σ[c[j]]
+    if declared is not None and tuple(np.shape(got_np))[:3] != reference.shape[:3]:
+        # the convention reorders the output's point axis (B, C, S, ...): in another layout
+        # it was left as it is, and the orders found are the layer's own
+        lead.insert(0, f"(your output is not in groupconv's layout, so the declared convention "
+                       f"{declared[1]} was not applied to its point axis: what follows is said "
+                       f"of your layer as it is; put its output in groupconv's layout and "
+                       f"check again with the convention)")
+    elif declared is not None:          # the orders to declare: the layer's element j is σ[c[j]]
         orders = {axis: [int(j) for j in np.asarray(order)[declared[0]]]
                   for axis, order in orders.items()}
         if not said_in_convention(findings, convention, group, parsed.reads_group,
@@ -936,7 +962,11 @@ def _in_order(fn: Callable[[Any, Any], Any], c: np.ndarray, reads_group: bool
                 back_in_order = _point_axis_in(theirs, back)
                 if not np.array_equal(to_numpy(back_in_order), to_numpy(mine), equal_nan=True):
                     mine[...] = back_in_order
-        return _point_axis_in(y, back)
+        # (B, C_out, S, ...) only: another layout keeps its axes (a channels-last W of S
+        # pixels is not a point axis)
+        in_layout = hasattr(y, "shape") and len(y.shape) > 2 and \
+            tuple(y.shape[:2]) == (x.shape[0], w.shape[0])
+        return _point_axis_in(y, back) if in_layout else y
     return converted
 
 
@@ -1009,6 +1039,75 @@ def _rounded_inputs_note(got: Any, error: float, tol: float, op: Callable, x: np
                             f"{name} (error {error:.1e}, {name}'s rounding): it casts its "
                             f"inputs down; compute in the inputs' dtype")
     return None
+
+
+#: What makes a float64 layer's numbers float32's (said by check_layer and
+#: check_equivariance alike).
+_FLOAT32_SOMEWHERE = ("kernels sampled or stored in float32, as escnn's and e2cnn's are, or a "
+                      "float32 step")
+
+
+def _plain_reason(fn: Callable[[Any, Any], Any], got: np.ndarray, reference: np.ndarray,
+                  error: float, tol: float, x: np.ndarray, w: np.ndarray, library_x: Any,
+                  op: Callable[[np.ndarray, np.ndarray], np.ndarray], group: AffineGroup,
+                  out_dtype: Any, drawn: bool) -> str | None:
+    """A reason for the difference that needs no search of conventions, or None: a float64
+    output within float32's rounding (a layer whose numbers are float32's somewhere: escnn
+    samples its filters in float32), an output that ignores the weights it is given (where
+    they were ``drawn``: weights given may be the layer's own), or one bias added per output
+    channel. An output of zeros, or groupconv's times a constant, is left to the search, which
+    names it."""
+    if got.shape != reference.shape or not np.any(got) or \
+            constant_factor(got, reference, max(tol, 1e-12)) is not None:
+        return None
+    float32 = TOLERANCES["float32"]
+    if tol < float32 and error <= float32 and _linear_at_zero(fn, x, w, library_x):
+        # (a small term added, not a correlation's rounding, keeps fn(0) away from zero)
+        return (_precision_note(got, reference, error, tol, out_dtype) or
+                _rounded_inputs_note(got, error, tol, op, x, w) or
+                f"your layer agrees with groupconv to {error:.1e} (relative), within float32's "
+                f"rounding, above the tolerance {tol:g} for its output's dtype: some of its "
+                f"numbers are float32's ({_FLOAT32_SOMEWHERE}); pass tolerance=1e-5 to hold it "
+                f"to float32's rounding, or compute in float64 throughout")
+    again = None
+    try:
+        if drawn:
+            again = _as_output(fn(*((x.copy(), 2 * w) if library_x is None else
+                                    (_like(x, library_x), _like(2 * w, library_x)))),
+                               reference, group)
+    except Exception:          # noqa: BLE001 - the layer's own error: other checks say it
+        pass
+    if again is not None and again.shape == got.shape and relative_error(again, got) <= tol:
+        return ("your layer's output does not change when the weights double: it ignores the "
+                "weights given (its own parameters, or a filter expanded and cached before: "
+                "escnn's R2Conv keeps one in eval mode); check_layer needs a layer that "
+                "computes with w. A layer whose weights cannot be set: check_equivariance, or "
+                "read its expanded filter and pass weights= (docs/testing.md)")
+    offsets = []                       # one constant per output channel (C_out, axis 1)?
+    for c in range(got.shape[1]):
+        offset = constant_offset(got[:, c], reference[:, c], max(tol, 1e-9))
+        if offset is None and relative_error(got[:, c], reference[:, c]) > max(tol, 1e-9):
+            return None
+        offsets.append(offset or 0.0)
+    if len(offsets) > 1 and np.ptp(offsets) > 0:     # (one for all: the search names it)
+        return (f"your output is groupconv's plus a constant per output channel (a bias, "
+                f"{np.array2string(np.array(offsets), precision=3, threshold=6)}): check_layer "
+                f"compares the correlation without one; set the bias to zero (bias=False), or "
+                f"check with groupconv conformance, whose bias cases load it")
+    return None
+
+
+def _linear_at_zero(fn: Callable[[Any, Any], Any], x: np.ndarray, w: np.ndarray,
+                    library_x: Any) -> bool:
+    """Whether fn gives exact zeros on a zero input, as a correlation does (whatever its
+    rounding); False where it raises."""
+    zero = np.zeros_like(x)
+    try:
+        out = fn(*((zero, w.copy()) if library_x is None else
+                   (_like(zero, library_x), _like(w, library_x))))
+        return not np.any(np.asarray(to_numpy(out), np.float64))
+    except Exception:          # noqa: BLE001 - the layer's own error: other checks say it
+        return False
 
 
 def _rounded(a: np.ndarray, dtypes: tuple) -> np.ndarray:
