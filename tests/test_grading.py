@@ -1621,6 +1621,14 @@ def test_every_call_of_an_answer_has_a_time_limit(monkeypatch):
                                           r"product or an inverse in p4 is a few integer"):
         grade("1.2", p4_product, searching)
 
+    def never_returns(r):     # for every r: no advice to reduce r (from an instructor's run:
+        while True:           # "c4_matrix(0) ... reduce r modulo 4 first")
+            pass
+
+    with pytest.raises(WrongAnswer, match=r"c4_matrix\(0\) ran for more than 0.3 s: a right "
+                                          r"answer takes well under a second"):
+        grade("1.1", never_returns)
+
 
 def test_library_code_is_told_from_an_answers_by_its_folder():
     """From a student's review: JAX installed with pip --user, in Debian's dist-packages or on

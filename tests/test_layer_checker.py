@@ -1721,3 +1721,70 @@ def test_a_convention_is_not_applied_to_a_channels_last_axis_of_s_pixels():
         "agrees in escnn's element order [0, 1, 2, 3, 6, 5, 4, 7]" in report.diagnosis and \
         "(once its channel and point axes are moved after the batch axis)" in \
         report.diagnosis, report.diagnosis
+
+
+def test_an_explanation_does_not_hide_a_second_smaller_difference():
+    """From a fuzz of the oracle: an element order found by the search (kernels identified to
+    1e-4) was said as the whole story for a layer also scaled by 1 + 1e-6, and inputs rounded
+    to float16 explained a layer also scaled by 1 + 2e-6 (a residual of error / 100 allowed)."""
+    def turned_and_scaled(x, w):
+        return 1.000001 * lifting_correlation(x, np.rot90(w, 3, axes=(-2, -1)), "p4")
+    said = groupconv.check_layer(turned_and_scaled, "p4", "lifting", channels=(2, 2),
+                                 seed=1).diagnosis
+    assert "agrees up to 1.0e-06 (relative, in the kernels) if only your output's point axis " \
+        "is in the order [3, 0, 1, 2]" in said and "a second, smaller difference" in said, said
+
+    def rounded_and_scaled(x, w):
+        x16 = x.astype(np.float16).astype(np.float64)
+        return 1.000002 * lifting_correlation(x16, w, "p4")
+    said = groupconv.check_layer(rounded_and_scaled, "p4", "lifting").diagnosis
+    assert "rounded to float16" not in said, said
+
+
+def test_a_layer_that_returns_one_buffer_is_judged_on_what_it_returned_first():
+    """From a fuzz of the oracle: the output kept without a copy was overwritten by later calls,
+    and the diagnosis read the last call's values (a bfloat16 precision that was not there)."""
+    buffers = {}
+
+    def one_buffer(x, w):
+        y = lifting_correlation(x, w.astype(np.float32).astype(np.float64), "pm")
+        return np.copyto(buffers.setdefault(y.shape, np.empty_like(y)), y) or buffers[y.shape]
+    said = groupconv.check_layer(one_buffer, "pm", "lifting", channels=(3, 3), seed=630).diagnosis
+    assert "the correlation of the weights rounded to float32" in said, said
+
+
+@pytest.mark.parametrize("where", [(3, 3), (2, 7), "row 4"])
+def test_check_equivariance_fails_a_value_added_at_fixed_pixels(where):
+    """On z2 (shifts only) a layer that adds 0.5 at one fixed output pixel, or along one row,
+    passed: the one-pixel shift was retried with a wide zero border and compared on x's
+    window only, as for a "same" padding's edge effects (from a fuzz of the oracle). A zero
+    input tells them apart beyond the layer's reach of the edges: a layer that commutes with
+    shifts gives one value per plane there (within it, a padding may differ from the input, and
+    a value at an edge pixel is not told from that)."""
+    w = np.random.default_rng(1).standard_normal((1, 2, 3, 3))
+
+    def layer(x):
+        y = np.array(lifting_correlation(x, w, "z2", mode="same"))
+        if where == "row 4":
+            y[..., 4, :] += 0.5
+        else:
+            y[(Ellipsis,) + where] += 0.5
+        return y
+    report = groupconv.check_equivariance(layer, "z2", channels=2)
+    assert not report.passed and "on a zero input the output is not the same at every " \
+        "position" in report.notes[0], report.notes
+    right = groupconv.check_equivariance(
+        lambda x: lifting_correlation(x, w, "z2", mode="same") + 0.5, "z2", channels=2)
+    assert right.passed, right
+
+
+def test_an_unwritten_layer_raises_its_own_hint():
+    """A lab's demo cell checks the student's function before it is written: its
+    NotImplementedError (the exercise's hint) passes through, not "pass channels=" (from an
+    instructor's run of lab 2)."""
+    def unwritten(x, w=None):
+        raise NotImplementedError("Exercise 2.1: write my_lifting")
+    with pytest.raises(NotImplementedError, match="Exercise 2.1"):
+        groupconv.check_layer(unwritten, "p4", "lifting")
+    with pytest.raises(NotImplementedError, match="Exercise 2.1"):
+        groupconv.check_equivariance(unwritten, "p4")

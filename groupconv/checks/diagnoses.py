@@ -878,6 +878,7 @@ class _Model:
     inp: list[int] | None
     wts: list[int] | None
     layouts: tuple[str, ...]
+    residual: float = 0.0     # the kernels' largest difference left (relative to the weights')
 
 
 def _solve(q: np.ndarray, b: np.ndarray, group: SemidirectProduct, full: PointGroup,
@@ -1001,11 +1002,15 @@ def _search(effective: np.ndarray | None, w: np.ndarray, group: SemidirectProduc
                 hit = _identify(blocks, rows)
                 if hit is None:
                     continue
+                # (identified within _IDENTIFY: what a second, smaller difference leaves)
+                found = hit >= 0
+                residual = float(np.abs(blocks[found] - rows[hit[found]]).max(initial=0.0)) / \
+                    max(float(np.abs(rows).max(initial=0.0)), 1e-300)
                 hit = hit.reshape(s, s_in)
                 q = np.where(hit >= 0, hit // j, -1)
                 b = np.where(hit >= 0, hit % j, -1)
                 for f, out, inp, wts in _solve(q, b, group, full, not reads):
-                    models.append(_Model(f, out, inp, wts, (lo, li, lw)))
+                    models.append(_Model(f, out, inp, wts, (lo, li, lw), residual))
     return sorted(models, key=_cost)[:1]
 
 
@@ -1307,10 +1312,17 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         if effective is not None:
             for model in _search(effective, w, group, kind):
                 sentence = _describe_model(model, group)
+                left = model.residual > tolerance
+                if sentence and left:     # the model is the larger part of the difference
+                    sentence = sentence.replace(
+                        "agrees if", f"agrees up to {model.residual:.1e} (relative, in the "
+                        f"kernels) if", 1) + ("; that much remains: a second, smaller "
+                                              "difference (a factor near 1, weights rounded "
+                                              "to a lower precision?)")
                 if sentence:
                     findings.add(sentence + suffix)
                     if not findings.orders:
-                        findings.orders_alone = model.f is None and \
+                        findings.orders_alone = model.f is None and not left and \
                             all(layout == "CS" for layout in model.layouts)
                         findings.orders = {axis: order for axis, order in
                                            (("output", model.out), ("input", model.inp),

@@ -343,7 +343,16 @@ def _away_from_edges(fn, x: Any, host: np.ndarray, y: Any, d: int, error: float,
     inner = relative_error(moved[(Ellipsis,) + tuple(slice(w.start + 1, w.stop + 1)
                                                      for w in window)],
                            y_wide[(Ellipsis,) + window])
-    if inner <= _EXACT:         # (judged, like every error, by the output dtype's tolerance)
+    if inner > _EXACT:
+        return
+    varies = _varies_on_zeros(fn, host, x, d)
+    if varies:                  # not the edges' effect: the first error stands
+        report.notes.append(
+            f"the one-pixel shift fails (error {error:.1e}): on a zero input the output is not "
+            f"the same at every position ({varies}), so the layer adds something that depends "
+            f"on the position (a value at fixed pixels or rows), which no shift moves (with x "
+            f"inside a zero border as wide as x, its window alone compared, the shift holds)")
+    else:                       # (judged, like every error, by the output dtype's tolerance)
         report.errors["translation by 1"] = inner
         report.notes.append(
             f"the one-pixel shift holds away from the array's edges (error {inner:.1e}, with x "
@@ -351,6 +360,47 @@ def _away_from_edges(fn, x: Any, host: np.ndarray, y: Any, d: int, error: float,
             f"{error:.1e}): the output near the edges does not move with the content, as when a "
             f"\"same\" padding meets a receptive field wider than the border, or a bias puts "
             f"values on it; pass an x with a wider zero border to see the shift hold on it")
+
+
+def _varies_on_zeros(fn, host: np.ndarray, x: Any, d: int) -> str:
+    """Where fn's output on a zero input of x's shape differs between positions of one plane
+    farther from the edges than fn's reach (measured: how far the response to one pixel
+    spreads), said; else "". A layer that commutes with shifts gives one value per plane
+    there: within its reach of the edges a padding may differ from the input (a layer that
+    normalises its input first turns the zeros into a constant the padding is not), beyond it
+    every window sees the same. "" also where fn refuses these inputs or gives NaN."""
+    zeros = np.zeros_like(host)
+    impulse = zeros.copy()
+    centre = tuple(n // 2 for n in host.shape[-d:])
+    impulse[(Ellipsis,) + centre] = 1.0
+    try:
+        y0 = np.asarray(to_numpy(fn(_like(zeros, x))), np.float64)
+        response = np.asarray(to_numpy(fn(_like(impulse, x))), np.float64) - y0
+    except Exception:       # the layer's own error: it refuses these inputs
+        return ""
+    if y0.ndim < d or not (np.all(np.isfinite(y0)) and np.all(np.isfinite(response))):
+        return ""
+    out = y0.shape[-d:]
+    reached = np.abs(response) > _EXACT * max(float(np.abs(response).max(initial=0.0)), 1e-300)
+    if not reached.any():
+        return ""
+    offset = [(n - m) // 2 for n, m in zip(host.shape[-d:], out)]   # output i sees input i + o
+    spots = np.argwhere(reached.reshape((-1,) + out).any(axis=0))
+    reach = int(max(np.abs(spots - (np.array(centre) - offset)).max(), 0))
+    inner = (Ellipsis,) + tuple(slice(reach, m - reach) for m in out)
+    core = y0[inner]
+    if not core.size:
+        return ""
+    planes = core.reshape(core.shape[:core.ndim - d] + (-1,))
+    spread = np.ptp(planes, axis=-1)
+    if spread.max() <= _EXACT * max(float(np.abs(y0).max()), 1e-300):
+        return ""
+    plane = np.unravel_index(int(np.argmax(spread)), spread.shape)
+    values = core[plane]
+    where = np.unravel_index(int(np.argmax(np.abs(values - np.median(values)))), values.shape)
+    at = tuple(int(i) + reach for i in where)
+    return (f"at {at}, {values[where]:.3g} against {np.median(values):.3g}, farther than the "
+            f"layer's reach of {reach} pixels from the edges")
 
 
 def _subsampled_invariance(fn, x: Any, d: int, wide: np.ndarray, y_wide: np.ndarray,

@@ -298,8 +298,10 @@ def _settle() -> None:
 
 class _TimeLimit:
     """A context that raises ``_TooSlow`` inside its block once it has run ``seconds`` (None:
-    no limit), and again every quarter second after (a bare ``except:`` in an answer does not
-    hold it), and records that it did (``expired``); a loop without calls is stopped too. By
+    no limit), and again every quarter second after (a bare ``except:`` in an answer, around
+    its loop, does not hold it; one inside an endless loop swallows every raise, as it does
+    Jupyter's interrupt: only a restart of the kernel stops that), and records that it did
+    (``expired``); a loop without calls is stopped too. By
     SIGALRM where the platform has it and this is the main thread (the caller's timer and
     handler are put back after), else by a clock thread that sets ``_TooSlow`` as this
     thread's pending exception (a trace function cannot: an exception raised in it, or
@@ -860,9 +862,11 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
               10**8, -(10**8) - 1, 2**53 + 1, -(2**53) - 3]:
         shown = f"c4_matrix({r})"
         returned: list[Any] = []
+        # (a loop that never ends, whatever r: the general advice where r is small)
         m = _array(ex.call(c4_matrix, r, shown=shown, seconds=SECONDS if abs(r) >= 10**8 else None,
                            slow=": r quarter turns are the same rotation as r % 4; reduce r "
-                                "modulo 4 first rather than turning |r| times",
+                                "modulo 4 first rather than turning |r| times" if abs(r) > 8
+                                else "",
                            returned=returned), ex, shown)
         if type(returned[0]).__module__.split(".")[0] == "sympy":
             from_sympy.add(r)
