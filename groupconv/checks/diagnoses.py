@@ -1312,13 +1312,16 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         if effective is not None:
             for model in _search(effective, w, group, kind):
                 sentence = _describe_model(model, group)
-                left = model.residual > tolerance
+                # what the model leaves: in the kernels, and added to the output (the probed
+                # bank is the response less the response to zero)
+                remains = max(model.residual, relative_error(fixed, _apply_bank(
+                    x, effective, group, padding))) if sentence else 0.0
+                left = remains > tolerance
                 if sentence and left:     # the model is the larger part of the difference
                     sentence = sentence.replace(
-                        "agrees if", f"agrees up to {model.residual:.1e} (relative, in the "
-                        f"kernels) if", 1) + ("; that much remains: a second, smaller "
-                                              "difference (a factor near 1, weights rounded "
-                                              "to a lower precision?)")
+                        "agrees if", f"agrees up to {remains:.1e} (relative) if", 1) + (
+                        "; that much remains: a second, smaller difference (a factor near 1, "
+                        "weights rounded to a lower precision, a small term added?)")
                 if sentence:
                     findings.add(sentence + suffix)
                     if not findings.orders:

@@ -370,24 +370,32 @@ def _varies_on_zeros(fn, host: np.ndarray, x: Any, d: int) -> str:
     normalises its input first turns the zeros into a constant the padding is not), beyond it
     every window sees the same. "" also where fn refuses these inputs or gives NaN."""
     zeros = np.zeros_like(host)
-    impulse = zeros.copy()
     centre = tuple(n // 2 for n in host.shape[-d:])
-    impulse[(Ellipsis,) + centre] = 1.0
+    large = 100 * (1 + float(np.abs(host).max(initial=0.0)))
     try:
         y0 = np.asarray(to_numpy(fn(_like(zeros, x))), np.float64)
-        response = np.asarray(to_numpy(fn(_like(impulse, x))), np.float64) - y0
+        responses = []
+        for value in (1.0, -1.0, large, -large):   # (a ReLU may cut one sign or size off)
+            impulse = zeros.copy()
+            impulse[(Ellipsis,) + centre] = value
+            responses.append(np.asarray(to_numpy(fn(_like(impulse, x))), np.float64) - y0)
     except Exception:       # the layer's own error: it refuses these inputs
         return ""
-    if y0.ndim < d or not (np.all(np.isfinite(y0)) and np.all(np.isfinite(response))):
+    if y0.ndim < d or not (np.all(np.isfinite(y0)) and np.all(np.isfinite(responses))):
         return ""
     out = y0.shape[-d:]
-    reached = np.abs(response) > _EXACT * max(float(np.abs(response).max(initial=0.0)), 1e-300)
+    reached = np.zeros(out, dtype=bool)
+    for response in responses:
+        scale = max(float(np.abs(response).max(initial=0.0)), 1e-300)
+        reached |= (np.abs(response) > _EXACT * scale).reshape((-1,) + out).any(axis=0)
     if not reached.any():
         return ""
-    offset = [(n - m) // 2 for n, m in zip(host.shape[-d:], out)]   # output i sees input i + o
-    spots = np.argwhere(reached.reshape((-1,) + out).any(axis=0))
-    reach = int(max(np.abs(spots - (np.array(centre) - offset)).max(), 0))
-    inner = (Ellipsis,) + tuple(slice(reach, m - reach) for m in out)
+    # output i sees the input about i + o: the edges' effects reach the layer's reach and |o|
+    # more into the output (a "full" output is larger than its input, o < 0)
+    offset = [(n - m) // 2 for n, m in zip(host.shape[-d:], out)]
+    reach = int(np.abs(np.argwhere(reached) - (np.array(centre) - offset)).max())
+    margins = [reach + abs(o) + (n - m) % 2 for o, n, m in zip(offset, host.shape[-d:], out)]
+    inner = (Ellipsis,) + tuple(slice(a, m - a) for a, m in zip(margins, out))
     core = y0[inner]
     if not core.size:
         return ""
@@ -398,9 +406,9 @@ def _varies_on_zeros(fn, host: np.ndarray, x: Any, d: int) -> str:
     plane = np.unravel_index(int(np.argmax(spread)), spread.shape)
     values = core[plane]
     where = np.unravel_index(int(np.argmax(np.abs(values - np.median(values)))), values.shape)
-    at = tuple(int(i) + reach for i in where)
-    return (f"at {at}, {values[where]:.3g} against {np.median(values):.3g}, farther than the "
-            f"layer's reach of {reach} pixels from the edges")
+    at = tuple(int(i) + a for i, a in zip(where, margins))
+    return (f"at {at}, {values[where]:.3g} against {np.median(values):.3g}, farther from the "
+            f"edges than the layer's reach of {reach} pixels")
 
 
 def _subsampled_invariance(fn, x: Any, d: int, wide: np.ndarray, y_wide: np.ndarray,
