@@ -682,6 +682,11 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
             return report
     changed: list[str] = []         # the arguments the layer changed in place
 
+    def called(a: np.ndarray, wa: np.ndarray) -> Any:
+        """fn on copies of a and wa, in the library of the x given (NumPy by default)."""
+        return fn(*((a.copy(), wa.copy()) if library_x is None else
+                    (_like(a, library_x), _like(wa, library_x))))
+
     def probe(a):
         given = a.copy() if library_x is None else _like(a, library_x)
         w_given = weights_given.copy() if isinstance(weights_given, np.ndarray) else \
@@ -713,9 +718,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
         except ValueError:            # no room for the larger kernel
             return report
         try:
-            given = x2.copy() if library_x is None else _like(x2, library_x)
-            got2 = _as_output(fn(given, w2 if library_x is None else _like(w2, library_x)),
-                              expected, group)
+            got2 = _as_output(called(x2, w2), expected, group)
             error2 = relative_error(got2, expected)
         except Exception:             # the layer's own error: one kernel side only
             return report
@@ -793,9 +796,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
         for a, wa, sentence in trials:
             expected, got = _OPS[kind](a, wa, group, mode=p), None
             try:
-                got = _as_output(fn(*((a.copy(), wa.copy()) if library_x is None else
-                                      (_like(a, library_x), _like(wa, library_x)))),
-                                 expected, group)
+                got = _as_output(called(a, wa), expected, group)
                 error = relative_error(got, expected)
             except Exception as failure:      # the layer's own error, on this input only
                 if sentence.startswith(OTHER_DRAWS[4]):
@@ -885,7 +886,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
     if error <= tol and not lead:
         return other_kernel(other_draws(_stateless(LayerReport(
             group.name, kind, error, equivariance, None, [], {}, tol), allowed)))
-    plain = _plain_reason(fn, got_np, reference, error, tol, main, w, library_x,
+    plain = _plain_reason(called, got_np, reference, error, tol, main, w,
                           lambda a, b: _OPS[kind](a, b, group, mode=p), group, out_dtype,
                           weights is None)
     if plain is not None and not lead:    # (a structural search would read noise or a bias)
@@ -1028,6 +1029,9 @@ def _rounded_inputs_note(got: Any, error: float, tol: float, op: Callable, x: np
         rounding = TOLERANCES[name]
         if not tol < rounding or not error <= rounding:
             continue
+        # what may remain: float32 arithmetic on the rounded inputs at most (held to 1e-6),
+        # not a second difference (a factor of 1 + 2e-6 hid behind error / 100)
+        left = max(tol, min(error / 100, TOLERANCES["float32"] / 10))
         # rounded straight from float64 (NumPy), or through float32 first (torch's .half() of
         # a float64 tensor: a value near a tie can round the other way)
         for via in ((), (np.float32,)) if dtype == np.float16 else ((),):
@@ -1035,10 +1039,7 @@ def _rounded_inputs_note(got: Any, error: float, tol: float, op: Callable, x: np
                 rx, rw = (_rounded(a, via + (dtype,)) for a in (x, w))
             for which, a, b in (("x and the weights", rx, rw), ("x", rx, w),
                                 ("the weights", x, rw)):
-                # what remains: float32 arithmetic on the rounded inputs at most (held to
-                # 1e-6), not a second difference (a factor of 1 + 2e-6 hid behind error / 100)
                 again = op(a, b)
-                left = max(tol, min(error / 100, TOLERANCES["float32"] / 10))
                 if got.shape == again.shape and relative_error(got, again) <= left:
                     return (f"your layer's output is the correlation of {which} rounded to "
                             f"{name} (error {error:.1e}, {name}'s rounding): it casts its "
@@ -1066,8 +1067,8 @@ def _unwritten(error: BaseException) -> bool:
     return not any(folder in name for folder in ("site-packages", "dist-packages"))
 
 
-def _plain_reason(fn: Callable[[Any, Any], Any], got: np.ndarray, reference: np.ndarray,
-                  error: float, tol: float, x: np.ndarray, w: np.ndarray, library_x: Any,
+def _plain_reason(called: Callable[[Any, Any], Any], got: np.ndarray, reference: np.ndarray,
+                  error: float, tol: float, x: np.ndarray, w: np.ndarray,
                   op: Callable[[np.ndarray, np.ndarray], np.ndarray], group: AffineGroup,
                   out_dtype: Any, drawn: bool) -> str | None:
     """A reason for the difference that needs no search of conventions, or None: a float64
@@ -1080,7 +1081,7 @@ def _plain_reason(fn: Callable[[Any, Any], Any], got: np.ndarray, reference: np.
             constant_factor(got, reference, max(tol, 1e-12)) is not None:
         return None
     float32 = TOLERANCES["float32"]
-    if tol < float32 and error <= float32 and _linear_at_zero(fn, x, w, library_x):
+    if tol < float32 and error <= float32 and _linear_at_zero(called, x, w):
         # (a small term added, not a correlation's rounding, keeps fn(0) away from zero)
         return (_precision_note(got, reference, error, tol, out_dtype) or
                 _rounded_inputs_note(got, error, tol, op, x, w) or
@@ -1091,9 +1092,7 @@ def _plain_reason(fn: Callable[[Any, Any], Any], got: np.ndarray, reference: np.
     again = None
     try:
         if drawn:
-            again = _as_output(fn(*((x.copy(), 2 * w) if library_x is None else
-                                    (_like(x, library_x), _like(2 * w, library_x)))),
-                               reference, group)
+            again = _as_output(called(x, 2 * w), reference, group)
     except Exception:          # noqa: BLE001 - the layer's own error: other checks say it
         pass
     if again is not None and again.shape == got.shape and relative_error(again, got) <= tol:
@@ -1116,15 +1115,11 @@ def _plain_reason(fn: Callable[[Any, Any], Any], got: np.ndarray, reference: np.
     return None
 
 
-def _linear_at_zero(fn: Callable[[Any, Any], Any], x: np.ndarray, w: np.ndarray,
-                    library_x: Any) -> bool:
-    """Whether fn gives exact zeros on a zero input, as a correlation does (whatever its
-    rounding); False where it raises."""
-    zero = np.zeros_like(x)
+def _linear_at_zero(called: Callable[[Any, Any], Any], x: np.ndarray, w: np.ndarray) -> bool:
+    """Whether the layer (``called`` on x and w) gives exact zeros on a zero input, as a
+    correlation does (whatever its rounding); False where it raises."""
     try:
-        out = fn(*((zero, w.copy()) if library_x is None else
-                   (_like(zero, library_x), _like(w, library_x))))
-        return not np.any(np.asarray(to_numpy(out), np.float64))
+        return not np.any(np.asarray(to_numpy(called(np.zeros_like(x), w)), np.float64))
     except Exception:          # noqa: BLE001 - the layer's own error: other checks say it
         return False
 
