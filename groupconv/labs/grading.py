@@ -391,15 +391,15 @@ class _Exercise:
         return WrongAnswer(f"Exercise {self.number} ({self.name}): {what}")
 
     def call(self, fn: Callable, *args: Any, shown: str, names: tuple[str, ...] = (),
-             seconds: float | None = None, slow: str = "",
+             seconds: float | None = None, slow: str = "", lookup: str = "",
              returned: list[Any] | None = None) -> Any:
         """fn(*args); an exception inside becomes a WrongAnswer that says which call raised
         (NotImplementedError, the unsolved exercise's hint, passes through unchanged), and so
         does an argument changed in place (``names``: the arguments' names, for the message):
         the grader's own reference reads the same arrays after the call. ``seconds``: how long
         the call may run (None: ``ANSWER_SECONDS``), and ``slow``: what the WrongAnswer says
-        past it. ``returned``: a list that receives what fn returned (before it is read as
-        plain data)."""
+        past it, ``lookup`` where it raises a KeyError or IndexError. ``returned``: a list that
+        receives what fn returned (before it is read as plain data)."""
         kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else
                 copy.deepcopy(a) if isinstance(a, (list, dict)) else None for a in args]
         before = self.kept
@@ -426,7 +426,8 @@ class _Exercise:
                     if limit.expired:       # (what it raised once its time ran out)
                         raise _TooSlow from None
                     if not seen.refused:
-                        why = slow if isinstance(error, MemoryError) else ""
+                        why = slow if isinstance(error, MemoryError) else \
+                            lookup if isinstance(error, LookupError) else ""
                         raise self.wrong(f"{shown} raised {type(error).__name__}: {error}{why}"
                                          f"{seen.said()}") from error
         except _TooSlow:
@@ -867,6 +868,9 @@ def grade_c4_matrix(c4_matrix: Callable[[int], Any]) -> Passed:
                            slow=": r quarter turns are the same rotation as r % 4; reduce r "
                                 "modulo 4 first rather than turning |r| times" if abs(r) > 8
                                 else "",
+                           lookup="" if 0 <= r < 4 else
+                           f": r is defined modulo 4 ({r} quarter turns are the same rotation "
+                           f"as {r % 4}); a table of R^0 .. R^3 is read at r % 4",
                            returned=returned), ex, shown)
         if type(returned[0]).__module__.split(".")[0] == "sympy":
             from_sympy.add(r)

@@ -54,7 +54,7 @@ from groupconv.labs import grade
 # One BLAS thread for this kernel: on a shared machine (a JupyterHub, a laptop running other
 # work) BLAS threads that wait for each other's cores can make the matrix products ten times
 # slower; on a quiet machine one thread costs little here.
-threadpool_limits(1, user_api="blas")
+_ = threadpool_limits(1, user_api="blas")   # "_ =": Jupyter would print the returned object
 
 SEED = 0
 
