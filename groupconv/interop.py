@@ -52,6 +52,9 @@ __all__ = ["CONVENTIONS", "ELEMENT_ORDER", "GENERATORS", "LAYOUTS", "DEFAULT_TOL
 CONVENTIONS = ("groupconv", "groupy", "escnn", "e2cnn", "hexaconv")
 #: The layouts of regular fields: flat C·S or S·C channels, split (C, S), channels last.
 LAYOUTS = ("flat_cs", "flat_sc", "split", "last_cs", "last_sc")
+#: Each layout's shape, in words (for errors).
+_SHAPES = {"flat_cs": "(B, C·S, *n)", "flat_sc": "(B, S·C, *n)", "split": "(B, C, S, *n)",
+           "last_cs": "(B, *n, C·S)", "last_sc": "(B, *n, S·C)"}
 
 _I = ((1, 0), (0, 1))
 _HALF_TURN = ((-1, 0), (0, -1))
@@ -188,13 +191,14 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
     """
     group = get_group(group)
     s = group.samples
-    if isinstance(convention, str) and "," in convention:     # "0,3,2,1", as the CLI takes it
-        try:
+    if isinstance(convention, str) and ("," in convention or convention.strip().isdigit()):
+        try:            # "0,3,2,1", as the CLI takes it (or "0", a one-element group's)
             convention = [int(v) for v in convention.split(",")]
         except ValueError:
             raise ValueError(f"convention must be a name or indices such as '0,3,2,1', got "
                              f"{convention!r}") from None
     if isinstance(convention, str):
+        convention = convention.lower() if convention.lower() in CONVENTIONS else convention
         if convention == "groupconv":
             return np.arange(s, dtype=np.int64)
         if convention not in CONVENTIONS:
@@ -296,9 +300,10 @@ def order_of_matrices(matrices: Any, group: AffineGroup | str, frame: Any = None
     return np.array(sigma, dtype=np.int64)
 
 
-def _array(a: Any, what: str, ndim: int, layout: str) -> Any:
+def _array(a: Any, what: str, ndim: int, shape: str, hint: str = "") -> Any:
     """An array of real numbers with ``ndim`` axes, in its own library (its values untouched,
-    so that a JAX tracer passes under jit); lists as NumPy arrays."""
+    so that a JAX tracer passes under jit); lists as NumPy arrays. ``shape``: the expected
+    shape in words, and ``hint`` what the error adds, for the error."""
     if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, np.ndarray):
         xp = namespace(a, op=what)
         try:
@@ -312,8 +317,8 @@ def _array(a: Any, what: str, ndim: int, layout: str) -> Any:
     else:
         arr = real_array(a, what)
     if arr.ndim != ndim:
-        raise ValueError(f"{what} in the layout {layout!r} must have {ndim} axes, got shape "
-                         f"{tuple(arr.shape)}")
+        raise ValueError(f"{what} must have {ndim} axes, {shape}, got shape "
+                         f"{tuple(arr.shape)}{hint}")
     return arr
 
 
@@ -365,7 +370,8 @@ def fields_to_groupconv(x: Any, convention: str | Sequence[int],
     sigma = element_order(convention, group)
     d, s = group.dim, len(sigma)
     layout = _layout(layout)
-    x = _array(x, "fields", 2 + d + (layout == "split"), layout)
+    x = _array(x, "fields", 2 + d + (layout == "split"), f"{_SHAPES[layout]} in the layout "
+               f"{layout!r} (n: {group.name}'s {d} spatial sides)")
     if layout == "split":
         if x.shape[2] != s:
             raise ValueError(f"fields on {group.name} in the layout 'split' are (B, C, {s}, "
@@ -413,7 +419,7 @@ def fields_from_groupconv(y: Any, convention: str | Sequence[int],
     sigma = element_order(convention, group)
     d, s = group.dim, len(sigma)
     layout = _layout(layout)
-    y = _array(y, "fields", 3 + d, "split")
+    y = _array(y, "fields", 3 + d, f"(B, C, {s}, *n) (n: {group.name}'s {d} spatial sides)")
     if y.shape[2] != s:
         raise ValueError(f"fields on {group.name} have S = {s}: (B, C, {s}, *n), got shape "
                          f"{tuple(y.shape)}")
@@ -439,6 +445,9 @@ def bank_from_weights(w: Any, convention: str | Sequence[int], group: AffineGrou
     """groupconv weights (C_out, C_in, [J,] *k^d) -> the convention's expanded bank
     (C_out·S, C_in·S_in, *K^d), as its conv2d / conv3d takes it: output channel o·S + j for
     their element j, input channel c·S_in + j'.
+
+    On the hexagonal lattice the weights outside the hexagon of each k x k filter are left out
+    (zero in the bank), as the layers ignore them.
 
     Parameters
     ----------
@@ -468,7 +477,15 @@ def bank_from_weights(w: Any, convention: str | Sequence[int], group: AffineGrou
     group = get_group(group)
     sigma = element_order(convention, group)
     d, s = group.dim, len(sigma)
-    w = _array(w, "weights", 2 + d + (parsed is Kind.CORRELATION), "weights")
+    taps = ", ".join(["k"] * d)
+    shapes = {Kind.LIFTING: f"(C_out, C_in, {taps})",
+              Kind.CORRELATION: f"(C_out, C_in, {group.samples}, {taps})"}
+    other = Kind.LIFTING if parsed is Kind.CORRELATION else Kind.CORRELATION
+    ndim = 2 + d + (parsed is Kind.CORRELATION)
+    w = _array(w, "weights", ndim, f"{shapes[parsed]} for a {parsed.value} layer on "
+               f"{group.name}", f" (a {other.value} layer's weights are {shapes[other]}: "
+               f"kind={other.value!r}?)" if getattr(w, "ndim", None) == 2 + d + (
+                   other is Kind.CORRELATION) else "")
     bank = bank_for(group, parsed)
     w = check_weights(w, bank, "bank_from_weights")      # (integers become float64)
     xp = array_namespace(w)
@@ -491,6 +508,7 @@ def weights_from_bank(bank: Any, convention: str | Sequence[int],
     """The convention's expanded bank (C_out·S, C_in·S_in, *k^d) -> groupconv weights
     (C_out, C_in, [S,] *k^d): the slices of the identity's output orientation.
 
+    On the hexagonal lattice the weights outside each filter's hexagon come back as zeros.
     The bank must be a G-bank: every other slice the transformed filter; a relative deviation
     (max |bank - expand(w)| / max |bank|) above ``tolerance`` is a ValueError that says how far
     it is. Lattice groups only (a sampled group's bank is interpolated: its weights are not
@@ -529,7 +547,8 @@ def weights_from_bank(bank: Any, convention: str | Sequence[int],
                          f"{group.name}'s bank is interpolated (give a lattice group)")
     sigma = element_order(convention, group)
     d, s = group.dim, len(sigma)
-    bank = _array(to_numpy(bank) if hasattr(bank, "shape") else bank, "bank", 2 + d, "bank")
+    bank = _array(to_numpy(bank) if hasattr(bank, "shape") else bank, "bank", 2 + d,
+                  f"(C_out·S, C_in·S_in, {', '.join(['k'] * d)}) on {group.name}")
     lifting = parsed is Kind.LIFTING
     s_in = 1 if lifting else s
     k = bank.shape[-1]

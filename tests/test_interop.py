@@ -154,6 +154,40 @@ def test_bad_conventions_say_what_was_expected():
         interop.weights_from_bank(np.zeros((8, 1, 3, 3)), "groupconv", "se2_8", "lifting")
     with pytest.raises(ValueError, match="'lifting' or 'correlation'"):
         interop.bank_from_weights(np.zeros((1, 1, 4, 3, 3)), "groupconv", "p4", "convolution")
+    # shapes said in the terms of the argument, and the other kind named where it fits
+    with pytest.raises(ValueError, match=r"weights must have 5 axes, \(C_out, C_in, 8, k, k\) "
+                       r"for a correlation layer on P4M, got shape \(3, 2, 3, 3\) \(a lifting "
+                       r"layer's weights are \(C_out, C_in, k, k\): kind='lifting'\?\)"):
+        interop.bank_from_weights(np.zeros((3, 2, 3, 3)), "escnn", "p4m", "correlation")
+    with pytest.raises(ValueError, match=r"\(C_out, C_in, k, k, k\) for a lifting layer on P432.*"
+                       r"kind='correlation'\?"):
+        interop.bank_from_weights(np.zeros((3, 2, 24, 3, 3, 3)), "groupconv", "O", "lifting")
+    with pytest.raises(ValueError, match=r"bank must have 4 axes, \(C_out·S, C_in·S_in, k, k\) "
+                       r"on P4M, got shape \(2, 3\)$"):
+        interop.weights_from_bank(np.zeros((2, 3)), "escnn", "p4m", "lifting")
+    with pytest.raises(ValueError, match=r"fields must have 4 axes, \(B, \*n, S·C\) in the "
+                       r"layout 'last_sc' \(n: P4M's 2 spatial sides\)"):
+        interop.fields_to_groupconv(np.zeros((2, 3)), "escnn", "p4m", layout="last_sc")
+    with pytest.raises(ValueError, match=r"fields must have 5 axes, \(B, C, 8, \*n\)"):
+        interop.fields_from_groupconv(np.zeros((2, 3)), "escnn", "p4m")
+
+
+def test_conventions_read_as_the_command_line_writes_them():
+    assert interop.element_order("0", "z2").tolist() == [0]     # one element: no comma
+    assert interop.element_order("ESCNN", "p4m").tolist() == [0, 1, 2, 3, 6, 5, 4, 7]
+    with pytest.raises(ValueError, match=r"permutation of 0\.\.0 \(S = 1 for Z2\)"):
+        interop.element_order("1", "z2")
+
+
+def test_hexagonal_weights_outside_the_hexagon_are_left_out_as_the_layers_do():
+    w = np.random.default_rng(2).standard_normal((2, 1, 3, 3))
+    bank = interop.bank_from_weights(w, "hexaconv", "p6", "lifting")
+    back = interop.weights_from_bank(bank, "hexaconv", "p6", "lifting")
+    hexagon = groupconv.groups.hexagon_mask(3)
+    assert np.array_equal(back, np.where(hexagon, w, 0.0))
+    x = np.random.default_rng(3).standard_normal((1, 1, 7, 7))
+    assert np.allclose(groupconv.lifting_correlation(x, w, "p6"),
+                       groupconv.lifting_correlation(x, back, "p6"), rtol=0, atol=1e-12)
 
 
 def test_weights_from_bank_refuses_what_is_not_a_g_bank():
