@@ -1463,6 +1463,40 @@ def test_a_sampled_layer_right_at_the_exact_samples_only_is_told_which_are_inter
     assert not report.passed
     assert "agrees on the 4 output samples groupconv computes exactly and differs on 4 of the 4 " \
            "it computes by interpolation (1, 3, 5, 7)" in report.diagnosis, report.diagnosis
+    # (a review: it sent the user to check_equivariance, which cannot tell an angle 5 degrees
+    # off from interpolation's own error)
+    assert "nor can check_equivariance tell an angle a few degrees off" in report.diagnosis
+    assert "bank_from_weights(w, 'groupconv', group, kind)" in report.diagnosis
+
+
+@pytest.mark.parametrize("name", ["SE2(8)", "SE2(6)", "SE2(4, disk=False)"])
+def test_an_se2_correlation_reading_its_filter_backwards_is_named(name):
+    """(A review: on p4 this mistake was named, on SE(2)_N, SE2(4, disk=False) = p4 included,
+    it was "check the formula".)"""
+    group = groupconv.SE2(int(name[4]), disk="disk=False" not in name)
+
+    def backwards(x, w):
+        return groupconv.group_correlation(x, w[:, :, (-np.arange(group.n)) % group.n], group)
+    report = groupconv.check_layer(backwards, group, "correlation")
+    assert not report.passed
+    assert "filter's point axis read at h_t^-1 h_s (r - s) where h_s^-1 h_t (s - r) is meant" \
+        in report.diagnosis, report.diagnosis
+
+
+@pytest.mark.parametrize("layer_disk", [False, True])
+def test_an_se2_layer_with_the_other_disk_is_named(layer_disk):
+    """(A review: a layer that does not mask its kernels to the disk, SE(2)_N's default, got
+    "check the formula", though it differs at the exact samples too.)"""
+    kind = "correlation" if layer_disk else "lifting"
+    op = groupconv.group_correlation if layer_disk else groupconv.lifting_correlation
+
+    def other_disk(x, w):
+        return op(x, w, groupconv.SE2(8, disk=layer_disk))
+    report = groupconv.check_layer(other_disk, groupconv.SE2(8, disk=not layer_disk), kind)
+    assert not report.passed
+    said = "masked to the disk" if layer_disk else "not masked to the disk"
+    assert f"agrees with kernels {said} of radius (k - 1) / 2" in report.diagnosis, \
+        report.diagnosis
 
 
 def test_a_layer_that_computes_float32_inputs_in_float64_passes():

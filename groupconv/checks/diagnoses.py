@@ -39,7 +39,8 @@ from ..fast.banks import LatticeBank, _inversion_indices
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..fast.engine import correlate
 from ..groups import (
-    AffineGroup, Kind, PointGroup, SemidirectProduct, Space, describe, domain_mask, get_group,
+    SE2, AffineGroup, Kind, PointGroup, SemidirectProduct, Space, describe, domain_mask,
+    get_group,
 )
 from ..groups.core import exact_inverse
 from ..interop import CONVENTIONS, ELEMENT_ORDER, element_order
@@ -413,6 +414,8 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
                     lambda c=c: op(_only(x, c), w, group, mode=p)))
     if isinstance(group, SemidirectProduct):
         out += _lattice_candidates(x, w, group, kind, p, ref)
+    elif isinstance(group, SE2):
+        out += _se2_candidates(x, w, group, kind, p)
     for a in (a for a in (1, -1, 2, -2) if abs(a) <= p):   # the right size, padded more on
         #                                                      one side: shifted by 1 or 2
         def uneven(a=a):
@@ -461,6 +464,28 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
                     f"order ({axes}), the kernels as ({', '.join(names)}): your layer transposes "
                     f"the images' axes (and back) but not the kernels'",
                     functools.partial(read_in, order, False)))
+    return out
+
+
+def _se2_candidates(x, w, group: SE2, kind: Kind, p: int
+                    ) -> list[tuple[str, Callable[[], np.ndarray]]]:
+    """SE(2)_N's usual mistakes: the disk mask of its interpolated kernels, and (a group
+    correlation) the filter's point axis read the wrong way."""
+    op = _OPS[kind]
+    other = SE2(group.n, disk=not group.disk)
+    out = [(f"agrees with kernels not masked to the disk of radius (k - 1) / 2 before they "
+            f"are turned (groupconv's {other.name}): {group.name} masks them, so that no "
+            f"corner of the k x k square turns in or out of it; mask your kernels (or check "
+            f"against {other.name}, if that is what you meant)" if group.disk else
+            f"agrees with kernels masked to the disk of radius (k - 1) / 2 before they are "
+            f"turned (groupconv's {other.name}), where {group.name} turns the whole k x k "
+            f"square; check against {other.name} if the disk is what you meant",
+            lambda: op(x, w, other, mode=p))] if w.shape[-1] >= 3 else []
+    if kind is Kind.CORRELATION and group.n > 2:
+        out.append(("agrees with the filter's point axis read at h_t^-1 h_s (r - s) where "
+                    "h_s^-1 h_t (s - r) is meant: output sample s reads the filter plane of "
+                    "angle θ_s - θ_t, not θ_t - θ_s",
+                    lambda: op(x, w[:, :, (-np.arange(group.n)) % group.n], group, mode=p)))
     return out
 
 
@@ -1102,7 +1127,10 @@ def _planes_that_differ(got: np.ndarray, ref: np.ndarray, group: AffineGroup,
                 f"kernels by bilinear interpolation (on SE(2)_N masked to the disk of radius "
                 f"(k - 1) / 2); a layer with another interpolation (or none, or no disk) "
                 f"differs there as much as one with a wrong angle, so this check cannot judge "
-                f"those samples: check_equivariance measures them, on smooth inputs")
+                f"those samples; nor can check_equivariance tell an angle a few degrees off "
+                f"from interpolation's own error (it measures both together): compare your "
+                f"layer's turned kernels at those samples with groupconv.interop."
+                f"bank_from_weights(w, 'groupconv', group, kind)")
     said = describe(group.stabiliser)
     why = [_sample_explained(effective, w, group, kind, s) if effective is not None else ""
            for s in wrong[:4]]
