@@ -106,6 +106,26 @@ def test_whole_network_gradients(group):
     assert len(errors) == 1 + len(net.params)
 
 
+def test_a_gradient_that_is_zero_by_cancellation_counts_as_zero():
+    """(A review: at width 1 the batch normalisation after the first one makes the loss blind
+    to the first gamma; its central difference, 2.4e-9, came out above the noise bound
+    10 u |L| / eps, which the cancelling terms of L make too small, and the check said 1.0.)
+    The bound counts the terms of L and the measured noise; a gradient the backward drops,
+    where the loss does depend on it, still fails."""
+    net = nn.p6cnn(width=1, dtype=np.float64, rng=1)
+    x = np.random.default_rng(0).standard_normal((2, 1, 15, 15))
+    errors = nn.check_gradients(net, x)
+    assert errors["1.gamma"] == 0.0
+    assert max(errors.values()) <= 1e-4      # 13.gamma: 1.9e-5, right to the noise, 2.5e-10
+    backward = net.layers[16].backward
+
+    def dropped(cache, dy, input_grad=True):      # the last batch normalisation's gamma
+        dx, grads = backward(cache, dy, input_grad)
+        return dx, dict(grads, gamma=np.zeros_like(grads["gamma"]))
+    net.layers[16].backward = dropped
+    assert nn.check_gradients(net, x)["16.gamma"] > 0.5
+
+
 # ---------------------------------------------------- the G-convolution adjoint
 @pytest.mark.parametrize("group", [P4, P4M], ids=["P4", "P4M"])
 @pytest.mark.parametrize("mode", ["valid", "same", "full"])

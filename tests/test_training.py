@@ -298,6 +298,15 @@ def test_a_wrong_learning_rate_schedule_is_refused_by_name(schedule, error, matc
                lr_schedule=schedule)
 
 
+def test_a_schedule_may_return_numpy_integers_and_callbacks_may_be_none():
+    """(A researcher's review: lr_schedule returning np.int64(1) was "not a number", and
+    callbacks=None was refused as a callback "at position 0".)"""
+    x, y = _data(n=6)
+    history = nn.fit(nn.p4cnn(width=1), x, y, epochs=1, batch_size=3, progress=False,
+                     lr_schedule=lambda epoch: np.int64(1), callbacks=None)
+    assert history[0]["lr"] == 1.0 and type(history[0]["lr"]) is float
+
+
 def test_a_schedule_needs_an_optimizer_with_a_learning_rate():
     class Plain:                              # any object with step(grads) trains ...
         def step(self, grads):
@@ -773,18 +782,29 @@ def test_an_optimiser_file_is_checked_as_a_model_file_is(tmp_path):
         fresh_arrays = dict(data)
     m, v = "optimizer/m/0.weight", "optimizer/v/4.beta"
     edits = {
-        "missing.npz": ({k: a for k, a in arrays.items() if k != m},
-                        r"holds no 'm' of Adam for \['0\.weight'\], and after its first step"),
         "negative.npz": ({**arrays, v: -arrays[v] - 1}, r"optimizer/v/4\.beta .* holds negative"),
         "float64.npz": ({**arrays, m: arrays[m].astype(np.float64)},
                         r"dtype float64; the parameter 0\.weight .* dtype float32"),
         "early.npz": ({**fresh_arrays, m: arrays[m]},
                       r"holds Adam's 'm' for \['0\.weight'\], and before its first step"),
+        "missing.npz": ({k: a for k, a in arrays.items() if k != m},
+                        r"holds no 'm' of Adam for \['0\.weight'\], and after its first step "
+                        r"\(t = 2\) Adam keeps one"),
     }
     for name, (edited, message) in edits.items():
         np.savez(tmp_path / name, **edited)
         with pytest.raises(ValueError, match=message):
             nn.load_optimizer(tmp_path / name, nn.load(tmp_path / name))
+    # (a review: SGD, which counts no steps, was told "after its first step (t = 0)")
+    sgd = nn.SGD(net.params, momentum=0.9)
+    nn.fit(net, x, y, batch_size=4, optimizer=sgd, progress=False)
+    nn.save(net, tmp_path / "sgd.npz", optimizer=sgd)
+    with np.load(tmp_path / "sgd.npz") as data:
+        arrays = {k: a for k, a in data.items() if k != "optimizer/velocity/0.weight"}
+    np.savez(tmp_path / "sgd_missing.npz", **arrays)
+    with pytest.raises(ValueError, match=r"holds no 'velocity' of SGD for \['0\.weight'\], and "
+                       r"after its first step SGD keeps one for every parameter"):
+        nn.load_optimizer(tmp_path / "sgd_missing.npz", nn.load(tmp_path / "sgd_missing.npz"))
 
 
 def test_labels_reach_any_library_as_class_indices():
@@ -996,6 +1016,10 @@ def test_load_into_a_network_of_another_architecture_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"model.layers\[0\].mode: 'valid' saved, 'same'"):
         nn.load(tmp_path / "p4.npz", into=nn.Sequential([
             nn.LiftingConv("p4", 1, 2, 3, mode="same"), nn.BatchNorm(2)]))
+    # (a review: into a paper's network, "model.input_sizes: given only" was all it said)
+    with pytest.raises(ValueError, match=r"\(model.layers\[0\].bias: True saved, False given; "
+                                         r"model.layers: 2 saved, 22 given\)"):
+        nn.load(tmp_path / "p4.npz", into=nn.p4cnn())
     into = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, max_workspace=2**20, rng=5),
                           nn.BatchNorm(2, momentum=0.5)])
     same = nn.load(tmp_path / "p4.npz", into=into)

@@ -355,10 +355,11 @@ def load_optimizer(path: str | os.PathLike, model: Layer) -> SGD | Adam:
             names = f"{wrong[:3]}{' ...' if len(wrong) > 3 else ''}"
             raise ValueError(
                 f"load_optimizer: {where} holds " + (
-                    f"no {slot!r} of {kind} for {names}, and after its first step (t = {t}) "
-                    f"{kind} keeps one for every parameter" if stepped else
-                    f"{kind}'s {slot!r} for {names}, and before its first step (t = 0) {kind} "
-                    f"keeps none"))
+                    f"no {slot!r} of {kind} for {names}, and after its first step "
+                    f"{f'(t = {t}) ' if kind == 'Adam' else ''}{kind} keeps one for every "
+                    f"parameter" if stepped else
+                    f"{kind}'s {slot!r} for {names}, and before its first step "
+                    f"{'(t = 0) ' if kind == 'Adam' else ''}{kind} keeps none"))
     return optimizer
 
 
@@ -410,7 +411,9 @@ def _difference(saved: Any, given: Any, where: str = "model") -> str | None:
     if isinstance(saved, dict) and isinstance(given, dict):
         if saved.get("type") != given.get("type"):
             return f"{where}: a {saved.get('type')} saved, a {given.get('type')} given"
-        for key in sorted((saved.keys() | given.keys()) - _FREE_SETTINGS):
+        # the layers first, then a layer's group: where they differ, that says most
+        for key in sorted((saved.keys() | given.keys()) - _FREE_SETTINGS,
+                          key=lambda key: (key not in ("layers", "group"), key)):
             found = _difference(saved.get(key), given.get(key), f"{where}.{key}") \
                 if key in saved and key in given else \
                 f"{where}.{key}: {'saved only' if key in saved else 'given only'}"
@@ -420,8 +423,9 @@ def _difference(saved: Any, given: Any, where: str = "model") -> str | None:
     if isinstance(saved, list) and isinstance(given, list):
         first = next((found for i, (a, b) in enumerate(zip(saved, given))
                       if (found := _difference(a, b, f"{where}[{i}]")) is not None), None)
-        if first is None and len(saved) != len(given):
-            first = f"{where}: {len(saved)} saved, {len(given)} given"
+        if len(saved) != len(given):
+            count = f"{where}: {len(saved)} saved, {len(given)} given"
+            first = count if first is None else f"{first}; {count}"
         return first
     return None if saved == given else f"{where}: {saved!r} saved, {given!r} given"
 

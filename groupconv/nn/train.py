@@ -4,7 +4,7 @@ of the data.
 
     model = p4cnn()
     history = fit(model, x_train, y_train, epochs=5, validation_data=(x_test, y_test))
-    history[-1]   # {"epoch": 5, "loss": ..., "accuracy": ..., "seconds": ...,
+    history[-1]   # {"epoch": 5, "loss": ..., "accuracy": ..., "lr": ..., "seconds": ...,
                   #  "val_loss": ..., "val_accuracy": ...}
 
 ``fit``, ``predict``, ``evaluate`` and ``accuracy`` move the model's parameters to the data's
@@ -479,7 +479,7 @@ def _same_params(a: Any, b: Any) -> bool:
 def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         optimizer: Any = None, seed: int = 0,
         validation_data: tuple[Any, Any] | None = None,
-        callbacks: Sequence[Callable[[dict, Layer], Any]] = (),
+        callbacks: Sequence[Callable[[dict, Layer], Any]] | None = (),
         augment: Callable[[Any, np.random.Generator], Any] | None = None,
         lr_schedule: Callable[[int], float] | None = None,
         progress: bool | None = None, max_steps: int | None = None) -> list[dict[str, float]]:
@@ -501,7 +501,7 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         With ``model.epochs_trained``, the batch order of every epoch.
     validation_data : (x_val, y_val), optional
         Evaluated after every epoch (evaluation mode): "val_loss" and "val_accuracy".
-    callbacks : callable or sequence of callables
+    callbacks : callable or sequence of callables, optional
         Each is called as ``callback(record, model)`` after every epoch, with that epoch's
         record; a callback that returns True stops training (early stopping, say), None or
         False goes on; anything else is a TypeError.
@@ -560,7 +560,9 @@ def fit(model: Layer, x: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
         x_val = x_val if is_dask_array(x_val) else moved(x_val, x)    # (Dask: read by batch)
         validation_data = (x_val, _check_y(validation_data[1], x_val, what,
                                            "validation_data[1]", "validation_data[0]"))
-    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, (list, tuple)):
+    if callbacks is None:
+        callbacks = []
+    elif isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, (list, tuple)):
         callbacks = [callbacks]                                  # one callable alone
     for i, callback in enumerate(callbacks):
         if not callable(callback):
@@ -783,7 +785,8 @@ def _scheduled(lr_schedule: Callable[[int], float], epoch: int) -> float:
     """The learning rate ``lr_schedule`` gives after ``epoch`` completed epochs, or an error
     naming it."""
     lr = lr_schedule(epoch)
-    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.floating)):
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.integer,
+                                                               np.floating)):
         raise TypeError(f"fit: lr_schedule({epoch}) must return a number (the learning rate), "
                         f"got {type(lr).__name__}")
     if not (math.isfinite(lr) and lr > 0):
