@@ -13,7 +13,9 @@ about the origin) moves the box and its values. Where the origin sits does not m
 moving it moves the box, not the array; so L applied once to the array of flat indices
 1..prod(shape) gives, for every entry of the transformed array, the entry it is read from. That
 table is cached (read-only) and every call is one gather, in whatever array library the input
-comes from. For p4 and p4m this is ``np.rot90`` and up-down flips of each slice, with a
+comes from; a Dask array moves on the square and cubic lattices by a transpose of its axes and
+flips (the same result, chunk by chunk: a gather would build a flat index as large as the
+volume and merge its chunks). For p4 and p4m this is ``np.rot90`` and up-down flips of each slice, with a
 permutation of the point axis; for the cube's groups, the 24 (48) rotations (and reflections)
 of a volume.
 
@@ -34,6 +36,7 @@ import math
 from typing import Any
 
 import numpy as np
+from array_api_compat import is_dask_array
 
 from ..arguments import choice, counted, flag, plain_array
 from ..caching import cached_arrays
@@ -137,6 +140,10 @@ def transform(x: Any, h: Element, space: Space | None = None, *,
     interpolate = flag(interpolate, "interpolate")
     xp = namespace(x, op="transform")
     _check_real(xp, x, "transform")
+    if is_dask_array(x) and any(math.isnan(c) for sizes in x.chunks for c in sizes):
+        raise ValueError(f"transform: the Dask array x has chunks of unknown size (shape "
+                         f"{tuple(x.shape)}, after a boolean selection?): call "
+                         f"x.compute_chunk_sizes() first")
     core = space.core
     if x.ndim < core + 1 or (space.point_axis and x.shape[-core] != group.samples):
         raise ValueError(f"transform: x must have shape {space.layout()}, got shape "
@@ -148,6 +155,21 @@ def transform(x: Any, h: Element, space: Space | None = None, *,
     shape = tuple(x.shape[x.ndim - space.dim:])
     lead = tuple(x.shape[:x.ndim - core])
     samples = space.samples
+    axes = _axes_moved(group, s, len(shape)) if exact and space.spatial and is_dask_array(x) \
+        and domain_mask(group, shape) is None else None
+    if axes is not None:
+        # Dask: the pixels by flips and a transpose of the spatial axes, chunk by chunk (one
+        # gather through a flat index of the volume would build that index, 8 bytes a voxel,
+        # and merge every chunk into one); then the point axis by the law
+        order, flips = axes
+        base = x.ndim - len(shape)
+        out = xp.permute_dims(x, tuple(range(base)) + tuple(base + i for i in order))
+        if flips:
+            out = xp.flip(out, axis=tuple(base + i for i in flips))
+        if space.point_axis:
+            rel = np.asarray(group.relative(s, np.arange(samples)), dtype=np.int64)
+            out = _take(xp, out, rel.reshape(-1), x.ndim - core, x)
+        return out
     if exact or not space.spatial:
         src = transform_indices(group, s, shape, space.point_axis, space.spatial)
         flat = xp.reshape(x, lead + (samples * math.prod(shape),))
@@ -171,6 +193,19 @@ def _take(xp, flat, src: np.ndarray, axis: int, like) -> Any:
     picked = xp.take(flat, on_device(np.where(missing, 0, src), like), axis=axis)
     keep = (~missing).reshape(missing.shape + (1,) * (flat.ndim - axis - 1))
     return xp.where(on_device(keep, like), picked, xp.zeros_like(picked))
+
+
+def _axes_moved(group: AffineGroup, s: int, d: int) -> tuple[tuple[int, ...], tuple[int, ...]
+                                                             ] | None:
+    """For a sample whose matrix M is a signed permutation (square and cubic lattices), the
+    spatial axes as L_{h_s} moves them: output axis i is input axis order[i], reversed for i in
+    ``flips`` (the rows of M with a -1); None for any other matrix (the hexagonal lattice)."""
+    m = np.asarray(np.rint(group.point_matrices()[s]), dtype=np.int64)
+    order = tuple(int(i) for i in np.argmax(np.abs(m), axis=1))
+    if sorted(order) != list(range(d)) or np.count_nonzero(m) != d or \
+            np.any(np.abs(m[np.arange(d), order]) != 1):
+        return None
+    return order, tuple(i for i in range(d) if m[i, order[i]] < 0)
 
 
 @cached_arrays(maxsize=512)
