@@ -627,7 +627,7 @@ TARGETS: list[tuple] = [
                             Value([[0.5, 0], [0, 2]], True)], common=False))),
     ("interop fields", lambda x, convention: interop.fields_from_groupconv(
         interop.fields_to_groupconv(x, convention, "p4"), convention, "p4"),
-     (array(lambda rng: (1, 8, 3, 3)), name(list(interop.CONVENTIONS), ["GrouPy"])), {}),
+     (array(lambda rng: (1, 8, 3, 3)), name(list(interop.CONVENTIONS), ["groupy2", "esccn"])), {}),
     ("interop banks", lambda w, convention, kind: interop.weights_from_bank(
         interop.bank_from_weights(w, convention, "p4", kind), convention, "p4", kind),
      (array(weights), name(list(interop.CONVENTIONS), ["esc"]),
