@@ -13,11 +13,11 @@ about the origin) moves the box and its values. Where the origin sits does not m
 moving it moves the box, not the array; so L applied once to the array of flat indices
 1..prod(shape) gives, for every entry of the transformed array, the entry it is read from. That
 table is cached (read-only) and every call is one gather, in whatever array library the input
-comes from; a Dask array moves on the square and cubic lattices by a transpose of its axes and
-flips (the same result, chunk by chunk: a gather would build a flat index as large as the
-volume and merge its chunks). For p4 and p4m this is ``np.rot90`` and up-down flips of each slice, with a
+comes from. For p4 and p4m this is ``np.rot90`` and up-down flips of each slice, with a
 permutation of the point axis; for the cube's groups, the 24 (48) rotations (and reflections)
-of a volume.
+of a volume. A Dask array moves on the square and cubic lattices by that transpose of its axes
+and flips (the same result, chunk by chunk: a gather would build a flat index as large as the
+volume and merge its chunks).
 
 The samples whose matrix maps the pixel grid onto itself (``G.exact_samples()``: every sample of
 a lattice group; the quarter turns of SE(2)_N) act exactly. The others (SE(2)_N at other angles,
