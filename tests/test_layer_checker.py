@@ -1812,6 +1812,60 @@ def test_check_equivariance_fails_a_value_added_at_fixed_pixels(where):
     assert right.passed, right
 
 
+def test_check_equivariance_sees_a_change_its_zero_border_would_hide():
+    """(A fuzz of check_equivariance: a "full" layer that zeroes a fixed 2 x 2 corner passed:
+    the drawn inputs' zero border kept that corner zero anyway.) The exact elements are checked
+    once more on an input without a border, and a note says where only that one fails."""
+    w = np.random.default_rng(0).standard_normal((2, 2, 3, 3))
+
+    def masked(x):
+        y = np.array(lifting_correlation(x, w, "p4", mode="full"))
+        y[..., :2, :2] = 0
+        return y
+    report = groupconv.check_equivariance(masked, "p4")
+    assert not report.passed
+    assert "but not on one without (side 11, error 4.3e-01): the layer changes values where a " \
+        "zero border keeps its output zero" in report.notes[-1], report.notes
+    right = groupconv.check_equivariance(lambda x: lifting_correlation(x, w, "p4", mode="full"),
+                                         "p4")
+    assert right.passed and right.errors["translation by 1"] == 0.0, right
+
+
+def test_check_equivariance_names_an_element_order_only_where_one_explains_every_element():
+    """(The fuzz: a gain per point sample of a layer whose samples are alike, a 1 x 1 lifting,
+    was told "a layer written in another element order? Declare it": each element's slices
+    were a permutation of the expected ones, but no one order gives them all.) An order that
+    is not its own inverse (escnn's on P432) is still recognised."""
+    w1 = np.random.default_rng(0).standard_normal((2, 2, 1, 1))
+
+    def gain(x):
+        return lifting_correlation(x, w1, "p4") * np.arange(1.0, 5.0)[None, None, :, None, None]
+    report = groupconv.check_equivariance(gain, "p4")
+    assert not report.passed and not any("element order" in n for n in report.notes), report
+    sigma = groupconv.interop.element_order("escnn", "P432")
+    w3 = np.random.default_rng(1).standard_normal((2, 2, 3, 3, 3))
+    report = groupconv.check_equivariance(
+        lambda x: lifting_correlation(x, w3, "P432", mode="same")[:, :, sigma], "P432")
+    assert not report.passed and any("another element order" in n for n in report.notes)
+
+
+def test_check_equivariance_says_an_output_whose_sides_do_not_turn():
+    """(The fuzz: one axis padded more than the other, with a right bias, was told "a bias per
+    channel and element?": a zero input's output, not square, changed shape when turned.)"""
+    rng = np.random.default_rng(0)
+    w, b = rng.standard_normal((2, 2, 3, 3)), rng.standard_normal(2)
+
+    def one_side_padded(x):
+        y = lifting_correlation(np.pad(x, [(0, 0), (0, 0), (1, 0), (0, 0)]), w, "p4")
+        return y + b[None, :, None, None, None]
+    report = groupconv.check_equivariance(one_side_padded, "p4")
+    assert not report.passed
+    assert len(report.notes) == 1 and report.notes[0].startswith(
+        "the output's sides do not turn with the input's: a padding or crop of one side more "
+        "than another? (error inf: fn(L_h x) has shape (2, 2, 4, 10, 9) where L_h fn(x) has "
+        "(2, 2, 4, 9, 10)"), report.notes
+
+
 def test_an_unwritten_layer_raises_its_own_hint():
     """A lab's demo cell checks the student's function before it is written: its
     NotImplementedError (the exercise's hint) passes through, not "pass channels=" (from an

@@ -150,15 +150,21 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
     report = EquivarianceReport(group.name, input_space, output_space,
                                 dtype=str(y.dtype).rsplit(".", 1)[-1])
     exact = set(group.exact_samples().tolist())
-    permuted = output_space.point_axis      # each element right up to a permutation of S?
+    # each element right up to a permutation of S? (moved's sample j is expected's order[s][j])
+    orders: dict[int, np.ndarray] | None = {} if output_space.point_axis else None
+    shapes = None                       # (h, fn(L_h x)'s shape, L_h fn(x)'s) where they differ
     for s, h in enumerate(group.point_elements()):
         if s in exact:
             moved = _on_domain(fn(transform(x, h, input_space)), output_space) \
                 if output_space.spatial else fn(transform(x, h, input_space))
             expected = transform(y, h, output_space)
             report.errors[repr(h)] = relative_error(moved, expected)
-            permuted = permuted and (report.errors[repr(h)] <= _EXACT or
-                                     _slices_permuted(moved, expected, output_space))
+            if tuple(moved.shape) != tuple(expected.shape) and shapes is None:
+                shapes = (h, tuple(moved.shape), tuple(expected.shape))
+            if orders is not None:
+                order = np.arange(group.samples) if report.errors[repr(h)] <= _EXACT else \
+                    _slices_permuted(moved, expected, output_space)
+                orders = None if order is None else {**orders, s: order}
         elif measured:
             moved = fn(transform(x, h, input_space, interpolate=True))
             expected = transform(y, h, output_space, interpolate=True)
@@ -172,10 +178,17 @@ def equivariance_errors(fn: Callable[[Any], Any], x: Any, input_space: Space,
                 moved = np.take(to_numpy(moved), [middle], axis=axis)
                 expected = np.take(to_numpy(expected), [middle], axis=axis)
             report.measured[repr(h)] = _disk_error(moved, expected, output_space, radius)
-    if permuted and not all(e <= _EXACT for e in report.errors.values()):
+    if shapes is not None:
+        report.notes.append(
+            f"the output's sides do not turn with the input's: a padding or crop of one side "
+            f"more than another? (error inf: fn(L_h x) has shape {shapes[1]} where L_h fn(x) "
+            f"has {shapes[2]}, h = {shapes[0]})")
+    permuted = orders is not None and _one_order(orders, group) and \
+        not all(e <= _EXACT for e in report.errors.values())
+    if permuted:
         report.notes.append("under every exact element the output holds the right values with "
                             "its point axis permuted: " + advice)
-    elif not permuted:
+    elif shapes is None:
         _zero_input(fn, x, input_space, output_space, report)
     if translations and input_space.spatial and group.lattice != "hexagonal":
         _translation(fn, x, y, input_space, output_space, report)
@@ -211,7 +224,8 @@ def _zero_input(fn, x: Any, input_space: Space, output_space: Space,
         if not np.any(host) or np.ptp(planes, axis=-1).max(initial=0.0) > \
                 _EXACT * np.abs(host).max():
             return
-        moved = {repr(h): relative_error(transform(y0, h, output_space), y0) for h in broken}
+        moved = {repr(h): relative_error(turned, y0) for h in broken
+                 if (turned := transform(y0, h, output_space)).shape == y0.shape}
     except Exception:           # the layer's own error: it refuses a zero input
         return
     changed = [name for name, error in moved.items() if not error <= _EXACT]
@@ -224,12 +238,12 @@ def _zero_input(fn, x: Any, input_space: Space, output_space: Space,
             f"channel, shared by its samples)")
 
 
-def _slices_permuted(moved: Any, expected: Any, space: Space) -> bool:
-    """Whether the point axis of ``moved`` is a permutation of ``expected``'s, slice for slice
-    (each slice equal, to ``_EXACT``, to exactly one of the other's)."""
+def _slices_permuted(moved: Any, expected: Any, space: Space) -> np.ndarray | None:
+    """The permutation that takes the point axis of ``expected`` to ``moved``'s, slice for slice
+    (moved's slice j equal, to ``_EXACT``, to expected's order[j] and to no other), or None."""
     a, b = np.asarray(to_numpy(moved), np.float64), np.asarray(to_numpy(expected), np.float64)
     if a.shape != b.shape or not np.all(np.isfinite(a)) or not np.all(np.isfinite(b)):
-        return False
+        return None
     axis = a.ndim - space.core
     a = np.moveaxis(a, axis, 0).reshape(a.shape[axis], -1)
     b = np.moveaxis(b, axis, 0).reshape(b.shape[axis], -1)
@@ -237,7 +251,55 @@ def _slices_permuted(moved: Any, expected: Any, space: Space) -> bool:
     # |a_i - b_j|^2 for every pair by one product; equal slices: within _EXACT of the scale
     squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
     close = np.sqrt(np.maximum(squared, 0.0)) <= _EXACT * scale * np.sqrt(a.shape[1])
-    return bool(np.all(close.sum(1) == 1) and np.all(close.sum(0) == 1))
+    if not (np.all(close.sum(1) == 1) and np.all(close.sum(0) == 1)):
+        return None
+    return np.argmax(close, axis=1)
+
+
+def _one_order(orders: dict[int, np.ndarray], group) -> bool:
+    """Whether the permutations ``_slices_permuted`` found at each exact sample s come from one
+    element order σ (their sample j is groupconv's σ[j]): an output A_σ y, (A_σ y)[j] =
+    y[σ[j]], of an equivariant y. Under L_h (sample t read from R_s(t) = idx(h_s^-1 h_t)),
+    moved = A_σ L_h y and expected = L_h A_σ y, so order_s = R_s^-1 σ^-1 R_s σ: σ conjugates
+    Q_s = R_s order_s into R_s, σ Q_s = R_s σ. Tried with each σ^-1(e) = a (σ then follows:
+    σ(Q_s(a)) = R_s(e)); without one, each element's permutation explains only itself (a
+    gain per sample of a layer whose samples are alike, say)."""
+    n = group.samples
+    samples = sorted(orders)
+    rel = {s: np.asarray(group.relative(s, np.arange(n)), dtype=np.int64) for s in samples}
+    if any(np.any(r < 0) for r in rel.values()):
+        return False                        # (a truncated axis: no permutations to conjugate)
+    q = {s: rel[s][orders[s]] for s in samples}
+    for a in range(n):                      # (the identity is sample 0)
+        sigma = np.full(n, -1)
+        for s in samples:
+            if sigma[q[s][a]] not in (-1, rel[s][0]):
+                break
+            sigma[q[s][a]] = rel[s][0]
+        else:
+            # σ on the samples the exact elements reach from a (all of them on a lattice
+            # group; a quarter of SE(2)_8's), one to one, and σ Q_s = R_s σ there
+            known = sigma >= 0
+            values = sigma[known]
+            if len(set(values.tolist())) == len(values) and all(
+                    np.array_equal(sigma[q[s][known]], rel[s][sigma[known]])
+                    for s in samples if np.all(known[q[s][known]])):
+                return True
+    return False                        # (a truncated axis: no permutations to conjugate)
+    identity = int(group.identity_sample) if hasattr(group, "identity_sample") else 0
+    q = {s: rel[s][orders[s]] for s in samples}
+    for a in range(n):
+        sigma = np.full(n, -1)
+        for s in samples:
+            target = int(rel[s][identity])
+            if sigma[q[s][a]] not in (-1, target):
+                break
+            sigma[q[s][a]] = target
+        else:
+            if np.all(sigma >= 0) and len(set(sigma.tolist())) == n and all(
+                    np.array_equal(sigma[q[s]], rel[s][sigma]) for s in samples):
+                return True
+    return False
 
 
 def _disk_error(moved: Any, expected: Any, space: Space, radius: float | None) -> float:
