@@ -1829,6 +1829,7 @@ def test_check_equivariance_sees_a_change_its_zero_border_would_hide():
     right = groupconv.check_equivariance(lambda x: lifting_correlation(x, w, "p4", mode="full"),
                                          "p4")
     assert right.passed and right.errors["translation by 1"] == 0.0, right
+    assert not groupconv.check_equivariance(masked, "p4", size=9).passed
 
 
 def test_check_equivariance_names_an_element_order_only_where_one_explains_every_element():

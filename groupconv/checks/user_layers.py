@@ -326,7 +326,11 @@ def _check(fn, space_in: Space, space_out: Space, x, channels, size, translation
                              f"on the drawn input of shape {default.shape} ({error}); pass "
                              f"channels= (its input channels; {channels} here), size= or x= "
                              f"with an input it takes") from error
-        if size is not None or not space_in.spatial or space_in.group.lattice == "hexagonal":
+        if not space_in.spatial or space_in.group.lattice == "hexagonal":
+            return report
+        if size is not None:
+            if not _worst(report) > _BROKEN:
+                _without_border(fn, space_in, space_out, channels, n, seed, advice, report)
             return report
         try:
             other = _check(fn, space_in, space_out, _default_input(space_in, channels, second,
