@@ -666,8 +666,8 @@ def p6_feature_map(image: np.ndarray | None = None, size: int = 21,
         ax.axis("off")
         ax.set_title(title, fontsize=12)
     bar = ScalarMappable(Normalize(-limit, limit), "RdBu_r")
-    fig.colorbar(bar, ax=fig.axes, shrink=0.6, label=f"response (saturating at {clip:g} of the "
-                                                     f"largest |response|)")
+    saturate = "" if clip == 1 else f" (saturates at {clip:.0%} of the largest)"
+    fig.colorbar(bar, ax=fig.axes, shrink=0.6, label=f"response{saturate}")
     fig.suptitle("A p6 feature map on the hexagonal lattice (edge filter): when the input turns "
                  "by 60°, each orientation patch\nturns by 60° and moves one place along the "
                  "arrows e → r → ... → r⁵ → e, exactly", fontsize=12)
@@ -989,8 +989,8 @@ def save_all(out: str | pathlib.Path = "figures", only: str | None = None, dpi: 
         raise ValueError(f"the output folder {str(out)!r} is a file; name a folder")
     if not out.exists() and out.suffix.lower().lstrip(".") in FORMATS + ("gif",):
         raise ValueError(f"out names the folder the figures are written into, got {str(out)!r} "
-                         f"(a file name): give a folder, and the format as fmt (the command "
-                         f"line's --format)")
+                         f"(a file name): give a folder, and the format as fmt= (--format on the "
+                         f"command line)")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -166,7 +166,9 @@ def z2cnn(width: int = 20, **kwargs) -> Sequential:
     Parameters
     ----------
     width : int, default 20
-        Channels per orientation (21,630 parameters at the default, as in the paper).
+        Channels per orientation (21,630 parameters at the default; the authors' code has
+        120 more: the biases of the convolutions a batch normalisation follows, left out
+        here).
     **kwargs
         The options of ``gcnn``: n_classes=10, in_channels=1, input_size=28, rng=0,
         dtype=numpy.float32, dropout=0.0, dropout_per="channel", dropout_after=None.
@@ -193,7 +195,8 @@ def p4cnn(width: int = 10, **kwargs) -> Sequential:
     Parameters
     ----------
     width : int, default 10
-        Channels per orientation (24,620 parameters at the default, as in the paper).
+        Channels per orientation (24,620 parameters at the default; the authors' code has 60
+        more: the biases of the convolutions a batch normalisation follows, left out here).
     **kwargs
         The options of ``gcnn``: n_classes=10, in_channels=1, input_size=28, rng=0,
         dtype=numpy.float32, dropout=0.0, dropout_per="channel", dropout_after=None.
@@ -220,7 +223,8 @@ def p4mcnn(width: int = 7, **kwargs) -> Sequential:
     Parameters
     ----------
     width : int, default 7
-        Channels per orientation (26,757 parameters at the default, as in the paper).
+        Channels per orientation (26,757 parameters at the default, about the Z2CNN's and
+        the P4CNN's).
     **kwargs
         The options of ``gcnn``: n_classes=10, in_channels=1, input_size=28, rng=0,
         dtype=numpy.float32, dropout=0.0, dropout_per="channel", dropout_after=None.
