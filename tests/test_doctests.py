@@ -49,3 +49,31 @@ def test_the_docstring_examples_run(module, name):
     runner = Runner(optionflags=doctest.ELLIPSIS)
     runner.run(docstrings(module)[name], out=report.write)
     assert runner.summarize(verbose=False).failed == 0, report.getvalue()
+
+
+def _public_api():
+    """The classes and functions of groupconv's and groupconv.nn's ``__all__``."""
+    import inspect
+
+    from groupconv import nn
+    return [(module.__name__, name, getattr(module, name)) for module in (groupconv, nn)
+            for name in module.__all__ if inspect.isclass(getattr(module, name)) or
+            inspect.isfunction(getattr(module, name))]
+
+
+@pytest.mark.parametrize("module, name, obj", _public_api(),
+                         ids=[f"{m}.{n}" for m, n, _ in _public_api()])
+def test_the_public_api_has_numpydoc_sections(module, name, obj):
+    """(A docs review found 28 public names without them.) Every public class and function
+    has Examples (run above), Parameters where it takes any, and a function Returns."""
+    import inspect
+    import re
+
+    doc = inspect.getdoc(obj) or ""
+    try:
+        takes = bool(inspect.signature(obj).parameters)
+    except (TypeError, ValueError):
+        takes = False
+    needed = ["Examples"] + ["Parameters"] * takes + ["Returns"] * inspect.isfunction(obj)
+    missing = [s for s in needed if not re.search(rf"^{s}\n-+$", doc, re.M)]
+    assert not missing, f"{module}.{name} has no {', '.join(missing)} section"

@@ -501,6 +501,14 @@ class Element:
 
     Parameters are attributes by name (``g.r``, ``g.u``); ``g.params`` is the tuple of them.
 
+    Parameters
+    ----------
+    group : Group
+        The group it belongs to.
+    params : tuple
+        Its parameters, in ``group.param_names``' order (``group.element(**params)`` builds
+        one by name and checks them).
+
     Examples
     --------
     >>> from groupconv import P4, P4M
@@ -622,6 +630,13 @@ class ElementArray:
 
     Composition, inverse, matrices and action broadcast over ``shape`` like NumPy arrays.
     Indexing with an integer tuple gives an ``Element``; anything else an ``ElementArray``.
+
+    Parameters
+    ----------
+    group : Group
+        The group its elements belong to.
+    params : numpy.ndarray
+        (*shape, n): n parameters per element (``group.array(**params)`` builds one by name).
 
     Examples
     --------

@@ -37,6 +37,15 @@ class Space:
     """Where a feature map lives: a group and the axes its arrays have after the channel axis
     (a point axis of length ``group.samples``, and ``group.dim`` spatial axes).
 
+    Parameters
+    ----------
+    group : AffineGroup
+        The group acting on it.
+    point_axis : bool
+        Whether its arrays have a point axis (functions on G: lifted feature maps).
+    spatial : bool
+        Whether they have the d spatial axes (False: invariant vectors, or points of H).
+
     Examples
     --------
     >>> from groupconv import P4
@@ -115,6 +124,11 @@ class Kind(enum.Enum):
     """One of the three correlations of the theory: LIFTING, (f * psi)(g) = sum_y sum_c
     f_c(y) psi_c(g^-1 y) for f on Z^d; CORRELATION, (f * psi)(g) = sum_h sum_c f_c(h)
     psi_c(g^-1 h) for f on G; CONVOLUTION, (f * psi)(g) = sum_h sum_c f_c(h) psi_c(h^-1 g).
+
+    Parameters
+    ----------
+    value : str
+        "lifting", "correlation" or "convolution" (``Kind.parse`` also takes a kind).
 
     Examples
     --------

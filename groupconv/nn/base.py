@@ -194,7 +194,29 @@ TORCH_METHODS = {
 class Layer:
     """A differentiable map with parameters ``params`` (a dict of arrays, possibly empty) and
     ``buffers`` (names of other arrays that move with it, such as running statistics), that
-    reads one space and writes another."""
+    reads one space and writes another.
+
+    A layer of your own subclasses it and writes ``forward(x, training)`` -> (y, cache) and
+    ``backward(cache, dy, input_grad=True)`` -> (dx, grads); ``layer(x)`` is the evaluation
+    forward's y.
+
+    Parameters
+    ----------
+    space : Space, optional
+        The space it reads (``bind``); default: bound when first used, or by ``Sequential``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> class Double(nn.Layer):
+    ...     def forward(self, x, training=False):
+    ...         return 2 * x, None
+    ...     def backward(self, cache, dy, input_grad=True):
+    ...         return 2 * dy, {}
+    >>> Double()(np.ones(3)).tolist()
+    [2.0, 2.0, 2.0]
+    """
 
     buffers: tuple[str, ...] = ()
     #: Epochs of ``fit`` this model has been trained for (``fit`` seeds each epoch's batch
@@ -442,6 +464,11 @@ class LayerParameters(MutableMapping):
     name is added either (a new "bias" on a layer built without one, or a misspelt name,
     would be a parameter its config does not describe).
 
+    Parameters
+    ----------
+    owner : Layer
+        The layer whose parameters they are (named in errors).
+
     Examples
     --------
     >>> import numpy as np
@@ -503,7 +530,22 @@ class LayerParameters(MutableMapping):
 class Parameters(MutableMapping):
     """The parameters of a ``Sequential``, named "<index>.<name>": a live view of its layers'
     own dicts, so that assigning an entry (as the optimisers do: ``params[name] = new``, which
-    works for immutable arrays too) updates the layer, and a layer's update shows here."""
+    works for immutable arrays too) updates the layer, and a layer's update shows here.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The network's layers.
+
+    Examples
+    --------
+    >>> from groupconv import nn
+    >>> net = nn.Sequential([nn.LiftingConv("p4", 1, 2, 3, rng=0), nn.BatchNorm(2)])
+    >>> sorted(net.params)
+    ['0.bias', '0.weight', '1.beta', '1.gamma']
+    >>> net.params["1.gamma"] is net.layers[1].params["gamma"]
+    True
+    """
 
     def __init__(self, layers: list[Layer]):
         self._layers = layers
@@ -546,6 +588,13 @@ class Parameters(MutableMapping):
 class InputSizes:
     """The spatial sizes a network takes, by one rule on every spatial axis:
     n = least + step j, j = 0, 1, 2, ...
+
+    Parameters
+    ----------
+    least : int
+        The smallest side.
+    step : int
+        The steps between sides.
 
     Examples
     --------

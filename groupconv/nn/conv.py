@@ -48,6 +48,35 @@ class BankConv(Layer):
     the true fan-in C_in S_in k^d (He initialisation for ReLU networks), from the given ``rng``
     (no global random state), in ``dtype``. The layer keeps its own ``Workspace``, so repeated
     calls reuse the engine's memory (at most ``max_workspace`` bytes of it).
+
+    Parameters
+    ----------
+    bank : Bank
+        The filter bank (``groupconv.fast.banks``: ``LatticeBank``, the sampled groups' banks),
+        which fixes the group, the kind and the spaces read and written.
+    c_in, c_out : int
+        Channels in and out.
+    k : int
+        The kernel's side.
+    mode : str or int
+        "valid", "same", "full", or the padding.
+    bias : bool
+        One bias per output channel (shared by its samples, so equivariant).
+    rng : numpy.random.Generator or int, optional
+        Draws the weights.
+    dtype : dtype
+        float32 or float64.
+    max_workspace : int
+        Bytes of scratch memory the engine may keep.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> from groupconv.fast.banks import LatticeBank
+    >>> layer = nn.BankConv(LatticeBank("p4m", "correlation"), 2, 3, 3, mode="same", rng=0)
+    >>> layer(np.ones((1, 2, 8, 9, 9), np.float32)).shape, layer.params["weight"].shape
+    ((1, 3, 8, 9, 9), (3, 2, 8, 3, 3))
     """
 
     def __init__(self, bank: Bank, c_in: int, c_out: int, k: int, *, mode: str | int = "valid",

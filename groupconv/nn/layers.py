@@ -45,7 +45,21 @@ def _one_hot(xp, index: Any, n: int, axis: int) -> Any:
 
 class ReLU(Layer):
     """max(x, 0), pointwise: equivariant to every permutation of pixels and orientations, so
-    exactly equivariant under L_h."""
+    exactly equivariant under L_h.
+
+    Parameters
+    ----------
+    space : Space, optional
+        The space it reads; default: bound to the first space it is used on (or by
+        ``Sequential``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> nn.ReLU()(np.array([[-1.0, 2.0]])).tolist()
+    [[0.0, 2.0]]
+    """
 
     keeps_channels = True
 
@@ -64,7 +78,21 @@ class ReLU(Layer):
 
 
 class SiLU(Layer):
-    """x * sigmoid(x), a smooth pointwise nonlinearity: exactly equivariant, like ReLU."""
+    """x * sigmoid(x), a smooth pointwise nonlinearity: exactly equivariant, like ReLU.
+
+    Parameters
+    ----------
+    space : Space, optional
+        The space it reads; default: bound to the first space it is used on (or by
+        ``Sequential``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> np.round(nn.SiLU()(np.array([[-1.0, 0.0, 2.0]])), 4).tolist()
+    [[-0.2689, 0.0, 1.7616]]
+    """
 
     keeps_channels = True
 
@@ -89,6 +117,24 @@ class SubgroupPool(Layer):
 
     Invariant to the point group's permutation of the point axis, so the output transforms like
     a function on Z^d: layer(L_h x) = L_h layer(x) spatially, exactly.
+
+    Parameters
+    ----------
+    reduction : str
+        "max", "mean" or "sum" over the S samples.
+    space : Space, optional
+        The space it reads; default: bound to the first space it is used on (or by
+        ``Sequential``): one with a point axis.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> from groupconv import P4, Space
+    >>> x = np.arange(2 * 3 * 4 * 5 * 5, dtype=float).reshape(2, 3, 4, 5, 5)
+    >>> y = nn.SubgroupPool("max", space=Space.on_group(P4))(x)
+    >>> y.shape, bool((y == x.max(axis=2)).all())
+    ((2, 3, 5, 5), True)
     """
 
     keeps_channels = True
@@ -142,6 +188,29 @@ class SpatialPool(Layer):
     the layer refuses such inputs (a network whose invariance depends on it). Cubic windows are
     for the hypercubic lattices: on hexagonal arrays (p3 ... p6m) a window is not a hexagon,
     and pooling is not equivariant there.
+
+    Parameters
+    ----------
+    size : int
+        The window's side.
+    stride : int, optional
+        The step between windows (default: ``size``).
+    kind : str
+        "max" or "mean".
+    exact : bool
+        Refuse inputs whose sides make the pooling grid asymmetric about the centre.
+    space : Space, optional
+        The space it reads; default: bound to the first space it is used on (or by
+        ``Sequential``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> from groupconv import P4, Space
+    >>> pool = nn.SpatialPool(2, exact=True, space=Space.on_group(P4))
+    >>> pool(np.ones((1, 3, 4, 6, 6))).shape          # (6 - 2) % 2 == 0: symmetric
+    (1, 3, 4, 3, 3)
     """
 
     keeps_channels = True
@@ -276,6 +345,27 @@ class BatchNorm(Layer):
     and evaluation mode uses the running statistics. Equivariant, exactly: rotations and mirrors
     permute the entries each statistic averages over, and in training mode a batch and its
     rotated copy have the same statistics.
+
+    Parameters
+    ----------
+    channels : int
+        C, of inputs (B, C, ...).
+    eps : float
+        Added to the variance, in (0, 1).
+    momentum : float
+        Of the running statistics, in [0, 1].
+    dtype : dtype
+        Of gamma, beta and the running statistics: float32 or float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> bn = nn.BatchNorm(2)
+    >>> x = np.random.default_rng(0).normal(3.0, 2.0, size=(8, 2, 4, 5, 5)).astype(np.float32)
+    >>> y, _ = bn.forward(x, training=True)
+    >>> bool(abs(y.mean()) < 1e-5), bool(abs(y.std() - 1) < 1e-3), bn.running_mean.round(1)
+    (True, True, array([0.3, 0.3], dtype=float32))
     """
 
     keeps_channels = True
@@ -441,6 +531,23 @@ class GlobalPool(Layer):
 
     Invariant to rotations and mirrors of the spatial axes about the centre, exactly; on G the
     point axis is still permuted (follow with ``SubgroupPool`` or precede by it).
+
+    Parameters
+    ----------
+    kind : str
+        "mean" or "max".
+    space : Space, optional
+        The space it reads; default: bound to the first space it is used on (or by
+        ``Sequential``): one with spatial axes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> from groupconv import P4, Space
+    >>> pool = nn.GlobalPool("max", space=Space.on_group(P4))
+    >>> pool(np.arange(2 * 3 * 4 * 5 * 5.0).reshape(2, 3, 4, 5, 5)).shape
+    (2, 3, 4)
     """
 
     keeps_channels = True
@@ -491,7 +598,21 @@ class GlobalPool(Layer):
 
 
 class Flatten(Layer):
-    """(B, ...) -> (B, F). Invariance is whatever the input had."""
+    """(B, ...) -> (B, F). Invariance is whatever the input had.
+
+    Parameters
+    ----------
+    space : Space, optional
+        The space it reads; default: bound to the first space it is used on (or by
+        ``Sequential``): one without a point axis or spatial axes (an invariant).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> nn.Flatten()(np.zeros((2, 3))).shape
+    (2, 3)
+    """
 
     def output_space_for(self, space: Space) -> Space | None:
         return space if not (space.point_axis or space.spatial) else None
@@ -515,7 +636,25 @@ class Flatten(Layer):
 
 
 class Linear(Layer):
-    """y = x W^T + b on (B, F_in) -> (B, F_out). Invariant inputs give invariant outputs."""
+    """y = x W^T + b on (B, F_in) -> (B, F_out). Invariant inputs give invariant outputs.
+
+    Parameters
+    ----------
+    f_in, f_out : int
+        The features in and out.
+    rng : numpy.random.Generator or int, optional
+        Draws the weights, normal with variance 1 / f_in (the bias is zero).
+    dtype : dtype
+        float32 or float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> lin = nn.Linear(3, 2, rng=0)
+    >>> lin(np.ones((4, 3), np.float32)).shape, lin.params["weight"].shape
+    ((4, 2), (2, 3))
+    """
 
     reads_vectors = True
 
@@ -581,6 +720,26 @@ class Dropout(Layer):
     the data's own library and on its device (NumPy, CuPy, PyTorch, JAX; other libraries get
     NumPy's draws). On NumPy a call keeps unit u where ``rng.random(units)[u] >= p``, units
     (B, C) per channel or x's shape per element (``groupconv verify`` replays it).
+
+    Parameters
+    ----------
+    p : float
+        The probability of dropping, in [0, 1).
+    per : str
+        "channel" (a G-channel whole) or "element".
+    rng : numpy.random.Generator or int, optional
+        The layer's generator (share one between layers to draw from one stream).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> drop = nn.Dropout(0.5, rng=0)
+    >>> y, _ = drop.forward(np.ones((2, 3, 4, 5, 5)), training=True)
+    >>> sorted(set(y.reshape(2, 3, -1).min(axis=2).ravel().tolist()))    # whole channels
+    [0.0, 2.0]
+    >>> bool((drop(np.ones((2, 3))) == 1).all())         # evaluation: the identity
+    True
     """
 
     keeps_channels = True

@@ -33,7 +33,24 @@ __all__ = ["gcnn", "z2cnn", "p4cnn", "p4mcnn", "network_sizes", "hexagonal_gcnn"
 
 
 def network_sizes(input_size: int) -> list[int]:
-    """Spatial size after: conv1, conv2, pool, conv3..conv6, conv7 (4x4)."""
+    """Spatial size after: conv1, conv2, pool, conv3..conv6, conv7 (4x4).
+
+    Parameters
+    ----------
+    input_size : int
+        The images' side: even, at least 28.
+
+    Returns
+    -------
+    list of int
+        The eight sides, the last 1 for 28.
+
+    Examples
+    --------
+    >>> from groupconv import nn
+    >>> nn.network_sizes(28)
+    [26, 24, 12, 10, 8, 6, 4, 1]
+    """
     input_size = integer(input_size, "input_size")
     if input_size < 28:
         raise ValueError(f"input size {input_size} is too small for 7 layers (at least 28)")
@@ -259,6 +276,36 @@ def hexagonal_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int
     hexagon about its centre: each layer is exactly equivariant on the hexagon (the cells
     outside it are ignored), and the last one ends at the centre. No 2 x 2 pooling: square
     blocks are not hexagons.
+
+    Parameters
+    ----------
+    group : SemidirectProduct or str
+        A hexagonal lattice group.
+    width : int
+        Channels per orientation.
+    n_classes, in_channels : int
+        The logits and the input's channels.
+    input_size : int
+        The hexagonal arrays' side, odd, at least 5.
+    rng : numpy.random.Generator or int, optional
+        Draws the weights.
+    dtype : dtype
+        float32 or float64.
+    dropout : float
+        Whole channels dropped after each block but the last, at this rate.
+
+    Returns
+    -------
+    Sequential
+        Hexagonal arrays (B, in_channels, n, n) -> logits (B, n_classes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> net = nn.hexagonal_gcnn("p3", 2, n_classes=3, input_size=7)
+    >>> net(np.ones((2, 1, 7, 7), np.float32)).shape
+    (2, 3)
     """
     group = get_group(group)
     if group.lattice != "hexagonal":
@@ -286,12 +333,51 @@ def hexagonal_gcnn(group: SemidirectProduct | str, width: int, *, n_classes: int
 
 
 def p6cnn(width: int = 8, **kwargs) -> Sequential:
-    """P6CNN: invariant to rotations by multiples of 60 degrees of a hexagonal input."""
+    """P6CNN: invariant to rotations by multiples of 60 degrees of a hexagonal input.
+    ``hexagonal_gcnn("p6", width, **kwargs)``.
+
+    Parameters
+    ----------
+    width : int, default 8
+        Channels per orientation.
+    **kwargs
+        The options of ``hexagonal_gcnn``.
+
+    Returns
+    -------
+    Sequential
+
+    Examples
+    --------
+    >>> from groupconv import nn
+    >>> net = nn.p6cnn(width=2, input_size=7)
+    >>> net.input_sizes.accepts(9), net.input_sizes.accepts(8)
+    (True, False)
+    """
     return hexagonal_gcnn("p6", width, **kwargs)
 
 
 def p6mcnn(width: int = 6, **kwargs) -> Sequential:
-    """P6MCNN: invariant to rotations by multiples of 60 degrees and to mirrors."""
+    """P6MCNN: invariant to rotations by multiples of 60 degrees and to mirrors.
+    ``hexagonal_gcnn("p6m", width, **kwargs)``.
+
+    Parameters
+    ----------
+    width : int, default 6
+        Channels per orientation.
+    **kwargs
+        The options of ``hexagonal_gcnn``.
+
+    Returns
+    -------
+    Sequential
+
+    Examples
+    --------
+    >>> from groupconv import nn
+    >>> nn.p6mcnn(width=2, input_size=7).layers[0].bank.group.name
+    'P6M'
+    """
     return hexagonal_gcnn("p6m", width, **kwargs)
 
 

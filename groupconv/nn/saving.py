@@ -67,6 +67,11 @@ def save(model: Layer, path: str | os.PathLike, *, optimizer: SGD | Adam | None 
         Dropout generators alone, for ``load(path, into=model)`` into a network you build
         yourself.
 
+    Returns
+    -------
+    None
+        The file is written.
+
     Examples
     --------
     >>> import pathlib, tempfile

@@ -68,8 +68,26 @@ def _check_labels(xp, labels: Any, n: int, classes: int, what: str) -> None:
 def softmax_cross_entropy(logits: Any, labels: Any) -> tuple[float, Any]:
     """L = -(1/B) sum_b log softmax(logits_b)[label_b], and dL/dlogits = (softmax - onehot) / B.
 
-    logits (B, K) real floats; labels (B,) integers in 0..K-1 (an array, or a list as fit
-    takes them)."""
+    Parameters
+    ----------
+    logits : array
+        (B, K) real floats, in any array library.
+    labels : array or list
+        (B,) integers in 0..K-1 (an array of the logits' library, or a list as fit takes them).
+
+    Returns
+    -------
+    (float, array)
+        The loss L and dL/dlogits (B, K), in the logits' library.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> loss, grad = nn.softmax_cross_entropy(np.zeros((2, 4)), [0, 3])
+    >>> round(loss, 4), grad[0].tolist()                # log 4, and (1/4 - onehot) / 2
+    (1.3863, [-0.375, 0.125, 0.125, 0.125])
+    """
     xp = array_namespace(logits)
     if not xp.isdtype(logits.dtype, "real floating"):
         raise TypeError(f"softmax_cross_entropy: logits must be real floats, got "
@@ -108,6 +126,17 @@ class SGD:
         The model's ``params``; ``step`` assigns the new arrays into it.
     lr, momentum, weight_decay : float
         The learning rate (> 0), the momentum in [0, 1) and the decay (>= 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> layer = nn.Linear(2, 1, rng=0, dtype=np.float64)
+    >>> layer.params["weight"] = np.array([[1.0, 2.0]])
+    >>> sgd = nn.SGD(layer.params, lr=0.1, momentum=0.0, weight_decay=0.5)
+    >>> sgd.step({"weight": np.array([[1.0, 0.0]]), "bias": np.zeros(1)})
+    >>> layer.params["weight"].tolist()      # w - 0.1 (g + 0.5 w)
+    [[0.85, 1.9]]
     """
 
     def __init__(self, params: Any, lr: float = 0.01, momentum: float = 0.9,
@@ -278,7 +307,29 @@ def _check_grads(params: Any, grads: Any, what: str) -> None:
 
 
 def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """Indices of a fresh random permutation, in batches (the last one may be smaller)."""
+    """Indices of a fresh random permutation, in batches (the last one may be smaller).
+
+    Parameters
+    ----------
+    n : int
+        The number of examples.
+    batch_size : int
+        Indices per batch.
+    rng : numpy.random.Generator
+        Draws the permutation.
+
+    Returns
+    -------
+    iterator of numpy.ndarray
+        The batches' indices, together a permutation of 0..n-1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> [len(b) for b in nn.minibatches(10, 4, np.random.default_rng(0))]
+    [4, 4, 2]
+    """
     n = integer(n, "minibatches: n", 0, 2**40)
     batch_size = integer(batch_size, "minibatches: batch_size", 1, 10**7)
     if not isinstance(rng, np.random.Generator):
@@ -811,6 +862,13 @@ def predict(model: Layer, x: Any, batch_size: int = 128) -> Any:
     -------
     array
         (N, classes), in x's library.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> nn.predict(nn.p4cnn(width=2), np.zeros((3, 1, 28, 28)), batch_size=2).shape
+    (3, 10)
     """
     _check_model(model, "predict")
     x = _check_x(x, "predict")
@@ -862,6 +920,14 @@ def evaluate(model: Layer, x: Any, y: Any, batch_size: int = 128) -> dict[str, f
     -------
     dict
         {"loss": float, "accuracy": float}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> scores = nn.evaluate(nn.p4cnn(width=2), np.zeros((4, 1, 28, 28)), [0, 1, 2, 3])
+    >>> sorted(scores)
+    ['accuracy', 'loss']
     """
     _check_model(model, "evaluate")
     x = _check_x(x, "evaluate")
@@ -893,7 +959,32 @@ def _count(xp, hits: Any) -> int:
 
 
 def accuracy(model: Layer, x: Any, y: Any, batch_size: int = 128) -> float:
-    """The fraction of correctly classified examples (``evaluate``'s "accuracy")."""
+    """The fraction of correctly classified examples (``evaluate``'s "accuracy").
+
+    Parameters
+    ----------
+    model : Layer
+        The network.
+    x, y : arrays
+        Examples and integer labels (an array or a list), in any array library.
+    batch_size : int
+        Examples per forward pass.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from groupconv import nn
+    >>> net = nn.p4cnn(width=2)
+    >>> x = np.random.default_rng(0).standard_normal((4, 1, 28, 28))
+    >>> labels = nn.predict(net, x).argmax(axis=1)
+    >>> nn.accuracy(net, x, labels)
+    1.0
+    """
     _check_model(model, "accuracy")
     x = _check_x(x, "accuracy")
     y = _check_y(y, x, "accuracy")
