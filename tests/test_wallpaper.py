@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import groupconv
-from groupconv import Kind, Space, nn
+from groupconv import Kind, Space, interop, nn
 from groupconv.feature_maps import FeatureMap, L, relative_error
 from groupconv.fast.action import transform
 from groupconv.groups import (
@@ -326,6 +326,66 @@ def test_check_layer_compares_hexagonal_layers_on_the_hexagon():
         return y + 5.0 * ~hexagon_mask(y.shape[-1])
 
     assert groupconv.check_layer(leaves_the_corners, "p6", "lifting").diagnosis is None
+
+
+def test_check_layer_draws_values_outside_the_hexagon_too():
+    """(A hexagonal review: every draw was zero outside the hexagon, so a layer that reads the
+    cells there, which groupconv's layers ignore, agreed with groupconv.)"""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    def unmasked_input(x, w):      # groupconv's kernels, on x as it is, corners and all
+        bank = interop.bank_from_weights(w, "groupconv", "p6", "lifting")
+        padded = np.pad(x, [(0, 0), (0, 0), (1, 1), (1, 1)])
+        y = np.einsum("bchwij,ocij->bohw", sliding_window_view(padded, (3, 3), axis=(-2, -1)),
+                      bank)
+        return y.reshape(x.shape[0], -1, 6, *y.shape[-2:])
+    report = groupconv.check_layer(unmasked_input, "p6", "lifting", mode="same")
+    assert not report.passed
+    assert report.diagnosis.startswith("agrees where x and the kernels are zero outside their "
+                                       "hexagons, but not with values in the cells outside "
+                                       "them"), report.diagnosis
+    right = groupconv.check_layer(lambda x, w: groupconv.lifting_correlation(
+        x, w, "p6", mode="same"), "p6", "lifting", mode="same")
+    assert right.passed, right
+
+
+@pytest.mark.parametrize("kind", ["max", "mean"])
+def test_global_pooling_and_batch_norm_read_the_hexagon_alone(kind):
+    """(The review: GlobalPool took its max and mean over every cell of the square array, and
+    a BatchNorm first in a network, bound to no space, counted the values outside the
+    hexagon in its statistics.) Both read the hexagon's cells alone, and their gradients are
+    zero outside it."""
+    rng = np.random.default_rng(4)
+    space = Space.on_group(get_group("p6"))
+    inside = hexagon_mask(7)
+    y = np.where(inside, -1.0 - rng.random((2, 3, 6, 7, 7)), 0.0)
+    pool = nn.GlobalPool(kind, space=space)
+    expected = y[..., inside].max(axis=-1) if kind == "max" else y[..., inside].mean(axis=-1)
+    for outside in (0.0, 1e6):
+        got, cache = pool.forward(np.where(inside, y, outside))
+        assert np.allclose(got, expected, rtol=1e-14, atol=0)
+    dx, _ = pool.backward(cache, np.ones_like(got))
+    assert not np.any(dx[..., ~inside]) and np.isclose(dx.sum(), got.size)
+    net = nn.Sequential([nn.BatchNorm(1, dtype=np.float64),
+                         nn.LiftingConv("p6", 1, 2, 3, rng=0, dtype=np.float64)])
+    assert net.layers[0].input_space == Space.on_plane(get_group("p6"))   # bound backward
+    x = np.where(hexagon_mask(9), rng.standard_normal((4, 1, 9, 9)), 0.0)
+    far = np.where(hexagon_mask(9), x, 100.0 + 50.0 * rng.standard_normal(x.shape))
+    (a, cache), (b, _) = net.forward(x, training=True), net.forward(far, training=True)
+    assert np.array_equal(a, b)
+    dx, _ = net.backward(cache, np.ones_like(a))
+    assert not np.any(dx[..., ~hexagon_mask(9)])
+
+
+def test_square_pooling_and_even_sides_are_refused_on_the_hexagonal_lattice():
+    """(The review: SpatialPool(..., exact=True) pooled hexagonal maps into square ones, not
+    equivariant, and check_equivariance ran size=8 as 9 without a word.)"""
+    with pytest.raises(ValueError, match=r"SpatialPool\(size=2, .* pools square windows, and "
+                                         r"P6's arrays are hexagons"):
+        nn.Sequential([nn.LiftingConv("p6", 1, 2, 3, mode="same"), nn.SpatialPool(2)])
+    with pytest.raises(ValueError, match=r"size: arrays on the hexagonal lattice \(P6\) are "
+                                         r"square of odd side .* got 8"):
+        groupconv.check_equivariance(nn.LiftingConv("p6", 1, 2, 3), size=8)
 
 
 def test_the_square_lattice_builder_refuses_hexagonal_groups():

@@ -708,7 +708,17 @@ class Sequential(Layer):
     def _bind_spaces(self) -> None:
         """Propagate spaces from the first layer that states one: each layer that acts on any
         space is bound to what the layer before it writes, and a layer that reads a fixed space
-        must get that space."""
+        must get that space. The layers before it that write the space they read (a
+        BatchNorm, a ReLU) are bound to its space too: a batch normalisation of the input then
+        knows its domain (the hexagon's cells, whose values alone count)."""
+        first = next((i for i, layer in enumerate(self.layers)
+                      if layer.input_space is not None), None)
+        if first is not None:
+            stated = self.layers[first].input_space
+            for layer in reversed(self.layers[:first]):
+                if not layer.accepts(stated) or layer.output_space_for(stated) != stated:
+                    break
+                layer.bind(stated)
         space = None
         for i, layer in enumerate(self.layers):
             if space is not None:

@@ -187,7 +187,7 @@ class SpatialPool(Layer):
     the rotated input are not the rotated windows, and the output differs. With ``exact=True``
     the layer refuses such inputs (a network whose invariance depends on it). Cubic windows are
     for the hypercubic lattices: on hexagonal arrays (p3 ... p6m) a window is not a hexagon,
-    and pooling is not equivariant there.
+    and the layer refuses them.
 
     Parameters
     ----------
@@ -227,6 +227,17 @@ class SpatialPool(Layer):
 
     def accepts(self, space: Space) -> bool:
         return space.spatial and (self.space is None or self.space == space)
+
+    def bind(self, space: Space) -> SpatialPool:
+        """As ``Layer.bind``; a space on the hexagonal lattice is a ValueError: square windows
+        pool a hexagonal array into no hexagonal array, and commute with none of its
+        rotations."""
+        if isinstance(space, Space) and space.spatial and space.group.lattice == "hexagonal":
+            raise ValueError(f"{self!r} pools square windows, and {space.group.name}'s arrays "
+                             f"are hexagons (docs/wallpaper.md): its output would be no "
+                             f"hexagonal array, and not equivariant; pool the whole plane "
+                             f"(GlobalPool), or shrink the maps by 'valid' layers")
+        return super().bind(space)
 
     def exact_for(self, *shape: int) -> bool:
         """Whether pooling an array of this spatial shape commutes with rotations and mirrors
@@ -408,8 +419,9 @@ class BatchNorm(Layer):
             raise ValueError(f"BatchNorm({channels}) expects (B, {channels}, ...), got shape "
                              f"{tuple(x.shape)}")
         shape = tuple(x.shape)
-        # (B, C, N): statistics over B and N (N written out: -1 is ambiguous for an empty batch)
-        flat = xp.reshape(x, (shape[0], channels, math.prod(shape[2:])))
+        # (B, C, N): statistics over B and N (N written out: -1 is ambiguous for an empty batch),
+        # of the values on the domain (the hexagon's cells; the others read as zeros)
+        flat = self._on_domain(xp.reshape(x, (shape[0], channels, math.prod(shape[2:]))), shape)
         if training:
             n = math.prod(shape) // channels
             if n < 2:
@@ -449,19 +461,20 @@ class BatchNorm(Layer):
 
     def _on_domain(self, a: Any, shape: tuple[int, ...]) -> Any:
         """a (B, C, N), zero outside the domain of the space the layer is bound to (the
-        hexagon, on the hexagonal lattice: a function there lives on it, and the layers return
-        zero on the other cells), else a itself. The statistics count the other cells' zeros,
-        the same before and after any point transformation."""
+        hexagon, on the hexagonal lattice: a function there lives on it, and the layers ignore
+        the other cells and return zero there), else a itself. The statistics count the other
+        cells as zeros, the same before and after any point transformation."""
         space = self.input_space
         if space is None or not space.spatial or len(shape) < 2 + space.group.dim:
             return a
-        d = space.group.dim
-        mask = domain_mask(space.group, tuple(shape[len(shape) - d:]))
-        if mask is None:
+        domain = _cells(space, shape, a)
+        if domain is None:
             return a
         xp = array_namespace(a)
-        full = np.broadcast_to(mask, tuple(shape[2:])).reshape(1, 1, -1)
-        return xp.where(on_device(np.ascontiguousarray(full), a), a, xp.zeros_like(a))
+        n = a.shape[-1] // domain[0].shape[0]      # (a point axis before the cells)
+        cells = xp.reshape(xp.broadcast_to(xp.reshape(domain[0], (1, -1)),
+                                           (n, domain[0].shape[0])), (1, 1, -1))
+        return xp.where(cells, a, xp.zeros_like(a))
 
     def backward(self, cache, dy, input_grad=True):
         centred, inv, training, shape = checked_cache(self, cache, 4)   # in evaluation mode, the input, not centred
@@ -485,6 +498,7 @@ class BatchNorm(Layer):
             dx = t
         else:
             dx = (d - t) * scale
+        dx = self._on_domain(dx, shape)            # the other cells are read as zeros
         return xp.reshape(xp.astype(dx, dy.dtype, copy=False), shape), grads
 
     def config(self) -> dict[str, Any]:
@@ -494,6 +508,17 @@ class BatchNorm(Layer):
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.params['gamma'].shape[0]})"
+
+
+def _cells(space: Space, shape: tuple[int, ...], like: Any) -> tuple[Any, int] | None:
+    """The cells of the domain (the hexagon) of arrays of ``shape`` in ``space``, flat (N,),
+    on like's device, and their number; None where every cell counts (the square and cubic
+    lattices)."""
+    d = space.group.dim
+    mask = domain_mask(space.group, tuple(shape[len(shape) - d:]))
+    if mask is None:
+        return None
+    return on_device(np.ascontiguousarray(mask.reshape(-1)), like), int(mask.sum())
 
 
 def _column(a: Any) -> Any:
@@ -572,6 +597,13 @@ class GlobalPool(Layer):
             raise ValueError(f"{self!r} needs at least one pixel, got shape {tuple(x.shape)}")
         xp = array_namespace(x)
         flat = xp.reshape(x, tuple(x.shape[:x.ndim - space.dim]) + (pixels,))
+        domain = _cells(space, tuple(x.shape), x)
+        if domain is not None:      # the hexagon's cells only: the layers ignore the others
+            cells, count = domain
+            if self.kind == "mean":
+                total = xp.sum(xp.where(cells, flat, xp.zeros_like(flat)), axis=-1)
+                return total / count, (tuple(x.shape), None)
+            flat = xp.where(cells, flat, xp.full_like(flat, -xp.inf))
         if self.kind == "mean":
             return xp.mean(flat, axis=-1), (tuple(x.shape), None)
         return xp.max(flat, axis=-1), (tuple(x.shape), xp.argmax(flat, axis=-1))
@@ -586,6 +618,10 @@ class GlobalPool(Layer):
         spread = xp.expand_dims(dy, axis=-1)
         zeros = xp.zeros(flat_shape, dtype=dy.dtype, device=_device(dy))
         if self.kind == "mean":
+            domain = _cells(self._bound(), shape, dy)
+            if domain is not None:
+                cells, count = domain
+                return xp.reshape(xp.where(cells, zeros + spread / count, zeros), shape), {}
             return xp.reshape(zeros + spread / n, shape), {}
         hit = _one_hot(xp, arg, n, axis=arg.ndim)
         return xp.reshape(xp.astype(hit, dy.dtype) * spread, shape), {}
