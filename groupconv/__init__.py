@@ -10,8 +10,8 @@ matplotlib.
 import importlib
 
 from .groups import (
-    C1, C2, C4, D4, P4, P4M, SE2, Z1, Z2, Z3, AffineGroup, Element, ElementArray, Group, Kind,
-    PointGroup, ScaleTranslation, SemidirectProduct, Space, get_group, register,
+    C1, C2, C4, D4, P4, P4M, SE2, Z1, Z1M, Z2, Z3, AffineGroup, Element, ElementArray, Group,
+    Kind, PointGroup, ScaleTranslation, SemidirectProduct, Space, get_group, register,
 )
 
 __version__ = "0.1.0"
@@ -30,8 +30,8 @@ _MODULES = ("feature_maps", "literal", "fast", "nn", "checks", "images", "hexago
 
 __all__ = [
     "Group", "AffineGroup", "Element", "ElementArray", "PointGroup", "SemidirectProduct",
-    "get_group", "register", "Space", "Kind", "C1", "C2", "C4", "D4", "Z1", "Z2", "Z3", "P4",
-    "P4M", "SE2", "ScaleTranslation", "filter_bank", "lifting_correlation",
+    "get_group", "register", "Space", "Kind", "C1", "C2", "C4", "D4", "Z1", "Z1M", "Z2", "Z3",
+    "P4", "P4M", "SE2", "ScaleTranslation", "filter_bank", "lifting_correlation",
     "group_correlation", "group_convolution", "transform", "Workspace", "release_memory",
     "check_equivariance", "check_layer", "check_group_law", "groups", "feature_maps",
     "literal", "fast", "nn", "checks", "hexagonal", "interop", "conformance", "viz",

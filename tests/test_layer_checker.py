@@ -810,6 +810,35 @@ def test_check_equivariance_says_when_a_layer_subsamples(group):
     assert groupconv.check_equivariance(cropped, group).notes == []
 
 
+@pytest.mark.parametrize("group, kind", [("z1m", "lifting"), ("p4m", "correlation"),
+                                         ("P432", "lifting")])
+def test_channel_mistakes_are_named(group, kind):
+    """(A 1D review: the weights' C_out and C_in swapped, the output channels reversed and the
+    input channels reversed were each "check the formula", in 1D, 2D and 3D.)"""
+    op = lifting_correlation if kind == "lifting" else group_correlation
+    said = {
+        "agrees with the weights' C_out and C_in axes swapped":
+            lambda x, w: op(x, np.swapaxes(w, 0, 1), group),
+        "agrees with the output channels in the order [2, 1, 0]":
+            lambda x, w: op(x, w, group)[:, ::-1],
+        "agrees with the input channels read in reverse order":
+            lambda x, w: op(x[:, ::-1], w, group),
+    }
+    for sentence, layer in said.items():
+        report = groupconv.check_layer(layer, group, kind, channels=(3, 3))
+        assert not report.passed and report.diagnosis.startswith(sentence), report.diagnosis
+
+
+def test_a_network_that_takes_some_sides_only_is_told_it_subsamples():
+    """(A 1D review: line_gcnn(input_size=33), which takes sides 33 + 4 j, refused the input
+    inside a border as wide as itself, 99, and its failure came with no word.) The wide input
+    takes the first border from n to n + 3 pixels that the network takes."""
+    report = groupconv.check_equivariance(groupconv.nn.line_gcnn("z1m", 3, input_size=33))
+    assert not report.passed
+    assert any("a shift by 4 pixels leaves the output unchanged" in n for n in report.notes), \
+        report
+
+
 def test_check_equivariance_draws_inputs_that_can_show_a_mistake():
     """From a review of the dimension contract: size=5 drew one random pixel (a two-pixel
     border on each side), fixed by every rotation, so a position-dependent function passed;

@@ -405,6 +405,14 @@ def _candidates(x: np.ndarray, w: np.ndarray, group: AffineGroup, kind: Kind, p:
         out.append(("agrees with the spatial axes of the output swapped: your layer "
                     "transposes H and W (a view or reshape with (W, H)?)",
                     lambda: np.swapaxes(ref, -1, -2)))
+    if x.shape[1] > 1:
+        out.append(("agrees with the input channels read in reverse order (or the weights' C_in "
+                    "axis reversed): channel c read as C_in - 1 - c",
+                    lambda: op(x[:, ::-1], w, group, mode=p)))
+    if w.shape[0] == w.shape[1] > 1:
+        out.append(("agrees with the weights' C_out and C_in axes swapped: your layer reads w "
+                    "(C_out, C_in, ...) as (C_in, C_out, ...)",
+                    lambda: op(x, np.swapaxes(w, 0, 1), group, mode=p)))
     for c in range(x.shape[1] if x.shape[1] > 1 else 0):
         out.append((f"agrees with input channel {c} left out: your layer ignores input channel "
                     f"{c} (or its weights)", lambda c=c: op(_without(x, c), w, group, mode=p)))
@@ -1220,17 +1228,18 @@ def _kernels_found(kernels: np.ndarray, rows: np.ndarray, taps: int) -> bool:
     return single is not None
 
 
-def _output_order(got: np.ndarray, ref: np.ndarray, tolerance: float) -> list[int] | None:
+def _output_order(got: np.ndarray, ref: np.ndarray, tolerance: float, axis: int = 2
+                  ) -> list[int] | None:
     """σ with got[:, :, j] = ref[:, :, σ[j]] for every j (each plane matching exactly one), or
-    None."""
-    s = ref.shape[2]
-    if got.shape != ref.shape or s < 2:
+    None; along ``axis`` 1, the output channels' order."""
+    if got.shape != ref.shape or ref.ndim <= axis or ref.shape[axis] < 2:
         return None
+    s = ref.shape[axis]
     scale = max(float(np.abs(ref).max(initial=0.0)), 1e-300)
+    got, ref = np.moveaxis(got, axis, 0), np.moveaxis(ref, axis, 0)
     sigma = []
     for j in range(s):
-        hits = [i for i in range(s) if np.abs(got[:, :, j] - ref[:, :, i]).max() <=
-                tolerance * scale]
+        hits = [i for i in range(s) if np.abs(got[j] - ref[i]).max() <= tolerance * scale]
         if len(hits) != 1:
             return None
         sigma.append(hits[0])
@@ -1324,6 +1333,11 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
         scaled = _scaled(fixed, ref, tolerance) or _offset(fixed, ref, tolerance)
         if scaled is not None:
             findings.add(scaled + suffix)
+        channels = _output_order(fixed, ref, tolerance, axis=1)
+        if channels is not None:
+            findings.add(f"agrees with the output channels in the order {channels} (your "
+                         f"output channel o is groupconv's {channels}[o]): the channels written "
+                         f"in another order, or the weights' C_out axis read so" + suffix)
         sigma = _output_order(fixed, ref, tolerance)
         if sigma is not None:
             findings.add(_output_order_sentence(sigma, group) + suffix)

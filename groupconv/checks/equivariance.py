@@ -371,13 +371,23 @@ def _translation(fn, x, y, input_space: Space, output_space: Space,
     shifted = np.roll(host, (1,) * d, axis=tuple(range(-d, 0)))
     error = relative_error(to_numpy(fn(_like(shifted, x))), to_numpy(y))
     if error > _ROUNDING:
-        wide = np.pad(host, [(0, 0)] * (host.ndim - d) + [(n, n) for n in host.shape[-d:]])
-        try:
-            y_wide = to_numpy(fn(_like(wide, x)))
-            moved = to_numpy(fn(_like(np.roll(wide, (1,) * d, axis=tuple(range(-d, 0))), x)))
-            error = relative_error(moved, y_wide)
-        except Exception:   # the layer's own error: it takes x's size only
-            y_wide = None
+        # (a network that takes some sides only, n = 33 + 4 j say, gets the first border of
+        # n to n + 3 pixels that it takes)
+        for extra in range(4):
+            wide = np.pad(host, [(0, 0)] * (host.ndim - d) +
+                          [(n + extra, n + extra) for n in host.shape[-d:]])
+            try:
+                y_wide = to_numpy(fn(_like(wide, x)))
+            except Exception:   # the layer's own error: not this side
+                y_wide = None
+                continue
+            try:
+                moved = to_numpy(fn(_like(np.roll(wide, (1,) * d, axis=tuple(range(-d, 0))),
+                                          x)))
+                error = relative_error(moved, y_wide)
+            except Exception:
+                y_wide = None
+            break
         if error > _BROKEN and y_wide is not None:
             _subsampled_invariance(fn, x, d, wide, y_wide, report)
     report.errors["translation by 1"] = error
@@ -481,7 +491,8 @@ def _subsampled_invariance(fn, x: Any, d: int, wide: np.ndarray, y_wide: np.ndar
     invariant to shifts by multiples of s only."""
     try:
         for s in (2, 4, 8):
-            if 3 * s > min(wide.shape[-d:]):       # a shift within x's own border
+            if any(np.any(wide[(Ellipsis,) + (slice(None),) * a + (slice(-s, None),)])
+                   for a in range(d)):             # a shift within the zero border only
                 return
             moved = to_numpy(fn(_like(np.roll(wide, (s,) * d, axis=tuple(range(-d, 0))), x)))
             error = relative_error(moved, y_wide)
