@@ -198,7 +198,8 @@ def element_order(convention: str | Sequence[int] | np.ndarray,
             raise ValueError(f"convention must be a name or indices such as '0,3,2,1', got "
                              f"{convention!r}") from None
     if isinstance(convention, str):
-        convention = convention.lower() if convention.lower() in CONVENTIONS else convention
+        named = convention.strip().lower()
+        convention = named if named in CONVENTIONS else convention
         if convention == "groupconv":
             return np.arange(s, dtype=np.int64)
         if convention not in CONVENTIONS:
@@ -329,9 +330,12 @@ def _taken(a: Any, order: np.ndarray, axis: int) -> Any:
 
 
 def _layout(layout: str) -> str:
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-    return layout
+    """One of ``LAYOUTS``, read in any case, or a ValueError."""
+    named = layout.strip().lower() if isinstance(layout, str) else layout
+    if named not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}"
+                         f"{did_you_mean(layout, LAYOUTS) if isinstance(layout, str) else ''}")
+    return named
 
 
 def fields_to_groupconv(x: Any, convention: str | Sequence[int],

@@ -1879,6 +1879,26 @@ def test_check_equivariance_names_an_element_order_only_where_one_explains_every
     assert not report.passed and any("another element order" in n for n in report.notes)
 
 
+@pytest.mark.parametrize("group, convention", [("p4m", "escnn"), ("P432", "escnn"),
+                                               ("p6m", "hexaconv")])
+def test_a_group_layer_in_another_library_s_order_is_told_which(group, convention):
+    """(A review: a group correlation in escnn's order, input and output, failed with no note:
+    no permutation of its output explains it.) The named orders of the group are tried."""
+    sigma = groupconv.interop.element_order(convention, group)
+    g = groupconv.get_group(group)
+    w = np.random.default_rng(0).standard_normal((2, 2, g.samples) + (3,) * g.dim)
+
+    def theirs(x):
+        return group_correlation(x[:, :, np.argsort(sigma)], w, g, mode="same")[:, :, sigma]
+    size = 5 if g.dim == 3 else None
+    report = groupconv.check_equivariance(theirs, g, input_space="group", size=size)
+    assert not report.passed
+    assert any(n.startswith(f"read in {convention}'s element order {sigma.tolist()}") and
+               n.endswith(f"declare it, convention={convention!r}") for n in report.notes), report
+    assert groupconv.check_equivariance(theirs, g, input_space="group", size=size,
+                                        convention=convention).passed
+
+
 def test_check_equivariance_says_an_output_whose_sides_do_not_turn():
     """(The fuzz: one axis padded more than the other, with a right bias, was told "a bias per
     channel and element?": a zero input's output, not square, changed shape when turned.)"""

@@ -124,6 +124,18 @@ def test_a_gradient_that_is_zero_by_cancellation_counts_as_zero():
         return dx, dict(grads, gamma=np.zeros_like(grads["gamma"]))
     net.layers[16].backward = dropped
     assert nn.check_gradients(net, x)["16.gamma"] > 0.5
+    # (a review of that change: a noise bound of u sum |y r| / eps grew with every output, and
+    # a negated gradient of a layer with outputs near 1e6 counted as zero)
+    lin = nn.Linear(50, 400, rng=0, dtype=np.float64)
+    lin.params["bias"][...] = 1e6
+    forward_backward = lin.backward
+
+    def negated(cache, dy, input_grad=True):
+        dx, grads = forward_backward(cache, dy, input_grad)
+        return -dx, {name: -g for name, g in grads.items()}
+    lin.backward = negated
+    assert min(nn.check_gradients(lin, np.random.default_rng(0).standard_normal((4, 50)))
+               .values()) > 1.5
 
 
 # ---------------------------------------------------- the G-convolution adjoint

@@ -285,20 +285,6 @@ def _one_order(orders: dict[int, np.ndarray], group) -> bool:
                     np.array_equal(sigma[q[s][known]], rel[s][sigma[known]])
                     for s in samples if np.all(known[q[s][known]])):
                 return True
-    return False                        # (a truncated axis: no permutations to conjugate)
-    identity = int(group.identity_sample) if hasattr(group, "identity_sample") else 0
-    q = {s: rel[s][orders[s]] for s in samples}
-    for a in range(n):
-        sigma = np.full(n, -1)
-        for s in samples:
-            target = int(rel[s][identity])
-            if sigma[q[s][a]] not in (-1, target):
-                break
-            sigma[q[s][a]] = target
-        else:
-            if np.all(sigma >= 0) and len(set(sigma.tolist())) == n and all(
-                    np.array_equal(sigma[q[s]], rel[s][sigma]) for s in samples):
-                return True
     return False
 
 

@@ -37,6 +37,7 @@ from ..fast.backend import to_numpy
 from ..fast.correlate import group_convolution, group_correlation, lifting_correlation
 from ..fast.validation import as_array, as_float, real_numpy
 from ..groups import AffineGroup, Kind, SemidirectProduct, Space, domain_mask, get_group
+from ..interop import ELEMENT_ORDER
 from ..modes import padding_of
 from ..nn.base import Layer
 from .diagnoses import (
@@ -127,7 +128,8 @@ def check_equivariance(fn: Callable[[Any], Any] | Layer, group: AffineGroup | st
     an input of any sides: a quarter turn swaps two of them; on the hexagonal lattice, of
     equal sides), and for a one-pixel translation within a zero border; without
     ``x`` or ``size``, on two inputs, of an odd side and an even one (the centre on a pixel, and
-    between pixels), and the point samples once more on an input without a zero border.
+    between pixels); without ``x``, the point samples once more on an input without a zero
+    border.
 
     Parameters
     ----------
@@ -235,18 +237,48 @@ def _check_equivariance(fn, group, input_space, output_space, x, channels, size,
             raise ValueError(f"{name} is {space!r}, a space of {space.group.name}, but the "
                              f"group checked is {group.name}")
     declared = declared_convention(convention, group)
+    plain = fn
     if declared is not None:
-        c, back, plain = declared[0], np.argsort(declared[0]), fn
-
-        def fn(a):                   # (the point axis in the convention's order, and back)
-            a = _point_axis_in(a, c) if space_in.point_axis else a
-            y = plain(a)
-            return _point_axis_in(y, back) if space_out.point_axis else y
+        fn = _fields_in_order(plain, declared[0], space_in, space_out)
     advice = PERMUTED_ADVICE if declared is None else (   # not "declare one", to one who has
         f"the declared convention {declared[1]} may not be your layer's order (drop it if the "
         f"layer is in groupconv's), and check_layer(fn, group, kind, convention="
         f"{declared[1]!r}) names the order to declare")
-    return _check(fn, space_in, space_out, x, channels, size, translations, seed, advice)
+    report = _check(fn, space_in, space_out, x, channels, size, translations, seed, advice)
+    if declared is None and space_in.point_axis and _worst(report) > _BROKEN:
+        # a layer on G in another library's element order, input and output: no permutation
+        # of the output explains it (L_h moves the input's samples by groupconv's law)
+        for name, orders in ELEMENT_ORDER.items():
+            if group.name.lower() not in orders or get_group(group.name) != group:
+                continue
+            sigma = np.asarray(orders[group.name.lower()])
+            if np.array_equal(sigma, np.arange(len(sigma))):
+                continue
+            try:
+                fits = _check(_fields_in_order(plain, sigma, space_in, space_out), space_in,
+                              space_out, x, channels, size, False, seed, advice)
+            except ValueError:
+                continue
+            if _worst(fits) <= _EXACT:
+                report.notes.append(
+                    f"read in {name}'s element order {sigma.tolist()} (its element j is "
+                    f"groupconv's σ[j]), input and output, the layer is equivariant (error "
+                    f"{_worst(fits):.1e}): declare it, convention={name!r}")
+                break
+    return report
+
+
+def _fields_in_order(plain: Callable[[Any], Any], sigma: np.ndarray, space_in: Space,
+                     space_out: Space) -> Callable[[Any], Any]:
+    """``plain`` read in the element order σ (its element j is groupconv's σ[j]): groupconv's
+    input put in that order, and its output put back in groupconv's."""
+    back = np.argsort(sigma)
+
+    def fn(a):
+        a = _point_axis_in(a, sigma) if space_in.point_axis else a
+        y = plain(a)
+        return _point_axis_in(y, back) if space_out.point_axis else y
+    return fn
 
 
 def _generic_layer(layer: Layer, group: AffineGroup, x, channels, size, translations, seed

@@ -30,8 +30,8 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
     every parameter's, over up to ``max_entries`` random entries of each. A gradient whose
     entries are all below the finite differences' noise, analytic and numeric alike, counts as
     zero (error 0): a bias followed by batch normalisation has no effect on the output. The
-    noise is bounded by the terms of L (u sum |y r| / eps) and measured (the differences with
-    steps eps and eps / 2 differ by it).
+    noise is estimated from the terms of L (u ||y r|| / eps) and measured (the differences
+    with steps eps and eps / 2 differ by it).
 
     Parameters
     ----------
@@ -100,10 +100,11 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
     def loss() -> float:
         return float(np.sum(layer.forward(x, training)[0] * r))
 
-    # a central difference carries rounding noise of about u sum |y r| / eps per entry (the
-    # terms of L, which may cancel: |L| itself can be far smaller); 10x that
+    # a central difference carries rounding noise of about u ||y r|| / eps per entry (the
+    # terms of L, which may cancel: |L| itself can be far smaller; their sum's rounding grows
+    # as their root sum of squares, not as the sum of their sizes); 10x that
     noise_per_entry = 10 * np.finfo(np.float64).eps * max(
-        1.0, float(np.sum(np.abs(layer.forward(x, training)[0] * r)))) / eps
+        1.0, float(np.linalg.norm(layer.forward(x, training)[0] * r))) / eps
 
     targets = {"input": (x, dx)}     # contiguous: reshape(-1) below is a view, perturbed
     targets.update({name: (layer.params[name], grads[name]) for name in layer.params})
