@@ -773,6 +773,12 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
         (square or not, odd or even sides) a layer right on one of them only trips on."""
         return rng.standard_normal(rect.shape[:rect.ndim - d] + (rect.shape[-d],) * d)
 
+    def failed(report: LayerReport, error: float, sentence: str) -> LayerReport:
+        """A passing report, failed by a further draw: its error and the sentence that says
+        which."""
+        return LayerReport(group.name, kind, error, report.equivariance_error, sentence,
+                           [sentence], {}, report.tolerance, report.reference_equivariance_error)
+
     def other_kernel(report: LayerReport) -> LayerReport:
         """A passing report checked once more with drawn weights of side k + 1, the other
         parity (lattice groups): an even kernel's centre lies between two taps. A layer that
@@ -817,8 +823,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                     f"two taps for even k; a kernel turned or mirrored about k // 2 is right "
                     f"for odd k only (so is a padding split unevenly between the two sides, "
                     f"which gives the output of the right size, shifted)")
-        return LayerReport(group.name, kind, error2, report.equivariance_error, sentence,
-                           [sentence], {}, report.tolerance, report.reference_equivariance_error)
+        return failed(report, error2, sentence)
 
     def other_draws(report: LayerReport) -> LayerReport:
         """A passing report checked once more on drawn inputs of sides in decreasing order and
@@ -877,9 +882,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                     sentence += (f" (your layer's output holds "
                                  f"{np.count_nonzero(~np.isfinite(got))} NaN or infinite "
                                  f"values of {got.size})")
-                return LayerReport(group.name, kind, error, report.equivariance_error,
-                                   sentence, [sentence], {}, report.tolerance,
-                                   report.reference_equivariance_error)
+                return failed(report, error, sentence)
         skipped = (["inputs of other sides"] if x is not None else []) + \
             (["new weights (a cache keyed on the shapes would pass)"] if weights is not None
              else []) + (["one more channel"] if x is not None or weights is not None else [])
@@ -911,8 +914,7 @@ def _checked_layer(fn: Callable[[Any, Any], Any], group: AffineGroup | str, kind
                     f"them (error {error:.1e}): groupconv's layers ignore those cells (an "
                     f"array on the hexagonal lattice holds its function on the hexagon, "
                     f"docs/wallpaper.md); mask them, groupconv.groups.hexagon_mask")
-        return LayerReport(group.name, kind, error, report.equivariance_error, sentence,
-                           [sentence], {}, report.tolerance, report.reference_equivariance_error)
+        return failed(report, error, sentence)
 
     main = rect if rect is not None else square
     lead: list[str] = []
