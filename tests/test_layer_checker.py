@@ -833,10 +833,11 @@ def test_a_network_that_takes_some_sides_only_is_told_it_subsamples():
     """(A 1D review: line_gcnn(input_size=33), which takes sides 33 + 4 j, refused the input
     inside a border as wide as itself, 99, and its failure came with no word.) The wide input
     takes the first border from n to n + 3 pixels that the network takes."""
-    report = groupconv.check_equivariance(groupconv.nn.line_gcnn("z1m", 3, input_size=33))
-    assert not report.passed
-    assert any("a shift by 4 pixels leaves the output unchanged" in n for n in report.notes), \
-        report
+    for n, s in ((33, 4), (257, 32)):       # (sides 257 + 32 j: a second review)
+        report = groupconv.check_equivariance(groupconv.nn.line_gcnn("z1m", 2, input_size=n))
+        assert not report.passed
+        assert any(f"a shift by {s} pixels leaves the output unchanged" in note
+                   for note in report.notes), report
 
 
 def test_check_equivariance_draws_inputs_that_can_show_a_mistake():

@@ -358,8 +358,9 @@ def _translation(fn, x, y, input_space: Space, output_space: Space,
     error = relative_error(to_numpy(fn(_like(shifted, x))), to_numpy(y))
     if error > _ROUNDING:
         # (a network that takes some sides only, n = 33 + 4 j say, gets the first border of
-        # n to n + 3 pixels that it takes)
-        for extra in range(4):
+        # n to n + 32 pixels that it takes: one of sides in steps of up to 64; a refusal
+        # costs little)
+        for extra in range(33):
             wide = np.pad(host, [(0, 0)] * (host.ndim - d) +
                           [(n + extra, n + extra) for n in host.shape[-d:]])
             try:
@@ -472,11 +473,11 @@ def _varies_on_zeros(fn, host: np.ndarray, x: Any, d: int) -> str:
 def _subsampled_invariance(fn, x: Any, d: int, wide: np.ndarray, y_wide: np.ndarray,
                            report: EquivarianceReport) -> None:
     """A note where an output without space changes under a one-pixel shift but not under a
-    shift by s = 2, 4 or 8 of ``wide`` (x inside a zero border as wide as x, on d spatial axes;
-    its output ``y_wide``): the layer subsamples by s (strided pooling, a stride) and is
-    invariant to shifts by multiples of s only."""
+    shift by s = 2, 4, ..., 32 of ``wide`` (x inside a zero border, on d spatial axes; its
+    output ``y_wide``): the layer subsamples by s (strided pooling, a stride) and is invariant
+    to shifts by multiples of s only."""
     try:
-        for s in (2, 4, 8):
+        for s in (2, 4, 8, 16, 32):
             if any(np.any(wide[(Ellipsis,) + (slice(None),) * a + (slice(-s, None),)])
                    for a in range(d)):             # a shift within the zero border only
                 return

@@ -262,7 +262,7 @@ def _check_equivariance(fn, group, input_space, output_space, x, channels, size,
             if _worst(fits) <= _EXACT:
                 report.notes.append(
                     f"read in {name}'s element order {sigma.tolist()} (its element j is "
-                    f"groupconv's σ[j]), input and output, the layer is equivariant (error "
+                    f"groupconv's σ[j]), input and output, every point sample holds (error "
                     f"{_worst(fits):.1e}): declare it, convention={name!r}")
                 break
     return report
