@@ -30,8 +30,8 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
     every parameter's, over up to ``max_entries`` random entries of each. A gradient whose
     entries are all below the finite differences' noise, analytic and numeric alike, counts as
     zero (error 0): a bias followed by batch normalisation has no effect on the output. The
-    noise is estimated from the terms of L (u ||y r|| / eps) and measured (the differences
-    with steps eps and eps / 2 differ by it).
+    noise is estimated from the terms of L (u ||y r|| / eps) and measured (a step of eps / 64
+    shows the rounding alone).
 
     Parameters
     ----------
@@ -116,22 +116,24 @@ def check_gradients(layer: Layer, x: np.ndarray, *, training: bool = True, eps: 
         for n, i in enumerate(picks):
             old = flat[i]
             fd[n], half[n] = (_central(flat, i, old, step, loss) for step in (eps, eps / 2))
+        # the rounding, measured on up to three entries (the layer's own rounding of large
+        # values can exceed what L's terms show): the differences with steps eps / 64 and
+        # eps / 128 share the slope (a kink is 64 times less likely within them than within
+        # eps) and differ by their rounding, of 32 / eps and 64 / eps times L's, which is
+        # 1 / (2 eps) times L's in a difference with step eps: 1 / 143 of theirs
+        rounding = max((abs(_central(flat, i, flat[i], eps / 64, loss) -
+                            _central(flat, i, flat[i], eps / 128, loss)) / 143
+                        for i in picks[:3]), default=0.0)
+        noise = max(noise_per_entry, 3 * rounding)
         # smooth: the two differences agree to O(eps^2) and rounding; a kink within the step
-        # moves them apart by a part of the jump in slope. The rounding, measured: the typical
-        # (median) disagreement, which kinks (rare) do not move; the layer's own rounding of
-        # large values can exceed what L's terms show
-        typical = float(np.median(np.abs(fd - half))) if len(picks) else 0.0
-        smooth = np.abs(fd - half) <= 1e-8 * (1.0 + np.abs(fd)) + 4 * max(noise_per_entry,
-                                                                           3 * typical)
-        picks, fd, half = picks[smooth], fd[smooth], half[smooth]
+        # moves them apart by a part of the jump in slope
+        smooth = np.abs(fd - half) <= 1e-8 * (1.0 + np.abs(fd)) + 4 * noise
+        picks, fd = picks[smooth], fd[smooth]
         g = np.asarray(grad).reshape(-1)[picks]
         scale = max(np.linalg.norm(g), np.linalg.norm(fd))
-        # the rounding noise measured: the differences with steps eps and eps / 2 carry noise
-        # of 1 and 2 times it, and agree to O(eps^2) otherwise
-        measured = 4 * float(np.linalg.norm(fd - half))
         if not len(picks) or not np.isfinite(scale):
             errors[name] = float("nan")     # no entry could be checked: no verdict
-        elif scale <= max(noise_per_entry * np.sqrt(len(picks)), measured):
+        elif scale <= noise * np.sqrt(len(picks)):
             errors[name] = 0.0  # a zero gradient (a bias before batch normalisation, say)
         else:
             errors[name] = float(np.linalg.norm(g - fd) / scale)
