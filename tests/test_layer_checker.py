@@ -829,6 +829,21 @@ def test_channel_mistakes_are_named(group, kind):
         assert not report.passed and report.diagnosis.startswith(sentence), report.diagnosis
 
 
+def test_a_channels_last_output_of_groupconv_s_very_shape_is_read_as_one():
+    """(A review of the conformance command: a channels-last output (B, H, W, C, S) of a 4 x 5
+    input, 3 x 4 pixels of 3 x 4 fields, has groupconv's shape, and was "check the
+    formula".)"""
+    w = np.random.default_rng(0).standard_normal((3, 1, 2, 2))
+    x = np.random.default_rng(1).standard_normal((2, 1, 4, 5))
+
+    def channels_last(x, w):
+        return np.moveaxis(lifting_correlation(x, w, "p4"), (1, 2), (-2, -1))
+    report = groupconv.check_layer(channels_last, "p4", "lifting", x=x, weights=w)
+    assert not report.passed and report.diagnosis == (
+        "agrees once read as channels last, (B, *spatial, C, S), its channel and point axes "
+        "moved after the batch axis"), report.diagnosis
+
+
 def test_a_network_that_takes_some_sides_only_is_told_it_subsamples():
     """(A 1D review: line_gcnn(input_size=33), which takes sides 33 + 4 j, refused the input
     inside a border as wide as itself, 99, and its failure came with no word.) The wide input

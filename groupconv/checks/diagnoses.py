@@ -1306,6 +1306,12 @@ def explain(got: Any, probe: Callable[[Any], Any] | None, x: np.ndarray, w: np.n
     fixes: list[tuple[str, Callable[[np.ndarray], np.ndarray]]] = [("", lambda a: a)]
     if got_array.shape != ref.shape:
         fixes = _shape_stage(got_array, ref, group, findings, x, w, kind, padding, after)
+    elif ref.ndim > 3 and ref.shape[1:] == ref.shape[3:] + ref.shape[1:3]:
+        # channels last, (B, *spatial, C, S), of groupconv's very shape (sides equal to C and
+        # S): the rearrangement is tried too (a review found a 3 x 4 output of 3 x 4 fields)
+        fixes.append(("once read as channels last, (B, *spatial, C, S), its channel and point "
+                      "axes moved after the batch axis", lambda a: np.moveaxis(a, (-2, -1),
+                                                                               (1, 2))))
     for note, fix in fixes:
         fixed = fix(got_array)
         suffix = f" ({note})" if note else ""
